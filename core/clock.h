@@ -1,0 +1,52 @@
+// Time for the whole engine. Every component that needs "now" takes a Clock&
+// from its owner: SteadyClock in shoald, ManualClock in tests and in the
+// simulator, where time only moves when the owner advances it. Nothing in
+// gossip/, bwman/, policy/ or store/ reads the real clock itself.
+// Thread-safety: SteadyClock is; ManualClock must be used from one thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+namespace shoal {
+
+using Duration = std::chrono::nanoseconds;
+// Monotonic time. Its epoch means nothing; only differences do.
+using TimePoint = std::chrono::time_point<std::chrono::steady_clock, Duration>;
+
+using std::chrono::milliseconds;
+using std::chrono::microseconds;
+using std::chrono::seconds;
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual TimePoint Now() const = 0;
+};
+
+// The machine's monotonic clock.
+class SteadyClock final : public Clock {
+ public:
+  TimePoint Now() const override;
+};
+
+// A clock that moves only when told to. Starts at TimePoint{} + 1 s so that
+// "never" (TimePoint{}) is always in the past.
+class ManualClock final : public Clock {
+ public:
+  TimePoint Now() const override { return now_; }
+  // REQUIRES: d >= 0 (time never goes back).
+  void Advance(Duration d);
+  // REQUIRES: t >= Now().
+  void Set(TimePoint t);
+
+ private:
+  TimePoint now_ = TimePoint{} + std::chrono::seconds(1);
+};
+
+// Duration as fractional milliseconds, for reports.
+inline double ToMillis(Duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
+
+}  // namespace shoal

@@ -1,0 +1,68 @@
+// Settings of the information exchange, with every default next to its
+// field and named presets. Plain value type.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "core/clock.h"
+#include "core/result.h"
+
+namespace shoal::gossip {
+
+// Datagrams larger than this are dropped unread (jumbo frames at most).
+inline constexpr size_t kMaxDatagramBytes = 9000;
+
+struct GossipConfig {
+  // High-frequency tick: packets are built and sent once per period.
+  // 5..1000 ms.
+  Duration period = std::chrono::milliseconds(20);
+  // Peers each packet goes to (random-subset fan-out). 1..16.
+  size_t fanout = 3;
+  // Sends an entry gets from each node that stores it; a receiver stores it
+  // with the received TTL minus one. 1..16.
+  uint32_t max_ttl = 3;
+  // Largest datagram sent, sealing included. 256..9000.
+  size_t mtu = 1400;
+  // An own entry whose TTL ran out is re-sent after a random delay drawn
+  // from [0, range); the range starts here, doubles each time, and stops
+  // growing at backoff_max. A changed payload resets it.
+  Duration backoff_base = std::chrono::milliseconds(100);
+  Duration backoff_max = std::chrono::seconds(5);
+
+  // Membership. A heartbeat goes out every heartbeat_interval, stretched when
+  // the pool is so large that the pool-wide heartbeat rate would pass
+  // heartbeat_budget per second. The failure timeout stretches with it.
+  Duration heartbeat_interval = std::chrono::milliseconds(200);
+  double heartbeat_budget = 2000;
+  // A node silent this long is suspected (shown, still gossiped with).
+  Duration suspect_timeout = std::chrono::milliseconds(700);
+  // A node silent this long is declared failed.
+  Duration failure_timeout = std::chrono::milliseconds(1200);
+  // Failed or departed nodes are forgotten (their entries dropped) after this.
+  Duration reap_after = std::chrono::seconds(60);
+  // A reaped node's stale entries are refused for this long afterwards.
+  Duration tombstone_for = std::chrono::seconds(300);
+  // Chance per tick of also sending to one failed (not yet reaped) node, so
+  // partitions heal.
+  double dead_probe_chance = 0.05;
+  // While it knows live peers, a node still contacts one seed this often.
+  Duration seed_interval = std::chrono::seconds(10);
+  // A gap between two ticks longer than this means this node itself stalled:
+  // it does not blame its peers for the silence it caused.
+  Duration stall_threshold = std::chrono::milliseconds(300);
+  // A node answers one full-state request per requester per this period.
+  Duration sync_cooldown = std::chrono::seconds(1);
+  // Most packets one full-state answer may take.
+  size_t max_sync_packets = 256;
+
+  // Presets.
+  static GossipConfig Lan();        // the defaults above
+  static GossipConfig LocalTest();  // loopback pools: slower tick, same timeouts
+
+  // Checks every bound; the error names the field and its allowed range.
+  Status Validate() const;
+};
+
+}  // namespace shoal::gossip

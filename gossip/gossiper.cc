@@ -1,0 +1,360 @@
+#include "gossip/gossiper.h"
+
+#include <algorithm>
+#include <cassert>
+
+#include <spdlog/spdlog.h>
+
+namespace shoal::gossip {
+
+Gossiper::Gossiper(const GossipConfig& config, const NodeIdentity& identity, Clock& clock,
+                   Random& random, Transport& transport, const Keyring& keyring)
+    : config_(config),
+      identity_(identity),
+      clock_(clock),
+      random_(random),
+      transport_(transport),
+      keyring_(keyring),
+      membership_(identity.id, config) {
+  assert(config.Validate().ok());
+  assert(!keyring.empty());
+  auto hb = std::make_unique<Channel>();
+  hb->spec = ChannelSpec{channels::kHeartbeat, "heartbeat", config.heartbeat_interval, 64,
+                         kNoFlags};
+  by_code_[channels::kHeartbeat] = hb.get();
+  channels_.push_back(std::move(hb));
+  membership_.SetListener([this](const MemberEvent& ev) {
+    // Liveness changes what every view shows.
+    for (auto& ch : channels_) ch->changed = true;
+    if (ev.kind == MemberEvent::Kind::kRecovered && ev.endpoint.valid()) {
+      // It was cut off from us: it may have missed what did not change since.
+      sync_answers_due_.push_back(ev.endpoint);
+    }
+    if (member_listener_) member_listener_(ev);
+  });
+  transport_.SetReceiver(
+      [this](const Endpoint& from, std::span<const uint8_t> d) { OnDatagram(from, d); });
+}
+
+Gossiper::~Gossiper() { transport_.SetReceiver({}); }
+
+Status Gossiper::RegisterChannel(const ChannelSpec& spec, Publisher publisher,
+                                 ViewSubscriber subscriber) {
+  if (spec.code < 2 || spec.code > 65535) {
+    return MakeError("channel '{}': code {} is outside 2..65535", spec.name, spec.code);
+  }
+  if (by_code_.contains(spec.code)) {
+    return MakeError("channel '{}': code {} is already registered", spec.name, spec.code);
+  }
+  if (spec.max_payload == 0 || spec.max_payload > kMaxPayloadBytes) {
+    return MakeError("channel '{}': max payload {} is outside 1..{}", spec.name,
+                     spec.max_payload, kMaxPayloadBytes);
+  }
+  if (EncodedEntryBound(spec.max_payload) + kSealOverheadBytes + kPacketOverheadBound >
+      config_.mtu) {
+    return MakeError("channel '{}': a {}-byte payload cannot fit the {}-byte MTU", spec.name,
+                     spec.max_payload, config_.mtu);
+  }
+  auto ch = std::make_unique<Channel>();
+  ch->spec = spec;
+  ch->publisher = std::move(publisher);
+  ch->subscriber = std::move(subscriber);
+  ch->next_due = clock_.Now();
+  by_code_[spec.code] = ch.get();
+  auto at = std::lower_bound(channels_.begin(), channels_.end(), spec.code,
+                             [](const auto& c, uint32_t code) { return c->spec.code < code; });
+  channels_.insert(at, std::move(ch));
+  return Status::Ok();
+}
+
+Gossiper::Channel* Gossiper::FindChannel(uint32_t code) {
+  auto it = by_code_.find(code);
+  return it == by_code_.end() ? nullptr : it->second;
+}
+
+ChannelView Gossiper::View(uint32_t code) const {
+  auto it = by_code_.find(code);
+  assert(it != by_code_.end());
+  return ChannelView(it->second->table, membership_);
+}
+
+uint64_t Gossiper::OwnVersion(uint32_t code) const {
+  auto it = by_code_.find(code);
+  if (it == by_code_.end()) return 0;
+  const StoredEntry* e = it->second->table.Find(identity_.id);
+  return e == nullptr ? 0 : e->version;
+}
+
+void Gossiper::PublishHeartbeat(TimePoint now) {
+  Channel& ch = *by_code_[channels::kHeartbeat];
+  const std::string payload =
+      EncodeHeartbeat(Heartbeat{identity_.boot, identity_.advertise, leaving_, ++beat_});
+  if (ch.table.PublishOwn(identity_.id, payload, VersionFloor(), config_.max_ttl, now) &&
+      observer_) {
+    observer_(channels::kHeartbeat, identity_.id, OwnVersion(channels::kHeartbeat));
+  }
+}
+
+void Gossiper::Leave() {
+  leaving_ = true;
+  PublishHeartbeat(clock_.Now());
+}
+
+void Gossiper::Tick() {
+  const TimePoint now = clock_.Now();
+  if (last_tick_ != TimePoint::min() && now - last_tick_ > config_.stall_threshold) {
+    // We were not running: the silence we saw was ours, not the peers'.
+    membership_.ForgiveStall(now - last_tick_ - config_.period);
+    ++counters_.stalls_forgiven;
+  }
+  last_tick_ = now;
+
+  if (now >= next_heartbeat_) {
+    PublishHeartbeat(now);
+    next_heartbeat_ = now + membership_.heartbeat_interval();
+  }
+  if (now >= next_membership_tick_) {
+    for (NodeId gone : membership_.Tick(now)) {
+      for (auto& ch : channels_) ch->table.Erase(gone);
+      replay_.Forget(gone);
+    }
+    next_membership_tick_ = now + std::max(config_.period, membership_.heartbeat_interval() / 4);
+  }
+  for (auto& chp : channels_) {
+    Channel& ch = *chp;
+    if (now >= ch.next_due) {
+      // Half a tick of slack so a channel whose period equals the tick's is
+      // not skipped by a tick that comes a little early.
+      ch.next_due = now + ch.spec.period - config_.period / 2;
+      if (ch.publisher && !leaving_) {
+        if (auto payload = ch.publisher()) {
+          if (payload->size() > ch.spec.max_payload) {
+            spdlog::error("channel '{}': own payload of {} bytes exceeds its maximum {}; not sent",
+                          ch.spec.name, payload->size(), ch.spec.max_payload);
+          } else if (ch.table.PublishOwn(identity_.id, *payload, VersionFloor(), config_.max_ttl,
+                                         now)) {
+            ch.changed = true;
+            if (observer_) observer_(ch.spec.code, identity_.id, OwnVersion(ch.spec.code));
+          }
+        }
+      }
+      if (ch.changed && ch.subscriber) {
+        ch.changed = false;
+        ch.subscriber(ChannelView(ch.table, membership_));
+      }
+    }
+    ch.table.RearmOwn(identity_.id, config_.max_ttl, config_.backoff_base, config_.backoff_max,
+                      now, random_);
+  }
+
+  std::vector<Endpoint> answers;
+  answers.swap(sync_answers_due_);
+  for (const Endpoint& to : answers) AnswerSync(to);
+
+  const std::vector<Endpoint> targets = PickTargets(now);
+  if (targets.empty()) return;
+  Packet packet = BuildPacket();
+  packet.want_sync = !synced_ && sync_asks_ < kMaxSyncAsks;
+  if (packet.want_sync) ++sync_asks_;
+  if (!packet.entries.empty() || packet.want_sync) SendSealed(packet, targets);
+}
+
+std::vector<Endpoint> Gossiper::PickTargets(TimePoint now) {
+  std::vector<Endpoint> targets;
+  const auto& live = membership_.live_peers();
+  auto add_seed = [&] {
+    const Endpoint& s = seeds_[random_.Below(seeds_.size())];
+    if (s != identity_.advertise) targets.push_back(s);
+  };
+  if (live.empty()) {
+    // Alone (just started, or cut off): knock on the seeds' doors.
+    for (const Endpoint& s : seeds_) {
+      if (s != identity_.advertise) targets.push_back(s);
+    }
+    if (!synced_ || targets.empty()) return targets;
+  }
+  const size_t k = std::min(config_.fanout, live.size());
+  if (k == live.size()) {
+    for (const Member* m : live) targets.push_back(m->endpoint);
+  } else {
+    // k distinct random peers; k is small, so rejection is cheap.
+    while (targets.size() < k) {
+      const Endpoint& e = live[random_.Below(live.size())]->endpoint;
+      if (std::find(targets.begin(), targets.end(), e) == targets.end()) targets.push_back(e);
+    }
+  }
+  if (random_.Chance(config_.dead_probe_chance)) {
+    const auto& failed = membership_.failed_peers();
+    if (!failed.empty()) targets.push_back(failed[random_.Below(failed.size())]->endpoint);
+  }
+  if (!seeds_.empty() && now >= next_seed_contact_) {
+    next_seed_contact_ = now + config_.seed_interval;
+    add_seed();
+  }
+  return targets;
+}
+
+Packet Gossiper::BuildPacket() {
+  Packet packet;
+  const size_t budget = config_.mtu - kSealOverheadBytes - kPacketOverheadBound;
+  size_t used = 0;
+  const size_t n = channels_.size();
+  const size_t start = round_robin_++ % n;
+  for (size_t i = 0; i < n && packet.entries.size() < kMaxEntriesPerPacket; ++i) {
+    Channel& ch = *channels_[(start + i) % n];
+    // A channel stops at its first entry that does not fit; the next
+    // channel may still have smaller ones that do.
+    ch.table.Draw(identity_.id, random_, [&](NodeId origin, const StoredEntry& e) {
+      const size_t need = EncodedEntrySize(ch.spec.code, e.version, e.ttl, e.payload.size());
+      if (packet.entries.size() >= kMaxEntriesPerPacket || used + need > budget) return false;
+      used += need;
+      packet.entries.push_back(WireEntry{origin, ch.spec.code, e.version, e.ttl, e.payload});
+      return true;
+    });
+  }
+  return packet;
+}
+
+void Gossiper::SendSealed(const Packet& packet, std::span<const Endpoint> targets) {
+  const std::string sealed = Seal(
+      keyring_, SealHeader{identity_.id, identity_.boot, ++sequence_}, EncodePacket(packet));
+  const auto* bytes = reinterpret_cast<const uint8_t*>(sealed.data());
+  for (const Endpoint& to : targets) {
+    transport_.Send(to, std::span<const uint8_t>(bytes, sealed.size()));
+    ++counters_.packets_sent;
+    counters_.bytes_sent += sealed.size();
+  }
+}
+
+void Gossiper::AnswerSync(const Endpoint& to) {
+  const TimePoint now = clock_.Now();
+  auto [it, fresh] = sync_answered_at_.try_emplace(to, TimePoint::min());
+  if (!fresh && now - it->second < config_.sync_cooldown) return;
+  it->second = now;
+  if (sync_answered_at_.size() > 4096) {
+    std::erase_if(sync_answered_at_,
+                  [&](const auto& kv) { return now - kv.second >= config_.sync_cooldown; });
+  }
+  ++counters_.sync_requests_answered;
+  const size_t budget = config_.mtu - kSealOverheadBytes - kPacketOverheadBound;
+  Packet packet;
+  packet.sync_reply = true;
+  size_t used = 0;
+  size_t sent = 0;
+  const Endpoint target[1] = {to};
+  for (auto& ch : channels_) {
+    for (const auto& [origin, e] : ch->table.entries()) {
+      if (!membership_.IsLive(origin)) continue;
+      const size_t need = EncodedEntrySize(ch->spec.code, e.version, 1, e.payload.size());
+      if (packet.entries.size() >= kMaxEntriesPerPacket || used + need > budget) {
+        SendSealed(packet, target);
+        if (++sent >= config_.max_sync_packets) return;
+        packet.entries.clear();
+        used = 0;
+      }
+      used += need;
+      // TTL 1: the receiver stores it but does not forward it; everyone else
+      // has it already.
+      packet.entries.push_back(WireEntry{origin, ch->spec.code, e.version, 1, e.payload});
+    }
+  }
+  SendSealed(packet, target);
+}
+
+void Gossiper::OnDatagram(const Endpoint& from, std::span<const uint8_t> datagram) {
+  ++counters_.packets_received;
+  counters_.bytes_received += datagram.size();
+  if (datagram.size() > kMaxDatagramBytes) {
+    ++counters_.dropped_oversized;
+    return;
+  }
+  OpenFailure why = OpenFailure::kNone;
+  auto opened = Open(keyring_, datagram, &why);
+  if (!opened.ok()) {
+    switch (why) {
+      case OpenFailure::kTruncated: ++counters_.dropped_truncated; break;
+      case OpenFailure::kForeign: ++counters_.dropped_foreign; break;
+      case OpenFailure::kUnknownKey: ++counters_.dropped_unknown_key; break;
+      default: ++counters_.dropped_forged; break;
+    }
+    return;
+  }
+  const SealHeader& h = opened->header;
+  if (h.sender == identity_.id) {
+    ++counters_.dropped_own;
+    return;
+  }
+  if (!replay_.Accept(h.sender, h.boot, h.sequence)) {
+    ++counters_.dropped_replayed;
+    return;
+  }
+  const auto& text = opened->plaintext;
+  auto packet = DecodePacket(
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+  if (!packet.ok()) {
+    ++counters_.dropped_malformed;
+    spdlog::debug("dropped packet from {} ({}): {}", from.ToString(), h.sender.ToString(),
+                  packet.error().message);
+    return;
+  }
+  ++counters_.packets_accepted;
+  const TimePoint now = clock_.Now();
+  membership_.OnSignOfLife(h.sender, now);
+  for (WireEntry& e : packet->entries) {
+    ++counters_.entries_received;
+    Channel* ch = FindChannel(e.channel);
+    if (ch == nullptr) {
+      ++counters_.entries_unknown_channel;
+      continue;
+    }
+    StoreEntry(*ch, std::move(e), now);
+  }
+  if (packet->sync_reply) synced_ = true;
+  if (packet->want_sync) sync_answers_due_.push_back(from);
+}
+
+void Gossiper::StoreEntry(Channel& ch, WireEntry&& e, TimePoint now) {
+  if (e.payload.size() > ch.spec.max_payload) {
+    ++counters_.entries_oversized;
+    return;
+  }
+  if (e.origin == identity_.id) {
+    // Somebody holds a version of us at least as new as ours: outbid it.
+    if (e.version >= OwnVersion(ch.spec.code)) {
+      ch.table.OutbidOwn(identity_.id, e.version, config_.max_ttl, now);
+    }
+    ++counters_.entries_stale;
+    return;
+  }
+  const bool is_heartbeat = ch.spec.code == channels::kHeartbeat;
+  Heartbeat hb;
+  if (is_heartbeat) {
+    auto decoded = DecodeHeartbeat(e.payload);
+    if (!decoded.ok()) {
+      ++counters_.entries_bad_heartbeat;
+      return;
+    }
+    hb = *decoded;
+  }
+  if (!membership_.Accepts(e.origin, is_heartbeat, hb.incarnation)) {
+    ++counters_.entries_from_reaped;
+    return;
+  }
+  const uint32_t ttl = e.ttl == 0 ? 0 : std::min(e.ttl, config_.max_ttl) - 1;
+  const NodeId origin = e.origin;
+  const uint64_t version = e.version;
+  if (!ch.table.Offer(origin, version, ttl, std::move(e.payload), now)) {
+    ++counters_.entries_stale;
+    return;
+  }
+  ++counters_.entries_new;
+  ch.changed = true;
+  if (observer_) observer_(ch.spec.code, origin, version);
+  if (is_heartbeat) {
+    membership_.OnHeartbeat(origin, hb, now);
+  } else {
+    membership_.OnSignOfLife(origin, now);
+  }
+}
+
+}  // namespace shoal::gossip

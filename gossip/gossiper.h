@@ -1,0 +1,136 @@
+// The information exchange of one node: channels, entries with TTL and
+// backoff, packet building with round-robin fairness and random-subset
+// fan-out, sealing, replay protection and membership. A plain state machine:
+// the owner calls Tick() once per period and the transport delivers
+// datagrams into OnDatagram(); time, randomness and the network come from
+// outside, so the same code runs in shoald and in the simulator.
+// Not thread-safe: all calls (and the transport's receiver) on one thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <unordered_map>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/endpoint.h"
+#include "core/node_id.h"
+#include "core/random.h"
+#include "core/result.h"
+#include "gossip/channel.h"
+#include "gossip/config.h"
+#include "gossip/counters.h"
+#include "gossip/entry_table.h"
+#include "gossip/membership.h"
+#include "gossip/packet.h"
+#include "gossip/replay_guard.h"
+#include "gossip/seal.h"
+#include "gossip/transport.h"
+
+namespace shoal::gossip {
+
+struct NodeIdentity {
+  NodeId id;
+  // Fresh per process start and increasing across restarts (shoald uses the
+  // wall clock): it seeds entry versions and replay protection.
+  uint64_t boot = 1;
+  // Where peers reach this node; announced in its heartbeats.
+  Endpoint advertise;
+};
+
+class Gossiper {
+ public:
+  // Called for every entry stored as new (tests and the simulator measure
+  // dissemination with it). Must not call back into the Gossiper.
+  using EntryObserver = std::function<void(uint32_t channel, NodeId origin, uint64_t version)>;
+
+  // REQUIRES: config.Validate() is ok; keyring not empty; all references
+  // outlive the Gossiper. Installs itself as the transport's receiver.
+  Gossiper(const GossipConfig& config, const NodeIdentity& identity, Clock& clock, Random& random,
+           Transport& transport, const Keyring& keyring);
+  ~Gossiper();
+  Gossiper(const Gossiper&) = delete;
+  Gossiper& operator=(const Gossiper&) = delete;
+
+  // Fails for a code in use or reserved, or a payload bound over the maximum.
+  Status RegisterChannel(const ChannelSpec& spec, Publisher publisher, ViewSubscriber subscriber);
+
+  // Peers to contact while no live peer is known (and now and then after).
+  void SetSeeds(std::vector<Endpoint> seeds) { seeds_ = std::move(seeds); }
+  void SetMemberListener(Membership::Listener l) { member_listener_ = std::move(l); }
+  void SetEntryObserver(EntryObserver o) { observer_ = std::move(o); }
+
+  // One period of work: publish due channels, run the failure detector,
+  // notify subscribers, build and send one packet.
+  void Tick();
+  // Announce a graceful leave; keep calling Tick for a few periods so it
+  // spreads.
+  void Leave();
+  // A datagram from the transport.
+  void OnDatagram(const Endpoint& from, std::span<const uint8_t> datagram);
+
+  ChannelView View(uint32_t code) const;  // REQUIRES: code registered
+  const Membership& membership() const { return membership_; }
+  const Counters& counters() const { return counters_; }
+  const NodeIdentity& identity() const { return identity_; }
+  const GossipConfig& config() const { return config_; }
+  // Version of this node's own entry on a channel (0: none yet).
+  uint64_t OwnVersion(uint32_t code) const;
+
+ private:
+  struct Channel {
+    ChannelSpec spec;
+    Publisher publisher;
+    ViewSubscriber subscriber;
+    EntryTable table;
+    TimePoint next_due;
+    bool changed = false;  // since the subscriber was last called
+  };
+
+  Channel* FindChannel(uint32_t code);
+  void PublishHeartbeat(TimePoint now);
+  void StoreEntry(Channel& ch, WireEntry&& e, TimePoint now);
+  // Fills one packet from the hot entries, round-robin over channels.
+  Packet BuildPacket();
+  void SendSealed(const Packet& packet, std::span<const Endpoint> targets);
+  std::vector<Endpoint> PickTargets(TimePoint now);
+  void AnswerSync(const Endpoint& to);
+  uint64_t VersionFloor() const { return identity_.boot << 32; }
+
+  GossipConfig config_;
+  NodeIdentity identity_;
+  Clock& clock_;
+  Random& random_;
+  Transport& transport_;
+  const Keyring& keyring_;
+
+  std::vector<std::unique_ptr<Channel>> channels_;  // sorted by code
+  std::unordered_map<uint32_t, Channel*> by_code_;
+  size_t round_robin_ = 0;
+
+  Membership membership_;
+  ReplayGuard replay_;
+  Counters counters_;
+  EntryObserver observer_;
+  Membership::Listener member_listener_;
+  std::vector<Endpoint> seeds_;
+
+  uint64_t sequence_ = 0;
+  uint64_t beat_ = 0;
+  bool leaving_ = false;
+  bool synced_ = false;  // a full-state answer arrived
+  // Packets sent asking for a full state. A pool's first node has nobody to
+  // answer it, so it stops asking after kMaxSyncAsks.
+  static constexpr int kMaxSyncAsks = 20;
+  int sync_asks_ = 0;
+  TimePoint last_tick_ = TimePoint::min();
+  TimePoint next_heartbeat_ = TimePoint::min();
+  TimePoint next_membership_tick_ = TimePoint::min();
+  TimePoint next_seed_contact_ = TimePoint::min();
+  std::vector<Endpoint> sync_answers_due_;
+  std::unordered_map<Endpoint, TimePoint> sync_answered_at_;
+};
+
+}  // namespace shoal::gossip

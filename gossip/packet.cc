@@ -1,0 +1,82 @@
+#include "gossip/packet.h"
+
+#include "packet.pb.h"
+
+namespace shoal::gossip {
+
+namespace {
+size_t VarintSize(uint64_t v) {
+  size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+}  // namespace
+
+size_t EncodedEntrySize(uint32_t channel, uint64_t version, uint32_t ttl, size_t payload_size) {
+  // Zero fields are left out by proto3; counting them anyway keeps this an
+  // upper bound.
+  const size_t inner = 9 + 1 + VarintSize(channel) + 1 + VarintSize(version) + 1 +
+                       VarintSize(ttl) + 1 + VarintSize(payload_size) + payload_size;
+  return 1 + VarintSize(inner) + inner;
+}
+
+size_t EncodedEntryBound(size_t payload_size) {
+  return EncodedEntrySize(UINT32_MAX, UINT64_MAX, UINT32_MAX, payload_size);
+}
+
+std::string EncodePacket(const Packet& packet) {
+  wire::Packet p;
+  p.set_protocol_version(kProtocolVersion);
+  p.set_want_sync(packet.want_sync);
+  p.set_sync_reply(packet.sync_reply);
+  p.mutable_entries()->Reserve(static_cast<int>(packet.entries.size()));
+  for (const auto& e : packet.entries) {
+    auto* w = p.add_entries();
+    w->set_origin(e.origin.value);
+    w->set_channel(e.channel);
+    w->set_version(e.version);
+    w->set_ttl(e.ttl);
+    w->set_payload(e.payload);
+  }
+  return p.SerializeAsString();
+}
+
+Result<Packet> DecodePacket(std::span<const uint8_t> bytes) {
+  wire::Packet p;
+  if (bytes.size() > static_cast<size_t>(INT32_MAX) ||
+      !p.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return MakeError("malformed packet ({} bytes do not parse)", bytes.size());
+  }
+  if (p.protocol_version() != kProtocolVersion) {
+    return MakeError("protocol version {} (this node speaks {})", p.protocol_version(),
+                     kProtocolVersion);
+  }
+  if (static_cast<size_t>(p.entries_size()) > kMaxEntriesPerPacket) {
+    return MakeError("{} entries (at most {})", p.entries_size(), kMaxEntriesPerPacket);
+  }
+  Packet out;
+  out.want_sync = p.want_sync();
+  out.sync_reply = p.sync_reply();
+  out.entries.reserve(static_cast<size_t>(p.entries_size()));
+  for (int i = 0; i < p.entries_size(); ++i) {
+    auto* w = p.mutable_entries(i);
+    if (w->payload().size() > kMaxPayloadBytes) {
+      return MakeError("entry {}: payload of {} bytes (at most {})", i, w->payload().size(),
+                       kMaxPayloadBytes);
+    }
+    if (w->ttl() > kMaxTtl) {
+      return MakeError("entry {}: ttl {} (at most {})", i, w->ttl(), kMaxTtl);
+    }
+    if (w->origin() == 0 || w->channel() == 0 || w->version() == 0) {
+      return MakeError("entry {}: origin, channel and version must be non-zero", i);
+    }
+    out.entries.push_back(WireEntry{NodeId{w->origin()}, w->channel(), w->version(), w->ttl(),
+                                    std::move(*w->mutable_payload())});
+  }
+  return out;
+}
+
+}  // namespace shoal::gossip

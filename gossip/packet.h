@@ -1,0 +1,55 @@
+// The exchange's packet as plain values, and its Protocol Buffers codec.
+// The engine never sees protobuf types; this file is the edge. Decoding
+// treats its input as hostile: every bound is checked and a violation is an
+// Error naming it, never a crash or an oversized allocation.
+// Free functions; thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/node_id.h"
+#include "core/result.h"
+
+namespace shoal::gossip {
+
+inline constexpr uint32_t kProtocolVersion = 1;
+// An entry count travels in 8 bits in the original protocol; we keep its bound.
+inline constexpr size_t kMaxEntriesPerPacket = 255;
+// No payload may exceed this, whatever a channel declares.
+inline constexpr size_t kMaxPayloadBytes = 1200;
+inline constexpr uint32_t kMaxTtl = 16;
+
+struct WireEntry {
+  NodeId origin;
+  uint32_t channel = 0;
+  uint64_t version = 0;
+  uint32_t ttl = 0;
+  std::string payload;
+  bool operator==(const WireEntry&) const = default;
+};
+
+struct Packet {
+  bool want_sync = false;   // the sender asks for a full state transfer
+  bool sync_reply = false;  // this packet is part of such a transfer
+  std::vector<WireEntry> entries;
+  bool operator==(const Packet&) const = default;
+};
+
+// Bytes an entry with these fields adds to an encoded packet (at most).
+size_t EncodedEntrySize(uint32_t channel, uint64_t version, uint32_t ttl, size_t payload_size);
+// The same for the largest possible field values.
+size_t EncodedEntryBound(size_t payload_size);
+// Upper bound of an encoded packet's fixed part.
+inline constexpr size_t kPacketOverheadBound = 8;
+
+std::string EncodePacket(const Packet& packet);
+// Rejects: unparsable bytes, another protocol version, more than
+// kMaxEntriesPerPacket entries, a payload over kMaxPayloadBytes, a ttl over
+// kMaxTtl, origin 0, channel 0, version 0.
+Result<Packet> DecodePacket(std::span<const uint8_t> bytes);
+
+}  // namespace shoal::gossip

@@ -1,0 +1,95 @@
+// Many Gossipers on one SimNetwork: the harness behind shoal-sim and the
+// whole-pool tests. Each node has its own Random (derived from the pool's
+// seed), its own Gossiper and a tick scheduled every period with a small
+// jitter. Faults: crash (down, no ticks), restart (a fresh Gossiper with a
+// higher boot, same id and address), stall (no ticks, datagrams held),
+// partitions through the network. Components' channels are registered on
+// every node, including restarted ones, through ChannelFactory.
+// Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/random.h"
+#include "gossip/gossiper.h"
+#include "gossip/sim_network.h"
+
+namespace shoal::gossip {
+
+struct SimPoolOptions {
+  size_t nodes = 16;
+  GossipConfig config;
+  LinkModel link;
+  uint64_t seed = 1;
+  size_t seeds = 3;  // the first `seeds` nodes are every node's seed list
+  // Node i starts at i * join_spread / nodes (0: all at once).
+  Duration join_spread = Duration::zero();
+  // Each tick comes period * (1 ± tick_jitter): clocks do not tick in step.
+  double tick_jitter = 0.05;
+};
+
+class SimPool {
+ public:
+  // Registers a component's channel on node `index`'s Gossiper.
+  using ChannelFactory = std::function<void(size_t index, Gossiper& g)>;
+  using Observer = std::function<void(size_t index, uint32_t channel, NodeId origin,
+                                      uint64_t version)>;
+  using MemberListener = std::function<void(size_t index, const MemberEvent& ev)>;
+
+  explicit SimPool(const SimPoolOptions& options);
+  ~SimPool();
+
+  // Called on every node now and on every restart. Add before Start.
+  void AddChannels(ChannelFactory f) { factories_.push_back(std::move(f)); }
+  void SetObserver(Observer o) { observer_ = std::move(o); }
+  void SetMemberListener(MemberListener l) { member_listener_ = std::move(l); }
+
+  void Start();
+  void RunFor(Duration d);
+  void RunUntil(TimePoint t) { network_.RunUntil(t); }
+
+  size_t size() const { return nodes_.size(); }
+  Gossiper& node(size_t i) { return *nodes_[i]->gossiper; }
+  NodeId id(size_t i) const { return nodes_[i]->identity.id; }
+  bool running(size_t i) const { return nodes_[i]->running; }
+  // Index of a node id (ids are index + 1).
+  static size_t IndexOf(NodeId id) { return static_cast<size_t>(id.value - 1); }
+
+  void Crash(size_t i);
+  void Restart(size_t i);
+  void Stall(size_t i, Duration d);
+  // Graceful leave: announces, keeps ticking for `linger`, then stops.
+  void Leave(size_t i, Duration linger);
+
+  SimNetwork& network() { return network_; }
+  ManualClock& clock() { return clock_; }
+  const SimPoolOptions& options() const { return options_; }
+
+ private:
+  struct Node {
+    NodeIdentity identity;
+    std::unique_ptr<Random> random;
+    std::unique_ptr<Gossiper> gossiper;
+    bool running = false;
+    uint64_t generation = 0;  // invalidates ticks scheduled for an older life
+  };
+  void Boot(size_t i);
+  void ScheduleTick(size_t i, TimePoint at);
+  Duration NextTickDelay(Random& r) const;
+
+  SimPoolOptions options_;
+  ManualClock clock_;
+  SimNetwork network_;
+  Keyring keyring_;
+  std::vector<std::unique_ptr<Node>> nodes_;
+  std::vector<Endpoint> seeds_;
+  std::vector<ChannelFactory> factories_;
+  Observer observer_;
+  MemberListener member_listener_;
+};
+
+}  // namespace shoal::gossip

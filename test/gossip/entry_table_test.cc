@@ -1,0 +1,109 @@
+#include <map>
+
+#include <catch2/catch.hpp>
+
+#include "gossip/entry_table.h"
+
+using namespace shoal;
+using namespace shoal::gossip;
+
+namespace {
+const NodeId kSelf{1};
+
+std::vector<NodeId> DrawAll(EntryTable& t, Random& r) {
+  std::vector<NodeId> got;
+  t.Draw(kSelf, r, [&](NodeId o, const StoredEntry&) {
+    got.push_back(o);
+    return true;
+  });
+  return got;
+}
+}  // namespace
+
+TEST_CASE("entries are replaced only by newer versions") {
+  EntryTable t;
+  ManualClock c;
+  REQUIRE(t.Offer(NodeId{2}, 5, 2, "a", c.Now()));
+  REQUIRE_FALSE(t.Offer(NodeId{2}, 5, 2, "b", c.Now()));
+  REQUIRE_FALSE(t.Offer(NodeId{2}, 4, 2, "c", c.Now()));
+  REQUIRE(t.Find(NodeId{2})->payload == "a");
+  REQUIRE(t.Offer(NodeId{2}, 6, 2, "d", c.Now()));
+  REQUIRE(t.Find(NodeId{2})->payload == "d");
+}
+
+TEST_CASE("own entry gets a new version only when its payload changes") {
+  EntryTable t;
+  ManualClock c;
+  REQUIRE(t.PublishOwn(kSelf, "x", 1000, 3, c.Now()));
+  REQUIRE(t.Find(kSelf)->version == 1000);  // the floor (boot << 32 in the Gossiper)
+  REQUIRE_FALSE(t.PublishOwn(kSelf, "x", 1000, 3, c.Now()));
+  REQUIRE(t.PublishOwn(kSelf, "y", 1000, 3, c.Now()));
+  REQUIRE(t.Find(kSelf)->version == 1001);
+  t.OutbidOwn(kSelf, 5000, 3, c.Now());
+  REQUIRE(t.Find(kSelf)->version == 5001);
+}
+
+TEST_CASE("every send spends one TTL; the own entry goes first") {
+  EntryTable t;
+  ManualClock c;
+  Random r(3);
+  REQUIRE(t.Offer(NodeId{2}, 1, 2, "a", c.Now()));
+  REQUIRE(t.Offer(NodeId{3}, 1, 1, "b", c.Now()));
+  REQUIRE(t.Offer(NodeId{4}, 1, 0, "c", c.Now()));  // arrived with no sends left
+  REQUIRE(t.PublishOwn(kSelf, "me", 1, 2, c.Now()));
+  auto first = DrawAll(t, r);
+  REQUIRE(first.size() == 3);
+  REQUIRE(first[0] == kSelf);
+  auto second = DrawAll(t, r);
+  REQUIRE(second.size() == 2);  // node 3 is spent
+  REQUIRE(second[0] == kSelf);
+  REQUIRE(DrawAll(t, r).empty());
+}
+
+TEST_CASE("a spent own entry is re-armed after a random backoff that doubles up to a maximum") {
+  EntryTable t;
+  ManualClock c;
+  Random r(11);
+  const Duration base = milliseconds(100), max = milliseconds(800);
+  REQUIRE(t.PublishOwn(kSelf, "me", 1, 1, c.Now()));
+  std::vector<Duration> waits;
+  for (int round = 0; round < 7; ++round) {
+    REQUIRE(DrawAll(t, r).size() == 1);  // sends once, TTL 1 -> 0
+    REQUIRE(DrawAll(t, r).empty());
+    const TimePoint spent = c.Now();
+    while (true) {
+      t.RearmOwn(kSelf, 1, base, max, c.Now(), r);
+      if (t.Find(kSelf)->ttl > 0) break;
+      c.Advance(milliseconds(1));
+      REQUIRE(c.Now() - spent < seconds(2));
+    }
+    waits.push_back(c.Now() - spent);
+  }
+  // Round k waits at most base * 2^k, capped at max (plus the 1 ms steps).
+  for (size_t k = 0; k < waits.size(); ++k) {
+    const Duration limit = std::min(max, base * (1 << k)) + milliseconds(2);
+    INFO("round " << k << " waited " << ToMillis(waits[k]) << " ms");
+    REQUIRE(waits[k] <= limit);
+  }
+  // A change resets the backoff and gives a full TTL at once.
+  REQUIRE(DrawAll(t, r).size() == 1);
+  REQUIRE(t.PublishOwn(kSelf, "changed", 1, 1, c.Now()));
+  REQUIRE(t.Find(kSelf)->ttl == 1);
+}
+
+TEST_CASE("the draw is a random subset, so truncation does not always favour the same origins") {
+  EntryTable t;
+  ManualClock c;
+  Random r(5);
+  std::map<uint64_t, int> firsts;
+  for (int round = 0; round < 200; ++round) {
+    for (uint64_t o = 2; o < 12; ++o) REQUIRE(t.Offer(NodeId{o}, round + 1, 1, "p", c.Now()));
+    int taken = 0;
+    t.Draw(kSelf, r, [&](NodeId o, const StoredEntry&) {
+      if (taken++ == 0) ++firsts[o.value];
+      return taken < 3;
+    });
+    DrawAll(t, r);  // spend the rest
+  }
+  REQUIRE(firsts.size() == 10);  // every origin was drawn first sometimes
+}

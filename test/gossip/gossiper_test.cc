@@ -1,0 +1,259 @@
+#include <catch2/catch.hpp>
+
+#include "gossip/gossiper.h"
+#include "gossip/sim_network.h"
+
+using namespace shoal;
+using namespace shoal::gossip;
+
+namespace {
+
+std::span<const uint8_t> Bytes(const std::string& s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+// Records what the gossiper under test sends; delivers nothing.
+class RecordingTransport final : public Transport {
+ public:
+  void Send(const Endpoint& to, std::span<const uint8_t> d) override {
+    sent.emplace_back(to, std::string(reinterpret_cast<const char*>(d.data()), d.size()));
+  }
+  Endpoint local_endpoint() const override { return Endpoint{0x7f000001, 7000}; }
+  void SetReceiver(Receiver r) override { receiver = std::move(r); }
+  std::vector<std::pair<Endpoint, std::string>> sent;
+  Receiver receiver;
+};
+
+struct Fixture {
+  GossipConfig config = GossipConfig::Lan();
+  ManualClock clock;
+  Random random{17};
+  RecordingTransport transport;
+  Keyring keyring;
+  std::unique_ptr<Gossiper> g;
+  uint64_t seq = 0;
+
+  Fixture() {
+    Key k;
+    k.fill(9);
+    keyring.Add(k);
+    g = std::make_unique<Gossiper>(config, NodeIdentity{NodeId{1}, 1, transport.local_endpoint()},
+                                   clock, random, transport, keyring);
+  }
+
+  // A sealed packet from a peer, as it would arrive.
+  std::string From(uint64_t sender, const Packet& p, uint64_t sequence = 0) {
+    return Seal(keyring, SealHeader{NodeId{sender}, 1, sequence ? sequence : ++seq},
+                EncodePacket(p));
+  }
+  void Deliver(const std::string& d) { g->OnDatagram(Endpoint{0x7f000002, 7000}, Bytes(d)); }
+
+  // Makes `n` peers alive (with addresses) through their heartbeats.
+  void AddPeers(uint64_t first, uint64_t n) {
+    for (uint64_t i = first; i < first + n; ++i) {
+      Packet p;
+      p.entries.push_back(WireEntry{NodeId{i}, channels::kHeartbeat, 1, 1,
+                                    EncodeHeartbeat(Heartbeat{1, Endpoint{0x7f000000u + uint32_t(i), 7000}, false, 1})});
+      Deliver(From(i, p));
+    }
+  }
+
+  std::vector<Packet> SentPackets() {
+    std::vector<Packet> out;
+    for (auto& [to, d] : transport.sent) {
+      auto o = Open(keyring, Bytes(d));
+      REQUIRE(o.ok());
+      auto p = DecodePacket(Bytes(o->plaintext));
+      REQUIRE(p.ok());
+      out.push_back(*p);
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("channel registration checks its code and payload bound") {
+  Fixture f;
+  REQUIRE(f.g->RegisterChannel(ChannelSpec{10, "status"}, nullptr, nullptr).ok());
+  REQUIRE_FALSE(f.g->RegisterChannel(ChannelSpec{10, "again"}, nullptr, nullptr).ok());
+  REQUIRE_FALSE(f.g->RegisterChannel(ChannelSpec{1, "heartbeat"}, nullptr, nullptr).ok());
+  ChannelSpec huge{11, "huge"};
+  huge.max_payload = kMaxPayloadBytes + 1;
+  auto s = f.g->RegisterChannel(huge, nullptr, nullptr);
+  REQUIRE_FALSE(s.ok());
+  REQUIRE(s.error().message.find("huge") != std::string::npos);
+}
+
+TEST_CASE("received entries are stored, forwarded with TTL-1, and shown in the view") {
+  Fixture f;
+  int calls = 0;
+  REQUIRE(f.g->RegisterChannel(ChannelSpec{10, "status"}, nullptr,
+                               [&](const ChannelView& v) {
+                                 ++calls;
+                                 REQUIRE(v.Find(NodeId{2}) != nullptr);
+                               })
+              .ok());
+  f.AddPeers(2, 3);
+  Packet p;
+  p.entries.push_back(WireEntry{NodeId{2}, 10, 5, 3, "load=0.5"});
+  f.Deliver(f.From(2, p));
+  // More news before the next tick: the subscriber still runs once.
+  p.entries[0].version = 6;
+  f.Deliver(f.From(2, p));
+  f.g->Tick();
+  REQUIRE(calls == 1);
+  f.g->Tick();
+  REQUIRE(calls == 1);  // nothing changed since
+  auto v = f.g->View(10);
+  REQUIRE(v.Find(NodeId{2})->payload == "load=0.5");
+  REQUIRE(v.Find(NodeId{2})->version == 6);
+  // Forwarded: the first packet carries it with TTL 3-1 = 2.
+  bool forwarded = false;
+  for (const Packet& sent : f.SentPackets()) {
+    for (const auto& e : sent.entries) {
+      if (e.channel == 10 && e.origin == NodeId{2}) {
+        forwarded = true;
+        REQUIRE(e.ttl <= 2);
+      }
+    }
+  }
+  REQUIRE(forwarded);
+  REQUIRE(f.g->counters().entries_new >= 2);
+}
+
+TEST_CASE("packets never pass the MTU or 255 entries") {
+  Fixture f;
+  // At the default MTU about 60 small entries fit; with jumbo frames the
+  // 255-entry bound is what stops a packet.
+  const bool jumbo = GENERATE(false, true);
+  if (jumbo) {
+    f.config.mtu = kMaxDatagramBytes;
+    f.g = std::make_unique<Gossiper>(f.config, NodeIdentity{NodeId{1}, 1, f.transport.local_endpoint()},
+                                     f.clock, f.random, f.transport, f.keyring);
+  }
+  REQUIRE(f.g->RegisterChannel(ChannelSpec{10, "tiny", milliseconds(20), 8}, nullptr, nullptr).ok());
+  REQUIRE(f.g->RegisterChannel(ChannelSpec{11, "big", milliseconds(20), 900}, nullptr, nullptr).ok());
+  f.AddPeers(2, 5);
+  // 600 tiny entries (bounded by the count) and 40 big ones (by the size).
+  for (uint64_t batch = 0; batch < 3; ++batch) {
+    Packet p;
+    for (uint64_t i = 0; i < 200; ++i) {
+      p.entries.push_back(WireEntry{NodeId{1000 + batch * 200 + i}, 10, 1, 3, "x"});
+    }
+    f.Deliver(f.From(2, p));
+  }
+  for (uint64_t i = 0; i < 40; ++i) {
+    Packet p;
+    p.entries.push_back(WireEntry{NodeId{5000 + i}, 11, 1, 3, std::string(900, 'b')});
+    f.Deliver(f.From(3, p));
+  }
+  for (int t = 0; t < 30; ++t) {
+    f.clock.Advance(milliseconds(20));
+    f.g->Tick();
+  }
+  REQUIRE(!f.transport.sent.empty());
+  size_t max_entries = 0;
+  for (auto& [to, d] : f.transport.sent) REQUIRE(d.size() <= f.config.mtu);
+  for (const Packet& p : f.SentPackets()) max_entries = std::max(max_entries, p.entries.size());
+  REQUIRE(max_entries <= kMaxEntriesPerPacket);
+  if (jumbo) REQUIRE(max_entries == kMaxEntriesPerPacket);
+  if (!jumbo) REQUIRE(max_entries >= 40);  // filled up to the MTU
+}
+
+TEST_CASE("a large channel cannot starve a small one") {
+  Fixture f;
+  REQUIRE(f.g->RegisterChannel(ChannelSpec{10, "big", milliseconds(20), 1000}, nullptr, nullptr).ok());
+  int counter = 0;
+  REQUIRE(f.g->RegisterChannel(ChannelSpec{20, "small", milliseconds(20), 16},
+                               [&] { return std::optional<std::string>(std::to_string(counter)); },
+                               nullptr)
+              .ok());
+  f.AddPeers(2, 5);
+  // 300 big entries: one packet holds one, so the big channel alone could
+  // fill every packet for a long time.
+  for (uint64_t i = 0; i < 300; ++i) {
+    Packet p;
+    p.entries.push_back(WireEntry{NodeId{100 + i}, 10, 1, 3, std::string(1000, 'b')});
+    f.Deliver(f.From(2, p));
+  }
+  f.transport.sent.clear();
+  int small_packets = 0, packets = 0;
+  for (int t = 0; t < 20; ++t) {
+    ++counter;  // the small channel changes every tick
+    f.clock.Advance(milliseconds(20));
+    const size_t before = f.transport.sent.size();
+    f.g->Tick();
+    if (f.transport.sent.size() == before) continue;
+    auto o = Open(f.keyring, Bytes(f.transport.sent.back().second));
+    auto p = DecodePacket(Bytes(o->plaintext));
+    ++packets;
+    for (const auto& e : p->entries) small_packets += e.channel == 20;
+  }
+  REQUIRE(packets == 20);
+  // Round-robin from a rotating start: the small channel rides in at least
+  // every other packet.
+  REQUIRE(small_packets >= 10);
+}
+
+TEST_CASE("hostile datagrams are dropped and counted, never trusted") {
+  Fixture f;
+  REQUIRE(f.g->RegisterChannel(ChannelSpec{10, "status", milliseconds(20), 16}, nullptr, nullptr).ok());
+  Packet p;
+  p.entries.push_back(WireEntry{NodeId{2}, 10, 5, 2, "ok"});
+  const std::string good = f.From(2, p, 100);
+  f.Deliver(good);
+  REQUIRE(f.g->counters().packets_accepted == 1);
+
+  f.Deliver(good);  // replay
+  REQUIRE(f.g->counters().dropped_replayed == 1);
+
+  std::string forged = f.From(2, p, 101);
+  forged[forged.size() - 3] ^= 1;
+  f.Deliver(forged);
+  REQUIRE(f.g->counters().dropped_forged == 1);
+
+  f.Deliver(good.substr(0, 20));
+  REQUIRE(f.g->counters().dropped_truncated == 1);
+
+  f.Deliver(std::string(kMaxDatagramBytes + 1, 'S'));
+  REQUIRE(f.g->counters().dropped_oversized == 1);
+
+  f.Deliver("GET / HTTP/1.1\r\nHost: x\r\n\r\n.................................................");
+  REQUIRE(f.g->counters().dropped_foreign == 1);
+
+  // Authentic but not a packet: sealed garbage.
+  f.Deliver(Seal(f.keyring, SealHeader{NodeId{2}, 1, 102}, "\xff\xff\xff\xff\xff"));
+  REQUIRE(f.g->counters().dropped_malformed == 1);
+
+  // Our own id as the sender.
+  f.Deliver(f.From(1, p));
+  REQUIRE(f.g->counters().dropped_own == 1);
+
+  // Entries breaking their channel's bounds are dropped one by one.
+  Packet q;
+  q.entries.push_back(WireEntry{NodeId{3}, 10, 1, 2, std::string(17, 'x')});
+  q.entries.push_back(WireEntry{NodeId{3}, 99, 1, 2, "unknown channel"});
+  q.entries.push_back(WireEntry{NodeId{3}, channels::kHeartbeat, 1, 2, "not a heartbeat"});
+  q.entries.push_back(WireEntry{NodeId{3}, 10, 1, 2, "fine"});
+  f.Deliver(f.From(3, q));
+  REQUIRE(f.g->counters().entries_oversized == 1);
+  REQUIRE(f.g->counters().entries_unknown_channel == 1);
+  REQUIRE(f.g->counters().entries_bad_heartbeat == 1);
+  REQUIRE(f.g->View(10).Find(NodeId{3})->payload == "fine");
+}
+
+TEST_CASE("a stale copy of our own entry makes us outbid it") {
+  Fixture f;
+  REQUIRE(f.g->RegisterChannel(ChannelSpec{10, "status", milliseconds(20), 16},
+                               [] { return std::optional<std::string>("mine"); }, nullptr)
+              .ok());
+  f.g->Tick();
+  const uint64_t v = f.g->OwnVersion(10);
+  REQUIRE(v > 0);
+  Packet p;
+  p.entries.push_back(WireEntry{NodeId{1}, 10, v + 10, 2, "old life"});
+  f.Deliver(f.From(2, p));
+  REQUIRE(f.g->OwnVersion(10) == v + 11);
+  REQUIRE(f.g->View(10).Find(NodeId{1})->payload == "mine");
+}
