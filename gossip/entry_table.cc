@@ -5,10 +5,10 @@
 namespace shoal::gossip {
 
 void EntryTable::MarkHot(NodeId origin, StoredEntry& e) {
-  if (e.ttl > 0 && !e.hot) {
-    e.hot = true;
-    hot_.push_back(origin);
-  }
+  e.bucket = e.ttl;
+  if (e.ttl == 0) return;
+  if (hot_.size() <= e.ttl) hot_.resize(e.ttl + 1);
+  hot_[e.ttl].push_back(origin);
 }
 
 bool EntryTable::Offer(NodeId origin, uint64_t version, uint32_t ttl, std::string&& payload,

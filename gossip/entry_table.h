@@ -1,8 +1,10 @@
 // One channel's entries at one node: the latest (version, payload) of every
 // origin it has heard of, with the TTL that says how many more packets will
-// carry it, and this node's own entry with its re-arm backoff. The "hot"
-// list holds the origins whose TTL is above zero, so building a packet does
-// not scan the whole table. Owned by the Gossiper; not thread-safe.
+// carry it, and this node's own entry with its re-arm backoff. Entries with
+// TTL left are listed in one "hot" bucket per TTL value, so building a packet
+// neither scans the whole table nor lets old news crowd out new: entries with
+// the most TTL left (the ones early in their spread) go first, in random
+// order within a bucket. Owned by the Gossiper; not thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -22,7 +24,8 @@ struct StoredEntry {
   std::string payload;
   TimePoint stored_at;  // local time this version arrived (or was published)
   uint32_t ttl = 0;     // packets that will still carry it from this node
-  bool hot = false;     // listed in the hot list
+  uint32_t bucket = 0;  // the hot bucket it is listed in (0: none)
+  uint64_t drawn = 0;   // the last Draw that took it
 };
 
 class EntryTable {
@@ -49,16 +52,21 @@ class EntryTable {
                 Random& random);
 
   // Entries chosen for the next packet: the own entry first when it has TTL,
-  // then a random subset of the other hot origins. Calls take(origin, entry)
-  // until it returns false; every entry taken loses one TTL.
+  // then the other hot origins, most TTL first, randomly within equal TTL.
+  // Calls take(origin, entry) until it returns false; every entry taken
+  // loses one TTL and is taken at most once per Draw.
   template <typename Take>
   void Draw(NodeId self, Random& random, Take&& take);
 
  private:
+  // Lists the entry in the bucket of its current TTL (if any).
   void MarkHot(NodeId origin, StoredEntry& e);
 
   std::unordered_map<NodeId, StoredEntry> entries_;
-  std::vector<NodeId> hot_;  // may hold origins whose TTL is now 0: pruned lazily
+  // hot_[t]: origins listed with TTL t. A listing is stale when the entry's
+  // bucket moved on; stale listings are pruned as Draw meets them.
+  std::vector<std::vector<NodeId>> hot_;
+  uint64_t draws_ = 0;
   // Own re-arm state.
   uint32_t backoff_shift_ = 0;
   TimePoint rearm_at_ = TimePoint::max();
@@ -66,28 +74,40 @@ class EntryTable {
 
 template <typename Take>
 void EntryTable::Draw(NodeId self, Random& random, Take&& take) {
+  const uint64_t draw = ++draws_;
   auto spend = [&](NodeId origin, StoredEntry& e) {
+    e.drawn = draw;
     if (--e.ttl == 0 && origin == self) rearm_at_ = TimePoint::min();  // schedule on next tick
+    if (origin != self) MarkHot(origin, e);
   };
   if (auto it = entries_.find(self); it != entries_.end() && it->second.ttl > 0) {
     if (!take(self, it->second)) return;
     spend(self, it->second);
   }
-  // Partial Fisher-Yates over the hot list: each step picks a random
-  // remaining origin; cold or vanished ones are removed as they are met.
-  size_t i = 0;
-  while (i < hot_.size()) {
-    std::swap(hot_[i], hot_[i + random.Below(hot_.size() - i)]);
-    auto it = entries_.find(hot_[i]);
-    if (it == entries_.end() || it->second.ttl == 0 || it->first == self) {
-      if (it != entries_.end()) it->second.hot = false;
-      hot_[i] = hot_.back();
-      hot_.pop_back();
-      continue;
+  for (size_t t = hot_.size(); t-- > 1;) {
+    auto& bucket = hot_[t];
+    // Partial Fisher-Yates: each step picks a random remaining listing;
+    // stale ones are removed as they are met.
+    size_t i = 0;
+    while (i < bucket.size()) {
+      std::swap(bucket[i], bucket[i + random.Below(bucket.size() - i)]);
+      auto it = entries_.find(bucket[i]);
+      if (it == entries_.end() || it->second.bucket != t || it->first == self) {
+        bucket[i] = bucket.back();
+        bucket.pop_back();
+        continue;
+      }
+      StoredEntry& e = it->second;
+      if (e.drawn == draw) {  // already in this packet (moved down a bucket)
+        ++i;
+        continue;
+      }
+      if (!take(it->first, e)) return;
+      // Its listing here is now stale (it moves to bucket t-1 or none).
+      spend(it->first, e);
+      bucket[i] = bucket.back();
+      bucket.pop_back();
     }
-    if (!take(it->first, it->second)) return;
-    spend(it->first, it->second);
-    ++i;
   }
 }
 

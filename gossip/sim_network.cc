@@ -113,6 +113,7 @@ void SimNetwork::Deliver(const Endpoint& from, const Endpoint& to,
     return;
   }
   ++stats_.delivered;
+  stats_.delivered_bytes += bytes->size();
   SimTransport& t = *nodes_[i];
   if (t.receiver_) {
     t.receiver_(from, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes->data()),

@@ -41,7 +41,8 @@ struct SimNetworkStats {
   uint64_t to_down = 0;      // to a node that is down or unknown
   uint64_t overflowed = 0;   // a stalled node's buffer was full
   uint64_t duplicated = 0;
-  uint64_t bytes = 0;
+  uint64_t bytes = 0;            // sent
+  uint64_t delivered_bytes = 0;  // received
 };
 
 class SimTransport;

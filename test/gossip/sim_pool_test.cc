@@ -1,0 +1,224 @@
+// Whole-pool scenarios on the simulated network: join, failure, stall,
+// leave, restart, partition, loss, determinism. Virtual time only.
+#include <map>
+#include <set>
+
+#include <catch2/catch.hpp>
+
+#include "gossip/sim_pool.h"
+
+using namespace shoal;
+using namespace shoal::gossip;
+
+namespace {
+
+constexpr uint32_t kStatus = 10;
+
+// A pool whose nodes publish "node-I/gen-G" on a status channel, and a log
+// of membership events as (observer, kind, subject).
+struct Scenario {
+  SimPool pool;
+  std::vector<int> generation;
+  struct Event {
+    TimePoint at;
+    size_t observer;
+    MemberEvent::Kind kind;
+    size_t subject;
+  };
+  std::vector<Event> events;
+
+  explicit Scenario(SimPoolOptions o) : pool(o), generation(o.nodes, 0) {
+    pool.AddChannels([this](size_t i, Gossiper& g) {
+      REQUIRE(g.RegisterChannel(ChannelSpec{kStatus, "status", milliseconds(100), 32},
+                                [this, i] {
+                                  return std::optional<std::string>(
+                                      "node-" + std::to_string(i) + "/gen-" +
+                                      std::to_string(generation[i]));
+                                },
+                                nullptr)
+                  .ok());
+    });
+    pool.SetMemberListener([this](size_t i, const MemberEvent& ev) {
+      events.push_back(Event{ev.at, i, ev.kind, SimPool::IndexOf(ev.id)});
+    });
+    pool.Start();
+  }
+
+  // Every running node sees every other running node live, and holds its
+  // current status payload.
+  bool Converged() {
+    for (size_t i = 0; i < pool.size(); ++i) {
+      if (!pool.running(i)) continue;
+      auto view = pool.node(i).View(kStatus);
+      for (size_t j = 0; j < pool.size(); ++j) {
+        if (!pool.running(j)) continue;
+        const StoredEntry* e = view.Find(pool.id(j));
+        if (e == nullptr || e->payload != "node-" + std::to_string(j) + "/gen-" +
+                                              std::to_string(generation[j])) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  // Runs until converged; returns the virtual time it took, or `limit`.
+  Duration RunUntilConverged(Duration limit) {
+    const TimePoint t0 = pool.clock().Now();
+    while (pool.clock().Now() - t0 < limit) {
+      pool.RunFor(milliseconds(20));
+      if (Converged()) return pool.clock().Now() - t0;
+    }
+    return limit;
+  }
+
+  size_t Count(MemberEvent::Kind kind, size_t subject, TimePoint since = TimePoint{}) const {
+    std::set<size_t> observers;
+    for (const auto& e : events) {
+      if (e.kind == kind && e.subject == subject && e.at >= since) observers.insert(e.observer);
+    }
+    return observers.size();
+  }
+  size_t CountAbout(MemberEvent::Kind kind, std::function<bool(size_t)> subject) const {
+    size_t n = 0;
+    for (const auto& e : events) n += e.kind == kind && subject(e.subject);
+    return n;
+  }
+};
+
+SimPoolOptions Options(size_t nodes, double loss, uint64_t seed) {
+  SimPoolOptions o;
+  o.nodes = nodes;
+  o.seed = seed;
+  o.link.loss = loss;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("a pool forms through its seeds and every view converges") {
+  Scenario s(Options(32, 0.0, 1));
+  const Duration took = s.RunUntilConverged(seconds(5));
+  INFO("converged after " << ToMillis(took) << " ms");
+  REQUIRE(took < seconds(5));
+  for (size_t i = 0; i < 32; ++i) REQUIRE(s.pool.node(i).membership().live_count() == 32);
+  // A change at one node reaches all quickly.
+  s.generation[5] = 1;
+  REQUIRE(s.RunUntilConverged(seconds(1)) < milliseconds(500));
+}
+
+TEST_CASE("a crashed node is declared failed by every other node within 1.5 s") {
+  Scenario s(Options(32, 0.05, 2));
+  REQUIRE(s.RunUntilConverged(seconds(5)) < seconds(5));
+  s.pool.RunFor(seconds(1));
+  const TimePoint crash = s.pool.clock().Now();
+  s.pool.Crash(7);
+  s.pool.RunFor(milliseconds(1500));
+  REQUIRE(s.Count(MemberEvent::Kind::kFailed, 7, crash) == 31);
+  REQUIRE(s.CountAbout(MemberEvent::Kind::kFailed, [](size_t j) { return j != 7; }) == 0);
+  for (size_t i = 0; i < 32; ++i) {
+    if (i != 7) REQUIRE_FALSE(s.pool.node(i).membership().IsLive(s.pool.id(7)));
+  }
+  // The view no longer shows it.
+  REQUIRE(s.pool.node(0).View(kStatus).Find(s.pool.id(7)) == nullptr);
+}
+
+TEST_CASE("a node that stalls for 2 s gets no other node declared failed, and comes back") {
+  Scenario s(Options(32, 0.05, 3));
+  REQUIRE(s.RunUntilConverged(seconds(5)) < seconds(5));
+  s.pool.Stall(4, seconds(2));
+  s.pool.RunFor(seconds(5));
+  REQUIRE(s.CountAbout(MemberEvent::Kind::kFailed, [](size_t j) { return j != 4; }) == 0);
+  for (size_t i = 0; i < 32; ++i) REQUIRE(s.pool.node(i).membership().live_count() == 32);
+  REQUIRE(s.pool.node(4).counters().stalls_forgiven == 1);
+}
+
+TEST_CASE("a graceful leave is announced, not detected as a failure") {
+  Scenario s(Options(16, 0.0, 4));
+  REQUIRE(s.RunUntilConverged(seconds(5)) < seconds(5));
+  s.pool.Leave(3, milliseconds(200));
+  s.pool.RunFor(seconds(3));
+  REQUIRE(s.Count(MemberEvent::Kind::kLeft, 3) == 15);
+  REQUIRE(s.CountAbout(MemberEvent::Kind::kFailed, [](size_t) { return true; }) == 0);
+}
+
+TEST_CASE("a restarted node rejoins with a new incarnation and its new data spreads") {
+  Scenario s(Options(16, 0.05, 5));
+  REQUIRE(s.RunUntilConverged(seconds(5)) < seconds(5));
+  s.pool.Crash(9);
+  s.pool.RunFor(seconds(3));
+  REQUIRE(s.Count(MemberEvent::Kind::kFailed, 9) == 15);
+  const TimePoint back = s.pool.clock().Now();
+  s.generation[9] = 1;
+  s.pool.Restart(9);
+  REQUIRE(s.RunUntilConverged(seconds(2)) < seconds(2));
+  REQUIRE(s.Count(MemberEvent::Kind::kRecovered, 9, back) == 15);
+  // Its membership was rebuilt from scratch and is complete.
+  REQUIRE(s.pool.node(9).membership().live_count() == 16);
+}
+
+TEST_CASE("a reaped node's entries leave every table, and it can still come back") {
+  SimPoolOptions o = Options(8, 0.0, 6);
+  o.config.reap_after = seconds(3);
+  Scenario s(o);
+  REQUIRE(s.RunUntilConverged(seconds(5)) < seconds(5));
+  s.pool.Crash(2);
+  s.pool.RunFor(seconds(6));
+  REQUIRE(s.Count(MemberEvent::Kind::kReaped, 2) == 7);
+  for (size_t i = 0; i < 8; ++i) {
+    if (i == 2) continue;
+    REQUIRE(s.pool.node(i).membership().Find(s.pool.id(2)) == nullptr);
+    REQUIRE(s.pool.node(i).View(kStatus).Find(s.pool.id(2)) == nullptr);
+  }
+  s.pool.Restart(2);
+  REQUIRE(s.RunUntilConverged(seconds(3)) < seconds(3));
+}
+
+TEST_CASE("a partition splits the pool; when it heals the views reconverge") {
+  Scenario s(Options(24, 0.0, 7));
+  REQUIRE(s.RunUntilConverged(seconds(5)) < seconds(5));
+  for (size_t i = 12; i < 24; ++i) s.pool.network().SetGroup(s.pool.network().node(i).local_endpoint(), 1);
+  s.pool.RunFor(seconds(4));
+  // Each side declared the other failed, and changed meanwhile.
+  REQUIRE(s.Count(MemberEvent::Kind::kFailed, 0) == 12);
+  REQUIRE(s.Count(MemberEvent::Kind::kFailed, 23) == 12);
+  for (size_t i = 0; i < 24; ++i) s.generation[i] = 1;
+  s.pool.RunFor(seconds(1));
+  s.pool.network().Heal();
+  const Duration took = s.RunUntilConverged(seconds(20));
+  INFO("reconverged after " << ToMillis(took) << " ms");
+  REQUIRE(took < seconds(20));
+}
+
+TEST_CASE("no false failure at 5% loss") {
+  Scenario s(Options(64, 0.05, 8));
+  s.pool.RunFor(seconds(120));
+  REQUIRE(s.CountAbout(MemberEvent::Kind::kFailed, [](size_t) { return true; }) == 0);
+  REQUIRE(s.Converged());
+}
+
+TEST_CASE("same seed, same run; another seed, another run") {
+  auto trace = [](uint64_t seed) {
+    SimPoolOptions o = Options(24, 0.1, seed);
+    o.link.duplicate = 0.02;
+    SimPool pool(o);
+    uint64_t h = 1469598103934665603ULL;
+    auto mix = [&](uint64_t v) { h = (h ^ v) * 1099511628211ULL; };
+    pool.SetObserver([&](size_t i, uint32_t ch, NodeId origin, uint64_t version) {
+      mix(static_cast<uint64_t>(pool.clock().Now().time_since_epoch().count()));
+      mix(i);
+      mix(ch);
+      mix(origin.value);
+      mix(version);
+    });
+    pool.Start();
+    pool.RunFor(seconds(2));
+    pool.Crash(3);
+    pool.Stall(5, milliseconds(800));
+    pool.RunFor(seconds(3));
+    return std::make_pair(h, pool.network().stats().delivered);
+  };
+  const auto a = trace(11), b = trace(11), c = trace(12);
+  REQUIRE(a == b);
+  REQUIRE(a.first != c.first);
+}

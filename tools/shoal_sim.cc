@@ -1,0 +1,205 @@
+// shoal-sim: runs a pool of N gossiping nodes on the simulated network, in
+// virtual time, and reports dissemination and failure-detection figures.
+// Same flags and seed, same result.
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "gossip/sim_pool.h"
+#include "tools/sim/pool_metrics.h"
+
+using namespace shoal;
+using namespace shoal::gossip;
+
+namespace {
+
+constexpr uint32_t kStatusChannel = 10;
+
+struct Flags {
+  size_t nodes = 16;
+  double loss = 0;
+  double duplicate = 0;
+  int period_ms = 20;
+  size_t fanout = 3;
+  uint32_t ttl = 0;  // 0: the preset's
+  uint64_t seed = 1;
+  double duration_s = 20;
+  double warmup_s = 5;
+  int update_ms = 1000;
+  size_t payload_bytes = 32;
+  size_t probes = 32;
+  size_t crashes = 1;
+  int stall_ms = 0;
+  double latency_ms = 0.5;
+  double jitter_ms = 0.2;
+  int heartbeat_ms = 0;
+  int failure_timeout_ms = 0;
+  bool json = false;
+};
+
+Duration Ms(double ms) { return std::chrono::duration_cast<Duration>(std::chrono::duration<double, std::milli>(ms)); }
+
+void Print(const Flags& f, const sim::PoolReport& r, double wall_s) {
+  if (f.json) {
+    fmt::print(
+        "{{\"nodes\": {}, \"loss\": {}, \"period_ms\": {}, \"fanout\": {}, \"seed\": {}, "
+        "\"duration_s\": {}, \"updates_tracked\": {}, \"updates_incomplete\": {}, "
+        "\"dissemination_p50_ms\": {:.1f}, \"dissemination_p99_ms\": {:.1f}, "
+        "\"dissemination_max_ms\": {:.1f}, \"freshest_age_p99_ms\": {:.1f}, "
+        "\"bytes_per_node_per_s\": {:.0f}, \"packets_per_node_per_s\": {:.1f}, "
+        "\"crashes\": {}, \"detections_missing\": {}, \"detection_p50_ms\": {:.1f}, "
+        "\"detection_p99_ms\": {:.1f}, \"detection_max_ms\": {:.1f}, \"false_failures\": {}, "
+        "\"stalled_declared_failed\": {}, \"wall_s\": {:.2f}}}\n",
+        r.nodes, r.loss, f.period_ms, f.fanout, f.seed, f.duration_s, r.updates_tracked,
+        r.updates_incomplete, r.dissemination_p50_ms, r.dissemination_p99_ms,
+        r.dissemination_max_ms, r.freshest_age_p99_ms, r.bytes_per_node_per_s,
+        r.packets_per_node_per_s, r.crashes, r.detections_missing, r.detection_p50_ms,
+        r.detection_p99_ms, r.detection_max_ms, r.false_failures, r.stalled_declared_failed,
+        wall_s);
+    return;
+  }
+  fmt::print("pool of {} nodes, loss {:.0f}%, period {} ms, fanout {}, seed {}, {} s simulated\n",
+             r.nodes, r.loss * 100, f.period_ms, f.fanout, f.seed, f.duration_s);
+  fmt::print("  update reaches every node   p50 {:.0f} ms   p99 {:.0f} ms   max {:.0f} ms"
+             "   ({} updates, {} never complete)\n",
+             r.dissemination_p50_ms, r.dissemination_p99_ms, r.dissemination_max_ms,
+             r.updates_tracked, r.updates_incomplete);
+  fmt::print("  freshest entry age          p99 {:.0f} ms (updates every {} ms)\n",
+             r.freshest_age_p99_ms, f.update_ms);
+  fmt::print("  traffic per node            {:.1f} KB/s sent+received, {:.0f} packets/s\n",
+             r.bytes_per_node_per_s / 1000, r.packets_per_node_per_s);
+  fmt::print("  crash noticed by all        p50 {:.0f} ms   p99 {:.0f} ms   max {:.0f} ms"
+             "   ({} crashes, {} detections missing)\n",
+             r.detection_p50_ms, r.detection_p99_ms, r.detection_max_ms, r.crashes,
+             r.detections_missing);
+  fmt::print("  false failures              {} (stalled node declared failed: {} times)\n",
+             r.false_failures, r.stalled_declared_failed);
+  fmt::print("  ran in {:.1f} s of wall time\n", wall_s);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Flags f;
+  CLI::App app{
+      "shoal-sim: run N Shoal gossip nodes on a simulated network (virtual time) and report\n"
+      "how fast updates spread, how fast crashes are noticed and what it costs.\n"
+      "Every node publishes a status update every --update-ms; the first --probes nodes'\n"
+      "updates are tracked. After --warmup-s the measuring window starts: --crashes nodes\n"
+      "crash at random moments and, with --stall-ms, one node stalls.\n\n"
+      "Example: shoal-sim --nodes 128 --loss 0.05 --duration-s 30 --json"};
+  app.add_option("--nodes", f.nodes, "nodes in the pool")->check(CLI::Range(2, 100000));
+  app.add_option("--loss", f.loss, "fraction of datagrams lost on every link")->check(CLI::Range(0.0, 0.9));
+  app.add_option("--duplicate", f.duplicate, "fraction of datagrams delivered twice")->check(CLI::Range(0.0, 0.9));
+  app.add_option("--period-ms", f.period_ms, "gossip period")->check(CLI::Range(5, 1000));
+  app.add_option("--fanout", f.fanout, "peers per packet")->check(CLI::Range(1, 16));
+  app.add_option("--ttl", f.ttl, "sends per entry per node (0: preset)")->check(CLI::Range(0, 16));
+  app.add_option("--seed", f.seed, "seed of every random choice");
+  app.add_option("--duration-s", f.duration_s, "simulated seconds measured, after the warm-up")->check(CLI::Range(1.0, 86400.0 * 2));
+  app.add_option("--warmup-s", f.warmup_s, "simulated seconds for the pool to form")->check(CLI::Range(0.0, 3600.0));
+  app.add_option("--update-ms", f.update_ms, "status update interval per node")->check(CLI::Range(5, 600000));
+  app.add_option("--payload-bytes", f.payload_bytes, "status payload size")->check(CLI::Range(8, 1000));
+  app.add_option("--probes", f.probes, "nodes whose updates are tracked")->check(CLI::Range(1, 100000));
+  app.add_option("--crashes", f.crashes, "nodes that crash during the window");
+  app.add_option("--stall-ms", f.stall_ms, "one node stalls this long during the window (0: none)");
+  app.add_option("--latency-ms", f.latency_ms, "one-way link latency");
+  app.add_option("--jitter-ms", f.jitter_ms, "extra random delay per datagram, up to this");
+  app.add_option("--heartbeat-ms", f.heartbeat_ms, "heartbeat interval (0: preset)");
+  app.add_option("--failure-timeout-ms", f.failure_timeout_ms, "silence before failed (0: preset)");
+  app.add_flag("--json", f.json, "print one JSON object");
+  CLI11_PARSE(app, argc, argv);
+
+  SimPoolOptions o;
+  o.nodes = f.nodes;
+  o.seed = f.seed;
+  o.config = GossipConfig::Lan();
+  o.config.period = std::chrono::milliseconds(f.period_ms);
+  o.config.fanout = f.fanout;
+  if (f.ttl) o.config.max_ttl = f.ttl;
+  if (f.heartbeat_ms) o.config.heartbeat_interval = std::chrono::milliseconds(f.heartbeat_ms);
+  if (f.failure_timeout_ms) {
+    o.config.failure_timeout = std::chrono::milliseconds(f.failure_timeout_ms);
+    o.config.suspect_timeout = std::min(o.config.suspect_timeout, o.config.failure_timeout);
+  }
+  if (auto s = o.config.Validate(); !s.ok()) {
+    std::cerr << "shoal-sim: " << s.error().message << "\n";
+    return 2;
+  }
+  o.link.loss = f.loss;
+  o.link.duplicate = f.duplicate;
+  o.link.latency = Ms(f.latency_ms);
+  o.link.jitter = Ms(f.jitter_ms);
+  o.join_spread = Ms(std::min(f.warmup_s * 1000 / 2, 2000.0));
+
+  const auto wall0 = std::chrono::steady_clock::now();
+  SimPool pool(o);
+  sim::PoolMetrics metrics(pool, kStatusChannel, f.probes);
+  std::vector<uint64_t> counter(f.nodes, 0);
+  const std::string pad(f.payload_bytes, '.');
+  pool.AddChannels([&](size_t i, Gossiper& g) {
+    ChannelSpec spec{kStatusChannel, "status", std::chrono::milliseconds(f.update_ms),
+                     f.payload_bytes};
+    auto s = g.RegisterChannel(spec, [&, i] {
+      std::string p = fmt::format("{}:{}", i, ++counter[i]);
+      p.resize(f.payload_bytes, '.');
+      return std::optional<std::string>(std::move(p));
+    }, nullptr);
+    if (!s.ok()) {
+      std::cerr << "shoal-sim: " << s.error().message << "\n";
+      std::exit(2);
+    }
+  });
+  pool.SetObserver([&](size_t i, uint32_t ch, NodeId origin, uint64_t version) {
+    if (ch == kStatusChannel && SimPool::IndexOf(origin) == i) {
+      metrics.OnPublish(i, version, pool.clock().Now());
+    } else {
+      metrics.OnStored(i, ch, origin, version);
+    }
+  });
+  pool.SetMemberListener([&](size_t i, const MemberEvent& ev) { metrics.OnMemberEvent(i, ev); });
+  pool.Start();
+  pool.RunFor(Ms(f.warmup_s * 1000));
+  metrics.BeginWindow();
+
+  // Faults, drawn from their own generator so they do not shift the pool's.
+  Random faults(f.seed ^ 0xfa017ULL);
+  const Duration window = Ms(f.duration_s * 1000);
+  const TimePoint start = pool.clock().Now();
+  std::vector<std::pair<TimePoint, size_t>> crash_at;
+  const size_t first_victim = std::min(f.probes, f.nodes / 2);
+  const Duration crash_span = window > std::chrono::seconds(8) ? window - std::chrono::seconds(5) : window / 2;
+  for (size_t c = 0; c < f.crashes && first_victim + c < f.nodes; ++c) {
+    size_t victim;
+    do {
+      victim = first_victim + faults.Below(f.nodes - first_victim);
+    } while (std::any_of(crash_at.begin(), crash_at.end(), [&](auto& p) { return p.second == victim; }));
+    crash_at.emplace_back(start + faults.Between(Duration::zero(), crash_span), victim);
+  }
+  for (auto& [at, victim] : crash_at) {
+    pool.network().Schedule(at, [&, at = at, victim = victim] {
+      pool.Crash(victim);
+      metrics.NoteCrash(victim, at);
+    });
+  }
+  if (f.stall_ms > 0) {
+    size_t staller;
+    do {
+      staller = first_victim + faults.Below(f.nodes - first_victim);
+    } while (std::any_of(crash_at.begin(), crash_at.end(), [&](auto& p) { return p.second == staller; }));
+    metrics.NoteStall(staller);
+    pool.network().Schedule(start + std::min(window / 4, Duration(std::chrono::seconds(2))),
+                            [&, staller] { pool.Stall(staller, std::chrono::milliseconds(f.stall_ms)); });
+  }
+  const Duration sample_every = std::chrono::milliseconds(100);
+  while (pool.clock().Now() - start < window) {
+    pool.RunFor(sample_every);
+    metrics.SampleFreshness();
+  }
+  const auto report = metrics.Finish(f.loss);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+  Print(f, report, wall);
+  return 0;
+}

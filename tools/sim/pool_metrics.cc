@@ -1,0 +1,141 @@
+#include "tools/sim/pool_metrics.h"
+
+#include <algorithm>
+
+#include "core/percentile.h"
+
+namespace shoal::sim {
+
+using gossip::MemberEvent;
+using gossip::SimPool;
+
+PoolMetrics::PoolMetrics(SimPool& pool, uint32_t channel, size_t probes)
+    : pool_(pool),
+      channel_(channel),
+      probes_(std::min(probes, pool.size())),
+      pending_(probes_),
+      published_(probes_),
+      highest_(pool.size(), std::vector<uint64_t>(probes_, 0)) {}
+
+void PoolMetrics::OnPublish(size_t origin, uint64_t version, TimePoint at) {
+  if (origin >= probes_) return;
+  published_[origin].emplace_back(version, at);
+  if (!measuring_) return;
+  size_t target = 0;
+  for (size_t i = 0; i < pool_.size(); ++i) target += i != origin && pool_.running(i);
+  pending_[origin].push_back(Pending{version, at, 0, target});
+}
+
+void PoolMetrics::OnStored(size_t node, uint32_t channel, NodeId origin, uint64_t version) {
+  if (channel != channel_) return;
+  const size_t p = SimPool::IndexOf(origin);
+  if (p >= probes_ || node == p) return;
+  uint64_t& high = highest_[node][p];
+  const uint64_t before = high;
+  if (version <= before) return;
+  high = version;
+  const TimePoint now = pool_.clock().Now();
+  auto& q = pending_[p];
+  for (auto it = q.begin(); it != q.end();) {
+    if (it->version > before && it->version <= version && ++it->reached >= it->target) {
+      dissemination_ms_.push_back(ToMillis(now - it->published));
+      it = q.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void PoolMetrics::OnMemberEvent(size_t node, const MemberEvent& ev) {
+  if (ev.kind != MemberEvent::Kind::kFailed) return;
+  const size_t subject = SimPool::IndexOf(ev.id);
+  auto crash = crashed_.find(subject);
+  if (crash != crashed_.end()) {
+    if (detected_.insert({subject, node}).second) {
+      detection_ms_.push_back(ToMillis(ev.at - crash->second));
+    }
+  } else if (stalled_.contains(subject)) {
+    ++stalled_failed_;
+  } else if (measuring_) {
+    ++false_failures_;
+  }
+}
+
+void PoolMetrics::BeginWindow() {
+  measuring_ = true;
+  window_start_ = pool_.clock().Now();
+  const auto& st = pool_.network().stats();
+  bytes_at_start_ = st.bytes + st.delivered_bytes;
+  packets_at_start_ = st.sent + st.delivered;
+}
+
+void PoolMetrics::SampleFreshness() {
+  const TimePoint now = pool_.clock().Now();
+  for (size_t i = 0; i < pool_.size(); ++i) {
+    if (!pool_.running(i)) continue;
+    for (size_t p = 0; p < probes_; ++p) {
+      if (p == i || !pool_.running(p) || published_[p].empty()) continue;
+      const uint64_t held = highest_[i][p];
+      const auto& pub = published_[p];
+      // The time the held version was published (the first one if older).
+      auto it = std::upper_bound(pub.begin(), pub.end(), std::make_pair(held, TimePoint::max()));
+      const TimePoint at = it == pub.begin() ? pub.front().second : std::prev(it)->second;
+      freshness_ms_.push_back(ToMillis(now - at));
+    }
+  }
+}
+
+void PoolMetrics::NoteCrash(size_t node, TimePoint at) {
+  crashed_[node] = at;
+  for (size_t p = 0; p < probes_; ++p) {
+    for (auto& pend : pending_[p]) {
+      if (highest_[node][p] < pend.version && pend.target > 0) --pend.target;
+    }
+  }
+}
+
+PoolReport PoolMetrics::Finish(double loss) {
+  PoolReport r;
+  r.nodes = pool_.size();
+  r.loss = loss;
+  const TimePoint now = pool_.clock().Now();
+  // Updates still pending: count those that had time to arrive (1 s) as
+  // incomplete and the rest as not measured.
+  for (auto& q : pending_) {
+    for (auto& p : q) {
+      if (p.reached >= p.target) {
+        dissemination_ms_.push_back(0);
+      } else if (now - p.published > std::chrono::seconds(1)) {
+        ++r.updates_incomplete;
+      }
+    }
+  }
+  r.updates_tracked = dissemination_ms_.size() + r.updates_incomplete;
+  r.dissemination_p50_ms = Percentile(dissemination_ms_, 50);
+  r.dissemination_p99_ms = Percentile(dissemination_ms_, 99);
+  r.dissemination_max_ms = dissemination_ms_.empty() ? 0 : dissemination_ms_.back();
+  r.freshest_age_p99_ms = Percentile(freshness_ms_, 99);
+  const double secs = std::chrono::duration<double>(now - window_start_).count();
+  const auto& st = pool_.network().stats();
+  if (secs > 0) {
+    r.bytes_per_node_per_s =
+        static_cast<double>(st.bytes + st.delivered_bytes - bytes_at_start_) / secs /
+        static_cast<double>(pool_.size());
+    r.packets_per_node_per_s = static_cast<double>(st.sent + st.delivered - packets_at_start_) /
+                               secs / static_cast<double>(pool_.size());
+  }
+  r.crashes = crashed_.size();
+  size_t expected = 0;
+  for (const auto& [c, at] : crashed_) {
+    for (size_t i = 0; i < pool_.size(); ++i) expected += i != c && pool_.running(i);
+  }
+  r.detections_missing = expected > detected_.size() ? expected - detected_.size() : 0;
+  r.detection_p50_ms = Percentile(detection_ms_, 50);
+  r.detection_p99_ms = Percentile(detection_ms_, 99);
+  r.detection_max_ms = detection_ms_.empty() ? 0 : detection_ms_.back();
+  r.false_failures = false_failures_;
+  r.stalled_declared_failed = stalled_failed_;
+  return r;
+}
+
+}  // namespace shoal::sim

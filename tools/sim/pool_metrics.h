@@ -1,0 +1,86 @@
+// What shoal-sim measures on a SimPool: how long a new update takes to reach
+// every running node, how old the freshest entry a node holds for a peer
+// is, what each node sends and receives, how long a crash takes to be
+// noticed by every node, and failures declared about nodes that were fine.
+// Updates are tracked for a sample of "probe" origins (every node still
+// publishes, so the load is real). Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <set>
+#include <unordered_map>
+#include <vector>
+
+#include "gossip/sim_pool.h"
+
+namespace shoal::sim {
+
+struct PoolReport {
+  size_t nodes = 0;
+  double loss = 0;
+  size_t updates_tracked = 0;
+  size_t updates_incomplete = 0;  // never reached every node during the run
+  double dissemination_p50_ms = 0;
+  double dissemination_p99_ms = 0;
+  double dissemination_max_ms = 0;
+  double freshest_age_p99_ms = 0;
+  double bytes_per_node_per_s = 0;  // sent + received
+  double packets_per_node_per_s = 0;
+  size_t crashes = 0;
+  size_t detections_missing = 0;  // (crashed, observer) pairs never detected
+  double detection_p50_ms = 0;
+  double detection_p99_ms = 0;
+  double detection_max_ms = 0;
+  size_t false_failures = 0;       // failed declared about a node that was fine
+  size_t stalled_declared_failed = 0;
+};
+
+class PoolMetrics {
+ public:
+  // `channel` is the workload channel whose updates are tracked; the first
+  // `probes` nodes are the probe origins.
+  PoolMetrics(gossip::SimPool& pool, uint32_t channel, size_t probes);
+
+  // Call when a probe node publishes a new version (from its publisher).
+  void OnPublish(size_t origin, uint64_t version, TimePoint at);
+  // Hooked to the pool's observer and member listener.
+  void OnStored(size_t node, uint32_t channel, NodeId origin, uint64_t version);
+  void OnMemberEvent(size_t node, const gossip::MemberEvent& ev);
+
+  // Start counting (after warm-up): resets traffic counters' baseline.
+  void BeginWindow();
+  void SampleFreshness();
+  void NoteCrash(size_t node, TimePoint at);
+  void NoteStall(size_t node) { stalled_.insert(node); }
+
+  PoolReport Finish(double loss);
+
+ private:
+  struct Pending {
+    uint64_t version;
+    TimePoint published;
+    size_t reached = 0;
+    size_t target = 0;
+  };
+  gossip::SimPool& pool_;
+  uint32_t channel_;
+  size_t probes_;
+  bool measuring_ = false;
+  TimePoint window_start_;
+  uint64_t bytes_at_start_ = 0;
+  uint64_t packets_at_start_ = 0;
+  std::vector<std::deque<Pending>> pending_;  // per probe
+  std::vector<std::vector<std::pair<uint64_t, TimePoint>>> published_;  // per probe
+  std::vector<std::vector<uint64_t>> highest_;  // [node][probe]
+  std::vector<double> dissemination_ms_;
+  std::vector<double> freshness_ms_;
+  std::unordered_map<size_t, TimePoint> crashed_;
+  std::set<std::pair<size_t, size_t>> detected_;  // (crashed, observer)
+  std::vector<double> detection_ms_;
+  std::set<size_t> stalled_;
+  size_t false_failures_ = 0;
+  size_t stalled_failed_ = 0;
+};
+
+}  // namespace shoal::sim
