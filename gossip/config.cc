@@ -23,22 +23,26 @@ Status GossipConfig::Validate() const {
   if (max_ttl < 1 || max_ttl > kMaxTtl) {
     return MakeError("max_ttl {}: must be 1..{}", max_ttl, kMaxTtl);
   }
+  if (sends < 1 || sends > 16) return MakeError("sends {}: must be 1..16", sends);
   if (mtu < 256 || mtu > kMaxDatagramBytes) {
     return MakeError("mtu {}: must be 256..{}", mtu, kMaxDatagramBytes);
   }
   if (backoff_base <= Duration::zero() || backoff_max < backoff_base) {
     return MakeError("backoff: base must be > 0 and <= backoff_max");
   }
-  if (heartbeat_interval < period) {
-    return MakeError("heartbeat interval {} ms: must be at least the period ({} ms)",
-                     ToMillis(heartbeat_interval), ToMillis(period));
+  if (digest_items_min < 1 || digest_items_max < digest_items_min ||
+      digest_items_max > kMaxDigestItems - 1) {
+    return MakeError("digest items: need 1 <= min <= max <= {}", kMaxDigestItems - 1);
   }
-  if (heartbeat_budget <= 0) return MakeError("heartbeat budget must be > 0");
-  if (suspect_timeout < heartbeat_interval || failure_timeout < suspect_timeout) {
+  if (suspect_timeout < 4 * period || failure_timeout < suspect_timeout) {
     return MakeError(
-        "timeouts: need heartbeat interval <= suspect timeout <= failure timeout "
-        "(got {} ms, {} ms, {} ms)",
-        ToMillis(heartbeat_interval), ToMillis(suspect_timeout), ToMillis(failure_timeout));
+        "timeouts: need 4 periods <= suspect timeout <= failure timeout "
+        "(got {} ms and {} ms)",
+        ToMillis(suspect_timeout), ToMillis(failure_timeout));
+  }
+  if (DigestBound(digest_items_max + 1) + EncodedEntryBound(64) + kSealOverheadBytes +
+          kPacketOverheadBound > mtu) {
+    return MakeError("mtu {}: too small for a digest of {} items", mtu, digest_items_max);
   }
   if (reap_after < failure_timeout) return MakeError("reap_after must be >= failure timeout");
   if (stall_threshold <= period) return MakeError("stall threshold must exceed the period");

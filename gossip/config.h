@@ -20,9 +20,14 @@ struct GossipConfig {
   Duration period = std::chrono::milliseconds(20);
   // Peers each packet goes to (random-subset fan-out). 1..16.
   size_t fanout = 3;
-  // Sends an entry gets from each node that stores it; a receiver stores it
-  // with the received TTL minus one. 1..16.
-  uint32_t max_ttl = 3;
+  // Hops an entry may travel: a receiver stores it with the received TTL
+  // minus one and forwards it only while that is above zero. It bounds the
+  // spread; log_(fanout+1) of the largest pool plus a margin. 1..16.
+  uint32_t max_ttl = 8;
+  // Packets from each node that carry a newly learnt entry (each to
+  // `fanout` peers): fanout * sends copies reach the average node, which
+  // sets how reliably an update reaches every node. 1..16.
+  uint32_t sends = 4;
   // Largest datagram sent, sealing included. 256..9000.
   size_t mtu = 1400;
   // An own entry whose TTL ran out is re-sent after a random delay drawn
@@ -31,11 +36,14 @@ struct GossipConfig {
   Duration backoff_base = std::chrono::milliseconds(100);
   Duration backoff_max = std::chrono::seconds(5);
 
-  // Membership. A heartbeat goes out every heartbeat_interval, stretched when
-  // the pool is so large that the pool-wide heartbeat rate would pass
-  // heartbeat_budget per second. The failure timeout stretches with it.
-  Duration heartbeat_interval = std::chrono::milliseconds(200);
-  double heartbeat_budget = 2000;
+  // Membership. Liveness travels in every packet as a digest: the sender
+  // itself at age 0, then the next live peers (a rotating window) with how
+  // long ago the sender last had a sign of life from each. The window is
+  // pool size / 12, kept within these bounds.
+  size_t digest_items_min = 8;
+  size_t digest_items_max = 64;
+  // Timeouts stretch in large pools, where news of life takes longer to
+  // go round: see Membership::Stretch.
   // A node silent this long is suspected (shown, still gossiped with).
   Duration suspect_timeout = std::chrono::milliseconds(700);
   // A node silent this long is declared failed.

@@ -5,10 +5,10 @@
 namespace shoal::gossip {
 
 void EntryTable::MarkHot(NodeId origin, StoredEntry& e) {
-  e.bucket = e.ttl;
-  if (e.ttl == 0) return;
-  if (hot_.size() <= e.ttl) hot_.resize(e.ttl + 1);
-  hot_[e.ttl].push_back(origin);
+  e.bucket = e.sends;
+  if (e.sends == 0) return;
+  if (hot_.size() <= e.sends) hot_.resize(e.sends + 1);
+  hot_[e.sends].push_back(origin);
 }
 
 bool EntryTable::Offer(NodeId origin, uint64_t version, uint32_t ttl, std::string&& payload,
@@ -20,6 +20,7 @@ bool EntryTable::Offer(NodeId origin, uint64_t version, uint32_t ttl, std::strin
   e.payload = std::move(payload);
   e.stored_at = now;
   e.ttl = ttl;
+  e.sends = ttl > 0 ? sends_ : 0;
   MarkHot(origin, e);
   return true;
 }
@@ -32,35 +33,37 @@ const StoredEntry* EntryTable::Find(NodeId origin) const {
 void EntryTable::Erase(NodeId origin) { entries_.erase(origin); }
 
 bool EntryTable::PublishOwn(NodeId self, std::string_view payload, uint64_t version_floor,
-                            uint32_t max_ttl, TimePoint now) {
+                            TimePoint now) {
   auto [it, fresh] = entries_.try_emplace(self);
   StoredEntry& e = it->second;
   if (!fresh && e.payload == payload) return false;
   e.version = std::max(e.version + 1, version_floor);
   e.payload.assign(payload);
   e.stored_at = now;
-  e.ttl = max_ttl;
+  e.ttl = max_ttl_;
+  e.sends = sends_;
   backoff_shift_ = 0;
   rearm_at_ = TimePoint::max();
   return true;
 }
 
-void EntryTable::OutbidOwn(NodeId self, uint64_t seen_version, uint32_t max_ttl, TimePoint now) {
+void EntryTable::OutbidOwn(NodeId self, uint64_t seen_version, TimePoint now) {
   auto it = entries_.find(self);
-  if (it == entries_.end() || it->second.version > seen_version) return;
+  if (it == entries_.end() || it->second.version > seen_version) return;  // already ahead
   it->second.version = seen_version + 1;
   it->second.stored_at = now;
-  it->second.ttl = max_ttl;
+  it->second.ttl = max_ttl_;
+  it->second.sends = sends_;
   backoff_shift_ = 0;
   rearm_at_ = TimePoint::max();
 }
 
-void EntryTable::RearmOwn(NodeId self, uint32_t max_ttl, Duration base, Duration max,
-                          TimePoint now, Random& random) {
+void EntryTable::RearmOwn(NodeId self, Duration base, Duration max, TimePoint now,
+                          Random& random) {
   auto it = entries_.find(self);
-  if (it == entries_.end() || it->second.ttl > 0) return;
+  if (it == entries_.end() || it->second.sends > 0) return;
   if (rearm_at_ == TimePoint::min()) {
-    // TTL just ran out: draw when to re-send, from a range that doubles.
+    // Sends just ran out: draw when to re-send, from a range that doubles.
     Duration range = base * (int64_t{1} << std::min<uint32_t>(backoff_shift_, 30));
     if (range > max) range = max;
     if (range < max) ++backoff_shift_;
@@ -68,7 +71,8 @@ void EntryTable::RearmOwn(NodeId self, uint32_t max_ttl, Duration base, Duration
     return;
   }
   if (now >= rearm_at_) {
-    it->second.ttl = max_ttl;
+    it->second.ttl = max_ttl_;
+    it->second.sends = sends_;
     rearm_at_ = TimePoint::max();
   }
 }

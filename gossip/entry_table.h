@@ -1,10 +1,15 @@
 // One channel's entries at one node: the latest (version, payload) of every
-// origin it has heard of, with the TTL that says how many more packets will
-// carry it, and this node's own entry with its re-arm backoff. Entries with
-// TTL left are listed in one "hot" bucket per TTL value, so building a packet
-// neither scans the whole table nor lets old news crowd out new: entries with
-// the most TTL left (the ones early in their spread) go first, in random
-// order within a bucket. Owned by the Gossiper; not thread-safe.
+// origin it has heard of, and this node's own entry with its re-arm backoff.
+// Each entry has a TTL, the hops it may still travel (a receiver stores the
+// received TTL minus one), and a count of sends left: a node that learns an
+// entry with TTL left puts it in its next `sends` packets, then stops
+// ("infect and die"). Counting sends per node rather than per hop gives every
+// node the same number of copies, which is what makes coverage reliable (see
+// bench/RESULTS.md). Entries with sends left are listed in one "hot" bucket
+// per count, so building a packet neither scans the whole table nor lets old
+// news crowd out new: entries with the most sends left (the ones early in
+// their spread) go first, in random order within a bucket.
+// Owned by the Gossiper; not thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -23,15 +28,19 @@ struct StoredEntry {
   uint64_t version = 0;
   std::string payload;
   TimePoint stored_at;  // local time this version arrived (or was published)
-  uint32_t ttl = 0;     // packets that will still carry it from this node
+  uint32_t ttl = 0;     // hops it may still travel from this node
+  uint32_t sends = 0;   // packets from this node that will still carry it
   uint32_t bucket = 0;  // the hot bucket it is listed in (0: none)
   uint64_t drawn = 0;   // the last Draw that took it
 };
 
 class EntryTable {
  public:
+  // max_ttl: the TTL of own entries; sends: packets per node per entry.
+  EntryTable(uint32_t max_ttl, uint32_t sends) : max_ttl_(max_ttl), sends_(sends) {}
+
   // Stores the entry when its version is newer than the stored one, with
-  // TTL `ttl`; returns whether it did.
+  // TTL `ttl` (sends only if ttl > 0); returns whether it did.
   bool Offer(NodeId origin, uint64_t version, uint32_t ttl, std::string&& payload, TimePoint now);
   const StoredEntry* Find(NodeId origin) const;
   void Erase(NodeId origin);
@@ -40,30 +49,30 @@ class EntryTable {
 
   // Own entry. A payload that differs from the current one becomes a new
   // version (> every version seen for this node, and >= version_floor) with
-  // a full TTL, and resets the backoff. Returns whether it changed.
-  bool PublishOwn(NodeId self, std::string_view payload, uint64_t version_floor, uint32_t max_ttl,
-                  TimePoint now);
-  // Someone holds a version of our own entry at least as new as ours (we
-  // restarted and forgot, or a stale copy survived): republish above it.
-  void OutbidOwn(NodeId self, uint64_t seen_version, uint32_t max_ttl, TimePoint now);
-  // Called once per tick: an own entry whose TTL ran out and whose backoff
-  // elapsed gets a full TTL again; the next backoff range doubles.
-  void RearmOwn(NodeId self, uint32_t max_ttl, Duration base, Duration max, TimePoint now,
-                Random& random);
+  // a full TTL and sends, and resets the backoff. Returns whether it changed.
+  bool PublishOwn(NodeId self, std::string_view payload, uint64_t version_floor, TimePoint now);
+  // Someone holds a newer version of our own entry than we do (a previous
+  // life of ours): republish above it.
+  void OutbidOwn(NodeId self, uint64_t seen_version, TimePoint now);
+  // Called once per tick: an own entry whose sends ran out and whose
+  // backoff elapsed is sent again; the next backoff range doubles.
+  void RearmOwn(NodeId self, Duration base, Duration max, TimePoint now, Random& random);
 
   // Entries chosen for the next packet: the own entry first when it has TTL,
   // then the other hot origins, most TTL first, randomly within equal TTL.
   // Calls take(origin, entry) until it returns false; every entry taken
-  // loses one TTL and is taken at most once per Draw.
+  // loses one send and is taken at most once per Draw.
   template <typename Take>
   void Draw(NodeId self, Random& random, Take&& take);
 
  private:
-  // Lists the entry in the bucket of its current TTL (if any).
+  // Lists the entry in the bucket of its sends left (if any).
   void MarkHot(NodeId origin, StoredEntry& e);
 
+  uint32_t max_ttl_;
+  uint32_t sends_;
   std::unordered_map<NodeId, StoredEntry> entries_;
-  // hot_[t]: origins listed with TTL t. A listing is stale when the entry's
+  // hot_[t]: origins listed with t sends left. A listing is stale when the entry's
   // bucket moved on; stale listings are pruned as Draw meets them.
   std::vector<std::vector<NodeId>> hot_;
   uint64_t draws_ = 0;
@@ -77,10 +86,10 @@ void EntryTable::Draw(NodeId self, Random& random, Take&& take) {
   const uint64_t draw = ++draws_;
   auto spend = [&](NodeId origin, StoredEntry& e) {
     e.drawn = draw;
-    if (--e.ttl == 0 && origin == self) rearm_at_ = TimePoint::min();  // schedule on next tick
+    if (--e.sends == 0 && origin == self) rearm_at_ = TimePoint::min();  // schedule on next tick
     if (origin != self) MarkHot(origin, e);
   };
-  if (auto it = entries_.find(self); it != entries_.end() && it->second.ttl > 0) {
+  if (auto it = entries_.find(self); it != entries_.end() && it->second.sends > 0) {
     if (!take(self, it->second)) return;
     spend(self, it->second);
   }

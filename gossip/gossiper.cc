@@ -18,8 +18,8 @@ Gossiper::Gossiper(const GossipConfig& config, const NodeIdentity& identity, Clo
       membership_(identity.id, config) {
   assert(config.Validate().ok());
   assert(!keyring.empty());
-  auto hb = std::make_unique<Channel>();
-  hb->spec = ChannelSpec{channels::kHeartbeat, "heartbeat", config.heartbeat_interval, 64,
+  auto hb = std::make_unique<Channel>(config_);
+  hb->spec = ChannelSpec{channels::kHeartbeat, "heartbeat", std::chrono::seconds(1), 64,
                          kNoFlags};
   by_code_[channels::kHeartbeat] = hb.get();
   channels_.push_back(std::move(hb));
@@ -55,7 +55,7 @@ Status Gossiper::RegisterChannel(const ChannelSpec& spec, Publisher publisher,
     return MakeError("channel '{}': a {}-byte payload cannot fit the {}-byte MTU", spec.name,
                      spec.max_payload, config_.mtu);
   }
-  auto ch = std::make_unique<Channel>();
+  auto ch = std::make_unique<Channel>(config_);
   ch->spec = spec;
   ch->publisher = std::move(publisher);
   ch->subscriber = std::move(subscriber);
@@ -88,8 +88,8 @@ uint64_t Gossiper::OwnVersion(uint32_t code) const {
 void Gossiper::PublishHeartbeat(TimePoint now) {
   Channel& ch = *by_code_[channels::kHeartbeat];
   const std::string payload =
-      EncodeHeartbeat(Heartbeat{identity_.boot, identity_.advertise, leaving_, ++beat_});
-  if (ch.table.PublishOwn(identity_.id, payload, VersionFloor(), config_.max_ttl, now) &&
+      EncodeHeartbeat(Heartbeat{identity_.boot, identity_.advertise, leaving_});
+  if (ch.table.PublishOwn(identity_.id, payload, VersionFloor(), now) &&
       observer_) {
     observer_(channels::kHeartbeat, identity_.id, OwnVersion(channels::kHeartbeat));
   }
@@ -104,21 +104,22 @@ void Gossiper::Tick() {
   const TimePoint now = clock_.Now();
   if (last_tick_ != TimePoint::min() && now - last_tick_ > config_.stall_threshold) {
     // We were not running: the silence we saw was ours, not the peers'.
-    membership_.ForgiveStall(now - last_tick_ - config_.period);
+    membership_.ForgiveStall(now);
     ++counters_.stalls_forgiven;
   }
   last_tick_ = now;
 
-  if (now >= next_heartbeat_) {
+  if (!heartbeat_published_) {
+    // Changes only on a leave after this; re-armed by the backoff.
     PublishHeartbeat(now);
-    next_heartbeat_ = now + membership_.heartbeat_interval();
+    heartbeat_published_ = true;
   }
   if (now >= next_membership_tick_) {
     for (NodeId gone : membership_.Tick(now)) {
       for (auto& ch : channels_) ch->table.Erase(gone);
       replay_.Forget(gone);
     }
-    next_membership_tick_ = now + std::max(config_.period, membership_.heartbeat_interval() / 4);
+    next_membership_tick_ = now + std::max(config_.period, membership_.failure_timeout() / 20);
   }
   for (auto& chp : channels_) {
     Channel& ch = *chp;
@@ -131,8 +132,7 @@ void Gossiper::Tick() {
           if (payload->size() > ch.spec.max_payload) {
             spdlog::error("channel '{}': own payload of {} bytes exceeds its maximum {}; not sent",
                           ch.spec.name, payload->size(), ch.spec.max_payload);
-          } else if (ch.table.PublishOwn(identity_.id, *payload, VersionFloor(), config_.max_ttl,
-                                         now)) {
+          } else if (ch.table.PublishOwn(identity_.id, *payload, VersionFloor(), now)) {
             ch.changed = true;
             if (observer_) observer_(ch.spec.code, identity_.id, OwnVersion(ch.spec.code));
           }
@@ -143,8 +143,7 @@ void Gossiper::Tick() {
         ch.subscriber(ChannelView(ch.table, membership_));
       }
     }
-    ch.table.RearmOwn(identity_.id, config_.max_ttl, config_.backoff_base, config_.backoff_max,
-                      now, random_);
+    ch.table.RearmOwn(identity_.id, config_.backoff_base, config_.backoff_max, now, random_);
   }
 
   std::vector<Endpoint> answers;
@@ -156,7 +155,8 @@ void Gossiper::Tick() {
   Packet packet = BuildPacket();
   packet.want_sync = !synced_ && sync_asks_ < kMaxSyncAsks;
   if (packet.want_sync) ++sync_asks_;
-  if (!packet.entries.empty() || packet.want_sync) SendSealed(packet, targets);
+  // Sent even with no entries: its liveness digest is the pool's heartbeat.
+  SendSealed(packet, targets);
 }
 
 std::vector<Endpoint> Gossiper::PickTargets(TimePoint now) {
@@ -196,8 +196,9 @@ std::vector<Endpoint> Gossiper::PickTargets(TimePoint now) {
 
 Packet Gossiper::BuildPacket() {
   Packet packet;
+  membership_.FillDigest(clock_.Now(), packet.liveness);
   const size_t budget = config_.mtu - kSealOverheadBytes - kPacketOverheadBound;
-  size_t used = 0;
+  size_t used = DigestBound(packet.liveness.size());
   const size_t n = channels_.size();
   const size_t start = round_robin_++ % n;
   for (size_t i = 0; i < n && packet.entries.size() < kMaxEntriesPerPacket; ++i) {
@@ -300,6 +301,9 @@ void Gossiper::OnDatagram(const Endpoint& from, std::span<const uint8_t> datagra
   ++counters_.packets_accepted;
   const TimePoint now = clock_.Now();
   membership_.OnSignOfLife(h.sender, now);
+  for (const LivenessItem& item : packet->liveness) {
+    membership_.OnLiveness(item.id, item.age_ms, now);
+  }
   for (WireEntry& e : packet->entries) {
     ++counters_.entries_received;
     Channel* ch = FindChannel(e.channel);
@@ -319,9 +323,11 @@ void Gossiper::StoreEntry(Channel& ch, WireEntry&& e, TimePoint now) {
     return;
   }
   if (e.origin == identity_.id) {
-    // Somebody holds a version of us at least as new as ours: outbid it.
-    if (e.version >= OwnVersion(ch.spec.code)) {
-      ch.table.OutbidOwn(identity_.id, e.version, config_.max_ttl, now);
+    // Somebody holds a newer version of us than we do (a previous life of
+    // ours, or a forgery that got a valid seal): outbid it. An echo of our
+    // current version is normal and changes nothing.
+    if (e.version > OwnVersion(ch.spec.code)) {
+      ch.table.OutbidOwn(identity_.id, e.version, now);
     }
     ++counters_.entries_stale;
     return;

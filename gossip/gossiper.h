@@ -81,6 +81,7 @@ class Gossiper {
 
  private:
   struct Channel {
+    explicit Channel(const GossipConfig& c) : table(c.max_ttl, c.sends) {}
     ChannelSpec spec;
     Publisher publisher;
     ViewSubscriber subscriber;
@@ -118,15 +119,14 @@ class Gossiper {
   std::vector<Endpoint> seeds_;
 
   uint64_t sequence_ = 0;
-  uint64_t beat_ = 0;
   bool leaving_ = false;
+  bool heartbeat_published_ = false;
   bool synced_ = false;  // a full-state answer arrived
   // Packets sent asking for a full state. A pool's first node has nobody to
   // answer it, so it stops asking after kMaxSyncAsks.
   static constexpr int kMaxSyncAsks = 20;
   int sync_asks_ = 0;
   TimePoint last_tick_ = TimePoint::min();
-  TimePoint next_heartbeat_ = TimePoint::min();
   TimePoint next_membership_tick_ = TimePoint::min();
   TimePoint next_seed_contact_ = TimePoint::min();
   std::vector<Endpoint> sync_answers_due_;

@@ -1,6 +1,7 @@
 #include "gossip/membership.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "packet.pb.h"
 
@@ -34,7 +35,6 @@ std::string EncodeHeartbeat(const Heartbeat& h) {
   w.set_ip(h.endpoint.ip);
   w.set_port(h.endpoint.port);
   w.set_status(h.leaving ? wire::MEMBER_STATUS_LEAVING : wire::MEMBER_STATUS_ALIVE);
-  w.set_beat(h.beat);
   return w.SerializeAsString();
 }
 
@@ -50,7 +50,7 @@ Result<Heartbeat> DecodeHeartbeat(std::string_view bytes) {
     return MakeError("heartbeat status {} unknown", static_cast<int>(w.status()));
   }
   return Heartbeat{w.incarnation(), Endpoint{w.ip(), static_cast<uint16_t>(w.port())},
-                   w.status() == wire::MEMBER_STATUS_LEAVING, w.beat()};
+                   w.status() == wire::MEMBER_STATUS_LEAVING};
 }
 
 Membership::Membership(NodeId self, const GossipConfig& config) : self_(self), config_(config) {}
@@ -73,17 +73,18 @@ void Membership::OnHeartbeat(NodeId origin, const Heartbeat& hb, TimePoint now) 
   tombstones_.erase(origin);
   auto [it, fresh] = members_.try_emplace(origin);
   Member& m = it->second;
-  if (fresh) {
-    m.id = origin;
-    m.state = MemberState::kFailed;  // so SetState counts it as becoming live
-  }
+  const bool had_address = m.endpoint.valid();
   if (m.endpoint != hb.endpoint) live_dirty_ = true;
+  m.id = origin;
   m.endpoint = hb.endpoint;
   m.incarnation = std::max(m.incarnation, hb.incarnation);
-  m.last_seen = now;
+  m.last_seen = std::max(m.last_seen, now);
+  if (fresh) {
+    m.state = MemberState::kFailed;  // so that SetState counts it as live
+    SetState(m, MemberState::kAlive, now);
+  }
   if (hb.leaving) {
     if (m.state != MemberState::kLeft) {
-      if (fresh) SetState(m, MemberState::kAlive, now);
       SetState(m, MemberState::kLeft, now);
       Emit(MemberEvent::Kind::kLeft, m, now);
     }
@@ -95,27 +96,57 @@ void Membership::OnHeartbeat(NodeId origin, const Heartbeat& hb, TimePoint now) 
     Emit(MemberEvent::Kind::kJoined, m, now);
     return;
   }
-  OnSignOfLife(origin, now);
-  if (fresh) Emit(MemberEvent::Kind::kJoined, m, now);
-}
-
-void Membership::OnSignOfLife(NodeId origin, TimePoint now) {
-  if (origin == self_ || tombstones_.contains(origin)) return;
-  auto [it, fresh] = members_.try_emplace(origin);
-  Member& m = it->second;
-  m.last_seen = now;
-  if (fresh) {
-    m.id = origin;
-    m.state = MemberState::kFailed;
-    SetState(m, MemberState::kAlive, now);
-    return;  // kJoined is announced once its address is known (heartbeat)
-  }
-  if (m.state == MemberState::kLeft) return;  // only a new heartbeat revives it
   if (m.state != MemberState::kAlive) {
+    // A new incarnation refutes the suspicion or the failure.
     const bool was_failed = m.state == MemberState::kFailed;
     SetState(m, MemberState::kAlive, now);
     if (was_failed) Emit(MemberEvent::Kind::kRecovered, m, now);
+  } else if (!had_address) {
+    Emit(MemberEvent::Kind::kJoined, m, now);
   }
+}
+
+void Membership::OnLiveness(NodeId id, uint32_t age_ms, TimePoint now) {
+  if (id == self_ || tombstones_.contains(id)) return;
+  const TimePoint seen = now - std::chrono::milliseconds(age_ms);
+  auto it = members_.find(id);
+  if (it == members_.end()) {
+    // Someone vouches for a node we never heard of: take it in if the news
+    // is fresh. kJoined waits for its heartbeat, which names its address.
+    if (now - seen >= suspect_timeout()) return;
+    Member& m = members_[id];
+    m.id = id;
+    m.last_seen = seen;
+    m.state = MemberState::kFailed;
+    SetState(m, MemberState::kAlive, now);
+    return;
+  }
+  Member& m = it->second;
+  if (seen <= m.last_seen) return;
+  m.last_seen = seen;
+  if (m.state == MemberState::kLeft || m.state == MemberState::kAlive) return;
+  if (now - seen >= suspect_timeout()) return;  // fresher, but still too old
+  const bool was_failed = m.state == MemberState::kFailed;
+  SetState(m, MemberState::kAlive, now);
+  if (was_failed) Emit(MemberEvent::Kind::kRecovered, m, now);
+}
+
+size_t Membership::digest_items() const {
+  const size_t want = (live_count() + 11) / 12;
+  return std::clamp(want, config_.digest_items_min, config_.digest_items_max);
+}
+
+void Membership::FillDigest(TimePoint now, std::vector<LivenessItem>& out) {
+  out.push_back(LivenessItem{self_, 0});
+  const auto& live = live_peers();
+  const size_t n = std::min(digest_items(), live.size());
+  for (size_t k = 0; k < n; ++k) {
+    const Member* m = live[(digest_cursor_ + k) % live.size()];
+    const auto age = std::chrono::duration_cast<std::chrono::milliseconds>(now - m->last_seen);
+    out.push_back(LivenessItem{
+        m->id, static_cast<uint32_t>(std::clamp<int64_t>(age.count(), 0, kMaxDigestAgeMs))});
+  }
+  digest_cursor_ = live.empty() ? 0 : (digest_cursor_ + n) % live.size();
 }
 
 bool Membership::Accepts(NodeId origin, bool is_heartbeat, uint64_t incarnation) const {
@@ -131,11 +162,12 @@ std::vector<NodeId> Membership::Tick(TimePoint now) {
   for (auto it = members_.begin(); it != members_.end();) {
     Member& m = it->second;
     const Duration silent = now - m.last_seen;
-    if (m.state == MemberState::kAlive && silent > suspect) {
+    const bool grace = now < grace_until_;
+    if (m.state == MemberState::kAlive && silent > suspect && !grace) {
       SetState(m, MemberState::kSuspect, now);
       Emit(MemberEvent::Kind::kSuspected, m, now);
     }
-    if (m.state == MemberState::kSuspect && silent > fail) {
+    if (m.state == MemberState::kSuspect && silent > fail && !grace) {
       SetState(m, MemberState::kFailed, now);
       Emit(MemberEvent::Kind::kFailed, m, now);
     }
@@ -154,9 +186,7 @@ std::vector<NodeId> Membership::Tick(TimePoint now) {
   return reaped;
 }
 
-void Membership::ForgiveStall(Duration gap) {
-  for (auto& [id, m] : members_) m.last_seen += gap;
-}
+void Membership::ForgiveStall(TimePoint now) { grace_until_ = now + failure_timeout() / 2; }
 
 bool Membership::IsLive(NodeId id) const {
   if (id == self_) return true;
@@ -200,14 +230,19 @@ const std::vector<const Member*>& Membership::failed_peers() const {
 size_t Membership::live_count() const { return live_peers_count_ + 1; }
 
 double Membership::Stretch() const {
-  const double base_s = std::chrono::duration<double>(config_.heartbeat_interval).count();
-  const double needed_s = static_cast<double>(live_count()) / config_.heartbeat_budget;
-  return std::max(1.0, needed_s / base_s);
+  // News of life about a given peer leaves a node once per digest cycle
+  // (live / items periods), so each hop waits about half a cycle, and it
+  // takes about log_(fanout+1)(n) hops to reach everyone. Timeouts are
+  // kept above two such spreads.
+  const double n = static_cast<double>(live_count());
+  const double cycle = n / static_cast<double>(digest_items());
+  const double hops = std::ceil(std::log(n) / std::log(static_cast<double>(config_.fanout) + 1));
+  const double spread_s =
+      (cycle / 2 + 1) * std::chrono::duration<double>(config_.period).count() * hops;
+  const double timeout_s = std::chrono::duration<double>(config_.failure_timeout).count();
+  return std::max(1.0, 2 * spread_s / timeout_s);
 }
 
-Duration Membership::heartbeat_interval() const {
-  return std::chrono::duration_cast<Duration>(config_.heartbeat_interval * Stretch());
-}
 Duration Membership::suspect_timeout() const {
   return std::chrono::duration_cast<Duration>(config_.suspect_timeout * Stretch());
 }

@@ -1,14 +1,17 @@
 // Who is in the pool, as one node sees it (the original's "shepherd").
-// A failure detector driven purely by signs of life: a heartbeat version or
-// any other fresh entry from a node refreshes it; silence past the suspect
-// timeout makes it suspect, past the failure timeout failed; a fresh sign of
-// life from a suspect or failed node brings it back (it refutes by a newer
-// version, which carries its incarnation in its high bits); a node that
-// announces leaving is marked left at once. Failed and left nodes are reaped
-// after reap_after and then tombstoned so their stale entries stay out.
-// There is no configured pool size or quorum. Timeouts stretch with the
-// pool (see GossipConfig::heartbeat_budget). Pure state machine on the
-// caller's clock values; not thread-safe.
+// A gossip-style failure detector: every node keeps, for every peer, the
+// local time of the newest sign of life it knows of, and every packet
+// carries a liveness digest (the sender at age 0 and a rotating window of
+// peers with their ages), so news of life spreads epidemically at the cost
+// of a few bytes per peer. A packet from a node or a fresh entry of its
+// also counts. Silence past the suspect timeout makes a node suspect, past
+// the failure timeout failed; fresher news brings it back. Its heartbeat
+// entry (incarnation, address, leaving) changes only on restart or leave:
+// a newer incarnation refutes whatever was believed of an older one, and a
+// node that announces leaving is marked left at once. Failed and left nodes
+// are reaped after reap_after and tombstoned so their stale entries stay
+// out. No configured pool size or quorum; timeouts stretch with the pool.
+// Pure state machine on the caller's clock values; not thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -24,6 +27,7 @@
 #include "core/node_id.h"
 #include "core/result.h"
 #include "gossip/config.h"
+#include "gossip/packet.h"
 
 namespace shoal::gossip {
 
@@ -53,7 +57,6 @@ struct Heartbeat {
   uint64_t incarnation = 0;
   Endpoint endpoint;
   bool leaving = false;
-  uint64_t beat = 0;
 };
 std::string EncodeHeartbeat(const Heartbeat& h);
 Result<Heartbeat> DecodeHeartbeat(std::string_view bytes);
@@ -69,7 +72,13 @@ class Membership {
   // A new heartbeat version from `origin`.
   void OnHeartbeat(NodeId origin, const Heartbeat& hb, TimePoint now);
   // Any other fresh entry, or an authenticated packet sent by `origin`.
-  void OnSignOfLife(NodeId origin, TimePoint now);
+  void OnSignOfLife(NodeId origin, TimePoint now) { OnLiveness(origin, 0, now); }
+  // A digest item: a peer had a sign of life from `id` age_ms ago.
+  void OnLiveness(NodeId id, uint32_t age_ms, TimePoint now);
+  // Appends this node's digest: itself at age 0, then the next live peers
+  // of the rotating window.
+  void FillDigest(TimePoint now, std::vector<LivenessItem>& out);
+  size_t digest_items() const;
   // False for a tombstoned (reaped) node: its entries are stale by now.
   // A heartbeat with a newer incarnation lifts the tombstone.
   bool Accepts(NodeId origin, bool is_heartbeat, uint64_t incarnation) const;
@@ -77,9 +86,11 @@ class Membership {
   // Moves nodes along alive -> suspect -> failed and reaps old ones.
   // Returns the reaped ids (the caller drops their entries).
   std::vector<NodeId> Tick(TimePoint now);
-  // This node was stalled for `gap`: shift every peer's last sign of life by
-  // it, so our own silence is not blamed on them.
-  void ForgiveStall(Duration gap);
+  // This node itself was stalled: what it knows of its peers is old. For
+  // half a failure timeout it declares nobody suspect or failed, while the
+  // packets waiting for it and the next ones bring fresh news; then the
+  // usual rules apply, so a peer that really died is still caught soon.
+  void ForgiveStall(TimePoint now);
 
   bool IsLive(NodeId id) const;  // self, alive or suspect
   const Member* Find(NodeId id) const;
@@ -91,7 +102,6 @@ class Membership {
   size_t live_count() const;  // including self
 
   // Scaled for the current pool size.
-  Duration heartbeat_interval() const;
   Duration suspect_timeout() const;
   Duration failure_timeout() const;
 
@@ -106,6 +116,8 @@ class Membership {
   std::unordered_map<NodeId, Member> members_;  // never holds self
   std::unordered_map<NodeId, std::pair<uint64_t, TimePoint>> tombstones_;  // incarnation, until
   size_t live_peers_count_ = 0;
+  size_t digest_cursor_ = 0;
+  TimePoint grace_until_ = TimePoint::min();
   void RebuildCaches() const;
   mutable std::vector<const Member*> live_cache_;
   mutable std::vector<const Member*> failed_cache_;

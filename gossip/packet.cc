@@ -41,6 +41,10 @@ std::string EncodePacket(const Packet& packet) {
     w->set_ttl(e.ttl);
     w->set_payload(e.payload);
   }
+  for (const auto& item : packet.liveness) {
+    p.add_live_ids(item.id.value);
+    p.add_live_ages_ms(item.age_ms);
+  }
   return p.SerializeAsString();
 }
 
@@ -57,7 +61,23 @@ Result<Packet> DecodePacket(std::span<const uint8_t> bytes) {
   if (static_cast<size_t>(p.entries_size()) > kMaxEntriesPerPacket) {
     return MakeError("{} entries (at most {})", p.entries_size(), kMaxEntriesPerPacket);
   }
+  if (p.live_ids_size() != p.live_ages_ms_size()) {
+    return MakeError("liveness digest: {} ids but {} ages", p.live_ids_size(),
+                     p.live_ages_ms_size());
+  }
+  if (static_cast<size_t>(p.live_ids_size()) > kMaxDigestItems) {
+    return MakeError("liveness digest: {} items (at most {})", p.live_ids_size(),
+                     kMaxDigestItems);
+  }
   Packet out;
+  out.liveness.reserve(static_cast<size_t>(p.live_ids_size()));
+  for (int i = 0; i < p.live_ids_size(); ++i) {
+    if (p.live_ids(i) == 0 || p.live_ages_ms(i) > kMaxDigestAgeMs) {
+      return MakeError("liveness digest item {}: id 0 or age {} ms over {}", i, p.live_ages_ms(i),
+                       kMaxDigestAgeMs);
+    }
+    out.liveness.push_back(LivenessItem{NodeId{p.live_ids(i)}, p.live_ages_ms(i)});
+  }
   out.want_sync = p.want_sync();
   out.sync_reply = p.sync_reply();
   out.entries.reserve(static_cast<size_t>(p.entries_size()));

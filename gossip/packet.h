@@ -22,6 +22,9 @@ inline constexpr size_t kMaxEntriesPerPacket = 255;
 // No payload may exceed this, whatever a channel declares.
 inline constexpr size_t kMaxPayloadBytes = 1200;
 inline constexpr uint32_t kMaxTtl = 16;
+inline constexpr size_t kMaxDigestItems = 255;
+// Ages above this are refused: nobody reports on nodes silent for an hour.
+inline constexpr uint32_t kMaxDigestAgeMs = 3600 * 1000;
 
 struct WireEntry {
   NodeId origin;
@@ -32,10 +35,17 @@ struct WireEntry {
   bool operator==(const WireEntry&) const = default;
 };
 
+struct LivenessItem {
+  NodeId id;
+  uint32_t age_ms = 0;
+  bool operator==(const LivenessItem&) const = default;
+};
+
 struct Packet {
   bool want_sync = false;   // the sender asks for a full state transfer
   bool sync_reply = false;  // this packet is part of such a transfer
   std::vector<WireEntry> entries;
+  std::vector<LivenessItem> liveness;
   bool operator==(const Packet&) const = default;
 };
 
@@ -45,11 +55,15 @@ size_t EncodedEntrySize(uint32_t channel, uint64_t version, uint32_t ttl, size_t
 size_t EncodedEntryBound(size_t payload_size);
 // Upper bound of an encoded packet's fixed part.
 inline constexpr size_t kPacketOverheadBound = 8;
+// Upper bound of the bytes a liveness digest of n items adds.
+inline constexpr size_t DigestBound(size_t n) { return n == 0 ? 0 : 2 * (1 + 3) + n * (8 + 5); }
 
 std::string EncodePacket(const Packet& packet);
 // Rejects: unparsable bytes, another protocol version, more than
 // kMaxEntriesPerPacket entries, a payload over kMaxPayloadBytes, a ttl over
-// kMaxTtl, origin 0, channel 0, version 0.
+// kMaxTtl, origin 0, channel 0, version 0; a digest with more than
+// kMaxDigestItems items, ids and ages of different counts, id 0, or an age
+// over kMaxDigestAgeMs.
 Result<Packet> DecodePacket(std::span<const uint8_t> bytes);
 
 }  // namespace shoal::gossip

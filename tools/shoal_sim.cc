@@ -25,6 +25,7 @@ struct Flags {
   int period_ms = 20;
   size_t fanout = 3;
   uint32_t ttl = 0;  // 0: the preset's
+  uint32_t sends = 0;
   uint64_t seed = 1;
   double duration_s = 20;
   double warmup_s = 5;
@@ -35,7 +36,6 @@ struct Flags {
   int stall_ms = 0;
   double latency_ms = 0.5;
   double jitter_ms = 0.2;
-  int heartbeat_ms = 0;
   int failure_timeout_ms = 0;
   bool json = false;
 };
@@ -52,13 +52,14 @@ void Print(const Flags& f, const sim::PoolReport& r, double wall_s) {
         "\"bytes_per_node_per_s\": {:.0f}, \"packets_per_node_per_s\": {:.1f}, "
         "\"crashes\": {}, \"detections_missing\": {}, \"detection_p50_ms\": {:.1f}, "
         "\"detection_p99_ms\": {:.1f}, \"detection_max_ms\": {:.1f}, \"false_failures\": {}, "
-        "\"stalled_declared_failed\": {}, \"wall_s\": {:.2f}}}\n",
+        "\"stalled_declared_failed\": {}, \"copies_per_new_entry\": {:.1f}, "
+        "\"entries_received_per_node_per_s\": {:.0f}, \"wall_s\": {:.2f}}}\n",
         r.nodes, r.loss, f.period_ms, f.fanout, f.seed, f.duration_s, r.updates_tracked,
         r.updates_incomplete, r.dissemination_p50_ms, r.dissemination_p99_ms,
         r.dissemination_max_ms, r.freshest_age_p99_ms, r.bytes_per_node_per_s,
         r.packets_per_node_per_s, r.crashes, r.detections_missing, r.detection_p50_ms,
         r.detection_p99_ms, r.detection_max_ms, r.false_failures, r.stalled_declared_failed,
-        wall_s);
+        r.copies_per_new_entry, r.entries_sent_per_node_per_s, wall_s);
     return;
   }
   fmt::print("pool of {} nodes, loss {:.0f}%, period {} ms, fanout {}, seed {}, {} s simulated\n",
@@ -96,7 +97,8 @@ int main(int argc, char** argv) {
   app.add_option("--duplicate", f.duplicate, "fraction of datagrams delivered twice")->check(CLI::Range(0.0, 0.9));
   app.add_option("--period-ms", f.period_ms, "gossip period")->check(CLI::Range(5, 1000));
   app.add_option("--fanout", f.fanout, "peers per packet")->check(CLI::Range(1, 16));
-  app.add_option("--ttl", f.ttl, "sends per entry per node (0: preset)")->check(CLI::Range(0, 16));
+  app.add_option("--ttl", f.ttl, "hops an update may travel (0: preset)")->check(CLI::Range(0, 16));
+  app.add_option("--sends", f.sends, "packets per node carrying a new entry (0: preset)")->check(CLI::Range(0, 16));
   app.add_option("--seed", f.seed, "seed of every random choice");
   app.add_option("--duration-s", f.duration_s, "simulated seconds measured, after the warm-up")->check(CLI::Range(1.0, 86400.0 * 2));
   app.add_option("--warmup-s", f.warmup_s, "simulated seconds for the pool to form")->check(CLI::Range(0.0, 3600.0));
@@ -107,7 +109,6 @@ int main(int argc, char** argv) {
   app.add_option("--stall-ms", f.stall_ms, "one node stalls this long during the window (0: none)");
   app.add_option("--latency-ms", f.latency_ms, "one-way link latency");
   app.add_option("--jitter-ms", f.jitter_ms, "extra random delay per datagram, up to this");
-  app.add_option("--heartbeat-ms", f.heartbeat_ms, "heartbeat interval (0: preset)");
   app.add_option("--failure-timeout-ms", f.failure_timeout_ms, "silence before failed (0: preset)");
   app.add_flag("--json", f.json, "print one JSON object");
   CLI11_PARSE(app, argc, argv);
@@ -119,7 +120,7 @@ int main(int argc, char** argv) {
   o.config.period = std::chrono::milliseconds(f.period_ms);
   o.config.fanout = f.fanout;
   if (f.ttl) o.config.max_ttl = f.ttl;
-  if (f.heartbeat_ms) o.config.heartbeat_interval = std::chrono::milliseconds(f.heartbeat_ms);
+  if (f.sends) o.config.sends = f.sends;
   if (f.failure_timeout_ms) {
     o.config.failure_timeout = std::chrono::milliseconds(f.failure_timeout_ms);
     o.config.suspect_timeout = std::min(o.config.suspect_timeout, o.config.failure_timeout);

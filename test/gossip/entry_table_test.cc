@@ -21,7 +21,7 @@ std::vector<NodeId> DrawAll(EntryTable& t, Random& r) {
 }  // namespace
 
 TEST_CASE("entries are replaced only by newer versions") {
-  EntryTable t;
+  EntryTable t(8, 2);
   ManualClock c;
   REQUIRE(t.Offer(NodeId{2}, 5, 2, "a", c.Now()));
   REQUIRE_FALSE(t.Offer(NodeId{2}, 5, 2, "b", c.Now()));
@@ -32,48 +32,71 @@ TEST_CASE("entries are replaced only by newer versions") {
 }
 
 TEST_CASE("own entry gets a new version only when its payload changes") {
-  EntryTable t;
+  EntryTable t(8, 2);
   ManualClock c;
-  REQUIRE(t.PublishOwn(kSelf, "x", 1000, 3, c.Now()));
+  REQUIRE(t.PublishOwn(kSelf, "x", 1000, c.Now()));
   REQUIRE(t.Find(kSelf)->version == 1000);  // the floor (boot << 32 in the Gossiper)
-  REQUIRE_FALSE(t.PublishOwn(kSelf, "x", 1000, 3, c.Now()));
-  REQUIRE(t.PublishOwn(kSelf, "y", 1000, 3, c.Now()));
+  REQUIRE(t.Find(kSelf)->ttl == 8);
+  REQUIRE(t.Find(kSelf)->sends == 2);
+  REQUIRE_FALSE(t.PublishOwn(kSelf, "x", 1000, c.Now()));
+  REQUIRE(t.PublishOwn(kSelf, "y", 1000, c.Now()));
   REQUIRE(t.Find(kSelf)->version == 1001);
-  t.OutbidOwn(kSelf, 5000, 3, c.Now());
+  t.OutbidOwn(kSelf, 5000, c.Now());
+  REQUIRE(t.Find(kSelf)->version == 5001);
+  t.OutbidOwn(kSelf, 10, c.Now());  // an older copy changes nothing
   REQUIRE(t.Find(kSelf)->version == 5001);
 }
 
-TEST_CASE("every send spends one TTL; the own entry goes first") {
-  EntryTable t;
+TEST_CASE("a learnt entry goes into `sends` packets if it has hops left; the own entry first") {
+  EntryTable t(8, 2);
   ManualClock c;
   Random r(3);
-  REQUIRE(t.Offer(NodeId{2}, 1, 2, "a", c.Now()));
+  REQUIRE(t.Offer(NodeId{2}, 1, 5, "a", c.Now()));
   REQUIRE(t.Offer(NodeId{3}, 1, 1, "b", c.Now()));
-  REQUIRE(t.Offer(NodeId{4}, 1, 0, "c", c.Now()));  // arrived with no sends left
-  REQUIRE(t.PublishOwn(kSelf, "me", 1, 2, c.Now()));
+  REQUIRE(t.Offer(NodeId{4}, 1, 0, "c", c.Now()));  // no hops left: kept, not forwarded
+  REQUIRE(t.Find(NodeId{3})->sends == 2);
+  REQUIRE(t.Find(NodeId{4})->sends == 0);
+  REQUIRE(t.PublishOwn(kSelf, "me", 1, c.Now()));
   auto first = DrawAll(t, r);
   REQUIRE(first.size() == 3);
   REQUIRE(first[0] == kSelf);
-  auto second = DrawAll(t, r);
-  REQUIRE(second.size() == 2);  // node 3 is spent
-  REQUIRE(second[0] == kSelf);
+  REQUIRE(DrawAll(t, r).size() == 3);  // each at most once per packet
   REQUIRE(DrawAll(t, r).empty());
+  // A newer version starts over.
+  REQUIRE(t.Offer(NodeId{3}, 2, 1, "b2", c.Now()));
+  REQUIRE(DrawAll(t, r) == std::vector<NodeId>{NodeId{3}});
+}
+
+TEST_CASE("entries with more sends left go first") {
+  EntryTable t(8, 3);
+  ManualClock c;
+  Random r(4);
+  REQUIRE(t.Offer(NodeId{2}, 1, 5, "old news", c.Now()));
+  DrawAll(t, r);
+  DrawAll(t, r);  // node 2 has one send left
+  REQUIRE(t.Offer(NodeId{3}, 1, 5, "new", c.Now()));
+  std::vector<NodeId> order;
+  t.Draw(kSelf, r, [&](NodeId o, const StoredEntry&) {
+    order.push_back(o);
+    return true;
+  });
+  REQUIRE(order == std::vector<NodeId>{NodeId{3}, NodeId{2}});
 }
 
 TEST_CASE("a spent own entry is re-armed after a random backoff that doubles up to a maximum") {
-  EntryTable t;
+  EntryTable t(8, 1);
   ManualClock c;
   Random r(11);
   const Duration base = milliseconds(100), max = milliseconds(800);
-  REQUIRE(t.PublishOwn(kSelf, "me", 1, 1, c.Now()));
+  REQUIRE(t.PublishOwn(kSelf, "me", 1, c.Now()));
   std::vector<Duration> waits;
   for (int round = 0; round < 7; ++round) {
-    REQUIRE(DrawAll(t, r).size() == 1);  // sends once, TTL 1 -> 0
+    REQUIRE(DrawAll(t, r).size() == 1);  // sends once
     REQUIRE(DrawAll(t, r).empty());
     const TimePoint spent = c.Now();
     while (true) {
-      t.RearmOwn(kSelf, 1, base, max, c.Now(), r);
-      if (t.Find(kSelf)->ttl > 0) break;
+      t.RearmOwn(kSelf, base, max, c.Now(), r);
+      if (t.Find(kSelf)->sends > 0) break;
       c.Advance(milliseconds(1));
       REQUIRE(c.Now() - spent < seconds(2));
     }
@@ -85,14 +108,14 @@ TEST_CASE("a spent own entry is re-armed after a random backoff that doubles up 
     INFO("round " << k << " waited " << ToMillis(waits[k]) << " ms");
     REQUIRE(waits[k] <= limit);
   }
-  // A change resets the backoff and gives a full TTL at once.
+  // A change resets the backoff and is sent at once.
   REQUIRE(DrawAll(t, r).size() == 1);
-  REQUIRE(t.PublishOwn(kSelf, "changed", 1, 1, c.Now()));
-  REQUIRE(t.Find(kSelf)->ttl == 1);
+  REQUIRE(t.PublishOwn(kSelf, "changed", 1, c.Now()));
+  REQUIRE(t.Find(kSelf)->sends == 1);
 }
 
 TEST_CASE("the draw is a random subset, so truncation does not always favour the same origins") {
-  EntryTable t;
+  EntryTable t(8, 1);
   ManualClock c;
   Random r(5);
   std::map<uint64_t, int> firsts;

@@ -1,3 +1,5 @@
+#include <set>
+
 #include <catch2/catch.hpp>
 
 #include "gossip/membership.h"
@@ -10,7 +12,7 @@ const NodeId kSelf{1};
 const NodeId kPeer{2};
 
 Heartbeat Hb(uint64_t incarnation, bool leaving = false) {
-  return Heartbeat{incarnation, Endpoint{0x7f000001, 7000}, leaving, 1};
+  return Heartbeat{incarnation, Endpoint{0x7f000001, 7000}, leaving};
 }
 
 struct Recorder {
@@ -28,13 +30,12 @@ struct Recorder {
 }  // namespace
 
 TEST_CASE("heartbeat codec round trip and refusal of junk") {
-  const Heartbeat h{7, Endpoint{0x0a000001, 7946}, true, 99};
+  const Heartbeat h{7, Endpoint{0x0a000001, 7946}, true};
   auto back = DecodeHeartbeat(EncodeHeartbeat(h));
   REQUIRE(back.ok());
   REQUIRE(back->incarnation == 7);
   REQUIRE(back->endpoint == h.endpoint);
   REQUIRE(back->leaving);
-  REQUIRE(back->beat == 99);
   REQUIRE_FALSE(DecodeHeartbeat("\xff\xff").ok());
   REQUIRE_FALSE(DecodeHeartbeat("").ok());  // no address
 }
@@ -116,20 +117,71 @@ TEST_CASE("a node that stalled itself does not blame its peers") {
   Membership m(kSelf, cfg);
   ManualClock c;
   m.OnHeartbeat(kPeer, Hb(1), c.Now());
+  m.OnHeartbeat(NodeId{3}, Hb(1), c.Now());
   c.Advance(seconds(2));
-  m.ForgiveStall(seconds(2));
+  m.ForgiveStall(c.Now());
   m.Tick(c.Now());
   REQUIRE(m.Find(kPeer)->state == MemberState::kAlive);
+  // News arrives for one peer; the other really is gone and is caught once
+  // the grace ends.
+  m.OnLiveness(kPeer, 5, c.Now());
+  c.Advance(cfg.failure_timeout / 2 + milliseconds(1));
+  m.Tick(c.Now());
+  REQUIRE(m.Find(kPeer)->state == MemberState::kAlive);
+  REQUIRE(m.Find(NodeId{3})->state == MemberState::kFailed);
 }
 
-TEST_CASE("timeouts stretch when the pool would pass the heartbeat budget") {
+TEST_CASE("liveness digests carry news of life with its age") {
   GossipConfig cfg;
-  cfg.heartbeat_budget = 100;  // pool-wide heartbeats per second
   Membership m(kSelf, cfg);
   ManualClock c;
-  REQUIRE(m.heartbeat_interval() == cfg.heartbeat_interval);
-  for (uint64_t i = 2; i <= 100; ++i) m.OnHeartbeat(NodeId{i}, Hb(1), c.Now());
-  // 100 nodes at 100 beats/s: one beat per node per second.
-  REQUIRE(m.heartbeat_interval() == seconds(1));
-  REQUIRE(m.failure_timeout() == cfg.failure_timeout * 5);
+  m.OnHeartbeat(kPeer, Hb(1), c.Now());
+  c.Advance(cfg.failure_timeout + milliseconds(100));
+  m.Tick(c.Now());
+  REQUIRE(m.Find(kPeer)->state == MemberState::kFailed);
+  // Old news does not revive it; fresh news does.
+  m.OnLiveness(kPeer, 1000, c.Now());
+  REQUIRE(m.Find(kPeer)->state == MemberState::kFailed);
+  m.OnLiveness(kPeer, 10, c.Now());
+  REQUIRE(m.Find(kPeer)->state == MemberState::kAlive);
+  // Unknown nodes are taken in on fresh news only.
+  m.OnLiveness(NodeId{7}, 50, c.Now());
+  REQUIRE(m.IsLive(NodeId{7}));
+  m.OnLiveness(NodeId{8}, static_cast<uint32_t>(ToMillis(cfg.suspect_timeout)) + 1, c.Now());
+  REQUIRE(m.Find(NodeId{8}) == nullptr);
+}
+
+TEST_CASE("the digest lists this node first, then a rotating window of live peers") {
+  GossipConfig cfg;
+  cfg.digest_items_min = 3;
+  cfg.digest_items_max = 3;
+  Membership m(kSelf, cfg);
+  ManualClock c;
+  for (uint64_t i = 2; i <= 8; ++i) m.OnHeartbeat(NodeId{i}, Hb(1), c.Now());
+  c.Advance(milliseconds(40));
+  std::set<uint64_t> covered;
+  for (int round = 0; round < 3; ++round) {
+    std::vector<LivenessItem> d;
+    m.FillDigest(c.Now(), d);
+    REQUIRE(d.size() == 4);
+    REQUIRE(d[0].id == kSelf);
+    REQUIRE(d[0].age_ms == 0);
+    for (size_t k = 1; k < d.size(); ++k) {
+      REQUIRE(d[k].age_ms == 40);
+      covered.insert(d[k].id.value);
+    }
+  }
+  REQUIRE(covered.size() == 7);  // every peer within ceil(7 / 3) packets
+}
+
+TEST_CASE("timeouts stretch in large pools, where news takes longer to go round") {
+  GossipConfig cfg;
+  Membership m(kSelf, cfg);
+  ManualClock c;
+  REQUIRE(m.failure_timeout() == cfg.failure_timeout);
+  for (uint64_t i = 2; i <= 128; ++i) m.OnHeartbeat(NodeId{i}, Hb(1), c.Now());
+  REQUIRE(m.failure_timeout() == cfg.failure_timeout);  // 128 nodes: as configured
+  for (uint64_t i = 129; i <= 4096; ++i) m.OnHeartbeat(NodeId{i}, Hb(1), c.Now());
+  REQUIRE(m.failure_timeout() > 2 * cfg.failure_timeout);
+  REQUIRE(m.suspect_timeout() < m.failure_timeout());
 }

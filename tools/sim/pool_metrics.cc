@@ -124,6 +124,15 @@ PoolReport PoolMetrics::Finish(double loss) {
     r.packets_per_node_per_s = static_cast<double>(st.sent + st.delivered - packets_at_start_) /
                                secs / static_cast<double>(pool_.size());
   }
+  uint64_t received = 0, fresh = 0;
+  for (size_t i = 0; i < pool_.size(); ++i) {
+    if (!pool_.running(i)) continue;
+    received += pool_.node(i).counters().entries_received;
+    fresh += pool_.node(i).counters().entries_new;
+  }
+  r.copies_per_new_entry = fresh ? static_cast<double>(received) / static_cast<double>(fresh) : 0;
+  r.entries_sent_per_node_per_s = static_cast<double>(received) / static_cast<double>(pool_.size()) /
+                                   std::chrono::duration<double>(now - TimePoint{} - std::chrono::seconds(1)).count();
   r.crashes = crashed_.size();
   size_t expected = 0;
   for (const auto& [c, at] : crashed_) {

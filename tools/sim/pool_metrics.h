@@ -27,6 +27,8 @@ struct PoolReport {
   double freshest_age_p99_ms = 0;
   double bytes_per_node_per_s = 0;  // sent + received
   double packets_per_node_per_s = 0;
+  double entries_sent_per_node_per_s = 0;  // entry copies received, in fact
+  double copies_per_new_entry = 0;         // entries received / entries new
   size_t crashes = 0;
   size_t detections_missing = 0;  // (crashed, observer) pairs never detected
   double detection_p50_ms = 0;
