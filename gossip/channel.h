@@ -49,6 +49,9 @@ class ChannelView {
 
   // nullptr when the origin is not live or has published nothing.
   const StoredEntry* Find(NodeId origin) const;
+  // The last entry of a node whether it is live or not (failed or departed
+  // nodes' entries stay until they are reaped).
+  const StoredEntry* FindAny(NodeId origin) const { return table_.Find(origin); }
   // Calls fn(origin, entry) for every live origin, in no particular order.
   template <typename Fn>
   void ForEach(Fn&& fn) const;

@@ -62,6 +62,10 @@ struct GossipConfig {
   Duration stall_threshold = std::chrono::milliseconds(300);
   // A node answers one full-state request per requester per this period.
   Duration sync_cooldown = std::chrono::seconds(1);
+  // Most nodes a node keeps track of (members, and origins per channel):
+  // what arrives beyond it is dropped and counted, so a faulty or hostile
+  // peer cannot make a node grow without bound.
+  size_t max_nodes = 65536;
   // Most packets one full-state answer may take.
   size_t max_sync_packets = 256;
 

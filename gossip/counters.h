@@ -31,6 +31,7 @@ struct Counters {
   uint64_t entries_oversized = 0;         // payload above the channel's maximum
   uint64_t entries_from_reaped = 0;       // tombstoned origin
   uint64_t entries_bad_heartbeat = 0;
+  uint64_t entries_over_limit = 0;        // a new origin past max_nodes
 
   uint64_t sync_requests_answered = 0;
   uint64_t stalls_forgiven = 0;

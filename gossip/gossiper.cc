@@ -162,34 +162,34 @@ void Gossiper::Tick() {
 std::vector<Endpoint> Gossiper::PickTargets(TimePoint now) {
   std::vector<Endpoint> targets;
   const auto& live = membership_.live_peers();
-  auto add_seed = [&] {
-    const Endpoint& s = seeds_[random_.Below(seeds_.size())];
-    if (s != identity_.advertise) targets.push_back(s);
+  // Each target once: a second copy of a packet would only be a replay.
+  auto add = [&](const Endpoint& e) {
+    if (e != identity_.advertise && std::find(targets.begin(), targets.end(), e) == targets.end()) {
+      targets.push_back(e);
+    }
   };
   if (live.empty()) {
     // Alone (just started, or cut off): knock on the seeds' doors.
-    for (const Endpoint& s : seeds_) {
-      if (s != identity_.advertise) targets.push_back(s);
-    }
+    for (const Endpoint& s : seeds_) add(s);
     if (!synced_ || targets.empty()) return targets;
   }
   const size_t k = std::min(config_.fanout, live.size());
   if (k == live.size()) {
-    for (const Member* m : live) targets.push_back(m->endpoint);
+    for (const Member* m : live) add(m->endpoint);
   } else {
     // k distinct random peers; k is small, so rejection is cheap.
-    while (targets.size() < k) {
-      const Endpoint& e = live[random_.Below(live.size())]->endpoint;
-      if (std::find(targets.begin(), targets.end(), e) == targets.end()) targets.push_back(e);
+    // Bounded: two live ids may share an address (a renamed node).
+    for (size_t tries = 0; targets.size() < k && tries < 8 * k; ++tries) {
+      add(live[random_.Below(live.size())]->endpoint);
     }
   }
   if (random_.Chance(config_.dead_probe_chance)) {
     const auto& failed = membership_.failed_peers();
-    if (!failed.empty()) targets.push_back(failed[random_.Below(failed.size())]->endpoint);
+    if (!failed.empty()) add(failed[random_.Below(failed.size())]->endpoint);
   }
   if (!seeds_.empty() && now >= next_seed_contact_) {
     next_seed_contact_ = now + config_.seed_interval;
-    add_seed();
+    add(seeds_[random_.Below(seeds_.size())]);
   }
   return targets;
 }
@@ -344,6 +344,10 @@ void Gossiper::StoreEntry(Channel& ch, WireEntry&& e, TimePoint now) {
   }
   if (!membership_.Accepts(e.origin, is_heartbeat, hb.incarnation)) {
     ++counters_.entries_from_reaped;
+    return;
+  }
+  if (ch.table.size() >= config_.max_nodes && ch.table.Find(e.origin) == nullptr) {
+    ++counters_.entries_over_limit;
     return;
   }
   const uint32_t ttl = e.ttl == 0 ? 0 : std::min(e.ttl, config_.max_ttl) - 1;

@@ -70,6 +70,7 @@ void Membership::SetState(Member& m, MemberState s, TimePoint now) {
 
 void Membership::OnHeartbeat(NodeId origin, const Heartbeat& hb, TimePoint now) {
   if (origin == self_) return;
+  if (members_.size() >= config_.max_nodes && !members_.contains(origin)) return;
   tombstones_.erase(origin);
   auto [it, fresh] = members_.try_emplace(origin);
   Member& m = it->second;
@@ -113,7 +114,7 @@ void Membership::OnLiveness(NodeId id, uint32_t age_ms, TimePoint now) {
   if (it == members_.end()) {
     // Someone vouches for a node we never heard of: take it in if the news
     // is fresh. kJoined waits for its heartbeat, which names its address.
-    if (now - seen >= suspect_timeout()) return;
+    if (now - seen >= suspect_timeout() || members_.size() >= config_.max_nodes) return;
     Member& m = members_[id];
     m.id = id;
     m.last_seen = seen;

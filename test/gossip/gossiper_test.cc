@@ -1,3 +1,5 @@
+#include <set>
+
 #include <catch2/catch.hpp>
 
 #include "gossip/gossiper.h"
@@ -256,4 +258,34 @@ TEST_CASE("a stale copy of our own entry makes us outbid it") {
   f.Deliver(f.From(2, p));
   REQUIRE(f.g->OwnVersion(10) == v + 11);
   REQUIRE(f.g->View(10).Find(NodeId{1})->payload == "mine");
+}
+
+TEST_CASE("regression: a seed that is also a live peer got the same packet twice (a replay)") {
+  Fixture f;
+  f.AddPeers(2, 3);
+  f.g->SetSeeds({Endpoint{0x7f000002, 7000}, Endpoint{0x7f000003, 7000}});
+  for (int t = 0; t < 200; ++t) {
+    f.clock.Advance(milliseconds(20));
+    f.g->Tick();
+  }
+  std::set<std::pair<Endpoint, std::string>> seen;
+  for (const auto& sent : f.transport.sent) REQUIRE(seen.insert(sent).second);
+}
+
+TEST_CASE("a peer cannot make a node track more than max_nodes origins") {
+  Fixture f;
+  f.config.max_nodes = 50;
+  f.g = std::make_unique<Gossiper>(f.config, NodeIdentity{NodeId{1}, 1, f.transport.local_endpoint()},
+                                   f.clock, f.random, f.transport, f.keyring);
+  REQUIRE(f.g->RegisterChannel(ChannelSpec{10, "status", milliseconds(20), 16}, nullptr, nullptr).ok());
+  for (uint64_t batch = 0; batch < 10; ++batch) {
+    Packet p;
+    for (uint64_t i = 0; i < 20; ++i) {
+      p.entries.push_back(WireEntry{NodeId{1000 + batch * 20 + i}, 10, 1, 1, "x"});
+      p.liveness.push_back(LivenessItem{NodeId{5000 + batch * 20 + i}, 1});
+    }
+    f.Deliver(f.From(2, p));
+  }
+  REQUIRE(f.g->counters().entries_over_limit == 150);
+  REQUIRE(f.g->membership().members().size() <= 50);
 }

@@ -1,0 +1,157 @@
+#include "daemon/config.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include <toml++/toml.h>
+
+namespace shoal::daemon {
+namespace {
+
+std::string Where(const std::string& path, const toml::node& n, std::string_view key) {
+  return fmt::format("{}:{}: '{}'", path, n.source().begin.line, key);
+}
+
+template <typename T>
+Status ReadInt(const std::string& path, const toml::node& n, std::string_view key, int64_t lo,
+               int64_t hi, T& out) {
+  auto v = n.value<int64_t>();
+  if (!n.is_integer() || !v || *v < lo || *v > hi) {
+    return MakeError("{} must be an integer in {}..{}", Where(path, n, key), lo, hi);
+  }
+  out = static_cast<T>(*v);
+  return Status::Ok();
+}
+
+Status ReadString(const std::string& path, const toml::node& n, std::string_view key,
+                  std::string& out) {
+  if (!n.is_string()) return MakeError("{} must be a string", Where(path, n, key));
+  out = *n.value<std::string>();
+  return Status::Ok();
+}
+
+Status ReadEndpoint(const std::string& path, const toml::node& n, std::string_view key,
+                    Endpoint& out) {
+  std::string text;
+  if (auto s = ReadString(path, n, key, text); !s.ok()) return s;
+  auto e = Endpoint::Parse(text, 7946);
+  if (!e.ok()) return MakeError("{}: {}", Where(path, n, key), e.error().message);
+  out = *e;
+  return Status::Ok();
+}
+
+Status ReadMillis(const std::string& path, const toml::node& n, std::string_view key, int64_t lo,
+                  int64_t hi, Duration& out) {
+  int64_t ms = 0;
+  if (auto s = ReadInt(path, n, key, lo, hi, ms); !s.ok()) return s;
+  out = std::chrono::milliseconds(ms);
+  return Status::Ok();
+}
+
+Status ReadGossip(const std::string& path, const toml::table& t, gossip::GossipConfig& g) {
+  for (auto&& [k, n] : t) {
+    const std::string key = "gossip." + std::string(k.str());
+    Status s;
+    if (k == "period_ms") s = ReadMillis(path, n, key, 5, 1000, g.period);
+    else if (k == "fanout") s = ReadInt(path, n, key, 1, 16, g.fanout);
+    else if (k == "ttl") s = ReadInt(path, n, key, 1, 16, g.max_ttl);
+    else if (k == "sends") s = ReadInt(path, n, key, 1, 16, g.sends);
+    else if (k == "mtu") s = ReadInt(path, n, key, 256, 9000, g.mtu);
+    else if (k == "suspect_timeout_ms") s = ReadMillis(path, n, key, 20, 600000, g.suspect_timeout);
+    else if (k == "failure_timeout_ms") s = ReadMillis(path, n, key, 20, 600000, g.failure_timeout);
+    else if (k == "reap_after_s") {
+      int64_t secs = 0;
+      s = ReadInt(path, n, key, 1, 86400 * 7, secs);
+      g.reap_after = std::chrono::seconds(secs);
+    } else {
+      return MakeError("{} is not a known key", Where(path, n, key));
+    }
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<gossip::GossipConfig> GossipPreset(const std::string& name) {
+  if (name == "lan") return gossip::GossipConfig::Lan();
+  if (name == "local") return gossip::GossipConfig::LocalTest();
+  return MakeError("preset '{}' is not one of: lan, local", name);
+}
+
+Status LoadConfigFile(const std::string& path, bool required, bool keep_preset,
+                      DaemonConfig& c) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    if (required) return MakeError("config file {} does not exist", path);
+    return Status::Ok();
+  }
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    return MakeError("{}:{}:{}: {}", path, e.source().begin.line, e.source().begin.column,
+                     e.description());
+  }
+  // The preset first, so the file's own gossip keys override it.
+  if (auto* p = root.get("preset"); p != nullptr && !keep_preset) {
+    if (auto s = ReadString(path, *p, "preset", c.preset); !s.ok()) return s;
+    auto g = GossipPreset(c.preset);
+    if (!g.ok()) return MakeError("{}: {}", Where(path, *p, "preset"), g.error().message);
+    c.gossip = *g;
+  }
+  for (auto&& [k, n] : root) {
+    const std::string key(k.str());
+    Status s;
+    if (key == "preset") continue;
+    if (key == "node_name") s = ReadString(path, n, key, c.node_name);
+    else if (key == "bind") s = ReadEndpoint(path, n, key, c.bind);
+    else if (key == "advertise") s = ReadEndpoint(path, n, key, c.advertise);
+    else if (key == "key_file") s = ReadString(path, n, key, c.key_file);
+    else if (key == "state_dir") s = ReadString(path, n, key, c.state_dir);
+    else if (key == "log_level") s = ReadString(path, n, key, c.log_level);
+    else if (key == "report_every_ms") s = ReadInt(path, n, key, 0, 3600000, c.report_every_ms);
+    else if (key == "seeds") {
+      const toml::array* a = n.as_array();
+      if (a == nullptr) return MakeError("{} must be an array of \"a.b.c.d:port\"", Where(path, n, key));
+      c.seeds.clear();
+      for (auto&& item : *a) {
+        Endpoint e;
+        if (s = ReadEndpoint(path, item, key, e); !s.ok()) return s;
+        c.seeds.push_back(e);
+      }
+    } else if (key == "gossip") {
+      const toml::table* t = n.as_table();
+      if (t == nullptr) return MakeError("{} must be a table", Where(path, n, key));
+      s = ReadGossip(path, *t, c.gossip);
+    } else {
+      return MakeError("{} is not a known key", Where(path, n, key));
+    }
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+Status DaemonConfig::Finish() {
+  if (node_name.empty()) {
+    char host[256] = {};
+    if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') {
+      return MakeError("node_name is not set and the host name cannot be read");
+    }
+    node_name = host;
+  }
+  if (node_name.size() > 64) return MakeError("node_name '{}' is longer than 64 bytes", node_name);
+  if (!advertise.valid()) {
+    if (bind.ip == 0) {
+      return MakeError(
+          "advertise is not set and bind {} names no address: set advertise to the address "
+          "peers reach this node at",
+          bind.ToString());
+    }
+    advertise = bind;
+  }
+  return gossip.Validate();
+}
+
+}  // namespace shoal::daemon

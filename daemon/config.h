@@ -1,0 +1,43 @@
+// shoald's configuration: a TOML file (default /etc/shoal/shoald.toml)
+// over a preset, then command-line flags over both. Every key, its default
+// and its meaning is listed in daemon/shoald.toml.example. A key that is
+// unknown, of the wrong type or out of range stops start-up with a message
+// naming the file, line and key. Plain value type.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/endpoint.h"
+#include "core/result.h"
+#include "gossip/config.h"
+
+namespace shoal::daemon {
+
+struct DaemonConfig {
+  std::string node_name;           // default: the host name
+  Endpoint bind{0, 7946};          // default 0.0.0.0:7946
+  Endpoint advertise;              // default: bind, if bind names an address
+  std::vector<Endpoint> seeds;     // peers to join through
+  std::string key_file = "/etc/shoal/pool.key";
+  std::string state_dir = "/var/lib/shoal";
+  std::string log_level = "info";
+  std::string preset = "lan";      // lan | local
+  int report_every_ms = 0;         // print membership and view (0: never)
+  gossip::GossipConfig gossip = gossip::GossipConfig::Lan();
+
+  // Fills defaults that depend on other keys, then checks everything.
+  Status Finish();
+};
+
+// The preset's gossip settings; an error names the unknown preset.
+Result<gossip::GossipConfig> GossipPreset(const std::string& name);
+
+// Reads `path` over `config`. A missing file is an error only if
+// `required` (an explicit --config); errors name file, line and key. The
+// file's `preset` is applied first, unless `keep_preset` (a --preset flag
+// already chose one); its [gossip] keys then override the preset.
+Status LoadConfigFile(const std::string& path, bool required, bool keep_preset,
+                      DaemonConfig& config);
+
+}  // namespace shoal::daemon

@@ -1,0 +1,137 @@
+#include "daemon/daemon.h"
+
+#include <csignal>
+#include <cstdio>
+
+#include <spdlog/spdlog.h>
+
+#include "daemon/boot_counter.h"
+#include "daemon/key_file.h"
+#include "daemon/node_facts.h"
+#include "daemon/pool_table.h"
+
+namespace shoal::daemon {
+
+Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
+  auto keyring = LoadKeyFile(config.key_file);
+  if (!keyring.ok()) return keyring.error();
+  auto boot = NextBoot(config.state_dir);
+  if (!boot.ok()) return boot.error();
+  auto d = std::unique_ptr<Daemon>(new Daemon(config, std::move(*keyring), *boot));
+  auto transport = gossip::UdpTransport::Open(d->io_, config.bind);
+  if (!transport.ok()) return transport.error();
+  d->transport_ = std::move(*transport);
+  gossip::NodeIdentity identity{NodeId::FromName(config.node_name), d->boot_, config.advertise};
+  d->gossiper_ = std::make_unique<gossip::Gossiper>(config.gossip, identity, d->clock_, d->random_,
+                                                    *d->transport_, d->keyring_);
+  d->gossiper_->SetSeeds(config.seeds);
+  d->gossiper_->SetMemberListener([](const gossip::MemberEvent& ev) {
+    const auto level = ev.kind == gossip::MemberEvent::Kind::kFailed ? spdlog::level::warn
+                                                                      : spdlog::level::info;
+    spdlog::log(level, "node {} at {} {}", ev.id.ToString(), ev.endpoint.ToString(),
+                gossip::ToString(ev.kind));
+  });
+  const std::string name = config.node_name;
+  auto s = d->gossiper_->RegisterChannel(
+      gossip::ChannelSpec{kNodeChannel, "node", std::chrono::seconds(1), kNodeFactsMaxBytes},
+      [name]() -> std::optional<std::string> {
+        auto facts = ReadNodeFacts(name);
+        if (!facts.ok()) {
+          spdlog::warn("node facts: {}", facts.error().message);
+          return std::nullopt;
+        }
+        // Rounded so that noise does not make a new version every second.
+        facts->load_milli = facts->load_milli / 50 * 50;
+        facts->mem_available_kb = facts->mem_available_kb / 65536 * 65536;
+        return EncodeNodeFacts(*facts);
+      },
+      nullptr);
+  if (!s.ok()) return s.error();
+  spdlog::info("node {} ({}) boot {} listening on {}, advertising {}, {} seed(s)", name,
+               identity.id.ToString(), d->boot_, d->transport_->local_endpoint().ToString(),
+               config.advertise.ToString(), config.seeds.size());
+  return d;
+}
+
+Daemon::Daemon(const DaemonConfig& config, gossip::Keyring keyring, uint64_t boot)
+    : config_(config),
+      random_(Random::OsSeed()),
+      keyring_(std::move(keyring)),
+      boot_(boot),
+      tick_timer_(io_),
+      report_timer_(io_),
+      signals_(io_, SIGINT, SIGTERM, SIGHUP) {}
+
+Daemon::~Daemon() { gossiper_.reset(); }
+
+void Daemon::ScheduleTick() {
+  tick_timer_.expires_at(tick_timer_.expiry() + config_.gossip.period);
+  tick_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    // A late timer (the process was stopped) does not try to catch up.
+    if (tick_timer_.expiry() + config_.gossip.period < std::chrono::steady_clock::now()) {
+      tick_timer_.expires_at(std::chrono::steady_clock::now());
+    }
+    gossiper_->Tick();
+    if (leave_ticks_ >= 0 && leave_ticks_-- == 0) {
+      Stop();
+      return;
+    }
+    ScheduleTick();
+  });
+}
+
+void Daemon::ScheduleReport() {
+  if (config_.report_every_ms <= 0) return;
+  report_timer_.expires_after(std::chrono::milliseconds(config_.report_every_ms));
+  report_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    std::fputs(FormatPoolTable(*gossiper_, clock_.Now()).c_str(), stdout);
+    std::fflush(stdout);
+    ScheduleReport();
+  });
+}
+
+void Daemon::WaitForSignal() {
+  signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    if (sig == SIGHUP) {
+      auto s = ReloadKeyFile(config_.key_file, keyring_);
+      if (s.ok()) {
+        spdlog::info("reloaded {}: {} key(s), primary {:08x}", config_.key_file,
+                     keyring_.ids().size(), keyring_.primary_id());
+      } else {
+        spdlog::error("key reload refused, keeping the current keys: {}", s.error().message);
+      }
+      WaitForSignal();
+      return;
+    }
+    if (leave_ticks_ >= 0) {
+      Stop();  // a second signal: stop at once
+      return;
+    }
+    spdlog::info("leaving the pool");
+    gossiper_->Leave();
+    leave_ticks_ = 10;  // a few periods for the news to spread
+    WaitForSignal();
+  });
+}
+
+int Daemon::Run() {
+  tick_timer_.expires_at(std::chrono::steady_clock::now());
+  ScheduleTick();
+  ScheduleReport();
+  WaitForSignal();
+  io_.run();
+  spdlog::info("stopped");
+  return 0;
+}
+
+void Daemon::Stop() {
+  tick_timer_.cancel();
+  report_timer_.cancel();
+  signals_.cancel();
+  io_.stop();
+}
+
+}  // namespace shoal::daemon

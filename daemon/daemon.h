@@ -1,0 +1,53 @@
+// shoald's wiring: one Boost.Asio io_context running the UDP transport, the
+// Gossiper's tick timer, the node-facts publisher, the periodic report and
+// the signals (SIGINT/SIGTERM: announce a graceful leave, then exit;
+// SIGHUP: reread the key file). Everything runs on the one thread that
+// calls Run().
+#pragma once
+
+#include <memory>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "core/clock.h"
+#include "core/random.h"
+#include "daemon/config.h"
+#include "gossip/gossiper.h"
+#include "gossip/udp_transport.h"
+
+namespace shoal::daemon {
+
+class Daemon {
+ public:
+  // Opens the socket, reads the key file and the boot counter. Errors say
+  // what could not be done and with which file or address.
+  static Result<std::unique_ptr<Daemon>> Create(const DaemonConfig& config);
+  ~Daemon();
+
+  // Runs until a stop signal (or Stop()); returns the exit code.
+  int Run();
+  void Stop();
+
+ private:
+  Daemon(const DaemonConfig& config, gossip::Keyring keyring, uint64_t boot);
+  void ScheduleTick();
+  void ScheduleReport();
+  void WaitForSignal();
+
+  DaemonConfig config_;
+  boost::asio::io_context io_;
+  SteadyClock clock_;
+  Random random_;
+  gossip::Keyring keyring_;
+  uint64_t boot_;
+  std::unique_ptr<gossip::UdpTransport> transport_;
+  std::unique_ptr<gossip::Gossiper> gossiper_;
+  boost::asio::steady_timer tick_timer_;
+  boost::asio::steady_timer report_timer_;
+  boost::asio::signal_set signals_;
+  int leave_ticks_ = -1;  // counting down after a stop signal
+};
+
+}  // namespace shoal::daemon

@@ -1,0 +1,57 @@
+#include "daemon/key_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace shoal::daemon {
+
+Result<gossip::Keyring> LoadKeyFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return MakeError("cannot read key file {}: {}", path, std::strerror(errno));
+  gossip::Keyring ring;
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    const auto start = line.find_first_not_of(" \t\r");
+    if (start == std::string::npos || line[start] == '#') continue;
+    auto key = gossip::Keyring::ParseKey(line.substr(start));
+    if (!key.ok()) return MakeError("{}:{}: {}", path, number, key.error().message);
+    ring.Add(*key);
+  }
+  if (ring.empty()) {
+    return MakeError("key file {} holds no key (create one with: shoald --generate-key {})",
+                     path, path);
+  }
+  return ring;
+}
+
+Status ReloadKeyFile(const std::string& path, gossip::Keyring& ring) {
+  auto fresh = LoadKeyFile(path);
+  if (!fresh.ok()) return fresh.error();
+  for (uint32_t id : fresh->ids()) ring.Add(*fresh->Find(id));
+  if (auto s = ring.MakePrimary(fresh->primary_id()); !s.ok()) return s;
+  for (uint32_t id : ring.ids()) {
+    if (fresh->Find(id) == nullptr) (void)ring.Remove(id);
+  }
+  return Status::Ok();
+}
+
+Status WriteNewKeyFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (fd < 0) return MakeError("cannot create key file {}: {}", path, std::strerror(errno));
+  const std::string text = "# Shoal pool key: copy this file to every node of the pool.\n" +
+                           gossip::Keyring::FormatKey(gossip::Keyring::Generate()) + "\n";
+  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  const bool closed = ::close(fd) == 0;
+  if (!ok || !closed) return MakeError("cannot write key file {}: {}", path, std::strerror(errno));
+  return Status::Ok();
+}
+
+}  // namespace shoal::daemon

@@ -1,0 +1,106 @@
+// shoald: the Shoal daemon. For now it joins the pool and runs the
+// information exchange on a real UDP socket; see --help.
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "core/logging.h"
+#include "daemon/config.h"
+#include "daemon/daemon.h"
+#include "daemon/key_file.h"
+
+using namespace shoal;
+using namespace shoal::daemon;
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "shoald: the Shoal daemon. Every server of a pool runs one; they gossip over UDP what\n"
+      "each server has, notice failures, and (in later releases) share CPU and bandwidth by\n"
+      "policy.\n\n"
+      "Start a pool:\n"
+      "  shoald --generate-key /etc/shoal/pool.key      # once; copy the file to every node\n"
+      "  shoald --name web-1 --bind 10.0.0.1:7946\n"
+      "  shoald --name web-2 --bind 10.0.0.2:7946 --seed 10.0.0.1:7946\n\n"
+      "Settings come from the config file (see daemon/shoald.toml.example), then flags."};
+  std::string config_path = "/etc/shoal/shoald.toml";
+  std::string generate_key;
+  std::string name, bind, advertise, key_file, state_dir, log_level, preset;
+  std::vector<std::string> seeds;
+  int period_ms = 0, fanout = 0, report_ms = -1;
+  auto* config_opt = app.add_option("--config", config_path, "TOML configuration file");
+  app.add_option("--generate-key", generate_key,
+                 "write a new pool key to this file (mode 0600) and exit");
+  app.add_option("--name", name, "this node's name, unique in the pool (default: host name)");
+  app.add_option("--bind", bind, "UDP address to listen on, a.b.c.d:port (default 0.0.0.0:7946)");
+  app.add_option("--advertise", advertise, "address peers reach this node at (default: bind)");
+  app.add_option("--seed", seeds, "a peer to join through, a.b.c.d:port (repeatable)");
+  app.add_option("--key-file", key_file, "pool key file (default /etc/shoal/pool.key)");
+  app.add_option("--state-dir", state_dir, "state directory (default /var/lib/shoal)");
+  app.add_option("--preset", preset, "gossip settings preset: lan (default) or local");
+  app.add_option("--period-ms", period_ms, "gossip period, 5..1000 ms (lan: 20)");
+  app.add_option("--fanout", fanout, "peers per packet, 1..16 (lan: 3)");
+  app.add_option("--report-every-ms", report_ms,
+                 "print the pool as this node sees it every N ms (0: never)");
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error (default info)");
+  CLI11_PARSE(app, argc, argv);
+
+  if (!generate_key.empty()) {
+    if (auto s = WriteNewKeyFile(generate_key); !s.ok()) {
+      std::cerr << "shoald: " << s.error().message << "\n";
+      return 1;
+    }
+    std::cout << "wrote a new pool key to " << generate_key << "\n";
+    return 0;
+  }
+
+  DaemonConfig config;
+  auto fail = [](const Error& e) {
+    std::cerr << "shoald: " << e.message << "\n";
+    return 2;
+  };
+  if (!preset.empty()) {
+    auto g = GossipPreset(preset);
+    if (!g.ok()) return fail(g.error());
+    config.preset = preset;
+    config.gossip = *g;
+  }
+  if (auto s = LoadConfigFile(config_path, config_opt->count() > 0, !preset.empty(), config);
+      !s.ok()) {
+    return fail(s.error());
+  }
+  auto endpoint = [&](const std::string& flag, const std::string& text, Endpoint& out) {
+    auto e = Endpoint::Parse(text, 7946);
+    if (!e.ok()) return Status(MakeError("{}: {}", flag, e.error().message));
+    out = *e;
+    return Status::Ok();
+  };
+  if (!name.empty()) config.node_name = name;
+  if (!bind.empty()) {
+    if (auto s = endpoint("--bind", bind, config.bind); !s.ok()) return fail(s.error());
+  }
+  if (!advertise.empty()) {
+    if (auto s = endpoint("--advertise", advertise, config.advertise); !s.ok()) {
+      return fail(s.error());
+    }
+  }
+  if (!seeds.empty()) {
+    config.seeds.clear();
+    for (const auto& text : seeds) {
+      Endpoint e;
+      if (auto s = endpoint("--seed", text, e); !s.ok()) return fail(s.error());
+      config.seeds.push_back(e);
+    }
+  }
+  if (!key_file.empty()) config.key_file = key_file;
+  if (!state_dir.empty()) config.state_dir = state_dir;
+  if (!log_level.empty()) config.log_level = log_level;
+  if (period_ms > 0) config.gossip.period = std::chrono::milliseconds(period_ms);
+  if (fanout > 0) config.gossip.fanout = static_cast<size_t>(fanout);
+  if (report_ms >= 0) config.report_every_ms = report_ms;
+  if (auto s = config.Finish(); !s.ok()) return fail(s.error());
+  if (auto s = SetupLogging(config.log_level, config.node_name); !s.ok()) return fail(s.error());
+
+  auto daemon = Daemon::Create(config);
+  if (!daemon.ok()) return fail(daemon.error());
+  return (*daemon)->Run();
+}

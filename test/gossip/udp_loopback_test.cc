@@ -1,0 +1,91 @@
+// Real UDP sockets on 127.0.0.1: several Gossipers on one io_context, ticked
+// by real timers. This is the one gossip test that runs on real time,
+// because it tests the real transport; it stops by itself within seconds.
+#include <catch2/catch.hpp>
+
+#include <boost/asio/steady_timer.hpp>
+
+#include "gossip/gossiper.h"
+#include "gossip/udp_transport.h"
+
+using namespace shoal;
+using namespace shoal::gossip;
+
+namespace {
+
+struct RealNode {
+  std::unique_ptr<UdpTransport> transport;
+  std::unique_ptr<Random> random;
+  std::unique_ptr<Gossiper> gossiper;
+  std::unique_ptr<boost::asio::steady_timer> timer;
+};
+
+}  // namespace
+
+TEST_CASE("several real UDP endpoints on loopback form a pool and converge") {
+  constexpr size_t kNodes = 5;
+  constexpr uint32_t kChannel = 10;
+  boost::asio::io_context io;
+  SteadyClock clock;
+  Keyring keyring;
+  keyring.Add(Keyring::Generate());
+  GossipConfig config = GossipConfig::LocalTest();
+  std::vector<RealNode> nodes(kNodes);
+  for (size_t i = 0; i < kNodes; ++i) {
+    auto t = UdpTransport::Open(io, Endpoint{0x7f000001, 0});  // a free port
+    REQUIRE(t.ok());
+    nodes[i].transport = std::move(*t);
+  }
+  const Endpoint seed = nodes[0].transport->local_endpoint();
+  for (size_t i = 0; i < kNodes; ++i) {
+    RealNode& n = nodes[i];
+    n.random = std::make_unique<Random>(i + 1);
+    n.gossiper = std::make_unique<Gossiper>(
+        config, NodeIdentity{NodeId{100 + i}, 1, n.transport->local_endpoint()}, clock, *n.random,
+        *n.transport, keyring);
+    n.gossiper->SetSeeds({seed});
+    REQUIRE(n.gossiper
+                ->RegisterChannel(ChannelSpec{kChannel, "status", config.period, 32},
+                                  [i] { return std::optional<std::string>("from " + std::to_string(i)); },
+                                  nullptr)
+                .ok());
+    n.timer = std::make_unique<boost::asio::steady_timer>(io);
+  }
+  auto converged = [&] {
+    for (auto& n : nodes) {
+      auto v = n.gossiper->View(kChannel);
+      for (size_t j = 0; j < kNodes; ++j) {
+        const StoredEntry* e = v.Find(NodeId{100 + j});
+        if (e == nullptr || e->payload != "from " + std::to_string(j)) return false;
+      }
+    }
+    return true;
+  };
+  bool done = false;
+  std::function<void(size_t)> tick = [&](size_t i) {
+    nodes[i].timer->expires_after(config.period);
+    nodes[i].timer->async_wait([&, i](const boost::system::error_code& ec) {
+      if (ec || done) return;
+      nodes[i].gossiper->Tick();
+      if (i == 0 && converged()) {
+        done = true;
+        io.stop();
+        return;
+      }
+      tick(i);
+    });
+  };
+  for (size_t i = 0; i < kNodes; ++i) tick(i);
+  boost::asio::steady_timer deadline(io);
+  deadline.expires_after(std::chrono::seconds(10));
+  deadline.async_wait([&](const boost::system::error_code& ec) {
+    if (!ec) io.stop();
+  });
+  io.run();
+  REQUIRE(done);
+  for (auto& n : nodes) {
+    REQUIRE(n.gossiper->membership().live_count() == kNodes);
+    REQUIRE(n.gossiper->counters().dropped_total() == 0);
+    REQUIRE(n.gossiper->counters().packets_accepted > 0);
+  }
+}
