@@ -112,6 +112,7 @@ Status LoadConfigFile(const std::string& path, bool required, bool keep_preset,
     else if (key == "state_dir") s = ReadString(path, n, key, c.state_dir);
     else if (key == "log_level") s = ReadString(path, n, key, c.log_level);
     else if (key == "report_every_ms") s = ReadInt(path, n, key, 0, 3600000, c.report_every_ms);
+    else if (key == "probe_every_ms") s = ReadInt(path, n, key, 0, 3600000, c.probe_every_ms);
     else if (key == "seeds") {
       const toml::array* a = n.as_array();
       if (a == nullptr) return MakeError("{} must be an array of \"a.b.c.d:port\"", Where(path, n, key));

@@ -24,6 +24,7 @@ struct DaemonConfig {
   std::string log_level = "info";
   std::string preset = "lan";      // lan | local
   int report_every_ms = 0;         // print membership and view (0: never)
+  int probe_every_ms = 0;          // start a pool probe this often (0: never)
   gossip::GossipConfig gossip = gossip::GossipConfig::Lan();
 
   // Fills defaults that depend on other keys, then checks everything.

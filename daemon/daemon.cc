@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/percentile.h"
 #include "daemon/boot_counter.h"
 #include "daemon/key_file.h"
 #include "daemon/node_facts.h"
@@ -47,6 +48,23 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
       },
       nullptr);
   if (!s.ok()) return s.error();
+  d->probe_ = std::make_unique<PoolProbe>(
+      *d->gossiper_, std::chrono::milliseconds(config.probe_every_ms),
+      [] {
+        return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                         std::chrono::system_clock::now().time_since_epoch())
+                                         .count());
+      },
+      [g = d->gossiper_.get()](const ProbeResult& r) {
+        std::vector<double> ms = r.one_way_ms;
+        const double p50 = Percentile(ms, 50), p99 = Percentile(ms, 99);
+        spdlog::info("probe {}: reached {} of {} peers, one-way p50 {:.1f} ms p99 {:.1f} ms max {:.1f} ms",
+                     r.seq, r.nodes, g->membership().live_count() - 1, p50, p99,
+                     ms.empty() ? 0.0 : ms.back());
+      });
+  if (auto ps = d->probe_->Register(); !ps.ok()) return ps.error();
+  d->gossiper_->SetEntryObserver(
+      [p = d->probe_.get()](uint32_t channel, NodeId origin, uint64_t) { p->OnStored(channel, origin); });
   spdlog::info("node {} ({}) boot {} listening on {}, advertising {}, {} seed(s)", name,
                identity.id.ToString(), d->boot_, d->transport_->local_endpoint().ToString(),
                config.advertise.ToString(), config.seeds.size());

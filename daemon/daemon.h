@@ -14,6 +14,7 @@
 #include "core/clock.h"
 #include "core/random.h"
 #include "daemon/config.h"
+#include "daemon/pool_probe.h"
 #include "gossip/gossiper.h"
 #include "gossip/udp_transport.h"
 
@@ -44,6 +45,7 @@ class Daemon {
   uint64_t boot_;
   std::unique_ptr<gossip::UdpTransport> transport_;
   std::unique_ptr<gossip::Gossiper> gossiper_;
+  std::unique_ptr<PoolProbe> probe_;
   boost::asio::steady_timer tick_timer_;
   boost::asio::steady_timer report_timer_;
   boost::asio::signal_set signals_;

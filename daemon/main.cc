@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
   std::string generate_key;
   std::string name, bind, advertise, key_file, state_dir, log_level, preset;
   std::vector<std::string> seeds;
-  int period_ms = 0, fanout = 0, report_ms = -1;
+  int period_ms = 0, fanout = 0, report_ms = -1, probe_ms = -1;
   auto* config_opt = app.add_option("--config", config_path, "TOML configuration file");
   app.add_option("--generate-key", generate_key,
                  "write a new pool key to this file (mode 0600) and exit");
@@ -41,6 +41,8 @@ int main(int argc, char** argv) {
   app.add_option("--fanout", fanout, "peers per packet, 1..16 (lan: 3)");
   app.add_option("--report-every-ms", report_ms,
                  "print the pool as this node sees it every N ms (0: never)");
+  app.add_option("--probe-every-ms", probe_ms,
+                 "start a pool probe every N ms and log how long it took to reach every node");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error (default info)");
   CLI11_PARSE(app, argc, argv);
 
@@ -97,6 +99,7 @@ int main(int argc, char** argv) {
   if (period_ms > 0) config.gossip.period = std::chrono::milliseconds(period_ms);
   if (fanout > 0) config.gossip.fanout = static_cast<size_t>(fanout);
   if (report_ms >= 0) config.report_every_ms = report_ms;
+  if (probe_ms >= 0) config.probe_every_ms = probe_ms;
   if (auto s = config.Finish(); !s.ok()) return fail(s.error());
   if (auto s = SetupLogging(config.log_level, config.node_name); !s.ok()) return fail(s.error());
 

@@ -42,8 +42,9 @@ struct NodeIdentity {
 
 class Gossiper {
  public:
-  // Called for every entry stored as new (tests and the simulator measure
-  // dissemination with it). Must not call back into the Gossiper.
+  // Called for every entry stored as new, own ones included (the simulator
+  // and shoald's pool probe measure dissemination with it). It may read
+  // views; it must not call anything else of the Gossiper.
   using EntryObserver = std::function<void(uint32_t channel, NodeId origin, uint64_t version)>;
 
   // REQUIRES: config.Validate() is ok; keyring not empty; all references

@@ -20,7 +20,8 @@ total=$(echo "$summary" | sed -E 's/.* tests failed out of ([0-9]+)/\1/')
 fuzz_status=0
 if [ "$status" -eq 0 ]; then
   "$top/scripts/fuzz.sh" 30 || fuzz_status=$?
-  if [ "$fuzz_status" -ne 0 ]; then failed=$((failed + 1)); total=$((total + 1)); fi
+  total=$((total + 1))
+  if [ "$fuzz_status" -ne 0 ]; then failed=$((failed + 1)); fi
 fi
 echo "tests: $((total - failed)) passed, $failed failed"
 [ "$status" -eq 0 ] && [ "$fuzz_status" -eq 0 ]
