@@ -53,9 +53,9 @@ std::string FormatPoolTable(const gossip::Gossiper& g, TimePoint now) {
   drop("own", c.dropped_own);
   if (!drops.empty()) drops += ")";
   std::string out = fmt::format(
-      "{} live of {} known | sent {} pkts {:.1f} KB | received {} pkts, dropped {}{}\n",
+      "{} live of {} known | sent {} pkts {:.1f} KB | received {} pkts {:.1f} KB, dropped {}{}\n",
       g.membership().live_count(), rows.size(), c.packets_sent, c.bytes_sent / 1000.0,
-      c.packets_received, c.dropped_total(), drops);
+      c.packets_received, c.bytes_received / 1000.0, c.dropped_total(), drops);
   out += fmt::format("  {:<16} {:<22} {:<8} {:>9}  {:<10} {}\n", "NODE", "ADDRESS", "STATE",
                      "SEEN", "LOAD/CPUS", "MEM FREE/TOTAL");
   for (const Row& r : rows) {

@@ -39,9 +39,9 @@ struct GossipConfig {
   // Membership. Liveness travels in every packet as a digest: the sender
   // itself at age 0, then the next live peers (a rotating window) with how
   // long ago the sender last had a sign of life from each. The window is
-  // pool size / 12, kept within these bounds.
+  // pool size / 8, kept within these bounds.
   size_t digest_items_min = 8;
-  size_t digest_items_max = 64;
+  size_t digest_items_max = 24;
   // Timeouts stretch in large pools, where news of life takes longer to
   // go round: see Membership::Stretch.
   // A node silent this long is suspected (shown, still gossiped with).
