@@ -362,11 +362,10 @@ void Gossiper::StoreEntry(Channel& ch, WireEntry&& e, TimePoint now) {
   ++counters_.entries_new;
   ch.changed = true;
   if (observer_) observer_(ch.spec.code, origin, version);
-  if (is_heartbeat) {
-    membership_.OnHeartbeat(origin, hb, now);
-  } else {
-    membership_.OnSignOfLife(origin, now);
-  }
+  // A forwarded entry does not say how long ago its origin was alive, so
+  // only heartbeats (joins, restarts, leaves) go to the membership; news of
+  // life comes from packets and their digests, which carry its age.
+  if (is_heartbeat) membership_.OnHeartbeat(origin, hb, now);
 }
 
 }  // namespace shoal::gossip

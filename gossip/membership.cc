@@ -81,8 +81,11 @@ void Membership::OnHeartbeat(NodeId origin, const Heartbeat& hb, TimePoint now) 
   if (m.endpoint != hb.endpoint) live_dirty_ = true;
   m.id = origin;
   m.endpoint = hb.endpoint;
+  // A forwarded heartbeat may be old; only a new member or a new
+  // incarnation (a restart, which happened just now) counts as life.
+  if (fresh || hb.incarnation > m.incarnation) m.last_seen = std::max(m.last_seen, now);
+  const bool refutes = hb.incarnation > m.incarnation;
   m.incarnation = std::max(m.incarnation, hb.incarnation);
-  m.last_seen = std::max(m.last_seen, now);
   if (fresh) {
     m.state = MemberState::kFailed;  // so that SetState counts it as live
     SetState(m, MemberState::kAlive, now);
@@ -100,7 +103,7 @@ void Membership::OnHeartbeat(NodeId origin, const Heartbeat& hb, TimePoint now) 
     Emit(MemberEvent::Kind::kJoined, m, now);
     return;
   }
-  if (m.state != MemberState::kAlive) {
+  if (m.state != MemberState::kAlive && (fresh || refutes)) {
     // A new incarnation refutes the suspicion or the failure.
     const bool was_failed = m.state == MemberState::kFailed;
     SetState(m, MemberState::kAlive, now);
@@ -146,7 +149,9 @@ void Membership::FillDigest(TimePoint now, std::vector<LivenessItem>& out) {
   const size_t n = std::min(digest_items(), live.size());
   for (size_t k = 0; k < n; ++k) {
     const Member* m = live[(digest_cursor_ + k) % live.size()];
-    const auto age = std::chrono::duration_cast<std::chrono::milliseconds>(now - m->last_seen);
+    // Rounded up: news that goes round in circles must only get older, or
+    // the rounding would keep a dead node alive a little longer each lap.
+    const auto age = std::chrono::ceil<std::chrono::milliseconds>(now - m->last_seen);
     out.push_back(LivenessItem{
         m->id, static_cast<uint32_t>(std::clamp<int64_t>(age.count(), 0, kMaxDigestAgeMs))});
   }

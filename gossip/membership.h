@@ -3,8 +3,8 @@
 // local time of the newest sign of life it knows of, and every packet
 // carries a liveness digest (the sender at age 0 and a rotating window of
 // peers with their ages), so news of life spreads epidemically at the cost
-// of a few bytes per peer. A packet from a node or a fresh entry of its
-// also counts. Silence past the suspect timeout makes a node suspect, past
+// of a few bytes per peer. A packet straight from a node also counts; a
+// forwarded entry does not (nothing says how old it is). Silence past the suspect timeout makes a node suspect, past
 // the failure timeout failed; fresher news brings it back. Its heartbeat
 // entry (incarnation, address, leaving) changes only on restart or leave:
 // a newer incarnation refutes whatever was believed of an older one, and a
@@ -71,7 +71,7 @@ class Membership {
 
   // A new heartbeat version from `origin`.
   void OnHeartbeat(NodeId origin, const Heartbeat& hb, TimePoint now);
-  // Any other fresh entry, or an authenticated packet sent by `origin`.
+  // An authenticated packet sent by `origin` itself.
   void OnSignOfLife(NodeId origin, TimePoint now) { OnLiveness(origin, 0, now); }
   // A digest item: a peer had a sign of life from `id` age_ms ago.
   void OnLiveness(NodeId id, uint32_t age_ms, TimePoint now);

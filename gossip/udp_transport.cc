@@ -50,13 +50,24 @@ void UdpTransport::StartReceive() {
       asio::buffer(buffer_), from_,
       [this, alive = alive_](const boost::system::error_code& ec, size_t n) {
         if (!*alive || ec == asio::error::operation_aborted) return;
-        if (!ec && receiver_) {
-          const Endpoint from{from_.address().is_v4() ? from_.address().to_v4().to_uint() : 0,
-                              from_.port()};
-          receiver_(from, std::span<const uint8_t>(buffer_.data(), n));
+        if (!ec) Deliver(n);
+        // Drain what else is queued before going back to the reactor: one
+        // wake-up for a burst instead of one per datagram.
+        for (int i = 0; i < 64 && *alive; ++i) {
+          boost::system::error_code more;
+          const size_t m = socket_.receive_from(asio::buffer(buffer_), from_, 0, more);
+          if (more) break;
+          Deliver(m);
         }
-        StartReceive();
+        if (*alive) StartReceive();
       });
+}
+
+void UdpTransport::Deliver(size_t n) {
+  if (!receiver_) return;
+  const Endpoint from{from_.address().is_v4() ? from_.address().to_v4().to_uint() : 0,
+                      from_.port()};
+  receiver_(from, std::span<const uint8_t>(buffer_.data(), n));
 }
 
 }  // namespace shoal::gossip

@@ -32,6 +32,7 @@ class UdpTransport final : public Transport {
  private:
   explicit UdpTransport(boost::asio::ip::udp::socket socket);
   void StartReceive();
+  void Deliver(size_t n);
 
   boost::asio::ip::udp::socket socket_;
   Endpoint local_;

@@ -222,3 +222,25 @@ TEST_CASE("same seed, same run; another seed, another run") {
   REQUIRE(a == b);
   REQUIRE(a.first != c.first);
 }
+
+TEST_CASE("regression: digest ages rounded down kept a dead node alive a little longer each lap") {
+  Scenario s(Options(16, 0.0, 9));
+  REQUIRE(s.RunUntilConverged(seconds(5)) < seconds(5));
+  s.pool.RunFor(seconds(2));
+  const TimePoint crash = s.pool.clock().Now();
+  s.pool.Crash(11);
+  s.pool.RunFor(seconds(3));
+  const GossipConfig cfg;
+  // The failure timeout, plus the membership scan interval and two (jittered)
+  // periods. Rounded-down ages made it about 1.45 s.
+  const Duration bound = cfg.failure_timeout + cfg.failure_timeout / 10 + 2 * cfg.period;
+  size_t detections = 0;
+  for (const auto& e : s.events) {
+    if (e.kind != MemberEvent::Kind::kFailed) continue;
+    REQUIRE(e.subject == 11);
+    INFO("node " << e.observer << " noticed after " << ToMillis(e.at - crash) << " ms");
+    REQUIRE(e.at - crash <= bound);
+    ++detections;
+  }
+  REQUIRE(detections == 15);
+}
