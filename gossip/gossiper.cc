@@ -154,11 +154,18 @@ void Gossiper::Tick() {
 
   const std::vector<Endpoint> targets = PickTargets(now);
   if (targets.empty()) return;
-  Packet packet = BuildPacket();
-  packet.want_sync = !synced_ && sync_asks_ < kMaxSyncAsks;
-  if (packet.want_sync) ++sync_asks_;
   // Sent even with no entries: its liveness digest is the pool's heartbeat.
-  SendSealed(packet, targets);
+  SendSealed(BuildPacket(), targets);
+  if (!synced_ && sync_asks_ < kMaxSyncAsks && now >= next_sync_ask_) {
+    // Ask one node at a time for the full state: asking in every packet
+    // made a whole pool joining at once answer itself thousands of times.
+    ++sync_asks_;
+    next_sync_ask_ = now + config_.sync_cooldown / 2;
+    Packet ask;
+    ask.want_sync = true;
+    const Endpoint one[1] = {targets[random_.Below(targets.size())]};
+    SendSealed(ask, one);
+  }
 }
 
 std::vector<Endpoint> Gossiper::PickTargets(TimePoint now) {

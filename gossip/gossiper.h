@@ -123,10 +123,12 @@ class Gossiper {
   bool leaving_ = false;
   bool heartbeat_published_ = false;
   bool synced_ = false;  // a full-state answer arrived
-  // Packets sent asking for a full state. A pool's first node has nobody to
-  // answer it, so it stops asking after kMaxSyncAsks.
-  static constexpr int kMaxSyncAsks = 20;
+  // Requests for a full state, one node at a time, every half sync_cooldown.
+  // A pool's first node has nobody to answer it, so it stops asking after
+  // kMaxSyncAsks.
+  static constexpr int kMaxSyncAsks = 10;
   int sync_asks_ = 0;
+  TimePoint next_sync_ask_ = TimePoint::min();
   TimePoint last_tick_ = TimePoint::min();
   TimePoint next_membership_tick_ = TimePoint::min();
   TimePoint next_seed_contact_ = TimePoint::min();

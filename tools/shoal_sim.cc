@@ -138,13 +138,18 @@ int main(int argc, char** argv) {
   const auto wall0 = std::chrono::steady_clock::now();
   SimPool pool(o);
   sim::PoolMetrics metrics(pool, kStatusChannel, f.probes);
-  std::vector<uint64_t> counter(f.nodes, 0);
-  const std::string pad(f.payload_bytes, '.');
+  // Each node updates its status every --update-ms at its own random phase,
+  // as real servers do; the channel asks every period and a new payload
+  // appears once per interval.
+  std::vector<Duration> phase(f.nodes);
+  Random phases(f.seed ^ 0x9a5eULL);
+  for (auto& p : phase) p = phases.Between(Duration::zero(), std::chrono::milliseconds(f.update_ms));
+  const TimePoint epoch = pool.clock().Now();
   pool.AddChannels([&](size_t i, Gossiper& g) {
-    ChannelSpec spec{kStatusChannel, "status", std::chrono::milliseconds(f.update_ms),
-                     f.payload_bytes};
+    ChannelSpec spec{kStatusChannel, "status", o.config.period, f.payload_bytes};
     auto s = g.RegisterChannel(spec, [&, i] {
-      std::string p = fmt::format("{}:{}", i, ++counter[i]);
+      const auto n = (pool.clock().Now() - epoch + phase[i]) / std::chrono::milliseconds(f.update_ms);
+      std::string p = fmt::format("{}:{}", i, n);
       p.resize(f.payload_bytes, '.');
       return std::optional<std::string>(std::move(p));
     }, nullptr);
