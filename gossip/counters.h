@@ -34,6 +34,7 @@ struct Counters {
   uint64_t entries_over_limit = 0;        // a new origin past max_nodes
 
   uint64_t sync_requests_answered = 0;
+  uint64_t repairs_sent = 0;  // entries sent back to a peer whose digest showed it behind
   uint64_t stalls_forgiven = 0;
 
   uint64_t dropped_total() const {

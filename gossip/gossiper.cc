@@ -151,6 +151,7 @@ void Gossiper::Tick() {
   std::vector<Endpoint> answers;
   answers.swap(sync_answers_due_);
   for (const Endpoint& to : answers) AnswerSync(to);
+  SendRepairs();
 
   const std::vector<Endpoint> targets = PickTargets(now);
   if (targets.empty()) return;
@@ -206,6 +207,7 @@ std::vector<Endpoint> Gossiper::PickTargets(TimePoint now) {
 Packet Gossiper::BuildPacket() {
   Packet packet;
   membership_.FillDigest(clock_.Now(), packet.liveness);
+  for (LivenessItem& item : packet.liveness) item.versions = VersionSum(item.id);
   const size_t budget = config_.mtu - kSealOverheadBytes - kPacketOverheadBound;
   size_t used = DigestBound(packet.liveness.size());
   const size_t n = channels_.size();
@@ -234,6 +236,49 @@ void Gossiper::SendSealed(const Packet& packet, std::span<const Endpoint> target
     ++counters_.packets_sent;
     counters_.bytes_sent += sealed.size();
   }
+}
+
+uint32_t Gossiper::VersionSum(NodeId origin) const {
+  // Each entry counts its version plus one, so that a missing entry shows
+  // even when the held one is a boot's first version (low 32 bits zero).
+  // After a restart (a new boot) the sums can point the wrong way: the
+  // repair then sends entries the peer refuses as old, and nothing worse.
+  uint32_t sum = 0;
+  for (const auto& ch : channels_) {
+    if (const StoredEntry* e = ch->table.Find(origin)) sum += static_cast<uint32_t>(e->version) + 1;
+  }
+  return sum;
+}
+
+void Gossiper::SendRepairs() {
+  if (repairs_.empty()) return;
+  std::sort(repairs_.begin(), repairs_.end());
+  repairs_.erase(std::unique(repairs_.begin(), repairs_.end()), repairs_.end());
+  const size_t budget = config_.mtu - kSealOverheadBytes - kPacketOverheadBound;
+  size_t i = 0;
+  while (i < repairs_.size()) {
+    const Endpoint to = repairs_[i].first;
+    Packet packet;
+    size_t used = 0;
+    for (; i < repairs_.size() && repairs_[i].first == to; ++i) {
+      for (const auto& ch : channels_) {
+        const StoredEntry* e = ch->table.Find(repairs_[i].second);
+        if (e == nullptr || !membership_.IsLive(repairs_[i].second)) continue;
+        const size_t need = EncodedEntrySize(ch->spec.code, e->version, 1, e->payload.size());
+        if (used + need > budget || packet.entries.size() >= kMaxEntriesPerPacket) break;
+        used += need;
+        // TTL 1: for the node that missed it only.
+        packet.entries.push_back(
+            WireEntry{repairs_[i].second, ch->spec.code, e->version, 1, e->payload});
+      }
+    }
+    if (!packet.entries.empty()) {
+      const Endpoint target[1] = {to};
+      SendSealed(packet, target);
+      counters_.repairs_sent += packet.entries.size();
+    }
+  }
+  repairs_.clear();
 }
 
 void Gossiper::AnswerSync(const Endpoint& to) {
@@ -312,6 +357,10 @@ void Gossiper::OnDatagram(const Endpoint& from, std::span<const uint8_t> datagra
   membership_.OnSignOfLife(h.sender, now);
   for (const LivenessItem& item : packet->liveness) {
     membership_.OnLiveness(item.id, item.age_ms, now);
+    // The sender holds older entries of item.id than we do: it missed a
+    // wave (or, for its own id, forgot them in a restart). Send ours back.
+    const auto ahead = static_cast<int32_t>(VersionSum(item.id) - item.versions);
+    if (ahead > 0 && repairs_.size() < kMaxRepairsPerTick) repairs_.emplace_back(from, item.id);
   }
   for (WireEntry& e : packet->entries) {
     ++counters_.entries_received;

@@ -99,6 +99,11 @@ class Gossiper {
   void SendSealed(const Packet& packet, std::span<const Endpoint> targets);
   std::vector<Endpoint> PickTargets(TimePoint now);
   void AnswerSync(const Endpoint& to);
+  // Sum of the low 32 bits of the versions held of origin's entries, plus
+  // one per entry, modulo 2^32.
+  uint32_t VersionSum(NodeId origin) const;
+  // Sends the entries that digests showed a peer to be missing.
+  void SendRepairs();
   uint64_t VersionFloor() const { return identity_.boot << 32; }
 
   GossipConfig config_;
@@ -133,6 +138,9 @@ class Gossiper {
   TimePoint next_membership_tick_ = TimePoint::min();
   TimePoint next_seed_contact_ = TimePoint::min();
   std::vector<Endpoint> sync_answers_due_;
+  // (peer, origin) pairs to repair at the next tick; bounded per tick.
+  static constexpr size_t kMaxRepairsPerTick = 64;
+  std::vector<std::pair<Endpoint, NodeId>> repairs_;
   std::unordered_map<Endpoint, TimePoint> sync_answered_at_;
 };
 

@@ -144,7 +144,8 @@ size_t Membership::digest_items() const {
 }
 
 void Membership::FillDigest(TimePoint now, std::vector<LivenessItem>& out) {
-  out.push_back(LivenessItem{self_, 0});
+  // `versions` is the Gossiper's to fill: it holds the entries.
+  out.push_back(LivenessItem{self_, 0, 0});
   const auto& live = live_peers();
   const size_t n = std::min(digest_items(), live.size());
   for (size_t k = 0; k < n; ++k) {
@@ -153,7 +154,7 @@ void Membership::FillDigest(TimePoint now, std::vector<LivenessItem>& out) {
     // the rounding would keep a dead node alive a little longer each lap.
     const auto age = std::chrono::ceil<std::chrono::milliseconds>(now - m->last_seen);
     out.push_back(LivenessItem{
-        m->id, static_cast<uint32_t>(std::clamp<int64_t>(age.count(), 0, kMaxDigestAgeMs))});
+        m->id, static_cast<uint32_t>(std::clamp<int64_t>(age.count(), 0, kMaxDigestAgeMs)), 0});
   }
   digest_cursor_ = live.empty() ? 0 : (digest_cursor_ + n) % live.size();
 }

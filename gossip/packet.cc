@@ -44,6 +44,7 @@ std::string EncodePacket(const Packet& packet) {
   for (const auto& item : packet.liveness) {
     p.add_live_ids(item.id.value);
     p.add_live_ages_ms(item.age_ms);
+    p.add_live_versions(item.versions);
   }
   return p.SerializeAsString();
 }
@@ -61,9 +62,10 @@ Result<Packet> DecodePacket(std::span<const uint8_t> bytes) {
   if (static_cast<size_t>(p.entries_size()) > kMaxEntriesPerPacket) {
     return MakeError("{} entries (at most {})", p.entries_size(), kMaxEntriesPerPacket);
   }
-  if (p.live_ids_size() != p.live_ages_ms_size()) {
-    return MakeError("liveness digest: {} ids but {} ages", p.live_ids_size(),
-                     p.live_ages_ms_size());
+  if (p.live_ids_size() != p.live_ages_ms_size() ||
+      p.live_ids_size() != p.live_versions_size()) {
+    return MakeError("liveness digest: {} ids but {} ages and {} versions", p.live_ids_size(),
+                     p.live_ages_ms_size(), p.live_versions_size());
   }
   if (static_cast<size_t>(p.live_ids_size()) > kMaxDigestItems) {
     return MakeError("liveness digest: {} items (at most {})", p.live_ids_size(),
@@ -76,7 +78,8 @@ Result<Packet> DecodePacket(std::span<const uint8_t> bytes) {
       return MakeError("liveness digest item {}: id 0 or age {} ms over {}", i, p.live_ages_ms(i),
                        kMaxDigestAgeMs);
     }
-    out.liveness.push_back(LivenessItem{NodeId{p.live_ids(i)}, p.live_ages_ms(i)});
+    out.liveness.push_back(
+        LivenessItem{NodeId{p.live_ids(i)}, p.live_ages_ms(i), p.live_versions(i)});
   }
   out.want_sync = p.want_sync();
   out.sync_reply = p.sync_reply();

@@ -38,6 +38,7 @@ struct WireEntry {
 struct LivenessItem {
   NodeId id;
   uint32_t age_ms = 0;
+  uint32_t versions = 0;  // summary of the sender's versions of id's entries (see packet.proto)
   bool operator==(const LivenessItem&) const = default;
 };
 
@@ -56,14 +57,14 @@ size_t EncodedEntryBound(size_t payload_size);
 // Upper bound of an encoded packet's fixed part.
 inline constexpr size_t kPacketOverheadBound = 8;
 // Upper bound of the bytes a liveness digest of n items adds.
-inline constexpr size_t DigestBound(size_t n) { return n == 0 ? 0 : 2 * (1 + 3) + n * (8 + 5); }
+inline constexpr size_t DigestBound(size_t n) { return n == 0 ? 0 : 3 * (1 + 3) + n * (8 + 5 + 4); }
 
 std::string EncodePacket(const Packet& packet);
 // Rejects: unparsable bytes, another protocol version, more than
 // kMaxEntriesPerPacket entries, a payload over kMaxPayloadBytes, a ttl over
 // kMaxTtl, origin 0, channel 0, version 0; a digest with more than
-// kMaxDigestItems items, ids and ages of different counts, id 0, or an age
-// over kMaxDigestAgeMs.
+// kMaxDigestItems items, ids, ages and versions of different counts, id 0,
+// or an age over kMaxDigestAgeMs.
 Result<Packet> DecodePacket(std::span<const uint8_t> bytes);
 
 }  // namespace shoal::gossip

@@ -289,3 +289,37 @@ TEST_CASE("a peer cannot make a node track more than max_nodes origins") {
   REQUIRE(f.g->counters().entries_over_limit == 150);
   REQUIRE(f.g->membership().members().size() <= 50);
 }
+
+TEST_CASE("a peer whose digest shows it missed an update gets the entry sent back") {
+  Fixture f;
+  REQUIRE(f.g->RegisterChannel(ChannelSpec{10, "status", milliseconds(20), 16}, nullptr, nullptr).ok());
+  f.AddPeers(2, 3);
+  Packet news;
+  news.entries.push_back(WireEntry{NodeId{2}, 10, 7, 1, "v7"});
+  f.Deliver(f.From(2, news));
+  // Peer 3 reports holding only node 2's heartbeat (version 1): behind.
+  Packet digest;
+  digest.liveness.push_back(LivenessItem{NodeId{3}, 0, 0});
+  digest.liveness.push_back(LivenessItem{NodeId{2}, 5, 1 + 1});
+  const Endpoint peer3{0x7f000003, 7000};
+  f.g->OnDatagram(peer3, Bytes(f.From(3, digest)));
+  f.transport.sent.clear();
+  f.g->Tick();
+  bool repaired = false;
+  for (auto& [to, d] : f.transport.sent) {
+    auto o = Open(f.keyring, Bytes(d));
+    auto p = DecodePacket(Bytes(o->plaintext));
+    for (const auto& e : p->entries) {
+      if (to == peer3 && e.origin == NodeId{2} && e.channel == 10 && e.version == 7) repaired = true;
+    }
+  }
+  REQUIRE(repaired);
+  REQUIRE(f.g->counters().repairs_sent >= 1);
+  // A peer that is up to date gets nothing.
+  Packet same;
+  same.liveness.push_back(LivenessItem{NodeId{2}, 5, (1 + 1) + (7 + 1)});
+  const uint64_t before = f.g->counters().repairs_sent;
+  f.g->OnDatagram(peer3, Bytes(f.From(3, same)));
+  f.g->Tick();
+  REQUIRE(f.g->counters().repairs_sent == before);
+}
