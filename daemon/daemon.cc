@@ -19,7 +19,8 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
   auto boot = NextBoot(config.state_dir);
   if (!boot.ok()) return boot.error();
   auto d = std::unique_ptr<Daemon>(new Daemon(config, std::move(*keyring), *boot));
-  auto transport = gossip::UdpTransport::Open(d->io_, config.bind);
+  auto transport =
+      gossip::UdpTransport::Open(d->io_, config.bind, gossip::UdpTransport::Mode::kPolled);
   if (!transport.ok()) return transport.error();
   d->transport_ = std::move(*transport);
   gossip::NodeIdentity identity{NodeId::FromName(config.node_name), d->boot_, config.advertise};
@@ -90,6 +91,7 @@ void Daemon::ScheduleTick() {
     if (tick_timer_.expiry() + config_.gossip.period < std::chrono::steady_clock::now()) {
       tick_timer_.expires_at(std::chrono::steady_clock::now());
     }
+    transport_->Poll();
     gossiper_->Tick();
     if (leave_ticks_ >= 0 && leave_ticks_-- == 0) {
       Stop();

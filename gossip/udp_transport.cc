@@ -13,7 +13,7 @@ udp::endpoint ToAsio(const Endpoint& e) {
 }  // namespace
 
 Result<std::unique_ptr<UdpTransport>> UdpTransport::Open(asio::io_context& io,
-                                                         const Endpoint& bind) {
+                                                         const Endpoint& bind, Mode mode) {
   boost::system::error_code ec;
   udp::socket socket(io);
   socket.open(udp::v4(), ec);
@@ -24,7 +24,7 @@ Result<std::unique_ptr<UdpTransport>> UdpTransport::Open(asio::io_context& io,
     return MakeError("cannot open UDP socket on {}: {}", bind.ToString(), ec.message());
   }
   auto t = std::unique_ptr<UdpTransport>(new UdpTransport(std::move(socket)));
-  t->StartReceive();
+  if (mode == Mode::kAsync) t->StartReceive();
   return t;
 }
 
@@ -61,6 +61,18 @@ void UdpTransport::StartReceive() {
         }
         if (*alive) StartReceive();
       });
+}
+
+size_t UdpTransport::Poll(size_t max) {
+  size_t n = 0;
+  while (n < max) {
+    boost::system::error_code ec;
+    const size_t bytes = socket_.receive_from(asio::buffer(buffer_), from_, 0, ec);
+    if (ec) break;  // would block: the buffer is empty
+    Deliver(bytes);
+    ++n;
+  }
+  return n;
 }
 
 void UdpTransport::Deliver(size_t n) {

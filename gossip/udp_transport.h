@@ -1,7 +1,11 @@
 // The real transport: one UDP socket on a Boost.Asio io_context. Sends are
 // non-blocking (a full socket buffer drops the datagram and counts it, like
-// the network would); receives run on the io_context's thread and hand each
-// datagram to the receiver. Use from the io_context's thread only.
+// the network would). Receiving has two modes: kAsync hands each datagram
+// to the receiver as it arrives (on the io_context's thread); kPolled
+// leaves datagrams in the socket buffer until the owner calls Poll(), which
+// shoald does at the start of every tick: packets are only built at ticks,
+// so nothing is gained by waking up for each datagram, and the wake-ups
+// were most of the daemon's CPU. Use from the io_context's thread only.
 #pragma once
 
 #include <array>
@@ -19,8 +23,13 @@ namespace shoal::gossip {
 class UdpTransport final : public Transport {
  public:
   // Binds `bind` (port 0 picks a free port). Errors name the address.
+  enum class Mode { kAsync, kPolled };
   static Result<std::unique_ptr<UdpTransport>> Open(boost::asio::io_context& io,
-                                                    const Endpoint& bind);
+                                                    const Endpoint& bind,
+                                                    Mode mode = Mode::kAsync);
+  // kPolled: delivers every datagram waiting in the socket buffer (at most
+  // `max`); returns how many.
+  size_t Poll(size_t max = 4096);
   ~UdpTransport() override;
 
   void Send(const Endpoint& to, std::span<const uint8_t> datagram) override;
