@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Simulated gossip benchmark: shoal-sim at N = 16, 128 and 1,024 nodes (and
 # 10,000 with --full) at 0, 5 and 20% loss, three crashes each; a 2 s stall
-# at 128 nodes; a long run at 128 nodes and 5% loss counting false failures.
+# at 128 nodes; long runs at 5% loss counting false failures (2 simulated
+# hours at 128 nodes, 24 at 16).
 # Every node publishes a status update every max(1 s, N x 8 ms): the pool's
 # update rate stays near 128 a second, so large pools measure latency, not
 # a saturated link. Writes one JSON object per run to
@@ -40,6 +41,7 @@ done
 run "stall" --nodes 128 --loss 0.05 --duration-s 30 --crashes 0 --stall-ms 2000
 if [ "$quick" != --quick ]; then
   run "long" --nodes 128 --loss 0.05 --duration-s 7200 --crashes 0 --probes 8 --seed 2
+  run "day" --nodes 16 --loss 0.05 --duration-s 86400 --crashes 0 --probes 4 --seed 3
 fi
 rm -f /tmp/shoal-bench-rss.$$
 echo "bench: results in $out" >&2
