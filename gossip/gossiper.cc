@@ -354,7 +354,7 @@ void Gossiper::OnDatagram(const Endpoint& from, std::span<const uint8_t> datagra
   }
   ++counters_.packets_accepted;
   const TimePoint now = clock_.Now();
-  membership_.OnSignOfLife(h.sender, now);
+  membership_.OnSignOfLife(h.sender, from, now);
   for (const LivenessItem& item : packet->liveness) {
     membership_.OnLiveness(item.id, item.age_ms, now);
     // The sender holds older entries of item.id than we do: it missed a

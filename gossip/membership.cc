@@ -114,8 +114,14 @@ void Membership::OnHeartbeat(NodeId origin, const Heartbeat& hb, TimePoint now) 
 }
 
 void Membership::OnLiveness(NodeId id, uint32_t age_ms, TimePoint now) {
-  if (id == self_ || tombstones_.contains(id)) return;
+  if (id == self_) return;
   const TimePoint seen = now - std::chrono::milliseconds(age_ms);
+  if (auto t = tombstones_.find(id); t != tombstones_.end()) {
+    // News from before we forgot it is stale; news from after means it was
+    // alive all along (a long partition): take it back.
+    if (seen <= t->second.reaped_at) return;
+    tombstones_.erase(t);
+  }
   auto it = members_.find(id);
   if (it == members_.end()) {
     // Someone vouches for a node we never heard of: take it in if the news
@@ -138,6 +144,22 @@ void Membership::OnLiveness(NodeId id, uint32_t age_ms, TimePoint now) {
   if (was_failed) Emit(MemberEvent::Kind::kRecovered, m, now);
 }
 
+void Membership::OnSignOfLife(NodeId origin, const Endpoint& from, TimePoint now) {
+  if (origin == self_) return;
+  const bool was_forgotten = tombstones_.erase(origin) > 0;
+  const bool known = members_.contains(origin);
+  if (!known && members_.size() >= config_.max_nodes) return;
+  OnLiveness(origin, 0, now);
+  Member& m = members_.at(origin);
+  if (!m.endpoint.valid() && from.valid()) {
+    m.endpoint = from;
+    live_dirty_ = true;
+    // A node we had forgotten is back (a partition longer than reap_after):
+    // as for any recovered node, the Gossiper sends it our state.
+    if (!known) Emit(was_forgotten ? MemberEvent::Kind::kRecovered : MemberEvent::Kind::kJoined, m, now);
+  }
+}
+
 size_t Membership::digest_items() const {
   const size_t want = (live_count() + 7) / 8;
   return std::clamp(want, config_.digest_items_min, config_.digest_items_max);
@@ -146,7 +168,10 @@ size_t Membership::digest_items() const {
 void Membership::FillDigest(TimePoint now, std::vector<LivenessItem>& out) {
   // `versions` is the Gossiper's to fill: it holds the entries.
   out.push_back(LivenessItem{self_, 0, 0});
-  const auto& live = live_peers();
+  // Every live member, with an address or not: listing one whose address we
+  // lack is also how we get its entries back (see the Gossiper's repair).
+  if (live_dirty_) RebuildCaches();
+  const auto& live = digest_cache_;
   const size_t n = std::min(digest_items(), live.size());
   for (size_t k = 0; k < n; ++k) {
     const Member* m = live[(digest_cursor_ + k) % live.size()];
@@ -162,7 +187,7 @@ void Membership::FillDigest(TimePoint now, std::vector<LivenessItem>& out) {
 bool Membership::Accepts(NodeId origin, bool is_heartbeat, uint64_t incarnation) const {
   auto it = tombstones_.find(origin);
   if (it == tombstones_.end()) return true;
-  return is_heartbeat && incarnation > it->second.first;
+  return is_heartbeat && incarnation > it->second.incarnation;
 }
 
 std::vector<NodeId> Membership::Tick(TimePoint now) {
@@ -184,7 +209,7 @@ std::vector<NodeId> Membership::Tick(TimePoint now) {
     if ((m.state == MemberState::kFailed || m.state == MemberState::kLeft) &&
         now - m.state_since > config_.reap_after) {
       Emit(MemberEvent::Kind::kReaped, m, now);
-      tombstones_[m.id] = {m.incarnation, now + config_.tombstone_for};
+      tombstones_[m.id] = Tombstone{m.incarnation, now, now + config_.tombstone_for};
       reaped.push_back(m.id);
       live_dirty_ = true;
       it = members_.erase(it);
@@ -192,7 +217,7 @@ std::vector<NodeId> Membership::Tick(TimePoint now) {
     }
     ++it;
   }
-  std::erase_if(tombstones_, [&](const auto& kv) { return kv.second.second < now; });
+  std::erase_if(tombstones_, [&](const auto& kv) { return kv.second.until < now; });
   return reaped;
 }
 
@@ -213,9 +238,12 @@ const Member* Membership::Find(NodeId id) const {
 void Membership::RebuildCaches() const {
   live_cache_.clear();
   failed_cache_.clear();
+  digest_cache_.clear();
   for (const auto& [id, m] : members_) {
+    const bool live = m.state == MemberState::kAlive || m.state == MemberState::kSuspect;
+    if (live) digest_cache_.push_back(&m);
     if (!m.endpoint.valid()) continue;
-    if (m.state == MemberState::kAlive || m.state == MemberState::kSuspect) {
+    if (live) {
       live_cache_.push_back(&m);
     } else if (m.state == MemberState::kFailed) {
       failed_cache_.push_back(&m);
@@ -224,6 +252,7 @@ void Membership::RebuildCaches() const {
   auto by_id = [](const Member* a, const Member* b) { return a->id < b->id; };
   std::sort(live_cache_.begin(), live_cache_.end(), by_id);
   std::sort(failed_cache_.begin(), failed_cache_.end(), by_id);
+  std::sort(digest_cache_.begin(), digest_cache_.end(), by_id);
   live_dirty_ = false;
 }
 

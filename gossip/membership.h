@@ -71,7 +71,11 @@ class Membership {
 
   // A new heartbeat version from `origin`.
   void OnHeartbeat(NodeId origin, const Heartbeat& hb, TimePoint now);
-  // An authenticated packet sent by `origin` itself.
+  // An authenticated packet sent by `origin` itself, from `from`. It is
+  // alive now, whatever was believed: this lifts a tombstone (a partition
+  // that outlasted reap_after heals at once) and, for a node whose address
+  // is unknown, takes the packet's source address.
+  void OnSignOfLife(NodeId origin, const Endpoint& from, TimePoint now);
   void OnSignOfLife(NodeId origin, TimePoint now) { OnLiveness(origin, 0, now); }
   // A digest item: a peer had a sign of life from `id` age_ms ago.
   void OnLiveness(NodeId id, uint32_t age_ms, TimePoint now);
@@ -80,7 +84,8 @@ class Membership {
   void FillDigest(TimePoint now, std::vector<LivenessItem>& out);
   size_t digest_items() const;
   // False for a tombstoned (reaped) node: its entries are stale by now.
-  // A heartbeat with a newer incarnation lifts the tombstone.
+  // A heartbeat with a newer incarnation, news of life from after the reap
+  // or a packet from the node itself lifts the tombstone.
   bool Accepts(NodeId origin, bool is_heartbeat, uint64_t incarnation) const;
 
   // Moves nodes along alive -> suspect -> failed and reaps old ones.
@@ -114,13 +119,19 @@ class Membership {
   GossipConfig config_;
   Listener listener_;
   std::unordered_map<NodeId, Member> members_;  // never holds self
-  std::unordered_map<NodeId, std::pair<uint64_t, TimePoint>> tombstones_;  // incarnation, until
+  struct Tombstone {
+    uint64_t incarnation;
+    TimePoint reaped_at;
+    TimePoint until;
+  };
+  std::unordered_map<NodeId, Tombstone> tombstones_;
   size_t live_peers_count_ = 0;
   size_t digest_cursor_ = 0;
   TimePoint grace_until_ = TimePoint::min();
   void RebuildCaches() const;
   mutable std::vector<const Member*> live_cache_;
   mutable std::vector<const Member*> failed_cache_;
+  mutable std::vector<const Member*> digest_cache_;  // live, address or not
   mutable bool live_dirty_ = true;  // both caches need a rebuild
 };
 

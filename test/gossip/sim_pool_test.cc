@@ -244,3 +244,20 @@ TEST_CASE("regression: digest ages rounded down kept a dead node alive a little 
   }
   REQUIRE(detections == 15);
 }
+
+TEST_CASE("a partition that outlasts reap_after still heals") {
+  SimPoolOptions o = Options(12, 0.0, 10);
+  o.config.reap_after = seconds(3);
+  // Forgotten nodes find each other again through the seeds (nodes 0-2, on
+  // one side), which every node contacts every seed_interval.
+  o.config.seed_interval = seconds(2);
+  Scenario s(o);
+  REQUIRE(s.RunUntilConverged(seconds(5)) < seconds(5));
+  for (size_t i = 6; i < 12; ++i) s.pool.network().SetGroup(s.pool.network().node(i).local_endpoint(), 1);
+  s.pool.RunFor(seconds(8));
+  REQUIRE(s.Count(MemberEvent::Kind::kReaped, 0) == 6);  // forgotten and tombstoned
+  s.pool.network().Heal();
+  const Duration took = s.RunUntilConverged(seconds(10));
+  INFO("reconverged after " << ToMillis(took) << " ms");
+  REQUIRE(took < seconds(10));
+}
