@@ -32,10 +32,13 @@ if pool:
               f"| {r['false_failures']} | {r['wall_s']:.0f} / {r['sim_rss_mb']} |")
     print()
 for r in sim:
-    if r["label"] in ("stall", "long"):
-        print(f"- {r['label']}: `shoal-sim {r['args']}`: false failures {r['false_failures']}, "
+    if r["label"] in ("stall", "long", "day"):
+        commit = f" (engine at commit {r['engine_commit']})" if "engine_commit" in r else ""
+        print(f"- {r['label']}: `shoal-sim {r['args']}`{commit}: false failures {r['false_failures']}, "
               f"the stalled node declared failed {r['stalled_declared_failed']} times, "
-              f"update reaches all p99 {r['dissemination_p99_ms']:.0f} ms, "
+              f"update reaches all p50 / p99 / max {r['dissemination_p50_ms']:.0f} / "
+              f"{r['dissemination_p99_ms']:.0f} / {r['dissemination_max_ms']:.0f} ms "
+              f"over {r['updates_tracked']} updates, "
               f"{r['bytes_per_node_per_s'] / 1000:.0f} KB/s per node, wall {r['wall_s']:.0f} s")
 print()
 loop = load("gossip-loopback.jsonl")
