@@ -19,8 +19,10 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
   auto boot = NextBoot(config.state_dir);
   if (!boot.ok()) return boot.error();
   auto d = std::unique_ptr<Daemon>(new Daemon(config, std::move(*keyring), *boot));
-  auto transport =
-      gossip::UdpTransport::Open(d->io_, config.bind, gossip::UdpTransport::Mode::kPolled);
+  // kAsync: a datagram left waiting for the next tick would make the ages
+  // in its liveness digest up to a period too young (see
+  // GossipConfig::transit_allowance).
+  auto transport = gossip::UdpTransport::Open(d->io_, config.bind);
   if (!transport.ok()) return transport.error();
   d->transport_ = std::move(*transport);
   gossip::NodeIdentity identity{NodeId::FromName(config.node_name), d->boot_, config.advertise};
@@ -91,7 +93,6 @@ void Daemon::ScheduleTick() {
     if (tick_timer_.expiry() + config_.gossip.period < std::chrono::steady_clock::now()) {
       tick_timer_.expires_at(std::chrono::steady_clock::now());
     }
-    transport_->Poll();
     gossiper_->Tick();
     if (leave_ticks_ >= 0 && leave_ticks_-- == 0) {
       Stop();

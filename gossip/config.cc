@@ -44,6 +44,9 @@ Status GossipConfig::Validate() const {
           kPacketOverheadBound > mtu) {
     return MakeError("mtu {}: too small for a digest of {} items", mtu, digest_items_max);
   }
+  if (transit_allowance < Duration::zero() || transit_allowance > std::chrono::seconds(1)) {
+    return MakeError("transit allowance {} ms: must be 0..1000 ms", ToMillis(transit_allowance));
+  }
   if (max_nodes < 2) return MakeError("max_nodes {}: must be at least 2", max_nodes);
   if (reap_after < failure_timeout) return MakeError("reap_after must be >= failure timeout");
   if (stall_threshold <= period) return MakeError("stall threshold must exceed the period");

@@ -44,6 +44,13 @@ struct GossipConfig {
   size_t digest_items_max = 24;
   // Timeouts stretch in large pools, where news of life takes longer to
   // go round: see Membership::Stretch.
+  // Digest ages are measured at the sender; the time a packet spends on
+  // the wire and in the receiver's socket is not in them. Each received age
+  // is taken as this much older, which must cover that time: otherwise
+  // news about a dead node comes back a little fresher on every lap and
+  // keeps it alive for ever. 2 ms covers a LAN whose daemons read their
+  // sockets as datagrams arrive; raise it for slower links.
+  Duration transit_allowance = std::chrono::milliseconds(2);
   // A node silent this long is suspected (shown, still gossiped with).
   Duration suspect_timeout = std::chrono::milliseconds(700);
   // A node silent this long is declared failed.

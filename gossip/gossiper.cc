@@ -355,8 +355,10 @@ void Gossiper::OnDatagram(const Endpoint& from, std::span<const uint8_t> datagra
   ++counters_.packets_accepted;
   const TimePoint now = clock_.Now();
   membership_.OnSignOfLife(h.sender, from, now);
+  const auto allowance = static_cast<uint32_t>(
+      std::chrono::ceil<std::chrono::milliseconds>(config_.transit_allowance).count());
   for (const LivenessItem& item : packet->liveness) {
-    membership_.OnLiveness(item.id, item.age_ms, now);
+    membership_.OnLiveness(item.id, std::min(item.age_ms + allowance, kMaxDigestAgeMs), now);
     // The sender holds older entries of item.id than we do: it missed a
     // wave (or, for its own id, forgot them in a restart). Send ours back.
     const auto ahead = static_cast<int32_t>(VersionSum(item.id) - item.versions);

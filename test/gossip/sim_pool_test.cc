@@ -261,3 +261,19 @@ TEST_CASE("a partition that outlasts reap_after still heals") {
   INFO("reconverged after " << ToMillis(took) << " ms");
   REQUIRE(took < seconds(10));
 }
+
+TEST_CASE("regression: news of a dead node came back fresher each lap when links are slow") {
+  // Ages in digests leave out the time on the wire. With 25 ms links and a
+  // 20 ms period, news about a crashed node gained more than it aged on
+  // every lap and kept it "alive" for ever; the transit allowance, set to
+  // cover the links, stops that.
+  SimPoolOptions o = Options(8, 0.0, 12);
+  o.link.latency = milliseconds(25);
+  o.link.jitter = milliseconds(2);
+  o.config.transit_allowance = milliseconds(30);
+  Scenario s(o);
+  REQUIRE(s.RunUntilConverged(seconds(5)) < seconds(5));
+  s.pool.Crash(5);
+  s.pool.RunFor(seconds(3));
+  REQUIRE(s.Count(MemberEvent::Kind::kFailed, 5) == 7);
+}
