@@ -21,15 +21,16 @@ pool = [r for r in sim if r["label"] == "pool"]
 if pool:
     print("| nodes | loss | update reaches all: p50 / p99 / max ms (never) | freshest entry age p99 ms "
           "| KB/s per node (sent+recv) | crash noticed by all: p50 / p99 / max ms (missing) "
-          "| false failures | sim wall s / RSS MB |")
-    print("| ---: | ---: | --- | ---: | ---: | --- | ---: | --- |")
+          "| false failures | sim wall s / RSS MB | commit |")
+    print("| ---: | ---: | --- | ---: | ---: | --- | ---: | --- | --- |")
     for r in pool:
         print(f"| {r['nodes']} | {r['loss']:.0%} | {r['dissemination_p50_ms']:.0f} / "
               f"{r['dissemination_p99_ms']:.0f} / {r['dissemination_max_ms']:.0f} "
               f"({r['updates_incomplete']} of {r['updates_tracked']}) | {r['freshest_age_p99_ms']:.0f} "
               f"| {r['bytes_per_node_per_s'] / 1000:.0f} | {r['detection_p50_ms']:.0f} / "
               f"{r['detection_p99_ms']:.0f} / {r['detection_max_ms']:.0f} ({r['detections_missing']}) "
-              f"| {r['false_failures']} | {r['wall_s']:.0f} / {r['sim_rss_mb']} |")
+              f"| {r['false_failures']} | {r['wall_s']:.0f} / {r['sim_rss_mb'] or '-'} "
+              f"| {r.get('engine_commit', '-')} |")
     print()
 for r in sim:
     if r["label"] in ("stall", "long", "day"):
