@@ -6,8 +6,6 @@
 #pragma once
 
 #include <cstdint>
-#include <utility>
-#include <vector>
 
 #include "core/clock.h"
 
@@ -29,24 +27,6 @@ class Random {
   bool Chance(double p);
   // Uniform in [lo, hi]. REQUIRES: lo <= hi.
   Duration Between(Duration lo, Duration hi);
-
-  // Fisher-Yates shuffle of a whole vector.
-  template <typename T>
-  void Shuffle(std::vector<T>& v) {
-    for (size_t i = v.size(); i > 1; --i) {
-      std::swap(v[i - 1], v[Below(i)]);
-    }
-  }
-
-  // Moves k elements chosen uniformly at random to the front of v (partial
-  // Fisher-Yates); the rest keep no particular order. k is clamped to size.
-  template <typename T>
-  void ChooseFront(std::vector<T>& v, size_t k) {
-    if (k > v.size()) k = v.size();
-    for (size_t i = 0; i < k; ++i) {
-      std::swap(v[i], v[i + Below(v.size() - i)]);
-    }
-  }
 
  private:
   uint64_t s_[4];

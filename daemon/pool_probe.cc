@@ -45,7 +45,7 @@ void PoolProbe::OnStored(uint32_t channel, NodeId origin) {
   if (e == nullptr || !p.ParseFromString(e->payload)) return;
   // Echo the newest probe we have seen from anyone.
   if (p.started_seq() > 0 &&
-      (NodeId{origin} != echo_origin_ || p.started_seq() > echo_seq_)) {
+      (origin != echo_origin_ || p.started_seq() > echo_seq_)) {
     echo_origin_ = origin;
     echo_seq_ = p.started_seq();
     echo_ns_ = now;

@@ -59,7 +59,7 @@ void Print(const Flags& f, const sim::PoolReport& r, double wall_s) {
         r.dissemination_max_ms, r.freshest_age_p99_ms, r.bytes_per_node_per_s,
         r.packets_per_node_per_s, r.crashes, r.detections_missing, r.detection_p50_ms,
         r.detection_p99_ms, r.detection_max_ms, r.false_failures, r.stalled_declared_failed,
-        r.copies_per_new_entry, r.entries_sent_per_node_per_s, wall_s);
+        r.copies_per_new_entry, r.entries_received_per_node_per_s, wall_s);
     return;
   }
   fmt::print("pool of {} nodes, loss {:.0f}%, period {} ms, fanout {}, seed {}, {} s simulated\n",

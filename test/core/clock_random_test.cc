@@ -1,5 +1,3 @@
-#include <set>
-
 #include <catch2/catch.hpp>
 
 #include "core/clock.h"
@@ -46,14 +44,4 @@ TEST_CASE("Random ranges stay in bounds and cover them") {
   for (int h : hits) REQUIRE(h > 800);  // about 1000 each
   REQUIRE_FALSE(r.Chance(0.0));
   REQUIRE(r.Chance(1.0));
-}
-
-TEST_CASE("ChooseFront picks distinct elements") {
-  Random r(1);
-  std::vector<int> v{1, 2, 3, 4, 5, 6, 7, 8};
-  r.ChooseFront(v, 3);
-  std::set<int> front(v.begin(), v.begin() + 3);
-  REQUIRE(front.size() == 3);
-  std::set<int> all(v.begin(), v.end());
-  REQUIRE(all.size() == 8);
 }

@@ -15,7 +15,9 @@ PoolMetrics::PoolMetrics(SimPool& pool, uint32_t channel, size_t probes)
       probes_(std::min(probes, pool.size())),
       pending_(probes_),
       published_(probes_),
-      highest_(pool.size(), std::vector<uint64_t>(probes_, 0)) {}
+      highest_(pool.size(), std::vector<uint64_t>(probes_, 0)) {
+  run_start_ = pool.clock().Now();
+}
 
 void PoolMetrics::OnPublish(size_t origin, uint64_t version, TimePoint at) {
   if (origin >= probes_) return;
@@ -131,8 +133,10 @@ PoolReport PoolMetrics::Finish(double loss) {
     fresh += pool_.node(i).counters().entries_new;
   }
   r.copies_per_new_entry = fresh ? static_cast<double>(received) / static_cast<double>(fresh) : 0;
-  r.entries_sent_per_node_per_s = static_cast<double>(received) / static_cast<double>(pool_.size()) /
-                                   std::chrono::duration<double>(now - TimePoint{} - std::chrono::seconds(1)).count();
+  // Gossiper counters run from each node's (last) start: over the whole run.
+  const double run_s = std::chrono::duration<double>(now - run_start_).count();
+  r.entries_received_per_node_per_s =
+      run_s > 0 ? static_cast<double>(received) / static_cast<double>(pool_.size()) / run_s : 0;
   r.crashes = crashed_.size();
   size_t expected = 0;
   for (const auto& [c, at] : crashed_) {

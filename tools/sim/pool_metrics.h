@@ -27,7 +27,7 @@ struct PoolReport {
   double freshest_age_p99_ms = 0;
   double bytes_per_node_per_s = 0;  // sent + received
   double packets_per_node_per_s = 0;
-  double entries_sent_per_node_per_s = 0;  // entry copies received, in fact
+  double entries_received_per_node_per_s = 0;  // entry copies, over the whole run
   double copies_per_new_entry = 0;         // entries received / entries new
   size_t crashes = 0;
   size_t detections_missing = 0;  // (crashed, observer) pairs never detected
@@ -69,6 +69,7 @@ class PoolMetrics {
   uint32_t channel_;
   size_t probes_;
   bool measuring_ = false;
+  TimePoint run_start_;
   TimePoint window_start_;
   uint64_t bytes_at_start_ = 0;
   uint64_t packets_at_start_ = 0;
