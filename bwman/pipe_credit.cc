@@ -1,0 +1,77 @@
+#include "bwman/pipe_credit.h"
+
+#include <algorithm>
+
+namespace shoal::bwman {
+namespace {
+
+__extension__ typedef unsigned __int128 Wide;  // GCC and Clang both have it
+
+// x * y / z rounded down, without overflow. REQUIRES: z > 0.
+uint64_t MulDiv(uint64_t x, uint64_t y, uint64_t z) {
+  return static_cast<uint64_t>(static_cast<Wide>(x) * y / z);
+}
+
+}  // namespace
+
+Division DivideCredit(uint64_t interval_bytes, double immediate_share,
+                      std::span<const Queued> participants) {
+  Division d;
+  d.interval_bytes = interval_bytes;
+  d.credits.resize(participants.size());
+  for (const Queued& q : participants) {
+    d.booked += q.booked;
+    d.unbooked += q.unbooked;
+  }
+  if (d.booked > interval_bytes) {
+    // Bookings that do not fit (a misconfigured pipe, or a capacity that
+    // fell): they share the interval in proportion, and nothing else goes.
+    d.overbooked = true;
+    for (size_t i = 0; i < participants.size(); ++i) {
+      d.credits[i].booked = MulDiv(participants[i].booked, interval_bytes, d.booked);
+    }
+    return d;
+  }
+  for (size_t i = 0; i < participants.size(); ++i) d.credits[i].booked = participants[i].booked;
+  const uint64_t room = interval_bytes - d.booked;
+  if (d.unbooked <= room) {
+    d.unbooked_fraction = 1;
+    for (size_t i = 0; i < participants.size(); ++i) {
+      d.credits[i].unbooked = participants[i].unbooked;
+    }
+    d.unqueued = room - d.unbooked;
+    if (!participants.empty()) {
+      // Parts per million keep the devaluation exact in integers.
+      auto ppm = static_cast<uint64_t>(std::clamp(immediate_share, 0.0, 1.0) * 1e6 + 0.5);
+      d.immediate_each = MulDiv(d.unqueued, ppm, 1'000'000) / participants.size();
+      for (Credit& c : d.credits) c.immediate = d.immediate_each;
+    }
+    return d;
+  }
+  d.unbooked_fraction = static_cast<double>(room) / static_cast<double>(d.unbooked);
+  for (size_t i = 0; i < participants.size(); ++i) {
+    d.credits[i].unbooked = MulDiv(participants[i].unbooked, room, d.unbooked);
+  }
+  return d;
+}
+
+uint64_t CreditAccount::StartInterval(uint64_t credit) {
+  unused_last_ = available_;
+  uint64_t pay = std::min(overdraft_, credit);
+  overdraft_ -= pay;
+  available_ = credit - pay;
+  return available_;
+}
+
+bool CreditAccount::TrySend(uint64_t bytes) {
+  if (available_ == 0 || overdraft_ > 0) return false;
+  if (bytes <= available_) {
+    available_ -= bytes;
+  } else {
+    overdraft_ = bytes - available_;
+    available_ = 0;
+  }
+  return true;
+}
+
+}  // namespace shoal::bwman

@@ -1,0 +1,295 @@
+#include "policy/cpu_planner.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string_view>
+#include <tuple>
+#include <unordered_map>
+
+namespace shoal::policy {
+namespace {
+
+double NonNegative(double x) { return x > 0 ? x : 0; }
+
+// True when policy a should win over b for the same application.
+bool MoreImportant(const CpuPolicy& a, const CpuPolicy& b) {
+  double a_cap = a.cap.value_or(kNoCap), b_cap = b.cap.value_or(kNoCap);
+  return std::tie(a.priority, b.amount, a.kind, b_cap) < std::tie(b.priority, a.amount, b.kind, a_cap);
+}
+
+// Spreads `amount` over instances: max-min by demand first, then max-min
+// over the room left on their nodes. Writes into `out` (one per instance).
+double Spread(double amount, const std::vector<size_t>& instances,
+              const std::vector<InstancePlan>& all, const std::vector<double>& room,
+              std::vector<double>& out) {
+  const size_t k = instances.size();
+  out.assign(k, 0.0);
+  std::vector<double> target(k);
+  std::vector<size_t> everyone(k);
+  for (size_t j = 0; j < k; ++j) {
+    everyone[j] = j;
+    const InstancePlan& inst = all[instances[j]];
+    target[j] = std::min(inst.demand, room[inst.node]);
+  }
+  double spent = RaiseMaxMin(out, target, everyone, amount);
+  if (spent < amount) {
+    for (size_t j = 0; j < k; ++j) target[j] = room[all[instances[j]].node];
+    spent += RaiseMaxMin(out, target, everyone, amount - spent);
+  }
+  return spent;
+}
+
+int64_t QuotaFor(double millicores, int64_t period_us) {
+  auto q = static_cast<int64_t>(std::llround(millicores * static_cast<double>(period_us) / 1000.0));
+  return std::max<int64_t>(q, 1000);  // the kernel's smallest quota is 1 ms
+}
+
+}  // namespace
+
+const char* CpuShareKindName(CpuShareKind kind) {
+  switch (kind) {
+    case CpuShareKind::kPoolPercent: return "pool_percent";
+    case CpuShareKind::kServerPercent: return "server_percent";
+    case CpuShareKind::kMillicores: return "millicores";
+  }
+  return "?";
+}
+
+const AppPlan* CpuPlan::FindApp(const std::string& name) const {
+  auto it = std::lower_bound(apps.begin(), apps.end(), name,
+                             [](const AppPlan& a, const std::string& n) { return a.name < n; });
+  return it != apps.end() && it->name == name ? &*it : nullptr;
+}
+
+const NodePlan* CpuPlan::FindNode(NodeId id) const {
+  auto it = std::lower_bound(nodes.begin(), nodes.end(), id,
+                             [](const NodePlan& n, NodeId i) { return n.id < i; });
+  return it != nodes.end() && it->id == id ? &*it : nullptr;
+}
+
+CpuPlan PlanCpu(const PlanInput& in) {
+  CpuPlan plan;
+  plan.options = in.options;
+
+  // 1. Nodes by id; the pool's capacity.
+  std::vector<const PlanNode*> nodes;
+  nodes.reserve(in.nodes.size());
+  for (const auto& n : in.nodes) nodes.push_back(&n);
+  std::sort(nodes.begin(), nodes.end(), [](const PlanNode* a, const PlanNode* b) {
+    return std::tie(a->id, a->name, a->capacity) < std::tie(b->id, b->name, b->capacity);
+  });
+  for (const PlanNode* n : nodes) {
+    if (!plan.nodes.empty() && plan.nodes.back().id == n->id) continue;
+    NodePlan np;
+    np.id = n->id;
+    np.name = n->name;
+    np.capacity = NonNegative(n->capacity);
+    plan.pool_capacity += np.capacity;
+    plan.nodes.push_back(std::move(np));
+  }
+
+  // Applications by name: every one with an instance or a policy.
+  std::vector<std::string_view> names;
+  names.reserve(in.instances.size() + in.policies.size());
+  for (const auto& i : in.instances) names.push_back(i.app);
+  for (const auto& p : in.policies) names.push_back(p.app);
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  plan.apps.resize(names.size());
+  std::unordered_map<std::string_view, size_t> app_index;
+  app_index.reserve(names.size());
+  for (size_t a = 0; a < names.size(); ++a) {
+    plan.apps[a].name = std::string(names[a]);
+    app_index.emplace(plan.apps[a].name, a);
+  }
+  for (const auto& p : in.policies) {
+    AppPlan& app = plan.apps[app_index.at(p.app)];
+    if (!app.policy || MoreImportant(p, *app.policy)) app.policy = p;
+  }
+
+  // Instances by node, then application; duplicates added together.
+  struct Raw {
+    size_t node, app;
+    double demand, usage;
+  };
+  std::vector<Raw> raw;
+  raw.reserve(in.instances.size());
+  for (const auto& i : in.instances) {
+    const NodePlan* n = plan.FindNode(i.node);
+    if (n == nullptr) {
+      ++plan.ignored_instances;
+      continue;
+    }
+    raw.push_back({static_cast<size_t>(n - plan.nodes.data()), app_index.at(i.app),
+                   NonNegative(i.demand), NonNegative(i.usage)});
+  }
+  std::sort(raw.begin(), raw.end(), [](const Raw& a, const Raw& b) {
+    return std::tie(a.node, a.app, a.demand, a.usage) < std::tie(b.node, b.app, b.demand, b.usage);
+  });
+  for (const Raw& r : raw) {
+    if (!plan.instances.empty() && plan.instances.back().node == r.node &&
+        plan.instances.back().app == r.app) {
+      plan.instances.back().demand += r.demand;
+      plan.instances.back().usage += r.usage;
+      continue;
+    }
+    InstancePlan ip;
+    ip.node = r.node;
+    ip.app = r.app;
+    ip.demand = r.demand;
+    ip.usage = r.usage;
+    plan.instances.push_back(ip);
+  }
+  for (size_t i = 0; i < plan.instances.size(); ++i) {
+    InstancePlan& ip = plan.instances[i];
+    NodePlan& n = plan.nodes[ip.node];
+    if (n.count == 0) n.first = i;
+    ++n.count;
+    AppPlan& app = plan.apps[ip.app];
+    app.instances.push_back(i);
+    app.demand += ip.demand;
+    app.usage += ip.usage;
+  }
+
+  // 2. Requested entitlements and pool-wide caps.
+  std::vector<size_t> by_priority;
+  for (size_t a = 0; a < plan.apps.size(); ++a) {
+    AppPlan& app = plan.apps[a];
+    if (app.rogue()) continue;
+    by_priority.push_back(a);
+    const CpuPolicy& p = *app.policy;
+    double amount = NonNegative(p.amount);
+    std::optional<double> cap;
+    if (p.cap) cap = NonNegative(*p.cap);
+    switch (p.kind) {
+      case CpuShareKind::kPoolPercent:
+        app.requested = amount / 100.0 * plan.pool_capacity;
+        if (cap) app.cap = *cap / 100.0 * plan.pool_capacity;
+        break;
+      case CpuShareKind::kMillicores:
+        app.requested = amount;
+        if (cap) app.cap = *cap;
+        break;
+      case CpuShareKind::kServerPercent:
+        for (size_t i : app.instances) {
+          double node_capacity = plan.nodes[plan.instances[i].node].capacity;
+          app.requested += amount / 100.0 * node_capacity;
+          if (cap) app.cap = (app.cap == kNoCap ? 0 : app.cap) + *cap / 100.0 * node_capacity;
+        }
+        break;
+    }
+  }
+  std::sort(by_priority.begin(), by_priority.end(), [&](size_t a, size_t b) {
+    return plan.apps[a].policy->priority < plan.apps[b].policy->priority ||
+           (plan.apps[a].policy->priority == plan.apps[b].policy->priority && a < b);
+  });
+
+  // 3. Keep priority order when the requests exceed the pool.
+  double left = plan.pool_capacity;
+  for (size_t g = 0; g < by_priority.size();) {
+    size_t end = g;
+    double asked = 0;
+    int priority = plan.apps[by_priority[g]].policy->priority;
+    for (; end < by_priority.size() && plan.apps[by_priority[end]].policy->priority == priority; ++end) {
+      asked += plan.apps[by_priority[end]].requested;
+    }
+    double scale = asked <= left ? 1.0 : left / asked;
+    for (size_t j = g; j < end; ++j) {
+      AppPlan& app = plan.apps[by_priority[j]];
+      app.scale = app.requested > 0 ? scale : 1.0;
+      app.entitlement = app.requested * scale;
+    }
+    left = std::max(0.0, left - asked * scale);
+    g = end;
+  }
+
+  // 4. Bookings, in priority order, within each node's unbooked room.
+  std::vector<double> capacity(plan.nodes.size());
+  for (size_t n = 0; n < plan.nodes.size(); ++n) capacity[n] = plan.nodes[n].capacity;
+  // Minimums come before bookings on each node, so they are not bookable.
+  std::vector<double> room(plan.nodes.size());
+  for (size_t n = 0; n < plan.nodes.size(); ++n) {
+    NodePlan& node = plan.nodes[n];
+    double minimums = NonNegative(plan.options.minimum) * static_cast<double>(node.count);
+    node.bookable = std::max(0.0, node.capacity - minimums);
+    room[n] = node.bookable;
+  }
+  std::vector<double> share;
+  for (size_t a : by_priority) {
+    AppPlan& app = plan.apps[a];
+    const CpuPolicy& p = *app.policy;
+    if (p.kind == CpuShareKind::kServerPercent) {
+      for (size_t i : app.instances) {
+        InstancePlan& ip = plan.instances[i];
+        double node_capacity = plan.nodes[ip.node].capacity;
+        ip.booking = std::min(NonNegative(p.amount) / 100.0 * node_capacity * app.scale, room[ip.node]);
+        if (p.cap) ip.cap = NonNegative(*p.cap) / 100.0 * node_capacity;
+      }
+    } else {
+      Spread(app.entitlement, app.instances, plan.instances, room, share);
+      for (size_t j = 0; j < app.instances.size(); ++j) {
+        plan.instances[app.instances[j]].booking = share[j];
+      }
+      if (app.cap != kNoCap) {
+        Spread(app.cap, app.instances, plan.instances, capacity, share);
+        for (size_t j = 0; j < app.instances.size(); ++j) {
+          plan.instances[app.instances[j]].cap = share[j];
+        }
+      }
+    }
+    for (size_t i : app.instances) {
+      InstancePlan& ip = plan.instances[i];
+      ip.cap = std::max(ip.cap, ip.booking);
+      room[ip.node] = std::max(0.0, room[ip.node] - ip.booking);
+      plan.nodes[ip.node].booked += ip.booking;
+      app.booked += ip.booking;
+    }
+    app.unplaced = std::max(0.0, app.entitlement - app.booked);
+    if (app.unplaced < 1e-9 * std::max(1.0, app.entitlement)) app.unplaced = 0;
+  }
+
+  // 5 and 6. Each node's allocator, rounder and cgroup settings.
+  std::vector<FairShareRequest> consumers;
+  std::vector<double> values;
+  for (NodePlan& node : plan.nodes) {
+    if (consumers.size() < node.count) consumers.resize(node.count);
+    for (size_t j = 0; j < node.count; ++j) {
+      const InstancePlan& ip = plan.instances[node.first + j];
+      FairShareRequest& c = consumers[j];
+      c.minimum = NonNegative(plan.options.minimum);
+      if (plan.apps[ip.app].rogue()) {
+        c.levels.assign({0.0, 0.0, ip.demand});
+      } else {
+        double burst = std::max(ip.booking, std::min(ip.demand, ip.cap));
+        c.levels.assign({ip.booking, burst, burst});
+      }
+    }
+    FairShareResult r = AllocateFairShare(
+        node.capacity, std::span<const FairShareRequest>(consumers.data(), node.count));
+    node.levels = std::move(r.levels);
+    values.assign(r.amounts.begin(), r.amounts.end());
+    values.push_back(r.reserve);
+    std::vector<int64_t> rounded = RoundCumulative(values);
+    node.reserve = rounded.back();
+    for (size_t j = 0; j < node.count; ++j) {
+      InstancePlan& ip = plan.instances[node.first + j];
+      AppPlan& app = plan.apps[ip.app];
+      ip.allocation = r.amounts[j];
+      ip.millicores = rounded[j];
+      app.allocated += ip.allocation;
+      double w = node.capacity > 0 ? static_cast<double>(ip.millicores) *
+                                         plan.options.max_weight / node.capacity
+                                   : 1.0;
+      ip.weight = static_cast<uint32_t>(
+          std::clamp<double>(std::llround(w), 1.0, static_cast<double>(plan.options.max_weight)));
+      if (ip.cap != kNoCap) {
+        ip.quota_us = QuotaFor(ip.cap, plan.options.quota_period_us);
+      } else if (app.rogue() && plan.options.contain_rogues) {
+        ip.quota_us = QuotaFor(static_cast<double>(ip.millicores), plan.options.quota_period_us);
+      }
+    }
+  }
+  return plan;
+}
+
+}  // namespace shoal::policy
