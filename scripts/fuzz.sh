@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang and runs each for N seconds
-# (default 60). A crash leaves its input in build/fuzz/crash-* and fails.
+# (default 60): the packet receive path and shoalctl's JSON documents. A
+# crash leaves its input in build/fuzz/crash-* and fails.
 # Usage: scripts/fuzz.sh [SECONDS]
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -9,9 +10,17 @@ secs=${1:-60}
 dir=$top/build/fuzz
 cmake -S "$top" -B "$dir" -DSHOAL_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug \
   -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null
-cmake --build "$dir" -j"$(nproc)" --target fuzz_packet
-mkdir -p "$dir/corpus/packet"
+cmake --build "$dir" -j"$(nproc)" --target fuzz_packet fuzz_ctl_json
 cd "$dir"
-./test/fuzz/fuzz_packet -max_total_time="$secs" -max_len=2048 -print_final_stats=1 \
-  corpus/packet 2>&1 | tail -n 12
-echo "fuzz: fuzz_packet ran ${secs}s without a crash"
+# target, longest input, seed directories (in the repository)
+run() {
+  local target=$1 max_len=$2
+  shift 2
+  mkdir -p "corpus/$target"
+  for seeds in "$@"; do cp -n "$top/$seeds"/* "corpus/$target/" 2>/dev/null || true; done
+  ./test/fuzz/"$target" -max_total_time="$secs" -max_len="$max_len" -print_final_stats=1 \
+    "corpus/$target" 2>&1 | tail -n 12
+  echo "fuzz: $target ran ${secs}s without a crash"
+}
+run fuzz_packet 2048
+run fuzz_ctl_json 4096 examples/plan examples/allocate

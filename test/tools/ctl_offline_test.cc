@@ -1,0 +1,223 @@
+// shoalctl's offline commands: allocate and plan, through their library and
+// through the real binary (exit codes, standard input).
+#include <array>
+#include <cstdio>
+#include <string>
+
+#include <catch2/catch.hpp>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "policy/plan_explain.h"
+#include "tools/ctl/allocate_cmd.h"
+#include "tools/ctl/plan_cmd.h"
+
+using namespace shoal;
+using namespace shoal::ctl;
+
+namespace {
+
+Result<AllocateOutput> Allocate(const std::string& text) {
+  auto doc = ParseJsonText(text, "test");
+  if (!doc) return doc.error();
+  auto in = ReadAllocateInput(*doc);
+  if (!in) return in.error();
+  return RunAllocate(*in);
+}
+
+std::string AllocateError(const std::string& text) {
+  auto out = Allocate(text);
+  REQUIRE_FALSE(out.ok());
+  return out.error().message;
+}
+
+Result<PlanDocument> ReadPlan(const std::string& text) {
+  auto doc = ParseJsonText(text, "test");
+  if (!doc) return doc.error();
+  return ReadPlanDocument(*doc);
+}
+
+std::string PlanError(const std::string& text) {
+  auto out = ReadPlan(text);
+  REQUIRE_FALSE(out.ok());
+  return out.error().message;
+}
+
+struct Run {
+  int status;
+  std::string out;
+};
+
+// Runs the real shoalctl with `args`, feeding `input` on standard input.
+Run Shoalctl(const std::string& args, const std::string& input = "") {
+  std::string path = std::string(SHOAL_BINARY_DIR) + "/shoalctl-input-" + std::to_string(getpid()) + ".json";
+  FILE* f = std::fopen(path.c_str(), "w");
+  REQUIRE(f != nullptr);
+  std::fwrite(input.data(), 1, input.size(), f);
+  std::fclose(f);
+  std::string cmd = std::string(SHOALCTL_BINARY) + " " + args + " < " + path + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p != nullptr);
+  std::string out;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+  int status = pclose(p);
+  std::remove(path.c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+const char* kIssueExample = R"({"capacity": 10, "minimum": 0, "integer": false, "leftover": "reserve",
+ "consumers": [{"name": "web", "levels": [2, 4]}, {"name": "batch", "levels": [0, 8]}]})";
+
+}  // namespace
+
+TEST_CASE("shoalctl allocate prints amounts in input order without trailing zeros") {
+  auto out = Allocate(kIssueExample);
+  REQUIRE(out.ok());
+  REQUIRE(AllocateText(*out) == "web 4\nbatch 6\nreserve 0\n");
+  REQUIRE(AllocateJson(*out) == "{\"allocations\":{\"web\":4,\"batch\":6},\"reserve\":0}\n");
+
+  auto half = Allocate(R"({"capacity": 10.5, "consumers": [{"name": "z", "levels": [2, 4]},
+                          {"name": "a", "levels": [0, 8]}]})");
+  REQUIRE(AllocateText(*half) == "z 4\na 6.5\nreserve 0\n");
+  REQUIRE(AllocateJson(*half) == "{\"allocations\":{\"z\":4,\"a\":6.5},\"reserve\":0}\n");
+
+  auto spread = Allocate(R"({"capacity": 10, "leftover": "spread",
+                            "consumers": [{"name": "a", "levels": [1]}, {"name": "b", "levels": [2]}]})");
+  REQUIRE(AllocateText(*spread) == "a 4.5\nb 5.5\nreserve 0\n");
+}
+
+TEST_CASE("shoalctl allocate --integer keeps the total with the cumulative rounder") {
+  auto out = Allocate(R"({"capacity": 10, "integer": true, "consumers": [
+      {"name": "a", "levels": [10]}, {"name": "b", "levels": [10]}, {"name": "c", "levels": [10]}]})");
+  REQUIRE(out.ok());
+  // 3.33.. each: running sums 3.33, 6.67, 10 round to 3, 7, 10.
+  REQUIRE(AllocateText(*out) == "a 3\nb 4\nc 3\nreserve 0\n");
+  auto with_reserve = Allocate(R"({"capacity": 7, "integer": true, "minimum": 0.5, "consumers": [
+      {"name": "a", "levels": [1.5]}, {"name": "b", "levels": [2.5]}]})");
+  REQUIRE(AllocateText(*with_reserve) == "a 2\nb 2\nreserve 3\n");
+}
+
+TEST_CASE("shoalctl allocate refuses bad input and names the field") {
+  REQUIRE_THAT(AllocateError(R"({"capacity": 10, "consumers": [{"name": "a", "levels": [1]}], "spare": 1})"),
+               Catch::Contains("spare: unknown field"));
+  REQUIRE_THAT(AllocateError(R"({"capacity": 10, "consumers": [{"name": "a", "levels": [1, -2]}]})"),
+               Catch::Contains("consumers[0].levels[1]: -2 is negative"));
+  REQUIRE_THAT(AllocateError(R"({"capacity": -1, "consumers": [{"name": "a", "levels": [1]}]})"),
+               Catch::Contains("capacity: -1 is negative"));
+  REQUIRE_THAT(AllocateError(R"({"capacity": 10, "consumers": []})"), Catch::Contains("consumers: empty"));
+  REQUIRE_THAT(AllocateError(R"({"capacity": 10})"), Catch::Contains("consumers: missing"));
+  REQUIRE_THAT(AllocateError(R"({"capacity": 10, "consumers": [{"name": "a", "levels": [1]},
+                                 {"name": "a", "levels": [2]}]})"),
+               Catch::Contains("consumers[1].name: \"a\" appears twice"));
+  REQUIRE_THAT(AllocateError(R"({"capacity": "ten", "consumers": [{"name": "a", "levels": [1]}]})"),
+               Catch::Contains("capacity: expected a number, found string"));
+  REQUIRE_THAT(AllocateError(R"({"capacity": 1, "leftover": "keep", "consumers": [{"name": "a", "levels": [1]}]})"),
+               Catch::Contains("leftover: \"keep\""));
+  REQUIRE_THAT(AllocateError(R"({"capacity": 1, "consumers": [{"name": "a", "levels": [1], "level": 2}]})"),
+               Catch::Contains("consumers[0].level: unknown field"));
+  REQUIRE_THAT(AllocateError(R"({"capacity": 1, "consumers": [{"name": "", "levels": [1]}]})"),
+               Catch::Contains("consumers[0].name: must not be empty"));
+  REQUIRE_THAT(AllocateError("{\"capacity\": 1,\n \"consumers\": [}"),
+               Catch::Contains("line 2, column"));
+  REQUIRE_THAT(AllocateError("[1, 2]"), Catch::Contains("the document: expected an object"));
+}
+
+TEST_CASE("shoalctl plan reads the shipped example and plans it") {
+  std::FILE* f = std::fopen(SHOAL_SOURCE_DIR "/examples/plan/small-pool.json", "r");
+  REQUIRE(f != nullptr);
+  std::string text;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), f)) > 0) text.append(buf.data(), n);
+  std::fclose(f);
+  auto doc = ReadPlan(text);
+  REQUIRE(doc.ok());
+  PlanResult plan = RunPlan(*doc);
+  const auto* web = plan.cpu.FindApp("web");
+  REQUIRE(web->entitlement == Approx(6400));  // 40% of 16000
+  REQUIRE(web->booked == Approx(6400));
+  for (const auto& node : plan.cpu.nodes) {
+    int64_t total = node.reserve;
+    for (size_t j = 0; j < node.count; ++j) total += plan.cpu.instances[node.first + j].millicores;
+    REQUIRE(total == static_cast<int64_t>(node.capacity));
+  }
+  REQUIRE(plan.pipes.size() == 1);
+  uint64_t credit = 0;
+  for (const auto& c : plan.pipes[0].division.credits) credit += c.total();
+  REQUIRE(credit <= 250'000);
+  REQUIRE(credit >= 250'000 - 3);
+
+  std::string text_out = PlanText(plan);
+  REQUIRE_THAT(text_out, Catch::Contains("node db-1: capacity 8000 mc"));
+  REQUIRE_THAT(text_out, Catch::Contains("pipe uplink"));
+  auto json = Json::parse(PlanJson(plan));
+  REQUIRE(json["pool_capacity"] == 16000);
+  REQUIRE(json["nodes"].size() == 3);
+  REQUIRE(json["pipes"][0]["credits"].size() == 3);
+
+  auto why = policy::ExplainApp(plan.cpu, "web");
+  REQUIRE(why.ok());
+  REQUIRE_THAT(*why, Catch::Contains("40% of the pool"));
+  REQUIRE_THAT(*why, Catch::Contains("entitlement asked: 6400 mc"));
+  REQUIRE_THAT(*why, Catch::Contains("web-2: demand 2500 mc, booked 2900 mc"));
+  REQUIRE_FALSE(policy::ExplainApp(plan.cpu, "nothing").ok());
+}
+
+TEST_CASE("shoalctl plan refuses bad documents and names the field") {
+  const std::string nodes = R"("nodes": [{"name": "n1", "capacity": 1000}])";
+  REQUIRE_THAT(PlanError("{" + nodes + R"(, "instances": [{"app": "a", "node": "n9", "demand": 1}]})"),
+               Catch::Contains("instances[0].node: \"n9\" is not in nodes"));
+  REQUIRE_THAT(PlanError(R"({"nodes": [{"name": "n1", "capacity": 1}, {"name": "n1", "capacity": 2}]})"),
+               Catch::Contains("nodes[1].name: \"n1\" appears twice"));
+  REQUIRE_THAT(PlanError("{" + nodes + R"(, "policies": [{"app": "a", "pool_percent": 10, "millicores": 5}]})"),
+               Catch::Contains("policies[0]: give exactly one of"));
+  REQUIRE_THAT(PlanError("{" + nodes + R"(, "policies": [{"app": "a", "pool_percent": 40, "cap": 20}]})"),
+               Catch::Contains("policies[0].cap: 20 is below the policy's own amount, 40"));
+  REQUIRE_THAT(PlanError("{" + nodes + R"(, "policies": [{"app": "a", "pool_percent": 140}]})"),
+               Catch::Contains("policies[0].pool_percent: 140 is above the largest allowed, 100"));
+  REQUIRE_THAT(PlanError("{" + nodes + R"(, "policies": [{"app": "a", "millicores": 1, "priority": 0}]})"),
+               Catch::Contains("policies[0].priority: 0 is outside 1..100"));
+  REQUIRE_THAT(PlanError("{" + nodes + R"(, "policies": [{"app": "a", "millicores": 1}, {"app": "a", "millicores": 2}]})"),
+               Catch::Contains("policies[1].app: \"a\" has a policy already"));
+  REQUIRE_THAT(PlanError("{" + nodes + R"(, "instances": [{"app": "a", "node": "n1", "demand": 1},
+                                              {"app": "a", "node": "n1", "demand": 2}]})"),
+               Catch::Contains("instances[1]: a second instance of \"a\" on \"n1\""));
+  REQUIRE_THAT(PlanError("{" + nodes + R"(, "options": {"minimum": 1, "spare": true}})"),
+               Catch::Contains("options.spare: unknown field"));
+  REQUIRE_THAT(PlanError("{" + nodes + R"(, "pipes": [{"name": "up", "capacity": 100, "immediate_share": 2}]})"),
+               Catch::Contains("pipes[0].immediate_share: 2 is above the largest allowed, 1"));
+  REQUIRE_THAT(PlanError("{" + nodes + R"(, "pipes": [{"name": "up", "capacity": 100,
+                                              "queued": [{"node": "n1", "booked": -5}]}]})"),
+               Catch::Contains("pipes[0].queued[0].booked: -5 is outside"));
+  REQUIRE_THAT(PlanError(R"({"nodes": []})"), Catch::Contains("nodes: empty"));
+}
+
+TEST_CASE("The shoalctl binary: exit codes, standard input, --json, --explain") {
+  Run ok = Shoalctl("allocate -", kIssueExample);
+  REQUIRE(ok.status == 0);
+  REQUIRE(ok.out == "web 4\nbatch 6\nreserve 0\n");
+  Run json = Shoalctl("allocate --json -", kIssueExample);
+  REQUIRE(json.status == 0);
+  REQUIRE(json.out == "{\"allocations\":{\"web\":4,\"batch\":6},\"reserve\":0}\n");
+
+  Run bad = Shoalctl("allocate -", R"({"capacity": 10, "consumers": []})");
+  REQUIRE(bad.status == 1);
+  REQUIRE_THAT(bad.out, Catch::Contains("shoalctl: standard input: consumers: empty"));
+  Run missing = Shoalctl("allocate /nonexistent/shares.json");
+  REQUIRE(missing.status == 1);
+  REQUIRE_THAT(missing.out, Catch::Contains("/nonexistent/shares.json: cannot open"));
+  Run usage = Shoalctl("allocate");
+  REQUIRE(usage.status == 2);
+  Run help = Shoalctl("--help");
+  REQUIRE(help.status == 0);
+  REQUIRE_THAT(help.out, Catch::Contains("Examples:"));
+
+  Run plan = Shoalctl("plan " SHOAL_SOURCE_DIR "/examples/plan/small-pool.json --explain web");
+  REQUIRE(plan.status == 0);
+  REQUIRE_THAT(plan.out, Catch::Contains("priorities:"));
+  Run unknown = Shoalctl("plan " SHOAL_SOURCE_DIR "/examples/plan/small-pool.json --explain nope");
+  REQUIRE(unknown.status == 1);
+  REQUIRE_THAT(unknown.out, Catch::Contains("no application \"nope\""));
+}
