@@ -52,18 +52,26 @@ struct FairShareResult {
 // REQUIRES: capacity >= 0, every amount and minimum >= 0 and finite.
 FairShareResult AllocateFairShare(double capacity, std::span<const FairShareRequest> consumers,
                                   Leftover leftover = Leftover::kReserve);
+// The same into `out`, reusing its storage (for callers that allocate many
+// times, such as the planner once per node).
+void AllocateFairShare(double capacity, std::span<const FairShareRequest> consumers,
+                       Leftover leftover, FairShareResult& out);
 
-// Raises allocations[i] toward targets[i] for the indices in `rising`, max-min
-// fairly, spending at most `budget`. Returns what was spent. Consumers whose
-// target is not above their allocation are left alone. The building block of
-// the allocator, also used by the CPU planner to spread entitlements.
-double RaiseMaxMin(std::vector<double>& allocations, std::span<const double> targets,
-                   std::span<const size_t> rising, double budget);
+// Raises every allocations[i] toward targets[i], max-min fairly, spending at
+// most `budget`; returns what was spent. Consumers whose target is not above
+// their allocation are left alone. If `water` is given it receives the
+// common level the rising consumers reached (infinity when all reached their
+// targets). The building block of the allocator; the CPU planner also
+// spreads entitlements with it. REQUIRES: the spans have the same size.
+double RaiseMaxMin(std::span<double> allocations, std::span<const double> targets, double budget,
+                   double* water = nullptr);
 
 // Cumulative rounder: integers whose running sums are the running sums of
 // `values` rounded half up, so no unit is lost or invented: the integers add
 // up to the rounded total, and each differs from its value by less than 1.
 // Values within 1e-9 of a half round up (absorbs floating-point noise).
 std::vector<int64_t> RoundCumulative(std::span<const double> values);
+// The same into `out` (resized to values.size()).
+void RoundCumulative(std::span<const double> values, std::vector<int64_t>& out);
 
 }  // namespace shoal

@@ -1,6 +1,7 @@
 #include "policy/cpu_planner.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cmath>
 #include <string_view>
 #include <tuple>
@@ -21,20 +22,18 @@ bool MoreImportant(const CpuPolicy& a, const CpuPolicy& b) {
 // over the room left on their nodes. Writes into `out` (one per instance).
 double Spread(double amount, const std::vector<size_t>& instances,
               const std::vector<InstancePlan>& all, const std::vector<double>& room,
-              std::vector<double>& out) {
+              std::vector<double>& out, std::vector<double>& target) {
   const size_t k = instances.size();
   out.assign(k, 0.0);
-  std::vector<double> target(k);
-  std::vector<size_t> everyone(k);
+  target.resize(k);
   for (size_t j = 0; j < k; ++j) {
-    everyone[j] = j;
     const InstancePlan& inst = all[instances[j]];
     target[j] = std::min(inst.demand, room[inst.node]);
   }
-  double spent = RaiseMaxMin(out, target, everyone, amount);
+  double spent = RaiseMaxMin(out, target, amount);
   if (spent < amount) {
     for (size_t j = 0; j < k; ++j) target[j] = room[all[instances[j]].node];
-    spent += RaiseMaxMin(out, target, everyone, amount - spent);
+    spent += RaiseMaxMin(out, target, amount - spent);
   }
   return spent;
 }
@@ -88,57 +87,87 @@ CpuPlan PlanCpu(const PlanInput& in) {
     plan.nodes.push_back(std::move(np));
   }
 
-  // Applications by name: every one with an instance or a policy.
+  // Applications by name: every one with an instance or a policy. Names are
+  // hashed once each, numbered as first seen, and only the distinct ones
+  // sorted; `rank` maps first-seen numbers to sorted positions.
+  std::unordered_map<std::string_view, size_t> seen;
   std::vector<std::string_view> names;
-  names.reserve(in.instances.size() + in.policies.size());
-  for (const auto& i : in.instances) names.push_back(i.app);
-  for (const auto& p : in.policies) names.push_back(p.app);
-  std::sort(names.begin(), names.end());
-  names.erase(std::unique(names.begin(), names.end()), names.end());
+  auto number = [&](std::string_view name) {
+    auto [it, added] = seen.try_emplace(name, names.size());  // no allocation when known
+    if (added) names.push_back(name);
+    return it->second;
+  };
+  std::vector<size_t> instance_app(in.instances.size());
+  for (size_t i = 0; i < in.instances.size(); ++i) instance_app[i] = number(in.instances[i].app);
+  std::vector<size_t> policy_app(in.policies.size());
+  for (size_t p = 0; p < in.policies.size(); ++p) policy_app[p] = number(in.policies[p].app);
+  std::vector<size_t> order(names.size());
+  for (size_t a = 0; a < order.size(); ++a) order[a] = a;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return names[a] < names[b]; });
+  std::vector<size_t> rank(names.size());
   plan.apps.resize(names.size());
-  std::unordered_map<std::string_view, size_t> app_index;
-  app_index.reserve(names.size());
-  for (size_t a = 0; a < names.size(); ++a) {
-    plan.apps[a].name = std::string(names[a]);
-    app_index.emplace(plan.apps[a].name, a);
+  for (size_t a = 0; a < order.size(); ++a) {
+    rank[order[a]] = a;
+    plan.apps[a].name = std::string(names[order[a]]);
   }
-  for (const auto& p : in.policies) {
-    AppPlan& app = plan.apps[app_index.at(p.app)];
-    if (!app.policy || MoreImportant(p, *app.policy)) app.policy = p;
+  for (size_t p = 0; p < in.policies.size(); ++p) {
+    AppPlan& app = plan.apps[rank[policy_app[p]]];
+    if (!app.policy || MoreImportant(in.policies[p], *app.policy)) app.policy = in.policies[p];
   }
 
-  // Instances by node, then application; duplicates added together.
+  // Instances by node (bucketed), then application; duplicates added
+  // together. Views usually list a node's instances together, so the last
+  // node found is tried first.
   struct Raw {
-    size_t node, app;
+    size_t app;
     double demand, usage;
   };
-  std::vector<Raw> raw;
-  raw.reserve(in.instances.size());
-  for (const auto& i : in.instances) {
-    const NodePlan* n = plan.FindNode(i.node);
-    if (n == nullptr) {
-      ++plan.ignored_instances;
-      continue;
+  std::vector<size_t> instance_node(in.instances.size(), SIZE_MAX);
+  std::vector<size_t> bucket(plan.nodes.size() + 1, 0);
+  size_t last = SIZE_MAX;
+  for (size_t i = 0; i < in.instances.size(); ++i) {
+    NodeId id = in.instances[i].node;
+    if (last == SIZE_MAX || plan.nodes[last].id != id) {
+      const NodePlan* n = plan.FindNode(id);
+      if (n == nullptr) {
+        ++plan.ignored_instances;
+        continue;
+      }
+      last = static_cast<size_t>(n - plan.nodes.data());
     }
-    raw.push_back({static_cast<size_t>(n - plan.nodes.data()), app_index.at(i.app),
-                   NonNegative(i.demand), NonNegative(i.usage)});
+    instance_node[i] = last;
+    ++bucket[last + 1];
   }
-  std::sort(raw.begin(), raw.end(), [](const Raw& a, const Raw& b) {
-    return std::tie(a.node, a.app, a.demand, a.usage) < std::tie(b.node, b.app, b.demand, b.usage);
-  });
-  for (const Raw& r : raw) {
-    if (!plan.instances.empty() && plan.instances.back().node == r.node &&
-        plan.instances.back().app == r.app) {
-      plan.instances.back().demand += r.demand;
-      plan.instances.back().usage += r.usage;
-      continue;
+  for (size_t n = 0; n < plan.nodes.size(); ++n) bucket[n + 1] += bucket[n];
+  std::vector<Raw> raw(bucket.back());
+  {
+    std::vector<size_t> fill(bucket.begin(), bucket.end() - 1);
+    for (size_t i = 0; i < in.instances.size(); ++i) {
+      if (instance_node[i] == SIZE_MAX) continue;
+      raw[fill[instance_node[i]]++] = {rank[instance_app[i]], NonNegative(in.instances[i].demand),
+                                       NonNegative(in.instances[i].usage)};
     }
-    InstancePlan ip;
-    ip.node = r.node;
-    ip.app = r.app;
-    ip.demand = r.demand;
-    ip.usage = r.usage;
-    plan.instances.push_back(ip);
+  }
+  plan.instances.reserve(raw.size());
+  for (size_t n = 0; n < plan.nodes.size(); ++n) {
+    std::sort(raw.begin() + static_cast<std::ptrdiff_t>(bucket[n]),
+              raw.begin() + static_cast<std::ptrdiff_t>(bucket[n + 1]), [](const Raw& a, const Raw& b) {
+                return std::tie(a.app, a.demand, a.usage) < std::tie(b.app, b.demand, b.usage);
+              });
+    for (size_t k = bucket[n]; k < bucket[n + 1]; ++k) {
+      const Raw& r = raw[k];
+      if (k > bucket[n] && plan.instances.back().app == r.app) {
+        plan.instances.back().demand += r.demand;
+        plan.instances.back().usage += r.usage;
+        continue;
+      }
+      InstancePlan ip;
+      ip.node = n;
+      ip.app = r.app;
+      ip.demand = r.demand;
+      ip.usage = r.usage;
+      plan.instances.push_back(ip);
+    }
   }
   for (size_t i = 0; i < plan.instances.size(); ++i) {
     InstancePlan& ip = plan.instances[i];
@@ -214,7 +243,7 @@ CpuPlan PlanCpu(const PlanInput& in) {
     node.bookable = std::max(0.0, node.capacity - minimums);
     room[n] = node.bookable;
   }
-  std::vector<double> share;
+  std::vector<double> share, scratch;
   for (size_t a : by_priority) {
     AppPlan& app = plan.apps[a];
     const CpuPolicy& p = *app.policy;
@@ -226,12 +255,12 @@ CpuPlan PlanCpu(const PlanInput& in) {
         if (p.cap) ip.cap = NonNegative(*p.cap) / 100.0 * node_capacity;
       }
     } else {
-      Spread(app.entitlement, app.instances, plan.instances, room, share);
+      Spread(app.entitlement, app.instances, plan.instances, room, share, scratch);
       for (size_t j = 0; j < app.instances.size(); ++j) {
         plan.instances[app.instances[j]].booking = share[j];
       }
       if (app.cap != kNoCap) {
-        Spread(app.cap, app.instances, plan.instances, capacity, share);
+        Spread(app.cap, app.instances, plan.instances, capacity, share, scratch);
         for (size_t j = 0; j < app.instances.size(); ++j) {
           plan.instances[app.instances[j]].cap = share[j];
         }
@@ -251,6 +280,8 @@ CpuPlan PlanCpu(const PlanInput& in) {
   // 5 and 6. Each node's allocator, rounder and cgroup settings.
   std::vector<FairShareRequest> consumers;
   std::vector<double> values;
+  std::vector<int64_t> rounded;
+  FairShareResult r;
   for (NodePlan& node : plan.nodes) {
     if (consumers.size() < node.count) consumers.resize(node.count);
     for (size_t j = 0; j < node.count; ++j) {
@@ -258,18 +289,22 @@ CpuPlan PlanCpu(const PlanInput& in) {
       FairShareRequest& c = consumers[j];
       c.minimum = NonNegative(plan.options.minimum);
       if (plan.apps[ip.app].rogue()) {
-        c.levels.assign({0.0, 0.0, ip.demand});
+        c.levels.resize(3);
+        c.levels[0] = c.levels[1] = 0;
+        c.levels[2] = ip.demand;
       } else {
         double burst = std::max(ip.booking, std::min(ip.demand, ip.cap));
-        c.levels.assign({ip.booking, burst, burst});
+        c.levels.resize(3);
+        c.levels[0] = ip.booking;
+        c.levels[1] = c.levels[2] = burst;
       }
     }
-    FairShareResult r = AllocateFairShare(
-        node.capacity, std::span<const FairShareRequest>(consumers.data(), node.count));
-    node.levels = std::move(r.levels);
+    AllocateFairShare(node.capacity, std::span<const FairShareRequest>(consumers.data(), node.count),
+                      Leftover::kReserve, r);
+    for (size_t l = 0; l < node.levels.size() && l < r.levels.size(); ++l) node.levels[l] = r.levels[l];
     values.assign(r.amounts.begin(), r.amounts.end());
     values.push_back(r.reserve);
-    std::vector<int64_t> rounded = RoundCumulative(values);
+    RoundCumulative(values, rounded);
     node.reserve = rounded.back();
     for (size_t j = 0; j < node.count; ++j) {
       InstancePlan& ip = plan.instances[node.first + j];

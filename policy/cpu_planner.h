@@ -31,6 +31,7 @@
 // function on values; thread-safe.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -119,7 +120,7 @@ struct NodePlan {
   double booked = 0;
   int64_t reserve = 0;  // millicores nobody was allocated
   size_t first = 0, count = 0;  // its instances in CpuPlan::instances
-  std::vector<LevelOutcome> levels;  // bookings, burst, rogue
+  std::array<LevelOutcome, 3> levels;  // bookings, burst, rogue
 };
 
 struct CpuPlan {

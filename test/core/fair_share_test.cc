@@ -180,3 +180,33 @@ TEST_CASE("Fair share properties over random consumers") {
     }
   }
 }
+
+TEST_CASE("RaiseMaxMin: one water level, the whole budget spent, from equal or unequal starts") {
+  Random rng(5);
+  for (int round = 0; round < 3000; ++round) {
+    size_t n = 1 + rng.Below(rng.Chance(0.2) ? 300 : 20);
+    bool equal = rng.Chance(0.5);
+    std::vector<double> alloc(n), target(n);
+    double start = rng.Unit() * 5;
+    double need = 0;
+    for (size_t i = 0; i < n; ++i) {
+      alloc[i] = equal ? start : rng.Unit() * 10;
+      target[i] = rng.Chance(0.1) ? alloc[i] * rng.Unit() : alloc[i] + rng.Unit() * 10;
+      need += std::max(0.0, target[i] - alloc[i]);
+    }
+    double budget = need * rng.Unit();
+    std::vector<double> before = alloc;
+    double water = 0;
+    double spent = RaiseMaxMin(alloc, target, budget, &water);
+    INFO("round " << round << " n " << n << " equal starts " << equal);
+    REQUIRE(spent == Approx(budget).margin(1e-9));
+    double total = 0;
+    for (size_t i = 0; i < n; ++i) {
+      // Everyone ends at min(target, water), never below where it started.
+      double expect = target[i] > before[i] ? std::max(before[i], std::min(target[i], water)) : before[i];
+      REQUIRE(alloc[i] == Approx(expect).margin(1e-9));
+      total += alloc[i] - before[i];
+    }
+    REQUIRE(total == Approx(budget).margin(1e-9));
+  }
+}
