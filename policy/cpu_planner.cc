@@ -185,7 +185,9 @@ CpuPlan PlanCpu(const PlanInput& in) {
   for (size_t a = 0; a < plan.apps.size(); ++a) {
     AppPlan& app = plan.apps[a];
     if (app.rogue()) continue;
-    by_priority.push_back(a);
+    // An application running nowhere is entitled to nothing for now: its
+    // request does not squeeze the others'.
+    if (!app.instances.empty()) by_priority.push_back(a);
     const CpuPolicy& p = *app.policy;
     double amount = NonNegative(p.amount);
     std::optional<double> cap;

@@ -9,7 +9,9 @@
 //      application runs on.
 //   3. If the requests exceed the pool, priorities are kept: levels that fit
 //      keep their entitlement, the first that does not is scaled down
-//      proportionally, the ones after it get nothing.
+//      proportionally, the ones after it get nothing. An application with
+//      no instance in the view is entitled to nothing (its request is shown
+//      but squeezes nobody).
 //   4. Each entitlement is spread over the application's instances as
 //      bookings, in priority order (then by name), within what each node has
 //      not yet booked: max-min fair by demand first, then whatever remains

@@ -58,9 +58,15 @@ Result<std::string> ExplainApp(const CpuPlan& plan, const std::string& name) {
     const CpuPolicy& p = *app->policy;
     line(fmt::format("{}. policy: {}", step++, PolicyText(p)));
     line(fmt::format("{}. entitlement asked: {} mc", step++, Num(app->requested)));
+    if (app->instances.empty()) {
+      line(fmt::format("{}. it runs on no live node: nothing is entitled or booked, and its request "
+                       "squeezes no other application",
+                       step++));
+      return out;
+    }
     double before = 0, level = 0;
     for (const AppPlan& other : plan.apps) {
-      if (other.rogue()) continue;
+      if (other.rogue() || other.instances.empty()) continue;
       if (other.policy->priority < p.priority) before += other.entitlement;
       if (other.policy->priority == p.priority) level += other.requested;
     }

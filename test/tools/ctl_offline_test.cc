@@ -221,3 +221,27 @@ TEST_CASE("The shoalctl binary: exit codes, standard input, --json, --explain") 
   REQUIRE(unknown.status == 1);
   REQUIRE_THAT(unknown.out, Catch::Contains("no application \"nope\""));
 }
+
+TEST_CASE("shoalctl plan --explain covers rogues, scale-down and policies without instances") {
+  auto doc = ReadPlan(R"({"nodes": [{"name": "n1", "capacity": 1000}],
+    "instances": [{"app": "gold", "node": "n1", "demand": 900}, {"app": "silver", "node": "n1", "demand": 900},
+                  {"app": "junk", "node": "n1", "demand": 900}],
+    "policies": [{"app": "gold", "millicores": 600, "priority": 1},
+                 {"app": "silver", "millicores": 800, "priority": 2},
+                 {"app": "ghost", "pool_percent": 10}]})");
+  REQUIRE(doc.ok());
+  PlanResult plan = RunPlan(*doc);
+  auto silver = policy::ExplainApp(plan.cpu, "silver");
+  REQUIRE(silver.ok());
+  // gold keeps 600 at priority 1 (ghost runs nowhere and takes nothing);
+  // silver asks 800 of the 400 left.
+  REQUIRE_THAT(*silver, Catch::Contains("it does not fit"));
+  REQUIRE_THAT(*silver, Catch::Contains("scaled by 0.5000, to 400 mc"));
+  auto junk = policy::ExplainApp(plan.cpu, "junk");
+  REQUIRE_THAT(*junk, Catch::Contains("rogue application"));
+  REQUIRE_THAT(*junk, Catch::Contains("junk gets 0 mc"));
+  auto ghost = policy::ExplainApp(plan.cpu, "ghost");
+  REQUIRE_THAT(*ghost, Catch::Contains("runs on no live node"));
+  REQUIRE(plan.cpu.FindApp("ghost")->requested == Approx(100));
+  REQUIRE(plan.cpu.FindApp("ghost")->entitlement == 0);
+}
