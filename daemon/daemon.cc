@@ -25,7 +25,16 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
   auto transport = gossip::UdpTransport::Open(d->io_, config.bind);
   if (!transport.ok()) return transport.error();
   d->transport_ = std::move(*transport);
-  gossip::NodeIdentity identity{NodeId::FromName(config.node_name), d->boot_, config.advertise};
+  // Peer streams listen on TCP at the same address and port as the gossip.
+  const NodeId self = NodeId::FromName(config.node_name);
+  auto streams = gossip::TcpStreams::Open(d->io_, d->transport_->local_endpoint(), d->keyring_, self);
+  if (!streams.ok()) return streams.error();
+  d->streams_ = std::move(*streams);
+  d->streams_->Serve(gossip::StreamService::kEcho,
+                     [](const gossip::StreamPeer&, std::string request, gossip::PeerStreams::Respond r) {
+                       r(std::move(request));
+                     });
+  gossip::NodeIdentity identity{self, d->boot_, config.advertise};
   d->gossiper_ = std::make_unique<gossip::Gossiper>(config.gossip, identity, d->clock_, d->random_,
                                                     *d->transport_, d->keyring_);
   d->gossiper_->SetSeeds(config.seeds);
@@ -68,8 +77,8 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
   if (auto ps = d->probe_->Register(); !ps.ok()) return ps.error();
   d->gossiper_->SetEntryObserver(
       [p = d->probe_.get()](uint32_t channel, NodeId origin, uint64_t) { p->OnStored(channel, origin); });
-  spdlog::info("node {} ({}) boot {} listening on {}, advertising {}, {} seed(s)", name,
-               identity.id.ToString(), d->boot_, d->transport_->local_endpoint().ToString(),
+  spdlog::info("node {} ({}) boot {} listening on {} (UDP gossip, TCP peer streams), advertising {}, "
+               "{} seed(s)", name, identity.id.ToString(), d->boot_, d->transport_->local_endpoint().ToString(),
                config.advertise.ToString(), config.seeds.size());
   return d;
 }

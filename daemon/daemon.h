@@ -16,6 +16,7 @@
 #include "daemon/config.h"
 #include "daemon/pool_probe.h"
 #include "gossip/gossiper.h"
+#include "gossip/tcp_streams.h"
 #include "gossip/udp_transport.h"
 
 namespace shoal::daemon {
@@ -44,6 +45,7 @@ class Daemon {
   gossip::Keyring keyring_;
   uint64_t boot_;
   std::unique_ptr<gossip::UdpTransport> transport_;
+  std::unique_ptr<gossip::TcpStreams> streams_;
   std::unique_ptr<gossip::Gossiper> gossiper_;
   std::unique_ptr<PoolProbe> probe_;
   boost::asio::steady_timer tick_timer_;

@@ -63,6 +63,25 @@ void SimNetwork::RunUntil(TimePoint until) {
   if (clock_.Now() < until) clock_.Set(until);
 }
 
+bool SimNetwork::Reachable(const Endpoint& a, const Endpoint& b) const {
+  auto ai = index_.find(a), bi = index_.find(b);
+  if (ai == index_.end() || bi == index_.end()) return false;
+  const NodeState& sa = state_[ai->second];
+  const NodeState& sb = state_[bi->second];
+  return !sa.down && !sb.down && sa.group == sb.group;
+}
+
+Duration SimNetwork::Delay(const Endpoint& a, const Endpoint& b) {
+  auto link_it = links_.find({a, b});
+  const LinkModel& link = link_it == links_.end() ? default_link_ : link_it->second;
+  return link.latency + random_.Between(Duration::zero(), link.jitter);
+}
+
+TimePoint SimNetwork::StalledUntil(const Endpoint& node) const {
+  auto it = index_.find(node);
+  return it == index_.end() ? TimePoint::min() : state_[it->second].stalled_until;
+}
+
 void SimNetwork::Send(const Endpoint& from, const Endpoint& to,
                       std::span<const uint8_t> datagram) {
   ++stats_.sent;

@@ -74,6 +74,14 @@ class SimNetwork {
   bool IsStalled(const Endpoint& node) const;
   static constexpr size_t kStallBuffer = 512;
 
+  // For reliable streams on the simulated network (SimStreams): whether a
+  // connection from a to b works now (both known and up, in one group), one
+  // message's delay on the link (latency plus random jitter; no loss: the
+  // stream retransmits), and until when a node is stalled.
+  bool Reachable(const Endpoint& a, const Endpoint& b) const;
+  Duration Delay(const Endpoint& a, const Endpoint& b);
+  TimePoint StalledUntil(const Endpoint& node) const;
+
   // Runs fn at virtual time `at` (not before now).
   void Schedule(TimePoint at, std::function<void()> fn);
   // Runs every event due up to and including `until`, then sets the clock

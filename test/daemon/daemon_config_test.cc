@@ -7,30 +7,12 @@
 #include "daemon/config.h"
 #include "daemon/key_file.h"
 #include "daemon/node_facts.h"
+#include "test/support/temp_dir.h"
 
 using namespace shoal;
 using namespace shoal::daemon;
 
-namespace {
-
-// A scratch directory of this test run, removed afterwards.
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    path = std::filesystem::temp_directory_path() /
-           ("shoal-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::string Write(const std::string& name, const std::string& text) const {
-    const auto p = path / name;
-    std::ofstream(p) << text;
-    return p.string();
-  }
-  static inline int counter = 0;
-};
-
-}  // namespace
+using shoal::testing::TempDir;
 
 TEST_CASE("config file: keys, preset and gossip settings are read") {
   TempDir dir;

@@ -1,0 +1,162 @@
+#include "gossip/stream_codec.h"
+
+#include <cstdlib>
+#include <cstring>
+
+#include "gossip/peer_streams.h"
+
+namespace shoal::gossip {
+namespace {
+
+constexpr uint8_t kHelloMagic[3] = {'S', 'H', 'S'};
+constexpr uint8_t kHelloVersion = 1;
+
+void PutBig(uint8_t* p, uint64_t v, int bytes) {
+  for (int i = bytes - 1; i >= 0; --i) {
+    p[i] = static_cast<uint8_t>(v);
+    v >>= 8;
+  }
+}
+
+uint64_t GetBig(const uint8_t* p, int bytes) {
+  uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i) v = (v << 8) | p[i];
+  return v;
+}
+
+Key DirectionKey(const Key& pool_key, std::string_view label, const StreamHello& client,
+                 const StreamHello& server) {
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, pool_key.data(), pool_key.size(), kKeyBytes);
+  crypto_generichash_update(&st, reinterpret_cast<const uint8_t*>(label.data()), label.size());
+  auto c = client.Encode();
+  auto s = server.Encode();
+  crypto_generichash_update(&st, c.data(), c.size());
+  crypto_generichash_update(&st, s.data(), s.size());
+  Key out;
+  crypto_generichash_final(&st, out.data(), out.size());
+  return out;
+}
+
+}  // namespace
+
+StreamHello StreamHello::Fresh(uint32_t key_id, NodeId node) {
+  if (sodium_init() < 0) std::abort();  // idempotent; only fails without entropy
+  StreamHello h;
+  h.key_id = key_id;
+  h.node = node;
+  randombytes_buf(h.nonce.data(), h.nonce.size());
+  return h;
+}
+
+std::array<uint8_t, kHelloBytes> StreamHello::Encode() const {
+  std::array<uint8_t, kHelloBytes> out{};
+  std::memcpy(out.data(), kHelloMagic, 3);
+  out[3] = kHelloVersion;
+  PutBig(out.data() + 4, key_id, 4);
+  PutBig(out.data() + 8, node.value, 8);
+  std::memcpy(out.data() + 16, nonce.data(), nonce.size());
+  return out;
+}
+
+Result<StreamHello> StreamHello::Decode(std::span<const uint8_t> bytes) {
+  if (bytes.size() != kHelloBytes) return MakeError("hello of {} bytes, expected {}", bytes.size(), kHelloBytes);
+  if (std::memcmp(bytes.data(), kHelloMagic, 3) != 0) return MakeError("not a Shoal peer stream");
+  if (bytes[3] != kHelloVersion) return MakeError("peer stream version {}, this node speaks {}", bytes[3], kHelloVersion);
+  StreamHello h;
+  h.key_id = static_cast<uint32_t>(GetBig(bytes.data() + 4, 4));
+  h.node = NodeId{GetBig(bytes.data() + 8, 8)};
+  std::memcpy(h.nonce.data(), bytes.data() + 16, h.nonce.size());
+  return h;
+}
+
+SessionKeys DeriveSessionKeys(const Key& pool_key, const StreamHello& client,
+                              const StreamHello& server, bool i_am_client) {
+  Key c2s = DirectionKey(pool_key, "shoal stream client to server", client, server);
+  Key s2c = DirectionKey(pool_key, "shoal stream server to client", client, server);
+  return i_am_client ? SessionKeys{c2s, s2c} : SessionKeys{s2c, c2s};
+}
+
+FrameSealer::FrameSealer(const Key& key) {
+  crypto_secretstream_xchacha20poly1305_init_push(&state_, header_.data(), key.data());
+}
+
+std::string FrameSealer::Seal(const wire::StreamFrame& frame) {
+  std::string plain = frame.SerializeAsString();
+  std::string out(4 + plain.size() + kFrameOverhead, '\0');
+  auto* p = reinterpret_cast<uint8_t*>(out.data());
+  PutBig(p, plain.size() + kFrameOverhead, 4);
+  crypto_secretstream_xchacha20poly1305_push(&state_, p + 4, nullptr,
+                                             reinterpret_cast<const uint8_t*>(plain.data()),
+                                             plain.size(), nullptr, 0,
+                                             crypto_secretstream_xchacha20poly1305_TAG_MESSAGE);
+  return out;
+}
+
+FrameOpener::FrameOpener(const Key& key, std::span<const uint8_t, kStreamHeaderBytes> header) {
+  ok_ = crypto_secretstream_xchacha20poly1305_init_pull(&state_, header.data(), key.data()) == 0;
+}
+
+Result<wire::StreamFrame> FrameOpener::Open(std::span<const uint8_t> sealed) {
+  if (!ok_) return MakeError("bad stream header");
+  if (sealed.size() < kFrameOverhead) return MakeError("frame of {} bytes is too short", sealed.size());
+  if (sealed.size() > kMaxSealedFrame) return MakeError("frame of {} bytes is too long", sealed.size());
+  std::string plain(sealed.size() - kFrameOverhead, '\0');
+  unsigned char tag = 0;
+  if (crypto_secretstream_xchacha20poly1305_pull(&state_, reinterpret_cast<uint8_t*>(plain.data()),
+                                                 nullptr, &tag, sealed.data(), sealed.size(), nullptr,
+                                                 0) != 0) {
+    ok_ = false;  // the stream cannot recover from a bad frame
+    return MakeError("frame does not authenticate");
+  }
+  wire::StreamFrame frame;
+  if (!frame.ParseFromString(plain)) return MakeError("frame does not parse");
+  return frame;
+}
+
+std::vector<wire::StreamFrame> SplitMessage(uint64_t call_id, uint32_t service, bool response,
+                                            std::string_view data, std::string_view error) {
+  std::vector<wire::StreamFrame> frames;
+  size_t offset = 0;
+  do {
+    size_t n = std::min(kFrameData, data.size() - offset);
+    wire::StreamFrame f;
+    f.set_call_id(call_id);
+    f.set_service(service);
+    f.set_response(response);
+    f.set_data(std::string(data.substr(offset, n)));
+    offset += n;
+    f.set_last(offset == data.size());
+    if (f.last() && !error.empty()) f.set_error(std::string(error));
+    frames.push_back(std::move(f));
+  } while (offset < data.size());
+  return frames;
+}
+
+Result<std::optional<MessageAssembler::Message>> MessageAssembler::Add(wire::StreamFrame frame) {
+  auto key = std::make_pair(frame.call_id(), frame.response());
+  auto it = open_.find(key);
+  if (it == open_.end()) {
+    if (open_.size() >= max_open_) return MakeError("more than {} messages in progress", max_open_);
+    Message m;
+    m.call_id = frame.call_id();
+    m.service = frame.service();
+    m.response = frame.response();
+    it = open_.emplace(key, std::move(m)).first;
+  } else if (it->second.service != frame.service()) {
+    return MakeError("call {} changed service mid-message", frame.call_id());
+  }
+  Message& m = it->second;
+  if (m.data.size() + frame.data().size() > kMaxStreamMessage) {
+    return MakeError("message of call {} exceeds {} bytes", frame.call_id(), kMaxStreamMessage);
+  }
+  if (frame.error().size() > 4096) return MakeError("error text of call {} too long", frame.call_id());
+  m.data += frame.data();
+  if (!frame.last()) return std::optional<Message>();
+  m.error = frame.error();
+  Message done = std::move(m);
+  open_.erase(it);
+  return std::optional<Message>(std::move(done));
+}
+
+}  // namespace shoal::gossip

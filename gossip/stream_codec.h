@@ -1,0 +1,116 @@
+// The wire protocol of TCP peer streams, without the sockets: the handshake,
+// the session keys, the sealing of frames and their reassembly into
+// messages. Pure byte-level code so it can be tested and fuzzed directly.
+//
+// Connection:
+//   1. Each side sends a 48-byte hello: "SHS" | version 1 | key id (4) |
+//      node id (8) | random nonce (32), integers big-endian. The key id names
+//      the pool key the caller uses; the server answers with the same id (it
+//      closes the connection if the key is not in its ring).
+//   2. Each direction gets its own key: BLAKE2b keyed with the pool key over
+//      a direction label and both hellos. Only holders of the pool key can
+//      derive it, and fresh nonces on both sides make every connection's
+//      keys new, so a recorded connection cannot be replayed.
+//   3. Each side sends the 24-byte header of a libsodium secretstream
+//      (XChaCha20-Poly1305) for its direction, then frames: a 4-byte
+//      big-endian length, then the sealed frame. The secretstream orders
+//      frames, so a dropped, reordered or replayed frame fails to open.
+// A frame's plaintext is a wire::StreamFrame; a message is the concatenated
+// data of the frames of one call id up to the one marked last.
+// Thread-compatible.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include <sodium.h>
+
+#include "core/node_id.h"
+#include "core/result.h"
+#include "gossip/seal.h"
+#include "stream.pb.h"
+
+namespace shoal::gossip {
+
+inline constexpr size_t kHelloBytes = 48;
+inline constexpr size_t kStreamHeaderBytes = crypto_secretstream_xchacha20poly1305_HEADERBYTES;
+inline constexpr size_t kFrameOverhead = crypto_secretstream_xchacha20poly1305_ABYTES;
+// Data per frame; a sealed frame is at most kMaxSealedFrame bytes.
+inline constexpr size_t kFrameData = 256 << 10;
+inline constexpr size_t kMaxSealedFrame = kFrameData + 1024;
+
+struct StreamHello {
+  uint32_t key_id = 0;
+  NodeId node;
+  std::array<uint8_t, 32> nonce{};
+
+  static StreamHello Fresh(uint32_t key_id, NodeId node);  // random nonce
+  std::array<uint8_t, kHelloBytes> Encode() const;
+  static Result<StreamHello> Decode(std::span<const uint8_t> bytes);
+};
+
+struct SessionKeys {
+  Key send{};
+  Key receive{};
+};
+
+SessionKeys DeriveSessionKeys(const Key& pool_key, const StreamHello& client,
+                              const StreamHello& server, bool i_am_client);
+
+// Seals outgoing frames of one direction.
+class FrameSealer {
+ public:
+  explicit FrameSealer(const Key& key);
+  const std::array<uint8_t, kStreamHeaderBytes>& header() const { return header_; }
+  // Length prefix and sealed frame, ready for the socket.
+  std::string Seal(const wire::StreamFrame& frame);
+
+ private:
+  crypto_secretstream_xchacha20poly1305_state state_;
+  std::array<uint8_t, kStreamHeaderBytes> header_{};
+};
+
+// Opens incoming frames of one direction.
+class FrameOpener {
+ public:
+  FrameOpener(const Key& key, std::span<const uint8_t, kStreamHeaderBytes> header);
+  // One sealed frame (without its length prefix). Fails if it does not
+  // authenticate or does not parse.
+  Result<wire::StreamFrame> Open(std::span<const uint8_t> sealed);
+
+ private:
+  crypto_secretstream_xchacha20poly1305_state state_;
+  bool ok_ = false;
+};
+
+// Splits a message into frames of at most kFrameData bytes (at least one).
+std::vector<wire::StreamFrame> SplitMessage(uint64_t call_id, uint32_t service, bool response,
+                                            std::string_view data, std::string_view error = {});
+
+// Reassembles the messages of one direction of a connection. Bounded: at
+// most `max_open` messages in progress, each at most kMaxStreamMessage.
+class MessageAssembler {
+ public:
+  struct Message {
+    uint64_t call_id = 0;
+    uint32_t service = 0;
+    bool response = false;
+    std::string data;
+    std::string error;
+  };
+  explicit MessageAssembler(size_t max_open = 64) : max_open_(max_open) {}
+  // A complete message when `frame` was its last; nothing while parts are
+  // missing; an error when a limit is broken (the connection should close).
+  Result<std::optional<Message>> Add(wire::StreamFrame frame);
+
+ private:
+  size_t max_open_;
+  std::map<std::pair<uint64_t, bool>, Message> open_;
+};
+
+}  // namespace shoal::gossip

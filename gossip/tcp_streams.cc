@@ -1,0 +1,385 @@
+#include "gossip/tcp_streams.h"
+
+#include <deque>
+#include <optional>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/address_v4.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <fmt/format.h>
+
+#include "gossip/stream_codec.h"
+
+namespace shoal::gossip {
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+
+tcp::endpoint ToAsio(const Endpoint& e) { return tcp::endpoint(asio::ip::address_v4(e.ip), e.port); }
+
+Endpoint FromAsio(const tcp::endpoint& e) {
+  return Endpoint{e.address().is_v4() ? e.address().to_v4().to_uint() : 0, e.port()};
+}
+
+}  // namespace
+
+// One TCP connection, either role. Owned by TcpStreams (a shared_ptr in
+// outbound_ or inbound_) and by its pending asynchronous operations.
+class TcpStreams::Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(TcpStreams& owner, tcp::socket socket, bool client, Endpoint peer)
+      : owner_(owner),
+        alive_(owner.alive_),
+        socket_(std::move(socket)),
+        client_(client),
+        peer_(peer),
+        handshake_timer_(owner.io_) {}
+
+  const Endpoint& peer() const { return peer_; }
+  NodeId peer_id() const { return peer_hello_ ? peer_hello_->node : NodeId{}; }
+
+  // Client: connect, then handshake. Server: handshake on the accepted socket.
+  void Start() {
+    auto self = shared_from_this();
+    handshake_timer_.expires_after(owner_.options_.handshake_timeout);
+    handshake_timer_.async_wait([self](const boost::system::error_code& ec) {
+      if (!ec && !self->open_) self->Close("handshake timed out", /*auth=*/false);
+    });
+    if (client_) {
+      socket_.async_connect(ToAsio(peer_), [self](const boost::system::error_code& ec) {
+        if (ec) return self->Close(fmt::format("cannot connect: {}", ec.message()), false);
+        self->SendHello();
+        self->ReadHello();
+      });
+    } else {
+      ReadHello();
+    }
+  }
+
+  // Client side: a call on this connection.
+  void AddCall(uint32_t service, std::string request, Duration timeout, Reply reply) {
+    uint64_t id = next_call_++;
+    auto timer = std::make_shared<asio::steady_timer>(owner_.io_);
+    timer->expires_after(timeout);
+    auto weak = weak_from_this();
+    timer->async_wait([weak, id, timeout](const boost::system::error_code& ec) {
+      auto self = weak.lock();
+      if (ec || !self) return;
+      self->FinishCall(id, MakeError("no answer within {} ms",
+                                     std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count()));
+    });
+    calls_.emplace(id, Pending{std::move(reply), timer});
+    for (auto& f : SplitMessage(id, service, false, request)) Queue(std::move(f));
+  }
+
+  // Server side: the response to a call.
+  void Respond(uint64_t call_id, uint32_t service, const Result<std::string>& response) {
+    if (closed_) return;
+    if (response.ok()) {
+      for (auto& f : SplitMessage(call_id, service, true, *response)) Queue(std::move(f));
+    } else {
+      std::string error = response.error().message.substr(0, 4096);
+      if (error.empty()) error = "failed";
+      for (auto& f : SplitMessage(call_id, service, true, {}, error)) Queue(std::move(f));
+    }
+  }
+
+  void Close(const std::string& why, bool auth) {
+    if (closed_) return;
+    closed_ = true;
+    if (*alive_ && auth) ++owner_.counters_.auth_failures;
+    boost::system::error_code ec;
+    socket_.close(ec);
+    handshake_timer_.cancel();
+    auto calls = std::move(calls_);
+    calls_.clear();
+    for (auto& [id, p] : calls) {
+      p.timer->cancel();
+      if (*alive_) ++owner_.counters_.call_failures;
+      p.reply(MakeError("connection to {} closed: {}", peer_.ToString(), why));
+    }
+    if (*alive_) owner_.Closed(shared_from_this());
+  }
+
+ private:
+  struct Pending {
+    Reply reply;
+    std::shared_ptr<asio::steady_timer> timer;
+  };
+
+  void FinishCall(uint64_t id, Result<std::string> result) {
+    auto it = calls_.find(id);
+    if (it == calls_.end()) return;  // already answered or timed out
+    Pending p = std::move(it->second);
+    calls_.erase(it);
+    p.timer->cancel();
+    if (!result.ok() && *alive_) ++owner_.counters_.call_failures;
+    p.reply(std::move(result));
+  }
+
+  void SendHello() {
+    if (client_) {
+      if (owner_.ring_.empty()) return Close("no pool key", false);
+      my_hello_ = StreamHello::Fresh(owner_.ring_.primary_id(), owner_.self_);
+    }
+    auto bytes = my_hello_.Encode();
+    Write(std::string(bytes.begin(), bytes.end()));
+  }
+
+  std::string HandshakeError(const boost::system::error_code& ec) const {
+    if (client_ && ec == asio::error::eof) {
+      return "the peer hung up during the handshake (does it hold this node's pool key?)";
+    }
+    return fmt::format("handshake: {}", ec.message());
+  }
+
+  void ReadHello() {
+    auto self = shared_from_this();
+    asio::async_read(socket_, asio::buffer(in_hello_), [self](const boost::system::error_code& ec, size_t) {
+      if (ec) return self->Close(self->HandshakeError(ec), false);
+      self->OnHello();
+    });
+  }
+
+  void OnHello() {
+    auto hello = StreamHello::Decode(in_hello_);
+    if (!hello.ok()) return Close(hello.error().message, true);
+    const Key* key = owner_.ring_.Find(hello->key_id);
+    if (key == nullptr) {
+      return Close(fmt::format("peer uses key {:08x}, not in this node's ring", hello->key_id), true);
+    }
+    if (!client_) {
+      my_hello_ = StreamHello::Fresh(hello->key_id, owner_.self_);
+      SendHello();
+    } else if (hello->key_id != my_hello_.key_id) {
+      return Close("peer answered with another key", true);
+    }
+    peer_hello_ = *hello;
+    SessionKeys keys = client_ ? DeriveSessionKeys(*key, my_hello_, *peer_hello_, true)
+                               : DeriveSessionKeys(*key, *peer_hello_, my_hello_, false);
+    sealer_.emplace(keys.send);
+    Write(std::string(sealer_->header().begin(), sealer_->header().end()));
+    receive_key_ = keys.receive;
+    auto self = shared_from_this();
+    asio::async_read(socket_, asio::buffer(in_header_), [self](const boost::system::error_code& ec, size_t) {
+      if (ec) return self->Close(self->HandshakeError(ec), false);
+      self->opener_.emplace(self->receive_key_, std::span<const uint8_t, kStreamHeaderBytes>(self->in_header_));
+      self->open_ = true;
+      self->handshake_timer_.cancel();
+      self->Flush();
+      self->ReadLength();
+    });
+  }
+
+  void ReadLength() {
+    auto self = shared_from_this();
+    asio::async_read(socket_, asio::buffer(in_length_), [self](const boost::system::error_code& ec, size_t) {
+      if (ec) return self->Close(ec == asio::error::eof ? "closed by peer" : ec.message(), false);
+      uint32_t n = (uint32_t{self->in_length_[0]} << 24) | (uint32_t{self->in_length_[1]} << 16) |
+                   (uint32_t{self->in_length_[2]} << 8) | self->in_length_[3];
+      if (n < kFrameOverhead || n > kMaxSealedFrame) {
+        if (*self->alive_) ++self->owner_.counters_.malformed;
+        return self->Close(fmt::format("frame length {} out of bounds", n), false);
+      }
+      self->in_frame_.resize(n);
+      self->ReadFrame();
+    });
+  }
+
+  void ReadFrame() {
+    auto self = shared_from_this();
+    asio::async_read(socket_, asio::buffer(in_frame_), [self](const boost::system::error_code& ec, size_t n) {
+      if (ec) return self->Close(ec.message(), false);
+      if (*self->alive_) self->owner_.counters_.bytes_received += n + 4;
+      self->OnFrame();
+    });
+  }
+
+  void OnFrame() {
+    auto frame = opener_->Open(in_frame_);
+    if (!frame.ok()) return Close(frame.error().message, true);
+    bool from_client = !frame->response();
+    if (from_client == client_) {  // a client receives responses, a server requests
+      if (*alive_) ++owner_.counters_.malformed;
+      return Close("frame in the wrong direction", false);
+    }
+    auto done = assembler_.Add(std::move(*frame));
+    if (!done.ok()) {
+      if (*alive_) ++owner_.counters_.malformed;
+      return Close(done.error().message, false);
+    }
+    if (done->has_value()) {
+      MessageAssembler::Message m = std::move(**done);
+      if (client_) {
+        if (m.error.empty()) {
+          FinishCall(m.call_id, std::move(m.data));
+        } else {
+          FinishCall(m.call_id, MakeError("{} answered: {}", peer_.ToString(), m.error));
+        }
+      } else {
+        owner_.Dispatch(shared_from_this(), m.call_id, m.service, std::move(m.data));
+      }
+    }
+    if (!closed_) ReadLength();
+  }
+
+  void Queue(wire::StreamFrame frame) {
+    pending_frames_.push_back(std::move(frame));
+    if (open_) Flush();
+  }
+
+  void Flush() {
+    while (!pending_frames_.empty()) {
+      Write(sealer_->Seal(pending_frames_.front()));
+      pending_frames_.pop_front();
+    }
+  }
+
+  void Write(std::string bytes) {
+    if (closed_) return;
+    if (*alive_) owner_.counters_.bytes_sent += bytes.size();
+    out_.push_back(std::move(bytes));
+    if (!writing_) WriteNext();
+  }
+
+  void WriteNext() {
+    if (out_.empty() || closed_) {
+      writing_ = false;
+      return;
+    }
+    writing_ = true;
+    auto self = shared_from_this();
+    asio::async_write(socket_, asio::buffer(out_.front()), [self](const boost::system::error_code& ec, size_t) {
+      if (ec) return self->Close(fmt::format("write: {}", ec.message()), false);
+      self->out_.pop_front();
+      self->WriteNext();
+    });
+  }
+
+  TcpStreams& owner_;
+  std::shared_ptr<bool> alive_;
+  tcp::socket socket_;
+  bool client_;
+  Endpoint peer_;
+  asio::steady_timer handshake_timer_;
+  bool open_ = false, closed_ = false, writing_ = false;
+  StreamHello my_hello_;
+  std::optional<StreamHello> peer_hello_;
+  std::array<uint8_t, kHelloBytes> in_hello_{};
+  std::array<uint8_t, kStreamHeaderBytes> in_header_{};
+  std::array<uint8_t, 4> in_length_{};
+  std::vector<uint8_t> in_frame_;
+  Key receive_key_{};
+  std::optional<FrameSealer> sealer_;
+  std::optional<FrameOpener> opener_;
+  MessageAssembler assembler_;
+  std::deque<wire::StreamFrame> pending_frames_;
+  std::deque<std::string> out_;
+  std::map<uint64_t, Pending> calls_;
+  uint64_t next_call_ = 1;
+};
+
+Result<std::unique_ptr<TcpStreams>> TcpStreams::Open(asio::io_context& io, const Endpoint& bind,
+                                                     const Keyring& ring, NodeId self) {
+  return Open(io, bind, ring, self, Options{});
+}
+
+Result<std::unique_ptr<TcpStreams>> TcpStreams::Open(asio::io_context& io, const Endpoint& bind,
+                                                     const Keyring& ring, NodeId self, Options options) {
+  boost::system::error_code ec;
+  tcp::acceptor acceptor(io);
+  acceptor.open(tcp::v4(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(ToAsio(bind), ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return MakeError("cannot listen for peer streams on TCP {}: {}", bind.ToString(), ec.message());
+  auto s = std::unique_ptr<TcpStreams>(new TcpStreams(io, std::move(acceptor), ring, self, options));
+  s->Accept();
+  return s;
+}
+
+TcpStreams::TcpStreams(asio::io_context& io, tcp::acceptor acceptor, const Keyring& ring, NodeId self,
+                       Options options)
+    : io_(io), acceptor_(std::move(acceptor)), ring_(ring), self_(self), options_(options) {
+  local_ = FromAsio(acceptor_.local_endpoint());
+}
+
+TcpStreams::~TcpStreams() {
+  *alive_ = false;
+  boost::system::error_code ec;
+  acceptor_.close(ec);
+  // Fail outstanding calls now, while their owners still exist.
+  auto out = outbound_;
+  auto in = inbound_;
+  for (auto& [e, c] : out) c->Close("shutting down", false);
+  for (auto& c : in) c->Close("shutting down", false);
+}
+
+void TcpStreams::Accept() {
+  acceptor_.async_accept([this, alive = alive_](const boost::system::error_code& ec, tcp::socket socket) {
+    if (!*alive || ec == asio::error::operation_aborted) return;
+    if (!ec) {
+      boost::system::error_code peer_ec;
+      Endpoint peer = FromAsio(socket.remote_endpoint(peer_ec));
+      if (inbound_.size() >= options_.max_inbound) {
+        ++counters_.refused;
+        socket.close(peer_ec);
+      } else {
+        ++counters_.accepted;
+        auto c = std::make_shared<Connection>(*this, std::move(socket), false, peer);
+        inbound_.insert(c);
+        c->Start();
+      }
+    }
+    Accept();
+  });
+}
+
+void TcpStreams::Closed(const std::shared_ptr<Connection>& c) {
+  inbound_.erase(c);
+  auto it = outbound_.find(c->peer());
+  if (it != outbound_.end() && it->second == c) outbound_.erase(it);
+}
+
+void TcpStreams::Serve(StreamService service, Handler handler) {
+  handlers_[static_cast<uint32_t>(service)] = std::move(handler);
+}
+
+void TcpStreams::Call(const Endpoint& peer, StreamService service, std::string request,
+                      Duration timeout, Reply reply) {
+  ++counters_.calls;
+  if (request.size() > kMaxStreamMessage) {
+    ++counters_.call_failures;
+    return reply(MakeError("request of {} bytes to {} is over the {} byte limit", request.size(),
+                           peer.ToString(), kMaxStreamMessage));
+  }
+  auto& c = outbound_[peer];
+  if (!c) {
+    c = std::make_shared<Connection>(*this, tcp::socket(io_), true, peer);
+    c->Start();
+  }
+  c->AddCall(static_cast<uint32_t>(service), std::move(request), timeout, std::move(reply));
+}
+
+void TcpStreams::Dispatch(const std::shared_ptr<Connection>& c, uint64_t call_id, uint32_t service,
+                          std::string request) {
+  std::weak_ptr<Connection> weak = c;
+  auto respond = [weak, call_id, service, alive = alive_, this](Result<std::string> response) {
+    if (!*alive) return;
+    if (response.ok() && response->size() > kMaxStreamMessage) {
+      response = MakeError("response of {} bytes is over the limit", response->size());
+    }
+    if (auto conn = weak.lock()) {
+      ++counters_.served;
+      conn->Respond(call_id, service, response);
+    }
+  };
+  auto it = handlers_.find(service);
+  if (it == handlers_.end()) return respond(MakeError("no service {} here", service));
+  it->second(StreamPeer{c->peer(), c->peer_id()}, std::move(request), std::move(respond));
+}
+
+}  // namespace shoal::gossip

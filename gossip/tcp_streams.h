@@ -1,0 +1,71 @@
+// Peer streams over TCP (Boost.Asio), sealed under the pool key with the
+// protocol of gossip/stream_codec.h. shoald listens on the same port number
+// as its gossip socket. One outbound connection per peer carries all calls
+// to it (each with its own id, so responses may come back in any order) and
+// is opened on the first call; a failed or closed connection fails the
+// calls on it, and the next call opens a new one. Inbound connections are
+// limited in number and must finish the handshake within a deadline; any
+// frame that does not authenticate or parse, or breaks a size limit, closes
+// the connection and is counted. Use from the io_context's thread only.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <set>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "gossip/peer_streams.h"
+#include "gossip/seal.h"
+
+namespace shoal::gossip {
+
+class TcpStreams final : public PeerStreams {
+ public:
+  struct Options {
+    size_t max_inbound = 256;
+    Duration handshake_timeout = std::chrono::seconds(5);
+  };
+
+  // Listens on `bind` (port 0 picks a free one). `ring` must outlive this
+  // object; keys added or removed later take effect for new connections.
+  static Result<std::unique_ptr<TcpStreams>> Open(boost::asio::io_context& io, const Endpoint& bind,
+                                                  const Keyring& ring, NodeId self);
+  static Result<std::unique_ptr<TcpStreams>> Open(boost::asio::io_context& io, const Endpoint& bind,
+                                                  const Keyring& ring, NodeId self, Options options);
+  ~TcpStreams() override;
+
+  Endpoint local_endpoint() const { return local_; }
+  size_t open_connections() const { return outbound_.size() + inbound_.size(); }
+
+  void Serve(StreamService service, Handler handler) override;
+  void Call(const Endpoint& peer, StreamService service, std::string request, Duration timeout,
+            Reply reply) override;
+  const StreamCounters& counters() const override { return counters_; }
+
+  class Connection;  // internal
+
+ private:
+  TcpStreams(boost::asio::io_context& io, boost::asio::ip::tcp::acceptor acceptor,
+             const Keyring& ring, NodeId self, Options options);
+  void Accept();
+  void Closed(const std::shared_ptr<Connection>& c);
+  void Dispatch(const std::shared_ptr<Connection>& c, uint64_t call_id, uint32_t service,
+                std::string request);
+
+  friend class Connection;
+  boost::asio::io_context& io_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  const Keyring& ring_;
+  NodeId self_;
+  Options options_;
+  Endpoint local_;
+  std::map<uint32_t, Handler> handlers_;
+  std::map<Endpoint, std::shared_ptr<Connection>> outbound_;
+  std::set<std::shared_ptr<Connection>> inbound_;
+  StreamCounters counters_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace shoal::gossip

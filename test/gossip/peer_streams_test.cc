@@ -1,0 +1,377 @@
+// Peer streams: the codec, TCP on loopback (real sockets, one io_context),
+// and the simulated streams on virtual time.
+#include <atomic>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <catch2/catch.hpp>
+
+#include "gossip/sim_streams.h"
+#include "gossip/stream_codec.h"
+#include "gossip/tcp_streams.h"
+
+using namespace shoal;
+using namespace shoal::gossip;
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+
+namespace {
+
+Keyring RingOf(const Key& key) {
+  Keyring r;
+  r.Add(key);
+  return r;
+}
+
+Key FixedKey(uint8_t fill) {
+  Key k;
+  k.fill(fill);
+  return k;
+}
+
+const Endpoint kLoopback{0x7f000001, 0};
+
+// Runs the io_context until `done` or a real-time deadline.
+void RunUntil(asio::io_context& io, const std::function<bool()>& done, Duration limit = 10s) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done() && std::chrono::steady_clock::now() < deadline) {
+    io.run_for(std::chrono::milliseconds(5));
+    io.restart();
+  }
+}
+
+struct TcpPair {
+  asio::io_context io;
+  Keyring server_ring = RingOf(FixedKey(1));
+  Keyring client_ring = RingOf(FixedKey(1));
+  std::unique_ptr<TcpStreams> server, client;
+
+  explicit TcpPair(TcpStreams::Options options = {}) {
+    auto s = TcpStreams::Open(io, kLoopback, server_ring, NodeId{11}, options);
+    REQUIRE(s.ok());
+    server = std::move(*s);
+    auto c = TcpStreams::Open(io, kLoopback, client_ring, NodeId{22}, options);
+    REQUIRE(c.ok());
+    client = std::move(*c);
+    server->Serve(StreamService::kEcho, [](const StreamPeer&, std::string req, PeerStreams::Respond r) {
+      r(std::move(req));
+    });
+  }
+
+  Result<std::string> Call(std::string request, Duration timeout = 5s,
+                           StreamService service = StreamService::kEcho) {
+    std::optional<Result<std::string>> out;
+    client->Call(server->local_endpoint(), service, std::move(request), timeout,
+                 [&](Result<std::string> r) { out = std::move(r); });
+    RunUntil(io, [&] { return out.has_value(); });
+    REQUIRE(out.has_value());
+    return std::move(*out);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("Stream codec: hello round trip and refusal of foreign bytes") {
+  StreamHello h = StreamHello::Fresh(0xabcd0123, NodeId{77});
+  auto bytes = h.Encode();
+  auto back = StreamHello::Decode(bytes);
+  REQUIRE(back.ok());
+  REQUIRE(back->key_id == 0xabcd0123);
+  REQUIRE(back->node == NodeId{77});
+  REQUIRE(back->nonce == h.nonce);
+  bytes[0] = 'X';
+  REQUIRE_THAT(StreamHello::Decode(bytes).error().message, Catch::Contains("not a Shoal peer stream"));
+  bytes[0] = 'S';
+  bytes[3] = 9;
+  REQUIRE_THAT(StreamHello::Decode(bytes).error().message, Catch::Contains("version 9"));
+  REQUIRE_FALSE(StreamHello::Decode(std::span<const uint8_t>(bytes.data(), 10)).ok());
+}
+
+TEST_CASE("Stream codec: sealed frames open in order only, under the right key") {
+  Key pool = FixedKey(3);
+  StreamHello c = StreamHello::Fresh(1, NodeId{1}), s = StreamHello::Fresh(1, NodeId{2});
+  SessionKeys ck = DeriveSessionKeys(pool, c, s, true);
+  SessionKeys sk = DeriveSessionKeys(pool, c, s, false);
+  REQUIRE(ck.send == sk.receive);
+  REQUIRE(ck.receive == sk.send);
+  REQUIRE(ck.send != ck.receive);
+
+  FrameSealer sealer(ck.send);
+  FrameOpener opener(sk.receive, sealer.header());
+  auto frames = SplitMessage(5, 1, false, std::string(600'000, 'x'));
+  REQUIRE(frames.size() == 3);  // 256 KiB frames
+  std::vector<std::string> wire;
+  for (auto& f : frames) wire.push_back(sealer.Seal(f));
+  MessageAssembler assembler;
+  for (size_t i = 0; i < wire.size(); ++i) {
+    auto body = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(wire[i].data()) + 4, wire[i].size() - 4);
+    auto f = opener.Open(body);
+    REQUIRE(f.ok());
+    auto m = assembler.Add(std::move(*f));
+    REQUIRE(m.ok());
+    REQUIRE(m->has_value() == (i + 1 == wire.size()));
+    if (m->has_value()) REQUIRE((*m)->data == std::string(600'000, 'x'));
+  }
+
+  // Out of order, or under another key, nothing opens.
+  FrameSealer sealer2(ck.send);
+  FrameOpener opener2(sk.receive, sealer2.header());
+  std::string first = sealer2.Seal(frames[0]), second = sealer2.Seal(frames[1]);
+  auto body = [](const std::string& w) {
+    return std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(w.data()) + 4, w.size() - 4);
+  };
+  REQUIRE_THAT(opener2.Open(body(second)).error().message, Catch::Contains("does not authenticate"));
+  FrameOpener stranger(DeriveSessionKeys(FixedKey(4), c, s, false).receive, sealer2.header());
+  REQUIRE_FALSE(stranger.Open(body(first)).ok());
+}
+
+TEST_CASE("Stream codec: the assembler bounds messages in progress and their size") {
+  MessageAssembler assembler(2);
+  auto part = [](uint64_t id) {
+    wire::StreamFrame f;
+    f.set_call_id(id);
+    f.set_data("abc");
+    return f;
+  };
+  REQUIRE(assembler.Add(part(1)).ok());
+  REQUIRE(assembler.Add(part(2)).ok());
+  REQUIRE_THAT(assembler.Add(part(3)).error().message, Catch::Contains("more than 2 messages"));
+  MessageAssembler big;
+  wire::StreamFrame f;
+  f.set_call_id(9);
+  f.set_data(std::string(kFrameData, 'z'));
+  bool refused = false;
+  for (size_t i = 0; i <= kMaxStreamMessage / kFrameData && !refused; ++i) refused = !big.Add(f).ok();
+  REQUIRE(refused);
+}
+
+TEST_CASE("TCP streams: calls, large messages, concurrency and the caller's id") {
+  TcpPair p;
+  NodeId seen;
+  p.server->Serve(StreamService::kPolicyFetch, [&](const StreamPeer& from, std::string req, PeerStreams::Respond r) {
+    seen = from.id;
+    r("policy:" + req);
+  });
+  auto hello = p.Call("hello");
+  REQUIRE(hello.ok());
+  REQUIRE(*hello == "hello");
+  auto policy = p.Call("v7", 5s, StreamService::kPolicyFetch);
+  REQUIRE(*policy == "policy:v7");
+  REQUIRE(seen == NodeId{22});
+
+  std::string big(5 << 20, '\0');
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 131 % 251);
+  auto echoed = p.Call(big);
+  REQUIRE(echoed.ok());
+  REQUIRE(*echoed == big);
+
+  // 100 calls at once on one connection; the server answers in reverse order.
+  std::vector<std::pair<uint64_t, PeerStreams::Respond>> held;
+  p.server->Serve(StreamService::kHistory, [&](const StreamPeer&, std::string req, PeerStreams::Respond r) {
+    held.emplace_back(std::stoull(req), std::move(r));
+    if (held.size() == 100) {
+      for (auto it = held.rbegin(); it != held.rend(); ++it) it->second(std::to_string(it->first * 2));
+    }
+  });
+  std::map<int, std::string> answers;
+  for (int i = 0; i < 100; ++i) {
+    p.client->Call(p.server->local_endpoint(), StreamService::kHistory, std::to_string(i), 5s,
+                   [&answers, i](Result<std::string> a) { answers[i] = a.ok() ? *a : "error"; });
+  }
+  RunUntil(p.io, [&] { return answers.size() == 100; });
+  REQUIRE(answers.size() == 100);
+  for (int i = 0; i < 100; ++i) REQUIRE(answers[i] == std::to_string(i * 2));
+  REQUIRE(p.client->counters().call_failures == 0);
+  REQUIRE(p.server->counters().accepted == 1);  // one connection carried everything
+}
+
+TEST_CASE("TCP streams: errors name the peer and the cause") {
+  TcpPair p;
+  auto unknown = p.Call("x", 5s, StreamService::kPolicyFetch);
+  REQUIRE_THAT(unknown.error().message, Catch::Contains("no service 2 here"));
+  REQUIRE_THAT(unknown.error().message, Catch::Contains(p.server->local_endpoint().ToString()));
+
+  p.server->Serve(StreamService::kHistory, [](const StreamPeer&, std::string, PeerStreams::Respond r) {
+    r(MakeError("range 4-9 is not held here"));
+  });
+  REQUIRE_THAT(p.Call("x", 5s, StreamService::kHistory).error().message,
+               Catch::Contains("answered: range 4-9 is not held here"));
+
+  PeerStreams::Respond parked;
+  p.server->Serve(StreamService::kPolicyFetch, [&](const StreamPeer&, std::string, PeerStreams::Respond r) {
+    parked = std::move(r);  // never answered in time
+  });
+  REQUIRE_THAT(p.Call("x", 200ms, StreamService::kPolicyFetch).error().message,
+               Catch::Contains("no answer within 200 ms"));
+  parked(std::string("late"));  // a late answer is dropped, not delivered twice
+  p.io.run_for(50ms);
+
+  // Nobody listening there.
+  std::optional<Result<std::string>> out;
+  Endpoint closed = p.server->local_endpoint();
+  p.server.reset();
+  p.client->Call(closed, StreamService::kEcho, "x", 5s, [&](Result<std::string> r) { out = std::move(r); });
+  RunUntil(p.io, [&] { return out.has_value(); });
+  REQUIRE(out.has_value());
+  REQUIRE_FALSE(out->ok());
+  REQUIRE_THAT(out->error().message, Catch::Contains(closed.ToString()));
+  REQUIRE(p.client->counters().call_failures >= 4);
+}
+
+TEST_CASE("TCP streams: a caller without the pool key is refused, a rotated key works") {
+  TcpPair p;
+  p.client_ring = RingOf(FixedKey(2));
+  auto refused = p.Call("secret");
+  REQUIRE_FALSE(refused.ok());
+  REQUIRE_THAT(refused.error().message, Catch::Contains("pool key"));
+  REQUIRE(p.server->counters().auth_failures == 1);
+  REQUIRE(p.server->counters().served == 0);
+
+  // The server holds the old and the new key; a caller with only the new one gets in.
+  p.server_ring.Add(FixedKey(2));
+  auto ok = p.Call("rotated");
+  REQUIRE(ok.ok());
+  REQUIRE(*ok == "rotated");
+}
+
+TEST_CASE("TCP streams: garbage, silence and floods of connections are cut off and counted") {
+  TcpStreams::Options options;
+  options.handshake_timeout = 300ms;
+  options.max_inbound = 3;
+  TcpPair p(options);
+  const Endpoint server = p.server->local_endpoint();
+  std::atomic<int> finished{0};
+
+  // A raw client in its own thread (the io_context runs here).
+  auto raw = [&](std::function<void(asio::ip::tcp::socket&)> body) {
+    return std::thread([&, body] {
+      asio::io_context own;
+      asio::ip::tcp::socket s(own);
+      boost::system::error_code ec;
+      s.connect(asio::ip::tcp::endpoint(asio::ip::address_v4(server.ip), server.port), ec);
+      if (!ec) body(s);
+      ++finished;
+    });
+  };
+  auto wait_closed = [](asio::ip::tcp::socket& s) {
+    std::array<char, 256> buf;
+    boost::system::error_code ec;
+    while (!ec) s.read_some(asio::buffer(buf), ec);  // until the server closes
+  };
+
+  // 1. Random bytes instead of a hello.
+  std::thread garbage = raw([&](asio::ip::tcp::socket& s) {
+    std::string junk(kHelloBytes, '\x5a');
+    asio::write(s, asio::buffer(junk));
+    wait_closed(s);
+  });
+  // 2. A valid handshake, then a frame length far over the limit.
+  std::thread oversize = raw([&](asio::ip::tcp::socket& s) {
+    StreamHello mine = StreamHello::Fresh(Keyring::IdOf(FixedKey(1)), NodeId{99});
+    auto hello = mine.Encode();
+    asio::write(s, asio::buffer(hello));
+    std::array<uint8_t, kHelloBytes> theirs;
+    asio::read(s, asio::buffer(theirs));
+    SessionKeys keys = DeriveSessionKeys(FixedKey(1), mine, *StreamHello::Decode(theirs), true);
+    FrameSealer sealer(keys.send);
+    asio::write(s, asio::buffer(sealer.header()));
+    std::array<uint8_t, 4> huge = {0xff, 0xff, 0xff, 0xff};
+    asio::write(s, asio::buffer(huge));
+    wait_closed(s);
+  });
+  // 3. Connects and says nothing: the handshake deadline closes it.
+  std::thread silent = raw([&](asio::ip::tcp::socket& s) { wait_closed(s); });
+  RunUntil(p.io, [&] { return finished == 3; });
+  garbage.join();
+  oversize.join();
+  silent.join();
+  REQUIRE(finished == 3);
+  RunUntil(p.io, [&] { return p.server->open_connections() == 0; }, 2s);
+  REQUIRE(p.server->counters().auth_failures == 1);  // the garbage hello
+  REQUIRE(p.server->counters().malformed == 1);      // the oversized frame
+  REQUIRE(p.server->open_connections() == 0);        // the silent one timed out
+
+  // Over the inbound limit: the fourth of four idle connections is refused.
+  std::vector<std::unique_ptr<asio::ip::tcp::socket>> idle;
+  for (int i = 0; i < 4; ++i) {
+    idle.push_back(std::make_unique<asio::ip::tcp::socket>(p.io));
+    idle.back()->connect(asio::ip::tcp::endpoint(asio::ip::address_v4(server.ip), server.port));
+  }
+  RunUntil(p.io, [&] { return p.server->counters().refused == 1; }, 2s);
+  REQUIRE(p.server->counters().refused == 1);
+  // The server still serves a real caller.
+  idle.clear();
+  RunUntil(p.io, [&] { return p.server->open_connections() == 0; }, 3s);
+  REQUIRE(*p.Call("still here") == "still here");
+}
+
+TEST_CASE("Simulated streams: delays follow the link, partitions and crashes time out") {
+  ManualClock clock;
+  SimNetwork net(clock, 1);
+  LinkModel link;
+  link.latency = 10ms;
+  link.jitter = Duration::zero();
+  net.SetDefaultLink(link);
+  SimTransport& a = net.AddNode();
+  SimTransport& b = net.AddNode();
+  SimStreamHub hub(net, 1e6);  // 1 MB/s
+  SimStreams& sa = hub.Attach(a.local_endpoint(), NodeId{1});
+  SimStreams& sb = hub.Attach(b.local_endpoint(), NodeId{2});
+  NodeId caller;
+  sb.Serve(StreamService::kEcho, [&](const StreamPeer& from, std::string req, PeerStreams::Respond r) {
+    caller = from.id;
+    r(std::move(req));
+  });
+
+  std::optional<Result<std::string>> out;
+  TimePoint answered;
+  auto call = [&](std::string req, StreamService service = StreamService::kEcho) {
+    out.reset();
+    sa.Call(b.local_endpoint(), service, std::move(req), 1s, [&](Result<std::string> r) {
+      out = std::move(r);
+      answered = clock.Now();
+    });
+  };
+  TimePoint start = clock.Now();
+  call(std::string(100'000, 'q'));  // 100 ms each way at 1 MB/s, plus 10 ms latency
+  net.RunUntil(start + 2s);
+  REQUIRE(out.has_value());
+  REQUIRE(out->ok());
+  REQUIRE((*out)->size() == 100'000);
+  REQUIRE(caller == NodeId{1});
+  REQUIRE(answered - start == 220ms);
+
+  call("x", StreamService::kHistory);
+  net.RunUntil(clock.Now() + 2s);
+  REQUIRE_THAT(out->error().message, Catch::Contains("no service 3 here"));
+
+  net.SetGroup(b.local_endpoint(), 1);
+  start = clock.Now();
+  call("cut");
+  net.RunUntil(start + 2s);
+  REQUIRE_THAT(out->error().message, Catch::Contains("no answer within 1000 ms"));
+  REQUIRE(answered - start == 1s);
+  net.Heal();
+
+  net.SetDown(b.local_endpoint(), true);
+  call("down");
+  net.RunUntil(clock.Now() + 2s);
+  REQUIRE_FALSE(out->ok());
+  net.SetDown(b.local_endpoint(), false);
+
+  // A stalled receiver answers once it resumes (within the timeout).
+  net.StallUntil(b.local_endpoint(), clock.Now() + 300ms);
+  start = clock.Now();
+  call("slow");
+  net.RunUntil(start + 2s);
+  REQUIRE(out->ok());
+  REQUIRE(answered - start >= 300ms);
+  REQUIRE(sa.counters().calls == 5);
+  REQUIRE(sa.counters().call_failures == 3);
+  REQUIRE(sb.counters().served == 3);
+}
