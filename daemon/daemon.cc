@@ -46,7 +46,8 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
   });
   const std::string name = config.node_name;
   auto s = d->gossiper_->RegisterChannel(
-      gossip::ChannelSpec{kNodeChannel, "node", std::chrono::seconds(1), kNodeFactsMaxBytes},
+      gossip::ChannelSpec{kNodeChannel, "node", std::chrono::seconds(1), kNodeFactsMaxBytes,
+                          gossip::kSnapshot},
       [name]() -> std::optional<std::string> {
         auto facts = ReadNodeFacts(name);
         if (!facts.ok()) {
@@ -75,6 +76,8 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
                      ms.empty() ? 0.0 : ms.back());
       });
   if (auto ps = d->probe_->Register(); !ps.ok()) return ps.error();
+  d->snapshots_ = std::make_unique<gossip::SnapshotService>(gossip::SnapshotConfig{}, *d->gossiper_,
+                                                            *d->streams_, d->clock_);
   d->gossiper_->SetEntryObserver(
       [p = d->probe_.get()](uint32_t channel, NodeId origin, uint64_t) { p->OnStored(channel, origin); });
   spdlog::info("node {} ({}) boot {} listening on {} (UDP gossip, TCP peer streams), advertising {}, "
@@ -92,7 +95,10 @@ Daemon::Daemon(const DaemonConfig& config, gossip::Keyring keyring, uint64_t boo
       report_timer_(io_),
       signals_(io_, SIGINT, SIGTERM, SIGHUP) {}
 
-Daemon::~Daemon() { gossiper_.reset(); }
+Daemon::~Daemon() {
+  snapshots_.reset();  // uses the gossiper and the streams
+  gossiper_.reset();
+}
 
 void Daemon::ScheduleTick() {
   tick_timer_.expires_at(tick_timer_.expiry() + config_.gossip.period);
@@ -103,6 +109,7 @@ void Daemon::ScheduleTick() {
       tick_timer_.expires_at(std::chrono::steady_clock::now());
     }
     gossiper_->Tick();
+    snapshots_->Tick();
     if (leave_ticks_ >= 0 && leave_ticks_-- == 0) {
       Stop();
       return;
@@ -116,7 +123,14 @@ void Daemon::ScheduleReport() {
   report_timer_.expires_after(std::chrono::milliseconds(config_.report_every_ms));
   report_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
-    std::fputs(FormatPoolTable(*gossiper_, clock_.Now()).c_str(), stdout);
+    std::string report = FormatPoolTable(*gossiper_, clock_.Now());
+    if (const gossip::Snapshot* snap = snapshots_->current()) {
+      report += fmt::format("snapshot epoch {} from {}{}, {} ms old, {} members\n", snap->epoch,
+                            snap->leader.ToString(), snapshots_->leading() ? " (this node leads)" : "",
+                            std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Now() - snap->installed_at).count(),
+                            snap->members.size());
+    }
+    std::fputs(report.c_str(), stdout);
     std::fflush(stdout);
     ScheduleReport();
   });

@@ -16,6 +16,7 @@
 #include "daemon/config.h"
 #include "daemon/pool_probe.h"
 #include "gossip/gossiper.h"
+#include "gossip/snapshot.h"
 #include "gossip/tcp_streams.h"
 #include "gossip/udp_transport.h"
 
@@ -48,6 +49,7 @@ class Daemon {
   std::unique_ptr<gossip::TcpStreams> streams_;
   std::unique_ptr<gossip::Gossiper> gossiper_;
   std::unique_ptr<PoolProbe> probe_;
+  std::unique_ptr<gossip::SnapshotService> snapshots_;
   boost::asio::steady_timer tick_timer_;
   boost::asio::steady_timer report_timer_;
   boost::asio::signal_set signals_;

@@ -78,6 +78,14 @@ ChannelView Gossiper::View(uint32_t code) const {
   return ChannelView(it->second->table, membership_);
 }
 
+std::vector<uint32_t> Gossiper::ChannelsWith(uint32_t flag) const {
+  std::vector<uint32_t> codes;
+  for (const auto& ch : channels_) {
+    if ((ch->spec.flags & flag) != 0) codes.push_back(ch->spec.code);
+  }
+  return codes;
+}
+
 uint64_t Gossiper::OwnVersion(uint32_t code) const {
   auto it = by_code_.find(code);
   if (it == by_code_.end()) return 0;

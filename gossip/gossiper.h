@@ -79,6 +79,8 @@ class Gossiper {
   const GossipConfig& config() const { return config_; }
   // Version of this node's own entry on a channel (0: none yet).
   uint64_t OwnVersion(uint32_t code) const;
+  // Codes of the registered channels that carry `flag` (e.g. kSnapshot), ascending.
+  std::vector<uint32_t> ChannelsWith(uint32_t flag) const;
 
  private:
   struct Channel {

@@ -28,6 +28,7 @@ enum class StreamService : uint32_t {
   kEcho = 1,          // answers with the request; for tests and health checks
   kPolicyFetch = 2,   // issue 4: a policy document by version
   kHistory = 3,       // issue 6: replication and queries
+  kSnapshot = 4,      // snapshot epochs, down the distribution tree
 };
 
 struct StreamPeer {

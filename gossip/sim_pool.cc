@@ -5,7 +5,7 @@
 namespace shoal::gossip {
 
 SimPool::SimPool(const SimPoolOptions& options)
-    : options_(options), network_(clock_, options.seed) {
+    : options_(options), network_(clock_, options.seed), hub_(network_) {
   network_.SetDefaultLink(options.link);
   // A fixed key derived from the seed: reproducible runs, real sealing.
   Key key{};
@@ -16,13 +16,16 @@ SimPool::SimPool(const SimPoolOptions& options)
     auto n = std::make_unique<Node>();
     SimTransport& t = network_.AddNode();
     n->identity = NodeIdentity{NodeId{i + 1}, 1, t.local_endpoint()};
+    n->streams = &hub_.Attach(t.local_endpoint(), n->identity.id);
     if (i < options.seeds) seeds_.push_back(t.local_endpoint());
     nodes_.push_back(std::move(n));
     network_.SetDown(t.local_endpoint(), true);
   }
 }
 
-SimPool::~SimPool() = default;
+SimPool::~SimPool() {
+  for (auto& n : nodes_) n->tickers.clear();  // components before the gossipers they use
+}
 
 Duration SimPool::NextTickDelay(Random& r) const {
   const auto p = options_.config.period;
@@ -44,6 +47,9 @@ void SimPool::Boot(size_t i) {
     if (member_listener_) member_listener_(i, ev);
   });
   for (auto& f : factories_) f(i, *n.gossiper);
+  for (auto& f : components_) {
+    if (auto tick = f(i, *n.gossiper, *n.streams)) n.tickers.push_back(std::move(tick));
+  }
   n.running = true;
   ++n.generation;
   network_.SetDown(n.identity.advertise, false);
@@ -56,6 +62,7 @@ void SimPool::ScheduleTick(size_t i, TimePoint at) {
     if (!n.running || n.generation != gen) return;
     if (network_.IsStalled(n.identity.advertise)) return;  // Stall() reschedules
     n.gossiper->Tick();
+    for (auto& tick : n.tickers) tick();
     ScheduleTick(i, clock_.Now() + NextTickDelay(*n.random));
   });
 }
@@ -86,6 +93,8 @@ void SimPool::Crash(size_t i) {
 void SimPool::Restart(size_t i) {
   Node& n = *nodes_[i];
   Crash(i);
+  n.tickers.clear();  // the old life's components
+  n.streams->Reset();
   n.gossiper.reset();
   ++n.identity.boot;
   Boot(i);

@@ -4,7 +4,9 @@
 // jitter. Faults: crash (down, no ticks), restart (a fresh Gossiper with a
 // higher boot, same id and address), stall (no ticks, datagrams held),
 // partitions through the network. Components' channels are registered on
-// every node, including restarted ones, through ChannelFactory.
+// every node, including restarted ones, through ChannelFactory; components
+// that also need peer streams or a tick come from ComponentFactory. Every
+// node has simulated peer streams at its address.
 // Not thread-safe.
 #pragma once
 
@@ -17,6 +19,7 @@
 #include "core/random.h"
 #include "gossip/gossiper.h"
 #include "gossip/sim_network.h"
+#include "gossip/sim_streams.h"
 
 namespace shoal::gossip {
 
@@ -39,12 +42,18 @@ class SimPool {
   using Observer = std::function<void(size_t index, uint32_t channel, NodeId origin,
                                       uint64_t version)>;
   using MemberListener = std::function<void(size_t index, const MemberEvent& ev)>;
+  // Builds a component on node `index` (at boot and at every restart) and
+  // returns what to run after each of the node's gossip ticks; the returned
+  // function owns the component, which lives until the node restarts.
+  using ComponentFactory =
+      std::function<std::function<void()>(size_t index, Gossiper& g, PeerStreams& streams)>;
 
   explicit SimPool(const SimPoolOptions& options);
   ~SimPool();
 
   // Called on every node now and on every restart. Add before Start.
   void AddChannels(ChannelFactory f) { factories_.push_back(std::move(f)); }
+  void AddComponent(ComponentFactory f) { components_.push_back(std::move(f)); }
   void SetObserver(Observer o) { observer_ = std::move(o); }
   void SetMemberListener(MemberListener l) { member_listener_ = std::move(l); }
 
@@ -54,6 +63,7 @@ class SimPool {
 
   size_t size() const { return nodes_.size(); }
   Gossiper& node(size_t i) { return *nodes_[i]->gossiper; }
+  SimStreams& streams(size_t i) { return *nodes_[i]->streams; }
   NodeId id(size_t i) const { return nodes_[i]->identity.id; }
   bool running(size_t i) const { return nodes_[i]->running; }
   // Index of a node id (ids are index + 1).
@@ -74,6 +84,8 @@ class SimPool {
     NodeIdentity identity;
     std::unique_ptr<Random> random;
     std::unique_ptr<Gossiper> gossiper;
+    SimStreams* streams = nullptr;  // owned by the hub
+    std::vector<std::function<void()>> tickers;  // own the node's components
     bool running = false;
     uint64_t generation = 0;  // invalidates ticks scheduled for an older life
   };
@@ -84,10 +96,12 @@ class SimPool {
   SimPoolOptions options_;
   ManualClock clock_;
   SimNetwork network_;
+  SimStreamHub hub_;  // after the network, before the nodes' components
   Keyring keyring_;
   std::vector<std::unique_ptr<Node>> nodes_;
   std::vector<Endpoint> seeds_;
   std::vector<ChannelFactory> factories_;
+  std::vector<ComponentFactory> components_;
   Observer observer_;
   MemberListener member_listener_;
 };

@@ -20,6 +20,13 @@ SimStreams* SimStreamHub::Find(const Endpoint& node) {
   return it == streams_.end() ? nullptr : it->second.get();
 }
 
+void SimStreams::Reset() {
+  handlers_.clear();
+  pending_.clear();
+  *alive_ = false;
+  alive_ = std::make_shared<bool>(true);
+}
+
 void SimStreams::Serve(StreamService service, Handler handler) {
   handlers_[static_cast<uint32_t>(service)] = std::move(handler);
 }

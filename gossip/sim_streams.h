@@ -46,6 +46,10 @@ class SimStreams final : public PeerStreams {
             Reply reply) override;
   const StreamCounters& counters() const override { return counters_; }
 
+  // A restart: handlers and the calls in flight are forgotten (their
+  // replies never run, as in a process that died).
+  void Reset();
+
  private:
   // Schedules `deliver` at `to` after the transfer of `bytes`; dropped if
   // the two cannot reach each other when it would arrive.
