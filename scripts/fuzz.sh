@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang and runs each for N seconds
-# (default 60): the packet receive path, the peer stream codec and
-# shoalctl's JSON documents. A crash leaves its input in build/fuzz/crash-*
-# and fails.
+# (default 60): the packet receive path, the peer stream codec, shoalctl's
+# JSON documents and the policy parser. A crash leaves its input in
+# build/fuzz/crash-* and fails.
 # Usage: scripts/fuzz.sh [SECONDS]
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,7 +11,7 @@ secs=${1:-60}
 dir=$top/build/fuzz
 cmake -S "$top" -B "$dir" -DSHOAL_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug \
   -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null
-cmake --build "$dir" -j"$(nproc)" --target fuzz_packet fuzz_stream fuzz_ctl_json
+cmake --build "$dir" -j"$(nproc)" --target fuzz_packet fuzz_stream fuzz_ctl_json fuzz_policy
 cd "$dir"
 # target, longest input, seed directories (in the repository)
 run() {
@@ -26,3 +26,4 @@ run() {
 run fuzz_packet 2048
 run fuzz_stream 4096
 run fuzz_ctl_json 4096 examples/plan examples/allocate
+run fuzz_policy 8192 examples/policies

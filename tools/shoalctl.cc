@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "policy/parser.h"
 #include "policy/plan_explain.h"
 #include "tools/ctl/allocate_cmd.h"
 #include "tools/ctl/plan_cmd.h"
@@ -57,6 +58,23 @@ int RunPlanCommand(const std::string& path, bool json, const std::string& explai
   return 0;
 }
 
+int RunPolicyValidate(const std::string& path) {
+  auto text = ReadInputFile(path);
+  if (!text) return Fail(text.error().message);
+  const std::string source = path == "-" ? "standard input" : path;
+  policy::ParsedPolicy parsed = policy::ParsePolicy(*text);
+  if (!parsed.ok()) {
+    for (const auto& e : parsed.errors) std::cerr << policy::FormatPolicyError(e, source) << "\n";
+    std::cerr << fmt::format("shoalctl: {}: {} error(s); nothing would be applied\n", source, parsed.errors.size());
+    return kFailed;
+  }
+  const auto& d = parsed.document;
+  std::cout << fmt::format("{}: valid: mode {}, {} pipe(s), {} application(s), {} policy(ies), {} trigger(s)\n",
+                           source, d.mode == policy::Mode::kEnforce ? "enforce" : "monitor", d.pipes.size(),
+                           d.applications.size(), d.policies.size(), d.triggers.size());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -71,6 +89,7 @@ int main(int argc, char** argv) {
       "  echo '{\"capacity\":10,\"consumers\":[{\"name\":\"a\",\"levels\":[4]}]}' | shoalctl allocate -\n"
       "  shoalctl plan view.json                  the CPU plan and pipe credits for a view\n"
       "  shoalctl plan view.json --explain web    why 'web' gets what it gets\n"
+      "  shoalctl policy validate pool.xml        check a policy document before pushing it\n"
       "Exit status: 0 success, 1 the request failed, 2 bad command line.\n"
       "Document formats: README.md, sections \"shoalctl allocate\" and \"shoalctl plan\".\n");
 
@@ -97,6 +116,15 @@ int main(int argc, char** argv) {
   plan->add_option("--explain", explain, "explain step by step what application APP gets and why")
       ->option_text("APP");
 
+  std::string policy_file;
+  auto* policy = app.add_subcommand("policy", "Policy documents (XML; see examples/policies and policy/shoal-policy.xsd).");
+  policy->require_subcommand(1);
+  auto* validate = policy->add_subcommand(
+      "validate",
+      "Check a policy document without applying it: structure, values, references, overlapping\n"
+      "rules and windows, bookings that cannot fit. Prints every error with line, column and element.");
+  validate->add_option("FILE", policy_file, "XML document, or - for standard input")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -105,5 +133,6 @@ int main(int argc, char** argv) {
   }
   if (allocate->parsed()) return RunAllocateCommand(allocate_file, allocate_json);
   if (plan->parsed()) return RunPlanCommand(plan_file, plan_json, explain);
+  if (validate->parsed()) return RunPolicyValidate(policy_file);
   return kUsage;
 }

@@ -245,3 +245,14 @@ TEST_CASE("shoalctl plan --explain covers rogues, scale-down and policies withou
   REQUIRE(plan.cpu.FindApp("ghost")->requested == Approx(100));
   REQUIRE(plan.cpu.FindApp("ghost")->entitlement == 0);
 }
+
+TEST_CASE("shoalctl policy validate: a valid document summarised, a broken one refused with positions") {
+  Run ok = Shoalctl("policy validate " SHOAL_SOURCE_DIR "/examples/policies/full.xml");
+  REQUIRE(ok.status == 0);
+  REQUIRE_THAT(ok.out, Catch::Contains("valid: mode enforce, 2 pipe(s), 4 application(s), 4 policy(ies), 4 trigger(s)"));
+  Run bad = Shoalctl("policy validate -", "<shoal-policy>\n  <pipe name=\"up\" out=\"fast\"/>\n</shoal-policy>\n");
+  REQUIRE(bad.status == 1);
+  REQUIRE_THAT(bad.out, Catch::Contains("standard input:2:3: <pipe>: out: \"fast\" is not a rate"));
+  REQUIRE_THAT(bad.out, Catch::Contains("1 error(s); nothing would be applied"));
+  REQUIRE(Shoalctl("policy").status == 2);
+}

@@ -1,0 +1,754 @@
+#include "policy/parser.h"
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+#include <pugixml.hpp>
+
+#include "core/endpoint.h"
+#include "policy/glob.h"
+#include "policy/units.h"
+
+namespace shoal::policy {
+namespace {
+
+bool DefaultZoneExists(std::string_view zone) {
+  if (zone == "UTC") return true;
+  if (zone.empty() || zone.front() == '/' || zone.find("..") != std::string_view::npos) return false;
+  std::error_code ec;
+  return std::filesystem::is_regular_file(std::filesystem::path("/usr/share/zoneinfo") / std::string(zone), ec);
+}
+
+// The element children of a node, in order (comments and text skipped).
+std::vector<pugi::xml_node> Elements(pugi::xml_node n) {
+  std::vector<pugi::xml_node> out;
+  for (pugi::xml_node c : n.children()) {
+    if (c.type() == pugi::node_element) out.push_back(c);
+  }
+  return out;
+}
+
+bool Overlap(uint16_t a_lo, uint16_t a_hi, uint16_t b_lo, uint16_t b_hi) { return a_lo <= b_hi && b_lo <= a_hi; }
+
+bool NetworksOverlap(const std::pair<uint32_t, uint8_t>& a, const std::pair<uint32_t, uint8_t>& b) {
+  uint8_t prefix = std::min(a.second, b.second);
+  uint32_t mask = prefix == 0 ? 0 : ~uint32_t{0} << (32 - prefix);
+  return (a.first & mask) == (b.first & mask);
+}
+
+class Parser {
+ public:
+  Parser(std::string_view text, const ParseOptions& options) : text_(text), options_(options) {
+    line_starts_.push_back(0);
+    for (size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '\n') line_starts_.push_back(i + 1);
+    }
+  }
+
+  ParsedPolicy Run() {
+    if (text_.size() > options_.max_bytes) {
+      errors_.push_back({1, 1, "<shoal-policy>",
+                         fmt::format("the document is {} bytes, more than the {} accepted", text_.size(),
+                                     options_.max_bytes)});
+      return Done();
+    }
+    pugi::xml_document xml;
+    pugi::xml_parse_result r = xml.load_buffer(text_.data(), text_.size(), pugi::parse_default, pugi::encoding_utf8);
+    if (!r) {
+      auto [line, column] = Position(static_cast<size_t>(std::max<ptrdiff_t>(0, r.offset)));
+      errors_.push_back({line, column, "", fmt::format("not well-formed XML: {}", r.description())});
+      return Done();
+    }
+    pugi::xml_node root = xml.document_element();
+    if (std::string_view(root.name()) != "shoal-policy") {
+      Error(root, "the document element must be <shoal-policy>");
+      return Done();
+    }
+    ReadRoot(root);
+    if (errors_.empty()) CheckMeaning();
+    return Done();
+  }
+
+ private:
+  ParsedPolicy Done() {
+    std::sort(errors_.begin(), errors_.end(), [](const PolicyError& a, const PolicyError& b) {
+      return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+    });
+    ParsedPolicy out;
+    out.errors = std::move(errors_);
+    if (out.errors.empty()) out.document = std::move(doc_);
+    return out;
+  }
+
+  std::pair<int, int> Position(size_t offset) const {
+    auto it = std::upper_bound(line_starts_.begin(), line_starts_.end(), offset);
+    size_t line = static_cast<size_t>(it - line_starts_.begin());
+    return {static_cast<int>(line), static_cast<int>(offset - line_starts_[line - 1] + 1)};
+  }
+
+  int LineOf(pugi::xml_node n) const {
+    return Position(static_cast<size_t>(std::max<ptrdiff_t>(0, n.offset_debug()))).first;
+  }
+
+  template <typename... Args>
+  void Error(pugi::xml_node n, fmt::format_string<Args...> f, Args&&... args) {
+    auto [line, column] = Position(static_cast<size_t>(std::max<ptrdiff_t>(0, n.offset_debug())));
+    // offset_debug points at the name; the element starts at its '<'.
+    errors_.push_back({line, std::max(1, column - 1), fmt::format("<{}>", n.name()),
+                       fmt::format(f, std::forward<Args>(args)...)});
+  }
+  // An error found after parsing: the column is where the element opens on its line.
+  void ErrorAt(int line, const std::string& element, std::string message) {
+    int column = 1;
+    if (line >= 1 && static_cast<size_t>(line) <= line_starts_.size()) {
+      size_t start = line_starts_[static_cast<size_t>(line) - 1];
+      size_t end = text_.find('\n', start);
+      std::string_view l = text_.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+      size_t at = l.find(std::string_view(element).substr(0, element.size() - 1));  // "<name"
+      if (at != std::string_view::npos) column = static_cast<int>(at) + 1;
+    }
+    errors_.push_back({line, column, element, std::move(message)});
+  }
+
+  // Refuses attributes not in `known` and text content.
+  void CheckAttributes(pugi::xml_node n, std::initializer_list<std::string_view> known) {
+    for (pugi::xml_attribute a : n.attributes()) {
+      bool ok = false;
+      for (auto k : known) ok = ok || k == a.name();
+      if (!ok) {
+        std::string list;
+        for (auto k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+        Error(n, "unknown attribute \"{}\" (known: {})", a.name(), list.empty() ? "none" : list);
+      }
+    }
+    for (pugi::xml_node c : n.children()) {
+      if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) {
+        std::string_view t = c.value();
+        if (t.find_first_not_of(" \t\r\n") != std::string_view::npos) Error(n, "text is not allowed here");
+      }
+    }
+  }
+
+  void NoChildren(pugi::xml_node n) {
+    for (pugi::xml_node c : Elements(n)) {
+      (void)c;
+      Error(n, "<{}> cannot contain elements", n.name());
+      return;
+    }
+  }
+
+  void UnknownChild(pugi::xml_node parent, pugi::xml_node c, std::string_view known) {
+    Error(c, "unknown element inside <{}> (expected {})", parent.name(), known);
+  }
+
+  std::optional<std::string> Attr(pugi::xml_node n, const char* name) {
+    pugi::xml_attribute a = n.attribute(name);
+    if (!a) return std::nullopt;
+    return std::string(a.value());
+  }
+
+  std::optional<std::string> Required(pugi::xml_node n, const char* name) {
+    auto v = Attr(n, name);
+    if (!v) Error(n, "missing attribute \"{}\"", name);
+    return v;
+  }
+
+  std::optional<std::string> Name(pugi::xml_node n, const char* attr) {
+    auto v = Required(n, attr);
+    if (!v) return std::nullopt;
+    if (v->empty() || v->size() > 100 ||
+        v->find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") !=
+            std::string::npos) {
+      Error(n, "{}=\"{}\": use 1-100 letters, digits, '-', '_' or '.'", attr, *v);
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  template <typename T>
+  std::optional<T> Check(pugi::xml_node n, const char* attr, Result<T> r) {
+    if (!r.ok()) {
+      Error(n, "{}: {}", attr, r.error().message);
+      return std::nullopt;
+    }
+    return *r;
+  }
+
+  std::optional<int64_t> Integer(pugi::xml_node n, const char* attr, int64_t lo, int64_t hi) {
+    auto v = Attr(n, attr);
+    if (!v) return std::nullopt;
+    int64_t x = 0;
+    auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), x);
+    if (ec != std::errc() || p != v->data() + v->size() || x < lo || x > hi) {
+      Error(n, "{}=\"{}\": expected a whole number from {} to {}", attr, *v, lo, hi);
+      return std::nullopt;
+    }
+    return x;
+  }
+
+  std::optional<bool> Bool(pugi::xml_node n, const char* attr) {
+    auto v = Attr(n, attr);
+    if (!v) return std::nullopt;
+    if (*v == "true") return true;
+    if (*v == "false") return false;
+    Error(n, "{}=\"{}\": expected true or false", attr, *v);
+    return std::nullopt;
+  }
+
+  void ReadRoot(pugi::xml_node root) {
+    CheckAttributes(root, {"version", "mode"});
+    if (auto v = Attr(root, "version"); v && *v != "1") Error(root, "version \"{}\": this Shoal reads version 1", *v);
+    if (auto m = Attr(root, "mode")) {
+      if (*m == "enforce") doc_.mode = Mode::kEnforce;
+      else if (*m != "monitor") Error(root, "mode=\"{}\": expected monitor or enforce", *m);
+    }
+    for (pugi::xml_node c : Elements(root)) {
+      std::string_view name = c.name();
+      if (name == "pipe") ReadPipe(c);
+      else if (name == "application") ReadApplication(c);
+      else if (name == "policy") ReadPolicy(c);
+      else if (name == "trigger") ReadTrigger(c);
+      else UnknownChild(root, c, "<pipe>, <application>, <policy> or <trigger>");
+    }
+  }
+
+  void ReadPipe(pugi::xml_node n) {
+    CheckAttributes(n, {"name", "in", "out", "immediate-share"});
+    NoChildren(n);
+    PipeSpec p;
+    p.line = LineOf(n);
+    if (auto v = Name(n, "name")) p.name = *v;
+    if (auto v = Attr(n, "in")) p.in = Check(n, "in", ParseRate(*v));
+    if (auto v = Attr(n, "out")) p.out = Check(n, "out", ParseRate(*v));
+    if (!n.attribute("in") && !n.attribute("out")) Error(n, "give the capacity of at least one direction: in, out");
+    if (auto v = Attr(n, "immediate-share")) {
+      if (auto pct = Check(n, "immediate-share", ParsePercent(*v))) p.immediate_share = *pct / 100;
+    }
+    doc_.pipes.push_back(std::move(p));
+  }
+
+  void ReadApplication(pugi::xml_node n) {
+    CheckAttributes(n, {"name"});
+    ApplicationSpec a;
+    a.line = LineOf(n);
+    if (auto v = Name(n, "name")) a.name = *v;
+    for (pugi::xml_node c : Elements(n)) {
+      std::string_view name = c.name();
+      if (name == "process") a.processes.push_back(ReadProcess(c));
+      else if (name == "flow") a.flows.push_back(ReadFlow(c));
+      else UnknownChild(n, c, "<process> or <flow>");
+    }
+    if (a.processes.empty() && a.flows.empty()) {
+      Error(n, "application \"{}\" has no <process> or <flow> rule, so nothing would belong to it", a.name);
+    }
+    doc_.applications.push_back(std::move(a));
+  }
+
+  ProcessRule ReadProcess(pugi::xml_node n) {
+    CheckAttributes(n, {"name", "cmdline", "user", "group", "parent", "children"});
+    NoChildren(n);
+    ProcessRule r;
+    r.line = LineOf(n);
+    r.name = Attr(n, "name");
+    r.cmdline = Attr(n, "cmdline");
+    r.user = Attr(n, "user");
+    r.group = Attr(n, "group");
+    r.parent = Attr(n, "parent");
+    r.children = Bool(n, "children").value_or(false);
+    if (!r.name && !r.cmdline && !r.user && !r.group && !r.parent) {
+      Error(n, "a process rule needs at least one of name, cmdline, user, group, parent");
+    }
+    for (const auto* field : {&r.name, &r.user, &r.group, &r.parent}) {
+      if (*field && field->value().empty()) Error(n, "an empty attribute matches nothing; leave it out");
+    }
+    if (r.cmdline) {
+      if (auto s = CheckGlob(*r.cmdline); !s.ok()) Error(n, "cmdline: {}", s.error().message);
+    }
+    return r;
+  }
+
+  FlowRule ReadFlow(pugi::xml_node n) {
+    CheckAttributes(n, {"port", "address", "protocol"});
+    NoChildren(n);
+    FlowRule f;
+    f.line = LineOf(n);
+    if (auto v = Attr(n, "port")) {
+      size_t dash = v->find('-');
+      auto parse_port = [&](std::string_view t) -> std::optional<uint16_t> {
+        unsigned x = 0;
+        auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), x);
+        if (ec != std::errc() || p != t.data() + t.size() || x == 0 || x > 65535) return std::nullopt;
+        return static_cast<uint16_t>(x);
+      };
+      auto lo = parse_port(std::string_view(*v).substr(0, dash));
+      auto hi = dash == std::string::npos ? lo : parse_port(std::string_view(*v).substr(dash + 1));
+      if (!lo || !hi || *hi < *lo) {
+        Error(n, "port=\"{}\": expected a port (1-65535) or a range such as 8000-8080", *v);
+      } else {
+        f.ports = std::make_pair(*lo, *hi);
+      }
+    }
+    if (auto v = Attr(n, "address")) {
+      size_t slash = v->find('/');
+      auto ip = Endpoint::Parse(std::string_view(*v).substr(0, slash), 1);
+      unsigned prefix = 32;
+      bool ok = ip.ok();
+      if (ok && slash != std::string::npos) {
+        std::string_view t = std::string_view(*v).substr(slash + 1);
+        auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), prefix);
+        ok = ec == std::errc() && p == t.data() + t.size() && prefix <= 32 && !t.empty();
+      }
+      if (!ok) {
+        Error(n, "address=\"{}\": expected an IPv4 address or network such as 10.0.0.0/8", *v);
+      } else {
+        f.address = std::make_pair(ip->ip, static_cast<uint8_t>(prefix));
+      }
+    }
+    if (auto v = Attr(n, "protocol")) {
+      if (*v == "tcp") f.protocol = Protocol::kTcp;
+      else if (*v == "udp") f.protocol = Protocol::kUdp;
+      else if (*v != "any") Error(n, "protocol=\"{}\": expected tcp, udp or any", *v);
+    }
+    if (!n.attribute("port") && !n.attribute("address")) Error(n, "a flow rule needs a port or an address");
+    return f;
+  }
+
+  // <cpu>, or a trigger's <set-cpu> (which also names its application).
+  std::optional<CpuShare> ReadCpu(pugi::xml_node n, bool in_action = false) {
+    if (in_action) {
+      CheckAttributes(n, {"pool-percent", "server-percent", "cores", "application", "cap"});
+    } else {
+      CheckAttributes(n, {"pool-percent", "server-percent", "cores", "cap"});
+    }
+    NoChildren(n);
+    CpuShare c;
+    c.line = LineOf(n);
+    int kinds = 0;
+    if (auto v = Attr(n, "pool-percent")) {
+      ++kinds;
+      c.kind = CpuKind::kPoolPercent;
+      if (auto x = Check(n, "pool-percent", ParsePercent(*v))) c.amount = *x;
+    }
+    if (auto v = Attr(n, "server-percent")) {
+      ++kinds;
+      c.kind = CpuKind::kServerPercent;
+      if (auto x = Check(n, "server-percent", ParsePercent(*v))) c.amount = *x;
+    }
+    if (auto v = Attr(n, "cores")) {
+      ++kinds;
+      c.kind = CpuKind::kCores;
+      if (auto x = Cores(n, "cores", *v)) c.amount = *x;
+    }
+    if (kinds != 1) {
+      Error(n, "give exactly one of pool-percent, server-percent, cores");
+      return std::nullopt;
+    }
+    if (auto v = Attr(n, "cap")) {
+      c.cap = c.kind == CpuKind::kCores ? Cores(n, "cap", *v) : Check(n, "cap", ParsePercent(*v));
+      if (c.cap && *c.cap < c.amount) {
+        Error(n, "cap {} is below the share itself, {}", FormatNumber(*c.cap), FormatNumber(c.amount));
+      }
+    }
+    return c;
+  }
+
+  std::optional<double> Cores(pugi::xml_node n, const char* attr, const std::string& v) {
+    double x = 0;
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+    if (ec != std::errc() || p != v.data() + v.size() || !(x > 0) || x > 1e6) {
+      Error(n, "{}=\"{}\": expected a number of cores above 0, such as 2 or 0.5", attr, v);
+      return std::nullopt;
+    }
+    return x;
+  }
+
+  std::optional<BandwidthShare> ReadBandwidth(pugi::xml_node n) {
+    CheckAttributes(n, {"pipe", "direction", "rate", "percent", "cap"});
+    NoChildren(n);
+    BandwidthShare b;
+    b.line = LineOf(n);
+    if (auto v = Required(n, "pipe")) b.pipe = *v;
+    if (auto v = Required(n, "direction")) {
+      if (*v == "in") b.direction = Direction::kIn;
+      else if (*v != "out") Error(n, "direction=\"{}\": expected in or out", *v);
+    }
+    auto rate = Attr(n, "rate");
+    auto percent = Attr(n, "percent");
+    if (rate.has_value() == percent.has_value()) {
+      Error(n, "give exactly one of rate, percent");
+      return std::nullopt;
+    }
+    b.percent = percent.has_value();
+    if (rate) {
+      if (auto x = Check(n, "rate", ParseRate(*rate))) b.amount = static_cast<double>(*x);
+    } else if (auto x = Check(n, "percent", ParsePercent(*percent))) {
+      b.amount = *x;
+    }
+    if (auto v = Attr(n, "cap")) {
+      if (b.percent) {
+        b.cap = Check(n, "cap", ParsePercent(*v));
+      } else if (auto x = Check(n, "cap", ParseRate(*v))) {
+        b.cap = static_cast<double>(*x);
+      }
+      if (b.cap && *b.cap < b.amount) Error(n, "cap is below the share itself");
+    }
+    return b;
+  }
+
+  // <cpu> and <bandwidth> children of a policy, window or failure adjustment.
+  bool ReadShareChild(pugi::xml_node c, std::optional<CpuShare>& cpu, std::vector<BandwidthShare>& bw) {
+    std::string_view name = c.name();
+    if (name == "cpu") {
+      if (cpu) Error(c, "a second <cpu> here; give one");
+      cpu = ReadCpu(c);
+      return true;
+    }
+    if (name == "bandwidth") {
+      if (auto b = ReadBandwidth(c)) bw.push_back(std::move(*b));
+      return true;
+    }
+    return false;
+  }
+
+  void ReadPolicy(pugi::xml_node n) {
+    CheckAttributes(n, {"application", "priority"});
+    PolicySpec p;
+    p.line = LineOf(n);
+    if (auto v = Name(n, "application")) p.application = *v;
+    if (auto v = Integer(n, "priority", 1, 100)) p.priority = static_cast<int>(*v);
+    for (pugi::xml_node c : Elements(n)) {
+      std::string_view name = c.name();
+      if (ReadShareChild(c, p.cpu, p.bandwidth)) continue;
+      if (name == "schedule") {
+        if (p.schedule) Error(c, "a second <schedule>; put all windows in one");
+        p.schedule = ReadSchedule(c);
+      } else if (name == "on-failure") {
+        if (p.on_failure) Error(c, "a second <on-failure>");
+        p.on_failure = ReadFailure(c);
+      } else {
+        UnknownChild(n, c, "<cpu>, <bandwidth>, <schedule> or <on-failure>");
+      }
+    }
+    if (!p.cpu && p.bandwidth.empty() && !p.schedule) {
+      Error(n, "policy for \"{}\" gives no <cpu>, <bandwidth> or <schedule>", p.application);
+    }
+    doc_.policies.push_back(std::move(p));
+  }
+
+  ShareOverride ReadOverride(pugi::xml_node n, const char* what) {
+    ShareOverride o;
+    for (pugi::xml_node c : Elements(n)) {
+      if (!ReadShareChild(c, o.cpu, o.bandwidth)) UnknownChild(n, c, "<cpu> or <bandwidth>");
+    }
+    if (!o.cpu && o.bandwidth.empty()) Error(n, "{} changes nothing: give a <cpu> or <bandwidth>", what);
+    return o;
+  }
+
+  Schedule ReadSchedule(pugi::xml_node n) {
+    CheckAttributes(n, {"timezone"});
+    Schedule s;
+    s.line = LineOf(n);
+    if (auto v = Attr(n, "timezone")) s.timezone = *v;
+    auto exists = options_.zone_exists ? options_.zone_exists : DefaultZoneExists;
+    if (!exists(s.timezone)) Error(n, "timezone=\"{}\": no such time zone (use an IANA name such as Europe/London)", s.timezone);
+    for (pugi::xml_node c : Elements(n)) {
+      if (std::string_view(c.name()) != "window") {
+        UnknownChild(n, c, "<window>");
+        continue;
+      }
+      CheckAttributes(c, {"days", "from", "to"});
+      Window w;
+      w.line = LineOf(c);
+      if (auto v = Required(c, "days")) {
+        if (auto d = Check(c, "days", ParseDays(*v))) w.days = *d;
+      }
+      if (auto v = Attr(c, "from")) {
+        if (auto m = Check(c, "from", ParseTimeOfDay(*v, false))) w.from_minute = *m;
+      }
+      if (auto v = Attr(c, "to")) {
+        if (auto m = Check(c, "to", ParseTimeOfDay(*v, true))) w.to_minute = *m;
+      }
+      if (w.to_minute <= w.from_minute) {
+        Error(c, "the window ends ({}) before it starts ({}); split a window across midnight in two",
+              FormatTimeOfDay(w.to_minute), FormatTimeOfDay(w.from_minute));
+      }
+      w.shares = ReadOverride(c, "a window");
+      for (const Window& other : s.windows) {
+        if ((other.days & w.days) && w.from_minute < other.to_minute && other.from_minute < w.to_minute) {
+          Error(c, "overlaps the window on line {} ({} {}-{})", other.line, FormatDays(other.days),
+                FormatTimeOfDay(other.from_minute), FormatTimeOfDay(other.to_minute));
+        }
+      }
+      s.windows.push_back(std::move(w));
+    }
+    if (s.windows.empty()) Error(n, "a schedule needs at least one <window>");
+    return s;
+  }
+
+  FailureAdjustment ReadFailure(pugi::xml_node n) {
+    CheckAttributes(n, {"min-failed"});
+    FailureAdjustment f;
+    f.line = LineOf(n);
+    if (auto v = Integer(n, "min-failed", 1, 100000)) f.min_failed = static_cast<int>(*v);
+    f.shares = ReadOverride(n, "<on-failure>");
+    return f;
+  }
+
+  void ReadTrigger(pugi::xml_node n) {
+    CheckAttributes(n, {"name", "event", "every", "application", "threshold", "rate-limit"});
+    TriggerSpec t;
+    t.line = LineOf(n);
+    if (auto v = Name(n, "name")) t.name = *v;
+    if (auto v = Required(n, "event")) {
+      if (*v == "timer") t.event = TriggerEvent::kTimer;
+      else if (*v == "insufficient-resources") t.event = TriggerEvent::kInsufficientResources;
+      else if (*v == "node-failed") t.event = TriggerEvent::kNodeFailed;
+      else if (*v == "usage-above") t.event = TriggerEvent::kUsageAbove;
+      else Error(n, "event=\"{}\": expected timer, insufficient-resources, node-failed or usage-above", *v);
+    }
+    if (auto v = Attr(n, "every")) {
+      if (auto ms = Check(n, "every", ParseDurationMs(*v))) t.every_ms = *ms;
+    }
+    if (auto v = Attr(n, "application")) t.application = *v;
+    if (auto v = Attr(n, "threshold")) {
+      if (auto x = Check(n, "threshold", ParsePercent(*v))) t.threshold_percent = *x;
+    }
+    if (auto v = Attr(n, "rate-limit")) {
+      if (auto ms = Check(n, "rate-limit", ParseDurationMs(*v))) t.rate_limit_ms = *ms;
+    }
+    if (t.event == TriggerEvent::kTimer && !n.attribute("every")) Error(n, "a timer trigger needs every=\"...\"");
+    if (t.event != TriggerEvent::kTimer && n.attribute("every")) Error(n, "every= is only for event=\"timer\"");
+    if (t.event == TriggerEvent::kUsageAbove && (t.application.empty() || !n.attribute("threshold"))) {
+      Error(n, "a usage-above trigger needs application= and threshold=");
+    }
+    if (t.event != TriggerEvent::kUsageAbove && n.attribute("threshold")) {
+      Error(n, "threshold= is only for event=\"usage-above\"");
+    }
+    for (pugi::xml_node c : Elements(n)) {
+      std::string_view name = c.name();
+      TriggerAction a;
+      a.line = LineOf(c);
+      if (name == "set-cpu") {
+        a.kind = TriggerAction::Kind::kSetCpu;
+        if (auto v = Name(c, "application")) a.application = *v;
+        if (auto cpu = ReadCpu(c, true)) a.cpu = *cpu;
+      } else if (name == "run") {
+        CheckAttributes(c, {"script", "timeout"});
+        NoChildren(c);
+        a.kind = TriggerAction::Kind::kRun;
+        if (auto v = Required(c, "script")) {
+          a.script = *v;
+          if (a.script.empty() || a.script.front() != '/') Error(c, "script=\"{}\": give an absolute path", a.script);
+        }
+        if (auto v = Attr(c, "timeout")) {
+          if (auto ms = Check(c, "timeout", ParseDurationMs(*v))) a.timeout_ms = *ms;
+        }
+      } else if (name == "log") {
+        CheckAttributes(c, {"level", "message"});
+        NoChildren(c);
+        a.kind = TriggerAction::Kind::kLog;
+        if (auto v = Attr(c, "level")) {
+          a.level = *v;
+          if (a.level != "info" && a.level != "warning" && a.level != "error") {
+            Error(c, "level=\"{}\": expected info, warning or error", a.level);
+          }
+        }
+        if (auto v = Required(c, "message")) a.message = *v;
+      } else {
+        UnknownChild(n, c, "<set-cpu>, <run> or <log>");
+        continue;
+      }
+      t.actions.push_back(std::move(a));
+    }
+    if (t.actions.empty()) Error(n, "trigger \"{}\" has no action (<set-cpu>, <run> or <log>)", t.name);
+    doc_.triggers.push_back(std::move(t));
+  }
+
+  // The second pass: names, references and overlaps across the document.
+  void CheckMeaning() {
+    std::map<std::string, int> seen;
+    auto unique = [&](const std::string& kind, const std::string& name, int line, const char* element) {
+      auto [it, added] = seen.emplace(kind + "/" + name, line);
+      if (!added) ErrorAt(line, element, fmt::format("{} \"{}\" is already defined on line {}", kind, name, it->second));
+    };
+    for (const auto& p : doc_.pipes) unique("pipe", p.name, p.line, "<pipe>");
+    for (const auto& a : doc_.applications) unique("application", a.name, a.line, "<application>");
+    for (const auto& t : doc_.triggers) unique("trigger", t.name, t.line, "<trigger>");
+    for (const auto& p : doc_.policies) {
+      unique("policy for application", p.application, p.line, "<policy>");
+      if (!doc_.FindApplication(p.application)) {
+        ErrorAt(p.line, "<policy>", fmt::format("no <application name=\"{}\"> in this document", p.application));
+      }
+      CheckBandwidth(p.bandwidth);
+      if (p.schedule) {
+        for (const auto& w : p.schedule->windows) CheckBandwidth(w.shares.bandwidth);
+      }
+      if (p.on_failure) CheckBandwidth(p.on_failure->shares.bandwidth);
+    }
+    for (const auto& t : doc_.triggers) {
+      if (!t.application.empty() && !doc_.FindApplication(t.application)) {
+        ErrorAt(t.line, "<trigger>", fmt::format("no <application name=\"{}\"> in this document", t.application));
+      }
+      for (const auto& a : t.actions) {
+        if (a.kind == TriggerAction::Kind::kSetCpu && !doc_.FindApplication(a.application)) {
+          ErrorAt(a.line, "<set-cpu>", fmt::format("no <application name=\"{}\"> in this document", a.application));
+        }
+      }
+    }
+    CheckPipeBookings();
+    CheckRuleOverlaps();
+  }
+
+  void CheckBandwidth(const std::vector<BandwidthShare>& shares) {
+    std::set<std::pair<std::string, Direction>> once;
+    for (const auto& b : shares) {
+      const PipeSpec* pipe = doc_.FindPipe(b.pipe);
+      if (pipe == nullptr) {
+        ErrorAt(b.line, "<bandwidth>", fmt::format("no <pipe name=\"{}\"> in this document", b.pipe));
+        continue;
+      }
+      const auto& capacity = b.direction == Direction::kIn ? pipe->in : pipe->out;
+      if (!capacity) {
+        ErrorAt(b.line, "<bandwidth>", fmt::format("pipe \"{}\" has no {} capacity", b.pipe,
+                                                   b.direction == Direction::kIn ? "in" : "out"));
+      }
+      if (!once.insert({b.pipe, b.direction}).second) {
+        ErrorAt(b.line, "<bandwidth>", fmt::format("a second share of pipe \"{}\" in the same direction", b.pipe));
+      }
+    }
+  }
+
+  // The policies' own bandwidth bookings must fit their pipe.
+  void CheckPipeBookings() {
+    for (const auto& pipe : doc_.pipes) {
+      for (Direction d : {Direction::kIn, Direction::kOut}) {
+        const auto& capacity = d == Direction::kIn ? pipe.in : pipe.out;
+        if (!capacity) continue;
+        double booked = 0;
+        for (const auto& p : doc_.policies) {
+          for (const auto& b : p.bandwidth) {
+            if (b.pipe != pipe.name || b.direction != d) continue;
+            booked += b.percent ? b.amount / 100 * static_cast<double>(*capacity) : b.amount;
+          }
+        }
+        if (booked > static_cast<double>(*capacity) * (1 + 1e-9)) {
+          ErrorAt(pipe.line, "<pipe>", fmt::format("policies book {} of pipe \"{}\" {}, which carries {}",
+                                                   FormatRate(static_cast<uint64_t>(booked)), pipe.name,
+                                                   d == Direction::kIn ? "in" : "out", FormatRate(*capacity)));
+        }
+      }
+    }
+  }
+
+  // Two applications must not claim the same processes or flows.
+  void CheckRuleOverlaps() {
+    const auto& apps = doc_.applications;
+    for (size_t i = 0; i < apps.size(); ++i) {
+      for (size_t j = i + 1; j < apps.size(); ++j) {
+        for (const auto& a : apps[i].processes) {
+          for (const auto& b : apps[j].processes) {
+            if (a.name == b.name && a.cmdline == b.cmdline && a.user == b.user && a.group == b.group &&
+                a.parent == b.parent) {
+              ErrorAt(b.line, "<process>", fmt::format("the same rule as application \"{}\" on line {}: a "
+                                                       "process cannot belong to two applications",
+                                                       apps[i].name, a.line));
+            }
+          }
+        }
+        for (const auto& a : apps[i].flows) {
+          for (const auto& b : apps[j].flows) {
+            bool protocol = a.protocol == Protocol::kAny || b.protocol == Protocol::kAny || a.protocol == b.protocol;
+            bool ports = !a.ports || !b.ports ||
+                         Overlap(a.ports->first, a.ports->second, b.ports->first, b.ports->second);
+            bool address = !a.address || !b.address || NetworksOverlap(*a.address, *b.address);
+            if (protocol && ports && address) {
+              ErrorAt(b.line, "<flow>", fmt::format("overlaps the flow rule of application \"{}\" on line {}: "
+                                                    "a flow cannot belong to two applications",
+                                                    apps[i].name, a.line));
+            }
+          }
+        }
+      }
+    }
+  }
+
+  std::string_view text_;
+  const ParseOptions& options_;
+  std::vector<size_t> line_starts_;
+  std::vector<PolicyError> errors_;
+  PolicyDocument doc_;
+};
+
+}  // namespace
+
+std::string FormatPolicyError(const PolicyError& e, std::string_view source) {
+  if (e.element.empty()) return fmt::format("{}:{}:{}: {}", source, e.line, e.column, e.message);
+  return fmt::format("{}:{}:{}: {}: {}", source, e.line, e.column, e.element, e.message);
+}
+
+ParsedPolicy ParsePolicy(std::string_view xml, const ParseOptions& options) {
+  return Parser(xml, options).Run();
+}
+
+const PipeSpec* PolicyDocument::FindPipe(const std::string& name) const {
+  for (const auto& p : pipes) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+const ApplicationSpec* PolicyDocument::FindApplication(const std::string& name) const {
+  for (const auto& a : applications) {
+    if (a.name == name) return &a;
+  }
+  return nullptr;
+}
+
+const PolicySpec* PolicyDocument::FindPolicy(const std::string& application) const {
+  for (const auto& p : policies) {
+    if (p.application == application) return &p;
+  }
+  return nullptr;
+}
+
+void ClearSourceLines(PolicyDocument& doc) {
+  auto clear_override = [](ShareOverride& o) {
+    if (o.cpu) o.cpu->line = 0;
+    for (auto& b : o.bandwidth) b.line = 0;
+  };
+  for (auto& p : doc.pipes) p.line = 0;
+  for (auto& a : doc.applications) {
+    a.line = 0;
+    for (auto& r : a.processes) r.line = 0;
+    for (auto& f : a.flows) f.line = 0;
+  }
+  for (auto& p : doc.policies) {
+    p.line = 0;
+    if (p.cpu) p.cpu->line = 0;
+    for (auto& b : p.bandwidth) b.line = 0;
+    if (p.schedule) {
+      p.schedule->line = 0;
+      for (auto& w : p.schedule->windows) {
+        w.line = 0;
+        clear_override(w.shares);
+      }
+    }
+    if (p.on_failure) {
+      p.on_failure->line = 0;
+      clear_override(p.on_failure->shares);
+    }
+  }
+  for (auto& t : doc.triggers) {
+    t.line = 0;
+    for (auto& a : t.actions) {
+      a.line = 0;
+      a.cpu.line = 0;
+    }
+  }
+}
+
+}  // namespace shoal::policy
