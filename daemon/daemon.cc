@@ -9,6 +9,7 @@
 #include "daemon/boot_counter.h"
 #include "daemon/key_file.h"
 #include "daemon/node_facts.h"
+#include "daemon/policy_store.h"
 #include "daemon/pool_table.h"
 
 namespace shoal::daemon {
@@ -78,12 +79,69 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
   if (auto ps = d->probe_->Register(); !ps.ok()) return ps.error();
   d->snapshots_ = std::make_unique<gossip::SnapshotService>(gossip::SnapshotConfig{}, *d->gossiper_,
                                                             *d->streams_, d->clock_);
+  if (auto ps = d->StartPolicies(); !ps.ok()) return ps.error();
   d->gossiper_->SetEntryObserver(
       [p = d->probe_.get()](uint32_t channel, NodeId origin, uint64_t) { p->OnStored(channel, origin); });
   spdlog::info("node {} ({}) boot {} listening on {} (UDP gossip, TCP peer streams), advertising {}, "
                "{} seed(s)", name, identity.id.ToString(), d->boot_, d->transport_->local_endpoint().ToString(),
                config.advertise.ToString(), config.seeds.size());
   return d;
+}
+
+Status Daemon::StartPolicies() {
+  policies_ = std::make_unique<policy::PolicyDistributor>(
+      policy::PolicyDistributor::Options{}, *gossiper_, *streams_, random_, [] {
+        return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         std::chrono::system_clock::now().time_since_epoch())
+                                         .count());
+      });
+  if (auto s = policies_->Register(); !s.ok()) return s;
+  policies_->SetListener([this](const policy::PolicyVersion& v, const policy::PolicyDocument& doc,
+                                const std::string& text) {
+    spdlog::info("policy {} active: mode {}, {} application(s), {} policy(ies)", v.ToString(),
+                 doc.mode == policy::Mode::kEnforce ? "enforce" : "monitor", doc.applications.size(),
+                 doc.policies.size());
+    if (auto s = SaveActivePolicy(config_.state_dir, v, text); !s.ok()) {
+      spdlog::error("policy {} is active but not stored: {}", v.ToString(), s.error().message);
+    }
+  });
+  auto stored = LoadActivePolicy(config_.state_dir);
+  if (!stored.ok()) return stored.error();
+  if (stored->has_value()) {
+    if (auto s = policies_->Restore((*stored)->first, std::move((*stored)->second)); !s.ok()) {
+      spdlog::warn("not restoring the stored policy: {}", s.error().message);
+    }
+  }
+  // Operators' commands, for holders of the pool key (shoalctl policy ...).
+  streams_->Serve(gossip::StreamService::kPolicyPush,
+                  [this](const gossip::StreamPeer& from, std::string request, gossip::PeerStreams::Respond respond) {
+                    auto v = policies_->Push(std::move(request));
+                    if (!v.ok()) {
+                      spdlog::warn("policy push from {} refused:\n{}", from.endpoint.ToString(), v.error().message);
+                      return respond(v.error());
+                    }
+                    spdlog::info("policy {} pushed from {}", v->ToString(), from.endpoint.ToString());
+                    respond(v->ToString());
+                  });
+  streams_->Serve(gossip::StreamService::kPolicyShow,
+                  [this](const gossip::StreamPeer&, std::string, gossip::PeerStreams::Respond respond) {
+                    if (policies_->active_version().empty()) return respond(MakeError("no policy is active yet"));
+                    respond(fmt::format("{}\n{}", policies_->active_version().ToString(), policies_->active_text()));
+                  });
+  streams_->Serve(gossip::StreamService::kPolicyVersions,
+                  [this](const gossip::StreamPeer&, std::string, gossip::PeerStreams::Respond respond) {
+                    std::string out;
+                    const auto names = gossiper_->View(kNodeChannel);
+                    for (const auto& [id, v] : policies_->Versions()) {
+                      std::string name = id.ToString();
+                      if (const gossip::StoredEntry* e = names.FindAny(id)) {
+                        if (auto f = DecodeNodeFacts(e->payload); f.ok()) name = f->name;
+                      }
+                      out += fmt::format("{} {}\n", name, v.empty() ? "none" : v.ToString());
+                    }
+                    respond(out);
+                  });
+  return Status::Ok();
 }
 
 Daemon::Daemon(const DaemonConfig& config, gossip::Keyring keyring, uint64_t boot)
@@ -96,7 +154,8 @@ Daemon::Daemon(const DaemonConfig& config, gossip::Keyring keyring, uint64_t boo
       signals_(io_, SIGINT, SIGTERM, SIGHUP) {}
 
 Daemon::~Daemon() {
-  snapshots_.reset();  // uses the gossiper and the streams
+  policies_.reset();  // uses the gossiper and the streams
+  snapshots_.reset();
   gossiper_.reset();
 }
 
@@ -110,6 +169,7 @@ void Daemon::ScheduleTick() {
     }
     gossiper_->Tick();
     snapshots_->Tick();
+    policies_->Tick();
     if (leave_ticks_ >= 0 && leave_ticks_-- == 0) {
       Stop();
       return;

@@ -19,6 +19,7 @@
 #include "gossip/snapshot.h"
 #include "gossip/tcp_streams.h"
 #include "gossip/udp_transport.h"
+#include "policy/distribution.h"
 
 namespace shoal::daemon {
 
@@ -35,6 +36,8 @@ class Daemon {
 
  private:
   Daemon(const DaemonConfig& config, gossip::Keyring keyring, uint64_t boot);
+  // The policy distributor, the stored policy and the operators' services.
+  Status StartPolicies();
   void ScheduleTick();
   void ScheduleReport();
   void WaitForSignal();
@@ -50,6 +53,7 @@ class Daemon {
   std::unique_ptr<gossip::Gossiper> gossiper_;
   std::unique_ptr<PoolProbe> probe_;
   std::unique_ptr<gossip::SnapshotService> snapshots_;
+  std::unique_ptr<policy::PolicyDistributor> policies_;
   boost::asio::steady_timer tick_timer_;
   boost::asio::steady_timer report_timer_;
   boost::asio::signal_set signals_;

@@ -77,6 +77,8 @@ class Gossiper {
   const Counters& counters() const { return counters_; }
   const NodeIdentity& identity() const { return identity_; }
   const GossipConfig& config() const { return config_; }
+  // The clock the exchange runs on, for components built on it.
+  TimePoint Now() const { return clock_.Now(); }
   // Version of this node's own entry on a channel (0: none yet).
   uint64_t OwnVersion(uint32_t code) const;
   // Codes of the registered channels that carry `flag` (e.g. kSnapshot), ascending.

@@ -9,6 +9,7 @@
 #include "policy/parser.h"
 #include "policy/plan_explain.h"
 #include "tools/ctl/allocate_cmd.h"
+#include "tools/ctl/node_client.h"
 #include "tools/ctl/plan_cmd.h"
 
 namespace {
@@ -75,6 +76,17 @@ int RunPolicyValidate(const std::string& path) {
   return 0;
 }
 
+int RunNodeCommand(const NodeTarget& target, gossip::StreamService service, std::string request) {
+  auto reply = CallNode(target, service, std::move(request));
+  if (!reply.ok()) {
+    std::cerr << "shoalctl: " << reply.error().message << "\n";
+    return kFailed;
+  }
+  std::cout << *reply;
+  if (!reply->empty() && reply->back() != '\n') std::cout << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -90,6 +102,8 @@ int main(int argc, char** argv) {
       "  shoalctl plan view.json                  the CPU plan and pipe credits for a view\n"
       "  shoalctl plan view.json --explain web    why 'web' gets what it gets\n"
       "  shoalctl policy validate pool.xml        check a policy document before pushing it\n"
+      "  shoalctl policy push pool.xml --node 10.0.0.5:7946   run it on the whole pool\n"
+      "  shoalctl policy versions                 which version each node runs\n"
       "Exit status: 0 success, 1 the request failed, 2 bad command line.\n"
       "Document formats: README.md, sections \"shoalctl allocate\" and \"shoalctl plan\".\n");
 
@@ -125,6 +139,28 @@ int main(int argc, char** argv) {
       "rules and windows, bookings that cannot fit. Prints every error with line, column and element.");
   validate->add_option("FILE", policy_file, "XML document, or - for standard input")->required();
 
+  // Commands to a running node.
+  std::string node_text = "127.0.0.1:7946";
+  NodeTarget target;
+  int timeout_ms = 5000;
+  auto add_node_options = [&](CLI::App* c) {
+    c->add_option("--node", node_text, "the shoald to ask, ADDRESS:PORT (its gossip address)")->capture_default_str();
+    c->add_option("--key-file", target.key_file, "the pool key file (holders of the key may push)")
+        ->capture_default_str();
+    c->add_option("--timeout-ms", timeout_ms, "give up after this long")->capture_default_str();
+  };
+  std::string push_file;
+  auto* push = policy->add_subcommand(
+      "push",
+      "Send a policy document to a node: it validates it (any error refuses the whole document),\n"
+      "stamps a version and activates it; every node runs it within about a second.");
+  push->add_option("FILE", push_file, "XML document, or - for standard input")->required();
+  add_node_options(push);
+  auto* show = policy->add_subcommand("show", "Print the version and document a node runs.");
+  add_node_options(show);
+  auto* versions = policy->add_subcommand("versions", "Which policy version each node of the pool runs.");
+  add_node_options(versions);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -134,5 +170,16 @@ int main(int argc, char** argv) {
   if (allocate->parsed()) return RunAllocateCommand(allocate_file, allocate_json);
   if (plan->parsed()) return RunPlanCommand(plan_file, plan_json, explain);
   if (validate->parsed()) return RunPolicyValidate(policy_file);
+  if (push->parsed() || show->parsed() || versions->parsed()) {
+    auto node = Endpoint::Parse(node_text, 7946);
+    if (!node.ok()) return Fail("--node: " + node.error().message);
+    target.node = *node;
+    target.timeout = std::chrono::milliseconds(timeout_ms);
+    if (show->parsed()) return RunNodeCommand(target, gossip::StreamService::kPolicyShow, "");
+    if (versions->parsed()) return RunNodeCommand(target, gossip::StreamService::kPolicyVersions, "");
+    auto text = ReadInputFile(push_file);
+    if (!text) return Fail(text.error().message);
+    return RunNodeCommand(target, gossip::StreamService::kPolicyPush, std::move(*text));
+  }
   return kUsage;
 }

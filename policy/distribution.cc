@@ -1,0 +1,219 @@
+#include "policy/distribution.h"
+
+#include <sodium.h>
+
+#include <fmt/format.h>
+
+namespace shoal::policy {
+namespace {
+
+void PutBig(std::string& out, uint64_t v, int bytes) {
+  for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+uint64_t GetBig(std::string_view in, size_t at, int bytes) {
+  uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i) v = (v << 8) | static_cast<uint8_t>(in[at + static_cast<size_t>(i)]);
+  return v;
+}
+
+std::string EncodeVersion(const PolicyVersion& v) {
+  std::string out;
+  PutBig(out, v.hlc, 8);
+  PutBig(out, v.origin.value, 8);
+  return out;
+}
+
+std::optional<PolicyVersion> DecodeVersion(std::string_view in) {
+  if (in.size() != 16) return std::nullopt;
+  return PolicyVersion{GetBig(in, 0, 8), NodeId{GetBig(in, 8, 8)}};
+}
+
+}  // namespace
+
+std::string PolicyVersion::ToString() const {
+  return fmt::format("{}.{}@{}", hlc >> 16, hlc & 0xffff, origin.ToString());
+}
+
+Digest DigestOf(std::string_view text) {
+  Digest d;
+  crypto_generichash(d.data(), d.size(), reinterpret_cast<const uint8_t*>(text.data()), text.size(), nullptr, 0);
+  return d;
+}
+
+std::string EncodeAnnouncement(const PolicyAnnouncement& a) {
+  std::string out = EncodeVersion(a.version);
+  out.append(reinterpret_cast<const char*>(a.digest.data()), a.digest.size());
+  PutBig(out, a.size, 4);
+  return out;
+}
+
+std::optional<PolicyAnnouncement> DecodeAnnouncement(std::string_view in) {
+  if (in.size() != 16 + 32 + 4) return std::nullopt;
+  PolicyAnnouncement a;
+  a.version = *DecodeVersion(in.substr(0, 16));
+  std::copy(in.begin() + 16, in.begin() + 48, reinterpret_cast<char*>(a.digest.data()));
+  a.size = static_cast<uint32_t>(GetBig(in, 48, 4));
+  if (a.version.empty()) return std::nullopt;
+  return a;
+}
+
+PolicyDistributor::PolicyDistributor(Options options, gossip::Gossiper& gossiper, gossip::PeerStreams& streams,
+                                     Random& random, std::function<uint64_t()> wall_ms)
+    : options_(std::move(options)),
+      gossiper_(gossiper),
+      streams_(streams),
+      random_(random),
+      wall_ms_(std::move(wall_ms)) {}
+
+PolicyDistributor::~PolicyDistributor() {
+  *alive_ = false;
+  streams_.Serve(gossip::StreamService::kPolicyFetch,
+                 [](const gossip::StreamPeer&, std::string, gossip::PeerStreams::Respond respond) {
+                   respond(MakeError("no policy service here"));
+                 });
+}
+
+Status PolicyDistributor::Register() {
+  auto s = gossiper_.RegisterChannel(
+      gossip::ChannelSpec{kChannel, "policy", options_.announce_period, 64, gossip::kNoFlags},
+      [this]() -> std::optional<std::string> {
+        if (active_.version.empty()) return std::nullopt;
+        return EncodeAnnouncement(active_);
+      },
+      [this](const gossip::ChannelView& view) { OnView(view); });
+  if (!s.ok()) return s;
+  streams_.Serve(gossip::StreamService::kPolicyFetch,
+                 [this, alive = alive_](const gossip::StreamPeer&, std::string request,
+                                        gossip::PeerStreams::Respond respond) {
+                   if (!*alive) return respond(MakeError("shutting down"));
+                   auto wanted = DecodeVersion(request);
+                   if (!wanted) return respond(MakeError("malformed policy version request"));
+                   if (*wanted != active_.version) {
+                     return respond(MakeError("policy {} is not held here (running {})", wanted->ToString(),
+                                              active_.version.empty() ? "none" : active_.version.ToString()));
+                   }
+                   ++counters_.served;
+                   respond(active_text_);
+                 });
+  return Status::Ok();
+}
+
+uint64_t PolicyDistributor::NextHlc() {
+  last_hlc_ = std::max(last_hlc_ + 1, wall_ms_() << 16);
+  return last_hlc_;
+}
+
+bool PolicyDistributor::Activate(const PolicyVersion& version, std::string text, std::string* errors) {
+  ParsedPolicy parsed = ParsePolicy(text, options_.parse);
+  if (!parsed.ok()) {
+    if (errors != nullptr) {
+      for (const auto& e : parsed.errors) *errors += FormatPolicyError(e, "policy") + "\n";
+    }
+    return false;
+  }
+  active_ = PolicyAnnouncement{version, DigestOf(text), static_cast<uint32_t>(text.size())};
+  active_text_ = std::move(text);
+  active_doc_ = std::move(parsed.document);
+  last_hlc_ = std::max(last_hlc_, version.hlc);
+  ++counters_.activations;
+  if (listener_) listener_(active_.version, *active_doc_, active_text_);
+  return true;
+}
+
+Result<PolicyVersion> PolicyDistributor::Push(std::string text) {
+  ++counters_.pushes;
+  PolicyVersion version{NextHlc(), gossiper_.identity().id};
+  std::string errors;
+  if (!Activate(version, std::move(text), &errors)) {
+    ++counters_.refused_pushes;
+    if (!errors.empty() && errors.back() == '\n') errors.pop_back();
+    return Error{errors};
+  }
+  return version;
+}
+
+Status PolicyDistributor::Restore(const PolicyVersion& version, std::string text) {
+  if (version.empty()) return MakeError("stored policy has no version");
+  std::string errors;
+  if (!Activate(version, std::move(text), &errors)) {
+    return MakeError("stored policy {} does not validate:\n{}", version.ToString(), errors);
+  }
+  return Status::Ok();
+}
+
+std::map<NodeId, PolicyVersion> PolicyDistributor::Versions() const {
+  std::map<NodeId, PolicyVersion> out;
+  const auto view = gossiper_.View(kChannel);
+  for (const gossip::Member* m : gossiper_.membership().live_peers()) {
+    PolicyVersion v;  // empty: it announces none yet
+    if (const gossip::StoredEntry* e = view.Find(m->id)) {
+      if (auto a = DecodeAnnouncement(e->payload)) v = a->version;
+    }
+    out[m->id] = v;
+  }
+  out[gossiper_.identity().id] = active_.version;
+  return out;
+}
+
+void PolicyDistributor::OnView(const gossip::ChannelView& view) {
+  std::optional<PolicyAnnouncement> best;
+  std::vector<Endpoint> holders;
+  const NodeId self = gossiper_.identity().id;
+  view.ForEach([&](NodeId origin, const gossip::StoredEntry& e) {
+    if (origin == self) return;
+    auto a = DecodeAnnouncement(e.payload);
+    if (!a) return;
+    last_hlc_ = std::max(last_hlc_, a->version.hlc);  // stamps stay above anything seen
+    const gossip::Member* m = gossiper_.membership().Find(origin);
+    if (m == nullptr || !m->endpoint.valid()) return;
+    if (!best || a->version > best->version) {
+      best = a;
+      holders.clear();
+    }
+    if (a->version == best->version) holders.push_back(m->endpoint);
+  });
+  if (best && best->version > active_.version) {
+    wanted_ = best;
+    holders_ = std::move(holders);
+    MaybeFetch();
+  }
+}
+
+void PolicyDistributor::Tick() { MaybeFetch(); }
+
+void PolicyDistributor::MaybeFetch() {
+  if (fetching_ || !wanted_ || wanted_->version <= active_.version || holders_.empty()) return;
+  const TimePoint now = gossiper_.Now();
+  if (now < retry_at_) return;
+  fetching_ = true;
+  ++counters_.fetches;
+  const PolicyAnnouncement wanted = *wanted_;
+  const Endpoint from = holders_[random_.Below(holders_.size())];
+  streams_.Call(from, gossip::StreamService::kPolicyFetch, EncodeVersion(wanted.version), options_.fetch_timeout,
+                [this, alive = alive_, wanted, from](Result<std::string> r) {
+                  if (!*alive) return;
+                  fetching_ = false;
+                  const TimePoint t = gossiper_.Now();
+                  if (!r.ok()) {
+                    ++counters_.fetch_failures;
+                    retry_at_ = t + options_.retry_after;
+                    return;
+                  }
+                  if (DigestOf(*r) != wanted.digest || r->size() != wanted.size) {
+                    ++counters_.digest_mismatches;
+                    retry_at_ = t + options_.retry_after;
+                    return;
+                  }
+                  if (wanted.version > active_.version && !Activate(wanted.version, std::move(*r), nullptr)) {
+                    // Valid where it was pushed, not here (another Shoal version?): do not
+                    // fetch it again; wait for a newer one.
+                    ++counters_.invalid_documents;
+                    if (wanted_ && wanted_->version == wanted.version) wanted_.reset();
+                    return;
+                  }
+                  MaybeFetch();  // a newer one may have been announced meanwhile
+                });
+}
+
+}  // namespace shoal::policy

@@ -1,0 +1,129 @@
+// Pool-wide policy distribution. An operator pushes a document to any node;
+// that node validates it (nothing is stamped if it has any error), stamps it
+// with a version and activates it. Every node announces on a gossip channel
+// the version it runs, with the document's digest and size; a node that
+// sees a higher version announced fetches the document over a peer stream
+// from a node announcing it, checks it against the digest, validates it
+// and activates it, and then announces it too, so the document spreads
+// from every node that has it. A node that joins later, or missed the news,
+// catches up the same way.
+//
+// Versions: a hybrid logical clock (milliseconds of wall time, never going
+// backwards, and above every version seen) and the pushing node's id break
+// ties, so the highest version wins everywhere: two pushes at once settle on
+// the same winner on every node. The enforcement mode travels inside the
+// document. Engine code: the clock, the gossip and the streams come from
+// the owner. Not thread-safe.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/random.h"
+#include "gossip/gossiper.h"
+#include "gossip/peer_streams.h"
+#include "policy/parser.h"
+
+namespace shoal::policy {
+
+struct PolicyVersion {
+  uint64_t hlc = 0;  // wall-clock milliseconds << 16 | counter
+  NodeId origin;
+
+  auto operator<=>(const PolicyVersion&) const = default;
+  bool empty() const { return hlc == 0; }
+  std::string ToString() const;  // "1732262400123.0@<origin>"
+};
+
+using Digest = std::array<uint8_t, 32>;
+Digest DigestOf(std::string_view text);
+
+struct PolicyAnnouncement {
+  PolicyVersion version;
+  Digest digest{};
+  uint32_t size = 0;
+};
+std::string EncodeAnnouncement(const PolicyAnnouncement& a);
+std::optional<PolicyAnnouncement> DecodeAnnouncement(std::string_view bytes);
+
+struct DistributionCounters {
+  uint64_t pushes = 0;
+  uint64_t refused_pushes = 0;
+  uint64_t fetches = 0;
+  uint64_t fetch_failures = 0;
+  uint64_t digest_mismatches = 0;
+  uint64_t invalid_documents = 0;  // fetched but did not validate here
+  uint64_t activations = 0;
+  uint64_t served = 0;
+};
+
+class PolicyDistributor {
+ public:
+  static constexpr uint32_t kChannel = 4;
+  struct Options {
+    Duration announce_period = std::chrono::milliseconds(100);
+    Duration fetch_timeout = std::chrono::seconds(2);
+    Duration retry_after = std::chrono::milliseconds(200);
+    ParseOptions parse;
+  };
+  using Activated = std::function<void(const PolicyVersion&, const PolicyDocument&, const std::string& text)>;
+
+  // `wall_ms`: milliseconds of wall-clock time (shoald: the system clock;
+  // the simulator: virtual time). References must outlive this object.
+  PolicyDistributor(Options options, gossip::Gossiper& gossiper, gossip::PeerStreams& streams,
+                    Random& random, std::function<uint64_t()> wall_ms);
+  PolicyDistributor(const PolicyDistributor&) = delete;
+  PolicyDistributor& operator=(const PolicyDistributor&) = delete;
+  ~PolicyDistributor();
+
+  // Registers the announcement channel and the fetch service.
+  Status Register();
+  // Call every gossip tick: retries fetches that failed.
+  void Tick();
+
+  // Validates, stamps, activates and announces a document. Errors list
+  // every problem ("LINE:COLUMN: <element>: message", one per line).
+  Result<PolicyVersion> Push(std::string text);
+  // A document an earlier run stored, activated without a new stamp.
+  Status Restore(const PolicyVersion& version, std::string text);
+
+  void SetListener(Activated listener) { listener_ = std::move(listener); }
+  const PolicyVersion& active_version() const { return active_.version; }
+  const PolicyDocument* active() const { return active_doc_ ? &*active_doc_ : nullptr; }
+  const std::string& active_text() const { return active_text_; }
+  // The version every live node announces (empty: none yet), this node's included.
+  std::map<NodeId, PolicyVersion> Versions() const;
+  const DistributionCounters& counters() const { return counters_; }
+
+ private:
+  void OnView(const gossip::ChannelView& view);
+  void MaybeFetch();
+  bool Activate(const PolicyVersion& version, std::string text, std::string* errors);
+  uint64_t NextHlc();
+
+  Options options_;
+  gossip::Gossiper& gossiper_;
+  gossip::PeerStreams& streams_;
+  Random& random_;
+  std::function<uint64_t()> wall_ms_;
+  Activated listener_;
+
+  PolicyAnnouncement active_;
+  std::string active_text_;
+  std::optional<PolicyDocument> active_doc_;
+  uint64_t last_hlc_ = 0;
+  // The best version announced by others, and who announces it.
+  std::optional<PolicyAnnouncement> wanted_;
+  std::vector<Endpoint> holders_;
+  bool fetching_ = false;
+  TimePoint retry_at_ = TimePoint::min();
+  DistributionCounters counters_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace shoal::policy
