@@ -191,7 +191,7 @@ void PolicyDistributor::MaybeFetch() {
   const PolicyAnnouncement wanted = *wanted_;
   const Endpoint from = holders_[random_.Below(holders_.size())];
   streams_.Call(from, gossip::StreamService::kPolicyFetch, EncodeVersion(wanted.version), options_.fetch_timeout,
-                [this, alive = alive_, wanted, from](Result<std::string> r) {
+                [this, alive = alive_, wanted](Result<std::string> r) {
                   if (!*alive) return;
                   fetching_ = false;
                   const TimePoint t = gossiper_.Now();

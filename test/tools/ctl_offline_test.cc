@@ -122,6 +122,8 @@ TEST_CASE("shoalctl allocate refuses bad input and names the field") {
   REQUIRE_THAT(AllocateError("{\"capacity\": 1,\n \"consumers\": [}"),
                Catch::Contains("line 2, column"));
   REQUIRE_THAT(AllocateError("[1, 2]"), Catch::Contains("the document: expected an object"));
+  // Found by the fuzzer: a number beyond a double was an uncaught exception.
+  REQUIRE_THAT(AllocateError(R"({"capacity": 1e999, "consumers": []})"), Catch::Contains("not valid JSON: number overflow"));
 }
 
 TEST_CASE("shoalctl plan reads the shipped example and plans it") {

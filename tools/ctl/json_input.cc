@@ -36,7 +36,8 @@ Result<Json> ParseJsonText(std::string_view text, std::string_view source) {
   }
   try {
     return Json::parse(text.begin(), text.end());
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {
+    // parse_error, or out_of_range for a number too large for a double.
     // nlohmann's message reads "[json.exception.parse_error.101] parse error at
     // line 3, column 5: ..."; keep the part after the bracket.
     std::string what = e.what();
