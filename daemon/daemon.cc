@@ -11,6 +11,7 @@
 #include "daemon/node_facts.h"
 #include "daemon/policy_store.h"
 #include "daemon/pool_table.h"
+#include "daemon/script_runner.h"
 
 namespace shoal::daemon {
 
@@ -39,7 +40,8 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
   d->gossiper_ = std::make_unique<gossip::Gossiper>(config.gossip, identity, d->clock_, d->random_,
                                                     *d->transport_, d->keyring_);
   d->gossiper_->SetSeeds(config.seeds);
-  d->gossiper_->SetMemberListener([](const gossip::MemberEvent& ev) {
+  d->gossiper_->SetMemberListener([dp = d.get()](const gossip::MemberEvent& ev) {
+    if (ev.kind == gossip::MemberEvent::Kind::kFailed) ++dp->nodes_failed_;
     const auto level = ev.kind == gossip::MemberEvent::Kind::kFailed ? spdlog::level::warn
                                                                       : spdlog::level::info;
     spdlog::log(level, "node {} at {} {}", ev.id.ToString(), ev.endpoint.ToString(),
@@ -79,6 +81,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
   if (auto ps = d->probe_->Register(); !ps.ok()) return ps.error();
   d->snapshots_ = std::make_unique<gossip::SnapshotService>(gossip::SnapshotConfig{}, *d->gossiper_,
                                                             *d->streams_, d->clock_);
+  d->scripts_ = std::make_unique<ScriptRunner>(d->io_);
   if (auto ps = d->StartPolicies(); !ps.ok()) return ps.error();
   d->gossiper_->SetEntryObserver(
       [p = d->probe_.get()](uint32_t channel, NodeId origin, uint64_t) { p->OnStored(channel, origin); });
@@ -101,6 +104,7 @@ Status Daemon::StartPolicies() {
     spdlog::info("policy {} active: mode {}, {} application(s), {} policy(ies)", v.ToString(),
                  doc.mode == policy::Mode::kEnforce ? "enforce" : "monitor", doc.applications.size(),
                  doc.policies.size());
+    triggers_ = std::make_unique<policy::TriggerEngine>(doc);
     if (auto s = SaveActivePolicy(config_.state_dir, v, text); !s.ok()) {
       spdlog::error("policy {} is active but not stored: {}", v.ToString(), s.error().message);
     }
@@ -151,6 +155,7 @@ Daemon::Daemon(const DaemonConfig& config, gossip::Keyring keyring, uint64_t boo
       boot_(boot),
       tick_timer_(io_),
       report_timer_(io_),
+      trigger_timer_(io_),
       signals_(io_, SIGINT, SIGTERM, SIGHUP) {}
 
 Daemon::~Daemon() {
@@ -176,6 +181,58 @@ void Daemon::ScheduleTick() {
     }
     ScheduleTick();
   });
+}
+
+void Daemon::ScheduleTriggers() {
+  trigger_timer_.expires_after(std::chrono::seconds(1));
+  trigger_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    RunTriggers();
+    ScheduleTriggers();
+  });
+}
+
+void Daemon::RunTriggers() {
+  if (!triggers_) return;
+  policy::TriggerInputs in;
+  in.now_ms = static_cast<int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                       std::chrono::system_clock::now().time_since_epoch())
+                                       .count());
+  in.nodes_failed = std::exchange(nodes_failed_, 0);
+  // Bookings not met and usage come with the planner and the sampler (issue 5).
+  auto fired = triggers_->Evaluate(in);
+  // Every node evaluates (the same overrides everywhere); side effects happen
+  // once, on the lowest-id live node.
+  if (fired.empty() || !snapshots_->leading()) return;
+  for (const auto& f : fired) {
+    switch (f.action.kind) {
+      case policy::TriggerAction::Kind::kLog: {
+        auto level = f.action.level == "error"   ? spdlog::level::err
+                     : f.action.level == "warning" ? spdlog::level::warn
+                                                   : spdlog::level::info;
+        spdlog::log(level, "trigger {}: {}", f.trigger, f.action.message);
+        break;
+      }
+      case policy::TriggerAction::Kind::kRun: {
+        auto s = scripts_->Run(f.action.script, f.environment, std::chrono::milliseconds(f.action.timeout_ms),
+                               [trigger = f.trigger](const ScriptResult& r) {
+                                 if (r.timed_out) {
+                                   spdlog::warn("trigger {}: {} ended after its timeout", trigger, r.script);
+                                 } else if (r.exit_code != 0) {
+                                   spdlog::warn("trigger {}: {} exited with {}", trigger, r.script, r.exit_code);
+                                 } else {
+                                   spdlog::info("trigger {}: {} done", trigger, r.script);
+                                 }
+                               });
+        if (!s.ok()) spdlog::error("trigger {}: {}", f.trigger, s.error().message);
+        break;
+      }
+      case policy::TriggerAction::Kind::kSetCpu:
+        spdlog::info("trigger {}: {} set to a new CPU share (applied by the planner)", f.trigger,
+                     f.action.application);
+        break;
+    }
+  }
 }
 
 void Daemon::ScheduleReport() {
@@ -225,6 +282,7 @@ int Daemon::Run() {
   tick_timer_.expires_at(std::chrono::steady_clock::now());
   ScheduleTick();
   ScheduleReport();
+  ScheduleTriggers();
   WaitForSignal();
   io_.run();
   spdlog::info("stopped");
@@ -234,6 +292,7 @@ int Daemon::Run() {
 void Daemon::Stop() {
   tick_timer_.cancel();
   report_timer_.cancel();
+  trigger_timer_.cancel();
   signals_.cancel();
   io_.stop();
 }

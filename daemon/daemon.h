@@ -19,7 +19,9 @@
 #include "gossip/snapshot.h"
 #include "gossip/tcp_streams.h"
 #include "gossip/udp_transport.h"
+#include "daemon/script_runner.h"
 #include "policy/distribution.h"
+#include "policy/triggers.h"
 
 namespace shoal::daemon {
 
@@ -39,6 +41,8 @@ class Daemon {
   // The policy distributor, the stored policy and the operators' services.
   Status StartPolicies();
   void ScheduleTick();
+  void ScheduleTriggers();
+  void RunTriggers();
   void ScheduleReport();
   void WaitForSignal();
 
@@ -54,8 +58,12 @@ class Daemon {
   std::unique_ptr<PoolProbe> probe_;
   std::unique_ptr<gossip::SnapshotService> snapshots_;
   std::unique_ptr<policy::PolicyDistributor> policies_;
+  std::unique_ptr<policy::TriggerEngine> triggers_;  // of the active document
+  std::unique_ptr<ScriptRunner> scripts_;
+  int nodes_failed_ = 0;  // since the triggers last ran
   boost::asio::steady_timer tick_timer_;
   boost::asio::steady_timer report_timer_;
+  boost::asio::steady_timer trigger_timer_;
   boost::asio::signal_set signals_;
   int leave_ticks_ = -1;  // counting down after a stop signal
 };
