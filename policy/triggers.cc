@@ -73,9 +73,11 @@ std::vector<FiredAction> TriggerEngine::Evaluate(const TriggerInputs& in) {
 }
 
 void TriggerEngine::Apply(std::vector<EffectivePolicy>& effective) const {
-  for (const auto& [app, cpu] : overrides_) {
+  for (const auto& entry : overrides_) {
+    const std::string& app = entry.first;
+    const CpuShare& cpu = entry.second;
     auto it = std::find_if(effective.begin(), effective.end(),
-                           [&](const EffectivePolicy& e) { return e.application == app; });
+                           [&app](const EffectivePolicy& e) { return e.application == app; });
     if (it == effective.end()) {
       effective.push_back(EffectivePolicy{app, 1, cpu, {}, "trigger"});
     } else {
