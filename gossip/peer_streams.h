@@ -51,6 +51,13 @@ struct StreamCounters {
   uint64_t bytes_received = 0;
 };
 
+// Refuses a request over kMaxStreamMessage, naming the peer (both
+// implementations check before sending).
+inline Status CheckRequestSize(const Endpoint& peer, size_t bytes) {
+  if (bytes <= kMaxStreamMessage) return Status::Ok();
+  return MakeError("request of {} bytes to {} is over the {} byte limit", bytes, peer.ToString(), kMaxStreamMessage);
+}
+
 class PeerStreams {
  public:
   // Answers one request; call exactly once, now or later. An error travels

@@ -6,6 +6,8 @@
 
 #include <sodium.h>
 
+#include "core/big_endian.h"
+
 namespace shoal::gossip {
 namespace {
 
@@ -17,19 +19,6 @@ static_assert(crypto_aead_xchacha20poly1305_ietf_KEYBYTES == kKeyBytes);
 void EnsureSodium() {
   static const bool ok = sodium_init() >= 0;
   if (!ok) std::abort();  // no usable crypto: nothing safe to do
-}
-
-void PutBe(uint8_t* p, uint64_t v, int bytes) {
-  for (int i = bytes - 1; i >= 0; --i) {
-    p[i] = static_cast<uint8_t>(v);
-    v >>= 8;
-  }
-}
-
-uint64_t GetBe(const uint8_t* p, int bytes) {
-  uint64_t v = 0;
-  for (int i = 0; i < bytes; ++i) v = (v << 8) | p[i];
-  return v;
 }
 
 }  // namespace
@@ -69,7 +58,7 @@ uint32_t Keyring::IdOf(const Key& key) {
   static constexpr char kDomain[] = "shoal key id v1";
   crypto_generichash(h, sizeof h, key.data(), key.size(),
                      reinterpret_cast<const uint8_t*>(kDomain), sizeof kDomain - 1);
-  return static_cast<uint32_t>(GetBe(h, 4));
+  return static_cast<uint32_t>(GetBigEndian(h, 4));
 }
 
 uint32_t Keyring::Add(const Key& key) {
@@ -115,10 +104,10 @@ std::string Seal(const Keyring& ring, const SealHeader& header, std::string_view
   p[0] = 'S';
   p[1] = 'H';
   p[2] = kFormat;
-  PutBe(p + 3, ring.primary_id(), 4);
-  PutBe(p + 7, header.sender.value, 8);
-  PutBe(p + 15, header.boot, 8);
-  PutBe(p + 23, header.sequence, 8);
+  PutBigEndian(p + 3, ring.primary_id(), 4);
+  PutBigEndian(p + 7, header.sender.value, 8);
+  PutBigEndian(p + 15, header.boot, 8);
+  PutBigEndian(p + 23, header.sequence, 8);
   unsigned long long clen = 0;
   crypto_aead_xchacha20poly1305_ietf_encrypt(
       p + kSealHeaderBytes, &clen, reinterpret_cast<const uint8_t*>(plaintext.data()),
@@ -141,7 +130,7 @@ Result<Opened> Open(const Keyring& ring, std::span<const uint8_t> datagram, Open
   if (p[0] != 'S' || p[1] != 'H' || p[2] != kFormat) {
     return MakeError("not a Shoal packet (bad magic or format byte)");
   }
-  const auto key_id = static_cast<uint32_t>(GetBe(p + 3, 4));
+  const auto key_id = static_cast<uint32_t>(GetBigEndian(p + 3, 4));
   const Key* key = ring.Find(key_id);
   failure = OpenFailure::kUnknownKey;
   if (key == nullptr) return MakeError("sealed with unknown key {:08x}", key_id);
@@ -155,9 +144,9 @@ Result<Opened> Open(const Keyring& ring, std::span<const uint8_t> datagram, Open
     return MakeError("authentication failed under key {:08x}", key_id);
   }
   failure = OpenFailure::kNone;
-  out.header.sender = NodeId{GetBe(p + 7, 8)};
-  out.header.boot = GetBe(p + 15, 8);
-  out.header.sequence = GetBe(p + 23, 8);
+  out.header.sender = NodeId{GetBigEndian(p + 7, 8)};
+  out.header.boot = GetBigEndian(p + 15, 8);
+  out.header.sequence = GetBigEndian(p + 23, 8);
   return out;
 }
 

@@ -63,10 +63,9 @@ void SimStreams::Finish(uint64_t call, Result<std::string> result) {
 void SimStreams::Call(const Endpoint& peer, StreamService service, std::string request,
                       Duration timeout, Reply reply) {
   ++counters_.calls;
-  if (request.size() > kMaxStreamMessage) {
+  if (auto s = CheckRequestSize(peer, request.size()); !s.ok()) {
     ++counters_.call_failures;
-    return reply(MakeError("request of {} bytes to {} is over the {} byte limit", request.size(),
-                           peer.ToString(), kMaxStreamMessage));
+    return reply(s.error());
   }
   const uint64_t call = next_call_++;
   pending_.emplace(call, std::move(reply));

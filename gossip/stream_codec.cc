@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "core/big_endian.h"
 #include "gossip/peer_streams.h"
 
 namespace shoal::gossip {
@@ -10,19 +11,6 @@ namespace {
 
 constexpr uint8_t kHelloMagic[3] = {'S', 'H', 'S'};
 constexpr uint8_t kHelloVersion = 1;
-
-void PutBig(uint8_t* p, uint64_t v, int bytes) {
-  for (int i = bytes - 1; i >= 0; --i) {
-    p[i] = static_cast<uint8_t>(v);
-    v >>= 8;
-  }
-}
-
-uint64_t GetBig(const uint8_t* p, int bytes) {
-  uint64_t v = 0;
-  for (int i = 0; i < bytes; ++i) v = (v << 8) | p[i];
-  return v;
-}
 
 Key DirectionKey(const Key& pool_key, std::string_view label, const StreamHello& client,
                  const StreamHello& server) {
@@ -53,8 +41,8 @@ std::array<uint8_t, kHelloBytes> StreamHello::Encode() const {
   std::array<uint8_t, kHelloBytes> out{};
   std::memcpy(out.data(), kHelloMagic, 3);
   out[3] = kHelloVersion;
-  PutBig(out.data() + 4, key_id, 4);
-  PutBig(out.data() + 8, node.value, 8);
+  PutBigEndian(out.data() + 4, key_id, 4);
+  PutBigEndian(out.data() + 8, node.value, 8);
   std::memcpy(out.data() + 16, nonce.data(), nonce.size());
   return out;
 }
@@ -64,8 +52,8 @@ Result<StreamHello> StreamHello::Decode(std::span<const uint8_t> bytes) {
   if (std::memcmp(bytes.data(), kHelloMagic, 3) != 0) return MakeError("not a Shoal peer stream");
   if (bytes[3] != kHelloVersion) return MakeError("peer stream version {}, this node speaks {}", bytes[3], kHelloVersion);
   StreamHello h;
-  h.key_id = static_cast<uint32_t>(GetBig(bytes.data() + 4, 4));
-  h.node = NodeId{GetBig(bytes.data() + 8, 8)};
+  h.key_id = static_cast<uint32_t>(GetBigEndian(bytes.data() + 4, 4));
+  h.node = NodeId{GetBigEndian(bytes.data() + 8, 8)};
   std::memcpy(h.nonce.data(), bytes.data() + 16, h.nonce.size());
   return h;
 }
@@ -85,7 +73,7 @@ std::string FrameSealer::Seal(const wire::StreamFrame& frame) {
   std::string plain = frame.SerializeAsString();
   std::string out(4 + plain.size() + kFrameOverhead, '\0');
   auto* p = reinterpret_cast<uint8_t*>(out.data());
-  PutBig(p, plain.size() + kFrameOverhead, 4);
+  PutBigEndian(p, plain.size() + kFrameOverhead, 4);
   crypto_secretstream_xchacha20poly1305_push(&state_, p + 4, nullptr,
                                              reinterpret_cast<const uint8_t*>(plain.data()),
                                              plain.size(), nullptr, 0,

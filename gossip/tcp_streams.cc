@@ -10,6 +10,7 @@
 #include <boost/asio/write.hpp>
 #include <fmt/format.h>
 
+#include "core/big_endian.h"
 #include "gossip/stream_codec.h"
 
 namespace shoal::gossip {
@@ -178,8 +179,7 @@ class TcpStreams::Connection : public std::enable_shared_from_this<Connection> {
     auto self = shared_from_this();
     asio::async_read(socket_, asio::buffer(in_length_), [self](const boost::system::error_code& ec, size_t) {
       if (ec) return self->Close(ec == asio::error::eof ? "closed by peer" : ec.message(), false);
-      uint32_t n = (uint32_t{self->in_length_[0]} << 24) | (uint32_t{self->in_length_[1]} << 16) |
-                   (uint32_t{self->in_length_[2]} << 8) | self->in_length_[3];
+      const auto n = static_cast<uint32_t>(GetBigEndian(self->in_length_.data(), 4));
       if (n < kFrameOverhead || n > kMaxSealedFrame) {
         if (*self->alive_) ++self->owner_.counters_.malformed;
         return self->Close(fmt::format("frame length {} out of bounds", n), false);
@@ -351,10 +351,9 @@ void TcpStreams::Serve(StreamService service, Handler handler) {
 void TcpStreams::Call(const Endpoint& peer, StreamService service, std::string request,
                       Duration timeout, Reply reply) {
   ++counters_.calls;
-  if (request.size() > kMaxStreamMessage) {
+  if (auto s = CheckRequestSize(peer, request.size()); !s.ok()) {
     ++counters_.call_failures;
-    return reply(MakeError("request of {} bytes to {} is over the {} byte limit", request.size(),
-                           peer.ToString(), kMaxStreamMessage));
+    return reply(s.error());
   }
   auto& c = outbound_[peer];
   if (!c) {

@@ -4,29 +4,21 @@
 
 #include <fmt/format.h>
 
+#include "core/big_endian.h"
+
 namespace shoal::policy {
 namespace {
 
-void PutBig(std::string& out, uint64_t v, int bytes) {
-  for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-
-uint64_t GetBig(std::string_view in, size_t at, int bytes) {
-  uint64_t v = 0;
-  for (int i = 0; i < bytes; ++i) v = (v << 8) | static_cast<uint8_t>(in[at + static_cast<size_t>(i)]);
-  return v;
-}
-
 std::string EncodeVersion(const PolicyVersion& v) {
   std::string out;
-  PutBig(out, v.hlc, 8);
-  PutBig(out, v.origin.value, 8);
+  AppendBigEndian(out, v.hlc, 8);
+  AppendBigEndian(out, v.origin.value, 8);
   return out;
 }
 
 std::optional<PolicyVersion> DecodeVersion(std::string_view in) {
   if (in.size() != 16) return std::nullopt;
-  return PolicyVersion{GetBig(in, 0, 8), NodeId{GetBig(in, 8, 8)}};
+  return PolicyVersion{GetBigEndian(in, 0, 8), NodeId{GetBigEndian(in, 8, 8)}};
 }
 
 }  // namespace
@@ -44,7 +36,7 @@ Digest DigestOf(std::string_view text) {
 std::string EncodeAnnouncement(const PolicyAnnouncement& a) {
   std::string out = EncodeVersion(a.version);
   out.append(reinterpret_cast<const char*>(a.digest.data()), a.digest.size());
-  PutBig(out, a.size, 4);
+  AppendBigEndian(out, a.size, 4);
   return out;
 }
 
@@ -53,7 +45,7 @@ std::optional<PolicyAnnouncement> DecodeAnnouncement(std::string_view in) {
   PolicyAnnouncement a;
   a.version = *DecodeVersion(in.substr(0, 16));
   std::copy(in.begin() + 16, in.begin() + 48, reinterpret_cast<char*>(a.digest.data()));
-  a.size = static_cast<uint32_t>(GetBig(in, 48, 4));
+  a.size = static_cast<uint32_t>(GetBigEndian(in, 48, 4));
   if (a.version.empty()) return std::nullopt;
   return a;
 }

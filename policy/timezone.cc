@@ -4,12 +4,14 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/big_endian.h"
+
 namespace shoal::policy {
 namespace {
 
+// A signed big-endian integer of 4 or 8 bytes.
 int64_t Big(std::string_view s, size_t at, int bytes) {
-  uint64_t v = 0;
-  for (int i = 0; i < bytes; ++i) v = (v << 8) | static_cast<uint8_t>(s[at + static_cast<size_t>(i)]);
+  uint64_t v = GetBigEndian(s, at, bytes);
   if (bytes == 4) return static_cast<int32_t>(static_cast<uint32_t>(v));
   return static_cast<int64_t>(v);
 }
