@@ -92,8 +92,18 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
 }
 
 Status Daemon::StartPolicies() {
+  policy::PolicyDistributor::Options options;
+  // The live nodes' CPUs, from their node facts, to refuse impossible bookings.
+  options.pool_millicores = [this]() -> std::optional<double> {
+    const auto view = gossiper_->View(kNodeChannel);
+    double millicores = 0;
+    view.ForEach([&](NodeId, const gossip::StoredEntry& e) {
+      if (auto f = DecodeNodeFacts(e.payload); f.ok()) millicores += 1000.0 * f->cpus;
+    });
+    return millicores > 0 ? std::optional<double>(millicores) : std::nullopt;
+  };
   policies_ = std::make_unique<policy::PolicyDistributor>(
-      policy::PolicyDistributor::Options{}, *gossiper_, *streams_, random_, [] {
+      options, *gossiper_, *streams_, random_, [] {
         return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                          std::chrono::system_clock::now().time_since_epoch())
                                          .count());

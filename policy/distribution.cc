@@ -96,8 +96,9 @@ uint64_t PolicyDistributor::NextHlc() {
   return last_hlc_;
 }
 
-bool PolicyDistributor::Activate(const PolicyVersion& version, std::string text, std::string* errors) {
-  ParsedPolicy parsed = ParsePolicy(text, options_.parse);
+bool PolicyDistributor::Activate(const PolicyVersion& version, std::string text, const ParseOptions& parse,
+                                 std::string* errors) {
+  ParsedPolicy parsed = ParsePolicy(text, parse);
   if (!parsed.ok()) {
     if (errors != nullptr) {
       for (const auto& e : parsed.errors) *errors += FormatPolicyError(e, "policy") + "\n";
@@ -116,8 +117,10 @@ bool PolicyDistributor::Activate(const PolicyVersion& version, std::string text,
 Result<PolicyVersion> PolicyDistributor::Push(std::string text) {
   ++counters_.pushes;
   PolicyVersion version{NextHlc(), gossiper_.identity().id};
+  ParseOptions parse = options_.parse;
+  if (options_.pool_millicores) parse.pool_millicores = options_.pool_millicores();
   std::string errors;
-  if (!Activate(version, std::move(text), &errors)) {
+  if (!Activate(version, std::move(text), parse, &errors)) {
     ++counters_.refused_pushes;
     if (!errors.empty() && errors.back() == '\n') errors.pop_back();
     return Error{errors};
@@ -128,7 +131,7 @@ Result<PolicyVersion> PolicyDistributor::Push(std::string text) {
 Status PolicyDistributor::Restore(const PolicyVersion& version, std::string text) {
   if (version.empty()) return MakeError("stored policy has no version");
   std::string errors;
-  if (!Activate(version, std::move(text), &errors)) {
+  if (!Activate(version, std::move(text), options_.parse, &errors)) {
     return MakeError("stored policy {} does not validate:\n{}", version.ToString(), errors);
   }
   return Status::Ok();
@@ -197,7 +200,8 @@ void PolicyDistributor::MaybeFetch() {
                     retry_at_ = t + options_.retry_after;
                     return;
                   }
-                  if (wanted.version > active_.version && !Activate(wanted.version, std::move(*r), nullptr)) {
+                  if (wanted.version > active_.version &&
+                      !Activate(wanted.version, std::move(*r), options_.parse, nullptr)) {
                     // Valid where it was pushed, not here (another Shoal version?): do not
                     // fetch it again; wait for a newer one.
                     ++counters_.invalid_documents;

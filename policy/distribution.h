@@ -70,6 +70,10 @@ class PolicyDistributor {
     Duration fetch_timeout = std::chrono::seconds(2);
     Duration retry_after = std::chrono::milliseconds(200);
     ParseOptions parse;
+    // The pool's CPU capacity now (millicores), for checking pushes; nullopt
+    // when unknown. Documents fetched from peers are checked without it, so
+    // every node accepts what the pushing node accepted.
+    std::function<std::optional<double>()> pool_millicores;
   };
   using Activated = std::function<void(const PolicyVersion&, const PolicyDocument&, const std::string& text)>;
 
@@ -103,7 +107,7 @@ class PolicyDistributor {
  private:
   void OnView(const gossip::ChannelView& view);
   void MaybeFetch();
-  bool Activate(const PolicyVersion& version, std::string text, std::string* errors);
+  bool Activate(const PolicyVersion& version, std::string text, const ParseOptions& parse, std::string* errors);
   uint64_t NextHlc();
 
   Options options_;

@@ -600,7 +600,26 @@ class Parser {
       }
     }
     CheckPipeBookings();
+    CheckCpuBookings();
     CheckRuleOverlaps();
+  }
+
+  // With the pool's capacity known: a booking of more cores than the pool.
+  void CheckCpuBookings() {
+    if (!options_.pool_millicores) return;
+    const double pool_cores = *options_.pool_millicores / 1000;
+    auto check = [&](const std::optional<CpuShare>& cpu, const std::string& app) {
+      if (cpu && cpu->kind == CpuKind::kCores && cpu->amount > pool_cores) {
+        ErrorAt(cpu->line, "<cpu>", fmt::format("\"{}\" books {} cores; the whole pool has {}", app,
+                                                FormatNumber(cpu->amount), FormatNumber(pool_cores)));
+      }
+    };
+    for (const auto& p : doc_.policies) {
+      check(p.cpu, p.application);
+      if (p.schedule) {
+        for (const auto& w : p.schedule->windows) check(w.shares.cpu, p.application);
+      }
+    }
   }
 
   void CheckBandwidth(const std::vector<BandwidthShare>& shares) {

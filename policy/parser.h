@@ -10,6 +10,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +40,9 @@ struct ParseOptions {
   // /usr/share/zoneinfo.
   std::function<bool(std::string_view)> zone_exists;
   size_t max_bytes = 4 << 20;  // larger documents are refused unread
+  // The pool's CPU capacity in millicores, when known (a node validating a
+  // push knows it): a booking of more cores than the whole pool cannot fit.
+  std::optional<double> pool_millicores;
 };
 
 ParsedPolicy ParsePolicy(std::string_view xml, const ParseOptions& options = {});

@@ -26,14 +26,15 @@ struct PushPool {
   gossip::SimPool pool;
   std::vector<PolicyDistributor*> nodes;
 
-  explicit PushPool(size_t n) : pool(Options(n)), nodes(n, nullptr) {
-    pool.AddComponent([this](size_t i, gossip::Gossiper& g, gossip::PeerStreams& streams) -> std::function<void()> {
+  explicit PushPool(size_t n, PolicyDistributor::Options options = {}) : pool(Options(n)), nodes(n, nullptr) {
+    pool.AddComponent([this, options](size_t i, gossip::Gossiper& g,
+                                      gossip::PeerStreams& streams) -> std::function<void()> {
       auto random = std::make_shared<Random>(1000 + i);
       auto wall = [this] {
         return static_cast<uint64_t>(
             std::chrono::duration_cast<std::chrono::milliseconds>(pool.clock().Now().time_since_epoch()).count());
       };
-      auto d = std::make_shared<PolicyDistributor>(PolicyDistributor::Options{}, g, streams, *random, wall);
+      auto d = std::make_shared<PolicyDistributor>(options, g, streams, *random, wall);
       REQUIRE(d->Register().ok());
       nodes[i] = d.get();
       return [d, random] { d->Tick(); };
@@ -99,6 +100,20 @@ TEST_CASE("Policy push: a document with errors is refused whole and changes noth
   REQUIRE(p.nodes[3]->counters().refused_pushes == 1);
   p.pool.RunFor(2s);
   for (auto* d : p.nodes) REQUIRE(d->active_version() == *good);
+}
+
+TEST_CASE("Policy push: the receiving node refuses a booking larger than the pool it sees") {
+  PolicyDistributor::Options options;
+  options.pool_millicores = [] { return std::optional<double>(4000); };
+  PushPool p(4, options);
+  p.pool.RunFor(2s);
+  const std::string doc =
+      "<shoal-policy>\n<application name=\"db\"><process name=\"pg\"/></application>\n"
+      "<policy application=\"db\"><cpu cores=\"8\"/></policy>\n</shoal-policy>\n";
+  auto refused = p.nodes[1]->Push(doc);
+  REQUIRE_FALSE(refused.ok());
+  REQUIRE_THAT(refused.error().message, Catch::Contains("books 8 cores; the whole pool has 4"));
+  REQUIRE(p.nodes[1]->active_version().empty());
 }
 
 TEST_CASE("Policy push: two pushes at once settle on the same winner everywhere") {

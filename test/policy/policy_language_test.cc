@@ -231,6 +231,19 @@ TEST_CASE("Policy errors name line, column and element, and nothing is applied")
   REQUIRE(many.find("doc:2:") < many.find("doc:3:"));
 }
 
+TEST_CASE("Policy parser: with the pool's capacity known, a booking larger than the pool is refused") {
+  const std::string doc = Doc("<application name=\"db\"><process name=\"postgres\"/></application>\n"
+                              "<policy application=\"db\">\n  <cpu cores=\"12\"/>\n</policy>\n");
+  REQUIRE(ParsePolicy(doc).ok());  // offline, the pool is unknown
+  ParseOptions options;
+  options.pool_millicores = 8000;
+  ParsedPolicy p = ParsePolicy(doc, options);
+  REQUIRE_FALSE(p.ok());
+  REQUIRE(FormatPolicyError(p.errors[0], "doc") == "doc:4:3: <cpu>: \"db\" books 12 cores; the whole pool has 8");
+  options.pool_millicores = 16000;
+  REQUIRE(ParsePolicy(doc, options).ok());
+}
+
 TEST_CASE("Policy parser refuses huge documents unread") {
   ParseOptions options;
   options.max_bytes = 100;
