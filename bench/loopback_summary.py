@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """Summarises one loopback run of bench/gossip_loopback.sh as a JSON line.
+UDP (gossip) and TCP (peer stream) bytes are reported apart.
 
 Arguments: N RUN_DIR PROBE_LINES_BEFORE_WINDOW CPU_TICKS RSS_KBS WINDOW_TICKS
 (CPU ticks used in the window and RSS comma-separated, one per process;
@@ -38,14 +39,26 @@ for line in lines[skip:]:
         incomplete += 1
 
 report = re.compile(r"sent \d+ pkts ([0-9.]+) KB \| received \d+ pkts ([0-9.]+) KB")
-rates = []
+stream_report = re.compile(r"streams: sent ([0-9.]+) KB, received ([0-9.]+) KB")
+
+
+def rate(totals):
+    # Reports every 5 s; skip the first two (joining), rate over the rest.
+    if len(totals) < 4:
+        return None
+    return (totals[-1] - totals[2]) * 1000 / (5 * (len(totals) - 3))
+
+
+rates, stream_rates = [], []
 for path in glob.glob(f"{run}/node-*.out"):
     with open(path) as f:
-        totals = [float(m.group(1)) + float(m.group(2))
-                  for m in (report.search(l) for l in f) if m]
-    # Reports every 5 s; skip the first two (joining), rate over the rest.
-    if len(totals) >= 4:
-        rates.append((totals[-1] - totals[2]) * 1000 / (5 * (len(totals) - 3)))
+        lines = f.readlines()
+    udp = rate([float(m.group(1)) + float(m.group(2)) for m in (report.search(l) for l in lines) if m])
+    tcp = rate([float(m.group(1)) + float(m.group(2)) for m in (stream_report.search(l) for l in lines) if m])
+    if udp is not None:
+        rates.append(udp)
+    if tcp is not None:
+        stream_rates.append(tcp)
 
 print(json.dumps({
     "nodes": n,
@@ -60,4 +73,7 @@ print(json.dumps({
     "rss_mb_max": round(max(rss) / 1024, 1),
     "bytes_per_s_per_process_mean": round(sum(rates) / len(rates)) if rates else 0,
     "bytes_per_s_per_process_max": round(max(rates)) if rates else 0,
+    # Peer streams (TCP: snapshot epochs, policy fetches), counted apart.
+    "stream_bytes_per_s_per_process_mean": round(sum(stream_rates) / len(stream_rates)) if stream_rates else 0,
+    "stream_bytes_per_s_per_process_max": round(max(stream_rates)) if stream_rates else 0,
 }))

@@ -251,6 +251,9 @@ void Daemon::ScheduleReport() {
   report_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
     std::string report = FormatPoolTable(*gossiper_, clock_.Now());
+    const auto& sc = streams_->counters();
+    report += fmt::format("streams: sent {:.1f} KB, received {:.1f} KB, {} call(s), {} served\n",
+                          sc.bytes_sent / 1000.0, sc.bytes_received / 1000.0, sc.calls, sc.served);
     if (const gossip::Snapshot* snap = snapshots_->current()) {
       report += fmt::format("snapshot epoch {} from {}{}, {} ms old, {} members\n", snap->epoch,
                             snap->leader.ToString(), snapshots_->leading() ? " (this node leads)" : "",
