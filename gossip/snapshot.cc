@@ -70,17 +70,42 @@ void SnapshotService::Take() {
     w->set_ip(ep.ip);
     w->set_port(ep.port);
   }
+  // A delta against this leader's previous epoch, unless a full one is due.
+  const bool delta = current_ && current_->leader == me.id && current_->epoch == highest_epoch_ &&
+                     deltas_since_full_ + 1 < config_.full_every;
+  if (delta) {
+    s.set_base_epoch(current_->epoch);
+    ++deltas_since_full_;
+  } else {
+    deltas_since_full_ = 0;
+  }
   for (uint32_t code : gossiper_.ChannelsWith(kSnapshot)) {
     auto* ch = s.add_channels();
     ch->set_code(code);
     std::vector<std::pair<NodeId, const StoredEntry*>> entries;
     gossiper_.View(code).ForEach([&](NodeId origin, const StoredEntry& e) { entries.emplace_back(origin, &e); });
     std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    const std::map<NodeId, SnapshotEntryValue>* before = nullptr;
+    if (delta) {
+      auto it = current_->channels.find(code);
+      if (it != current_->channels.end()) before = &it->second;
+    }
     for (const auto& [origin, e] : entries) {
+      if (before != nullptr) {
+        auto old = before->find(origin);
+        if (old != before->end() && old->second.version == e->version) continue;  // unchanged
+      }
       auto* w = ch->add_entries();
       w->set_origin(origin.value);
       w->set_version(e->version);
       w->set_payload(e->payload);
+    }
+    if (before != nullptr) {
+      for (const auto& [origin, value] : *before) {
+        auto now = std::lower_bound(entries.begin(), entries.end(), origin,
+                                    [](const auto& a, NodeId id) { return a.first < id; });
+        if (now == entries.end() || now->first != origin) ch->add_removed(origin.value);
+      }
     }
   }
   std::string bytes = s.SerializeAsString();
@@ -118,12 +143,21 @@ bool SnapshotService::Receive(const std::string& bytes, bool own) {
     return false;
   }
   Snapshot snap;
+  if (s.base_epoch() != 0) {
+    // A delta: applies only on top of the epoch it was computed against.
+    if (!current_ || current_->epoch != s.base_epoch() || current_->leader != leader) {
+      ++counters_.missing_base;
+      return false;
+    }
+    snap.channels = current_->channels;
+  }
   snap.epoch = s.epoch();
   snap.leader = leader;
   snap.members = members;
   snap.installed_at = clock_.Now();
   for (const auto& ch : s.channels()) {
     auto& by_origin = snap.channels[ch.code()];
+    for (uint64_t gone : ch.removed()) by_origin.erase(NodeId{gone});
     for (const auto& e : ch.entries()) by_origin[NodeId{e.origin()}] = {e.version(), e.payload()};
   }
   current_ = std::move(snap);

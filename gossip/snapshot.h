@@ -15,7 +15,9 @@
 // installed one, or equal and from a lower leader id (two leaders during a
 // partition settle on one when it heals). A node whose branch of the tree
 // broke misses that epoch and gets the next one; consumers ask fresh() to
-// know whether to fall back to the live view.
+// know whether to fall back to the live view. Most epochs are deltas (the
+// entries that changed since the leader's previous epoch); every
+// full_every-th, and a new leader's first, is whole.
 // Not thread-safe; one thread with the Gossiper.
 #pragma once
 
@@ -41,6 +43,10 @@ struct SnapshotConfig {
   int stale_after_periods = 3;
   // Snapshots larger than this are not taken (the channels are too big).
   size_t max_bytes = 16 << 20;
+  // Between full snapshots the leader sends only what changed since its
+  // previous epoch; a node that missed that epoch waits for the next full
+  // one (at most this many epochs later).
+  int full_every = 10;
 };
 
 struct SnapshotEntryValue {
@@ -62,6 +68,7 @@ struct SnapshotCounters {
   uint64_t installed = 0;       // snapshots installed (own included)
   uint64_t ignored = 0;         // older than the installed one, or not for us
   uint64_t malformed = 0;       // did not parse
+  uint64_t missing_base = 0;    // deltas against an epoch this node does not have
   uint64_t forwarded = 0;       // sent to children
   uint64_t forward_failures = 0;
 };
@@ -102,6 +109,7 @@ class SnapshotService {
   Clock& clock_;
   std::optional<Snapshot> current_;
   uint64_t highest_epoch_ = 0;
+  int deltas_since_full_ = 0;
   TimePoint next_take_ = TimePoint::min();
   Listener listener_;
   SnapshotCounters counters_;

@@ -103,12 +103,20 @@ std::set<size_t> Range(size_t from, size_t to) {
 
 TEST_CASE("Snapshot epochs: every node installs the leader's same frozen view") {
   SnapshotPool p(32);
-  p.pool.RunFor(8s);
-  REQUIRE_FALSE(p.disagreement);
-  // The lowest id leads; after joining, its epochs reach all 32 nodes.
+  p.pool.RunFor(5s);
+  // The lowest id leads; once everyone has joined, every epoch (deltas
+  // included) reaches all 32 nodes, with the same content.
   REQUIRE(p.services[0]->leading());
   for (size_t i = 1; i < 32; ++i) REQUIRE_FALSE(p.services[i]->leading());
-  REQUIRE(p.CompleteEpochs(p.pool.id(0), Range(0, 32)) >= 8);
+  const uint64_t from = p.services[0]->current()->epoch;
+  p.pool.RunFor(4s);
+  const uint64_t to = p.services[0]->current()->epoch;
+  REQUIRE(to >= from + 6);
+  for (uint64_t e = from + 1; e < to; ++e) {
+    INFO("epoch " << e);
+    REQUIRE(p.epochs.at(e).nodes.size() == 32);
+  }
+  REQUIRE_FALSE(p.disagreement);
   for (size_t i = 0; i < 32; ++i) {
     REQUIRE(p.services[i]->fresh());
     const Snapshot* s = p.services[i]->current();
@@ -118,6 +126,19 @@ TEST_CASE("Snapshot epochs: every node installs the leader's same frozen view") 
   }
   // The leader sends 4 copies an epoch, not 31.
   REQUIRE(p.services[0]->counters().forwarded <= 4 * p.services[0]->counters().installed);
+}
+
+TEST_CASE("Snapshot epochs: deltas carry only what changed, and a node that missed one waits for a full epoch") {
+  SnapshotPool p(8);
+  p.pool.RunFor(5s);
+  // The status payloads change every 5 publications (1 s): most epochs are
+  // small deltas; node 5 stalls through a few epochs and catches up.
+  p.pool.Stall(5, 1200ms);
+  p.pool.RunFor(8s);
+  REQUIRE_FALSE(p.disagreement);
+  REQUIRE(p.services[5]->counters().missing_base >= 1);
+  REQUIRE(p.services[5]->fresh());
+  REQUIRE(Digest(*p.services[5]->current()) == Digest(*p.services[0]->current()));
 }
 
 TEST_CASE("Snapshot epochs: the next node takes over when the leader dies, numbering on") {
