@@ -35,8 +35,7 @@ bool FlowMatches(const FlowRule& f, const SocketInfo& s) {
   if (f.protocol != Protocol::kAny && f.protocol != s.protocol) return false;
   if (f.ports && (s.local_port < f.ports->first || s.local_port > f.ports->second)) return false;
   if (f.address) {
-    uint8_t prefix = f.address->second;
-    uint32_t mask = prefix == 0 ? 0 : ~uint32_t{0} << (32 - prefix);
+    const uint32_t mask = PrefixMask(f.address->second);
     // A socket bound to every address (0.0.0.0) also serves the network.
     if (s.local_ip != 0 && (s.local_ip & mask) != (f.address->first & mask)) return false;
   }

@@ -16,6 +16,9 @@ enum class Mode { kMonitor, kEnforce };
 enum class Direction { kIn, kOut };
 enum class Protocol { kAny, kTcp, kUdp };
 
+// The netmask of an IPv4 prefix length (0..32), host byte order.
+inline uint32_t PrefixMask(uint8_t prefix) { return prefix == 0 ? 0 : ~uint32_t{0} << (32 - prefix); }
+
 struct PipeSpec {
   std::string name;
   std::optional<uint64_t> in;   // bytes per second

@@ -3,13 +3,12 @@
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
-#include <map>
-#include <set>
 
 #include <fmt/format.h>
 #include <pugixml.hpp>
 
 #include "core/endpoint.h"
+#include "policy/checks.h"
 #include "policy/glob.h"
 #include "policy/units.h"
 
@@ -30,14 +29,6 @@ std::vector<pugi::xml_node> Elements(pugi::xml_node n) {
     if (c.type() == pugi::node_element) out.push_back(c);
   }
   return out;
-}
-
-bool Overlap(uint16_t a_lo, uint16_t a_hi, uint16_t b_lo, uint16_t b_hi) { return a_lo <= b_hi && b_lo <= a_hi; }
-
-bool NetworksOverlap(const std::pair<uint32_t, uint8_t>& a, const std::pair<uint32_t, uint8_t>& b) {
-  uint8_t prefix = std::min(a.second, b.second);
-  uint32_t mask = prefix == 0 ? 0 : ~uint32_t{0} << (32 - prefix);
-  return (a.first & mask) == (b.first & mask);
 }
 
 class Parser {
@@ -69,7 +60,11 @@ class Parser {
       return Done();
     }
     ReadRoot(root);
-    if (errors_.empty()) CheckMeaning();
+    if (errors_.empty()) {
+      CheckDocument(doc_, options_.pool_millicores, [this](int line, const std::string& element, std::string message) {
+        ErrorAt(line, element, std::move(message));
+      });
+    }
     return Done();
   }
 
@@ -568,133 +563,6 @@ class Parser {
     doc_.triggers.push_back(std::move(t));
   }
 
-  // The second pass: names, references and overlaps across the document.
-  void CheckMeaning() {
-    std::map<std::string, int> seen;
-    auto unique = [&](const std::string& kind, const std::string& name, int line, const char* element) {
-      auto [it, added] = seen.emplace(kind + "/" + name, line);
-      if (!added) ErrorAt(line, element, fmt::format("{} \"{}\" is already defined on line {}", kind, name, it->second));
-    };
-    for (const auto& p : doc_.pipes) unique("pipe", p.name, p.line, "<pipe>");
-    for (const auto& a : doc_.applications) unique("application", a.name, a.line, "<application>");
-    for (const auto& t : doc_.triggers) unique("trigger", t.name, t.line, "<trigger>");
-    for (const auto& p : doc_.policies) {
-      unique("policy for application", p.application, p.line, "<policy>");
-      if (!doc_.FindApplication(p.application)) {
-        ErrorAt(p.line, "<policy>", fmt::format("no <application name=\"{}\"> in this document", p.application));
-      }
-      CheckBandwidth(p.bandwidth);
-      if (p.schedule) {
-        for (const auto& w : p.schedule->windows) CheckBandwidth(w.shares.bandwidth);
-      }
-      if (p.on_failure) CheckBandwidth(p.on_failure->shares.bandwidth);
-    }
-    for (const auto& t : doc_.triggers) {
-      if (!t.application.empty() && !doc_.FindApplication(t.application)) {
-        ErrorAt(t.line, "<trigger>", fmt::format("no <application name=\"{}\"> in this document", t.application));
-      }
-      for (const auto& a : t.actions) {
-        if (a.kind == TriggerAction::Kind::kSetCpu && !doc_.FindApplication(a.application)) {
-          ErrorAt(a.line, "<set-cpu>", fmt::format("no <application name=\"{}\"> in this document", a.application));
-        }
-      }
-    }
-    CheckPipeBookings();
-    CheckCpuBookings();
-    CheckRuleOverlaps();
-  }
-
-  // With the pool's capacity known: a booking of more cores than the pool.
-  void CheckCpuBookings() {
-    if (!options_.pool_millicores) return;
-    const double pool_cores = *options_.pool_millicores / 1000;
-    auto check = [&](const std::optional<CpuShare>& cpu, const std::string& app) {
-      if (cpu && cpu->kind == CpuKind::kCores && cpu->amount > pool_cores) {
-        ErrorAt(cpu->line, "<cpu>", fmt::format("\"{}\" books {} cores; the whole pool has {}", app,
-                                                FormatNumber(cpu->amount), FormatNumber(pool_cores)));
-      }
-    };
-    for (const auto& p : doc_.policies) {
-      check(p.cpu, p.application);
-      if (p.schedule) {
-        for (const auto& w : p.schedule->windows) check(w.shares.cpu, p.application);
-      }
-    }
-  }
-
-  void CheckBandwidth(const std::vector<BandwidthShare>& shares) {
-    std::set<std::pair<std::string, Direction>> once;
-    for (const auto& b : shares) {
-      const PipeSpec* pipe = doc_.FindPipe(b.pipe);
-      if (pipe == nullptr) {
-        ErrorAt(b.line, "<bandwidth>", fmt::format("no <pipe name=\"{}\"> in this document", b.pipe));
-        continue;
-      }
-      const auto& capacity = b.direction == Direction::kIn ? pipe->in : pipe->out;
-      if (!capacity) {
-        ErrorAt(b.line, "<bandwidth>", fmt::format("pipe \"{}\" has no {} capacity", b.pipe,
-                                                   b.direction == Direction::kIn ? "in" : "out"));
-      }
-      if (!once.insert({b.pipe, b.direction}).second) {
-        ErrorAt(b.line, "<bandwidth>", fmt::format("a second share of pipe \"{}\" in the same direction", b.pipe));
-      }
-    }
-  }
-
-  // The policies' own bandwidth bookings must fit their pipe.
-  void CheckPipeBookings() {
-    for (const auto& pipe : doc_.pipes) {
-      for (Direction d : {Direction::kIn, Direction::kOut}) {
-        const auto& capacity = d == Direction::kIn ? pipe.in : pipe.out;
-        if (!capacity) continue;
-        double booked = 0;
-        for (const auto& p : doc_.policies) {
-          for (const auto& b : p.bandwidth) {
-            if (b.pipe != pipe.name || b.direction != d) continue;
-            booked += b.percent ? b.amount / 100 * static_cast<double>(*capacity) : b.amount;
-          }
-        }
-        if (booked > static_cast<double>(*capacity) * (1 + 1e-9)) {
-          ErrorAt(pipe.line, "<pipe>", fmt::format("policies book {} of pipe \"{}\" {}, which carries {}",
-                                                   FormatRate(static_cast<uint64_t>(booked)), pipe.name,
-                                                   d == Direction::kIn ? "in" : "out", FormatRate(*capacity)));
-        }
-      }
-    }
-  }
-
-  // Two applications must not claim the same processes or flows.
-  void CheckRuleOverlaps() {
-    const auto& apps = doc_.applications;
-    for (size_t i = 0; i < apps.size(); ++i) {
-      for (size_t j = i + 1; j < apps.size(); ++j) {
-        for (const auto& a : apps[i].processes) {
-          for (const auto& b : apps[j].processes) {
-            if (a.name == b.name && a.cmdline == b.cmdline && a.user == b.user && a.group == b.group &&
-                a.parent == b.parent) {
-              ErrorAt(b.line, "<process>", fmt::format("the same rule as application \"{}\" on line {}: a "
-                                                       "process cannot belong to two applications",
-                                                       apps[i].name, a.line));
-            }
-          }
-        }
-        for (const auto& a : apps[i].flows) {
-          for (const auto& b : apps[j].flows) {
-            bool protocol = a.protocol == Protocol::kAny || b.protocol == Protocol::kAny || a.protocol == b.protocol;
-            bool ports = !a.ports || !b.ports ||
-                         Overlap(a.ports->first, a.ports->second, b.ports->first, b.ports->second);
-            bool address = !a.address || !b.address || NetworksOverlap(*a.address, *b.address);
-            if (protocol && ports && address) {
-              ErrorAt(b.line, "<flow>", fmt::format("overlaps the flow rule of application \"{}\" on line {}: "
-                                                    "a flow cannot belong to two applications",
-                                                    apps[i].name, a.line));
-            }
-          }
-        }
-      }
-    }
-  }
-
   std::string_view text_;
   const ParseOptions& options_;
   std::vector<size_t> line_starts_;
@@ -711,63 +579,6 @@ std::string FormatPolicyError(const PolicyError& e, std::string_view source) {
 
 ParsedPolicy ParsePolicy(std::string_view xml, const ParseOptions& options) {
   return Parser(xml, options).Run();
-}
-
-const PipeSpec* PolicyDocument::FindPipe(const std::string& name) const {
-  for (const auto& p : pipes) {
-    if (p.name == name) return &p;
-  }
-  return nullptr;
-}
-
-const ApplicationSpec* PolicyDocument::FindApplication(const std::string& name) const {
-  for (const auto& a : applications) {
-    if (a.name == name) return &a;
-  }
-  return nullptr;
-}
-
-const PolicySpec* PolicyDocument::FindPolicy(const std::string& application) const {
-  for (const auto& p : policies) {
-    if (p.application == application) return &p;
-  }
-  return nullptr;
-}
-
-void ClearSourceLines(PolicyDocument& doc) {
-  auto clear_override = [](ShareOverride& o) {
-    if (o.cpu) o.cpu->line = 0;
-    for (auto& b : o.bandwidth) b.line = 0;
-  };
-  for (auto& p : doc.pipes) p.line = 0;
-  for (auto& a : doc.applications) {
-    a.line = 0;
-    for (auto& r : a.processes) r.line = 0;
-    for (auto& f : a.flows) f.line = 0;
-  }
-  for (auto& p : doc.policies) {
-    p.line = 0;
-    if (p.cpu) p.cpu->line = 0;
-    for (auto& b : p.bandwidth) b.line = 0;
-    if (p.schedule) {
-      p.schedule->line = 0;
-      for (auto& w : p.schedule->windows) {
-        w.line = 0;
-        clear_override(w.shares);
-      }
-    }
-    if (p.on_failure) {
-      p.on_failure->line = 0;
-      clear_override(p.on_failure->shares);
-    }
-  }
-  for (auto& t : doc.triggers) {
-    t.line = 0;
-    for (auto& a : t.actions) {
-      a.line = 0;
-      a.cpu.line = 0;
-    }
-  }
 }
 
 }  // namespace shoal::policy

@@ -242,6 +242,13 @@ TEST_CASE("Policy parser: with the pool's capacity known, a booking larger than 
   REQUIRE(FormatPolicyError(p.errors[0], "doc") == "doc:4:3: <cpu>: \"db\" books 12 cores; the whole pool has 8");
   options.pool_millicores = 16000;
   REQUIRE(ParsePolicy(doc, options).ok());
+  // Failure adjustments too.
+  const std::string failing = Doc("<application name=\"db\"><process name=\"postgres\"/></application>\n"
+                                  "<policy application=\"db\"><cpu cores=\"2\"/>\n"
+                                  "  <on-failure><cpu cores=\"20\"/></on-failure>\n</policy>\n");
+  ParsedPolicy f = ParsePolicy(failing, options);
+  REQUIRE_FALSE(f.ok());
+  REQUIRE(FormatPolicyError(f.errors[0], "doc") == "doc:4:15: <cpu>: \"db\" books 20 cores; the whole pool has 16");
 }
 
 TEST_CASE("Policy parser refuses huge documents unread") {
