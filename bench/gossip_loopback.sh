@@ -17,29 +17,14 @@ sizes=("$@")
 warmup=10
 window=30
 hz=$(getconf CLK_TCK)
+. "$top/bench/loopback_pool.sh"
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 for n in "${sizes[@]}"; do
-  run=$(mktemp -d "${TMPDIR:-/tmp}/shoal-bench.XXXXXX")
-  base=$((19000 + RANDOM % 2000))
-  pids=()
-  stop_all() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$run"
-  }
-  trap stop_all EXIT
-  "$bin" --generate-key "$run/pool.key" >/dev/null
-  for i in $(seq 1 "$n"); do
-    extra=()
-    [ "$i" = 1 ] && extra=(--probe-every-ms 1000)
-    "$bin" --config /dev/null --preset lan --name "node-$i" --bind "127.0.0.1:$((base + i))" \
-      --seed "127.0.0.1:$((base + 1))" --seed "127.0.0.1:$((base + 2))" \
-      --key-file "$run/pool.key" --state-dir "$run/node-$i" --report-every-ms 5000 \
-      "${extra[@]}" >"$run/node-$i.out" 2>"$run/node-$i.log" &
-    pids+=($!)
-  done
+  NODE1_FLAGS=(--probe-every-ms 1000)
+  pool_start "$bin" "$n" $((19000 + RANDOM % 2000)) --report-every-ms 5000
+  trap pool_stop EXIT
   sleep "$warmup"
   declare -A cpu0=()
   for p in "${pids[@]}"; do cpu0[$p]=$(cpu_ticks "$p"); done
@@ -57,6 +42,6 @@ for n in "${sizes[@]}"; do
     "$(IFS=,; echo "${cpu_ticks_used[*]}")" "$(IFS=,; echo "${rss_kbs[*]}")" \
     "$(python3 -c "print(($t1 - $t0) * $hz)")" >>"$out"
   tail -n 1 "$out"
-  stop_all
+  pool_stop
   trap - EXIT
 done

@@ -17,25 +17,11 @@ sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(16 128)
 pushes=5
 docs=("$top/examples/policies/full.xml" "$top/examples/policies/small.xml")
+. "$top/bench/loopback_pool.sh"
 
 for n in "${sizes[@]}"; do
-  run=$(mktemp -d "${TMPDIR:-/tmp}/shoal-push.XXXXXX")
-  base=$((21000 + RANDOM % 2000))
-  pids=()
-  stop_all() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$run"
-  }
-  trap stop_all EXIT
-  "$bin" --generate-key "$run/pool.key" >/dev/null
-  for i in $(seq 1 "$n"); do
-    "$bin" --config /dev/null --preset lan --name "node-$i" --bind "127.0.0.1:$((base + i))" \
-      --seed "127.0.0.1:$((base + 1))" --seed "127.0.0.1:$((base + 2))" \
-      --key-file "$run/pool.key" --state-dir "$run/node-$i" --report-every-ms 0 \
-      >/dev/null 2>"$run/node-$i.log" &
-    pids+=($!)
-  done
+  pool_start "$bin" "$n" $((21000 + RANDOM % 2000)) --report-every-ms 0
+  trap pool_stop EXIT
   sleep 10
   results=()
   for k in $(seq 1 "$pushes"); do
@@ -70,6 +56,6 @@ print(json.dumps({"nodes": n, "pushes": len(ms), "never": len(ms) - len(ok),
                   "max_ms": max(ok) if ok else None}))
 PY
   tail -n 1 "$out"
-  stop_all
+  pool_stop
   trap - EXIT
 done

@@ -1,0 +1,32 @@
+# Sourced by the loopback benchmarks: a pool of N shoald on 127.0.0.1 (lan
+# preset) in a fresh directory, every node seeded with nodes 1 and 2.
+#   pool_start BIN N PORT_BASE [FLAGS...]   sets run, base, pids; node i's
+#       standard output goes to $run/node-i.out, its log to $run/node-i.log;
+#       the FLAGS go to every node, and NODE1_FLAGS (an array, if set) to
+#       node 1 only
+#   pool_stop                               ends them (by pid) and removes $run
+pool_start() {
+  local bin=$1 n=$2
+  base=$3
+  shift 3
+  run=$(mktemp -d "${TMPDIR:-/tmp}/shoal-bench.XXXXXX")
+  pids=()
+  "$bin" --generate-key "$run/pool.key" >/dev/null
+  local i extra
+  for i in $(seq 1 "$n"); do
+    extra=()
+    if [ "$i" = 1 ] && [ -n "${NODE1_FLAGS+x}" ]; then extra=("${NODE1_FLAGS[@]}"); fi
+    "$bin" --config /dev/null --preset lan --name "node-$i" --bind "127.0.0.1:$((base + i))" \
+      --seed "127.0.0.1:$((base + 1))" --seed "127.0.0.1:$((base + 2))" \
+      --key-file "$run/pool.key" --state-dir "$run/node-$i" "$@" "${extra[@]}" \
+      >"$run/node-$i.out" 2>"$run/node-$i.log" &
+    pids+=($!)
+  done
+}
+
+pool_stop() {
+  local p
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$run"
+}
