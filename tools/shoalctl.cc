@@ -27,27 +27,32 @@ int Fail(const std::string& message) {
   return kFailed;
 }
 
-Result<Json> LoadJson(const std::string& path) {
+// How a FILE argument is named in messages.
+std::string SourceName(const std::string& path) { return path == "-" ? "standard input" : path; }
+
+// Reads a JSON document and turns it into T with `read`; errors name the source.
+template <typename T>
+Result<T> LoadDocument(const std::string& path, Result<T> (*read)(const Json&)) {
   auto text = ReadInputFile(path);
   if (!text) return text.error();
-  return ParseJsonText(*text, path == "-" ? "standard input" : path);
+  auto doc = ParseJsonText(*text, SourceName(path));
+  if (!doc) return doc.error();
+  auto value = read(*doc);
+  if (!value) return MakeError("{}: {}", SourceName(path), value.error().message);
+  return value;
 }
 
 int RunAllocateCommand(const std::string& path, bool json) {
-  auto doc = LoadJson(path);
-  if (!doc) return Fail(doc.error().message);
-  auto input = ReadAllocateInput(*doc);
-  if (!input) return Fail(fmt::format("{}: {}", path == "-" ? "standard input" : path, input.error().message));
+  auto input = LoadDocument(path, &ReadAllocateInput);
+  if (!input) return Fail(input.error().message);
   AllocateOutput out = RunAllocate(*input);
   std::cout << (json ? AllocateJson(out) : AllocateText(out));
   return 0;
 }
 
 int RunPlanCommand(const std::string& path, bool json, const std::string& explain) {
-  auto doc = LoadJson(path);
-  if (!doc) return Fail(doc.error().message);
-  auto input = ReadPlanDocument(*doc);
-  if (!input) return Fail(fmt::format("{}: {}", path == "-" ? "standard input" : path, input.error().message));
+  auto input = LoadDocument(path, &ReadPlanDocument);
+  if (!input) return Fail(input.error().message);
   PlanResult plan = RunPlan(*input);
   if (!explain.empty()) {
     auto text = policy::ExplainApp(plan.cpu, explain);
@@ -62,7 +67,7 @@ int RunPlanCommand(const std::string& path, bool json, const std::string& explai
 int RunPolicyValidate(const std::string& path) {
   auto text = ReadInputFile(path);
   if (!text) return Fail(text.error().message);
-  const std::string source = path == "-" ? "standard input" : path;
+  const std::string source = SourceName(path);
   policy::ParsedPolicy parsed = policy::ParsePolicy(*text);
   if (!parsed.ok()) {
     for (const auto& e : parsed.errors) std::cerr << policy::FormatPolicyError(e, source) << "\n";
