@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include <toml++/toml.h>
@@ -72,6 +73,33 @@ Status ReadGossip(const std::string& path, const toml::table& t, gossip::GossipC
   return Status::Ok();
 }
 
+Status ReadCpu(const std::string& path, const toml::table& t, CpuConfig& c) {
+  for (auto&& [k, n] : t) {
+    const std::string key = "cpu." + std::string(k.str());
+    Status s;
+    if (k == "capacity_millicores") s = ReadInt(path, n, key, 0, 100'000'000, c.capacity_millicores);
+    else if (k == "enforcer") s = ReadString(path, n, key, c.enforcer);
+    else if (k == "cgroup_parent") s = ReadString(path, n, key, c.cgroup_parent);
+    else if (k == "sample_every_ms") s = ReadInt(path, n, key, 100, 60000, c.sample_every_ms);
+    else if (k == "full_scan_every") s = ReadInt(path, n, key, 1, 100000, c.full_scan_every);
+    else return MakeError("{} is not a known key", Where(path, n, key));
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+Status ReadControl(const std::string& path, const toml::table& t, ControlConfig& c) {
+  for (auto&& [k, n] : t) {
+    const std::string key = "control." + std::string(k.str());
+    Status s;
+    if (k == "listen") s = ReadEndpoint(path, n, key, c.listen);
+    else if (k == "tokens_file") s = ReadString(path, n, key, c.tokens_file);
+    else return MakeError("{} is not a known key", Where(path, n, key));
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<gossip::GossipConfig> GossipPreset(const std::string& name) {
@@ -126,6 +154,10 @@ Status LoadConfigFile(const std::string& path, bool required, bool keep_preset,
       const toml::table* t = n.as_table();
       if (t == nullptr) return MakeError("{} must be a table", Where(path, n, key));
       s = ReadGossip(path, *t, c.gossip);
+    } else if (key == "cpu" || key == "control") {
+      const toml::table* t = n.as_table();
+      if (t == nullptr) return MakeError("{} must be a table", Where(path, n, key));
+      s = key == "cpu" ? ReadCpu(path, *t, c.cpu) : ReadControl(path, *t, c.control);
     } else {
       return MakeError("{} is not a known key", Where(path, n, key));
     }
@@ -151,6 +183,14 @@ Status DaemonConfig::Finish() {
           bind.ToString());
     }
     advertise = bind;
+  }
+  static const char* kEnforcers[] = {"auto", "cgroup-v2", "cgroup-v1", "nice", "off"};
+  if (std::find(std::begin(kEnforcers), std::end(kEnforcers), cpu.enforcer) == std::end(kEnforcers)) {
+    return MakeError("cpu.enforcer '{}' is not one of: auto, cgroup-v2, cgroup-v1, nice, off", cpu.enforcer);
+  }
+  if (cpu.cgroup_parent.empty() || cpu.cgroup_parent.front() == '/' ||
+      cpu.cgroup_parent.find("..") != std::string::npos) {
+    return MakeError("cpu.cgroup_parent '{}' must be a relative path without '..'", cpu.cgroup_parent);
   }
   return gossip.Validate();
 }

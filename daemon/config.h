@@ -14,6 +14,19 @@
 
 namespace shoal::daemon {
 
+struct CpuConfig {
+  int64_t capacity_millicores = 0;  // offered to the pool; 0: every CPU of the server
+  std::string enforcer = "auto";    // auto | cgroup-v2 | cgroup-v1 | nice | off
+  std::string cgroup_parent = "shoal";
+  int sample_every_ms = 1000;
+  int full_scan_every = 30;         // samples between full /proc scans
+};
+
+struct ControlConfig {
+  Endpoint listen{0x7f000001, 7947};  // 127.0.0.1:7947; port 0: no control API
+  std::string tokens_file = "/etc/shoal/tokens";
+};
+
 struct DaemonConfig {
   std::string node_name;           // default: the host name
   Endpoint bind{0, 7946};          // default 0.0.0.0:7946
@@ -26,6 +39,8 @@ struct DaemonConfig {
   int report_every_ms = 0;         // print membership and view (0: never)
   int probe_every_ms = 0;          // start a pool probe this often (0: never)
   gossip::GossipConfig gossip = gossip::GossipConfig::Lan();
+  CpuConfig cpu;
+  ControlConfig control;
 
   // Fills defaults that depend on other keys, then checks everything.
   Status Finish();

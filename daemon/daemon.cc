@@ -48,22 +48,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
                 gossip::ToString(ev.kind));
   });
   const std::string name = config.node_name;
-  auto s = d->gossiper_->RegisterChannel(
-      gossip::ChannelSpec{kNodeChannel, "node", std::chrono::seconds(1), kNodeFactsMaxBytes,
-                          gossip::kSnapshot},
-      [name]() -> std::optional<std::string> {
-        auto facts = ReadNodeFacts(name);
-        if (!facts.ok()) {
-          spdlog::warn("node facts: {}", facts.error().message);
-          return std::nullopt;
-        }
-        // Rounded so that noise does not make a new version every second.
-        facts->load_milli = facts->load_milli / 50 * 50;
-        facts->mem_available_kb = facts->mem_available_kb / 65536 * 65536;
-        return EncodeNodeFacts(*facts);
-      },
-      nullptr);
-  if (!s.ok()) return s.error();
+  if (auto s = d->StartCpu(); !s.ok()) return s.error();
   d->probe_ = std::make_unique<PoolProbe>(
       *d->gossiper_, std::chrono::milliseconds(config.probe_every_ms),
       [] {
@@ -98,7 +83,7 @@ Status Daemon::StartPolicies() {
     const auto view = gossiper_->View(kNodeChannel);
     double millicores = 0;
     view.ForEach([&](NodeId, const gossip::StoredEntry& e) {
-      if (auto f = DecodeNodeFacts(e.payload); f.ok()) millicores += 1000.0 * f->cpus;
+      if (auto f = DecodeNodeFacts(e.payload); f.ok()) millicores += f->capacity_m;
     });
     return millicores > 0 ? std::optional<double>(millicores) : std::nullopt;
   };
@@ -115,6 +100,7 @@ Status Daemon::StartPolicies() {
                  doc.mode == policy::Mode::kEnforce ? "enforce" : "monitor", doc.applications.size(),
                  doc.policies.size());
     triggers_ = std::make_unique<policy::TriggerEngine>(doc);
+    OnPolicy(doc);
     if (auto s = SaveActivePolicy(config_.state_dir, v, text); !s.ok()) {
       spdlog::error("policy {} is active but not stored: {}", v.ToString(), s.error().message);
     }
@@ -166,6 +152,7 @@ Daemon::Daemon(const DaemonConfig& config, gossip::Keyring keyring, uint64_t boo
       tick_timer_(io_),
       report_timer_(io_),
       trigger_timer_(io_),
+      sample_timer_(io_),
       signals_(io_, SIGINT, SIGTERM, SIGHUP) {}
 
 Daemon::~Daemon() {
@@ -185,6 +172,8 @@ void Daemon::ScheduleTick() {
     gossiper_->Tick();
     snapshots_->Tick();
     policies_->Tick();
+    // The plan follows the pool's status, at most every 100 ms.
+    if (plan_dirty_ && clock_.Now() - planned_at_ >= std::chrono::milliseconds(100)) Replan();
     if (leave_ticks_ >= 0 && leave_ticks_-- == 0) {
       Stop();
       return;
@@ -209,7 +198,10 @@ void Daemon::RunTriggers() {
                                        std::chrono::system_clock::now().time_since_epoch())
                                        .count());
   in.nodes_failed = std::exchange(nodes_failed_, 0);
-  // Bookings not met and usage come with the planner and the sampler (issue 5).
+  in.insufficient = unmet_;
+  for (const auto& app : plan_.apps) {
+    if (app.allocated > 0) in.usage_percent[app.name] = 100.0 * app.usage / app.allocated;
+  }
   auto fired = triggers_->Evaluate(in);
   // Every node evaluates (the same overrides everywhere); side effects happen
   // once, on the lowest-id live node.
@@ -296,8 +288,10 @@ int Daemon::Run() {
   ScheduleTick();
   ScheduleReport();
   ScheduleTriggers();
+  ScheduleSample();
   WaitForSignal();
   io_.run();
+  cpu_->Release();
   spdlog::info("stopped");
   return 0;
 }
@@ -306,6 +300,7 @@ void Daemon::Stop() {
   tick_timer_.cancel();
   report_timer_.cancel();
   trigger_timer_.cancel();
+  sample_timer_.cancel();
   signals_.cancel();
   io_.stop();
 }

@@ -1,11 +1,17 @@
 // shoald's wiring: one Boost.Asio io_context running the UDP transport, the
-// Gossiper's tick timer, the node-facts publisher, the periodic report and
-// the signals (SIGINT/SIGTERM: announce a graceful leave, then exit;
-// SIGHUP: reread the key file). Everything runs on the one thread that
-// calls Run().
+// Gossiper's tick timer, the status publisher, the sampler's timer, the
+// planner (on every change of the pool's status) and the CPU enforcer, the
+// policies and triggers, the periodic report and the signals (SIGINT/SIGTERM:
+// announce a graceful leave, hand processes back, then exit; SIGHUP: reread
+// the key file). Everything runs on the one thread that calls Run().
+// daemon.cc wires; daemon_cpu.cc samples, plans and enforces.
 #pragma once
 
 #include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -14,6 +20,8 @@
 #include "core/clock.h"
 #include "core/random.h"
 #include "daemon/config.h"
+#include "daemon/cpu_control.h"
+#include "daemon/sampler.h"
 #include "daemon/pool_probe.h"
 #include "gossip/gossiper.h"
 #include "gossip/snapshot.h"
@@ -21,6 +29,7 @@
 #include "gossip/udp_transport.h"
 #include "daemon/script_runner.h"
 #include "policy/distribution.h"
+#include "policy/schedule.h"
 #include "policy/triggers.h"
 
 namespace shoal::daemon {
@@ -40,6 +49,13 @@ class Daemon {
   Daemon(const DaemonConfig& config, gossip::Keyring keyring, uint64_t boot);
   // The policy distributor, the stored policy and the operators' services.
   Status StartPolicies();
+  // daemon_cpu.cc: the status this node publishes, sampling, planning.
+  Status StartCpu();
+  std::optional<std::string> PublishStatus();
+  void ScheduleSample();
+  void Replan();
+  std::vector<policy::CpuPolicy> PoliciesInForce();
+  void OnPolicy(const policy::PolicyDocument& doc);
   void ScheduleTick();
   void ScheduleTriggers();
   void RunTriggers();
@@ -61,9 +77,19 @@ class Daemon {
   std::unique_ptr<policy::TriggerEngine> triggers_;  // of the active document
   std::unique_ptr<ScriptRunner> scripts_;
   int nodes_failed_ = 0;  // since the triggers last ran
+  std::unique_ptr<Sampler> sampler_;
+  std::unique_ptr<CpuControl> cpu_;
+  std::optional<policy::ScheduleEvaluator> schedule_;  // of the active document
+  std::vector<InstanceSample> local_;  // the last sample
+  int samples_ = 0;
+  policy::CpuPlan plan_;
+  bool plan_dirty_ = false;  // the pool's status changed since the last plan
+  TimePoint planned_at_ = TimePoint::min();
+  std::set<std::string> unmet_;  // applications whose booking cannot be met
   boost::asio::steady_timer tick_timer_;
   boost::asio::steady_timer report_timer_;
   boost::asio::steady_timer trigger_timer_;
+  boost::asio::steady_timer sample_timer_;
   boost::asio::signal_set signals_;
   int leave_ticks_ = -1;  // counting down after a stop signal
 };

@@ -1,5 +1,6 @@
-// shoald: the Shoal daemon. For now it joins the pool and runs the
-// information exchange on a real UDP socket; see --help.
+// shoald: the Shoal daemon: joins the pool, measures this server's
+// applications, plans the pool's CPU by policy and enforces this node's
+// share; see --help.
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -15,8 +16,9 @@ using namespace shoal::daemon;
 int main(int argc, char** argv) {
   CLI::App app{
       "shoald: the Shoal daemon. Every server of a pool runs one; they gossip over UDP what\n"
-      "each server has, notice failures, and (in later releases) share CPU and bandwidth by\n"
-      "policy.\n\n"
+      "each server has and what each application on it wants, notice failures, and share\n"
+      "the pool's CPU by policy: each daemon plans the whole pool and enforces its own row\n"
+      "with cgroups (v2, else v1, else nice).\n\n"
       "Start a pool:\n"
       "  shoald --generate-key /etc/shoal/pool.key      # once; copy the file to every node\n"
       "  shoald --name web-1 --bind 10.0.0.1:7946\n"
@@ -27,6 +29,8 @@ int main(int argc, char** argv) {
   std::string name, bind, advertise, key_file, state_dir, log_level, preset;
   std::vector<std::string> seeds;
   int period_ms = 0, fanout = 0, report_ms = -1, probe_ms = -1;
+  int64_t cpu_millicores = -1;
+  std::string enforcer, cgroup_parent, control, tokens_file;
   auto* config_opt = app.add_option("--config", config_path, "TOML configuration file");
   app.add_option("--generate-key", generate_key,
                  "write a new pool key to this file (mode 0600) and exit");
@@ -43,6 +47,12 @@ int main(int argc, char** argv) {
                  "print the pool as this node sees it every N ms (0: never)");
   app.add_option("--probe-every-ms", probe_ms,
                  "start a pool probe every N ms and log how long it took to reach every node");
+  app.add_option("--cpu-millicores", cpu_millicores,
+                 "millicores this node offers the pool (default 0: every CPU of the server)");
+  app.add_option("--enforcer", enforcer, "auto (default), cgroup-v2, cgroup-v1, nice or off");
+  app.add_option("--cgroup-parent", cgroup_parent, "Shoal's parent cgroup, relative (default shoal)");
+  app.add_option("--control", control, "control API address, a.b.c.d:port (default 127.0.0.1:7947; port 0: off)");
+  app.add_option("--tokens-file", tokens_file, "control API tokens (default /etc/shoal/tokens)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error (default info)");
   CLI11_PARSE(app, argc, argv);
 
@@ -100,6 +110,13 @@ int main(int argc, char** argv) {
   if (fanout > 0) config.gossip.fanout = static_cast<size_t>(fanout);
   if (report_ms >= 0) config.report_every_ms = report_ms;
   if (probe_ms >= 0) config.probe_every_ms = probe_ms;
+  if (cpu_millicores >= 0) config.cpu.capacity_millicores = cpu_millicores;
+  if (!enforcer.empty()) config.cpu.enforcer = enforcer;
+  if (!cgroup_parent.empty()) config.cpu.cgroup_parent = cgroup_parent;
+  if (!control.empty()) {
+    if (auto s = endpoint("--control", control, config.control.listen); !s.ok()) return fail(s.error());
+  }
+  if (!tokens_file.empty()) config.control.tokens_file = tokens_file;
   if (auto s = config.Finish(); !s.ok()) return fail(s.error());
   if (auto s = SetupLogging(config.log_level, config.node_name); !s.ok()) return fail(s.error());
 

@@ -1,5 +1,6 @@
 #include "daemon/node_facts.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -15,6 +16,31 @@ std::string EncodeNodeFacts(const NodeFacts& f) {
   w.set_load_milli(f.load_milli);
   w.set_mem_total_kb(f.mem_total_kb);
   w.set_mem_available_kb(f.mem_available_kb);
+  w.set_capacity_m(f.capacity_m);
+  w.set_policy_version(f.policy_version);
+  w.set_enforcing(f.enforcing);
+  w.set_enforcer(f.enforcer);
+  // The most demanding instances first, so that what does not fit is what
+  // matters least to the plan.
+  std::vector<const InstanceStatus*> order;
+  for (const auto& i : f.instances) order.push_back(&i);
+  std::stable_sort(order.begin(), order.end(),
+                   [](const InstanceStatus* a, const InstanceStatus* b) { return a->demand_m > b->demand_m; });
+  uint32_t left_out = f.instances_left_out;
+  for (const InstanceStatus* i : order) {
+    wire::Instance* wi = w.add_instances();
+    wi->set_app(i->app);
+    wi->set_usage_m(i->usage_m);
+    wi->set_demand_m(i->demand_m);
+    wi->set_rss_kb(i->rss_kb);
+    wi->set_processes(i->processes);
+    // Room for the left-out count (at most 6 bytes) is kept.
+    if (w.ByteSizeLong() + 6 > kNodeFactsMaxBytes) {
+      w.mutable_instances()->RemoveLast();
+      ++left_out;
+    }
+  }
+  w.set_instances_left_out(left_out);
   return w.SerializeAsString();
 }
 
@@ -25,7 +51,15 @@ Result<NodeFacts> DecodeNodeFacts(std::string_view bytes) {
     return MakeError("malformed node facts ({} bytes)", bytes.size());
   }
   if (w.name().empty() || w.name().size() > 64) return MakeError("node facts without a valid name");
-  return NodeFacts{w.name(), w.cpus(), w.load_milli(), w.mem_total_kb(), w.mem_available_kb()};
+  NodeFacts f{w.name(), w.cpus(), w.load_milli(), w.mem_total_kb(), w.mem_available_kb(), w.capacity_m(),
+              {}, w.policy_version(), w.enforcing(), w.enforcer(), w.instances_left_out()};
+  for (const auto& wi : w.instances()) {
+    if (wi.app().empty() || wi.app().size() > 100) {
+      return MakeError("node facts of {}: an instance without a valid application name", w.name());
+    }
+    f.instances.push_back({wi.app(), wi.usage_m(), wi.demand_m(), wi.rss_kb(), wi.processes()});
+  }
+  return f;
 }
 
 Result<NodeFacts> ReadNodeFacts(const std::string& name, const std::string& proc) {

@@ -18,6 +18,8 @@
 
 #include <fmt/format.h>
 
+#include "daemon/sys_file.h"
+
 namespace shoal::daemon {
 namespace {
 
@@ -25,22 +27,6 @@ using policy::ProcessInfo;
 using policy::ProcSnapshot;
 using policy::Protocol;
 using policy::SocketInfo;
-
-// Reads a small file whole (at most `limit` bytes); false if it cannot be opened.
-bool ReadSmall(const std::string& path, std::string& out, size_t limit = 1 << 16) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  out.clear();
-  char buf[4096];
-  while (out.size() < limit) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return true;
-}
 
 // One read of a /proc file relative to an open directory: the kernel
 // produces these small files whole in one read. False if it cannot be opened.

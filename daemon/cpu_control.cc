@@ -1,0 +1,105 @@
+#include "daemon/cpu_control.h"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <set>
+
+#include <spdlog/spdlog.h>
+
+namespace shoal::daemon {
+
+policy::PlanInput BuildPlanInput(const gossip::ChannelView& nodes, std::vector<policy::CpuPolicy> policies) {
+  policy::PlanInput in;
+  in.policies = std::move(policies);
+  nodes.ForEach([&](NodeId id, const gossip::StoredEntry& e) {
+    auto f = DecodeNodeFacts(e.payload);
+    if (!f.ok() || f->capacity_m == 0) return;  // not planning yet (or an older daemon)
+    in.nodes.push_back({id, f->name, static_cast<double>(f->capacity_m)});
+    for (const auto& i : f->instances) {
+      in.instances.push_back({i.app, id, static_cast<double>(i.demand_m), static_cast<double>(i.usage_m)});
+    }
+  });
+  return in;
+}
+
+CpuControl::CpuControl(NodeId self, std::unique_ptr<CpuEnforcer> enforcer)
+    : self_(self), enforcer_(std::move(enforcer)) {
+  if (!enforcer_) return;
+  for (const auto& app : enforcer_->Groups()) {
+    spdlog::info("adopting CPU group {} from an earlier run", enforcer_->Path(app));
+    groups_[app].path = enforcer_->Path(app);
+    enforcing_ = true;  // so that monitor mode hands them back
+  }
+}
+
+CpuControl::~CpuControl() = default;
+
+void CpuControl::Note(const std::string& app, const Status& s) {
+  auto& g = groups_[app];
+  const std::string message = s.ok() ? "" : s.error().message;
+  if (message != g.error && !message.empty()) spdlog::warn("CPU enforcement of {}: {}", app, message);
+  g.error = message;
+}
+
+void CpuControl::Apply(const policy::CpuPlan& plan, const std::vector<InstanceSample>& local, bool enforce) {
+  if (!enforcer_) return;
+  if (!enforce) {
+    if (enforcing_) {
+      spdlog::info("monitor mode: handing every process back and removing the CPU groups");
+      Release();
+    }
+    return;
+  }
+  if (!enforcing_) spdlog::info("enforcing CPU shares with {}", enforcer_->kind());
+  enforcing_ = true;
+  const policy::NodePlan* node = plan.FindNode(self_);
+  std::set<std::string> wanted;
+  for (const auto& inst : local) {
+    wanted.insert(inst.app);
+    const policy::AppPlan* app = plan.FindApp(inst.app);
+    if (!node || !app) continue;  // our status is not in the view yet
+    const policy::InstancePlan* row = nullptr;
+    for (size_t i : app->instances) {
+      if (plan.instances[i].node == static_cast<size_t>(node - plan.nodes.data())) row = &plan.instances[i];
+    }
+    if (!row) continue;
+    CpuSetting setting{row->weight, row->quota_us, plan.options.quota_period_us};
+    Status s = enforcer_->Apply(inst.app, setting);
+    if (s.ok()) {
+      const auto inside = enforcer_->Pids(inst.app);
+      const std::set<int> in_group(inside.begin(), inside.end());
+      for (int pid : inst.pids) {
+        if (in_group.count(pid)) continue;
+        auto m = enforcer_->Move(inst.app, pid);
+        // A process that exited since the scan is not an error.
+        if (!m.ok() && ::kill(pid, 0) == 0 && s.ok()) s = m;
+      }
+    }
+    auto& g = groups_[inst.app];
+    g.path = enforcer_->Path(inst.app);
+    g.setting = setting;
+    Note(inst.app, s);
+  }
+  for (auto it = groups_.begin(); it != groups_.end();) {
+    if (wanted.count(it->first)) {
+      ++it;
+      continue;
+    }
+    if (auto s = enforcer_->Remove(it->first); !s.ok()) {
+      spdlog::warn("CPU group of {} not removed: {}", it->first, s.error().message);
+    } else {
+      spdlog::info("CPU group of {} removed (no local instance)", it->first);
+    }
+    it = groups_.erase(it);
+  }
+}
+
+void CpuControl::Release() {
+  if (!enforcer_) return;
+  if (auto s = enforcer_->Release(); !s.ok()) spdlog::warn("handing processes back: {}", s.error().message);
+  groups_.clear();
+  enforcing_ = false;
+}
+
+}  // namespace shoal::daemon

@@ -1,0 +1,142 @@
+// The daemon's CPU loop: sample the local processes, publish this node's
+// status, plan over the pool's status whenever it changes, enforce this
+// node's row. See daemon.h.
+#include <cmath>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "daemon/daemon.h"
+#include "daemon/node_facts.h"
+
+namespace shoal::daemon {
+namespace {
+
+uint32_t RoundMillicores(double m) {
+  // Coarse enough that noise does not make a new version every second.
+  return static_cast<uint32_t>(std::lround(std::max(0.0, m) / 10.0) * 10);
+}
+
+int64_t WallSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Status Daemon::StartCpu() {
+  sampler_ = std::make_unique<Sampler>("/proc", ProcReadOptions{}, policy::IdResolver::System());
+  std::unique_ptr<CpuEnforcer> enforcer;
+  if (config_.cpu.enforcer != "off") {
+    EnforcerOptions o;
+    o.kind = config_.cpu.enforcer;
+    o.parent = config_.cpu.cgroup_parent;
+    if (config_.cpu.capacity_millicores > 0) o.capacity_millicores = config_.cpu.capacity_millicores;
+    auto e = MakeCpuEnforcer(o);
+    if (!e.ok()) return MakeError("cpu.enforcer {}: {}", config_.cpu.enforcer, e.error().message);
+    enforcer = std::move(*e);
+    spdlog::info("CPU enforcer: {}{}", enforcer->kind(),
+                 o.capacity_millicores ? fmt::format(", Shoal's groups capped at {} millicores", *o.capacity_millicores)
+                                       : std::string());
+  }
+  cpu_ = std::make_unique<CpuControl>(NodeId::FromName(config_.node_name), std::move(enforcer));
+  sampler_->SetGroupUsage([this](const std::string& app) -> std::optional<uint64_t> {
+    if (!cpu_->enforcer() || !cpu_->groups().count(app)) return std::nullopt;
+    return cpu_->enforcer()->UsageNs(app);
+  });
+  return gossiper_->RegisterChannel(
+      gossip::ChannelSpec{kNodeChannel, "node", std::chrono::seconds(1), kNodeFactsMaxBytes, gossip::kSnapshot},
+      [this] { return PublishStatus(); },
+      [this](const gossip::ChannelView&) { plan_dirty_ = true; });
+}
+
+std::optional<std::string> Daemon::PublishStatus() {
+  auto facts = ReadNodeFacts(config_.node_name);
+  if (!facts.ok()) {
+    spdlog::warn("node facts: {}", facts.error().message);
+    return std::nullopt;
+  }
+  // Rounded so that noise does not make a new version every second.
+  facts->load_milli = facts->load_milli / 50 * 50;
+  facts->mem_available_kb = facts->mem_available_kb / 65536 * 65536;
+  facts->capacity_m = static_cast<uint32_t>(config_.cpu.capacity_millicores > 0 ? config_.cpu.capacity_millicores
+                                                                                : 1000 * facts->cpus);
+  for (const auto& s : local_) {
+    facts->instances.push_back({s.app, RoundMillicores(s.usage), RoundMillicores(std::max(s.usage, s.demand)),
+                                s.rss_kb / 1024 * 1024, static_cast<uint32_t>(s.pids.size())});
+  }
+  facts->policy_version = policies_->active_version().empty() ? "" : policies_->active_version().ToString();
+  facts->enforcing = cpu_->enforcing();
+  facts->enforcer = cpu_->enforcer() ? cpu_->enforcer()->kind() : "off";
+  return EncodeNodeFacts(*facts);
+}
+
+void Daemon::OnPolicy(const policy::PolicyDocument& doc) {
+  sampler_->SetDocument(doc);
+  auto evaluator = policy::ScheduleEvaluator::Create(doc);
+  if (evaluator.ok()) {
+    schedule_ = std::move(*evaluator);
+  } else {
+    schedule_.reset();
+    spdlog::error("schedules of the active policy cannot be evaluated, planning without them: {}",
+                  evaluator.error().message);
+  }
+  unmet_.clear();
+  samples_ = 0;  // a full scan with the new rules
+  Replan();
+}
+
+std::vector<policy::CpuPolicy> Daemon::PoliciesInForce() {
+  const policy::PolicyDocument* doc = policies_->active();
+  if (!doc || !schedule_) return {};
+  policy::PoolFacts facts;
+  facts.failed_nodes = static_cast<int>(gossiper_->membership().failed_peers().size());
+  auto effective = schedule_->Evaluate(WallSeconds(), facts);
+  if (triggers_) triggers_->Apply(effective);
+  return policy::ToPlannerPolicies(effective);
+}
+
+void Daemon::ScheduleSample() {
+  sample_timer_.expires_after(std::chrono::milliseconds(config_.cpu.sample_every_ms));
+  sample_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    const bool full = samples_++ % config_.cpu.full_scan_every == 0;
+    auto sample = sampler_->Sample(clock_.Now(), full);
+    if (sample.ok()) {
+      local_ = std::move(*sample);
+    } else {
+      spdlog::error("sampling the local processes: {}", sample.error().message);
+    }
+    Replan();
+    ScheduleSample();
+  });
+}
+
+void Daemon::Replan() {
+  if (!cpu_) return;  // still starting
+  plan_dirty_ = false;
+  planned_at_ = clock_.Now();
+  plan_ = policy::PlanCpu(BuildPlanInput(gossiper_->View(kNodeChannel), PoliciesInForce()));
+  const policy::PolicyDocument* doc = policies_->active();
+  const bool enforce = doc && doc->mode == policy::Mode::kEnforce;
+  cpu_->Apply(plan_, local_, enforce);
+  // Bookings that cannot be met, as events (once when it starts, once when it ends).
+  std::set<std::string> unmet;
+  for (const auto& app : plan_.apps) {
+    if (app.rogue() || app.instances.empty()) continue;
+    if (app.scale < 0.999 || app.unplaced > 0.5) {
+      unmet.insert(app.name);
+      if (!unmet_.count(app.name)) {
+        spdlog::warn("booking of {} cannot be met: it asks {:.0f} millicores, the pool ({:.0f} millicores on {} "
+                     "node(s)) gives it {:.0f}, of which {:.0f} could not be placed on any node running it",
+                     app.name, app.requested, plan_.pool_capacity, plan_.nodes.size(), app.entitlement, app.unplaced);
+      }
+    }
+  }
+  for (const auto& name : unmet_) {
+    if (!unmet.count(name)) spdlog::info("booking of {} is met again", name);
+  }
+  unmet_ = std::move(unmet);
+}
+
+}  // namespace shoal::daemon
