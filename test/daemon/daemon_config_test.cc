@@ -55,6 +55,11 @@ TEST_CASE("config file: every mistake is named with its line") {
   CHECK_THAT(error_of("seeds = \"1.2.3.4\"\n"), Catch::Contains("array"));
   CHECK_THAT(error_of("preset = \"wan\"\n"), Catch::Contains("lan, local"));
   CHECK_THAT(error_of("node_name = \n"), Catch::Contains("bad.toml:1"));
+  CHECK_THAT(error_of("[cpu]\nsample_every_ms = 5\n"),
+             Catch::Contains("bad.toml:2") && Catch::Contains("cpu.sample_every_ms") && Catch::Contains("100..60000"));
+  CHECK_THAT(error_of("[cpu]\nquota = 1\n"), Catch::Contains("'cpu.quota' is not a known key"));
+  CHECK_THAT(error_of("[control]\nlisten = 5\n"), Catch::Contains("'control.listen'"));
+  CHECK_THAT(error_of("cpu = 3\n"), Catch::Contains("'cpu' must be a table"));
   DaemonConfig c;
   REQUIRE_FALSE(LoadConfigFile((dir.path / "missing.toml").string(), true, false, c).ok());
   REQUIRE(LoadConfigFile((dir.path / "missing.toml").string(), false, false, c).ok());
@@ -66,6 +71,12 @@ TEST_CASE("config: a wildcard bind needs an advertised address") {
   auto s = c.Finish();
   REQUIRE_FALSE(s.ok());
   REQUIRE_THAT(s.error().message, Catch::Contains("advertise"));
+  c.advertise = Endpoint{0x7f000001, 7946};
+  c.cpu.enforcer = "cgroups";
+  REQUIRE_THAT(c.Finish().error().message, Catch::Contains("cpu.enforcer 'cgroups'"));
+  c.cpu.enforcer = "auto";
+  c.cpu.cgroup_parent = "/abs";
+  REQUIRE_THAT(c.Finish().error().message, Catch::Contains("cpu.cgroup_parent '/abs'"));
 }
 
 TEST_CASE("key file: generated, loaded, rotated, and refused when broken") {
@@ -121,6 +132,34 @@ TEST_CASE("node facts: read from /proc, round trip, junk refused") {
   REQUIRE_FALSE(ReadNodeFacts("n1", dir.path.string()).ok());
 }
 
+TEST_CASE("node status: instances round trip; what does not fit leaves out the least demanding") {
+  NodeFacts f;
+  f.name = "n1";
+  f.capacity_m = 1500;
+  f.policy_version = "1.0@abc";
+  f.enforcing = true;
+  f.enforcer = "cgroup-v1";
+  f.instances = {{"gold", 700, 900, 4096, 2}, {"bronze", 300, 1000, 1024, 1}};
+  auto back = DecodeNodeFacts(EncodeNodeFacts(f));
+  REQUIRE(back.ok());
+  REQUIRE(back->instances.size() == 2);
+  REQUIRE(back->instances[0].app == "bronze");  // most demanding first
+  std::swap(back->instances[0], back->instances[1]);
+  REQUIRE(*back == f);
+
+  f.instances.clear();
+  for (int i = 0; i < 40; ++i) {
+    f.instances.push_back({fmt::format("application-with-a-long-name-{:02}", i), 10, static_cast<uint32_t>(i), 0, 1});
+  }
+  const std::string bytes = EncodeNodeFacts(f);
+  REQUIRE(bytes.size() <= kNodeFactsMaxBytes);
+  back = DecodeNodeFacts(bytes);
+  REQUIRE(back.ok());
+  REQUIRE(back->instances.size() + back->instances_left_out == 40);
+  REQUIRE(back->instances_left_out > 0);
+  REQUIRE(back->instances.back().demand_m > static_cast<uint32_t>(back->instances_left_out - 1));
+}
+
 TEST_CASE("the shipped example configuration is valid and matches the defaults") {
   DaemonConfig c;
   REQUIRE(LoadConfigFile(SHOAL_SOURCE_DIR "/daemon/shoald.toml.example", true, false, c).ok());
@@ -135,4 +174,11 @@ TEST_CASE("the shipped example configuration is valid and matches the defaults")
   REQUIRE(c.gossip.failure_timeout == g.failure_timeout);
   REQUIRE(c.gossip.suspect_timeout == g.suspect_timeout);
   REQUIRE(c.gossip.reap_after == g.reap_after);
+  REQUIRE(c.cpu.capacity_millicores == defaults.cpu.capacity_millicores);
+  REQUIRE(c.cpu.enforcer == defaults.cpu.enforcer);
+  REQUIRE(c.cpu.cgroup_parent == defaults.cpu.cgroup_parent);
+  REQUIRE(c.cpu.sample_every_ms == defaults.cpu.sample_every_ms);
+  REQUIRE(c.cpu.full_scan_every == defaults.cpu.full_scan_every);
+  REQUIRE(c.control.listen == defaults.control.listen);
+  REQUIRE(c.control.tokens_file == defaults.control.tokens_file);
 }

@@ -17,53 +17,17 @@
 
 #include "daemon/key_file.h"
 #include "gossip/tcp_streams.h"
+#include "test/support/process.h"
 #include "test/support/temp_dir.h"
 
 using namespace shoal;
+using testing::Child;
+using testing::FreePort;
+using testing::Output;
 using namespace std::chrono_literals;
 namespace asio = boost::asio;
 
 namespace {
-
-// A port free for both UDP and TCP right now.
-uint16_t FreePort() {
-  asio::io_context io;
-  for (int attempt = 0; attempt < 50; ++attempt) {
-    asio::ip::udp::socket u(io, asio::ip::udp::endpoint(asio::ip::address_v4::loopback(), 0));
-    uint16_t port = u.local_endpoint().port();
-    boost::system::error_code ec;
-    asio::ip::tcp::acceptor t(io);
-    t.open(asio::ip::tcp::v4(), ec);
-    if (!ec) t.bind(asio::ip::tcp::endpoint(asio::ip::address_v4::loopback(), port), ec);
-    if (!ec) return port;
-  }
-  FAIL("no free port");
-  return 0;
-}
-
-// The child process, stopped and reaped when the test ends, pass or fail.
-struct Child {
-  pid_t pid = -1;
-  ~Child() {
-    if (pid > 0) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, nullptr, 0);
-    }
-  }
-  // SIGTERM, then the exit status (-1 if it had to be killed after 10 s).
-  int Stop() {
-    ::kill(pid, SIGTERM);
-    for (int i = 0; i < 1000; ++i) {
-      int status = 0;
-      if (::waitpid(pid, &status, WNOHANG) == pid) {
-        pid = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      }
-      ::usleep(10'000);
-    }
-    return -1;
-  }
-};
 
 Result<std::string> Echo(asio::io_context& io, gossip::TcpStreams& client, const Endpoint& to,
                          const std::string& text) {
@@ -92,7 +56,7 @@ TEST_CASE("shoald serves peer streams at its gossip port to the pool only") {
   if (child.pid == 0) {
     ::execl(SHOALD_BINARY, "shoald", "--name", "stream-test", "--bind", bind.c_str(), "--key-file",
             key.c_str(), "--state-dir", state.c_str(), "--preset", "local", "--log-level", "warn",
-            static_cast<char*>(nullptr));
+            "--enforcer", "off", static_cast<char*>(nullptr));
     ::_exit(127);
   }
 
@@ -125,22 +89,6 @@ TEST_CASE("shoald serves peer streams at its gossip port to the pool only") {
 
 namespace {
 
-struct Output {
-  int status;
-  std::string text;
-};
-
-Output Run(const std::string& cmd) {
-  FILE* f = popen((cmd + " 2>&1").c_str(), "r");
-  REQUIRE(f != nullptr);
-  std::string text;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
-  int status = pclose(f);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
-}
-
 pid_t StartShoald(const std::string& name, uint16_t port, std::optional<uint16_t> seed, const std::string& key,
                   const std::string& state) {
   const std::string bind = "127.0.0.1:" + std::to_string(port);
@@ -150,10 +98,11 @@ pid_t StartShoald(const std::string& name, uint16_t port, std::optional<uint16_t
     if (seed) {
       ::execl(SHOALD_BINARY, "shoald", "--name", name.c_str(), "--bind", bind.c_str(), "--seed", seed_arg.c_str(),
               "--key-file", key.c_str(), "--state-dir", state.c_str(), "--preset", "local", "--log-level", "warn",
-              static_cast<char*>(nullptr));
+              "--enforcer", "off", static_cast<char*>(nullptr));
     } else {
       ::execl(SHOALD_BINARY, "shoald", "--name", name.c_str(), "--bind", bind.c_str(), "--key-file", key.c_str(),
-              "--state-dir", state.c_str(), "--preset", "local", "--log-level", "warn", static_cast<char*>(nullptr));
+              "--state-dir", state.c_str(), "--preset", "local", "--log-level", "warn", "--enforcer", "off",
+              static_cast<char*>(nullptr));
     }
     ::_exit(127);
   }
@@ -176,7 +125,7 @@ TEST_CASE("shoalctl pushes a policy to one shoald and the whole pool runs it, ac
     REQUIRE(nodes[i].pid > 0);
   }
   auto ctl = [&](const std::string& args, int node) {
-    return Run(fmt::format("{} {} --node 127.0.0.1:{} --key-file {}", SHOALCTL_BINARY, args, ports[node], key));
+    return testing::RunCommand(fmt::format("{} {} --node 127.0.0.1:{} --key-file {}", SHOALCTL_BINARY, args, ports[node], key));
   };
   // Wait for the pool: node 0 sees all three.
   Output versions;
@@ -188,7 +137,7 @@ TEST_CASE("shoalctl pushes a policy to one shoald and the whole pool runs it, ac
   REQUIRE(std::count(versions.text.begin(), versions.text.end(), '\n') == 3);
   REQUIRE_THAT(versions.text, Catch::Contains("push-2 none"));
 
-  Output bad = Run(fmt::format("echo '<shoal-policy><pipe name=\"x\"/></shoal-policy>' | {} policy push - "
+  Output bad = testing::RunCommand(fmt::format("echo '<shoal-policy><pipe name=\"x\"/></shoal-policy>' | {} policy push - "
                                "--node 127.0.0.1:{} --key-file {}",
                                SHOALCTL_BINARY, ports[1], key));
   REQUIRE(bad.status == 1);

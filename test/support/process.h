@@ -1,0 +1,117 @@
+// Child processes for tests that run real programs: started by the test,
+// ended by their id when the test ends (pass or fail), never anything else.
+#pragma once
+
+#include <sched.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <catch2/catch.hpp>
+
+namespace shoal::testing {
+
+// A child process, killed and reaped when the test ends.
+struct Child {
+  pid_t pid = -1;
+  Child() = default;
+  explicit Child(pid_t p) : pid(p) {}
+  Child(Child&& o) noexcept : pid(o.pid) { o.pid = -1; }
+  Child& operator=(Child&& o) noexcept {
+    std::swap(pid, o.pid);
+    return *this;
+  }
+  ~Child() { Kill(); }
+  void Kill() {
+    if (pid > 0) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+      pid = -1;
+    }
+  }
+  // SIGTERM, then the exit status (-1 if it had to be killed after 10 s).
+  int Stop() {
+    ::kill(pid, SIGTERM);
+    for (int i = 0; i < 1000; ++i) {
+      int status = 0;
+      if (::waitpid(pid, &status, WNOHANG) == pid) {
+        pid = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      ::usleep(10'000);
+    }
+    Kill();
+    return -1;
+  }
+};
+
+// Runs argv (argv[0] a path) as a child.
+inline Child Spawn(const std::vector<std::string>& argv) {
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  return Child(pid);
+}
+
+// A child that spins on one CPU until ended.
+inline Child SpinOnCpu(int cpu) {
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    ::sched_setaffinity(0, sizeof set, &set);
+    volatile unsigned long sink = 0;
+    for (;;) sink = sink + 1;
+  }
+  return Child(pid);
+}
+
+// A port free for both UDP and TCP right now.
+inline uint16_t FreePort() {
+  boost::asio::io_context io;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    boost::asio::ip::udp::socket u(io, boost::asio::ip::udp::endpoint(boost::asio::ip::address_v4::loopback(), 0));
+    uint16_t port = u.local_endpoint().port();
+    boost::system::error_code ec;
+    boost::asio::ip::tcp::acceptor t(io);
+    t.open(boost::asio::ip::tcp::v4(), ec);
+    if (!ec) t.bind(boost::asio::ip::tcp::endpoint(boost::asio::ip::address_v4::loopback(), port), ec);
+    if (!ec) return port;
+  }
+  FAIL("no free port");
+  return 0;
+}
+
+struct Output {
+  int status;
+  std::string text;
+};
+
+// Runs a shell command, stdout and stderr together.
+inline Output RunCommand(const std::string& cmd) {
+  FILE* f = ::popen((cmd + " 2>&1").c_str(), "r");
+  REQUIRE(f != nullptr);
+  std::string text;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+  int status = ::pclose(f);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
+}
+
+}  // namespace shoal::testing
