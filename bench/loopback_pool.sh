@@ -1,5 +1,7 @@
 # Sourced by the loopback benchmarks: a pool of N shoald on 127.0.0.1 (lan
-# preset) in a fresh directory, every node seeded with nodes 1 and 2.
+# preset) in a fresh directory, every node seeded with nodes 1 and 2, its
+# control API on port PORT_BASE+3000+i (tokens in $run/tokens), CPU
+# enforcement off (benchmarks of the exchange touch no cgroup).
 #   pool_start BIN N PORT_BASE [FLAGS...]   sets run, base, pids; node i's
 #       standard output goes to $run/node-i.out, its log to $run/node-i.log;
 #       the FLAGS go to every node, and NODE1_FLAGS (an array, if set) to
@@ -12,13 +14,15 @@ pool_start() {
   run=$(mktemp -d "${TMPDIR:-/tmp}/shoal-bench.XXXXXX")
   pids=()
   "$bin" --generate-key "$run/pool.key" >/dev/null
+  "$bin" --generate-token admin >"$run/tokens"
   local i extra
   for i in $(seq 1 "$n"); do
     extra=()
     if [ "$i" = 1 ] && [ -n "${NODE1_FLAGS+x}" ]; then extra=("${NODE1_FLAGS[@]}"); fi
     "$bin" --config /dev/null --preset lan --name "node-$i" --bind "127.0.0.1:$((base + i))" \
       --seed "127.0.0.1:$((base + 1))" --seed "127.0.0.1:$((base + 2))" \
-      --key-file "$run/pool.key" --state-dir "$run/node-$i" "$@" "${extra[@]}" \
+      --key-file "$run/pool.key" --state-dir "$run/node-$i" --control "127.0.0.1:$((base + 3000 + i))" \
+      --tokens-file "$run/tokens" --enforcer off "$@" "${extra[@]}" \
       >"$run/node-$i.out" 2>"$run/node-$i.log" &
     pids+=($!)
   done

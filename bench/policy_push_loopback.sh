@@ -27,8 +27,8 @@ for n in "${sizes[@]}"; do
   for k in $(seq 1 "$pushes"); do
     target=$((1 + RANDOM % n))
     start=$(date +%s%3N)
-    version=$("$ctl" policy push "${docs[$((k % 2))]}" --node "127.0.0.1:$((base + target))" \
-      --key-file "$run/pool.key")
+    version=$("$ctl" policy push "${docs[$((k % 2))]}" --node "127.0.0.1:$((base + 3000 + target))" \
+      --token-file "$run/tokens")
     sleep 3
     # Every node's activation line of this version: "2026-11-22T07:01:02.345 info [node-7] policy V active"
     ms=$(python3 - "$run" "$n" "$version" "$start" <<'PY'

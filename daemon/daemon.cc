@@ -68,6 +68,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
                                                             *d->streams_, d->clock_);
   d->scripts_ = std::make_unique<ScriptRunner>(d->io_);
   if (auto ps = d->StartPolicies(); !ps.ok()) return ps.error();
+  if (auto cs = d->StartControl(); !cs.ok()) return cs.error();
   d->gossiper_->SetEntryObserver(
       [p = d->probe_.get()](uint32_t channel, NodeId origin, uint64_t) { p->OnStored(channel, origin); });
   spdlog::info("node {} ({}) boot {} listening on {} (UDP gossip, TCP peer streams), advertising {}, "
@@ -112,35 +113,6 @@ Status Daemon::StartPolicies() {
       spdlog::warn("not restoring the stored policy: {}", s.error().message);
     }
   }
-  // Operators' commands, for holders of the pool key (shoalctl policy ...).
-  streams_->Serve(gossip::StreamService::kPolicyPush,
-                  [this](const gossip::StreamPeer& from, std::string request, gossip::PeerStreams::Respond respond) {
-                    auto v = policies_->Push(std::move(request));
-                    if (!v.ok()) {
-                      spdlog::warn("policy push from {} refused:\n{}", from.endpoint.ToString(), v.error().message);
-                      return respond(v.error());
-                    }
-                    spdlog::info("policy {} pushed from {}", v->ToString(), from.endpoint.ToString());
-                    respond(v->ToString());
-                  });
-  streams_->Serve(gossip::StreamService::kPolicyShow,
-                  [this](const gossip::StreamPeer&, std::string, gossip::PeerStreams::Respond respond) {
-                    if (policies_->active_version().empty()) return respond(MakeError("no policy is active yet"));
-                    respond(fmt::format("{}\n{}", policies_->active_version().ToString(), policies_->active_text()));
-                  });
-  streams_->Serve(gossip::StreamService::kPolicyVersions,
-                  [this](const gossip::StreamPeer&, std::string, gossip::PeerStreams::Respond respond) {
-                    std::string out;
-                    const auto names = gossiper_->View(kNodeChannel);
-                    for (const auto& [id, v] : policies_->Versions()) {
-                      std::string name = id.ToString();
-                      if (const gossip::StoredEntry* e = names.FindAny(id)) {
-                        if (auto f = DecodeNodeFacts(e->payload); f.ok()) name = f->name;
-                      }
-                      out += fmt::format("{} {}\n", name, v.empty() ? "none" : v.ToString());
-                    }
-                    respond(out);
-                  });
   return Status::Ok();
 }
 
@@ -156,6 +128,7 @@ Daemon::Daemon(const DaemonConfig& config, gossip::Keyring keyring, uint64_t boo
       signals_(io_, SIGINT, SIGTERM, SIGHUP) {}
 
 Daemon::~Daemon() {
+  control_.reset();
   policies_.reset();  // uses the gossiper and the streams
   snapshots_.reset();
   gossiper_.reset();
@@ -269,6 +242,7 @@ void Daemon::WaitForSignal() {
       } else {
         spdlog::error("key reload refused, keeping the current keys: {}", s.error().message);
       }
+      LoadControlTokens();
       WaitForSignal();
       return;
     }

@@ -20,6 +20,7 @@
 #include "core/clock.h"
 #include "core/random.h"
 #include "daemon/config.h"
+#include "daemon/control_server.h"
 #include "daemon/cpu_control.h"
 #include "daemon/sampler.h"
 #include "daemon/pool_probe.h"
@@ -54,8 +55,13 @@ class Daemon {
   std::optional<std::string> PublishStatus();
   void ScheduleSample();
   void Replan();
+  void ReportUnmet();
   std::vector<policy::CpuPolicy> PoliciesInForce();
   void OnPolicy(const policy::PolicyDocument& doc);
+  // daemon_control.cc: the control API.
+  Status StartControl();
+  void LoadControlTokens();
+  control::Response HandleControl(const control::Request& request, Role role);
   void ScheduleTick();
   void ScheduleTriggers();
   void RunTriggers();
@@ -76,6 +82,7 @@ class Daemon {
   std::unique_ptr<policy::PolicyDistributor> policies_;
   std::unique_ptr<policy::TriggerEngine> triggers_;  // of the active document
   std::unique_ptr<ScriptRunner> scripts_;
+  std::unique_ptr<ControlServer> control_;
   int nodes_failed_ = 0;  // since the triggers last ran
   std::unique_ptr<Sampler> sampler_;
   std::unique_ptr<CpuControl> cpu_;
@@ -85,7 +92,8 @@ class Daemon {
   policy::CpuPlan plan_;
   bool plan_dirty_ = false;  // the pool's status changed since the last plan
   TimePoint planned_at_ = TimePoint::min();
-  std::set<std::string> unmet_;  // applications whose booking cannot be met
+  std::set<std::string> unmet_;       // applications whose booking cannot be met
+  std::set<std::string> unmet_seen_;  // ... in the last sample's plan
   boost::asio::steady_timer tick_timer_;
   boost::asio::steady_timer report_timer_;
   boost::asio::steady_timer trigger_timer_;

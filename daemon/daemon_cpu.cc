@@ -82,6 +82,7 @@ void Daemon::OnPolicy(const policy::PolicyDocument& doc) {
                   evaluator.error().message);
   }
   unmet_.clear();
+  unmet_seen_.clear();
   samples_ = 0;  // a full scan with the new rules
   Replan();
 }
@@ -108,6 +109,7 @@ void Daemon::ScheduleSample() {
       spdlog::error("sampling the local processes: {}", sample.error().message);
     }
     Replan();
+    ReportUnmet();
     ScheduleSample();
   });
 }
@@ -120,23 +122,33 @@ void Daemon::Replan() {
   const policy::PolicyDocument* doc = policies_->active();
   const bool enforce = doc && doc->mode == policy::Mode::kEnforce;
   cpu_->Apply(plan_, local_, enforce);
-  // Bookings that cannot be met, as events (once when it starts, once when it ends).
+}
+
+void Daemon::ReportUnmet() {
+  // An event when a booking cannot be met for two samples running (a policy
+  // change or a joining node passes through such states), and when it is met
+  // again.
   std::set<std::string> unmet;
   for (const auto& app : plan_.apps) {
-    if (app.rogue() || app.instances.empty()) continue;
-    if (app.scale < 0.999 || app.unplaced > 0.5) {
-      unmet.insert(app.name);
-      if (!unmet_.count(app.name)) {
-        spdlog::warn("booking of {} cannot be met: it asks {:.0f} millicores, the pool ({:.0f} millicores on {} "
-                     "node(s)) gives it {:.0f}, of which {:.0f} could not be placed on any node running it",
-                     app.name, app.requested, plan_.pool_capacity, plan_.nodes.size(), app.entitlement, app.unplaced);
-      }
+    if (app.rogue() || app.instances.empty() || (app.scale >= 0.999 && app.unplaced <= 0.5)) continue;
+    if (unmet_seen_.count(app.name) && !unmet_.count(app.name)) {
+      spdlog::warn("booking of {} cannot be met: it asks {:.0f} millicores, the pool ({:.0f} millicores on {} "
+                   "node(s)) entitles it to {:.0f}, of which {:.0f} could not be placed on the {} node(s) running it",
+                   app.name, app.requested, plan_.pool_capacity, plan_.nodes.size(), app.entitlement, app.unplaced,
+                   app.instances.size());
+      unmet_.insert(app.name);
     }
+    unmet.insert(app.name);
   }
-  for (const auto& name : unmet_) {
-    if (!unmet.count(name)) spdlog::info("booking of {} is met again", name);
+  for (auto it = unmet_.begin(); it != unmet_.end();) {
+    if (unmet.count(*it)) {
+      ++it;
+      continue;
+    }
+    spdlog::info("booking of {} is met again", *it);
+    it = unmet_.erase(it);
   }
-  unmet_ = std::move(unmet);
+  unmet_seen_ = std::move(unmet);
 }
 
 }  // namespace shoal::daemon

@@ -9,6 +9,7 @@
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/key_file.h"
+#include "daemon/tokens.h"
 
 using namespace shoal;
 using namespace shoal::daemon;
@@ -22,10 +23,11 @@ int main(int argc, char** argv) {
       "Start a pool:\n"
       "  shoald --generate-key /etc/shoal/pool.key      # once; copy the file to every node\n"
       "  shoald --name web-1 --bind 10.0.0.1:7946\n"
-      "  shoald --name web-2 --bind 10.0.0.2:7946 --seed 10.0.0.1:7946\n\n"
+      "  shoald --name web-2 --bind 10.0.0.2:7946 --seed 10.0.0.1:7946\n"
+      "  shoald --generate-token admin >> /etc/shoal/tokens   # for shoalctl (control API)\n\n"
       "Settings come from the config file (see daemon/shoald.toml.example), then flags."};
   std::string config_path = "/etc/shoal/shoald.toml";
-  std::string generate_key;
+  std::string generate_key, generate_token;
   std::string name, bind, advertise, key_file, state_dir, log_level, preset;
   std::vector<std::string> seeds;
   int period_ms = 0, fanout = 0, report_ms = -1, probe_ms = -1;
@@ -34,6 +36,10 @@ int main(int argc, char** argv) {
   auto* config_opt = app.add_option("--config", config_path, "TOML configuration file");
   app.add_option("--generate-key", generate_key,
                  "write a new pool key to this file (mode 0600) and exit");
+  app.add_option("--generate-token", generate_token,
+                 "print a new control API token line for ROLE (admin or read) and exit; append it to the "
+                 "tokens file")
+      ->option_text("ROLE");
   app.add_option("--name", name, "this node's name, unique in the pool (default: host name)");
   app.add_option("--bind", bind, "UDP address to listen on, a.b.c.d:port (default 0.0.0.0:7946)");
   app.add_option("--advertise", advertise, "address peers reach this node at (default: bind)");
@@ -62,6 +68,16 @@ int main(int argc, char** argv) {
       return 1;
     }
     std::cout << "wrote a new pool key to " << generate_key << "\n";
+    return 0;
+  }
+
+  if (!generate_token.empty()) {
+    auto line = NewTokenLine(generate_token);
+    if (!line.ok()) {
+      std::cerr << "shoald: --generate-token: " << line.error().message << "\n";
+      return 2;
+    }
+    std::cout << *line;
     return 0;
   }
 

@@ -29,9 +29,7 @@ enum class StreamService : uint32_t {
   kPolicyFetch = 2,   // issue 4: a policy document by version
   kHistory = 3,       // issue 6: replication and queries
   kSnapshot = 4,      // snapshot epochs, down the distribution tree
-  kPolicyPush = 5,    // shoalctl policy push: validate, stamp, activate
-  kPolicyShow = 6,    // shoalctl policy show: the active document
-  kPolicyVersions = 7,  // shoalctl policy versions: the version each node runs
+  // 5-7 served operators' commands before the control API; not reused.
 };
 
 struct StreamPeer {

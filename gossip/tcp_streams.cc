@@ -1,5 +1,7 @@
 #include "gossip/tcp_streams.h"
 
+#include "gossip/asio_endpoint.h"
+
 #include <deque>
 #include <optional>
 
@@ -16,16 +18,6 @@
 namespace shoal::gossip {
 namespace asio = boost::asio;
 using asio::ip::tcp;
-
-namespace {
-
-tcp::endpoint ToAsio(const Endpoint& e) { return tcp::endpoint(asio::ip::address_v4(e.ip), e.port); }
-
-Endpoint FromAsio(const tcp::endpoint& e) {
-  return Endpoint{e.address().is_v4() ? e.address().to_v4().to_uint() : 0, e.port()};
-}
-
-}  // namespace
 
 // One TCP connection, either role. Owned by TcpStreams (a shared_ptr in
 // outbound_ or inbound_) and by its pending asynchronous operations.
@@ -50,7 +42,7 @@ class TcpStreams::Connection : public std::enable_shared_from_this<Connection> {
       if (!ec && !self->open_) self->Close("handshake timed out", /*auth=*/false);
     });
     if (client_) {
-      socket_.async_connect(ToAsio(peer_), [self](const boost::system::error_code& ec) {
+      socket_.async_connect(ToAsio<tcp::endpoint>(peer_), [self](const boost::system::error_code& ec) {
         if (ec) return self->Close(fmt::format("cannot connect: {}", ec.message()), false);
         self->SendHello();
         self->ReadHello();
@@ -293,7 +285,7 @@ Result<std::unique_ptr<TcpStreams>> TcpStreams::Open(asio::io_context& io, const
   tcp::acceptor acceptor(io);
   acceptor.open(tcp::v4(), ec);
   if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor.bind(ToAsio(bind), ec);
+  if (!ec) acceptor.bind(ToAsio<tcp::endpoint>(bind), ec);
   if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return MakeError("cannot listen for peer streams on TCP {}: {}", bind.ToString(), ec.message());
   auto s = std::unique_ptr<TcpStreams>(new TcpStreams(io, std::move(acceptor), ring, self, options));

@@ -1,23 +1,19 @@
 #include "gossip/udp_transport.h"
 
+#include "gossip/asio_endpoint.h"
+
 #include <boost/asio/ip/address_v4.hpp>
 
 namespace shoal::gossip {
 namespace asio = boost::asio;
 using asio::ip::udp;
 
-namespace {
-udp::endpoint ToAsio(const Endpoint& e) {
-  return udp::endpoint(asio::ip::address_v4(e.ip), e.port);
-}
-}  // namespace
-
 Result<std::unique_ptr<UdpTransport>> UdpTransport::Open(asio::io_context& io,
                                                          const Endpoint& bind, Mode mode) {
   boost::system::error_code ec;
   udp::socket socket(io);
   socket.open(udp::v4(), ec);
-  if (!ec) socket.bind(ToAsio(bind), ec);
+  if (!ec) socket.bind(ToAsio<udp::endpoint>(bind), ec);
   if (!ec) socket.non_blocking(true, ec);
   if (!ec) socket.set_option(asio::socket_base::receive_buffer_size(4 << 20), ec);
   if (ec) {
@@ -41,7 +37,7 @@ UdpTransport::~UdpTransport() {
 
 void UdpTransport::Send(const Endpoint& to, std::span<const uint8_t> datagram) {
   boost::system::error_code ec;
-  socket_.send_to(asio::buffer(datagram.data(), datagram.size()), ToAsio(to), 0, ec);
+  socket_.send_to(asio::buffer(datagram.data(), datagram.size()), ToAsio<udp::endpoint>(to), 0, ec);
   if (ec) ++send_errors_;
 }
 

@@ -1,6 +1,9 @@
-// shoalctl: the operator's command line. Offline commands (allocate, plan)
-// work on documents and need no daemon.
+// shoalctl: the operator's command line. Pool commands (status, nodes,
+// apps, app, policy, mode) ask any shoald over its control API; offline
+// commands (allocate, plan, policy validate) work on documents and need no
+// daemon.
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <string>
 
@@ -9,8 +12,9 @@
 #include "policy/parser.h"
 #include "policy/plan_explain.h"
 #include "tools/ctl/allocate_cmd.h"
-#include "tools/ctl/node_client.h"
+#include "tools/ctl/control_client.h"
 #include "tools/ctl/plan_cmd.h"
+#include "tools/ctl/pool_cmd.h"
 
 namespace {
 
@@ -81,14 +85,30 @@ int RunPolicyValidate(const std::string& path) {
   return 0;
 }
 
-int RunNodeCommand(const NodeTarget& target, gossip::StreamService service, std::string request) {
-  auto reply = CallNode(target, service, std::move(request));
-  if (!reply.ok()) {
-    std::cerr << "shoalctl: " << reply.error().message << "\n";
-    return kFailed;
+// One control API request; prints the answer as text or JSON.
+int RunControl(const ControlTarget& target, daemon::control::Request request, bool json) {
+  auto reply = CallControl(target, std::move(request));
+  if (!reply.ok()) return Fail(reply.error().message);
+  const auto& r = *reply;
+  using R = daemon::control::Response;
+  switch (r.result_case()) {
+    case R::kStatus: std::cout << (json ? MessageJson(r.status()) : StatusText(r.status())); break;
+    case R::kNodes: std::cout << (json ? MessageJson(r.nodes()) : NodesText(r.nodes())); break;
+    case R::kApps: std::cout << (json ? MessageJson(r.apps()) : AppsText(r.apps())); break;
+    case R::kApp: std::cout << (json ? MessageJson(r.app()) : AppText(r.app())); break;
+    case R::kVersions: std::cout << (json ? MessageJson(r.versions()) : VersionsText(r.versions())); break;
+    case R::kPolicy:
+      if (json) {
+        std::cout << MessageJson(r.policy());
+      } else if (!r.policy().text().empty()) {
+        std::cout << r.policy().version() << " (mode " << r.policy().mode() << ")\n" << r.policy().text();
+        if (r.policy().text().back() != '\n') std::cout << "\n";
+      } else {
+        std::cout << r.policy().version() << "\n";
+      }
+      break;
+    case R::RESULT_NOT_SET: return Fail("the daemon answered with nothing");
   }
-  std::cout << *reply;
-  if (!reply->empty() && reply->back() != '\n') std::cout << "\n";
   return 0;
 }
 
@@ -107,8 +127,14 @@ int main(int argc, char** argv) {
       "  shoalctl plan view.json                  the CPU plan and pipe credits for a view\n"
       "  shoalctl plan view.json --explain web    why 'web' gets what it gets\n"
       "  shoalctl policy validate pool.xml        check a policy document before pushing it\n"
-      "  shoalctl policy push pool.xml --node 10.0.0.5:7946   run it on the whole pool\n"
+      "  shoalctl policy push pool.xml            run it on the whole pool (admin token)\n"
+      "  shoalctl status                          the pool in brief, from the local shoald\n"
+      "  shoalctl apps --node 10.0.0.5:7947       every application, asked of another node\n"
+      "  shoalctl app web --json                  one application node by node, for scripts\n"
+      "  shoalctl mode enforce                    from measuring to enforcing, pool-wide\n"
       "  shoalctl policy versions                 which version each node runs\n"
+      "Pool commands need a token: --token, $SHOAL_TOKEN, or a readable tokens file\n"
+      "(--token-file, default /etc/shoal/tokens; create with shoald --generate-token admin).\n"
       "Exit status: 0 success, 1 the request failed, 2 bad command line.\n"
       "Document formats: README.md, sections \"shoalctl allocate\" and \"shoalctl plan\".\n");
 
@@ -144,27 +170,54 @@ int main(int argc, char** argv) {
       "rules and windows, bookings that cannot fit. Prints every error with line, column and element.");
   validate->add_option("FILE", policy_file, "XML document, or - for standard input")->required();
 
-  // Commands to a running node.
-  std::string node_text = "127.0.0.1:7946";
-  NodeTarget target;
+  // Commands to a running daemon, over its control API.
+  std::string node_text = "127.0.0.1:7947";
+  ControlTarget target;
+  target.token_file = "/etc/shoal/tokens";
+  if (const char* f = std::getenv("SHOAL_TOKEN_FILE"); f && *f) target.token_file = f;
   int timeout_ms = 5000;
-  auto add_node_options = [&](CLI::App* c) {
-    c->add_option("--node", node_text, "the shoald to ask, ADDRESS:PORT (its gossip address)")->capture_default_str();
-    c->add_option("--key-file", target.key_file, "the pool key file (holders of the key may push)")
+  bool json = false;
+  auto add_node_options = [&](CLI::App* c, bool with_json) {
+    c->add_option("--node", node_text, "the shoald to ask, ADDRESS:PORT of its control API (any node answers for the pool)")
+        ->capture_default_str();
+    c->add_option("--token", target.token, "control API token (default: $SHOAL_TOKEN, else --token-file)");
+    c->add_option("--token-file", target.token_file,
+                  "file holding the token, or a tokens file (\"ROLE TOKEN\" lines; default $SHOAL_TOKEN_FILE)")
         ->capture_default_str();
     c->add_option("--timeout-ms", timeout_ms, "give up after this long")->capture_default_str();
+    if (with_json) c->add_flag("--json", json, "print the answer as JSON (the control API's field names)");
   };
+  auto* status = app.add_subcommand("status", "The pool in brief: nodes, capacity, bookings, use, mode, policy.");
+  add_node_options(status, true);
+  auto* nodes = app.add_subcommand("nodes", "Every node: address, state, capacity, use, load, memory, enforcer, policy.");
+  add_node_options(nodes, true);
+  auto* apps = app.add_subcommand(
+      "apps", "Every application in the pool: its policy, entitlement, booking, demand, use and allocation.");
+  add_node_options(apps, true);
+  std::string app_name;
+  auto* app_cmd = app.add_subcommand(
+      "app", "One application's instances, node by node: demand, use, booking, allocation, cgroup weight and quota.");
+  app_cmd->add_option("NAME", app_name, "the application")->required();
+  add_node_options(app_cmd, true);
+  std::string mode_name;
+  auto* mode = app.add_subcommand(
+      "mode",
+      "Switch the whole pool between monitor (measure, plan, change nothing) and enforce (apply\n"
+      "the plan with cgroups). Pushes the active policy again with the new mode; needs an admin token.");
+  mode->add_option("MODE", mode_name, "monitor or enforce")->required()->check(CLI::IsMember({"monitor", "enforce"}));
+  add_node_options(mode, true);
   std::string push_file;
   auto* push = policy->add_subcommand(
       "push",
       "Send a policy document to a node: it validates it (any error refuses the whole document),\n"
-      "stamps a version and activates it; every node runs it within about a second.");
+      "stamps a version and activates it; every node runs it within about a second. Needs an\n"
+      "admin token.");
   push->add_option("FILE", push_file, "XML document, or - for standard input")->required();
-  add_node_options(push);
+  add_node_options(push, false);
   auto* show = policy->add_subcommand("show", "Print the version and document a node runs.");
-  add_node_options(show);
+  add_node_options(show, true);
   auto* versions = policy->add_subcommand("versions", "Which policy version each node of the pool runs.");
-  add_node_options(versions);
+  add_node_options(versions, true);
 
   try {
     app.parse(argc, argv);
@@ -175,16 +228,27 @@ int main(int argc, char** argv) {
   if (allocate->parsed()) return RunAllocateCommand(allocate_file, allocate_json);
   if (plan->parsed()) return RunPlanCommand(plan_file, plan_json, explain);
   if (validate->parsed()) return RunPolicyValidate(policy_file);
-  if (push->parsed() || show->parsed() || versions->parsed()) {
-    auto node = Endpoint::Parse(node_text, 7946);
-    if (!node.ok()) return Fail("--node: " + node.error().message);
-    target.node = *node;
-    target.timeout = std::chrono::milliseconds(timeout_ms);
-    if (show->parsed()) return RunNodeCommand(target, gossip::StreamService::kPolicyShow, "");
-    if (versions->parsed()) return RunNodeCommand(target, gossip::StreamService::kPolicyVersions, "");
+  auto node = Endpoint::Parse(node_text, 7947);
+  if (!node.ok()) return Fail("--node: " + node.error().message);
+  target.node = *node;
+  target.timeout = std::chrono::milliseconds(timeout_ms);
+  daemon::control::Request request;
+  if (status->parsed()) request.mutable_status();
+  if (nodes->parsed()) request.mutable_nodes();
+  if (apps->parsed()) request.mutable_apps();
+  if (app_cmd->parsed()) request.mutable_app()->set_name(app_name);
+  if (show->parsed()) request.mutable_policy_show();
+  if (versions->parsed()) request.mutable_policy_versions();
+  if (mode->parsed()) {
+    target.want_admin = true;
+    request.mutable_mode()->set_enforce(mode_name == "enforce");
+  }
+  if (push->parsed()) {
     auto text = ReadInputFile(push_file);
     if (!text) return Fail(text.error().message);
-    return RunNodeCommand(target, gossip::StreamService::kPolicyPush, std::move(*text));
+    target.want_admin = true;
+    request.mutable_policy_push()->set_text(std::move(*text));
   }
+  if (request.command_case() != daemon::control::Request::COMMAND_NOT_SET) return RunControl(target, request, json);
   return kUsage;
 }

@@ -17,6 +17,7 @@
 
 #include "daemon/key_file.h"
 #include "gossip/tcp_streams.h"
+#include "test/support/pool.h"
 #include "test/support/process.h"
 #include "test/support/temp_dir.h"
 
@@ -87,94 +88,43 @@ TEST_CASE("shoald serves peer streams at its gossip port to the pool only") {
   REQUIRE(child.Stop() == 0);
 }
 
-namespace {
-
-pid_t StartShoald(const std::string& name, uint16_t port, std::optional<uint16_t> seed, const std::string& key,
-                  const std::string& state) {
-  const std::string bind = "127.0.0.1:" + std::to_string(port);
-  const std::string seed_arg = seed ? "127.0.0.1:" + std::to_string(*seed) : "";
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    if (seed) {
-      ::execl(SHOALD_BINARY, "shoald", "--name", name.c_str(), "--bind", bind.c_str(), "--seed", seed_arg.c_str(),
-              "--key-file", key.c_str(), "--state-dir", state.c_str(), "--preset", "local", "--log-level", "warn",
-              "--enforcer", "off", static_cast<char*>(nullptr));
-    } else {
-      ::execl(SHOALD_BINARY, "shoald", "--name", name.c_str(), "--bind", bind.c_str(), "--key-file", key.c_str(),
-              "--state-dir", state.c_str(), "--preset", "local", "--log-level", "warn", "--enforcer", "off",
-              static_cast<char*>(nullptr));
-    }
-    ::_exit(127);
-  }
-  return pid;
-}
-
-}  // namespace
-
 TEST_CASE("shoalctl pushes a policy to one shoald and the whole pool runs it, across restarts") {
-  testing::TempDir dir;
-  const std::string key = dir.File("pool.key");
-  REQUIRE(daemon::WriteNewKeyFile(key).ok());
-  uint16_t ports[3];
-  for (auto& p : ports) p = FreePort();
-  Child nodes[3];
-  for (int i = 0; i < 3; ++i) {
-    nodes[i].pid = StartShoald("push-" + std::to_string(i), ports[i],
-                               i == 0 ? std::nullopt : std::optional<uint16_t>(ports[0]), key,
-                               dir.File("state" + std::to_string(i)));
-    REQUIRE(nodes[i].pid > 0);
-  }
-  auto ctl = [&](const std::string& args, int node) {
-    return testing::RunCommand(fmt::format("{} {} --node 127.0.0.1:{} --key-file {}", SHOALCTL_BINARY, args, ports[node], key));
-  };
+  testing::TestPool pool;
+  for (size_t i = 0; i < 3; ++i) pool.Start(i, {"--enforcer", "off"});
+  auto lines = [](const Output& o) { return std::count(o.text.begin(), o.text.end(), '\n'); };
   // Wait for the pool: node 0 sees all three.
-  Output versions;
-  for (int i = 0; i < 100; ++i) {
-    versions = ctl("policy versions", 0);
-    if (versions.status == 0 && std::count(versions.text.begin(), versions.text.end(), '\n') == 3) break;
-    ::usleep(100'000);
-  }
-  REQUIRE(std::count(versions.text.begin(), versions.text.end(), '\n') == 3);
-  REQUIRE_THAT(versions.text, Catch::Contains("push-2 none"));
+  Output versions = pool.CtlUntil("policy versions", 0, [&](const Output& o) { return o.status == 0 && lines(o) == 3; });
+  REQUIRE(lines(versions) == 3);
+  REQUIRE_THAT(versions.text, Catch::Contains("node-2 none"));
 
   Output bad = testing::RunCommand(fmt::format("echo '<shoal-policy><pipe name=\"x\"/></shoal-policy>' | {} policy push - "
-                               "--node 127.0.0.1:{} --key-file {}",
-                               SHOALCTL_BINARY, ports[1], key));
+                                               "--node 127.0.0.1:{} --token {}",
+                                               SHOALCTL_BINARY, pool.node(1).control, pool.admin_token()));
   REQUIRE(bad.status == 1);
   REQUIRE_THAT(bad.text, Catch::Contains("<pipe>: give the capacity of at least one direction"));
 
-  Output pushed = ctl("policy push " SHOAL_SOURCE_DIR "/examples/policies/small.xml", 1);
+  Output pushed = pool.Ctl("policy push " SHOAL_SOURCE_DIR "/examples/policies/small.xml", 1);
   INFO(pushed.text);
   REQUIRE(pushed.status == 0);
   std::string version = pushed.text.substr(0, pushed.text.find('\n'));
-  for (int i = 0; i < 50; ++i) {
-    versions = ctl("policy versions", 2);
-    if (std::count(versions.text.begin(), versions.text.end(), ' ') == 3 &&
-        versions.text.find("none") == std::string::npos &&
-        static_cast<size_t>(std::count(versions.text.begin(), versions.text.end(), '@')) == 3) {
-      break;
-    }
-    ::usleep(100'000);
-  }
+  auto count = [&](const std::string& text) {
+    size_t same = 0;
+    for (size_t at = text.find(version); at != std::string::npos; at = text.find(version, at + 1)) ++same;
+    return same;
+  };
+  versions = pool.CtlUntil("policy versions", 2, [&](const Output& o) { return count(o.text) == 3; }, 50);
   INFO(versions.text);
-  size_t same = 0;
-  for (size_t at = versions.text.find(version); at != std::string::npos; at = versions.text.find(version, at + 1)) ++same;
-  REQUIRE(same == 3);
-  Output shown = ctl("policy show", 2);
+  REQUIRE(count(versions.text) == 3);
+  Output shown = pool.Ctl("policy show", 2);
   REQUIRE(shown.status == 0);
   REQUIRE_THAT(shown.text, Catch::Contains(version));
   REQUIRE_THAT(shown.text, Catch::Contains("shoal-demo-burn gold"));
 
   // Node 2 restarts alone (its seed is down): it runs the stored document at once.
-  REQUIRE(nodes[0].Stop() == 0);
-  REQUIRE(nodes[2].Stop() == 0);
-  nodes[2].pid = StartShoald("push-2", ports[2], ports[0], key, dir.File("state2"));
-  Output restored;
-  for (int i = 0; i < 50; ++i) {
-    restored = ctl("policy show", 2);
-    if (restored.status == 0) break;
-    ::usleep(100'000);
-  }
+  REQUIRE(pool.node(0).process.Stop() == 0);
+  REQUIRE(pool.node(2).process.Stop() == 0);
+  pool.Start(2, {"--enforcer", "off"});
+  Output restored = pool.CtlUntil("policy show", 2, [](const Output& o) { return o.status == 0; }, 50);
   REQUIRE(restored.status == 0);
   REQUIRE_THAT(restored.text, Catch::Contains(version));
 }

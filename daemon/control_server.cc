@@ -1,0 +1,190 @@
+#include "daemon/control_server.h"
+
+#include <array>
+
+#include <boost/asio/read.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include "core/big_endian.h"
+#include "gossip/asio_endpoint.h"
+
+namespace shoal::daemon {
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+std::string FrameControlMessage(const google::protobuf::MessageLite& m) {
+  std::string out;
+  AppendBigEndian(out, m.ByteSizeLong(), 4);
+  m.AppendToString(&out);
+  return out;
+}
+
+// One client connection: read a frame, answer, repeat. Owned by the
+// server's set and by its pending operations.
+class ControlServer::Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(ControlServer& owner, tcp::socket socket)
+      : owner_(owner), socket_(std::move(socket)), timer_(socket_.get_executor()) {}
+
+  void Start() { ReadHeader(); }
+
+  void Close() {
+    boost::system::error_code ec;
+    socket_.close(ec);
+    timer_.cancel();
+  }
+
+ private:
+  void Arm() {
+    timer_.expires_after(owner_.options_.request_timeout);
+    timer_.async_wait([self = shared_from_this(), alive = owner_.alive_](const boost::system::error_code& ec) {
+      if (ec || !*alive || !self->socket_.is_open()) return;
+      // An idle connection between requests is closed quietly; a request
+      // that stalls half-way is counted.
+      if (self->in_request_) ++self->owner_.counters_.timed_out;
+      self->Finish();
+    });
+  }
+
+  void ReadHeader() {
+    in_request_ = false;
+    Arm();
+    asio::async_read(socket_, asio::buffer(header_),
+                     [self = shared_from_this(), alive = owner_.alive_](const boost::system::error_code& ec, size_t) {
+                       if (!*alive) return;
+                       if (ec) return self->Finish();
+                       self->in_request_ = true;
+                       const uint64_t size = GetBigEndian(self->header_.data(), 4);
+                       if (size > kMaxControlRequest) {
+                         ++self->owner_.counters_.oversized;
+                         control::Response r;
+                         r.set_error(fmt::format("request of {} bytes refused: the limit is {} bytes", size,
+                                                 kMaxControlRequest));
+                         return self->Reply(r, true);
+                       }
+                       self->body_.resize(size);
+                       self->ReadBody();
+                     });
+  }
+
+  void ReadBody() {
+    asio::async_read(socket_, asio::buffer(body_),
+                     [self = shared_from_this(), alive = owner_.alive_](const boost::system::error_code& ec, size_t) {
+                       if (!*alive) return;
+                       if (ec) return self->Finish();
+                       control::Request request;
+                       if (!request.ParseFromString(self->body_) ||
+                           request.command_case() == control::Request::COMMAND_NOT_SET) {
+                         ++self->owner_.counters_.malformed;
+                         control::Response r;
+                         r.set_error("malformed request: not a control API message with a command");
+                         return self->Reply(r, true);
+                       }
+                       bool close = false;
+                       control::Response r = self->owner_.Answer(request, close);
+                       self->Reply(r, close);
+                     });
+  }
+
+  void Reply(const control::Response& response, bool close) {
+    out_ = FrameControlMessage(response);
+    asio::async_write(socket_, asio::buffer(out_),
+                      [self = shared_from_this(), alive = owner_.alive_, close](const boost::system::error_code& ec,
+                                                                                 size_t) {
+                        if (!*alive) return;
+                        if (ec || close) return self->Finish();
+                        self->ReadHeader();
+                      });
+  }
+
+  void Finish() {
+    Close();
+    owner_.open_.erase(shared_from_this());
+  }
+
+  ControlServer& owner_;
+  tcp::socket socket_;
+  asio::steady_timer timer_;
+  std::array<uint8_t, 4> header_{};
+  std::string body_, out_;
+  bool in_request_ = false;
+};
+
+Result<std::unique_ptr<ControlServer>> ControlServer::Open(asio::io_context& io, const Endpoint& listen,
+                                                           Options options, Handler handler) {
+  boost::system::error_code ec;
+  tcp::acceptor acceptor(io);
+  acceptor.open(tcp::v4(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(gossip::ToAsio<tcp::endpoint>(listen), ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return MakeError("cannot listen for the control API on TCP {}: {}", listen.ToString(), ec.message());
+  auto s = std::unique_ptr<ControlServer>(new ControlServer(std::move(acceptor), options, std::move(handler)));
+  s->Accept();
+  return s;
+}
+
+ControlServer::ControlServer(tcp::acceptor acceptor, Options options, Handler handler)
+    : acceptor_(std::move(acceptor)), options_(options), handler_(std::move(handler)) {
+  local_ = gossip::FromAsio(acceptor_.local_endpoint());
+}
+
+ControlServer::~ControlServer() {
+  *alive_ = false;
+  boost::system::error_code ec;
+  acceptor_.close(ec);
+  for (const auto& c : open_) c->Close();
+}
+
+void ControlServer::SetTokens(std::optional<Tokens> tokens, std::string why) {
+  tokens_ = std::move(tokens);
+  no_tokens_ = std::move(why);
+}
+
+void ControlServer::Accept() {
+  acceptor_.async_accept([this, alive = alive_](const boost::system::error_code& ec, tcp::socket socket) {
+    if (!*alive || ec == asio::error::operation_aborted) return;
+    if (!ec) {
+      if (open_.size() >= options_.max_connections) {
+        ++counters_.busy;
+        boost::system::error_code close_ec;
+        socket.close(close_ec);
+      } else {
+        ++counters_.accepted;
+        auto c = std::make_shared<Connection>(*this, std::move(socket));
+        open_.insert(c);
+        c->Start();
+      }
+    }
+    Accept();
+  });
+}
+
+control::Response ControlServer::Answer(const control::Request& request, bool& close) {
+  control::Response r;
+  if (!tokens_) {
+    ++counters_.unauthorized;
+    r.set_error(no_tokens_);
+    close = true;
+    return r;
+  }
+  const std::optional<Role> role = tokens_->Check(request.token());
+  if (!role) {
+    ++counters_.unauthorized;
+    r.set_error("token refused: it is not in this daemon's tokens file");
+    close = true;
+    return r;
+  }
+  const bool admin_only = request.has_policy_push() || request.has_mode();
+  if (admin_only && *role != Role::kAdmin) {
+    ++counters_.forbidden;
+    r.set_error("this command needs an admin token; the token given is read-only");
+    return r;
+  }
+  ++counters_.served;
+  return handler_(request, *role);
+}
+
+}  // namespace shoal::daemon

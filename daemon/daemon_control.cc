@@ -1,0 +1,259 @@
+// The daemon's answers to the control API (see daemon/control.proto): the
+// pool from this node's view and plan, policies, the mode. Any node answers
+// for the whole pool: every node holds every node's status and computes the
+// same plan.
+#include <spdlog/spdlog.h>
+
+#include "daemon/daemon.h"
+#include "daemon/node_facts.h"
+#include "policy/parser.h"
+#include "policy/writer.h"
+
+namespace shoal::daemon {
+namespace {
+
+std::string ShareText(const policy::CpuPolicy& p) {
+  auto amount = [&](double v) {
+    switch (p.kind) {
+      case policy::CpuShareKind::kPoolPercent: return fmt::format("{:g}% of the pool", v);
+      case policy::CpuShareKind::kServerPercent: return fmt::format("{:g}% of each server", v);
+      case policy::CpuShareKind::kMillicores: return fmt::format("{:g} millicores", v);
+    }
+    return std::string();
+  };
+  return p.cap ? fmt::format("{}, cap {}", amount(p.amount), amount(*p.cap)) : amount(p.amount);
+}
+
+void FillApp(const policy::AppPlan& a, control::AppInfo& out) {
+  out.set_name(a.name);
+  out.set_rogue(a.rogue());
+  if (a.policy) {
+    out.set_priority(static_cast<uint32_t>(a.policy->priority));
+    out.set_share(ShareText(*a.policy));
+  }
+  out.set_requested_m(a.requested);
+  out.set_entitlement_m(a.entitlement);
+  out.set_booked_m(a.booked);
+  out.set_unplaced_m(a.unplaced);
+  out.set_demand_m(a.demand);
+  out.set_usage_m(a.usage);
+  out.set_allocated_m(a.allocated);
+  out.set_instances(static_cast<uint32_t>(a.instances.size()));
+}
+
+}  // namespace
+
+void Daemon::LoadControlTokens() {
+  if (!control_) return;
+  auto tokens = Tokens::Load(config_.control.tokens_file);
+  if (tokens.ok() && tokens->size() > 0) {
+    spdlog::info("control API on {}: {} token(s) from {}", control_->local_endpoint().ToString(), tokens->size(),
+                 config_.control.tokens_file);
+    control_->SetTokens(std::move(*tokens), "");
+    return;
+  }
+  const std::string why =
+      tokens.ok() ? fmt::format("{} holds no token", config_.control.tokens_file) : tokens.error().message;
+  spdlog::warn("control API on {} refuses every request: {}", control_->local_endpoint().ToString(), why);
+  control_->SetTokens(std::nullopt, fmt::format("this daemon accepts no token: {} (create one with: shoald "
+                                                "--generate-token admin >> {}, then send shoald SIGHUP)",
+                                                why, config_.control.tokens_file));
+}
+
+Status Daemon::StartControl() {
+  if (config_.control.listen.port == 0) return Status::Ok();
+  auto server = ControlServer::Open(io_, config_.control.listen, ControlServer::Options{},
+                                    [this](const control::Request& r, Role role) { return HandleControl(r, role); });
+  if (!server.ok()) return server.error();
+  control_ = std::move(*server);
+  LoadControlTokens();
+  return Status::Ok();
+}
+
+control::Response Daemon::HandleControl(const control::Request& request, Role role) {
+  control::Response r;
+  const auto view = gossiper_->View(kNodeChannel);
+  auto name_of = [&](NodeId id) {
+    if (const gossip::StoredEntry* e = view.FindAny(id)) {
+      if (auto f = DecodeNodeFacts(e->payload); f.ok()) return f->name;
+    }
+    return id.ToString();
+  };
+  const policy::PolicyDocument* doc = policies_->active();
+  const std::string mode = !doc ? "monitor (no policy)" : doc->mode == policy::Mode::kEnforce ? "enforce" : "monitor";
+  switch (request.command_case()) {
+    case control::Request::kStatus: {
+      auto* s = r.mutable_status();
+      s->set_answered_by(config_.node_name);
+      const auto& m = gossiper_->membership();
+      uint32_t live = 1, suspect = 0, failed = 0;
+      for (const auto& [id, member] : m.members()) {
+        if (member.state == gossip::MemberState::kAlive) ++live;
+        if (member.state == gossip::MemberState::kSuspect) ++live, ++suspect;
+        if (member.state == gossip::MemberState::kFailed) ++failed;
+      }
+      s->set_nodes_live(live);
+      s->set_nodes_suspect(suspect);
+      s->set_nodes_failed(failed);
+      double booked = 0, usage = 0, demand = 0;
+      for (const auto& a : plan_.apps) {
+        booked += a.booked;
+        usage += a.usage;
+        demand += a.demand;
+      }
+      s->set_booked_m(booked);
+      s->set_usage_m(usage);
+      s->set_demand_m(demand);
+      s->set_mode(mode);
+      const std::string version = policies_->active_version().empty() ? "" : policies_->active_version().ToString();
+      s->set_policy_version(version);
+      uint32_t on_policy = 0;
+      double capacity = 0;
+      view.ForEach([&](NodeId, const gossip::StoredEntry& e) {
+        auto f = DecodeNodeFacts(e.payload);
+        if (!f.ok()) return;
+        capacity += f->capacity_m;
+        if (f->policy_version == version) ++on_policy;
+      });
+      s->set_capacity_m(capacity);
+      s->set_nodes_on_policy(on_policy);
+      s->set_applications(static_cast<uint32_t>(plan_.apps.size()));
+      s->set_instances(static_cast<uint32_t>(plan_.instances.size()));
+      if (const gossip::Snapshot* snap = snapshots_->current()) s->set_snapshot_leader(name_of(snap->leader));
+      for (const auto& u : unmet_) s->add_unmet(u);
+      break;
+    }
+    case control::Request::kNodes: {
+      auto add = [&](NodeId id, const Endpoint& address, std::string_view state) {
+        auto* n = r.mutable_nodes()->add_nodes();
+        n->set_id(id.ToString());
+        n->set_name(name_of(id));
+        n->set_address(address.ToString());
+        n->set_state(std::string(state));
+        if (const gossip::StoredEntry* e = view.FindAny(id)) {
+          if (auto f = DecodeNodeFacts(e->payload); f.ok()) {
+            n->set_capacity_m(f->capacity_m);
+            n->set_cpus(f->cpus);
+            n->set_load_milli(f->load_milli);
+            n->set_mem_total_kb(static_cast<double>(f->mem_total_kb));
+            n->set_mem_available_kb(static_cast<double>(f->mem_available_kb));
+            n->set_policy_version(f->policy_version);
+            n->set_enforcing(f->enforcing);
+            n->set_enforcer(f->enforcer);
+            n->set_instances(static_cast<uint32_t>(f->instances.size() + f->instances_left_out));
+            double usage = 0, demand = 0;
+            for (const auto& i : f->instances) usage += i.usage_m, demand += i.demand_m;
+            n->set_usage_m(usage);
+            n->set_demand_m(demand);
+          }
+        }
+      };
+      add(NodeId::FromName(config_.node_name), config_.advertise, "self");
+      std::vector<std::pair<std::string, const gossip::Member*>> members;
+      for (const auto& [id, member] : gossiper_->membership().members()) members.push_back({name_of(id), &member});
+      std::sort(members.begin(), members.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+      for (const auto& [name, member] : members) add(member->id, member->endpoint, gossip::ToString(member->state));
+      break;
+    }
+    case control::Request::kApps: {
+      r.mutable_apps()->set_pool_capacity_m(plan_.pool_capacity);
+      for (const auto& a : plan_.apps) FillApp(a, *r.mutable_apps()->add_apps());
+      break;
+    }
+    case control::Request::kApp: {
+      const policy::AppPlan* a = plan_.FindApp(request.app().name());
+      if (!a) {
+        std::string known;
+        for (const auto& x : plan_.apps) known += (known.empty() ? "" : ", ") + x.name;
+        r.set_error(fmt::format("no application '{}' in the pool's plan (known: {})", request.app().name(),
+                                known.empty() ? "none" : known));
+        break;
+      }
+      auto* d = r.mutable_app();
+      FillApp(*a, *d->mutable_app());
+      for (size_t index : a->instances) {
+        const policy::InstancePlan& ip = plan_.instances[index];
+        const policy::NodePlan& node = plan_.nodes[ip.node];
+        auto* i = d->add_instances();
+        i->set_node(node.name);
+        i->set_demand_m(ip.demand);
+        i->set_usage_m(ip.usage);
+        i->set_booking_m(ip.booking);
+        i->set_allocation_m(ip.allocation);
+        i->set_millicores(static_cast<int32_t>(ip.millicores));
+        i->set_weight(ip.weight);
+        i->set_quota_us(static_cast<int32_t>(ip.quota_us.value_or(0)));
+        i->set_period_us(static_cast<int32_t>(plan_.options.quota_period_us));
+        if (const gossip::StoredEntry* e = view.FindAny(node.id)) {
+          if (auto f = DecodeNodeFacts(e->payload); f.ok()) {
+            i->set_enforcing(f->enforcing);
+            for (const auto& inst : f->instances) {
+              if (inst.app == a->name) i->set_rss_kb(static_cast<double>(inst.rss_kb)), i->set_processes(inst.processes);
+            }
+          }
+        }
+        if (node.name == config_.node_name) {
+          auto g = cpu_->groups().find(a->name);
+          if (g != cpu_->groups().end()) i->set_cgroup(g->second.path);
+        }
+      }
+      break;
+    }
+    case control::Request::kPolicyPush: {
+      auto v = policies_->Push(request.policy_push().text());
+      if (!v.ok()) {
+        spdlog::warn("policy push refused:\n{}", v.error().message);
+        r.set_error(v.error().message);
+        break;
+      }
+      spdlog::info("policy {} pushed through the control API", v->ToString());
+      r.mutable_policy()->set_version(v->ToString());
+      break;
+    }
+    case control::Request::kPolicyShow: {
+      if (!doc) {
+        r.set_error("no policy is active yet (push one with: shoalctl policy push FILE)");
+        break;
+      }
+      r.mutable_policy()->set_version(policies_->active_version().ToString());
+      r.mutable_policy()->set_text(policies_->active_text());
+      r.mutable_policy()->set_mode(mode);
+      break;
+    }
+    case control::Request::kPolicyVersions: {
+      for (const auto& [id, v] : policies_->Versions()) {
+        auto* n = r.mutable_versions()->add_nodes();
+        n->set_node(name_of(id));
+        if (!v.empty()) n->set_version(v.ToString());
+      }
+      break;
+    }
+    case control::Request::kMode: {
+      // The mode is part of the policy document: switching pushes the active
+      // document again with the new mode, so every node switches with it.
+      if (!doc) {
+        r.set_error("no policy is active: push one (its mode attribute sets the mode)");
+        break;
+      }
+      policy::PolicyDocument changed = *doc;
+      changed.mode = request.mode().enforce() ? policy::Mode::kEnforce : policy::Mode::kMonitor;
+      auto v = policies_->Push(policy::WritePolicy(changed));
+      if (!v.ok()) {
+        r.set_error(v.error().message);
+        break;
+      }
+      spdlog::info("mode {} requested through the control API: policy {}",
+                   request.mode().enforce() ? "enforce" : "monitor", v->ToString());
+      r.mutable_policy()->set_version(v->ToString());
+      r.mutable_policy()->set_mode(request.mode().enforce() ? "enforce" : "monitor");
+      break;
+    }
+    case control::Request::COMMAND_NOT_SET:
+      r.set_error("no command");
+      break;
+  }
+  (void)role;
+  return r;
+}
+
+}  // namespace shoal::daemon

@@ -1,0 +1,131 @@
+// The control API of a real shoald: tokens and roles, refusal of oversized,
+// malformed and unauthorized requests without harm to the daemon, and the
+// pool questions answered through shoalctl (text and JSON).
+#include <nlohmann/json.hpp>
+
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <catch2/catch.hpp>
+
+#include "control.pb.h"
+#include "core/big_endian.h"
+#include "test/support/pool.h"
+
+using namespace shoal;
+using testing::Output;
+namespace asio = boost::asio;
+
+namespace {
+
+// Sends raw bytes to the control port; returns the decoded response (or an
+// empty one with error "closed" if the daemon closed without answering).
+daemon::control::Response RawCall(uint16_t port, const std::string& bytes) {
+  asio::io_context io;
+  asio::ip::tcp::socket s(io);
+  s.connect(asio::ip::tcp::endpoint(asio::ip::address_v4::loopback(), port));
+  asio::write(s, asio::buffer(bytes));
+  daemon::control::Response r;
+  uint8_t header[4];
+  boost::system::error_code ec;
+  asio::read(s, asio::buffer(header), ec);
+  if (ec) {
+    r.set_error("closed");
+    return r;
+  }
+  std::string body(GetBigEndian(header, 4), '\0');
+  asio::read(s, asio::buffer(body), ec);
+  REQUIRE_FALSE(ec);
+  REQUIRE(r.ParseFromString(body));
+  // After an error the daemon closes the connection.
+  char more;
+  s.read_some(asio::buffer(&more, 1), ec);
+  REQUIRE(ec);
+  return r;
+}
+
+std::string Framed(const std::string& body) {
+  std::string out;
+  AppendBigEndian(out, body.size(), 4);
+  return out + body;
+}
+
+}  // namespace
+
+TEST_CASE("control API: tokens, roles, bad requests refused, pool questions answered") {
+  testing::TestPool pool;
+  pool.Start(0, {"--enforcer", "off"});
+  Output status = pool.CtlUntil("status", 0, [](const Output& o) { return o.status == 0; });
+  INFO(status.text);
+  REQUIRE(status.status == 0);
+  REQUIRE_THAT(status.text, Catch::Contains("pool as node-0 sees it") && Catch::Contains("1 live, 0 failed") &&
+                                Catch::Contains("monitor (no policy)"));
+
+  // JSON for scripts.
+  Output json = pool.Ctl("status --json", 0);
+  REQUIRE(json.status == 0);
+  auto parsed = nlohmann::json::parse(json.text);
+  REQUIRE(parsed["nodes_live"] == 1);
+  REQUIRE(parsed["capacity_m"].get<double>() >= 1000);
+  Output nodes = pool.Ctl("nodes --json", 0);
+  REQUIRE(nlohmann::json::parse(nodes.text)["nodes"][0]["name"] == "node-0");
+
+  // Roles: a read-only token may ask, not push.
+  const std::string read = fmt::format("{} {{}} --node 127.0.0.1:{} --token {}", SHOALCTL_BINARY, pool.node(0).control,
+                                       pool.read_token());
+  REQUIRE(testing::RunCommand(fmt::format(fmt::runtime(read), "apps")).status == 0);
+  Output refused = testing::RunCommand(
+      fmt::format(fmt::runtime(read), "policy push " SHOAL_SOURCE_DIR "/examples/policies/small.xml"));
+  REQUIRE(refused.status == 1);
+  REQUIRE_THAT(refused.text, Catch::Contains("needs an admin token"));
+  Output mode = testing::RunCommand(fmt::format(fmt::runtime(read), "mode enforce"));
+  REQUIRE(mode.status == 1);
+  REQUIRE_THAT(mode.text, Catch::Contains("needs an admin token"));
+  Output stranger = testing::RunCommand(fmt::format("{} status --node 127.0.0.1:{} --token {}", SHOALCTL_BINARY,
+                                                    pool.node(0).control, std::string(64, 'a')));
+  REQUIRE(stranger.status == 1);
+  REQUIRE_THAT(stranger.text, Catch::Contains("token refused"));
+  Output no_token = testing::RunCommand(fmt::format("{} status --node 127.0.0.1:{} --token-file /nonexistent",
+                                                    SHOALCTL_BINARY, pool.node(0).control));
+  REQUIRE(no_token.status == 1);
+  REQUIRE_THAT(no_token.text, Catch::Contains("no token"));
+
+  // Bad requests: refused, the connection closed, the daemon unharmed.
+  auto big = RawCall(pool.node(0).control, std::string("\xff\xff\xff\xff", 4));
+  REQUIRE_THAT(big.error(), Catch::Contains("request of 4294967295 bytes refused"));
+  auto junk = RawCall(pool.node(0).control, Framed("\x0a\xff\xff junk"));
+  REQUIRE_THAT(junk.error(), Catch::Contains("malformed request"));
+  daemon::control::Request no_command;
+  no_command.set_token(pool.admin_token());
+  REQUIRE_THAT(RawCall(pool.node(0).control, Framed(no_command.SerializeAsString())).error(),
+               Catch::Contains("malformed request"));
+  daemon::control::Request bad_token;
+  bad_token.set_token("short");
+  bad_token.mutable_status();
+  REQUIRE_THAT(RawCall(pool.node(0).control, Framed(bad_token.SerializeAsString())).error(),
+               Catch::Contains("token refused"));
+  REQUIRE(pool.Ctl("status", 0).status == 0);
+
+  // Mode switches need a policy; then they go pool-wide with a new version.
+  Output no_policy = pool.Ctl("mode enforce", 0);
+  REQUIRE(no_policy.status == 1);
+  REQUIRE_THAT(no_policy.text, Catch::Contains("no policy is active"));
+  REQUIRE(pool.Ctl("policy push " SHOAL_SOURCE_DIR "/examples/policies/small.xml", 0).status == 0);
+  Output to_monitor = pool.Ctl("mode monitor", 0);
+  REQUIRE(to_monitor.status == 0);
+  Output after = pool.CtlUntil("status", 0, [](const Output& o) { return o.text.find("mode         monitor\n") != std::string::npos; }, 20);
+  REQUIRE_THAT(after.text, Catch::Contains("mode         monitor\n"));
+  Output unknown = pool.Ctl("app nosuch", 0);
+  REQUIRE(unknown.status == 1);
+  REQUIRE_THAT(unknown.text, Catch::Contains("no application 'nosuch'"));
+
+  REQUIRE(pool.node(0).process.Stop() == 0);
+}
+
+TEST_CASE("control API without a tokens file refuses every request, saying how to make one") {
+  testing::TestPool pool;
+  std::remove(pool.tokens().c_str());
+  pool.Start(0, {"--enforcer", "off"});
+  Output out = pool.CtlUntil("status", 0, [](const Output& o) { return o.text.find("accepts no token") != std::string::npos; });
+  REQUIRE(out.status == 1);
+  REQUIRE_THAT(out.text, Catch::Contains("accepts no token") && Catch::Contains("--generate-token admin"));
+}

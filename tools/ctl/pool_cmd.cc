@@ -1,0 +1,99 @@
+#include "tools/ctl/pool_cmd.h"
+
+#include <fmt/format.h>
+#include <google/protobuf/util/json_util.h>
+
+#include "tools/ctl/table.h"
+
+namespace shoal::ctl {
+namespace control = daemon::control;
+
+namespace {
+
+std::string Cores(double millicores) { return fmt::format("{:.2f}", millicores / 1000.0); }
+std::string Mb(double kb) { return fmt::format("{:.0f}", kb / 1024.0); }
+
+}  // namespace
+
+std::string StatusText(const control::PoolStatus& s) {
+  std::string out;
+  out += fmt::format("pool as {} sees it\n", s.answered_by());
+  out += fmt::format("  nodes        {} live{}, {} failed\n", s.nodes_live(),
+                     s.nodes_suspect() ? fmt::format(" ({} suspect)", s.nodes_suspect()) : "", s.nodes_failed());
+  out += fmt::format("  capacity     {} cores\n", Cores(s.capacity_m()));
+  out += fmt::format("  booked       {} cores\n", Cores(s.booked_m()));
+  out += fmt::format("  used         {} cores (demand {} cores)\n", Cores(s.usage_m()), Cores(s.demand_m()));
+  out += fmt::format("  mode         {}\n", s.mode());
+  out += fmt::format("  policy       {}\n", s.policy_version().empty()
+                                               ? "none"
+                                               : fmt::format("{} (on {} of {} nodes)", s.policy_version(),
+                                                             s.nodes_on_policy(), s.nodes_live()));
+  out += fmt::format("  applications {} ({} instances)\n", s.applications(), s.instances());
+  if (!s.snapshot_leader().empty()) out += fmt::format("  snapshots    led by {}\n", s.snapshot_leader());
+  for (const auto& u : s.unmet()) out += fmt::format("  warning: the booking of {} cannot be met\n", u);
+  return out;
+}
+
+std::string NodesText(const control::NodeList& n) {
+  Table t({"NODE", "ADDRESS", "STATE", ">CAPACITY", ">USED", ">DEMAND", ">LOAD", ">MEM_FREE_MB", ">APPS", "ENFORCER",
+           "POLICY"});
+  for (const auto& x : n.nodes()) {
+    t.Add({x.name(), x.address(), x.state(), Cores(x.capacity_m()), Cores(x.usage_m()), Cores(x.demand_m()),
+           fmt::format("{:.2f}", x.load_milli() / 1000.0), Mb(x.mem_available_kb()), std::to_string(x.instances()),
+           x.enforcer().empty() ? "-" : x.enforcer() + (x.enforcing() ? "" : " (monitor)"),
+           x.policy_version().empty() ? "none" : x.policy_version()});
+  }
+  return t.Render() + "CPU in cores.\n";
+}
+
+std::string AppsText(const control::AppList& a) {
+  Table t({"APPLICATION", ">PRIO", "SHARE", ">ENTITLED", ">BOOKED", ">DEMAND", ">USED", ">ALLOCATED", ">INSTANCES"});
+  for (const auto& x : a.apps()) {
+    t.Add({x.name(), x.rogue() ? "-" : std::to_string(x.priority()), x.rogue() ? "(no policy)" : x.share(),
+           Cores(x.entitlement_m()), Cores(x.booked_m()), Cores(x.demand_m()), Cores(x.usage_m()),
+           Cores(x.allocated_m()), std::to_string(x.instances())});
+  }
+  std::string out = t.Render();
+  out += fmt::format("CPU in cores; pool capacity {} cores.\n", Cores(a.pool_capacity_m()));
+  for (const auto& x : a.apps()) {
+    if (x.unplaced_m() > 0.5 || x.entitlement_m() + 0.5 < x.requested_m()) {
+      out += fmt::format("warning: {} asks {} cores and is entitled to {}, of which {} could not be placed\n",
+                         x.name(), Cores(x.requested_m()), Cores(x.entitlement_m()), Cores(x.unplaced_m()));
+    }
+  }
+  return out;
+}
+
+std::string AppText(const control::AppDetail& d) {
+  const auto& a = d.app();
+  std::string out = fmt::format("{}: {}\n", a.name(),
+                                a.rogue() ? "no policy (rogue: shares what policies leave)"
+                                          : fmt::format("priority {}, {}", a.priority(), a.share()));
+  out += fmt::format("  entitled {} cores, booked {}, demand {}, used {}, allocated {}\n", Cores(a.entitlement_m()),
+                     Cores(a.booked_m()), Cores(a.demand_m()), Cores(a.usage_m()), Cores(a.allocated_m()));
+  Table t({"NODE", ">DEMAND", ">USED", ">BOOKING", ">ALLOCATION", ">WEIGHT", "QUOTA", ">PROCS", ">RSS_MB", "CGROUP"});
+  for (const auto& i : d.instances()) {
+    std::string quota = i.quota_us() > 0 ? fmt::format("{}/{} us", i.quota_us(), i.period_us()) : "none";
+    t.Add({i.node(), Cores(i.demand_m()), Cores(i.usage_m()), Cores(i.booking_m()), Cores(i.millicores()),
+           std::to_string(i.weight()), quota, std::to_string(i.processes()), Mb(i.rss_kb()),
+           !i.enforcing() ? "(monitor)" : i.cgroup().empty() ? "-" : i.cgroup()});
+  }
+  return out + t.Render("  ");
+}
+
+std::string VersionsText(const control::VersionList& v) {
+  std::string out;
+  for (const auto& n : v.nodes()) out += fmt::format("{} {}\n", n.node(), n.version().empty() ? "none" : n.version());
+  return out;
+}
+
+std::string MessageJson(const google::protobuf::Message& m) {
+  google::protobuf::util::JsonPrintOptions o;
+  o.preserve_proto_field_names = true;
+  o.always_print_primitive_fields = true;
+  std::string out;
+  (void)google::protobuf::util::MessageToJsonString(m, &out, o);
+  return out + "\n";
+}
+
+}  // namespace shoal::ctl

@@ -1,0 +1,21 @@
+// shoalctl's pool questions (status, nodes, apps, app NAME) rendered for
+// people (tables) and for scripts (JSON, the control API's messages with
+// their field names). Pure functions of the daemon's answer.
+#pragma once
+
+#include <string>
+
+#include "control.pb.h"
+
+namespace shoal::ctl {
+
+std::string StatusText(const daemon::control::PoolStatus& s);
+std::string NodesText(const daemon::control::NodeList& n);
+std::string AppsText(const daemon::control::AppList& a);
+std::string AppText(const daemon::control::AppDetail& a);
+std::string VersionsText(const daemon::control::VersionList& v);
+
+// Any control API message as one JSON object, every field present.
+std::string MessageJson(const google::protobuf::Message& m);
+
+}  // namespace shoal::ctl
