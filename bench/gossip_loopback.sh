@@ -4,12 +4,15 @@
 # prints its traffic counters every 5 s. After a warm-up, over a window:
 # time for a probe to reach every node (from node 1's log), CPU per process
 # (/proc/PID/stat), RSS (VmRSS) and bytes sent + received per second.
+# With POLICY=FILE in the environment, FILE is pushed before the warm-up,
+# so every daemon also samples, detects and plans (enforcement stays off).
 # Writes one JSON object per N to bench/results/gossip-loopback.jsonl.
-# Usage: bench/gossip_loopback.sh [N...]   (default: 16 64 128)
+# Usage: [POLICY=FILE] bench/gossip_loopback.sh [N...]   (default: 16 64 128)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-"$top/scripts/build.sh" Release shoald >/dev/null
+"$top/scripts/build.sh" Release shoald shoalctl >/dev/null
 bin=$top/build/Release/daemon/shoald
+ctl=$top/build/Release/tools/shoalctl
 out=$top/bench/results/gossip-loopback.jsonl
 mkdir -p "$(dirname "$out")"
 sizes=("$@")
@@ -25,6 +28,12 @@ for n in "${sizes[@]}"; do
   NODE1_FLAGS=(--probe-every-ms 1000)
   pool_start "$bin" "$n" $((19000 + RANDOM % 2000)) --report-every-ms 5000
   trap pool_stop EXIT
+  if [ -n "${POLICY:-}" ]; then
+    for _ in $(seq 1 50); do
+      "$ctl" policy push "$POLICY" --node "127.0.0.1:$((base + 3001))" --token-file "$run/tokens" >/dev/null 2>&1 && break
+      sleep 0.2
+    done
+  fi
   sleep "$warmup"
   declare -A cpu0=()
   for p in "${pids[@]}"; do cpu0[$p]=$(cpu_ticks "$p"); done
@@ -40,7 +49,7 @@ for n in "${sizes[@]}"; do
   done
   python3 "$top/bench/loopback_summary.py" "$n" "$run" "$probe_from" \
     "$(IFS=,; echo "${cpu_ticks_used[*]}")" "$(IFS=,; echo "${rss_kbs[*]}")" \
-    "$(python3 -c "print(($t1 - $t0) * $hz)")" >>"$out"
+    "$(python3 -c "print(($t1 - $t0) * $hz)")" "$(basename "${POLICY:-none}")" >>"$out"
   tail -n 1 "$out"
   pool_stop
   trap - EXIT

@@ -2,9 +2,10 @@
 """Summarises one loopback run of bench/gossip_loopback.sh as a JSON line.
 UDP (gossip) and TCP (peer stream) bytes are reported apart.
 
-Arguments: N RUN_DIR PROBE_LINES_BEFORE_WINDOW CPU_TICKS RSS_KBS WINDOW_TICKS
+Arguments: N RUN_DIR PROBE_LINES_BEFORE_WINDOW CPU_TICKS RSS_KBS WINDOW_TICKS [POLICY]
 (CPU ticks used in the window and RSS comma-separated, one per process;
-WINDOW_TICKS is the window's length in clock ticks)."""
+WINDOW_TICKS is the window's length in clock ticks; POLICY names the policy
+document the pool ran, if any)."""
 import glob
 import json
 import re
@@ -62,6 +63,7 @@ for path in glob.glob(f"{run}/node-*.out"):
 
 print(json.dumps({
     "nodes": n,
+    "policy": sys.argv[7] if len(sys.argv) > 7 else "none",
     "probes": len(reach_all) + incomplete,
     "probes_incomplete": incomplete,
     "reach_all_p50_ms": round(pct(reach_all, 50), 1),

@@ -9,16 +9,19 @@
 
 namespace shoal::daemon {
 
+void AddToPlanInput(NodeId id, const NodeFacts& f, policy::PlanInput& in) {
+  if (f.capacity_m == 0) return;  // not planning yet
+  in.nodes.push_back({id, f.name, static_cast<double>(f.capacity_m)});
+  for (const auto& i : f.instances) {
+    in.instances.push_back({i.app, id, static_cast<double>(i.demand_m), static_cast<double>(i.usage_m)});
+  }
+}
+
 policy::PlanInput BuildPlanInput(const gossip::ChannelView& nodes, std::vector<policy::CpuPolicy> policies) {
   policy::PlanInput in;
   in.policies = std::move(policies);
   nodes.ForEach([&](NodeId id, const gossip::StoredEntry& e) {
-    auto f = DecodeNodeFacts(e.payload);
-    if (!f.ok() || f->capacity_m == 0) return;  // not planning yet (or an older daemon)
-    in.nodes.push_back({id, f->name, static_cast<double>(f->capacity_m)});
-    for (const auto& i : f->instances) {
-      in.instances.push_back({i.app, id, static_cast<double>(i.demand_m), static_cast<double>(i.usage_m)});
-    }
+    if (auto f = DecodeNodeFacts(e.payload); f.ok()) AddToPlanInput(id, *f, in);
   });
   return in;
 }

@@ -21,6 +21,8 @@
 
 namespace shoal::daemon {
 
+// One node's status as planner input (nothing while its capacity is 0).
+void AddToPlanInput(NodeId id, const NodeFacts& facts, policy::PlanInput& in);
 // The live nodes of the view with their capacity and instances.
 policy::PlanInput BuildPlanInput(const gossip::ChannelView& nodes, std::vector<policy::CpuPolicy> policies);
 

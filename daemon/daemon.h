@@ -54,6 +54,7 @@ class Daemon {
   Status StartCpu();
   std::optional<std::string> PublishStatus();
   void ScheduleSample();
+  void Sample(bool full);
   void Replan();
   void ReportUnmet();
   std::vector<policy::CpuPolicy> PoliciesInForce();
@@ -89,9 +90,10 @@ class Daemon {
   std::optional<policy::ScheduleEvaluator> schedule_;  // of the active document
   std::vector<InstanceSample> local_;  // the last sample
   int samples_ = 0;
+  bool sampled_ = false;  // local_ holds a sample of the active document's applications
   policy::CpuPlan plan_;
   bool plan_dirty_ = false;  // the pool's status changed since the last plan
-  TimePoint planned_at_ = TimePoint::min();
+  TimePoint planned_at_{};  // the clock's epoch: long ago
   std::set<std::string> unmet_;       // applications whose booking cannot be met
   std::set<std::string> unmet_seen_;  // ... in the last sample's plan
   boost::asio::steady_timer tick_timer_;

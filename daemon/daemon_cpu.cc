@@ -25,7 +25,7 @@ int64_t WallSeconds() {
 }  // namespace
 
 Status Daemon::StartCpu() {
-  sampler_ = std::make_unique<Sampler>("/proc", ProcReadOptions{}, policy::IdResolver::System());
+  sampler_ = std::make_unique<Sampler>("/proc", policy::IdResolver::System());
   std::unique_ptr<CpuEnforcer> enforcer;
   if (config_.cpu.enforcer != "off") {
     EnforcerOptions o;
@@ -83,7 +83,10 @@ void Daemon::OnPolicy(const policy::PolicyDocument& doc) {
   }
   unmet_.clear();
   unmet_seen_.clear();
-  samples_ = 0;  // a full scan with the new rules
+  // Detection with the new rules at once (a full scan), so that the plan
+  // and the groups follow the document without waiting for the timer.
+  samples_ = 1;
+  Sample(true);
   Replan();
 }
 
@@ -101,17 +104,21 @@ void Daemon::ScheduleSample() {
   sample_timer_.expires_after(std::chrono::milliseconds(config_.cpu.sample_every_ms));
   sample_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
-    const bool full = samples_++ % config_.cpu.full_scan_every == 0;
-    auto sample = sampler_->Sample(clock_.Now(), full);
-    if (sample.ok()) {
-      local_ = std::move(*sample);
-    } else {
-      spdlog::error("sampling the local processes: {}", sample.error().message);
-    }
+    Sample(samples_++ % config_.cpu.full_scan_every == 0);
     Replan();
     ReportUnmet();
     ScheduleSample();
   });
+}
+
+void Daemon::Sample(bool full) {
+  auto sample = sampler_->Sample(clock_.Now(), full);
+  if (!sample.ok()) {
+    spdlog::error("sampling the local processes: {}", sample.error().message);
+    return;
+  }
+  local_ = std::move(*sample);
+  sampled_ = true;
 }
 
 void Daemon::Replan() {
@@ -121,7 +128,9 @@ void Daemon::Replan() {
   plan_ = policy::PlanCpu(BuildPlanInput(gossiper_->View(kNodeChannel), PoliciesInForce()));
   const policy::PolicyDocument* doc = policies_->active();
   const bool enforce = doc && doc->mode == policy::Mode::kEnforce;
-  cpu_->Apply(plan_, local_, enforce);
+  // Until the first sample, the local instances are unknown: groups adopted
+  // from an earlier run are kept as they are.
+  if (sampled_) cpu_->Apply(plan_, local_, enforce);
 }
 
 void Daemon::ReportUnmet() {

@@ -7,7 +7,10 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
+
+#include "daemon/text_lines.h"
 
 namespace shoal::daemon {
 
@@ -15,16 +18,16 @@ Result<gossip::Keyring> LoadKeyFile(const std::string& path) {
   std::ifstream in(path);
   if (!in) return MakeError("cannot read key file {}: {}", path, std::strerror(errno));
   gossip::Keyring ring;
-  std::string line;
-  int number = 0;
-  while (std::getline(in, line)) {
-    ++number;
-    const auto start = line.find_first_not_of(" \t\r");
-    if (start == std::string::npos || line[start] == '#') continue;
-    auto key = gossip::Keyring::ParseKey(line.substr(start));
-    if (!key.ok()) return MakeError("{}:{}: {}", path, number, key.error().message);
+  std::optional<Error> bad;
+  ForEachMeaningfulLine(in, [&](const std::string& line, int number) {
+    auto key = gossip::Keyring::ParseKey(line);
+    if (!key.ok()) {
+      if (!bad) bad = MakeError("{}:{}: {}", path, number, key.error().message);
+      return;
+    }
     ring.Add(*key);
-  }
+  });
+  if (bad) return *bad;
   if (ring.empty()) {
     return MakeError("key file {} holds no key (create one with: shoald --generate-key {})",
                      path, path);

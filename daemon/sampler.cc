@@ -10,11 +10,15 @@
 
 namespace shoal::daemon {
 
-Sampler::Sampler(std::string proc_root, ProcReadOptions options, policy::IdResolver resolver)
-    : proc_(proc_root), scanner_(std::move(proc_root), options), detector_(policy::PolicyDocument{}, std::move(resolver)) {}
+Sampler::Sampler(std::string proc_root, policy::IdResolver resolver)
+    : proc_(proc_root), scanner_(std::move(proc_root)), detector_(policy::PolicyDocument{}, std::move(resolver)) {}
 
 void Sampler::SetDocument(const policy::PolicyDocument& doc) {
   detector_.SetDocument(doc);
+  // Sockets and their owners are read only when flow rules need them.
+  bool flows = false;
+  for (const auto& app : doc.applications) flows = flows || !app.flows.empty();
+  scanner_ = ProcScanner(proc_, ProcReadOptions{flows, flows});
   group_ns_.clear();
 }
 
@@ -47,6 +51,13 @@ Sampler::Totals Sampler::ReadThreads(int pid, std::map<int, ThreadTimes>& seen) 
 }
 
 Result<std::vector<InstanceSample>> Sampler::Sample(TimePoint now, bool full) {
+  if (detector_.document().applications.empty()) {
+    // Nothing to detect: no scan (it is the sampler's main cost).
+    threads_.clear();
+    group_ns_.clear();
+    last_ = now;
+    return std::vector<InstanceSample>{};
+  }
   auto snapshot = scanner_.Scan(full);
   if (!snapshot.ok()) return snapshot.error();
   const auto detection = detector_.Classify(*snapshot);

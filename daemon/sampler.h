@@ -38,13 +38,15 @@ class Sampler {
  public:
   using GroupUsage = std::function<std::optional<uint64_t>(const std::string& app)>;
 
-  Sampler(std::string proc_root, ProcReadOptions options, policy::IdResolver resolver);
-  // A new policy document: detection starts afresh.
+  Sampler(std::string proc_root, policy::IdResolver resolver);
+  // A new policy document: detection starts afresh (sockets are read only
+  // if it has flow rules).
   void SetDocument(const policy::PolicyDocument& doc);
   void SetGroupUsage(GroupUsage usage) { group_usage_ = std::move(usage); }
 
   // One sample at `now`; `full` rescans every process (see ProcScanner).
-  // Applications with no process are left out.
+  // Applications with no process are left out. Without applications in
+  // the document nothing is read.
   Result<std::vector<InstanceSample>> Sample(TimePoint now, bool full);
 
  private:

@@ -5,7 +5,10 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
+
+#include "daemon/text_lines.h"
 
 namespace shoal::daemon {
 
@@ -22,22 +25,22 @@ bool IsToken(const std::string& t) {
 Result<Tokens> Tokens::Parse(const std::string& text, const std::string& source) {
   Tokens out;
   std::istringstream in(text);
-  std::string line;
-  int number = 0;
-  while (std::getline(in, line)) {
-    ++number;
-    const auto start = line.find_first_not_of(" \t\r");
-    if (start == std::string::npos || line[start] == '#') continue;
+  std::optional<Error> bad;
+  ForEachMeaningfulLine(in, [&](const std::string& line, int number) {
     std::istringstream words(line);
     std::string role, token, extra;
     words >> role >> token;
     if (words >> extra || (role != "read" && role != "admin") || !IsToken(token)) {
-      return MakeError("{}:{}: expected \"read TOKEN\" or \"admin TOKEN\" with 64 lower-case hex digits "
-                       "(create one with: shoald --generate-token admin)",
-                       source, number);
+      if (!bad) {
+        bad = MakeError("{}:{}: expected \"read TOKEN\" or \"admin TOKEN\" with 64 lower-case hex digits "
+                        "(create one with: shoald --generate-token admin)",
+                        source, number);
+      }
+      return;
     }
     out.entries_.push_back({role == "admin" ? Role::kAdmin : Role::kRead, token});
-  }
+  });
+  if (bad) return *bad;
   return out;
 }
 

@@ -1,80 +1,86 @@
 #!/usr/bin/env bash
-# Builds Shoal and starts a demo pool on this machine: N shoald daemons on
-# 127.0.0.1 that gossip, with node 1's view of the pool printed every second.
-# At 5 s a policy document (examples/policies/full.xml) is pushed to node-2
-# and spreads to every node; at 10 s one daemon is killed (watch it turn
-# suspect, then failed) and at 20 s restarted (watch it rejoin, running the
-# stored policy at once). Ctrl-C stops the pool and removes what the demo
-# created.
-# Usage: scripts/demo.sh [--nodes N] [--seconds S]   (defaults 5 and 0 = until Ctrl-C)
+# Builds Shoal and starts a demo pool on this machine, then shows it live.
+#
+# Each of N "servers" is a shoald in a PID namespace of its own (so it sees
+# only its own processes, as on a real server) with a slice of this
+# machine's CPU (--cpu-millicores) and its own cgroup subtree, running two
+# CPU-hungry sample applications, gold and bronze (shoal-demo-burn). Every
+# two seconds the demo prints `shoalctl status` and `shoalctl apps`.
+#   at  3 s  examples/policies/small.xml is pushed: gold 75% of the pool,
+#            bronze 25%; watch USED follow ALLOCATED;
+#   at 25 s  examples/policies/small-reversed.xml: bronze 75%, gold 25%
+#            capped at 40%; the shares swap within a second or two;
+#   at 45 s  one daemon is killed (its server "dies" with its processes):
+#            the pool shrinks and every node re-plans;
+#   at 65 s  it is restarted and rejoins.
+# Ctrl-C (or --seconds) stops the pool, hands processes back and removes
+# every cgroup, namespace and file the demo created. Needs root for cgroups
+# and namespaces; without root it runs in monitor mode (measure, plan,
+# enforce nothing).
+# Usage: scripts/demo.sh [--nodes N] [--seconds S]   (defaults 3 and 0 = until Ctrl-C)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-nodes=5
+nodes=3
 seconds=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --nodes) nodes=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "demo: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
-if [ "$nodes" -lt 3 ] || [ "$nodes" -gt 64 ]; then echo "demo: --nodes must be 3..64" >&2; exit 2; fi
+if [ "$nodes" -lt 2 ] || [ "$nodes" -gt 16 ]; then echo "demo: --nodes must be 2..16" >&2; exit 2; fi
 
-"$top/scripts/build.sh" Release shoald shoalctl shoal-sim
+"$top/scripts/build.sh" Release shoald shoalctl shoal-demo-burn
 bin=$top/build/Release/daemon/shoald
 ctl=$top/build/Release/tools/shoalctl
-run=$(mktemp -d "${TMPDIR:-/tmp}/shoal-demo.XXXXXX")
-base_port=$((17100 + RANDOM % 500))
-pids=()
+burn=$top/build/Release/tools/shoal-demo-burn
+. "$top/scripts/ns_pool.sh"
+nspool_init "$bin" "$burn" "$nodes"
+if [ "$enforce" = 0 ]; then
+  echo "demo: not root: running in monitor mode (nothing is enforced) and without PID namespaces" >&2
+fi
 cleanup() {
   trap - EXIT INT TERM
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$run"
-  echo "demo: pool stopped, $run removed"
+  echo "demo: stopping the pool"
+  local where=$run
+  nspool_stop
+  echo "demo: pool stopped; processes, cgroups and $where removed"
 }
 trap cleanup EXIT INT TERM
+for i in $(seq 1 "$nodes"); do nspool_start "$i"; done
+node1=$(nspool_control 1)
+echo "demo: $nodes servers of $slice millicores each on 127.0.0.1:$((base_port + 1))..$((base_port + nodes)), control API on $node1..; logs in $run"
 
-"$bin" --generate-key "$run/pool.key" >/dev/null
-start_node() {  # start_node I [extra flags...]
-  local i=$1; shift
-  "$bin" --config /dev/null --preset local --name "node-$i" --bind "127.0.0.1:$((base_port + i))" \
-    --seed "127.0.0.1:$((base_port + 1))" --seed "127.0.0.1:$((base_port + 2))" \
-    --key-file "$run/pool.key" --state-dir "$run/node-$i" "$@" \
-    >>"$run/node-$i.out" 2>>"$run/node-$i.log" &
-  pids[$i]=$!
+show() {  # show TITLE: the pool as node-1 sees it
+  if [ -t 1 ]; then printf '\033[H\033[2J'; fi
+  echo "=== $(date +%T)  $1"
+  "$ctl" status --node "$node1" 2>&1 || true
+  echo
+  "$ctl" apps --node "$node1" 2>&1 || true
+  echo
 }
-for i in $(seq 2 "$nodes"); do start_node "$i"; done
-echo "demo: $nodes daemons on 127.0.0.1:$((base_port + 1))..$((base_port + nodes)); logs in $run"
-echo "demo: node-1's view and events follow; a policy is pushed at 5 s; node-3 is killed at 10 s and restarted at 20 s."
-echo "demo: Ctrl-C stops the pool."
-"$bin" --config /dev/null --preset local --name node-1 --bind "127.0.0.1:$((base_port + 1))" \
-  --seed "127.0.0.1:$((base_port + 2))" --key-file "$run/pool.key" --state-dir "$run/node-1" \
-  --report-every-ms 1000 &
-pids[1]=$!
-
-versions() {  # which policy version each node runs, as node-1 sees it
-  echo "demo: shoalctl policy versions"
-  "$ctl" policy versions --node "127.0.0.1:$((base_port + 1))" --key-file "$run/pool.key" | sed 's/^/  /' || true
-}
-sleep 5
-echo "demo: shoalctl policy push examples/policies/full.xml --node 127.0.0.1:$((base_port + 2))"
-"$ctl" policy push "$top/examples/policies/full.xml" --node "127.0.0.1:$((base_port + 2))" \
-  --key-file "$run/pool.key" | sed 's/^/  version /' || true
-sleep 1
-versions
-sleep 4
-echo "demo: killing node-3 (pid ${pids[3]}) with SIGKILL"
-kill -9 "${pids[3]}" 2>/dev/null || true
-wait "${pids[3]}" 2>/dev/null || true
-sleep 10
-echo "demo: restarting node-3"
-start_node 3
-sleep 2
-versions
-if [ "$seconds" -gt 0 ]; then
-  sleep $((seconds > 22 ? seconds - 22 : 1))
-else
-  wait "${pids[1]}"
-fi
+phase="starting: no policy yet, every application is rogue (shares what is free)"
+elapsed=0
+next_event=3
+event=0
+while [ "$seconds" = 0 ] || [ "$elapsed" -lt "$seconds" ]; do
+  if [ "$elapsed" -ge "$next_event" ]; then
+    case $event in
+      0) v=$("$ctl" policy push "$top/examples/policies/small.xml" --node "$node1" 2>&1 || true)
+         phase="pushed examples/policies/small.xml ($v): gold 75% of the pool, bronze 25%"; next_event=25 ;;
+      1) v=$("$ctl" policy push "$top/examples/policies/small-reversed.xml" --node "$(nspool_control 2)" 2>&1 || true)
+         phase="pushed examples/policies/small-reversed.xml to node-2 ($v): bronze 75%, gold 25% capped at 40%"; next_event=45 ;;
+      2) p=$(nspool_daemon_pid "$nodes")
+         kill -9 "$p" 2>/dev/null || true
+         phase="killed node-$nodes (pid $p) with SIGKILL: watch it turn failed and the pool re-plan on $((nodes - 1)) servers"; next_event=65 ;;
+      3) nspool_start "$nodes"
+         phase="restarted node-$nodes: it rejoins and runs the stored policy"; next_event=999999 ;;
+    esac
+    event=$((event + 1))
+  fi
+  show "t=${elapsed}s  $phase"
+  sleep 2
+  elapsed=$((elapsed + 2))
+done

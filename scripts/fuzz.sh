@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang and runs each for N seconds
 # (default 60): the packet receive path, the peer stream codec, shoalctl's
-# JSON documents and the policy parser. A crash leaves its input in
+# JSON documents, the policy parser and the node status peers send. A crash leaves its input in
 # build/fuzz/crash-* and fails.
 # Usage: scripts/fuzz.sh [SECONDS]
 set -euo pipefail
@@ -11,7 +11,7 @@ secs=${1:-60}
 dir=$top/build/fuzz
 cmake -S "$top" -B "$dir" -DSHOAL_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug \
   -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null
-cmake --build "$dir" -j"$(nproc)" --target fuzz_packet fuzz_stream fuzz_ctl_json fuzz_policy
+cmake --build "$dir" -j"$(nproc)" --target fuzz_packet fuzz_stream fuzz_ctl_json fuzz_policy fuzz_status
 cd "$dir"
 # target, longest input, seed directories (in the repository)
 run() {
@@ -27,3 +27,4 @@ run fuzz_packet 2048
 run fuzz_stream 4096
 run fuzz_ctl_json 4096 examples/plan examples/allocate
 run fuzz_policy 8192 examples/policies
+run fuzz_status 1024

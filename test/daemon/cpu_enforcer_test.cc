@@ -144,7 +144,7 @@ TEST_CASE("an explicit mechanism that is missing is an error naming it") {
   REQUIRE_THAT(MakeCpuEnforcer(o).error().message, Catch::Contains("without \"..\""));
 }
 
-TEST_CASE("cgroup v1 on the real kernel: 75/25 weights on one CPU, a cap, bursting into idle room, hand-back") {
+TEST_CASE("cgroup v1 on the real kernel: 75/25 weights on one CPU, a cap, bursting into idle room, hand-back", "[kernel]") {
   if (!V1Available()) {
     WARN("cgroup v1 cpu hierarchy not writable here; the real-kernel enforcer test did not run");
     return;

@@ -7,6 +7,7 @@
 #include "daemon/config.h"
 #include "daemon/key_file.h"
 #include "daemon/node_facts.h"
+#include "daemon/tokens.h"
 #include "test/support/temp_dir.h"
 
 using namespace shoal;
@@ -181,4 +182,27 @@ TEST_CASE("the shipped example configuration is valid and matches the defaults")
   REQUIRE(c.cpu.full_scan_every == defaults.cpu.full_scan_every);
   REQUIRE(c.control.listen == defaults.control.listen);
   REQUIRE(c.control.tokens_file == defaults.control.tokens_file);
+}
+
+TEST_CASE("tokens file: roles, constant-time checks, errors with their line") {
+  auto admin = NewTokenLine("admin");
+  auto read = NewTokenLine("read");
+  REQUIRE(admin.ok());
+  REQUIRE(read.ok());
+  REQUIRE_FALSE(NewTokenLine("root").ok());
+  auto tokens = Tokens::Parse("# shoal tokens\n\n" + *read + *admin, "tokens");
+  REQUIRE(tokens.ok());
+  REQUIRE(tokens->size() == 2);
+  const std::string a = admin->substr(6, 64), r = read->substr(5, 64);
+  REQUIRE(tokens->Check(a) == Role::kAdmin);
+  REQUIRE(tokens->Check(r) == Role::kRead);
+  REQUIRE_FALSE(tokens->Check(std::string(64, '0')).has_value());
+  REQUIRE_FALSE(tokens->Check(a.substr(0, 63)).has_value());
+  REQUIRE(tokens->First(Role::kAdmin) == a);
+  REQUIRE(tokens->First(Role::kRead) == r);
+  auto bad = Tokens::Parse(*admin + "admin 1234\n", "tokens");
+  REQUIRE_FALSE(bad.ok());
+  REQUIRE_THAT(bad.error().message, Catch::Contains("tokens:2:") && Catch::Contains("64 lower-case hex digits"));
+  REQUIRE_FALSE(Tokens::Parse("superuser " + a + "\n", "t").ok());
+  REQUIRE_FALSE(Tokens::Parse("admin " + a + " extra\n", "t").ok());
 }

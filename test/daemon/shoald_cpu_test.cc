@@ -89,7 +89,7 @@ std::string Policy(const std::string& tag, const std::string& gold, const std::s
 
 }  // namespace
 
-TEST_CASE("shoald on the real kernel: 75/25 on one CPU, a pushed change within 2 s, bursting, a cap, hand-back") {
+TEST_CASE("shoald on the real kernel: 75/25 on one CPU, a pushed change within 2 s, bursting, a cap, hand-back", "[kernel]") {
   if (!fs::exists("/sys/fs/cgroup/cpu/cpu.shares") || ::geteuid() != 0) {
     WARN("cgroup v1 cpu hierarchy not writable here; the end-to-end enforcement test did not run");
     return;

@@ -56,7 +56,7 @@ std::string AppsText(const control::AppList& a) {
   std::string out = t.Render();
   out += fmt::format("CPU in cores; pool capacity {} cores.\n", Cores(a.pool_capacity_m()));
   for (const auto& x : a.apps()) {
-    if (x.unplaced_m() > 0.5 || x.entitlement_m() + 0.5 < x.requested_m()) {
+    if (x.instances() > 0 && (x.unplaced_m() > 0.5 || x.entitlement_m() + 0.5 < x.requested_m())) {
       out += fmt::format("warning: {} asks {} cores and is entitled to {}, of which {} could not be placed\n",
                          x.name(), Cores(x.requested_m()), Cores(x.entitlement_m()), Cores(x.unplaced_m()));
     }

@@ -1,0 +1,76 @@
+# Sourced by scripts/demo.sh and bench/share_accuracy.sh: a pool of N
+# shoald "servers" on 127.0.0.1. As root, each runs in a PID namespace of
+# its own (it sees only its own processes, as on a real server) with two
+# CPU-hungry sample applications, gold and bronze (shoal-demo-burn, two
+# threads each), its own cgroup subtree CGROUP_TOP/node-I, and a slice of
+# this machine's CPU: 90% of it divided equally. Without root: one shared
+# pair of sample applications, no namespaces, monitor only.
+#   nspool_init BIN BURN N     sets run, base_port, cgroup_top, slice, enforce;
+#                              writes $run/pool.key and $run/tokens (exports
+#                              SHOAL_TOKEN_FILE)
+#   nspool_start I             starts (or restarts) node I, 1-based
+#   nspool_daemon_pid I        node I's shoald as this machine numbers it
+#   nspool_control I           ADDRESS:PORT of node I's control API
+#   nspool_stop                ends everything by pid, removes the cgroups and $run
+nspool_init() {
+  nspool_bin=$1 nspool_burn=$2 nspool_n=$3
+  run=$(mktemp -d "${TMPDIR:-/tmp}/shoal-pool.XXXXXX")
+  base_port=$((17100 + RANDOM % 500))
+  cgroup_top="shoal-pool-$(basename "$run" | cut -d. -f2)"
+  slice=$(( $(nproc) * 900 / nspool_n ))
+  enforce=1
+  if [ "$(id -u)" != 0 ] || ! command -v unshare >/dev/null; then enforce=0; fi
+  declare -gA nspool_wrapper=()
+  nspool_burners=""
+  "$nspool_bin" --generate-key "$run/pool.key" >/dev/null
+  "$nspool_bin" --generate-token admin >"$run/tokens"
+  export SHOAL_TOKEN_FILE=$run/tokens
+  if [ "$enforce" = 0 ]; then
+    "$nspool_burn" gold --threads 2 & nspool_burners=$!
+    "$nspool_burn" bronze --threads 2 & nspool_burners="$nspool_burners $!"
+  fi
+}
+
+nspool_control() { echo "127.0.0.1:$((base_port + 100 + $1))"; }
+
+nspool_start() {
+  local i=$1
+  local flags=(--config /dev/null --preset local --name "node-$i" --bind "127.0.0.1:$((base_port + i))"
+    --seed "127.0.0.1:$((base_port + 1))" --key-file "$run/pool.key" --state-dir "$run/node-$i"
+    --control "$(nspool_control "$i")" --tokens-file "$run/tokens" --cpu-millicores "$slice")
+  if [ "$enforce" = 1 ]; then
+    flags+=(--cgroup-parent "$cgroup_top/node-$i")
+    # The daemon is the namespace's first process: if it dies, its
+    # server's applications die with it.
+    unshare --pid --fork --kill-child --mount-proc bash -c '
+      burn=$1; shift
+      "$burn" gold --threads 2 & "$burn" bronze --threads 2 &
+      exec "$@"' nspool "$nspool_burn" "$nspool_bin" "${flags[@]}" >>"$run/node-$i.out" 2>>"$run/node-$i.log" &
+  else
+    "$nspool_bin" "${flags[@]}" --enforcer off >>"$run/node-$i.out" 2>>"$run/node-$i.log" &
+  fi
+  nspool_wrapper[$i]=$!
+}
+
+nspool_daemon_pid() {
+  if [ "$enforce" = 1 ]; then pgrep -P "${nspool_wrapper[$1]}" -x shoald || true; else echo "${nspool_wrapper[$1]}"; fi
+}
+
+nspool_stop() {
+  local i p h
+  for i in "${!nspool_wrapper[@]}"; do
+    p=$(nspool_daemon_pid "$i")
+    if [ -n "$p" ]; then kill "$p" 2>/dev/null || true; fi
+  done
+  wait 2>/dev/null || true
+  if [ -n "$nspool_burners" ]; then kill $nspool_burners 2>/dev/null || true; fi
+  if [ "$enforce" = 1 ]; then
+    # Groups a killed daemon left behind (their processes died with it).
+    for h in /sys/fs/cgroup/cpu /sys/fs/cgroup/cpuacct; do
+      [ -d "$h/$cgroup_top" ] || continue
+      find "$h/$cgroup_top" -depth -mindepth 1 -type d -exec rmdir {} \; 2>/dev/null || true
+      rmdir "$h/$cgroup_top" 2>/dev/null || echo "could not remove $h/$cgroup_top" >&2
+    done
+  fi
+  rm -rf "$run"
+}
