@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds Shoal with address and undefined-behaviour sanitizers and runs every
-# test (CTest), then a 30-second libFuzzer run of the packet decoder (clang).
+# test (CTest), then 30-second libFuzzer runs of every fuzz target (clang,
+# scripts/fuzz.sh).
 # Ends with one line "tests: N passed, M failed"; exits non-zero on any failure.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
