@@ -1,0 +1,435 @@
+#include "store/history_store.h"
+
+#include <sys/random.h>
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <rocksdb/cache.h>
+#include <rocksdb/convenience.h>
+#include <rocksdb/db.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include "store/scan.h"
+
+namespace shoal::store {
+namespace {
+
+// Bounds on rows arriving from other nodes.
+constexpr size_t kMaxKeyBytes = 11 + kMaxNameBytes + 1 + 16;
+constexpr size_t kMaxValueBytes = 4096;
+// Bounds on one query's answer.
+constexpr size_t kMaxBuckets = 100'000;
+constexpr size_t kMaxRows = 2'000'000;
+constexpr size_t kMaxEvents = 10'000;
+
+Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return Status::Ok();
+  return MakeError("history store: {}: {}", what, s.ToString());
+}
+
+std::unique_ptr<rocksdb::Iterator> NewIterator(rocksdb::DB& db) {
+  rocksdb::ReadOptions r;
+  r.fill_cache = false;  // scans would push out the index blocks
+  return std::unique_ptr<rocksdb::Iterator>(db.NewIterator(r));
+}
+
+std::string Serialize(const google::protobuf::MessageLite& m) {
+  std::string s;
+  m.SerializeToString(&s);
+  return s;
+}
+
+uint64_t NewIncarnation() {
+  uint64_t v = 0;
+  while (v == 0) {
+    if (getrandom(&v, sizeof v, 0) != static_cast<ssize_t>(sizeof v)) v = 0;
+  }
+  return v;
+}
+
+// Checks one row from another node: a data key of `origin` with a value
+// that parses. Returns what is wrong, or empty.
+std::string CheckRow(const wire::KeyValue& row, NodeId origin, DataKey* out) {
+  if (row.key().size() > kMaxKeyBytes) return fmt::format("a key of {} bytes", row.key().size());
+  if (row.value().size() > kMaxValueBytes) return fmt::format("a value of {} bytes", row.value().size());
+  auto key = DecodeKey(row.key());
+  if (!key) return "a key that is not a history key";
+  if (key->origin != origin) return fmt::format("a row of another origin ({})", key->origin.ToString());
+  bool parses = false;
+  if (key->kind == SeriesKind::kEvent) {
+    wire::Event e;
+    parses = e.ParseFromString(row.value());
+  } else {
+    wire::Figures f;
+    parses = f.ParseFromString(row.value());
+  }
+  if (!parses) return fmt::format("a {} row whose value does not parse", static_cast<char>(key->kind));
+  *out = std::move(*key);
+  return {};
+}
+
+}  // namespace
+
+Status CheckStoreOptions(const StoreOptions& o) {
+  if (o.path.empty()) return MakeError("history.path: empty");
+  const char* names[] = {"history.keep_raw", "history.keep_minutes", "history.keep_hours"};
+  for (int l = 0; l < kLevels; ++l) {
+    if (o.retention_ms[l] < kHourMs) return MakeError("{}: must be at least an hour", names[l]);
+  }
+  if (o.event_retention_ms < kHourMs) return MakeError("history.keep_events: must be at least an hour");
+  if (o.log_keep < 10) return MakeError("history.log_keep: at least 10 batches");
+  return Status::Ok();
+}
+
+HistoryStore::HistoryStore(NodeId self, std::string self_name, StoreOptions options)
+    : self_(self), self_name_(std::move(self_name)), options_(std::move(options)) {}
+
+HistoryStore::~HistoryStore() = default;
+
+Result<std::unique_ptr<HistoryStore>> HistoryStore::Open(NodeId self, std::string self_name, StoreOptions options) {
+  if (auto s = CheckStoreOptions(options); !s.ok()) return s.error();
+  std::unique_ptr<HistoryStore> store(new HistoryStore(self, std::move(self_name), std::move(options)));
+  const StoreOptions& o = store->options_;
+  rocksdb::Options opts;
+  opts.create_if_missing = true;
+  opts.write_buffer_size = o.memtable_bytes;
+  opts.max_write_buffer_number = 2;
+  opts.max_open_files = 64;
+  opts.max_background_jobs = 2;
+  opts.keep_log_file_num = 2;
+  opts.max_log_file_size = 1 << 20;
+  opts.max_total_wal_size = 4 * o.memtable_bytes;
+  opts.target_file_size_base = 8 << 20;
+  opts.max_bytes_for_level_base = 32 << 20;
+  opts.level_compaction_dynamic_level_bytes = true;
+  const auto supported = rocksdb::GetSupportedCompressions();
+  opts.compression = std::find(supported.begin(), supported.end(), rocksdb::kLZ4Compression) != supported.end()
+                         ? rocksdb::kLZ4Compression
+                         : rocksdb::kNoCompression;
+  store->cache_ = rocksdb::NewLRUCache(o.block_cache_bytes);
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = store->cache_;
+  table.cache_index_and_filter_blocks = true;  // counted against the cache, not loose
+  table.block_size = 16 << 10;
+  opts.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  rocksdb::DB* db = nullptr;
+  auto s = rocksdb::DB::Open(opts, o.path, &db);
+  if (!s.ok()) return MakeError("history store at {}: {}", o.path, s.ToString());
+  store->db_.reset(db);
+
+  std::string value;
+  s = db->Get(rocksdb::ReadOptions(), HeldKey(self), &value);
+  if (s.ok()) {
+    if (!store->own_.ParseFromString(value)) return MakeError("history store at {}: its own state does not parse", o.path);
+  } else if (s.IsNotFound()) {
+    store->own_.set_incarnation(NewIncarnation());
+  } else {
+    return FromRocks(s, "reading its own state").error();
+  }
+  store->own_.set_name(store->self_name_);
+  return store;
+}
+
+Status HistoryStore::Put(const std::string& key, const std::string& value, bool sync) {
+  rocksdb::WriteOptions w;
+  w.sync = sync;
+  return FromRocks(db_->Put(w, key, value), "write");
+}
+
+Result<uint64_t> HistoryStore::Record(const Period& p) {
+  if (p.time_ms < 0) return MakeError("history: a period at a negative time ({} ms)", p.time_ms);
+  if (p.events.size() > kMaxEventsPerPeriod) {
+    return MakeError("history: {} events in one period (at most {})", p.events.size(), kMaxEventsPerPeriod);
+  }
+  const uint64_t seq = own_.applied_seq() + 1;
+  wire::Batch batch;
+  batch.set_seq(seq);
+  batch.set_time_ms(p.time_ms);
+  auto add = [&](const DataKey& key, std::string value) {
+    auto* row = batch.add_rows();
+    row->set_key(EncodeKey(key));
+    row->set_value(std::move(value));
+  };
+  if (p.node) add({self_, SeriesKind::kNode, Level::kRaw, "", p.time_ms}, Serialize(RawFigures(*p.node)));
+  for (const auto* list : {&p.apps, &p.pipes}) {
+    const SeriesKind kind = list == &p.apps ? SeriesKind::kApp : SeriesKind::kPipe;
+    for (const auto& s : *list) {
+      if (!ValidName(s.name)) return MakeError("history: a series named \"{}\" (1-{} bytes, no NUL)", s.name, kMaxNameBytes);
+      add({self_, kind, Level::kRaw, s.name, p.time_ms}, Serialize(RawFigures(s.sample)));
+    }
+  }
+  for (size_t i = 0; i < p.events.size(); ++i) {
+    const auto& e = p.events[i];
+    if (!ValidName(e.kind)) return MakeError("history: an event kind \"{}\"", e.kind);
+    wire::Event ev;
+    ev.set_subject(e.subject);
+    ev.set_text(e.text);
+    add({self_, SeriesKind::kEvent, Level::kRaw, e.kind, p.time_ms, seq << 8 | i}, Serialize(ev));
+  }
+  rocksdb::WriteBatch wb;
+  for (const auto& row : batch.rows()) wb.Put(row.key(), row.value());
+  wb.Put(LogKey(seq), Serialize(batch));
+  wire::Held own = own_;
+  own.set_applied_seq(seq);
+  own.set_last_ms(p.time_ms);
+  if (own.first_ms() == 0 || p.time_ms < own.first_ms()) own.set_first_ms(p.time_ms);
+  wb.Put(HeldKey(self_), Serialize(own));
+  if (auto s = FromRocks(db_->Write(rocksdb::WriteOptions(), &wb), "recording a period"); !s.ok()) return s.error();
+  own_ = std::move(own);
+  ++counters_.batches;
+  counters_.rows_written += batch.rows_size();
+  return seq;
+}
+
+std::optional<std::vector<wire::Batch>> HistoryStore::LogAfter(uint64_t after, size_t max_bytes) {
+  std::vector<wire::Batch> out;
+  if (after >= own_.applied_seq()) return out;
+  auto it = NewIterator(*db_);
+  it->Seek(LogKey(after + 1));
+  size_t bytes = 0;
+  uint64_t expect = after + 1;
+  for (; it->Valid() && it->key().starts_with(LogPrefix()); it->Next()) {
+    const uint64_t seq = IdOfKey(std::string_view(it->key().data(), it->key().size()));
+    if (seq != expect) break;  // trimmed (first) or, impossibly, a hole
+    wire::Batch b;
+    if (!b.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) break;
+    bytes += it->value().size();
+    out.push_back(std::move(b));
+    ++expect;
+    if (bytes >= max_bytes) break;
+  }
+  if (out.empty()) return std::nullopt;
+  return out;
+}
+
+std::vector<wire::KeyValue> HistoryStore::OwnRowsAfter(const std::string& cursor, size_t max_bytes, bool* done) {
+  std::vector<wire::KeyValue> out;
+  const std::string prefix = OriginPrefix(self_);
+  auto it = NewIterator(*db_);
+  it->Seek(cursor.empty() ? prefix : cursor);
+  if (!cursor.empty() && it->Valid() && it->key() == cursor) it->Next();
+  size_t bytes = 0;
+  *done = false;
+  for (; it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    if (bytes >= max_bytes) return out;
+    wire::KeyValue kv;
+    kv.set_key(it->key().ToString());
+    kv.set_value(it->value().ToString());
+    bytes += kv.key().size() + kv.value().size();
+    out.push_back(std::move(kv));
+  }
+  *done = true;
+  return out;
+}
+
+std::map<NodeId, wire::Replica> HistoryStore::Replicas() {
+  std::map<NodeId, wire::Replica> out;
+  auto it = NewIterator(*db_);
+  for (it->Seek(ReplicaPrefix()); it->Valid() && it->key().starts_with(ReplicaPrefix()); it->Next()) {
+    wire::Replica r;
+    if (r.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      out[NodeId{IdOfKey(std::string_view(it->key().data(), it->key().size()))}] = std::move(r);
+    }
+  }
+  return out;
+}
+
+Status HistoryStore::SaveReplica(NodeId replica, const wire::Replica& state) {
+  return Put(ReplicaKey(replica), Serialize(state), false);
+}
+
+Status HistoryStore::ForgetReplica(NodeId replica) {
+  return FromRocks(db_->Delete(rocksdb::WriteOptions(), ReplicaKey(replica)), "forgetting a replica");
+}
+
+std::optional<wire::Held> HistoryStore::HeldOf(NodeId origin) {
+  if (origin == self_) return own_;
+  std::string value;
+  if (!db_->Get(rocksdb::ReadOptions(), HeldKey(origin), &value).ok()) return std::nullopt;
+  wire::Held h;
+  if (!h.ParseFromString(value)) return std::nullopt;
+  return h;
+}
+
+Result<uint64_t> HistoryStore::ApplyAppend(const wire::Append& append) { return ApplyRows(&append, nullptr); }
+Result<uint64_t> HistoryStore::ApplyCopy(const wire::Copy& copy) { return ApplyRows(nullptr, &copy); }
+
+Result<uint64_t> HistoryStore::ApplyRows(const wire::Append* append, const wire::Copy* copy) {
+  const NodeId origin{append ? append->origin() : copy->origin()};
+  const uint64_t incarnation = append ? append->incarnation() : copy->incarnation();
+  const std::string& name = append ? append->origin_name() : copy->origin_name();
+  if (!origin.valid() || origin == self_) {
+    ++counters_.refused;
+    return MakeError("history: rows of origin {} cannot be held here", origin.ToString());
+  }
+  if (name.size() > 255) {
+    ++counters_.refused;
+    return MakeError("history: an origin name of {} bytes", name.size());
+  }
+  wire::Held held = HeldOf(origin).value_or(wire::Held{});
+  if (held.incarnation() != incarnation) {
+    // The origin's store was created afresh: its sequence starts again.
+    held.set_incarnation(incarnation);
+    held.set_applied_seq(0);
+  }
+  held.set_name(name);
+  rocksdb::WriteBatch wb;
+  uint64_t rows = 0;
+  auto add_row = [&](const wire::KeyValue& row, std::string_view where) -> Status {
+    DataKey key;
+    if (auto what = CheckRow(row, origin, &key); !what.empty()) {
+      ++counters_.refused;
+      return MakeError("history: {} from {} carries {}", where, origin.ToString(), what);
+    }
+    if (held.first_ms() == 0 || key.time_ms < held.first_ms()) held.set_first_ms(key.time_ms);
+    wb.Put(row.key(), row.value());
+    ++rows;
+    return Status::Ok();
+  };
+  if (append) {
+    for (const auto& b : append->batches()) {
+      if (b.seq() <= held.applied_seq()) {
+        ++counters_.duplicates;
+        continue;
+      }
+      if (b.seq() != held.applied_seq() + 1) {
+        ++counters_.gaps;
+        break;  // keep what came before the gap; the ack tells the origin where to resume
+      }
+      for (const auto& row : b.rows()) {
+        if (auto s = add_row(row, fmt::format("batch {}", b.seq())); !s.ok()) return s.error();
+      }
+      held.set_applied_seq(b.seq());
+      held.set_last_ms(std::max(held.last_ms(), b.time_ms()));
+      ++counters_.appends;
+    }
+  } else {
+    for (const auto& row : copy->rows()) {
+      if (auto s = add_row(row, "a copy"); !s.ok()) return s.error();
+    }
+    counters_.copied_rows += copy->rows_size();
+    if (copy->last() && copy->through_seq() > held.applied_seq()) {
+      held.set_applied_seq(copy->through_seq());
+      held.set_last_ms(std::max(held.last_ms(), copy->through_ms()));
+    }
+  }
+  wb.Put(HeldKey(origin), Serialize(held));
+  rocksdb::WriteOptions w;
+  w.sync = options_.sync_replica_writes;
+  if (auto s = FromRocks(db_->Write(w, &wb), "applying replicated rows"); !s.ok()) return s.error();
+  counters_.rows_written += rows;
+  return held.applied_seq();
+}
+
+wire::Holdings HistoryStore::Holdings() {
+  wire::Holdings out;
+  auto it = NewIterator(*db_);
+  for (it->Seek(HeldPrefix()); it->Valid() && it->key().starts_with(HeldPrefix()); it->Next()) {
+    const NodeId origin{IdOfKey(std::string_view(it->key().data(), it->key().size()))};
+    wire::Held h;
+    if (origin == self_) {
+      h = own_;
+    } else if (!h.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      continue;
+    }
+    auto* o = out.add_origins();
+    o->set_origin(origin.value);
+    o->set_name(h.name());
+    o->set_first_ms(h.first_ms());
+    o->set_last_ms(h.last_ms());
+  }
+  return out;
+}
+
+std::vector<NodeId> HistoryStore::HeldOrigins() {
+  std::vector<NodeId> out;
+  auto it = NewIterator(*db_);
+  for (it->Seek(HeldPrefix()); it->Valid() && it->key().starts_with(HeldPrefix()); it->Next()) {
+    out.push_back(NodeId{IdOfKey(std::string_view(it->key().data(), it->key().size()))});
+  }
+  return out;
+}
+
+Result<wire::QueryResult> HistoryStore::Query(const wire::Query& q) {
+  auto kind = ParseKind(static_cast<uint8_t>(q.kind()));
+  if (!kind) return MakeError("history query: unknown series kind {}", q.kind());
+  if (q.level() >= kLevels) return MakeError("history query: unknown level {}", q.level());
+  if (q.from_ms() < 0 || q.to_ms() <= q.from_ms()) {
+    return MakeError("history query: the period [{}, {}) ms is empty", q.from_ms(), q.to_ms());
+  }
+  const Level level = static_cast<Level>(q.level());
+  const int64_t step = std::max(q.step_ms(), LevelSpanMs(level));
+  if ((q.to_ms() - q.from_ms()) / step > static_cast<int64_t>(kMaxBuckets)) {
+    return MakeError("history query: {} buckets of {} ms (at most {}): choose a larger step",
+                     (q.to_ms() - q.from_ms()) / step, step, kMaxBuckets);
+  }
+  if (!q.name().empty() && !ValidName(q.name())) return MakeError("history query: a bad name");
+  std::vector<NodeId> origins;
+  if (q.origins().empty()) {
+    origins = HeldOrigins();
+  } else {
+    for (uint64_t o : q.origins()) origins.push_back(NodeId{o});
+  }
+  wire::QueryResult result;
+  result.set_level(q.level());
+  uint64_t bad = 0;
+  auto it = NewIterator(*db_);
+  for (NodeId origin : origins) {
+    if (*kind == SeriesKind::kEvent) {
+      auto events = [&](const std::string& name) {
+        const std::string series = SeriesPrefix(origin, *kind, Level::kRaw, name);
+        for (it->Seek(SeriesAt(origin, *kind, Level::kRaw, name, q.from_ms()));
+             it->Valid() && it->key().starts_with(series) && result.events_size() < static_cast<int>(kMaxEvents);
+             it->Next()) {
+          auto key = DecodeKey(std::string_view(it->key().data(), it->key().size()));
+          if (!key || key->time_ms >= q.to_ms()) break;
+          auto* e = result.add_events();
+          if (!e->mutable_event()->ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) ++bad;
+          e->set_origin(origin.value);
+          e->set_time_ms(key->time_ms);
+          e->set_kind(name);
+        }
+      };
+      if (q.name().empty()) {
+        ForEachSeries(*it, origin, *kind, Level::kRaw, events);
+      } else {
+        events(q.name());
+      }
+      continue;
+    }
+    auto series = [&](const std::string& name) {
+      std::map<int64_t, wire::Figures> buckets;
+      ScanSeries(*it, origin, *kind, level, name, q.from_ms(), q.to_ms(), step, buckets, &bad);
+      for (auto& [bucket, figures] : buckets) {
+        auto* row = result.add_rows();
+        row->set_origin(origin.value);
+        row->set_name(name);
+        row->set_bucket_ms(bucket);
+        *row->mutable_figures() = std::move(figures);
+      }
+    };
+    if (!q.name().empty() || *kind == SeriesKind::kNode) {
+      series(*kind == SeriesKind::kNode ? "" : q.name());
+    } else {
+      ForEachSeries(*it, origin, *kind, level, series);
+    }
+    if (result.rows_size() > static_cast<int>(kMaxRows)) {
+      return MakeError("history query: more than {} rows: choose a larger step or fewer series", kMaxRows);
+    }
+  }
+  std::sort(result.mutable_events()->begin(), result.mutable_events()->end(),
+            [](const wire::EventRow& a, const wire::EventRow& b) { return a.time_ms() < b.time_ms(); });
+  return result;
+}
+
+uint64_t HistoryStore::MemoryBytes() {
+  uint64_t total = 0, v = 0;
+  for (const char* p : {"rocksdb.cur-size-all-mem-tables", "rocksdb.estimate-table-readers-mem"}) {
+    if (db_->GetIntProperty(p, &v)) total += v;
+  }
+  return total + cache_->GetUsage();
+}
+
+}  // namespace shoal::store

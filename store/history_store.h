@@ -1,0 +1,170 @@
+// The history store: one RocksDB per node holding its own history and the
+// replicas it keeps of other nodes' (key layout: store/keys.h).
+//
+// The origin records each sampling period as one batch: its rows, a copy in
+// its log (for the replicas) and its sequence number, in one atomic write
+// that survives the process being killed. A replica applies an origin's
+// batches strictly in sequence (a gap is refused and answered with what it
+// holds) and syncs them to disk before acknowledging. Roll-ups (minute,
+// hour) are computed by every holder from the rows it holds, so copies of a
+// series agree; retention expires each level on its own.
+//
+// Not thread-safe: one owner (the daemon's event loop) calls it. RocksDB's
+// own background threads flush and compact.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/node_id.h"
+#include "core/result.h"
+#include "history.pb.h"
+#include "store/figures.h"
+#include "store/keys.h"
+
+namespace rocksdb {
+class DB;
+class Iterator;
+class Cache;
+}  // namespace rocksdb
+
+namespace shoal::store {
+
+inline constexpr int64_t kHourMs = 3'600'000;
+inline constexpr int64_t kDayMs = 24 * kHourMs;
+
+struct StoreOptions {
+  std::string path;
+  // How long each level is kept: raw, minute, hour.
+  std::array<int64_t, kLevels> retention_ms = {kDayMs, 31 * kDayMs, 400 * kDayMs};
+  int64_t event_retention_ms = 400 * kDayMs;
+  // Batches kept in the log for a replica that falls behind (an hour at the
+  // default 1 s period); one further behind gets a full copy instead.
+  uint64_t log_keep = 3600;
+  // A small daemon: one small memtable pair and a small block cache.
+  size_t memtable_bytes = 1 << 20;
+  size_t block_cache_bytes = 2 << 20;
+  // Replicated batches reach the disk before they are acknowledged.
+  bool sync_replica_writes = true;
+};
+
+// Checks the options; errors name the option.
+Status CheckStoreOptions(const StoreOptions& options);
+
+struct SeriesSample {
+  std::string name;  // application or pipe
+  Sample sample;
+};
+
+struct EventRecord {
+  std::string kind;  // a name: "policy", "failure", "unmet", "deleted", ...
+  std::string subject;
+  std::string text;
+};
+
+// What one node records in one sampling period.
+struct Period {
+  int64_t time_ms = 0;
+  std::optional<Sample> node;
+  std::vector<SeriesSample> apps;
+  std::vector<SeriesSample> pipes;
+  std::vector<EventRecord> events;  // at most kMaxEventsPerPeriod
+};
+inline constexpr size_t kMaxEventsPerPeriod = 256;
+
+struct StoreCounters {
+  uint64_t batches = 0;           // recorded here
+  uint64_t rows_written = 0;      // by Record, Append and Copy
+  uint64_t appends = 0;           // batches applied for other origins
+  uint64_t duplicates = 0;        // batches received again, skipped
+  uint64_t gaps = 0;              // appends refused for a gap
+  uint64_t refused = 0;           // replication messages refused as malformed
+  uint64_t copied_rows = 0;
+  uint64_t rolled_up = 0;         // roll-up rows written
+  uint64_t expired_ranges = 0;
+  uint64_t log_trimmed = 0;       // batches dropped from the log
+};
+
+class HistoryStore {
+ public:
+  // Opens (or creates) the store at options.path for node `self`.
+  static Result<std::unique_ptr<HistoryStore>> Open(NodeId self, std::string self_name, StoreOptions options);
+  ~HistoryStore();
+  HistoryStore(const HistoryStore&) = delete;
+  HistoryStore& operator=(const HistoryStore&) = delete;
+
+  NodeId self() const { return self_; }
+  const std::string& self_name() const { return self_name_; }
+  // Changes whenever the store is created afresh (its sequence restarts).
+  uint64_t incarnation() const { return own_.incarnation(); }
+  uint64_t last_seq() const { return own_.applied_seq(); }
+  int64_t last_ms() const { return own_.last_ms(); }
+  const StoreOptions& options() const { return options_; }
+  const StoreCounters& counters() const { return counters_; }
+
+  // --- the origin's side ---
+  // Records one period as the next batch; returns its sequence number.
+  // Rows are keyed by time (a clock stepping back overwrites only rows of
+  // the very same millisecond). Errors name a bad name or the disk.
+  Result<uint64_t> Record(const Period& period);
+  // The logged batches after `after`, up to about `max_bytes` (at least
+  // one). Nullopt when batch after + 1 is no longer in the log.
+  std::optional<std::vector<wire::Batch>> LogAfter(uint64_t after, size_t max_bytes);
+  // A slice of this node's own rows (every level and kind) after the key
+  // `cursor` ("" = from the start), about `max_bytes`; *done when it
+  // reached the end.
+  std::vector<wire::KeyValue> OwnRowsAfter(const std::string& cursor, size_t max_bytes, bool* done);
+  // The replicas of this node's rows, as the replicator last saved them.
+  std::map<NodeId, wire::Replica> Replicas();
+  Status SaveReplica(NodeId replica, const wire::Replica& state);
+  Status ForgetReplica(NodeId replica);
+
+  // --- a replica's side (input from the network: validated) ---
+  // Applies batches of `origin` in sequence; returns the highest sequence
+  // held without a gap. A batch already held is skipped; a gap ends the
+  // message (what was before it is kept).
+  Result<uint64_t> ApplyAppend(const wire::Append& append);
+  Result<uint64_t> ApplyCopy(const wire::Copy& copy);
+  std::optional<wire::Held> HeldOf(NodeId origin);
+
+  // --- queries ---
+  wire::Holdings Holdings();
+  std::vector<NodeId> HeldOrigins();
+  // Rows of the query's kind, name and origins in [from, to), merged into
+  // buckets of step (aligned to multiples of it), at the query's level.
+  Result<wire::QueryResult> Query(const wire::Query& query);
+
+  // --- upkeep ---
+  // Rolls up what is complete, expires what is past retention, trims the
+  // log. Call every minute or so; cheap when there is nothing to do.
+  Status Maintain(int64_t now_ms);
+  // Deletes rows (an operator's action; the caller logs and records it).
+  // Returns how many rows went.
+  Result<uint64_t> Delete(const wire::Delete& request);
+
+  // Approximate memory RocksDB uses (memtables, cache, table readers).
+  uint64_t MemoryBytes();
+
+ private:
+  HistoryStore(NodeId self, std::string self_name, StoreOptions options);
+  Status Put(const std::string& key, const std::string& value, bool sync);
+  Result<uint64_t> ApplyRows(const wire::Append* append, const wire::Copy* copy);
+  Status RollUp(NodeId origin, const wire::Held& held, Level to);
+  Status Expire(NodeId origin, int64_t now_ms);
+  Status TrimLog();
+
+  NodeId self_;
+  std::string self_name_;
+  StoreOptions options_;
+  std::shared_ptr<rocksdb::Cache> cache_;
+  std::unique_ptr<rocksdb::DB> db_;
+  wire::Held own_;  // what HeldOf(self) says, kept in memory
+  StoreCounters counters_;
+};
+
+}  // namespace shoal::store

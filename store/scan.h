@@ -1,0 +1,33 @@
+// Walking the history rows of a RocksDB iterator (the live store or a
+// mounted archive): series by series, and one series over a period merged
+// into buckets. Shared by queries, roll-ups and expiry. Thread-compatible.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+
+#include <rocksdb/iterator.h>
+
+#include "history.pb.h"
+#include "store/keys.h"
+
+namespace shoal::store {
+
+// Calls f(name) for every series of `kind` at `level` of `origin`, in name
+// order. f may move the iterator; the walk seeks past the series after it.
+void ForEachSeries(rocksdb::Iterator& it, NodeId origin, SeriesKind kind, Level level,
+                   const std::function<void(const std::string& name)>& f);
+
+// Merges the rows of one series with time in [from, to) into buckets of
+// `step` ms (key: the bucket's start, a multiple of step). Rows whose value
+// does not parse are skipped and counted in *bad.
+void ScanSeries(rocksdb::Iterator& it, NodeId origin, SeriesKind kind, Level level, const std::string& name,
+                int64_t from_ms, int64_t to_ms, int64_t step_ms, std::map<int64_t, wire::Figures>& buckets,
+                uint64_t* bad);
+
+// The start of the bucket of `step` holding t.
+inline int64_t BucketOf(int64_t t, int64_t step) { return t - ((t % step) + step) % step; }
+
+}  // namespace shoal::store

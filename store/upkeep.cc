@@ -1,0 +1,161 @@
+// HistoryStore's upkeep: roll-ups, retention, the log's trim, and deletion
+// on an operator's request.
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include "core/big_endian.h"
+#include "store/history_store.h"
+#include "store/scan.h"
+
+namespace shoal::store {
+namespace {
+
+constexpr SeriesKind kFigureKinds[] = {SeriesKind::kApp, SeriesKind::kNode, SeriesKind::kPipe};
+
+std::unique_ptr<rocksdb::Iterator> Iter(rocksdb::DB& db) {
+  rocksdb::ReadOptions r;
+  r.fill_cache = false;
+  return std::unique_ptr<rocksdb::Iterator>(db.NewIterator(r));
+}
+
+Status Check(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return Status::Ok();
+  return MakeError("history store: {}: {}", what, s.ToString());
+}
+
+}  // namespace
+
+Status HistoryStore::Maintain(int64_t now_ms) {
+  std::vector<std::pair<NodeId, wire::Held>> held;
+  for (NodeId origin : HeldOrigins()) {
+    if (auto state = HeldOf(origin)) held.emplace_back(origin, std::move(*state));
+  }
+  for (const auto& [origin, state] : held) {
+    for (Level to : {Level::kMinute, Level::kHour}) {
+      if (auto s = RollUp(origin, state, to); !s.ok()) return s;
+    }
+    if (auto s = Expire(origin, now_ms); !s.ok()) return s;
+  }
+  return TrimLog();
+}
+
+Status HistoryStore::RollUp(NodeId origin, const wire::Held& held, Level to) {
+  if (held.last_ms() <= 0) return Status::Ok();
+  const Level from = static_cast<Level>(static_cast<int>(to) - 1);
+  const int64_t span = LevelSpanMs(to);
+  // Complete up to the last batch held (everything before it is here),
+  // and for hours up to the minutes rolled.
+  std::string value;
+  int64_t ready = BucketOf(held.last_ms(), span);
+  if (to == Level::kHour) {
+    if (!db_->Get(rocksdb::ReadOptions(), WatermarkKey(origin, Level::kMinute), &value).ok() || value.size() != 8) {
+      return Status::Ok();
+    }
+    ready = BucketOf(static_cast<int64_t>(GetBigEndian(value, 0, 8)), span);
+  }
+  int64_t start = BucketOf(held.first_ms(), span);
+  if (db_->Get(rocksdb::ReadOptions(), WatermarkKey(origin, to), &value).ok() && value.size() == 8) {
+    start = static_cast<int64_t>(GetBigEndian(value, 0, 8));
+  }
+  if (ready <= start) return Status::Ok();
+  rocksdb::WriteBatch wb;
+  uint64_t bad = 0, written = 0;
+  auto it = Iter(*db_);
+  for (SeriesKind kind : kFigureKinds) {
+    ForEachSeries(*it, origin, kind, from, [&](const std::string& name) {
+      std::map<int64_t, wire::Figures> buckets;
+      ScanSeries(*it, origin, kind, from, name, start, ready, span, buckets, &bad);
+      for (const auto& [bucket, figures] : buckets) {
+        wb.Put(SeriesAt(origin, kind, to, name, bucket), figures.SerializeAsString());
+        ++written;
+      }
+    });
+  }
+  std::string mark;
+  AppendBigEndian(mark, static_cast<uint64_t>(ready), 8);
+  wb.Put(WatermarkKey(origin, to), mark);
+  if (auto s = Check(db_->Write(rocksdb::WriteOptions(), &wb), "rolling up"); !s.ok()) return s;
+  counters_.rolled_up += written;
+  return Status::Ok();
+}
+
+Status HistoryStore::Expire(NodeId origin, int64_t now_ms) {
+  auto it = Iter(*db_);
+  rocksdb::WriteBatch wb;
+  auto expire = [&](SeriesKind kind, Level level, int64_t keep_ms) {
+    const int64_t cutoff = now_ms - keep_ms;
+    if (cutoff <= 0) return;
+    ForEachSeries(*it, origin, kind, level, [&](const std::string& name) {
+      // The walk stands on the series' first row: anything to expire?
+      auto first = DecodeKey(std::string_view(it->key().data(), it->key().size()));
+      if (!first || first->time_ms >= cutoff) return;
+      wb.DeleteRange(SeriesAt(origin, kind, level, name, 0), SeriesAt(origin, kind, level, name, cutoff));
+      ++counters_.expired_ranges;
+    });
+  };
+  for (SeriesKind kind : kFigureKinds) {
+    for (int l = 0; l < kLevels; ++l) expire(kind, static_cast<Level>(l), options_.retention_ms[l]);
+  }
+  expire(SeriesKind::kEvent, Level::kRaw, options_.event_retention_ms);
+  if (wb.Count() == 0) return Status::Ok();
+  return Check(db_->Write(rocksdb::WriteOptions(), &wb), "expiring old rows");
+}
+
+Status HistoryStore::TrimLog() {
+  // Keep what a replica has not acknowledged, but never more than log_keep
+  // batches: one further behind gets a copy instead.
+  const uint64_t last = own_.applied_seq();
+  uint64_t keep_after = last;
+  for (const auto& [id, r] : Replicas()) keep_after = std::min(keep_after, r.acked_seq());
+  if (last > options_.log_keep) keep_after = std::max(keep_after, last - options_.log_keep);
+  auto it = Iter(*db_);
+  it->Seek(LogPrefix());
+  if (!it->Valid() || !it->key().starts_with(LogPrefix())) return Status::Ok();
+  const uint64_t first = IdOfKey(std::string_view(it->key().data(), it->key().size()));
+  if (first > keep_after) return Status::Ok();
+  counters_.log_trimmed += keep_after - first + 1;
+  return Check(db_->DeleteRange(rocksdb::WriteOptions(), db_->DefaultColumnFamily(), LogKey(0), LogKey(keep_after + 1)),
+               "trimming the log");
+}
+
+Result<uint64_t> HistoryStore::Delete(const wire::Delete& d) {
+  if (!d.app().empty() && !ValidName(d.app())) return MakeError("history delete: a bad application name");
+  const int64_t before = d.before_ms() > 0 ? d.before_ms() : INT64_MAX;
+  std::vector<NodeId> origins;
+  if (d.origin() != 0) {
+    origins.push_back(NodeId{d.origin()});
+  } else {
+    origins = HeldOrigins();
+  }
+  rocksdb::WriteBatch wb;
+  uint64_t rows = 0;
+  auto it = Iter(*db_);
+  auto drop = [&](NodeId origin, SeriesKind kind, Level level, const std::string& name) {
+    const std::string series = SeriesPrefix(origin, kind, level, name);
+    const std::string end = before == INT64_MAX ? PrefixEnd(series) : SeriesAt(origin, kind, level, name, before);
+    for (it->Seek(series); it->Valid() && it->key().compare(end) < 0; it->Next()) ++rows;
+    wb.DeleteRange(series, end);
+  };
+  for (NodeId origin : origins) {
+    for (int l = 0; l < kLevels; ++l) {
+      const Level level = static_cast<Level>(l);
+      if (!d.app().empty()) {
+        drop(origin, SeriesKind::kApp, level, d.app());
+        continue;
+      }
+      for (SeriesKind kind : {SeriesKind::kApp, SeriesKind::kNode, SeriesKind::kPipe, SeriesKind::kEvent}) {
+        if (kind == SeriesKind::kEvent && level != Level::kRaw) continue;
+        std::vector<std::string> names;
+        ForEachSeries(*it, origin, kind, level, [&](const std::string& name) { names.push_back(name); });
+        for (const auto& name : names) drop(origin, kind, level, name);
+      }
+    }
+  }
+  if (auto s = Check(db_->Write(rocksdb::WriteOptions(), &wb), "deleting rows"); !s.ok()) return s.error();
+  return rows;
+}
+
+}  // namespace shoal::store

@@ -1,0 +1,325 @@
+// The history store on a real RocksDB in a scratch directory: what a period
+// records and a query returns, roll-ups that agree with the raw rows,
+// retention, the log and its trim, replicas applying batches in sequence,
+// refusal of malformed rows, deletion, and reopening after a restart.
+#include <catch2/catch.hpp>
+
+#include "store/history_store.h"
+#include "store/keys.h"
+#include "test/support/temp_dir.h"
+
+using namespace shoal;
+using namespace shoal::store;
+
+namespace {
+
+constexpr int64_t kT0 = 1'700'000'000'000;  // 2023-11-14, a whole hour? no: align below
+constexpr int64_t kStart = kT0 - kT0 % kHourMs;
+
+StoreOptions Options(const testing::TempDir& dir, const std::string& name = "db") {
+  StoreOptions o;
+  o.path = dir.File(name);
+  o.sync_replica_writes = false;
+  return o;
+}
+
+Period PeriodAt(int64_t t, uint32_t usage, uint32_t demand, uint32_t allocation) {
+  Period p;
+  p.time_ms = t;
+  p.node = Sample{.usage = usage, .demand = demand, .capacity = 2000};
+  p.apps.push_back({"gold", Sample{.usage = usage, .demand = demand, .booking = 500, .allocation = allocation}});
+  p.apps.push_back({"bronze", Sample{.usage = 100, .demand = 100, .booking = 0, .allocation = 100}});
+  return p;
+}
+
+wire::Query AppQuery(const std::string& name, int64_t from, int64_t to, int64_t step, Level level) {
+  wire::Query q;
+  q.set_kind(static_cast<uint32_t>(SeriesKind::kApp));
+  q.set_name(name);
+  q.set_from_ms(from);
+  q.set_to_ms(to);
+  q.set_step_ms(step);
+  q.set_level(static_cast<uint32_t>(level));
+  return q;
+}
+
+}  // namespace
+
+TEST_CASE("History keys: round trip, order by time, and refusal of malformed keys") {
+  DataKey k{NodeId{42}, SeriesKind::kApp, Level::kMinute, "web", 1234567};
+  auto back = DecodeKey(EncodeKey(k));
+  REQUIRE(back);
+  REQUIRE(back->origin == NodeId{42});
+  REQUIRE(back->name == "web");
+  REQUIRE(back->time_ms == 1234567);
+  REQUIRE(back->level == Level::kMinute);
+  DataKey later = k;
+  later.time_ms = 1234568;
+  REQUIRE(EncodeKey(k) < EncodeKey(later));
+  DataKey e{NodeId{42}, SeriesKind::kEvent, Level::kRaw, "policy", 5, 77};
+  REQUIRE(DecodeKey(EncodeKey(e))->seq == 77);
+  DataKey node{NodeId{42}, SeriesKind::kNode, Level::kRaw, "", 9};
+  REQUIRE(DecodeKey(EncodeKey(node)));
+
+  const std::string good = EncodeKey(k);
+  REQUIRE_FALSE(DecodeKey(""));
+  REQUIRE_FALSE(DecodeKey(good.substr(0, good.size() - 1)));  // truncated
+  REQUIRE_FALSE(DecodeKey(good + "x"));                        // trailing bytes
+  std::string bad_kind = good;
+  bad_kind[9] = 'Z';
+  REQUIRE_FALSE(DecodeKey(bad_kind));
+  std::string bad_level = good;
+  bad_level[10] = 7;
+  REQUIRE_FALSE(DecodeKey(bad_level));
+  std::string zero_origin = good;
+  for (int i = 1; i <= 8; ++i) zero_origin[i] = 0;
+  REQUIRE_FALSE(DecodeKey(zero_origin));
+  DataKey unnamed{NodeId{42}, SeriesKind::kApp, Level::kRaw, "", 9};
+  REQUIRE_FALSE(DecodeKey(EncodeKey(unnamed)));  // applications have names
+  REQUIRE_FALSE(ValidName(std::string(kMaxNameBytes + 1, 'a')));
+  REQUIRE_FALSE(ValidName(std::string("a\0b", 3)));
+}
+
+TEST_CASE("History store: periods recorded, queried per application and node, merged into buckets") {
+  testing::TempDir dir;
+  auto store = HistoryStore::Open(NodeId{1}, "n1", Options(dir));
+  REQUIRE(store.ok());
+  auto& s = **store;
+  for (int i = 0; i < 120; ++i) {
+    // First minute: gold uses 400 of 500 allocated; second: squeezed, wants 900, gets 500.
+    auto p = i < 60 ? PeriodAt(kStart + i * 1000, 400, 400, 500) : PeriodAt(kStart + i * 1000, 500, 900, 500);
+    if (i == 30) p.events.push_back({"policy", "v7", "policy v7 active"});
+    auto seq = s.Record(p);
+    REQUIRE(seq.ok());
+    REQUIRE(*seq == static_cast<uint64_t>(i + 1));
+  }
+  REQUIRE(s.last_seq() == 120);
+
+  auto r = s.Query(AppQuery("gold", kStart, kStart + 120'000, 60'000, Level::kRaw));
+  REQUIRE(r.ok());
+  REQUIRE(r->rows_size() == 2);
+  const auto& m0 = r->rows(0).figures();
+  const auto& m1 = r->rows(1).figures();
+  REQUIRE(r->rows(0).bucket_ms() == kStart);
+  REQUIRE(m0.samples() == 60);
+  REQUIRE(AvgUsage(m0) == 400);
+  REQUIRE(m0.squeezed() == 0);
+  REQUIRE(m1.squeezed() == 60);
+  REQUIRE(AvgDemand(m1) == 900);
+  REQUIRE(m1.demand_peak() == 900);
+  REQUIRE(AvgAllocation(m1) == 500);
+
+  // Every application: both series; the node's own series.
+  auto all = s.Query(AppQuery("", kStart, kStart + 120'000, 120'000, Level::kRaw));
+  REQUIRE(all.ok());
+  REQUIRE(all->rows_size() == 2);
+  REQUIRE(all->rows(0).name() == "bronze");
+  REQUIRE(all->rows(1).name() == "gold");
+  auto nq = AppQuery("", kStart, kStart + 120'000, 120'000, Level::kRaw);
+  nq.set_kind(static_cast<uint32_t>(SeriesKind::kNode));
+  auto node = s.Query(nq);
+  REQUIRE(node.ok());
+  REQUIRE(node->rows_size() == 1);
+  REQUIRE(AvgCapacity(node->rows(0).figures()) == 2000);
+  // Events.
+  auto eq = AppQuery("", kStart, kStart + 120'000, 1000, Level::kRaw);
+  eq.set_kind(static_cast<uint32_t>(SeriesKind::kEvent));
+  auto events = s.Query(eq);
+  REQUIRE(events.ok());
+  REQUIRE(events->events_size() == 1);
+  REQUIRE(events->events(0).kind() == "policy");
+  REQUIRE(events->events(0).event().subject() == "v7");
+  REQUIRE(events->events(0).time_ms() == kStart + 30'000);
+
+  // Bad queries are refused with what is wrong.
+  auto empty = s.Query(AppQuery("gold", kStart, kStart, 1000, Level::kRaw));
+  REQUIRE_THAT(empty.error().message, Catch::Contains("is empty"));
+  auto huge = s.Query(AppQuery("gold", 0, kStart, 1, Level::kRaw));
+  REQUIRE_THAT(huge.error().message, Catch::Contains("choose a larger step"));
+  auto bad_kind = AppQuery("gold", kStart, kStart + 1000, 1000, Level::kRaw);
+  bad_kind.set_kind('Q');
+  REQUIRE_THAT(s.Query(bad_kind).error().message, Catch::Contains("unknown series kind"));
+}
+
+TEST_CASE("History store: roll-ups agree with the raw rows; retention expires each level") {
+  testing::TempDir dir;
+  auto opened = HistoryStore::Open(NodeId{1}, "n1", Options(dir));
+  REQUIRE(opened.ok());
+  auto& s = **opened;
+  // Two hours of samples every 10 s, usage rising.
+  for (int i = 0; i < 720; ++i) REQUIRE(s.Record(PeriodAt(kStart + i * 10'000, i, i, 1000)).ok());
+  REQUIRE(s.Maintain(kStart + 7'200'000).ok());
+  const int64_t end = kStart + 7'200'000;
+  auto raw = s.Query(AppQuery("gold", kStart, end, kHourMs, Level::kRaw));
+  auto minutes = s.Query(AppQuery("gold", kStart, end, kHourMs, Level::kMinute));
+  REQUIRE(raw.ok());
+  REQUIRE(minutes.ok());
+  REQUIRE(raw->rows_size() == 2);
+  // The last sample's minute is not complete yet: the minute level holds
+  // one minute less (the watermark stops at the last batch).
+  REQUIRE(minutes->rows_size() == 2);
+  REQUIRE(minutes->rows(0).figures().SerializeAsString() == raw->rows(0).figures().SerializeAsString());
+  REQUIRE(minutes->rows(1).figures().samples() == 354);  // 360 less the last minute's 6
+  auto hours = s.Query(AppQuery("gold", kStart, end, kHourMs, Level::kHour));
+  REQUIRE(hours.ok());
+  REQUIRE(hours->rows_size() == 1);  // the second hour is not complete
+  REQUIRE(hours->rows(0).figures().SerializeAsString() == raw->rows(0).figures().SerializeAsString());
+  REQUIRE(hours->rows(0).figures().usage_peak() == 359);
+
+  // Maintain again: nothing new to roll up, same answer.
+  const uint64_t rolled = s.counters().rolled_up;
+  REQUIRE(s.Maintain(kStart + 7'200'000).ok());
+  REQUIRE(s.counters().rolled_up == rolled);
+
+  // A day and an hour later the raw rows are gone, the roll-ups stay.
+  REQUIRE(s.Maintain(end + kDayMs + kHourMs).ok());
+  auto raw_late = s.Query(AppQuery("gold", kStart, end, kHourMs, Level::kRaw));
+  REQUIRE(raw_late->rows_size() == 0);
+  auto minutes_late = s.Query(AppQuery("gold", kStart, end, kHourMs, Level::kMinute));
+  REQUIRE(minutes_late->rows_size() == 2);
+}
+
+TEST_CASE("History store: the log serves replicas, a replica applies in sequence and refuses bad rows") {
+  testing::TempDir dir;
+  auto origin = HistoryStore::Open(NodeId{1}, "n1", Options(dir, "origin"));
+  auto replica = HistoryStore::Open(NodeId{2}, "n2", Options(dir, "replica"));
+  REQUIRE(origin.ok());
+  REQUIRE(replica.ok());
+  for (int i = 0; i < 10; ++i) REQUIRE((*origin)->Record(PeriodAt(kStart + i * 1000, 300, 300, 300)).ok());
+
+  auto log = (*origin)->LogAfter(0, 1 << 20);
+  REQUIRE(log);
+  REQUIRE(log->size() == 10);
+  wire::Append append;
+  append.set_origin(1);
+  append.set_origin_name("n1");
+  append.set_incarnation((*origin)->incarnation());
+  // Batches 1-3, then 6 (a gap): 1-3 are applied, the gap stops it.
+  for (int i : {0, 1, 2, 5}) *append.add_batches() = (*log)[i];
+  auto acked = (*replica)->ApplyAppend(append);
+  REQUIRE(acked.ok());
+  REQUIRE(*acked == 3);
+  REQUIRE((*replica)->counters().gaps == 1);
+  // All ten, again from 1: duplicates skipped.
+  append.clear_batches();
+  for (const auto& b : *log) *append.add_batches() = b;
+  REQUIRE(*(*replica)->ApplyAppend(append) == 10);
+  REQUIRE((*replica)->counters().duplicates == 3);
+  auto held = (*replica)->HeldOf(NodeId{1});
+  REQUIRE(held);
+  REQUIRE(held->name() == "n1");
+  REQUIRE(held->last_ms() == kStart + 9000);
+  // The replica answers for the origin like the origin does.
+  auto q = AppQuery("gold", kStart, kStart + 60'000, 60'000, Level::kRaw);
+  q.add_origins(1);
+  REQUIRE((*replica)->Query(q)->rows(0).figures().SerializeAsString() ==
+          (*origin)->Query(q)->rows(0).figures().SerializeAsString());
+
+  SECTION("rows of another origin are refused whole") {
+    wire::Append forged = append;
+    forged.set_origin(3);
+    auto r = (*replica)->ApplyAppend(forged);
+    REQUIRE_FALSE(r.ok());
+    REQUIRE_THAT(r.error().message, Catch::Contains("a row of another origin"));
+  }
+  SECTION("a malformed key or value is refused whole, naming the batch") {
+    wire::Append bad;
+    bad.set_origin(1);
+    bad.set_incarnation((*origin)->incarnation());
+    auto* b = bad.add_batches();
+    b->set_seq(11);
+    b->add_rows()->set_key("not a key");
+    auto r = (*replica)->ApplyAppend(bad);
+    REQUIRE_THAT(r.error().message, Catch::Contains("batch 11") && Catch::Contains("not a history key"));
+    b->mutable_rows(0)->set_key(EncodeKey({NodeId{1}, SeriesKind::kApp, Level::kRaw, "gold", kStart + 20'000}));
+    b->mutable_rows(0)->set_value("\xff\xff\xff");
+    r = (*replica)->ApplyAppend(bad);
+    REQUIRE_THAT(r.error().message, Catch::Contains("does not parse"));
+    REQUIRE((*replica)->HeldOf(NodeId{1})->applied_seq() == 10);  // nothing of it applied
+  }
+  SECTION("an origin's own rows cannot be sent to it") {
+    wire::Append self = append;
+    REQUIRE_FALSE((*origin)->ApplyAppend(self).ok());
+  }
+  SECTION("a recreated origin store restarts the sequence") {
+    wire::Append fresh = append;
+    fresh.set_incarnation(append.incarnation() + 1);
+    fresh.clear_batches();
+    *fresh.add_batches() = (*log)[0];
+    REQUIRE(*(*replica)->ApplyAppend(fresh) == 1);
+  }
+  SECTION("the log is trimmed to what replicas have not acknowledged") {
+    wire::Replica r;
+    r.set_acked_seq(4);
+    REQUIRE((*origin)->SaveReplica(NodeId{2}, r).ok());
+    REQUIRE((*origin)->Maintain(kStart + 10'000).ok());
+    REQUIRE_FALSE((*origin)->LogAfter(0, 1 << 20));  // batch 1 is gone
+    auto rest = (*origin)->LogAfter(4, 1 << 20);
+    REQUIRE(rest);
+    REQUIRE(rest->front().seq() == 5);
+    REQUIRE(rest->size() == 6);
+  }
+}
+
+TEST_CASE("History store: a copy brings a new replica every row, then the log continues it") {
+  testing::TempDir dir;
+  auto origin = HistoryStore::Open(NodeId{1}, "n1", Options(dir, "origin"));
+  auto replica = HistoryStore::Open(NodeId{2}, "n2", Options(dir, "replica"));
+  for (int i = 0; i < 200; ++i) REQUIRE((*origin)->Record(PeriodAt(kStart + i * 1000, 300, 300, 300)).ok());
+  REQUIRE((*origin)->Maintain(kStart + 200'000).ok());  // minute rows too
+  wire::Copy copy;
+  copy.set_origin(1);
+  copy.set_origin_name("n1");
+  copy.set_incarnation((*origin)->incarnation());
+  std::string cursor;
+  bool done = false;
+  int slices = 0;
+  while (!done) {
+    auto rows = (*origin)->OwnRowsAfter(cursor, 4096, &done);
+    copy.clear_rows();
+    for (auto& r : rows) *copy.add_rows() = r;
+    if (!rows.empty()) cursor = rows.back().key();
+    copy.set_last(done);
+    copy.set_through_seq(200);
+    copy.set_through_ms(kStart + 199'000);
+    REQUIRE((*replica)->ApplyCopy(copy).ok());
+    ++slices;
+  }
+  REQUIRE(slices > 3);
+  REQUIRE((*replica)->HeldOf(NodeId{1})->applied_seq() == 200);
+  for (Level level : {Level::kRaw, Level::kMinute}) {
+    auto q = AppQuery("", kStart, kStart + 200'000, 60'000, level);
+    q.add_origins(1);
+    auto a = (*origin)->Query(q);
+    auto b = (*replica)->Query(q);
+    REQUIRE(a->rows_size() == b->rows_size());
+    REQUIRE(a->rows_size() > 0);
+    for (int i = 0; i < a->rows_size(); ++i) REQUIRE(a->rows(i).SerializeAsString() == b->rows(i).SerializeAsString());
+  }
+}
+
+TEST_CASE("History store: deletion, and everything survives a reopen") {
+  testing::TempDir dir;
+  {
+    auto s = HistoryStore::Open(NodeId{1}, "n1", Options(dir));
+    for (int i = 0; i < 30; ++i) REQUIRE((*s)->Record(PeriodAt(kStart + i * 1000, 300, 300, 300)).ok());
+  }
+  auto s = HistoryStore::Open(NodeId{1}, "n1", Options(dir));
+  REQUIRE(s.ok());
+  REQUIRE((*s)->last_seq() == 30);
+  const uint64_t incarnation = (*s)->incarnation();
+  REQUIRE(*(*s)->Record(PeriodAt(kStart + 30'000, 1, 1, 1)) == 31);
+  wire::Delete d;
+  d.set_app("gold");
+  d.set_before_ms(kStart + 10'000);
+  auto deleted = (*s)->Delete(d);
+  REQUIRE(deleted.ok());
+  REQUIRE(*deleted == 10);
+  auto q = AppQuery("gold", kStart, kStart + 60'000, 60'000, Level::kRaw);
+  REQUIRE((*s)->Query(q)->rows(0).figures().samples() == 21);
+  q.set_name("bronze");
+  REQUIRE((*s)->Query(q)->rows(0).figures().samples() == 31);
+  s->reset();
+  auto again = HistoryStore::Open(NodeId{1}, "n1", Options(dir));
+  REQUIRE((*again)->incarnation() == incarnation);
+}
