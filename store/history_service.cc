@@ -1,0 +1,63 @@
+#include "store/history_service.h"
+
+#include <fmt/format.h>
+
+namespace shoal::store {
+
+void HistoryService::Register() {
+  streams_.Serve(gossip::StreamService::kHistory,
+                 [this](const gossip::StreamPeer& from, std::string bytes, gossip::PeerStreams::Respond respond) {
+                   wire::Request request;
+                   if (!request.ParseFromString(bytes) || request.body_case() == wire::Request::BODY_NOT_SET) {
+                     ++counters_.refused;
+                     return respond(MakeError("history: a request that does not parse"));
+                   }
+                   auto response = Handle(from.id, request);
+                   if (!response.ok()) return respond(response.error());
+                   respond(response->SerializeAsString());
+                 });
+}
+
+Result<wire::Response> HistoryService::Handle(NodeId from, const wire::Request& request) {
+  wire::Response response;
+  auto refuse = [&](Error e) -> Result<wire::Response> {
+    ++counters_.refused;
+    return e;
+  };
+  switch (request.body_case()) {
+    case wire::Request::kAppend:
+    case wire::Request::kCopy: {
+      const uint64_t origin = request.has_append() ? request.append().origin() : request.copy().origin();
+      if (origin != from.value) {
+        return refuse(MakeError("history: {} sent rows of {}: only an origin replicates its own rows",
+                                from.ToString(), NodeId{origin}.ToString()));
+      }
+      auto applied = request.has_append() ? store_.ApplyAppend(request.append()) : store_.ApplyCopy(request.copy());
+      if (!applied.ok()) return refuse(applied.error());
+      response.mutable_ack()->set_applied_seq(*applied);
+      break;
+    }
+    case wire::Request::kHoldings:
+      *response.mutable_holdings() = store_.Holdings();
+      break;
+    case wire::Request::kQuery: {
+      auto result = store_.Query(request.query());
+      if (!result.ok()) return refuse(result.error());
+      *response.mutable_result() = std::move(*result);
+      break;
+    }
+    case wire::Request::kDelete: {
+      auto rows = store_.Delete(request.delete_());
+      if (!rows.ok()) return refuse(rows.error());
+      if (on_delete_) on_delete_(from, request.delete_(), *rows);
+      response.mutable_deleted()->set_rows(*rows);
+      break;
+    }
+    default:
+      return refuse(MakeError("history: an empty request"));
+  }
+  ++counters_.served;
+  return response;
+}
+
+}  // namespace shoal::store

@@ -1,0 +1,164 @@
+#include "store/pool_query.h"
+
+#include <memory>
+#include <set>
+
+#include <fmt/format.h>
+
+namespace shoal::store {
+namespace {
+
+// Calls `request` on every member and on the local service; `each` sees
+// every answer (or error) as it comes, `after` runs once all are in.
+struct FanOut : std::enable_shared_from_this<FanOut> {
+  using Each = std::function<void(NodeId node, Result<wire::Response> response)>;
+  size_t outstanding = 0;
+  Each each;
+  std::function<void()> after;
+
+  static void Start(HistoryService& local, gossip::PeerStreams& streams,
+                    const std::vector<std::pair<PoolMember, wire::Request>>& calls, Duration timeout, Each each,
+                    std::function<void()> after) {
+    auto f = std::make_shared<FanOut>();
+    f->each = std::move(each);
+    f->after = std::move(after);
+    f->outstanding = calls.size() + 1;  // +1 holds it open until every call is sent
+    for (const auto& [member, request] : calls) {
+      if (member.id == local.store().self()) {
+        f->Answer(member.id, local.Handle(member.id, request));
+        continue;
+      }
+      streams.Call(member.endpoint, gossip::StreamService::kHistory, request.SerializeAsString(), timeout,
+                   [f, id = member.id](Result<std::string> reply) {
+                     if (!reply.ok()) return f->Answer(id, reply.error());
+                     wire::Response r;
+                     if (!r.ParseFromString(*reply)) return f->Answer(id, MakeError("an answer that does not parse"));
+                     f->Answer(id, std::move(r));
+                   });
+    }
+    f->Answer(NodeId{}, MakeError(""));
+  }
+
+  void Answer(NodeId node, Result<wire::Response> response) {
+    if (node.valid()) each(node, std::move(response));
+    if (--outstanding == 0) after();
+  }
+};
+
+std::string Failure(NodeId node, const Error& e) { return fmt::format("node {}: {}", node.ToString(), e.message); }
+
+}  // namespace
+
+void PoolQuery::Run(HistoryService& local, gossip::PeerStreams& streams, std::vector<PoolMember> peers,
+                    wire::Query query, Duration timeout, Progress progress, Done done) {
+  struct State {
+    PoolAnswer answer;
+    std::map<uint64_t, std::vector<std::pair<NodeId, wire::Holding>>> holders;  // origin -> (node, holding)
+    std::map<NodeId, Endpoint> endpoints;
+    std::set<NodeId> answered;
+    size_t calls_done = 0, calls_total = 0;
+  };
+  auto st = std::make_shared<State>();
+  peers.push_back({local.store().self(), Endpoint{}});
+  std::vector<std::pair<PoolMember, wire::Request>> calls;
+  wire::Request holdings;
+  *holdings.mutable_holdings() = query;
+  for (const auto& p : peers) {
+    st->endpoints[p.id] = p.endpoint;
+    calls.emplace_back(p, holdings);
+  }
+  st->calls_total = calls.size() * 2;  // a guess until holders are known
+  const std::set<uint64_t> wanted(query.origins().begin(), query.origins().end());
+  auto tick = [st, progress] {
+    ++st->calls_done;
+    if (progress) progress(st->calls_done, std::max(st->calls_total, st->calls_done));
+  };
+  FanOut::Start(
+      local, streams, calls, timeout,
+      [st, tick](NodeId node, Result<wire::Response> r) {
+        tick();
+        if (!r.ok() || !r->has_holdings()) {
+          st->answer.failures.push_back(Failure(node, r.ok() ? MakeError("not a holdings answer") : r.error()));
+          return;
+        }
+        st->answered.insert(node);
+        for (const auto& h : r->holdings().origins()) st->holders[h.origin()].emplace_back(node, h);
+      },
+      [st, wanted, query, &local, &streams, timeout, tick, done] {
+        // One holder per origin with rows in the period.
+        std::map<NodeId, std::vector<uint64_t>> assigned;
+        for (const auto& [origin, list] : st->holders) {
+          if (!wanted.empty() && !wanted.count(origin)) continue;
+          const std::pair<NodeId, wire::Holding>* best = nullptr;
+          for (const auto& cand : list) {
+            const wire::Holding& h = cand.second;
+            if (h.last_ms() < query.from_ms() || h.first_ms() >= query.to_ms()) continue;
+            auto better = [&](const std::pair<NodeId, wire::Holding>& a, const std::pair<NodeId, wire::Holding>& b) {
+              const bool a_own = a.first.value == origin, b_own = b.first.value == origin;
+              if (a_own != b_own) return a_own;
+              if (a.second.last_ms() != b.second.last_ms()) return a.second.last_ms() > b.second.last_ms();
+              return a.first < b.first;
+            };
+            if (!best || better(cand, *best)) best = &cand;
+          }
+          if (!best) continue;
+          st->answer.names[origin] = best->second.name();
+          st->answer.holder[origin] = best->first.value;
+          assigned[best->first].push_back(origin);
+        }
+        std::vector<std::pair<PoolMember, wire::Request>> queries;
+        for (const auto& [node, origins] : assigned) {
+          wire::Request r;
+          *r.mutable_query() = query;
+          r.mutable_query()->clear_origins();
+          for (uint64_t o : origins) r.mutable_query()->add_origins(o);
+          queries.emplace_back(PoolMember{node, st->endpoints[node]}, std::move(r));
+        }
+        st->calls_total = st->calls_done + queries.size();
+        FanOut::Start(
+            local, streams, queries, timeout,
+            [st, tick](NodeId node, Result<wire::Response> r) {
+              tick();
+              if (!r.ok() || !r->has_result()) {
+                st->answer.failures.push_back(Failure(node, r.ok() ? MakeError("not a query answer") : r.error()));
+                return;
+              }
+              auto* out = &st->answer.result;
+              out->set_level(r->result().level());
+              for (auto& row : *r->mutable_result()->mutable_rows()) *out->add_rows() = std::move(row);
+              for (auto& e : *r->mutable_result()->mutable_events()) *out->add_events() = std::move(e);
+            },
+            [st, done] {
+              auto& events = *st->answer.result.mutable_events();
+              std::stable_sort(events.begin(), events.end(), [](const wire::EventRow& a, const wire::EventRow& b) {
+                return a.time_ms() < b.time_ms();
+              });
+              done(std::move(st->answer));
+            });
+      });
+}
+
+void PoolQuery::Delete(HistoryService& local, gossip::PeerStreams& streams, std::vector<PoolMember> peers,
+                       wire::Delete request, Duration timeout, DeleteDone done) {
+  auto answer = std::make_shared<DeleteAnswer>();
+  peers.push_back({local.store().self(), Endpoint{}});
+  std::vector<std::pair<PoolMember, wire::Request>> calls;
+  for (const auto& p : peers) {
+    wire::Request r;
+    *r.mutable_delete_() = request;
+    calls.emplace_back(p, std::move(r));
+  }
+  FanOut::Start(
+      local, streams, calls, timeout,
+      [answer](NodeId node, Result<wire::Response> r) {
+        if (!r.ok() || !r->has_deleted()) {
+          answer->failures.push_back(Failure(node, r.ok() ? MakeError("not a deletion answer") : r.error()));
+          return;
+        }
+        answer->rows += r->deleted().rows();
+        ++answer->nodes;
+      },
+      [answer, done] { done(std::move(*answer)); });
+}
+
+}  // namespace shoal::store

@@ -1,0 +1,56 @@
+// Pool-wide history questions, asked of any node. The node asks every live
+// node (itself included) which origins it holds rows of, picks one holder
+// per origin (the origin itself while it answers, else the replica holding
+// the most recent rows), asks each holder for its origins' rows, and
+// merges: each origin's rows come from exactly one copy, so nothing is
+// counted twice. A node that does not answer is named in the answer; its
+// origins are answered by their replicas.
+//
+// Deletion goes to every live node (each drops its own rows and its
+// replicas'); nodes down at the time keep theirs.
+// Engine code on the owner's event loop. Not thread-safe.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "gossip/peer_streams.h"
+#include "store/history_service.h"
+
+namespace shoal::store {
+
+struct PoolMember {
+  NodeId id;
+  Endpoint endpoint;
+};
+
+struct PoolAnswer {
+  wire::QueryResult result;                 // every origin's rows, from one holder each
+  std::map<uint64_t, std::string> names;    // origin -> node name
+  std::map<uint64_t, uint64_t> holder;      // origin -> the node that answered for it
+  std::vector<std::string> failures;        // nodes that did not answer, and why
+};
+
+struct DeleteAnswer {
+  uint64_t rows = 0;
+  size_t nodes = 0;  // that deleted
+  std::vector<std::string> failures;
+};
+
+class PoolQuery {
+ public:
+  // done / total calls so far, for a progress bar.
+  using Progress = std::function<void(size_t done, size_t total)>;
+  using Done = std::function<void(Result<PoolAnswer>)>;
+  using DeleteDone = std::function<void(DeleteAnswer)>;
+
+  static void Run(HistoryService& local, gossip::PeerStreams& streams, std::vector<PoolMember> peers,
+                  wire::Query query, Duration timeout, Progress progress, Done done);
+  static void Delete(HistoryService& local, gossip::PeerStreams& streams, std::vector<PoolMember> peers,
+                     wire::Delete request, Duration timeout, DeleteDone done);
+};
+
+}  // namespace shoal::store

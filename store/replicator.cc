@@ -1,0 +1,180 @@
+#include "store/replicator.h"
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+namespace shoal::store {
+namespace {
+
+// Rendezvous score of `peer` as a replica of `origin`.
+uint64_t Score(NodeId origin, NodeId peer) {
+  uint64_t x = origin.value ^ (peer.value * 0x9e3779b97f4a7c15ULL);
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+bool Dead(const gossip::Member* m, bool settled) {
+  if (!m) return settled;  // unknown: dead once the membership had time to learn it
+  return m->state == gossip::MemberState::kFailed || m->state == gossip::MemberState::kLeft;
+}
+
+}  // namespace
+
+Replicator::Replicator(HistoryStore& store, const gossip::Membership& membership, gossip::PeerStreams& streams,
+                       Clock& clock, ReplicatorOptions options)
+    : store_(store), membership_(membership), streams_(streams), clock_(clock), options_(options),
+      started_(clock.Now()) {
+  for (auto& [id, saved] : store_.Replicas()) replicas_[id].saved = std::move(saved);
+}
+
+Replicator::~Replicator() { *alive_ = false; }
+
+void Replicator::Save(NodeId id, const State& st) {
+  if (auto s = store_.SaveReplica(id, st.saved); !s.ok()) spdlog::error("{}", s.error().message);
+}
+
+void Replicator::ChooseReplicas() {
+  const bool settled = clock_.Now() - started_ >= options_.startup_grace;
+  for (auto it = replicas_.begin(); it != replicas_.end();) {
+    if (it->second.in_flight || !Dead(membership_.Find(it->first), settled)) {
+      ++it;
+      continue;
+    }
+    spdlog::info("history: replica {} is gone; another node gets a copy", it->first.ToString());
+    if (auto s = store_.ForgetReplica(it->first); !s.ok()) spdlog::error("{}", s.error().message);
+    ++counters_.replaced;
+    it = replicas_.erase(it);
+  }
+  if (replicas_.size() >= static_cast<size_t>(options_.copies)) return;
+  std::vector<std::pair<uint64_t, NodeId>> candidates;
+  for (const gossip::Member* m : membership_.live_peers()) {
+    if (!replicas_.count(m->id)) candidates.emplace_back(Score(store_.self(), m->id), m->id);
+  }
+  std::sort(candidates.begin(), candidates.end(), std::greater<>());
+  for (const auto& [score, id] : candidates) {
+    if (replicas_.size() >= static_cast<size_t>(options_.copies)) break;
+    State st;
+    // Everything held so far goes over as a copy; the log continues after it.
+    if (store_.last_seq() > 0) {
+      st.saved.set_copying(true);
+      st.saved.set_copy_base(store_.last_seq());
+      st.saved.set_copy_base_ms(store_.last_ms());
+      st.saved.set_acked_seq(store_.last_seq());  // keeps the log from here on
+    }
+    spdlog::info("history: {} replicates to {}", store_.self_name(), id.ToString());
+    Save(id, st);
+    replicas_.emplace(id, std::move(st));
+  }
+}
+
+void Replicator::Tick() {
+  ChooseReplicas();
+  const TimePoint now = clock_.Now();
+  for (auto& [id, st] : replicas_) {
+    if (st.in_flight || now < st.retry_at) continue;
+    const gossip::Member* m = membership_.Find(id);
+    if (!m || !membership_.IsLive(id) || !m->endpoint.valid()) continue;
+    Send(id, st, m->endpoint);
+  }
+}
+
+void Replicator::Send(NodeId id, State& st, const Endpoint& to) {
+  wire::Request request;
+  bool copy = st.saved.copying();
+  std::string cursor;
+  bool last = false;
+  if (!copy) {
+    if (st.saved.acked_seq() >= store_.last_seq()) return;
+    auto log = store_.LogAfter(st.saved.acked_seq(), options_.max_message_bytes);
+    if (!log) {
+      // The replica is further behind than the log reaches: copy instead.
+      spdlog::info("history: replica {} is behind the log (at {}); copying", id.ToString(), st.saved.acked_seq());
+      st.saved.set_copying(true);
+      st.saved.set_copy_cursor("");
+      st.saved.set_copy_base(store_.last_seq());
+      st.saved.set_copy_base_ms(store_.last_ms());
+      st.saved.set_acked_seq(store_.last_seq());
+      Save(id, st);
+      copy = true;
+    } else {
+      auto* a = request.mutable_append();
+      a->set_origin(store_.self().value);
+      a->set_origin_name(store_.self_name());
+      a->set_incarnation(store_.incarnation());
+      for (auto& b : *log) *a->add_batches() = std::move(b);
+      ++counters_.appends;
+    }
+  }
+  if (copy) {
+    auto rows = store_.OwnRowsAfter(st.saved.copy_cursor(), options_.max_message_bytes, &last);
+    cursor = rows.empty() ? st.saved.copy_cursor() : rows.back().key();
+    auto* c = request.mutable_copy();
+    c->set_origin(store_.self().value);
+    c->set_origin_name(store_.self_name());
+    c->set_incarnation(store_.incarnation());
+    for (auto& r : rows) *c->add_rows() = std::move(r);
+    c->set_last(last);
+    c->set_through_seq(st.saved.copy_base());
+    c->set_through_ms(st.saved.copy_base_ms());
+    ++counters_.copies;
+  }
+  std::string bytes = request.SerializeAsString();
+  counters_.bytes += bytes.size();
+  st.in_flight = true;
+  streams_.Call(to, gossip::StreamService::kHistory, std::move(bytes), options_.call_timeout,
+                [this, alive = alive_, id, copy, cursor, last](Result<std::string> reply) {
+                  if (*alive) OnReply(id, std::move(reply), copy, cursor, last);
+                });
+}
+
+void Replicator::OnReply(NodeId id, Result<std::string> reply, bool was_copy, std::string cursor, bool last) {
+  auto it = replicas_.find(id);
+  if (it == replicas_.end()) return;
+  State& st = it->second;
+  st.in_flight = false;
+  wire::Response response;
+  if (reply.ok() && (!response.ParseFromString(*reply) || !response.has_ack())) {
+    reply = MakeError("an answer that is not an acknowledgement");
+  }
+  if (!reply.ok()) {
+    ++counters_.failures;
+    st.retry_at = clock_.Now() + options_.retry_after;
+    spdlog::debug("history: replicating to {}: {}", id.ToString(), reply.error().message);
+    return;
+  }
+  if (was_copy) {
+    st.saved.set_copy_cursor(cursor);
+    if (last) {
+      st.saved.set_copying(false);
+      st.saved.set_acked_seq(response.ack().applied_seq());
+    }
+  } else {
+    // Lower than sent: the replica found a gap (or lost its store); the
+    // next call resumes from what it holds.
+    st.saved.set_acked_seq(response.ack().applied_seq());
+  }
+  Save(id, st);
+}
+
+std::vector<ReplicaView> Replicator::replicas() const {
+  std::vector<ReplicaView> out;
+  for (const auto& [id, st] : replicas_) out.push_back({id, st.saved.acked_seq(), st.saved.copying(), st.in_flight});
+  return out;
+}
+
+uint64_t Replicator::durable_seq() const {
+  std::vector<uint64_t> acks;
+  for (const auto& [id, st] : replicas_) {
+    if (!st.saved.copying()) acks.push_back(st.saved.acked_seq());
+  }
+  const size_t need = std::min<size_t>(options_.copies, std::max<size_t>(1, replicas_.size()));
+  if (acks.size() < need) return 0;
+  std::sort(acks.begin(), acks.end(), std::greater<>());
+  return acks[need - 1];
+}
+
+}  // namespace shoal::store

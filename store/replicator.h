@@ -1,0 +1,90 @@
+// Replication of this node's history to `copies` peers chosen from the live
+// set (rendezvous hashing on the origin's and the peer's ids, so each
+// origin's replicas are spread over the pool and stay put while they live).
+//
+// A new replica first gets a copy of every row this node holds of its own
+// (a slice per call, in key order), which stands for every batch up to the
+// sequence recorded when the copy began; then the log continues from
+// there. A replica acknowledges the highest sequence it holds without a
+// gap, after syncing it to disk; the origin resumes from the last
+// acknowledgement after a failed call, a restart of either side, or a gap.
+// A replica that the membership declares failed (or that is still unknown
+// once the node has been up for `startup_grace`) is replaced: the
+// replacement gets the copy, so the number of copies comes back.
+//
+// Engine code: clock, membership and streams come from the owner; call
+// Tick() often (after each recorded period keeps the lag to one round
+// trip). Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <vector>
+
+#include "core/clock.h"
+#include "gossip/membership.h"
+#include "gossip/peer_streams.h"
+#include "store/history_store.h"
+
+namespace shoal::store {
+
+struct ReplicatorOptions {
+  int copies = 2;  // replicas beside the origin
+  Duration call_timeout = std::chrono::seconds(5);
+  Duration retry_after = std::chrono::seconds(1);  // after a failed call
+  Duration startup_grace = std::chrono::seconds(10);
+  size_t max_message_bytes = 1 << 20;
+};
+
+struct ReplicatorCounters {
+  uint64_t appends = 0;   // calls sent
+  uint64_t copies = 0;    // copy slices sent
+  uint64_t failures = 0;  // calls that failed or were refused
+  uint64_t replaced = 0;  // replicas replaced after a failure
+  uint64_t bytes = 0;
+};
+
+struct ReplicaView {
+  NodeId id;
+  uint64_t acked_seq = 0;
+  bool copying = false;
+  bool in_flight = false;
+};
+
+class Replicator {
+ public:
+  Replicator(HistoryStore& store, const gossip::Membership& membership, gossip::PeerStreams& streams, Clock& clock,
+             ReplicatorOptions options = {});
+  ~Replicator();
+
+  void Tick();
+
+  std::vector<ReplicaView> replicas() const;
+  // The highest sequence that `copies` replicas acknowledged (every batch
+  // up to it survives the loss of any `copies` nodes).
+  uint64_t durable_seq() const;
+  const ReplicatorCounters& counters() const { return counters_; }
+
+ private:
+  struct State {
+    wire::Replica saved;
+    bool in_flight = false;
+    TimePoint retry_at{};
+  };
+  void ChooseReplicas();
+  void Send(NodeId id, State& st, const Endpoint& to);
+  void OnReply(NodeId id, Result<std::string> reply, bool was_copy, std::string cursor, bool last);
+  void Save(NodeId id, const State& st);
+
+  HistoryStore& store_;
+  const gossip::Membership& membership_;
+  gossip::PeerStreams& streams_;
+  Clock& clock_;
+  ReplicatorOptions options_;
+  TimePoint started_;
+  std::map<NodeId, State> replicas_;
+  ReplicatorCounters counters_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace shoal::store
