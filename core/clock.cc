@@ -18,4 +18,9 @@ void ManualClock::Set(TimePoint t) {
   now_ = t;
 }
 
+int64_t WallClockMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace shoal

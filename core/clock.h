@@ -44,6 +44,11 @@ class ManualClock final : public Clock {
   TimePoint now_ = TimePoint{} + std::chrono::seconds(1);
 };
 
+// Wall-clock time in milliseconds since the Unix epoch, for what is dated
+// (history, policy versions). Only the daemon's wiring reads it; engine
+// code is handed a function that returns it.
+int64_t WallClockMs();
+
 // Duration as fractional milliseconds, for reports.
 inline double ToMillis(Duration d) {
   return std::chrono::duration<double, std::milli>(d).count();

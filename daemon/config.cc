@@ -100,6 +100,25 @@ Status ReadControl(const std::string& path, const toml::table& t, ControlConfig&
   return Status::Ok();
 }
 
+Status ReadHistory(const std::string& path, const toml::table& t, HistoryConfig& c) {
+  for (auto&& [k, n] : t) {
+    const std::string key = "history." + std::string(k.str());
+    Status s;
+    if (k == "enabled") {
+      if (!n.is_boolean()) return MakeError("{} must be true or false", Where(path, n, key));
+      c.enabled = *n.value<bool>();
+    } else if (k == "path") s = ReadString(path, n, key, c.path);
+    else if (k == "copies") s = ReadInt(path, n, key, 0, 8, c.copies);
+    else if (k == "keep_raw_hours") s = ReadInt(path, n, key, 1, 24 * 366, c.keep_raw_hours);
+    else if (k == "keep_minutes_days") s = ReadInt(path, n, key, 1, 3660, c.keep_minutes_days);
+    else if (k == "keep_hours_days") s = ReadInt(path, n, key, 1, 36600, c.keep_hours_days);
+    else if (k == "keep_events_days") s = ReadInt(path, n, key, 1, 36600, c.keep_events_days);
+    else return MakeError("{} is not a known key", Where(path, n, key));
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<gossip::GossipConfig> GossipPreset(const std::string& name) {
@@ -154,10 +173,12 @@ Status LoadConfigFile(const std::string& path, bool required, bool keep_preset,
       const toml::table* t = n.as_table();
       if (t == nullptr) return MakeError("{} must be a table", Where(path, n, key));
       s = ReadGossip(path, *t, c.gossip);
-    } else if (key == "cpu" || key == "control") {
+    } else if (key == "cpu" || key == "control" || key == "history") {
       const toml::table* t = n.as_table();
       if (t == nullptr) return MakeError("{} must be a table", Where(path, n, key));
-      s = key == "cpu" ? ReadCpu(path, *t, c.cpu) : ReadControl(path, *t, c.control);
+      s = key == "cpu"       ? ReadCpu(path, *t, c.cpu)
+          : key == "control" ? ReadControl(path, *t, c.control)
+                             : ReadHistory(path, *t, c.history);
     } else {
       return MakeError("{} is not a known key", Where(path, n, key));
     }
@@ -192,6 +213,7 @@ Status DaemonConfig::Finish() {
       cpu.cgroup_parent.find("..") != std::string::npos) {
     return MakeError("cpu.cgroup_parent '{}' must be a relative path without '..'", cpu.cgroup_parent);
   }
+  if (history.path.empty()) history.path = state_dir + "/history";
   return gossip.Validate();
 }
 

@@ -27,6 +27,16 @@ struct ControlConfig {
   std::string tokens_file = "/etc/shoal/tokens";
 };
 
+struct HistoryConfig {
+  bool enabled = true;
+  std::string path;       // default: STATE_DIR/history
+  int copies = 2;         // replicas of this node's history beside itself
+  int keep_raw_hours = 24;
+  int keep_minutes_days = 31;
+  int keep_hours_days = 400;
+  int keep_events_days = 400;
+};
+
 struct DaemonConfig {
   std::string node_name;           // default: the host name
   Endpoint bind{0, 7946};          // default 0.0.0.0:7946
@@ -41,6 +51,7 @@ struct DaemonConfig {
   gossip::GossipConfig gossip = gossip::GossipConfig::Lan();
   CpuConfig cpu;
   ControlConfig control;
+  HistoryConfig history;
 
   // Fills defaults that depend on other keys, then checks everything.
   Status Finish();

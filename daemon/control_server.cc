@@ -1,6 +1,7 @@
 #include "daemon/control_server.h"
 
 #include <array>
+#include <deque>
 
 #include <boost/asio/read.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -83,19 +84,39 @@ class ControlServer::Connection : public std::enable_shared_from_this<Connection
                          return self->Reply(r, true);
                        }
                        bool close = false;
-                       control::Response r = self->owner_.Answer(request, close);
-                       self->Reply(r, close);
+                       Role role = Role::kRead;
+                       if (auto refusal = self->owner_.Refuse(request, close, role)) {
+                         return self->Reply(*refusal, close);
+                       }
+                       // The handler bounds its own work.
+                       self->in_request_ = false;
+                       self->timer_.cancel();
+                       self->owner_.handler_(request, role,
+                                             [self, alive](control::Response r) {
+                                               if (!*alive || !self->socket_.is_open()) return;
+                                               const bool final = !r.has_progress();
+                                               self->Reply(r, false, final);
+                                             });
                      });
   }
 
-  void Reply(const control::Response& response, bool close) {
-    out_ = FrameControlMessage(response);
-    asio::async_write(socket_, asio::buffer(out_),
-                      [self = shared_from_this(), alive = owner_.alive_, close](const boost::system::error_code& ec,
-                                                                                 size_t) {
+  // Queues a response; after the final one the connection reads the next
+  // request (or closes).
+  void Reply(const control::Response& response, bool close, bool final = true) {
+    queue_.push_back({FrameControlMessage(response), final, close});
+    if (queue_.size() == 1) WriteNext();
+  }
+
+  void WriteNext() {
+    asio::async_write(socket_, asio::buffer(queue_.front().bytes),
+                      [self = shared_from_this(), alive = owner_.alive_](const boost::system::error_code& ec,
+                                                                         size_t) {
                         if (!*alive) return;
-                        if (ec || close) return self->Finish();
-                        self->ReadHeader();
+                        const Out done = std::move(self->queue_.front());
+                        self->queue_.pop_front();
+                        if (ec || done.close) return self->Finish();
+                        if (!self->queue_.empty()) return self->WriteNext();
+                        if (done.final) self->ReadHeader();
                       });
   }
 
@@ -108,7 +129,13 @@ class ControlServer::Connection : public std::enable_shared_from_this<Connection
   tcp::socket socket_;
   asio::steady_timer timer_;
   std::array<uint8_t, 4> header_{};
-  std::string body_, out_;
+  struct Out {
+    std::string bytes;
+    bool final = true;
+    bool close = false;
+  };
+  std::string body_;
+  std::deque<Out> queue_;
   bool in_request_ = false;
 };
 
@@ -162,7 +189,7 @@ void ControlServer::Accept() {
   });
 }
 
-control::Response ControlServer::Answer(const control::Request& request, bool& close) {
+std::optional<control::Response> ControlServer::Refuse(const control::Request& request, bool& close, Role& role_out) {
   control::Response r;
   if (!tokens_) {
     ++counters_.unauthorized;
@@ -177,14 +204,15 @@ control::Response ControlServer::Answer(const control::Request& request, bool& c
     close = true;
     return r;
   }
-  const bool admin_only = request.has_policy_push() || request.has_mode();
+  const bool admin_only = request.has_policy_push() || request.has_mode() || request.has_history_delete();
   if (admin_only && *role != Role::kAdmin) {
     ++counters_.forbidden;
     r.set_error("this command needs an admin token; the token given is read-only");
     return r;
   }
   ++counters_.served;
-  return handler_(request, *role);
+  role_out = *role;
+  return std::nullopt;
 }
 
 }  // namespace shoal::daemon

@@ -5,8 +5,12 @@
 // length is checked before anything is read), malformed, late (10 s per
 // request) or unauthorized is answered with an error where possible and
 // its connection closed; each case is counted. Connections beyond the limit
-// are closed at once. The handler runs on the io_context's thread. Use from
-// that thread only.
+// are closed at once. The handler runs on the io_context's thread and
+// answers through its Reply, at once or later (a pool-wide history query
+// waits for other nodes); before the final response it may send progress
+// responses (Response.progress set), which the client shows. While the
+// handler works the request timeout does not run: the handler bounds its
+// own work. Use from the io_context's thread only.
 #pragma once
 
 #include <functional>
@@ -43,7 +47,10 @@ class ControlServer {
     size_t max_connections = 32;
     Duration request_timeout = std::chrono::seconds(10);
   };
-  using Handler = std::function<control::Response(const control::Request&, Role)>;
+  // Call with progress responses any number of times, then exactly once
+  // with the final response.
+  using Reply = std::function<void(control::Response)>;
+  using Handler = std::function<void(const control::Request&, Role, Reply)>;
 
   static Result<std::unique_ptr<ControlServer>> Open(boost::asio::io_context& io, const Endpoint& listen,
                                                      Options options, Handler handler);
@@ -59,8 +66,9 @@ class ControlServer {
  private:
   ControlServer(boost::asio::ip::tcp::acceptor acceptor, Options options, Handler handler);
   void Accept();
-  // The response to one well-formed request (authorization included).
-  control::Response Answer(const control::Request& request, bool& close);
+  // A refusal of one well-formed request (authorization), or nullopt when
+  // the handler takes it.
+  std::optional<control::Response> Refuse(const control::Request& request, bool& close, Role& role);
 
   friend class Connection;
   boost::asio::ip::tcp::acceptor acceptor_;

@@ -42,6 +42,10 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
   d->gossiper_->SetSeeds(config.seeds);
   d->gossiper_->SetMemberListener([dp = d.get()](const gossip::MemberEvent& ev) {
     if (ev.kind == gossip::MemberEvent::Kind::kFailed) ++dp->nodes_failed_;
+    if (ev.kind != gossip::MemberEvent::Kind::kReaped) {
+      dp->NoteEvent(std::string(gossip::ToString(ev.kind)), dp->NameOf(ev.id),
+                    fmt::format("node {} at {} {}", ev.id.ToString(), ev.endpoint.ToString(), gossip::ToString(ev.kind)));
+    }
     const auto level = ev.kind == gossip::MemberEvent::Kind::kFailed ? spdlog::level::warn
                                                                       : spdlog::level::info;
     spdlog::log(level, "node {} at {} {}", ev.id.ToString(), ev.endpoint.ToString(),
@@ -67,6 +71,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
   d->snapshots_ = std::make_unique<gossip::SnapshotService>(gossip::SnapshotConfig{}, *d->gossiper_,
                                                             *d->streams_, d->clock_);
   d->scripts_ = std::make_unique<ScriptRunner>(d->io_);
+  if (auto hs = d->StartHistory(); !hs.ok()) return hs.error();
   if (auto ps = d->StartPolicies(); !ps.ok()) return ps.error();
   if (auto cs = d->StartControl(); !cs.ok()) return cs.error();
   d->gossiper_->SetEntryObserver(
@@ -89,11 +94,7 @@ Status Daemon::StartPolicies() {
     return millicores > 0 ? std::optional<double>(millicores) : std::nullopt;
   };
   policies_ = std::make_unique<policy::PolicyDistributor>(
-      options, *gossiper_, *streams_, random_, [] {
-        return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                         std::chrono::system_clock::now().time_since_epoch())
-                                         .count());
-      });
+      options, *gossiper_, *streams_, random_, [] { return static_cast<uint64_t>(WallClockMs()); });
   if (auto s = policies_->Register(); !s.ok()) return s;
   policies_->SetListener([this](const policy::PolicyVersion& v, const policy::PolicyDocument& doc,
                                 const std::string& text) {
@@ -101,6 +102,9 @@ Status Daemon::StartPolicies() {
                  doc.mode == policy::Mode::kEnforce ? "enforce" : "monitor", doc.applications.size(),
                  doc.policies.size());
     triggers_ = std::make_unique<policy::TriggerEngine>(doc);
+    NoteEvent("policy", v.ToString(),
+              fmt::format("policy {} active: mode {}, {} application(s)", v.ToString(),
+                          doc.mode == policy::Mode::kEnforce ? "enforce" : "monitor", doc.applications.size()));
     OnPolicy(doc);
     if (auto s = SaveActivePolicy(config_.state_dir, v, text); !s.ok()) {
       spdlog::error("policy {} is active but not stored: {}", v.ToString(), s.error().message);
@@ -125,10 +129,13 @@ Daemon::Daemon(const DaemonConfig& config, gossip::Keyring keyring, uint64_t boo
       report_timer_(io_),
       trigger_timer_(io_),
       sample_timer_(io_),
+      history_timer_(io_),
       signals_(io_, SIGINT, SIGTERM, SIGHUP) {}
 
 Daemon::~Daemon() {
   control_.reset();
+  replicator_.reset();  // uses the streams and the gossiper
+  history_service_.reset();
   policies_.reset();  // uses the gossiper and the streams
   snapshots_.reset();
   gossiper_.reset();
@@ -145,6 +152,7 @@ void Daemon::ScheduleTick() {
     gossiper_->Tick();
     snapshots_->Tick();
     policies_->Tick();
+    if (replicator_) replicator_->Tick();
     // The plan follows the pool's status, at most every 100 ms.
     if (plan_dirty_ && clock_.Now() - planned_at_ >= std::chrono::milliseconds(100)) Replan();
     if (leave_ticks_ >= 0 && leave_ticks_-- == 0) {
@@ -167,9 +175,7 @@ void Daemon::ScheduleTriggers() {
 void Daemon::RunTriggers() {
   if (!triggers_) return;
   policy::TriggerInputs in;
-  in.now_ms = static_cast<int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                       std::chrono::system_clock::now().time_since_epoch())
-                                       .count());
+  in.now_ms = WallClockMs();
   in.nodes_failed = std::exchange(nodes_failed_, 0);
   in.insufficient = unmet_;
   for (const auto& app : plan_.apps) {
@@ -263,6 +269,7 @@ int Daemon::Run() {
   ScheduleReport();
   ScheduleTriggers();
   ScheduleSample();
+  ScheduleHistoryUpkeep();
   WaitForSignal();
   io_.run();
   cpu_->Release();
@@ -275,6 +282,7 @@ void Daemon::Stop() {
   report_timer_.cancel();
   trigger_timer_.cancel();
   sample_timer_.cancel();
+  history_timer_.cancel();
   signals_.cancel();
   io_.stop();
 }

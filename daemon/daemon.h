@@ -4,7 +4,9 @@
 // policies and triggers, the periodic report and the signals (SIGINT/SIGTERM:
 // announce a graceful leave, hand processes back, then exit; SIGHUP: reread
 // the key file). Everything runs on the one thread that calls Run().
-// daemon.cc wires; daemon_cpu.cc samples, plans and enforces.
+// daemon.cc wires; daemon_cpu.cc samples, plans and enforces;
+// daemon_history.cc records, replicates and answers history;
+// daemon_control.cc answers the control API.
 #pragma once
 
 #include <memory>
@@ -32,6 +34,9 @@
 #include "policy/distribution.h"
 #include "policy/schedule.h"
 #include "policy/triggers.h"
+#include "store/history_service.h"
+#include "store/history_store.h"
+#include "store/replicator.h"
 
 namespace shoal::daemon {
 
@@ -59,10 +64,18 @@ class Daemon {
   void ReportUnmet();
   std::vector<policy::CpuPolicy> PoliciesInForce();
   void OnPolicy(const policy::PolicyDocument& doc);
+  // daemon_history.cc: the history store, its replication and queries.
+  Status StartHistory();
+  void RecordHistory();
+  void NoteEvent(std::string kind, std::string subject, std::string text);
+  void ScheduleHistoryUpkeep();
+  void HandleHistory(const control::Request& request, ControlServer::Reply reply);
   // daemon_control.cc: the control API.
   Status StartControl();
   void LoadControlTokens();
   control::Response HandleControl(const control::Request& request, Role role);
+  std::string NameOf(NodeId id);  // from its status, else the id
+  uint32_t CapacityMillicores(uint32_t cpus) const;
   void ScheduleTick();
   void ScheduleTriggers();
   void RunTriggers();
@@ -100,6 +113,12 @@ class Daemon {
   boost::asio::steady_timer report_timer_;
   boost::asio::steady_timer trigger_timer_;
   boost::asio::steady_timer sample_timer_;
+  std::unique_ptr<store::HistoryStore> history_;
+  std::unique_ptr<store::HistoryService> history_service_;
+  std::unique_ptr<store::Replicator> replicator_;
+  std::vector<store::EventRecord> events_;  // for the next recorded period
+  uint64_t events_dropped_ = 0;
+  boost::asio::steady_timer history_timer_;
   boost::asio::signal_set signals_;
   int leave_ticks_ = -1;  // counting down after a stop signal
 };

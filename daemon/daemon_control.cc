@@ -63,22 +63,28 @@ void Daemon::LoadControlTokens() {
 Status Daemon::StartControl() {
   if (config_.control.listen.port == 0) return Status::Ok();
   auto server = ControlServer::Open(io_, config_.control.listen, ControlServer::Options{},
-                                    [this](const control::Request& r, Role role) { return HandleControl(r, role); });
+                                    [this](const control::Request& r, Role role, ControlServer::Reply reply) {
+                                      if (r.has_history() || r.has_history_delete()) return HandleHistory(r, reply);
+                                      reply(HandleControl(r, role));
+                                    });
   if (!server.ok()) return server.error();
   control_ = std::move(*server);
   LoadControlTokens();
   return Status::Ok();
 }
 
+std::string Daemon::NameOf(NodeId id) {
+  if (id == NodeId::FromName(config_.node_name)) return config_.node_name;
+  if (const gossip::StoredEntry* e = gossiper_->View(kNodeChannel).FindAny(id)) {
+    if (auto f = DecodeNodeFacts(e->payload); f.ok()) return f->name;
+  }
+  return id.ToString();
+}
+
 control::Response Daemon::HandleControl(const control::Request& request, Role role) {
   control::Response r;
   const auto view = gossiper_->View(kNodeChannel);
-  auto name_of = [&](NodeId id) {
-    if (const gossip::StoredEntry* e = view.FindAny(id)) {
-      if (auto f = DecodeNodeFacts(e->payload); f.ok()) return f->name;
-    }
-    return id.ToString();
-  };
+  auto name_of = [&](NodeId id) { return NameOf(id); };
   const policy::PolicyDocument* doc = policies_->active();
   const std::string mode = !doc ? "monitor (no policy)" : doc->mode == policy::Mode::kEnforce ? "enforce" : "monitor";
   switch (request.command_case()) {
@@ -248,6 +254,8 @@ control::Response Daemon::HandleControl(const control::Request& request, Role ro
       r.mutable_policy()->set_mode(request.mode().enforce() ? "enforce" : "monitor");
       break;
     }
+    case control::Request::kHistory:
+    case control::Request::kHistoryDelete:  // answered by HandleHistory
     case control::Request::COMMAND_NOT_SET:
       r.set_error("no command");
       break;

@@ -17,11 +17,6 @@ uint32_t RoundMillicores(double m) {
   return static_cast<uint32_t>(std::lround(std::max(0.0, m) / 10.0) * 10);
 }
 
-int64_t WallSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 Status Daemon::StartCpu() {
@@ -59,8 +54,7 @@ std::optional<std::string> Daemon::PublishStatus() {
   // Rounded so that noise does not make a new version every second.
   facts->load_milli = facts->load_milli / 50 * 50;
   facts->mem_available_kb = facts->mem_available_kb / 65536 * 65536;
-  facts->capacity_m = static_cast<uint32_t>(config_.cpu.capacity_millicores > 0 ? config_.cpu.capacity_millicores
-                                                                                : 1000 * facts->cpus);
+  facts->capacity_m = CapacityMillicores(facts->cpus);
   for (const auto& s : local_) {
     facts->instances.push_back({s.app, RoundMillicores(s.usage), RoundMillicores(std::max(s.usage, s.demand)),
                                 s.rss_kb / 1024 * 1024, static_cast<uint32_t>(s.pids.size())});
@@ -69,6 +63,10 @@ std::optional<std::string> Daemon::PublishStatus() {
   facts->enforcing = cpu_->enforcing();
   facts->enforcer = cpu_->enforcer() ? cpu_->enforcer()->kind() : "off";
   return EncodeNodeFacts(*facts);
+}
+
+uint32_t Daemon::CapacityMillicores(uint32_t cpus) const {
+  return static_cast<uint32_t>(config_.cpu.capacity_millicores > 0 ? config_.cpu.capacity_millicores : 1000 * cpus);
 }
 
 void Daemon::OnPolicy(const policy::PolicyDocument& doc) {
@@ -95,7 +93,7 @@ std::vector<policy::CpuPolicy> Daemon::PoliciesInForce() {
   if (!doc || !schedule_) return {};
   policy::PoolFacts facts;
   facts.failed_nodes = static_cast<int>(gossiper_->membership().failed_peers().size());
-  auto effective = schedule_->Evaluate(WallSeconds(), facts);
+  auto effective = schedule_->Evaluate(WallClockMs() / 1000, facts);
   if (triggers_) triggers_->Apply(effective);
   return policy::ToPlannerPolicies(effective);
 }
@@ -107,6 +105,7 @@ void Daemon::ScheduleSample() {
     Sample(samples_++ % config_.cpu.full_scan_every == 0);
     Replan();
     ReportUnmet();
+    RecordHistory();
     ScheduleSample();
   });
 }
@@ -146,6 +145,9 @@ void Daemon::ReportUnmet() {
                    app.name, app.requested, plan_.pool_capacity, plan_.nodes.size(), app.entitlement, app.unplaced,
                    app.instances.size());
       unmet_.insert(app.name);
+      NoteEvent("unmet", app.name,
+                fmt::format("booking cannot be met: asks {:.0f} millicores, entitled to {:.0f}, {:.0f} unplaced",
+                            app.requested, app.entitlement, app.unplaced));
     }
     unmet.insert(app.name);
   }
@@ -155,6 +157,7 @@ void Daemon::ReportUnmet() {
       continue;
     }
     spdlog::info("booking of {} is met again", *it);
+    NoteEvent("met", *it, "booking is met again");
     it = unmet_.erase(it);
   }
   unmet_seen_ = std::move(unmet);

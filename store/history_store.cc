@@ -11,6 +11,7 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include "core/big_endian.h"
 #include "store/scan.h"
 
 namespace shoal::store {
@@ -275,6 +276,9 @@ Result<uint64_t> HistoryStore::ApplyRows(const wire::Append* append, const wire:
     held.set_applied_seq(0);
   }
   held.set_name(name);
+  // Rows older than a roll-up watermark (a replica catching up) make the
+  // roll-ups from there stale.
+  const int64_t rolled[] = {Watermark(origin, Level::kMinute), Watermark(origin, Level::kHour)};
   rocksdb::WriteBatch wb;
   uint64_t rows = 0;
   auto add_row = [&](const wire::KeyValue& row, std::string_view where) -> Status {
@@ -284,6 +288,11 @@ Result<uint64_t> HistoryStore::ApplyRows(const wire::Append* append, const wire:
       return MakeError("history: {} from {} carries {}", where, origin.ToString(), what);
     }
     if (held.first_ms() == 0 || key.time_ms < held.first_ms()) held.set_first_ms(key.time_ms);
+    if (key.kind != SeriesKind::kEvent && key.level != Level::kHour &&
+        key.time_ms < rolled[static_cast<int>(key.level)] &&
+        (held.stale_from_ms() == 0 || key.time_ms < held.stale_from_ms())) {
+      held.set_stale_from_ms(key.time_ms);
+    }
     wb.Put(row.key(), row.value());
     ++rows;
     return Status::Ok();
@@ -399,9 +408,26 @@ Result<wire::QueryResult> HistoryStore::Query(const wire::Query& q) {
       }
       continue;
     }
-    auto series = [&](const std::string& name) {
-      std::map<int64_t, wire::Figures> buckets;
-      ScanSeries(*it, origin, *kind, level, name, q.from_ms(), q.to_ms(), step, buckets, &bad);
+    // The level asked for up to its roll-up watermark, then each finer
+    // level up to its own: recent rows count before they are rolled up,
+    // and no row counts twice.
+    std::map<std::string, std::map<int64_t, wire::Figures>> series;
+    int64_t lo = q.from_ms();
+    for (int l = static_cast<int>(level); l >= 0; --l) {
+      const Level part = static_cast<Level>(l);
+      const int64_t hi = part == Level::kRaw ? q.to_ms() : std::min(q.to_ms(), Watermark(origin, part));
+      if (hi <= lo) continue;
+      auto scan = [&](const std::string& name) {
+        ScanSeries(*it, origin, *kind, part, name, lo, hi, step, series[name], &bad);
+      };
+      if (!q.name().empty() || *kind == SeriesKind::kNode) {
+        scan(*kind == SeriesKind::kNode ? "" : q.name());
+      } else {
+        ForEachSeries(*it, origin, *kind, part, scan);
+      }
+      lo = hi;
+    }
+    for (auto& [name, buckets] : series) {
       for (auto& [bucket, figures] : buckets) {
         auto* row = result.add_rows();
         row->set_origin(origin.value);
@@ -409,11 +435,6 @@ Result<wire::QueryResult> HistoryStore::Query(const wire::Query& q) {
         row->set_bucket_ms(bucket);
         *row->mutable_figures() = std::move(figures);
       }
-    };
-    if (!q.name().empty() || *kind == SeriesKind::kNode) {
-      series(*kind == SeriesKind::kNode ? "" : q.name());
-    } else {
-      ForEachSeries(*it, origin, *kind, level, series);
     }
     if (result.rows_size() > static_cast<int>(kMaxRows)) {
       return MakeError("history query: more than {} rows: choose a larger step or fewer series", kMaxRows);
@@ -422,6 +443,12 @@ Result<wire::QueryResult> HistoryStore::Query(const wire::Query& q) {
   std::sort(result.mutable_events()->begin(), result.mutable_events()->end(),
             [](const wire::EventRow& a, const wire::EventRow& b) { return a.time_ms() < b.time_ms(); });
   return result;
+}
+
+int64_t HistoryStore::Watermark(NodeId origin, Level level) {
+  std::string value;
+  if (!db_->Get(rocksdb::ReadOptions(), WatermarkKey(origin, level), &value).ok() || value.size() != 8) return 0;
+  return static_cast<int64_t>(GetBigEndian(value, 0, 8));
 }
 
 uint64_t HistoryStore::MemoryBytes() {

@@ -136,7 +136,8 @@ class HistoryStore {
   wire::Holdings Holdings();
   std::vector<NodeId> HeldOrigins();
   // Rows of the query's kind, name and origins in [from, to), merged into
-  // buckets of step (aligned to multiples of it), at the query's level.
+  // buckets of step (aligned to multiples of it): rows of the query's level
+  // as far as they are rolled up, then of the finer levels.
   Result<wire::QueryResult> Query(const wire::Query& query);
 
   // --- upkeep ---
@@ -147,6 +148,9 @@ class HistoryStore {
   // Returns how many rows went.
   Result<uint64_t> Delete(const wire::Delete& request);
 
+  // The end of what `level` holds rolled up for `origin` (0: nothing).
+  int64_t Watermark(NodeId origin, Level level);
+
   // Approximate memory RocksDB uses (memtables, cache, table readers).
   uint64_t MemoryBytes();
 
@@ -154,7 +158,7 @@ class HistoryStore {
   HistoryStore(NodeId self, std::string self_name, StoreOptions options);
   Status Put(const std::string& key, const std::string& value, bool sync);
   Result<uint64_t> ApplyRows(const wire::Append* append, const wire::Copy* copy);
-  Status RollUp(NodeId origin, const wire::Held& held, Level to);
+  Status RollUp(NodeId origin, const wire::Held& held, Level to, int64_t now_ms);
   Status Expire(NodeId origin, int64_t now_ms);
   Status TrimLog();
 

@@ -45,7 +45,7 @@ struct FanOut : std::enable_shared_from_this<FanOut> {
   }
 };
 
-std::string Failure(NodeId node, const Error& e) { return fmt::format("node {}: {}", node.ToString(), e.message); }
+std::pair<NodeId, std::string> Failure(NodeId node, const Error& e) { return {node, e.message}; }
 
 }  // namespace
 

@@ -31,13 +31,13 @@ struct PoolAnswer {
   wire::QueryResult result;                 // every origin's rows, from one holder each
   std::map<uint64_t, std::string> names;    // origin -> node name
   std::map<uint64_t, uint64_t> holder;      // origin -> the node that answered for it
-  std::vector<std::string> failures;        // nodes that did not answer, and why
+  std::vector<std::pair<NodeId, std::string>> failures;  // nodes that did not answer, and why
 };
 
 struct DeleteAnswer {
   uint64_t rows = 0;
   size_t nodes = 0;  // that deleted
-  std::vector<std::string> failures;
+  std::vector<std::pair<NodeId, std::string>> failures;
 };
 
 class PoolQuery {

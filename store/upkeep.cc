@@ -33,34 +33,46 @@ Status HistoryStore::Maintain(int64_t now_ms) {
   for (NodeId origin : HeldOrigins()) {
     if (auto state = HeldOf(origin)) held.emplace_back(origin, std::move(*state));
   }
-  for (const auto& [origin, state] : held) {
+  for (auto& [origin, state] : held) {
     for (Level to : {Level::kMinute, Level::kHour}) {
-      if (auto s = RollUp(origin, state, to); !s.ok()) return s;
+      if (auto s = RollUp(origin, state, to, now_ms); !s.ok()) return s;
+    }
+    if (state.stale_from_ms() != 0 && origin != self_) {
+      // Rolled up again; a row arriving meanwhile would have re-marked it,
+      // but this runs on the one thread that applies rows.
+      state.set_stale_from_ms(0);
+      rocksdb::WriteOptions w;
+      if (auto s = Check(db_->Put(w, HeldKey(origin), state.SerializeAsString()), "saving roll-up state"); !s.ok()) {
+        return s;
+      }
     }
     if (auto s = Expire(origin, now_ms); !s.ok()) return s;
   }
   return TrimLog();
 }
 
-Status HistoryStore::RollUp(NodeId origin, const wire::Held& held, Level to) {
+Status HistoryStore::RollUp(NodeId origin, const wire::Held& held, Level to, int64_t now_ms) {
   if (held.last_ms() <= 0) return Status::Ok();
   const Level from = static_cast<Level>(static_cast<int>(to) - 1);
   const int64_t span = LevelSpanMs(to);
   // Complete up to the last batch held (everything before it is here),
   // and for hours up to the minutes rolled.
-  std::string value;
-  int64_t ready = BucketOf(held.last_ms(), span);
-  if (to == Level::kHour) {
-    if (!db_->Get(rocksdb::ReadOptions(), WatermarkKey(origin, Level::kMinute), &value).ok() || value.size() != 8) {
-      return Status::Ok();
-    }
-    ready = BucketOf(static_cast<int64_t>(GetBigEndian(value, 0, 8)), span);
+  const int64_t covered = to == Level::kHour ? Watermark(origin, Level::kMinute) : held.last_ms();
+  int64_t ready = BucketOf(covered, span);
+  // An origin gone quiet: its last bucket is over by the wall clock, so it
+  // is rolled up too (rows that still come for it mark it stale).
+  const int64_t last_end = BucketOf(held.last_ms(), span) + span;
+  if (now_ms >= last_end + 60'000 && (to == Level::kMinute || covered > held.last_ms())) {
+    ready = std::max(ready, last_end);
   }
-  int64_t start = BucketOf(held.first_ms(), span);
-  if (db_->Get(rocksdb::ReadOptions(), WatermarkKey(origin, to), &value).ok() && value.size() == 8) {
-    start = static_cast<int64_t>(GetBigEndian(value, 0, 8));
-  }
+  const int64_t mark = Watermark(origin, to);
+  int64_t start = mark > 0 ? mark : BucketOf(held.first_ms(), span);
+  if (held.stale_from_ms() > 0) start = std::min(start, BucketOf(held.stale_from_ms(), span));
+  // Never a bucket whose finer rows may have expired in part: its row (a
+  // copy from the origin, say) is better than a partial one.
+  start = std::max(start, BucketOf(now_ms - options_.retention_ms[static_cast<int>(from)], span) + span);
   if (ready <= start) return Status::Ok();
+  // Only whole buckets are written: a stale range restarts at its bucket.
   rocksdb::WriteBatch wb;
   uint64_t bad = 0, written = 0;
   auto it = Iter(*db_);
@@ -74,9 +86,9 @@ Status HistoryStore::RollUp(NodeId origin, const wire::Held& held, Level to) {
       }
     });
   }
-  std::string mark;
-  AppendBigEndian(mark, static_cast<uint64_t>(ready), 8);
-  wb.Put(WatermarkKey(origin, to), mark);
+  std::string new_mark;
+  AppendBigEndian(new_mark, static_cast<uint64_t>(std::max(ready, mark)), 8);
+  wb.Put(WatermarkKey(origin, to), new_mark);
   if (auto s = Check(db_->Write(rocksdb::WriteOptions(), &wb), "rolling up"); !s.ok()) return s;
   counters_.rolled_up += written;
   return Status::Ok();

@@ -2,6 +2,8 @@
 // apps, app, policy, mode) ask any shoald over its control API; offline
 // commands (allocate, plan, policy validate) work on documents and need no
 // daemon.
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -13,6 +15,7 @@
 #include "policy/plan_explain.h"
 #include "tools/ctl/allocate_cmd.h"
 #include "tools/ctl/control_client.h"
+#include "tools/ctl/history_cmd.h"
 #include "tools/ctl/plan_cmd.h"
 #include "tools/ctl/pool_cmd.h"
 
@@ -107,8 +110,67 @@ int RunControl(const ControlTarget& target, daemon::control::Request request, bo
         std::cout << r.policy().version() << "\n";
       }
       break;
+    case R::kDeleted:
+      if (json) {
+        std::cout << MessageJson(r.deleted());
+      } else {
+        std::cout << fmt::format("deleted {:.0f} row(s) on {} node(s)\n", r.deleted().rows(), r.deleted().nodes());
+        for (const auto& f : r.deleted().failures()) std::cout << "warning: not deleted on " << f << "\n";
+      }
+      break;
+    case R::kHistory:
+    case R::kProgress:
     case R::RESULT_NOT_SET: return Fail("the daemon answered with nothing");
   }
+  return 0;
+}
+
+// A progress bar on a terminal once a request has taken two seconds.
+ProgressFn ProgressBar() {
+  if (!isatty(STDERR_FILENO)) return nullptr;
+  const auto start = std::chrono::steady_clock::now();
+  return [start](uint32_t done, uint32_t total) {
+    if (std::chrono::steady_clock::now() - start < std::chrono::seconds(2) || total == 0) return;
+    const uint32_t width = 30, filled = std::min(width, done * width / total);
+    std::cerr << fmt::format("\r[{}{}] {}/{} answers", std::string(filled, '#'), std::string(width - filled, ' '),
+                             done, total)
+              << std::flush;
+  };
+}
+
+// history and report: one query each (report: two), answered by any node.
+Result<daemon::control::HistoryAnswer> AskHistory(const ControlTarget& target, daemon::control::HistoryQuery q) {
+  daemon::control::Request request;
+  *request.mutable_history() = std::move(q);
+  auto reply = CallControl(target, std::move(request), ProgressBar());
+  if (isatty(STDERR_FILENO)) std::cerr << "\r\033[K" << std::flush;
+  if (!reply.ok()) return reply.error();
+  if (!reply->has_history()) return MakeError("the daemon answered with something else than history");
+  return reply->history();
+}
+
+int RunHistory(const ControlTarget& target, daemon::control::HistoryQuery q, bool json, bool report) {
+  if (report) {
+    auto pool = q;
+    pool.set_what("pool");
+    auto apps = q;
+    apps.set_what("app");
+    auto p = AskHistory(target, pool);
+    if (!p.ok()) return Fail(p.error().message);
+    apps.set_step_ms(p->step_ms());
+    auto a = AskHistory(target, apps);
+    if (!a.ok()) return Fail(a.error().message);
+    if (json) {
+      std::cout << "{\"pool\": " << MessageJson(*p) << ", \"applications\": " << MessageJson(*a) << "}\n";
+    } else {
+      std::cout << ReportText(*a, *p);
+    }
+    return 0;
+  }
+  const std::string what = q.what();
+  auto a = AskHistory(target, std::move(q));
+  if (!a.ok()) return Fail(a.error().message);
+  std::cout << (json ? MessageJson(*a) : HistoryText(*a, what));
   return 0;
 }
 
@@ -133,6 +195,9 @@ int main(int argc, char** argv) {
       "  shoalctl app web --json                  one application node by node, for scripts\n"
       "  shoalctl mode enforce                    from measuring to enforcing, pool-wide\n"
       "  shoalctl policy versions                 which version each node runs\n"
+      "  shoalctl history app web --since 6h      what web used, wanted and got, pool-wide\n"
+      "  shoalctl history events --since 1d       failures, policy changes, unmet bookings\n"
+      "  shoalctl report --from 2026-11-01 --to 2026-11-08   a week's utilization summary\n"
       "Pool commands need a token: --token, $SHOAL_TOKEN, or a readable tokens file\n"
       "(--token-file, default /etc/shoal/tokens; create with shoald --generate-token admin).\n"
       "Exit status: 0 success, 1 the request failed, 2 bad command line.\n"
@@ -219,6 +284,55 @@ int main(int argc, char** argv) {
   auto* versions = policy->add_subcommand("versions", "Which policy version each node of the pool runs.");
   add_node_options(versions, true);
 
+  // History: what happened over a period, asked of any node.
+  std::string since, from_text, to_text, step_text, hist_name, hist_node, before_text;
+  bool per_node = false;
+  auto add_period_options = [&](CLI::App* c) {
+    c->add_option("--since", since, "the period up to --to (default: 1h), e.g. 90s, 15m, 6h, 2d, 1w");
+    c->add_option("--from", from_text, "start: UTC YYYY-MM-DD[THH:MM[:SS]], or a duration ago (6h)");
+    c->add_option("--to", to_text, "end (default: now), same forms as --from");
+    c->add_option("--step", step_text, "bucket size, e.g. 10s, 5m, 1h (default: chosen from the period, at most 400 buckets)");
+    add_node_options(c, true);
+  };
+  auto* history = app.add_subcommand(
+      "history",
+      "What happened over a period, across the pool: usage, demand, booking and allocation per\n"
+      "application or node, and events. Any node answers, from the nodes holding the data (a dead\n"
+      "node's history comes from its replicas). The resolution follows the period: raw samples,\n"
+      "minute or hour roll-ups.");
+  history->require_subcommand(1);
+  auto* h_app = history->add_subcommand("app", "One application (or every one), summed over the pool.");
+  h_app->add_option("NAME", hist_name, "the application (default: every one)");
+  h_app->add_option("--on", hist_node, "only the instance on this node (its name)");
+  h_app->add_flag("--per-node", per_node, "one series per node instead of the pool's sum");
+  add_period_options(h_app);
+  auto* h_node = history->add_subcommand("node", "A node's own figures: capacity, use, demand, bookings.");
+  h_node->add_option("NAME", hist_name, "the node's name (default: every node)");
+  add_period_options(h_node);
+  auto* h_pool = history->add_subcommand("pool", "The whole pool: every node's figures summed.");
+  add_period_options(h_pool);
+  auto* h_events = history->add_subcommand(
+      "events", "Events: nodes failing, joining and leaving, policies activated, bookings that cannot be met, deletions.");
+  h_events->add_option("KIND", hist_name, "only this kind (failed, joined, left, policy, unmet, met, deleted)");
+  h_events->add_option("--on", hist_node, "only this node's events (its name)");
+  add_period_options(h_events);
+  std::string del_app;
+  auto* h_delete = history->add_subcommand(
+      "delete",
+      "Delete history on every live node (originals and replicas); logged and recorded as an event\n"
+      "on each node. Needs an admin token. Nodes down at the time keep their rows.");
+  h_delete->add_option("--app", del_app, "only this application's rows (default: every series)");
+  h_delete->add_option("--on", hist_node, "only rows of this node (its name; default: every node)");
+  h_delete->add_option("--before", before_text, "only rows older than this (UTC time or a duration ago); default: all")
+      ->required();
+  add_node_options(h_delete, true);
+  auto* report = app.add_subcommand(
+      "report",
+      "A utilization summary over a period: the pool's average and peak use against capacity with a\n"
+      "histogram, and for each application its use, peak, demand, headroom, and the periods it was\n"
+      "squeezed (wanted more than its allocation) or idle.");
+  add_period_options(report);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -248,6 +362,35 @@ int main(int argc, char** argv) {
     if (!text) return Fail(text.error().message);
     target.want_admin = true;
     request.mutable_policy_push()->set_text(std::move(*text));
+  }
+  const int64_t now_ms = WallClockMs();
+  if (h_delete->parsed()) {
+    auto before = ParseTimeText(before_text, now_ms);
+    if (!before.ok()) return Fail("--before: " + before.error().message);
+    target.want_admin = true;
+    auto* d = request.mutable_history_delete();
+    d->set_app(del_app);
+    d->set_node(hist_node);
+    d->set_before_ms(*before);
+  }
+  for (auto* c : {h_app, h_node, h_pool, h_events, report}) {
+    if (!c->parsed()) continue;
+    if (timeout_ms == 5000) target.timeout = std::chrono::seconds(60);  // a pool-wide query may take a while
+    auto range = ParseRange(since, from_text, to_text, now_ms);
+    if (!range.ok()) return Fail(range.error().message);
+    daemon::control::HistoryQuery q;
+    q.set_what(c == h_app ? "app" : c == h_node ? "node" : c == h_events ? "events" : "pool");
+    q.set_name(hist_name);
+    q.set_node(hist_node);
+    q.set_per_node(per_node);
+    q.set_from_ms(range->from_ms);
+    q.set_to_ms(range->to_ms);
+    if (!step_text.empty()) {
+      auto step = ParseDurationText(step_text);
+      if (!step.ok()) return Fail("--step: " + step.error().message);
+      q.set_step_ms(*step);
+    }
+    return RunHistory(target, std::move(q), json, c == report);
   }
   if (request.command_case() != daemon::control::Request::COMMAND_NOT_SET) return RunControl(target, request, json);
   return kUsage;

@@ -151,32 +151,46 @@ TEST_CASE("History store: roll-ups agree with the raw rows; retention expires ea
   REQUIRE(s.Maintain(kStart + 7'200'000).ok());
   const int64_t end = kStart + 7'200'000;
   auto raw = s.Query(AppQuery("gold", kStart, end, kHourMs, Level::kRaw));
-  auto minutes = s.Query(AppQuery("gold", kStart, end, kHourMs, Level::kMinute));
   REQUIRE(raw.ok());
-  REQUIRE(minutes.ok());
   REQUIRE(raw->rows_size() == 2);
-  // The last sample's minute is not complete yet: the minute level holds
-  // one minute less (the watermark stops at the last batch).
-  REQUIRE(minutes->rows_size() == 2);
-  REQUIRE(minutes->rows(0).figures().SerializeAsString() == raw->rows(0).figures().SerializeAsString());
-  REQUIRE(minutes->rows(1).figures().samples() == 354);  // 360 less the last minute's 6
-  auto hours = s.Query(AppQuery("gold", kStart, end, kHourMs, Level::kHour));
-  REQUIRE(hours.ok());
-  REQUIRE(hours->rows_size() == 1);  // the second hour is not complete
-  REQUIRE(hours->rows(0).figures().SerializeAsString() == raw->rows(0).figures().SerializeAsString());
-  REQUIRE(hours->rows(0).figures().usage_peak() == 359);
+  REQUIRE(raw->rows(0).figures().usage_peak() == 359);
+  // Every level gives the same answer: rolled-up rows as far as they go,
+  // then the finer rows not rolled up yet (the last minute, the second hour).
+  for (Level level : {Level::kMinute, Level::kHour}) {
+    auto r = s.Query(AppQuery("gold", kStart, end, kHourMs, level));
+    REQUIRE(r.ok());
+    REQUIRE(r->rows_size() == 2);
+    for (int i = 0; i < 2; ++i) REQUIRE(r->rows(i).figures().SerializeAsString() == raw->rows(i).figures().SerializeAsString());
+  }
+  REQUIRE(s.Watermark(NodeId{1}, Level::kMinute) == end - 60'000);
+  REQUIRE(s.Watermark(NodeId{1}, Level::kHour) == kStart + kHourMs);
+  REQUIRE(s.counters().rolled_up == 3 * 119 + 3);  // 119 minutes and 1 hour of three series
 
   // Maintain again: nothing new to roll up, same answer.
   const uint64_t rolled = s.counters().rolled_up;
   REQUIRE(s.Maintain(kStart + 7'200'000).ok());
   REQUIRE(s.counters().rolled_up == rolled);
 
+  // Two minutes later the node has gone quiet: its last minute and hour
+  // are over by the clock and rolled up too.
+  REQUIRE(s.Maintain(end + 120'000).ok());
+  REQUIRE(s.Watermark(NodeId{1}, Level::kMinute) == end);
+  REQUIRE(s.Watermark(NodeId{1}, Level::kHour) == kStart + 2 * kHourMs);
   // A day and an hour later the raw rows are gone, the roll-ups stay.
   REQUIRE(s.Maintain(end + kDayMs + kHourMs).ok());
   auto raw_late = s.Query(AppQuery("gold", kStart, end, kHourMs, Level::kRaw));
   REQUIRE(raw_late->rows_size() == 0);
-  auto minutes_late = s.Query(AppQuery("gold", kStart, end, kHourMs, Level::kMinute));
-  REQUIRE(minutes_late->rows_size() == 2);
+  for (Level level : {Level::kMinute, Level::kHour}) {
+    auto r = s.Query(AppQuery("gold", kStart, end, kHourMs, level));
+    REQUIRE(r->rows_size() == 2);
+    for (int i = 0; i < 2; ++i) REQUIRE(r->rows(i).figures().SerializeAsString() == raw->rows(i).figures().SerializeAsString());
+  }
+  // After 32 days only the hour rows remain, and they still hold it all.
+  REQUIRE(s.Maintain(end + 32 * kDayMs).ok());
+  REQUIRE(s.Query(AppQuery("gold", kStart, end, kHourMs, Level::kMinute))->rows_size() == 0);
+  auto hours = s.Query(AppQuery("gold", kStart, end, kHourMs, Level::kHour));
+  REQUIRE(hours->rows_size() == 2);
+  REQUIRE(hours->rows(1).figures().SerializeAsString() == raw->rows(1).figures().SerializeAsString());
 }
 
 TEST_CASE("History store: the log serves replicas, a replica applies in sequence and refuses bad rows") {
@@ -322,4 +336,43 @@ TEST_CASE("History store: deletion, and everything survives a reopen") {
   s->reset();
   auto again = HistoryStore::Open(NodeId{1}, "n1", Options(dir));
   REQUIRE((*again)->incarnation() == incarnation);
+}
+
+TEST_CASE("History store: rows that arrive behind a roll-up are rolled up again") {
+  testing::TempDir dir;
+  auto origin = HistoryStore::Open(NodeId{1}, "n1", Options(dir, "origin"));
+  auto replica = HistoryStore::Open(NodeId{2}, "n2", Options(dir, "replica"));
+  for (int i = 0; i < 180; ++i) REQUIRE((*origin)->Record(PeriodAt(kStart + i * 1000, i, i, 500)).ok());
+  bool done = false;
+  auto rows = (*origin)->OwnRowsAfter("", 1 << 30, &done);
+  REQUIRE(done);
+  auto copy_of = [&](bool early) {
+    wire::Copy c;
+    c.set_origin(1);
+    c.set_origin_name("n1");
+    c.set_incarnation((*origin)->incarnation());
+    for (const auto& r : rows) {
+      if ((DecodeKey(r.key())->time_ms < kStart + 60'000) == early) *c.add_rows() = r;
+    }
+    c.set_last(true);
+    c.set_through_seq(180);
+    c.set_through_ms(kStart + 179'000);
+    return c;
+  };
+  const int64_t now = kStart + 300'000;
+  // The later two minutes first, rolled up; then the first minute arrives.
+  REQUIRE((*replica)->ApplyCopy(copy_of(false)).ok());
+  REQUIRE((*replica)->Maintain(now).ok());
+  REQUIRE((*replica)->ApplyCopy(copy_of(true)).ok());
+  REQUIRE((*replica)->HeldOf(NodeId{1})->stale_from_ms() == kStart);
+  REQUIRE((*replica)->Maintain(now).ok());
+  REQUIRE((*replica)->HeldOf(NodeId{1})->stale_from_ms() == 0);
+  REQUIRE((*origin)->Maintain(now).ok());
+  auto q = AppQuery("gold", kStart, kStart + 180'000, 60'000, Level::kMinute);
+  q.add_origins(1);
+  auto a = (*origin)->Query(q);
+  auto b = (*replica)->Query(q);
+  REQUIRE(a->rows_size() == 3);
+  REQUIRE(b->rows_size() == 3);
+  for (int i = 0; i < 3; ++i) REQUIRE(a->rows(i).SerializeAsString() == b->rows(i).SerializeAsString());
 }

@@ -3,6 +3,7 @@
 #include <array>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include <boost/asio/connect.hpp>
@@ -45,7 +46,8 @@ Result<std::string> ResolveToken(const ControlTarget& target) {
   return *token;
 }
 
-Result<daemon::control::Response> CallControl(const ControlTarget& target, daemon::control::Request request) {
+Result<daemon::control::Response> CallControl(const ControlTarget& target, daemon::control::Request request,
+                                              const ProgressFn& on_progress) {
   auto token = ResolveToken(target);
   if (!token.ok()) return token.error();
   request.set_token(*token);
@@ -61,24 +63,33 @@ Result<daemon::control::Response> CallControl(const ControlTarget& target, daemo
   auto fail = [&](std::string what, const boost::system::error_code& ec) {
     failure = MakeError("{} {}: {}", what, where, ec.message());
   };
+  // Reads responses until the final one (progress responses come first).
+  std::function<void()> read_one = [&] {
+    asio::async_read(socket, asio::buffer(header), [&](const boost::system::error_code& hec, size_t) {
+      if (hec) return fail("no answer from", hec);
+      const uint64_t size = GetBigEndian(header.data(), 4);
+      if (size > daemon::kMaxControlResponse) {
+        failure = MakeError("{} answered with {} bytes, more than the limit of {}", where, size,
+                            daemon::kMaxControlResponse);
+        return;
+      }
+      body.resize(size);
+      asio::async_read(socket, asio::buffer(body), [&](const boost::system::error_code& bec, size_t) {
+        if (bec) return fail("answer cut short by", bec);
+        daemon::control::Response r;
+        if (r.ParseFromString(body) && r.has_progress()) {
+          if (on_progress) on_progress(r.progress().done(), r.progress().total());
+          return read_one();
+        }
+        done = true;
+      });
+    });
+  };
   socket.async_connect(gossip::ToAsio<tcp::endpoint>(target.node), [&](const boost::system::error_code& ec) {
     if (ec) return fail("cannot connect to shoald's control API at", ec);
     asio::async_write(socket, asio::buffer(out), [&](const boost::system::error_code& wec, size_t) {
       if (wec) return fail("cannot send to", wec);
-      asio::async_read(socket, asio::buffer(header), [&](const boost::system::error_code& hec, size_t) {
-        if (hec) return fail("no answer from", hec);
-        const uint64_t size = GetBigEndian(header.data(), 4);
-        if (size > daemon::kMaxControlResponse) {
-          failure = MakeError("{} answered with {} bytes, more than the limit of {}", where, size,
-                              daemon::kMaxControlResponse);
-          return;
-        }
-        body.resize(size);
-        asio::async_read(socket, asio::buffer(body), [&](const boost::system::error_code& bec, size_t) {
-          if (bec) return fail("answer cut short by", bec);
-          done = true;
-        });
-      });
+      read_one();
     });
   });
   io.run_for(target.timeout);

@@ -4,6 +4,7 @@
 // connection, the timeout, the daemon's own refusal.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "control.pb.h"
@@ -24,8 +25,12 @@ struct ControlTarget {
 // The token to send: target.token, else $SHOAL_TOKEN, else the file.
 Result<std::string> ResolveToken(const ControlTarget& target);
 
-// Sends `request` (the token is filled in) and returns the response; a
-// response carrying an error becomes an Error.
-Result<daemon::control::Response> CallControl(const ControlTarget& target, daemon::control::Request request);
+// Called with the daemon's progress reports on a long request.
+using ProgressFn = std::function<void(uint32_t done, uint32_t total)>;
+
+// Sends `request` (the token is filled in) and returns the final response;
+// a response carrying an error becomes an Error.
+Result<daemon::control::Response> CallControl(const ControlTarget& target, daemon::control::Request request,
+                                              const ProgressFn& on_progress = nullptr);
 
 }  // namespace shoal::ctl

@@ -1,0 +1,245 @@
+// The daemon's history: each sample recorded with this node's bookings and
+// allocations and the events since the last one, replicated to peers,
+// rolled up and expired every minute, and pool-wide questions answered for
+// the control API. See store/.
+#include <cmath>
+#include <filesystem>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "daemon/daemon.h"
+#include "store/pool_query.h"
+#include "store/resolution.h"
+#include "store/series_sum.h"
+
+namespace shoal::daemon {
+namespace {
+
+constexpr auto kPeerTimeout = std::chrono::seconds(5);
+
+std::array<int64_t, store::kLevels> Retention(const HistoryConfig& h) {
+  return {h.keep_raw_hours * store::kHourMs, h.keep_minutes_days * store::kDayMs, h.keep_hours_days * store::kDayMs};
+}
+
+uint32_t Milli(double m) { return static_cast<uint32_t>(std::lround(std::clamp(m, 0.0, 4e9))); }
+
+}  // namespace
+
+Status Daemon::StartHistory() {
+  if (!config_.history.enabled) {
+    spdlog::info("history: off (history.enabled = false)");
+    return Status::Ok();
+  }
+  store::StoreOptions o;
+  o.path = config_.history.path;
+  o.retention_ms = Retention(config_.history);
+  o.event_retention_ms = config_.history.keep_events_days * store::kDayMs;
+  std::error_code ec;
+  std::filesystem::create_directories(o.path, ec);
+  if (ec) return MakeError("history.path {}: cannot create it: {}", o.path, ec.message());
+  auto opened = store::HistoryStore::Open(NodeId::FromName(config_.node_name), config_.node_name, o);
+  if (!opened.ok()) return opened.error();
+  history_ = std::move(*opened);
+  history_service_ = std::make_unique<store::HistoryService>(*history_, *streams_);
+  history_service_->SetDeleteListener([this](NodeId by, const store::wire::Delete& d, uint64_t rows) {
+    const std::string what = fmt::format("{} row(s) of {} for {}{}", rows, d.app().empty() ? "every series" : d.app(),
+                                         d.origin() ? NameOf(NodeId{d.origin()}) : "every node",
+                                         d.before_ms() ? fmt::format(" before {} ms", d.before_ms()) : "");
+    spdlog::warn("history: deleted {} at the request of {} ({})", what, NameOf(by), d.by());
+    NoteEvent("deleted", d.app(), fmt::format("deleted {} at the request of {}", what, d.by()));
+  });
+  history_service_->Register();
+  if (config_.history.copies > 0) {
+    store::ReplicatorOptions r;
+    r.copies = config_.history.copies;
+    replicator_ = std::make_unique<store::Replicator>(*history_, gossiper_->membership(), *streams_, clock_, r);
+  }
+  spdlog::info("history: {} (sequence {}), {} cop{} on peers", o.path, history_->last_seq(), config_.history.copies,
+               config_.history.copies == 1 ? "y" : "ies");
+  return Status::Ok();
+}
+
+void Daemon::NoteEvent(std::string kind, std::string subject, std::string text) {
+  if (!history_) return;
+  if (events_.size() >= store::kMaxEventsPerPeriod) {
+    ++events_dropped_;
+    return;
+  }
+  events_.push_back({std::move(kind), std::move(subject), std::move(text)});
+}
+
+void Daemon::RecordHistory() {
+  if (!history_) return;
+  store::Period p;
+  p.time_ms = WallClockMs();
+  // This node's row of the plan: each instance's booking and allocation.
+  std::map<std::string, const policy::InstancePlan*> planned;
+  if (const policy::NodePlan* row = plan_.FindNode(NodeId::FromName(config_.node_name))) {
+    for (size_t i = row->first; i < row->first + row->count; ++i) {
+      planned[plan_.apps[plan_.instances[i].app].name] = &plan_.instances[i];
+    }
+  }
+  store::Sample node;
+  for (const auto& s : local_) {
+    store::Sample a;
+    a.usage = Milli(s.usage);
+    a.demand = Milli(std::max(s.usage, s.demand));
+    if (auto it = planned.find(s.app); it != planned.end()) {
+      a.booking = Milli(it->second->booking);
+      a.allocation = Milli(it->second->allocation);
+    }
+    a.rss_kb = s.rss_kb;
+    a.processes = static_cast<uint32_t>(s.pids.size());
+    node.usage += a.usage;
+    node.demand += a.demand;
+    node.booking += a.booking;
+    node.allocation += a.allocation;
+    node.rss_kb += a.rss_kb;
+    node.processes += a.processes;
+    p.apps.push_back({s.app, a});
+  }
+  node.capacity = CapacityMillicores(std::max(1u, std::thread::hardware_concurrency()));
+  p.node = node;
+  p.events = std::move(events_);
+  events_.clear();
+  auto seq = history_->Record(p);
+  if (!seq.ok()) {
+    spdlog::error("{}", seq.error().message);
+    return;
+  }
+  if (replicator_) replicator_->Tick();
+}
+
+void Daemon::ScheduleHistoryUpkeep() {
+  if (!history_) return;
+  history_timer_.expires_after(std::chrono::minutes(1));
+  history_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    if (auto s = history_->Maintain(WallClockMs()); !s.ok()) spdlog::error("{}", s.error().message);
+    if (events_dropped_) {
+      spdlog::warn("history: {} event(s) dropped (more than {} in one sample)", events_dropped_,
+                   store::kMaxEventsPerPeriod);
+      events_dropped_ = 0;
+    }
+    ScheduleHistoryUpkeep();
+  });
+}
+
+void Daemon::HandleHistory(const control::Request& request, ControlServer::Reply reply) {
+  control::Response r;
+  auto fail = [&](std::string message) {
+    r.set_error(std::move(message));
+    reply(std::move(r));
+  };
+  if (!history_) return fail("history is off on this node (history.enabled = false): ask another node");
+  std::vector<store::PoolMember> peers;
+  for (const gossip::Member* m : gossiper_->membership().live_peers()) peers.push_back({m->id, m->endpoint});
+
+  if (request.has_history_delete()) {
+    const auto& d = request.history_delete();
+    store::wire::Delete del;
+    if (!d.node().empty()) del.set_origin(NodeId::FromName(d.node()).value);
+    del.set_app(d.app());
+    del.set_before_ms(std::max<int64_t>(0, d.before_ms()));
+    del.set_by(fmt::format("shoalctl via {}", config_.node_name));
+    store::PoolQuery::Delete(*history_service_, *streams_, std::move(peers), del, kPeerTimeout,
+                             [this, reply](store::DeleteAnswer a) {
+                               control::Response out;
+                               auto* done = out.mutable_deleted();
+                               done->set_rows(static_cast<double>(a.rows));
+                               done->set_nodes(static_cast<uint32_t>(a.nodes));
+                               for (const auto& [node, why] : a.failures) {
+                                 done->add_failures(fmt::format("{}: {}", NameOf(node), why));
+                               }
+                               reply(std::move(out));
+                             });
+    return;
+  }
+
+  const auto& h = request.history();
+  const int64_t now = WallClockMs();
+  const int64_t to = h.to_ms() > 0 ? h.to_ms() : now;
+  const int64_t from = h.from_ms() > 0 ? h.from_ms() : to - store::kHourMs;
+  if (from >= to) return fail(fmt::format("history: the period from {} to {} ms is empty", from, to));
+  store::wire::Query q;
+  const std::string& what = h.what();
+  if (what == "app") {
+    q.set_kind(static_cast<uint32_t>(store::SeriesKind::kApp));
+    q.set_name(h.name());
+    if (!h.node().empty()) q.add_origins(NodeId::FromName(h.node()).value);
+  } else if (what == "node" || what == "pool") {
+    q.set_kind(static_cast<uint32_t>(store::SeriesKind::kNode));
+    if (what == "node" && !h.name().empty()) q.add_origins(NodeId::FromName(h.name()).value);
+  } else if (what == "events") {
+    q.set_kind(static_cast<uint32_t>(store::SeriesKind::kEvent));
+    q.set_name(h.name());
+    if (!h.node().empty()) q.add_origins(NodeId::FromName(h.node()).value);
+  } else {
+    return fail(fmt::format("history: '{}' is not one of: app, node, pool, events", what));
+  }
+  if (!q.name().empty() && !store::ValidName(q.name())) return fail("history: a bad name");
+  const auto res = store::ChooseResolution(from, to, now, h.step_ms(), Retention(config_.history));
+  q.set_from_ms(from);
+  q.set_to_ms(to);
+  q.set_step_ms(res.step_ms);
+  q.set_level(static_cast<uint32_t>(res.level));
+  const bool per_node = h.per_node() || (what == "node");
+  auto progress = [reply](size_t done, size_t total) {
+    control::Response p;
+    p.mutable_progress()->set_done(static_cast<uint32_t>(done));
+    p.mutable_progress()->set_total(static_cast<uint32_t>(total));
+    reply(std::move(p));
+  };
+  store::PoolQuery::Run(
+      *history_service_, *streams_, std::move(peers), q, kPeerTimeout, progress,
+      [this, reply, res, from, to, per_node](Result<store::PoolAnswer> a) {
+        control::Response out;
+        if (!a.ok()) {
+          out.set_error(a.error().message);
+          return reply(std::move(out));
+        }
+        auto* ans = out.mutable_history();
+        ans->set_from_ms(from);
+        ans->set_to_ms(to);
+        ans->set_step_ms(res.step_ms);
+        ans->set_level(store::LevelName(res.level));
+        auto name = [&](uint64_t origin) {
+          auto it = a->names.find(origin);
+          return it != a->names.end() && !it->second.empty() ? it->second : NameOf(NodeId{origin});
+        };
+        for (const auto& s : store::SumSeries(a->result, per_node)) {
+          auto* p = ans->add_points();
+          p->set_series(s.series);
+          if (s.origin) p->set_node(name(s.origin));
+          p->set_time_ms(s.time_ms);
+          p->set_usage_m(s.usage);
+          p->set_usage_peak_m(s.usage_peak);
+          p->set_demand_m(s.demand);
+          p->set_demand_peak_m(s.demand_peak);
+          p->set_booking_m(s.booking);
+          p->set_allocation_m(s.allocation);
+          p->set_capacity_m(s.capacity);
+          p->set_rss_kb(s.rss_kb);
+          p->set_squeezed(s.squeezed);
+          p->set_idle(s.idle);
+          p->set_samples(s.samples);
+          p->set_nodes(s.nodes);
+        }
+        for (const auto& e : a->result.events()) {
+          auto* ev = ans->add_events();
+          ev->set_time_ms(e.time_ms());
+          ev->set_node(name(e.origin()));
+          ev->set_kind(e.kind());
+          ev->set_subject(e.event().subject());
+          ev->set_text(e.event().text());
+        }
+        for (const auto& [node, why] : a->failures) ans->add_failures(fmt::format("{}: {}", NameOf(node), why));
+        for (const auto& [origin, holder] : a->holder) {
+          if (holder != origin) ans->add_sources(fmt::format("{} from {}", name(origin), name(holder)));
+        }
+        reply(std::move(out));
+      });
+}
+
+}  // namespace shoal::daemon

@@ -1,0 +1,31 @@
+// Rows of many origins (a pool-wide answer) turned into the points an
+// operator reads: per series and bucket, summed over the nodes (or kept per
+// node). Averages per node are added, so a bucket's usage is the pool's
+// average usage over it; peaks add up to an upper bound of the pool's peak;
+// squeezed and idle are fractions of the instances' samples. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "history.pb.h"
+
+namespace shoal::store {
+
+struct SeriesPoint {
+  std::string series;  // application or pipe; empty for node figures
+  uint64_t origin = 0;  // 0: summed over origins
+  int64_t time_ms = 0;
+  double usage = 0, usage_peak = 0, demand = 0, demand_peak = 0, booking = 0, allocation = 0, capacity = 0,
+         rss_kb = 0;
+  double squeezed = 0, idle = 0;  // fractions
+  uint32_t samples = 0;
+  uint32_t nodes = 0;
+};
+
+// Sorted by series, origin, time.
+std::vector<SeriesPoint> SumSeries(const wire::QueryResult& result, bool per_node);
+
+}  // namespace shoal::store

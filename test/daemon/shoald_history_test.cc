@@ -1,0 +1,117 @@
+// History through real shoald processes on loopback: every sample recorded
+// and answered pool-wide by any node; a node killed with SIGKILL keeps its
+// history queryable from its replicas and, restarted, holds all of it;
+// events; the report; deletion by an admin.
+#include <nlohmann/json.hpp>
+
+#include <catch2/catch.hpp>
+
+#include "core/clock.h"
+#include "test/support/pool.h"
+#include "tools/ctl/history_cmd.h"
+
+using namespace shoal;
+using testing::Output;
+
+namespace {
+
+nlohmann::json Json(const Output& o) {
+  INFO(o.text);
+  REQUIRE(o.status == 0);
+  return nlohmann::json::parse(o.text);
+}
+
+// Points of node `name` in a `history node` answer, and their samples.
+size_t NodeSamples(const nlohmann::json& j, const std::string& name) {
+  size_t n = 0;
+  for (const auto& p : j.value("points", nlohmann::json::array())) {
+    if (p.value("node", "") == name) n += p.value("samples", 0u);
+  }
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("history through shoald: recorded, answered by any node, kept through SIGKILL by replicas, deleted by an admin") {
+  const std::string tag = fmt::format("hist-{}", ::getpid());
+  testing::Child gold = testing::Spawn({SHOAL_BURN_BINARY, tag + "-gold", "--duty", "20"});
+  testing::TestPool pool;
+  for (size_t i = 0; i < 3; ++i) pool.Start(i, {"--enforcer", "off"});
+  const std::string policy = pool.dir().Write("policy.xml", fmt::format(R"(<shoal-policy version="1" mode="monitor">
+  <application name="gold"><process cmdline="*shoal-demo-burn {}-gold*"/></application>
+  <policy application="gold" priority="1"><cpu pool-percent="50%"/></policy>
+</shoal-policy>
+)", tag));
+  REQUIRE(pool.CtlUntil("policy push " + policy, 0, [](const Output& o) { return o.status == 0; }, 50).status == 0);
+
+  // Every node records its own figures each second; node 1 answers for all three.
+  const int64_t start = WallClockMs() - 5000;
+  const std::string since = fmt::format("--from {} --step 1h --json", ctl::FormatTime(start).replace(10, 1, "T"));
+  Output nodes = pool.CtlUntil("history node " + since, 1, [](const Output& o) {
+    if (o.status != 0) return false;
+    auto j = nlohmann::json::parse(o.text);
+    return NodeSamples(j, "node-0") >= 4 && NodeSamples(j, "node-1") >= 4 && NodeSamples(j, "node-2") >= 4;
+  });
+  auto nj = Json(nodes);
+  REQUIRE(NodeSamples(nj, "node-2") >= 4);
+  // The application, detected on every node (they share this machine's /proc).
+  Output app = pool.CtlUntil("history app gold " + since, 1, [](const Output& o) {
+    return o.status == 0 && nlohmann::json::parse(o.text).value("points", nlohmann::json::array()).size() == 1 &&
+           nlohmann::json::parse(o.text)["points"][0].value("nodes", 0) == 3;
+  });
+  auto aj = Json(app);
+  REQUIRE(aj["points"].size() == 1);
+  REQUIRE(aj["points"][0]["series"] == "gold");
+  REQUIRE(aj["points"][0]["nodes"] == 3);
+  REQUIRE(aj["points"][0]["usage_m"].get<double>() > 50);  // three views of a 20% duty cycle
+
+  // SIGKILL node 2: node 0 answers for it from a replica.
+  const size_t before_kill = NodeSamples(Json(pool.Ctl("history node node-2 " + since, 2)), "node-2");
+  pool.node(2).process.Kill();
+  Output dead = pool.CtlUntil("history node node-2 " + since, 0, [](const Output& o) {
+    return o.status == 0 && o.text.find("node-2 from") != std::string::npos;
+  });
+  auto dj = Json(dead);
+  INFO(dead.text);
+  REQUIRE(NodeSamples(dj, "node-2") + 1 >= before_kill);  // at most the batch in flight
+  Output events = pool.CtlUntil("history events failed --since 5m --json", 1, [](const Output& o) {
+    return o.status == 0 && !nlohmann::json::parse(o.text).value("events", nlohmann::json::array()).empty();
+  });
+  auto ej = Json(events);
+  REQUIRE(ej["events"].size() >= 1);
+  REQUIRE(ej["events"][0]["kind"] == "failed");
+  REQUIRE(ej["events"][0]["subject"] == "node-2");
+  REQUIRE_THAT(pool.Ctl("history events policy --since 5m", 1).text, Catch::Contains("policy"));
+
+  // Restarted, node 2 holds everything it had acknowledged before the kill.
+  pool.Start(2, {"--enforcer", "off"});
+  Output back = pool.CtlUntil("history node node-2 " + since, 2, [&](const Output& o) {
+    return o.status == 0 && NodeSamples(nlohmann::json::parse(o.text), "node-2") > before_kill;
+  });
+  REQUIRE(NodeSamples(Json(back), "node-2") > before_kill);
+
+  Output report = pool.Ctl("report --since 5m", 0);
+  INFO(report.text);
+  REQUIRE(report.status == 0);
+  REQUIRE_THAT(report.text, Catch::Contains("pool\n") && Catch::Contains("gold\n") && Catch::Contains("headroom") &&
+                                Catch::Contains("utilization"));
+
+  // Deleting needs an admin token; it is logged as an event.
+  const int64_t cut = WallClockMs() / 1000 * 1000;
+  const std::string cut_text = ctl::FormatTime(cut).replace(10, 1, "T");
+  Output read_only = testing::RunCommand(fmt::format("{} history delete --app gold --before {} --node 127.0.0.1:{} --token {}",
+                                                     SHOALCTL_BINARY, cut_text, pool.node(0).control, pool.read_token()));
+  REQUIRE(read_only.status == 1);
+  REQUIRE_THAT(read_only.text, Catch::Contains("needs an admin token"));
+  Output deleted = pool.Ctl("history delete --app gold --before " + cut_text, 0);
+  INFO(deleted.text);
+  REQUIRE(deleted.status == 0);
+  REQUIRE_THAT(deleted.text, Catch::Contains("on 3 node(s)"));
+  auto gone = Json(pool.Ctl(fmt::format("history app gold --from {} --to {} --json",
+                                        ctl::FormatTime(start).replace(10, 1, "T"), cut_text), 1));
+  REQUIRE(gone.value("points", nlohmann::json::array()).empty());
+  REQUIRE_THAT(pool.CtlUntil("history events deleted --since 5m", 1, [](const Output& o) {
+                 return o.text.find("deleted") != std::string::npos && o.text.find("no events") == std::string::npos;
+               }).text,
+               Catch::Contains("at the request of"));
+}
