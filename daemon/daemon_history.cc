@@ -2,6 +2,8 @@
 // allocations and the events since the last one, replicated to peers,
 // rolled up and expired every minute, and pool-wide questions answered for
 // the control API. See store/.
+#include <malloc.h>
+
 #include <cmath>
 #include <filesystem>
 #include <thread>
@@ -117,6 +119,9 @@ void Daemon::ScheduleHistoryUpkeep() {
   history_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
     if (auto s = history_->Maintain(WallClockMs()); !s.ok()) spdlog::error("{}", s.error().message);
+    // Roll-ups and compactions free what they used; hand it back to the
+    // system rather than keep it in the allocator (2 MB or so a day).
+    malloc_trim(0);
     if (events_dropped_) {
       spdlog::warn("history: {} event(s) dropped (more than {} in one sample)", events_dropped_,
                    store::kMaxEventsPerPeriod);

@@ -1,6 +1,8 @@
 // shoald: the Shoal daemon: joins the pool, measures this server's
 // applications, plans the pool's CPU by policy and enforces this node's
 // share; see --help.
+#include <malloc.h>
+
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -15,6 +17,9 @@ using namespace shoal;
 using namespace shoal::daemon;
 
 int main(int argc, char** argv) {
+  // RocksDB's background threads would each get a malloc arena of their own
+  // that keeps freed memory; two arenas keep the daemon small.
+  mallopt(M_ARENA_MAX, 2);
   CLI::App app{
       "shoald: the Shoal daemon. Every server of a pool runs one; they gossip over UDP what\n"
       "each server has and what each application on it wants, notice failures, and share\n"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang and runs each for N seconds
 # (default 60): the packet receive path, the peer stream codec, shoalctl's
-# JSON documents, the policy parser and the node status peers send. A crash leaves its input in
+# JSON documents, the policy parser, the node status peers send and the
+# history service's requests (replication, queries). A crash leaves its input in
 # build/fuzz/crash-* and fails.
 # Usage: scripts/fuzz.sh [SECONDS]
 set -euo pipefail
@@ -11,7 +12,7 @@ secs=${1:-60}
 dir=$top/build/fuzz
 cmake -S "$top" -B "$dir" -DSHOAL_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug \
   -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null
-cmake --build "$dir" -j"$(nproc)" --target fuzz_packet fuzz_stream fuzz_ctl_json fuzz_policy fuzz_status
+cmake --build "$dir" -j"$(nproc)" --target fuzz_packet fuzz_stream fuzz_ctl_json fuzz_policy fuzz_status fuzz_history
 cd "$dir"
 # target, longest input, seed directories (in the repository)
 run() {
@@ -28,3 +29,4 @@ run fuzz_stream 4096
 run fuzz_ctl_json 4096 examples/plan examples/allocate
 run fuzz_policy 8192 examples/policies
 run fuzz_status 1024
+run fuzz_history 4096

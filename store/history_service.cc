@@ -38,7 +38,7 @@ Result<wire::Response> HistoryService::Handle(NodeId from, const wire::Request& 
       break;
     }
     case wire::Request::kHoldings:
-      *response.mutable_holdings() = store_.Holdings();
+      *response.mutable_holdings() = request.holdings().archive() ? store_.ArchiveHoldings() : store_.Holdings();
       break;
     case wire::Request::kQuery: {
       auto result = store_.Query(request.query());

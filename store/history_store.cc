@@ -12,6 +12,7 @@
 #include <rocksdb/write_batch.h>
 
 #include "core/big_endian.h"
+#include "store/archive_file.h"
 #include "store/scan.h"
 
 namespace shoal::store {
@@ -20,10 +21,6 @@ namespace {
 // Bounds on rows arriving from other nodes.
 constexpr size_t kMaxKeyBytes = 11 + kMaxNameBytes + 1 + 16;
 constexpr size_t kMaxValueBytes = 4096;
-// Bounds on one query's answer.
-constexpr size_t kMaxBuckets = 100'000;
-constexpr size_t kMaxRows = 2'000'000;
-constexpr size_t kMaxEvents = 10'000;
 
 Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.ok()) return Status::Ok();
@@ -99,6 +96,7 @@ Result<std::unique_ptr<HistoryStore>> HistoryStore::Open(NodeId self, std::strin
   opts.max_write_buffer_number = 2;
   opts.max_open_files = 64;
   opts.max_background_jobs = 2;
+  opts.writable_file_max_buffer_size = 64 << 10;  // per open file being written (1 MiB by default)
   opts.keep_log_file_num = 2;
   opts.max_log_file_size = 1 << 20;
   opts.max_total_wal_size = 4 * o.memtable_bytes;
@@ -130,6 +128,7 @@ Result<std::unique_ptr<HistoryStore>> HistoryStore::Open(NodeId self, std::strin
     return FromRocks(s, "reading its own state").error();
   }
   store->own_.set_name(store->self_name_);
+  store->RemountArchives();
   return store;
 }
 
@@ -362,19 +361,9 @@ std::vector<NodeId> HistoryStore::HeldOrigins() {
 }
 
 Result<wire::QueryResult> HistoryStore::Query(const wire::Query& q) {
-  auto kind = ParseKind(static_cast<uint8_t>(q.kind()));
-  if (!kind) return MakeError("history query: unknown series kind {}", q.kind());
-  if (q.level() >= kLevels) return MakeError("history query: unknown level {}", q.level());
-  if (q.from_ms() < 0 || q.to_ms() <= q.from_ms()) {
-    return MakeError("history query: the period [{}, {}) ms is empty", q.from_ms(), q.to_ms());
-  }
-  const Level level = static_cast<Level>(q.level());
-  const int64_t step = std::max(q.step_ms(), LevelSpanMs(level));
-  if ((q.to_ms() - q.from_ms()) / step > static_cast<int64_t>(kMaxBuckets)) {
-    return MakeError("history query: {} buckets of {} ms (at most {}): choose a larger step",
-                     (q.to_ms() - q.from_ms()) / step, step, kMaxBuckets);
-  }
-  if (!q.name().empty() && !ValidName(q.name())) return MakeError("history query: a bad name");
+  auto step = CheckQuery(q);
+  if (!step.ok()) return step.error();
+  if (q.archive()) return QueryArchives(q, *step);
   std::vector<NodeId> origins;
   if (q.origins().empty()) {
     origins = HeldOrigins();
@@ -386,62 +375,21 @@ Result<wire::QueryResult> HistoryStore::Query(const wire::Query& q) {
   uint64_t bad = 0;
   auto it = NewIterator(*db_);
   for (NodeId origin : origins) {
-    if (*kind == SeriesKind::kEvent) {
-      auto events = [&](const std::string& name) {
-        const std::string series = SeriesPrefix(origin, *kind, Level::kRaw, name);
-        for (it->Seek(SeriesAt(origin, *kind, Level::kRaw, name, q.from_ms()));
-             it->Valid() && it->key().starts_with(series) && result.events_size() < static_cast<int>(kMaxEvents);
-             it->Next()) {
-          auto key = DecodeKey(std::string_view(it->key().data(), it->key().size()));
-          if (!key || key->time_ms >= q.to_ms()) break;
-          auto* e = result.add_events();
-          if (!e->mutable_event()->ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) ++bad;
-          e->set_origin(origin.value);
-          e->set_time_ms(key->time_ms);
-          e->set_kind(name);
-        }
-      };
-      if (q.name().empty()) {
-        ForEachSeries(*it, origin, *kind, Level::kRaw, events);
-      } else {
-        events(q.name());
-      }
-      continue;
-    }
     // The level asked for up to its roll-up watermark, then each finer
     // level up to its own: recent rows count before they are rolled up,
     // and no row counts twice.
-    std::map<std::string, std::map<int64_t, wire::Figures>> series;
+    std::vector<LevelRange> parts;
     int64_t lo = q.from_ms();
-    for (int l = static_cast<int>(level); l >= 0; --l) {
+    for (int l = static_cast<int>(q.level()); l >= 0; --l) {
       const Level part = static_cast<Level>(l);
       const int64_t hi = part == Level::kRaw ? q.to_ms() : std::min(q.to_ms(), Watermark(origin, part));
       if (hi <= lo) continue;
-      auto scan = [&](const std::string& name) {
-        ScanSeries(*it, origin, *kind, part, name, lo, hi, step, series[name], &bad);
-      };
-      if (!q.name().empty() || *kind == SeriesKind::kNode) {
-        scan(*kind == SeriesKind::kNode ? "" : q.name());
-      } else {
-        ForEachSeries(*it, origin, *kind, part, scan);
-      }
+      parts.push_back({part, lo, hi});
       lo = hi;
     }
-    for (auto& [name, buckets] : series) {
-      for (auto& [bucket, figures] : buckets) {
-        auto* row = result.add_rows();
-        row->set_origin(origin.value);
-        row->set_name(name);
-        row->set_bucket_ms(bucket);
-        *row->mutable_figures() = std::move(figures);
-      }
-    }
-    if (result.rows_size() > static_cast<int>(kMaxRows)) {
-      return MakeError("history query: more than {} rows: choose a larger step or fewer series", kMaxRows);
-    }
+    if (auto s = AnswerOrigin(*it, origin, q, *step, parts, result, &bad); !s.ok()) return s.error();
   }
-  std::sort(result.mutable_events()->begin(), result.mutable_events()->end(),
-            [](const wire::EventRow& a, const wire::EventRow& b) { return a.time_ms() < b.time_ms(); });
+  SortEvents(result);
   return result;
 }
 

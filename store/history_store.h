@@ -90,6 +90,14 @@ struct StoreCounters {
   uint64_t log_trimmed = 0;       // batches dropped from the log
 };
 
+struct ArchiveInfo {
+  std::string file;
+  uint64_t rows = 0;
+  int64_t first_ms = 0, last_ms = 0;  // of the rows in it
+};
+
+struct MountedArchive;  // store/archive_file.h
+
 class HistoryStore {
  public:
   // Opens (or creates) the store at options.path for node `self`.
@@ -151,6 +159,18 @@ class HistoryStore {
   // The end of what `level` holds rolled up for `origin` (0: nothing).
   int64_t Watermark(NodeId origin, Level level);
 
+  // --- archives (store/archive.cc) ---
+  // Moves every row held here (own and replicas) older than `before_ms`
+  // into a new file in `dir` (a RocksDB table file, synced), then deletes
+  // them from the store. Errors name the file.
+  Result<ArchiveInfo> Archive(int64_t before_ms, const std::string& dir);
+  // Mounts an archive file (checksums verified): queries with archive set
+  // read it. Remembered across restarts.
+  Result<ArchiveInfo> Mount(const std::string& file);
+  Status Unmount(const std::string& file);
+  std::vector<ArchiveInfo> Mounted() const;
+  wire::Holdings ArchiveHoldings() const;
+
   // Approximate memory RocksDB uses (memtables, cache, table readers).
   uint64_t MemoryBytes();
 
@@ -161,6 +181,8 @@ class HistoryStore {
   Status RollUp(NodeId origin, const wire::Held& held, Level to, int64_t now_ms);
   Status Expire(NodeId origin, int64_t now_ms);
   Status TrimLog();
+  Result<wire::QueryResult> QueryArchives(const wire::Query& q, int64_t step);
+  void RemountArchives();
 
   NodeId self_;
   std::string self_name_;
@@ -168,6 +190,7 @@ class HistoryStore {
   std::shared_ptr<rocksdb::Cache> cache_;
   std::unique_ptr<rocksdb::DB> db_;
   wire::Held own_;  // what HeldOf(self) says, kept in memory
+  std::vector<std::unique_ptr<MountedArchive>> mounts_;
   StoreCounters counters_;
 };
 

@@ -132,6 +132,8 @@ std::string WatermarkKey(NodeId origin, Level level) {
   k.push_back(static_cast<char>(level));
   return k;
 }
+std::string MountKey(std::string_view path) { return "M" + std::string(path); }
+std::string MountPrefix() { return "M"; }
 uint64_t IdOfKey(std::string_view key) { return key.size() >= 9 ? GetBigEndian(key, 1, 8) : 0; }
 
 }  // namespace shoal::store

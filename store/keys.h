@@ -12,8 +12,8 @@
 // are big-endian, so keys sort by time. Bookkeeping rows live outside the
 // 'D' range: 'S' the store's own sequence, 'L' seq its log of batches,
 // 'H' origin what it holds of an origin, 'R' replica what a replica holds of
-// it, 'W' origin level the roll-up watermark. Header and functions are
-// thread-safe.
+// it, 'W' origin level the roll-up watermark, 'M' path a mounted archive.
+// Header and functions are thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -71,6 +71,8 @@ std::string HeldPrefix();
 std::string ReplicaKey(NodeId replica);
 std::string ReplicaPrefix();
 std::string WatermarkKey(NodeId origin, Level level);
+std::string MountKey(std::string_view path);
+std::string MountPrefix();
 // The id in a 'H', 'R' or 'L' key (the 8 bytes after the tag).
 uint64_t IdOfKey(std::string_view key);
 

@@ -47,6 +47,16 @@ struct FanOut : std::enable_shared_from_this<FanOut> {
 
 std::pair<NodeId, std::string> Failure(NodeId node, const Error& e) { return {node, e.message}; }
 
+// The origin itself while it answers, else the copy with the latest rows,
+// else the lowest id.
+bool BetterHolder(uint64_t origin, const std::pair<NodeId, wire::Holding>& a,
+                  const std::pair<NodeId, wire::Holding>& b) {
+  const bool a_own = a.first.value == origin, b_own = b.first.value == origin;
+  if (a_own != b_own) return a_own;
+  if (a.second.last_ms() != b.second.last_ms()) return a.second.last_ms() > b.second.last_ms();
+  return a.first < b.first;
+}
+
 }  // namespace
 
 void PoolQuery::Run(HistoryService& local, gossip::PeerStreams& streams, std::vector<PoolMember> peers,
@@ -93,13 +103,7 @@ void PoolQuery::Run(HistoryService& local, gossip::PeerStreams& streams, std::ve
           for (const auto& cand : list) {
             const wire::Holding& h = cand.second;
             if (h.last_ms() < query.from_ms() || h.first_ms() >= query.to_ms()) continue;
-            auto better = [&](const std::pair<NodeId, wire::Holding>& a, const std::pair<NodeId, wire::Holding>& b) {
-              const bool a_own = a.first.value == origin, b_own = b.first.value == origin;
-              if (a_own != b_own) return a_own;
-              if (a.second.last_ms() != b.second.last_ms()) return a.second.last_ms() > b.second.last_ms();
-              return a.first < b.first;
-            };
-            if (!best || better(cand, *best)) best = &cand;
+            if (!best || BetterHolder(origin, cand, *best)) best = &cand;
           }
           if (!best) continue;
           st->answer.names[origin] = best->second.name();

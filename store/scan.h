@@ -7,9 +7,11 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include <rocksdb/iterator.h>
 
+#include "core/result.h"
 #include "history.pb.h"
 #include "store/keys.h"
 
@@ -26,6 +28,28 @@ void ForEachSeries(rocksdb::Iterator& it, NodeId origin, SeriesKind kind, Level 
 void ScanSeries(rocksdb::Iterator& it, NodeId origin, SeriesKind kind, Level level, const std::string& name,
                 int64_t from_ms, int64_t to_ms, int64_t step_ms, std::map<int64_t, wire::Figures>& buckets,
                 uint64_t* bad);
+
+// Bounds on one query's answer.
+inline constexpr int64_t kMaxBuckets = 100'000;
+inline constexpr int kMaxRows = 2'000'000;
+inline constexpr int kMaxEvents = 10'000;
+
+// Checks a query (from another node: untrusted); returns its step, at
+// least the span of its level. Errors say what is wrong.
+Result<int64_t> CheckQuery(const wire::Query& q);
+
+// Rows of a level over [from_ms, to_ms).
+struct LevelRange {
+  Level level;
+  int64_t from_ms, to_ms;
+};
+
+// Appends `origin`'s answer to `q`: its series (of q's kind, and name if
+// any) read from each of `parts` and merged into buckets of `step`, or its
+// events over q's period. Errors when the answer grows past kMaxRows.
+Status AnswerOrigin(rocksdb::Iterator& it, NodeId origin, const wire::Query& q, int64_t step,
+                    const std::vector<LevelRange>& parts, wire::QueryResult& out, uint64_t* bad);
+void SortEvents(wire::QueryResult& out);
 
 // The start of the bucket of `step` holding t.
 inline int64_t BucketOf(int64_t t, int64_t step) { return t - ((t % step) + step) % step; }

@@ -2,6 +2,8 @@
 // records and a query returns, roll-ups that agree with the raw rows,
 // retention, the log and its trim, replicas applying batches in sequence,
 // refusal of malformed rows, deletion, and reopening after a restart.
+#include <filesystem>
+
 #include <catch2/catch.hpp>
 
 #include "store/history_store.h"
@@ -375,4 +377,63 @@ TEST_CASE("History store: rows that arrive behind a roll-up are rolled up again"
   REQUIRE(a->rows_size() == 3);
   REQUIRE(b->rows_size() == 3);
   for (int i = 0; i < 3; ++i) REQUIRE(a->rows(i).SerializeAsString() == b->rows(i).SerializeAsString());
+}
+
+TEST_CASE("History store: archive old rows into a file, mount it back, query it; bad files refused") {
+  testing::TempDir dir;
+  auto opened = HistoryStore::Open(NodeId{1}, "n1", Options(dir));
+  auto& s = **opened;
+  for (int i = 0; i < 600; ++i) {
+    auto p = PeriodAt(kStart + i * 1000, 300 + i % 7, 300, 500);
+    if (i == 10) p.events.push_back({"policy", "v1", "policy v1 active"});
+    REQUIRE(s.Record(p).ok());
+  }
+  REQUIRE(s.Maintain(kStart + 600'000).ok());
+  auto q = AppQuery("gold", kStart, kStart + 600'000, 60'000, Level::kMinute);
+  const auto before = s.Query(q);
+  REQUIRE(before->rows_size() == 10);
+
+  // The first five minutes go into a file and leave the store.
+  auto info = s.Archive(kStart + 300'000, dir.File("archive"));
+  REQUIRE(info.ok());
+  REQUIRE(info->rows > 0);
+  REQUIRE(info->last_ms < kStart + 300'000);
+  REQUIRE(s.Query(q)->rows_size() == 5);
+  REQUIRE_THAT(s.Archive(kStart + 300'000, dir.File("archive")).error().message, Catch::Contains("already exists"));
+
+  // Mounted, the archive answers for them, the same figures as before.
+  REQUIRE(s.Mount(info->file).ok());
+  REQUIRE_THAT(s.Mount(info->file).error().message, Catch::Contains("already mounted"));
+  auto aq = q;
+  aq.set_archive(true);
+  auto archived = s.Query(aq);
+  REQUIRE(archived.ok());
+  REQUIRE(archived->rows_size() == 5);
+  for (int i = 0; i < 5; ++i) REQUIRE(archived->rows(i).SerializeAsString() == before->rows(i).SerializeAsString());
+  auto eq = AppQuery("", kStart, kStart + 600'000, 1000, Level::kRaw);
+  eq.set_kind(static_cast<uint32_t>(SeriesKind::kEvent));
+  eq.set_archive(true);
+  REQUIRE(s.Query(eq)->events_size() == 1);
+  auto holdings = s.ArchiveHoldings();
+  REQUIRE(holdings.origins_size() == 1);
+  REQUIRE(holdings.origins(0).origin() == 1);
+
+  // Mounts are remembered across a restart.
+  opened->reset();
+  auto again = HistoryStore::Open(NodeId{1}, "n1", Options(dir));
+  REQUIRE((*again)->Mounted().size() == 1);
+  REQUIRE((*again)->Query(aq)->rows_size() == 5);
+  REQUIRE((*again)->Unmount(info->file).ok());
+  REQUIRE((*again)->Query(aq)->rows_size() == 0);
+
+  // Not an archive: refused with what is wrong.
+  const std::string junk = dir.Write("junk.sst", "this is not a table file");
+  REQUIRE_THAT((*again)->Mount(junk).error().message, Catch::Contains("junk.sst") && Catch::Contains("cannot open"));
+  REQUIRE_THAT((*again)->Mount(dir.File("missing.sst")).error().message, Catch::Contains("missing.sst"));
+  // A truncated archive: refused too.
+  const std::string cut = dir.File("cut.sst");
+  std::filesystem::copy_file(info->file, cut);
+  std::filesystem::resize_file(cut, std::filesystem::file_size(cut) / 2);
+  REQUIRE_THAT((*again)->Mount(cut).error().message, Catch::Contains("cut.sst"));
+  REQUIRE((*again)->Mounted().empty());
 }

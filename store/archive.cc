@@ -1,0 +1,169 @@
+// HistoryStore's archives: old rows moved out into RocksDB table files
+// (written with SstFileWriter, read back with SstFileReader without
+// loading them into the store), mounted to answer queries.
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <rocksdb/db.h>
+#include <rocksdb/sst_file_writer.h>
+#include <spdlog/spdlog.h>
+
+#include "store/archive_file.h"
+#include "store/scan.h"
+
+namespace shoal::store {
+namespace {
+
+Error Failed(std::string_view what, const std::string& file, const rocksdb::Status& s) {
+  return MakeError("history archive {}: {}: {}", file, what, s.ToString());
+}
+
+// Opens and checks an archive file; finds which origins it holds.
+Result<std::unique_ptr<MountedArchive>> OpenArchive(const std::string& file) {
+  auto m = std::make_unique<MountedArchive>();
+  m->info.file = file;
+  m->reader = std::make_unique<rocksdb::SstFileReader>(rocksdb::Options());
+  if (auto s = m->reader->Open(file); !s.ok()) return Failed("cannot open it", file, s);
+  if (auto s = m->reader->VerifyChecksum(); !s.ok()) return Failed("its checksums do not match", file, s);
+  std::unique_ptr<rocksdb::Iterator> it(m->reader->NewIterator(rocksdb::ReadOptions()));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto key = DecodeKey(std::string_view(it->key().data(), it->key().size()));
+    if (!key) return MakeError("history archive {}: a row that is not a history row: not an archive", file);
+    auto [pos, added] = m->origins.try_emplace(key->origin.value, key->time_ms, key->time_ms);
+    pos->second.first = std::min(pos->second.first, key->time_ms);
+    pos->second.second = std::max(pos->second.second, key->time_ms);
+    ++m->info.rows;
+    if (m->info.rows == 1 || key->time_ms < m->info.first_ms) m->info.first_ms = key->time_ms;
+    m->info.last_ms = std::max(m->info.last_ms, key->time_ms);
+  }
+  if (!it->status().ok()) return Failed("reading it", file, it->status());
+  return m;
+}
+
+}  // namespace
+
+Result<ArchiveInfo> HistoryStore::Archive(int64_t before_ms, const std::string& dir) {
+  if (before_ms <= 0) return MakeError("history archive: a cut-off time is needed");
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return MakeError("history archive: cannot create {}: {}", dir, ec.message());
+  const std::string file = fmt::format("{}/history-{}-before-{}.sst", dir, self_name_, before_ms);
+  if (std::filesystem::exists(file, ec)) return MakeError("history archive {}: already exists", file);
+  rocksdb::SstFileWriter writer{rocksdb::EnvOptions(), rocksdb::Options()};
+  if (auto s = writer.Open(file); !s.ok()) return Failed("cannot create it", file, s);
+  ArchiveInfo info;
+  info.file = file;
+  rocksdb::ReadOptions r;
+  r.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(r));
+  for (it->Seek("D"); it->Valid() && it->key().starts_with("D"); it->Next()) {
+    auto key = DecodeKey(std::string_view(it->key().data(), it->key().size()));
+    if (!key || key->time_ms >= before_ms) continue;
+    if (auto s = writer.Put(it->key(), it->value()); !s.ok()) return Failed("writing it", file, s);
+    if (info.rows++ == 0 || key->time_ms < info.first_ms) info.first_ms = key->time_ms;
+    info.last_ms = std::max(info.last_ms, key->time_ms);
+  }
+  if (info.rows == 0) {
+    std::filesystem::remove(file, ec);
+    return MakeError("history archive: no rows before {} ms here", before_ms);
+  }
+  // Finish syncs the file: the rows leave the store only once it is safe.
+  if (auto s = writer.Finish(); !s.ok()) return Failed("finishing it", file, s);
+  wire::Delete d;
+  d.set_before_ms(before_ms);
+  auto deleted = Delete(d);
+  if (!deleted.ok()) return deleted.error();
+  spdlog::info("history: archived {} row(s) from before {} ms into {}", info.rows, before_ms, file);
+  return info;
+}
+
+Result<ArchiveInfo> HistoryStore::Mount(const std::string& file) {
+  for (const auto& m : mounts_) {
+    if (m->info.file == file) return MakeError("history archive {}: already mounted", file);
+  }
+  auto opened = OpenArchive(file);
+  if (!opened.ok()) return opened.error();
+  rocksdb::WriteOptions w;
+  if (auto s = db_->Put(w, MountKey(file), ""); !s.ok()) return Failed("remembering the mount", file, s);
+  ArchiveInfo info = (*opened)->info;
+  mounts_.push_back(std::move(*opened));
+  return info;
+}
+
+Status HistoryStore::Unmount(const std::string& file) {
+  auto it = std::find_if(mounts_.begin(), mounts_.end(), [&](const auto& m) { return m->info.file == file; });
+  if (it == mounts_.end()) return MakeError("history archive {}: not mounted", file);
+  mounts_.erase(it);
+  if (auto s = db_->Delete(rocksdb::WriteOptions(), MountKey(file)); !s.ok()) return Failed("forgetting it", file, s);
+  return Status::Ok();
+}
+
+void HistoryStore::RemountArchives() {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(MountPrefix()); it->Valid() && it->key().starts_with(MountPrefix()); it->Next()) {
+    const std::string file = it->key().ToString().substr(1);
+    auto opened = OpenArchive(file);
+    if (!opened.ok()) {
+      spdlog::warn("history: archive stays unmounted: {}", opened.error().message);
+      continue;
+    }
+    mounts_.push_back(std::move(*opened));
+  }
+}
+
+std::vector<ArchiveInfo> HistoryStore::Mounted() const {
+  std::vector<ArchiveInfo> out;
+  for (const auto& m : mounts_) out.push_back(m->info);
+  return out;
+}
+
+wire::Holdings HistoryStore::ArchiveHoldings() const {
+  std::map<uint64_t, std::pair<int64_t, int64_t>> all;
+  for (const auto& m : mounts_) {
+    for (const auto& [origin, span] : m->origins) {
+      auto [pos, added] = all.try_emplace(origin, span);
+      pos->second.first = std::min(pos->second.first, span.first);
+      pos->second.second = std::max(pos->second.second, span.second);
+    }
+  }
+  wire::Holdings out;
+  for (const auto& [origin, span] : all) {
+    auto* h = out.add_origins();
+    h->set_origin(origin);
+    h->set_first_ms(span.first);
+    h->set_last_ms(span.second);
+    h->set_archive(true);
+  }
+  return out;
+}
+
+Result<wire::QueryResult> HistoryStore::QueryArchives(const wire::Query& q, int64_t step) {
+  // Every file's rows of the origins asked for, at the query's level, with
+  // the same bucket of one series merged across files.
+  wire::QueryResult parts;
+  uint64_t bad = 0;
+  for (const auto& m : mounts_) {
+    std::unique_ptr<rocksdb::Iterator> it(m->reader->NewIterator(rocksdb::ReadOptions()));
+    for (const auto& [origin, span] : m->origins) {
+      if (!q.origins().empty() && std::find(q.origins().begin(), q.origins().end(), origin) == q.origins().end()) {
+        continue;
+      }
+      if (span.second < q.from_ms() || span.first >= q.to_ms()) continue;
+      const std::vector<LevelRange> range = {{static_cast<Level>(q.level()), q.from_ms(), q.to_ms()}};
+      if (auto s = AnswerOrigin(*it, NodeId{origin}, q, step, range, parts, &bad); !s.ok()) return s.error();
+    }
+  }
+  wire::QueryResult result;
+  result.set_level(q.level());
+  std::map<std::tuple<uint64_t, std::string, int64_t>, wire::Row> rows;
+  for (auto& row : *parts.mutable_rows()) {
+    auto [pos, added] = rows.try_emplace({row.origin(), row.name(), row.bucket_ms()}, row);
+    if (!added) Merge(*pos->second.mutable_figures(), row.figures());
+  }
+  for (auto& [key, row] : rows) *result.add_rows() = std::move(row);
+  *result.mutable_events() = std::move(*parts.mutable_events());
+  SortEvents(result);
+  return result;
+}
+
+}  // namespace shoal::store
