@@ -108,6 +108,7 @@ Status ReadHistory(const std::string& path, const toml::table& t, HistoryConfig&
       if (!n.is_boolean()) return MakeError("{} must be true or false", Where(path, n, key));
       c.enabled = *n.value<bool>();
     } else if (k == "path") s = ReadString(path, n, key, c.path);
+    else if (k == "archive_dir") s = ReadString(path, n, key, c.archive_dir);
     else if (k == "copies") s = ReadInt(path, n, key, 0, 8, c.copies);
     else if (k == "keep_raw_hours") s = ReadInt(path, n, key, 1, 24 * 366, c.keep_raw_hours);
     else if (k == "keep_minutes_days") s = ReadInt(path, n, key, 1, 3660, c.keep_minutes_days);
@@ -214,6 +215,7 @@ Status DaemonConfig::Finish() {
     return MakeError("cpu.cgroup_parent '{}' must be a relative path without '..'", cpu.cgroup_parent);
   }
   if (history.path.empty()) history.path = state_dir + "/history";
+  if (history.archive_dir.empty()) history.archive_dir = state_dir + "/archive";
   return gossip.Validate();
 }
 

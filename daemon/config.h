@@ -30,6 +30,7 @@ struct ControlConfig {
 struct HistoryConfig {
   bool enabled = true;
   std::string path;       // default: STATE_DIR/history
+  std::string archive_dir;  // default: STATE_DIR/archive
   int copies = 2;         // replicas of this node's history beside itself
   int keep_raw_hours = 24;
   int keep_minutes_days = 31;

@@ -204,7 +204,8 @@ std::optional<control::Response> ControlServer::Refuse(const control::Request& r
     close = true;
     return r;
   }
-  const bool admin_only = request.has_policy_push() || request.has_mode() || request.has_history_delete();
+  const bool admin_only = request.has_policy_push() || request.has_mode() || request.has_history_delete() ||
+                          request.has_history_archive() || request.has_history_mount();
   if (admin_only && *role != Role::kAdmin) {
     ++counters_.forbidden;
     r.set_error("this command needs an admin token; the token given is read-only");

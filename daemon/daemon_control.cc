@@ -64,7 +64,10 @@ Status Daemon::StartControl() {
   if (config_.control.listen.port == 0) return Status::Ok();
   auto server = ControlServer::Open(io_, config_.control.listen, ControlServer::Options{},
                                     [this](const control::Request& r, Role role, ControlServer::Reply reply) {
-                                      if (r.has_history() || r.has_history_delete()) return HandleHistory(r, reply);
+                                      if (r.has_history() || r.has_history_delete() || r.has_history_archive() ||
+                                          r.has_history_mount()) {
+                                        return HandleHistory(r, reply);
+                                      }
                                       reply(HandleControl(r, role));
                                     });
   if (!server.ok()) return server.error();
@@ -256,6 +259,8 @@ control::Response Daemon::HandleControl(const control::Request& request, Role ro
     }
     case control::Request::kHistory:
     case control::Request::kHistoryDelete:  // answered by HandleHistory
+    case control::Request::kHistoryArchive:
+    case control::Request::kHistoryMount:
     case control::Request::COMMAND_NOT_SET:
       r.set_error("no command");
       break;

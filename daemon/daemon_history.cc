@@ -43,7 +43,7 @@ Status Daemon::StartHistory() {
   auto opened = store::HistoryStore::Open(NodeId::FromName(config_.node_name), config_.node_name, o);
   if (!opened.ok()) return opened.error();
   history_ = std::move(*opened);
-  history_service_ = std::make_unique<store::HistoryService>(*history_, *streams_);
+  history_service_ = std::make_unique<store::HistoryService>(*history_, *streams_, config_.history.archive_dir);
   history_service_->SetDeleteListener([this](NodeId by, const store::wire::Delete& d, uint64_t rows) {
     const std::string what = fmt::format("{} row(s) of {} for {}{}", rows, d.app().empty() ? "every series" : d.app(),
                                          d.origin() ? NameOf(NodeId{d.origin()}) : "every node",
@@ -141,24 +141,51 @@ void Daemon::HandleHistory(const control::Request& request, ControlServer::Reply
   std::vector<store::PoolMember> peers;
   for (const gossip::Member* m : gossiper_->membership().live_peers()) peers.push_back({m->id, m->endpoint});
 
-  if (request.has_history_delete()) {
-    const auto& d = request.history_delete();
-    store::wire::Delete del;
-    if (!d.node().empty()) del.set_origin(NodeId::FromName(d.node()).value);
-    del.set_app(d.app());
-    del.set_before_ms(std::max<int64_t>(0, d.before_ms()));
-    del.set_by(fmt::format("shoalctl via {}", config_.node_name));
-    store::PoolQuery::Delete(*history_service_, *streams_, std::move(peers), del, kPeerTimeout,
-                             [this, reply](store::DeleteAnswer a) {
-                               control::Response out;
-                               auto* done = out.mutable_deleted();
-                               done->set_rows(static_cast<double>(a.rows));
-                               done->set_nodes(static_cast<uint32_t>(a.nodes));
-                               for (const auto& [node, why] : a.failures) {
-                                 done->add_failures(fmt::format("{}: {}", NameOf(node), why));
-                               }
-                               reply(std::move(out));
-                             });
+  if (request.has_history_mount()) {
+    const auto& m = request.history_mount();
+    if (m.unmount()) {
+      if (auto s = history_->Unmount(m.file()); !s.ok()) return fail(s.error().message);
+    } else if (auto mounted = history_->Mount(m.file()); !mounted.ok()) {
+      return fail(mounted.error().message);
+    }
+    spdlog::info("history: archive {} {} through the control API", m.file(), m.unmount() ? "unmounted" : "mounted");
+    for (const auto& a : history_->Mounted()) {
+      r.mutable_files()->add_files(fmt::format("{} ({} rows, {} to {} ms)", a.file, a.rows, a.first_ms, a.last_ms));
+    }
+    return reply(std::move(r));
+  }
+  if (request.has_history_delete() || request.has_history_archive()) {
+    store::wire::Request broadcast;
+    if (request.has_history_delete()) {
+      const auto& d = request.history_delete();
+      auto* del = broadcast.mutable_delete_();
+      if (!d.node().empty()) del->set_origin(NodeId::FromName(d.node()).value);
+      del->set_app(d.app());
+      del->set_before_ms(std::max<int64_t>(0, d.before_ms()));
+      del->set_by(fmt::format("shoalctl via {}", config_.node_name));
+    } else {
+      broadcast.mutable_archive()->set_before_ms(request.history_archive().before_ms());
+      broadcast.mutable_archive()->set_by(fmt::format("shoalctl via {}", config_.node_name));
+    }
+    store::PoolQuery::Broadcast(
+        *history_service_, *streams_, std::move(peers), broadcast, kPeerTimeout,
+        [this, reply, archive = request.has_history_archive()](store::NodeAnswers answers) {
+          control::Response out;
+          auto* deleted = archive ? nullptr : out.mutable_deleted();
+          auto* files = archive ? out.mutable_files() : nullptr;
+          for (const auto& [node, answer] : answers) {
+            const std::string who = NameOf(node);
+            if (!answer.ok()) {
+              (archive ? files->add_failures() : deleted->add_failures())->assign(fmt::format("{}: {}", who, answer.error().message));
+            } else if (archive) {
+              files->add_files(fmt::format("{}: {} ({} rows)", who, answer->archived().file(), answer->archived().rows()));
+            } else {
+              deleted->set_rows(deleted->rows() + static_cast<double>(answer->deleted().rows()));
+              deleted->set_nodes(deleted->nodes() + 1);
+            }
+          }
+          reply(std::move(out));
+        });
     return;
   }
 
@@ -187,6 +214,7 @@ void Daemon::HandleHistory(const control::Request& request, ControlServer::Reply
   const auto res = store::ChooseResolution(from, to, now, h.step_ms(), Retention(config_.history));
   q.set_from_ms(from);
   q.set_to_ms(to);
+  q.set_archive(h.archive());
   q.set_step_ms(res.step_ms);
   q.set_level(static_cast<uint32_t>(res.level));
   const bool per_node = h.per_node() || (what == "node");

@@ -2,12 +2,14 @@
 // (written with SstFileWriter, read back with SstFileReader without
 // loading them into the store), mounted to answer queries.
 #include <filesystem>
+#include <set>
 
 #include <fmt/format.h>
 #include <rocksdb/db.h>
 #include <rocksdb/sst_file_writer.h>
 #include <spdlog/spdlog.h>
 
+#include "core/big_endian.h"
 #include "store/archive_file.h"
 #include "store/scan.h"
 
@@ -27,7 +29,13 @@ Result<std::unique_ptr<MountedArchive>> OpenArchive(const std::string& file) {
   if (auto s = m->reader->VerifyChecksum(); !s.ok()) return Failed("its checksums do not match", file, s);
   std::unique_ptr<rocksdb::Iterator> it(m->reader->NewIterator(rocksdb::ReadOptions()));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    auto key = DecodeKey(std::string_view(it->key().data(), it->key().size()));
+    const std::string_view k(it->key().data(), it->key().size());
+    if (k.size() == 10 && k[0] == 'W' && it->value().size() == 8 && static_cast<uint8_t>(k[9]) < kLevels) {
+      m->watermarks[{IdOfKey(k), static_cast<uint8_t>(k[9])}] =
+          static_cast<int64_t>(GetBigEndian(std::string_view(it->value().data(), 8), 0, 8));
+      continue;
+    }
+    auto key = DecodeKey(k);
     if (!key) return MakeError("history archive {}: a row that is not a history row: not an archive", file);
     auto [pos, added] = m->origins.try_emplace(key->origin.value, key->time_ms, key->time_ms);
     pos->second.first = std::min(pos->second.first, key->time_ms);
@@ -53,6 +61,7 @@ Result<ArchiveInfo> HistoryStore::Archive(int64_t before_ms, const std::string& 
   if (auto s = writer.Open(file); !s.ok()) return Failed("cannot create it", file, s);
   ArchiveInfo info;
   info.file = file;
+  std::set<uint64_t> origins;
   rocksdb::ReadOptions r;
   r.fill_cache = false;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(r));
@@ -62,6 +71,16 @@ Result<ArchiveInfo> HistoryStore::Archive(int64_t before_ms, const std::string& 
     if (auto s = writer.Put(it->key(), it->value()); !s.ok()) return Failed("writing it", file, s);
     if (info.rows++ == 0 || key->time_ms < info.first_ms) info.first_ms = key->time_ms;
     info.last_ms = std::max(info.last_ms, key->time_ms);
+    origins.insert(key->origin.value);
+  }
+  // The roll-up watermarks of the origins, after the rows ('W' > 'D'): a
+  // query reads each level of the file as far as it was rolled up.
+  for (uint64_t origin : origins) {
+    for (Level level : {Level::kMinute, Level::kHour}) {
+      std::string mark;
+      AppendBigEndian(mark, static_cast<uint64_t>(Watermark(NodeId{origin}, level)), 8);
+      if (auto s = writer.Put(WatermarkKey(NodeId{origin}, level), mark); !s.ok()) return Failed("writing it", file, s);
+    }
   }
   if (info.rows == 0) {
     std::filesystem::remove(file, ec);
@@ -149,7 +168,16 @@ Result<wire::QueryResult> HistoryStore::QueryArchives(const wire::Query& q, int6
         continue;
       }
       if (span.second < q.from_ms() || span.first >= q.to_ms()) continue;
-      const std::vector<LevelRange> range = {{static_cast<Level>(q.level()), q.from_ms(), q.to_ms()}};
+      // As in the live store: each level up to its watermark, then finer.
+      std::vector<LevelRange> range;
+      int64_t lo = q.from_ms();
+      for (int l = static_cast<int>(q.level()); l >= 0; --l) {
+        auto w = m->watermarks.find({origin, l});
+        const int64_t hi = l == 0 ? q.to_ms() : std::min(q.to_ms(), w == m->watermarks.end() ? 0 : w->second);
+        if (hi <= lo) continue;
+        range.push_back({static_cast<Level>(l), lo, hi});
+        lo = hi;
+      }
       if (auto s = AnswerOrigin(*it, NodeId{origin}, q, step, range, parts, &bad); !s.ok()) return s.error();
     }
   }

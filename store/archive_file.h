@@ -17,6 +17,7 @@ struct MountedArchive {
   ArchiveInfo info;
   std::unique_ptr<rocksdb::SstFileReader> reader;
   std::map<uint64_t, std::pair<int64_t, int64_t>> origins;  // origin -> first, last row time
+  std::map<std::pair<uint64_t, int>, int64_t> watermarks;   // (origin, level) -> roll-up watermark
 };
 
 }  // namespace shoal::store

@@ -53,6 +53,14 @@ Result<wire::Response> HistoryService::Handle(NodeId from, const wire::Request& 
       response.mutable_deleted()->set_rows(*rows);
       break;
     }
+    case wire::Request::kArchive: {
+      if (archive_dir_.empty()) return refuse(MakeError("history: this node has no archive directory"));
+      auto info = store_.Archive(request.archive().before_ms(), archive_dir_);
+      if (!info.ok()) return refuse(info.error());
+      response.mutable_archived()->set_file(info->file);
+      response.mutable_archived()->set_rows(info->rows);
+      break;
+    }
     default:
       return refuse(MakeError("history: an empty request"));
   }

@@ -1,7 +1,8 @@
 // The history service every daemon serves to its peers on the peer streams
 // (StreamService::kHistory): replication (Append, Copy: accepted only from
 // the origin itself, as authenticated by the stream), and the parts of a
-// pool-wide query (Holdings, Query) and of a pool-wide deletion (Delete).
+// pool-wide query (Holdings, Query), deletion (Delete) and archiving
+// (ArchiveRequest, into the service's archive directory).
 // Requests are untrusted: bounded by the streams, validated by the store;
 // a refusal travels back as the call's error and is counted.
 // Not thread-safe: runs on the owner's event loop.
@@ -24,7 +25,8 @@ class HistoryService {
   // Told after rows were deleted on a peer's (or this node's) request.
   using DeleteListener = std::function<void(NodeId by, const wire::Delete& request, uint64_t rows)>;
 
-  HistoryService(HistoryStore& store, gossip::PeerStreams& streams) : store_(store), streams_(streams) {}
+  HistoryService(HistoryStore& store, gossip::PeerStreams& streams, std::string archive_dir = "")
+      : store_(store), streams_(streams), archive_dir_(std::move(archive_dir)) {}
   void Register();
   void SetDeleteListener(DeleteListener l) { on_delete_ = std::move(l); }
 
@@ -37,6 +39,7 @@ class HistoryService {
  private:
   HistoryStore& store_;
   gossip::PeerStreams& streams_;
+  std::string archive_dir_;
   DeleteListener on_delete_;
   ServiceCounters counters_;
 };

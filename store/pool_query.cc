@@ -142,27 +142,16 @@ void PoolQuery::Run(HistoryService& local, gossip::PeerStreams& streams, std::ve
       });
 }
 
-void PoolQuery::Delete(HistoryService& local, gossip::PeerStreams& streams, std::vector<PoolMember> peers,
-                       wire::Delete request, Duration timeout, DeleteDone done) {
-  auto answer = std::make_shared<DeleteAnswer>();
+void PoolQuery::Broadcast(HistoryService& local, gossip::PeerStreams& streams, std::vector<PoolMember> peers,
+                          const wire::Request& request, Duration timeout, BroadcastDone done) {
+  auto answers = std::make_shared<NodeAnswers>();
   peers.push_back({local.store().self(), Endpoint{}});
   std::vector<std::pair<PoolMember, wire::Request>> calls;
-  for (const auto& p : peers) {
-    wire::Request r;
-    *r.mutable_delete_() = request;
-    calls.emplace_back(p, std::move(r));
-  }
+  for (const auto& p : peers) calls.emplace_back(p, request);
   FanOut::Start(
       local, streams, calls, timeout,
-      [answer](NodeId node, Result<wire::Response> r) {
-        if (!r.ok() || !r->has_deleted()) {
-          answer->failures.push_back(Failure(node, r.ok() ? MakeError("not a deletion answer") : r.error()));
-          return;
-        }
-        answer->rows += r->deleted().rows();
-        ++answer->nodes;
-      },
-      [answer, done] { done(std::move(*answer)); });
+      [answers](NodeId node, Result<wire::Response> r) { answers->emplace_back(node, std::move(r)); },
+      [answers, done] { done(std::move(*answers)); });
 }
 
 }  // namespace shoal::store

@@ -6,8 +6,8 @@
 // counted twice. A node that does not answer is named in the answer; its
 // origins are answered by their replicas.
 //
-// Deletion goes to every live node (each drops its own rows and its
-// replicas'); nodes down at the time keep theirs.
+// Deletion and archiving go to every live node (each handles its own rows
+// and its replicas'); nodes down at the time keep theirs.
 // Engine code on the owner's event loop. Not thread-safe.
 #pragma once
 
@@ -34,23 +34,21 @@ struct PoolAnswer {
   std::vector<std::pair<NodeId, std::string>> failures;  // nodes that did not answer, and why
 };
 
-struct DeleteAnswer {
-  uint64_t rows = 0;
-  size_t nodes = 0;  // that deleted
-  std::vector<std::pair<NodeId, std::string>> failures;
-};
+// Every node's answer to a request sent to all of them.
+using NodeAnswers = std::vector<std::pair<NodeId, Result<wire::Response>>>;
 
 class PoolQuery {
  public:
   // done / total calls so far, for a progress bar.
   using Progress = std::function<void(size_t done, size_t total)>;
   using Done = std::function<void(Result<PoolAnswer>)>;
-  using DeleteDone = std::function<void(DeleteAnswer)>;
+  using BroadcastDone = std::function<void(NodeAnswers)>;
 
   static void Run(HistoryService& local, gossip::PeerStreams& streams, std::vector<PoolMember> peers,
                   wire::Query query, Duration timeout, Progress progress, Done done);
-  static void Delete(HistoryService& local, gossip::PeerStreams& streams, std::vector<PoolMember> peers,
-                     wire::Delete request, Duration timeout, DeleteDone done);
+  // `request` to every member and this node.
+  static void Broadcast(HistoryService& local, gossip::PeerStreams& streams, std::vector<PoolMember> peers,
+                        const wire::Request& request, Duration timeout, BroadcastDone done);
 };
 
 }  // namespace shoal::store

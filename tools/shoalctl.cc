@@ -118,6 +118,15 @@ int RunControl(const ControlTarget& target, daemon::control::Request request, bo
         for (const auto& f : r.deleted().failures()) std::cout << "warning: not deleted on " << f << "\n";
       }
       break;
+    case R::kFiles:
+      if (json) {
+        std::cout << MessageJson(r.files());
+      } else {
+        for (const auto& f : r.files().files()) std::cout << f << "\n";
+        for (const auto& f : r.files().failures()) std::cout << "warning: " << f << "\n";
+        if (r.files().files_size() == 0 && r.files().failures_size() == 0) std::cout << "no archive mounted\n";
+      }
+      break;
     case R::kHistory:
     case R::kProgress:
     case R::RESULT_NOT_SET: return Fail("the daemon answered with nothing");
@@ -285,13 +294,14 @@ int main(int argc, char** argv) {
   add_node_options(versions, true);
 
   // History: what happened over a period, asked of any node.
-  std::string since, from_text, to_text, step_text, hist_name, hist_node, before_text;
-  bool per_node = false;
+  std::string since, from_text, to_text, step_text, hist_name, hist_node, before_text, archive_file;
+  bool per_node = false, from_archive = false;
   auto add_period_options = [&](CLI::App* c) {
     c->add_option("--since", since, "the period up to --to (default: 1h), e.g. 90s, 15m, 6h, 2d, 1w");
     c->add_option("--from", from_text, "start: UTC YYYY-MM-DD[THH:MM[:SS]], or a duration ago (6h)");
     c->add_option("--to", to_text, "end (default: now), same forms as --from");
     c->add_option("--step", step_text, "bucket size, e.g. 10s, 5m, 1h (default: chosen from the period, at most 400 buckets)");
+    c->add_flag("--archive", from_archive, "answer from the archive files mounted on the nodes (see history mount)");
     add_node_options(c, true);
   };
   auto* history = app.add_subcommand(
@@ -326,6 +336,22 @@ int main(int argc, char** argv) {
   h_delete->add_option("--before", before_text, "only rows older than this (UTC time or a duration ago); default: all")
       ->required();
   add_node_options(h_delete, true);
+  std::string archive_before;
+  auto* h_archive = history->add_subcommand(
+      "archive",
+      "Move history older than --before out of every live node's store into a file in its\n"
+      "history.archive_dir (a RocksDB table file); prints each node's file. Mount a file to query it.\n"
+      "Needs an admin token.");
+  h_archive->add_option("--before", archive_before, "rows older than this (UTC time or a duration ago, e.g. 90d)")
+      ->required();
+  add_node_options(h_archive, true);
+  auto* h_mount = history->add_subcommand(
+      "mount", "Mount an archive file on the node asked (a path on that node), so that --archive queries read it. Admin.");
+  h_mount->add_option("FILE", archive_file, "the archive file")->required();
+  add_node_options(h_mount, true);
+  auto* h_unmount = history->add_subcommand("unmount", "Unmount an archive file from the node asked. Admin.");
+  h_unmount->add_option("FILE", archive_file, "the archive file")->required();
+  add_node_options(h_unmount, true);
   auto* report = app.add_subcommand(
       "report",
       "A utilization summary over a period: the pool's average and peak use against capacity with a\n"
@@ -373,6 +399,17 @@ int main(int argc, char** argv) {
     d->set_node(hist_node);
     d->set_before_ms(*before);
   }
+  if (h_archive->parsed()) {
+    auto before = ParseTimeText(archive_before, now_ms);
+    if (!before.ok()) return Fail("--before: " + before.error().message);
+    target.want_admin = true;
+    request.mutable_history_archive()->set_before_ms(*before);
+  }
+  if (h_mount->parsed() || h_unmount->parsed()) {
+    target.want_admin = true;
+    request.mutable_history_mount()->set_file(archive_file);
+    request.mutable_history_mount()->set_unmount(h_unmount->parsed());
+  }
   for (auto* c : {h_app, h_node, h_pool, h_events, report}) {
     if (!c->parsed()) continue;
     if (timeout_ms == 5000) target.timeout = std::chrono::seconds(60);  // a pool-wide query may take a while
@@ -383,6 +420,7 @@ int main(int argc, char** argv) {
     q.set_name(hist_name);
     q.set_node(hist_node);
     q.set_per_node(per_node);
+    q.set_archive(from_archive);
     q.set_from_ms(range->from_ms);
     q.set_to_ms(range->to_ms);
     if (!step_text.empty()) {

@@ -114,4 +114,24 @@ TEST_CASE("history through shoald: recorded, answered by any node, kept through 
                  return o.text.find("deleted") != std::string::npos && o.text.find("no events") == std::string::npos;
                }).text,
                Catch::Contains("at the request of"));
+
+  // Archive: every node moves what is older than the cut into a file; a
+  // file mounted on node 0 answers --archive questions asked of node 1.
+  const int64_t cut2 = WallClockMs() / 1000 * 1000;
+  const std::string cut2_text = ctl::FormatTime(cut2).replace(10, 1, "T");
+  Output archived = pool.Ctl("history archive --before " + cut2_text, 0);
+  INFO(archived.text);
+  REQUIRE(archived.status == 0);
+  const size_t at = archived.text.find("node-0: ");
+  REQUIRE(at != std::string::npos);
+  const size_t path_at = at + 8, path_end = archived.text.find(" (", path_at);
+  const std::string file = archived.text.substr(path_at, path_end - path_at);
+  REQUIRE_THAT(file, Catch::EndsWith(".sst"));
+  const std::string window = fmt::format("--from {} --to {} --step 1h --json", ctl::FormatTime(start).replace(10, 1, "T"), cut2_text);
+  REQUIRE(NodeSamples(Json(pool.Ctl("history node " + window, 1)), "node-1") == 0);  // moved out
+  REQUIRE(pool.Ctl("history mount " + file, 0).status == 0);
+  auto from_archive = Json(pool.Ctl("history node --archive " + window, 1));
+  REQUIRE(NodeSamples(from_archive, "node-0") > 4);
+  REQUIRE(NodeSamples(from_archive, "node-1") > 4);
+  REQUIRE_THAT(pool.Ctl("history mount /nonexistent.sst", 0).text, Catch::Contains("/nonexistent.sst"));
 }
