@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <string>
 
@@ -15,6 +16,7 @@
 #include "policy/plan_explain.h"
 #include "tools/ctl/allocate_cmd.h"
 #include "tools/ctl/control_client.h"
+#include "tools/ctl/export_cmd.h"
 #include "tools/ctl/history_cmd.h"
 #include "tools/ctl/plan_cmd.h"
 #include "tools/ctl/pool_cmd.h"
@@ -156,6 +158,47 @@ Result<daemon::control::HistoryAnswer> AskHistory(const ControlTarget& target, d
   if (!reply.ok()) return reply.error();
   if (!reply->has_history()) return MakeError("the daemon answered with something else than history");
   return reply->history();
+}
+
+// history export: three questions (applications per node, nodes, events),
+// then CSV files or a PostgreSQL database.
+int RunExport(const ControlTarget& target, daemon::control::HistoryQuery q, const std::string& csv,
+              const std::string& events_csv, const std::string& postgres) {
+  auto ask = [&](const char* what, bool per_node) {
+    auto one = q;
+    one.set_what(what);
+    one.set_per_node(per_node);
+    return AskHistory(target, std::move(one));
+  };
+  auto apps = ask("app", true);
+  if (!apps.ok()) return Fail(apps.error().message);
+  q.set_step_ms(apps->step_ms());
+  auto nodes = ask("node", true);
+  if (!nodes.ok()) return Fail(nodes.error().message);
+  auto events = ask("events", false);
+  if (!events.ok()) return Fail(events.error().message);
+  for (const auto* a : {&*apps, &*nodes, &*events}) {
+    for (const auto& f : a->failures()) std::cerr << "shoalctl: warning: no answer from " << f << "\n";
+  }
+  auto write = [](const std::string& path, const std::string& text) -> bool {
+    if (path == "-") {
+      std::cout << text;
+      return true;
+    }
+    std::ofstream out(path, std::ios::trunc);
+    out << text;
+    out.close();
+    return static_cast<bool>(out);
+  };
+  if (!csv.empty() && !write(csv, HistoryCsv(*apps, *nodes))) return Fail("cannot write " + csv);
+  if (!events_csv.empty() && !write(events_csv, EventsCsv(*events))) return Fail("cannot write " + events_csv);
+  if (!postgres.empty()) {
+    auto loaded = LoadPostgres(postgres, *apps, *nodes, *events);
+    if (!loaded.ok()) return Fail(loaded.error().message);
+    std::cerr << fmt::format("loaded {} point(s) into shoal_history and {} event(s) into shoal_events\n",
+                             loaded->points, loaded->events);
+  }
+  return 0;
 }
 
 int RunHistory(const ControlTarget& target, daemon::control::HistoryQuery q, bool json, bool report) {
@@ -336,6 +379,17 @@ int main(int argc, char** argv) {
   h_delete->add_option("--before", before_text, "only rows older than this (UTC time or a duration ago); default: all")
       ->required();
   add_node_options(h_delete, true);
+  std::string export_csv, export_events, export_pg;
+  auto* h_export = history->add_subcommand(
+      "export",
+      "Write history over a period as CSV (every application on every node, and every node's own\n"
+      "figures, one line per bucket; events to a second file), or load it into PostgreSQL (tables\n"
+      "shoal_history and shoal_events, created if missing; a period exported again replaces its rows).");
+  h_export->add_option("--csv", export_csv, "write the points here (- for standard output)");
+  h_export->add_option("--events-csv", export_events, "write the events here");
+  h_export->add_option("--postgres", export_pg,
+                       "load into this database (libpq connection string, e.g. \"host=db dbname=shoal user=shoal\")");
+  add_period_options(h_export);
   std::string archive_before;
   auto* h_archive = history->add_subcommand(
       "archive",
@@ -410,7 +464,7 @@ int main(int argc, char** argv) {
     request.mutable_history_mount()->set_file(archive_file);
     request.mutable_history_mount()->set_unmount(h_unmount->parsed());
   }
-  for (auto* c : {h_app, h_node, h_pool, h_events, report}) {
+  for (auto* c : {h_app, h_node, h_pool, h_events, report, h_export}) {
     if (!c->parsed()) continue;
     if (timeout_ms == 5000) target.timeout = std::chrono::seconds(60);  // a pool-wide query may take a while
     auto range = ParseRange(since, from_text, to_text, now_ms);
@@ -427,6 +481,12 @@ int main(int argc, char** argv) {
       auto step = ParseDurationText(step_text);
       if (!step.ok()) return Fail("--step: " + step.error().message);
       q.set_step_ms(*step);
+    }
+    if (c == h_export) {
+      if (export_csv.empty() && export_events.empty() && export_pg.empty()) {
+        return Fail("history export: give --csv FILE, --events-csv FILE or --postgres CONNINFO");
+      }
+      return RunExport(target, std::move(q), export_csv, export_events, export_pg);
     }
     return RunHistory(target, std::move(q), json, c == report);
   }

@@ -2,6 +2,8 @@
 // and answered pool-wide by any node; a node killed with SIGKILL keeps its
 // history queryable from its replicas and, restarted, holds all of it;
 // events; the report; deletion by an admin.
+#include <fstream>
+
 #include <nlohmann/json.hpp>
 
 #include <catch2/catch.hpp>
@@ -95,6 +97,17 @@ TEST_CASE("history through shoald: recorded, answered by any node, kept through 
   REQUIRE(report.status == 0);
   REQUIRE_THAT(report.text, Catch::Contains("pool\n") && Catch::Contains("gold\n") && Catch::Contains("headroom") &&
                                 Catch::Contains("utilization"));
+
+  // Export: CSV files of points and events.
+  const std::string csv = pool.dir().File("history.csv"), events_csv = pool.dir().File("events.csv");
+  Output exported = pool.Ctl(fmt::format("history export --since 5m --csv {} --events-csv {}", csv, events_csv), 1);
+  INFO(exported.text);
+  REQUIRE(exported.status == 0);
+  std::ifstream in(csv);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  REQUIRE_THAT(text, Catch::StartsWith("time,step_s,kind,series,node,") && Catch::Contains(",app,gold,node-0,") &&
+                         Catch::Contains(",node,,node-2,"));
+  REQUIRE(pool.Ctl("history export --since 5m", 1).status == 1);  // nowhere to write
 
   // Deleting needs an admin token; it is logged as an event.
   const int64_t cut = WallClockMs() / 1000 * 1000;
