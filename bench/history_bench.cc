@@ -141,7 +141,6 @@ int RunWrite(const std::string& dir, int apps, int64_t period_ms) {
   const uint64_t anon_untrimmed = AnonKb();
   malloc_trim(0);  // what is left is held, not merely cached by the allocator
   const uint64_t anon_filled = AnonKb();
-  std::fprintf(stderr, "anon before malloc_trim: %llu kB\n", static_cast<unsigned long long>(anon_untrimmed));
   // A day's report from this store: the node's share of `shoalctl report`.
   wire::Query q;
   q.set_kind('A');
@@ -160,7 +159,7 @@ int RunWrite(const std::string& dir, int apps, int64_t period_ms) {
       "\"record_us_p50\":%.1f,\"record_us_p99\":%.1f,\"record_us_mean\":%.1f,\"cpu_share_at_1s\":%.5f,"
       "\"maintain_s_total\":%.2f,\"fill_s\":%.1f,\"store_memory_kb\":%llu,\"rss_before_kb\":%llu,"
       "\"rss_after_open_kb\":%llu,\"rss_after_hour_kb\":%llu,\"anon_before_kb\":%llu,\"anon_after_open_kb\":%llu,"
-      "\"anon_after_hour_kb\":%llu,\"anon_after_day_kb\":%llu,"
+      "\"anon_after_hour_kb\":%llu,\"anon_after_day_untrimmed_kb\":%llu,\"anon_after_day_kb\":%llu,"
       "\"rss_after_day_kb\":%llu,\"disk_mb\":%.1f,\"day_query_rows\":%d,\"day_query_ms\":%.1f}\n",
       apps, static_cast<long long>(period_ms), static_cast<unsigned long long>(periods),
       static_cast<unsigned long long>(store->counters().rows_written), Percentile(us, 50), Percentile(us, 99),
@@ -170,6 +169,7 @@ int RunWrite(const std::string& dir, int apps, int64_t period_ms) {
       static_cast<unsigned long long>(rss_before), static_cast<unsigned long long>(rss_open),
       static_cast<unsigned long long>(rss_hour), static_cast<unsigned long long>(anon_before),
       static_cast<unsigned long long>(anon_open), static_cast<unsigned long long>(anon_hour),
+      static_cast<unsigned long long>(anon_untrimmed),
       static_cast<unsigned long long>(anon_filled), static_cast<unsigned long long>(rss_filled),
       DiskBytes(dir + "/write") / 1e6, r->rows_size(), query_ms);
   return 0;

@@ -13,6 +13,10 @@
 #   at 45 s  one daemon is killed (its server "dies" with its processes):
 #            the pool shrinks and every node re-plans;
 #   at 65 s  it is restarted and rejoins.
+# From 50 s on it also shows `shoalctl history app --since 2m --step 15s`
+# (both applications over the pool, bucket by bucket: the swap and the
+# kill, the dead server's figures answered by its replicas) and the last
+# events (`shoalctl history events`).
 # Ctrl-C (or --seconds) stops the pool, hands processes back and removes
 # every cgroup, namespace and file the demo created. Needs root for cgroups
 # and namespaces; without root it runs in monitor mode (measure, plan,
@@ -26,7 +30,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --nodes) nodes=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) echo "demo: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -60,6 +64,13 @@ show() {  # show TITLE: the pool as node-1 sees it
   echo
   "$ctl" apps --node "$node1" 2>&1 || true
   echo
+  if [ "$elapsed" -ge 50 ]; then
+    echo "--- history, asked of node-1 (shoalctl history app --since 2m --step 15s)"
+    "$ctl" history app --since 2m --step 15s --node "$node1" 2>&1 | head -n 24 || true
+    echo
+    echo "--- last events (shoalctl history events --since 5m)"
+    "$ctl" history events --since 5m --node "$node1" 2>&1 | tail -n 6 || true
+  fi
 }
 phase="starting: no policy yet, every application is rogue (shares what is free)"
 elapsed=0
