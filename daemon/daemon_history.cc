@@ -13,6 +13,7 @@
 #include "daemon/daemon.h"
 #include "store/pool_query.h"
 #include "store/resolution.h"
+#include "store/scan.h"
 #include "store/series_sum.h"
 
 namespace shoal::daemon {
@@ -212,6 +213,10 @@ void Daemon::HandleHistory(const control::Request& request, ControlServer::Reply
   }
   if (!q.name().empty() && !store::ValidName(q.name())) return fail("history: a bad name");
   const auto res = store::ChooseResolution(from, to, now, h.step_ms(), Retention(config_.history));
+  if ((to - from) / res.step_ms > store::kMaxBuckets) {
+    return fail(fmt::format("history: {} buckets of {} ms over the period (at most {}): choose a larger --step",
+                            (to - from) / res.step_ms, res.step_ms, store::kMaxBuckets));
+  }
   q.set_from_ms(from);
   q.set_to_ms(to);
   q.set_archive(h.archive());

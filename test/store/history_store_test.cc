@@ -1,7 +1,13 @@
 // The history store on a real RocksDB in a scratch directory: what a period
 // records and a query returns, roll-ups that agree with the raw rows,
 // retention, the log and its trim, replicas applying batches in sequence,
-// refusal of malformed rows, deletion, and reopening after a restart.
+// refusal of malformed rows, deletion, reopening after a restart and after
+// a SIGKILL mid-write, rows arriving behind a roll-up, and archives.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <filesystem>
 
 #include <catch2/catch.hpp>
@@ -436,4 +442,49 @@ TEST_CASE("History store: archive old rows into a file, mount it back, query it;
   std::filesystem::resize_file(cut, std::filesystem::file_size(cut) / 2);
   REQUIRE_THAT((*again)->Mount(cut).error().message, Catch::Contains("cut.sst"));
   REQUIRE((*again)->Mounted().empty());
+}
+
+TEST_CASE("History store: a writer killed with SIGKILL loses no period it was told was recorded") {
+  testing::TempDir dir;
+  const std::string path = dir.File("db");
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::close(fds[0]);
+    StoreOptions o;
+    o.path = path;
+    auto s = HistoryStore::Open(NodeId{1}, "n1", o);
+    if (!s.ok()) ::_exit(1);
+    for (int64_t i = 0;; ++i) {
+      auto seq = (*s)->Record(PeriodAt(kStart + i * 1000, 300, 300, 300));
+      if (!seq.ok()) ::_exit(2);
+      // Told: only now does the parent count it.
+      if (::write(fds[1], &*seq, sizeof *seq) != sizeof *seq) ::_exit(3);
+    }
+  }
+  ::close(fds[1]);
+  uint64_t told = 0, seq = 0;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+  while (std::chrono::steady_clock::now() < until && ::read(fds[0], &seq, sizeof seq) == sizeof seq) told = seq;
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ::close(fds[0]);
+  REQUIRE(WIFSIGNALED(status));
+  REQUIRE(told > 100);
+  auto s = HistoryStore::Open(NodeId{1}, "n1", Options(dir));
+  REQUIRE(s.ok());
+  REQUIRE((*s)->last_seq() >= told);
+  auto q = AppQuery("gold", kStart, kStart + static_cast<int64_t>(told) * 1000, static_cast<int64_t>(told) * 1000,
+                    Level::kRaw);
+  auto r = (*s)->Query(q);
+  uint64_t samples = 0;
+  for (const auto& row : r->rows()) samples += row.figures().samples();
+  REQUIRE(samples == told);
+  // The log holds every batch too, for the replicas.
+  auto log = (*s)->LogAfter(0, 1 << 30);
+  REQUIRE(log);
+  REQUIRE(log->size() >= told);
 }
