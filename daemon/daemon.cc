@@ -134,7 +134,8 @@ Daemon::Daemon(const DaemonConfig& config, gossip::Keyring keyring, uint64_t boo
 
 Daemon::~Daemon() {
   control_.reset();
-  replicator_.reset();  // uses the streams and the gossiper
+  custodian_.reset();   // these use the streams and the gossiper
+  replicator_.reset();
   history_service_.reset();
   policies_.reset();  // uses the gossiper and the streams
   snapshots_.reset();
@@ -153,6 +154,7 @@ void Daemon::ScheduleTick() {
     snapshots_->Tick();
     policies_->Tick();
     if (replicator_) replicator_->Tick();
+    if (custodian_) custodian_->Tick();
     // The plan follows the pool's status, at most every 100 ms.
     if (plan_dirty_ && clock_.Now() - planned_at_ >= std::chrono::milliseconds(100)) Replan();
     if (leave_ticks_ >= 0 && leave_ticks_-- == 0) {

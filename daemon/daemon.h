@@ -34,6 +34,7 @@
 #include "policy/distribution.h"
 #include "policy/schedule.h"
 #include "policy/triggers.h"
+#include "store/custodian.h"
 #include "store/history_service.h"
 #include "store/history_store.h"
 #include "store/replicator.h"
@@ -116,6 +117,7 @@ class Daemon {
   std::unique_ptr<store::HistoryStore> history_;
   std::unique_ptr<store::HistoryService> history_service_;
   std::unique_ptr<store::Replicator> replicator_;
+  std::unique_ptr<store::Custodian> custodian_;
   std::vector<store::EventRecord> events_;  // for the next recorded period
   uint64_t events_dropped_ = 0;
   boost::asio::steady_timer history_timer_;

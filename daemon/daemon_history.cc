@@ -52,11 +52,15 @@ Status Daemon::StartHistory() {
     spdlog::warn("history: deleted {} at the request of {} ({})", what, NameOf(by), d.by());
     NoteEvent("deleted", d.app(), fmt::format("deleted {} at the request of {}", what, d.by()));
   });
+  history_service_->SetOriginLive([this](NodeId origin) { return gossiper_->membership().IsLive(origin); });
   history_service_->Register();
   if (config_.history.copies > 0) {
     store::ReplicatorOptions r;
     r.copies = config_.history.copies;
     replicator_ = std::make_unique<store::Replicator>(*history_, gossiper_->membership(), *streams_, clock_, r);
+    store::CustodianOptions c;
+    c.copies = config_.history.copies;
+    custodian_ = std::make_unique<store::Custodian>(*history_, gossiper_->membership(), *streams_, clock_, c);
   }
   spdlog::info("history: {} (sequence {}), {} cop{} on peers", o.path, history_->last_seq(), config_.history.copies,
                config_.history.copies == 1 ? "y" : "ies");

@@ -28,8 +28,11 @@ Result<wire::Response> HistoryService::Handle(NodeId from, const wire::Request& 
     case wire::Request::kAppend:
     case wire::Request::kCopy: {
       const uint64_t origin = request.has_append() ? request.append().origin() : request.copy().origin();
-      if (origin != from.value) {
-        return refuse(MakeError("history: {} sent rows of {}: only an origin replicates its own rows",
+      // An origin replicates its own rows; once it is gone, its holders
+      // copy them on (Custodian).
+      const bool custody = request.has_copy() && origin_live_ && !origin_live_(NodeId{origin});
+      if (origin != from.value && !custody) {
+        return refuse(MakeError("history: {} sent rows of {}, which is alive: only an origin replicates its own rows",
                                 from.ToString(), NodeId{origin}.ToString()));
       }
       auto applied = request.has_append() ? store_.ApplyAppend(request.append()) : store_.ApplyCopy(request.copy());

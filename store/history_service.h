@@ -29,6 +29,10 @@ class HistoryService {
       : store_(store), streams_(streams), archive_dir_(std::move(archive_dir)) {}
   void Register();
   void SetDeleteListener(DeleteListener l) { on_delete_ = std::move(l); }
+  // Whether an origin is alive as this node sees it. Copies of an origin's
+  // rows are accepted from another node only for an origin that is not
+  // (store/custodian.h); without this, only from the origin itself.
+  void SetOriginLive(std::function<bool(NodeId)> live) { origin_live_ = std::move(live); }
 
   // One request from `from` (this node itself for the local part of a
   // pool-wide query).
@@ -41,6 +45,7 @@ class HistoryService {
   gossip::PeerStreams& streams_;
   std::string archive_dir_;
   DeleteListener on_delete_;
+  std::function<bool(NodeId)> origin_live_;
   ServiceCounters counters_;
 };
 

@@ -204,9 +204,10 @@ std::optional<std::vector<wire::Batch>> HistoryStore::LogAfter(uint64_t after, s
   return out;
 }
 
-std::vector<wire::KeyValue> HistoryStore::OwnRowsAfter(const std::string& cursor, size_t max_bytes, bool* done) {
+std::vector<wire::KeyValue> HistoryStore::RowsAfter(NodeId origin, const std::string& cursor, size_t max_bytes,
+                                                    bool* done) {
   std::vector<wire::KeyValue> out;
-  const std::string prefix = OriginPrefix(self_);
+  const std::string prefix = OriginPrefix(origin);
   auto it = NewIterator(*db_);
   it->Seek(cursor.empty() ? prefix : cursor);
   if (!cursor.empty() && it->Valid() && it->key() == cursor) it->Next();

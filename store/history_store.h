@@ -123,10 +123,10 @@ class HistoryStore {
   // The logged batches after `after`, up to about `max_bytes` (at least
   // one). Nullopt when batch after + 1 is no longer in the log.
   std::optional<std::vector<wire::Batch>> LogAfter(uint64_t after, size_t max_bytes);
-  // A slice of this node's own rows (every level and kind) after the key
-  // `cursor` ("" = from the start), about `max_bytes`; *done when it
+  // A slice of the rows held of `origin` (every level and kind) after the
+  // key `cursor` ("" = from the start), about `max_bytes`; *done when it
   // reached the end.
-  std::vector<wire::KeyValue> OwnRowsAfter(const std::string& cursor, size_t max_bytes, bool* done);
+  std::vector<wire::KeyValue> RowsAfter(NodeId origin, const std::string& cursor, size_t max_bytes, bool* done);
   // The replicas of this node's rows, as the replicator last saved them.
   std::map<NodeId, wire::Replica> Replicas();
   Status SaveReplica(NodeId replica, const wire::Replica& state);

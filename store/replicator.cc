@@ -4,25 +4,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "store/placement.h"
+
 namespace shoal::store {
-namespace {
-
-// Rendezvous score of `peer` as a replica of `origin`.
-uint64_t Score(NodeId origin, NodeId peer) {
-  uint64_t x = origin.value ^ (peer.value * 0x9e3779b97f4a7c15ULL);
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
-bool Dead(const gossip::Member* m, bool settled) {
-  if (!m) return settled;  // unknown: dead once the membership had time to learn it
-  return m->state == gossip::MemberState::kFailed || m->state == gossip::MemberState::kLeft;
-}
-
-}  // namespace
 
 Replicator::Replicator(HistoryStore& store, const gossip::Membership& membership, gossip::PeerStreams& streams,
                        Clock& clock, ReplicatorOptions options)
@@ -40,7 +24,7 @@ void Replicator::Save(NodeId id, const State& st) {
 void Replicator::ChooseReplicas() {
   const bool settled = clock_.Now() - started_ >= options_.startup_grace;
   for (auto it = replicas_.begin(); it != replicas_.end();) {
-    if (it->second.in_flight || !Dead(membership_.Find(it->first), settled)) {
+    if (it->second.in_flight || !Gone(membership_.Find(it->first), settled)) {
       ++it;
       continue;
     }
@@ -52,7 +36,7 @@ void Replicator::ChooseReplicas() {
   if (replicas_.size() >= static_cast<size_t>(options_.copies)) return;
   std::vector<std::pair<uint64_t, NodeId>> candidates;
   for (const gossip::Member* m : membership_.live_peers()) {
-    if (!replicas_.count(m->id)) candidates.emplace_back(Score(store_.self(), m->id), m->id);
+    if (!replicas_.count(m->id)) candidates.emplace_back(HolderScore(store_.self(), m->id), m->id);
   }
   std::sort(candidates.begin(), candidates.end(), std::greater<>());
   for (const auto& [score, id] : candidates) {
@@ -110,7 +94,7 @@ void Replicator::Send(NodeId id, State& st, const Endpoint& to) {
     }
   }
   if (copy) {
-    auto rows = store_.OwnRowsAfter(st.saved.copy_cursor(), options_.max_message_bytes, &last);
+    auto rows = store_.RowsAfter(store_.self(), st.saved.copy_cursor(), options_.max_message_bytes, &last);
     cursor = rows.empty() ? st.saved.copy_cursor() : rows.back().key();
     auto* c = request.mutable_copy();
     c->set_origin(store_.self().value);

@@ -297,7 +297,7 @@ TEST_CASE("History store: a copy brings a new replica every row, then the log co
   bool done = false;
   int slices = 0;
   while (!done) {
-    auto rows = (*origin)->OwnRowsAfter(cursor, 4096, &done);
+    auto rows = (*origin)->RowsAfter(NodeId{1}, cursor, 4096, &done);
     copy.clear_rows();
     for (auto& r : rows) *copy.add_rows() = r;
     if (!rows.empty()) cursor = rows.back().key();
@@ -352,7 +352,7 @@ TEST_CASE("History store: rows that arrive behind a roll-up are rolled up again"
   auto replica = HistoryStore::Open(NodeId{2}, "n2", Options(dir, "replica"));
   for (int i = 0; i < 180; ++i) REQUIRE((*origin)->Record(PeriodAt(kStart + i * 1000, i, i, 500)).ok());
   bool done = false;
-  auto rows = (*origin)->OwnRowsAfter("", 1 << 30, &done);
+  auto rows = (*origin)->RowsAfter(NodeId{1}, "", 1 << 30, &done);
   REQUIRE(done);
   auto copy_of = [&](bool early) {
     wire::Copy c;

@@ -2,10 +2,12 @@
 // scratch directory: every period reaches `copies` replicas; a dead node's
 // history is answered by its replicas, once; a failed replica is replaced
 // and the replacement gets a full copy; a restarted origin resumes where it
-// was acknowledged.
+// was acknowledged; a dead origin's history is copied back up to three
+// holders, again after each further failure.
 #include <catch2/catch.hpp>
 
 #include "gossip/sim_pool.h"
+#include "store/custodian.h"
 #include "store/history_service.h"
 #include "store/pool_query.h"
 #include "store/replicator.h"
@@ -23,6 +25,7 @@ struct HistoryNode {
   std::unique_ptr<HistoryStore> store;
   std::unique_ptr<HistoryService> service;
   std::unique_ptr<Replicator> replicator;
+  std::unique_ptr<Custodian> custodian;
   int64_t next_ms = 0;
 };
 
@@ -42,8 +45,10 @@ struct HistoryPool {
       REQUIRE(store.ok());
       node->store = std::move(*store);
       node->service = std::make_unique<HistoryService>(*node->store, streams);
+      node->service->SetOriginLive([&g](NodeId origin) { return g.membership().IsLive(origin); });
       node->service->Register();
       node->replicator = std::make_unique<Replicator>(*node->store, g.membership(), streams, pool.clock());
+      node->custodian = std::make_unique<Custodian>(*node->store, g.membership(), streams, pool.clock());
       nodes[i] = node.get();
       return [this, i, node] {
         const int64_t now = Now();
@@ -58,6 +63,7 @@ struct HistoryPool {
           ++recorded[i];
         }
         node->replicator->Tick();
+        node->custodian->Tick();
       };
     });
     pool.Start();
@@ -193,4 +199,35 @@ TEST_CASE("Replication: a restarted origin resumes from its acknowledgements, no
   REQUIRE(r.counters().copies == 0);  // resumed with the log, no copy
   REQUIRE(r.durable_seq() + 1 >= h.nodes[1]->store->last_seq());
   for (size_t k : h.HoldersOf(1)) REQUIRE(h.nodes[k]->store->HeldOf(h.pool.id(1))->applied_seq() + 1 >= h.nodes[1]->store->last_seq());
+}
+
+TEST_CASE("Replication: a dead node's history goes back to three copies, again after a further failure") {
+  HistoryPool h(7);
+  h.pool.RunFor(15s);
+  const uint64_t recorded = h.recorded[0];
+  h.pool.Crash(0);
+  h.pool.RunFor(15s);  // noticed (failure timeout), then a custodian round
+  auto holders = h.HoldersOf(0);
+  INFO("holders after the first failure: " << holders.size());
+  REQUIRE(holders.size() >= 3);
+  auto complete = [&](size_t k) {
+    auto held = h.nodes[k]->store->HeldOf(h.pool.id(0));
+    return held && held->applied_seq() + 1 >= recorded && held->first_ms() < kEpochMs + 2000;
+  };
+  size_t full = 0;
+  for (size_t k : holders) full += complete(k) ? 1 : 0;
+  REQUIRE(full >= 3);
+  // One of them fails too: the others copy on.
+  h.pool.Crash(holders[0]);
+  h.pool.RunFor(15s);
+  full = 0;
+  for (size_t k : h.HoldersOf(0)) {
+    if (k != holders[0] && h.pool.running(k) && complete(k)) ++full;
+  }
+  REQUIRE(full >= 3);
+  // Answered once, complete, from a copy.
+  auto a = h.Ask(1, "gold", kEpochMs, h.Now(), 60'000);
+  REQUIRE(a.ok());
+  REQUIRE(Samples(*a, h.pool.id(0).value) + 1 >= recorded);
+  REQUIRE(Samples(*a, h.pool.id(0).value) <= recorded);
 }

@@ -1,0 +1,129 @@
+#include "store/custodian.h"
+
+#include <algorithm>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "store/placement.h"
+
+namespace shoal::store {
+
+Custodian::Custodian(HistoryStore& store, const gossip::Membership& membership, gossip::PeerStreams& streams,
+                     Clock& clock, CustodianOptions options)
+    : store_(store), membership_(membership), streams_(streams), clock_(clock), options_(options),
+      started_(clock.Now()), next_plan_(clock.Now()) {}
+
+Custodian::~Custodian() { *alive_ = false; }
+
+void Custodian::Plan() {
+  const bool settled = clock_.Now() - started_ >= options_.startup_grace;
+  for (NodeId origin : store_.HeldOrigins()) {
+    if (origin == store_.self()) continue;
+    if (!Gone(membership_.Find(origin), settled)) {
+      // Alive (again): its own replicator is in charge.
+      for (auto it = done_.lower_bound({origin, NodeId{}}); it != done_.end() && it->first == origin;) {
+        it = done_.erase(it);
+      }
+      continue;
+    }
+    std::vector<std::pair<uint64_t, NodeId>> ranked = {{HolderScore(origin, store_.self()), store_.self()}};
+    for (const gossip::Member* m : membership_.live_peers()) ranked.emplace_back(HolderScore(origin, m->id), m->id);
+    std::sort(ranked.begin(), ranked.end(), std::greater<>());
+    ranked.resize(std::min<size_t>(ranked.size(), static_cast<size_t>(options_.copies) + 1));
+    for (const auto& [score, target] : ranked) {
+      const Key key{origin, target};
+      if (target == store_.self() || done_.count(key) || jobs_.count(key)) continue;
+      jobs_.emplace(key, Job{});
+    }
+  }
+}
+
+void Custodian::Tick() {
+  const TimePoint now = clock_.Now();
+  if (now >= next_plan_) {
+    next_plan_ = now + options_.every;
+    Plan();
+  }
+  for (auto it = jobs_.begin(); it != jobs_.end();) {
+    const gossip::Member* m = membership_.Find(it->first.second);
+    if (!m || !membership_.IsLive(m->id)) {  // the target went too: planned again next time
+      if (!it->second.in_flight) {
+        it = jobs_.erase(it);
+        continue;
+      }
+    } else if (!it->second.in_flight && now >= it->second.retry_at && m->endpoint.valid()) {
+      Send(it->first, it->second, m->endpoint);
+    }
+    ++it;
+  }
+}
+
+void Custodian::Send(const Key& key, Job& job, const Endpoint& to) {
+  auto held = store_.HeldOf(key.first);
+  if (!held) {  // deleted meanwhile
+    jobs_.erase(key);
+    return;
+  }
+  wire::Request request;
+  auto* c = request.mutable_copy();
+  c->set_origin(key.first.value);
+  c->set_origin_name(held->name());
+  c->set_incarnation(held->incarnation());
+  std::string cursor = job.cursor;
+  bool last = false;
+  if (job.probing) {
+    ++counters_.probes;  // no rows: the answer says what the target holds
+  } else {
+    auto rows = store_.RowsAfter(key.first, job.cursor, options_.max_message_bytes, &last);
+    if (!rows.empty()) cursor = rows.back().key();
+    for (auto& r : rows) *c->add_rows() = std::move(r);
+    c->set_last(last);
+    c->set_through_seq(held->applied_seq());
+    c->set_through_ms(held->last_ms());
+    ++counters_.slices;
+  }
+  job.in_flight = true;
+  streams_.Call(to, gossip::StreamService::kHistory, request.SerializeAsString(), options_.call_timeout,
+                [this, alive = alive_, key, cursor, last](Result<std::string> reply) {
+                  if (*alive) OnReply(key, std::move(reply), cursor, last);
+                });
+}
+
+void Custodian::OnReply(const Key& key, Result<std::string> reply, std::string cursor, bool last) {
+  auto it = jobs_.find(key);
+  if (it == jobs_.end()) return;
+  Job& job = it->second;
+  job.in_flight = false;
+  wire::Response response;
+  if (reply.ok() && (!response.ParseFromString(*reply) || !response.has_ack())) {
+    reply = MakeError("an answer that is not an acknowledgement");
+  }
+  if (!reply.ok()) {
+    ++counters_.failures;
+    job.retry_at = clock_.Now() + options_.every;
+    spdlog::debug("history: copying {}'s rows to {}: {}", key.first.ToString(), key.second.ToString(),
+                  reply.error().message);
+    return;
+  }
+  auto held = store_.HeldOf(key.first);
+  if (job.probing) {
+    if (held && response.ack().applied_seq() >= held->applied_seq()) {
+      done_.insert(key);  // it holds as much as this node does
+      jobs_.erase(it);
+      return;
+    }
+    spdlog::info("history: {} is gone; copying its history to {}", held ? held->name() : key.first.ToString(),
+                 key.second.ToString());
+    job.probing = false;
+    return;
+  }
+  job.cursor = std::move(cursor);
+  if (last) {
+    ++counters_.completed;
+    done_.insert(key);
+    jobs_.erase(it);
+  }
+}
+
+}  // namespace shoal::store
