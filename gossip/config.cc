@@ -49,6 +49,10 @@ Status GossipConfig::Validate() const {
   }
   if (max_nodes < 2) return MakeError("max_nodes {}: must be at least 2", max_nodes);
   if (reap_after < failure_timeout) return MakeError("reap_after must be >= failure timeout");
+  if (suspect_probe_interval < Duration::zero() || suspect_probe_interval > failure_timeout) {
+    return MakeError("suspect probe interval {} ms: must be 0 (off) up to the failure timeout",
+                     ToMillis(suspect_probe_interval));
+  }
   if (stall_threshold <= period) return MakeError("stall threshold must exceed the period");
   return Status::Ok();
 }

@@ -55,6 +55,12 @@ struct GossipConfig {
   Duration suspect_timeout = std::chrono::milliseconds(700);
   // A node silent this long is declared failed.
   Duration failure_timeout = std::chrono::milliseconds(1200);
+  // While a peer is suspect, it is sent a probe this often; it answers
+  // with its next packet, straight back, which is news of life that no
+  // relay can delay. So a live node whose news travels slowly (loss, a
+  // large pool) is not declared failed; a dead one does not answer.
+  // At most one round of probes per tick; 0: no probes.
+  Duration suspect_probe_interval = std::chrono::milliseconds(100);
   // Failed or departed nodes are forgotten (their entries dropped) after this.
   Duration reap_after = std::chrono::seconds(60);
   // A reaped node's stale entries are refused for this long afterwards.

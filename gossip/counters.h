@@ -36,6 +36,8 @@ struct Counters {
   uint64_t sync_requests_answered = 0;
   uint64_t repairs_sent = 0;  // entries sent back to a peer whose digest showed it behind
   uint64_t stalls_forgiven = 0;
+  uint64_t suspect_probes_sent = 0;      // to peers we suspected
+  uint64_t suspect_probes_received = 0;  // from peers that suspected us
 
   uint64_t dropped_total() const {
     return dropped_oversized + dropped_truncated + dropped_foreign + dropped_unknown_key +

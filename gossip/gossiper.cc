@@ -131,6 +131,7 @@ void Gossiper::Tick() {
     // tenth of the failure timeout is precise enough.
     next_membership_tick_ = now + std::max(config_.period, membership_.failure_timeout() / 10);
   }
+  ProbeSuspects(now);
   for (auto& chp : channels_) {
     Channel& ch = *chp;
     if (now >= ch.next_due) {
@@ -162,6 +163,7 @@ void Gossiper::Tick() {
   SendRepairs();
 
   const std::vector<Endpoint> targets = PickTargets(now);
+  probe_answers_due_.clear();
   if (targets.empty()) return;
   // Sent even with no entries: its liveness digest is the pool's heartbeat.
   SendSealed(BuildPacket(), targets);
@@ -186,6 +188,8 @@ std::vector<Endpoint> Gossiper::PickTargets(TimePoint now) {
       targets.push_back(e);
     }
   };
+  // Peers that suspect us hear from us directly, whatever else we do.
+  for (const Endpoint& e : probe_answers_due_) add(e);
   if (live.empty()) {
     // Alone (just started, or cut off): knock on the seeds' doors.
     for (const Endpoint& s : seeds_) add(s);
@@ -210,6 +214,27 @@ std::vector<Endpoint> Gossiper::PickTargets(TimePoint now) {
     add(seeds_[random_.Below(seeds_.size())]);
   }
   return targets;
+}
+
+void Gossiper::ProbeSuspects(TimePoint now) {
+  const auto& suspects = membership_.suspects();
+  if (config_.suspect_probe_interval == Duration::zero() || suspects.empty() || now < next_probe_round_) {
+    return;
+  }
+  next_probe_round_ = now + config_.suspect_probe_interval;
+  std::vector<Endpoint> targets;
+  const size_t n = std::min(suspects.size(), kMaxProbesPerRound);
+  for (size_t i = 0; i < n; ++i) {
+    const Member* m = membership_.Find(suspects[(probe_cursor_ + i) % suspects.size()]);
+    if (m == nullptr || m->state != MemberState::kSuspect || !m->endpoint.valid()) continue;
+    if (std::find(targets.begin(), targets.end(), m->endpoint) == targets.end()) targets.push_back(m->endpoint);
+  }
+  probe_cursor_ += n;
+  if (targets.empty()) return;
+  Packet probe;
+  probe.probe = true;
+  SendSealed(probe, targets);
+  counters_.suspect_probes_sent += targets.size();
 }
 
 Packet Gossiper::BuildPacket() {
@@ -383,6 +408,13 @@ void Gossiper::OnDatagram(const Endpoint& from, std::span<const uint8_t> datagra
   }
   if (packet->sync_reply) synced_ = true;
   if (packet->want_sync) sync_answers_due_.push_back(from);
+  if (packet->probe) {
+    ++counters_.suspect_probes_received;
+    if (probe_answers_due_.size() < kMaxProbeAnswers &&
+        std::find(probe_answers_due_.begin(), probe_answers_due_.end(), from) == probe_answers_due_.end()) {
+      probe_answers_due_.push_back(from);
+    }
+  }
 }
 
 void Gossiper::StoreEntry(Channel& ch, WireEntry&& e, TimePoint now) {

@@ -108,6 +108,8 @@ class Gossiper {
   uint32_t VersionSum(NodeId origin) const;
   // Sends the entries that digests showed a peer to be missing.
   void SendRepairs();
+  // Probes the suspects, a round every suspect_probe_interval.
+  void ProbeSuspects(TimePoint now);
   uint64_t VersionFloor() const { return identity_.boot << 32; }
 
   GossipConfig config_;
@@ -146,6 +148,14 @@ class Gossiper {
   static constexpr size_t kMaxRepairsPerTick = 64;
   std::vector<std::pair<Endpoint, NodeId>> repairs_;
   std::unordered_map<Endpoint, TimePoint> sync_answered_at_;
+  // Suspect probes: a round probes at most kMaxProbesPerRound suspects,
+  // rotating; the nodes that probed us get our next packet too (at most
+  // kMaxProbeAnswers per tick).
+  static constexpr size_t kMaxProbesPerRound = 16;
+  static constexpr size_t kMaxProbeAnswers = 32;
+  TimePoint next_probe_round_ = TimePoint::min();
+  size_t probe_cursor_ = 0;
+  std::vector<Endpoint> probe_answers_due_;
 };
 
 }  // namespace shoal::gossip

@@ -192,6 +192,7 @@ bool Membership::Accepts(NodeId origin, bool is_heartbeat, uint64_t incarnation)
 
 std::vector<NodeId> Membership::Tick(TimePoint now) {
   std::vector<NodeId> reaped;
+  suspects_.clear();
   const Duration suspect = suspect_timeout();
   const Duration fail = failure_timeout();
   for (auto it = members_.begin(); it != members_.end();) {
@@ -215,8 +216,10 @@ std::vector<NodeId> Membership::Tick(TimePoint now) {
       it = members_.erase(it);
       continue;
     }
+    if (m.state == MemberState::kSuspect && m.endpoint.valid()) suspects_.push_back(m.id);
     ++it;
   }
+  std::sort(suspects_.begin(), suspects_.end());
   std::erase_if(tombstones_, [&](const auto& kv) { return kv.second.until < now; });
   return reaped;
 }

@@ -4,8 +4,10 @@
 // carries a liveness digest (the sender at age 0 and a rotating window of
 // peers with their ages), so news of life spreads epidemically at the cost
 // of a few bytes per peer. A packet straight from a node also counts; a
-// forwarded entry does not (nothing says how old it is). Silence past the suspect timeout makes a node suspect, past
-// the failure timeout failed; fresher news brings it back. Its heartbeat
+// forwarded entry does not (nothing says how old it is). Silence past the
+// suspect timeout makes a node suspect, past the failure timeout failed;
+// fresher news brings it back (the Gossiper probes suspects directly, so a
+// live one answers within a round trip). Its heartbeat
 // entry (incarnation, address, leaving) changes only on restart or leave:
 // a newer incarnation refutes whatever was believed of an older one, and a
 // node that announces leaving is marked left at once. Failed and left nodes
@@ -91,6 +93,9 @@ class Membership {
   // Moves nodes along alive -> suspect -> failed and reaps old ones.
   // Returns the reaped ids (the caller drops their entries).
   std::vector<NodeId> Tick(TimePoint now);
+  // The peers that were suspect at the last Tick, with a known address,
+  // by id (some may have been cleared since).
+  const std::vector<NodeId>& suspects() const { return suspects_; }
   // This node itself was stalled: what it knows of its peers is old. For
   // half a failure timeout it declares nobody suspect or failed, while the
   // packets waiting for it and the next ones bring fresh news; then the
@@ -126,6 +131,7 @@ class Membership {
   };
   std::unordered_map<NodeId, Tombstone> tombstones_;
   size_t live_peers_count_ = 0;
+  std::vector<NodeId> suspects_;
   size_t digest_cursor_ = 0;
   TimePoint grace_until_ = TimePoint::min();
   void RebuildCaches() const;

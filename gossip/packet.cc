@@ -32,6 +32,7 @@ std::string EncodePacket(const Packet& packet) {
   p.set_protocol_version(kProtocolVersion);
   p.set_want_sync(packet.want_sync);
   p.set_sync_reply(packet.sync_reply);
+  p.set_probe(packet.probe);
   p.mutable_entries()->Reserve(static_cast<int>(packet.entries.size()));
   for (const auto& e : packet.entries) {
     auto* w = p.add_entries();
@@ -83,6 +84,7 @@ Result<Packet> DecodePacket(std::span<const uint8_t> bytes) {
   }
   out.want_sync = p.want_sync();
   out.sync_reply = p.sync_reply();
+  out.probe = p.probe();
   out.entries.reserve(static_cast<size_t>(p.entries_size()));
   for (int i = 0; i < p.entries_size(); ++i) {
     auto* w = p.mutable_entries(i);

@@ -45,6 +45,7 @@ struct LivenessItem {
 struct Packet {
   bool want_sync = false;   // the sender asks for a full state transfer
   bool sync_reply = false;  // this packet is part of such a transfer
+  bool probe = false;       // the sender suspects the receiver: answer directly
   std::vector<WireEntry> entries;
   std::vector<LivenessItem> liveness;
   bool operator==(const Packet&) const = default;
@@ -54,7 +55,8 @@ struct Packet {
 size_t EncodedEntrySize(uint32_t channel, uint64_t version, uint32_t ttl, size_t payload_size);
 // The same for the largest possible field values.
 size_t EncodedEntryBound(size_t payload_size);
-// Upper bound of an encoded packet's fixed part.
+// Upper bound of an encoded packet's fixed part (protocol version and the
+// three flags, two bytes each).
 inline constexpr size_t kPacketOverheadBound = 8;
 // Upper bound of the bytes a liveness digest of n items adds.
 inline constexpr size_t DigestBound(size_t n) { return n == 0 ? 0 : 3 * (1 + 3) + n * (8 + 5 + 4); }

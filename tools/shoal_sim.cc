@@ -37,6 +37,7 @@ struct Flags {
   double latency_ms = 0.5;
   double jitter_ms = 0.2;
   int failure_timeout_ms = 0;
+  int suspect_probe_ms = -1;
   bool json = false;
 };
 
@@ -52,13 +53,13 @@ void Print(const Flags& f, const sim::PoolReport& r, double wall_s) {
         "\"bytes_per_node_per_s\": {:.0f}, \"packets_per_node_per_s\": {:.1f}, "
         "\"crashes\": {}, \"detections_missing\": {}, \"detection_p50_ms\": {:.1f}, "
         "\"detection_p99_ms\": {:.1f}, \"detection_max_ms\": {:.1f}, \"false_failures\": {}, "
-        "\"stalled_declared_failed\": {}, \"copies_per_new_entry\": {:.1f}, "
+        "\"false_suspicions\": {}, \"stalled_declared_failed\": {}, \"copies_per_new_entry\": {:.1f}, "
         "\"entries_received_per_node_per_s\": {:.0f}, \"wall_s\": {:.2f}}}\n",
         r.nodes, r.loss, f.period_ms, f.fanout, f.seed, f.duration_s, r.updates_tracked,
         r.updates_incomplete, r.dissemination_p50_ms, r.dissemination_p99_ms,
         r.dissemination_max_ms, r.freshest_age_p99_ms, r.bytes_per_node_per_s,
         r.packets_per_node_per_s, r.crashes, r.detections_missing, r.detection_p50_ms,
-        r.detection_p99_ms, r.detection_max_ms, r.false_failures, r.stalled_declared_failed,
+        r.detection_p99_ms, r.detection_max_ms, r.false_failures, r.false_suspicions, r.stalled_declared_failed,
         r.copies_per_new_entry, r.entries_received_per_node_per_s, wall_s);
     return;
   }
@@ -76,8 +77,8 @@ void Print(const Flags& f, const sim::PoolReport& r, double wall_s) {
              "   ({} crashes, {} detections missing)\n",
              r.detection_p50_ms, r.detection_p99_ms, r.detection_max_ms, r.crashes,
              r.detections_missing);
-  fmt::print("  false failures              {} (stalled node declared failed: {} times)\n",
-             r.false_failures, r.stalled_declared_failed);
+  fmt::print("  false failures              {} (suspicions {}; stalled node declared failed: {} times)\n",
+             r.false_failures, r.false_suspicions, r.stalled_declared_failed);
   fmt::print("  ran in {:.1f} s of wall time\n", wall_s);
 }
 
@@ -110,6 +111,7 @@ int main(int argc, char** argv) {
   app.add_option("--latency-ms", f.latency_ms, "one-way link latency");
   app.add_option("--jitter-ms", f.jitter_ms, "extra random delay per datagram, up to this");
   app.add_option("--failure-timeout-ms", f.failure_timeout_ms, "silence before failed (0: preset)");
+  app.add_option("--suspect-probe-ms", f.suspect_probe_ms, "probe a suspect this often (0: no probes; default: preset)");
   app.add_flag("--json", f.json, "print one JSON object");
   CLI11_PARSE(app, argc, argv);
 
@@ -125,6 +127,7 @@ int main(int argc, char** argv) {
     o.config.failure_timeout = std::chrono::milliseconds(f.failure_timeout_ms);
     o.config.suspect_timeout = std::min(o.config.suspect_timeout, o.config.failure_timeout);
   }
+  if (f.suspect_probe_ms >= 0) o.config.suspect_probe_interval = std::chrono::milliseconds(f.suspect_probe_ms);
   if (auto s = o.config.Validate(); !s.ok()) {
     std::cerr << "shoal-sim: " << s.error().message << "\n";
     return 2;

@@ -25,6 +25,7 @@ preset = "local"
 [gossip]
 fanout = 4
 failure_timeout_ms = 2000
+suspect_probe_ms = 250
 )");
   DaemonConfig c;
   REQUIRE(LoadConfigFile(path, true, false, c).ok());
@@ -35,7 +36,10 @@ failure_timeout_ms = 2000
   REQUIRE(c.gossip.period == gossip::GossipConfig::LocalTest().period);
   REQUIRE(c.gossip.fanout == 4);
   REQUIRE(c.gossip.failure_timeout == std::chrono::milliseconds(2000));
+  REQUIRE(c.gossip.suspect_probe_interval == std::chrono::milliseconds(250));
   REQUIRE(c.Finish().ok());
+  c.gossip.suspect_probe_interval = std::chrono::seconds(3);  // longer than the failure timeout
+  REQUIRE_THAT(c.Finish().error().message, Catch::Contains("suspect probe interval 3000 ms"));
   REQUIRE(c.advertise == c.bind);
 }
 

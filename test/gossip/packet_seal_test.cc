@@ -16,6 +16,7 @@ std::span<const uint8_t> Bytes(const std::string& s) {
 Packet Sample() {
   Packet p;
   p.want_sync = true;
+  p.probe = true;
   p.entries.push_back(WireEntry{NodeId{7}, 2, 42, 3, "hello"});
   p.entries.push_back(WireEntry{NodeId{UINT64_MAX}, 65535, UINT64_MAX, kMaxTtl, std::string(300, 'x')});
   return p;
@@ -42,6 +43,7 @@ TEST_CASE("packet codec round trip keeps every field") {
 TEST_CASE("EncodedEntryBound is an upper bound of the real size") {
   for (size_t payload : {size_t{0}, size_t{1}, size_t{127}, size_t{128}, size_t{1000}, kMaxPayloadBytes}) {
     Packet one;
+    one.want_sync = one.sync_reply = one.probe = true;  // every flag counts in the fixed part
     one.entries.push_back(WireEntry{NodeId{UINT64_MAX}, UINT32_MAX, UINT64_MAX, UINT32_MAX,
                                     std::string(payload, 'a')});
     REQUIRE(EncodePacket(one).size() <= EncodedEntryBound(payload) + kPacketOverheadBound);

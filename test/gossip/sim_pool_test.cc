@@ -197,6 +197,42 @@ TEST_CASE("no false failure at 5% loss") {
   REQUIRE(s.Converged());
 }
 
+TEST_CASE("a suspect that answers its probe is not declared failed, even when heard only directly") {
+  // Node x reaches only node `obs`: its datagrams to everyone else vanish.
+  // So obs hears x only when x picks it at random (fanout 3 of 63 peers,
+  // about 2.4 packets a second): gaps past the suspect timeout are common
+  // and past the failure timeout happen. Without probes obs declares x
+  // failed now and then; with them, x answers obs's probe at once.
+  auto run = [](Duration probe_interval) {
+    SimPoolOptions o = Options(64, 0.0, 21);
+    o.config.suspect_probe_interval = probe_interval;
+    Scenario s(o);
+    REQUIRE(s.RunUntilConverged(seconds(10)) < seconds(10));
+    const size_t x = 7, obs = 3;
+    LinkModel cut = o.link;
+    cut.loss = 1.0;
+    for (size_t j = 0; j < o.nodes; ++j) {
+      if (j == x || j == obs) continue;
+      s.pool.network().SetLink(s.pool.node(x).identity().advertise, s.pool.node(j).identity().advertise, cut);
+    }
+    const TimePoint from = s.pool.clock().Now();
+    s.pool.RunFor(seconds(25));
+    size_t failed = 0;
+    for (const auto& e : s.events) {
+      failed += e.at >= from && e.observer == obs && e.subject == x && e.kind == MemberEvent::Kind::kFailed;
+    }
+    return std::make_pair(failed, s.pool.node(x).counters().suspect_probes_received);
+  };
+  const auto without = run(Duration::zero());
+  const auto with = run(milliseconds(100));
+  INFO("declared failed without probes " << without.first << ", with " << with.first << " (x got "
+                                         << with.second << " probes)");
+  REQUIRE(without.second == 0);
+  REQUIRE(without.first > 0);  // the scenario does make false failures
+  REQUIRE(with.second > 0);
+  REQUIRE(with.first == 0);
+}
+
 TEST_CASE("same seed, same run; another seed, another run") {
   auto trace = [](uint64_t seed) {
     SimPoolOptions o = Options(24, 0.1, seed);

@@ -49,8 +49,12 @@ void PoolMetrics::OnStored(size_t node, uint32_t channel, NodeId origin, uint64_
 }
 
 void PoolMetrics::OnMemberEvent(size_t node, const MemberEvent& ev) {
-  if (ev.kind != MemberEvent::Kind::kFailed) return;
   const size_t subject = SimPool::IndexOf(ev.id);
+  if (ev.kind == MemberEvent::Kind::kSuspected) {
+    if (measuring_ && !crashed_.contains(subject) && !stalled_.contains(subject)) ++false_suspicions_;
+    return;
+  }
+  if (ev.kind != MemberEvent::Kind::kFailed) return;
   auto crash = crashed_.find(subject);
   if (crash != crashed_.end()) {
     if (detected_.insert({subject, node}).second) {
@@ -147,6 +151,7 @@ PoolReport PoolMetrics::Finish(double loss) {
   r.detection_p99_ms = Percentile(detection_ms_, 99);
   r.detection_max_ms = detection_ms_.empty() ? 0 : detection_ms_.back();
   r.false_failures = false_failures_;
+  r.false_suspicions = false_suspicions_;
   r.stalled_declared_failed = stalled_failed_;
   return r;
 }

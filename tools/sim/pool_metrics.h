@@ -35,6 +35,7 @@ struct PoolReport {
   double detection_p99_ms = 0;
   double detection_max_ms = 0;
   size_t false_failures = 0;       // failed declared about a node that was fine
+  size_t false_suspicions = 0;     // suspect declared about a node that was fine
   size_t stalled_declared_failed = 0;
 };
 
@@ -83,6 +84,7 @@ class PoolMetrics {
   std::vector<double> detection_ms_;
   std::set<size_t> stalled_;
   size_t false_failures_ = 0;
+  size_t false_suspicions_ = 0;
   size_t stalled_failed_ = 0;
 };
 
