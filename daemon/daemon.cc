@@ -21,10 +21,10 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
   auto boot = NextBoot(config.state_dir);
   if (!boot.ok()) return boot.error();
   auto d = std::unique_ptr<Daemon>(new Daemon(config, std::move(*keyring), *boot));
-  // kAsync: a datagram left waiting for the next tick would make the ages
-  // in its liveness digest up to a period too young (see
-  // GossipConfig::transit_allowance).
-  auto transport = gossip::UdpTransport::Open(d->io_, config.bind);
+  // Polled once per tick: one wake-up a period instead of one per
+  // datagram. The kernel's receive timestamps age what a datagram says by
+  // the time it waited for the tick (see GossipConfig::transit_allowance).
+  auto transport = gossip::UdpTransport::Open(d->io_, config.bind, gossip::UdpTransport::Mode::kPolled);
   if (!transport.ok()) return transport.error();
   d->transport_ = std::move(*transport);
   // Peer streams listen on TCP at the same address and port as the gossip.
@@ -150,6 +150,7 @@ void Daemon::ScheduleTick() {
     if (tick_timer_.expiry() + config_.gossip.period < std::chrono::steady_clock::now()) {
       tick_timer_.expires_at(std::chrono::steady_clock::now());
     }
+    transport_->Poll();
     gossiper_->Tick();
     snapshots_->Tick();
     policies_->Tick();

@@ -32,8 +32,9 @@ Gossiper::Gossiper(const GossipConfig& config, const NodeIdentity& identity, Clo
     }
     if (member_listener_) member_listener_(ev);
   });
-  transport_.SetReceiver(
-      [this](const Endpoint& from, std::span<const uint8_t> d) { OnDatagram(from, d); });
+  transport_.SetReceiver([this](const Endpoint& from, std::span<const uint8_t> d, Duration waited) {
+    OnDatagram(from, d, waited);
+  });
 }
 
 Gossiper::~Gossiper() { transport_.SetReceiver({}); }
@@ -349,7 +350,7 @@ void Gossiper::AnswerSync(const Endpoint& to) {
   SendSealed(packet, target);
 }
 
-void Gossiper::OnDatagram(const Endpoint& from, std::span<const uint8_t> datagram) {
+void Gossiper::OnDatagram(const Endpoint& from, std::span<const uint8_t> datagram, Duration waited) {
   ++counters_.packets_received;
   counters_.bytes_received += datagram.size();
   if (datagram.size() > kMaxDatagramBytes) {
@@ -387,9 +388,13 @@ void Gossiper::OnDatagram(const Endpoint& from, std::span<const uint8_t> datagra
   }
   ++counters_.packets_accepted;
   const TimePoint now = clock_.Now();
-  membership_.OnSignOfLife(h.sender, from, now);
+  // Ages were measured when the packet was built: add its time on the wire
+  // (the allowance) and what it waited here before we read it.
+  const auto waited_ms = static_cast<uint32_t>(std::clamp<int64_t>(
+      std::chrono::ceil<std::chrono::milliseconds>(waited).count(), 0, kMaxDigestAgeMs));
+  membership_.OnSignOfLife(h.sender, from, now, waited_ms);
   const auto allowance = static_cast<uint32_t>(
-      std::chrono::ceil<std::chrono::milliseconds>(config_.transit_allowance).count());
+      std::chrono::ceil<std::chrono::milliseconds>(config_.transit_allowance).count()) + waited_ms;
   for (const LivenessItem& item : packet->liveness) {
     membership_.OnLiveness(item.id, std::min(item.age_ms + allowance, kMaxDigestAgeMs), now);
     // The sender holds older entries of item.id than we do: it missed a

@@ -70,7 +70,9 @@ class Gossiper {
   // spreads.
   void Leave();
   // A datagram from the transport.
-  void OnDatagram(const Endpoint& from, std::span<const uint8_t> datagram);
+  // `waited`: how long it waited at this node before being read.
+  void OnDatagram(const Endpoint& from, std::span<const uint8_t> datagram,
+                  Duration waited = Duration::zero());
 
   ChannelView View(uint32_t code) const;  // REQUIRES: code registered
   const Membership& membership() const { return membership_; }

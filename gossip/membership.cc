@@ -144,12 +144,12 @@ void Membership::OnLiveness(NodeId id, uint32_t age_ms, TimePoint now) {
   if (was_failed) Emit(MemberEvent::Kind::kRecovered, m, now);
 }
 
-void Membership::OnSignOfLife(NodeId origin, const Endpoint& from, TimePoint now) {
+void Membership::OnSignOfLife(NodeId origin, const Endpoint& from, TimePoint now, uint32_t age_ms) {
   if (origin == self_) return;
   const bool was_forgotten = tombstones_.erase(origin) > 0;
   const bool known = members_.contains(origin);
   if (!known && members_.size() >= config_.max_nodes) return;
-  OnLiveness(origin, 0, now);
+  OnLiveness(origin, age_ms, now);
   Member& m = members_.at(origin);
   if (!m.endpoint.valid() && from.valid()) {
     m.endpoint = from;

@@ -77,7 +77,8 @@ class Membership {
   // alive now, whatever was believed: this lifts a tombstone (a partition
   // that outlasted reap_after heals at once) and, for a node whose address
   // is unknown, takes the packet's source address.
-  void OnSignOfLife(NodeId origin, const Endpoint& from, TimePoint now);
+  // age_ms: how long the packet waited at this node before it was read.
+  void OnSignOfLife(NodeId origin, const Endpoint& from, TimePoint now, uint32_t age_ms = 0);
   void OnSignOfLife(NodeId origin, TimePoint now) { OnLiveness(origin, 0, now); }
   // A digest item: a peer had a sign of life from `id` age_ms ago.
   void OnLiveness(NodeId id, uint32_t age_ms, TimePoint now);

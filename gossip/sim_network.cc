@@ -109,12 +109,12 @@ void SimNetwork::Send(const Endpoint& from, const Endpoint& to,
   for (int c = 0; c < copies; ++c) {
     const TimePoint at =
         clock_.Now() + link.latency + random_.Between(Duration::zero(), link.jitter);
-    Schedule(at, [this, from, to, bytes] { Deliver(from, to, bytes, false); });
+    Schedule(at, [this, from, to, bytes] { Deliver(from, to, bytes, false, TimePoint{}); });
   }
 }
 
 void SimNetwork::Deliver(const Endpoint& from, const Endpoint& to,
-                         const std::shared_ptr<const std::string>& bytes, bool held) {
+                         const std::shared_ptr<const std::string>& bytes, bool held, TimePoint arrived) {
   const size_t i = index_.at(to);
   NodeState& st = state_[i];
   if (held) --st.held;
@@ -128,15 +128,17 @@ void SimNetwork::Deliver(const Endpoint& from, const Endpoint& to,
       return;
     }
     ++st.held;
-    Schedule(st.stalled_until, [this, from, to, bytes] { Deliver(from, to, bytes, true); });
+    const TimePoint held_at = held ? arrived : clock_.Now();  // held again: keep its arrival
+    Schedule(st.stalled_until, [this, from, to, bytes, held_at] { Deliver(from, to, bytes, true, held_at); });
     return;
   }
   ++stats_.delivered;
   stats_.delivered_bytes += bytes->size();
   SimTransport& t = *nodes_[i];
   if (t.receiver_) {
-    t.receiver_(from, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes->data()),
-                                               bytes->size()));
+    t.receiver_(from,
+                std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size()),
+                held ? clock_.Now() - arrived : Duration::zero());
   }
 }
 

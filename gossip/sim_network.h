@@ -108,7 +108,7 @@ class SimNetwork {
 
   void Send(const Endpoint& from, const Endpoint& to, std::span<const uint8_t> datagram);
   void Deliver(const Endpoint& from, const Endpoint& to,
-               const std::shared_ptr<const std::string>& bytes, bool held);
+               const std::shared_ptr<const std::string>& bytes, bool held, TimePoint arrived);
 
   ManualClock& clock_;
   Random random_;

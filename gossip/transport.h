@@ -11,13 +11,19 @@
 #include <functional>
 #include <span>
 
+#include "core/clock.h"
 #include "core/endpoint.h"
 
 namespace shoal::gossip {
 
 class Transport {
  public:
-  using Receiver = std::function<void(const Endpoint& from, std::span<const uint8_t> datagram)>;
+  // `waited`: how long the datagram had been waiting at this node before
+  // this delivery (in the socket buffer, by the kernel's receive
+  // timestamp; in the simulator's stall buffer); zero when unknown. The
+  // exchange ages what the datagram says by it.
+  using Receiver =
+      std::function<void(const Endpoint& from, std::span<const uint8_t> datagram, Duration waited)>;
 
   virtual ~Transport() = default;
   // Queues one datagram for `to`. Errors (unreachable, buffer full) are

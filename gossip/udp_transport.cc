@@ -2,11 +2,25 @@
 
 #include "gossip/asio_endpoint.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
 #include <boost/asio/ip/address_v4.hpp>
 
 namespace shoal::gossip {
 namespace asio = boost::asio;
 using asio::ip::udp;
+
+namespace {
+// Longest wait a receive timestamp may report (a wall-clock step aside).
+constexpr int64_t kMaxWaitNs = 1'000'000'000;
+}  // namespace
 
 Result<std::unique_ptr<UdpTransport>> UdpTransport::Open(asio::io_context& io,
                                                          const Endpoint& bind, Mode mode) {
@@ -16,6 +30,12 @@ Result<std::unique_ptr<UdpTransport>> UdpTransport::Open(asio::io_context& io,
   if (!ec) socket.bind(ToAsio<udp::endpoint>(bind), ec);
   if (!ec) socket.non_blocking(true, ec);
   if (!ec) socket.set_option(asio::socket_base::receive_buffer_size(4 << 20), ec);
+  if (!ec) {
+    const int on = 1;
+    if (::setsockopt(socket.native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on)) != 0) {
+      ec = boost::system::error_code(errno, boost::system::system_category());
+    }
+  }
   if (ec) {
     return MakeError("cannot open UDP socket on {}: {}", bind.ToString(), ec.message());
   }
@@ -42,40 +62,52 @@ void UdpTransport::Send(const Endpoint& to, std::span<const uint8_t> datagram) {
 }
 
 void UdpTransport::StartReceive() {
-  socket_.async_receive_from(
-      asio::buffer(buffer_), from_,
-      [this, alive = alive_](const boost::system::error_code& ec, size_t n) {
-        if (!*alive || ec == asio::error::operation_aborted) return;
-        if (!ec) Deliver(n);
-        // Drain what else is queued before going back to the reactor: one
-        // wake-up for a burst instead of one per datagram.
-        for (int i = 0; i < 64 && *alive; ++i) {
-          boost::system::error_code more;
-          const size_t m = socket_.receive_from(asio::buffer(buffer_), from_, 0, more);
-          if (more) break;
-          Deliver(m);
-        }
-        if (*alive) StartReceive();
-      });
+  socket_.async_wait(udp::socket::wait_read, [this, alive = alive_](const boost::system::error_code& ec) {
+    if (!*alive || ec == asio::error::operation_aborted) return;
+    // Drain what is queued before going back to the reactor: one wake-up
+    // for a burst instead of one per datagram.
+    for (int i = 0; i < 64 && *alive && ReceiveOne(); ++i) {
+    }
+    if (*alive) StartReceive();
+  });
 }
 
 size_t UdpTransport::Poll(size_t max) {
   size_t n = 0;
-  while (n < max) {
-    boost::system::error_code ec;
-    const size_t bytes = socket_.receive_from(asio::buffer(buffer_), from_, 0, ec);
-    if (ec) break;  // would block: the buffer is empty
-    Deliver(bytes);
-    ++n;
-  }
+  while (n < max && ReceiveOne()) ++n;
   return n;
 }
 
-void UdpTransport::Deliver(size_t n) {
-  if (!receiver_) return;
-  const Endpoint from{from_.address().is_v4() ? from_.address().to_v4().to_uint() : 0,
-                      from_.port()};
-  receiver_(from, std::span<const uint8_t>(buffer_.data(), n));
+bool UdpTransport::ReceiveOne() {
+  sockaddr_in from{};
+  iovec iov{buffer_.data(), buffer_.size()};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
+  msghdr msg{};
+  msg.msg_name = &from;
+  msg.msg_namelen = sizeof(from);
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof(control);
+  const ssize_t n = ::recvmsg(socket_.native_handle(), &msg, MSG_DONTWAIT);
+  if (n < 0) return errno == EINTR;  // EAGAIN: nothing waiting
+  Duration waited = Duration::zero();
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
+    timespec stamp{};
+    std::memcpy(&stamp, CMSG_DATA(c), sizeof(stamp));
+    timespec now{};
+    ::clock_gettime(CLOCK_REALTIME, &now);
+    const auto ns = (now.tv_sec - stamp.tv_sec) * 1'000'000'000LL + (now.tv_nsec - stamp.tv_nsec);
+    // The stamp is on the wall clock: a step of it between arrival and now
+    // must not make a datagram look hours old or from the future.
+    waited = std::chrono::duration_cast<Duration>(
+        std::chrono::nanoseconds(std::clamp<int64_t>(ns, 0, kMaxWaitNs)));
+  }
+  if (!receiver_) return true;
+  const Endpoint sender{from.sin_family == AF_INET ? ntohl(from.sin_addr.s_addr) : 0, ntohs(from.sin_port)};
+  receiver_(sender, std::span<const uint8_t>(buffer_.data(), static_cast<size_t>(n)), waited);
+  return true;
 }
 
 }  // namespace shoal::gossip

@@ -28,7 +28,9 @@ class UdpTransport final : public Transport {
                                                     const Endpoint& bind,
                                                     Mode mode = Mode::kAsync);
   // kPolled: delivers every datagram waiting in the socket buffer (at most
-  // `max`); returns how many.
+  // `max`); returns how many. Either way each datagram comes with how long
+  // it waited in the socket, from the kernel's receive timestamp
+  // (SO_TIMESTAMPNS), so reading once per tick costs no accuracy.
   size_t Poll(size_t max = 4096);
   ~UdpTransport() override;
 
@@ -41,12 +43,12 @@ class UdpTransport final : public Transport {
  private:
   explicit UdpTransport(boost::asio::ip::udp::socket socket);
   void StartReceive();
-  void Deliver(size_t n);
+  // Reads and delivers one waiting datagram; false when none is waiting.
+  bool ReceiveOne();
 
   boost::asio::ip::udp::socket socket_;
   Endpoint local_;
   Receiver receiver_;
-  boost::asio::ip::udp::endpoint from_;
   std::array<uint8_t, kMaxDatagramBytes + 1> buffer_{};
   uint64_t send_errors_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

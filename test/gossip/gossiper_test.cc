@@ -323,3 +323,59 @@ TEST_CASE("a peer whose digest shows it missed an update gets the entry sent bac
   f.g->Tick();
   REQUIRE(f.g->counters().repairs_sent == before);
 }
+
+TEST_CASE("a datagram that waited before it was read ages what it says by the wait") {
+  Fixture f;
+  f.AddPeers(2, 2);
+  f.clock.Advance(seconds(1));
+  Packet p;
+  p.liveness.push_back(LivenessItem{NodeId{3}, 0, 0});    // the sender itself
+  p.liveness.push_back(LivenessItem{NodeId{2}, 100, 0});  // peer 2, 100 ms before it was sent
+  const std::string d = f.From(3, p);
+  f.g->OnDatagram(Endpoint{0x7f000003, 7000}, Bytes(d), milliseconds(400));
+  const TimePoint now = f.clock.Now();
+  const auto allowance = f.config.transit_allowance;
+  // The sender was alive when it sent: 400 ms (and the time on the wire) ago.
+  REQUIRE(f.g->membership().Find(NodeId{3})->last_seen <= now - milliseconds(400));
+  REQUIRE(f.g->membership().Find(NodeId{3})->last_seen >= now - milliseconds(400) - allowance);
+  REQUIRE(f.g->membership().Find(NodeId{2})->last_seen == now - milliseconds(500) - allowance);
+}
+
+TEST_CASE("suspects are probed, and a probed node answers with its next packet") {
+  Fixture f;
+  f.AddPeers(2, 3);
+  // Silence past the suspect timeout: the next tick suspects all three and
+  // probes each, once per probe interval.
+  f.clock.Advance(f.config.suspect_timeout + milliseconds(50));
+  f.g->Tick();
+  std::set<Endpoint> probed;
+  for (size_t i = 0; i < f.transport.sent.size(); ++i) {
+    if (f.SentPackets()[i].probe) probed.insert(f.transport.sent[i].first);
+  }
+  REQUIRE(probed.size() == 3);
+  REQUIRE(f.g->counters().suspect_probes_sent == 3);
+  f.transport.sent.clear();
+  f.clock.Advance(f.config.period);
+  f.g->Tick();
+  for (const Packet& p : f.SentPackets()) REQUIRE_FALSE(p.probe);  // not before the interval
+  f.clock.Advance(f.config.suspect_probe_interval);
+  f.g->Tick();
+  size_t probes = 0;
+  for (const Packet& p : f.SentPackets()) probes += p.probe ? 1 : 0;
+  REQUIRE(probes >= 1);
+
+  // The other side: a node that suspects us sends a probe; our next packet
+  // goes to it too, whatever peers the fan-out picks.
+  Fixture g;
+  g.AddPeers(2, 20);
+  Packet probe;
+  probe.probe = true;
+  const Endpoint prober{0x7f0000ff, 9000};
+  const std::string d = g.From(99, probe);
+  g.g->OnDatagram(prober, Bytes(d));
+  REQUIRE(g.g->counters().suspect_probes_received == 1);
+  g.g->Tick();
+  bool answered = false;
+  for (const auto& [to, bytes] : g.transport.sent) answered = answered || to == prober;
+  REQUIRE(answered);
+}

@@ -92,17 +92,19 @@ TEST_CASE("several real UDP endpoints on loopback form a pool and converge") {
   }
 }
 
-TEST_CASE("a polled UDP transport delivers what waited in the socket, in order, then nothing") {
+TEST_CASE("a polled UDP transport delivers what waited in the socket, in order, with how long it waited") {
   boost::asio::io_context io;
   auto polled = UdpTransport::Open(io, Endpoint{0x7f000001, 0}, UdpTransport::Mode::kPolled);
   auto sender = UdpTransport::Open(io, Endpoint{0x7f000001, 0});
   REQUIRE(polled.ok());
   REQUIRE(sender.ok());
   std::vector<std::string> got;
+  std::vector<Duration> waits;
   Endpoint from_seen;
-  (*polled)->SetReceiver([&](const Endpoint& from, std::span<const uint8_t> d) {
+  (*polled)->SetReceiver([&](const Endpoint& from, std::span<const uint8_t> d, Duration waited) {
     from_seen = from;
     got.emplace_back(reinterpret_cast<const char*>(d.data()), d.size());
+    waits.push_back(waited);
   });
   REQUIRE((*polled)->Poll() == 0);
   for (int i = 0; i < 5; ++i) {
@@ -110,7 +112,9 @@ TEST_CASE("a polled UDP transport delivers what waited in the socket, in order, 
     (*sender)->Send((*polled)->local_endpoint(),
                     std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(msg.data()), msg.size()));
   }
-  // Loopback delivery is immediate but not synchronous: give it a moment.
+  // Loopback delivery is immediate but not synchronous; the datagrams then
+  // wait in the socket, and the kernel's receive timestamps say how long.
+  std::this_thread::sleep_for(std::chrono::milliseconds(60));
   for (int tries = 0; got.size() < 5 && tries < 100; ++tries) {
     (*polled)->Poll();
     if (got.size() < 5) std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -119,5 +123,9 @@ TEST_CASE("a polled UDP transport delivers what waited in the socket, in order, 
   REQUIRE(got.front() == "datagram 0");
   REQUIRE(got.back() == "datagram 4");
   REQUIRE(from_seen == (*sender)->local_endpoint());
+  for (Duration w : waits) {
+    REQUIRE(w >= std::chrono::milliseconds(50));
+    REQUIRE(w < std::chrono::seconds(1));
+  }
   REQUIRE((*polled)->Poll() == 0);
 }
