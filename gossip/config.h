@@ -45,11 +45,11 @@ struct GossipConfig {
   // Timeouts stretch in large pools, where news of life takes longer to
   // go round: see Membership::Stretch.
   // Digest ages are measured at the sender; the time a packet spends on
-  // the wire and in the receiver's socket is not in them. Each received age
-  // is taken as this much older, which must cover that time: otherwise
-  // news about a dead node comes back a little fresher on every lap and
-  // keeps it alive for ever. 2 ms covers a LAN whose daemons read their
-  // sockets as datagrams arrive; raise it for slower links.
+  // the wire is not in them (its wait in the receiver's socket is: the
+  // transport reports it). Each received age is taken as this much older,
+  // which must cover the wire: otherwise news about a dead node comes back
+  // a little fresher on every lap and keeps it alive for ever. 2 ms covers
+  // a LAN; raise it for slower links.
   Duration transit_allowance = std::chrono::milliseconds(2);
   // A node silent this long is suspected (shown, still gossiped with).
   Duration suspect_timeout = std::chrono::milliseconds(700);

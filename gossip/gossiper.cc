@@ -7,6 +7,13 @@
 
 namespace shoal::gossip {
 
+namespace {
+// Appends `e` unless it is there already (target lists are a few entries).
+void AddOnce(std::vector<Endpoint>& list, const Endpoint& e) {
+  if (std::find(list.begin(), list.end(), e) == list.end()) list.push_back(e);
+}
+}  // namespace
+
 Gossiper::Gossiper(const GossipConfig& config, const NodeIdentity& identity, Clock& clock,
                    Random& random, Transport& transport, const Keyring& keyring)
     : config_(config),
@@ -185,9 +192,7 @@ std::vector<Endpoint> Gossiper::PickTargets(TimePoint now) {
   const auto& live = membership_.live_peers();
   // Each target once: a second copy of a packet would only be a replay.
   auto add = [&](const Endpoint& e) {
-    if (e != identity_.advertise && std::find(targets.begin(), targets.end(), e) == targets.end()) {
-      targets.push_back(e);
-    }
+    if (e != identity_.advertise) AddOnce(targets, e);
   };
   // Peers that suspect us hear from us directly, whatever else we do.
   for (const Endpoint& e : probe_answers_due_) add(e);
@@ -228,7 +233,7 @@ void Gossiper::ProbeSuspects(TimePoint now) {
   for (size_t i = 0; i < n; ++i) {
     const Member* m = membership_.Find(suspects[(probe_cursor_ + i) % suspects.size()]);
     if (m == nullptr || m->state != MemberState::kSuspect || !m->endpoint.valid()) continue;
-    if (std::find(targets.begin(), targets.end(), m->endpoint) == targets.end()) targets.push_back(m->endpoint);
+    AddOnce(targets, m->endpoint);
   }
   probe_cursor_ += n;
   if (targets.empty()) return;
@@ -415,10 +420,7 @@ void Gossiper::OnDatagram(const Endpoint& from, std::span<const uint8_t> datagra
   if (packet->want_sync) sync_answers_due_.push_back(from);
   if (packet->probe) {
     ++counters_.suspect_probes_received;
-    if (probe_answers_due_.size() < kMaxProbeAnswers &&
-        std::find(probe_answers_due_.begin(), probe_answers_due_.end(), from) == probe_answers_due_.end()) {
-      probe_answers_due_.push_back(from);
-    }
+    if (probe_answers_due_.size() < kMaxProbeAnswers) AddOnce(probe_answers_due_, from);
   }
 }
 
