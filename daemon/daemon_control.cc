@@ -96,11 +96,11 @@ control::Response Daemon::HandleControl(const control::Request& request, Role ro
       s->set_answered_by(config_.node_name);
       const auto& m = gossiper_->membership();
       uint32_t live = 1, suspect = 0, failed = 0;
-      for (const auto& [id, member] : m.members()) {
+      m.ForEach([&](const gossip::Member& member) {
         if (member.state == gossip::MemberState::kAlive) ++live;
         if (member.state == gossip::MemberState::kSuspect) ++live, ++suspect;
         if (member.state == gossip::MemberState::kFailed) ++failed;
-      }
+      });
       s->set_nodes_live(live);
       s->set_nodes_suspect(suspect);
       s->set_nodes_failed(failed);
@@ -159,7 +159,8 @@ control::Response Daemon::HandleControl(const control::Request& request, Role ro
       };
       add(NodeId::FromName(config_.node_name), config_.advertise, "self");
       std::vector<std::pair<std::string, const gossip::Member*>> members;
-      for (const auto& [id, member] : gossiper_->membership().members()) members.push_back({name_of(id), &member});
+      gossiper_->membership().ForEach(
+          [&](const gossip::Member& member) { members.push_back({name_of(member.id), &member}); });
       std::sort(members.begin(), members.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
       for (const auto& [name, member] : members) add(member->id, member->endpoint, gossip::ToString(member->state));
       break;

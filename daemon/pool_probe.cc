@@ -42,7 +42,7 @@ void PoolProbe::OnStored(uint32_t channel, NodeId origin) {
   const uint64_t now = wall_();
   const gossip::StoredEntry* e = g_.View(kProbeChannel).FindAny(origin);
   wire::Probe p;
-  if (e == nullptr || !p.ParseFromString(e->payload)) return;
+  if (e == nullptr || !p.ParseFromArray(e->payload.view().data(), static_cast<int>(e->payload.size()))) return;
   // Echo the newest probe we have seen from anyone.
   if (p.started_seq() > 0 &&
       (origin != echo_origin_ || p.started_seq() > echo_seq_)) {

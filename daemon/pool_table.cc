@@ -28,13 +28,13 @@ std::string FormatPoolTable(const gossip::Gossiper& g, TimePoint now) {
   Row self{"?", g.identity().advertise.ToString(), "self", "-", "", "", g.identity().id};
   facts_of(g.identity().id, self);
   rows.push_back(self);
-  for (const auto& [id, m] : g.membership().members()) {
+  g.membership().ForEach([&](const gossip::Member& m) {
     Row r{"?", m.endpoint.valid() ? m.endpoint.ToString() : "(unknown)",
           std::string(gossip::ToString(m.state)),
-          fmt::format("{:.0f} ms", ToMillis(now - m.last_seen)), "", "", id};
-    facts_of(id, r);
+          fmt::format("{:.0f} ms", ToMillis(now - m.last_seen)), "", "", m.id};
+    facts_of(m.id, r);
     rows.push_back(r);
-  }
+  });
   std::sort(rows.begin() + 1, rows.end(), [](const Row& a, const Row& b) {
     return std::tie(a.name, a.id) < std::tie(b.name, b.id);
   });
@@ -51,6 +51,7 @@ std::string FormatPoolTable(const gossip::Gossiper& g, TimePoint now) {
   drop("replayed", c.dropped_replayed);
   drop("malformed", c.dropped_malformed);
   drop("own", c.dropped_own);
+  drop("over limit", c.dropped_over_limit);
   if (!drops.empty()) drops += ")";
   std::string out = fmt::format(
       "{} live of {} known | sent {} pkts {:.1f} KB | received {} pkts {:.1f} KB, dropped {}{}\n",

@@ -69,9 +69,9 @@ using ViewSubscriber = std::function<void(const ChannelView&)>;
 
 template <typename Fn>
 void ChannelView::ForEach(Fn&& fn) const {
-  for (const auto& [origin, entry] : table_.entries()) {
+  table_.ForEach([&](NodeId origin, const StoredEntry& entry) {
     if (Live(origin)) fn(origin, entry);
-  }
+  });
 }
 
 }  // namespace shoal::gossip

@@ -22,6 +22,7 @@ struct Counters {
   uint64_t dropped_replayed = 0;
   uint64_t dropped_malformed = 0;   // authentic but does not decode / breaks a bound
   uint64_t dropped_own = 0;         // our own packet came back
+  uint64_t dropped_over_limit = 0;  // from a new sender, with max_nodes peers known
 
   // Entries.
   uint64_t entries_received = 0;
@@ -41,7 +42,7 @@ struct Counters {
 
   uint64_t dropped_total() const {
     return dropped_oversized + dropped_truncated + dropped_foreign + dropped_unknown_key +
-           dropped_forged + dropped_replayed + dropped_malformed + dropped_own;
+           dropped_forged + dropped_replayed + dropped_malformed + dropped_own + dropped_over_limit;
   }
 };
 

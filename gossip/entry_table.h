@@ -9,43 +9,52 @@
 // per count, so building a packet neither scans the whole table nor lets old
 // news crowd out new: entries with the most sends left (the ones early in
 // their spread) go first, in random order within a bucket.
+// Entries live in a SlotMap (an array by the origin's PeerIndex slot).
 // Owned by the Gossiper; not thread-safe.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "core/clock.h"
 #include "core/node_id.h"
 #include "core/random.h"
+#include "gossip/payload.h"
+#include "gossip/slot_map.h"
 
 namespace shoal::gossip {
 
+// 32 bytes: a node holds one per peer per channel.
 struct StoredEntry {
   uint64_t version = 0;
-  std::string payload;
+  Payload payload;
   TimePoint stored_at;  // local time this version arrived (or was published)
-  uint32_t ttl = 0;     // hops it may still travel from this node
-  uint32_t sends = 0;   // packets from this node that will still carry it
-  uint32_t bucket = 0;  // the hot bucket it is listed in (0: none)
-  uint64_t drawn = 0;   // the last Draw that took it
+  uint32_t drawn = 0;   // the last Draw that took it (low 32 bits of its number)
+  uint8_t ttl = 0;      // hops it may still travel from this node (<= kMaxTtl)
+  uint8_t sends = 0;    // packets from this node that will still carry it
+  uint8_t bucket = 0;   // the hot bucket it is listed in (0: none)
 };
 
 class EntryTable {
  public:
-  // max_ttl: the TTL of own entries; sends: packets per node per entry.
-  EntryTable(uint32_t max_ttl, uint32_t sends) : max_ttl_(max_ttl), sends_(sends) {}
+  // max_ttl: the TTL of own entries (<= 255); sends: packets per node per
+  // entry (<= 255).
+  EntryTable(PeerIndex& index, uint32_t max_ttl, uint32_t sends)
+      : max_ttl_(static_cast<uint8_t>(max_ttl)), sends_(static_cast<uint8_t>(sends)), entries_(index) {}
 
   // Stores the entry when its version is newer than the stored one, with
-  // TTL `ttl` (sends only if ttl > 0); returns whether it did.
-  bool Offer(NodeId origin, uint64_t version, uint32_t ttl, std::string&& payload, TimePoint now);
-  const StoredEntry* Find(NodeId origin) const;
+  // TTL `ttl` (sends only if ttl > 0); returns whether it did. It does not
+  // when the index is full (then Find(origin) is null).
+  bool Offer(NodeId origin, uint64_t version, uint32_t ttl, Payload payload, TimePoint now);
+  const StoredEntry* Find(NodeId origin) const { return entries_.Find(origin); }
+  const StoredEntry* FindSlot(uint32_t slot) const { return entries_.FindSlot(slot); }
   void Erase(NodeId origin);
   size_t size() const { return entries_.size(); }
-  const std::unordered_map<NodeId, StoredEntry>& entries() const { return entries_; }
+  // fn(origin, entry) for every entry, in slot order.
+  template <typename Fn>
+  void ForEach(Fn&& fn) const { entries_.ForEach(fn); }
 
   // Own entry. A payload that differs from the current one becomes a new
   // version (> every version seen for this node, and >= version_floor) with
@@ -67,14 +76,14 @@ class EntryTable {
 
  private:
   // Lists the entry in the bucket of its sends left (if any).
-  void MarkHot(NodeId origin, StoredEntry& e);
+  void MarkHot(uint32_t slot, StoredEntry& e);
 
-  uint32_t max_ttl_;
-  uint32_t sends_;
-  std::unordered_map<NodeId, StoredEntry> entries_;
-  // hot_[t]: origins listed with t sends left. A listing is stale when the entry's
+  uint8_t max_ttl_;
+  uint8_t sends_;
+  SlotMap<StoredEntry> entries_;
+  // hot_[t]: slots listed with t sends left. A listing is stale when the entry's
   // bucket moved on; stale listings are pruned as Draw meets them.
-  std::vector<std::vector<NodeId>> hot_;
+  std::vector<std::vector<uint32_t>> hot_;
   uint64_t draws_ = 0;
   // Own re-arm state.
   uint32_t backoff_shift_ = 0;
@@ -83,15 +92,12 @@ class EntryTable {
 
 template <typename Take>
 void EntryTable::Draw(NodeId self, Random& random, Take&& take) {
-  const uint64_t draw = ++draws_;
-  auto spend = [&](NodeId origin, StoredEntry& e) {
-    e.drawn = draw;
-    if (--e.sends == 0 && origin == self) rearm_at_ = TimePoint::min();  // schedule on next tick
-    if (origin != self) MarkHot(origin, e);
-  };
-  if (auto it = entries_.find(self); it != entries_.end() && it->second.sends > 0) {
-    if (!take(self, it->second)) return;
-    spend(self, it->second);
+  const auto draw = static_cast<uint32_t>(++draws_);
+  const uint32_t self_slot = entries_.SlotOf(self);
+  if (StoredEntry* own = entries_.FindSlot(self_slot); own != nullptr && own->sends > 0) {
+    if (!take(self, static_cast<const StoredEntry&>(*own))) return;
+    own->drawn = draw;
+    if (--own->sends == 0) rearm_at_ = TimePoint::min();  // schedule on next tick
   }
   for (size_t t = hot_.size(); t-- > 1;) {
     auto& bucket = hot_[t];
@@ -100,20 +106,22 @@ void EntryTable::Draw(NodeId self, Random& random, Take&& take) {
     size_t i = 0;
     while (i < bucket.size()) {
       std::swap(bucket[i], bucket[i + random.Below(bucket.size() - i)]);
-      auto it = entries_.find(bucket[i]);
-      if (it == entries_.end() || it->second.bucket != t || it->first == self) {
+      const uint32_t slot = bucket[i];
+      StoredEntry* e = entries_.FindSlot(slot);
+      if (e == nullptr || e->bucket != t || slot == self_slot) {
         bucket[i] = bucket.back();
         bucket.pop_back();
         continue;
       }
-      StoredEntry& e = it->second;
-      if (e.drawn == draw) {  // already in this packet (moved down a bucket)
+      if (e->drawn == draw) {  // already in this packet (moved down a bucket)
         ++i;
         continue;
       }
-      if (!take(it->first, e)) return;
+      if (!take(entries_.IdOf(slot), static_cast<const StoredEntry&>(*e))) return;
       // Its listing here is now stale (it moves to bucket t-1 or none).
-      spend(it->first, e);
+      e->drawn = draw;
+      --e->sends;
+      MarkHot(slot, *e);
       bucket[i] = bucket.back();
       bucket.pop_back();
     }

@@ -15,17 +15,23 @@ void AddOnce(std::vector<Endpoint>& list, const Endpoint& e) {
 }  // namespace
 
 Gossiper::Gossiper(const GossipConfig& config, const NodeIdentity& identity, Clock& clock,
-                   Random& random, Transport& transport, const Keyring& keyring)
+                   Random& random, Transport& transport, const Keyring& keyring,
+                   SharedTables shared)
     : config_(config),
       identity_(identity),
       clock_(clock),
       random_(random),
       transport_(transport),
       keyring_(keyring),
-      membership_(identity.id, config) {
+      // Every table is bounded by max_nodes; they may hold different ids.
+      own_index_(shared.index ? nullptr : std::make_unique<PeerIndex>(2 * config.max_nodes)),
+      index_(shared.index ? *shared.index : *own_index_),
+      payloads_(shared.payloads),
+      membership_(identity.id, config, index_),
+      replay_(index_) {
   assert(config.Validate().ok());
   assert(!keyring.empty());
-  auto hb = std::make_unique<Channel>(config_);
+  auto hb = std::make_unique<Channel>(config_, index_);
   hb->spec = ChannelSpec{channels::kHeartbeat, "heartbeat", std::chrono::seconds(1), 64,
                          kNoFlags};
   by_code_[channels::kHeartbeat] = hb.get();
@@ -63,7 +69,7 @@ Status Gossiper::RegisterChannel(const ChannelSpec& spec, Publisher publisher,
     return MakeError("channel '{}': a {}-byte payload cannot fit the {}-byte MTU", spec.name,
                      spec.max_payload, config_.mtu);
   }
-  auto ch = std::make_unique<Channel>(config_);
+  auto ch = std::make_unique<Channel>(config_, index_);
   ch->spec = spec;
   ch->publisher = std::move(publisher);
   ch->subscriber = std::move(subscriber);
@@ -259,7 +265,7 @@ Packet Gossiper::BuildPacket() {
       const size_t need = EncodedEntrySize(ch.spec.code, e.version, e.ttl, e.payload.size());
       if (packet.entries.size() >= kMaxEntriesPerPacket || used + need > budget) return false;
       used += need;
-      packet.entries.push_back(WireEntry{origin, ch.spec.code, e.version, e.ttl, e.payload});
+      packet.entries.push_back(WireEntry{origin, ch.spec.code, e.version, e.ttl, e.payload.str()});
       return true;
     });
   }
@@ -283,8 +289,10 @@ uint32_t Gossiper::VersionSum(NodeId origin) const {
   // After a restart (a new boot) the sums can point the wrong way: the
   // repair then sends entries the peer refuses as old, and nothing worse.
   uint32_t sum = 0;
+  const uint32_t slot = index_.Find(origin);
+  if (slot == PeerIndex::kNone) return 0;
   for (const auto& ch : channels_) {
-    if (const StoredEntry* e = ch->table.Find(origin)) sum += static_cast<uint32_t>(e->version) + 1;
+    if (const StoredEntry* e = ch->table.FindSlot(slot)) sum += static_cast<uint32_t>(e->version) + 1;
   }
   return sum;
 }
@@ -308,7 +316,7 @@ void Gossiper::SendRepairs() {
         used += need;
         // TTL 1: for the node that missed it only.
         packet.entries.push_back(
-            WireEntry{repairs_[i].second, ch->spec.code, e->version, 1, e->payload});
+            WireEntry{repairs_[i].second, ch->spec.code, e->version, 1, e->payload.str()});
       }
     }
     if (!packet.entries.empty()) {
@@ -336,21 +344,26 @@ void Gossiper::AnswerSync(const Endpoint& to) {
   size_t used = 0;
   size_t sent = 0;
   const Endpoint target[1] = {to};
+  bool full = false;
   for (auto& ch : channels_) {
-    for (const auto& [origin, e] : ch->table.entries()) {
-      if (!membership_.IsLive(origin)) continue;
+    ch->table.ForEach([&](NodeId origin, const StoredEntry& e) {
+      if (full || !membership_.IsLive(origin)) return;
       const size_t need = EncodedEntrySize(ch->spec.code, e.version, 1, e.payload.size());
       if (packet.entries.size() >= kMaxEntriesPerPacket || used + need > budget) {
         SendSealed(packet, target);
-        if (++sent >= config_.max_sync_packets) return;
+        if (++sent >= config_.max_sync_packets) {
+          full = true;
+          return;
+        }
         packet.entries.clear();
         used = 0;
       }
       used += need;
       // TTL 1: the receiver stores it but does not forward it; everyone else
       // has it already.
-      packet.entries.push_back(WireEntry{origin, ch->spec.code, e.version, 1, e.payload});
-    }
+      packet.entries.push_back(WireEntry{origin, ch->spec.code, e.version, 1, e.payload.str()});
+    });
+    if (full) return;
   }
   SendSealed(packet, target);
 }
@@ -379,7 +392,12 @@ void Gossiper::OnDatagram(const Endpoint& from, std::span<const uint8_t> datagra
     return;
   }
   if (!replay_.Accept(h.sender, h.boot, h.sequence)) {
-    ++counters_.dropped_replayed;
+    // A sender the index had no room for is not a replay.
+    if (index_.Find(h.sender) == PeerIndex::kNone) {
+      ++counters_.dropped_over_limit;
+    } else {
+      ++counters_.dropped_replayed;
+    }
     return;
   }
   const auto& text = opened->plaintext;
@@ -460,8 +478,16 @@ void Gossiper::StoreEntry(Channel& ch, WireEntry&& e, TimePoint now) {
   const uint32_t ttl = e.ttl == 0 ? 0 : std::min(e.ttl, config_.max_ttl) - 1;
   const NodeId origin = e.origin;
   const uint64_t version = e.version;
-  if (!ch.table.Offer(origin, version, ttl, std::move(e.payload), now)) {
+  // Most copies that arrive are of a version held already: settle those
+  // before making a payload.
+  if (const StoredEntry* held = ch.table.Find(origin); held && held->version >= version) {
     ++counters_.entries_stale;
+    return;
+  }
+  Payload payload = payloads_ ? payloads_->Intern(origin, ch.spec.code, version, e.payload)
+                              : Payload(e.payload);
+  if (!ch.table.Offer(origin, version, ttl, std::move(payload), now)) {
+    ++counters_.entries_over_limit;  // not stale (checked above): no room in the index
     return;
   }
   ++counters_.entries_new;

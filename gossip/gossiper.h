@@ -25,6 +25,8 @@
 #include "gossip/entry_table.h"
 #include "gossip/membership.h"
 #include "gossip/packet.h"
+#include "gossip/payload.h"
+#include "gossip/peer_index.h"
 #include "gossip/replay_guard.h"
 #include "gossip/seal.h"
 #include "gossip/transport.h"
@@ -40,6 +42,15 @@ struct NodeIdentity {
   Endpoint advertise;
 };
 
+// Tables several Gossipers in one process may share: the simulator's
+// thousands of nodes then keep one id-to-slot index and one copy of each
+// payload version between them. A null one is the Gossiper's own (index)
+// or none (payloads); shoald shares nothing.
+struct SharedTables {
+  PeerIndex* index = nullptr;       // max_ids at least config.max_nodes
+  PayloadCache* payloads = nullptr;
+};
+
 class Gossiper {
  public:
   // Called for every entry stored as new, own ones included (the simulator
@@ -48,9 +59,10 @@ class Gossiper {
   using EntryObserver = std::function<void(uint32_t channel, NodeId origin, uint64_t version)>;
 
   // REQUIRES: config.Validate() is ok; keyring not empty; all references
-  // outlive the Gossiper. Installs itself as the transport's receiver.
+  // outlive the Gossiper, and so do the shared tables. Installs itself as
+  // the transport's receiver.
   Gossiper(const GossipConfig& config, const NodeIdentity& identity, Clock& clock, Random& random,
-           Transport& transport, const Keyring& keyring);
+           Transport& transport, const Keyring& keyring, SharedTables shared = {});
   ~Gossiper();
   Gossiper(const Gossiper&) = delete;
   Gossiper& operator=(const Gossiper&) = delete;
@@ -88,7 +100,7 @@ class Gossiper {
 
  private:
   struct Channel {
-    explicit Channel(const GossipConfig& c) : table(c.max_ttl, c.sends) {}
+    Channel(const GossipConfig& c, PeerIndex& index) : table(index, c.max_ttl, c.sends) {}
     ChannelSpec spec;
     Publisher publisher;
     ViewSubscriber subscriber;
@@ -120,6 +132,10 @@ class Gossiper {
   Random& random_;
   Transport& transport_;
   const Keyring& keyring_;
+  // Before every table that holds slots of it.
+  std::unique_ptr<PeerIndex> own_index_;
+  PeerIndex& index_;
+  PayloadCache* payloads_;
 
   std::vector<std::unique_ptr<Channel>> channels_;  // sorted by code
   std::unordered_map<uint32_t, Channel*> by_code_;

@@ -53,7 +53,34 @@ Result<Heartbeat> DecodeHeartbeat(std::string_view bytes) {
                    w.status() == wire::MEMBER_STATUS_LEAVING};
 }
 
-Membership::Membership(NodeId self, const GossipConfig& config) : self_(self), config_(config) {}
+Membership::Membership(NodeId self, const GossipConfig& config, PeerIndex& index)
+    : self_(self), config_(config), members_(index) {}
+
+namespace {
+constexpr uint8_t kDigestList = 1;  // live, address or not
+constexpr uint8_t kLiveList = 2;    // live with an address
+constexpr uint8_t kFailedList = 4;  // failed with an address
+}  // namespace
+
+uint8_t Membership::Lists(const Member& m) {
+  const bool live = m.state == MemberState::kAlive || m.state == MemberState::kSuspect;
+  const bool addressed = m.endpoint.valid();
+  return static_cast<uint8_t>((live ? kDigestList : 0) | (live && addressed ? kLiveList : 0) |
+                              (m.state == MemberState::kFailed && addressed ? kFailedList : 0));
+}
+
+void Membership::Relist(uint8_t before, const Member& m) {
+  if (CachesStale()) return;  // the rebuild will list it
+  const uint8_t after = Lists(m);
+  if ((before & ~after) != 0) {
+    live_dirty_ = true;  // it left a list: rebuild (rare: a failure, a leave)
+    return;
+  }
+  const uint8_t added = after & ~before;
+  if (added & kDigestList) digest_cache_.push_back(&m);
+  if (added & kLiveList) live_cache_.push_back(&m);
+  if (added & kFailedList) failed_cache_.push_back(&m);
+}
 
 void Membership::Emit(MemberEvent::Kind kind, const Member& m, TimePoint now) {
   if (listener_) listener_(MemberEvent{kind, m.id, m.endpoint, now});
@@ -63,33 +90,31 @@ void Membership::SetState(Member& m, MemberState s, TimePoint now) {
   const bool was_live = m.state == MemberState::kAlive || m.state == MemberState::kSuspect;
   const bool is_live = s == MemberState::kAlive || s == MemberState::kSuspect;
   if (was_live != is_live) live_peers_count_ += is_live ? 1 : -1;
-  // The caches list live and failed members; alive <-> suspect moves neither.
-  if (was_live != is_live || m.state == MemberState::kFailed || s == MemberState::kFailed) {
-    live_dirty_ = true;
-  }
+  const uint8_t before = Lists(m);
   m.state = s;
   m.state_since = now;
+  Relist(before, m);
 }
 
 void Membership::OnHeartbeat(NodeId origin, const Heartbeat& hb, TimePoint now) {
   if (origin == self_) return;
   if (members_.size() >= config_.max_nodes && !members_.contains(origin)) return;
+  auto [mp, fresh] = members_.TryEmplace(origin);
+  if (mp == nullptr) return;  // no room in the index
   tombstones_.erase(origin);
-  auto [it, fresh] = members_.try_emplace(origin);
-  Member& m = it->second;
+  Member& m = *mp;
   const bool had_address = m.endpoint.valid();
-  if (m.endpoint != hb.endpoint) live_dirty_ = true;
+  if (fresh) m.state = MemberState::kLeft;  // on no list, not live: SetState below lists and counts it
+  const uint8_t before = fresh ? 0 : Lists(m);
   m.id = origin;
   m.endpoint = hb.endpoint;
+  if (!fresh) Relist(before, m);
   // A forwarded heartbeat may be old; only a new member or a new
   // incarnation (a restart, which happened just now) counts as life.
   if (fresh || hb.incarnation > m.incarnation) m.last_seen = std::max(m.last_seen, now);
   const bool refutes = hb.incarnation > m.incarnation;
   m.incarnation = std::max(m.incarnation, hb.incarnation);
-  if (fresh) {
-    m.state = MemberState::kFailed;  // so that SetState counts it as live
-    SetState(m, MemberState::kAlive, now);
-  }
+  if (fresh) SetState(m, MemberState::kAlive, now);
   if (hb.leaving) {
     if (m.state != MemberState::kLeft) {
       SetState(m, MemberState::kLeft, now);
@@ -122,19 +147,20 @@ void Membership::OnLiveness(NodeId id, uint32_t age_ms, TimePoint now) {
     if (seen <= t->second.reaped_at) return;
     tombstones_.erase(t);
   }
-  auto it = members_.find(id);
-  if (it == members_.end()) {
+  Member* found = members_.Find(id);
+  if (found == nullptr) {
     // Someone vouches for a node we never heard of: take it in if the news
     // is fresh. kJoined waits for its heartbeat, which names its address.
     if (now - seen >= suspect_timeout() || members_.size() >= config_.max_nodes) return;
-    Member& m = members_[id];
-    m.id = id;
-    m.last_seen = seen;
-    m.state = MemberState::kFailed;
-    SetState(m, MemberState::kAlive, now);
+    auto [mp, fresh] = members_.TryEmplace(id);
+    if (mp == nullptr) return;  // no room in the index
+    mp->id = id;
+    mp->last_seen = seen;
+    mp->state = MemberState::kLeft;  // as in OnHeartbeat
+    SetState(*mp, MemberState::kAlive, now);
     return;
   }
-  Member& m = it->second;
+  Member& m = *found;
   if (seen <= m.last_seen) return;
   m.last_seen = seen;
   if (m.state == MemberState::kLeft || m.state == MemberState::kAlive) return;
@@ -150,10 +176,13 @@ void Membership::OnSignOfLife(NodeId origin, const Endpoint& from, TimePoint now
   const bool known = members_.contains(origin);
   if (!known && members_.size() >= config_.max_nodes) return;
   OnLiveness(origin, age_ms, now);
-  Member& m = members_.at(origin);
+  Member* mp = members_.Find(origin);
+  if (mp == nullptr) return;  // no room in the index
+  Member& m = *mp;
   if (!m.endpoint.valid() && from.valid()) {
+    const uint8_t before = Lists(m);
     m.endpoint = from;
-    live_dirty_ = true;
+    Relist(before, m);
     // A node we had forgotten is back (a partition longer than reap_after):
     // as for any recovered node, the Gossiper sends it our state.
     if (!known) Emit(was_forgotten ? MemberEvent::Kind::kRecovered : MemberEvent::Kind::kJoined, m, now);
@@ -170,7 +199,7 @@ void Membership::FillDigest(TimePoint now, std::vector<LivenessItem>& out) {
   out.push_back(LivenessItem{self_, 0, 0});
   // Every live member, with an address or not: listing one whose address we
   // lack is also how we get its entries back (see the Gossiper's repair).
-  if (live_dirty_) RebuildCaches();
+  if (CachesStale()) RebuildCaches();
   const auto& live = digest_cache_;
   const size_t n = std::min(digest_items(), live.size());
   for (size_t k = 0; k < n; ++k) {
@@ -195,8 +224,7 @@ std::vector<NodeId> Membership::Tick(TimePoint now) {
   suspects_.clear();
   const Duration suspect = suspect_timeout();
   const Duration fail = failure_timeout();
-  for (auto it = members_.begin(); it != members_.end();) {
-    Member& m = it->second;
+  members_.ForEachMutable([&](NodeId, uint32_t slot, Member& m) {
     const Duration silent = now - m.last_seen;
     const bool grace = now < grace_until_;
     if (m.state == MemberState::kAlive && silent > suspect && !grace) {
@@ -213,12 +241,11 @@ std::vector<NodeId> Membership::Tick(TimePoint now) {
       tombstones_[m.id] = Tombstone{m.incarnation, now, now + config_.tombstone_for};
       reaped.push_back(m.id);
       live_dirty_ = true;
-      it = members_.erase(it);
-      continue;
+      members_.EraseSlot(slot);
+      return;
     }
     if (m.state == MemberState::kSuspect && m.endpoint.valid()) suspects_.push_back(m.id);
-    ++it;
-  }
+  });
   std::sort(suspects_.begin(), suspects_.end());
   std::erase_if(tombstones_, [&](const auto& kv) { return kv.second.until < now; });
   return reaped;
@@ -228,44 +255,33 @@ void Membership::ForgiveStall(TimePoint now) { grace_until_ = now + failure_time
 
 bool Membership::IsLive(NodeId id) const {
   if (id == self_) return true;
-  auto it = members_.find(id);
-  return it != members_.end() &&
-         (it->second.state == MemberState::kAlive || it->second.state == MemberState::kSuspect);
+  const Member* m = members_.Find(id);
+  return m != nullptr && (m->state == MemberState::kAlive || m->state == MemberState::kSuspect);
 }
 
-const Member* Membership::Find(NodeId id) const {
-  auto it = members_.find(id);
-  return it == members_.end() ? nullptr : &it->second;
-}
+const Member* Membership::Find(NodeId id) const { return members_.Find(id); }
 
 void Membership::RebuildCaches() const {
   live_cache_.clear();
   failed_cache_.clear();
   digest_cache_.clear();
-  for (const auto& [id, m] : members_) {
-    const bool live = m.state == MemberState::kAlive || m.state == MemberState::kSuspect;
-    if (live) digest_cache_.push_back(&m);
-    if (!m.endpoint.valid()) continue;
-    if (live) {
-      live_cache_.push_back(&m);
-    } else if (m.state == MemberState::kFailed) {
-      failed_cache_.push_back(&m);
-    }
-  }
-  auto by_id = [](const Member* a, const Member* b) { return a->id < b->id; };
-  std::sort(live_cache_.begin(), live_cache_.end(), by_id);
-  std::sort(failed_cache_.begin(), failed_cache_.end(), by_id);
-  std::sort(digest_cache_.begin(), digest_cache_.end(), by_id);
+  members_.ForEach([&](NodeId, const Member& m) {
+    const uint8_t lists = Lists(m);
+    if (lists & kDigestList) digest_cache_.push_back(&m);
+    if (lists & kLiveList) live_cache_.push_back(&m);
+    if (lists & kFailedList) failed_cache_.push_back(&m);
+  });
   live_dirty_ = false;
+  cache_moves_ = members_.moves();
 }
 
 const std::vector<const Member*>& Membership::live_peers() const {
-  if (live_dirty_) RebuildCaches();
+  if (CachesStale()) RebuildCaches();
   return live_cache_;
 }
 
 const std::vector<const Member*>& Membership::failed_peers() const {
-  if (live_dirty_) RebuildCaches();
+  if (CachesStale()) RebuildCaches();
   return failed_cache_;
 }
 

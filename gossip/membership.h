@@ -13,6 +13,9 @@
 // node that announces leaving is marked left at once. Failed and left nodes
 // are reaped after reap_after and tombstoned so their stale entries stay
 // out. No configured pool size or quorum; timeouts stretch with the pool.
+// Members live in a SlotMap (an array by PeerIndex slot); the lists of live
+// and failed peers grow as members join and are rebuilt only when one
+// leaves them, so a pool of thousands forming is not a sort per tick.
 // Pure state machine on the caller's clock values; not thread-safe.
 #pragma once
 
@@ -30,10 +33,11 @@
 #include "core/result.h"
 #include "gossip/config.h"
 #include "gossip/packet.h"
+#include "gossip/slot_map.h"
 
 namespace shoal::gossip {
 
-enum class MemberState { kAlive, kSuspect, kFailed, kLeft };
+enum class MemberState : uint8_t { kAlive, kSuspect, kFailed, kLeft };
 std::string_view ToString(MemberState s);
 
 struct Member {
@@ -67,7 +71,7 @@ class Membership {
  public:
   using Listener = std::function<void(const MemberEvent&)>;
 
-  Membership(NodeId self, const GossipConfig& config);
+  Membership(NodeId self, const GossipConfig& config, PeerIndex& index);
 
   void SetListener(Listener l) { listener_ = std::move(l); }
 
@@ -105,10 +109,17 @@ class Membership {
 
   bool IsLive(NodeId id) const;  // self, alive or suspect
   const Member* Find(NodeId id) const;
-  const std::unordered_map<NodeId, Member>& members() const { return members_; }
-  // Live peers (not self) whose address is known; stable order by id.
+  // fn(member) for every member (self not included), in no set order.
+  template <typename Fn>
+  void ForEach(Fn&& fn) const {
+    members_.ForEach([&](NodeId, const Member& m) { fn(m); });
+  }
+  size_t size() const { return members_.size(); }
+  // Live peers (not self) whose address is known, in no set order (the
+  // same from call to call until the membership changes). Valid until the
+  // next call that changes the membership.
   const std::vector<const Member*>& live_peers() const;
-  // Failed (not yet reaped) peers with a known address; stable order by id.
+  // Failed (not yet reaped) peers with a known address; likewise.
   const std::vector<const Member*>& failed_peers() const;
   size_t live_count() const;  // including self
 
@@ -120,11 +131,17 @@ class Membership {
   void SetState(Member& m, MemberState s, TimePoint now);
   void Emit(MemberEvent::Kind kind, const Member& m, TimePoint now);
   double Stretch() const;
+  // The lists a member belongs on (bits of kDigestList, kLiveList,
+  // kFailedList), and the upkeep after a member changed from `before`:
+  // appends it where it is new, marks the lists for a rebuild where it left.
+  static uint8_t Lists(const Member& m);
+  void Relist(uint8_t before, const Member& m);
+  bool CachesStale() const { return live_dirty_ || cache_moves_ != members_.moves(); }
 
   NodeId self_;
   GossipConfig config_;
   Listener listener_;
-  std::unordered_map<NodeId, Member> members_;  // never holds self
+  SlotMap<Member> members_;  // never holds self
   struct Tombstone {
     uint64_t incarnation;
     TimePoint reaped_at;
@@ -139,7 +156,8 @@ class Membership {
   mutable std::vector<const Member*> live_cache_;
   mutable std::vector<const Member*> failed_cache_;
   mutable std::vector<const Member*> digest_cache_;  // live, address or not
-  mutable bool live_dirty_ = true;  // both caches need a rebuild
+  mutable bool live_dirty_ = true;  // the caches need a rebuild
+  mutable uint64_t cache_moves_ = 0;  // members_.moves() when they were built
 };
 
 }  // namespace shoal::gossip

@@ -5,7 +5,11 @@
 namespace shoal::gossip {
 
 SimPool::SimPool(const SimPoolOptions& options)
-    : options_(options), network_(clock_, options.seed), hub_(network_) {
+    : options_(options),
+      network_(clock_, options.seed),
+      hub_(network_),
+      index_(std::max<size_t>(2 * options.config.max_nodes, 2 * options.nodes)),
+      payloads_(8 * std::max<size_t>(options.config.max_nodes, options.nodes)) {
   network_.SetDefaultLink(options.link);
   // A fixed key derived from the seed: reproducible runs, real sealing.
   Key key{};
@@ -38,7 +42,8 @@ void SimPool::Boot(size_t i) {
   n.random = std::make_unique<Random>(options_.seed * 0x9e3779b97f4a7c15ULL + i * 7919 +
                                       n.identity.boot);
   n.gossiper = std::make_unique<Gossiper>(options_.config, n.identity, clock_, *n.random,
-                                          network_.node(i), keyring_);
+                                          network_.node(i), keyring_,
+                                          SharedTables{&index_, &payloads_});
   n.gossiper->SetSeeds(seeds_);
   n.gossiper->SetEntryObserver([this, i](uint32_t ch, NodeId origin, uint64_t version) {
     if (observer_) observer_(i, ch, origin, version);

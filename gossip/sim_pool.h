@@ -6,7 +6,9 @@
 // partitions through the network. Components' channels are registered on
 // every node, including restarted ones, through ChannelFactory; components
 // that also need peer streams or a tick come from ComponentFactory. Every
-// node has simulated peer streams at its address.
+// node has simulated peer streams at its address. The nodes share one
+// PeerIndex and one PayloadCache (SharedTables), which is what lets one
+// process hold 10,000 of them.
 // Not thread-safe.
 #pragma once
 
@@ -98,6 +100,8 @@ class SimPool {
   SimNetwork network_;
   SimStreamHub hub_;  // after the network, before the nodes' components
   Keyring keyring_;
+  PeerIndex index_;       // before the nodes, whose tables hold its slots
+  PayloadCache payloads_;
   std::vector<std::unique_ptr<Node>> nodes_;
   std::vector<Endpoint> seeds_;
   std::vector<ChannelFactory> factories_;

@@ -98,7 +98,7 @@ void SnapshotService::Take() {
       auto* w = ch->add_entries();
       w->set_origin(origin.value);
       w->set_version(e->version);
-      w->set_payload(e->payload);
+      w->set_payload(e->payload.str());
     }
     if (before != nullptr) {
       for (const auto& [origin, value] : *before) {

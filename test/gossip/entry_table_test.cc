@@ -21,18 +21,20 @@ std::vector<NodeId> DrawAll(EntryTable& t, Random& r) {
 }  // namespace
 
 TEST_CASE("entries are replaced only by newer versions") {
-  EntryTable t(8, 2);
+  PeerIndex index(64);
+  EntryTable t(index, 8, 2);
   ManualClock c;
-  REQUIRE(t.Offer(NodeId{2}, 5, 2, "a", c.Now()));
-  REQUIRE_FALSE(t.Offer(NodeId{2}, 5, 2, "b", c.Now()));
-  REQUIRE_FALSE(t.Offer(NodeId{2}, 4, 2, "c", c.Now()));
+  REQUIRE(t.Offer(NodeId{2}, 5, 2, Payload("a"), c.Now()));
+  REQUIRE_FALSE(t.Offer(NodeId{2}, 5, 2, Payload("b"), c.Now()));
+  REQUIRE_FALSE(t.Offer(NodeId{2}, 4, 2, Payload("c"), c.Now()));
   REQUIRE(t.Find(NodeId{2})->payload == "a");
-  REQUIRE(t.Offer(NodeId{2}, 6, 2, "d", c.Now()));
+  REQUIRE(t.Offer(NodeId{2}, 6, 2, Payload("d"), c.Now()));
   REQUIRE(t.Find(NodeId{2})->payload == "d");
 }
 
 TEST_CASE("own entry gets a new version only when its payload changes") {
-  EntryTable t(8, 2);
+  PeerIndex index(64);
+  EntryTable t(index, 8, 2);
   ManualClock c;
   REQUIRE(t.PublishOwn(kSelf, "x", 1000, c.Now()));
   REQUIRE(t.Find(kSelf)->version == 1000);  // the floor (boot << 32 in the Gossiper)
@@ -48,12 +50,13 @@ TEST_CASE("own entry gets a new version only when its payload changes") {
 }
 
 TEST_CASE("a learnt entry goes into `sends` packets if it has hops left; the own entry first") {
-  EntryTable t(8, 2);
+  PeerIndex index(64);
+  EntryTable t(index, 8, 2);
   ManualClock c;
   Random r(3);
-  REQUIRE(t.Offer(NodeId{2}, 1, 5, "a", c.Now()));
-  REQUIRE(t.Offer(NodeId{3}, 1, 1, "b", c.Now()));
-  REQUIRE(t.Offer(NodeId{4}, 1, 0, "c", c.Now()));  // no hops left: kept, not forwarded
+  REQUIRE(t.Offer(NodeId{2}, 1, 5, Payload("a"), c.Now()));
+  REQUIRE(t.Offer(NodeId{3}, 1, 1, Payload("b"), c.Now()));
+  REQUIRE(t.Offer(NodeId{4}, 1, 0, Payload("c"), c.Now()));  // no hops left: kept, not forwarded
   REQUIRE(t.Find(NodeId{3})->sends == 2);
   REQUIRE(t.Find(NodeId{4})->sends == 0);
   REQUIRE(t.PublishOwn(kSelf, "me", 1, c.Now()));
@@ -63,18 +66,19 @@ TEST_CASE("a learnt entry goes into `sends` packets if it has hops left; the own
   REQUIRE(DrawAll(t, r).size() == 3);  // each at most once per packet
   REQUIRE(DrawAll(t, r).empty());
   // A newer version starts over.
-  REQUIRE(t.Offer(NodeId{3}, 2, 1, "b2", c.Now()));
+  REQUIRE(t.Offer(NodeId{3}, 2, 1, Payload("b2"), c.Now()));
   REQUIRE(DrawAll(t, r) == std::vector<NodeId>{NodeId{3}});
 }
 
 TEST_CASE("entries with more sends left go first") {
-  EntryTable t(8, 3);
+  PeerIndex index(64);
+  EntryTable t(index, 8, 3);
   ManualClock c;
   Random r(4);
-  REQUIRE(t.Offer(NodeId{2}, 1, 5, "old news", c.Now()));
+  REQUIRE(t.Offer(NodeId{2}, 1, 5, Payload("old news"), c.Now()));
   DrawAll(t, r);
   DrawAll(t, r);  // node 2 has one send left
-  REQUIRE(t.Offer(NodeId{3}, 1, 5, "new", c.Now()));
+  REQUIRE(t.Offer(NodeId{3}, 1, 5, Payload("new"), c.Now()));
   std::vector<NodeId> order;
   t.Draw(kSelf, r, [&](NodeId o, const StoredEntry&) {
     order.push_back(o);
@@ -84,7 +88,8 @@ TEST_CASE("entries with more sends left go first") {
 }
 
 TEST_CASE("a spent own entry is re-armed after a random backoff that doubles up to a maximum") {
-  EntryTable t(8, 1);
+  PeerIndex index(64);
+  EntryTable t(index, 8, 1);
   ManualClock c;
   Random r(11);
   const Duration base = milliseconds(100), max = milliseconds(800);
@@ -115,12 +120,13 @@ TEST_CASE("a spent own entry is re-armed after a random backoff that doubles up 
 }
 
 TEST_CASE("the draw is a random subset, so truncation does not always favour the same origins") {
-  EntryTable t(8, 1);
+  PeerIndex index(64);
+  EntryTable t(index, 8, 1);
   ManualClock c;
   Random r(5);
   std::map<uint64_t, int> firsts;
   for (int round = 0; round < 200; ++round) {
-    for (uint64_t o = 2; o < 12; ++o) REQUIRE(t.Offer(NodeId{o}, round + 1, 1, "p", c.Now()));
+    for (uint64_t o = 2; o < 12; ++o) REQUIRE(t.Offer(NodeId{o}, round + 1, 1, Payload("p"), c.Now()));
     int taken = 0;
     t.Draw(kSelf, r, [&](NodeId o, const StoredEntry&) {
       if (taken++ == 0) ++firsts[o.value];

@@ -287,7 +287,22 @@ TEST_CASE("a peer cannot make a node track more than max_nodes origins") {
     f.Deliver(f.From(2, p));
   }
   REQUIRE(f.g->counters().entries_over_limit == 150);
-  REQUIRE(f.g->membership().members().size() <= 50);
+  REQUIRE(f.g->membership().size() <= 50);
+}
+
+TEST_CASE("senders past the room of the peer index are dropped and counted, not taken for replays") {
+  Fixture f;
+  f.config.max_nodes = 2;  // the Gossiper's own index then holds 4 ids
+  f.g = std::make_unique<Gossiper>(f.config, NodeIdentity{NodeId{1}, 1, f.transport.local_endpoint()},
+                                   f.clock, f.random, f.transport, f.keyring);
+  for (uint64_t sender = 2; sender <= 10; ++sender) f.Deliver(f.From(sender, Packet{}));
+  REQUIRE(f.g->counters().packets_accepted == 4);
+  REQUIRE(f.g->counters().dropped_over_limit == 5);
+  REQUIRE(f.g->counters().dropped_replayed == 0);
+  REQUIRE(f.g->membership().size() == 2);
+  // A known sender's replay is still a replay.
+  f.Deliver(f.From(2, Packet{}, 1));
+  REQUIRE(f.g->counters().dropped_replayed == 1);
 }
 
 TEST_CASE("a peer whose digest shows it missed an update gets the entry sent back") {

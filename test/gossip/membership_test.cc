@@ -42,7 +42,8 @@ TEST_CASE("heartbeat codec round trip and refusal of junk") {
 
 TEST_CASE("silence makes a node suspect, then failed; a sign of life brings it back") {
   GossipConfig cfg;
-  Membership m(kSelf, cfg);
+  PeerIndex index(1024);
+  Membership m(kSelf, cfg, index);
   Recorder rec;
   m.SetListener(rec.listener());
   ManualClock c;
@@ -74,7 +75,8 @@ TEST_CASE("silence makes a node suspect, then failed; a sign of life brings it b
 
 TEST_CASE("a graceful leave is not a failure") {
   GossipConfig cfg;
-  Membership m(kSelf, cfg);
+  PeerIndex index(1024);
+  Membership m(kSelf, cfg, index);
   Recorder rec;
   m.SetListener(rec.listener());
   ManualClock c;
@@ -93,7 +95,8 @@ TEST_CASE("a graceful leave is not a failure") {
 
 TEST_CASE("reaped nodes are tombstoned until a newer incarnation shows up") {
   GossipConfig cfg;
-  Membership m(kSelf, cfg);
+  PeerIndex index(1024);
+  Membership m(kSelf, cfg, index);
   ManualClock c;
   m.OnHeartbeat(kPeer, Hb(3), c.Now());
   c.Advance(cfg.failure_timeout + milliseconds(1));
@@ -114,7 +117,8 @@ TEST_CASE("reaped nodes are tombstoned until a newer incarnation shows up") {
 
 TEST_CASE("a node that stalled itself does not blame its peers") {
   GossipConfig cfg;
-  Membership m(kSelf, cfg);
+  PeerIndex index(1024);
+  Membership m(kSelf, cfg, index);
   ManualClock c;
   m.OnHeartbeat(kPeer, Hb(1), c.Now());
   m.OnHeartbeat(NodeId{3}, Hb(1), c.Now());
@@ -133,7 +137,8 @@ TEST_CASE("a node that stalled itself does not blame its peers") {
 
 TEST_CASE("liveness digests carry news of life with its age") {
   GossipConfig cfg;
-  Membership m(kSelf, cfg);
+  PeerIndex index(1024);
+  Membership m(kSelf, cfg, index);
   ManualClock c;
   m.OnHeartbeat(kPeer, Hb(1), c.Now());
   c.Advance(cfg.failure_timeout + milliseconds(100));
@@ -155,7 +160,8 @@ TEST_CASE("the digest lists this node first, then a rotating window of live peer
   GossipConfig cfg;
   cfg.digest_items_min = 3;
   cfg.digest_items_max = 3;
-  Membership m(kSelf, cfg);
+  PeerIndex index(1024);
+  Membership m(kSelf, cfg, index);
   ManualClock c;
   for (uint64_t i = 2; i <= 8; ++i) m.OnHeartbeat(NodeId{i}, Hb(1), c.Now());
   c.Advance(milliseconds(40));
@@ -176,7 +182,8 @@ TEST_CASE("the digest lists this node first, then a rotating window of live peer
 
 TEST_CASE("timeouts stretch in large pools, where news takes longer to go round") {
   GossipConfig cfg;
-  Membership m(kSelf, cfg);
+  PeerIndex index(1024);
+  Membership m(kSelf, cfg, index);
   ManualClock c;
   REQUIRE(m.failure_timeout() == cfg.failure_timeout);
   for (uint64_t i = 2; i <= 128; ++i) m.OnHeartbeat(NodeId{i}, Hb(1), c.Now());
@@ -184,4 +191,59 @@ TEST_CASE("timeouts stretch in large pools, where news takes longer to go round"
   for (uint64_t i = 129; i <= 4096; ++i) m.OnHeartbeat(NodeId{i}, Hb(1), c.Now());
   REQUIRE(m.failure_timeout() > 2 * cfg.failure_timeout);
   REQUIRE(m.suspect_timeout() < m.failure_timeout());
+}
+
+TEST_CASE("the live and failed lists follow joins, failures, recoveries, leaves and reaps") {
+  GossipConfig cfg;
+  PeerIndex index(4096);
+  Membership m(kSelf, cfg, index);
+  ManualClock c;
+  // What the lists must hold, from a scan of every member.
+  auto check = [&] {
+    std::set<NodeId> live, failed, listed_live, listed_failed;
+    m.ForEach([&](const Member& x) {
+      if (!x.endpoint.valid()) return;
+      if (x.state == MemberState::kAlive || x.state == MemberState::kSuspect) live.insert(x.id);
+      if (x.state == MemberState::kFailed) failed.insert(x.id);
+    });
+    for (const Member* x : m.live_peers()) REQUIRE(listed_live.insert(x->id).second);
+    for (const Member* x : m.failed_peers()) REQUIRE(listed_failed.insert(x->id).second);
+    REQUIRE(listed_live == live);
+    REQUIRE(listed_failed == failed);
+  };
+  auto hb = [](uint64_t i, uint64_t inc = 1, bool leaving = false) {
+    return Heartbeat{inc, Endpoint{static_cast<uint32_t>(0x0a000000 + i), 7000}, leaving};
+  };
+  // Joins one at a time (the table moves several times as it grows), some
+  // first vouched for without an address.
+  for (uint64_t i = 2; i < 600; ++i) {
+    if (i % 7 == 0) {
+      m.OnLiveness(NodeId{i}, 0, c.Now());
+      check();
+    }
+    m.OnHeartbeat(NodeId{i}, hb(i), c.Now());
+    if (i % 50 == 0) check();
+  }
+  check();
+  REQUIRE(m.live_peers().size() == 598);
+  // Half of them go silent and fail; a few come back, one leaves.
+  c.Advance(2 * m.failure_timeout());  // stretched for 600 nodes
+  for (uint64_t i = 2; i < 300; ++i) m.OnLiveness(NodeId{i}, 0, c.Now());
+  m.Tick(c.Now());
+  m.Tick(c.Now());
+  check();
+  REQUIRE(m.failed_peers().size() == 300);
+  for (uint64_t i = 300; i < 310; ++i) m.OnHeartbeat(NodeId{i}, hb(i, 2), c.Now());
+  m.OnHeartbeat(NodeId{5}, hb(5, 1, true), c.Now());
+  check();
+  REQUIRE(m.failed_peers().size() == 290);
+  // The failed ones are reaped; a reaped node that comes back is listed again.
+  c.Advance(cfg.reap_after + m.failure_timeout());
+  for (uint64_t i = 2; i < 310; ++i) m.OnLiveness(NodeId{i}, 0, c.Now());
+  m.Tick(c.Now());
+  check();
+  REQUIRE(m.failed_peers().empty());
+  m.OnSignOfLife(NodeId{450}, Endpoint{0x0a0001c2, 7000}, c.Now());
+  check();
+  REQUIRE(m.IsLive(NodeId{450}));
 }

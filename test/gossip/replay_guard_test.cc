@@ -6,7 +6,8 @@ using namespace shoal;
 using namespace shoal::gossip;
 
 TEST_CASE("replay guard accepts each sequence once, in any order within the window") {
-  ReplayGuard g;
+  PeerIndex index(16);
+  ReplayGuard g(index);
   const NodeId a{1};
   REQUIRE(g.Accept(a, 1, 10));
   REQUIRE_FALSE(g.Accept(a, 1, 10));
@@ -20,7 +21,8 @@ TEST_CASE("replay guard accepts each sequence once, in any order within the wind
 }
 
 TEST_CASE("replay guard: a new boot starts over, an old boot is refused") {
-  ReplayGuard g;
+  PeerIndex index(16);
+  ReplayGuard g(index);
   const NodeId a{1};
   REQUIRE(g.Accept(a, 5, 1000));
   REQUIRE(g.Accept(a, 6, 1));
@@ -28,11 +30,15 @@ TEST_CASE("replay guard: a new boot starts over, an old boot is refused") {
   REQUIRE_FALSE(g.Accept(a, 6, 1));
 }
 
-TEST_CASE("replay guard tracks a bounded number of senders") {
-  ReplayGuard g(4);
-  for (uint64_t i = 1; i <= 10; ++i) REQUIRE(g.Accept(NodeId{i}, 1, 1));
+TEST_CASE("replay guard tracks as many senders as the index has room for") {
+  PeerIndex index(4);
+  ReplayGuard g(index);
+  for (uint64_t i = 1; i <= 4; ++i) REQUIRE(g.Accept(NodeId{i}, 1, 1));
+  REQUIRE_FALSE(g.Accept(NodeId{5}, 1, 1));  // no room: refused, not remembered
   REQUIRE(g.tracked() == 4);
-  REQUIRE_FALSE(g.Accept(NodeId{10}, 1, 1));  // recent ones are remembered
-  g.Forget(NodeId{10});
-  REQUIRE(g.Accept(NodeId{10}, 1, 1));
+  REQUIRE_FALSE(g.Accept(NodeId{4}, 1, 1));  // known ones are still guarded
+  g.Forget(NodeId{4});
+  REQUIRE(index.held() == 3);
+  REQUIRE(g.Accept(NodeId{5}, 1, 1));  // the freed slot serves a new sender
+  REQUIRE(g.tracked() == 4);
 }

@@ -86,7 +86,7 @@ void PoolMetrics::SampleFreshness() {
       // The time the held version was published (the first one if older).
       auto it = std::upper_bound(pub.begin(), pub.end(), std::make_pair(held, TimePoint::max()));
       const TimePoint at = it == pub.begin() ? pub.front().second : std::prev(it)->second;
-      freshness_ms_.push_back(ToMillis(now - at));
+      freshness_ms_.Add(ToMillis(now - at));
     }
   }
 }
@@ -120,7 +120,7 @@ PoolReport PoolMetrics::Finish(double loss) {
   r.dissemination_p50_ms = Percentile(dissemination_ms_, 50);
   r.dissemination_p99_ms = Percentile(dissemination_ms_, 99);
   r.dissemination_max_ms = dissemination_ms_.empty() ? 0 : dissemination_ms_.back();
-  r.freshest_age_p99_ms = Percentile(freshness_ms_, 99);
+  r.freshest_age_p99_ms = freshness_ms_.Percentile(99);
   const double secs = std::chrono::duration<double>(now - window_start_).count();
   const auto& st = pool_.network().stats();
   if (secs > 0) {

@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/percentile.h"
 #include "gossip/sim_pool.h"
 
 namespace shoal::sim {
@@ -78,7 +79,7 @@ class PoolMetrics {
   std::vector<std::vector<std::pair<uint64_t, TimePoint>>> published_;  // per probe
   std::vector<std::vector<uint64_t>> highest_;  // [node][probe]
   std::vector<double> dissemination_ms_;
-  std::vector<double> freshness_ms_;
+  Histogram freshness_ms_;  // samples of every (node, probe) ten times a second
   std::unordered_map<size_t, TimePoint> crashed_;
   std::set<std::pair<size_t, size_t>> detected_;  // (crashed, observer)
   std::vector<double> detection_ms_;

@@ -1,0 +1,86 @@
+#include <catch2/catch.hpp>
+
+#include "gossip/payload.h"
+#include "gossip/peer_index.h"
+#include "gossip/slot_map.h"
+
+using namespace shoal;
+using namespace shoal::gossip;
+
+TEST_CASE("peer index: one slot per id while anyone holds it, reused once free, bounded") {
+  PeerIndex index(3);
+  const uint32_t a = index.Acquire(NodeId{10});
+  REQUIRE(index.Acquire(NodeId{10}) == a);  // a second holder, same slot
+  const uint32_t b = index.Acquire(NodeId{20});
+  REQUIRE(b != a);
+  REQUIRE(index.Find(NodeId{20}) == b);
+  REQUIRE(index.IdOf(b) == NodeId{20});
+  REQUIRE(index.Acquire(NodeId{30}) != PeerIndex::kNone);
+  REQUIRE(index.Acquire(NodeId{40}) == PeerIndex::kNone);  // three held: full
+  index.Release(a);
+  REQUIRE(index.Find(NodeId{10}) == a);  // still one holder
+  index.Release(a);
+  REQUIRE(index.Find(NodeId{10}) == PeerIndex::kNone);
+  REQUIRE(index.Acquire(NodeId{40}) == a);  // the freed slot
+  REQUIRE(index.slots() == 3);
+  REQUIRE(index.held() == 3);
+}
+
+TEST_CASE("slot map: tables share the index and release their slots") {
+  PeerIndex index(100);
+  {
+    SlotMap<int> x(index), y(index);
+    *x.TryEmplace(NodeId{7}).first = 70;
+    auto [v, fresh] = x.TryEmplace(NodeId{7});
+    REQUIRE_FALSE(fresh);
+    REQUIRE(*v == 70);
+    *y.TryEmplace(NodeId{7}).first = 700;
+    *y.TryEmplace(NodeId{8}).first = 800;
+    REQUIRE(*x.Find(NodeId{7}) == 70);  // same slot, separate values
+    REQUIRE(x.Find(NodeId{8}) == nullptr);
+    REQUIRE(y.size() == 2);
+    REQUIRE(x.Erase(NodeId{7}));
+    REQUIRE(index.Find(NodeId{7}) != PeerIndex::kNone);  // y still holds it
+    int sum = 0;
+    y.ForEach([&](NodeId, int value) { sum += value; });
+    REQUIRE(sum == 1500);
+    // Growth moves the values and says so.
+    const uint64_t moves = y.moves();
+    for (uint64_t i = 100; i < 150; ++i) *y.TryEmplace(NodeId{i}).first = 1;
+    REQUIRE(y.moves() > moves);
+    REQUIRE(y.size() == 52);
+  }
+  REQUIRE(index.held() == 0);  // every slot released with the tables
+}
+
+TEST_CASE("payloads: shared bytes, counted references") {
+  Payload a("hello");
+  REQUIRE(a == "hello");
+  REQUIRE(a.size() == 5);
+  Payload b = a;
+  REQUIRE(a.shares() == 2);
+  b = Payload("other");
+  REQUIRE(a.shares() == 1);
+  REQUIRE(b.view() == "other");
+  Payload empty;
+  REQUIRE(empty.empty());
+  REQUIRE(empty == "");
+}
+
+TEST_CASE("payload cache hands out the same version's bytes once, never a wrong one") {
+  PayloadCache cache(2);
+  Payload a = cache.Intern(NodeId{1}, 10, 5, "v5");
+  Payload b = cache.Intern(NodeId{1}, 10, 5, "v5");
+  REQUIRE(a.shares() == 3);  // a, b and the cache
+  // Same key, different bytes (a forgery, or a restart reusing a version):
+  // its own bytes, not the cached ones.
+  REQUIRE(cache.Intern(NodeId{1}, 10, 5, "evil") == "evil");
+  REQUIRE(cache.Intern(NodeId{1}, 10, 4, "v4") == "v4");  // older: not cached
+  Payload c = cache.Intern(NodeId{1}, 10, 6, "v6");  // newer replaces
+  REQUIRE(a.shares() == 2);
+  REQUIRE(cache.Intern(NodeId{1}, 10, 6, "v6").shares() == 3);
+  cache.Intern(NodeId{2}, 10, 1, "x");
+  REQUIRE(cache.size() == 2);
+  REQUIRE(cache.Intern(NodeId{3}, 10, 1, "y").shares() == 1);  // full: not kept
+  REQUIRE(cache.size() == 2);
+}
