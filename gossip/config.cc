@@ -1,5 +1,8 @@
 #include "gossip/config.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "gossip/packet.h"
 #include "gossip/seal.h"
 
@@ -12,6 +15,14 @@ GossipConfig GossipConfig::LocalTest() {
   c.period = std::chrono::milliseconds(50);
   c.seed_interval = std::chrono::seconds(2);
   return c;
+}
+
+uint32_t GossipConfig::SendsFor(size_t live_nodes) const {
+  const double n = static_cast<double>(std::max<size_t>(live_nodes, 2));
+  const double copies = std::log(n) + 6;
+  const double per_send = static_cast<double>(fanout) * 0.95;
+  const auto need = static_cast<uint32_t>(std::ceil(copies / per_send));
+  return std::clamp(need, sends, uint32_t{16});
 }
 
 Status GossipConfig::Validate() const {

@@ -44,6 +44,9 @@ class EntryTable {
   EntryTable(PeerIndex& index, uint32_t max_ttl, uint32_t sends)
       : max_ttl_(static_cast<uint8_t>(max_ttl)), sends_(static_cast<uint8_t>(sends)), entries_(index) {}
 
+  // Sends given to entries stored or re-armed from now on.
+  void set_sends(uint32_t sends) { sends_ = static_cast<uint8_t>(sends); }
+
   // Stores the entry when its version is newer than the stored one, with
   // TTL `ttl` (sends only if ttl > 0); returns whether it did. It does not
   // when the index is full (then Find(origin) is null).

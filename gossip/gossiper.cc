@@ -141,6 +141,8 @@ void Gossiper::Tick() {
       for (auto& ch : channels_) ch->table.Erase(gone);
       replay_.Forget(gone);
     }
+    const uint32_t sends = config_.SendsFor(membership_.live_count());
+    for (auto& ch : channels_) ch->table.set_sends(sends);
     // Scanning every member each period would cost O(pool) per tick; a
     // tenth of the failure timeout is precise enough.
     next_membership_tick_ = now + std::max(config_.period, membership_.failure_timeout() / 10);

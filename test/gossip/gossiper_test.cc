@@ -394,3 +394,33 @@ TEST_CASE("suspects are probed, and a probed node answers with its next packet")
   for (const auto& [to, bytes] : g.transport.sent) answered = answered || to == prober;
   REQUIRE(answered);
 }
+
+TEST_CASE("a larger pool gives each new entry more sends, so the push wave still reaches everyone") {
+  GossipConfig c;
+  REQUIRE(c.SendsFor(1) == 4);
+  REQUIRE(c.SendsFor(128) == 4);
+  REQUIRE(c.SendsFor(1024) == 5);
+  REQUIRE(c.SendsFor(10000) == 6);
+  c.sends = 8;  // the configured number is the least
+  REQUIRE(c.SendsFor(10000) == 8);
+  c.sends = 1;
+  c.fanout = 1;
+  REQUIRE(c.SendsFor(1u << 30) == 16);  // bounded
+
+  Fixture f;
+  REQUIRE(f.g->RegisterChannel(ChannelSpec{10, "status", milliseconds(20), 16}, nullptr, nullptr).ok());
+  auto learn = [&](uint64_t version) {
+    Packet p;
+    p.entries.push_back(WireEntry{NodeId{2}, 10, version, 3, "x"});
+    f.Deliver(f.From(2, p));
+    return f.g->View(10).FindAny(NodeId{2})->sends;
+  };
+  f.AddPeers(2, 10);
+  f.clock.Advance(milliseconds(20));
+  f.g->Tick();
+  REQUIRE(learn(1) == 4);
+  f.AddPeers(100, 1100);
+  f.clock.Advance(f.g->membership().failure_timeout());  // the next membership round
+  f.g->Tick();
+  REQUIRE(learn(2) == 5);
+}
