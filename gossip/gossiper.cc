@@ -86,6 +86,21 @@ Gossiper::Channel* Gossiper::FindChannel(uint32_t code) {
   return it == by_code_.end() ? nullptr : it->second;
 }
 
+void Gossiper::Adopt(const Gossiper& peer) {
+  const TimePoint now = clock_.Now();
+  const NodeId origin = peer.identity().id;
+  membership_.OnSignOfLife(origin, peer.identity().advertise, now);
+  synced_ = true;  // no need to ask anyone for the full state
+  for (auto& ch : channels_) {
+    auto theirs = peer.by_code_.find(ch->spec.code);
+    if (theirs == peer.by_code_.end()) continue;
+    const StoredEntry* e = theirs->second->table.Find(origin);
+    if (e == nullptr) continue;
+    // TTL 1, as in a full-state answer: stored with none left.
+    StoreEntry(*ch, WireEntry{origin, ch->spec.code, e->version, 1, e->payload.str()}, now);
+  }
+}
+
 ChannelView Gossiper::View(uint32_t code) const {
   auto it = by_code_.find(code);
   assert(it != by_code_.end());

@@ -86,6 +86,12 @@ class Gossiper {
   void OnDatagram(const Endpoint& from, std::span<const uint8_t> datagram,
                   Duration waited = Duration::zero());
 
+  // Takes `peer`'s own current entries, on the channels both have, as a
+  // full-state answer from it would bring them (stored, not forwarded),
+  // and counts it as a sign of life. For simulations that start a pool
+  // already formed; the network is not involved.
+  void Adopt(const Gossiper& peer);
+
   ChannelView View(uint32_t code) const;  // REQUIRES: code registered
   const Membership& membership() const { return membership_; }
   const Counters& counters() const { return counters_; }

@@ -86,6 +86,26 @@ void SimPool::Start() {
   }
 }
 
+void SimPool::StartFormed() {
+  for (size_t i = 0; i < nodes_.size(); ++i) Boot(i);
+  // A first tick publishes each node's own entries. Alone, a node knocks
+  // on the seeds' doors and asks for the full state: those packets
+  // arrive while every node is still down, and vanish.
+  for (auto& n : nodes_) network_.SetDown(n->identity.advertise, true);
+  for (auto& n : nodes_) n->gossiper->Tick();
+  network_.RunUntil(clock_.Now() + options_.link.latency + options_.link.jitter +
+                    std::chrono::milliseconds(1));
+  for (auto& n : nodes_) network_.SetDown(n->identity.advertise, false);
+  for (auto& n : nodes_) {
+    for (auto& peer : nodes_) {
+      if (peer != n) n->gossiper->Adopt(*peer->gossiper);
+    }
+  }
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    ScheduleTick(i, clock_.Now() + nodes_[i]->random->Between(Duration::zero(), options_.config.period));
+  }
+}
+
 void SimPool::RunFor(Duration d) { network_.RunUntil(clock_.Now() + d); }
 
 void SimPool::Crash(size_t i) {

@@ -27,7 +27,7 @@ struct Scenario {
   };
   std::vector<Event> events;
 
-  explicit Scenario(SimPoolOptions o) : pool(o), generation(o.nodes, 0) {
+  explicit Scenario(SimPoolOptions o, bool formed = false) : pool(o), generation(o.nodes, 0) {
     pool.AddChannels([this](size_t i, Gossiper& g) {
       REQUIRE(g.RegisterChannel(ChannelSpec{kStatus, "status", milliseconds(100), 32},
                                 [this, i] {
@@ -41,7 +41,11 @@ struct Scenario {
     pool.SetMemberListener([this](size_t i, const MemberEvent& ev) {
       events.push_back(Event{ev.at, i, ev.kind, SimPool::IndexOf(ev.id)});
     });
-    pool.Start();
+    if (formed) {
+      pool.StartFormed();
+    } else {
+      pool.Start();
+    }
   }
 
   // Every running node sees every other running node live, and holds its
@@ -95,6 +99,20 @@ SimPoolOptions Options(size_t nodes, double loss, uint64_t seed) {
 }
 
 }  // namespace
+
+TEST_CASE("a pool started formed is converged at once, stays quiet and spreads updates") {
+  Scenario s(Options(64, 0.05, 9), /*formed=*/true);
+  REQUIRE(s.Converged());
+  for (size_t i = 0; i < s.pool.size(); ++i) REQUIRE(s.pool.node(i).membership().live_count() == 64);
+  s.pool.RunFor(seconds(5));
+  REQUIRE(s.CountAbout(MemberEvent::Kind::kSuspected, [](size_t) { return true; }) == 0);
+  REQUIRE(s.CountAbout(MemberEvent::Kind::kFailed, [](size_t) { return true; }) == 0);
+  ++s.generation[5];
+  REQUIRE(s.RunUntilConverged(seconds(2)) < milliseconds(500));
+  for (size_t i = 0; i < s.pool.size(); ++i) {
+    REQUIRE(s.pool.node(i).counters().sync_requests_answered == 0);  // nobody had to ask
+  }
+}
 
 TEST_CASE("a pool forms through its seeds and every view converges") {
   Scenario s(Options(32, 0.0, 1));
