@@ -66,14 +66,15 @@ class SlotMap {
   NodeId IdOf(uint32_t slot) const { return index_->IdOf(slot); }
   uint32_t SlotOf(NodeId id) const { return index_->Find(id); }
 
-  // fn(id, value) for every value, in slot order. fn may erase the value
-  // it is given, but must not insert.
+  // fn(id, value) for every value, in slot order.
   template <typename Fn>
   void ForEach(Fn&& fn) const {
     for (uint32_t s = 0; s < present_.size(); ++s) {
       if (present_[s]) fn(index_->IdOf(s), values_[s]);
     }
   }
+  // fn(id, slot, value) for every value, in slot order. fn may erase the
+  // slot it is given (EraseSlot), but must not insert.
   template <typename Fn>
   void ForEachMutable(Fn&& fn) {
     for (uint32_t s = 0; s < present_.size(); ++s) {
