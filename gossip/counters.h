@@ -22,7 +22,7 @@ struct Counters {
   uint64_t dropped_replayed = 0;
   uint64_t dropped_malformed = 0;   // authentic but does not decode / breaks a bound
   uint64_t dropped_own = 0;         // our own packet came back
-  uint64_t dropped_over_limit = 0;  // from a new sender, with max_nodes peers known
+  uint64_t dropped_over_limit = 0;  // from a new sender the peer index had no room for
 
   // Entries.
   uint64_t entries_received = 0;
