@@ -86,21 +86,6 @@ Gossiper::Channel* Gossiper::FindChannel(uint32_t code) {
   return it == by_code_.end() ? nullptr : it->second;
 }
 
-void Gossiper::Adopt(const Gossiper& peer) {
-  const TimePoint now = clock_.Now();
-  const NodeId origin = peer.identity().id;
-  membership_.OnSignOfLife(origin, peer.identity().advertise, now);
-  synced_ = true;  // no need to ask anyone for the full state
-  for (auto& ch : channels_) {
-    auto theirs = peer.by_code_.find(ch->spec.code);
-    if (theirs == peer.by_code_.end()) continue;
-    const StoredEntry* e = theirs->second->table.Find(origin);
-    if (e == nullptr) continue;
-    // TTL 1, as in a full-state answer: stored with none left.
-    StoreEntry(*ch, WireEntry{origin, ch->spec.code, e->version, 1, e->payload.str()}, now);
-  }
-}
-
 ChannelView Gossiper::View(uint32_t code) const {
   auto it = by_code_.find(code);
   assert(it != by_code_.end());
@@ -298,91 +283,6 @@ void Gossiper::SendSealed(const Packet& packet, std::span<const Endpoint> target
     ++counters_.packets_sent;
     counters_.bytes_sent += sealed.size();
   }
-}
-
-uint32_t Gossiper::VersionSum(NodeId origin) const {
-  // Each entry counts its version plus one, so that a missing entry shows
-  // even when the held one is a boot's first version (low 32 bits zero).
-  // After a restart (a new boot) the sums can point the wrong way: the
-  // repair then sends entries the peer refuses as old, and nothing worse.
-  uint32_t sum = 0;
-  const uint32_t slot = index_.Find(origin);
-  if (slot == PeerIndex::kNone) return 0;
-  for (const auto& ch : channels_) {
-    if (const StoredEntry* e = ch->table.FindSlot(slot)) sum += static_cast<uint32_t>(e->version) + 1;
-  }
-  return sum;
-}
-
-void Gossiper::SendRepairs() {
-  if (repairs_.empty()) return;
-  std::sort(repairs_.begin(), repairs_.end());
-  repairs_.erase(std::unique(repairs_.begin(), repairs_.end()), repairs_.end());
-  const size_t budget = config_.mtu - kSealOverheadBytes - kPacketOverheadBound;
-  size_t i = 0;
-  while (i < repairs_.size()) {
-    const Endpoint to = repairs_[i].first;
-    Packet packet;
-    size_t used = 0;
-    for (; i < repairs_.size() && repairs_[i].first == to; ++i) {
-      for (const auto& ch : channels_) {
-        const StoredEntry* e = ch->table.Find(repairs_[i].second);
-        if (e == nullptr || !membership_.IsLive(repairs_[i].second)) continue;
-        const size_t need = EncodedEntrySize(ch->spec.code, e->version, 1, e->payload.size());
-        if (used + need > budget || packet.entries.size() >= kMaxEntriesPerPacket) break;
-        used += need;
-        // TTL 1: for the node that missed it only.
-        packet.entries.push_back(
-            WireEntry{repairs_[i].second, ch->spec.code, e->version, 1, e->payload.str()});
-      }
-    }
-    if (!packet.entries.empty()) {
-      const Endpoint target[1] = {to};
-      SendSealed(packet, target);
-      counters_.repairs_sent += packet.entries.size();
-    }
-  }
-  repairs_.clear();
-}
-
-void Gossiper::AnswerSync(const Endpoint& to) {
-  const TimePoint now = clock_.Now();
-  auto [it, fresh] = sync_answered_at_.try_emplace(to, TimePoint::min());
-  if (!fresh && now - it->second < config_.sync_cooldown) return;
-  it->second = now;
-  if (sync_answered_at_.size() > 4096) {
-    std::erase_if(sync_answered_at_,
-                  [&](const auto& kv) { return now - kv.second >= config_.sync_cooldown; });
-  }
-  ++counters_.sync_requests_answered;
-  const size_t budget = config_.mtu - kSealOverheadBytes - kPacketOverheadBound;
-  Packet packet;
-  packet.sync_reply = true;
-  size_t used = 0;
-  size_t sent = 0;
-  const Endpoint target[1] = {to};
-  bool full = false;
-  for (auto& ch : channels_) {
-    ch->table.ForEach([&](NodeId origin, const StoredEntry& e) {
-      if (full || !membership_.IsLive(origin)) return;
-      const size_t need = EncodedEntrySize(ch->spec.code, e.version, 1, e.payload.size());
-      if (packet.entries.size() >= kMaxEntriesPerPacket || used + need > budget) {
-        SendSealed(packet, target);
-        if (++sent >= config_.max_sync_packets) {
-          full = true;
-          return;
-        }
-        packet.entries.clear();
-        used = 0;
-      }
-      used += need;
-      // TTL 1: the receiver stores it but does not forward it; everyone else
-      // has it already.
-      packet.entries.push_back(WireEntry{origin, ch->spec.code, e.version, 1, e.payload.str()});
-    });
-    if (full) return;
-  }
-  SendSealed(packet, target);
 }
 
 void Gossiper::OnDatagram(const Endpoint& from, std::span<const uint8_t> datagram, Duration waited) {
