@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -39,30 +40,44 @@ Result<std::unique_ptr<UdpTransport>> UdpTransport::Open(asio::io_context& io,
   if (ec) {
     return MakeError("cannot open UDP socket on {}: {}", bind.ToString(), ec.message());
   }
-  auto t = std::unique_ptr<UdpTransport>(new UdpTransport(std::move(socket)));
+  auto t = std::unique_ptr<UdpTransport>(new UdpTransport(std::move(socket), mode));
   if (mode == Mode::kAsync) t->StartReceive();
   return t;
 }
 
-UdpTransport::UdpTransport(udp::socket socket) : socket_(std::move(socket)) {
-  const udp::endpoint local = socket_.local_endpoint();
+UdpTransport::UdpTransport(udp::socket socket, Mode mode) {
+  const udp::endpoint local = socket.local_endpoint();
   local_ = Endpoint{local.address().to_v4().to_uint(), local.port()};
+  if (mode == Mode::kPolled) {
+    fd_ = socket.release();
+  } else {
+    socket_.emplace(std::move(socket));
+    fd_ = socket_->native_handle();
+  }
 }
 
 UdpTransport::~UdpTransport() {
   *alive_ = false;
-  boost::system::error_code ec;
-  socket_.close(ec);
+  if (socket_) {
+    boost::system::error_code ec;
+    socket_->close(ec);
+  } else {
+    ::close(fd_);
+  }
 }
 
 void UdpTransport::Send(const Endpoint& to, std::span<const uint8_t> datagram) {
-  boost::system::error_code ec;
-  socket_.send_to(asio::buffer(datagram.data(), datagram.size()), ToAsio<udp::endpoint>(to), 0, ec);
-  if (ec) ++send_errors_;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(to.ip);
+  addr.sin_port = htons(to.port);
+  const ssize_t n = ::sendto(fd_, datagram.data(), datagram.size(), MSG_DONTWAIT,
+                             reinterpret_cast<const sockaddr*>(&addr), sizeof(addr));
+  if (n < 0) ++send_errors_;
 }
 
 void UdpTransport::StartReceive() {
-  socket_.async_wait(udp::socket::wait_read, [this, alive = alive_](const boost::system::error_code& ec) {
+  socket_->async_wait(udp::socket::wait_read, [this, alive = alive_](const boost::system::error_code& ec) {
     if (!*alive || ec == asio::error::operation_aborted) return;
     // Drain what is queued before going back to the reactor: one wake-up
     // for a burst instead of one per datagram.
@@ -89,7 +104,7 @@ bool UdpTransport::ReceiveOne() {
   msg.msg_iovlen = 1;
   msg.msg_control = control;
   msg.msg_controllen = sizeof(control);
-  const ssize_t n = ::recvmsg(socket_.native_handle(), &msg, MSG_DONTWAIT);
+  const ssize_t n = ::recvmsg(fd_, &msg, MSG_DONTWAIT);
   if (n < 0) return errno == EINTR;  // EAGAIN: nothing waiting
   Duration waited = Duration::zero();
   for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {

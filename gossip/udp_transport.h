@@ -5,11 +5,14 @@
 // leaves datagrams in the socket buffer until the owner calls Poll(), which
 // shoald does at the start of every tick: packets are only built at ticks,
 // so nothing is gained by waking up for each datagram, and the wake-ups
-// were most of the daemon's CPU. Use from the io_context's thread only.
+// were most of the daemon's CPU. A polled socket is not in the io_context's
+// epoll set at all: a registered one wakes the loop on every arrival even
+// with no read pending. Use from the io_context's thread only.
 #pragma once
 
 #include <array>
 #include <memory>
+#include <optional>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
@@ -41,12 +44,15 @@ class UdpTransport final : public Transport {
   uint64_t send_errors() const { return send_errors_; }
 
  private:
-  explicit UdpTransport(boost::asio::ip::udp::socket socket);
+  UdpTransport(boost::asio::ip::udp::socket socket, Mode mode);
   void StartReceive();
   // Reads and delivers one waiting datagram; false when none is waiting.
   bool ReceiveOne();
 
-  boost::asio::ip::udp::socket socket_;
+  // kAsync: the socket, registered with the io_context. kPolled: empty,
+  // and fd_ is ours (released from the io_context).
+  std::optional<boost::asio::ip::udp::socket> socket_;
+  int fd_ = -1;
   Endpoint local_;
   Receiver receiver_;
   std::array<uint8_t, kMaxDatagramBytes + 1> buffer_{};

@@ -1,6 +1,8 @@
 // Real UDP sockets on 127.0.0.1: several Gossipers on one io_context, ticked
 // by real timers. This is the one gossip test that runs on real time,
 // because it tests the real transport; it stops by itself within seconds.
+#include <sys/resource.h>
+
 #include <thread>
 
 #include <catch2/catch.hpp>
@@ -138,4 +140,42 @@ TEST_CASE("a polled UDP transport delivers what waited in the socket, in order, 
   }
   REQUIRE(longest >= std::chrono::milliseconds(50));
   REQUIRE((*polled)->Poll() == 0);
+}
+
+TEST_CASE("datagrams waiting for a polled UDP transport do not wake its io_context") {
+  boost::asio::io_context io;
+  auto polled = UdpTransport::Open(io, Endpoint{0x7f000001, 0}, UdpTransport::Mode::kPolled);
+  boost::asio::io_context sender_io;
+  auto sender = UdpTransport::Open(sender_io, Endpoint{0x7f000001, 0});
+  REQUIRE(polled.ok());
+  REQUIRE(sender.ok());
+  size_t got = 0;
+  (*polled)->SetReceiver([&](const Endpoint&, std::span<const uint8_t>, Duration) { ++got; });
+  // The loop waits 300 ms for a timer while another thread sends 50
+  // datagrams to the polled socket; each wake-up of the loop's thread is a
+  // voluntary context switch. A socket left in the loop's epoll set wakes
+  // it for every datagram (about 50 switches).
+  constexpr int kDatagrams = 50;
+  boost::asio::steady_timer timer(io, std::chrono::milliseconds(300));
+  timer.async_wait([](const boost::system::error_code&) {});
+  std::thread send_thread([&] {
+    const std::string msg = "wake?";
+    for (int i = 0; i < kDatagrams; ++i) {
+      (*sender)->Send((*polled)->local_endpoint(),
+                      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(msg.data()), msg.size()));
+      std::this_thread::sleep_for(std::chrono::milliseconds(4));
+    }
+  });
+  rusage before{};
+  getrusage(RUSAGE_THREAD, &before);
+  io.run();
+  rusage after{};
+  getrusage(RUSAGE_THREAD, &after);
+  send_thread.join();
+  const long switches = after.ru_nvcsw - before.ru_nvcsw;
+  INFO("voluntary context switches while waiting: " << switches);
+  REQUIRE(switches < 10);
+  // They all waited in the socket.
+  REQUIRE((*polled)->Poll() == kDatagrams);
+  REQUIRE(got == kDatagrams);
 }
