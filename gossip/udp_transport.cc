@@ -81,48 +81,68 @@ void UdpTransport::StartReceive() {
     if (!*alive || ec == asio::error::operation_aborted) return;
     // Drain what is queued before going back to the reactor: one wake-up
     // for a burst instead of one per datagram.
-    for (int i = 0; i < 64 && *alive && ReceiveOne(); ++i) {
-    }
+    Poll(64);
     if (*alive) StartReceive();
   });
 }
 
 size_t UdpTransport::Poll(size_t max) {
+  const std::shared_ptr<bool> alive = alive_;  // the receiver may destroy us
   size_t n = 0;
-  while (n < max && ReceiveOne()) ++n;
+  while (n < max) {
+    const size_t want = std::min(kBatch, max - n);
+    const size_t got = ReceiveBatch(want);
+    n += got;
+    if (!*alive || got < want) break;  // destroyed, or the socket is drained
+  }
   return n;
 }
 
-bool UdpTransport::ReceiveOne() {
-  sockaddr_in from{};
-  iovec iov{buffer_.data(), buffer_.size()};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
-  msghdr msg{};
-  msg.msg_name = &from;
-  msg.msg_namelen = sizeof(from);
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof(control);
-  const ssize_t n = ::recvmsg(fd_, &msg, MSG_DONTWAIT);
-  if (n < 0) return errno == EINTR;  // EAGAIN: nothing waiting
-  Duration waited = Duration::zero();
-  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
-    timespec stamp{};
-    std::memcpy(&stamp, CMSG_DATA(c), sizeof(stamp));
-    timespec now{};
-    ::clock_gettime(CLOCK_REALTIME, &now);
-    const auto ns = (now.tv_sec - stamp.tv_sec) * 1'000'000'000LL + (now.tv_nsec - stamp.tv_nsec);
-    // The stamp is on the wall clock: a step of it between arrival and now
-    // must not make a datagram look hours old or from the future.
-    waited = std::chrono::duration_cast<Duration>(
-        std::chrono::nanoseconds(std::clamp<int64_t>(ns, 0, kMaxWaitNs)));
+size_t UdpTransport::ReceiveBatch(size_t want) {
+  std::array<mmsghdr, kBatch> msgs{};
+  std::array<iovec, kBatch> iovs{};
+  std::array<sockaddr_in, kBatch> from{};
+  struct alignas(cmsghdr) Control {
+    char bytes[CMSG_SPACE(sizeof(timespec))];
+  };
+  std::array<Control, kBatch> control{};
+  for (size_t i = 0; i < want; ++i) {
+    iovs[i] = iovec{&buffers_[i * kSlot], kSlot};
+    msghdr& m = msgs[i].msg_hdr;
+    m.msg_name = &from[i];
+    m.msg_namelen = sizeof(from[i]);
+    m.msg_iov = &iovs[i];
+    m.msg_iovlen = 1;
+    m.msg_control = control[i].bytes;
+    m.msg_controllen = sizeof(control[i].bytes);
   }
-  if (!receiver_) return true;
-  const Endpoint sender{from.sin_family == AF_INET ? ntohl(from.sin_addr.s_addr) : 0, ntohs(from.sin_port)};
-  receiver_(sender, std::span<const uint8_t>(buffer_.data(), static_cast<size_t>(n)), waited);
-  return true;
+  int got = -1;
+  do {
+    got = ::recvmmsg(fd_, msgs.data(), static_cast<unsigned>(want), MSG_DONTWAIT, nullptr);
+  } while (got < 0 && errno == EINTR);
+  if (got <= 0) return 0;  // EAGAIN: nothing waiting
+  timespec now{};
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  const std::shared_ptr<bool> alive = alive_;
+  for (int i = 0; i < got && *alive; ++i) {
+    msghdr& m = msgs[i].msg_hdr;
+    Duration waited = Duration::zero();
+    for (cmsghdr* c = CMSG_FIRSTHDR(&m); c != nullptr; c = CMSG_NXTHDR(&m, c)) {
+      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
+      timespec stamp{};
+      std::memcpy(&stamp, CMSG_DATA(c), sizeof(stamp));
+      const auto ns = (now.tv_sec - stamp.tv_sec) * 1'000'000'000LL + (now.tv_nsec - stamp.tv_nsec);
+      // The stamp is on the wall clock: a step of it between arrival and now
+      // must not make a datagram look hours old or from the future.
+      waited = std::chrono::duration_cast<Duration>(
+          std::chrono::nanoseconds(std::clamp<int64_t>(ns, 0, kMaxWaitNs)));
+    }
+    if (!receiver_) continue;
+    const Endpoint sender{from[i].sin_family == AF_INET ? ntohl(from[i].sin_addr.s_addr) : 0,
+                          ntohs(from[i].sin_port)};
+    receiver_(sender, std::span<const uint8_t>(&buffers_[i * kSlot], msgs[i].msg_len), waited);
+  }
+  return static_cast<size_t>(got);
 }
 
 }  // namespace shoal::gossip

@@ -13,6 +13,7 @@
 #include <array>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
@@ -31,9 +32,10 @@ class UdpTransport final : public Transport {
                                                     const Endpoint& bind,
                                                     Mode mode = Mode::kAsync);
   // kPolled: delivers every datagram waiting in the socket buffer (at most
-  // `max`); returns how many. Either way each datagram comes with how long
-  // it waited in the socket, from the kernel's receive timestamp
-  // (SO_TIMESTAMPNS), so reading once per tick costs no accuracy.
+  // `max`), up to kBatch per system call; returns how many. Either way
+  // each datagram comes with how long it waited in the socket, from the
+  // kernel's receive timestamp (SO_TIMESTAMPNS), so reading once per tick
+  // costs no accuracy.
   size_t Poll(size_t max = 4096);
   ~UdpTransport() override;
 
@@ -46,8 +48,14 @@ class UdpTransport final : public Transport {
  private:
   UdpTransport(boost::asio::ip::udp::socket socket, Mode mode);
   void StartReceive();
-  // Reads and delivers one waiting datagram; false when none is waiting.
-  bool ReceiveOne();
+  // Reads up to `want` (<= kBatch) waiting datagrams in one system call
+  // and delivers them; returns how many it read.
+  size_t ReceiveBatch(size_t want);
+
+  static constexpr size_t kBatch = 8;
+  // A slot one byte larger than the largest datagram accepted, so a larger
+  // one shows as too large instead of arriving cut.
+  static constexpr size_t kSlot = kMaxDatagramBytes + 1;
 
   // kAsync: the socket, registered with the io_context. kPolled: empty,
   // and fd_ is ours (released from the io_context).
@@ -55,7 +63,7 @@ class UdpTransport final : public Transport {
   int fd_ = -1;
   Endpoint local_;
   Receiver receiver_;
-  std::array<uint8_t, kMaxDatagramBytes + 1> buffer_{};
+  std::vector<uint8_t> buffers_ = std::vector<uint8_t>(kBatch * kSlot);
   uint64_t send_errors_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
