@@ -25,6 +25,13 @@ uint32_t GossipConfig::SendsFor(size_t live_nodes) const {
   return std::clamp(need, sends, uint32_t{16});
 }
 
+uint32_t GossipConfig::TtlFor(size_t live_nodes) const {
+  const double n = static_cast<double>(std::max<size_t>(live_nodes, 2));
+  const double depth = std::log(n) / std::log(static_cast<double>(fanout) + 1);
+  const auto need = static_cast<uint32_t>(std::ceil(depth - 1e-9)) + 6;
+  return std::clamp(need, max_ttl, kMaxTtl);
+}
+
 Status GossipConfig::Validate() const {
   using std::chrono::milliseconds;
   if (period < milliseconds(5) || period > milliseconds(1000)) {

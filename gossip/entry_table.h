@@ -44,8 +44,13 @@ class EntryTable {
   EntryTable(PeerIndex& index, uint32_t max_ttl, uint32_t sends)
       : max_ttl_(static_cast<uint8_t>(max_ttl)), sends_(static_cast<uint8_t>(sends)), entries_(index) {}
 
-  // Sends given to entries stored or re-armed from now on.
-  void set_sends(uint32_t sends) { sends_ = static_cast<uint8_t>(sends); }
+  // Sends and the TTL given to own entries published or re-armed from now
+  // on (sends also to entries stored from now on).
+  void set_spread(uint32_t max_ttl, uint32_t sends) {
+    max_ttl_ = static_cast<uint8_t>(max_ttl);
+    sends_ = static_cast<uint8_t>(sends);
+  }
+  uint32_t max_ttl() const { return max_ttl_; }
 
   // Stores the entry when its version is newer than the stored one, with
   // TTL `ttl` (sends only if ttl > 0); returns whether it did. It does not

@@ -141,8 +141,10 @@ void Gossiper::Tick() {
       for (auto& ch : channels_) ch->table.Erase(gone);
       replay_.Forget(gone);
     }
-    const uint32_t sends = config_.SendsFor(membership_.live_count());
-    for (auto& ch : channels_) ch->table.set_sends(sends);
+    const size_t live = membership_.live_count();
+    const uint32_t ttl = config_.TtlFor(live);
+    const uint32_t sends = config_.SendsFor(live);
+    for (auto& ch : channels_) ch->table.set_spread(ttl, sends);
     // Scanning every member each period would cost O(pool) per tick; a
     // tenth of the failure timeout is precise enough.
     next_membership_tick_ = now + std::max(config_.period, membership_.failure_timeout() / 10);
@@ -392,7 +394,9 @@ void Gossiper::StoreEntry(Channel& ch, WireEntry&& e, TimePoint now) {
     ++counters_.entries_over_limit;
     return;
   }
-  const uint32_t ttl = e.ttl == 0 ? 0 : std::min(e.ttl, config_.max_ttl) - 1;
+  // A sender that counts a larger pool may give more hops than we would;
+  // ours bound what we forward.
+  const uint32_t ttl = e.ttl == 0 ? 0 : std::min(e.ttl, ch.table.max_ttl()) - 1;
   const NodeId origin = e.origin;
   const uint64_t version = e.version;
   // Most copies that arrive are of a version held already: settle those

@@ -44,11 +44,12 @@ struct Flags {
 
 Duration Ms(double ms) { return std::chrono::duration_cast<Duration>(std::chrono::duration<double, std::milli>(ms)); }
 
-void Print(const Flags& f, const sim::PoolReport& r, double wall_s) {
+// ttl, sends: what each node gives its own updates in a pool of this size.
+void Print(const Flags& f, const sim::PoolReport& r, double wall_s, uint32_t ttl, uint32_t sends) {
   if (f.json) {
     fmt::print(
-        "{{\"nodes\": {}, \"loss\": {}, \"period_ms\": {}, \"fanout\": {}, \"seed\": {}, "
-        "\"duration_s\": {}, \"updates_tracked\": {}, \"updates_incomplete\": {}, "
+        "{{\"nodes\": {}, \"loss\": {}, \"period_ms\": {}, \"fanout\": {}, \"ttl\": {}, \"sends\": {}, "
+        "\"seed\": {}, \"duration_s\": {}, \"updates_tracked\": {}, \"updates_incomplete\": {}, "
         "\"dissemination_p50_ms\": {:.1f}, \"dissemination_p99_ms\": {:.1f}, "
         "\"dissemination_max_ms\": {:.1f}, \"freshest_age_p99_ms\": {:.1f}, "
         "\"bytes_per_node_per_s\": {:.0f}, \"packets_per_node_per_s\": {:.1f}, "
@@ -56,7 +57,7 @@ void Print(const Flags& f, const sim::PoolReport& r, double wall_s) {
         "\"detection_p99_ms\": {:.1f}, \"detection_max_ms\": {:.1f}, \"false_failures\": {}, "
         "\"false_suspicions\": {}, \"stalled_declared_failed\": {}, \"copies_per_new_entry\": {:.1f}, "
         "\"entries_received_per_node_per_s\": {:.0f}, \"formed\": {}, \"wall_s\": {:.2f}}}\n",
-        r.nodes, r.loss, f.period_ms, f.fanout, f.seed, f.duration_s, r.updates_tracked,
+        r.nodes, r.loss, f.period_ms, f.fanout, ttl, sends, f.seed, f.duration_s, r.updates_tracked,
         r.updates_incomplete, r.dissemination_p50_ms, r.dissemination_p99_ms,
         r.dissemination_max_ms, r.freshest_age_p99_ms, r.bytes_per_node_per_s,
         r.packets_per_node_per_s, r.crashes, r.detections_missing, r.detection_p50_ms,
@@ -64,8 +65,8 @@ void Print(const Flags& f, const sim::PoolReport& r, double wall_s) {
         r.copies_per_new_entry, r.entries_received_per_node_per_s, f.formed, wall_s);
     return;
   }
-  fmt::print("pool of {} nodes, loss {:.0f}%, period {} ms, fanout {}, seed {}, {} s simulated\n",
-             r.nodes, r.loss * 100, f.period_ms, f.fanout, f.seed, f.duration_s);
+  fmt::print("pool of {} nodes, loss {:.0f}%, period {} ms, fanout {}, TTL {}, sends {}, seed {}, {} s simulated\n",
+             r.nodes, r.loss * 100, f.period_ms, f.fanout, ttl, sends, f.seed, f.duration_s);
   fmt::print("  update reaches every node   p50 {:.0f} ms   p99 {:.0f} ms   max {:.0f} ms"
              "   ({} updates, {} never complete)\n",
              r.dissemination_p50_ms, r.dissemination_p99_ms, r.dissemination_max_ms,
@@ -99,8 +100,8 @@ int main(int argc, char** argv) {
   app.add_option("--duplicate", f.duplicate, "fraction of datagrams delivered twice")->check(CLI::Range(0.0, 0.9));
   app.add_option("--period-ms", f.period_ms, "gossip period")->check(CLI::Range(5, 1000));
   app.add_option("--fanout", f.fanout, "peers per packet")->check(CLI::Range(1, 16));
-  app.add_option("--ttl", f.ttl, "hops an update may travel (0: preset)")->check(CLI::Range(0, 16));
-  app.add_option("--sends", f.sends, "packets per node carrying a new entry (0: preset)")->check(CLI::Range(0, 16));
+  app.add_option("--ttl", f.ttl, "least hops an update may travel; more in larger pools (0: preset)")->check(CLI::Range(0, 16));
+  app.add_option("--sends", f.sends, "least packets per node carrying a new entry; more in larger pools (0: preset)")->check(CLI::Range(0, 16));
   app.add_option("--seed", f.seed, "seed of every random choice");
   app.add_option("--duration-s", f.duration_s, "simulated seconds measured, after the warm-up")->check(CLI::Range(1.0, 86400.0 * 2));
   app.add_option("--warmup-s", f.warmup_s, "simulated seconds for the pool to form")->check(CLI::Range(0.0, 3600.0));
@@ -218,6 +219,6 @@ int main(int argc, char** argv) {
   }
   const auto report = metrics.Finish(f.loss);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
-  Print(f, report, wall);
+  Print(f, report, wall, o.config.TtlFor(f.nodes), o.config.SendsFor(f.nodes));
   return 0;
 }

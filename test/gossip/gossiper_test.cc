@@ -424,3 +424,37 @@ TEST_CASE("a larger pool gives each new entry more sends, so the push wave still
   f.g->Tick();
   REQUIRE(learn(2) == 5);
 }
+
+TEST_CASE("a larger pool gives own entries more hops, as deep as the wave front goes") {
+  GossipConfig c;
+  REQUIRE(c.TtlFor(1) == 8);
+  REQUIRE(c.TtlFor(16) == 8);
+  REQUIRE(c.TtlFor(128) == 10);
+  REQUIRE(c.TtlFor(4096) == 12);
+  REQUIRE(c.TtlFor(10000) == 13);
+  REQUIRE(c.TtlFor(size_t{1} << 40) == kMaxTtl);  // bounded
+  c.max_ttl = 14;  // the configured TTL is the least
+  REQUIRE(c.TtlFor(10000) == 14);
+
+  Fixture f;
+  std::string own = "a";
+  REQUIRE(f.g->RegisterChannel(ChannelSpec{10, "status", milliseconds(20), 16},
+                               [&] { return std::optional<std::string>(own); }, nullptr).ok());
+  auto learn_ttl = [&](uint64_t version) {
+    Packet p;
+    p.entries.push_back(WireEntry{NodeId{2}, 10, version, kMaxTtl, "x"});
+    f.Deliver(f.From(2, p));
+    return f.g->View(10).FindAny(NodeId{2})->ttl;
+  };
+  f.AddPeers(2, 10);
+  f.clock.Advance(milliseconds(20));
+  f.g->Tick();
+  REQUIRE(f.g->View(10).FindAny(NodeId{1})->ttl == 8);
+  REQUIRE(learn_ttl(1) == 7);  // a sender's larger TTL is cut to ours
+  f.AddPeers(100, 10100);
+  f.clock.Advance(f.g->membership().failure_timeout());
+  own = "b";  // a new version after the membership round
+  f.g->Tick();
+  REQUIRE(f.g->View(10).FindAny(NodeId{1})->ttl == 13);
+  REQUIRE(learn_ttl(2) == 12);
+}
