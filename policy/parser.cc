@@ -11,6 +11,7 @@
 #include "policy/checks.h"
 #include "policy/glob.h"
 #include "policy/units.h"
+#include "policy/xml_reader.h"
 
 namespace shoal::policy {
 namespace {
@@ -22,36 +23,22 @@ bool DefaultZoneExists(std::string_view zone) {
   return std::filesystem::is_regular_file(std::filesystem::path("/usr/share/zoneinfo") / std::string(zone), ec);
 }
 
-// The element children of a node, in order (comments and text skipped).
-std::vector<pugi::xml_node> Elements(pugi::xml_node n) {
-  std::vector<pugi::xml_node> out;
-  for (pugi::xml_node c : n.children()) {
-    if (c.type() == pugi::node_element) out.push_back(c);
-  }
-  return out;
-}
-
-class Parser {
+class Parser : public XmlReader {
  public:
-  Parser(std::string_view text, const ParseOptions& options) : text_(text), options_(options) {
-    line_starts_.push_back(0);
-    for (size_t i = 0; i < text.size(); ++i) {
-      if (text[i] == '\n') line_starts_.push_back(i + 1);
-    }
-  }
+  Parser(std::string_view text, const ParseOptions& options) : XmlReader(text), options_(options) {}
 
   ParsedPolicy Run() {
-    if (text_.size() > options_.max_bytes) {
-      errors_.push_back({1, 1, "<shoal-policy>",
-                         fmt::format("the document is {} bytes, more than the {} accepted", text_.size(),
-                                     options_.max_bytes)});
+    if (text().size() > options_.max_bytes) {
+      DocumentError(1, 1, "<shoal-policy>",
+                    fmt::format("the document is {} bytes, more than the {} accepted", text().size(),
+                                options_.max_bytes));
       return Done();
     }
     pugi::xml_document xml;
-    pugi::xml_parse_result r = xml.load_buffer(text_.data(), text_.size(), pugi::parse_default, pugi::encoding_utf8);
+    pugi::xml_parse_result r = xml.load_buffer(text().data(), text().size(), pugi::parse_default, pugi::encoding_utf8);
     if (!r) {
       auto [line, column] = Position(static_cast<size_t>(std::max<ptrdiff_t>(0, r.offset)));
-      errors_.push_back({line, column, "", fmt::format("not well-formed XML: {}", r.description())});
+      DocumentError(line, column, "", fmt::format("not well-formed XML: {}", r.description()));
       return Done();
     }
     pugi::xml_node root = xml.document_element();
@@ -60,7 +47,7 @@ class Parser {
       return Done();
     }
     ReadRoot(root);
-    if (errors_.empty()) {
+    if (!has_errors()) {
       CheckDocument(doc_, options_.pool_millicores, [this](int line, const std::string& element, std::string message) {
         ErrorAt(line, element, std::move(message));
       });
@@ -70,128 +57,10 @@ class Parser {
 
  private:
   ParsedPolicy Done() {
-    std::sort(errors_.begin(), errors_.end(), [](const PolicyError& a, const PolicyError& b) {
-      return std::tie(a.line, a.column) < std::tie(b.line, b.column);
-    });
     ParsedPolicy out;
-    out.errors = std::move(errors_);
+    out.errors = TakeErrors();
     if (out.errors.empty()) out.document = std::move(doc_);
     return out;
-  }
-
-  std::pair<int, int> Position(size_t offset) const {
-    auto it = std::upper_bound(line_starts_.begin(), line_starts_.end(), offset);
-    size_t line = static_cast<size_t>(it - line_starts_.begin());
-    return {static_cast<int>(line), static_cast<int>(offset - line_starts_[line - 1] + 1)};
-  }
-
-  int LineOf(pugi::xml_node n) const {
-    return Position(static_cast<size_t>(std::max<ptrdiff_t>(0, n.offset_debug()))).first;
-  }
-
-  template <typename... Args>
-  void Error(pugi::xml_node n, fmt::format_string<Args...> f, Args&&... args) {
-    auto [line, column] = Position(static_cast<size_t>(std::max<ptrdiff_t>(0, n.offset_debug())));
-    // offset_debug points at the name; the element starts at its '<'.
-    errors_.push_back({line, std::max(1, column - 1), fmt::format("<{}>", n.name()),
-                       fmt::format(f, std::forward<Args>(args)...)});
-  }
-  // An error found after parsing: the column is where the element opens on its line.
-  void ErrorAt(int line, const std::string& element, std::string message) {
-    int column = 1;
-    if (line >= 1 && static_cast<size_t>(line) <= line_starts_.size()) {
-      size_t start = line_starts_[static_cast<size_t>(line) - 1];
-      size_t end = text_.find('\n', start);
-      std::string_view l = text_.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
-      size_t at = l.find(std::string_view(element).substr(0, element.size() - 1));  // "<name"
-      if (at != std::string_view::npos) column = static_cast<int>(at) + 1;
-    }
-    errors_.push_back({line, column, element, std::move(message)});
-  }
-
-  // Refuses attributes not in `known` and text content.
-  void CheckAttributes(pugi::xml_node n, std::initializer_list<std::string_view> known) {
-    for (pugi::xml_attribute a : n.attributes()) {
-      bool ok = false;
-      for (auto k : known) ok = ok || k == a.name();
-      if (!ok) {
-        std::string list;
-        for (auto k : known) list += (list.empty() ? "" : ", ") + std::string(k);
-        Error(n, "unknown attribute \"{}\" (known: {})", a.name(), list.empty() ? "none" : list);
-      }
-    }
-    for (pugi::xml_node c : n.children()) {
-      if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) {
-        std::string_view t = c.value();
-        if (t.find_first_not_of(" \t\r\n") != std::string_view::npos) Error(n, "text is not allowed here");
-      }
-    }
-  }
-
-  void NoChildren(pugi::xml_node n) {
-    for (pugi::xml_node c : Elements(n)) {
-      (void)c;
-      Error(n, "<{}> cannot contain elements", n.name());
-      return;
-    }
-  }
-
-  void UnknownChild(pugi::xml_node parent, pugi::xml_node c, std::string_view known) {
-    Error(c, "unknown element inside <{}> (expected {})", parent.name(), known);
-  }
-
-  std::optional<std::string> Attr(pugi::xml_node n, const char* name) {
-    pugi::xml_attribute a = n.attribute(name);
-    if (!a) return std::nullopt;
-    return std::string(a.value());
-  }
-
-  std::optional<std::string> Required(pugi::xml_node n, const char* name) {
-    auto v = Attr(n, name);
-    if (!v) Error(n, "missing attribute \"{}\"", name);
-    return v;
-  }
-
-  std::optional<std::string> Name(pugi::xml_node n, const char* attr) {
-    auto v = Required(n, attr);
-    if (!v) return std::nullopt;
-    if (v->empty() || v->size() > 100 ||
-        v->find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") !=
-            std::string::npos) {
-      Error(n, "{}=\"{}\": use 1-100 letters, digits, '-', '_' or '.'", attr, *v);
-      return std::nullopt;
-    }
-    return v;
-  }
-
-  template <typename T>
-  std::optional<T> Check(pugi::xml_node n, const char* attr, Result<T> r) {
-    if (!r.ok()) {
-      Error(n, "{}: {}", attr, r.error().message);
-      return std::nullopt;
-    }
-    return *r;
-  }
-
-  std::optional<int64_t> Integer(pugi::xml_node n, const char* attr, int64_t lo, int64_t hi) {
-    auto v = Attr(n, attr);
-    if (!v) return std::nullopt;
-    int64_t x = 0;
-    auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), x);
-    if (ec != std::errc() || p != v->data() + v->size() || x < lo || x > hi) {
-      Error(n, "{}=\"{}\": expected a whole number from {} to {}", attr, *v, lo, hi);
-      return std::nullopt;
-    }
-    return x;
-  }
-
-  std::optional<bool> Bool(pugi::xml_node n, const char* attr) {
-    auto v = Attr(n, attr);
-    if (!v) return std::nullopt;
-    if (*v == "true") return true;
-    if (*v == "false") return false;
-    Error(n, "{}=\"{}\": expected true or false", attr, *v);
-    return std::nullopt;
   }
 
   void ReadRoot(pugi::xml_node root) {
@@ -563,10 +432,7 @@ class Parser {
     doc_.triggers.push_back(std::move(t));
   }
 
-  std::string_view text_;
   const ParseOptions& options_;
-  std::vector<size_t> line_starts_;
-  std::vector<PolicyError> errors_;
   PolicyDocument doc_;
 };
 
