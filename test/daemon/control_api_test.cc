@@ -60,8 +60,11 @@ TEST_CASE("control API: tokens, roles, bad requests refused, pool questions answ
   REQUIRE_THAT(status.text, Catch::Contains("pool as node-0 sees it") && Catch::Contains("1 live, 0 failed") &&
                                 Catch::Contains("monitor (no policy)"));
 
-  // JSON for scripts.
-  Output json = pool.Ctl("status --json", 0);
+  // JSON for scripts. The node's capacity is known from its first sample
+  // of the machine, which may come after its control port opens.
+  Output json = pool.CtlUntil("status --json", 0, [](const Output& o) {
+    return o.status == 0 && nlohmann::json::parse(o.text)["capacity_m"].get<double>() > 0;
+  });
   REQUIRE(json.status == 0);
   auto parsed = nlohmann::json::parse(json.text);
   REQUIRE(parsed["nodes_live"] == 1);
