@@ -48,9 +48,11 @@ Status GossipConfig::Validate() const {
   if (backoff_base <= Duration::zero() || backoff_max < backoff_base) {
     return MakeError("backoff: base must be > 0 and <= backoff_max");
   }
-  if (digest_items_min < 1 || digest_items_max < digest_items_min ||
-      digest_items_max > kMaxDigestItems - 1) {
-    return MakeError("digest items: need 1 <= min <= max <= {}", kMaxDigestItems - 1);
+  if (catch_up_items > 16) return MakeError("catch_up_items {}: must be 0..16", catch_up_items);
+  // The digest: the sender, the window, the catch-up items.
+  const size_t digest_most = kMaxDigestItems - 1 - catch_up_items;
+  if (digest_items_min < 1 || digest_items_max < digest_items_min || digest_items_max > digest_most) {
+    return MakeError("digest items: need 1 <= min <= max <= {}", digest_most);
   }
   if (suspect_timeout < 4 * period || failure_timeout < suspect_timeout) {
     return MakeError(
@@ -58,7 +60,7 @@ Status GossipConfig::Validate() const {
         "(got {} ms and {} ms)",
         ToMillis(suspect_timeout), ToMillis(failure_timeout));
   }
-  if (DigestBound(digest_items_max + 1) + EncodedEntryBound(64) + kSealOverheadBytes +
+  if (DigestBound(digest_items_max + 1 + catch_up_items) + EncodedEntryBound(64) + kSealOverheadBytes +
           kPacketOverheadBound > mtu) {
     return MakeError("mtu {}: too small for a digest of {} items", mtu, digest_items_max);
   }

@@ -44,6 +44,12 @@ struct GossipConfig {
   // pool size / 8, kept within these bounds.
   size_t digest_items_min = 8;
   size_t digest_items_max = 24;
+  // In a pool too large for the window to go round in half a second
+  // (more than 25 periods a cycle), each digest also lists this many
+  // origins that this node received news of lately or is behind on, so a
+  // node a wave missed catches up within a few periods (see CatchUp).
+  // 0..16; 0: off.
+  size_t catch_up_items = 4;
   // Timeouts stretch in large pools, where news of life takes longer to
   // go round: see Membership::Stretch.
   // Digest ages are measured at the sender; the time a packet spends on

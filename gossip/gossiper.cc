@@ -28,7 +28,10 @@ Gossiper::Gossiper(const GossipConfig& config, const NodeIdentity& identity, Clo
       index_(shared.index ? *shared.index : *own_index_),
       payloads_(shared.payloads),
       membership_(identity.id, config, index_),
-      replay_(index_) {
+      replay_(index_),
+      // A node behind for 3 periods was missed, not just reached late; a
+      // wave is news for about a second.
+      catch_up_(config.catch_up_items, 3 * config.period, std::chrono::seconds(1)) {
   assert(config.Validate().ok());
   assert(!keyring.empty());
   auto hb = std::make_unique<Channel>(config_, index_);
@@ -253,9 +256,25 @@ void Gossiper::ProbeSuspects(TimePoint now) {
   counters_.suspect_probes_sent += targets.size();
 }
 
+bool Gossiper::CatchUpActive() const {
+  return config_.catch_up_items > 0 &&
+         membership_.live_count() > kCatchUpCycle * membership_.digest_items();
+}
+
 Packet Gossiper::BuildPacket() {
   Packet packet;
-  membership_.FillDigest(clock_.Now(), packet.liveness);
+  const TimePoint now = clock_.Now();
+  membership_.FillDigest(now, packet.liveness);
+  if (CatchUpActive()) {
+    std::vector<NodeId> ids;
+    catch_up_.Fill(now, [&](NodeId id, uint32_t their_sum) {
+      return static_cast<int32_t>(VersionSum(id) - their_sum) < 0;
+    }, ids);
+    for (NodeId id : ids) {
+      const Member* m = membership_.Find(id);
+      packet.liveness.push_back(LivenessItem{id, m ? Membership::DigestAgeMs(*m, now) : kMaxDigestAgeMs, 0});
+    }
+  }
   for (LivenessItem& item : packet.liveness) item.versions = VersionSum(item.id);
   const size_t budget = config_.mtu - kSealOverheadBytes - kPacketOverheadBound;
   size_t used = DigestBound(packet.liveness.size());
@@ -337,12 +356,15 @@ void Gossiper::OnDatagram(const Endpoint& from, std::span<const uint8_t> datagra
   membership_.OnSignOfLife(h.sender, from, now, waited_ms);
   const auto allowance = static_cast<uint32_t>(
       std::chrono::ceil<std::chrono::milliseconds>(config_.transit_allowance).count()) + waited_ms;
+  const bool catch_up = CatchUpActive();
   for (const LivenessItem& item : packet->liveness) {
     membership_.OnLiveness(item.id, std::min(item.age_ms + allowance, kMaxDigestAgeMs), now);
     // The sender holds older entries of item.id than we do: it missed a
     // wave (or, for its own id, forgot them in a restart). Send ours back.
     const auto ahead = static_cast<int32_t>(VersionSum(item.id) - item.versions);
     if (ahead > 0 && repairs_.size() < kMaxRepairsPerTick) repairs_.emplace_back(from, item.id);
+    // It holds newer ones than we do: a wave we missed, or one on its way.
+    if (ahead < 0 && catch_up) catch_up_.OnBehind(item.id, item.versions, now);
   }
   for (WireEntry& e : packet->entries) {
     ++counters_.entries_received;
@@ -412,6 +434,7 @@ void Gossiper::StoreEntry(Channel& ch, WireEntry&& e, TimePoint now) {
     return;
   }
   ++counters_.entries_new;
+  if (ttl > 0 && CatchUpActive()) catch_up_.OnStored(origin, now);
   ch.changed = true;
   if (observer_) observer_(ch.spec.code, origin, version);
   // A forwarded entry does not say how long ago its origin was alive, so

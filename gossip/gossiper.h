@@ -19,6 +19,7 @@
 #include "core/node_id.h"
 #include "core/random.h"
 #include "core/result.h"
+#include "gossip/catch_up.h"
 #include "gossip/channel.h"
 #include "gossip/config.h"
 #include "gossip/counters.h"
@@ -128,6 +129,10 @@ class Gossiper {
   uint32_t VersionSum(NodeId origin) const;
   // Sends the entries that digests showed a peer to be missing.
   void SendRepairs();
+  // Whether digests carry catch-up items: the pool is too large for the
+  // window to list every node within kCatchUpCycle periods.
+  bool CatchUpActive() const;
+  static constexpr size_t kCatchUpCycle = 25;
   // Probes the suspects, a round every suspect_probe_interval.
   void ProbeSuspects(TimePoint now);
   uint64_t VersionFloor() const { return identity_.boot << 32; }
@@ -149,6 +154,7 @@ class Gossiper {
 
   Membership membership_;
   ReplayGuard replay_;
+  CatchUp catch_up_;
   Counters counters_;
   EntryObserver observer_;
   Membership::Listener member_listener_;

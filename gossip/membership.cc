@@ -204,13 +204,16 @@ void Membership::FillDigest(TimePoint now, std::vector<LivenessItem>& out) {
   const size_t n = std::min(digest_items(), live.size());
   for (size_t k = 0; k < n; ++k) {
     const Member* m = live[(digest_cursor_ + k) % live.size()];
-    // Rounded up: news that goes round in circles must only get older, or
-    // the rounding would keep a dead node alive a little longer each lap.
-    const auto age = std::chrono::ceil<std::chrono::milliseconds>(now - m->last_seen);
-    out.push_back(LivenessItem{
-        m->id, static_cast<uint32_t>(std::clamp<int64_t>(age.count(), 0, kMaxDigestAgeMs)), 0});
+    out.push_back(LivenessItem{m->id, DigestAgeMs(*m, now), 0});
   }
   digest_cursor_ = live.empty() ? 0 : (digest_cursor_ + n) % live.size();
+}
+
+uint32_t Membership::DigestAgeMs(const Member& m, TimePoint now) {
+  // Rounded up: news that goes round in circles must only get older, or
+  // the rounding would keep a dead node alive a little longer each lap.
+  const auto age = std::chrono::ceil<std::chrono::milliseconds>(now - m.last_seen);
+  return static_cast<uint32_t>(std::clamp<int64_t>(age.count(), 0, kMaxDigestAgeMs));
 }
 
 bool Membership::Accepts(NodeId origin, bool is_heartbeat, uint64_t incarnation) const {

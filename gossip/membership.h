@@ -89,6 +89,8 @@ class Membership {
   // Appends this node's digest: itself at age 0, then the next live peers
   // of the rotating window.
   void FillDigest(TimePoint now, std::vector<LivenessItem>& out);
+  // The age a digest gives `m`'s newest sign of life.
+  static uint32_t DigestAgeMs(const Member& m, TimePoint now);
   size_t digest_items() const;
   // False for a tombstoned (reaped) node: its entries are stale by now.
   // A heartbeat with a newer incarnation, news of life from after the reap

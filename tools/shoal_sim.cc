@@ -38,6 +38,7 @@ struct Flags {
   double jitter_ms = 0.2;
   int failure_timeout_ms = 0;
   int suspect_probe_ms = -1;
+  int catch_up_items = -1;
   bool formed = false;
   bool json = false;
 };
@@ -114,6 +115,10 @@ int main(int argc, char** argv) {
   app.add_option("--jitter-ms", f.jitter_ms, "extra random delay per datagram, up to this");
   app.add_option("--failure-timeout-ms", f.failure_timeout_ms, "silence before failed (0: preset)");
   app.add_option("--suspect-probe-ms", f.suspect_probe_ms, "probe a suspect this often (0: no probes; default: preset)");
+  app.add_option("--catch-up-items", f.catch_up_items,
+                 "origins each digest lists for catching up on missed waves, in pools of more than "
+                 "25 x the digest window (0: off; default: preset)")
+      ->check(CLI::Range(0, 16));
   app.add_flag("--formed", f.formed,
                "start every node at once with the pool already formed (each holds the others'\n"
                "first entries), skipping the cold start's flood: N^2 entries of work, about an\n"
@@ -134,6 +139,7 @@ int main(int argc, char** argv) {
     o.config.suspect_timeout = std::min(o.config.suspect_timeout, o.config.failure_timeout);
   }
   if (f.suspect_probe_ms >= 0) o.config.suspect_probe_interval = std::chrono::milliseconds(f.suspect_probe_ms);
+  if (f.catch_up_items >= 0) o.config.catch_up_items = static_cast<size_t>(f.catch_up_items);
   if (auto s = o.config.Validate(); !s.ok()) {
     std::cerr << "shoal-sim: " << s.error().message << "\n";
     return 2;

@@ -331,3 +331,35 @@ TEST_CASE("regression: news of a dead node came back fresher each lap when links
   s.pool.RunFor(seconds(3));
   REQUIRE(s.Count(MemberEvent::Kind::kFailed, 5) == 7);
 }
+
+TEST_CASE("in a large pool a node that a wave missed catches up within a few periods") {
+  // Digests of 2 items make 64 nodes a large pool: the rotating window
+  // takes 32 periods (640 ms) to go round, and a node the wave missed
+  // would wait for its own window to list the origin.
+  SimPoolOptions o = Options(64, 0.0, 4);
+  o.config.digest_items_min = o.config.digest_items_max = 2;
+  // No re-armed waves within the test: only catching up can repair.
+  o.config.backoff_base = o.config.backoff_max = seconds(30);
+  Scenario s(o, /*formed=*/true);
+  s.pool.RunFor(seconds(1));
+  const size_t missed = 7;
+  const Endpoint cut = s.pool.network().node(missed).local_endpoint();
+  for (size_t origin = 10; origin < 15; ++origin) {
+    ++s.generation[origin];
+    const std::string want = "node-" + std::to_string(origin) + "/gen-" + std::to_string(s.generation[origin]);
+    auto holds = [&](size_t i) {
+      const StoredEntry* e = s.pool.node(i).View(kStatus).Find(s.pool.id(origin));
+      return e != nullptr && e->payload == want;
+    };
+    s.pool.network().SetGroup(cut, 1);
+    s.pool.RunFor(milliseconds(500));  // the wave goes by
+    REQUIRE_FALSE(holds(missed));
+    REQUIRE(holds(missed + 1));
+    s.pool.network().Heal();
+    const TimePoint healed = s.pool.clock().Now();
+    while (!holds(missed) && s.pool.clock().Now() - healed < seconds(2)) s.pool.RunFor(milliseconds(20));
+    const Duration took = s.pool.clock().Now() - healed;
+    INFO("update of node " << origin << " reached the node it missed " << ToMillis(took) << " ms after the heal");
+    REQUIRE(took <= milliseconds(200));
+  }
+}
