@@ -73,7 +73,7 @@ TEST_CASE("Fair share: a consumer asking less at a later level keeps what it had
   REQUIRE(r.levels[1].asked == Approx(7));
 }
 
-TEST_CASE("Fair share: fewer levels means the last amount repeats; no consumers is all reserve") {
+TEST_CASE("Fair share: fewer levels means the last amount repeats, and no consumers is all reserve") {
   auto r = Allocate(10, {{{3}}, {{1, 2, 9}}});
   REQUIRE(r.amounts[0] == Approx(3));
   REQUIRE(r.amounts[1] == Approx(7));

@@ -137,7 +137,7 @@ TEST_CASE("node facts: read from /proc, round trip, junk refused") {
   REQUIRE_FALSE(ReadNodeFacts("n1", dir.path.string()).ok());
 }
 
-TEST_CASE("node status: instances round trip; what does not fit leaves out the least demanding") {
+TEST_CASE("node status: instances round trip, and what does not fit leaves out the least demanding") {
   NodeFacts f;
   f.name = "n1";
   f.capacity_m = 1500;

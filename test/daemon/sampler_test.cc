@@ -13,7 +13,7 @@ using namespace shoal;
 using namespace shoal::daemon;
 using namespace std::chrono_literals;
 
-TEST_CASE("sampler: two spinners sharing one CPU each use half and want a whole one; a light one wants little", "[kernel]") {
+TEST_CASE("sampler: two spinners sharing one CPU each use half and want a whole one, and a light one wants little", "[kernel]") {
   const std::string tag = "sampler-" + std::to_string(::getpid());
   auto doc = policy::ParsePolicy(fmt::format(R"(<shoal-policy version="1">
     <application name="a"><process cmdline="*shoal-demo-burn {0}-a*"/></application>

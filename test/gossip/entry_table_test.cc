@@ -49,7 +49,7 @@ TEST_CASE("own entry gets a new version only when its payload changes") {
   REQUIRE(t.Find(kSelf)->version == 5001);
 }
 
-TEST_CASE("a learnt entry goes into `sends` packets if it has hops left; the own entry first") {
+TEST_CASE("a learnt entry goes into `sends` packets if it has hops left, the own entry first") {
   PeerIndex index(64);
   EntryTable t(index, 8, 2);
   ManualClock c;

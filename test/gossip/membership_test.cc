@@ -40,7 +40,7 @@ TEST_CASE("heartbeat codec round trip and refusal of junk") {
   REQUIRE_FALSE(DecodeHeartbeat("").ok());  // no address
 }
 
-TEST_CASE("silence makes a node suspect, then failed; a sign of life brings it back") {
+TEST_CASE("silence makes a node suspect, then failed, and a sign of life brings it back") {
   GossipConfig cfg;
   PeerIndex index(1024);
   Membership m(kSelf, cfg, index);

@@ -192,7 +192,7 @@ TEST_CASE("a reaped node's entries leave every table, and it can still come back
   REQUIRE(s.RunUntilConverged(seconds(3)) < seconds(3));
 }
 
-TEST_CASE("a partition splits the pool; when it heals the views reconverge") {
+TEST_CASE("a partition splits the pool, and when it heals the views reconverge") {
   Scenario s(Options(24, 0.0, 7));
   REQUIRE(s.RunUntilConverged(seconds(5)) < seconds(5));
   for (size_t i = 12; i < 24; ++i) s.pool.network().SetGroup(s.pool.network().node(i).local_endpoint(), 1);
@@ -251,7 +251,7 @@ TEST_CASE("a suspect that answers its probe is not declared failed, even when he
   REQUIRE(with.first == 0);
 }
 
-TEST_CASE("same seed, same run; another seed, another run") {
+TEST_CASE("same seed, same run, and another seed, another run") {
   auto trace = [](uint64_t seed) {
     SimPoolOptions o = Options(24, 0.1, seed);
     o.link.duplicate = 0.02;

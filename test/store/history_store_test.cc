@@ -149,7 +149,7 @@ TEST_CASE("History store: periods recorded, queried per application and node, me
   REQUIRE_THAT(s.Query(bad_kind).error().message, Catch::Contains("unknown series kind"));
 }
 
-TEST_CASE("History store: roll-ups agree with the raw rows; retention expires each level") {
+TEST_CASE("History store: roll-ups agree with the raw rows, and retention expires each level") {
   testing::TempDir dir;
   auto opened = HistoryStore::Open(NodeId{1}, "n1", Options(dir));
   REQUIRE(opened.ok());
@@ -385,7 +385,7 @@ TEST_CASE("History store: rows that arrive behind a roll-up are rolled up again"
   for (int i = 0; i < 3; ++i) REQUIRE(a->rows(i).SerializeAsString() == b->rows(i).SerializeAsString());
 }
 
-TEST_CASE("History store: archive old rows into a file, mount it back, query it; bad files refused") {
+TEST_CASE("History store: archive old rows into a file, mount it back, query it, and bad files are refused") {
   testing::TempDir dir;
   auto opened = HistoryStore::Open(NodeId{1}, "n1", Options(dir));
   auto& s = **opened;
