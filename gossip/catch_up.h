@@ -35,11 +35,11 @@ class CatchUp {
   // `their_sum`, newer than ours.
   void OnBehind(NodeId origin, uint32_t their_sum, TimePoint now);
 
-  // Appends up to per_packet ids to list in the next digest: first the
-  // origins this node has been behind on for `settle` and still is
-  // (still_behind(id, their_sum)), then recent ones, round-robin.
-  template <typename StillBehind>
-  void Fill(TimePoint now, StillBehind&& still_behind, std::vector<NodeId>& out);
+  // Calls list(id) for up to per_packet ids to list in the next digest:
+  // first the origins this node has been behind on for `settle` and still
+  // is (still_behind(id, their_sum)), then recent ones, round-robin.
+  template <typename StillBehind, typename List>
+  void Fill(TimePoint now, StillBehind&& still_behind, List&& list);
 
   size_t behind_count() const { return behind_.size(); }
 
@@ -66,8 +66,8 @@ class CatchUp {
   size_t recent_cursor_ = 0;    // where listing resumes
 };
 
-template <typename StillBehind>
-void CatchUp::Fill(TimePoint now, StillBehind&& still_behind, std::vector<NodeId>& out) {
+template <typename StillBehind, typename List>
+void CatchUp::Fill(TimePoint now, StillBehind&& still_behind, List&& list) {
   size_t added = 0;
   for (size_t i = 0; i < behind_.size() && added < per_packet_;) {
     const Behind& b = behind_[i];
@@ -76,7 +76,7 @@ void CatchUp::Fill(TimePoint now, StillBehind&& still_behind, std::vector<NodeId
       continue;
     }
     if (still_behind(b.id, b.their_sum)) {
-      out.push_back(b.id);
+      list(b.id);
       ++added;
     }
     // Asked once; if the repair is lost, the next digest that shows it
@@ -88,7 +88,7 @@ void CatchUp::Fill(TimePoint now, StillBehind&& still_behind, std::vector<NodeId
     const Recent& r = recent_[recent_cursor_];
     recent_cursor_ = (recent_cursor_ + 1) % recent_.size();
     if (now - r.at > recent_for_) continue;
-    out.push_back(r.id);
+    list(r.id);
     ++added;
   }
 }

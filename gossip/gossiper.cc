@@ -266,14 +266,13 @@ Packet Gossiper::BuildPacket() {
   const TimePoint now = clock_.Now();
   membership_.FillDigest(now, packet.liveness);
   if (CatchUpActive()) {
-    std::vector<NodeId> ids;
-    catch_up_.Fill(now, [&](NodeId id, uint32_t their_sum) {
+    auto still_behind = [&](NodeId id, uint32_t their_sum) {
       return static_cast<int32_t>(VersionSum(id) - their_sum) < 0;
-    }, ids);
-    for (NodeId id : ids) {
+    };
+    catch_up_.Fill(now, still_behind, [&](NodeId id) {
       const Member* m = membership_.Find(id);
       packet.liveness.push_back(LivenessItem{id, m ? Membership::DigestAgeMs(*m, now) : kMaxDigestAgeMs, 0});
-    }
+    });
   }
   for (LivenessItem& item : packet.liveness) item.versions = VersionSum(item.id);
   const size_t budget = config_.mtu - kSealOverheadBytes - kPacketOverheadBound;

@@ -4,10 +4,10 @@
 // to the receiver as it arrives (on the io_context's thread); kPolled
 // leaves datagrams in the socket buffer until the owner calls Poll(), which
 // shoald does at the start of every tick: packets are only built at ticks,
-// so nothing is gained by waking up for each datagram, and the wake-ups
-// were most of the daemon's CPU. A polled socket is not in the io_context's
-// epoll set at all: a registered one wakes the loop on every arrival even
-// with no read pending. Use from the io_context's thread only.
+// so nothing is gained by waking up for each datagram. A polled socket is
+// not in the io_context's epoll set at all: a registered one wakes the loop
+// on every arrival even with no read pending. Use from the io_context's
+// thread only.
 #pragma once
 
 #include <array>

@@ -14,7 +14,8 @@ const TimePoint t0 = TimePoint{} + std::chrono::hours(1);
 std::vector<NodeId> Fill(CatchUp& c, TimePoint now, uint32_t held_sum = 0) {
   std::vector<NodeId> out;
   // Still behind while the held sum is below theirs.
-  c.Fill(now, [&](NodeId, uint32_t their_sum) { return held_sum < their_sum; }, out);
+  c.Fill(now, [&](NodeId, uint32_t their_sum) { return held_sum < their_sum; },
+         [&](NodeId id) { out.push_back(id); });
   return out;
 }
 
@@ -57,9 +58,8 @@ TEST_CASE("catching up: recent origins are listed round-robin while recent, and 
   for (uint64_t i = 0; i < 10 * CatchUp::kMaxRecent; ++i) c.OnStored(NodeId{1000 + i}, t0);
   size_t listed = 0;
   for (size_t k = 0; k < CatchUp::kMaxRecent; ++k) {
-    std::vector<NodeId> out;
-    c.Fill(t0, [](NodeId, uint32_t) { return false; }, out);  // nobody behind any more
-    listed += out.size();
+    c.Fill(t0, [](NodeId, uint32_t) { return false; },  // nobody behind any more
+           [&](NodeId) { ++listed; });
   }
   REQUIRE(listed == 2 * CatchUp::kMaxRecent);
 
