@@ -62,6 +62,8 @@ Status ReadGossip(const std::string& path, const toml::table& t, gossip::GossipC
     else if (k == "suspect_timeout_ms") s = ReadMillis(path, n, key, 20, 600000, g.suspect_timeout);
     else if (k == "failure_timeout_ms") s = ReadMillis(path, n, key, 20, 600000, g.failure_timeout);
     else if (k == "suspect_probe_ms") s = ReadMillis(path, n, key, 0, 600000, g.suspect_probe_interval);
+    else if (k == "probe_ms") s = ReadMillis(path, n, key, 0, 60000, g.probe_interval);
+    else if (k == "probe_timeout_ms") s = ReadMillis(path, n, key, 10, 600000, g.probe_timeout);
     else if (k == "reap_after_s") {
       int64_t secs = 0;
       s = ReadInt(path, n, key, 1, 86400 * 7, secs);

@@ -19,6 +19,9 @@ namespace shoal::gossip {
 
 namespace channels {
 inline constexpr uint32_t kHeartbeat = 1;
+// Largest heartbeat payload: the address, the incarnation and up to
+// kMaxAccusations accusations.
+inline constexpr size_t kHeartbeatMaxPayload = 256;
 }  // namespace channels
 
 enum ChannelFlags : uint32_t {

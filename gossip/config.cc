@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "gossip/channel.h"
 #include "gossip/packet.h"
 #include "gossip/seal.h"
 
@@ -60,7 +61,7 @@ Status GossipConfig::Validate() const {
         "(got {} ms and {} ms)",
         ToMillis(suspect_timeout), ToMillis(failure_timeout));
   }
-  if (DigestBound(digest_items_max + 1 + catch_up_items) + EncodedEntryBound(64) + kSealOverheadBytes +
+  if (DigestBound(digest_items_max + 1 + catch_up_items) + EncodedEntryBound(channels::kHeartbeatMaxPayload) + kSealOverheadBytes +
           kPacketOverheadBound > mtu) {
     return MakeError("mtu {}: too small for a digest of {} items", mtu, digest_items_max);
   }
@@ -72,6 +73,13 @@ Status GossipConfig::Validate() const {
   if (suspect_probe_interval < Duration::zero() || suspect_probe_interval > failure_timeout) {
     return MakeError("suspect probe interval {} ms: must be 0 (off) up to the failure timeout",
                      ToMillis(suspect_probe_interval));
+  }
+  if (probe_interval < Duration::zero() || probe_interval > std::chrono::seconds(60)) {
+    return MakeError("probe interval {} ms: must be 0 (off) up to 60000 ms", ToMillis(probe_interval));
+  }
+  if (probe_timeout < 2 * period || probe_timeout > failure_timeout) {
+    return MakeError("probe timeout {} ms: must be 2 periods ({} ms) up to the failure timeout ({} ms)",
+                     ToMillis(probe_timeout), ToMillis(2 * period), ToMillis(failure_timeout));
   }
   if (stall_threshold <= period) return MakeError("stall threshold must exceed the period");
   return Status::Ok();

@@ -69,6 +69,16 @@ struct GossipConfig {
   // large pool) is not declared failed; a dead one does not answer.
   // At most one round of probes per tick; 0: no probes.
   Duration suspect_probe_interval = std::chrono::milliseconds(100);
+  // Every probe_interval (jittered) a node starts probing one live peer
+  // drawn at random, with a probe every tick, until any packet from the
+  // peer arrives; a peer silent for probe_timeout is accused, and the
+  // accusation spreads in the accuser's heartbeat (see prober.h and
+  // accusations.h). Pool-wide some node probes any given peer about once
+  // per interval, so detection does not slow down as the pool grows.
+  // Interval 0..60000 ms, 0: no probes; timeout 2 periods up to the
+  // failure timeout.
+  Duration probe_interval = std::chrono::milliseconds(200);
+  Duration probe_timeout = std::chrono::milliseconds(400);
   // Failed or departed nodes are forgotten (their entries dropped) after this.
   Duration reap_after = std::chrono::seconds(60);
   // A reaped node's stale entries are refused for this long afterwards.

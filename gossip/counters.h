@@ -39,6 +39,9 @@ struct Counters {
   uint64_t stalls_forgiven = 0;
   uint64_t suspect_probes_sent = 0;      // to peers we suspected
   uint64_t suspect_probes_received = 0;  // from peers that suspected us
+  uint64_t probes_sent = 0;          // to random peers (see prober.h)
+  uint64_t accusations_made = 0;     // peers that answered none of them in time
+  uint64_t refutations = 0;          // accusations of this node it refuted
 
   uint64_t dropped_total() const {
     return dropped_oversized + dropped_truncated + dropped_foreign + dropped_unknown_key +

@@ -31,11 +31,14 @@ Gossiper::Gossiper(const GossipConfig& config, const NodeIdentity& identity, Clo
       replay_(index_),
       // A node behind for 3 periods was missed, not just reached late; a
       // wave is news for about a second.
-      catch_up_(config.catch_up_items, 3 * config.period, std::chrono::seconds(1)) {
+      catch_up_(config.catch_up_items, 3 * config.period, std::chrono::seconds(1)),
+      incarnation_(identity.boot << 32),
+      prober_(config.probe_interval, config.probe_timeout) {
   assert(config.Validate().ok());
   assert(!keyring.empty());
+  membership_.SetOwnIncarnation(incarnation_);
   auto hb = std::make_unique<Channel>(config_, index_);
-  hb->spec = ChannelSpec{channels::kHeartbeat, "heartbeat", std::chrono::seconds(1), 64,
+  hb->spec = ChannelSpec{channels::kHeartbeat, "heartbeat", std::chrono::seconds(1), channels::kHeartbeatMaxPayload,
                          kNoFlags};
   by_code_[channels::kHeartbeat] = hb.get();
   channels_.push_back(std::move(hb));
@@ -113,7 +116,8 @@ uint64_t Gossiper::OwnVersion(uint32_t code) const {
 void Gossiper::PublishHeartbeat(TimePoint now) {
   Channel& ch = *by_code_[channels::kHeartbeat];
   const std::string payload =
-      EncodeHeartbeat(Heartbeat{identity_.boot, identity_.advertise, leaving_});
+      EncodeHeartbeat(Heartbeat{incarnation_, identity_.advertise, leaving_,
+                                leaving_ ? std::vector<Accusation>{} : membership_.own_accusations()});
   if (ch.table.PublishOwn(identity_.id, payload, VersionFloor(), now) &&
       observer_) {
     observer_(channels::kHeartbeat, identity_.id, OwnVersion(channels::kHeartbeat));
@@ -130,6 +134,7 @@ void Gossiper::Tick() {
   if (last_tick_ != TimePoint::min() && now - last_tick_ > config_.stall_threshold) {
     // We were not running: the silence we saw was ours, not the peers'.
     membership_.ForgiveStall(now);
+    prober_.Restart(now);
     ++counters_.stalls_forgiven;
   }
   last_tick_ = now;
@@ -152,7 +157,9 @@ void Gossiper::Tick() {
     // tenth of the failure timeout is precise enough.
     next_membership_tick_ = now + std::max(config_.period, membership_.failure_timeout() / 10);
   }
-  ProbeSuspects(now);
+  membership_.CheckAccusations(now);
+  SendProbes(now);
+  UpdateHeartbeat(now);
   for (auto& chp : channels_) {
     Channel& ch = *chp;
     if (now >= ch.next_due) {
@@ -235,25 +242,46 @@ std::vector<Endpoint> Gossiper::PickTargets(TimePoint now) {
   return targets;
 }
 
-void Gossiper::ProbeSuspects(TimePoint now) {
-  const auto& suspects = membership_.suspects();
-  if (config_.suspect_probe_interval == Duration::zero() || suspects.empty() || now < next_probe_round_) {
-    return;
-  }
-  next_probe_round_ = now + config_.suspect_probe_interval;
+void Gossiper::SendProbes(TimePoint now) {
   std::vector<Endpoint> targets;
-  const size_t n = std::min(suspects.size(), kMaxProbesPerRound);
-  for (size_t i = 0; i < n; ++i) {
-    const Member* m = membership_.Find(suspects[(probe_cursor_ + i) % suspects.size()]);
-    if (m == nullptr || m->state != MemberState::kSuspect || !m->endpoint.valid()) continue;
-    AddOnce(targets, m->endpoint);
+  const auto& suspects = membership_.suspects();
+  if (config_.suspect_probe_interval != Duration::zero() && !suspects.empty() && now >= next_probe_round_) {
+    next_probe_round_ = now + config_.suspect_probe_interval;
+    const size_t n = std::min(suspects.size(), kMaxProbesPerRound);
+    for (size_t i = 0; i < n; ++i) {
+      const Member* m = membership_.Find(suspects[(probe_cursor_ + i) % suspects.size()]);
+      if (m == nullptr || m->state != MemberState::kSuspect || !m->endpoint.valid()) continue;
+      AddOnce(targets, m->endpoint);
+    }
+    probe_cursor_ += n;
+    counters_.suspect_probes_sent += targets.size();
   }
-  probe_cursor_ += n;
+  std::vector<Endpoint> probed;
+  std::vector<Prober::Unanswered> unanswered;
+  prober_.Tick(now, membership_, random_, probed, unanswered);
+  for (const Endpoint& e : probed) AddOnce(targets, e);
+  counters_.probes_sent += probed.size();
+  for (const Prober::Unanswered& u : unanswered) {
+    if (membership_.Accuse(u.id, u.since, now)) ++counters_.accusations_made;
+  }
   if (targets.empty()) return;
   Packet probe;
   probe.probe = true;
   SendSealed(probe, targets);
-  counters_.suspect_probes_sent += targets.size();
+}
+
+void Gossiper::UpdateHeartbeat(TimePoint now) {
+  bool republish = false;
+  if (membership_.accused_self()) {
+    membership_.SetOwnIncarnation(++incarnation_);
+    ++counters_.refutations;
+    republish = true;
+  }
+  if (membership_.own_accusations_changes() != accusations_published_) {
+    accusations_published_ = membership_.own_accusations_changes();
+    republish = true;
+  }
+  if (republish && heartbeat_published_ && !leaving_) PublishHeartbeat(now);
 }
 
 bool Gossiper::CatchUpActive() const {
@@ -353,6 +381,7 @@ void Gossiper::OnDatagram(const Endpoint& from, std::span<const uint8_t> datagra
   const auto waited_ms = static_cast<uint32_t>(std::clamp<int64_t>(
       std::chrono::ceil<std::chrono::milliseconds>(waited).count(), 0, kMaxDigestAgeMs));
   membership_.OnSignOfLife(h.sender, from, now, waited_ms);
+  prober_.OnDirect(h.sender);
   const auto allowance = static_cast<uint32_t>(
       std::chrono::ceil<std::chrono::milliseconds>(config_.transit_allowance).count()) + waited_ms;
   const bool catch_up = CatchUpActive();

@@ -28,6 +28,7 @@
 #include "gossip/packet.h"
 #include "gossip/payload.h"
 #include "gossip/peer_index.h"
+#include "gossip/prober.h"
 #include "gossip/replay_guard.h"
 #include "gossip/seal.h"
 #include "gossip/transport.h"
@@ -133,8 +134,13 @@ class Gossiper {
   // window to list every node within kCatchUpCycle periods.
   bool CatchUpActive() const;
   static constexpr size_t kCatchUpCycle = 25;
-  // Probes the suspects, a round every suspect_probe_interval.
-  void ProbeSuspects(TimePoint now);
+  // Sends this tick's probes: the suspects (a round every
+  // suspect_probe_interval) and the peers the Prober is probing; accuses
+  // the peers that did not answer the Prober in time.
+  void SendProbes(TimePoint now);
+  // Republishes the heartbeat if this node was accused (taking a newer
+  // incarnation refutes it) or its own accusations changed.
+  void UpdateHeartbeat(TimePoint now);
   uint64_t VersionFloor() const { return identity_.boot << 32; }
 
   GossipConfig config_;
@@ -161,6 +167,11 @@ class Gossiper {
   std::vector<Endpoint> seeds_;
 
   uint64_t sequence_ = 0;
+  // boot << 32 plus the refutations made since the boot: it grows with each
+  // refutation and across restarts.
+  uint64_t incarnation_;
+  uint64_t accusations_published_ = 0;  // membership_.own_accusations_changes() then
+  Prober prober_;
   bool leaving_ = false;
   bool heartbeat_published_ = false;
   bool synced_ = false;  // a full-state answer arrived

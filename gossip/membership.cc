@@ -25,6 +25,7 @@ std::string_view ToString(MemberEvent::Kind k) {
     case MemberEvent::Kind::kRecovered: return "recovered";
     case MemberEvent::Kind::kLeft: return "left";
     case MemberEvent::Kind::kReaped: return "reaped";
+    case MemberEvent::Kind::kAccused: return "accused";
   }
   return "?";
 }
@@ -35,6 +36,11 @@ std::string EncodeHeartbeat(const Heartbeat& h) {
   w.set_ip(h.endpoint.ip);
   w.set_port(h.endpoint.port);
   w.set_status(h.leaving ? wire::MEMBER_STATUS_LEAVING : wire::MEMBER_STATUS_ALIVE);
+  for (const Accusation& a : h.accused) {
+    auto* wa = w.add_accused();
+    wa->set_id(a.id.value);
+    wa->set_incarnation(a.incarnation);
+  }
   return w.SerializeAsString();
 }
 
@@ -49,8 +55,16 @@ Result<Heartbeat> DecodeHeartbeat(std::string_view bytes) {
   if (w.status() != wire::MEMBER_STATUS_ALIVE && w.status() != wire::MEMBER_STATUS_LEAVING) {
     return MakeError("heartbeat status {} unknown", static_cast<int>(w.status()));
   }
-  return Heartbeat{w.incarnation(), Endpoint{w.ip(), static_cast<uint16_t>(w.port())},
-                   w.status() == wire::MEMBER_STATUS_LEAVING};
+  if (static_cast<size_t>(w.accused_size()) > kMaxAccusations) {
+    return MakeError("heartbeat accuses {} nodes, more than {}", w.accused_size(), kMaxAccusations);
+  }
+  Heartbeat h{w.incarnation(), Endpoint{w.ip(), static_cast<uint16_t>(w.port())},
+              w.status() == wire::MEMBER_STATUS_LEAVING, {}};
+  for (const auto& wa : w.accused()) {
+    if (wa.id() == 0) return MakeError("heartbeat accuses node id 0");
+    h.accused.push_back(Accusation{NodeId{wa.id()}, wa.incarnation()});
+  }
+  return h;
 }
 
 Membership::Membership(NodeId self, const GossipConfig& config, PeerIndex& index)
@@ -98,6 +112,22 @@ void Membership::SetState(Member& m, MemberState s, TimePoint now) {
 
 void Membership::OnHeartbeat(NodeId origin, const Heartbeat& hb, TimePoint now) {
   if (origin == self_) return;
+  UpdateMember(origin, hb, now);
+  if (!members_.contains(origin)) return;  // no room: its word is not taken either
+  // What it says of this node is for this node to refute; of others, the
+  // book keeps. A departing node's accusations go with it.
+  std::vector<Accusation> others;
+  for (const Accusation& a : hb.accused) {
+    if (a.id == self_) {
+      accused_self_ = accused_self_ || a.incarnation == own_incarnation_;
+    } else if (a.id != origin && !hb.leaving) {
+      others.push_back(a);
+    }
+  }
+  accusations_.Replace(origin, others, now);
+}
+
+void Membership::UpdateMember(NodeId origin, const Heartbeat& hb, TimePoint now) {
   if (members_.size() >= config_.max_nodes && !members_.contains(origin)) return;
   auto [mp, fresh] = members_.TryEmplace(origin);
   if (mp == nullptr) return;  // no room in the index
@@ -165,6 +195,8 @@ void Membership::OnLiveness(NodeId id, uint32_t age_ms, TimePoint now) {
   m.last_seen = seen;
   if (m.state == MemberState::kLeft || m.state == MemberState::kAlive) return;
   if (now - seen >= suspect_timeout()) return;  // fresher, but still too old
+  // Older than an accusation still standing: it does not answer it.
+  if (!accusations_.empty() && accusations_.AccusedAfter(id, m.incarnation, seen)) return;
   const bool was_failed = m.state == MemberState::kFailed;
   SetState(m, MemberState::kAlive, now);
   if (was_failed) Emit(MemberEvent::Kind::kRecovered, m, now);
@@ -242,6 +274,7 @@ std::vector<NodeId> Membership::Tick(TimePoint now) {
         now - m.state_since > config_.reap_after) {
       Emit(MemberEvent::Kind::kReaped, m, now);
       tombstones_[m.id] = Tombstone{m.incarnation, now, now + config_.tombstone_for};
+      if (!accusations_.empty()) Forget(m.id);
       reaped.push_back(m.id);
       live_dirty_ = true;
       members_.EraseSlot(slot);
@@ -252,6 +285,50 @@ std::vector<NodeId> Membership::Tick(TimePoint now) {
   std::sort(suspects_.begin(), suspects_.end());
   std::erase_if(tombstones_, [&](const auto& kv) { return kv.second.until < now; });
   return reaped;
+}
+
+bool Membership::Accuse(NodeId id, TimePoint since, TimePoint now) {
+  const Member* m = members_.Find(id);
+  if (m == nullptr || m->state != MemberState::kAlive || m->last_seen >= since || now < grace_until_) {
+    return false;
+  }
+  if (!accusations_.Add(self_, Accusation{id, m->incarnation}, now)) return false;
+  ++own_accusation_changes_;
+  Emit(MemberEvent::Kind::kAccused, *m, now);
+  return true;
+}
+
+void Membership::Forget(NodeId id) {
+  const size_t mine = accusations_.By(self_).size();
+  accusations_.Forget(id);
+  if (accusations_.By(self_).size() != mine) ++own_accusation_changes_;
+}
+
+void Membership::CheckAccusations(TimePoint now) {
+  if (accusations_.empty()) return;
+  const bool grace = now < grace_until_;
+  const Duration timeout = accusation_timeout();
+  std::vector<NodeId> changed;
+  for (NodeId id : accusations_.Accused()) {
+    Member* m = members_.Find(id);
+    if (m == nullptr || m->state == MemberState::kLeft) {
+      // Gone, or left of its own accord: nothing to convict.
+      Forget(id);
+      continue;
+    }
+    changed.clear();
+    const auto heard = accusations_.Standing(id, m->incarnation, m->last_seen, &changed);
+    if (std::find(changed.begin(), changed.end(), self_) != changed.end()) ++own_accusation_changes_;
+    if (!heard || grace) continue;
+    if (m->state == MemberState::kAlive) {
+      SetState(*m, MemberState::kSuspect, now);
+      Emit(MemberEvent::Kind::kSuspected, *m, now);
+    }
+    if (m->state == MemberState::kSuspect && now - *heard >= timeout) {
+      SetState(*m, MemberState::kFailed, now);
+      Emit(MemberEvent::Kind::kFailed, *m, now);
+    }
+  }
 }
 
 void Membership::ForgiveStall(TimePoint now) { grace_until_ = now + failure_timeout() / 2; }
@@ -310,6 +387,11 @@ Duration Membership::suspect_timeout() const {
 }
 Duration Membership::failure_timeout() const {
   return std::chrono::duration_cast<Duration>(config_.failure_timeout * Stretch());
+}
+
+Duration Membership::accusation_timeout() const {
+  const Duration waves = 4 * static_cast<int>(config_.TtlFor(live_count())) * config_.period;
+  return std::max(config_.failure_timeout, waves);
 }
 
 }  // namespace shoal::gossip

@@ -7,10 +7,14 @@
 // forwarded entry does not (nothing says how old it is). Silence past the
 // suspect timeout makes a node suspect, past the failure timeout failed;
 // fresher news brings it back (the Gossiper probes suspects directly, so a
-// live one answers within a round trip). Its heartbeat
-// entry (incarnation, address, leaving) changes only on restart or leave:
-// a newer incarnation refutes whatever was believed of an older one, and a
-// node that announces leaving is marked left at once. Failed and left nodes
+// live one answers within a round trip). In a large pool silence convicts
+// too slowly, so accusations also spread (see accusations.h): a node that
+// hears one suspects the accused at once and declares it failed after
+// accusation_timeout unless it is refuted. Its heartbeat entry
+// (incarnation, address, leaving, accusations) changes on a restart, a
+// leave, a refutation or an accusation: a newer incarnation refutes
+// whatever was believed of an older one, and a node that announces leaving
+// is marked left at once. Failed and left nodes
 // are reaped after reap_after and tombstoned so their stale entries stay
 // out. No configured pool size or quorum; timeouts stretch with the pool.
 // Members live in a SlotMap (an array by PeerIndex slot); the lists of live
@@ -31,6 +35,7 @@
 #include "core/endpoint.h"
 #include "core/node_id.h"
 #include "core/result.h"
+#include "gossip/accusations.h"
 #include "gossip/config.h"
 #include "gossip/packet.h"
 #include "gossip/slot_map.h"
@@ -50,7 +55,7 @@ struct Member {
 };
 
 struct MemberEvent {
-  enum class Kind { kJoined, kSuspected, kFailed, kRecovered, kLeft, kReaped };
+  enum class Kind { kJoined, kSuspected, kFailed, kRecovered, kLeft, kReaped, kAccused };
   Kind kind;
   NodeId id;
   Endpoint endpoint;
@@ -63,6 +68,7 @@ struct Heartbeat {
   uint64_t incarnation = 0;
   Endpoint endpoint;
   bool leaving = false;
+  std::vector<Accusation> accused;  // at most kMaxAccusations
 };
 std::string EncodeHeartbeat(const Heartbeat& h);
 Result<Heartbeat> DecodeHeartbeat(std::string_view bytes);
@@ -77,6 +83,29 @@ class Membership {
 
   // A new heartbeat version from `origin`.
   void OnHeartbeat(NodeId origin, const Heartbeat& hb, TimePoint now);
+  // This node probed `id` from `since` until now without an answer:
+  // accuse it, unless news of its life arrived since then, it is not
+  // alive (suspected or accused already), this node is forgiving a stall
+  // of its own or it has kMaxAccusations out already. Emits kAccused.
+  bool Accuse(NodeId id, TimePoint since, TimePoint now);
+  // Suspects the accused and fails those whose accusation stood for
+  // accusation_timeout; drops accusations that no longer stand. Cheap
+  // when there are none. Call every tick.
+  void CheckAccusations(TimePoint now);
+  // What this node's heartbeat says: the accusations it makes that still
+  // stand, by id. own_accusations_changes() counts their changes.
+  std::vector<Accusation> own_accusations() const { return accusations_.By(self_); }
+  uint64_t own_accusations_changes() const { return own_accusation_changes_; }
+  // This node's own incarnation, which accusations of it must name to
+  // count (a lower one is refuted already; a higher one nobody can know);
+  // setting it clears accused_self().
+  void SetOwnIncarnation(uint64_t incarnation) {
+    own_incarnation_ = incarnation;
+    accused_self_ = false;
+  }
+  // A heartbeat accused this node's current incarnation: it refutes by
+  // taking a newer one.
+  bool accused_self() const { return accused_self_; }
   // An authenticated packet sent by `origin` itself, from `from`. It is
   // alive now, whatever was believed: this lifts a tombstone (a partition
   // that outlasted reap_after heals at once) and, for a node whose address
@@ -128,8 +157,18 @@ class Membership {
   // Scaled for the current pool size.
   Duration suspect_timeout() const;
   Duration failure_timeout() const;
+  // How long an accusation stands before the accused is failed: long
+  // enough for it to reach the accused and the refutation to come back
+  // (two waves of TtlFor hops each, twice over for loss), and never less
+  // than the configured failure timeout.
+  Duration accusation_timeout() const;
 
  private:
+  // OnHeartbeat's part about the member itself (address, incarnation,
+  // state).
+  void UpdateMember(NodeId origin, const Heartbeat& hb, TimePoint now);
+  // Forgets accusations by and against `id`.
+  void Forget(NodeId id);
   void SetState(Member& m, MemberState s, TimePoint now);
   void Emit(MemberEvent::Kind kind, const Member& m, TimePoint now);
   double Stretch() const;
@@ -152,6 +191,10 @@ class Membership {
   std::unordered_map<NodeId, Tombstone> tombstones_;
   size_t live_peers_count_ = 0;
   std::vector<NodeId> suspects_;
+  AccusationBook accusations_;
+  uint64_t own_accusation_changes_ = 0;
+  uint64_t own_incarnation_ = 0;
+  bool accused_self_ = false;
   size_t digest_cursor_ = 0;
   TimePoint grace_until_ = TimePoint::min();
   void RebuildCaches() const;

@@ -38,6 +38,8 @@ struct Flags {
   double jitter_ms = 0.2;
   int failure_timeout_ms = 0;
   int suspect_probe_ms = -1;
+  int probe_ms = -1;
+  int probe_timeout_ms = 0;
   int catch_up_items = -1;
   bool formed = false;
   bool json = false;
@@ -56,13 +58,15 @@ void Print(const Flags& f, const sim::PoolReport& r, double wall_s, uint32_t ttl
         "\"bytes_per_node_per_s\": {:.0f}, \"packets_per_node_per_s\": {:.1f}, "
         "\"crashes\": {}, \"detections_missing\": {}, \"detection_p50_ms\": {:.1f}, "
         "\"detection_p99_ms\": {:.1f}, \"detection_max_ms\": {:.1f}, \"false_failures\": {}, "
-        "\"false_suspicions\": {}, \"stalled_declared_failed\": {}, \"copies_per_new_entry\": {:.1f}, "
+        "\"false_suspicions\": {}, \"false_accusations\": {}, \"refutations\": {}, "
+        "\"stalled_declared_failed\": {}, \"copies_per_new_entry\": {:.1f}, "
         "\"entries_received_per_node_per_s\": {:.0f}, \"formed\": {}, \"wall_s\": {:.2f}}}\n",
         r.nodes, r.loss, f.period_ms, f.fanout, ttl, sends, f.seed, f.duration_s, r.updates_tracked,
         r.updates_incomplete, r.dissemination_p50_ms, r.dissemination_p99_ms,
         r.dissemination_max_ms, r.freshest_age_p99_ms, r.bytes_per_node_per_s,
         r.packets_per_node_per_s, r.crashes, r.detections_missing, r.detection_p50_ms,
-        r.detection_p99_ms, r.detection_max_ms, r.false_failures, r.false_suspicions, r.stalled_declared_failed,
+        r.detection_p99_ms, r.detection_max_ms, r.false_failures, r.false_suspicions, r.false_accusations,
+        r.refutations, r.stalled_declared_failed,
         r.copies_per_new_entry, r.entries_received_per_node_per_s, f.formed, wall_s);
     return;
   }
@@ -80,8 +84,9 @@ void Print(const Flags& f, const sim::PoolReport& r, double wall_s, uint32_t ttl
              "   ({} crashes, {} detections missing)\n",
              r.detection_p50_ms, r.detection_p99_ms, r.detection_max_ms, r.crashes,
              r.detections_missing);
-  fmt::print("  false failures              {} (suspicions {}; stalled node declared failed: {} times)\n",
-             r.false_failures, r.false_suspicions, r.stalled_declared_failed);
+  fmt::print("  false failures              {} (suspicions {}, accusations {}, refutations {}; stalled node"
+             " declared failed: {} times)\n",
+             r.false_failures, r.false_suspicions, r.false_accusations, r.refutations, r.stalled_declared_failed);
   fmt::print("  ran in {:.1f} s of wall time\n", wall_s);
 }
 
@@ -115,6 +120,10 @@ int main(int argc, char** argv) {
   app.add_option("--jitter-ms", f.jitter_ms, "extra random delay per datagram, up to this");
   app.add_option("--failure-timeout-ms", f.failure_timeout_ms, "silence before failed (0: preset)");
   app.add_option("--suspect-probe-ms", f.suspect_probe_ms, "probe a suspect this often (0: no probes; default: preset)");
+  app.add_option("--probe-ms", f.probe_ms,
+                 "every node starts probing a random peer this often, and accuses it if it does not "
+                 "answer (0: off; default: preset)");
+  app.add_option("--probe-timeout-ms", f.probe_timeout_ms, "how long a probed peer has to answer (0: preset)");
   app.add_option("--catch-up-items", f.catch_up_items,
                  "origins each digest lists for catching up on missed waves, in pools of more than "
                  "25 x the digest window (0: off; default: preset)")
@@ -139,6 +148,8 @@ int main(int argc, char** argv) {
     o.config.suspect_timeout = std::min(o.config.suspect_timeout, o.config.failure_timeout);
   }
   if (f.suspect_probe_ms >= 0) o.config.suspect_probe_interval = std::chrono::milliseconds(f.suspect_probe_ms);
+  if (f.probe_ms >= 0) o.config.probe_interval = std::chrono::milliseconds(f.probe_ms);
+  if (f.probe_timeout_ms > 0) o.config.probe_timeout = std::chrono::milliseconds(f.probe_timeout_ms);
   if (f.catch_up_items >= 0) o.config.catch_up_items = static_cast<size_t>(f.catch_up_items);
   if (auto s = o.config.Validate(); !s.ok()) {
     std::cerr << "shoal-sim: " << s.error().message << "\n";

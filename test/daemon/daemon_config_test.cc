@@ -26,6 +26,8 @@ preset = "local"
 fanout = 4
 failure_timeout_ms = 2000
 suspect_probe_ms = 250
+probe_ms = 500
+probe_timeout_ms = 800
 )");
   DaemonConfig c;
   REQUIRE(LoadConfigFile(path, true, false, c).ok());
@@ -37,7 +39,12 @@ suspect_probe_ms = 250
   REQUIRE(c.gossip.fanout == 4);
   REQUIRE(c.gossip.failure_timeout == std::chrono::milliseconds(2000));
   REQUIRE(c.gossip.suspect_probe_interval == std::chrono::milliseconds(250));
+  REQUIRE(c.gossip.probe_interval == std::chrono::milliseconds(500));
+  REQUIRE(c.gossip.probe_timeout == std::chrono::milliseconds(800));
   REQUIRE(c.Finish().ok());
+  c.gossip.probe_timeout = std::chrono::seconds(3);  // longer than the failure timeout
+  REQUIRE_THAT(c.Finish().error().message, Catch::Contains("probe timeout 3000 ms"));
+  c.gossip.probe_timeout = std::chrono::milliseconds(800);
   c.gossip.suspect_probe_interval = std::chrono::seconds(3);  // longer than the failure timeout
   REQUIRE_THAT(c.Finish().error().message, Catch::Contains("suspect probe interval 3000 ms"));
   REQUIRE(c.advertise == c.bind);

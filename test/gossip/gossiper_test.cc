@@ -55,7 +55,7 @@ struct Fixture {
     for (uint64_t i = first; i < first + n; ++i) {
       Packet p;
       p.entries.push_back(WireEntry{NodeId{i}, channels::kHeartbeat, 1, 1,
-                                    EncodeHeartbeat(Heartbeat{1, Endpoint{0x7f000000u + uint32_t(i), 7000}, false})});
+                                    EncodeHeartbeat(Heartbeat{1, Endpoint{0x7f000000u + uint32_t(i), 7000}, false, {}})});
       Deliver(From(i, p));
     }
   }

@@ -12,7 +12,7 @@ const NodeId kSelf{1};
 const NodeId kPeer{2};
 
 Heartbeat Hb(uint64_t incarnation, bool leaving = false) {
-  return Heartbeat{incarnation, Endpoint{0x7f000001, 7000}, leaving};
+  return Heartbeat{incarnation, Endpoint{0x7f000001, 7000}, leaving, {}};
 }
 
 struct Recorder {
@@ -30,7 +30,7 @@ struct Recorder {
 }  // namespace
 
 TEST_CASE("heartbeat codec round trip and refusal of junk") {
-  const Heartbeat h{7, Endpoint{0x0a000001, 7946}, true};
+  const Heartbeat h{7, Endpoint{0x0a000001, 7946}, true, {}};
   auto back = DecodeHeartbeat(EncodeHeartbeat(h));
   REQUIRE(back.ok());
   REQUIRE(back->incarnation == 7);
@@ -212,7 +212,7 @@ TEST_CASE("the live and failed lists follow joins, failures, recoveries, leaves 
     REQUIRE(listed_failed == failed);
   };
   auto hb = [](uint64_t i, uint64_t inc = 1, bool leaving = false) {
-    return Heartbeat{inc, Endpoint{static_cast<uint32_t>(0x0a000000 + i), 7000}, leaving};
+    return Heartbeat{inc, Endpoint{static_cast<uint32_t>(0x0a000000 + i), 7000}, leaving, {}};
   };
   // Joins one at a time (the table moves several times as it grows), some
   // first vouched for without an address.

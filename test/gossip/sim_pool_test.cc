@@ -105,7 +105,12 @@ TEST_CASE("a pool started formed is converged at once, stays quiet and spreads u
   REQUIRE(s.Converged());
   for (size_t i = 0; i < s.pool.size(); ++i) REQUIRE(s.pool.node(i).membership().live_count() == 64);
   s.pool.RunFor(seconds(5));
-  REQUIRE(s.CountAbout(MemberEvent::Kind::kSuspected, [](size_t) { return true; }) == 0);
+  // At 5% loss news of life about some node is late somewhere now and then
+  // (about one suspicion in 8 s across 64 nodes); a start that was not
+  // really formed would make thousands.
+  const size_t suspicions = s.CountAbout(MemberEvent::Kind::kSuspected, [](size_t) { return true; });
+  INFO(suspicions << " suspicions");
+  REQUIRE(suspicions <= 5);
   REQUIRE(s.CountAbout(MemberEvent::Kind::kFailed, [](size_t) { return true; }) == 0);
   ++s.generation[5];
   REQUIRE(s.RunUntilConverged(seconds(2)) < milliseconds(500));
@@ -224,6 +229,7 @@ TEST_CASE("a suspect that answers its probe is not declared failed, even when he
   auto run = [](Duration probe_interval) {
     SimPoolOptions o = Options(64, 0.0, 21);
     o.config.suspect_probe_interval = probe_interval;
+    o.config.probe_interval = Duration::zero();  // only the suspect probes ask x to answer
     Scenario s(o);
     REQUIRE(s.RunUntilConverged(seconds(10)) < seconds(10));
     const size_t x = 7, obs = 3;
@@ -361,5 +367,62 @@ TEST_CASE("in a large pool a node that a wave missed catches up within a few per
     const Duration took = s.pool.clock().Now() - healed;
     INFO("update of node " << origin << " reached the node it missed " << ToMillis(took) << " ms after the heal");
     REQUIRE(took <= milliseconds(200));
+  }
+}
+
+TEST_CASE("in a large pool a crash is noticed through accusations long before silence would convict") {
+  // Digests of 2 items make 64 nodes a large pool: news of life about one
+  // node takes seconds to go round, and the failure timeout stretches to
+  // about 3 s. Probes and accusations do not slow down with the pool.
+  auto run = [](Duration probe_interval) {
+    SimPoolOptions o = Options(64, 0.05, 12);
+    o.config.digest_items_min = o.config.digest_items_max = 2;
+    o.config.probe_interval = probe_interval;
+    Scenario s(o, /*formed=*/true);
+    s.pool.RunFor(seconds(2));
+    const TimePoint crash = s.pool.clock().Now();
+    s.pool.Crash(7);
+    s.pool.RunFor(milliseconds(2500));
+    REQUIRE(s.CountAbout(MemberEvent::Kind::kFailed, [](size_t j) { return j != 7; }) == 0);
+    return std::make_pair(s.Count(MemberEvent::Kind::kFailed, 7, crash),
+                          ToMillis(s.pool.node(0).membership().failure_timeout()));
+  };
+  const auto [with, timeout_ms] = run(milliseconds(200));
+  const auto [without, unused] = run(Duration::zero());
+  INFO("within 2.5 s of the crash " << with << " of 63 declared it failed with probes, " << without
+                                    << " without; failure timeout " << timeout_ms << " ms");
+  REQUIRE(timeout_ms > 2500);
+  REQUIRE(with == 63);
+  REQUIRE(without == 0);
+}
+
+TEST_CASE("a node cut off for a second is accused, refutes, and nobody declares it failed") {
+  SimPoolOptions o = Options(32, 0.0, 5);
+  Scenario s(o, /*formed=*/true);
+  s.pool.RunFor(seconds(1));
+  const size_t x = 4;
+  const Endpoint xa = s.pool.node(x).identity().advertise;
+  const uint64_t incarnation = s.pool.node(0).membership().Find(s.pool.id(x))->incarnation;
+  LinkModel cut = o.link;
+  cut.loss = 1.0;
+  // Its datagrams vanish; it still hears everyone, accusations included.
+  for (size_t j = 0; j < o.nodes; ++j) {
+    if (j != x) s.pool.network().SetLink(xa, s.pool.node(j).identity().advertise, cut);
+  }
+  s.pool.RunFor(seconds(1));
+  const size_t accusers = s.Count(MemberEvent::Kind::kAccused, x);
+  const size_t suspecting = s.Count(MemberEvent::Kind::kSuspected, x);
+  for (size_t j = 0; j < o.nodes; ++j) {
+    if (j != x) s.pool.network().SetLink(xa, s.pool.node(j).identity().advertise, o.link);
+  }
+  s.pool.RunFor(seconds(3));
+  INFO(accusers << " accused it, " << suspecting << " suspected it");
+  REQUIRE(accusers >= 1);
+  REQUIRE(suspecting == 31);  // the accusation reached everyone, not just the accuser
+  REQUIRE(s.pool.node(x).counters().refutations >= 1);
+  REQUIRE(s.CountAbout(MemberEvent::Kind::kFailed, [](size_t) { return true; }) == 0);
+  for (size_t i = 0; i < o.nodes; ++i) {
+    REQUIRE(s.pool.node(i).membership().live_count() == 32);
+    if (i != x) REQUIRE(s.pool.node(i).membership().Find(s.pool.id(x))->incarnation > incarnation);
   }
 }

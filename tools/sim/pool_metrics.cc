@@ -50,8 +50,13 @@ void PoolMetrics::OnStored(size_t node, uint32_t channel, NodeId origin, uint64_
 
 void PoolMetrics::OnMemberEvent(size_t node, const MemberEvent& ev) {
   const size_t subject = SimPool::IndexOf(ev.id);
+  const bool fine = measuring_ && !crashed_.contains(subject) && !stalled_.contains(subject);
   if (ev.kind == MemberEvent::Kind::kSuspected) {
-    if (measuring_ && !crashed_.contains(subject) && !stalled_.contains(subject)) ++false_suspicions_;
+    false_suspicions_ += fine;
+    return;
+  }
+  if (ev.kind == MemberEvent::Kind::kAccused) {
+    false_accusations_ += fine;
     return;
   }
   if (ev.kind != MemberEvent::Kind::kFailed) return;
@@ -135,6 +140,7 @@ PoolReport PoolMetrics::Finish(double loss) {
     if (!pool_.running(i)) continue;
     received += pool_.node(i).counters().entries_received;
     fresh += pool_.node(i).counters().entries_new;
+    r.refutations += pool_.node(i).counters().refutations;
   }
   r.copies_per_new_entry = fresh ? static_cast<double>(received) / static_cast<double>(fresh) : 0;
   // Gossiper counters run from each node's (last) start: over the whole run.
@@ -152,6 +158,7 @@ PoolReport PoolMetrics::Finish(double loss) {
   r.detection_max_ms = detection_ms_.empty() ? 0 : detection_ms_.back();
   r.false_failures = false_failures_;
   r.false_suspicions = false_suspicions_;
+  r.false_accusations = false_accusations_;
   r.stalled_declared_failed = stalled_failed_;
   return r;
 }

@@ -37,6 +37,8 @@ struct PoolReport {
   double detection_max_ms = 0;
   size_t false_failures = 0;       // failed declared about a node that was fine
   size_t false_suspicions = 0;     // suspect declared about a node that was fine
+  size_t false_accusations = 0;    // accusations of a node that was fine
+  uint64_t refutations = 0;        // accusations refuted, over the whole run
   size_t stalled_declared_failed = 0;
 };
 
@@ -86,6 +88,7 @@ class PoolMetrics {
   std::set<size_t> stalled_;
   size_t false_failures_ = 0;
   size_t false_suspicions_ = 0;
+  size_t false_accusations_ = 0;
   size_t stalled_failed_ = 0;
 };
 
