@@ -53,6 +53,9 @@ std::string FormatPoolTable(const gossip::Gossiper& g, TimePoint now) {
   drop("own", c.dropped_own);
   drop("over limit", c.dropped_over_limit);
   if (!drops.empty()) drops += ")";
+  if (c.accusations_made + c.refutations > 0) {
+    drops += fmt::format(" | accused {} peers, refuted {} accusations", c.accusations_made, c.refutations);
+  }
   std::string out = fmt::format(
       "{} live of {} known | sent {} pkts {:.1f} KB | received {} pkts {:.1f} KB, dropped {}{}\n",
       g.membership().live_count(), rows.size(), c.packets_sent, c.bytes_sent / 1000.0,

@@ -275,6 +275,8 @@ void Gossiper::UpdateHeartbeat(TimePoint now) {
   if (membership_.accused_self()) {
     membership_.SetOwnIncarnation(++incarnation_);
     ++counters_.refutations;
+    spdlog::info("a peer accused this node of not answering its probes: refuted with incarnation {:#x}",
+                 incarnation_);
     republish = true;
   }
   if (membership_.own_accusations_changes() != accusations_published_) {
@@ -326,11 +328,9 @@ void Gossiper::SendSealed(const Packet& packet, std::span<const Endpoint> target
   const std::string sealed = Seal(
       keyring_, SealHeader{identity_.id, identity_.boot, ++sequence_}, EncodePacket(packet));
   const auto* bytes = reinterpret_cast<const uint8_t*>(sealed.data());
-  for (const Endpoint& to : targets) {
-    transport_.Send(to, std::span<const uint8_t>(bytes, sealed.size()));
-    ++counters_.packets_sent;
-    counters_.bytes_sent += sealed.size();
-  }
+  transport_.SendToAll(targets, std::span<const uint8_t>(bytes, sealed.size()));
+  counters_.packets_sent += targets.size();
+  counters_.bytes_sent += targets.size() * sealed.size();
 }
 
 void Gossiper::OnDatagram(const Endpoint& from, std::span<const uint8_t> datagram, Duration waited) {

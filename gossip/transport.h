@@ -29,6 +29,11 @@ class Transport {
   // Queues one datagram for `to`. Errors (unreachable, buffer full) are
   // counted by the implementation, not reported.
   virtual void Send(const Endpoint& to, std::span<const uint8_t> datagram) = 0;
+  // The same datagram to each of `to` (a packet's fan-out); a transport may
+  // do it in fewer system calls.
+  virtual void SendToAll(std::span<const Endpoint> to, std::span<const uint8_t> datagram) {
+    for (const Endpoint& e : to) Send(e, datagram);
+  }
   virtual Endpoint local_endpoint() const = 0;
   // Replaces the receiver; an empty one drops everything.
   virtual void SetReceiver(Receiver receiver) = 0;

@@ -76,6 +76,36 @@ void UdpTransport::Send(const Endpoint& to, std::span<const uint8_t> datagram) {
   if (n < 0) ++send_errors_;
 }
 
+void UdpTransport::SendToAll(std::span<const Endpoint> to, std::span<const uint8_t> datagram) {
+  iovec iov{const_cast<uint8_t*>(datagram.data()), datagram.size()};
+  while (!to.empty()) {
+    const size_t n = std::min(to.size(), kBatch);
+    std::array<mmsghdr, kBatch> msgs{};
+    std::array<sockaddr_in, kBatch> addrs{};
+    for (size_t i = 0; i < n; ++i) {
+      addrs[i].sin_family = AF_INET;
+      addrs[i].sin_addr.s_addr = htonl(to[i].ip);
+      addrs[i].sin_port = htons(to[i].port);
+      msghdr& m = msgs[i].msg_hdr;
+      m.msg_name = &addrs[i];
+      m.msg_namelen = sizeof(addrs[i]);
+      m.msg_iov = &iov;
+      m.msg_iovlen = 1;
+    }
+    int sent = -1;
+    do {
+      sent = ::sendmmsg(fd_, msgs.data(), static_cast<unsigned>(n), MSG_DONTWAIT);
+    } while (sent < 0 && errno == EINTR);
+    // It stops at the first datagram that fails: count that one, go on
+    // after it.
+    if (sent < 0) {
+      ++send_errors_;
+      sent = 1;
+    }
+    to = to.subspan(static_cast<size_t>(sent));
+  }
+}
+
 void UdpTransport::StartReceive() {
   socket_->async_wait(udp::socket::wait_read, [this, alive = alive_](const boost::system::error_code& ec) {
     if (!*alive || ec == asio::error::operation_aborted) return;

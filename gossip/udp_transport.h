@@ -40,6 +40,10 @@ class UdpTransport final : public Transport {
   ~UdpTransport() override;
 
   void Send(const Endpoint& to, std::span<const uint8_t> datagram) override;
+  // sendmmsg: one system call for up to kBatch targets. A target that
+  // fails (unreachable, buffer full) is counted and skipped; the rest are
+  // still sent.
+  void SendToAll(std::span<const Endpoint> to, std::span<const uint8_t> datagram) override;
   Endpoint local_endpoint() const override { return local_; }
   void SetReceiver(Receiver receiver) override { receiver_ = std::move(receiver); }
 

@@ -193,3 +193,32 @@ TEST_CASE("datagrams waiting for a polled UDP transport do not wake its io_conte
   REQUIRE((*polled)->Poll() == kDatagrams - 7);
   REQUIRE(got == kDatagrams);
 }
+
+TEST_CASE("one datagram to many UDP targets reaches each once, and a failing target does not stop the rest") {
+  boost::asio::io_context io;
+  auto sender = UdpTransport::Open(io, Endpoint{0x7f000001, 0});
+  REQUIRE(sender.ok());
+  // More receivers than one sendmmsg call takes.
+  std::vector<std::unique_ptr<UdpTransport>> receivers;
+  std::vector<int> got(11, 0);
+  std::vector<Endpoint> targets;
+  for (size_t i = 0; i < got.size(); ++i) {
+    auto r = UdpTransport::Open(io, Endpoint{0x7f000001, 0}, UdpTransport::Mode::kPolled);
+    REQUIRE(r.ok());
+    (*r)->SetReceiver([&got, i](const Endpoint&, std::span<const uint8_t> d, Duration) {
+      if (std::string(reinterpret_cast<const char*>(d.data()), d.size()) == "fan-out") ++got[i];
+    });
+    targets.push_back((*r)->local_endpoint());
+    receivers.push_back(std::move(*r));
+    // Port 0 cannot be sent to: the kernel refuses that one datagram.
+    if (i == 4) targets.push_back(Endpoint{0x7f000001, 0});
+  }
+  const std::string msg = "fan-out";
+  (*sender)->SendToAll(targets, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(msg.data()), msg.size()));
+  REQUIRE((*sender)->send_errors() == 1);
+  for (int tries = 0; tries < 100 && std::count(got.begin(), got.end(), 1) < 11; ++tries) {
+    for (auto& r : receivers) r->Poll();
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  REQUIRE(got == std::vector<int>(11, 1));
+}
