@@ -8,7 +8,8 @@ void AccusationBook::Replace(NodeId accuser, std::span<const Accusation> list, T
   // Withdrawn: held against an id the new list does not name.
   for (auto it = against_.begin(); it != against_.end();) {
     const NodeId id = it->first;
-    const bool named = std::any_of(list.begin(), list.end(), [&](const Accusation& a) { return a.id == id; });
+    const bool named =
+        std::any_of(list.begin(), list.end(), [&](const Accusation& a) { return a.id == id; });
     if (!named) {
       std::erase_if(it->second, [&](const Held& h) { return h.accuser == accuser; });
     }
@@ -16,7 +17,8 @@ void AccusationBook::Replace(NodeId accuser, std::span<const Accusation> list, T
   }
   for (const Accusation& a : list) {
     auto& held = against_[a.id];
-    auto mine = std::find_if(held.begin(), held.end(), [&](const Held& h) { return h.accuser == accuser; });
+    auto mine =
+        std::find_if(held.begin(), held.end(), [&](const Held& h) { return h.accuser == accuser; });
     if (mine == held.end()) {
       held.push_back(Held{accuser, a.incarnation, now});
     } else if (mine->incarnation != a.incarnation) {
@@ -72,7 +74,8 @@ std::vector<Accusation> AccusationBook::By(NodeId accuser) const {
       if (h.accuser == accuser) out.push_back(Accusation{id, h.incarnation});
     }
   }
-  std::sort(out.begin(), out.end(), [](const Accusation& a, const Accusation& b) { return a.id < b.id; });
+  std::sort(out.begin(), out.end(),
+            [](const Accusation& a, const Accusation& b) { return a.id < b.id; });
   return out;
 }
 

@@ -61,8 +61,9 @@ Status GossipConfig::Validate() const {
         "(got {} ms and {} ms)",
         ToMillis(suspect_timeout), ToMillis(failure_timeout));
   }
-  if (DigestBound(digest_items_max + 1 + catch_up_items) + EncodedEntryBound(channels::kHeartbeatMaxPayload) + kSealOverheadBytes +
-          kPacketOverheadBound > mtu) {
+  if (DigestBound(digest_items_max + 1 + catch_up_items) +
+          EncodedEntryBound(channels::kHeartbeatMaxPayload) + kSealOverheadBytes + kPacketOverheadBound >
+      mtu) {
     return MakeError("mtu {}: too small for a digest of {} items", mtu, digest_items_max);
   }
   if (transit_allowance < Duration::zero() || transit_allowance > std::chrono::seconds(1)) {

@@ -38,8 +38,8 @@ Gossiper::Gossiper(const GossipConfig& config, const NodeIdentity& identity, Clo
   assert(!keyring.empty());
   membership_.SetOwnIncarnation(incarnation_);
   auto hb = std::make_unique<Channel>(config_, index_);
-  hb->spec = ChannelSpec{channels::kHeartbeat, "heartbeat", std::chrono::seconds(1), channels::kHeartbeatMaxPayload,
-                         kNoFlags};
+  hb->spec = ChannelSpec{channels::kHeartbeat, "heartbeat", std::chrono::seconds(1),
+                         channels::kHeartbeatMaxPayload, kNoFlags};
   by_code_[channels::kHeartbeat] = hb.get();
   channels_.push_back(std::move(hb));
   membership_.SetListener([this](const MemberEvent& ev) {
@@ -115,9 +115,10 @@ uint64_t Gossiper::OwnVersion(uint32_t code) const {
 
 void Gossiper::PublishHeartbeat(TimePoint now) {
   Channel& ch = *by_code_[channels::kHeartbeat];
+  std::vector<Accusation> accused;
+  if (!leaving_) accused = membership_.own_accusations();
   const std::string payload =
-      EncodeHeartbeat(Heartbeat{incarnation_, identity_.advertise, leaving_,
-                                leaving_ ? std::vector<Accusation>{} : membership_.own_accusations()});
+      EncodeHeartbeat(Heartbeat{incarnation_, identity_.advertise, leaving_, std::move(accused)});
   if (ch.table.PublishOwn(identity_.id, payload, VersionFloor(), now) &&
       observer_) {
     observer_(channels::kHeartbeat, identity_.id, OwnVersion(channels::kHeartbeat));
@@ -245,7 +246,8 @@ std::vector<Endpoint> Gossiper::PickTargets(TimePoint now) {
 void Gossiper::SendProbes(TimePoint now) {
   std::vector<Endpoint> targets;
   const auto& suspects = membership_.suspects();
-  if (config_.suspect_probe_interval != Duration::zero() && !suspects.empty() && now >= next_probe_round_) {
+  if (config_.suspect_probe_interval != Duration::zero() && !suspects.empty() &&
+      now >= next_probe_round_) {
     next_probe_round_ = now + config_.suspect_probe_interval;
     const size_t n = std::min(suspects.size(), kMaxProbesPerRound);
     for (size_t i = 0; i < n; ++i) {
@@ -275,8 +277,9 @@ void Gossiper::UpdateHeartbeat(TimePoint now) {
   if (membership_.accused_self()) {
     membership_.SetOwnIncarnation(++incarnation_);
     ++counters_.refutations;
-    spdlog::info("a peer accused this node of not answering its probes: refuted with incarnation {:#x}",
-                 incarnation_);
+    spdlog::info(
+        "a peer accused this node of not answering its probes: refuted with incarnation {:#x}",
+        incarnation_);
     republish = true;
   }
   if (membership_.own_accusations_changes() != accusations_published_) {

@@ -289,7 +289,8 @@ std::vector<NodeId> Membership::Tick(TimePoint now) {
 
 bool Membership::Accuse(NodeId id, TimePoint since, TimePoint now) {
   const Member* m = members_.Find(id);
-  if (m == nullptr || m->state != MemberState::kAlive || m->last_seen >= since || now < grace_until_) {
+  if (m == nullptr || m->state != MemberState::kAlive || m->last_seen >= since ||
+      now < grace_until_) {
     return false;
   }
   if (!accusations_.Add(self_, Accusation{id, m->incarnation}, now)) return false;
@@ -318,7 +319,9 @@ void Membership::CheckAccusations(TimePoint now) {
     }
     changed.clear();
     const auto heard = accusations_.Standing(id, m->incarnation, m->last_seen, &changed);
-    if (std::find(changed.begin(), changed.end(), self_) != changed.end()) ++own_accusation_changes_;
+    if (std::find(changed.begin(), changed.end(), self_) != changed.end()) {
+      ++own_accusation_changes_;
+    }
     if (!heard || grace) continue;
     if (m->state == MemberState::kAlive) {
       SetState(*m, MemberState::kSuspect, now);

@@ -15,7 +15,8 @@ void Prober::Tick(TimePoint now, const Membership& membership, Random& random,
     const auto& live = membership.live_peers();
     if (!live.empty()) {
       const Member* m = live[random.Below(live.size())];
-      const bool open = std::any_of(open_.begin(), open_.end(), [&](const Open& o) { return o.id == m->id; });
+      const bool open =
+          std::any_of(open_.begin(), open_.end(), [&](const Open& o) { return o.id == m->id; });
       // A suspect is probed by the suspect probes already.
       if (!open && m->state == MemberState::kAlive) open_.push_back(Open{m->id, now});
     }

@@ -78,6 +78,12 @@ void PoolMetrics::BeginWindow() {
   const auto& st = pool_.network().stats();
   bytes_at_start_ = st.bytes + st.delivered_bytes;
   packets_at_start_ = st.sent + st.delivered;
+  entries_at_start_.assign(pool_.size(), {0, 0});
+  for (size_t i = 0; i < pool_.size(); ++i) {
+    if (!pool_.running(i)) continue;
+    const auto& c = pool_.node(i).counters();
+    entries_at_start_[i] = {c.entries_received, c.entries_new};
+  }
 }
 
 void PoolMetrics::SampleFreshness() {
@@ -135,14 +141,22 @@ PoolReport PoolMetrics::Finish(double loss) {
     r.packets_per_node_per_s = static_cast<double>(st.sent + st.delivered - packets_at_start_) /
                                secs / static_cast<double>(pool_.size());
   }
-  uint64_t received = 0, fresh = 0;
+  uint64_t received = 0, window_received = 0, window_fresh = 0;
   for (size_t i = 0; i < pool_.size(); ++i) {
     if (!pool_.running(i)) continue;
-    received += pool_.node(i).counters().entries_received;
-    fresh += pool_.node(i).counters().entries_new;
-    r.refutations += pool_.node(i).counters().refutations;
+    const auto& c = pool_.node(i).counters();
+    received += c.entries_received;
+    r.refutations += c.refutations;
+    // A node restarted in the window counts from its restart.
+    std::pair<uint64_t, uint64_t> at_start{0, 0};
+    if (i < entries_at_start_.size()) at_start = entries_at_start_[i];
+    const auto [received0, fresh0] = at_start;
+    const bool restarted = c.entries_received < received0 || c.entries_new < fresh0;
+    window_received += restarted ? c.entries_received : c.entries_received - received0;
+    window_fresh += restarted ? c.entries_new : c.entries_new - fresh0;
   }
-  r.copies_per_new_entry = fresh ? static_cast<double>(received) / static_cast<double>(fresh) : 0;
+  r.copies_per_new_entry =
+      window_fresh ? static_cast<double>(window_received) / static_cast<double>(window_fresh) : 0;
   // Gossiper counters run from each node's (last) start: over the whole run.
   const double run_s = std::chrono::duration<double>(now - run_start_).count();
   r.entries_received_per_node_per_s =

@@ -29,7 +29,7 @@ struct PoolReport {
   double bytes_per_node_per_s = 0;  // sent + received
   double packets_per_node_per_s = 0;
   double entries_received_per_node_per_s = 0;  // entry copies, over the whole run
-  double copies_per_new_entry = 0;         // entries received / entries new
+  double copies_per_new_entry = 0;         // entries received / entries new, in the window
   size_t crashes = 0;
   size_t detections_missing = 0;  // (crashed, observer) pairs never detected
   double detection_p50_ms = 0;
@@ -76,6 +76,9 @@ class PoolMetrics {
   TimePoint run_start_;
   TimePoint window_start_;
   uint64_t bytes_at_start_ = 0;
+  // Each node's (entries received, entries new) when the window began: a
+  // pool started formed adopts every entry as new before it.
+  std::vector<std::pair<uint64_t, uint64_t>> entries_at_start_;
   uint64_t packets_at_start_ = 0;
   std::vector<std::deque<Pending>> pending_;  // per probe
   std::vector<std::vector<std::pair<uint64_t, TimePoint>>> published_;  // per probe
