@@ -260,7 +260,7 @@ void Gossiper::SendProbes(TimePoint now) {
   }
   std::vector<Endpoint> probed;
   std::vector<Prober::Unanswered> unanswered;
-  prober_.Tick(now, membership_, random_, probed, unanswered);
+  prober_.Tick(now, membership_, random_, probed, unanswered, membership_.AccusationsFaster());
   for (const Endpoint& e : probed) AddOnce(targets, e);
   counters_.probes_sent += probed.size();
   for (const Prober::Unanswered& u : unanswered) {

@@ -392,6 +392,10 @@ Duration Membership::failure_timeout() const {
   return std::chrono::duration_cast<Duration>(config_.failure_timeout * Stretch());
 }
 
+bool Membership::AccusationsFaster() const {
+  return config_.probe_timeout + accusation_timeout() < failure_timeout();
+}
+
 Duration Membership::accusation_timeout() const {
   const Duration waves = 4 * static_cast<int>(config_.TtlFor(live_count())) * config_.period;
   return std::max(config_.failure_timeout, waves);

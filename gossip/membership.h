@@ -162,6 +162,12 @@ class Membership {
   // (two waves of TtlFor hops each, twice over for loss), and never less
   // than the configured failure timeout.
   Duration accusation_timeout() const;
+  // Whether probing and accusing can convict a dead node before silence
+  // does: probe_timeout + accusation_timeout < failure_timeout. Not in a
+  // small pool (at 128 nodes 0.4 + 1.2 s against 1.2 s), where probes
+  // would cost packets and find nothing first; from about 150 nodes on,
+  // where the failure timeout stretches.
+  bool AccusationsFaster() const;
 
  private:
   // OnHeartbeat's part about the member itself (address, incarnation,

@@ -7,9 +7,9 @@
 namespace shoal::gossip {
 
 void Prober::Tick(TimePoint now, const Membership& membership, Random& random,
-                  std::vector<Endpoint>& probe, std::vector<Unanswered>& unanswered) {
+                  std::vector<Endpoint>& probe, std::vector<Unanswered>& unanswered, bool draw) {
   if (interval_ == Duration::zero()) return;
-  if (now >= next_draw_) {
+  if (draw && now >= next_draw_) {
     // Jittered, so nodes that started together do not probe in step.
     next_draw_ = now + random.Between(interval_ / 2, interval_ * 3 / 2);
     const auto& live = membership.live_peers();

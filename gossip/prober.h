@@ -11,7 +11,8 @@
 // peer answers the first probe that reaches it, so it costs a probe and an
 // answer (the answer takes the place of one of the peer's random fan-out
 // targets); to be accused, it must miss every probe of the timeout (about
-// 20 at the LAN preset), which loss alone practically never does.
+// 20 at the LAN preset), which loss alone practically never does. In a
+// small pool silence convicts first, and the Gossiper draws no peers.
 // Not thread-safe.
 #pragma once
 
@@ -41,8 +42,10 @@ class Prober {
   // One tick: appends to `probe` the addresses to send a probe now, and to
   // `unanswered` the peers whose timeout ran out (they are no longer
   // probed). A peer that stopped being alive in `membership` is dropped.
+  // draw: whether a new peer may be drawn (the probes under way go on
+  // either way).
   void Tick(TimePoint now, const Membership& membership, Random& random,
-            std::vector<Endpoint>& probe, std::vector<Unanswered>& unanswered);
+            std::vector<Endpoint>& probe, std::vector<Unanswered>& unanswered, bool draw = true);
   // A packet from `id` itself arrived: it answered.
   void OnDirect(NodeId id);
   // This node stalled: nobody could have answered it. Probing starts over.

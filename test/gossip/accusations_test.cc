@@ -209,6 +209,21 @@ TEST_CASE("a node learns it was accused, and its own accusations go in its heart
   REQUIRE(p.m.own_accusations_changes() == changes + 2);
 }
 
+TEST_CASE("accusations are used only where they convict before silence does") {
+  Pool p;  // 4 nodes: silence convicts in 1.2 s, probing and accusing take 1.6 s
+  REQUIRE_FALSE(p.m.AccusationsFaster());
+  // One-item digests make 65 nodes a large pool: news of life about one
+  // node takes 65 periods to leave any given node again.
+  GossipConfig cfg;
+  cfg.digest_items_min = cfg.digest_items_max = 1;
+  PeerIndex index(1024);
+  Membership m(kSelf, cfg, index);
+  ManualClock clock;
+  for (uint64_t i = 0; i < 64; ++i) m.OnHeartbeat(NodeId{100 + i}, Hb(1), clock.Now());
+  REQUIRE(m.failure_timeout() > cfg.probe_timeout + m.accusation_timeout());
+  REQUIRE(m.AccusationsFaster());
+}
+
 TEST_CASE("a node forgiving its own stall accuses nobody and convicts nobody") {
   Pool p;
   p.m.OnHeartbeat(kA, Hb(1, {Accusation{kX, 5}}, 0x0a000002), p.clock.Now());

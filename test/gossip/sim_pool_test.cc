@@ -397,7 +397,9 @@ TEST_CASE("in a large pool a crash is noticed through accusations long before si
 }
 
 TEST_CASE("a node cut off for a second is accused, refutes, and nobody declares it failed") {
-  SimPoolOptions o = Options(32, 0.0, 5);
+  // A large pool (2-item digests, as above), where nodes probe.
+  SimPoolOptions o = Options(64, 0.0, 5);
+  o.config.digest_items_min = o.config.digest_items_max = 2;
   Scenario s(o, /*formed=*/true);
   s.pool.RunFor(seconds(1));
   const size_t x = 4;
@@ -418,11 +420,30 @@ TEST_CASE("a node cut off for a second is accused, refutes, and nobody declares 
   s.pool.RunFor(seconds(3));
   INFO(accusers << " accused it, " << suspecting << " suspected it");
   REQUIRE(accusers >= 1);
-  REQUIRE(suspecting == 31);  // the accusation reached everyone, not just the accuser
+  REQUIRE(suspecting == 63);  // the accusation reached everyone, not just the accuser
   REQUIRE(s.pool.node(x).counters().refutations >= 1);
   REQUIRE(s.CountAbout(MemberEvent::Kind::kFailed, [](size_t) { return true; }) == 0);
   for (size_t i = 0; i < o.nodes; ++i) {
-    REQUIRE(s.pool.node(i).membership().live_count() == 32);
+    REQUIRE(s.pool.node(i).membership().live_count() == 64);
     if (i != x) REQUIRE(s.pool.node(i).membership().Find(s.pool.id(x))->incarnation > incarnation);
   }
+}
+
+TEST_CASE("a small pool does not probe: silence convicts first there") {
+  // 32 nodes: failure timeout 1.2 s, against 0.4 s of probing plus 1.2 s
+  // for an accusation to stand.
+  Scenario s(Options(32, 0.05, 6), /*formed=*/true);
+  s.pool.RunFor(seconds(5));
+  for (size_t i = 0; i < 32; ++i) {
+    REQUIRE_FALSE(s.pool.node(i).membership().AccusationsFaster());
+    REQUIRE(s.pool.node(i).counters().probes_sent == 0);
+  }
+  // 64 nodes with 2-item digests make a large pool (failure timeout about
+  // 3 s, as above): it probes.
+  SimPoolOptions o = Options(64, 0.05, 6);
+  o.config.digest_items_min = o.config.digest_items_max = 2;
+  Scenario large(o, /*formed=*/true);
+  large.pool.RunFor(seconds(5));
+  REQUIRE(large.pool.node(0).membership().AccusationsFaster());
+  REQUIRE(large.pool.node(0).counters().probes_sent > 0);
 }
