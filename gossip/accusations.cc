@@ -42,17 +42,13 @@ bool AccusationBook::Add(NodeId accuser, const Accusation& a, TimePoint now) {
 }
 
 std::optional<TimePoint> AccusationBook::Standing(NodeId id, uint64_t incarnation,
-                                                  TimePoint last_seen,
-                                                  std::vector<NodeId>* accusers_changed) {
+                                                  TimePoint last_seen) {
   auto it = against_.find(id);
   if (it == against_.end()) return std::nullopt;
   std::optional<TimePoint> earliest;
   std::erase_if(it->second, [&](const Held& h) {
     const bool stands = h.incarnation >= incarnation && h.heard > last_seen;
-    if (!stands) {
-      if (accusers_changed != nullptr) accusers_changed->push_back(h.accuser);
-      return true;
-    }
+    if (!stands) return true;
     if (!earliest || h.heard < *earliest) earliest = h.heard;
     return false;
   });

@@ -49,9 +49,8 @@ class AccusationBook {
   // one that names `incarnation` or a newer one and was heard after
   // `last_seen` (the newest news of life). Accusations that no longer stand
   // never will again (incarnations and news of life only grow): they are
-  // dropped, and `accusers_changed` gets the accusers whose lists changed.
-  std::optional<TimePoint> Standing(NodeId id, uint64_t incarnation, TimePoint last_seen,
-                                    std::vector<NodeId>* accusers_changed = nullptr);
+  // dropped.
+  std::optional<TimePoint> Standing(NodeId id, uint64_t incarnation, TimePoint last_seen);
   // Whether an accusation against `id` naming `incarnation` or newer was
   // heard after `seen` (news of life from `seen` does not answer it).
   bool AccusedAfter(NodeId id, uint64_t incarnation, TimePoint seen) const;

@@ -115,10 +115,10 @@ uint64_t Gossiper::OwnVersion(uint32_t code) const {
 
 void Gossiper::PublishHeartbeat(TimePoint now) {
   Channel& ch = *by_code_[channels::kHeartbeat];
-  std::vector<Accusation> accused;
-  if (!leaving_) accused = membership_.own_accusations();
+  accusations_published_.clear();
+  if (!leaving_) accusations_published_ = membership_.own_accusations();
   const std::string payload =
-      EncodeHeartbeat(Heartbeat{incarnation_, identity_.advertise, leaving_, std::move(accused)});
+      EncodeHeartbeat(Heartbeat{incarnation_, identity_.advertise, leaving_, accusations_published_});
   if (ch.table.PublishOwn(identity_.id, payload, VersionFloor(), now) &&
       observer_) {
     observer_(channels::kHeartbeat, identity_.id, OwnVersion(channels::kHeartbeat));
@@ -154,6 +154,7 @@ void Gossiper::Tick() {
     const uint32_t ttl = config_.TtlFor(live);
     const uint32_t sends = config_.SendsFor(live);
     for (auto& ch : channels_) ch->table.set_spread(ttl, sends);
+    probe_draws_ = membership_.AccusationsFaster();
     // Scanning every member each period would cost O(pool) per tick; a
     // tenth of the failure timeout is precise enough.
     next_membership_tick_ = now + std::max(config_.period, membership_.failure_timeout() / 10);
@@ -260,7 +261,7 @@ void Gossiper::SendProbes(TimePoint now) {
   }
   std::vector<Endpoint> probed;
   std::vector<Prober::Unanswered> unanswered;
-  prober_.Tick(now, membership_, random_, probed, unanswered, membership_.AccusationsFaster());
+  prober_.Tick(now, membership_, random_, probed, unanswered, probe_draws_);
   for (const Endpoint& e : probed) AddOnce(targets, e);
   counters_.probes_sent += probed.size();
   for (const Prober::Unanswered& u : unanswered) {
@@ -282,10 +283,8 @@ void Gossiper::UpdateHeartbeat(TimePoint now) {
         incarnation_);
     republish = true;
   }
-  if (membership_.own_accusations_changes() != accusations_published_) {
-    accusations_published_ = membership_.own_accusations_changes();
-    republish = true;
-  }
+  // Made, dropped (refuted, answered, forgotten) or the accused reaped.
+  if (membership_.own_accusations() != accusations_published_) republish = true;
   if (republish && heartbeat_published_ && !leaving_) PublishHeartbeat(now);
 }
 

@@ -170,8 +170,11 @@ class Gossiper {
   // boot << 32 plus the refutations made since the boot: it grows with each
   // refutation and across restarts.
   uint64_t incarnation_;
-  uint64_t accusations_published_ = 0;  // membership_.own_accusations_changes() then
+  std::vector<Accusation> accusations_published_;  // in the heartbeat now
   Prober prober_;
+  // Whether the Prober draws new peers (Membership::AccusationsFaster),
+  // set with the spread at each membership tick: it changes with the pool.
+  bool probe_draws_ = false;
   bool leaving_ = false;
   bool heartbeat_published_ = false;
   bool synced_ = false;  // a full-state answer arrived

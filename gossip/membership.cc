@@ -274,7 +274,7 @@ std::vector<NodeId> Membership::Tick(TimePoint now) {
         now - m.state_since > config_.reap_after) {
       Emit(MemberEvent::Kind::kReaped, m, now);
       tombstones_[m.id] = Tombstone{m.incarnation, now, now + config_.tombstone_for};
-      if (!accusations_.empty()) Forget(m.id);
+      if (!accusations_.empty()) accusations_.Forget(m.id);
       reaped.push_back(m.id);
       live_dirty_ = true;
       members_.EraseSlot(slot);
@@ -294,34 +294,22 @@ bool Membership::Accuse(NodeId id, TimePoint since, TimePoint now) {
     return false;
   }
   if (!accusations_.Add(self_, Accusation{id, m->incarnation}, now)) return false;
-  ++own_accusation_changes_;
   Emit(MemberEvent::Kind::kAccused, *m, now);
   return true;
-}
-
-void Membership::Forget(NodeId id) {
-  const size_t mine = accusations_.By(self_).size();
-  accusations_.Forget(id);
-  if (accusations_.By(self_).size() != mine) ++own_accusation_changes_;
 }
 
 void Membership::CheckAccusations(TimePoint now) {
   if (accusations_.empty()) return;
   const bool grace = now < grace_until_;
   const Duration timeout = accusation_timeout();
-  std::vector<NodeId> changed;
   for (NodeId id : accusations_.Accused()) {
     Member* m = members_.Find(id);
     if (m == nullptr || m->state == MemberState::kLeft) {
       // Gone, or left of its own accord: nothing to convict.
-      Forget(id);
+      accusations_.Forget(id);
       continue;
     }
-    changed.clear();
-    const auto heard = accusations_.Standing(id, m->incarnation, m->last_seen, &changed);
-    if (std::find(changed.begin(), changed.end(), self_) != changed.end()) {
-      ++own_accusation_changes_;
-    }
+    const auto heard = accusations_.Standing(id, m->incarnation, m->last_seen);
     if (!heard || grace) continue;
     if (m->state == MemberState::kAlive) {
       SetState(*m, MemberState::kSuspect, now);

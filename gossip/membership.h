@@ -93,9 +93,8 @@ class Membership {
   // when there are none. Call every tick.
   void CheckAccusations(TimePoint now);
   // What this node's heartbeat says: the accusations it makes that still
-  // stand, by id. own_accusations_changes() counts their changes.
+  // stand, by id (empty, and no allocation, while nobody accuses anyone).
   std::vector<Accusation> own_accusations() const { return accusations_.By(self_); }
-  uint64_t own_accusations_changes() const { return own_accusation_changes_; }
   // This node's own incarnation, which accusations of it must name to
   // count (a lower one is refuted already; a higher one nobody can know);
   // setting it clears accused_self().
@@ -173,8 +172,6 @@ class Membership {
   // OnHeartbeat's part about the member itself (address, incarnation,
   // state).
   void UpdateMember(NodeId origin, const Heartbeat& hb, TimePoint now);
-  // Forgets accusations by and against `id`.
-  void Forget(NodeId id);
   void SetState(Member& m, MemberState s, TimePoint now);
   void Emit(MemberEvent::Kind kind, const Member& m, TimePoint now);
   double Stretch() const;
@@ -198,7 +195,6 @@ class Membership {
   size_t live_peers_count_ = 0;
   std::vector<NodeId> suspects_;
   AccusationBook accusations_;
-  uint64_t own_accusation_changes_ = 0;
   uint64_t own_incarnation_ = 0;
   bool accused_self_ = false;
   size_t digest_cursor_ = 0;

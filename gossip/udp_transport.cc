@@ -67,13 +67,7 @@ UdpTransport::~UdpTransport() {
 }
 
 void UdpTransport::Send(const Endpoint& to, std::span<const uint8_t> datagram) {
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(to.ip);
-  addr.sin_port = htons(to.port);
-  const ssize_t n = ::sendto(fd_, datagram.data(), datagram.size(), MSG_DONTWAIT,
-                             reinterpret_cast<const sockaddr*>(&addr), sizeof(addr));
-  if (n < 0) ++send_errors_;
+  SendToAll(std::span<const Endpoint>(&to, 1), datagram);
 }
 
 void UdpTransport::SendToAll(std::span<const Endpoint> to, std::span<const uint8_t> datagram) {

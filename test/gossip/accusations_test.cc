@@ -64,9 +64,8 @@ TEST_CASE("an accusation book keeps what each accuser says now, with when it was
   REQUIRE(book.By(kA).empty());
   REQUIRE(book.Standing(kX, 5, t0) == t0 + milliseconds(100));
   // News of life from after B's accusation answers it for good.
-  std::vector<NodeId> changed;
-  REQUIRE_FALSE(book.Standing(kX, 5, c.Now() + milliseconds(1), &changed).has_value());
-  REQUIRE(changed == std::vector{kB});
+  REQUIRE_FALSE(book.Standing(kX, 5, c.Now() + milliseconds(1)).has_value());
+  REQUIRE(book.By(kB).empty());
   REQUIRE(book.empty());
 
   // A newer incarnation refutes; a new accusation of it stands again.
@@ -192,21 +191,18 @@ TEST_CASE("a node learns it was accused, and its own accusations go in its heart
   p.m.SetOwnIncarnation(78);
   REQUIRE_FALSE(p.m.accused_self());
 
-  const uint64_t changes = p.m.own_accusations_changes();
   const TimePoint since = p.clock.Now();  // 100 ms after the last news of X
   p.clock.Advance(milliseconds(400));
   REQUIRE(p.m.Accuse(kX, since, p.clock.Now()));
   REQUIRE(p.m.own_accusations() == std::vector{Accusation{kX, 5}});
-  REQUIRE(p.m.own_accusations_changes() == changes + 1);
   REQUIRE(p.events.Count(MemberEvent::Kind::kAccused, kX) == 1);
-  REQUIRE_FALSE(p.m.Accuse(kX, since, p.clock.Now()));  // suspect already
+  REQUIRE_FALSE(p.m.Accuse(kX, since, p.clock.Now()));  // accused already
   // Heard from since probing began: not accused.
   REQUIRE_FALSE(p.m.Accuse(kB, p.clock.Now() - milliseconds(500), p.clock.Now()));
   // X refutes: the accusation is dropped from this node's heartbeat.
   p.m.OnHeartbeat(kX, Hb(6, {}, 0x0a000004), p.clock.Now());
   p.m.CheckAccusations(p.clock.Now());
   REQUIRE(p.m.own_accusations().empty());
-  REQUIRE(p.m.own_accusations_changes() == changes + 2);
 }
 
 TEST_CASE("accusations are used only where they convict before silence does") {

@@ -426,6 +426,13 @@ TEST_CASE("a node cut off for a second is accused, refutes, and nobody declares 
   for (size_t i = 0; i < o.nodes; ++i) {
     REQUIRE(s.pool.node(i).membership().live_count() == 64);
     if (i != x) REQUIRE(s.pool.node(i).membership().Find(s.pool.id(x))->incarnation > incarnation);
+    // The accusers withdrew: the heartbeats node 0 holds accuse nobody.
+    if (i == 0) continue;
+    const StoredEntry* hb = s.pool.node(0).View(channels::kHeartbeat).Find(s.pool.id(i));
+    REQUIRE(hb != nullptr);
+    auto decoded = DecodeHeartbeat(hb->payload.str());
+    REQUIRE(decoded.ok());
+    REQUIRE(decoded->accused.empty());
   }
 }
 
