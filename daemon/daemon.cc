@@ -136,6 +136,7 @@ Daemon::~Daemon() {
   control_.reset();
   custodian_.reset();   // these use the streams and the gossiper
   replicator_.reset();
+  if (history_service_) history_service_->Commit();  // acknowledgements held for a sync
   history_service_.reset();
   policies_.reset();  // uses the gossiper and the streams
   snapshots_.reset();
@@ -154,6 +155,7 @@ void Daemon::ScheduleTick() {
     gossiper_->Tick();
     snapshots_->Tick();
     policies_->Tick();
+    if (history_service_) history_service_->Tick();
     if (replicator_) replicator_->Tick();
     if (custodian_) custodian_->Tick();
     // The plan follows the pool's status, at most every 100 ms.

@@ -53,6 +53,8 @@ Status Daemon::StartHistory() {
     NoteEvent("deleted", d.app(), fmt::format("deleted {} at the request of {}", what, d.by()));
   });
   history_service_->SetOriginLive([this](NodeId origin) { return gossiper_->membership().IsLive(origin); });
+  // Peers' appends are synced to disk together, about once a second.
+  history_service_->SetGroupCommit(clock_, store::kGroupCommitWindow);
   history_service_->Register();
   if (config_.history.copies > 0) {
     store::ReplicatorOptions r;

@@ -14,8 +14,42 @@ void HistoryService::Register() {
                    }
                    auto response = Handle(from.id, request);
                    if (!response.ok()) return respond(response.error());
+                   if (request.has_append() || request.has_copy()) {
+                     return Acknowledge(request.has_append(), *response, std::move(respond));
+                   }
                    respond(response->SerializeAsString());
                  });
+}
+
+void HistoryService::Acknowledge(bool append, const wire::Response& response, gossip::PeerStreams::Respond respond) {
+  if (append && clock_ != nullptr) {
+    if (held_.empty()) held_since_ = clock_->Now();
+    held_.push_back({response.SerializeAsString(), std::move(respond)});
+    if (held_.size() >= kMaxHeld) Commit();
+    return;
+  }
+  if (auto s = store_.SyncLog(); !s.ok()) return respond(s.error());
+  respond(response.SerializeAsString());
+}
+
+void HistoryService::Tick() {
+  if (!held_.empty() && clock_->Now() - held_since_ >= window_) Commit();
+}
+
+void HistoryService::Commit() {
+  if (held_.empty()) return;
+  std::vector<HeldAck> held;
+  held.swap(held_);
+  const Status synced = store_.SyncLog();
+  ++counters_.commits;
+  counters_.held_answered += held.size();
+  for (auto& h : held) {
+    if (synced.ok()) {
+      h.respond(std::move(h.response));
+    } else {
+      h.respond(synced.error());
+    }
+  }
 }
 
 Result<wire::Response> HistoryService::Handle(NodeId from, const wire::Request& request) {

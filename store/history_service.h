@@ -5,19 +5,35 @@
 // (ArchiveRequest, into the service's archive directory).
 // Requests are untrusted: bounded by the streams, validated by the store;
 // a refusal travels back as the call's error and is counted.
+//
+// Replicated rows are acknowledged only once they are on disk (the origin
+// then forgets nothing it may need). A copy slice is synced and answered at
+// once. Appends are small and come every sampling period from each origin
+// this node holds: with group commit on, they are held until the oldest has
+// waited the window, then one sync of the store's log answers them all.
+// Off (the default), each is synced and answered at once.
 // Not thread-safe: runs on the owner's event loop.
 #pragma once
 
 #include <functional>
+#include <string>
+#include <vector>
 
+#include "core/clock.h"
 #include "gossip/peer_streams.h"
 #include "store/history_store.h"
 
 namespace shoal::store {
 
+// shoald's group commit window: well inside the replicator's call timeout,
+// and about one sampling period, so an origin's appends wait for one sync.
+inline constexpr Duration kGroupCommitWindow = std::chrono::seconds(1);
+
 struct ServiceCounters {
   uint64_t served = 0;
   uint64_t refused = 0;
+  uint64_t commits = 0;       // group commits: one sync for held appends
+  uint64_t held_answered = 0;  // appends answered by a group commit
 };
 
 class HistoryService {
@@ -33,6 +49,19 @@ class HistoryService {
   // rows are accepted from another node only for an origin that is not
   // (store/custodian.h); without this, only from the origin itself.
   void SetOriginLive(std::function<bool(NodeId)> live) { origin_live_ = std::move(live); }
+  // Group commit on, with `clock` to time the window (keep it well inside
+  // the callers' timeout).
+  void SetGroupCommit(const Clock& clock, Duration window) {
+    clock_ = &clock;
+    window_ = window;
+  }
+  // Commits once the oldest held append has waited the window; call often.
+  void Tick();
+  // Syncs the log once and answers every held append (with the sync's
+  // error if it failed: the origins send them again). Nothing held:
+  // nothing synced. Call it before destroying the service, which drops
+  // held appends unanswered (their callers time out and send them again).
+  void Commit();
 
   // One request from `from` (this node itself for the local part of a
   // pool-wide query).
@@ -41,12 +70,25 @@ class HistoryService {
   const ServiceCounters& counters() const { return counters_; }
 
  private:
+  struct HeldAck {
+    std::string response;
+    gossip::PeerStreams::Respond respond;
+  };
+  // More held appends than this commit at once.
+  static constexpr size_t kMaxHeld = 1024;
+  // Answers an applied append or copy once it is on disk.
+  void Acknowledge(bool append, const wire::Response& response, gossip::PeerStreams::Respond respond);
+
   HistoryStore& store_;
   gossip::PeerStreams& streams_;
   std::string archive_dir_;
   DeleteListener on_delete_;
   std::function<bool(NodeId)> origin_live_;
   ServiceCounters counters_;
+  const Clock* clock_ = nullptr;  // group commit on
+  Duration window_{};
+  TimePoint held_since_{};
+  std::vector<HeldAck> held_;
 };
 
 }  // namespace shoal::store

@@ -5,7 +5,8 @@
 // its log (for the replicas) and its sequence number, in one atomic write
 // that survives the process being killed. A replica applies an origin's
 // batches strictly in sequence (a gap is refused and answered with what it
-// holds) and syncs them to disk before acknowledging. Roll-ups (minute,
+// holds); they reach the disk at the next SyncLog(), which must come before
+// they are acknowledged (HistoryService sees to it). Roll-ups (minute,
 // hour) are computed by every holder from the rows it holds, so copies of a
 // series agree; retention expires each level on its own.
 //
@@ -49,7 +50,7 @@ struct StoreOptions {
   // A small daemon: one small memtable pair and a small block cache.
   size_t memtable_bytes = 1 << 20;
   size_t block_cache_bytes = 2 << 20;
-  // Replicated batches reach the disk before they are acknowledged.
+  // SyncLog() syncs the log to disk (off: it does nothing; for tests).
   bool sync_replica_writes = true;
 };
 
@@ -88,6 +89,7 @@ struct StoreCounters {
   uint64_t rolled_up = 0;         // roll-up rows written
   uint64_t expired_ranges = 0;
   uint64_t log_trimmed = 0;       // batches dropped from the log
+  uint64_t log_syncs = 0;         // SyncLog() calls that reached the disk
 };
 
 struct ArchiveInfo {
@@ -138,6 +140,9 @@ class HistoryStore {
   // message (what was before it is kept).
   Result<uint64_t> ApplyAppend(const wire::Append& append);
   Result<uint64_t> ApplyCopy(const wire::Copy& copy);
+  // Syncs every write so far (the write-ahead log) to disk, so that what
+  // ApplyAppend and ApplyCopy applied survives the machine going down.
+  Status SyncLog();
   std::optional<wire::Held> HeldOf(NodeId origin);
 
   // --- queries ---

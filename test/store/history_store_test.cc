@@ -3,6 +3,7 @@
 // retention, the log and its trim, replicas applying batches in sequence,
 // refusal of malformed rows, deletion, reopening after a restart and after
 // a SIGKILL mid-write, rows arriving behind a roll-up, and archives.
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -466,8 +467,16 @@ TEST_CASE("History store: a writer killed with SIGKILL loses no period it was to
   }
   ::close(fds[1]);
   uint64_t told = 0, seq = 0;
+  // Polled, so a child that hangs (a lock held across fork by another
+  // thread of this process) fails the test instead of blocking it.
   const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
-  while (std::chrono::steady_clock::now() < until && ::read(fds[0], &seq, sizeof seq) == sizeof seq) told = seq;
+  for (auto now = std::chrono::steady_clock::now(); now < until; now = std::chrono::steady_clock::now()) {
+    pollfd p{.fd = fds[0], .events = POLLIN, .revents = 0};
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - now).count();
+    if (::poll(&p, 1, static_cast<int>(left) + 1) <= 0) continue;
+    if (::read(fds[0], &seq, sizeof seq) != sizeof seq) break;
+    told = seq;
+  }
   ::kill(child, SIGKILL);
   int status = 0;
   ::waitpid(child, &status, 0);

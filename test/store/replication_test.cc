@@ -35,16 +35,20 @@ struct HistoryPool {
   std::vector<HistoryNode*> nodes;
   std::map<size_t, uint64_t> recorded;  // node -> periods recorded, over all its lives
 
-  explicit HistoryPool(size_t n) : pool(Options(n)), nodes(n, nullptr) {
-    pool.AddComponent([this](size_t i, gossip::Gossiper& g, gossip::PeerStreams& streams) -> std::function<void()> {
+  // group_commit > 0: replicas sync to disk and hold appends for a group
+  // commit of that window, as shoald does.
+  explicit HistoryPool(size_t n, Duration group_commit = Duration::zero()) : pool(Options(n)), nodes(n, nullptr) {
+    pool.AddComponent([this, group_commit](size_t i, gossip::Gossiper& g,
+                                           gossip::PeerStreams& streams) -> std::function<void()> {
       auto node = std::make_shared<HistoryNode>();
       StoreOptions o;
       o.path = dir.File("node-" + std::to_string(i));
-      o.sync_replica_writes = false;
+      o.sync_replica_writes = group_commit > Duration::zero();
       auto store = HistoryStore::Open(pool.id(i), "n" + std::to_string(i), o);
       REQUIRE(store.ok());
       node->store = std::move(*store);
       node->service = std::make_unique<HistoryService>(*node->store, streams);
+      if (group_commit > Duration::zero()) node->service->SetGroupCommit(pool.clock(), group_commit);
       node->service->SetOriginLive([&g](NodeId origin) { return g.membership().IsLive(origin); });
       node->service->Register();
       node->replicator = std::make_unique<Replicator>(*node->store, g.membership(), streams, pool.clock());
@@ -62,6 +66,7 @@ struct HistoryPool {
           REQUIRE(node->store->Record(p).ok());
           ++recorded[i];
         }
+        node->service->Tick();
         node->replicator->Tick();
         node->custodian->Tick();
       };
@@ -137,6 +142,30 @@ TEST_CASE("Replication: every period reaches two replicas within a second") {
     for (size_t k : h.HoldersOf(i)) ++load[k];
   }
   for (const auto& [node, count] : load) REQUIRE(count < 5);
+}
+
+TEST_CASE("Replication: with group commit, one sync a second acknowledges the appends of every origin held") {
+  HistoryPool h(6, 1s);
+  h.pool.RunFor(20s);
+  uint64_t commits = 0;
+  uint64_t answered = 0;
+  for (size_t i = 0; i < 6; ++i) {
+    const auto& r = *h.nodes[i]->replicator;
+    const auto& service = h.nodes[i]->service->counters();
+    INFO("node " << i << ": " << service.commits << " commits answered " << service.held_answered << " appends");
+    REQUIRE(r.replicas().size() == 2);
+    REQUIRE(h.HoldersOf(i).size() == 2);
+    // Acknowledged within a window and a round trip of the last batch.
+    REQUIRE(r.durable_seq() + 2 >= h.nodes[i]->store->last_seq());
+    // At most one group commit a window; every one reached the disk.
+    REQUIRE(service.commits <= 21);
+    REQUIRE(h.nodes[i]->store->counters().log_syncs >= service.commits);
+    commits += service.commits;
+    answered += service.held_answered;
+  }
+  // Every node holds two origins on average: a sync answers more than one.
+  REQUIRE(commits > 0);
+  REQUIRE(answered >= commits * 3 / 2);
 }
 
 TEST_CASE("Replication: a dead node's history is answered by a replica, every sample once") {
