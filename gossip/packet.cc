@@ -1,10 +1,33 @@
 #include "gossip/packet.h"
 
+#include <cstddef>
+
+#include <google/protobuf/arena.h>
+
 #include "packet.pb.h"
 
 namespace shoal::gossip {
 
 namespace {
+
+// A packet's protobuf objects live in an arena whose first block is on the
+// stack: a packet of up to an MTU or so costs no heap allocation for its
+// entries, strings and digest arrays (the payloads handed out are copied).
+constexpr size_t kArenaBlock = 8 << 10;
+
+struct PacketArena {
+  alignas(std::max_align_t) char block[kArenaBlock];
+  google::protobuf::Arena arena{Options(block)};
+
+  static google::protobuf::ArenaOptions Options(char* block) {
+    google::protobuf::ArenaOptions o;
+    o.initial_block = block;
+    o.initial_block_size = kArenaBlock;
+    return o;
+  }
+  wire::Packet* NewPacket() { return google::protobuf::Arena::CreateMessage<wire::Packet>(&arena); }
+};
+
 size_t VarintSize(uint64_t v) {
   size_t n = 1;
   while (v >= 0x80) {
@@ -28,7 +51,8 @@ size_t EncodedEntryBound(size_t payload_size) {
 }
 
 std::string EncodePacket(const Packet& packet) {
-  wire::Packet p;
+  PacketArena a;
+  wire::Packet& p = *a.NewPacket();
   p.set_protocol_version(kProtocolVersion);
   p.set_want_sync(packet.want_sync);
   p.set_sync_reply(packet.sync_reply);
@@ -51,7 +75,8 @@ std::string EncodePacket(const Packet& packet) {
 }
 
 Result<Packet> DecodePacket(std::span<const uint8_t> bytes) {
-  wire::Packet p;
+  PacketArena a;
+  wire::Packet& p = *a.NewPacket();
   if (bytes.size() > static_cast<size_t>(INT32_MAX) ||
       !p.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return MakeError("malformed packet ({} bytes do not parse)", bytes.size());
@@ -87,19 +112,18 @@ Result<Packet> DecodePacket(std::span<const uint8_t> bytes) {
   out.probe = p.probe();
   out.entries.reserve(static_cast<size_t>(p.entries_size()));
   for (int i = 0; i < p.entries_size(); ++i) {
-    auto* w = p.mutable_entries(i);
-    if (w->payload().size() > kMaxPayloadBytes) {
-      return MakeError("entry {}: payload of {} bytes (at most {})", i, w->payload().size(),
+    const wire::Entry& w = p.entries(i);
+    if (w.payload().size() > kMaxPayloadBytes) {
+      return MakeError("entry {}: payload of {} bytes (at most {})", i, w.payload().size(),
                        kMaxPayloadBytes);
     }
-    if (w->ttl() > kMaxTtl) {
-      return MakeError("entry {}: ttl {} (at most {})", i, w->ttl(), kMaxTtl);
+    if (w.ttl() > kMaxTtl) {
+      return MakeError("entry {}: ttl {} (at most {})", i, w.ttl(), kMaxTtl);
     }
-    if (w->origin() == 0 || w->channel() == 0 || w->version() == 0) {
+    if (w.origin() == 0 || w.channel() == 0 || w.version() == 0) {
       return MakeError("entry {}: origin, channel and version must be non-zero", i);
     }
-    out.entries.push_back(WireEntry{NodeId{w->origin()}, w->channel(), w->version(), w->ttl(),
-                                    std::move(*w->mutable_payload())});
+    out.entries.push_back(WireEntry{NodeId{w.origin()}, w.channel(), w.version(), w.ttl(), w.payload()});
   }
   return out;
 }
