@@ -1,5 +1,8 @@
+#include <map>
+
 #include <catch2/catch.hpp>
 
+#include "core/random.h"
 #include "gossip/payload.h"
 #include "gossip/peer_index.h"
 #include "gossip/slot_map.h"
@@ -24,6 +27,39 @@ TEST_CASE("peer index: one slot per id while anyone holds it, reused once free, 
   REQUIRE(index.Acquire(NodeId{40}) == a);  // the freed slot
   REQUIRE(index.slots() == 3);
   REQUIRE(index.held() == 3);
+}
+
+TEST_CASE("peer index: lookups agree with a plain map through growth and heavy churn") {
+  // Small ids crowd a few homes and runs wrap around the table's end, so
+  // removals from the middle of long runs are exercised.
+  PeerIndex index(5000);
+  std::map<uint64_t, uint32_t> model;
+  Random random(7);
+  for (int step = 0; step < 200000; ++step) {
+    const uint64_t id = 1 + random.Below(step < 100000 ? 6000 : 300);
+    if (auto it = model.find(id); it != model.end()) {
+      REQUIRE(index.Find(NodeId{id}) == it->second);
+      index.Release(it->second);
+      model.erase(it);
+      REQUIRE(index.Find(NodeId{id}) == PeerIndex::kNone);
+    } else {
+      const uint32_t slot = index.Acquire(NodeId{id});
+      if (model.size() >= 5000) {
+        REQUIRE(slot == PeerIndex::kNone);
+        continue;
+      }
+      REQUIRE(slot != PeerIndex::kNone);
+      model[id] = slot;
+    }
+    if (step % 997 == 0) {
+      for (const auto& [held, slot] : model) REQUIRE(index.Find(NodeId{held}) == slot);
+    }
+  }
+  REQUIRE(index.held() == model.size());
+  for (const auto& [held, slot] : model) REQUIRE(index.Find(NodeId{held}) == slot);
+  // Id 0 names no node: never held.
+  REQUIRE(index.Acquire(NodeId{0}) == PeerIndex::kNone);
+  REQUIRE(index.Find(NodeId{0}) == PeerIndex::kNone);
 }
 
 TEST_CASE("slot map: tables share the index and release their slots") {
