@@ -16,23 +16,33 @@ bool EntryTable::Offer(NodeId origin, uint64_t version, uint32_t ttl, Payload pa
   auto [e, fresh] = entries_.TryEmplace(origin);
   if (e == nullptr) return false;
   if (!fresh && version <= e->version) return false;
+  const uint32_t slot = entries_.SlotOf(origin);
+  NoteVersion(slot, fresh ? std::nullopt : std::optional(e->version), version);
   e->version = version;
   e->payload = std::move(payload);
   e->stored_at = now;
   e->ttl = static_cast<uint8_t>(std::min<uint32_t>(ttl, 255));
   e->sends = ttl > 0 ? sends_ : 0;
-  MarkHot(entries_.SlotOf(origin), *e);
+  MarkHot(slot, *e);
   return true;
 }
 
-void EntryTable::Erase(NodeId origin) { entries_.Erase(origin); }
+void EntryTable::Erase(NodeId origin) {
+  const uint32_t slot = entries_.SlotOf(origin);
+  const StoredEntry* e = entries_.FindSlot(slot);
+  if (e == nullptr) return;
+  NoteVersion(slot, e->version, std::nullopt);
+  entries_.Erase(origin);
+}
 
 bool EntryTable::PublishOwn(NodeId self, std::string_view payload, uint64_t version_floor,
                             TimePoint now) {
   auto [e, fresh] = entries_.TryEmplace(self);
   if (e == nullptr) return false;
   if (!fresh && e->payload == payload) return false;
-  e->version = std::max(e->version + 1, version_floor);
+  const uint64_t version = std::max(e->version + 1, version_floor);
+  NoteVersion(entries_.SlotOf(self), fresh ? std::nullopt : std::optional(e->version), version);
+  e->version = version;
   e->payload = Payload(payload);
   e->stored_at = now;
   e->ttl = max_ttl_;
@@ -45,6 +55,7 @@ bool EntryTable::PublishOwn(NodeId self, std::string_view payload, uint64_t vers
 void EntryTable::OutbidOwn(NodeId self, uint64_t seen_version, TimePoint now) {
   StoredEntry* e = entries_.Find(self);
   if (e == nullptr || e->version > seen_version) return;  // already ahead
+  NoteVersion(entries_.SlotOf(self), e->version, seen_version + 1);
   e->version = seen_version + 1;
   e->stored_at = now;
   e->ttl = max_ttl_;

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,12 +38,33 @@ struct StoredEntry {
   uint8_t bucket = 0;   // the hot bucket it is listed in (0: none)
 };
 
+// Per origin (by slot): the sum over a node's channels of the low 32 bits
+// of each held entry's version plus one, modulo 2^32 (the digest's
+// `versions`). The tables keep it as their entries change, so comparing a
+// digest item costs one load instead of a lookup per channel.
+class VersionSums {
+ public:
+  uint32_t Get(uint32_t slot) const { return slot < sums_.size() ? sums_[slot] : 0; }
+  // An entry of the origin at `slot` went from version `before` to
+  // `after`; nullopt: absent.
+  void Change(uint32_t slot, std::optional<uint64_t> before, std::optional<uint64_t> after) {
+    if (slot >= sums_.size()) sums_.resize(slot + 1, 0);
+    sums_[slot] += Term(after) - Term(before);
+  }
+
+ private:
+  static uint32_t Term(std::optional<uint64_t> v) { return v ? static_cast<uint32_t>(*v) + 1 : 0; }
+  std::vector<uint32_t> sums_;
+};
+
 class EntryTable {
  public:
   // max_ttl: the TTL of own entries (<= 255); sends: packets per node per
-  // entry (<= 255).
-  EntryTable(PeerIndex& index, uint32_t max_ttl, uint32_t sends)
-      : max_ttl_(static_cast<uint8_t>(max_ttl)), sends_(static_cast<uint8_t>(sends)), entries_(index) {}
+  // entry (<= 255). sums (if any) is kept up to date with this table's
+  // versions; several tables of one node share it.
+  EntryTable(PeerIndex& index, uint32_t max_ttl, uint32_t sends, VersionSums* sums = nullptr)
+      : max_ttl_(static_cast<uint8_t>(max_ttl)), sends_(static_cast<uint8_t>(sends)), entries_(index),
+        sums_(sums) {}
 
   // Sends and the TTL given to own entries published or re-armed from now
   // on (sends also to entries stored from now on).
@@ -85,10 +107,14 @@ class EntryTable {
  private:
   // Lists the entry in the bucket of its sends left (if any).
   void MarkHot(uint32_t slot, StoredEntry& e);
+  void NoteVersion(uint32_t slot, std::optional<uint64_t> before, std::optional<uint64_t> after) {
+    if (sums_ != nullptr) sums_->Change(slot, before, after);
+  }
 
   uint8_t max_ttl_;
   uint8_t sends_;
   SlotMap<StoredEntry> entries_;
+  VersionSums* sums_;
   // hot_[t]: slots listed with t sends left. A listing is stale when the entry's
   // bucket moved on; stale listings are pruned as Draw meets them.
   std::vector<std::vector<uint32_t>> hot_;

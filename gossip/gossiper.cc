@@ -37,7 +37,7 @@ Gossiper::Gossiper(const GossipConfig& config, const NodeIdentity& identity, Clo
   assert(config.Validate().ok());
   assert(!keyring.empty());
   membership_.SetOwnIncarnation(incarnation_);
-  auto hb = std::make_unique<Channel>(config_, index_);
+  auto hb = std::make_unique<Channel>(config_, index_, version_sums_);
   hb->spec = ChannelSpec{channels::kHeartbeat, "heartbeat", std::chrono::seconds(1),
                          channels::kHeartbeatMaxPayload, kNoFlags};
   by_code_[channels::kHeartbeat] = hb.get();
@@ -75,7 +75,7 @@ Status Gossiper::RegisterChannel(const ChannelSpec& spec, Publisher publisher,
     return MakeError("channel '{}': a {}-byte payload cannot fit the {}-byte MTU", spec.name,
                      spec.max_payload, config_.mtu);
   }
-  auto ch = std::make_unique<Channel>(config_, index_);
+  auto ch = std::make_unique<Channel>(config_, index_, version_sums_);
   ch->spec = spec;
   ch->publisher = std::move(publisher);
   ch->subscriber = std::move(subscriber);

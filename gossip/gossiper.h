@@ -108,7 +108,7 @@ class Gossiper {
 
  private:
   struct Channel {
-    Channel(const GossipConfig& c, PeerIndex& index) : table(index, c.max_ttl, c.sends) {}
+    Channel(const GossipConfig& c, PeerIndex& index, VersionSums& sums) : table(index, c.max_ttl, c.sends, &sums) {}
     ChannelSpec spec;
     Publisher publisher;
     ViewSubscriber subscriber;
@@ -154,6 +154,7 @@ class Gossiper {
   PeerIndex& index_;
   PayloadCache* payloads_;
 
+  VersionSums version_sums_;  // of every channel's table
   std::vector<std::unique_ptr<Channel>> channels_;  // sorted by code
   std::unordered_map<uint32_t, Channel*> by_code_;
   size_t round_robin_ = 0;

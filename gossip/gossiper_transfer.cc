@@ -27,13 +27,8 @@ uint32_t Gossiper::VersionSum(NodeId origin) const {
   // even when the held one is a boot's first version (low 32 bits zero).
   // After a restart (a new boot) the sums can point the wrong way: the
   // repair then sends entries the peer refuses as old, and nothing worse.
-  uint32_t sum = 0;
-  const uint32_t slot = index_.Find(origin);
-  if (slot == PeerIndex::kNone) return 0;
-  for (const auto& ch : channels_) {
-    if (const StoredEntry* e = ch->table.FindSlot(slot)) sum += static_cast<uint32_t>(e->version) + 1;
-  }
-  return sum;
+  // The tables keep the sums as they change (VersionSums).
+  return version_sums_.Get(index_.Find(origin));
 }
 
 void Gossiper::SendRepairs() {

@@ -136,3 +136,49 @@ TEST_CASE("the draw is a random subset, so truncation does not always favour the
   }
   REQUIRE(firsts.size() == 10);  // every origin was drawn first sometimes
 }
+
+TEST_CASE("version sums follow every change of the tables that share them, wrap-around included") {
+  PeerIndex index(64);
+  VersionSums sums;
+  EntryTable a(index, 8, 2, &sums);
+  EntryTable b(index, 8, 2, &sums);
+  std::vector<EntryTable*> tables{&a, &b};
+  ManualClock c;
+  Random r(3);
+  // What a node sent before VersionSums: a lookup per table.
+  auto recount = [&](NodeId id) {
+    uint32_t sum = 0;
+    for (auto* t : tables) {
+      if (const StoredEntry* e = t->Find(id)) sum += static_cast<uint32_t>(e->version) + 1;
+    }
+    return sum;
+  };
+  for (int step = 0; step < 20000; ++step) {
+    EntryTable& t = *tables[r.Below(2)];
+    const NodeId id{1 + r.Below(12)};
+    switch (r.Below(4)) {
+      case 0:  // versions across the 32-bit boundary (a boot's high bits)
+        t.Offer(id, (uint64_t{1} << 32) - 8 + r.Below(16), 2, Payload("p"), c.Now());
+        break;
+      case 1:
+        t.PublishOwn(id, step % 2 ? "x" : "y", (uint64_t{1} << 32) - 2, c.Now());
+        break;
+      case 2:
+        t.OutbidOwn(id, (uint64_t{1} << 32) + r.Below(4), c.Now());
+        break;
+      default:
+        t.Erase(id);
+    }
+    for (uint64_t k = 1; k <= 12; ++k) {
+      INFO("step " << step << " id " << k);
+      REQUIRE(sums.Get(index.Find(NodeId{k})) == recount(NodeId{k}));
+    }
+  }
+  // Nothing held: every slot freed, and a sum for no slot is 0.
+  for (uint64_t k = 1; k <= 12; ++k) {
+    a.Erase(NodeId{k});
+    b.Erase(NodeId{k});
+  }
+  REQUIRE(index.held() == 0);
+  REQUIRE(sums.Get(PeerIndex::kNone) == 0);
+}
