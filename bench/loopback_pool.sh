@@ -5,7 +5,8 @@
 #   pool_start BIN N PORT_BASE [FLAGS...]   sets run, base, pids; node i's
 #       standard output goes to $run/node-i.out, its log to $run/node-i.log;
 #       the FLAGS go to every node, and NODE1_FLAGS (an array, if set) to
-#       node 1 only
+#       node 1 only; with ALT_BIN set, even-numbered nodes run ALT_BIN
+#       instead of BIN (an A/B comparison in one pool)
 #   pool_stop                               ends them (by pid) and removes $run
 pool_start() {
   local bin=$1 n=$2
@@ -19,7 +20,9 @@ pool_start() {
   for i in $(seq 1 "$n"); do
     extra=()
     if [ "$i" = 1 ] && [ -n "${NODE1_FLAGS+x}" ]; then extra=("${NODE1_FLAGS[@]}"); fi
-    "$bin" --config /dev/null --preset lan --name "node-$i" --bind "127.0.0.1:$((base + i))" \
+    local node_bin=$bin
+    if [ -n "${ALT_BIN:-}" ] && [ $((i % 2)) = 0 ]; then node_bin=$ALT_BIN; fi
+    "$node_bin" --config /dev/null --preset lan --name "node-$i" --bind "127.0.0.1:$((base + i))" \
       --seed "127.0.0.1:$((base + 1))" --seed "127.0.0.1:$((base + 2))" \
       --key-file "$run/pool.key" --state-dir "$run/node-$i" --control "127.0.0.1:$((base + 3000 + i))" \
       --tokens-file "$run/tokens" --enforcer off "$@" "${extra[@]}" \
