@@ -22,8 +22,6 @@ window=30
 hz=$(getconf CLK_TCK)
 . "$top/bench/loopback_pool.sh"
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-
 for n in "${sizes[@]}"; do
   NODE1_FLAGS=(--probe-every-ms 1000)
   pool_start "$bin" "$n" $((19000 + RANDOM % 2000)) --report-every-ms 5000

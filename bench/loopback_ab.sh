@@ -18,9 +18,8 @@ window=${4:-30}
 ALT_BIN=$b pool_start "$a" "$n" $((23000 + RANDOM % 2000))
 trap pool_stop EXIT
 sleep 20
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 declare -A t0=()
-for p in "${pids[@]}"; do t0[$p]=$(ticks "$p"); done
+for p in "${pids[@]}"; do t0[$p]=$(cpu_ticks "$p"); done
 s0=$(date +%s.%N)
 sleep "$window"
 s1=$(date +%s.%N)
@@ -29,7 +28,7 @@ tb=0
 i=0
 for p in "${pids[@]}"; do
   i=$((i + 1))
-  d=$(($(ticks "$p") - ${t0[$p]}))
+  d=$(($(cpu_ticks "$p") - ${t0[$p]}))
   if [ $((i % 2)) = 0 ]; then tb=$((tb + d)); else ta=$((ta + d)); fi
 done
 python3 - "$ta" "$tb" "$s0" "$s1" "$(getconf CLK_TCK)" "$n" "$a" "$b" <<'PY'

@@ -8,6 +8,8 @@
 #       node 1 only; with ALT_BIN set, even-numbered nodes run ALT_BIN
 #       instead of BIN (an A/B comparison in one pool)
 #   pool_stop                               ends them (by pid) and removes $run
+#   cpu_ticks PID                           its user + system time so far, in
+#       clock ticks (getconf CLK_TCK a second)
 pool_start() {
   local bin=$1 n=$2
   base=$3
@@ -37,3 +39,5 @@ pool_stop() {
   wait 2>/dev/null || true
   rm -rf "$run"
 }
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }

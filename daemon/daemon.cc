@@ -136,7 +136,6 @@ Daemon::~Daemon() {
   control_.reset();
   custodian_.reset();   // these use the streams and the gossiper
   replicator_.reset();
-  if (history_service_) history_service_->Commit();  // acknowledgements held for a sync
   history_service_.reset();
   policies_.reset();  // uses the gossiper and the streams
   snapshots_.reset();
@@ -263,6 +262,9 @@ void Daemon::WaitForSignal() {
     }
     spdlog::info("leaving the pool");
     gossiper_->Leave();
+    // Peers' appends held for a group commit: answered while the loop
+    // still runs to send the answers.
+    if (history_service_) history_service_->Commit();
     leave_ticks_ = 10;  // a few periods for the news to spread
     WaitForSignal();
   });

@@ -59,8 +59,9 @@ class HistoryService {
   void Tick();
   // Syncs the log once and answers every held append (with the sync's
   // error if it failed: the origins send them again). Nothing held:
-  // nothing synced. Call it before destroying the service, which drops
-  // held appends unanswered (their callers time out and send them again).
+  // nothing synced. Destroying the service drops held appends unanswered
+  // (their callers time out and send them again): shoald commits when it
+  // starts leaving the pool.
   void Commit();
 
   // One request from `from` (this node itself for the local part of a
