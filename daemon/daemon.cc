@@ -263,8 +263,8 @@ void Daemon::WaitForSignal() {
     spdlog::info("leaving the pool");
     gossiper_->Leave();
     // Peers' appends held for a group commit: answered while the loop
-    // still runs to send the answers.
-    if (history_service_) history_service_->Commit();
+    // still runs to send the answers; later ones at once.
+    if (history_service_) history_service_->EndGroupCommit();
     leave_ticks_ = 10;  // a few periods for the news to spread
     WaitForSignal();
   });

@@ -22,27 +22,41 @@ void HistoryService::Register() {
 }
 
 void HistoryService::Acknowledge(bool append, const wire::Response& response, gossip::PeerStreams::Respond respond) {
+  HeldAck ack{response.SerializeAsString(), std::move(respond)};
   if (append && clock_ != nullptr) {
     if (held_.empty()) held_since_ = clock_->Now();
-    held_.push_back({response.SerializeAsString(), std::move(respond)});
+    held_.push_back(std::move(ack));
     if (held_.size() >= kMaxHeld) Commit();
     return;
   }
-  if (auto s = store_.SyncLog(); !s.ok()) return respond(s.error());
-  respond(response.SerializeAsString());
+  // Answered at once; the sync covers the held appends too.
+  std::vector<HeldAck> now;
+  now.swap(held_);
+  counters_.held_answered += now.size();
+  now.push_back(std::move(ack));
+  SyncAndAnswer(std::move(now));
 }
 
 void HistoryService::Tick() {
-  if (!held_.empty() && clock_->Now() - held_since_ >= window_) Commit();
+  if (clock_ != nullptr && !held_.empty() && clock_->Now() - held_since_ >= window_) Commit();
 }
 
 void HistoryService::Commit() {
   if (held_.empty()) return;
   std::vector<HeldAck> held;
   held.swap(held_);
-  const Status synced = store_.SyncLog();
   ++counters_.commits;
   counters_.held_answered += held.size();
+  SyncAndAnswer(std::move(held));
+}
+
+void HistoryService::EndGroupCommit() {
+  Commit();
+  clock_ = nullptr;
+}
+
+void HistoryService::SyncAndAnswer(std::vector<HeldAck> held) {
+  const Status synced = store_.SyncLog();
   for (auto& h : held) {
     if (synced.ok()) {
       h.respond(std::move(h.response));

@@ -10,8 +10,9 @@
 // then forgets nothing it may need). A copy slice is synced and answered at
 // once. Appends are small and come every sampling period from each origin
 // this node holds: with group commit on, they are held until the oldest has
-// waited the window, then one sync of the store's log answers them all.
-// Off (the default), each is synced and answered at once.
+// waited the window, then one sync of the store's log answers them all (a
+// copy slice's sync answers them too: it covers them). Off (the default),
+// each is synced and answered at once.
 // Not thread-safe: runs on the owner's event loop.
 #pragma once
 
@@ -60,9 +61,12 @@ class HistoryService {
   // Syncs the log once and answers every held append (with the sync's
   // error if it failed: the origins send them again). Nothing held:
   // nothing synced. Destroying the service drops held appends unanswered
-  // (their callers time out and send them again): shoald commits when it
-  // starts leaving the pool.
+  // (their callers time out and send them again).
   void Commit();
+  // Commits, and turns group commit off: later appends are synced and
+  // answered at once. shoald calls it when it starts leaving the pool, so
+  // appends that arrive while it lingers are answered too.
+  void EndGroupCommit();
 
   // One request from `from` (this node itself for the local part of a
   // pool-wide query).
@@ -79,6 +83,9 @@ class HistoryService {
   static constexpr size_t kMaxHeld = 1024;
   // Answers an applied append or copy once it is on disk.
   void Acknowledge(bool append, const wire::Response& response, gossip::PeerStreams::Respond respond);
+  // One sync of the log; then answers `held` (with the sync's error if it
+  // failed).
+  void SyncAndAnswer(std::vector<HeldAck> held);
 
   HistoryStore& store_;
   gossip::PeerStreams& streams_;

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include "gossip/sim_pool.h"
+#include "gossip/sim_streams.h"
 #include "store/custodian.h"
 #include "store/history_service.h"
 #include "store/pool_query.h"
@@ -166,6 +167,109 @@ TEST_CASE("Replication: with group commit, one sync a second acknowledges the ap
   // Every node holds two origins on average: a sync answers more than one.
   REQUIRE(commits > 0);
   REQUIRE(answered >= commits * 3 / 2);
+}
+
+TEST_CASE("History service: a copy's sync also answers the held appends and nothing waits once group commit ends") {
+  ManualClock clock;
+  gossip::SimNetwork net(clock, 1);
+  gossip::LinkModel link;
+  link.latency = 1ms;
+  link.jitter = Duration::zero();
+  net.SetDefaultLink(link);
+  const Endpoint a = net.AddNode().local_endpoint();
+  const Endpoint b = net.AddNode().local_endpoint();
+  const Endpoint c = net.AddNode().local_endpoint();
+  gossip::SimStreamHub hub(net);
+  gossip::SimStreams& from_a = hub.Attach(a, NodeId{1});
+  gossip::SimStreams& at_b = hub.Attach(b, NodeId{2});
+  gossip::SimStreams& from_c = hub.Attach(c, NodeId{3});
+
+  testing::TempDir dir;
+  auto open = [&](uint64_t id, bool sync) {
+    StoreOptions o;
+    o.path = dir.File("node-" + std::to_string(id));
+    o.sync_replica_writes = sync;
+    auto store = HistoryStore::Open(NodeId{id}, "n" + std::to_string(id), o);
+    REQUIRE(store.ok());
+    return std::move(*store);
+  };
+  auto origin_a = open(1, false);
+  auto replica = open(2, true);
+  auto origin_c = open(3, false);
+  for (int64_t t = 0; t < 3; ++t) {
+    Period p;
+    p.time_ms = kEpochMs + t * 1000;
+    p.node = Sample{.usage = 100, .capacity = 1000};
+    REQUIRE(origin_a->Record(p).ok());
+    REQUIRE(origin_c->Record(p).ok());
+  }
+  HistoryService service(*replica, at_b);
+  service.SetGroupCommit(clock, 1s);
+  service.Register();
+
+  // Sends A's log batch `seq` to B; its answer lands in `answered`.
+  std::vector<std::pair<uint64_t, TimePoint>> answered;
+  auto append = [&](uint64_t seq) {
+    wire::Request req;
+    auto* ap = req.mutable_append();
+    ap->set_origin(1);
+    ap->set_origin_name("n1");
+    ap->set_incarnation(origin_a->incarnation());
+    *ap->add_batches() = origin_a->LogAfter(seq - 1, 1 << 20)->front();
+    from_a.Call(b, gossip::StreamService::kHistory, req.SerializeAsString(), 5s, [&, seq](Result<std::string> r) {
+      REQUIRE(r.ok());
+      answered.emplace_back(seq, clock.Now());
+    });
+  };
+  const uint64_t syncs_before = replica->counters().log_syncs;
+  append(1);
+  net.RunUntil(clock.Now() + 100ms);
+  REQUIRE(answered.empty());  // held for the group commit
+
+  // A copy of C's rows is synced at once, and that sync answers A's append.
+  wire::Request req;
+  auto* copy = req.mutable_copy();
+  copy->set_origin(3);
+  copy->set_origin_name("n3");
+  copy->set_incarnation(origin_c->incarnation());
+  bool done = false;
+  for (auto& row : origin_c->RowsAfter(NodeId{3}, "", 1 << 20, &done)) *copy->add_rows() = row;
+  REQUIRE(done);
+  copy->set_last(true);
+  copy->set_through_seq(3);
+  copy->set_through_ms(kEpochMs + 2000);
+  bool copied = false;
+  from_c.Call(b, gossip::StreamService::kHistory, req.SerializeAsString(), 5s, [&](Result<std::string> r) {
+    REQUIRE(r.ok());
+    copied = true;
+  });
+  net.RunUntil(clock.Now() + 100ms);
+  REQUIRE(copied);
+  REQUIRE(answered.size() == 1);
+  REQUIRE(replica->counters().log_syncs == syncs_before + 1);
+  REQUIRE(service.counters().held_answered == 1);
+  REQUIRE(service.counters().commits == 0);
+  REQUIRE(replica->HeldOf(NodeId{1})->applied_seq() == 1);
+
+  // Held again until the window ends...
+  append(2);
+  net.RunUntil(clock.Now() + 500ms);
+  service.Tick();
+  REQUIRE(answered.size() == 1);
+  net.RunUntil(clock.Now() + 600ms);
+  service.Tick();
+  net.RunUntil(clock.Now() + 10ms);
+  REQUIRE(answered.size() == 2);
+  REQUIRE(service.counters().commits == 1);
+  // ... and, once group commit ends (a leaving daemon), answered at once.
+  service.EndGroupCommit();
+  const TimePoint sent = clock.Now();
+  append(3);
+  net.RunUntil(clock.Now() + 100ms);
+  REQUIRE(answered.size() == 3);
+  REQUIRE(answered.back().second - sent < 10ms);
+  REQUIRE(replica->counters().log_syncs == syncs_before + 3);
+  REQUIRE(replica->HeldOf(NodeId{1})->applied_seq() == 3);
 }
 
 TEST_CASE("Replication: a dead node's history is answered by a replica, every sample once") {
