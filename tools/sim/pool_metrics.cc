@@ -131,6 +131,9 @@ PoolReport PoolMetrics::Finish(double loss) {
   r.dissemination_p50_ms = Percentile(dissemination_ms_, 50);
   r.dissemination_p99_ms = Percentile(dissemination_ms_, 99);
   r.dissemination_max_ms = dissemination_ms_.empty() ? 0 : dissemination_ms_.back();
+  r.dissemination_p999_ms = Percentile(dissemination_ms_, 99.9);
+  r.updates_over_300_ms = static_cast<size_t>(std::count_if(
+      dissemination_ms_.begin(), dissemination_ms_.end(), [](double ms) { return ms > 300; }));
   r.freshest_age_p99_ms = freshness_ms_.Percentile(99);
   const double secs = std::chrono::duration<double>(now - window_start_).count();
   const auto& st = pool_.network().stats();
