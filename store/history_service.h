@@ -34,7 +34,7 @@ struct ServiceCounters {
   uint64_t served = 0;
   uint64_t refused = 0;
   uint64_t commits = 0;       // group commits: one sync for held appends
-  uint64_t held_answered = 0;  // appends answered by a group commit
+  uint64_t held_answered = 0;  // held appends answered (by a group commit or a copy's sync)
 };
 
 class HistoryService {

@@ -65,8 +65,8 @@ void Print(const Flags& f, const sim::PoolReport& r, double wall_s, uint32_t ttl
         r.nodes, r.loss, f.period_ms, f.fanout, ttl, sends, f.seed, f.duration_s, r.updates_tracked,
         r.updates_incomplete, r.dissemination_p50_ms, r.dissemination_p99_ms,
         r.dissemination_max_ms, r.dissemination_p999_ms, r.updates_over_300_ms,
-        r.freshest_age_p99_ms, r.bytes_per_node_per_s, r.packets_per_node_per_s, r.crashes, r.detections_missing, r.detection_p50_ms,
-        r.detection_p99_ms, r.detection_max_ms, r.false_failures, r.false_suspicions, r.false_accusations,
+        r.freshest_age_p99_ms, r.bytes_per_node_per_s, r.packets_per_node_per_s, r.crashes,
+        r.detections_missing, r.detection_p50_ms, r.detection_p99_ms, r.detection_max_ms, r.false_failures, r.false_suspicions, r.false_accusations,
         r.refutations, r.stalled_declared_failed,
         r.copies_per_new_entry, r.entries_received_per_node_per_s, f.formed, wall_s);
     return;

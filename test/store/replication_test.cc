@@ -3,7 +3,8 @@
 // history is answered by its replicas, once; a failed replica is replaced
 // and the replacement gets a full copy; a restarted origin resumes where it
 // was acknowledged; a dead origin's history is copied back up to three
-// holders, again after each further failure.
+// holders, again after each further failure. And one replica's group
+// commit, call by call.
 #include <catch2/catch.hpp>
 
 #include "gossip/sim_pool.h"
