@@ -21,7 +21,8 @@ struct Counters {
   uint64_t dropped_forged = 0;      // authentication failed
   uint64_t dropped_replayed = 0;
   uint64_t dropped_malformed = 0;   // authentic but does not decode / breaks a bound
-  uint64_t dropped_own = 0;         // our own packet came back
+  uint64_t dropped_own = 0;         // our own packet came back, or another process's with our id
+  uint64_t name_conflicts = 0;      // of those, from another boot; and entries of ours from a newer boot
   uint64_t dropped_over_limit = 0;  // from a new sender the peer index had no room for
 
   // Entries.

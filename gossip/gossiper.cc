@@ -146,10 +146,15 @@ void Gossiper::Tick() {
     heartbeat_published_ = true;
   }
   if (now >= next_membership_tick_) {
+    // Alive all along, a reaped node would have sent a packet a tick for
+    // reap_after at least: a quarter of that is the floor its replayed
+    // packets cannot pass.
+    const uint64_t min_sent = static_cast<uint64_t>(config_.reap_after / config_.period) / 4;
     for (NodeId gone : membership_.Tick(now)) {
       for (auto& ch : channels_) ch->table.Erase(gone);
-      replay_.Forget(gone);
+      replay_.Retire(gone, membership_.TombstonedIncarnation(gone) >> 32, min_sent, now);
     }
+    replay_.ExpireRetired(now);
     const size_t live = membership_.live_count();
     const uint32_t ttl = config_.TtlFor(live);
     const uint32_t sends = config_.SendsFor(live);
@@ -351,16 +356,28 @@ void Gossiper::OnDatagram(const Endpoint& from, std::span<const uint8_t> datagra
       case OpenFailure::kUnknownKey: ++counters_.dropped_unknown_key; break;
       default: ++counters_.dropped_forged; break;
     }
+    // A peer with another pool key is a mistake an operator must hear of.
+    if (why == OpenFailure::kUnknownKey || why == OpenFailure::kForged) {
+      if (auto held = refused_log_.Allow(clock_.Now())) {
+        spdlog::warn("datagram from {} dropped: {} (does it hold this pool's key?){}", from.ToString(),
+                     opened.error().message,
+                     *held ? fmt::format("; {} more dropped in the last second", *held) : std::string());
+      }
+    }
     return;
   }
   const SealHeader& h = opened->header;
   if (h.sender == identity_.id) {
     ++counters_.dropped_own;
+    if (h.boot != identity_.boot) NoteNameConflict(h.boot, from);
     return;
   }
+  // A reaped sender that the membership has taken back on other nodes' word.
+  if (replay_.retired(h.sender) && membership_.Find(h.sender) != nullptr) replay_.Lift(h.sender);
   if (!replay_.Accept(h.sender, h.boot, h.sequence)) {
-    // A sender the index had no room for is not a replay.
-    if (index_.Find(h.sender) == PeerIndex::kNone) {
+    // A sender the index had no room for is not a replay; a reaped one's
+    // old packets are.
+    if (index_.Find(h.sender) == PeerIndex::kNone && !replay_.retired(h.sender)) {
       ++counters_.dropped_over_limit;
     } else {
       ++counters_.dropped_replayed;
@@ -413,6 +430,11 @@ void Gossiper::OnDatagram(const Endpoint& from, std::span<const uint8_t> datagra
   }
 }
 
+void Gossiper::NoteNameConflict(uint64_t boot, const Endpoint& from) {
+  ++counters_.name_conflicts;
+  if (conflict_listener_) conflict_listener_(NameConflict{boot, from});
+}
+
 void Gossiper::StoreEntry(Channel& ch, WireEntry&& e, TimePoint now) {
   if (e.payload.size() > ch.spec.max_payload) {
     ++counters_.entries_oversized;
@@ -424,6 +446,9 @@ void Gossiper::StoreEntry(Channel& ch, WireEntry&& e, TimePoint now) {
     // current version is normal and changes nothing.
     if (e.version > OwnVersion(ch.spec.code)) {
       ch.table.OutbidOwn(identity_.id, e.version, now);
+      // Our own earlier lives have older boots. A newer boot, or our own
+      // boot outbid, is another process publishing as this node.
+      if ((e.version >> 32) >= identity_.boot) NoteNameConflict(e.version >> 32, Endpoint{});
     }
     ++counters_.entries_stale;
     return;

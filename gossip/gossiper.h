@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/log_limit.h"
 #include "core/endpoint.h"
 #include "core/node_id.h"
 #include "core/random.h"
@@ -75,6 +76,16 @@ class Gossiper {
   // Peers to contact while no live peer is known (and now and then after).
   void SetSeeds(std::vector<Endpoint> seeds) { seeds_ = std::move(seeds); }
   void SetMemberListener(Membership::Listener l) { member_listener_ = std::move(l); }
+  // Another process speaks as this node: a packet sealed by this node's id
+  // with another boot (from = its address), or an entry of this node's
+  // newer than this node's own, from a newer boot or from this boot (the
+  // other outbid us; from = invalid: it was forwarded). Two daemons started
+  // with one name cut each other off; the owner decides who gives way.
+  struct NameConflict {
+    uint64_t boot = 0;
+    Endpoint from;
+  };
+  void SetNameConflictListener(std::function<void(const NameConflict&)> l) { conflict_listener_ = std::move(l); }
   void SetEntryObserver(EntryObserver o) { observer_ = std::move(o); }
 
   // One period of work: publish due channels, run the failure detector,
@@ -120,6 +131,7 @@ class Gossiper {
   Channel* FindChannel(uint32_t code);
   void PublishHeartbeat(TimePoint now);
   void StoreEntry(Channel& ch, WireEntry&& e, TimePoint now);
+  void NoteNameConflict(uint64_t boot, const Endpoint& from);
   // Fills one packet from the hot entries, round-robin over channels.
   Packet BuildPacket();
   void SendSealed(const Packet& packet, std::span<const Endpoint> targets);
@@ -165,6 +177,8 @@ class Gossiper {
   Counters counters_;
   EntryObserver observer_;
   Membership::Listener member_listener_;
+  std::function<void(const NameConflict&)> conflict_listener_;
+  LogLimit refused_log_;
   std::vector<Endpoint> seeds_;
 
   uint64_t sequence_ = 0;

@@ -254,6 +254,11 @@ bool Membership::Accepts(NodeId origin, bool is_heartbeat, uint64_t incarnation)
   return is_heartbeat && incarnation > it->second.incarnation;
 }
 
+uint64_t Membership::TombstonedIncarnation(NodeId id) const {
+  auto it = tombstones_.find(id);
+  return it == tombstones_.end() ? 0 : it->second.incarnation;
+}
+
 std::vector<NodeId> Membership::Tick(TimePoint now) {
   std::vector<NodeId> reaped;
   suspects_.clear();

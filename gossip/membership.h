@@ -124,6 +124,8 @@ class Membership {
   // A heartbeat with a newer incarnation, news of life from after the reap
   // or a packet from the node itself lifts the tombstone.
   bool Accepts(NodeId origin, bool is_heartbeat, uint64_t incarnation) const;
+  // The incarnation a reaped node had, while its tombstone lasts (else 0).
+  uint64_t TombstonedIncarnation(NodeId id) const;
 
   // Moves nodes along alive -> suspect -> failed and reaps old ones.
   // Returns the reaped ids (the caller drops their entries).

@@ -29,6 +29,7 @@ enum class StreamService : uint32_t {
   kPolicyFetch = 2,   // issue 4: a policy document by version
   kHistory = 3,       // issue 6: replication and queries
   kSnapshot = 4,      // snapshot epochs, down the distribution tree
+  kIdentity = 8,      // "is node X live, and where?" (gossip/identity_check.h)
   // 5-7 served operators' commands before the control API; not reused.
 };
 

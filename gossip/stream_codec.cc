@@ -1,69 +1,9 @@
 #include "gossip/stream_codec.h"
 
-#include <cstdlib>
-#include <cstring>
-
 #include "core/big_endian.h"
 #include "gossip/peer_streams.h"
 
 namespace shoal::gossip {
-namespace {
-
-constexpr uint8_t kHelloMagic[3] = {'S', 'H', 'S'};
-constexpr uint8_t kHelloVersion = 1;
-
-Key DirectionKey(const Key& pool_key, std::string_view label, const StreamHello& client,
-                 const StreamHello& server) {
-  crypto_generichash_state st;
-  crypto_generichash_init(&st, pool_key.data(), pool_key.size(), kKeyBytes);
-  crypto_generichash_update(&st, reinterpret_cast<const uint8_t*>(label.data()), label.size());
-  auto c = client.Encode();
-  auto s = server.Encode();
-  crypto_generichash_update(&st, c.data(), c.size());
-  crypto_generichash_update(&st, s.data(), s.size());
-  Key out;
-  crypto_generichash_final(&st, out.data(), out.size());
-  return out;
-}
-
-}  // namespace
-
-StreamHello StreamHello::Fresh(uint32_t key_id, NodeId node) {
-  if (sodium_init() < 0) std::abort();  // idempotent; only fails without entropy
-  StreamHello h;
-  h.key_id = key_id;
-  h.node = node;
-  randombytes_buf(h.nonce.data(), h.nonce.size());
-  return h;
-}
-
-std::array<uint8_t, kHelloBytes> StreamHello::Encode() const {
-  std::array<uint8_t, kHelloBytes> out{};
-  std::memcpy(out.data(), kHelloMagic, 3);
-  out[3] = kHelloVersion;
-  PutBigEndian(out.data() + 4, key_id, 4);
-  PutBigEndian(out.data() + 8, node.value, 8);
-  std::memcpy(out.data() + 16, nonce.data(), nonce.size());
-  return out;
-}
-
-Result<StreamHello> StreamHello::Decode(std::span<const uint8_t> bytes) {
-  if (bytes.size() != kHelloBytes) return MakeError("hello of {} bytes, expected {}", bytes.size(), kHelloBytes);
-  if (std::memcmp(bytes.data(), kHelloMagic, 3) != 0) return MakeError("not a Shoal peer stream");
-  if (bytes[3] != kHelloVersion) return MakeError("peer stream version {}, this node speaks {}", bytes[3], kHelloVersion);
-  StreamHello h;
-  h.key_id = static_cast<uint32_t>(GetBigEndian(bytes.data() + 4, 4));
-  h.node = NodeId{GetBigEndian(bytes.data() + 8, 8)};
-  std::memcpy(h.nonce.data(), bytes.data() + 16, h.nonce.size());
-  return h;
-}
-
-SessionKeys DeriveSessionKeys(const Key& pool_key, const StreamHello& client,
-                              const StreamHello& server, bool i_am_client) {
-  Key c2s = DirectionKey(pool_key, "shoal stream client to server", client, server);
-  Key s2c = DirectionKey(pool_key, "shoal stream server to client", client, server);
-  return i_am_client ? SessionKeys{c2s, s2c} : SessionKeys{s2c, c2s};
-}
 
 FrameSealer::FrameSealer(const Key& key) {
   crypto_secretstream_xchacha20poly1305_init_push(&state_, header_.data(), key.data());

@@ -1,20 +1,12 @@
-// The wire protocol of TCP peer streams, without the sockets: the handshake,
-// the session keys, the sealing of frames and their reassembly into
-// messages. Pure byte-level code so it can be tested and fuzzed directly.
+// The wire protocol of TCP peer streams after the handshake, without the
+// sockets: the sealing of frames and their reassembly into messages. Pure byte-level code so it can be tested and fuzzed directly.
 //
-// Connection:
-//   1. Each side sends a 48-byte hello: "SHS" | version 1 | key id (4) |
-//      node id (8) | random nonce (32), integers big-endian. The key id names
-//      the pool key the caller uses; the server answers with the same id (it
-//      closes the connection if the key is not in its ring).
-//   2. Each direction gets its own key: BLAKE2b keyed with the pool key over
-//      a direction label and both hellos. Only holders of the pool key can
-//      derive it, and fresh nonces on both sides make every connection's
-//      keys new, so a recorded connection cannot be replayed.
-//   3. Each side sends the 24-byte header of a libsodium secretstream
-//      (XChaCha20-Poly1305) for its direction, then frames: a 4-byte
-//      big-endian length, then the sealed frame. The secretstream orders
-//      frames, so a dropped, reordered or replayed frame fails to open.
+// A connection opens with the handshake of gossip/handshake.h (proof of
+// the pool key both ways, fresh keys per direction). Each side then sends
+// the 24-byte header of a libsodium secretstream (XChaCha20-Poly1305) for
+// its direction, then frames: a 4-byte big-endian length, then the sealed
+// frame. The secretstream orders frames, so a dropped, reordered or
+// replayed frame fails to open.
 // A frame's plaintext is a wire::StreamFrame; a message is the concatenated
 // data of the frames of one call id up to the one marked last.
 // Thread-compatible.
@@ -32,35 +24,17 @@
 
 #include "core/node_id.h"
 #include "core/result.h"
+#include "gossip/handshake.h"
 #include "gossip/seal.h"
 #include "stream.pb.h"
 
 namespace shoal::gossip {
 
-inline constexpr size_t kHelloBytes = 48;
 inline constexpr size_t kStreamHeaderBytes = crypto_secretstream_xchacha20poly1305_HEADERBYTES;
 inline constexpr size_t kFrameOverhead = crypto_secretstream_xchacha20poly1305_ABYTES;
 // Data per frame; a sealed frame is at most kMaxSealedFrame bytes.
 inline constexpr size_t kFrameData = 256 << 10;
 inline constexpr size_t kMaxSealedFrame = kFrameData + 1024;
-
-struct StreamHello {
-  uint32_t key_id = 0;
-  NodeId node;
-  std::array<uint8_t, 32> nonce{};
-
-  static StreamHello Fresh(uint32_t key_id, NodeId node);  // random nonce
-  std::array<uint8_t, kHelloBytes> Encode() const;
-  static Result<StreamHello> Decode(std::span<const uint8_t> bytes);
-};
-
-struct SessionKeys {
-  Key send{};
-  Key receive{};
-};
-
-SessionKeys DeriveSessionKeys(const Key& pool_key, const StreamHello& client,
-                              const StreamHello& server, bool i_am_client);
 
 // Seals outgoing frames of one direction.
 class FrameSealer {

@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "core/big_endian.h"
 #include "gossip/stream_codec.h"
@@ -29,16 +30,17 @@ class TcpStreams::Connection : public std::enable_shared_from_this<Connection> {
         socket_(std::move(socket)),
         client_(client),
         peer_(peer),
-        handshake_timer_(owner.io_) {}
+        deadline_timer_(owner.io_) {}
 
   const Endpoint& peer() const { return peer_; }
+  bool open() const { return open_; }
   NodeId peer_id() const { return peer_hello_ ? peer_hello_->node : NodeId{}; }
 
   // Client: connect, then handshake. Server: handshake on the accepted socket.
   void Start() {
     auto self = shared_from_this();
-    handshake_timer_.expires_after(owner_.options_.handshake_timeout);
-    handshake_timer_.async_wait([self](const boost::system::error_code& ec) {
+    deadline_timer_.expires_after(owner_.options_.handshake_timeout);
+    deadline_timer_.async_wait([self](const boost::system::error_code& ec) {
       if (!ec && !self->open_) self->Close("handshake timed out", /*auth=*/false);
     });
     if (client_) {
@@ -68,8 +70,10 @@ class TcpStreams::Connection : public std::enable_shared_from_this<Connection> {
     for (auto& f : SplitMessage(id, service, false, request)) Queue(std::move(f));
   }
 
-  // Server side: the response to a call.
+  // Server side: a request handed to its handler, answered by Respond.
+  void Serving() { ++serving_; }
   void Respond(uint64_t call_id, uint32_t service, const Result<std::string>& response) {
+    if (serving_ > 0) --serving_;
     if (closed_) return;
     if (response.ok()) {
       for (auto& f : SplitMessage(call_id, service, true, *response)) Queue(std::move(f));
@@ -83,10 +87,13 @@ class TcpStreams::Connection : public std::enable_shared_from_this<Connection> {
   void Close(const std::string& why, bool auth) {
     if (closed_) return;
     closed_ = true;
-    if (*alive_ && auth) ++owner_.counters_.auth_failures;
+    if (*alive_ && auth) {
+      ++owner_.counters_.auth_failures;
+      owner_.LogRefusal(peer_, why);
+    }
     boost::system::error_code ec;
     socket_.close(ec);
-    handshake_timer_.cancel();
+    deadline_timer_.cancel();
     auto calls = std::move(calls_);
     calls_.clear();
     for (auto& [id, p] : calls) {
@@ -113,12 +120,14 @@ class TcpStreams::Connection : public std::enable_shared_from_this<Connection> {
     p.reply(std::move(result));
   }
 
+  // Client: hello. Server: hello, proof and stream header, once the
+  // client's hello names a key this node holds.
   void SendHello() {
     if (client_) {
       if (owner_.ring_.empty()) return Close("no pool key", false);
-      my_hello_ = StreamHello::Fresh(owner_.ring_.primary_id(), owner_.self_);
+      side_ = std::make_unique<HandshakeSide>(owner_.ring_.primary_id(), owner_.self_);
     }
-    auto bytes = my_hello_.Encode();
+    auto bytes = side_->hello().Encode();
     Write(std::string(bytes.begin(), bytes.end()));
   }
 
@@ -129,41 +138,110 @@ class TcpStreams::Connection : public std::enable_shared_from_this<Connection> {
     return fmt::format("handshake: {}", ec.message());
   }
 
-  void ReadHello() {
+  // Reads `n` handshake bytes into in_handshake_, then runs `next`.
+  void ReadHandshake(size_t n, void (Connection::*next)()) {
+    in_handshake_.resize(n);
     auto self = shared_from_this();
-    asio::async_read(socket_, asio::buffer(in_hello_), [self](const boost::system::error_code& ec, size_t) {
-      if (ec) return self->Close(self->HandshakeError(ec), false);
-      self->OnHello();
+    asio::async_read(socket_, asio::buffer(in_handshake_), [self, next](const boost::system::error_code& ec, size_t) {
+      if (ec) return self->Close(self->HandshakeError(ec), self->client_ && ec == asio::error::eof);
+      ((*self).*next)();
     });
   }
+  void ReadHello() { ReadHandshake(client_ ? kHelloBytes + kProofBytes + kStreamHeaderBytes : kHelloBytes,
+                                   client_ ? &Connection::OnServerHello : &Connection::OnClientHello); }
 
-  void OnHello() {
-    auto hello = StreamHello::Decode(in_hello_);
+  // Server: the client's hello. Answers with hello, proof and header; the
+  // connection stays unopened until the client's proof checks.
+  void OnClientHello() {
+    auto hello = StreamHello::Decode(in_handshake_);
     if (!hello.ok()) return Close(hello.error().message, true);
     const Key* key = owner_.ring_.Find(hello->key_id);
-    if (key == nullptr) {
-      return Close(fmt::format("peer uses key {:08x}, not in this node's ring", hello->key_id), true);
-    }
-    if (!client_) {
-      my_hello_ = StreamHello::Fresh(hello->key_id, owner_.self_);
-      SendHello();
-    } else if (hello->key_id != my_hello_.key_id) {
-      return Close("peer answered with another key", true);
-    }
+    if (key == nullptr) return Close(fmt::format("peer uses key {:08x}, not in this node's ring", hello->key_id), true);
+    key_ = *key;
+    side_ = std::make_unique<HandshakeSide>(hello->key_id, owner_.self_);
     peer_hello_ = *hello;
-    SessionKeys keys = client_ ? DeriveSessionKeys(*key, my_hello_, *peer_hello_, true)
-                               : DeriveSessionKeys(*key, *peer_hello_, my_hello_, false);
-    sealer_.emplace(keys.send);
+    if (!StartSealing()) return;
+    SendHello();
+    const Proof proof = side_->Prove(key_, *peer_hello_, false);
+    Write(std::string(proof.begin(), proof.end()));
     Write(std::string(sealer_->header().begin(), sealer_->header().end()));
-    receive_key_ = keys.receive;
-    auto self = shared_from_this();
-    asio::async_read(socket_, asio::buffer(in_header_), [self](const boost::system::error_code& ec, size_t) {
-      if (ec) return self->Close(self->HandshakeError(ec), false);
-      self->opener_.emplace(self->receive_key_, std::span<const uint8_t, kStreamHeaderBytes>(self->in_header_));
-      self->open_ = true;
-      self->handshake_timer_.cancel();
-      self->Flush();
-      self->ReadLength();
+    ReadHandshake(kProofBytes + kStreamHeaderBytes, &Connection::OnClientProof);
+  }
+
+  // Client: the server's hello, proof and header.
+  void OnServerHello() {
+    std::span<const uint8_t> in(in_handshake_);
+    auto hello = StreamHello::Decode(in.first(kHelloBytes));
+    if (!hello.ok()) return Close(hello.error().message, true);
+    if (hello->key_id != side_->hello().key_id) return Close("peer answered with another key", true);
+    const Key* key = owner_.ring_.Find(hello->key_id);
+    if (key == nullptr) return Close("the pool key was removed during the handshake", false);
+    key_ = *key;
+    peer_hello_ = *hello;
+    if (!CheckProof(in.subspan(kHelloBytes, kProofBytes))) return;
+    if (!StartSealing()) return;
+    const Proof proof = side_->Prove(key_, *peer_hello_, true);
+    Write(std::string(proof.begin(), proof.end()));
+    Write(std::string(sealer_->header().begin(), sealer_->header().end()));
+    Opened(in.subspan(kHelloBytes + kProofBytes));
+  }
+
+  // Server: the client's proof and header.
+  void OnClientProof() {
+    std::span<const uint8_t> in(in_handshake_);
+    if (!CheckProof(in.first(kProofBytes))) return;
+    Opened(in.subspan(kProofBytes));
+  }
+
+  bool CheckProof(std::span<const uint8_t> bytes) {
+    Proof proof;
+    std::copy(bytes.begin(), bytes.end(), proof.begin());
+    if (side_->Check(key_, *peer_hello_, client_, proof)) return true;
+    Close(client_ ? "the peer could not prove it holds the pool key" : "the caller could not prove it holds the pool key",
+          true);
+    return false;
+  }
+
+  // Derives the session keys; the ephemeral secret is wiped afterwards.
+  bool StartSealing() {
+    auto keys = side_->Keys(key_, *peer_hello_, client_);
+    if (!keys.ok()) {
+      Close(keys.error().message, true);
+      return false;
+    }
+    sealer_.emplace(keys->send);
+    receive_key_ = keys->receive;
+    return true;
+  }
+
+  // Both sides proved the key: frames may flow.
+  void Opened(std::span<const uint8_t> header) {
+    opener_.emplace(receive_key_, std::span<const uint8_t, kStreamHeaderBytes>(header.data(), kStreamHeaderBytes));
+    sodium_memzero(receive_key_.data(), receive_key_.size());
+    sodium_memzero(key_.data(), key_.size());
+    side_.reset();
+    open_ = true;
+    Touch();
+    ArmIdle();
+    Flush();
+    ReadLength();
+  }
+
+  // The idle deadline: a connection with no call in progress and nothing
+  // sent or received for idle_timeout is closed.
+  void Touch() { last_active_ = std::chrono::steady_clock::now(); }
+  void ArmIdle() {
+    deadline_timer_.expires_at(last_active_ + owner_.options_.idle_timeout);
+    auto weak = weak_from_this();
+    deadline_timer_.async_wait([weak](const boost::system::error_code& ec) {
+      auto self = weak.lock();
+      if (ec || !self || self->closed_) return;
+      const bool busy = !self->calls_.empty() || self->serving_ > 0;
+      if (!busy && std::chrono::steady_clock::now() - self->last_active_ >= self->owner_.options_.idle_timeout) {
+        return self->Close("idle", false);
+      }
+      if (busy) self->Touch();
+      self->ArmIdle();
     });
   }
 
@@ -186,6 +264,7 @@ class TcpStreams::Connection : public std::enable_shared_from_this<Connection> {
     asio::async_read(socket_, asio::buffer(in_frame_), [self](const boost::system::error_code& ec, size_t n) {
       if (ec) return self->Close(ec.message(), false);
       if (*self->alive_) self->owner_.counters_.bytes_received += n + 4;
+      self->Touch();
       self->OnFrame();
     });
   }
@@ -233,6 +312,7 @@ class TcpStreams::Connection : public std::enable_shared_from_this<Connection> {
   void Write(std::string bytes) {
     if (closed_) return;
     if (*alive_) owner_.counters_.bytes_sent += bytes.size();
+    Touch();
     out_.push_back(std::move(bytes));
     if (!writing_) WriteNext();
   }
@@ -256,15 +336,18 @@ class TcpStreams::Connection : public std::enable_shared_from_this<Connection> {
   tcp::socket socket_;
   bool client_;
   Endpoint peer_;
-  asio::steady_timer handshake_timer_;
+  // The handshake's deadline, then the idle deadline.
+  asio::steady_timer deadline_timer_;
   bool open_ = false, closed_ = false, writing_ = false;
-  StreamHello my_hello_;
+  std::unique_ptr<HandshakeSide> side_;  // until the keys are derived
+  Key key_{};                            // the pool key the handshake uses
   std::optional<StreamHello> peer_hello_;
-  std::array<uint8_t, kHelloBytes> in_hello_{};
-  std::array<uint8_t, kStreamHeaderBytes> in_header_{};
+  std::vector<uint8_t> in_handshake_;
   std::array<uint8_t, 4> in_length_{};
   std::vector<uint8_t> in_frame_;
   Key receive_key_{};
+  std::chrono::steady_clock::time_point last_active_;
+  size_t serving_ = 0;  // requests handed to handlers, not yet answered
   std::optional<FrameSealer> sealer_;
   std::optional<FrameOpener> opener_;
   MessageAssembler assembler_;
@@ -316,8 +399,10 @@ void TcpStreams::Accept() {
     if (!ec) {
       boost::system::error_code peer_ec;
       Endpoint peer = FromAsio(socket.remote_endpoint(peer_ec));
-      if (inbound_.size() >= options_.max_inbound) {
+      if (inbound_.size() >= options_.max_inbound || Handshaking(peer.ip) >= options_.max_handshakes_per_address) {
         ++counters_.refused;
+        LogRefusal(peer, inbound_.size() >= options_.max_inbound ? "too many inbound connections"
+                                                                 : "too many handshakes from this address");
         socket.close(peer_ec);
       } else {
         ++counters_.accepted;
@@ -328,6 +413,19 @@ void TcpStreams::Accept() {
     }
     Accept();
   });
+}
+
+size_t TcpStreams::Handshaking(uint32_t ip) const {
+  size_t n = 0;
+  for (const auto& c : inbound_) n += !c->open() && c->peer().ip == ip;
+  return n;
+}
+
+void TcpStreams::LogRefusal(const Endpoint& peer, const std::string& why) {
+  const auto held = refusal_log_.Allow(SteadyClock().Now());
+  if (!held) return;
+  spdlog::warn("peer stream with {} refused: {}{}", peer.ToString(), why,
+               *held ? fmt::format(" ({} more refusals not logged in the last second)", *held) : std::string());
 }
 
 void TcpStreams::Closed(const std::shared_ptr<Connection>& c) {
@@ -369,7 +467,11 @@ void TcpStreams::Dispatch(const std::shared_ptr<Connection>& c, uint64_t call_id
     }
   };
   auto it = handlers_.find(service);
-  if (it == handlers_.end()) return respond(MakeError("no service {} here", service));
+  if (it == handlers_.end()) {
+    c->Serving();
+    return respond(MakeError("no service {} here", service));
+  }
+  c->Serving();
   it->second(StreamPeer{c->peer(), c->peer_id()}, std::move(request), std::move(respond));
 }
 

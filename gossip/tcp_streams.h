@@ -4,9 +4,12 @@
 // to it (each with its own id, so responses may come back in any order) and
 // is opened on the first call; a failed or closed connection fails the
 // calls on it, and the next call opens a new one. Inbound connections are
-// limited in number and must finish the handshake within a deadline; any
-// frame that does not authenticate or parse, or breaks a size limit, closes
-// the connection and is counted. Use from the io_context's thread only.
+// limited in number, and in handshakes under way per address; each must
+// prove the pool key (gossip/handshake.h) within a short deadline, and any
+// connection with no call in progress is closed after an idle timeout. A
+// handshake or frame that does not authenticate or parse, or breaks a size
+// limit, closes the connection, is counted and is logged (at most one line
+// a second). Use from the io_context's thread only.
 #pragma once
 
 #include <map>
@@ -16,6 +19,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "core/log_limit.h"
 #include "gossip/peer_streams.h"
 #include "gossip/seal.h"
 
@@ -25,7 +29,9 @@ class TcpStreams final : public PeerStreams {
  public:
   struct Options {
     size_t max_inbound = 256;
-    Duration handshake_timeout = std::chrono::seconds(5);
+    size_t max_handshakes_per_address = 8;
+    Duration handshake_timeout = std::chrono::seconds(3);
+    Duration idle_timeout = std::chrono::seconds(60);
   };
 
   // Listens on `bind` (port 0 picks a free one). `ring` must outlive this
@@ -51,6 +57,8 @@ class TcpStreams final : public PeerStreams {
              const Keyring& ring, NodeId self, Options options);
   void Accept();
   void Closed(const std::shared_ptr<Connection>& c);
+  size_t Handshaking(uint32_t ip) const;
+  void LogRefusal(const Endpoint& peer, const std::string& why);
   void Dispatch(const std::shared_ptr<Connection>& c, uint64_t call_id, uint32_t service,
                 std::string request);
 
@@ -65,6 +73,7 @@ class TcpStreams final : public PeerStreams {
   std::map<Endpoint, std::shared_ptr<Connection>> outbound_;
   std::set<std::shared_ptr<Connection>> inbound_;
   StreamCounters counters_;
+  LogLimit refusal_log_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

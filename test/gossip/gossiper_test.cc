@@ -458,3 +458,57 @@ TEST_CASE("a larger pool gives own entries more hops, as deep as the wave front 
   REQUIRE(f.g->View(10).FindAny(NodeId{1})->ttl == 13);
   REQUIRE(learn_ttl(2) == 12);
 }
+
+TEST_CASE("regression: a reaped node's recorded packets, replayed, do not bring it back") {
+  Fixture f;
+  auto heartbeat = [](uint64_t incarnation) {
+    Packet p;
+    p.entries.push_back(WireEntry{NodeId{2}, channels::kHeartbeat, incarnation, 1,
+                                  EncodeHeartbeat(Heartbeat{incarnation, Endpoint{0x7f000002, 7000}, false, {}})});
+    return p;
+  };
+  // Node 2 sends ten packets; this node receives the first five. An
+  // attacker records all ten (the others went to other nodes).
+  std::vector<std::string> recorded;
+  for (uint64_t seq = 1; seq <= 10; ++seq) {
+    recorded.push_back(f.From(2, heartbeat(1), seq));
+    if (seq <= 5) f.Deliver(recorded.back());
+  }
+  REQUIRE(f.g->membership().IsLive(NodeId{2}));
+  // Node 2 dies: failed, then reaped.
+  const Duration until_reaped = f.config.reap_after + std::chrono::seconds(10);
+  for (Duration t{}; t < until_reaped; t += milliseconds(100)) {
+    f.clock.Advance(milliseconds(100));
+    f.g->Tick();
+  }
+  REQUIRE(f.g->membership().Find(NodeId{2}) == nullptr);
+
+  const uint64_t replayed_before = f.g->counters().dropped_replayed;
+  for (const std::string& d : recorded) f.Deliver(d);
+  REQUIRE(f.g->counters().dropped_replayed == replayed_before + recorded.size());
+  REQUIRE(f.g->membership().Find(NodeId{2}) == nullptr);
+  f.g->Tick();
+  REQUIRE(f.g->membership().Find(NodeId{2}) == nullptr);
+
+  // The same node restarted (a new boot, a newer incarnation) is let in.
+  f.Deliver(Seal(f.keyring, SealHeader{NodeId{2}, 2, 1}, EncodePacket(heartbeat(uint64_t{2} << 32))));
+  REQUIRE(f.g->membership().IsLive(NodeId{2}));
+}
+
+TEST_CASE("a reaped node alive all along (a long partition) is taken back by its fresh packets") {
+  Fixture f;
+  Packet p;
+  p.entries.push_back(WireEntry{NodeId{2}, channels::kHeartbeat, 1, 1,
+                                EncodeHeartbeat(Heartbeat{1, Endpoint{0x7f000002, 7000}, false, {}})});
+  f.Deliver(f.From(2, p, 5));
+  const Duration until_reaped = f.config.reap_after + std::chrono::seconds(10);
+  for (Duration t{}; t < until_reaped; t += milliseconds(100)) {
+    f.clock.Advance(milliseconds(100));
+    f.g->Tick();
+  }
+  REQUIRE(f.g->membership().Find(NodeId{2}) == nullptr);
+  // Over a minute of ticks later, its sequence is far past the floor.
+  const uint64_t later = 5 + static_cast<uint64_t>(until_reaped / f.config.period);
+  f.Deliver(f.From(2, Packet{}, later));
+  REQUIRE(f.g->membership().IsLive(NodeId{2}));
+}

@@ -74,32 +74,74 @@ struct TcpPair {
   }
 };
 
+// A client's side of the handshake on a blocking socket; the sealer of its
+// direction, its header already sent.
+FrameSealer RawHandshake(asio::ip::tcp::socket& s, const Key& key) {
+  HandshakeSide mine(Keyring::IdOf(key), NodeId{99});
+  auto hello = mine.hello().Encode();
+  asio::write(s, asio::buffer(hello));
+  std::array<uint8_t, kHelloBytes + kProofBytes + kStreamHeaderBytes> theirs;
+  asio::read(s, asio::buffer(theirs));
+  StreamHello server = *StreamHello::Decode(std::span<const uint8_t>(theirs).first(kHelloBytes));
+  FrameSealer sealer(mine.Keys(key, server, true)->send);
+  const Proof proof = mine.Prove(key, server, true);
+  asio::write(s, asio::buffer(proof));
+  asio::write(s, asio::buffer(sealer.header()));
+  return sealer;
+}
+
 }  // namespace
 
-TEST_CASE("Stream codec: hello round trip and refusal of foreign bytes") {
-  StreamHello h = StreamHello::Fresh(0xabcd0123, NodeId{77});
-  auto bytes = h.Encode();
+TEST_CASE("Stream handshake: hello round trip and refusal of foreign bytes") {
+  HandshakeSide side(0xabcd0123, NodeId{77});
+  auto bytes = side.hello().Encode();
   auto back = StreamHello::Decode(bytes);
   REQUIRE(back.ok());
   REQUIRE(back->key_id == 0xabcd0123);
   REQUIRE(back->node == NodeId{77});
-  REQUIRE(back->nonce == h.nonce);
+  REQUIRE(back->ephemeral == side.hello().ephemeral);
   bytes[0] = 'X';
-  REQUIRE_THAT(StreamHello::Decode(bytes).error().message, Catch::Contains("not a Shoal peer stream"));
+  REQUIRE_THAT(StreamHello::Decode(bytes).error().message, Catch::Contains("not a Shoal sealed stream"));
   bytes[0] = 'S';
-  bytes[3] = 9;
-  REQUIRE_THAT(StreamHello::Decode(bytes).error().message, Catch::Contains("version 9"));
+  bytes[3] = 1;  // the keyless handshake of before
+  REQUIRE_THAT(StreamHello::Decode(bytes).error().message, Catch::Contains("version 1"));
   REQUIRE_FALSE(StreamHello::Decode(std::span<const uint8_t>(bytes.data(), 10)).ok());
+}
+
+TEST_CASE("Stream handshake: proofs hold only under the key, one way each, and the keys are fresh") {
+  Key pool = FixedKey(3);
+  HandshakeSide client(1, NodeId{1}), server(1, NodeId{2});
+  const StreamHello& c = client.hello();
+  const StreamHello& s = server.hello();
+  REQUIRE(client.Check(pool, s, true, server.Prove(pool, c, false)));
+  REQUIRE(server.Check(pool, c, false, client.Prove(pool, s, true)));
+  // Without the key, or reflected back to its maker, a proof fails.
+  REQUIRE_FALSE(client.Check(pool, s, true, server.Prove(FixedKey(4), c, false)));
+  REQUIRE_FALSE(server.Check(pool, c, false, server.Prove(pool, c, false)));
+  Proof random{};
+  randombytes_buf(random.data(), random.size());
+  REQUIRE_FALSE(server.Check(pool, c, false, random));
+
+  SessionKeys ck = *client.Keys(pool, s, true);
+  SessionKeys sk = *server.Keys(pool, c, false);
+  REQUIRE(ck.send == sk.receive);
+  REQUIRE(ck.receive == sk.send);
+  REQUIRE(ck.send != ck.receive);
+  // Another handshake under the same pool key gives other keys: the
+  // ephemeral halves, not the pool key alone, make them.
+  HandshakeSide client2(1, NodeId{1}), server2(1, NodeId{2});
+  REQUIRE(client2.Keys(pool, server2.hello(), true)->send != ck.send);
+  // An all-zero ephemeral key (a low-order point) is refused.
+  StreamHello bad = s;
+  bad.ephemeral.fill(0);
+  REQUIRE_FALSE(client.Keys(pool, bad, true).ok());
 }
 
 TEST_CASE("Stream codec: sealed frames open in order only, under the right key") {
   Key pool = FixedKey(3);
-  StreamHello c = StreamHello::Fresh(1, NodeId{1}), s = StreamHello::Fresh(1, NodeId{2});
-  SessionKeys ck = DeriveSessionKeys(pool, c, s, true);
-  SessionKeys sk = DeriveSessionKeys(pool, c, s, false);
-  REQUIRE(ck.send == sk.receive);
-  REQUIRE(ck.receive == sk.send);
-  REQUIRE(ck.send != ck.receive);
+  HandshakeSide c(1, NodeId{1}), s(1, NodeId{2});
+  SessionKeys ck = *c.Keys(pool, s.hello(), true);
+  SessionKeys sk = *s.Keys(pool, c.hello(), false);
 
   FrameSealer sealer(ck.send);
   FrameOpener opener(sk.receive, sealer.header());
@@ -126,7 +168,7 @@ TEST_CASE("Stream codec: sealed frames open in order only, under the right key")
     return std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(w.data()) + 4, w.size() - 4);
   };
   REQUIRE_THAT(opener2.Open(body(second)).error().message, Catch::Contains("does not authenticate"));
-  FrameOpener stranger(DeriveSessionKeys(FixedKey(4), c, s, false).receive, sealer2.header());
+  FrameOpener stranger(s.Keys(FixedKey(4), c.hello(), false)->receive, sealer2.header());
   REQUIRE_FALSE(stranger.Open(body(first)).ok());
 }
 
@@ -272,14 +314,7 @@ TEST_CASE("TCP streams: garbage, silence and floods of connections are cut off a
   });
   // 2. A valid handshake, then a frame length far over the limit.
   std::thread oversize = raw([&](asio::ip::tcp::socket& s) {
-    StreamHello mine = StreamHello::Fresh(Keyring::IdOf(FixedKey(1)), NodeId{99});
-    auto hello = mine.Encode();
-    asio::write(s, asio::buffer(hello));
-    std::array<uint8_t, kHelloBytes> theirs;
-    asio::read(s, asio::buffer(theirs));
-    SessionKeys keys = DeriveSessionKeys(FixedKey(1), mine, *StreamHello::Decode(theirs), true);
-    FrameSealer sealer(keys.send);
-    asio::write(s, asio::buffer(sealer.header()));
+    (void)RawHandshake(s, FixedKey(1));
     std::array<uint8_t, 4> huge = {0xff, 0xff, 0xff, 0xff};
     asio::write(s, asio::buffer(huge));
     wait_closed(s);
@@ -308,6 +343,82 @@ TEST_CASE("TCP streams: garbage, silence and floods of connections are cut off a
   idle.clear();
   RunUntil(p.io, [&] { return p.server->open_connections() == 0; }, 3s);
   REQUIRE(*p.Call("still here") == "still here");
+}
+
+TEST_CASE("TCP streams: a hello naming the key id without the key holds no slot, and idle connections close") {
+  TcpStreams::Options options;
+  options.handshake_timeout = 400ms;
+  options.idle_timeout = 300ms;
+  options.max_handshakes_per_address = 3;
+  TcpPair p(options);
+  const Endpoint server = p.server->local_endpoint();
+  const asio::ip::tcp::endpoint to(asio::ip::address_v4(server.ip), server.port);
+  std::atomic<int> finished{0};
+  std::atomic<bool> closed_by_server{false};
+
+  // The probe's attack: the pool's key id (public in every datagram), a
+  // random ephemeral key, and random bytes where the proof belongs.
+  std::thread forger([&] {
+    asio::io_context own;
+    asio::ip::tcp::socket s(own);
+    s.connect(to);
+    HandshakeSide mine(Keyring::IdOf(FixedKey(1)), NodeId{66});
+    auto hello = mine.hello().Encode();
+    asio::write(s, asio::buffer(hello));
+    std::array<uint8_t, kHelloBytes + kProofBytes + kStreamHeaderBytes> theirs;
+    asio::read(s, asio::buffer(theirs));
+    std::array<uint8_t, kProofBytes + kStreamHeaderBytes> junk;
+    randombytes_buf(junk.data(), junk.size());
+    asio::write(s, asio::buffer(junk));
+    std::array<char, 16> buf;
+    boost::system::error_code ec;
+    s.read_some(asio::buffer(buf), ec);
+    closed_by_server = ec == asio::error::eof || ec == asio::error::connection_reset;
+    ++finished;
+  });
+  RunUntil(p.io, [&] { return finished == 1; });
+  forger.join();
+  REQUIRE(closed_by_server);
+  REQUIRE(p.server->counters().auth_failures == 1);
+  RunUntil(p.io, [&] { return p.server->open_connections() == 0; }, 2s);
+  REQUIRE(p.server->open_connections() == 0);
+
+  // Hellos that stop there: at most 3 handshakes at once from one address,
+  // and those close at the deadline.
+  std::vector<std::unique_ptr<asio::ip::tcp::socket>> stalled;
+  for (int i = 0; i < 5; ++i) {
+    stalled.push_back(std::make_unique<asio::ip::tcp::socket>(p.io));
+    stalled.back()->connect(to);
+    HandshakeSide mine(Keyring::IdOf(FixedKey(1)), NodeId{67});
+    auto hello = mine.hello().Encode();
+    asio::write(*stalled.back(), asio::buffer(hello));
+  }
+  RunUntil(p.io, [&] { return p.server->counters().refused == 2; }, 2s);
+  REQUIRE(p.server->counters().refused == 2);
+  RunUntil(p.io, [&] { return p.server->open_connections() == 0; }, 2s);
+  REQUIRE(p.server->open_connections() == 0);
+  stalled.clear();
+
+  // A real caller gets in; once its call is answered and nothing more
+  // happens, both ends close the connection after the idle timeout.
+  REQUIRE(*p.Call("hello") == "hello");
+  REQUIRE(p.client->open_connections() == 1);
+  RunUntil(p.io, [&] { return p.server->open_connections() + p.client->open_connections() == 0; }, 3s);
+  REQUIRE(p.server->open_connections() == 0);
+  REQUIRE(p.client->open_connections() == 0);
+  // A call that outlasts the idle timeout is not cut off.
+  PeerStreams::Respond parked;
+  p.server->Serve(StreamService::kPolicyFetch, [&](const StreamPeer&, std::string, PeerStreams::Respond r) {
+    parked = std::move(r);
+  });
+  std::optional<Result<std::string>> out;
+  p.client->Call(server, StreamService::kPolicyFetch, "slow", 5s, [&](Result<std::string> r) { out = std::move(r); });
+  RunUntil(p.io, [&] { return false; }, 700ms);
+  REQUIRE(parked);
+  parked(std::string("late"));
+  RunUntil(p.io, [&] { return out.has_value(); });
+  REQUIRE(out->ok());
+  REQUIRE(**out == "late");
 }
 
 TEST_CASE("Simulated streams: delays follow the link, partitions and crashes time out") {
