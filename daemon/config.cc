@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 
 #include <toml++/toml.h>
@@ -123,6 +124,18 @@ Status ReadHistory(const std::string& path, const toml::table& t, HistoryConfig&
   return Status::Ok();
 }
 
+Status ReadTriggers(const std::string& path, const toml::table& t, TriggersConfig& c) {
+  for (auto&& [k, n] : t) {
+    const std::string key = "triggers." + std::string(k.str());
+    Status s;
+    if (k == "scripts_dir") s = ReadString(path, n, key, c.scripts_dir);
+    else if (k == "scripts_user") s = ReadString(path, n, key, c.scripts_user);
+    else return MakeError("{} is not a known key", Where(path, n, key));
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<gossip::GossipConfig> GossipPreset(const std::string& name) {
@@ -177,12 +190,13 @@ Status LoadConfigFile(const std::string& path, bool required, bool keep_preset,
       const toml::table* t = n.as_table();
       if (t == nullptr) return MakeError("{} must be a table", Where(path, n, key));
       s = ReadGossip(path, *t, c.gossip);
-    } else if (key == "cpu" || key == "control" || key == "history") {
+    } else if (key == "cpu" || key == "control" || key == "history" || key == "triggers") {
       const toml::table* t = n.as_table();
       if (t == nullptr) return MakeError("{} must be a table", Where(path, n, key));
-      s = key == "cpu"       ? ReadCpu(path, *t, c.cpu)
-          : key == "control" ? ReadControl(path, *t, c.control)
-                             : ReadHistory(path, *t, c.history);
+      s = key == "cpu"        ? ReadCpu(path, *t, c.cpu)
+          : key == "control"  ? ReadControl(path, *t, c.control)
+          : key == "triggers" ? ReadTriggers(path, *t, c.triggers)
+                              : ReadHistory(path, *t, c.history);
     } else {
       return MakeError("{} is not a known key", Where(path, n, key));
     }
@@ -200,6 +214,14 @@ Status DaemonConfig::Finish() {
     node_name = host;
   }
   if (node_name.size() > 64) return MakeError("node_name '{}' is longer than 64 bytes", node_name);
+  // The name goes into file names, log lines, cgroup and history keys.
+  const bool plain = std::all_of(node_name.begin(), node_name.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '-' || c == '_' || c == '.';
+  });
+  if (!plain || node_name.front() == '.' || node_name.front() == '-') {
+    return MakeError("node_name {:?} may hold only letters, digits, '-', '_' and '.', and must not start with '.' or '-'",
+                     node_name);
+  }
   if (!advertise.valid()) {
     if (bind.ip == 0) {
       return MakeError(

@@ -38,6 +38,11 @@ struct HistoryConfig {
   int keep_events_days = 400;
 };
 
+struct TriggersConfig {
+  std::string scripts_dir;               // empty: policies' <run script> is refused
+  std::string scripts_user = "nobody";   // scripts run as this user, never root
+};
+
 struct DaemonConfig {
   std::string node_name;           // default: the host name
   Endpoint bind{0, 7946};          // default 0.0.0.0:7946
@@ -53,6 +58,7 @@ struct DaemonConfig {
   CpuConfig cpu;
   ControlConfig control;
   HistoryConfig history;
+  TriggersConfig triggers;
 
   // Fills defaults that depend on other keys, then checks everything.
   Status Finish();

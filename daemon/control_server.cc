@@ -65,39 +65,48 @@ class ControlServer::Connection : public std::enable_shared_from_this<Connection
                                                  kMaxControlRequest));
                          return self->Reply(r, true);
                        }
-                       self->body_.resize(size);
-                       self->ReadBody();
+                       self->body_.clear();
+                       self->ReadBody(size);
                      });
   }
 
-  void ReadBody() {
-    asio::async_read(socket_, asio::buffer(body_),
-                     [self = shared_from_this(), alive = owner_.alive_](const boost::system::error_code& ec, size_t) {
+  // Reads the body a chunk at a time, so a connection holds only as much
+  // memory as it has really sent, whatever length its header claims.
+  void ReadBody(size_t size) {
+    static constexpr size_t kChunk = 64 << 10;
+    const size_t have = body_.size();
+    const size_t want = std::min(size - have, kChunk);
+    body_.resize(have + want);
+    asio::async_read(socket_, asio::buffer(body_.data() + have, want),
+                     [self = shared_from_this(), alive = owner_.alive_, size](const boost::system::error_code& ec,
+                                                                              size_t) {
                        if (!*alive) return;
                        if (ec) return self->Finish();
-                       control::Request request;
-                       if (!request.ParseFromString(self->body_) ||
-                           request.command_case() == control::Request::COMMAND_NOT_SET) {
-                         ++self->owner_.counters_.malformed;
-                         control::Response r;
-                         r.set_error("malformed request: not a control API message with a command");
-                         return self->Reply(r, true);
-                       }
-                       bool close = false;
-                       Role role = Role::kRead;
-                       if (auto refusal = self->owner_.Refuse(request, close, role)) {
-                         return self->Reply(*refusal, close);
-                       }
-                       // The handler bounds its own work.
-                       self->in_request_ = false;
-                       self->timer_.cancel();
-                       self->owner_.handler_(request, role,
-                                             [self, alive](control::Response r) {
-                                               if (!*alive || !self->socket_.is_open()) return;
-                                               const bool final = !r.has_progress();
-                                               self->Reply(r, false, final);
-                                             });
+                       if (self->body_.size() < size) return self->ReadBody(size);
+                       self->OnBody();
                      });
+  }
+
+  void OnBody() {
+    control::Request request;
+    if (!request.ParseFromString(body_) || request.command_case() == control::Request::COMMAND_NOT_SET) {
+      ++owner_.counters_.malformed;
+      control::Response r;
+      r.set_error("malformed request: not a control API message with a command");
+      return Reply(r, true);
+    }
+    body_ = std::string();  // the request is parsed; free the buffer
+    bool close = false;
+    Role role = Role::kRead;
+    if (auto refusal = owner_.Refuse(request, close, role)) return Reply(*refusal, close);
+    // The handler bounds its own work.
+    in_request_ = false;
+    timer_.cancel();
+    owner_.handler_(request, role, [self = shared_from_this(), alive = owner_.alive_](control::Response r) {
+      if (!*alive || !self->socket_.is_open()) return;
+      const bool final = !r.has_progress();
+      self->Reply(r, false, final);
+    });
   }
 
   // Queues a response; after the final one the connection reads the next

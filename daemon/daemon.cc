@@ -8,6 +8,7 @@
 #include "core/percentile.h"
 #include "daemon/boot_counter.h"
 #include "daemon/key_file.h"
+#include "daemon/secret_file.h"
 #include "daemon/node_facts.h"
 #include "daemon/policy_store.h"
 #include "daemon/pool_table.h"
@@ -16,6 +17,7 @@
 namespace shoal::daemon {
 
 Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
+  if (auto s = GuardSecretFile(config.key_file, "key file"); !s.ok()) return s.error();
   auto keyring = LoadKeyFile(config.key_file);
   if (!keyring.ok()) return keyring.error();
   auto boot = NextBoot(config.state_dir);
@@ -40,6 +42,22 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
   d->gossiper_ = std::make_unique<gossip::Gossiper>(config.gossip, identity, d->clock_, d->random_,
                                                     *d->transport_, d->keyring_);
   d->gossiper_->SetSeeds(config.seeds);
+  d->identity_ = std::make_unique<gossip::IdentityCheck>(*d->gossiper_, *d->streams_, d->clock_);
+  d->name_guard_ = std::make_unique<NameGuard>(config.node_name, d->boot_, d->clock_.Now());
+  d->gossiper_->SetNameConflictListener([dp = d.get()](const gossip::Gossiper::NameConflict& c) {
+    switch (dp->name_guard_->OnConflict(c, dp->clock_.Now())) {
+      case NameGuard::Verdict::kQuiet: return;
+      case NameGuard::Verdict::kReport:
+        spdlog::error("{}", dp->name_guard_->message());
+        dp->NoteEvent("conflict", dp->config_.node_name, dp->name_guard_->message());
+        return;
+      case NameGuard::Verdict::kStop:
+        // No leave is announced: it would speak for the other daemon.
+        spdlog::critical("{}", dp->name_guard_->message());
+        dp->exit_code_ = 2;
+        dp->Stop();
+    }
+  });
   d->gossiper_->SetMemberListener([dp = d.get()](const gossip::MemberEvent& ev) {
     if (ev.kind == gossip::MemberEvent::Kind::kFailed) ++dp->nodes_failed_;
     if (ev.kind != gossip::MemberEvent::Kind::kReaped) {
@@ -70,7 +88,11 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
   if (auto ps = d->probe_->Register(); !ps.ok()) return ps.error();
   d->snapshots_ = std::make_unique<gossip::SnapshotService>(gossip::SnapshotConfig{}, *d->gossiper_,
                                                             *d->streams_, d->clock_);
-  d->scripts_ = std::make_unique<ScriptRunner>(d->io_);
+  auto permit = config.triggers.scripts_dir.empty()
+                    ? Result<ScriptPermit>(ScriptPermit::None())
+                    : ScriptPermit::Make(config.triggers.scripts_dir, config.triggers.scripts_user);
+  if (!permit.ok()) return permit.error();
+  d->scripts_ = std::make_unique<ScriptRunner>(d->io_, std::move(*permit));
   if (auto hs = d->StartHistory(); !hs.ok()) return hs.error();
   if (auto ps = d->StartPolicies(); !ps.ok()) return ps.error();
   if (auto cs = d->StartControl(); !cs.ok()) return cs.error();
@@ -209,7 +231,10 @@ void Daemon::RunTriggers() {
                                    spdlog::info("trigger {}: {} done", trigger, r.script);
                                  }
                                });
-        if (!s.ok()) spdlog::error("trigger {}: {}", f.trigger, s.error().message);
+        if (!s.ok()) {
+          spdlog::error("trigger {}: {}", f.trigger, s.error().message);
+          NoteEvent("refused", f.trigger, s.error().message);
+        }
         break;
       }
       case policy::TriggerAction::Kind::kSetCpu:
@@ -245,7 +270,8 @@ void Daemon::WaitForSignal() {
   signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     if (sig == SIGHUP) {
-      auto s = ReloadKeyFile(config_.key_file, keyring_);
+      auto s = GuardSecretFile(config_.key_file, "key file");
+      if (s.ok()) s = ReloadKeyFile(config_.key_file, keyring_);
       if (s.ok()) {
         spdlog::info("reloaded {}: {} key(s), primary {:08x}", config_.key_file,
                      keyring_.ids().size(), keyring_.primary_id());
@@ -271,8 +297,7 @@ void Daemon::WaitForSignal() {
 }
 
 int Daemon::Run() {
-  tick_timer_.expires_at(std::chrono::steady_clock::now());
-  ScheduleTick();
+  JoinUnlessNameTaken();
   ScheduleReport();
   ScheduleTriggers();
   ScheduleSample();
@@ -281,7 +306,32 @@ int Daemon::Run() {
   io_.run();
   cpu_->Release();
   spdlog::info("stopped");
-  return 0;
+  return exit_code_;
+}
+
+void Daemon::JoinUnlessNameTaken() {
+  auto join = [this] {
+    tick_timer_.expires_at(std::chrono::steady_clock::now());
+    ScheduleTick();
+  };
+  if (config_.seeds.empty()) return join();
+  auto after = [this](Duration d, std::function<void()> fn) {
+    auto t = std::make_shared<boost::asio::steady_timer>(io_, d);
+    t->async_wait([t, fn = std::move(fn)](const boost::system::error_code& ec) {
+      if (!ec) fn();
+    });
+  };
+  identity_->Ask(config_.seeds, config_.advertise, std::chrono::seconds(2), std::chrono::milliseconds(1500), after,
+                 [this, join](std::optional<gossip::IdentityConflict> c) {
+                   if (!c) return join();
+                   spdlog::critical(
+                       "node '{}' is already live at {} (seed {} heard from it {} ms ago): two daemons with one "
+                       "node name cut each other off. This one does not join; give it another node_name (or "
+                       "--name), or stop the other",
+                       config_.node_name, c->at.ToString(), c->seed.ToString(), c->age_ms);
+                   exit_code_ = 2;
+                   Stop();
+                 });
 }
 
 void Daemon::Stop() {

@@ -27,9 +27,11 @@
 #include "daemon/sampler.h"
 #include "daemon/pool_probe.h"
 #include "gossip/gossiper.h"
+#include "gossip/identity_check.h"
 #include "gossip/snapshot.h"
 #include "gossip/tcp_streams.h"
 #include "gossip/udp_transport.h"
+#include "daemon/name_guard.h"
 #include "daemon/script_runner.h"
 #include "policy/distribution.h"
 #include "policy/schedule.h"
@@ -77,6 +79,9 @@ class Daemon {
   control::Response HandleControl(const control::Request& request, Role role);
   std::string NameOf(NodeId id);  // from its status, else the id
   uint32_t CapacityMillicores(uint32_t cpus) const;
+  // Asks the seeds whether this node's name is live elsewhere; joins
+  // (starts the gossip tick) unless it is.
+  void JoinUnlessNameTaken();
   void ScheduleTick();
   void ScheduleTriggers();
   void RunTriggers();
@@ -123,6 +128,9 @@ class Daemon {
   boost::asio::steady_timer history_timer_;
   boost::asio::signal_set signals_;
   int leave_ticks_ = -1;  // counting down after a stop signal
+  std::unique_ptr<gossip::IdentityCheck> identity_;
+  std::unique_ptr<NameGuard> name_guard_;
+  int exit_code_ = 0;
 };
 
 }  // namespace shoal::daemon

@@ -5,6 +5,8 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/daemon.h"
+#include "daemon/refusals.h"
+#include "daemon/secret_file.h"
 #include "daemon/node_facts.h"
 #include "policy/parser.h"
 #include "policy/writer.h"
@@ -45,7 +47,8 @@ void FillApp(const policy::AppPlan& a, control::AppInfo& out) {
 
 void Daemon::LoadControlTokens() {
   if (!control_) return;
-  auto tokens = Tokens::Load(config_.control.tokens_file);
+  auto guarded = GuardSecretFile(config_.control.tokens_file, "tokens file");
+  auto tokens = guarded.ok() ? Tokens::Load(config_.control.tokens_file) : Result<Tokens>(guarded.error());
   if (tokens.ok() && tokens->size() > 0) {
     spdlog::info("control API on {}: {} token(s) from {}", control_->local_endpoint().ToString(), tokens->size(),
                  config_.control.tokens_file);
@@ -130,6 +133,12 @@ control::Response Daemon::HandleControl(const control::Request& request, Role ro
       s->set_instances(static_cast<uint32_t>(plan_.instances.size()));
       if (const gossip::Snapshot* snap = snapshots_->current()) s->set_snapshot_leader(name_of(snap->leader));
       for (const auto& u : unmet_) s->add_unmet(u);
+      for (const auto& x : CollectRefusals(gossiper_->counters(), streams_->counters(), control_ ? &control_->counters() : nullptr)) {
+        auto* out = s->add_refusals();
+        out->set_listener(x.listener);
+        out->set_reason(x.reason);
+        out->set_count(x.count);
+      }
       break;
     }
     case control::Request::kNodes: {

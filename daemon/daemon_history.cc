@@ -150,12 +150,16 @@ void Daemon::HandleHistory(const control::Request& request, ControlServer::Reply
 
   if (request.has_history_mount()) {
     const auto& m = request.history_mount();
+    auto file = store::ArchiveFileIn(config_.history.archive_dir, m.file());
+    if (!file.ok() && !m.unmount()) return fail(file.error().message);
     if (m.unmount()) {
-      if (auto s = history_->Unmount(m.file()); !s.ok()) return fail(s.error().message);
-    } else if (auto mounted = history_->Mount(m.file()); !mounted.ok()) {
+      // An archive mounted before the directory check may lie elsewhere.
+      if (auto s = history_->Unmount(file.ok() ? *file : m.file()); !s.ok()) return fail(s.error().message);
+    } else if (auto mounted = history_->Mount(*file); !mounted.ok()) {
       return fail(mounted.error().message);
     }
-    spdlog::info("history: archive {} {} through the control API", m.file(), m.unmount() ? "unmounted" : "mounted");
+    spdlog::info("history: archive {} {} through the control API", file.ok() ? *file : m.file(),
+                 m.unmount() ? "unmounted" : "mounted");
     for (const auto& a : history_->Mounted()) {
       r.mutable_files()->add_files(fmt::format("{} ({} rows, {} to {} ms)", a.file, a.rows, a.first_ms, a.last_ms));
     }
@@ -197,6 +201,10 @@ void Daemon::HandleHistory(const control::Request& request, ControlServer::Reply
   }
 
   const auto& h = request.history();
+  if (h.from_ms() < 0 || h.to_ms() < 0 || h.step_ms() < 0) {
+    return fail(fmt::format("history: from_ms ({}), to_ms ({}) and step_ms ({}) must not be negative", h.from_ms(),
+                            h.to_ms(), h.step_ms()));
+  }
   const int64_t now = WallClockMs();
   const int64_t to = h.to_ms() > 0 ? h.to_ms() : now;
   const int64_t from = h.from_ms() > 0 ? h.from_ms() : to - store::kHourMs;

@@ -52,20 +52,28 @@ int main(int argc, char** argv) {
   app.add_option("--key-file", key_file, "pool key file (default /etc/shoal/pool.key)");
   app.add_option("--state-dir", state_dir, "state directory (default /var/lib/shoal)");
   app.add_option("--preset", preset, "gossip settings preset: lan (default) or local");
-  app.add_option("--period-ms", period_ms, "gossip period, 5..1000 ms (lan: 20)");
-  app.add_option("--fanout", fanout, "peers per packet, 1..16 (lan: 3)");
+  app.add_option("--period-ms", period_ms, "gossip period, 5..1000 ms (lan: 20)")->check(CLI::Range(5, 1000));
+  app.add_option("--fanout", fanout, "peers per packet, 1..16 (lan: 3)")->check(CLI::Range(1, 16));
   app.add_option("--report-every-ms", report_ms,
-                 "print the pool as this node sees it every N ms (0: never)");
+                 "print the pool as this node sees it every N ms (0: never)")
+      ->check(CLI::Range(0, 3600000));
   app.add_option("--probe-every-ms", probe_ms,
-                 "start a pool probe every N ms and log how long it took to reach every node");
+                 "start a pool probe every N ms and log how long it took to reach every node")
+      ->check(CLI::Range(0, 3600000));
   app.add_option("--cpu-millicores", cpu_millicores,
-                 "millicores this node offers the pool (default 0: every CPU of the server)");
+                 "millicores this node offers the pool (default 0: every CPU of the server)")
+      ->check(CLI::Range(int64_t{0}, int64_t{100'000'000}));
   app.add_option("--enforcer", enforcer, "auto (default), cgroup-v2, cgroup-v1, nice or off");
   app.add_option("--cgroup-parent", cgroup_parent, "Shoal's parent cgroup, relative (default shoal)");
   app.add_option("--control", control, "control API address, a.b.c.d:port (default 127.0.0.1:7947; port 0: off)");
   app.add_option("--tokens-file", tokens_file, "control API tokens (default /etc/shoal/tokens)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error (default info)");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help is 0; every mistake in the flags is 2, as for the config file.
+    return app.exit(e) == 0 ? 0 : 2;
+  }
 
   if (!generate_key.empty()) {
     if (auto s = WriteNewKeyFile(generate_key); !s.ok()) {

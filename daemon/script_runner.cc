@@ -2,11 +2,15 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <grp.h>
+#include <pwd.h>
+#include <sys/stat.h>
+
 #include <cstring>
+#include <filesystem>
 #include <vector>
 
 extern char** environ;
@@ -20,9 +24,47 @@ ScriptRunner::~ScriptRunner() {
   }
 }
 
+Result<ScriptPermit> ScriptPermit::Make(const std::string& dir, const std::string& user) {
+  std::error_code ec;
+  auto canonical = std::filesystem::canonical(dir, ec);
+  if (ec || !std::filesystem::is_directory(canonical, ec)) {
+    return MakeError("triggers.scripts_dir '{}' is not a directory", dir);
+  }
+  struct passwd pw {};
+  struct passwd* found = nullptr;
+  std::vector<char> buf(16384);
+  if (::getpwnam_r(user.c_str(), &pw, buf.data(), buf.size(), &found) != 0 || found == nullptr) {
+    return MakeError("triggers.scripts_user '{}' is not a user on this host", user);
+  }
+  if (pw.pw_uid == 0) return MakeError("triggers.scripts_user '{}' is root: scripts from policies never run as root", user);
+  if (::geteuid() != 0 && ::geteuid() != pw.pw_uid) {
+    return MakeError("triggers.scripts_user '{}': shoald is not root, so it can run scripts only as its own user", user);
+  }
+  return ScriptPermit{canonical.string(), user, pw.pw_uid, pw.pw_gid};
+}
+
+Result<std::string> ScriptPermit::Resolve(const std::string& script) const {
+  if (dir.empty()) return MakeError("refused {}: this node runs no scripts (set triggers.scripts_dir)", script);
+  std::error_code ec;
+  auto path = std::filesystem::canonical(script, ec);
+  if (ec) return MakeError("refused {}: {}", script, ec.message());
+  const std::string p = path.string();
+  if (p.compare(0, dir.size(), dir) != 0 || p.size() <= dir.size() + 1 || p[dir.size()] != '/') {
+    return MakeError("refused {}: not inside the scripts directory {}", script, dir);
+  }
+  struct stat st {};
+  if (::stat(p.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return MakeError("refused {}: not a regular file", script);
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    return MakeError("refused {}: writable by group or others", script);
+  }
+  return p;
+}
+
 Status ScriptRunner::Run(const std::string& script, const std::map<std::string, std::string>& environment,
                          Duration timeout, Done done) {
-  if (::access(script.c_str(), X_OK) != 0) {
+  auto path = permit_.Resolve(script);
+  if (!path.ok()) return path.error();
+  if (::access(path->c_str(), X_OK) != 0) {
     return MakeError("script {} cannot be run: {}", script, std::strerror(errno));
   }
   std::vector<std::string> env_strings;
@@ -33,24 +75,34 @@ Status ScriptRunner::Run(const std::string& script, const std::map<std::string, 
   std::vector<char*> envp;
   for (auto& s : env_strings) envp.push_back(s.data());
   envp.push_back(nullptr);
-  std::string arg0 = script;
+  std::string arg0 = *path;
   char* argv[] = {arg0.data(), nullptr};
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);  // its own group, so a timeout ends its children too
-  posix_spawnattr_setpgroup(&attr, 0);
-  pid_t pid = 0;
-  int rc = posix_spawn(&pid, script.c_str(), &actions, &attr, argv, envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) return MakeError("cannot start {}: {}", script, std::strerror(rc));
+  const pid_t pid = Spawn(argv, envp.data());
+  if (pid < 0) return MakeError("cannot start {}: {}", script, std::strerror(errno));
   running_.emplace(pid, Running{pid, script, SteadyClock().Now() + timeout, false, std::move(done)});
   if (!timer_) Poll();
   return Status::Ok();
+}
+
+// fork, then in the child only async-signal-safe calls: its own process
+// group, stdin from /dev/null, the permitted user's ids, exec.
+pid_t ScriptRunner::Spawn(char* const argv[], char* const envp[]) const {
+  const uid_t uid = permit_.uid;
+  const gid_t gid = permit_.gid;
+  const pid_t pid = ::fork();
+  if (pid != 0) return pid;
+  ::setpgid(0, 0);
+  const int null = ::open("/dev/null", O_RDONLY);
+  if (null < 0 || ::dup2(null, 0) < 0) ::_exit(126);
+  if (::geteuid() == 0) {
+    if (::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0) ::_exit(126);
+  } else if (::geteuid() != uid) {
+    // Not root: the daemon cannot switch users; it runs scripts only as
+    // itself, and only when it is the configured user.
+    ::_exit(126);
+  }
+  ::execve(argv[0], argv, envp);
+  ::_exit(127);
 }
 
 void ScriptRunner::Poll() {

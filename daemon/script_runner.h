@@ -3,6 +3,11 @@
 // output into the daemon's log, ended (the whole group) when it outlives its
 // timeout. Asynchronous on the daemon's io_context; the daemon is never
 // blocked by a script. Use from the io_context's thread only.
+//
+// A policy comes from the pool, so the script it names is not trusted: only
+// a regular file inside the directory this node's own configuration allows
+// (none by default: scripts are off) is run, never one writable by others,
+// and it runs as the configured unprivileged user, never as root.
 #pragma once
 
 #include <sys/types.h>
@@ -25,13 +30,29 @@ struct ScriptResult {
   bool timed_out = false;
 };
 
+// What this node allows: the scripts directory and the user they run as.
+struct ScriptPermit {
+  std::string dir;  // canonical; empty: no script is run
+  std::string user;
+  uid_t uid = 0;
+  gid_t gid = 0;
+
+  // Scripts off.
+  static ScriptPermit None() { return {}; }
+  // Checks that `dir` is a directory and `user` an account other than root.
+  static Result<ScriptPermit> Make(const std::string& dir, const std::string& user);
+  // The canonical path of `script` if it may run here; otherwise why not.
+  Result<std::string> Resolve(const std::string& script) const;
+};
+
 class ScriptRunner {
  public:
   using Done = std::function<void(const ScriptResult&)>;
-  explicit ScriptRunner(boost::asio::io_context& io) : io_(io) {}
+  ScriptRunner(boost::asio::io_context& io, ScriptPermit permit) : io_(io), permit_(std::move(permit)) {}
   ~ScriptRunner();  // ends the scripts still running
 
-  // Fails at once if the script cannot be started (not executable...).
+  // Fails at once if the script is not permitted (the message starts with
+  // "refused") or cannot be started (not executable...).
   Status Run(const std::string& script, const std::map<std::string, std::string>& environment, Duration timeout,
              Done done);
   size_t running() const { return running_.size(); }
@@ -45,8 +66,10 @@ class ScriptRunner {
     Done done;
   };
   void Poll();
+  pid_t Spawn(char* const argv[], char* const envp[]) const;
 
   boost::asio::io_context& io_;
+  ScriptPermit permit_;
   std::map<pid_t, Running> running_;
   std::unique_ptr<boost::asio::steady_timer> timer_;
 };

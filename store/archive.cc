@@ -16,8 +16,11 @@
 namespace shoal::store {
 namespace {
 
+// RocksDB's own text can quote bytes of the file; only its kind is shown.
 Error Failed(std::string_view what, const std::string& file, const rocksdb::Status& s) {
-  return MakeError("history archive {}: {}: {}", file, what, s.ToString());
+  std::string kind = s.ToString();
+  kind = kind.substr(0, kind.find(':'));
+  return MakeError("history archive {}: {}: {}", file, what, kind);
 }
 
 // Opens and checks an archive file; finds which origins it holds.
@@ -49,6 +52,23 @@ Result<std::unique_ptr<MountedArchive>> OpenArchive(const std::string& file) {
 }
 
 }  // namespace
+
+Result<std::string> ArchiveFileIn(const std::string& dir, const std::string& file) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path root = fs::canonical(dir, ec);
+  if (ec) return MakeError("history archive: the archive directory {} is not there: {}", dir, ec.message());
+  const fs::path given = fs::path(file).is_absolute() ? fs::path(file) : root / file;
+  const fs::path path = fs::weakly_canonical(given, ec);
+  const auto rel = path.lexically_relative(root);
+  if (ec || rel.empty() || *rel.begin() == ".." || rel == ".") {
+    return MakeError("history archive {}: only files in the archive directory {} can be mounted", file, root.string());
+  }
+  const fs::file_status st = fs::status(path, ec);
+  if (ec || !fs::exists(st)) return MakeError("history archive {}: no such file in {}", file, root.string());
+  if (!fs::is_regular_file(st)) return MakeError("history archive {}: not a regular file", file);
+  return path.string();
+}
 
 Result<ArchiveInfo> HistoryStore::Archive(int64_t before_ms, const std::string& dir) {
   if (before_ms <= 0) return MakeError("history archive: a cut-off time is needed");

@@ -100,6 +100,11 @@ struct ArchiveInfo {
 
 struct MountedArchive;  // store/archive_file.h
 
+// The canonical path of archive `file` (a name, or a path) if it is a
+// regular file inside `dir`; otherwise why not, without reading it (a FIFO,
+// a device or a file elsewhere is never opened).
+Result<std::string> ArchiveFileIn(const std::string& dir, const std::string& file);
+
 class HistoryStore {
  public:
   // Opens (or creates) the store at options.path for node `self`.
@@ -170,7 +175,8 @@ class HistoryStore {
   // them from the store. Errors name the file.
   Result<ArchiveInfo> Archive(int64_t before_ms, const std::string& dir);
   // Mounts an archive file (checksums verified): queries with archive set
-  // read it. Remembered across restarts.
+  // read it. Remembered across restarts. `file` is trusted: check a name
+  // from outside with ArchiveFileIn first.
   Result<ArchiveInfo> Mount(const std::string& file);
   Status Unmount(const std::string& file);
   std::vector<ArchiveInfo> Mounted() const;

@@ -440,6 +440,10 @@ int main(int argc, char** argv) {
   if (push->parsed()) {
     auto text = ReadInputFile(push_file);
     if (!text) return Fail(text.error().message);
+    if (const size_t limit = policy::ParseOptions{}.max_bytes; text->size() > limit) {
+      return Fail(fmt::format("{} is {} bytes: a policy document is at most {} bytes; not sent", push_file,
+                              text->size(), limit));
+    }
     target.want_admin = true;
     request.mutable_policy_push()->set_text(std::move(*text));
   }

@@ -106,6 +106,40 @@ TEST_CASE("control API: tokens, roles, bad requests refused, pool questions answ
   bad_token.mutable_status();
   REQUIRE_THAT(RawCall(pool.node(0).control, Framed(bad_token.SerializeAsString())).error(),
                Catch::Contains("token refused"));
+  // The refusals show in status, by listener and reason.
+  Output counted = pool.Ctl("status", 0);
+  REQUIRE(counted.status == 0);
+  REQUIRE_THAT(counted.text, Catch::Contains("refused (control) oversized 1, malformed 2, unauthorized 2"));
+
+  // A request whose length header claims 8 MiB holds only what really arrived.
+  const std::string claim = std::string("\x00\x7f\xff\xff", 4) + std::string(1000, 'x');
+  asio::io_context io;
+  std::vector<std::unique_ptr<asio::ip::tcp::socket>> held;
+  for (int i = 0; i < 20; ++i) {
+    held.push_back(std::make_unique<asio::ip::tcp::socket>(io));
+    held.back()->connect(asio::ip::tcp::endpoint(asio::ip::address_v4::loopback(), pool.node(0).control));
+    asio::write(*held.back(), asio::buffer(claim));
+  }
+  ::usleep(300'000);
+  REQUIRE(testing::RssKb(pool.node(0).process.pid) < 100 * 1024);  // 20 x 8 MiB would be 160 MiB
+  held.clear();
+
+  // History questions with negative figures are refused, not answered empty.
+  daemon::control::Request negative;
+  negative.set_token(pool.admin_token());
+  negative.mutable_history()->set_what("pool");
+  negative.mutable_history()->set_step_ms(-1000);
+  asio::ip::tcp::socket q(io);
+  q.connect(asio::ip::tcp::endpoint(asio::ip::address_v4::loopback(), pool.node(0).control));
+  const std::string framed = Framed(negative.SerializeAsString());
+  asio::write(q, asio::buffer(framed));
+  uint8_t header[4];
+  asio::read(q, asio::buffer(header));
+  std::string body(GetBigEndian(header, 4), '\0');
+  asio::read(q, asio::buffer(body));
+  daemon::control::Response answer;
+  REQUIRE(answer.ParseFromString(body));
+  REQUIRE_THAT(answer.error(), Catch::Contains("must not be negative"));
   REQUIRE(pool.Ctl("status", 0).status == 0);
 
   // Mode switches need a policy; then they go pool-wide with a new version.

@@ -1,3 +1,5 @@
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -7,6 +9,7 @@
 #include "daemon/config.h"
 #include "daemon/key_file.h"
 #include "daemon/node_facts.h"
+#include "daemon/secret_file.h"
 #include "daemon/tokens.h"
 #include "test/support/temp_dir.h"
 
@@ -89,6 +92,38 @@ TEST_CASE("config: a wildcard bind needs an advertised address") {
   c.cpu.enforcer = "auto";
   c.cpu.cgroup_parent = "/abs";
   REQUIRE_THAT(c.Finish().error().message, Catch::Contains("cpu.cgroup_parent '/abs'"));
+}
+
+TEST_CASE("config: node names that would break paths, logs or keys are refused") {
+  for (const std::string bad : {"web\n1", "../etc", "a/b", ".hidden", "-flag", "sp ace", "tab\t"}) {
+    DaemonConfig c;
+    c.node_name = bad;
+    c.advertise = Endpoint{0x7f000001, 7946};
+    INFO(bad);
+    REQUIRE_THAT(c.Finish().error().message, Catch::Contains("may hold only letters, digits"));
+  }
+  DaemonConfig ok;
+  ok.node_name = "web-1.rack_2";
+  ok.advertise = Endpoint{0x7f000001, 7946};
+  REQUIRE(ok.Finish().ok());
+}
+
+TEST_CASE("secret files: others may not write them, and what others may read is made private") {
+  TempDir dir;
+  const std::string path = dir.Write("tokens", "admin x\n");
+  ::chmod(path.c_str(), 0644);
+  REQUIRE(GuardSecretFile(path, "tokens file").ok());
+  REQUIRE((std::filesystem::status(path).permissions() & std::filesystem::perms::mask) ==
+          (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+  ::chmod(path.c_str(), 0666);
+  REQUIRE_THAT(GuardSecretFile(path, "tokens file").error().message,
+               Catch::Contains("tokens file " + path + " is writable by others (mode 0666)"));
+  ::chmod(path.c_str(), 0620);
+  REQUIRE_THAT(GuardSecretFile(path, "key file").error().message, Catch::Contains("writable by others"));
+  ::chmod(path.c_str(), 0600);
+  REQUIRE(GuardSecretFile(path, "key file").ok());
+  REQUIRE_THAT(GuardSecretFile(dir.path.string(), "key file").error().message, Catch::Contains("not a regular file"));
+  REQUIRE_THAT(GuardSecretFile(dir.File("missing"), "key file").error().message, Catch::Contains("missing"));
 }
 
 TEST_CASE("key file: generated, loaded, rotated, and refused when broken") {

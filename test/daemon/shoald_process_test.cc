@@ -128,3 +128,38 @@ TEST_CASE("shoalctl pushes a policy to one shoald and the whole pool runs it, ac
   REQUIRE(restored.status == 0);
   REQUIRE_THAT(restored.text, Catch::Contains(version));
 }
+
+TEST_CASE("a second shoald started with an existing node's name refuses to run and says why") {
+  testing::TestPool pool;
+  pool.Start(0);
+  pool.Start(1);
+  REQUIRE(pool.CtlUntil("nodes", 0, [](const Output& o) { return o.text.find("node-1") != std::string::npos; })
+              .status == 0);
+  ::sleep(1);  // a later boot than node-1's
+  // A clone of node-1 (a copied VM keeps its host name) on another port.
+  const uint16_t port = FreePort();
+  Output clone = testing::RunCommand(fmt::format(
+      "timeout 25 {} --config /dev/null --name node-1 --bind 127.0.0.1:{} --seed 127.0.0.1:{} --key-file {} "
+      "--state-dir {} --preset local --log-level warn --control 127.0.0.1:{} --tokens-file {}",
+      SHOALD_BINARY, port, pool.node(0).port, pool.key(), pool.dir().File("clone"), FreePort(), pool.tokens()));
+  INFO(clone.text);
+  REQUIRE(clone.status == 2);
+  REQUIRE_THAT(clone.text, Catch::Contains("node 'node-1' is already live at 127.0.0.1:") && Catch::Contains("another node_name"));
+  // The real node-1 is still there and still in the pool.
+  REQUIRE(::kill(pool.node(1).process.pid, 0) == 0);
+  REQUIRE(pool.CtlUntil("nodes", 0, [](const Output& o) {
+                return o.text.find("node-1") != std::string::npos && o.text.find("failed") == std::string::npos;
+              }).status == 0);
+}
+
+TEST_CASE("shoald: bad flags and values exit 2 with a message that names them") {
+  for (const std::string& args : {std::string("--fanout -1"), std::string("--cpu-millicores -5"),
+                                  std::string("--period-ms 3"), std::string("--no-such-flag"),
+                                  std::string("--name ../etc --bind 127.0.0.1:1")}) {
+    Output out = testing::RunCommand(fmt::format("{} --config /dev/null {}", SHOALD_BINARY, args));
+    INFO(args << ": " << out.text);
+    REQUIRE(out.status == 2);
+    REQUIRE_FALSE(out.text.empty());
+  }
+  REQUIRE(testing::RunCommand(fmt::format("{} --help", SHOALD_BINARY)).status == 0);
+}

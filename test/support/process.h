@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -94,6 +95,18 @@ inline uint16_t FreePort() {
     if (!ec) return port;
   }
   FAIL("no free port");
+  return 0;
+}
+
+// The resident set of process `pid` in KiB (0 when it cannot be read).
+inline long RssKb(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string key;
+  long kb = 0;
+  while (in >> key) {
+    if (key == "VmRSS:" && in >> kb) return kb;
+    in.ignore(1 << 20, '\n');
+  }
   return 0;
 }
 

@@ -258,3 +258,12 @@ TEST_CASE("shoalctl policy validate: a valid document summarised, a broken one r
   REQUIRE_THAT(bad.out, Catch::Contains("1 error(s); nothing would be applied"));
   REQUIRE(Shoalctl("policy").status == 2);
 }
+
+TEST_CASE("shoalctl refuses to send a policy over the limit, and says so") {
+  // Nothing listens at port 1: the refusal comes before any connection.
+  Run r = Shoalctl("policy push - --node 127.0.0.1:1 --token " + std::string(64, 'a'),
+                   "<policies>" + std::string(5 << 20, ' ') + "</policies>");
+  INFO(r.out);
+  REQUIRE(r.status == 1);
+  REQUIRE_THAT(r.out, Catch::Contains("a policy document is at most 4194304 bytes; not sent"));
+}

@@ -51,6 +51,10 @@ Result<daemon::control::Response> CallControl(const ControlTarget& target, daemo
   auto token = ResolveToken(target);
   if (!token.ok()) return token.error();
   request.set_token(*token);
+  if (request.ByteSizeLong() > daemon::kMaxControlRequest) {
+    return MakeError("the request is {} bytes, over the control API's limit of {} bytes: not sent",
+                     request.ByteSizeLong(), daemon::kMaxControlRequest);
+  }
   const std::string out = daemon::FrameControlMessage(request);
 
   asio::io_context io;

@@ -31,6 +31,14 @@ std::string StatusText(const control::PoolStatus& s) {
   out += fmt::format("  applications {} ({} instances)\n", s.applications(), s.instances());
   if (!s.snapshot_leader().empty()) out += fmt::format("  snapshots    led by {}\n", s.snapshot_leader());
   for (const auto& u : s.unmet()) out += fmt::format("  warning: the booking of {} cannot be met\n", u);
+  // What this node's listeners refused since it started, by listener.
+  std::string listener;
+  for (const auto& r : s.refusals()) {
+    out += r.listener() == listener ? ", " : fmt::format("{}  refused ({}) ", listener.empty() ? "" : "\n", r.listener());
+    out += fmt::format("{} {}", r.reason(), r.count());
+    listener = r.listener();
+  }
+  if (!listener.empty()) out += "\n";
   return out;
 }
 
