@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/big_endian.h"
+#include "daemon/control_seal.h"
 #include "gossip/asio_endpoint.h"
 
 namespace shoal::daemon {
@@ -22,12 +23,13 @@ std::string FrameControlMessage(const google::protobuf::MessageLite& m) {
   return out;
 }
 
-// One client connection: read a frame, answer, repeat. Owned by the
-// server's set and by its pending operations.
+// One client connection: read a request, answer, repeat. Plain (from
+// loopback only) or sealed (daemon/control_seal.h), told apart by its first
+// bytes. Owned by the server's set and by its pending operations.
 class ControlServer::Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(ControlServer& owner, tcp::socket socket)
-      : owner_(owner), socket_(std::move(socket)), timer_(socket_.get_executor()) {}
+  Connection(ControlServer& owner, tcp::socket socket, Endpoint peer)
+      : owner_(owner), socket_(std::move(socket)), timer_(socket_.get_executor()), peer_(peer) {}
 
   void Start() { ReadHeader(); }
 
@@ -43,21 +45,27 @@ class ControlServer::Connection : public std::enable_shared_from_this<Connection
     timer_.async_wait([self = shared_from_this(), alive = owner_.alive_](const boost::system::error_code& ec) {
       if (ec || !*alive || !self->socket_.is_open()) return;
       // An idle connection between requests is closed quietly; a request
-      // that stalls half-way is counted.
+      // (or a handshake) that stalls half-way is counted.
       if (self->in_request_) ++self->owner_.counters_.timed_out;
       self->Finish();
     });
   }
 
+  // Four bytes: the first of a connection tell its mode; then a plain
+  // request's length, or a sealed frame's.
   void ReadHeader() {
-    in_request_ = false;
     Arm();
     asio::async_read(socket_, asio::buffer(header_),
                      [self = shared_from_this(), alive = owner_.alive_](const boost::system::error_code& ec, size_t) {
                        if (!*alive) return;
                        if (ec) return self->Finish();
                        self->in_request_ = true;
+                       if (std::exchange(self->first_, false)) {
+                         if (StartsSealed(self->header_)) return self->ReadHello();
+                         if (!PlainAllowedFrom(self->peer_)) return self->RefusePlain();
+                       }
                        const uint64_t size = GetBigEndian(self->header_.data(), 4);
+                       if (self->sealer_) return self->ReadSealedFrame(size);
                        if (size > kMaxControlRequest) {
                          ++self->owner_.counters_.oversized;
                          control::Response r;
@@ -68,6 +76,15 @@ class ControlServer::Connection : public std::enable_shared_from_this<Connection
                        self->body_.clear();
                        self->ReadBody(size);
                      });
+  }
+
+  void RefusePlain() {
+    ++owner_.counters_.unauthorized;
+    control::Response r;
+    r.set_error(fmt::format("this daemon takes only sealed control connections from other hosts ({} is not "
+                            "loopback): use shoalctl, which seals when --node is not a loopback address",
+                            peer_.ToString()));
+    Reply(r, true);
   }
 
   // Reads the body a chunk at a time, so a connection holds only as much
@@ -86,6 +103,110 @@ class ControlServer::Connection : public std::enable_shared_from_this<Connection
                        self->OnBody();
                      });
   }
+
+  // --- sealed mode ---
+
+  // The rest of the hello whose first bytes are in header_.
+  void ReadHello() {
+    handshake_.assign(header_.begin(), header_.end());
+    handshake_.resize(gossip::kHelloBytes);
+    asio::async_read(socket_, asio::buffer(handshake_.data() + header_.size(), gossip::kHelloBytes - header_.size()),
+                     [self = shared_from_this(), alive = owner_.alive_](const boost::system::error_code& ec, size_t) {
+                       if (!*alive) return;
+                       if (ec) return self->Finish();
+                       self->OnHello();
+                     });
+  }
+
+  // The client's hello names its token by id: answer with hello, proof and
+  // stream header.
+  void OnHello() {
+    auto hello = gossip::StreamHello::Decode(handshake_);
+    std::optional<std::pair<std::string, Role>> token;
+    if (hello.ok() && owner_.tokens_) token = owner_.tokens_->ById(hello->key_id);
+    if (!token) return HandshakeRefused(hello.ok() ? "no token of this daemon has the id the caller names"
+                                                   : hello.error().message);
+    secret_ = *TokenSecret(token->first);
+    peer_hello_ = *hello;
+    side_ = std::make_unique<gossip::HandshakeSide>(hello->key_id, NodeId{});
+    auto keys = side_->Keys(secret_, *peer_hello_, false);
+    if (!keys.ok()) return HandshakeRefused(keys.error().message);
+    sealer_.emplace(keys->send);
+    receive_key_ = keys->receive;
+    const auto mine = side_->hello().Encode();
+    const gossip::Proof proof = side_->Prove(secret_, *peer_hello_, false);
+    std::string out(mine.begin(), mine.end());
+    out.append(proof.begin(), proof.end());
+    out.append(sealer_->header().begin(), sealer_->header().end());
+    Write(std::move(out), false, false);
+    ReadProof();
+  }
+
+  void ReadProof() {
+    handshake_.resize(gossip::kProofBytes + gossip::kStreamHeaderBytes);
+    asio::async_read(socket_, asio::buffer(handshake_),
+                     [self = shared_from_this(), alive = owner_.alive_](const boost::system::error_code& ec, size_t) {
+                       if (!*alive) return;
+                       if (ec) return self->Finish();
+                       self->OnProof();
+                     });
+  }
+
+  void OnProof() {
+    gossip::Proof proof;
+    std::copy_n(handshake_.begin(), proof.size(), proof.begin());
+    if (!side_->Check(secret_, *peer_hello_, false, proof)) return HandshakeRefused("the caller could not prove its token");
+    opener_.emplace(receive_key_, std::span<const uint8_t, gossip::kStreamHeaderBytes>(
+                                      handshake_.data() + gossip::kProofBytes, gossip::kStreamHeaderBytes));
+    sodium_memzero(secret_.data(), secret_.size());
+    sodium_memzero(receive_key_.data(), receive_key_.size());
+    side_.reset();
+    handshake_ = {};
+    in_request_ = false;
+    ReadHeader();
+  }
+
+  void HandshakeRefused(const std::string& why) {
+    ++owner_.counters_.unauthorized;
+    owner_.LogRefusal(peer_, why);
+    Finish();
+  }
+
+  void ReadSealedFrame(uint64_t size) {
+    if (size < gossip::kFrameOverhead || size > gossip::kMaxSealedFrame) {
+      ++owner_.counters_.malformed;
+      return Finish();
+    }
+    frame_.resize(size);
+    asio::async_read(socket_, asio::buffer(frame_),
+                     [self = shared_from_this(), alive = owner_.alive_](const boost::system::error_code& ec, size_t) {
+                       if (!*alive) return;
+                       if (ec) return self->Finish();
+                       self->OnSealedFrame();
+                     });
+  }
+
+  void OnSealedFrame() {
+    auto frame = opener_->Open(frame_);
+    if (!frame.ok()) {
+      ++owner_.counters_.malformed;
+      owner_.LogRefusal(peer_, frame.error().message);
+      return Finish();
+    }
+    auto done = assembler_.Add(std::move(*frame));
+    if (!done.ok()) {
+      ++owner_.counters_.oversized;
+      control::Response r;
+      r.set_error(fmt::format("request refused: {} (the limit is {} bytes)", done.error().message, kMaxControlRequest));
+      return Reply(r, true);
+    }
+    if (!done->has_value()) return ReadHeader();  // more frames of this message
+    call_id_ = (*done)->call_id;
+    body_ = std::move((*done)->data);
+    OnBody();
+  }
+
+  // --- both modes ---
 
   void OnBody() {
     control::Request request;
@@ -112,7 +233,13 @@ class ControlServer::Connection : public std::enable_shared_from_this<Connection
   // Queues a response; after the final one the connection reads the next
   // request (or closes).
   void Reply(const control::Response& response, bool close, bool final = true) {
-    queue_.push_back({FrameControlMessage(response), final, close});
+    Write(sealer_ && opener_ ? SealControlMessage(*sealer_, call_id_, true, response.SerializeAsString())
+                             : FrameControlMessage(response),
+          final, close);
+  }
+
+  void Write(std::string bytes, bool final, bool close) {
+    queue_.push_back({std::move(bytes), final, close});
     if (queue_.size() == 1) WriteNext();
   }
 
@@ -137,6 +264,7 @@ class ControlServer::Connection : public std::enable_shared_from_this<Connection
   ControlServer& owner_;
   tcp::socket socket_;
   asio::steady_timer timer_;
+  Endpoint peer_;
   std::array<uint8_t, 4> header_{};
   struct Out {
     std::string bytes;
@@ -146,6 +274,17 @@ class ControlServer::Connection : public std::enable_shared_from_this<Connection
   std::string body_;
   std::deque<Out> queue_;
   bool in_request_ = false;
+  bool first_ = true;
+  // Sealed mode: the handshake, then the frames.
+  std::vector<uint8_t> handshake_;
+  std::unique_ptr<gossip::HandshakeSide> side_;
+  std::optional<gossip::StreamHello> peer_hello_;
+  gossip::Key secret_{}, receive_key_{};
+  std::optional<gossip::FrameSealer> sealer_;
+  std::optional<gossip::FrameOpener> opener_;
+  gossip::MessageAssembler assembler_{1, kMaxControlRequest};
+  std::vector<uint8_t> frame_;
+  uint64_t call_id_ = 0;
 };
 
 Result<std::unique_ptr<ControlServer>> ControlServer::Open(asio::io_context& io, const Endpoint& listen,
@@ -174,6 +313,13 @@ ControlServer::~ControlServer() {
   for (const auto& c : open_) c->Close();
 }
 
+void ControlServer::LogRefusal(const Endpoint& peer, const std::string& why) {
+  if (auto held = refusal_log_.Allow(SteadyClock().Now())) {
+    spdlog::warn("control connection from {} refused: {}{}", peer.ToString(), why,
+                 *held ? fmt::format(" ({} more not logged in the last second)", *held) : std::string());
+  }
+}
+
 void ControlServer::SetTokens(std::optional<Tokens> tokens, std::string why) {
   tokens_ = std::move(tokens);
   no_tokens_ = std::move(why);
@@ -189,7 +335,9 @@ void ControlServer::Accept() {
         socket.close(close_ec);
       } else {
         ++counters_.accepted;
-        auto c = std::make_shared<Connection>(*this, std::move(socket));
+        boost::system::error_code peer_ec;
+        const Endpoint peer = gossip::FromAsio(socket.remote_endpoint(peer_ec));
+        auto c = std::make_shared<Connection>(*this, std::move(socket), peer);
         open_.insert(c);
         c->Start();
       }

@@ -1,5 +1,7 @@
 // The control API's server: TCP (local only by default), each request and
-// response a Protocol Buffers message behind a 4-byte big-endian length.
+// response a Protocol Buffers message behind a 4-byte big-endian length;
+// from other hosts only sealed under the caller's token (see
+// daemon/control_seal.h), so no token crosses the network in the clear.
 // Every request carries a token; read-only tokens may ask, admin tokens may
 // also push policies and switch modes. A request that is oversized (the
 // length is checked before anything is read), malformed, late (10 s per
@@ -24,6 +26,7 @@
 
 #include "control.pb.h"
 #include "core/clock.h"
+#include "core/log_limit.h"
 #include "core/endpoint.h"
 #include "core/result.h"
 #include "daemon/tokens.h"
@@ -70,8 +73,11 @@ class ControlServer {
   // the handler takes it.
   std::optional<control::Response> Refuse(const control::Request& request, bool& close, Role& role);
 
+  void LogRefusal(const Endpoint& peer, const std::string& why);
+
   friend class Connection;
   boost::asio::ip::tcp::acceptor acceptor_;
+  LogLimit refusal_log_;
   Options options_;
   Handler handler_;
   Endpoint local_;

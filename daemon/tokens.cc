@@ -8,6 +8,7 @@
 #include <optional>
 #include <sstream>
 
+#include "daemon/control_seal.h"
 #include "daemon/text_lines.h"
 
 namespace shoal::daemon {
@@ -60,6 +61,14 @@ std::optional<Role> Tokens::Check(const std::string& token) const {
     if (sodium_memcmp(e.token.data(), token.data(), 64) == 0 && (!found || e.role == Role::kAdmin)) found = e.role;
   }
   return found;
+}
+
+std::optional<std::pair<std::string, Role>> Tokens::ById(uint32_t id) const {
+  for (const auto& e : entries_) {
+    auto secret = TokenSecret(e.token);
+    if (secret.ok() && TokenId(*secret) == id) return std::make_pair(e.token, e.role);
+  }
+  return std::nullopt;
 }
 
 std::optional<std::string> Tokens::First(Role role) const {

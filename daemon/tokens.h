@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/result.h"
@@ -24,6 +25,9 @@ class Tokens {
   // The role a token grants, if any.
   std::optional<Role> Check(const std::string& token) const;
   size_t size() const { return entries_.size(); }
+  // The token whose shared secret a sealed hello names by `id`
+  // (daemon/control_seal.h), with its role.
+  std::optional<std::pair<std::string, Role>> ById(uint32_t id) const;
   // The first token of `role` (admin satisfies read), for clients that read
   // the daemon's own tokens file.
   std::optional<std::string> First(Role role) const;

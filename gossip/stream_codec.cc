@@ -75,8 +75,8 @@ Result<std::optional<MessageAssembler::Message>> MessageAssembler::Add(wire::Str
     return MakeError("call {} changed service mid-message", frame.call_id());
   }
   Message& m = it->second;
-  if (m.data.size() + frame.data().size() > kMaxStreamMessage) {
-    return MakeError("message of call {} exceeds {} bytes", frame.call_id(), kMaxStreamMessage);
+  if (m.data.size() + frame.data().size() > max_message_) {
+    return MakeError("message of call {} exceeds {} bytes", frame.call_id(), max_message_);
   }
   if (frame.error().size() > 4096) return MakeError("error text of call {} too long", frame.call_id());
   m.data += frame.data();

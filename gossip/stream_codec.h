@@ -67,7 +67,8 @@ std::vector<wire::StreamFrame> SplitMessage(uint64_t call_id, uint32_t service, 
                                             std::string_view data, std::string_view error = {});
 
 // Reassembles the messages of one direction of a connection. Bounded: at
-// most `max_open` messages in progress, each at most kMaxStreamMessage.
+// most `max_open` messages in progress, each at most `max_message` bytes
+// (kMaxStreamMessage for peer streams).
 class MessageAssembler {
  public:
   struct Message {
@@ -77,13 +78,15 @@ class MessageAssembler {
     std::string data;
     std::string error;
   };
-  explicit MessageAssembler(size_t max_open = 64) : max_open_(max_open) {}
+  explicit MessageAssembler(size_t max_open = 64, size_t max_message = 64 << 20)
+      : max_open_(max_open), max_message_(max_message) {}
   // A complete message when `frame` was its last; nothing while parts are
   // missing; an error when a limit is broken (the connection should close).
   Result<std::optional<Message>> Add(wire::StreamFrame frame);
 
  private:
   size_t max_open_;
+  size_t max_message_;
   std::map<std::pair<uint64_t, bool>, Message> open_;
 };
 

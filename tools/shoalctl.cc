@@ -12,6 +12,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "daemon/control_seal.h"
 #include "policy/parser.h"
 #include "policy/plan_explain.h"
 #include "tools/ctl/allocate_cmd.h"
@@ -302,6 +303,9 @@ int main(int argc, char** argv) {
                   "file holding the token, or a tokens file (\"ROLE TOKEN\" lines; default $SHOAL_TOKEN_FILE)")
         ->capture_default_str();
     c->add_option("--timeout-ms", timeout_ms, "give up after this long")->capture_default_str();
+    c->add_flag("--sealed", target.sealed,
+                "seal the connection under the token (always done when --node is not a loopback address: the "
+                "token never crosses the network)");
     if (with_json) c->add_flag("--json", json, "print the answer as JSON (the control API's field names)");
   };
   auto* status = app.add_subcommand("status", "The pool in brief: nodes, capacity, bookings, use, mode, policy.");
@@ -425,6 +429,7 @@ int main(int argc, char** argv) {
   auto node = Endpoint::Parse(node_text, 7947);
   if (!node.ok()) return Fail("--node: " + node.error().message);
   target.node = *node;
+  if (!daemon::PlainAllowedFrom(target.node)) target.sealed = true;
   target.timeout = std::chrono::milliseconds(timeout_ms);
   daemon::control::Request request;
   if (status->parsed()) request.mutable_status();

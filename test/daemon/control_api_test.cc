@@ -1,6 +1,9 @@
 // The control API of a real shoald: tokens and roles, refusal of oversized,
 // malformed and unauthorized requests without harm to the daemon, and the
 // pool questions answered through shoalctl (text and JSON).
+#include <mutex>
+#include <thread>
+
 #include <nlohmann/json.hpp>
 
 #include <boost/asio/read.hpp>
@@ -9,6 +12,7 @@
 
 #include "control.pb.h"
 #include "core/big_endian.h"
+#include "daemon/control_seal.h"
 #include "test/support/pool.h"
 
 using namespace shoal;
@@ -49,7 +53,116 @@ std::string Framed(const std::string& body) {
   return out + body;
 }
 
+// A TCP relay on loopback that records every byte both ways: what anyone
+// on the path between shoalctl and shoald would see.
+class Recorder {
+ public:
+  explicit Recorder(uint16_t to) : to_(to), acceptor_(io_, {asio::ip::address_v4::loopback(), 0}) {
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~Recorder() {
+    stop_ = true;
+    boost::system::error_code ec;
+    asio::ip::tcp::socket poke(io_);
+    poke.connect({asio::ip::address_v4::loopback(), port()}, ec);  // wakes accept()
+    thread_.join();
+  }
+  uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  std::string seen() {
+    std::lock_guard<std::mutex> l(mu_);
+    return seen_;
+  }
+
+ private:
+  void Serve() {
+    while (!stop_) {
+      asio::ip::tcp::socket in(io_), out(io_);
+      boost::system::error_code ec;
+      acceptor_.accept(in, ec);
+      if (ec || stop_) return;
+      out.connect({asio::ip::address_v4::loopback(), to_}, ec);
+      if (ec) continue;
+      std::thread back([&] { Copy(out, in); });
+      Copy(in, out);
+      back.join();
+    }
+  }
+  void Copy(asio::ip::tcp::socket& from, asio::ip::tcp::socket& to) {
+    std::array<char, 4096> buf;
+    boost::system::error_code ec;
+    for (;;) {
+      const size_t n = from.read_some(asio::buffer(buf), ec);
+      if (ec) break;
+      {
+        std::lock_guard<std::mutex> l(mu_);
+        seen_.append(buf.data(), n);
+      }
+      asio::write(to, asio::buffer(buf.data(), n), ec);
+      if (ec) break;
+    }
+    to.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  }
+
+  uint16_t to_;
+  asio::io_context io_;
+  asio::ip::tcp::acceptor acceptor_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  std::string seen_;
+};
+
 }  // namespace
+
+TEST_CASE("control API: sealed under the token, nothing on the path shows the token, and plain only from loopback") {
+  testing::TestPool pool;
+  pool.Start(0, {"--enforcer", "off"});
+  REQUIRE(pool.CtlUntil("status", 0, [](const Output& o) { return o.status == 0; }).status == 0);
+  const std::string token = pool.admin_token();
+  auto token_bytes = daemon::TokenSecret(token);
+  REQUIRE(token_bytes.ok());
+  const std::string raw(reinterpret_cast<const char*>(token_bytes->data()), token_bytes->size());
+
+  {
+    Recorder path(pool.node(0).control);
+    Output sealed = testing::RunCommand(fmt::format("{} status --sealed --node 127.0.0.1:{} --token {}",
+                                                    SHOALCTL_BINARY, path.port(), token));
+    INFO(sealed.text);
+    REQUIRE(sealed.status == 0);
+    REQUIRE_THAT(sealed.text, Catch::Contains("pool as node-0 sees it"));
+    // An admin command with a document travels sealed too.
+    Output pushed = testing::RunCommand(fmt::format("{} policy push {} --sealed --node 127.0.0.1:{} --token {}",
+                                                    SHOALCTL_BINARY, SHOAL_SOURCE_DIR "/examples/policies/small.xml",
+                                                    path.port(), token));
+    INFO(pushed.text);
+    REQUIRE(pushed.status == 0);
+    const std::string seen = path.seen();
+    REQUIRE(seen.size() > 1000);
+    REQUIRE(seen.find(token) == std::string::npos);
+    REQUIRE(seen.find(raw) == std::string::npos);
+    REQUIRE(seen.find("gold") == std::string::npos);  // nor the policy's text
+  }
+  {
+    // The same path, plain: the capture would show the token (the test's control).
+    Recorder path(pool.node(0).control);
+    REQUIRE(testing::RunCommand(fmt::format("{} status --node 127.0.0.1:{} --token {}", SHOALCTL_BINARY, path.port(),
+                                            token))
+                .status == 0);
+    REQUIRE(path.seen().find(token) != std::string::npos);
+  }
+  // A token the daemon does not hold: the handshake fails, and says so.
+  Output stranger = testing::RunCommand(fmt::format("{} status --sealed --node 127.0.0.1:{} --token {}",
+                                                    SHOALCTL_BINARY, pool.node(0).control, std::string(64, 'b')));
+  REQUIRE(stranger.status == 1);
+  REQUIRE_THAT(stranger.text, Catch::Contains("holds no such token"));
+  // Plain connections are served from loopback only; shoalctl seals for any other address.
+  REQUIRE(daemon::PlainAllowedFrom(Endpoint{0x7f000001, 1}));
+  REQUIRE(daemon::PlainAllowedFrom(Endpoint{0x7f000102, 1}));
+  REQUIRE_FALSE(daemon::PlainAllowedFrom(Endpoint{0x0a000005, 7947}));
+  REQUIRE_FALSE(daemon::PlainAllowedFrom(Endpoint{0xc0a80001, 7947}));
+  Output status = pool.Ctl("status", 0);
+  REQUIRE_THAT(status.text, Catch::Contains("unauthorized 1"));
+}
 
 TEST_CASE("control API: tokens, roles, bad requests refused, pool questions answered") {
   testing::TestPool pool;

@@ -20,6 +20,10 @@ struct ControlTarget {
   std::string token_file;  // a tokens file ("ROLE TOKEN" lines) or a file holding just the token
   bool want_admin = false; // take an admin token from a tokens file
   Duration timeout = std::chrono::seconds(5);
+  // Seal the connection under the token (daemon/control_seal.h): needed
+  // for a daemon on another host; shoalctl sets it unless --node is
+  // loopback.
+  bool sealed = false;
 };
 
 // The token to send: target.token, else $SHOAL_TOKEN, else the file.
