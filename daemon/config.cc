@@ -98,6 +98,7 @@ Status ReadControl(const std::string& path, const toml::table& t, ControlConfig&
     Status s;
     if (k == "listen") s = ReadEndpoint(path, n, key, c.listen);
     else if (k == "tokens_file") s = ReadString(path, n, key, c.tokens_file);
+    else if (k == "admin_keys_file") s = ReadString(path, n, key, c.admin_keys_file);
     else return MakeError("{} is not a known key", Where(path, n, key));
     if (!s.ok()) return s;
   }

@@ -25,6 +25,9 @@ struct CpuConfig {
 struct ControlConfig {
   Endpoint listen{0x7f000001, 7947};  // 127.0.0.1:7947; port 0: no control API
   std::string tokens_file = "/etc/shoal/tokens";
+  // Public keys of the admins whose signed actions (history deletion and
+  // archiving) this node takes; a missing file: it takes none.
+  std::string admin_keys_file = "/etc/shoal/admin-keys";
 };
 
 struct HistoryConfig {

@@ -2,6 +2,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 
 #include <spdlog/spdlog.h>
 
@@ -15,6 +16,25 @@
 #include "daemon/script_runner.h"
 
 namespace shoal::daemon {
+
+namespace {
+
+// The admins' public keys; none (with a warning) when the file is missing.
+Result<std::unique_ptr<gossip::AdminVerifier>> LoadAdminVerifier(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    spdlog::warn("no admin keys file {}: this node takes no signed admin action (history deletion, archiving)",
+                 path);
+    return std::unique_ptr<gossip::AdminVerifier>();
+  }
+  if (auto s = GuardSecretFile(path, "admin keys file"); !s.ok()) return s.error();
+  auto keys = gossip::AdminVerifier::LoadKeys(path);
+  if (!keys.ok()) return keys.error();
+  spdlog::info("{} admin key(s) from {}", keys->size(), path);
+  return std::make_unique<gossip::AdminVerifier>(std::move(*keys), [] { return WallClockMs(); });
+}
+
+}  // namespace
 
 Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
   if (auto s = GuardSecretFile(config.key_file, "key file"); !s.ok()) return s.error();
@@ -93,6 +113,9 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
                     : ScriptPermit::Make(config.triggers.scripts_dir, config.triggers.scripts_user);
   if (!permit.ok()) return permit.error();
   d->scripts_ = std::make_unique<ScriptRunner>(d->io_, std::move(*permit));
+  auto admin = LoadAdminVerifier(config.control.admin_keys_file);
+  if (!admin.ok()) return admin.error();
+  d->admin_ = std::move(*admin);
   if (auto hs = d->StartHistory(); !hs.ok()) return hs.error();
   if (auto ps = d->StartPolicies(); !ps.ok()) return ps.error();
   if (auto cs = d->StartControl(); !cs.ok()) return cs.error();

@@ -26,6 +26,7 @@
 #include "daemon/cpu_control.h"
 #include "daemon/sampler.h"
 #include "daemon/pool_probe.h"
+#include "gossip/admin_auth.h"
 #include "gossip/gossiper.h"
 #include "gossip/identity_check.h"
 #include "gossip/snapshot.h"
@@ -129,6 +130,7 @@ class Daemon {
   boost::asio::signal_set signals_;
   int leave_ticks_ = -1;  // counting down after a stop signal
   std::unique_ptr<gossip::IdentityCheck> identity_;
+  std::unique_ptr<gossip::AdminVerifier> admin_;  // none: no admin keys file
   std::unique_ptr<NameGuard> name_guard_;
   int exit_code_ = 0;
 };

@@ -52,6 +52,7 @@ Status Daemon::StartHistory() {
     spdlog::warn("history: deleted {} at the request of {} ({})", what, NameOf(by), d.by());
     NoteEvent("deleted", d.app(), fmt::format("deleted {} at the request of {}", what, d.by()));
   });
+  history_service_->SetAdminVerifier(admin_.get());
   history_service_->SetOriginLive([this](NodeId origin) { return gossiper_->membership().IsLive(origin); });
   // Peers' appends are synced to disk together, about once a second.
   history_service_->SetGroupCommit(clock_, store::kGroupCommitWindow);
@@ -166,18 +167,16 @@ void Daemon::HandleHistory(const control::Request& request, ControlServer::Reply
     return reply(std::move(r));
   }
   if (request.has_history_delete() || request.has_history_archive()) {
+    // Every node, this one too, applies what the admin signed, not these
+    // fields (gossip/admin_auth.h); they only say who relayed it.
     store::wire::Request broadcast;
+    const std::string by = fmt::format("shoalctl via {}", config_.node_name);
     if (request.has_history_delete()) {
-      const auto& d = request.history_delete();
-      auto* del = broadcast.mutable_delete_();
-      if (!d.node().empty()) del->set_origin(NodeId::FromName(d.node()).value);
-      del->set_app(d.app());
-      del->set_before_ms(std::max<int64_t>(0, d.before_ms()));
-      del->set_by(fmt::format("shoalctl via {}", config_.node_name));
+      broadcast.mutable_delete_()->set_by(by);
     } else {
-      broadcast.mutable_archive()->set_before_ms(request.history_archive().before_ms());
-      broadcast.mutable_archive()->set_by(fmt::format("shoalctl via {}", config_.node_name));
+      broadcast.mutable_archive()->set_by(by);
     }
+    broadcast.set_signed_action(request.signed_action());
     store::PoolQuery::Broadcast(
         *history_service_, *streams_, std::move(peers), broadcast, kPeerTimeout,
         [this, reply, archive = request.has_history_archive()](store::NodeAnswers answers) {

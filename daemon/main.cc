@@ -12,6 +12,7 @@
 #include "daemon/daemon.h"
 #include "daemon/key_file.h"
 #include "daemon/tokens.h"
+#include "gossip/admin_auth.h"
 
 using namespace shoal;
 using namespace shoal::daemon;
@@ -32,7 +33,7 @@ int main(int argc, char** argv) {
       "  shoald --generate-token admin >> /etc/shoal/tokens   # for shoalctl (control API)\n\n"
       "Settings come from the config file (see daemon/shoald.toml.example), then flags."};
   std::string config_path = "/etc/shoal/shoald.toml";
-  std::string generate_key, generate_token;
+  std::string generate_key, generate_token, generate_admin_key, admin_keys_file;
   std::string name, bind, advertise, key_file, state_dir, log_level, preset;
   std::vector<std::string> seeds;
   int period_ms = 0, fanout = 0, report_ms = -1, probe_ms = -1;
@@ -45,6 +46,11 @@ int main(int argc, char** argv) {
                  "print a new control API token line for ROLE (admin or read) and exit; append it to the "
                  "tokens file")
       ->option_text("ROLE");
+  app.add_option("--generate-admin-key", generate_admin_key,
+                 "write a new admin key pair's secret key to this file (mode 0600; keep it with the admins, for "
+                 "shoalctl --admin-key), print its public key for every node's admin keys file, and exit");
+  app.add_option("--admin-keys-file", admin_keys_file,
+                 "public keys of the admins whose signed actions this node takes (default /etc/shoal/admin-keys)");
   app.add_option("--name", name, "this node's name, unique in the pool (default: host name)");
   app.add_option("--bind", bind, "UDP address to listen on, a.b.c.d:port (default 0.0.0.0:7946)");
   app.add_option("--advertise", advertise, "address peers reach this node at (default: bind)");
@@ -81,6 +87,18 @@ int main(int argc, char** argv) {
       return 1;
     }
     std::cout << "wrote a new pool key to " << generate_key << "\n";
+    return 0;
+  }
+
+  if (!generate_admin_key.empty()) {
+    auto pub = gossip::WriteNewAdminKey(generate_admin_key);
+    if (!pub.ok()) {
+      std::cerr << "shoald: " << pub.error().message << "\n";
+      return 1;
+    }
+    std::cerr << "wrote a new admin secret key to " << generate_admin_key
+              << "; add this public key line to every node's admin keys file:\n";
+    std::cout << *pub << "\n";
     return 0;
   }
 
@@ -146,6 +164,7 @@ int main(int argc, char** argv) {
     if (auto s = endpoint("--control", control, config.control.listen); !s.ok()) return fail(s.error());
   }
   if (!tokens_file.empty()) config.control.tokens_file = tokens_file;
+  if (!admin_keys_file.empty()) config.control.admin_keys_file = admin_keys_file;
   if (auto s = config.Finish(); !s.ok()) return fail(s.error());
   if (auto s = SetupLogging(config.log_level, config.node_name); !s.ok()) return fail(s.error());
 

@@ -66,6 +66,15 @@ void HistoryService::SyncAndAnswer(std::vector<HeldAck> held) {
   }
 }
 
+Result<std::string> HistoryService::AdminAction(const wire::Request& request, std::string_view kind) {
+  if (admin_ == nullptr) {
+    return MakeError("history: this node trusts no admin key (control.admin_keys_file), so it takes no {}", kind);
+  }
+  auto action = admin_->TakeOnce(request.signed_action(), kind);
+  if (!action.ok()) return MakeError("history: {}", action.error().message);
+  return action;
+}
+
 Result<wire::Response> HistoryService::Handle(NodeId from, const wire::Request& request) {
   wire::Response response;
   auto refuse = [&](Error e) -> Result<wire::Response> {
@@ -98,15 +107,24 @@ Result<wire::Response> HistoryService::Handle(NodeId from, const wire::Request& 
       break;
     }
     case wire::Request::kDelete: {
-      auto rows = store_.Delete(request.delete_());
+      auto action = AdminAction(request, "history-delete");
+      if (!action.ok()) return refuse(action.error());
+      wire::Delete d;
+      if (!d.ParseFromString(*action)) return refuse(MakeError("history: a signed deletion that does not parse"));
+      d.set_by(request.delete_().by());  // who relayed it, for the log
+      auto rows = store_.Delete(d);
       if (!rows.ok()) return refuse(rows.error());
-      if (on_delete_) on_delete_(from, request.delete_(), *rows);
+      if (on_delete_) on_delete_(from, d, *rows);
       response.mutable_deleted()->set_rows(*rows);
       break;
     }
     case wire::Request::kArchive: {
       if (archive_dir_.empty()) return refuse(MakeError("history: this node has no archive directory"));
-      auto info = store_.Archive(request.archive().before_ms(), archive_dir_);
+      auto action = AdminAction(request, "history-archive");
+      if (!action.ok()) return refuse(action.error());
+      wire::ArchiveRequest a;
+      if (!a.ParseFromString(*action)) return refuse(MakeError("history: a signed archive request that does not parse"));
+      auto info = store_.Archive(a.before_ms(), archive_dir_);
       if (!info.ok()) return refuse(info.error());
       response.mutable_archived()->set_file(info->file);
       response.mutable_archived()->set_rows(info->rows);

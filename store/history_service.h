@@ -2,7 +2,9 @@
 // (StreamService::kHistory): replication (Append, Copy: accepted only from
 // the origin itself, as authenticated by the stream), and the parts of a
 // pool-wide query (Holdings, Query), deletion (Delete) and archiving
-// (ArchiveRequest, into the service's archive directory).
+// (ArchiveRequest, into the service's archive directory). Deletion and
+// archiving are admin actions: applied only as signed by an admin key this
+// node trusts (gossip/admin_auth.h), once each, whoever relays them.
 // Requests are untrusted: bounded by the streams, validated by the store;
 // a refusal travels back as the call's error and is counted.
 //
@@ -21,6 +23,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "gossip/admin_auth.h"
 #include "gossip/peer_streams.h"
 #include "store/history_store.h"
 
@@ -46,6 +49,9 @@ class HistoryService {
       : store_(store), streams_(streams), archive_dir_(std::move(archive_dir)) {}
   void Register();
   void SetDeleteListener(DeleteListener l) { on_delete_ = std::move(l); }
+  // The admin keys this node trusts; none (the default): deletions and
+  // archives are refused.
+  void SetAdminVerifier(gossip::AdminVerifier* verifier) { admin_ = verifier; }
   // Whether an origin is alive as this node sees it. Copies of an origin's
   // rows are accepted from another node only for an origin that is not
   // (store/custodian.h); without this, only from the origin itself.
@@ -86,11 +92,14 @@ class HistoryService {
   // One sync of the log; then answers `held` (with the sync's error if it
   // failed).
   void SyncAndAnswer(std::vector<HeldAck> held);
+  // The signed action of a delete or archive request, checked.
+  Result<std::string> AdminAction(const wire::Request& request, std::string_view kind);
 
   HistoryStore& store_;
   gossip::PeerStreams& streams_;
   std::string archive_dir_;
   DeleteListener on_delete_;
+  gossip::AdminVerifier* admin_ = nullptr;
   std::function<bool(NodeId)> origin_live_;
   ServiceCounters counters_;
   const Clock* clock_ = nullptr;  // group commit on

@@ -15,6 +15,7 @@
 #include "daemon/control_seal.h"
 #include "policy/parser.h"
 #include "policy/plan_explain.h"
+#include "tools/ctl/admin_sign.h"
 #include "tools/ctl/allocate_cmd.h"
 #include "tools/ctl/control_client.h"
 #include "tools/ctl/export_cmd.h"
@@ -383,6 +384,14 @@ int main(int argc, char** argv) {
   h_delete->add_option("--before", before_text, "only rows older than this (UTC time or a duration ago); default: all")
       ->required();
   add_node_options(h_delete, true);
+  std::string admin_key = "/etc/shoal/admin.key";
+  if (const char* k = std::getenv("SHOAL_ADMIN_KEY"); k && *k) admin_key = k;
+  auto add_admin_key = [&](CLI::App* c) {
+    c->add_option("--admin-key", admin_key,
+                  "the admin's secret key that signs this action for every node (default $SHOAL_ADMIN_KEY, "
+                  "else /etc/shoal/admin.key; made by shoald --generate-admin-key)");
+  };
+  add_admin_key(h_delete);
   std::string export_csv, export_events, export_pg;
   auto* h_export = history->add_subcommand(
       "export",
@@ -403,6 +412,7 @@ int main(int argc, char** argv) {
   h_archive->add_option("--before", archive_before, "rows older than this (UTC time or a duration ago, e.g. 90d)")
       ->required();
   add_node_options(h_archive, true);
+  add_admin_key(h_archive);
   auto* h_mount = history->add_subcommand(
       "mount", "Mount an archive file on the node asked (a path on that node), so that --archive queries read it. Admin.");
   h_mount->add_option("FILE", archive_file, "the archive file")->required();
@@ -461,12 +471,18 @@ int main(int argc, char** argv) {
     d->set_app(del_app);
     d->set_node(hist_node);
     d->set_before_ms(*before);
+    auto signed_action = SignHistoryAction(admin_key, *d, now_ms);
+    if (!signed_action.ok()) return Fail(signed_action.error().message);
+    request.set_signed_action(std::move(*signed_action));
   }
   if (h_archive->parsed()) {
     auto before = ParseTimeText(archive_before, now_ms);
     if (!before.ok()) return Fail("--before: " + before.error().message);
     target.want_admin = true;
     request.mutable_history_archive()->set_before_ms(*before);
+    auto signed_action = SignHistoryAction(admin_key, request.history_archive(), now_ms);
+    if (!signed_action.ok()) return Fail(signed_action.error().message);
+    request.set_signed_action(std::move(*signed_action));
   }
   if (h_mount->parsed() || h_unmount->parsed()) {
     target.want_admin = true;

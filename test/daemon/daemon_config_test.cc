@@ -228,6 +228,9 @@ TEST_CASE("the shipped example configuration is valid and matches the defaults")
   REQUIRE(c.cpu.full_scan_every == defaults.cpu.full_scan_every);
   REQUIRE(c.control.listen == defaults.control.listen);
   REQUIRE(c.control.tokens_file == defaults.control.tokens_file);
+  REQUIRE(c.control.admin_keys_file == defaults.control.admin_keys_file);
+  REQUIRE(c.triggers.scripts_dir == defaults.triggers.scripts_dir);
+  REQUIRE(c.triggers.scripts_user == defaults.triggers.scripts_user);
 }
 
 TEST_CASE("tokens file: roles, constant-time checks, errors with their line") {

@@ -9,6 +9,9 @@
 #include <catch2/catch.hpp>
 
 #include "core/clock.h"
+#include "daemon/key_file.h"
+#include "gossip/tcp_streams.h"
+#include "history.pb.h"
 #include "test/support/pool.h"
 #include "tools/ctl/history_cmd.h"
 
@@ -112,10 +115,34 @@ TEST_CASE("history through shoald: recorded, answered by any node, kept through 
   // Deleting needs an admin token; it is logged as an event.
   const int64_t cut = WallClockMs() / 1000 * 1000;
   const std::string cut_text = ctl::FormatTime(cut).replace(10, 1, "T");
-  Output read_only = testing::RunCommand(fmt::format("{} history delete --app gold --before {} --node 127.0.0.1:{} --token {}",
-                                                     SHOALCTL_BINARY, cut_text, pool.node(0).control, pool.read_token()));
+  Output read_only = testing::RunCommand(
+      fmt::format("{} history delete --app gold --before {} --node 127.0.0.1:{} --token {} --admin-key {}",
+                  SHOALCTL_BINARY, cut_text, pool.node(0).control, pool.read_token(), pool.admin_key()));
   REQUIRE(read_only.status == 1);
   REQUIRE_THAT(read_only.text, Catch::Contains("needs an admin token"));
+  // Without the admin's key shoalctl cannot sign, and says how to get one.
+  Output unsigned_delete = testing::RunCommand(
+      fmt::format("{} history delete --app gold --before {} --node 127.0.0.1:{} --token {} --admin-key /nonexistent",
+                  SHOALCTL_BINARY, cut_text, pool.node(0).control, pool.admin_token()));
+  REQUIRE(unsigned_delete.status == 1);
+  REQUIRE_THAT(unsigned_delete.text, Catch::Contains("--generate-admin-key"));
+  // A holder of the pool key alone, speaking to a node's history service
+  // over the peer streams as a member would: refused, nothing deleted.
+  {
+    boost::asio::io_context io;
+    auto ring = daemon::LoadKeyFile(pool.key());
+    REQUIRE(ring.ok());
+    auto member = gossip::TcpStreams::Open(io, Endpoint{0x7f000001, 0}, *ring, NodeId{4242});
+    REQUIRE(member.ok());
+    store::wire::Request forged;
+    forged.mutable_delete_()->set_app("gold");
+    std::optional<Result<std::string>> out;
+    (*member)->Call(Endpoint{0x7f000001, pool.node(1).port}, gossip::StreamService::kHistory, forged.SerializeAsString(),
+                    std::chrono::seconds(5), [&](Result<std::string> r) { out = std::move(r); });
+    while (!out) io.run_one_for(std::chrono::milliseconds(100));
+    REQUIRE_FALSE(out->ok());
+    REQUIRE_THAT(out->error().message, Catch::Contains("not signed by an admin key"));
+  }
   Output deleted = pool.Ctl("history delete --app gold --before " + cut_text, 0);
   INFO(deleted.text);
   REQUIRE(deleted.status == 0);

@@ -365,3 +365,77 @@ TEST_CASE("Replication: a dead node's history goes back to three copies, again a
   REQUIRE(Samples(*a, h.pool.id(0).value) + 1 >= recorded);
   REQUIRE(Samples(*a, h.pool.id(0).value) <= recorded);
 }
+
+TEST_CASE("History service: deletion and archiving only as signed by a trusted admin key, once each") {
+  ManualClock clock;
+  gossip::SimNetwork net(clock, 1);
+  const Endpoint a = net.AddNode().local_endpoint();
+  const Endpoint b = net.AddNode().local_endpoint();
+  gossip::SimStreamHub hub(net);
+  gossip::SimStreams& from_a = hub.Attach(a, NodeId{1});
+  gossip::SimStreams& at_b = hub.Attach(b, NodeId{2});
+  testing::TempDir dir;
+  StoreOptions o;
+  o.path = dir.File("b");
+  auto store = HistoryStore::Open(NodeId{2}, "n2", o);
+  REQUIRE(store.ok());
+  for (int64_t t = 0; t < 3; ++t) {
+    Period p;
+    p.time_ms = kEpochMs + t * 1000;
+    p.node = Sample{.usage = 100, .capacity = 1000};
+    REQUIRE((*store)->Record(p).ok());
+  }
+  HistoryService service(**store, at_b, dir.File("archive"));
+  service.Register();
+  auto call = [&](const wire::Request& req) {
+    std::optional<Result<std::string>> out;
+    from_a.Call(b, gossip::StreamService::kHistory, req.SerializeAsString(), 5s,
+                [&](Result<std::string> r) { out = std::move(r); });
+    net.RunUntil(clock.Now() + 100ms);
+    REQUIRE(out.has_value());
+    return std::move(*out);
+  };
+  wire::Request del;
+  del.mutable_delete_()->set_by("a pool member");  // every origin, every row
+  wire::Request archive;
+  archive.mutable_archive()->set_before_ms(kEpochMs + 10'000);
+
+  // A node with no admin keys takes neither.
+  REQUIRE_THAT(call(del).error().message, Catch::Contains("trusts no admin key"));
+
+  const std::string key_file = dir.File("admin.key");
+  auto pub_hex = gossip::WriteNewAdminKey(key_file);
+  REQUIRE(pub_hex.ok());
+  auto signer = gossip::AdminSigner::Load(key_file);
+  REQUIRE(signer.ok());
+  const int64_t now = kEpochMs + 60'000;
+  gossip::AdminVerifier verifier({signer->public_key()}, [&] { return now; });
+  service.SetAdminVerifier(&verifier);
+
+  // Holding the pool key (the streams) is not enough: unsigned, refused.
+  REQUIRE_THAT(call(del).error().message, Catch::Contains("not signed by an admin key"));
+  REQUIRE_THAT(call(archive).error().message, Catch::Contains("not signed by an admin key"));
+  REQUIRE((*store)->counters().rows_written > 0);
+
+  // Signed: what was signed is applied, not the relay's fields.
+  wire::Delete only_app;
+  only_app.set_app("no-such-app");
+  del.set_signed_action(signer->Sign("history-delete", only_app.SerializeAsString(), now));
+  auto deleted = call(del);
+  REQUIRE(deleted.ok());
+  wire::Response r;
+  REQUIRE(r.ParseFromString(*deleted));
+  REQUIRE(r.deleted().rows() == 0);  // only that application's rows, and it has none
+  // The same signed request, replayed: refused.
+  REQUIRE_THAT(call(del).error().message, Catch::Contains("replay"));
+  // A signed deletion offered as an archive request: refused.
+  archive.set_signed_action(signer->Sign("history-delete", only_app.SerializeAsString(), now));
+  REQUIRE_THAT(call(archive).error().message, Catch::Contains("offered as a history-archive"));
+  wire::ArchiveRequest before;
+  before.set_before_ms(kEpochMs + 10'000);
+  archive.set_signed_action(signer->Sign("history-archive", before.SerializeAsString(), now));
+  auto archived = call(archive);
+  REQUIRE(archived.ok());
+  REQUIRE(r.ParseFromString(*archived));
+  REQUIRE(r.archived().rows() > 0);
+}

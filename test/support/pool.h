@@ -1,6 +1,6 @@
 // A pool of real shoald processes on loopback for tests: a scratch
-// directory with the pool key and a tokens file (one admin, one read-only
-// token), nodes started with their gossip and control ports and any extra
+// directory with the pool key, a tokens file (one admin, one read-only
+// token) and an admin key pair whose public key every node trusts, nodes started with their gossip and control ports and any extra
 // flags, and shoalctl run against any of them. Every process is the test's
 // own and is ended by its id when the pool goes out of scope.
 #pragma once
@@ -14,6 +14,7 @@
 
 #include "daemon/key_file.h"
 #include "daemon/tokens.h"
+#include "gossip/admin_auth.h"
 #include "test/support/process.h"
 #include "test/support/temp_dir.h"
 
@@ -37,6 +38,9 @@ class TestPool {
     std::ofstream(tokens_) << *admin << *read;
     admin_token_ = admin->substr(6, 64);
     read_token_ = read->substr(5, 64);
+    auto admin_key = gossip::WriteNewAdminKey(admin_key_);
+    REQUIRE(admin_key.ok());
+    std::ofstream(admin_keys_) << *admin_key << " test admin\n";
   }
 
   // Starts node `i` (0-based; nodes 1.. seed with node 0) with `extra` flags.
@@ -51,7 +55,8 @@ class TestPool {
     std::vector<std::string> argv = {SHOALD_BINARY, "--config", "/dev/null", "--name", n.name, "--bind",
                                      fmt::format("127.0.0.1:{}", n.port), "--key-file", key_, "--state-dir",
                                      dir_.File(n.name), "--preset", "local", "--log-level", "warn", "--control",
-                                     fmt::format("127.0.0.1:{}", n.control), "--tokens-file", tokens_};
+                                     fmt::format("127.0.0.1:{}", n.control), "--tokens-file", tokens_,
+                                     "--admin-keys-file", admin_keys_};
     if (i > 0) {
       argv.push_back("--seed");
       argv.push_back(fmt::format("127.0.0.1:{}", nodes_[0].port));
@@ -65,8 +70,8 @@ class TestPool {
 
   // shoalctl ARGS against node i's control API, with the admin token.
   Output Ctl(const std::string& args, size_t i) const {
-    return RunCommand(fmt::format("{} {} --node 127.0.0.1:{} --token {}", SHOALCTL_BINARY, args,
-                                  nodes_[i].control, admin_token_));
+    return RunCommand(fmt::format("SHOAL_ADMIN_KEY={} {} {} --node 127.0.0.1:{} --token {}", admin_key_,
+                                  SHOALCTL_BINARY, args, nodes_[i].control, admin_token_));
   }
   // The same until `done(output)` holds, for at most `tries` x 100 ms.
   template <typename Done>
@@ -85,11 +90,14 @@ class TestPool {
   const std::string& tokens() const { return tokens_; }
   const std::string& admin_token() const { return admin_token_; }
   const std::string& read_token() const { return read_token_; }
+  const std::string& admin_key() const { return admin_key_; }  // the admin's secret key
 
  private:
   TempDir dir_;
   std::string key_ = dir_.File("pool.key");
   std::string tokens_ = dir_.File("tokens");
+  std::string admin_key_ = dir_.File("admin.key");
+  std::string admin_keys_ = dir_.File("admin-keys");
   std::string admin_token_, read_token_;
   std::vector<TestNode> nodes_;
 };

@@ -1,0 +1,19 @@
+// shoalctl's side of signed admin actions (gossip/admin_auth.h): the exact
+// request every node applies, signed with the admin's secret key.
+#pragma once
+
+#include <string>
+
+#include "control.pb.h"
+#include "core/result.h"
+
+namespace shoal::ctl {
+
+// A history deletion or archive as every node's history service applies
+// it, signed with the key in `key_file`; errors say how to get a key.
+Result<std::string> SignHistoryAction(const std::string& key_file, const daemon::control::HistoryDelete& d,
+                                      int64_t now_ms);
+Result<std::string> SignHistoryAction(const std::string& key_file, const daemon::control::HistoryArchive& a,
+                                      int64_t now_ms);
+
+}  // namespace shoal::ctl
