@@ -1,6 +1,7 @@
 # Sourced by the loopback benchmarks: a pool of N shoald on 127.0.0.1 (lan
 # preset) in a fresh directory, every node seeded with nodes 1 and 2, its
-# control API on port PORT_BASE+3000+i (tokens in $run/tokens), CPU
+# control API on port PORT_BASE+3000+i (tokens in $run/tokens, the admin's
+# signing key in $run/admin.key, exported as SHOAL_ADMIN_KEY), CPU
 # enforcement off (benchmarks of the exchange touch no cgroup).
 #   pool_start BIN N PORT_BASE [FLAGS...]   sets run, base, pids; node i's
 #       standard output goes to $run/node-i.out, its log to $run/node-i.log;
@@ -18,6 +19,15 @@ pool_start() {
   pids=()
   "$bin" --generate-key "$run/pool.key" >/dev/null
   "$bin" --generate-token admin >"$run/tokens"
+  # Admin actions signed, as a real pool runs (not with ALT_BIN: an older
+  # build may not know the flag).
+  local admin=()
+  if [ -z "${ALT_BIN:-}" ]; then
+    "$bin" --generate-admin-key "$run/admin.key" >"$run/admin-keys" 2>/dev/null
+    export SHOAL_ADMIN_KEY=$run/admin.key
+    admin=(--admin-keys-file "$run/admin-keys")
+  fi
+  chmod 600 "$run"/tokens "$run"/admin-keys 2>/dev/null || true
   local i extra
   for i in $(seq 1 "$n"); do
     extra=()
@@ -27,7 +37,7 @@ pool_start() {
     "$node_bin" --config /dev/null --preset lan --name "node-$i" --bind "127.0.0.1:$((base + i))" \
       --seed "127.0.0.1:$((base + 1))" --seed "127.0.0.1:$((base + 2))" \
       --key-file "$run/pool.key" --state-dir "$run/node-$i" --control "127.0.0.1:$((base + 3000 + i))" \
-      --tokens-file "$run/tokens" --enforcer off "$@" "${extra[@]}" \
+      --tokens-file "$run/tokens" "${admin[@]}" --enforcer off "$@" "${extra[@]}" \
       >"$run/node-$i.out" 2>"$run/node-$i.log" &
     pids+=($!)
   done

@@ -23,7 +23,8 @@ namespace {
 Result<std::unique_ptr<gossip::AdminVerifier>> LoadAdminVerifier(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
-    spdlog::warn("no admin keys file {}: this node takes no signed admin action (history deletion, archiving)",
+    spdlog::warn("no admin keys file {}: this node takes no history deletion or archiving, and takes policy "
+                 "pushes unsigned, from any holder of the pool key",
                  path);
     return std::unique_ptr<gossip::AdminVerifier>();
   }
@@ -138,6 +139,14 @@ Status Daemon::StartPolicies() {
     });
     return millicores > 0 ? std::optional<double>(millicores) : std::nullopt;
   };
+  if (admin_) {
+    // Only documents an admin signed, wherever they come from.
+    options.open = [this](const std::string& blob) -> Result<policy::OpenedPolicy> {
+      auto a = admin_->CheckDocument(blob, "policy");
+      if (!a.ok()) return a.error();
+      return policy::OpenedPolicy{a->action(), a->issued_ms()};
+    };
+  }
   policies_ = std::make_unique<policy::PolicyDistributor>(
       options, *gossiper_, *streams_, random_, [] { return static_cast<uint64_t>(WallClockMs()); });
   if (auto s = policies_->Register(); !s.ok()) return s;

@@ -219,7 +219,9 @@ control::Response Daemon::HandleControl(const control::Request& request, Role ro
       break;
     }
     case control::Request::kPolicyPush: {
-      auto v = policies_->Push(request.policy_push().text());
+      // With admin keys, the signed envelope travels; without, the text.
+      auto v = policies_->Push(admin_ && !request.signed_action().empty() ? request.signed_action()
+                                                                          : request.policy_push().text());
       if (!v.ok()) {
         spdlog::warn("policy push refused:\n{}", v.error().message);
         r.set_error(v.error().message);
@@ -252,6 +254,11 @@ control::Response Daemon::HandleControl(const control::Request& request, Role ro
       // document again with the new mode, so every node switches with it.
       if (!doc) {
         r.set_error("no policy is active: push one (its mode attribute sets the mode)");
+        break;
+      }
+      if (admin_) {
+        r.set_error("this pool takes only policies an admin signed: shoalctl mode --admin-key KEY signs the "
+                    "active document with the new mode and pushes it");
         break;
       }
       policy::PolicyDocument changed = *doc;

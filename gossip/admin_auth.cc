@@ -128,9 +128,11 @@ Result<wire::SignedAction> AdminVerifier::Check(std::string_view signed_bytes, s
     return MakeError("this {} is not signed by an admin key (shoalctl --admin-key)", kind);
   }
   wire::SignedAction a;
-  if (signed_bytes.size() > kMaxSigned || !a.ParseFromArray(signed_bytes.data(), static_cast<int>(signed_bytes.size()))) {
+  if (signed_bytes.size() > kMaxSigned || !a.ParseFromArray(signed_bytes.data(), static_cast<int>(signed_bytes.size())) ||
+      a.signature().empty()) {
     ++counters_.bad;
-    return MakeError("a malformed signed {}", kind);
+    return MakeError("this {} is not signed by an admin key, or its signature is malformed (shoalctl --admin-key)",
+                     kind);
   }
   if (a.kind() != kind) {
     ++counters_.bad;

@@ -86,7 +86,7 @@ Status PolicyDistributor::Register() {
                                               active_.version.empty() ? "none" : active_.version.ToString()));
                    }
                    ++counters_.served;
-                   respond(active_text_);
+                   respond(active_blob_);
                  });
   return Status::Ok();
 }
@@ -96,31 +96,65 @@ uint64_t PolicyDistributor::NextHlc() {
   return last_hlc_;
 }
 
-bool PolicyDistributor::Activate(const PolicyVersion& version, std::string text, const ParseOptions& parse,
+Result<OpenedPolicy> PolicyDistributor::Open(const std::string& blob) const {
+  if (!options_.open) return OpenedPolicy{blob, std::nullopt};
+  return options_.open(blob);
+}
+
+bool PolicyDistributor::Activate(const PolicyVersion& version, std::string blob, const ParseOptions& parse,
                                  std::string* errors) {
-  ParsedPolicy parsed = ParsePolicy(text, parse);
+  auto opened = Open(blob);
+  if (opened.ok() && opened->issued_ms && static_cast<int64_t>(version.hlc >> 16) != *opened->issued_ms) {
+    opened = MakeError("version {} does not carry the document's signed issue time {}", version.ToString(),
+                       *opened->issued_ms);
+  }
+  if (!opened.ok()) {
+    if (errors != nullptr) *errors += opened.error().message + "\n";
+    return false;
+  }
+  ParsedPolicy parsed = ParsePolicy(opened->text, parse);
   if (!parsed.ok()) {
     if (errors != nullptr) {
       for (const auto& e : parsed.errors) *errors += FormatPolicyError(e, "policy") + "\n";
     }
     return false;
   }
-  active_ = PolicyAnnouncement{version, DigestOf(text), static_cast<uint32_t>(text.size())};
-  active_text_ = std::move(text);
+  active_ = PolicyAnnouncement{version, DigestOf(blob), static_cast<uint32_t>(blob.size())};
+  active_text_ = std::move(opened->text);
+  active_blob_ = std::move(blob);
   active_doc_ = std::move(parsed.document);
   last_hlc_ = std::max(last_hlc_, version.hlc);
   ++counters_.activations;
-  if (listener_) listener_(active_.version, *active_doc_, active_text_);
+  if (listener_) listener_(active_.version, *active_doc_, active_blob_);
   return true;
 }
 
-Result<PolicyVersion> PolicyDistributor::Push(std::string text) {
+Result<PolicyVersion> PolicyDistributor::Push(std::string blob) {
   ++counters_.pushes;
-  PolicyVersion version{NextHlc(), gossiper_.identity().id};
+  auto opened = Open(blob);
+  if (!opened.ok()) {
+    ++counters_.refused_pushes;
+    return opened.error();
+  }
+  PolicyVersion version{0, gossiper_.identity().id};
+  if (opened->issued_ms) {
+    // A signed document's version carries its issue time (see Options::open),
+    // above every version seen.
+    const auto issued = static_cast<uint64_t>(*opened->issued_ms);
+    version.hlc = std::max(issued << 16, last_hlc_ + 1);
+    if (version.hlc >> 16 != issued) {
+      ++counters_.refused_pushes;
+      return MakeError("the signed policy was issued at {} ms, before a policy this node has seen ({}): a "
+                       "replay, or the signing machine's clock is behind",
+                       issued, last_hlc_ >> 16);
+    }
+  } else {
+    version.hlc = NextHlc();
+  }
   ParseOptions parse = options_.parse;
   if (options_.pool_millicores) parse.pool_millicores = options_.pool_millicores();
   std::string errors;
-  if (!Activate(version, std::move(text), parse, &errors)) {
+  if (!Activate(version, std::move(blob), parse, &errors)) {
     ++counters_.refused_pushes;
     if (!errors.empty() && errors.back() == '\n') errors.pop_back();
     return Error{errors};
@@ -128,10 +162,10 @@ Result<PolicyVersion> PolicyDistributor::Push(std::string text) {
   return version;
 }
 
-Status PolicyDistributor::Restore(const PolicyVersion& version, std::string text) {
+Status PolicyDistributor::Restore(const PolicyVersion& version, std::string blob) {
   if (version.empty()) return MakeError("stored policy has no version");
   std::string errors;
-  if (!Activate(version, std::move(text), options_.parse, &errors)) {
+  if (!Activate(version, std::move(blob), options_.parse, &errors)) {
     return MakeError("stored policy {} does not validate:\n{}", version.ToString(), errors);
   }
   return Status::Ok();

@@ -57,9 +57,15 @@ struct DistributionCounters {
   uint64_t fetches = 0;
   uint64_t fetch_failures = 0;
   uint64_t digest_mismatches = 0;
-  uint64_t invalid_documents = 0;  // fetched but did not validate here
+  uint64_t invalid_documents = 0;  // fetched but did not validate (or its signature did not check) here
   uint64_t activations = 0;
   uint64_t served = 0;
+};
+
+// What an envelope holds: the XML, and when it was signed (if it was).
+struct OpenedPolicy {
+  std::string text;
+  std::optional<int64_t> issued_ms;
 };
 
 class PolicyDistributor {
@@ -74,8 +80,15 @@ class PolicyDistributor {
     // when unknown. Documents fetched from peers are checked without it, so
     // every node accepts what the pushing node accepted.
     std::function<std::optional<double>()> pool_millicores;
+    // The envelope a document travels and is stored in. Unset: the
+    // document itself. shoald with admin keys: an admin's signature over
+    // it (gossip/admin_auth.h), checked wherever it arrives; the version's
+    // milliseconds must then be the signed issue time, so an old signed
+    // document cannot be announced again under a new version.
+    std::function<Result<OpenedPolicy>(const std::string& blob)> open;
   };
-  using Activated = std::function<void(const PolicyVersion&, const PolicyDocument&, const std::string& text)>;
+  // `blob`: the envelope, as it is to be stored.
+  using Activated = std::function<void(const PolicyVersion&, const PolicyDocument&, const std::string& blob)>;
 
   // `wall_ms`: milliseconds of wall-clock time (shoald: the system clock;
   // the simulator: virtual time). References must outlive this object.
@@ -90,11 +103,13 @@ class PolicyDistributor {
   // Call every gossip tick: retries fetches that failed.
   void Tick();
 
-  // Validates, stamps, activates and announces a document. Errors list
-  // every problem ("LINE:COLUMN: <element>: message", one per line).
-  Result<PolicyVersion> Push(std::string text);
-  // A document an earlier run stored, activated without a new stamp.
-  Status Restore(const PolicyVersion& version, std::string text);
+  // Validates, stamps, activates and announces a document (in its
+  // envelope, see Options::open). Errors list every problem
+  // ("LINE:COLUMN: <element>: message", one per line).
+  Result<PolicyVersion> Push(std::string blob);
+  // A document an earlier run stored (its envelope), activated without a
+  // new stamp.
+  Status Restore(const PolicyVersion& version, std::string blob);
 
   void SetListener(Activated listener) { listener_ = std::move(listener); }
   const PolicyVersion& active_version() const { return active_.version; }
@@ -107,8 +122,9 @@ class PolicyDistributor {
  private:
   void OnView(const gossip::ChannelView& view);
   void MaybeFetch();
-  bool Activate(const PolicyVersion& version, std::string text, const ParseOptions& parse, std::string* errors);
+  bool Activate(const PolicyVersion& version, std::string blob, const ParseOptions& parse, std::string* errors);
   uint64_t NextHlc();
+  Result<OpenedPolicy> Open(const std::string& blob) const;
 
   Options options_;
   gossip::Gossiper& gossiper_;
@@ -119,6 +135,7 @@ class PolicyDistributor {
 
   PolicyAnnouncement active_;
   std::string active_text_;
+  std::string active_blob_;  // what is served to fetchers and stored
   std::optional<PolicyDocument> active_doc_;
   uint64_t last_hlc_ = 0;
   // The best version announced by others, and who announces it.

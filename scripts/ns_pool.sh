@@ -6,8 +6,9 @@
 # this machine's CPU: 90% of it divided equally. Without root: one shared
 # pair of sample applications, no namespaces, monitor only.
 #   nspool_init BIN BURN N     sets run, base_port, cgroup_top, slice, enforce;
-#                              writes $run/pool.key and $run/tokens (exports
-#                              SHOAL_TOKEN_FILE)
+#                              writes $run/pool.key, $run/tokens and the
+#                              admin key pair (exports SHOAL_TOKEN_FILE and
+#                              SHOAL_ADMIN_KEY)
 #   nspool_start I             starts (or restarts) node I, 1-based
 #   nspool_daemon_pid I        node I's shoald as this machine numbers it
 #   nspool_control I           ADDRESS:PORT of node I's control API
@@ -25,6 +26,10 @@ nspool_init() {
   "$nspool_bin" --generate-key "$run/pool.key" >/dev/null
   "$nspool_bin" --generate-token admin >"$run/tokens"
   export SHOAL_TOKEN_FILE=$run/tokens
+  # Pushes, mode switches and history deletions are signed by the admin's key.
+  "$nspool_bin" --generate-admin-key "$run/admin.key" >"$run/admin-keys" 2>/dev/null
+  export SHOAL_ADMIN_KEY=$run/admin.key
+  chmod 600 "$run/tokens" "$run/admin-keys"
   if [ "$enforce" = 0 ]; then
     "$nspool_burn" gold --threads 2 & nspool_burners=$!
     "$nspool_burn" bronze --threads 2 & nspool_burners="$nspool_burners $!"
@@ -37,7 +42,8 @@ nspool_start() {
   local i=$1
   local flags=(--config /dev/null --preset local --name "node-$i" --bind "127.0.0.1:$((base_port + i))"
     --seed "127.0.0.1:$((base_port + 1))" --key-file "$run/pool.key" --state-dir "$run/node-$i"
-    --control "$(nspool_control "$i")" --tokens-file "$run/tokens" --cpu-millicores "$slice")
+    --control "$(nspool_control "$i")" --tokens-file "$run/tokens" --admin-keys-file "$run/admin-keys"
+    --cpu-millicores "$slice")
   if [ "$enforce" = 1 ]; then
     flags+=(--cgroup-parent "$cgroup_top/node-$i")
     # The daemon is the namespace's first process: if it dies, its

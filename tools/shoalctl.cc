@@ -309,6 +309,13 @@ int main(int argc, char** argv) {
                 "token never crosses the network)");
     if (with_json) c->add_flag("--json", json, "print the answer as JSON (the control API's field names)");
   };
+  std::string admin_key = "/etc/shoal/admin.key";
+  if (const char* k = std::getenv("SHOAL_ADMIN_KEY"); k && *k) admin_key = k;
+  auto add_admin_key = [&](CLI::App* c) {
+    c->add_option("--admin-key", admin_key,
+                  "the admin's secret key that signs this action for every node (default $SHOAL_ADMIN_KEY, "
+                  "else /etc/shoal/admin.key; made by shoald --generate-admin-key)");
+  };
   auto* status = app.add_subcommand("status", "The pool in brief: nodes, capacity, bookings, use, mode, policy.");
   add_node_options(status, true);
   auto* nodes = app.add_subcommand("nodes", "Every node: address, state, capacity, use, load, memory, enforcer, policy.");
@@ -327,6 +334,7 @@ int main(int argc, char** argv) {
       "Switch the whole pool between monitor (measure, plan, change nothing) and enforce (apply\n"
       "the plan with cgroups). Pushes the active policy again with the new mode; needs an admin token.");
   mode->add_option("MODE", mode_name, "monitor or enforce")->required()->check(CLI::IsMember({"monitor", "enforce"}));
+  add_admin_key(mode);
   add_node_options(mode, true);
   std::string push_file;
   auto* push = policy->add_subcommand(
@@ -335,6 +343,7 @@ int main(int argc, char** argv) {
       "stamps a version and activates it; every node runs it within about a second. Needs an\n"
       "admin token.");
   push->add_option("FILE", push_file, "XML document, or - for standard input")->required();
+  add_admin_key(push);
   add_node_options(push, false);
   auto* show = policy->add_subcommand("show", "Print the version and document a node runs.");
   add_node_options(show, true);
@@ -384,13 +393,6 @@ int main(int argc, char** argv) {
   h_delete->add_option("--before", before_text, "only rows older than this (UTC time or a duration ago); default: all")
       ->required();
   add_node_options(h_delete, true);
-  std::string admin_key = "/etc/shoal/admin.key";
-  if (const char* k = std::getenv("SHOAL_ADMIN_KEY"); k && *k) admin_key = k;
-  auto add_admin_key = [&](CLI::App* c) {
-    c->add_option("--admin-key", admin_key,
-                  "the admin's secret key that signs this action for every node (default $SHOAL_ADMIN_KEY, "
-                  "else /etc/shoal/admin.key; made by shoald --generate-admin-key)");
-  };
   add_admin_key(h_delete);
   std::string export_csv, export_events, export_pg;
   auto* h_export = history->add_subcommand(
@@ -450,7 +452,18 @@ int main(int argc, char** argv) {
   if (versions->parsed()) request.mutable_policy_versions();
   if (mode->parsed()) {
     target.want_admin = true;
-    request.mutable_mode()->set_enforce(mode_name == "enforce");
+    if (!AdminKeyGiven(admin_key)) {
+      request.mutable_mode()->set_enforce(mode_name == "enforce");
+    } else {
+      // A pool with admin keys takes only signed documents: the active
+      // one, with the new mode, signed here.
+      auto changed = ActiveWithMode(target, mode_name == "enforce");
+      if (!changed.ok()) return Fail(changed.error().message);
+      auto signed_doc = SignPolicy(admin_key, *changed, WallClockMs());
+      if (!signed_doc.ok()) return Fail(signed_doc.error().message);
+      request.mutable_policy_push()->set_text(std::move(*changed));
+      request.set_signed_action(std::move(*signed_doc));
+    }
   }
   if (push->parsed()) {
     auto text = ReadInputFile(push_file);
@@ -460,6 +473,11 @@ int main(int argc, char** argv) {
                               text->size(), limit));
     }
     target.want_admin = true;
+    if (AdminKeyGiven(admin_key)) {
+      auto signed_doc = SignPolicy(admin_key, *text, WallClockMs());
+      if (!signed_doc.ok()) return Fail(signed_doc.error().message);
+      request.set_signed_action(std::move(*signed_doc));
+    }
     request.mutable_policy_push()->set_text(std::move(*text));
   }
   const int64_t now_ms = WallClockMs();

@@ -131,9 +131,9 @@ TEST_CASE("control API: sealed under the token, nothing on the path shows the to
     REQUIRE(sealed.status == 0);
     REQUIRE_THAT(sealed.text, Catch::Contains("pool as node-0 sees it"));
     // An admin command with a document travels sealed too.
-    Output pushed = testing::RunCommand(fmt::format("{} policy push {} --sealed --node 127.0.0.1:{} --token {}",
+    Output pushed = testing::RunCommand(fmt::format("{} policy push {} --sealed --node 127.0.0.1:{} --token {} --admin-key {}",
                                                     SHOALCTL_BINARY, SHOAL_SOURCE_DIR "/examples/policies/small.xml",
-                                                    path.port(), token));
+                                                    path.port(), token, pool.admin_key()));
     INFO(pushed.text);
     REQUIRE(pushed.status == 0);
     const std::string seen = path.seen();

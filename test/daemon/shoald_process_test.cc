@@ -98,10 +98,18 @@ TEST_CASE("shoalctl pushes a policy to one shoald and the whole pool runs it, ac
   REQUIRE_THAT(versions.text, Catch::Contains("node-2 none"));
 
   Output bad = testing::RunCommand(fmt::format("echo '<shoal-policy><pipe name=\"x\"/></shoal-policy>' | {} policy push - "
-                                               "--node 127.0.0.1:{} --token {}",
-                                               SHOALCTL_BINARY, pool.node(1).control, pool.admin_token()));
+                                               "--node 127.0.0.1:{} --token {} --admin-key {}",
+                                               SHOALCTL_BINARY, pool.node(1).control, pool.admin_token(),
+                                               pool.admin_key()));
   REQUIRE(bad.status == 1);
   REQUIRE_THAT(bad.text, Catch::Contains("<pipe>: give the capacity of at least one direction"));
+  // The pool has admin keys: an unsigned document (an admin token, but no
+  // admin key) is refused, and so is a mode switch the daemon would sign.
+  Output unsigned_push = testing::RunCommand(
+      fmt::format("{} policy push {} --node 127.0.0.1:{} --token {} --admin-key /nonexistent", SHOALCTL_BINARY,
+                  SHOAL_SOURCE_DIR "/examples/policies/small.xml", pool.node(1).control, pool.admin_token()));
+  REQUIRE(unsigned_push.status == 1);
+  REQUIRE_THAT(unsigned_push.text, Catch::Contains("not signed by an admin key"));
 
   Output pushed = pool.Ctl("policy push " SHOAL_SOURCE_DIR "/examples/policies/small.xml", 1);
   INFO(pushed.text);

@@ -57,6 +57,7 @@ TEST_CASE("Admin actions: a trusted key's signature is taken once, within the wi
   REQUIRE_THAT(v.TakeOnce(other->Sign("history-delete", "x", now), "history-delete").error().message,
                Catch::Contains("does not trust"));
   REQUIRE_THAT(v.TakeOnce("\xff\xff garbage", "history-delete").error().message, Catch::Contains("malformed"));
+  REQUIRE_THAT(v.CheckDocument("<shoal-policy/>", "policy").error().message, Catch::Contains("not signed"));
   // Too old, or from the future: outside the 5-minute window.
   const std::string old = signer->Sign("history-archive", "a", now - 6 * 60'000);
   REQUIRE_THAT(v.TakeOnce(old, "history-archive").error().message, Catch::Contains("outside the 300 s window"));

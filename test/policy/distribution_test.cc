@@ -6,8 +6,10 @@
 
 #include <catch2/catch.hpp>
 
+#include "gossip/admin_auth.h"
 #include "gossip/sim_pool.h"
 #include "policy/distribution.h"
+#include "test/support/temp_dir.h"
 
 using namespace shoal;
 using namespace shoal::policy;
@@ -26,9 +28,14 @@ struct PushPool {
   gossip::SimPool pool;
   std::vector<PolicyDistributor*> nodes;
 
-  explicit PushPool(size_t n, PolicyDistributor::Options options = {}) : pool(Options(n)), nodes(n, nullptr) {
-    pool.AddComponent([this, options](size_t i, gossip::Gossiper& g,
-                                      gossip::PeerStreams& streams) -> std::function<void()> {
+  explicit PushPool(size_t n, PolicyDistributor::Options options = {})
+      : PushPool(n, [options](size_t) { return options; }) {}
+  // Each node's options from `options_of(i)`.
+  PushPool(size_t n, std::function<PolicyDistributor::Options(size_t)> options_of)
+      : pool(Options(n)), nodes(n, nullptr) {
+    pool.AddComponent([this, options_of](size_t i, gossip::Gossiper& g,
+                                         gossip::PeerStreams& streams) -> std::function<void()> {
+      const PolicyDistributor::Options options = options_of(i);
       auto random = std::make_shared<Random>(1000 + i);
       auto wall = [this] {
         return static_cast<uint64_t>(
@@ -157,4 +164,80 @@ TEST_CASE("Policy announcements round trip and refuse junk") {
   REQUIRE_FALSE(DecodeAnnouncement("short").has_value());
   REQUIRE_FALSE(DecodeAnnouncement(std::string(52, '\0')).has_value());  // version 0
   REQUIRE(a.version.ToString() == "1234.7@0000000000000063");
+}
+
+TEST_CASE("Policy push: with admin keys only signed documents spread, and an old one cannot come back") {
+  testing::TempDir dir;
+  const std::string key_file = dir.File("admin.key");
+  REQUIRE(gossip::WriteNewAdminKey(key_file).ok());
+  auto signer = gossip::AdminSigner::Load(key_file);
+  REQUIRE(signer.ok());
+  constexpr size_t kHonest = 7;  // nodes 0-6 trust the admin key; node 7 holds only the pool key
+  std::vector<std::unique_ptr<gossip::AdminVerifier>> verifiers(kHonest);
+  int64_t wall_ms = 0;
+  PushPool p(kHonest + 1, [&](size_t i) {
+    PolicyDistributor::Options o;
+    if (i < kHonest) {
+      verifiers[i] = std::make_unique<gossip::AdminVerifier>(std::vector{signer->public_key()}, [&] { return wall_ms; });
+      o.open = [v = verifiers[i].get()](const std::string& blob) -> Result<OpenedPolicy> {
+        auto a = v->CheckDocument(blob, "policy");
+        if (!a.ok()) return a.error();
+        return OpenedPolicy{a->action(), a->issued_ms()};
+      };
+    } else {
+      // The attacker unwraps without checking and stamps versions of its own.
+      o.open = [](const std::string& blob) -> Result<OpenedPolicy> {
+        gossip::wire::SignedAction a;
+        if (a.ParseFromString(blob) && !a.signature().empty()) return OpenedPolicy{a.action(), std::nullopt};
+        return OpenedPolicy{blob, std::nullopt};
+      };
+    }
+    return o;
+  });
+  auto now_ms = [&] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(p.pool.clock().Now().time_since_epoch()).count();
+  };
+  auto honest_on = [&](const PolicyVersion& v) {
+    for (size_t i = 0; i < kHonest; ++i) {
+      if (p.nodes[i]->active_version() != v) return false;
+    }
+    return true;
+  };
+  p.pool.RunFor(3s);
+
+  const std::string first = signer->Sign("policy", Example("small.xml"), now_ms());
+  auto v1 = p.nodes[2]->Push(first);
+  REQUIRE(v1.ok());
+  REQUIRE(static_cast<int64_t>(v1->hlc >> 16) == now_ms());  // the version carries the signed time
+  for (int k = 0; k < 200 && !honest_on(*v1); ++k) p.pool.RunFor(10ms);
+  REQUIRE(honest_on(*v1));
+  REQUIRE(p.nodes[5]->active_text() == Example("small.xml"));
+
+  // Unsigned, at a node that takes anything: announced with a higher
+  // version, fetched, and refused by every honest node.
+  p.pool.RunFor(1s);
+  auto forged = p.nodes[kHonest]->Push(Example("small-reversed.xml"));
+  REQUIRE(forged.ok());
+  REQUIRE(*forged > *v1);
+  p.pool.RunFor(2s);
+  REQUIRE(honest_on(*v1));
+  // The first signed document again, under a new version: its signature
+  // holds, but the version no longer carries its signed time.
+  auto replayed = p.nodes[kHonest]->Push(first);
+  REQUIRE(replayed.ok());
+  p.pool.RunFor(2s);
+  REQUIRE(honest_on(*v1));
+  uint64_t refused = 0;
+  for (size_t i = 0; i < kHonest; ++i) refused += p.nodes[i]->counters().invalid_documents;
+  REQUIRE(refused >= kHonest);
+  // An honest node refuses to stamp an older signed document above what it has seen.
+  REQUIRE_THAT(p.nodes[4]->Push(first).error().message, Catch::Contains("a replay"));
+
+  // A newer signed document wins everywhere.
+  const std::string second = signer->Sign("policy", Example("small-reversed.xml"), now_ms());
+  auto v2 = p.nodes[6]->Push(second);
+  INFO((v2.ok() ? std::string() : v2.error().message));
+  REQUIRE(v2.ok());
+  for (int k = 0; k < 200 && !honest_on(*v2); ++k) p.pool.RunFor(10ms);
+  REQUIRE(honest_on(*v2));
 }

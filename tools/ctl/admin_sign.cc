@@ -1,10 +1,14 @@
 #include "tools/ctl/admin_sign.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "core/node_id.h"
 #include "gossip/admin_auth.h"
 #include "history.pb.h"
+#include "policy/parser.h"
+#include "policy/writer.h"
 
 namespace shoal::ctl {
 namespace {
@@ -13,7 +17,7 @@ Result<std::string> Sign(const std::string& key_file, std::string_view kind, con
                          int64_t now_ms) {
   auto signer = gossip::AdminSigner::Load(key_file);
   if (!signer.ok()) {
-    return MakeError("{}: history deletion and archiving are signed by an admin key (make a pair with shoald "
+    return MakeError("{}: admin actions are signed by an admin key (make a pair with shoald "
                      "--generate-admin-key FILE, put the public key in every node's admin keys file, and give "
                      "shoalctl --admin-key FILE)",
                      signer.error().message);
@@ -37,6 +41,24 @@ Result<std::string> SignHistoryAction(const std::string& key_file, const daemon:
   store::wire::ArchiveRequest w;
   w.set_before_ms(a.before_ms());
   return Sign(key_file, "history-archive", w.SerializeAsString(), now_ms);
+}
+
+Result<std::string> SignPolicy(const std::string& key_file, const std::string& text, int64_t now_ms) {
+  return Sign(key_file, "policy", text, now_ms);
+}
+
+bool AdminKeyGiven(const std::string& key_file) { return ::access(key_file.c_str(), F_OK) == 0; }
+
+Result<std::string> ActiveWithMode(const ControlTarget& target, bool enforce) {
+  daemon::control::Request show;
+  show.mutable_policy_show();
+  ControlTarget reader = target;
+  auto active = CallControl(reader, show);
+  if (!active.ok()) return active.error();
+  auto parsed = policy::ParsePolicy(active->policy().text());
+  if (!parsed.ok()) return MakeError("the active policy does not parse here: {}", parsed.errors.front().message);
+  parsed.document.mode = enforce ? policy::Mode::kEnforce : policy::Mode::kMonitor;
+  return policy::WritePolicy(parsed.document);
 }
 
 }  // namespace shoal::ctl

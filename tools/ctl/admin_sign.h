@@ -6,6 +6,7 @@
 
 #include "control.pb.h"
 #include "core/result.h"
+#include "tools/ctl/control_client.h"
 
 namespace shoal::ctl {
 
@@ -15,5 +16,13 @@ Result<std::string> SignHistoryAction(const std::string& key_file, const daemon:
                                       int64_t now_ms);
 Result<std::string> SignHistoryAction(const std::string& key_file, const daemon::control::HistoryArchive& a,
                                       int64_t now_ms);
+
+// A policy document, signed (kind "policy").
+Result<std::string> SignPolicy(const std::string& key_file, const std::string& text, int64_t now_ms);
+// Whether an admin key is there to sign with (a policy push or mode switch
+// is sent unsigned without one; the daemon decides whether it takes it).
+bool AdminKeyGiven(const std::string& key_file);
+// The document `target` runs, rewritten with the mode switched.
+Result<std::string> ActiveWithMode(const ControlTarget& target, bool enforce);
 
 }  // namespace shoal::ctl
