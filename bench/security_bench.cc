@@ -22,17 +22,17 @@
 
 using namespace shoal;
 using namespace shoal::gossip;
-using Clock = std::chrono::steady_clock;
+using Wall = std::chrono::steady_clock;
 
 namespace {
 
-double Us(Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
+double Us(Wall::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
 
 // One whole handshake, both sides, as the two ends compute it.
 double HandshakeUs(int rounds) {
   Key secret;
   secret.fill(7);
-  const auto start = Clock::now();
+  const auto start = Wall::now();
   for (int i = 0; i < rounds; ++i) {
     HandshakeSide client(1, NodeId{1}), server(1, NodeId{2});
     auto sk = server.Keys(secret, client.hello(), false);
@@ -43,7 +43,7 @@ double HandshakeUs(int rounds) {
     const bool s_ok = server.Check(secret, client.hello(), false, cp);
     if (!c_ok || !s_ok || !sk.ok() || !ck.ok() || sk->send != ck->receive) std::abort();
   }
-  return Us(Clock::now() - start) / rounds;
+  return Us(Wall::now() - start) / rounds;
 }
 
 template <typename Done>
@@ -66,14 +66,14 @@ std::pair<std::vector<double>, std::vector<double>> CallMs(int rounds) {
   });
   auto call = [&](TcpStreams& client) {
     bool done = false;
-    const auto start = Clock::now();
+    const auto start = Wall::now();
     client.Call((*server)->local_endpoint(), StreamService::kEcho, "ping", std::chrono::seconds(5),
                 [&](Result<std::string> r) {
                   if (!r.ok()) std::abort();
                   done = true;
                 });
     RunUntil(io, [&] { return done; });
-    return Us(Clock::now() - start) / 1000.0;
+    return Us(Wall::now() - start) / 1000.0;
   };
   std::vector<double> fresh, open;
   for (int i = 0; i < rounds; ++i) {
@@ -108,14 +108,14 @@ int main(int argc, char** argv) {
   int64_t now = 1'800'000'000'000;
   AdminVerifier verifier({signer->public_key()}, [&] { return now; });
   std::vector<std::string> signed_docs;
-  auto start = Clock::now();
+  auto start = Wall::now();
   for (int i = 0; i < rounds; ++i) signed_docs.push_back(signer->Sign("policy", doc.str(), now + i));
-  const double sign_us = Us(Clock::now() - start) / rounds;
-  start = Clock::now();
+  const double sign_us = Us(Wall::now() - start) / rounds;
+  start = Wall::now();
   for (const auto& s : signed_docs) {
     if (!verifier.TakeOnce(s, "policy").ok()) std::abort();
   }
-  const double check_us = Us(Clock::now() - start) / rounds;
+  const double check_us = Us(Wall::now() - start) / rounds;
 
   fmt::print(
       "{{\"rounds\": {}, \"handshake_cpu_us\": {:.1f}, \"new_stream_call_ms_p50\": {:.3f}, "

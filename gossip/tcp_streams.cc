@@ -46,12 +46,21 @@ class TcpStreams::Connection : public std::enable_shared_from_this<Connection> {
     if (client_) {
       socket_.async_connect(ToAsio<tcp::endpoint>(peer_), [self](const boost::system::error_code& ec) {
         if (ec) return self->Close(fmt::format("cannot connect: {}", ec.message()), false);
+        self->NoDelay();
         self->SendHello();
         self->ReadHello();
       });
     } else {
+      NoDelay();
       ReadHello();
     }
+  }
+
+  // Requests and answers are whole messages: send each at once rather
+  // than wait for the peer's delayed acknowledgement (Nagle).
+  void NoDelay() {
+    boost::system::error_code ec;
+    socket_.set_option(tcp::no_delay(true), ec);
   }
 
   // Client side: a call on this connection.
@@ -120,13 +129,10 @@ class TcpStreams::Connection : public std::enable_shared_from_this<Connection> {
     p.reply(std::move(result));
   }
 
-  // Client: hello. Server: hello, proof and stream header, once the
-  // client's hello names a key this node holds.
+  // Client: the hello that opens the handshake.
   void SendHello() {
-    if (client_) {
-      if (owner_.ring_.empty()) return Close("no pool key", false);
-      side_ = std::make_unique<HandshakeSide>(owner_.ring_.primary_id(), owner_.self_);
-    }
+    if (owner_.ring_.empty()) return Close("no pool key", false);
+    side_ = std::make_unique<HandshakeSide>(owner_.ring_.primary_id(), owner_.self_);
     auto bytes = side_->hello().Encode();
     Write(std::string(bytes.begin(), bytes.end()));
   }
@@ -161,10 +167,13 @@ class TcpStreams::Connection : public std::enable_shared_from_this<Connection> {
     side_ = std::make_unique<HandshakeSide>(hello->key_id, owner_.self_);
     peer_hello_ = *hello;
     if (!StartSealing()) return;
-    SendHello();
+    // One segment: hello, proof and header together.
+    const auto hello_bytes = side_->hello().Encode();
     const Proof proof = side_->Prove(key_, *peer_hello_, false);
-    Write(std::string(proof.begin(), proof.end()));
-    Write(std::string(sealer_->header().begin(), sealer_->header().end()));
+    std::string out(hello_bytes.begin(), hello_bytes.end());
+    out.append(proof.begin(), proof.end());
+    out.append(sealer_->header().begin(), sealer_->header().end());
+    Write(std::move(out));
     ReadHandshake(kProofBytes + kStreamHeaderBytes, &Connection::OnClientProof);
   }
 
@@ -181,8 +190,9 @@ class TcpStreams::Connection : public std::enable_shared_from_this<Connection> {
     if (!CheckProof(in.subspan(kHelloBytes, kProofBytes))) return;
     if (!StartSealing()) return;
     const Proof proof = side_->Prove(key_, *peer_hello_, true);
-    Write(std::string(proof.begin(), proof.end()));
-    Write(std::string(sealer_->header().begin(), sealer_->header().end()));
+    std::string out(proof.begin(), proof.end());
+    out.append(sealer_->header().begin(), sealer_->header().end());
+    Write(std::move(out));
     Opened(in.subspan(kHelloBytes + kProofBytes));
   }
 
