@@ -1,12 +1,15 @@
 // Fuzzes the peer stream codec: the hello decoder, the frame opener on
 // arbitrary ciphertext, and the message assembler on arbitrary frames (the
 // input, cut into length-prefixed pieces, parsed as StreamFrames and also
-// sealed and opened again, which must give the same frame back).
+// sealed and opened again, which must give the same frame back); and the
+// admin action checker on arbitrary bytes (nothing but a signature by the
+// trusted key may pass).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <span>
 
+#include "gossip/admin_auth.h"
 #include "gossip/stream_codec.h"
 
 using namespace shoal::gossip;
@@ -14,6 +17,13 @@ using namespace shoal::gossip;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::span<const uint8_t> in(data, size);
   if (size >= kHelloBytes) (void)StreamHello::Decode(in.first(kHelloBytes));
+  {
+    AdminPublicKey trusted;
+    trusted.fill(3);  // no secret key signs for it: nothing may pass
+    AdminVerifier v({trusted}, [] { return int64_t{0}; });
+    const std::string_view bytes(reinterpret_cast<const char*>(data), size);
+    if (v.TakeOnce(bytes, "history-delete").ok() || v.CheckDocument(bytes, "policy").ok()) std::abort();
+  }
 
   Key key;
   key.fill(7);
