@@ -85,7 +85,8 @@ Status ScriptRunner::Run(const std::string& script, const std::map<std::string, 
 }
 
 // fork, then in the child only async-signal-safe calls: its own process
-// group, stdin from /dev/null, the permitted user's ids, exec.
+// group, stdin from /dev/null, no other descriptor of the daemon's, the
+// permitted user's ids, exec.
 pid_t ScriptRunner::Spawn(char* const argv[], char* const envp[]) const {
   const uid_t uid = permit_.uid;
   const gid_t gid = permit_.gid;
@@ -94,6 +95,10 @@ pid_t ScriptRunner::Spawn(char* const argv[], char* const envp[]) const {
   ::setpgid(0, 0);
   const int null = ::open("/dev/null", O_RDONLY);
   if (null < 0 || ::dup2(null, 0) < 0) ::_exit(126);
+  // Nothing of the daemon's (sockets, the store's files) reaches the script.
+  if (::close_range(3, ~0U, 0) != 0) {
+    for (int fd = 3; fd < 4096; ++fd) ::close(fd);
+  }
   if (::geteuid() == 0) {
     if (::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0) ::_exit(126);
   } else if (::geteuid() != uid) {

@@ -100,7 +100,7 @@ TEST_CASE("Script runner: a pushed policy cannot run what this node does not all
   boost::asio::io_context io;
   const std::string marker = allowed.File("ran.txt");
   const std::string body = "id -u > " + marker;
-  std::string inside = Script(allowed, "inside.sh", body);
+  std::string inside = Script(allowed, "inside.sh", body + "; ls /proc/self/fd | wc -l > " + allowed.File("fds.txt"));
   std::string outside = Script(elsewhere, "outside.sh", body);
 
   // Off by default: nothing runs, and the refusal says how to allow it.
@@ -133,6 +133,12 @@ TEST_CASE("Script runner: a pushed policy cannot run what this node does not all
   uid_t uid = 0;
   REQUIRE(static_cast<bool>(in >> uid));
   REQUIRE(uid == ::getpwnam(ScriptUser().c_str())->pw_uid);
+  // Only stdin, stdout, stderr (and the descriptor ls reads /proc with):
+  // none of the daemon's open files or sockets.
+  std::ifstream fds(allowed.File("fds.txt"));
+  int open_fds = 0;
+  REQUIRE(static_cast<bool>(fds >> open_fds));
+  REQUIRE(open_fds <= 4);
   if (::geteuid() == 0) REQUIRE(uid != 0);
 
   // The configuration cannot name root, a missing user or a missing directory.
