@@ -260,6 +260,12 @@ TEST_CASE("control API: tokens, roles, bad requests refused, pool questions answ
   REQUIRE(no_policy.status == 1);
   REQUIRE_THAT(no_policy.text, Catch::Contains("no policy is active"));
   REQUIRE(pool.Ctl("policy push " SHOAL_SOURCE_DIR "/examples/policies/small.xml", 0).status == 0);
+  // The pool has admin keys: a mode switch the daemon would have to sign
+  // itself (an admin token, no admin key) is refused.
+  Output unsigned_mode = testing::RunCommand(fmt::format("{} mode monitor --node 127.0.0.1:{} --token {} --admin-key /nonexistent",
+                                                         SHOALCTL_BINARY, pool.node(0).control, pool.admin_token()));
+  REQUIRE(unsigned_mode.status == 1);
+  REQUIRE_THAT(unsigned_mode.text, Catch::Contains("only policies an admin signed"));
   Output to_monitor = pool.Ctl("mode monitor", 0);
   REQUIRE(to_monitor.status == 0);
   Output after = pool.CtlUntil("status", 0, [](const Output& o) { return o.text.find("mode         monitor\n") != std::string::npos; }, 20);
