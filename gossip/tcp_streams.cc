@@ -409,10 +409,12 @@ void TcpStreams::Accept() {
     if (!ec) {
       boost::system::error_code peer_ec;
       Endpoint peer = FromAsio(socket.remote_endpoint(peer_ec));
-      if (inbound_.size() >= options_.max_inbound || Handshaking(peer.ip) >= options_.max_handshakes_per_address) {
+      const auto [all, from_peer] = Handshaking(peer.ip);
+      const bool crowded = all >= options_.handshakes_before_address_cap &&
+                           from_peer >= options_.max_handshakes_per_address;
+      if (inbound_.size() >= options_.max_inbound || crowded) {
         ++counters_.refused;
-        LogRefusal(peer, inbound_.size() >= options_.max_inbound ? "too many inbound connections"
-                                                                 : "too many handshakes from this address");
+        LogRefusal(peer, crowded ? "too many handshakes from this address" : "too many inbound connections");
         socket.close(peer_ec);
       } else {
         ++counters_.accepted;
@@ -425,10 +427,14 @@ void TcpStreams::Accept() {
   });
 }
 
-size_t TcpStreams::Handshaking(uint32_t ip) const {
-  size_t n = 0;
-  for (const auto& c : inbound_) n += !c->open() && c->peer().ip == ip;
-  return n;
+std::pair<size_t, size_t> TcpStreams::Handshaking(uint32_t ip) const {
+  size_t all = 0, from = 0;
+  for (const auto& c : inbound_) {
+    if (c->open()) continue;
+    ++all;
+    from += c->peer().ip == ip;
+  }
+  return {all, from};
 }
 
 void TcpStreams::LogRefusal(const Endpoint& peer, const std::string& why) {

@@ -4,7 +4,8 @@
 // to it (each with its own id, so responses may come back in any order) and
 // is opened on the first call; a failed or closed connection fails the
 // calls on it, and the next call opens a new one. Inbound connections are
-// limited in number, and in handshakes under way per address; each must
+// limited in number, and in handshakes under way per address once many are
+// under way; each must
 // prove the pool key (gossip/handshake.h) within a short deadline, and any
 // connection with no call in progress is closed after an idle timeout. A
 // handshake or frame that does not authenticate or parse, or breaks a size
@@ -29,6 +30,12 @@ class TcpStreams final : public PeerStreams {
  public:
   struct Options {
     size_t max_inbound = 256;
+    // Once this many inbound handshakes are under way, one address may
+    // hold at most max_handshakes_per_address of them: a flood from one
+    // address cannot take every slot, while a burst of honest fetches (a
+    // policy push, every node calling the holders at once, from one
+    // address on a loopback or NATed pool) is not refused.
+    size_t handshakes_before_address_cap = 64;
     size_t max_handshakes_per_address = 8;
     Duration handshake_timeout = std::chrono::seconds(3);
     Duration idle_timeout = std::chrono::seconds(60);
@@ -57,7 +64,8 @@ class TcpStreams final : public PeerStreams {
              const Keyring& ring, NodeId self, Options options);
   void Accept();
   void Closed(const std::shared_ptr<Connection>& c);
-  size_t Handshaking(uint32_t ip) const;
+  // Inbound handshakes under way: in all, and from `ip`.
+  std::pair<size_t, size_t> Handshaking(uint32_t ip) const;
   void LogRefusal(const Endpoint& peer, const std::string& why);
   void Dispatch(const std::shared_ptr<Connection>& c, uint64_t call_id, uint32_t service,
                 std::string request);

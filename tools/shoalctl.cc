@@ -310,11 +310,15 @@ int main(int argc, char** argv) {
     if (with_json) c->add_flag("--json", json, "print the answer as JSON (the control API's field names)");
   };
   std::string admin_key = "/etc/shoal/admin.key";
-  if (const char* k = std::getenv("SHOAL_ADMIN_KEY"); k && *k) admin_key = k;
+  // Named by the user (a flag or the environment): it must be there.
+  bool admin_key_named = false;
+  if (const char* k = std::getenv("SHOAL_ADMIN_KEY"); k && *k) admin_key = k, admin_key_named = true;
+  std::vector<CLI::Option*> admin_key_options;
   auto add_admin_key = [&](CLI::App* c) {
-    c->add_option("--admin-key", admin_key,
-                  "the admin's secret key that signs this action for every node (default $SHOAL_ADMIN_KEY, "
-                  "else /etc/shoal/admin.key; made by shoald --generate-admin-key)");
+    admin_key_options.push_back(
+        c->add_option("--admin-key", admin_key,
+                      "the admin's secret key that signs this action for every node (default $SHOAL_ADMIN_KEY, "
+                      "else /etc/shoal/admin.key if it exists; made by shoald --generate-admin-key)"));
   };
   auto* status = app.add_subcommand("status", "The pool in brief: nodes, capacity, bookings, use, mode, policy.");
   add_node_options(status, true);
@@ -442,6 +446,10 @@ int main(int argc, char** argv) {
   if (!node.ok()) return Fail("--node: " + node.error().message);
   target.node = *node;
   if (!daemon::PlainAllowedFrom(target.node)) target.sealed = true;
+  for (const auto* o : admin_key_options) admin_key_named = admin_key_named || o->count() > 0;
+  // Pushes and mode switches are signed when a key is named or the default
+  // one exists; unsigned otherwise, for pools whose nodes have no admin keys.
+  const bool sign_policies = admin_key_named || AdminKeyGiven(admin_key);
   target.timeout = std::chrono::milliseconds(timeout_ms);
   daemon::control::Request request;
   if (status->parsed()) request.mutable_status();
@@ -452,7 +460,7 @@ int main(int argc, char** argv) {
   if (versions->parsed()) request.mutable_policy_versions();
   if (mode->parsed()) {
     target.want_admin = true;
-    if (!AdminKeyGiven(admin_key)) {
+    if (!sign_policies) {
       request.mutable_mode()->set_enforce(mode_name == "enforce");
     } else {
       // A pool with admin keys takes only signed documents: the active
@@ -473,7 +481,7 @@ int main(int argc, char** argv) {
                               text->size(), limit));
     }
     target.want_admin = true;
-    if (AdminKeyGiven(admin_key)) {
+    if (sign_policies) {
       auto signed_doc = SignPolicy(admin_key, *text, WallClockMs());
       if (!signed_doc.ok()) return Fail(signed_doc.error().message);
       request.set_signed_action(std::move(*signed_doc));

@@ -262,10 +262,15 @@ TEST_CASE("control API: tokens, roles, bad requests refused, pool questions answ
   REQUIRE(pool.Ctl("policy push " SHOAL_SOURCE_DIR "/examples/policies/small.xml", 0).status == 0);
   // The pool has admin keys: a mode switch the daemon would have to sign
   // itself (an admin token, no admin key) is refused.
-  Output unsigned_mode = testing::RunCommand(fmt::format("{} mode monitor --node 127.0.0.1:{} --token {} --admin-key /nonexistent",
+  Output unsigned_mode = testing::RunCommand(fmt::format("{} mode monitor --node 127.0.0.1:{} --token {}",
                                                          SHOALCTL_BINARY, pool.node(0).control, pool.admin_token()));
   REQUIRE(unsigned_mode.status == 1);
   REQUIRE_THAT(unsigned_mode.text, Catch::Contains("only policies an admin signed"));
+  // A key named but missing is an error, not a silent unsigned push.
+  Output missing_key = testing::RunCommand(fmt::format("{} mode monitor --node 127.0.0.1:{} --token {} --admin-key /nonexistent",
+                                                       SHOALCTL_BINARY, pool.node(0).control, pool.admin_token()));
+  REQUIRE(missing_key.status == 1);
+  REQUIRE_THAT(missing_key.text, Catch::Contains("/nonexistent") && Catch::Contains("--generate-admin-key"));
   Output to_monitor = pool.Ctl("mode monitor", 0);
   REQUIRE(to_monitor.status == 0);
   Output after = pool.CtlUntil("status", 0, [](const Output& o) { return o.text.find("mode         monitor\n") != std::string::npos; }, 20);

@@ -106,7 +106,7 @@ TEST_CASE("shoalctl pushes a policy to one shoald and the whole pool runs it, ac
   // The pool has admin keys: an unsigned document (an admin token, but no
   // admin key) is refused, and so is a mode switch the daemon would sign.
   Output unsigned_push = testing::RunCommand(
-      fmt::format("{} policy push {} --node 127.0.0.1:{} --token {} --admin-key /nonexistent", SHOALCTL_BINARY,
+      fmt::format("{} policy push {} --node 127.0.0.1:{} --token {}", SHOALCTL_BINARY,
                   SHOAL_SOURCE_DIR "/examples/policies/small.xml", pool.node(1).control, pool.admin_token()));
   REQUIRE(unsigned_push.status == 1);
   REQUIRE_THAT(unsigned_push.text, Catch::Contains("not signed by an admin key"));

@@ -350,6 +350,7 @@ TEST_CASE("TCP streams: a hello naming the key id without the key holds no slot,
   options.handshake_timeout = 400ms;
   options.idle_timeout = 300ms;
   options.max_handshakes_per_address = 3;
+  options.handshakes_before_address_cap = 0;  // capped from the first
   TcpPair p(options);
   const Endpoint server = p.server->local_endpoint();
   const asio::ip::tcp::endpoint to(asio::ip::address_v4(server.ip), server.port);

@@ -19,8 +19,9 @@ Result<std::string> SignHistoryAction(const std::string& key_file, const daemon:
 
 // A policy document, signed (kind "policy").
 Result<std::string> SignPolicy(const std::string& key_file, const std::string& text, int64_t now_ms);
-// Whether an admin key is there to sign with (a policy push or mode switch
-// is sent unsigned without one; the daemon decides whether it takes it).
+// Whether the key file exists (shoalctl signs pushes and mode switches with
+// the default key only if it does; the daemon decides whether it takes an
+// unsigned one).
 bool AdminKeyGiven(const std::string& key_file);
 // The document `target` runs, rewritten with the mode switched.
 Result<std::string> ActiveWithMode(const ControlTarget& target, bool enforce);
