@@ -106,16 +106,23 @@ class ControlServer::Connection : public std::enable_shared_from_this<Connection
 
   // --- sealed mode ---
 
+  // Reads buf[from..] in full, then runs `next`; a closed or broken
+  // connection ends it.
+  void ReadRest(std::vector<uint8_t>& buf, size_t from, void (Connection::*next)()) {
+    asio::async_read(socket_, asio::buffer(buf.data() + from, buf.size() - from),
+                     [self = shared_from_this(), alive = owner_.alive_, next](const boost::system::error_code& ec,
+                                                                              size_t) {
+                       if (!*alive) return;
+                       if (ec) return self->Finish();
+                       ((*self).*next)();
+                     });
+  }
+
   // The rest of the hello whose first bytes are in header_.
   void ReadHello() {
     handshake_.assign(header_.begin(), header_.end());
     handshake_.resize(gossip::kHelloBytes);
-    asio::async_read(socket_, asio::buffer(handshake_.data() + header_.size(), gossip::kHelloBytes - header_.size()),
-                     [self = shared_from_this(), alive = owner_.alive_](const boost::system::error_code& ec, size_t) {
-                       if (!*alive) return;
-                       if (ec) return self->Finish();
-                       self->OnHello();
-                     });
+    ReadRest(handshake_, header_.size(), &Connection::OnHello);
   }
 
   // The client's hello names its token by id: answer with hello, proof and
@@ -139,17 +146,8 @@ class ControlServer::Connection : public std::enable_shared_from_this<Connection
     out.append(proof.begin(), proof.end());
     out.append(sealer_->header().begin(), sealer_->header().end());
     Write(std::move(out), false, false);
-    ReadProof();
-  }
-
-  void ReadProof() {
     handshake_.resize(gossip::kProofBytes + gossip::kStreamHeaderBytes);
-    asio::async_read(socket_, asio::buffer(handshake_),
-                     [self = shared_from_this(), alive = owner_.alive_](const boost::system::error_code& ec, size_t) {
-                       if (!*alive) return;
-                       if (ec) return self->Finish();
-                       self->OnProof();
-                     });
+    ReadRest(handshake_, 0, &Connection::OnProof);
   }
 
   void OnProof() {
@@ -178,12 +176,7 @@ class ControlServer::Connection : public std::enable_shared_from_this<Connection
       return Finish();
     }
     frame_.resize(size);
-    asio::async_read(socket_, asio::buffer(frame_),
-                     [self = shared_from_this(), alive = owner_.alive_](const boost::system::error_code& ec, size_t) {
-                       if (!*alive) return;
-                       if (ec) return self->Finish();
-                       self->OnSealedFrame();
-                     });
+    ReadRest(frame_, 0, &Connection::OnSealedFrame);
   }
 
   void OnSealedFrame() {
