@@ -448,7 +448,8 @@ int main(int argc, char** argv) {
   if (!daemon::PlainAllowedFrom(target.node)) target.sealed = true;
   for (const auto* o : admin_key_options) admin_key_named = admin_key_named || o->count() > 0;
   // Pushes and mode switches are signed when a key is named or the default
-  // one exists; unsigned otherwise, for pools whose nodes have no admin keys.
+  // one exists; unsigned otherwise, for pools whose nodes have no admin keys
+  // (deletions and archives are always signed).
   const bool sign_policies = admin_key_named || AdminKeyGiven(admin_key);
   target.timeout = std::chrono::milliseconds(timeout_ms);
   daemon::control::Request request;
@@ -460,18 +461,7 @@ int main(int argc, char** argv) {
   if (versions->parsed()) request.mutable_policy_versions();
   if (mode->parsed()) {
     target.want_admin = true;
-    if (!sign_policies) {
-      request.mutable_mode()->set_enforce(mode_name == "enforce");
-    } else {
-      // A pool with admin keys takes only signed documents: the active
-      // one, with the new mode, signed here.
-      auto changed = ActiveWithMode(target, mode_name == "enforce");
-      if (!changed.ok()) return Fail(changed.error().message);
-      auto signed_doc = SignPolicy(admin_key, *changed, WallClockMs());
-      if (!signed_doc.ok()) return Fail(signed_doc.error().message);
-      request.mutable_policy_push()->set_text(std::move(*changed));
-      request.set_signed_action(std::move(*signed_doc));
-    }
+    request.mutable_mode()->set_enforce(mode_name == "enforce");
   }
   if (push->parsed()) {
     auto text = ReadInputFile(push_file);
@@ -481,11 +471,6 @@ int main(int argc, char** argv) {
                               text->size(), limit));
     }
     target.want_admin = true;
-    if (sign_policies) {
-      auto signed_doc = SignPolicy(admin_key, *text, WallClockMs());
-      if (!signed_doc.ok()) return Fail(signed_doc.error().message);
-      request.set_signed_action(std::move(*signed_doc));
-    }
     request.mutable_policy_push()->set_text(std::move(*text));
   }
   const int64_t now_ms = WallClockMs();
@@ -497,23 +482,20 @@ int main(int argc, char** argv) {
     d->set_app(del_app);
     d->set_node(hist_node);
     d->set_before_ms(*before);
-    auto signed_action = SignHistoryAction(admin_key, *d, now_ms);
-    if (!signed_action.ok()) return Fail(signed_action.error().message);
-    request.set_signed_action(std::move(*signed_action));
   }
   if (h_archive->parsed()) {
     auto before = ParseTimeText(archive_before, now_ms);
     if (!before.ok()) return Fail("--before: " + before.error().message);
     target.want_admin = true;
     request.mutable_history_archive()->set_before_ms(*before);
-    auto signed_action = SignHistoryAction(admin_key, request.history_archive(), now_ms);
-    if (!signed_action.ok()) return Fail(signed_action.error().message);
-    request.set_signed_action(std::move(*signed_action));
   }
   if (h_mount->parsed() || h_unmount->parsed()) {
     target.want_admin = true;
     request.mutable_history_mount()->set_file(archive_file);
     request.mutable_history_mount()->set_unmount(h_unmount->parsed());
+  }
+  if (auto signed_ok = SignAdminRequest(request, target, admin_key, sign_policies, now_ms); !signed_ok.ok()) {
+    return Fail(signed_ok.error().message);
   }
   for (auto* c : {h_app, h_node, h_pool, h_events, report, h_export}) {
     if (!c->parsed()) continue;

@@ -25,8 +25,6 @@ Result<std::string> Sign(const std::string& key_file, std::string_view kind, con
   return signer->Sign(kind, action, now_ms);
 }
 
-}  // namespace
-
 Result<std::string> SignHistoryAction(const std::string& key_file, const daemon::control::HistoryDelete& d,
                                       int64_t now_ms) {
   store::wire::Delete w;
@@ -43,12 +41,7 @@ Result<std::string> SignHistoryAction(const std::string& key_file, const daemon:
   return Sign(key_file, "history-archive", w.SerializeAsString(), now_ms);
 }
 
-Result<std::string> SignPolicy(const std::string& key_file, const std::string& text, int64_t now_ms) {
-  return Sign(key_file, "policy", text, now_ms);
-}
-
-bool AdminKeyGiven(const std::string& key_file) { return ::access(key_file.c_str(), F_OK) == 0; }
-
+// The document `target` runs, rewritten with the mode switched.
 Result<std::string> ActiveWithMode(const ControlTarget& target, bool enforce) {
   daemon::control::Request show;
   show.mutable_policy_show();
@@ -59,6 +52,33 @@ Result<std::string> ActiveWithMode(const ControlTarget& target, bool enforce) {
   if (!parsed.ok()) return MakeError("the active policy does not parse here: {}", parsed.errors.front().message);
   parsed.document.mode = enforce ? policy::Mode::kEnforce : policy::Mode::kMonitor;
   return policy::WritePolicy(parsed.document);
+}
+
+}  // namespace
+
+bool AdminKeyGiven(const std::string& key_file) { return ::access(key_file.c_str(), F_OK) == 0; }
+
+Status SignAdminRequest(daemon::control::Request& request, const ControlTarget& target, const std::string& key_file,
+                        bool sign_policies, int64_t now_ms) {
+  if (request.has_mode() && sign_policies) {
+    // A pool with admin keys takes only signed documents.
+    auto changed = ActiveWithMode(target, request.mode().enforce());
+    if (!changed.ok()) return changed.error();
+    request.mutable_policy_push()->set_text(std::move(*changed));  // replaces the mode command
+  }
+  Result<std::string> signed_action = std::string();
+  if (request.has_policy_push() && sign_policies) {
+    signed_action = Sign(key_file, "policy", request.policy_push().text(), now_ms);
+  } else if (request.has_history_delete()) {
+    signed_action = SignHistoryAction(key_file, request.history_delete(), now_ms);
+  } else if (request.has_history_archive()) {
+    signed_action = SignHistoryAction(key_file, request.history_archive(), now_ms);
+  } else {
+    return Status::Ok();
+  }
+  if (!signed_action.ok()) return signed_action.error();
+  request.set_signed_action(std::move(*signed_action));
+  return Status::Ok();
 }
 
 }  // namespace shoal::ctl
