@@ -49,6 +49,35 @@ class ManualClock final : public Clock {
 // code is handed a function that returns it.
 int64_t WallClockMs();
 
+// Wall-clock time as the engine sees it: what is dated (history periods,
+// policy versions, schedules, triggers). shoald hands the engine a
+// SystemWallClock; the simulator and tests a SimWallClock.
+class WallClock {
+ public:
+  virtual ~WallClock() = default;
+  virtual int64_t NowMs() const = 0;  // milliseconds since the Unix epoch
+};
+
+class SystemWallClock final : public WallClock {
+ public:
+  int64_t NowMs() const override { return WallClockMs(); }
+};
+
+// Wall time that follows a (manual) steady clock from a fixed date: every
+// node of a simulated pool reads the same date at the same virtual instant.
+class SimWallClock final : public WallClock {
+ public:
+  SimWallClock(const Clock& steady, int64_t start_ms) : steady_(steady), origin_(steady.Now()), start_ms_(start_ms) {}
+  int64_t NowMs() const override {
+    return start_ms_ + std::chrono::duration_cast<std::chrono::milliseconds>(steady_.Now() - origin_).count();
+  }
+
+ private:
+  const Clock& steady_;
+  TimePoint origin_;
+  int64_t start_ms_;
+};
+
 // Duration as fractional milliseconds, for reports.
 inline double ToMillis(Duration d) {
   return std::chrono::duration<double, std::milli>(d).count();

@@ -1,5 +1,6 @@
 #include "daemon/cpu_enforcer.h"
 
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -22,6 +23,9 @@ namespace shoal::daemon {
 namespace fs = std::filesystem;
 
 namespace {
+
+// The process has exited (a scan saw it a moment ago).
+bool Gone(int pid) { return ::kill(pid, 0) != 0 && errno == ESRCH; }
 
 constexpr const char* kPrefix = "app-";
 
@@ -156,7 +160,9 @@ class CgroupEnforcer final : public CpuEnforcer {
 
   Status Move(const std::string& app, int pid) override {
     for (const auto& root : roots_) {
-      if (auto s = WriteControl(Dir(root, app) + "/cgroup.procs", std::to_string(pid)); !s.ok()) return s;
+      if (auto s = WriteControl(Dir(root, app) + "/cgroup.procs", std::to_string(pid)); !s.ok()) {
+        return Gone(pid) ? Status::Ok() : s;
+      }
     }
     return Status::Ok();
   }
@@ -249,6 +255,7 @@ class NiceEnforcer final : public CpuEnforcer {
     Group& g = groups_[app];
     g.pids.insert(pid);
     if (!SetNice(pid, g.nice)) {
+      if (Gone(pid)) return Status::Ok();
       return MakeError("cannot renice process {} to {}: {}", pid, g.nice, std::strerror(errno));
     }
     return Status::Ok();

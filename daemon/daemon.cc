@@ -1,5 +1,7 @@
 #include "daemon/daemon.h"
 
+#include <malloc.h>
+
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -8,12 +10,12 @@
 
 #include "core/percentile.h"
 #include "daemon/boot_counter.h"
+#include "daemon/cpu_enforcer.h"
 #include "daemon/key_file.h"
-#include "daemon/secret_file.h"
-#include "daemon/node_facts.h"
 #include "daemon/policy_store.h"
 #include "daemon/pool_table.h"
-#include "daemon/script_runner.h"
+#include "daemon/secret_file.h"
+#include "daemon/trigger_actions.h"
 
 namespace shoal::daemon {
 
@@ -35,6 +37,31 @@ Result<std::unique_ptr<gossip::AdminVerifier>> LoadAdminVerifier(const std::stri
   return std::make_unique<gossip::AdminVerifier>(std::move(*keys), [] { return WallClockMs(); });
 }
 
+// The CPU enforcer the configuration asks for; none for "off".
+Result<std::unique_ptr<CpuEnforcer>> MakeEnforcer(const CpuConfig& cpu) {
+  if (cpu.enforcer == "off") return std::unique_ptr<CpuEnforcer>();
+  EnforcerOptions o;
+  o.kind = cpu.enforcer;
+  o.parent = cpu.cgroup_parent;
+  if (cpu.capacity_millicores > 0) o.capacity_millicores = cpu.capacity_millicores;
+  auto e = MakeCpuEnforcer(o);
+  if (!e.ok()) return MakeError("cpu.enforcer {}: {}", cpu.enforcer, e.error().message);
+  spdlog::info("CPU enforcer: {}{}", (*e)->kind(),
+               o.capacity_millicores ? fmt::format(", Shoal's groups capped at {} millicores", *o.capacity_millicores)
+                                     : std::string());
+  return e;
+}
+
+// With admin keys: only documents an admin signed, wherever they come from.
+std::function<Result<policy::OpenedPolicy>(const std::string&)> OpenSigned(gossip::AdminVerifier* admin) {
+  if (!admin) return nullptr;
+  return [admin](const std::string& blob) -> Result<policy::OpenedPolicy> {
+    auto a = admin->CheckDocument(blob, "policy");
+    if (!a.ok()) return a.error();
+    return policy::OpenedPolicy{a->action(), a->issued_ms()};
+  };
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
@@ -44,132 +71,126 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
   auto boot = NextBoot(config.state_dir);
   if (!boot.ok()) return boot.error();
   auto d = std::unique_ptr<Daemon>(new Daemon(config, std::move(*keyring), *boot));
+  if (auto s = d->OpenNetwork(); !s.ok()) return s.error();
+  d->WatchIdentity();
+  auto admin = LoadAdminVerifier(config.control.admin_keys_file);
+  if (!admin.ok()) return admin.error();
+  d->admin_ = std::move(*admin);
+  if (auto s = d->OpenHistory(); !s.ok()) return s.error();
+  if (auto s = d->StartEngine(); !s.ok()) return s.error();
+  if (auto s = d->RestorePolicy(); !s.ok()) return s.error();
+  if (auto s = d->StartControl(); !s.ok()) return s.error();
+  spdlog::info("node {} ({}) boot {} listening on {} (UDP gossip, TCP peer streams), advertising {}, "
+               "{} seed(s)", config.node_name, d->gossiper_->identity().id.ToString(), d->boot_,
+               d->transport_->local_endpoint().ToString(), config.advertise.ToString(), config.seeds.size());
+  return d;
+}
+
+Status Daemon::OpenNetwork() {
   // Polled once per tick: one wake-up a period instead of one per
   // datagram. The kernel's receive timestamps age what a datagram says by
   // the time it waited for the tick (see GossipConfig::transit_allowance).
-  auto transport = gossip::UdpTransport::Open(d->io_, config.bind, gossip::UdpTransport::Mode::kPolled);
+  auto transport = gossip::UdpTransport::Open(io_, config_.bind, gossip::UdpTransport::Mode::kPolled);
   if (!transport.ok()) return transport.error();
-  d->transport_ = std::move(*transport);
+  transport_ = std::move(*transport);
   // Peer streams listen on TCP at the same address and port as the gossip.
-  const NodeId self = NodeId::FromName(config.node_name);
-  auto streams = gossip::TcpStreams::Open(d->io_, d->transport_->local_endpoint(), d->keyring_, self);
+  const NodeId self = NodeId::FromName(config_.node_name);
+  auto streams = gossip::TcpStreams::Open(io_, transport_->local_endpoint(), keyring_, self);
   if (!streams.ok()) return streams.error();
-  d->streams_ = std::move(*streams);
-  d->streams_->Serve(gossip::StreamService::kEcho,
-                     [](const gossip::StreamPeer&, std::string request, gossip::PeerStreams::Respond r) {
-                       r(std::move(request));
-                     });
-  gossip::NodeIdentity identity{self, d->boot_, config.advertise};
-  d->gossiper_ = std::make_unique<gossip::Gossiper>(config.gossip, identity, d->clock_, d->random_,
-                                                    *d->transport_, d->keyring_);
-  d->gossiper_->SetSeeds(config.seeds);
-  d->identity_ = std::make_unique<gossip::IdentityCheck>(*d->gossiper_, *d->streams_, d->clock_);
-  d->name_guard_ = std::make_unique<NameGuard>(config.node_name, d->boot_, d->clock_.Now());
-  d->gossiper_->SetNameConflictListener([dp = d.get()](const gossip::Gossiper::NameConflict& c) {
-    switch (dp->name_guard_->OnConflict(c, dp->clock_.Now())) {
-      case NameGuard::Verdict::kQuiet: return;
-      case NameGuard::Verdict::kReport:
-        spdlog::error("{}", dp->name_guard_->message());
-        dp->NoteEvent("conflict", dp->config_.node_name, dp->name_guard_->message());
-        return;
-      case NameGuard::Verdict::kStop:
-        // No leave is announced: it would speak for the other daemon.
-        spdlog::critical("{}", dp->name_guard_->message());
-        dp->exit_code_ = 2;
-        dp->Stop();
-    }
-  });
-  d->gossiper_->SetMemberListener([dp = d.get()](const gossip::MemberEvent& ev) {
-    if (ev.kind == gossip::MemberEvent::Kind::kFailed) ++dp->nodes_failed_;
-    if (ev.kind != gossip::MemberEvent::Kind::kReaped) {
-      dp->NoteEvent(std::string(gossip::ToString(ev.kind)), dp->NameOf(ev.id),
-                    fmt::format("node {} at {} {}", ev.id.ToString(), ev.endpoint.ToString(), gossip::ToString(ev.kind)));
-    }
-    const auto level = ev.kind == gossip::MemberEvent::Kind::kFailed ? spdlog::level::warn
-                                                                      : spdlog::level::info;
-    spdlog::log(level, "node {} at {} {}", ev.id.ToString(), ev.endpoint.ToString(),
-                gossip::ToString(ev.kind));
-  });
-  const std::string name = config.node_name;
-  if (auto s = d->StartCpu(); !s.ok()) return s.error();
-  d->probe_ = std::make_unique<PoolProbe>(
-      *d->gossiper_, std::chrono::milliseconds(config.probe_every_ms),
+  streams_ = std::move(*streams);
+  streams_->Serve(gossip::StreamService::kEcho,
+                  [](const gossip::StreamPeer&, std::string request, gossip::PeerStreams::Respond r) {
+                    r(std::move(request));
+                  });
+  gossip::NodeIdentity identity{self, boot_, config_.advertise};
+  gossiper_ = std::make_unique<gossip::Gossiper>(config_.gossip, identity, clock_, random_, *transport_, keyring_);
+  gossiper_->SetSeeds(config_.seeds);
+  probe_ = std::make_unique<PoolProbe>(
+      *gossiper_, std::chrono::milliseconds(config_.probe_every_ms),
       [] {
         return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                          std::chrono::system_clock::now().time_since_epoch())
                                          .count());
       },
-      [g = d->gossiper_.get()](const ProbeResult& r) {
+      [g = gossiper_.get()](const ProbeResult& r) {
         std::vector<double> ms = r.one_way_ms;
         const double p50 = Percentile(ms, 50), p99 = Percentile(ms, 99);
         spdlog::info("probe {}: reached {} of {} peers, one-way p50 {:.1f} ms p99 {:.1f} ms max {:.1f} ms",
                      r.seq, r.nodes, g->membership().live_count() - 1, p50, p99,
                      ms.empty() ? 0.0 : ms.back());
       });
-  if (auto ps = d->probe_->Register(); !ps.ok()) return ps.error();
-  d->snapshots_ = std::make_unique<gossip::SnapshotService>(gossip::SnapshotConfig{}, *d->gossiper_,
-                                                            *d->streams_, d->clock_);
-  auto permit = config.triggers.scripts_dir.empty()
-                    ? Result<ScriptPermit>(ScriptPermit::None())
-                    : ScriptPermit::Make(config.triggers.scripts_dir, config.triggers.scripts_user);
-  if (!permit.ok()) return permit.error();
-  d->scripts_ = std::make_unique<ScriptRunner>(d->io_, std::move(*permit));
-  auto admin = LoadAdminVerifier(config.control.admin_keys_file);
-  if (!admin.ok()) return admin.error();
-  d->admin_ = std::move(*admin);
-  if (auto hs = d->StartHistory(); !hs.ok()) return hs.error();
-  if (auto ps = d->StartPolicies(); !ps.ok()) return ps.error();
-  if (auto cs = d->StartControl(); !cs.ok()) return cs.error();
-  d->gossiper_->SetEntryObserver(
-      [p = d->probe_.get()](uint32_t channel, NodeId origin, uint64_t) { p->OnStored(channel, origin); });
-  spdlog::info("node {} ({}) boot {} listening on {} (UDP gossip, TCP peer streams), advertising {}, "
-               "{} seed(s)", name, identity.id.ToString(), d->boot_, d->transport_->local_endpoint().ToString(),
-               config.advertise.ToString(), config.seeds.size());
-  return d;
+  if (auto s = probe_->Register(); !s.ok()) return s;
+  gossiper_->SetEntryObserver(
+      [p = probe_.get()](uint32_t channel, NodeId origin, uint64_t) { p->OnStored(channel, origin); });
+  return Status::Ok();
 }
 
-Status Daemon::StartPolicies() {
-  policy::PolicyDistributor::Options options;
-  // The live nodes' CPUs, from their node facts, to refuse impossible bookings.
-  options.pool_millicores = [this]() -> std::optional<double> {
-    const auto view = gossiper_->View(kNodeChannel);
-    double millicores = 0;
-    view.ForEach([&](NodeId, const gossip::StoredEntry& e) {
-      if (auto f = DecodeNodeFacts(e.payload); f.ok()) millicores += f->capacity_m;
-    });
-    return millicores > 0 ? std::optional<double>(millicores) : std::nullopt;
-  };
-  if (admin_) {
-    // Only documents an admin signed, wherever they come from.
-    options.open = [this](const std::string& blob) -> Result<policy::OpenedPolicy> {
-      auto a = admin_->CheckDocument(blob, "policy");
-      if (!a.ok()) return a.error();
-      return policy::OpenedPolicy{a->action(), a->issued_ms()};
-    };
-  }
-  policies_ = std::make_unique<policy::PolicyDistributor>(
-      options, *gossiper_, *streams_, random_, [] { return static_cast<uint64_t>(WallClockMs()); });
-  if (auto s = policies_->Register(); !s.ok()) return s;
-  policies_->SetListener([this](const policy::PolicyVersion& v, const policy::PolicyDocument& doc,
-                                const std::string& text) {
-    spdlog::info("policy {} active: mode {}, {} application(s), {} policy(ies)", v.ToString(),
-                 doc.mode == policy::Mode::kEnforce ? "enforce" : "monitor", doc.applications.size(),
-                 doc.policies.size());
-    triggers_ = std::make_unique<policy::TriggerEngine>(doc);
-    NoteEvent("policy", v.ToString(),
-              fmt::format("policy {} active: mode {}, {} application(s)", v.ToString(),
-                          doc.mode == policy::Mode::kEnforce ? "enforce" : "monitor", doc.applications.size()));
-    OnPolicy(doc);
-    if (auto s = SaveActivePolicy(config_.state_dir, v, text); !s.ok()) {
-      spdlog::error("policy {} is active but not stored: {}", v.ToString(), s.error().message);
+// Another live process with this node's name: reported, or this one stops.
+void Daemon::WatchIdentity() {
+  identity_ = std::make_unique<gossip::IdentityCheck>(*gossiper_, *streams_, clock_);
+  name_guard_ = std::make_unique<NameGuard>(config_.node_name, boot_, clock_.Now());
+  gossiper_->SetNameConflictListener([this](const gossip::Gossiper::NameConflict& c) {
+    switch (name_guard_->OnConflict(c, clock_.Now())) {
+      case NameGuard::Verdict::kQuiet: return;
+      case NameGuard::Verdict::kReport:
+        spdlog::error("{}", name_guard_->message());
+        if (engine_) engine_->NoteEvent("conflict", config_.node_name, name_guard_->message());
+        return;
+      case NameGuard::Verdict::kStop:
+        // No leave is announced: it would speak for the other daemon.
+        spdlog::critical("{}", name_guard_->message());
+        exit_code_ = 2;
+        Stop();
     }
   });
+}
+
+Status Daemon::StartEngine() {
+  sampler_ = std::make_unique<Sampler>("/proc", policy::IdResolver::System());
+  auto enforcer = MakeEnforcer(config_.cpu);
+  if (!enforcer.ok()) return enforcer.error();
+  auto permit = config_.triggers.scripts_dir.empty()
+                    ? Result<ScriptPermit>(ScriptPermit::None())
+                    : ScriptPermit::Make(config_.triggers.scripts_dir, config_.triggers.scripts_user);
+  if (!permit.ok()) return permit.error();
+  scripts_ = std::make_unique<ScriptRunner>(io_, std::move(*permit));
+
+  engine::EngineConfig ec;
+  ec.node_name = config_.node_name;
+  ec.capacity_millicores = config_.cpu.capacity_millicores;
+  ec.sample_every = std::chrono::milliseconds(config_.cpu.sample_every_ms);
+  ec.full_scan_every = config_.cpu.full_scan_every;
+  ec.policy.open = OpenSigned(admin_.get());
+  ec.history.copies = config_.history.copies;
+  ec.history.archive_dir = config_.history.archive_dir;
+  ec.history.admin = admin_.get();
+  engine::EngineHooks hooks;
+  hooks.trigger = [this](const policy::FiredAction& f) { CarryOut(f, *scripts_, *engine_); };
+  hooks.policy_activated = [this](const policy::PolicyVersion& v, const std::string& blob) {
+    if (auto s = SaveActivePolicy(config_.state_dir, v, blob); !s.ok()) {
+      spdlog::error("policy {} is active but not stored: {}", v.ToString(), s.error().message);
+    }
+  };
+  auto e = engine::NodeEngine::Create(
+      std::move(ec),
+      engine::EngineSeams{clock_, wall_, random_, *gossiper_, *streams_, *sampler_, std::move(*enforcer), history_.get()},
+      std::move(hooks));
+  if (!e.ok()) return e.error();
+  engine_ = std::move(*e);
+  sampler_->SetGroupUsage([this](const std::string& app) -> std::optional<uint64_t> {
+    const auto& control = engine_->cpu().control();
+    if (!control.enforcer() || !control.groups().count(app)) return std::nullopt;
+    return control.enforcer()->UsageNs(app);
+  });
+  return Status::Ok();
+}
+
+Status Daemon::RestorePolicy() {
   auto stored = LoadActivePolicy(config_.state_dir);
   if (!stored.ok()) return stored.error();
-  if (stored->has_value()) {
-    if (auto s = policies_->Restore((*stored)->first, std::move((*stored)->second)); !s.ok()) {
-      spdlog::warn("not restoring the stored policy: {}", s.error().message);
-    }
+  if (!stored->has_value()) return Status::Ok();
+  if (auto s = engine_->policies().distribution().Restore((*stored)->first, std::move((*stored)->second)); !s.ok()) {
+    spdlog::warn("not restoring the stored policy: {}", s.error().message);
   }
   return Status::Ok();
 }
@@ -181,20 +202,12 @@ Daemon::Daemon(const DaemonConfig& config, gossip::Keyring keyring, uint64_t boo
       boot_(boot),
       tick_timer_(io_),
       report_timer_(io_),
-      trigger_timer_(io_),
-      sample_timer_(io_),
-      history_timer_(io_),
+      trim_timer_(io_),
       signals_(io_, SIGINT, SIGTERM, SIGHUP) {}
 
-Daemon::~Daemon() {
-  control_.reset();
-  custodian_.reset();   // these use the streams and the gossiper
-  replicator_.reset();
-  history_service_.reset();
-  policies_.reset();  // uses the gossiper and the streams
-  snapshots_.reset();
-  gossiper_.reset();
-}
+// Members go in the reverse of their declaration: the control server and
+// the engine before what they use.
+Daemon::~Daemon() = default;
 
 void Daemon::ScheduleTick() {
   tick_timer_.expires_at(tick_timer_.expiry() + config_.gossip.period);
@@ -206,13 +219,7 @@ void Daemon::ScheduleTick() {
     }
     transport_->Poll();
     gossiper_->Tick();
-    snapshots_->Tick();
-    policies_->Tick();
-    if (history_service_) history_service_->Tick();
-    if (replicator_) replicator_->Tick();
-    if (custodian_) custodian_->Tick();
-    // The plan follows the pool's status, at most every 100 ms.
-    if (plan_dirty_ && clock_.Now() - planned_at_ >= std::chrono::milliseconds(100)) Replan();
+    engine_->Tick();
     if (leave_ticks_ >= 0 && leave_ticks_-- == 0) {
       Stop();
       return;
@@ -221,80 +228,36 @@ void Daemon::ScheduleTick() {
   });
 }
 
-void Daemon::ScheduleTriggers() {
-  trigger_timer_.expires_after(std::chrono::seconds(1));
-  trigger_timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec) return;
-    RunTriggers();
-    ScheduleTriggers();
-  });
-}
-
-void Daemon::RunTriggers() {
-  if (!triggers_) return;
-  policy::TriggerInputs in;
-  in.now_ms = WallClockMs();
-  in.nodes_failed = std::exchange(nodes_failed_, 0);
-  in.insufficient = unmet_;
-  for (const auto& app : plan_.apps) {
-    if (app.allocated > 0) in.usage_percent[app.name] = 100.0 * app.usage / app.allocated;
-  }
-  auto fired = triggers_->Evaluate(in);
-  // Every node evaluates (the same overrides everywhere); side effects happen
-  // once, on the lowest-id live node.
-  if (fired.empty() || !snapshots_->leading()) return;
-  for (const auto& f : fired) {
-    switch (f.action.kind) {
-      case policy::TriggerAction::Kind::kLog: {
-        auto level = f.action.level == "error"   ? spdlog::level::err
-                     : f.action.level == "warning" ? spdlog::level::warn
-                                                   : spdlog::level::info;
-        spdlog::log(level, "trigger {}: {}", f.trigger, f.action.message);
-        break;
-      }
-      case policy::TriggerAction::Kind::kRun: {
-        auto s = scripts_->Run(f.action.script, f.environment, std::chrono::milliseconds(f.action.timeout_ms),
-                               [trigger = f.trigger](const ScriptResult& r) {
-                                 if (r.timed_out) {
-                                   spdlog::warn("trigger {}: {} ended after its timeout", trigger, r.script);
-                                 } else if (r.exit_code != 0) {
-                                   spdlog::warn("trigger {}: {} exited with {}", trigger, r.script, r.exit_code);
-                                 } else {
-                                   spdlog::info("trigger {}: {} done", trigger, r.script);
-                                 }
-                               });
-        if (!s.ok()) {
-          spdlog::error("trigger {}: {}", f.trigger, s.error().message);
-          NoteEvent("refused", f.trigger, s.error().message);
-        }
-        break;
-      }
-      case policy::TriggerAction::Kind::kSetCpu:
-        spdlog::info("trigger {}: {} set to a new CPU share (applied by the planner)", f.trigger,
-                     f.action.application);
-        break;
-    }
-  }
-}
-
 void Daemon::ScheduleReport() {
   if (config_.report_every_ms <= 0) return;
   report_timer_.expires_after(std::chrono::milliseconds(config_.report_every_ms));
   report_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
-    std::string report = FormatPoolTable(*gossiper_, clock_.Now());
+    std::string report = FormatPoolTable(*gossiper_, engine_->pool(), clock_.Now());
     const auto& sc = streams_->counters();
     report += fmt::format("streams: sent {:.1f} KB, received {:.1f} KB, {} call(s), {} served\n",
                           sc.bytes_sent / 1000.0, sc.bytes_received / 1000.0, sc.calls, sc.served);
-    if (const gossip::Snapshot* snap = snapshots_->current()) {
+    const auto& snapshots = engine_->snapshots();
+    if (const gossip::Snapshot* snap = snapshots.current()) {
       report += fmt::format("snapshot epoch {} from {}{}, {} ms old, {} members\n", snap->epoch,
-                            snap->leader.ToString(), snapshots_->leading() ? " (this node leads)" : "",
+                            snap->leader.ToString(), snapshots.leading() ? " (this node leads)" : "",
                             std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Now() - snap->installed_at).count(),
                             snap->members.size());
     }
     std::fputs(report.c_str(), stdout);
     std::fflush(stdout);
     ScheduleReport();
+  });
+}
+
+// The history's roll-ups and compactions free what they used: hand it back
+// to the system rather than keep it in the allocator (2 MB or so a day).
+void Daemon::ScheduleTrim() {
+  trim_timer_.expires_after(std::chrono::minutes(1));
+  trim_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    malloc_trim(0);
+    ScheduleTrim();
   });
 }
 
@@ -318,11 +281,7 @@ void Daemon::WaitForSignal() {
       Stop();  // a second signal: stop at once
       return;
     }
-    spdlog::info("leaving the pool");
-    gossiper_->Leave();
-    // Peers' appends held for a group commit: answered while the loop
-    // still runs to send the answers; later ones at once.
-    if (history_service_) history_service_->EndGroupCommit();
+    engine_->Leave();
     leave_ticks_ = 10;  // a few periods for the news to spread
     WaitForSignal();
   });
@@ -331,12 +290,10 @@ void Daemon::WaitForSignal() {
 int Daemon::Run() {
   JoinUnlessNameTaken();
   ScheduleReport();
-  ScheduleTriggers();
-  ScheduleSample();
-  ScheduleHistoryUpkeep();
+  if (history_) ScheduleTrim();
   WaitForSignal();
   io_.run();
-  cpu_->Release();
+  engine_->Release();
   spdlog::info("stopped");
   return exit_code_;
 }
@@ -369,9 +326,7 @@ void Daemon::JoinUnlessNameTaken() {
 void Daemon::Stop() {
   tick_timer_.cancel();
   report_timer_.cancel();
-  trigger_timer_.cancel();
-  sample_timer_.cancel();
-  history_timer_.cancel();
+  trim_timer_.cancel();
   signals_.cancel();
   io_.stop();
 }

@@ -7,7 +7,6 @@
 #include "daemon/daemon.h"
 #include "daemon/refusals.h"
 #include "daemon/secret_file.h"
-#include "daemon/node_facts.h"
 #include "policy/parser.h"
 #include "policy/writer.h"
 
@@ -79,20 +78,14 @@ Status Daemon::StartControl() {
   return Status::Ok();
 }
 
-std::string Daemon::NameOf(NodeId id) {
-  if (id == NodeId::FromName(config_.node_name)) return config_.node_name;
-  if (const gossip::StoredEntry* e = gossiper_->View(kNodeChannel).FindAny(id)) {
-    if (auto f = DecodeNodeFacts(e->payload); f.ok()) return f->name;
-  }
-  return id.ToString();
-}
-
 control::Response Daemon::HandleControl(const control::Request& request, Role role) {
   control::Response r;
-  const auto view = gossiper_->View(kNodeChannel);
-  auto name_of = [&](NodeId id) { return NameOf(id); };
-  const policy::PolicyDocument* doc = policies_->active();
-  const std::string mode = !doc ? "monitor (no policy)" : doc->mode == policy::Mode::kEnforce ? "enforce" : "monitor";
+  const engine::PoolView& pool = engine_->pool();
+  auto name_of = [&](NodeId id) { return engine_->NameOf(id); };
+  policy::PolicyDistributor& policies = engine_->policies().distribution();
+  const policy::PolicyDocument* doc = policies.active();
+  const std::string mode = engine_->policies().mode_text();
+  const policy::CpuPlan& plan = engine_->cpu().plan();
   switch (request.command_case()) {
     case control::Request::kStatus: {
       auto* s = r.mutable_status();
@@ -108,7 +101,7 @@ control::Response Daemon::HandleControl(const control::Request& request, Role ro
       s->set_nodes_suspect(suspect);
       s->set_nodes_failed(failed);
       double booked = 0, usage = 0, demand = 0;
-      for (const auto& a : plan_.apps) {
+      for (const auto& a : plan.apps) {
         booked += a.booked;
         usage += a.usage;
         demand += a.demand;
@@ -117,22 +110,16 @@ control::Response Daemon::HandleControl(const control::Request& request, Role ro
       s->set_usage_m(usage);
       s->set_demand_m(demand);
       s->set_mode(mode);
-      const std::string version = policies_->active_version().empty() ? "" : policies_->active_version().ToString();
+      const std::string version = engine_->policies().version_text();
       s->set_policy_version(version);
       uint32_t on_policy = 0;
-      double capacity = 0;
-      view.ForEach([&](NodeId, const gossip::StoredEntry& e) {
-        auto f = DecodeNodeFacts(e.payload);
-        if (!f.ok()) return;
-        capacity += f->capacity_m;
-        if (f->policy_version == version) ++on_policy;
-      });
-      s->set_capacity_m(capacity);
+      pool.ForEachLive([&](NodeId, const engine::PoolView::Node& n) { on_policy += n.status.policy_version == version; });
+      s->set_capacity_m(pool.CapacityM());
       s->set_nodes_on_policy(on_policy);
-      s->set_applications(static_cast<uint32_t>(plan_.apps.size()));
-      s->set_instances(static_cast<uint32_t>(plan_.instances.size()));
-      if (const gossip::Snapshot* snap = snapshots_->current()) s->set_snapshot_leader(name_of(snap->leader));
-      for (const auto& u : unmet_) s->add_unmet(u);
+      s->set_applications(static_cast<uint32_t>(plan.apps.size()));
+      s->set_instances(static_cast<uint32_t>(plan.instances.size()));
+      if (const gossip::Snapshot* snap = engine_->snapshots().current()) s->set_snapshot_leader(name_of(snap->leader));
+      for (const auto& u : engine_->cpu().unmet()) s->add_unmet(u);
       for (const auto& x : CollectRefusals(gossiper_->counters(), streams_->counters(), control_ ? &control_->counters() : nullptr)) {
         auto* out = s->add_refusals();
         out->set_listener(x.listener);
@@ -148,22 +135,21 @@ control::Response Daemon::HandleControl(const control::Request& request, Role ro
         n->set_name(name_of(id));
         n->set_address(address.ToString());
         n->set_state(std::string(state));
-        if (const gossip::StoredEntry* e = view.FindAny(id)) {
-          if (auto f = DecodeNodeFacts(e->payload); f.ok()) {
-            n->set_capacity_m(f->capacity_m);
-            n->set_cpus(f->cpus);
-            n->set_load_milli(f->load_milli);
-            n->set_mem_total_kb(static_cast<double>(f->mem_total_kb));
-            n->set_mem_available_kb(static_cast<double>(f->mem_available_kb));
-            n->set_policy_version(f->policy_version);
-            n->set_enforcing(f->enforcing);
-            n->set_enforcer(f->enforcer);
-            n->set_instances(static_cast<uint32_t>(f->instances.size() + f->instances_left_out));
-            double usage = 0, demand = 0;
-            for (const auto& i : f->instances) usage += i.usage_m, demand += i.demand_m;
-            n->set_usage_m(usage);
-            n->set_demand_m(demand);
-          }
+        if (const engine::PoolView::Node* node = pool.Find(id)) {
+          const engine::NodeStatus& f = node->status;
+          n->set_capacity_m(f.capacity_m);
+          n->set_cpus(f.host.cpus);
+          n->set_load_milli(f.host.load_milli);
+          n->set_mem_total_kb(static_cast<double>(f.host.mem_total_kb));
+          n->set_mem_available_kb(static_cast<double>(f.host.mem_available_kb));
+          n->set_policy_version(f.policy_version);
+          n->set_enforcing(f.enforcing);
+          n->set_enforcer(f.enforcer);
+          n->set_instances(static_cast<uint32_t>(f.instances.size() + f.instances_left_out));
+          double usage = 0, demand = 0;
+          for (const auto& i : f.instances) usage += i.usage_m, demand += i.demand_m;
+          n->set_usage_m(usage);
+          n->set_demand_m(demand);
         }
       };
       add(NodeId::FromName(config_.node_name), config_.advertise, "self");
@@ -175,15 +161,15 @@ control::Response Daemon::HandleControl(const control::Request& request, Role ro
       break;
     }
     case control::Request::kApps: {
-      r.mutable_apps()->set_pool_capacity_m(plan_.pool_capacity);
-      for (const auto& a : plan_.apps) FillApp(a, *r.mutable_apps()->add_apps());
+      r.mutable_apps()->set_pool_capacity_m(plan.pool_capacity);
+      for (const auto& a : plan.apps) FillApp(a, *r.mutable_apps()->add_apps());
       break;
     }
     case control::Request::kApp: {
-      const policy::AppPlan* a = plan_.FindApp(request.app().name());
+      const policy::AppPlan* a = plan.FindApp(request.app().name());
       if (!a) {
         std::string known;
-        for (const auto& x : plan_.apps) known += (known.empty() ? "" : ", ") + x.name;
+        for (const auto& x : plan.apps) known += (known.empty() ? "" : ", ") + x.name;
         r.set_error(fmt::format("no application '{}' in the pool's plan (known: {})", request.app().name(),
                                 known.empty() ? "none" : known));
         break;
@@ -191,8 +177,8 @@ control::Response Daemon::HandleControl(const control::Request& request, Role ro
       auto* d = r.mutable_app();
       FillApp(*a, *d->mutable_app());
       for (size_t index : a->instances) {
-        const policy::InstancePlan& ip = plan_.instances[index];
-        const policy::NodePlan& node = plan_.nodes[ip.node];
+        const policy::InstancePlan& ip = plan.instances[index];
+        const policy::NodePlan& node = plan.nodes[ip.node];
         auto* i = d->add_instances();
         i->set_node(node.name);
         i->set_demand_m(ip.demand);
@@ -202,25 +188,23 @@ control::Response Daemon::HandleControl(const control::Request& request, Role ro
         i->set_millicores(static_cast<int32_t>(ip.millicores));
         i->set_weight(ip.weight);
         i->set_quota_us(static_cast<int32_t>(ip.quota_us.value_or(0)));
-        i->set_period_us(static_cast<int32_t>(plan_.options.quota_period_us));
-        if (const gossip::StoredEntry* e = view.FindAny(node.id)) {
-          if (auto f = DecodeNodeFacts(e->payload); f.ok()) {
-            i->set_enforcing(f->enforcing);
-            for (const auto& inst : f->instances) {
-              if (inst.app == a->name) i->set_rss_kb(static_cast<double>(inst.rss_kb)), i->set_processes(inst.processes);
-            }
+        i->set_period_us(static_cast<int32_t>(plan.options.quota_period_us));
+        if (const engine::PoolView::Node* status = pool.Find(node.id)) {
+          i->set_enforcing(status->status.enforcing);
+          for (const auto& inst : status->status.instances) {
+            if (inst.app == a->name) i->set_rss_kb(static_cast<double>(inst.rss_kb)), i->set_processes(inst.processes);
           }
         }
-        if (node.name == config_.node_name) {
-          auto g = cpu_->groups().find(a->name);
-          if (g != cpu_->groups().end()) i->set_cgroup(g->second.path);
+        if (node.id == engine_->self()) {
+          const auto& groups = engine_->cpu().control().groups();
+          if (auto g = groups.find(a->name); g != groups.end()) i->set_cgroup(g->second.path);
         }
       }
       break;
     }
     case control::Request::kPolicyPush: {
       // With admin keys, the signed envelope travels; without, the text.
-      auto v = policies_->Push(admin_ && !request.signed_action().empty() ? request.signed_action()
+      auto v = policies.Push(admin_ && !request.signed_action().empty() ? request.signed_action()
                                                                           : request.policy_push().text());
       if (!v.ok()) {
         spdlog::warn("policy push refused:\n{}", v.error().message);
@@ -236,13 +220,13 @@ control::Response Daemon::HandleControl(const control::Request& request, Role ro
         r.set_error("no policy is active yet (push one with: shoalctl policy push FILE)");
         break;
       }
-      r.mutable_policy()->set_version(policies_->active_version().ToString());
-      r.mutable_policy()->set_text(policies_->active_text());
+      r.mutable_policy()->set_version(policies.active_version().ToString());
+      r.mutable_policy()->set_text(policies.active_text());
       r.mutable_policy()->set_mode(mode);
       break;
     }
     case control::Request::kPolicyVersions: {
-      for (const auto& [id, v] : policies_->Versions()) {
+      for (const auto& [id, v] : policies.Versions()) {
         auto* n = r.mutable_versions()->add_nodes();
         n->set_node(name_of(id));
         if (!v.empty()) n->set_version(v.ToString());
@@ -263,7 +247,7 @@ control::Response Daemon::HandleControl(const control::Request& request, Role ro
       }
       policy::PolicyDocument changed = *doc;
       changed.mode = request.mode().enforce() ? policy::Mode::kEnforce : policy::Mode::kMonitor;
-      auto v = policies_->Push(policy::WritePolicy(changed));
+      auto v = policies.Push(policy::WritePolicy(changed));
       if (!v.ok()) {
         r.set_error(v.error().message);
         break;

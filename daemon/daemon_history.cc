@@ -1,12 +1,7 @@
-// The daemon's history: each sample recorded with this node's bookings and
-// allocations and the events since the last one, replicated to peers,
-// rolled up and expired every minute, and pool-wide questions answered for
+// The daemon's history: the RocksDB the engine's history recorder writes
+// (daemon/engine/history_recorder.h), and pool-wide questions answered for
 // the control API. See store/.
-#include <malloc.h>
-
-#include <cmath>
 #include <filesystem>
-#include <thread>
 
 #include <spdlog/spdlog.h>
 
@@ -25,11 +20,9 @@ std::array<int64_t, store::kLevels> Retention(const HistoryConfig& h) {
   return {h.keep_raw_hours * store::kHourMs, h.keep_minutes_days * store::kDayMs, h.keep_hours_days * store::kDayMs};
 }
 
-uint32_t Milli(double m) { return static_cast<uint32_t>(std::lround(std::clamp(m, 0.0, 4e9))); }
-
 }  // namespace
 
-Status Daemon::StartHistory() {
+Status Daemon::OpenHistory() {
   if (!config_.history.enabled) {
     spdlog::info("history: off (history.enabled = false)");
     return Status::Ok();
@@ -44,99 +37,9 @@ Status Daemon::StartHistory() {
   auto opened = store::HistoryStore::Open(NodeId::FromName(config_.node_name), config_.node_name, o);
   if (!opened.ok()) return opened.error();
   history_ = std::move(*opened);
-  history_service_ = std::make_unique<store::HistoryService>(*history_, *streams_, config_.history.archive_dir);
-  history_service_->SetDeleteListener([this](NodeId by, const store::wire::Delete& d, uint64_t rows) {
-    const std::string what = fmt::format("{} row(s) of {} for {}{}", rows, d.app().empty() ? "every series" : d.app(),
-                                         d.origin() ? NameOf(NodeId{d.origin()}) : "every node",
-                                         d.before_ms() ? fmt::format(" before {} ms", d.before_ms()) : "");
-    spdlog::warn("history: deleted {} at the request of {} ({})", what, NameOf(by), d.by());
-    NoteEvent("deleted", d.app(), fmt::format("deleted {} at the request of {}", what, d.by()));
-  });
-  history_service_->SetAdminVerifier(admin_.get());
-  history_service_->SetOriginLive([this](NodeId origin) { return gossiper_->membership().IsLive(origin); });
-  // Peers' appends are synced to disk together, about once a second.
-  history_service_->SetGroupCommit(clock_, store::kGroupCommitWindow);
-  history_service_->Register();
-  if (config_.history.copies > 0) {
-    store::ReplicatorOptions r;
-    r.copies = config_.history.copies;
-    replicator_ = std::make_unique<store::Replicator>(*history_, gossiper_->membership(), *streams_, clock_, r);
-    store::CustodianOptions c;
-    c.copies = config_.history.copies;
-    custodian_ = std::make_unique<store::Custodian>(*history_, gossiper_->membership(), *streams_, clock_, c);
-  }
   spdlog::info("history: {} (sequence {}), {} cop{} on peers", o.path, history_->last_seq(), config_.history.copies,
                config_.history.copies == 1 ? "y" : "ies");
   return Status::Ok();
-}
-
-void Daemon::NoteEvent(std::string kind, std::string subject, std::string text) {
-  if (!history_) return;
-  if (events_.size() >= store::kMaxEventsPerPeriod) {
-    ++events_dropped_;
-    return;
-  }
-  events_.push_back({std::move(kind), std::move(subject), std::move(text)});
-}
-
-void Daemon::RecordHistory() {
-  if (!history_) return;
-  store::Period p;
-  p.time_ms = WallClockMs();
-  // This node's row of the plan: each instance's booking and allocation.
-  std::map<std::string, const policy::InstancePlan*> planned;
-  if (const policy::NodePlan* row = plan_.FindNode(NodeId::FromName(config_.node_name))) {
-    for (size_t i = row->first; i < row->first + row->count; ++i) {
-      planned[plan_.apps[plan_.instances[i].app].name] = &plan_.instances[i];
-    }
-  }
-  store::Sample node;
-  for (const auto& s : local_) {
-    store::Sample a;
-    a.usage = Milli(s.usage);
-    a.demand = Milli(std::max(s.usage, s.demand));
-    if (auto it = planned.find(s.app); it != planned.end()) {
-      a.booking = Milli(it->second->booking);
-      a.allocation = Milli(it->second->allocation);
-    }
-    a.rss_kb = s.rss_kb;
-    a.processes = static_cast<uint32_t>(s.pids.size());
-    node.usage += a.usage;
-    node.demand += a.demand;
-    node.booking += a.booking;
-    node.allocation += a.allocation;
-    node.rss_kb += a.rss_kb;
-    node.processes += a.processes;
-    p.apps.push_back({s.app, a});
-  }
-  node.capacity = CapacityMillicores(std::max(1u, std::thread::hardware_concurrency()));
-  p.node = node;
-  p.events = std::move(events_);
-  events_.clear();
-  auto seq = history_->Record(p);
-  if (!seq.ok()) {
-    spdlog::error("{}", seq.error().message);
-    return;
-  }
-  if (replicator_) replicator_->Tick();
-}
-
-void Daemon::ScheduleHistoryUpkeep() {
-  if (!history_) return;
-  history_timer_.expires_after(std::chrono::minutes(1));
-  history_timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec) return;
-    if (auto s = history_->Maintain(WallClockMs()); !s.ok()) spdlog::error("{}", s.error().message);
-    // Roll-ups and compactions free what they used; hand it back to the
-    // system rather than keep it in the allocator (2 MB or so a day).
-    malloc_trim(0);
-    if (events_dropped_) {
-      spdlog::warn("history: {} event(s) dropped (more than {} in one sample)", events_dropped_,
-                   store::kMaxEventsPerPeriod);
-      events_dropped_ = 0;
-    }
-    ScheduleHistoryUpkeep();
-  });
 }
 
 void Daemon::HandleHistory(const control::Request& request, ControlServer::Reply reply) {
@@ -145,7 +48,8 @@ void Daemon::HandleHistory(const control::Request& request, ControlServer::Reply
     r.set_error(std::move(message));
     reply(std::move(r));
   };
-  if (!history_) return fail("history is off on this node (history.enabled = false): ask another node");
+  engine::HistoryRecorder* recorder = engine_->history();
+  if (!recorder) return fail("history is off on this node (history.enabled = false): ask another node");
   std::vector<store::PoolMember> peers;
   for (const gossip::Member* m : gossiper_->membership().live_peers()) peers.push_back({m->id, m->endpoint});
 
@@ -178,13 +82,13 @@ void Daemon::HandleHistory(const control::Request& request, ControlServer::Reply
     }
     broadcast.set_signed_action(request.signed_action());
     store::PoolQuery::Broadcast(
-        *history_service_, *streams_, std::move(peers), broadcast, kPeerTimeout,
+        recorder->service(), *streams_, std::move(peers), broadcast, kPeerTimeout,
         [this, reply, archive = request.has_history_archive()](store::NodeAnswers answers) {
           control::Response out;
           auto* deleted = archive ? nullptr : out.mutable_deleted();
           auto* files = archive ? out.mutable_files() : nullptr;
           for (const auto& [node, answer] : answers) {
-            const std::string who = NameOf(node);
+            const std::string who = engine_->NameOf(node);
             if (!answer.ok()) {
               (archive ? files->add_failures() : deleted->add_failures())->assign(fmt::format("{}: {}", who, answer.error().message));
             } else if (archive) {
@@ -204,7 +108,7 @@ void Daemon::HandleHistory(const control::Request& request, ControlServer::Reply
     return fail(fmt::format("history: from_ms ({}), to_ms ({}) and step_ms ({}) must not be negative", h.from_ms(),
                             h.to_ms(), h.step_ms()));
   }
-  const int64_t now = WallClockMs();
+  const int64_t now = wall_.NowMs();
   const int64_t to = h.to_ms() > 0 ? h.to_ms() : now;
   const int64_t from = h.from_ms() > 0 ? h.from_ms() : to - store::kHourMs;
   if (from >= to) return fail(fmt::format("history: the period from {} to {} ms is empty", from, to));
@@ -243,7 +147,7 @@ void Daemon::HandleHistory(const control::Request& request, ControlServer::Reply
     reply(std::move(p));
   };
   store::PoolQuery::Run(
-      *history_service_, *streams_, std::move(peers), q, kPeerTimeout, progress,
+      recorder->service(), *streams_, std::move(peers), q, kPeerTimeout, progress,
       [this, reply, res, from, to, per_node](Result<store::PoolAnswer> a) {
         control::Response out;
         if (!a.ok()) {
@@ -257,7 +161,7 @@ void Daemon::HandleHistory(const control::Request& request, ControlServer::Reply
         ans->set_level(store::LevelName(res.level));
         auto name = [&](uint64_t origin) {
           auto it = a->names.find(origin);
-          return it != a->names.end() && !it->second.empty() ? it->second : NameOf(NodeId{origin});
+          return it != a->names.end() && !it->second.empty() ? it->second : engine_->NameOf(NodeId{origin});
         };
         for (const auto& s : store::SumSeries(a->result, per_node)) {
           auto* p = ans->add_points();
@@ -285,7 +189,7 @@ void Daemon::HandleHistory(const control::Request& request, ControlServer::Reply
           ev->set_subject(e.event().subject());
           ev->set_text(e.event().text());
         }
-        for (const auto& [node, why] : a->failures) ans->add_failures(fmt::format("{}: {}", NameOf(node), why));
+        for (const auto& [node, why] : a->failures) ans->add_failures(fmt::format("{}: {}", engine_->NameOf(node), why));
         for (const auto& [origin, holder] : a->holder) {
           if (holder != origin) ans->add_sources(fmt::format("{} from {}", name(origin), name(holder)));
         }

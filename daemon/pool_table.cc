@@ -4,26 +4,22 @@
 
 #include <fmt/format.h>
 
-#include "daemon/node_facts.h"
 
 namespace shoal::daemon {
 
-std::string FormatPoolTable(const gossip::Gossiper& g, TimePoint now) {
+std::string FormatPoolTable(const gossip::Gossiper& g, const engine::PoolView& pool, TimePoint now) {
   struct Row {
     std::string name, address, state, seen, load, memory;
     NodeId id;
   };
   std::vector<Row> rows;
-  const auto view = g.View(kNodeChannel);
   auto facts_of = [&](NodeId id, Row& r) {
-    const gossip::StoredEntry* e = view.FindAny(id);
-    if (e == nullptr) return;
-    auto f = DecodeNodeFacts(e->payload);
-    if (!f.ok()) return;
-    r.name = f->name;
-    r.load = fmt::format("{:.2f}/{}", f->load_milli / 1000.0, f->cpus);
-    r.memory = fmt::format("{:.1f}/{:.1f} GiB", f->mem_available_kb / 1048576.0,
-                           f->mem_total_kb / 1048576.0);
+    const engine::PoolView::Node* n = pool.Find(id);
+    if (n == nullptr) return;
+    const engine::HostFacts& h = n->status.host;
+    r.name = n->status.name;
+    r.load = fmt::format("{:.2f}/{}", h.load_milli / 1000.0, h.cpus);
+    r.memory = fmt::format("{:.1f}/{:.1f} GiB", h.mem_available_kb / 1048576.0, h.mem_total_kb / 1048576.0);
   };
   Row self{"?", g.identity().advertise.ToString(), "self", "-", "", "", g.identity().id};
   facts_of(g.identity().id, self);

@@ -5,10 +5,11 @@
 
 #include <string>
 
+#include "daemon/engine/pool_view.h"
 #include "gossip/gossiper.h"
 
 namespace shoal::daemon {
 
-std::string FormatPoolTable(const gossip::Gossiper& g, TimePoint now);
+std::string FormatPoolTable(const gossip::Gossiper& g, const engine::PoolView& pool, TimePoint now);
 
 }  // namespace shoal::daemon

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "daemon/host_facts.h"
 #include "daemon/sys_file.h"
 
 namespace shoal::daemon {
@@ -50,26 +51,26 @@ Sampler::Totals Sampler::ReadThreads(int pid, std::map<int, ThreadTimes>& seen) 
   return t;
 }
 
-Result<std::vector<InstanceSample>> Sampler::Sample(TimePoint now, bool full) {
+Result<std::vector<LocalInstance>> Sampler::Sample(TimePoint now, bool full) {
   if (detector_.document().applications.empty()) {
     // Nothing to detect: no scan (it is the sampler's main cost).
     threads_.clear();
     group_ns_.clear();
     last_ = now;
-    return std::vector<InstanceSample>{};
+    return std::vector<LocalInstance>{};
   }
   auto snapshot = scanner_.Scan(full);
   if (!snapshot.ok()) return snapshot.error();
   const auto detection = detector_.Classify(*snapshot);
   const auto& apps = detector_.document().applications;
-  std::map<size_t, InstanceSample> by_app;
+  std::map<size_t, LocalInstance> by_app;
   for (const auto& [pid, app] : detection.processes) by_app[app].pids.push_back(pid);
 
   const double seconds =
       last_ ? std::chrono::duration<double>(now - *last_).count() : 0.0;
   std::map<int, ThreadTimes> seen;
   std::map<std::string, uint64_t> group_ns;
-  std::vector<InstanceSample> out;
+  std::vector<LocalInstance> out;
   const long page_kb = std::max(1L, ::sysconf(_SC_PAGESIZE) / 1024);
   std::string statm;
   for (auto& [index, inst] : by_app) {
@@ -97,9 +98,10 @@ Result<std::vector<InstanceSample>> Sampler::Sample(TimePoint now, bool full) {
       }
     }
     if (seconds > 0) {
-      inst.usage = run / seconds / 1e6;
-      inst.demand = inst.usage + static_cast<double>(totals.wait_ns) / seconds / 1e6;
+      inst.usage_m = run / seconds / 1e6;
+      inst.demand_m = inst.usage_m + static_cast<double>(totals.wait_ns) / seconds / 1e6;
     }
+    inst.processes = static_cast<uint32_t>(inst.pids.size());
     out.push_back(std::move(inst));
   }
   threads_ = std::move(seen);
@@ -107,5 +109,7 @@ Result<std::vector<InstanceSample>> Sampler::Sample(TimePoint now, bool full) {
   last_ = now;
   return out;
 }
+
+Result<engine::HostFacts> Sampler::Host() { return ReadHostFacts(proc_); }
 
 }  // namespace shoal::daemon

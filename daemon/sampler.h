@@ -21,33 +21,30 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "daemon/engine/process_source.h"
 #include "daemon/proc_reader.h"
 #include "policy/detection.h"
 
 namespace shoal::daemon {
 
-struct InstanceSample {
-  std::string app;
-  std::vector<int> pids;  // sorted
-  double usage = 0;       // millicores
-  double demand = 0;      // millicores, >= usage
-  uint64_t rss_kb = 0;
-};
+using engine::LocalInstance;
 
-class Sampler {
+class Sampler final : public engine::ProcessSource {
  public:
   using GroupUsage = std::function<std::optional<uint64_t>(const std::string& app)>;
 
   Sampler(std::string proc_root, policy::IdResolver resolver);
   // A new policy document: detection starts afresh (sockets are read only
   // if it has flow rules).
-  void SetDocument(const policy::PolicyDocument& doc);
+  void SetDocument(const policy::PolicyDocument& doc) override;
   void SetGroupUsage(GroupUsage usage) { group_usage_ = std::move(usage); }
 
   // One sample at `now`; `full` rescans every process (see ProcScanner).
   // Applications with no process are left out. Without applications in
   // the document nothing is read.
-  Result<std::vector<InstanceSample>> Sample(TimePoint now, bool full);
+  Result<std::vector<LocalInstance>> Sample(TimePoint now, bool full) override;
+  // From /proc/loadavg and /proc/meminfo (daemon/host_facts.h).
+  Result<engine::HostFacts> Host() override;
 
  private:
   struct ThreadTimes {

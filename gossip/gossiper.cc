@@ -49,7 +49,7 @@ Gossiper::Gossiper(const GossipConfig& config, const NodeIdentity& identity, Clo
       // It was cut off from us: it may have missed what did not change since.
       sync_answers_due_.push_back(ev.endpoint);
     }
-    if (member_listener_) member_listener_(ev);
+    for (auto& l : member_listeners_) l(ev);
   });
   transport_.SetReceiver([this](const Endpoint& from, std::span<const uint8_t> d, Duration waited) {
     OnDatagram(from, d, waited);

@@ -75,7 +75,8 @@ class Gossiper {
 
   // Peers to contact while no live peer is known (and now and then after).
   void SetSeeds(std::vector<Endpoint> seeds) { seeds_ = std::move(seeds); }
-  void SetMemberListener(Membership::Listener l) { member_listener_ = std::move(l); }
+  // Every listener added hears every membership change, in the order added.
+  void AddMemberListener(Membership::Listener l) { member_listeners_.push_back(std::move(l)); }
   // Another process speaks as this node: a packet sealed by this node's id
   // with another boot (from = its address), or an entry of this node's
   // newer than this node's own, from a newer boot or from this boot (the
@@ -176,7 +177,7 @@ class Gossiper {
   CatchUp catch_up_;
   Counters counters_;
   EntryObserver observer_;
-  Membership::Listener member_listener_;
+  std::vector<Membership::Listener> member_listeners_;
   std::function<void(const NameConflict&)> conflict_listener_;
   LogLimit refused_log_;
   std::vector<Endpoint> seeds_;

@@ -48,7 +48,7 @@ void SimPool::Boot(size_t i) {
   n.gossiper->SetEntryObserver([this, i](uint32_t ch, NodeId origin, uint64_t version) {
     if (observer_) observer_(i, ch, origin, version);
   });
-  n.gossiper->SetMemberListener([this, i](const MemberEvent& ev) {
+  n.gossiper->AddMemberListener([this, i](const MemberEvent& ev) {
     if (member_listener_) member_listener_(i, ev);
   });
   for (auto& f : factories_) f(i, *n.gossiper);

@@ -92,6 +92,7 @@ Result<std::unique_ptr<HistoryStore>> HistoryStore::Open(NodeId self, std::strin
   const StoreOptions& o = store->options_;
   rocksdb::Options opts;
   opts.create_if_missing = true;
+  if (o.env) opts.env = o.env;
   opts.write_buffer_size = o.memtable_bytes;
   opts.max_write_buffer_number = 2;
   opts.max_open_files = 64;

@@ -29,6 +29,7 @@
 #include "store/keys.h"
 
 namespace rocksdb {
+class Env;
 class DB;
 class Iterator;
 class Cache;
@@ -52,6 +53,10 @@ struct StoreOptions {
   size_t block_cache_bytes = 2 << 20;
   // SyncLog() syncs the log to disk (off: it does nothing; for tests).
   bool sync_replica_writes = true;
+  // Where the files live: null for the machine's file system; the
+  // simulator and tests pass an in-memory one (rocksdb::NewMemEnv), which
+  // must outlive the store.
+  rocksdb::Env* env = nullptr;
 };
 
 // Checks the options; errors name the option.

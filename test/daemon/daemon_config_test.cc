@@ -8,7 +8,7 @@
 #include "daemon/boot_counter.h"
 #include "daemon/config.h"
 #include "daemon/key_file.h"
-#include "daemon/node_facts.h"
+#include "daemon/host_facts.h"
 #include "daemon/secret_file.h"
 #include "daemon/tokens.h"
 #include "test/support/temp_dir.h"
@@ -165,46 +165,13 @@ TEST_CASE("boot numbers grow across restarts, even within one second") {
   REQUIRE(*b > *a);
 }
 
-TEST_CASE("node facts: read from /proc, round trip, junk refused") {
-  auto f = ReadNodeFacts("n1");
+TEST_CASE("host facts: read from /proc, refused without it") {
+  auto f = ReadHostFacts();
   REQUIRE(f.ok());
   REQUIRE(f->cpus >= 1);
   REQUIRE(f->mem_total_kb > 0);
-  auto back = DecodeNodeFacts(EncodeNodeFacts(*f));
-  REQUIRE(back.ok());
-  REQUIRE(*back == *f);
-  REQUIRE_FALSE(DecodeNodeFacts("\xff\xff").ok());
-  REQUIRE_FALSE(DecodeNodeFacts(EncodeNodeFacts(NodeFacts{})).ok());  // no name
   TempDir dir;
-  REQUIRE_FALSE(ReadNodeFacts("n1", dir.path.string()).ok());
-}
-
-TEST_CASE("node status: instances round trip, and what does not fit leaves out the least demanding") {
-  NodeFacts f;
-  f.name = "n1";
-  f.capacity_m = 1500;
-  f.policy_version = "1.0@abc";
-  f.enforcing = true;
-  f.enforcer = "cgroup-v1";
-  f.instances = {{"gold", 700, 900, 4096, 2}, {"bronze", 300, 1000, 1024, 1}};
-  auto back = DecodeNodeFacts(EncodeNodeFacts(f));
-  REQUIRE(back.ok());
-  REQUIRE(back->instances.size() == 2);
-  REQUIRE(back->instances[0].app == "bronze");  // most demanding first
-  std::swap(back->instances[0], back->instances[1]);
-  REQUIRE(*back == f);
-
-  f.instances.clear();
-  for (int i = 0; i < 40; ++i) {
-    f.instances.push_back({fmt::format("application-with-a-long-name-{:02}", i), 10, static_cast<uint32_t>(i), 0, 1});
-  }
-  const std::string bytes = EncodeNodeFacts(f);
-  REQUIRE(bytes.size() <= kNodeFactsMaxBytes);
-  back = DecodeNodeFacts(bytes);
-  REQUIRE(back.ok());
-  REQUIRE(back->instances.size() + back->instances_left_out == 40);
-  REQUIRE(back->instances_left_out > 0);
-  REQUIRE(back->instances.back().demand_m > static_cast<uint32_t>(back->instances_left_out - 1));
+  REQUIRE_FALSE(ReadHostFacts(dir.path.string()).ok());
 }
 
 TEST_CASE("the shipped example configuration is valid and matches the defaults") {

@@ -32,7 +32,7 @@ TEST_CASE("sampler: two spinners sharing one CPU each use half and want a whole 
   auto first = sampler.Sample(clock.Now(), true);
   REQUIRE(first.ok());
   REQUIRE(first->size() == 3);
-  for (const auto& s : *first) REQUIRE(s.demand == 0);  // nothing to compare with yet
+  for (const auto& s : *first) REQUIRE(s.demand_m == 0);  // nothing to compare with yet
   std::this_thread::sleep_for(1500ms);
   auto second = sampler.Sample(clock.Now(), false);
   REQUIRE(second.ok());
@@ -43,18 +43,18 @@ TEST_CASE("sampler: two spinners sharing one CPU each use half and want a whole 
   REQUIRE(sa.app == "a");
   REQUIRE(sa.pids == std::vector<int>{a.pid});
   REQUIRE(sl.app == "light");
-  INFO("a " << sa.usage << "/" << sa.demand << " b " << sb.usage << "/" << sb.demand << " light " << sl.usage
-            << "/" << sl.demand);
+  INFO("a " << sa.usage_m << "/" << sa.demand_m << " b " << sb.usage_m << "/" << sb.demand_m << " light " << sl.usage_m
+            << "/" << sl.demand_m);
   // One CPU between them (less whatever else runs there).
-  REQUIRE(sa.usage + sb.usage < 1050);
-  REQUIRE(sa.usage > 200);
-  REQUIRE(sa.usage < 700);
+  REQUIRE(sa.usage_m + sb.usage_m < 1050);
+  REQUIRE(sa.usage_m > 200);
+  REQUIRE(sa.usage_m < 700);
   // Each would use the whole CPU.
-  REQUIRE(sa.demand == Approx(1000).margin(100));
-  REQUIRE(sb.demand == Approx(1000).margin(100));
+  REQUIRE(sa.demand_m == Approx(1000).margin(100));
+  REQUIRE(sb.demand_m == Approx(1000).margin(100));
   // 10% duty on a CPU of its own.
-  REQUIRE(sl.usage == Approx(100).margin(50));
-  REQUIRE(sl.demand < 400);
+  REQUIRE(sl.usage_m == Approx(100).margin(50));
+  REQUIRE(sl.demand_m < 400);
   REQUIRE(sa.rss_kb > 0);
 
   // An application whose processes are gone drops out.

@@ -8,25 +8,26 @@
 #include <cstdlib>
 #include <string>
 
-#include "daemon/cpu_control.h"
-#include "daemon/node_facts.h"
+#include "daemon/engine/node_status.h"
+#include "daemon/engine/pool_view.h"
 #include "daemon/tokens.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace shoal;
   using namespace shoal::daemon;
+  using namespace shoal::engine;
   const std::string bytes(reinterpret_cast<const char*>(data), size);
   (void)Tokens::Parse(bytes, "fuzz");
-  auto facts = DecodeNodeFacts(bytes);
+  auto facts = DecodeNodeStatus(bytes);
   if (!facts.ok()) return 0;
-  auto again = DecodeNodeFacts(EncodeNodeFacts(*facts));
+  auto again = DecodeNodeStatus(EncodeNodeStatus(*facts));
   if (!again.ok() || again->name != facts->name ||
       again->instances.size() + again->instances_left_out != facts->instances.size() + facts->instances_left_out) {
     std::abort();
   }
   policy::PlanInput in;
   AddToPlanInput(NodeId{1}, *facts, in);
-  NodeFacts other;
+  NodeStatus other;
   other.name = "other";
   other.capacity_m = 4000;
   other.instances = {{"web", 500, 1500, 0, 1}};

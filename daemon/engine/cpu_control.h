@@ -1,6 +1,5 @@
-// From the pool's status to this node's cgroups: builds the planner's input
-// from the live nodes' status entries and the policies in force, and
-// applies this node's row of the plan through the CPU enforcer: each local
+// From the plan to this node's groups: applies this node's row of the plan
+// through the CPU enforcer seam: each local
 // instance's group gets its weight and quota, its processes are moved in,
 // groups of instances that vanished (or were adopted from an earlier run
 // and are no longer needed) are removed. When not enforcing (monitor mode)
@@ -13,18 +12,12 @@
 #include <string>
 #include <vector>
 
-#include "daemon/cpu_enforcer.h"
-#include "daemon/node_facts.h"
-#include "daemon/sampler.h"
-#include "gossip/channel.h"
+#include "core/node_id.h"
+#include "daemon/engine/cpu_enforcer.h"
+#include "daemon/engine/instance.h"
 #include "policy/cpu_planner.h"
 
-namespace shoal::daemon {
-
-// One node's status as planner input (nothing while its capacity is 0).
-void AddToPlanInput(NodeId id, const NodeFacts& facts, policy::PlanInput& in);
-// The live nodes of the view with their capacity and instances.
-policy::PlanInput BuildPlanInput(const gossip::ChannelView& nodes, std::vector<policy::CpuPolicy> policies);
+namespace shoal::engine {
 
 // What this node did with its row, per application, for the control API.
 struct LocalGroup {
@@ -40,7 +33,7 @@ class CpuControl {
   ~CpuControl();
 
   // Applies this node's row of `plan` to the instances of `local`.
-  void Apply(const policy::CpuPlan& plan, const std::vector<InstanceSample>& local, bool enforce);
+  void Apply(const policy::CpuPlan& plan, const std::vector<LocalInstance>& local, bool enforce);
   // Hands every process back and removes the groups (a clean stop).
   void Release();
 
@@ -57,4 +50,4 @@ class CpuControl {
   std::map<std::string, LocalGroup> groups_;
 };
 
-}  // namespace shoal::daemon
+}  // namespace shoal::engine

@@ -1,30 +1,11 @@
-#include "daemon/cpu_control.h"
-
-#include <signal.h>
+#include "daemon/engine/cpu_control.h"
 
 #include <algorithm>
 #include <set>
 
 #include <spdlog/spdlog.h>
 
-namespace shoal::daemon {
-
-void AddToPlanInput(NodeId id, const NodeFacts& f, policy::PlanInput& in) {
-  if (f.capacity_m == 0) return;  // not planning yet
-  in.nodes.push_back({id, f.name, static_cast<double>(f.capacity_m)});
-  for (const auto& i : f.instances) {
-    in.instances.push_back({i.app, id, static_cast<double>(i.demand_m), static_cast<double>(i.usage_m)});
-  }
-}
-
-policy::PlanInput BuildPlanInput(const gossip::ChannelView& nodes, std::vector<policy::CpuPolicy> policies) {
-  policy::PlanInput in;
-  in.policies = std::move(policies);
-  nodes.ForEach([&](NodeId id, const gossip::StoredEntry& e) {
-    if (auto f = DecodeNodeFacts(e.payload); f.ok()) AddToPlanInput(id, *f, in);
-  });
-  return in;
-}
+namespace shoal::engine {
 
 CpuControl::CpuControl(NodeId self, std::unique_ptr<CpuEnforcer> enforcer)
     : self_(self), enforcer_(std::move(enforcer)) {
@@ -45,7 +26,7 @@ void CpuControl::Note(const std::string& app, const Status& s) {
   g.error = message;
 }
 
-void CpuControl::Apply(const policy::CpuPlan& plan, const std::vector<InstanceSample>& local, bool enforce) {
+void CpuControl::Apply(const policy::CpuPlan& plan, const std::vector<LocalInstance>& local, bool enforce) {
   if (!enforcer_) return;
   if (!enforce) {
     if (enforcing_) {
@@ -74,9 +55,7 @@ void CpuControl::Apply(const policy::CpuPlan& plan, const std::vector<InstanceSa
       const std::set<int> in_group(inside.begin(), inside.end());
       for (int pid : inst.pids) {
         if (in_group.count(pid)) continue;
-        auto m = enforcer_->Move(inst.app, pid);
-        // A process that exited since the scan is not an error.
-        if (!m.ok() && ::kill(pid, 0) == 0 && s.ok()) s = m;
+        if (auto m = enforcer_->Move(inst.app, pid); !m.ok() && s.ok()) s = m;
       }
     }
     auto& g = groups_[inst.app];
@@ -105,4 +84,4 @@ void CpuControl::Release() {
   enforcing_ = false;
 }
 
-}  // namespace shoal::daemon
+}  // namespace shoal::engine

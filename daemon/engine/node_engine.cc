@@ -1,0 +1,213 @@
+#include "daemon/engine/node_engine.h"
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+namespace shoal::engine {
+
+Result<std::unique_ptr<NodeEngine>> NodeEngine::Create(EngineConfig config, EngineSeams seams, EngineHooks hooks) {
+  auto e = std::unique_ptr<NodeEngine>(new NodeEngine(std::move(config), seams, std::move(hooks)));
+  if (auto s = e->Register(); !s.ok()) return s.error();
+  return e;
+}
+
+NodeEngine::NodeEngine(EngineConfig config, EngineSeams& seams, EngineHooks hooks)
+    : config_(std::move(config)),
+      self_(seams.gossiper.identity().id),
+      clock_(seams.clock),
+      wall_(seams.wall),
+      gossiper_(seams.gossiper),
+      processes_(seams.processes),
+      hooks_(std::move(hooks)),
+      snapshots_(gossip::SnapshotConfig{}, seams.gossiper, seams.streams, seams.clock),
+      policies_(
+          [&] {
+            auto o = config_.policy;
+            // The live nodes' capacity, to refuse impossible bookings.
+            o.pool_millicores = [this]() -> std::optional<double> {
+              const double m = pool().CapacityM();
+              return m > 0 ? std::optional<double>(m) : std::nullopt;
+            };
+            return o;
+          }(),
+          seams.gossiper, seams.streams, seams.random, seams.wall),
+      cpu_(self_, seams.processes, std::move(seams.cpu)) {
+  if (seams.history) {
+    history_ = std::make_unique<HistoryRecorder>(*seams.history, config_.history, seams.gossiper, seams.streams,
+                                                 seams.clock, seams.wall);
+    history_->service().SetDeleteListener([this](NodeId by, const store::wire::Delete& d, uint64_t rows) {
+      const std::string what =
+          fmt::format("{} row(s) of {} for {}{}", rows, d.app().empty() ? "every series" : d.app(),
+                      d.origin() ? NameOf(NodeId{d.origin()}) : "every node",
+                      d.before_ms() ? fmt::format(" before {} ms", d.before_ms()) : "");
+      spdlog::warn("history: deleted {} at the request of {} ({})", what, NameOf(by), d.by());
+      NoteEvent("deleted", d.app(), fmt::format("deleted {} at the request of {}", what, d.by()));
+    });
+  }
+  const TimePoint now = clock_.Now();
+  next_sample_ = now + config_.sample_every;
+  next_triggers_ = now + config_.triggers_every;
+  next_maintain_ = now + config_.maintain_every;
+}
+
+NodeEngine::~NodeEngine() = default;
+
+Status NodeEngine::Register() {
+  auto s = gossiper_.RegisterChannel(
+      gossip::ChannelSpec{kNodeChannel, "node", std::chrono::seconds(1), kNodeStatusMaxBytes, gossip::kSnapshot},
+      [this] { return PublishStatus(); },
+      [this](const gossip::ChannelView& view) {
+        pool_.Update(view);
+        plan_dirty_ = true;
+      });
+  if (!s.ok()) return s;
+  gossiper_.AddMemberListener([this](const gossip::MemberEvent& ev) { OnMember(ev); });
+  policies_.SetListener([this](const policy::PolicyVersion& v, const policy::PolicyDocument& doc,
+                               const std::string& blob) {
+    const std::string mode = policies_.mode_text();
+    spdlog::info("policy {} active: mode {}, {} application(s), {} policy(ies)", v.ToString(), mode,
+                 doc.applications.size(), doc.policies.size());
+    NoteEvent("policy", v.ToString(),
+              fmt::format("policy {} active: mode {}, {} application(s)", v.ToString(), mode, doc.applications.size()));
+    OnPolicy(doc);
+    if (hooks_.policy_activated) hooks_.policy_activated(v, blob);
+  });
+  return policies_.Register();
+}
+
+uint32_t NodeEngine::CapacityM(uint32_t cpus) const {
+  return static_cast<uint32_t>(config_.capacity_millicores > 0 ? config_.capacity_millicores : 1000 * int64_t{cpus});
+}
+
+std::optional<std::string> NodeEngine::PublishStatus() {
+  auto host = processes_.Host();
+  if (!host.ok()) {
+    spdlog::warn("node status: {}", host.error().message);
+    return std::nullopt;
+  }
+  cpus_ = host->cpus;
+  NodeStatus s;
+  s.name = config_.node_name;
+  s.host = *host;
+  s.capacity_m = CapacityM(host->cpus);
+  s.instances.assign(cpu_.local().begin(), cpu_.local().end());
+  s.policy_version = policies_.version_text();
+  s.enforcing = cpu_.control().enforcing();
+  s.enforcer = cpu_.control().enforcer() ? cpu_.control().enforcer()->kind() : "off";
+  return EncodeNodeStatus(s);
+}
+
+std::string NodeEngine::NameOf(NodeId id) { return id == self_ ? config_.node_name : pool().NameOf(id); }
+
+const PoolView& NodeEngine::pool() {
+  pool_.Update(gossiper_.View(kNodeChannel));
+  return pool_;
+}
+
+void NodeEngine::NoteEvent(std::string kind, std::string subject, std::string text) {
+  if (history_) history_->Note(std::move(kind), std::move(subject), std::move(text));
+}
+
+void NodeEngine::OnMember(const gossip::MemberEvent& ev) {
+  if (ev.kind == gossip::MemberEvent::Kind::kFailed) ++nodes_failed_;
+  const std::string text =
+      fmt::format("node {} at {} {}", ev.id.ToString(), ev.endpoint.ToString(), gossip::ToString(ev.kind));
+  if (ev.kind != gossip::MemberEvent::Kind::kReaped) NoteEvent(std::string(gossip::ToString(ev.kind)), NameOf(ev.id), text);
+  spdlog::log(ev.kind == gossip::MemberEvent::Kind::kFailed ? spdlog::level::warn : spdlog::level::info, "{}", text);
+}
+
+void NodeEngine::OnPolicy(const policy::PolicyDocument& doc) {
+  // Detection with the new rules at once (a full scan), so that the plan
+  // and the groups follow the document without waiting for the next sample.
+  cpu_.SetDocument(doc, clock_.Now());
+  samples_ = 1;
+  Replan();
+}
+
+void NodeEngine::Tick() {
+  snapshots_.Tick();
+  policies_.Tick();
+  if (history_) history_->Tick();
+  const TimePoint now = clock_.Now();
+  if (now >= next_sample_) {
+    next_sample_ = std::max(next_sample_ + config_.sample_every, now);
+    Sample();
+  }
+  if (now >= next_triggers_) {
+    next_triggers_ = std::max(next_triggers_ + config_.triggers_every, now);
+    RunTriggers();
+  }
+  if (now >= next_maintain_) {
+    next_maintain_ = now + config_.maintain_every;
+    Maintain();
+  }
+  if (plan_dirty_ && now - planned_at_ >= config_.replan_every) Replan();
+}
+
+void NodeEngine::Sample() {
+  cpu_.Sample(clock_.Now(), samples_++ % config_.full_scan_every == 0);
+  Replan();
+  ReportUnmet();
+  if (!history_) return;
+  if (auto s = history_->Record(cpu_.local(), cpu_.plan(), CapacityM(std::max(1u, cpus_))); !s.ok()) {
+    spdlog::error("{}", s.error().message);
+  }
+}
+
+void NodeEngine::Replan() {
+  plan_dirty_ = false;
+  planned_at_ = clock_.Now();
+  const int failed = static_cast<int>(gossiper_.membership().failed_peers().size());
+  cpu_.Plan(pool_, policies_.InForce(failed), policies_.enforcing());
+}
+
+void NodeEngine::ReportUnmet() {
+  const auto changes = cpu_.FollowUnmet();
+  const policy::CpuPlan& plan = cpu_.plan();
+  for (const policy::AppPlan* app : changes.unmet) {
+    spdlog::warn("booking of {} cannot be met: it asks {:.0f} millicores, the pool ({:.0f} millicores on {} "
+                 "node(s)) entitles it to {:.0f}, of which {:.0f} could not be placed on the {} node(s) running it",
+                 app->name, app->requested, plan.pool_capacity, plan.nodes.size(), app->entitlement, app->unplaced,
+                 app->instances.size());
+    NoteEvent("unmet", app->name,
+              fmt::format("booking cannot be met: asks {:.0f} millicores, entitled to {:.0f}, {:.0f} unplaced",
+                          app->requested, app->entitlement, app->unplaced));
+  }
+  for (const std::string& app : changes.met) {
+    spdlog::info("booking of {} is met again", app);
+    NoteEvent("met", app, "booking is met again");
+  }
+}
+
+void NodeEngine::RunTriggers() {
+  policy::TriggerInputs in;
+  in.nodes_failed = std::exchange(nodes_failed_, 0);
+  in.insufficient = cpu_.unmet();
+  for (const auto& app : cpu_.plan().apps) {
+    if (app.allocated > 0) in.usage_percent[app.name] = 100.0 * app.usage / app.allocated;
+  }
+  auto fired = policies_.EvaluateTriggers(std::move(in));
+  // Every node evaluates (the same overrides everywhere); side effects
+  // happen once, on the snapshot's leader (the lowest-id live node).
+  if (fired.empty() || !snapshots_.leading() || !hooks_.trigger) return;
+  for (const auto& f : fired) hooks_.trigger(f);
+}
+
+void NodeEngine::Maintain() {
+  if (!history_) return;
+  if (auto s = history_->Maintain(); !s.ok()) spdlog::error("{}", s.error().message);
+  if (uint64_t dropped = history_->TakeDropped()) {
+    spdlog::warn("history: {} event(s) dropped (more than {} in one sample)", dropped, store::kMaxEventsPerPeriod);
+  }
+}
+
+void NodeEngine::Leave() {
+  spdlog::info("leaving the pool");
+  gossiper_.Leave();
+  // Peers' appends held for a group commit: answered while the loop still
+  // runs to send the answers; later ones at once.
+  if (history_) history_->EndGroupCommit();
+}
+
+}  // namespace shoal::engine

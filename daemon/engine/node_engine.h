@@ -1,0 +1,129 @@
+// The node engine: one node's pool logic, assembled the same way by shoald
+// (daemon/daemon.h, on a real network and kernel) and by the simulator
+// (tools/sim/, thousands at once on virtual time). It publishes this
+// node's status and keeps the pool view (pool_view.h), runs the policy
+// runtime (policy_runtime.h), the snapshot epochs, the CPU loop
+// (cpu_loop.h) and, with a store, the history recorder
+// (history_recorder.h). It has no Asio and no system access: time,
+// randomness, the exchange, the peer streams, the local processes, the
+// CPU enforcer and the store come in through EngineSeams, and the owner
+// calls Tick() once per gossip period. What the engine decides that
+// touches the outside world (a trigger's script, storing the active
+// policy) goes out through EngineHooks. Not thread-safe.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/clock.h"
+#include "core/random.h"
+#include "daemon/engine/cpu_loop.h"
+#include "daemon/engine/history_recorder.h"
+#include "daemon/engine/policy_runtime.h"
+#include "daemon/engine/pool_view.h"
+#include "daemon/engine/process_source.h"
+#include "gossip/gossiper.h"
+#include "gossip/peer_streams.h"
+#include "gossip/snapshot.h"
+
+namespace shoal::engine {
+
+struct EngineConfig {
+  std::string node_name;
+  int64_t capacity_millicores = 0;  // offered to the pool; 0: 1,000 per CPU
+  Duration sample_every = std::chrono::seconds(1);
+  int full_scan_every = 10;  // samples
+  // The plan follows the pool view's changes, at most this often.
+  Duration replan_every = std::chrono::milliseconds(100);
+  Duration triggers_every = std::chrono::seconds(1);
+  Duration maintain_every = std::chrono::minutes(1);
+  policy::PolicyDistributor::Options policy;
+  HistoryOptions history;  // used with a store
+};
+
+struct EngineSeams {
+  Clock& clock;
+  const WallClock& wall;
+  Random& random;
+  gossip::Gossiper& gossiper;
+  gossip::PeerStreams& streams;
+  ProcessSource& processes;
+  std::unique_ptr<CpuEnforcer> cpu;         // null: nothing is enforced
+  store::HistoryStore* history = nullptr;  // null: no history
+};
+
+struct EngineHooks {
+  // A trigger's action, on the one node that carries actions out (the
+  // snapshot's leader); every node evaluates the triggers alike.
+  std::function<void(const policy::FiredAction&)> trigger;
+  // A document became active (its envelope, to keep across restarts).
+  std::function<void(const policy::PolicyVersion&, const std::string& blob)> policy_activated;
+};
+
+class NodeEngine {
+ public:
+  // Registers the engine's channels and services on the seams' gossiper
+  // and streams. The seams' references must outlive the engine.
+  static Result<std::unique_ptr<NodeEngine>> Create(EngineConfig config, EngineSeams seams, EngineHooks hooks);
+  ~NodeEngine();
+  NodeEngine(const NodeEngine&) = delete;
+  NodeEngine& operator=(const NodeEngine&) = delete;
+
+  // Once per gossip period, after the gossiper's tick.
+  void Tick();
+  // Announces a graceful leave; peers' held history appends are answered.
+  void Leave();
+  // Hands every process back (a clean stop).
+  void Release() { cpu_.Release(); }
+  // An event for the history and the log.
+  void NoteEvent(std::string kind, std::string subject, std::string text);
+
+  NodeId self() const { return self_; }
+  const std::string& name() const { return config_.node_name; }
+  // The node's name from its status, else its id.
+  std::string NameOf(NodeId id);
+  // The pool view, brought up to date with the exchange first (the planner
+  // sees it change at most once per status period; a reader here may ask
+  // just after a node joined).
+  const PoolView& pool();
+  PolicyRuntime& policies() { return policies_; }
+  const PolicyRuntime& policies() const { return policies_; }
+  const CpuLoop& cpu() const { return cpu_; }
+  const gossip::SnapshotService& snapshots() const { return snapshots_; }
+  HistoryRecorder* history() { return history_.get(); }
+  uint32_t CapacityM(uint32_t cpus) const;
+
+ private:
+  NodeEngine(EngineConfig config, EngineSeams& seams, EngineHooks hooks);
+  Status Register();
+  std::optional<std::string> PublishStatus();
+  void OnPolicy(const policy::PolicyDocument& doc);
+  void OnMember(const gossip::MemberEvent& ev);
+  void Sample();
+  void Replan();
+  void ReportUnmet();
+  void RunTriggers();
+  void Maintain();
+
+  EngineConfig config_;
+  NodeId self_;
+  Clock& clock_;
+  const WallClock& wall_;
+  gossip::Gossiper& gossiper_;
+  ProcessSource& processes_;
+  EngineHooks hooks_;
+  PoolView pool_;
+  gossip::SnapshotService snapshots_;
+  PolicyRuntime policies_;
+  CpuLoop cpu_;
+  std::unique_ptr<HistoryRecorder> history_;
+  uint32_t cpus_ = 0;       // from the last host facts
+  int samples_ = 0;
+  int nodes_failed_ = 0;    // since the triggers last ran
+  bool plan_dirty_ = false; // the pool view changed since the last plan
+  TimePoint planned_at_{};
+  TimePoint next_sample_{}, next_triggers_{}, next_maintain_{};
+};
+
+}  // namespace shoal::engine

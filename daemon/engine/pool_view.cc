@@ -1,0 +1,66 @@
+#include "daemon/engine/pool_view.h"
+
+#include <utility>
+
+namespace shoal::engine {
+
+void PoolView::Update(const gossip::ChannelView& channel) {
+  std::map<NodeId, bool> was_live;
+  for (auto& [id, node] : nodes_) was_live[id] = std::exchange(node.live, false);
+  bool changed = false;
+  channel.ForEach([&](NodeId id, const gossip::StoredEntry& e) {
+    auto it = nodes_.find(id);
+    if (it == nodes_.end() || it->second.version != e.version) {
+      auto status = DecodeNodeStatus(e.payload);
+      if (!status.ok()) {
+        ++malformed_;
+        return;
+      }
+      it = nodes_.insert_or_assign(id, Node{std::move(*status), e.version, e.stored_at, false}).first;
+      changed = true;
+    }
+    it->second.live = true;
+  });
+  for (auto it = nodes_.begin(); it != nodes_.end();) {
+    auto before = was_live.find(it->first);
+    changed = changed || (before != was_live.end() && before->second != it->second.live);
+    if (!it->second.live && channel.FindAny(it->first) == nullptr) {
+      it = nodes_.erase(it);
+      changed = true;
+    } else {
+      ++it;
+    }
+  }
+  if (changed) ++changes_;
+}
+
+const PoolView::Node* PoolView::Find(NodeId id) const {
+  auto it = nodes_.find(id);
+  return it == nodes_.end() ? nullptr : &it->second;
+}
+
+std::string PoolView::NameOf(NodeId id) const {
+  const Node* n = Find(id);
+  return n ? n->status.name : id.ToString();
+}
+
+double PoolView::CapacityM() const {
+  double m = 0;
+  ForEachLive([&](NodeId, const Node& n) { m += n.status.capacity_m; });
+  return m;
+}
+
+void AddToPlanInput(NodeId id, const NodeStatus& status, policy::PlanInput& in) {
+  if (status.capacity_m == 0) return;  // not planning yet
+  in.nodes.push_back({id, status.name, static_cast<double>(status.capacity_m)});
+  for (const auto& i : status.instances) in.instances.push_back({i.app, id, i.demand_m, i.usage_m});
+}
+
+policy::PlanInput PoolView::PlanInput(std::vector<policy::CpuPolicy> policies) const {
+  policy::PlanInput in;
+  in.policies = std::move(policies);
+  ForEachLive([&](NodeId id, const Node& n) { AddToPlanInput(id, n.status, in); });
+  return in;
+}
+
+}  // namespace shoal::engine
