@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "gossip/sim_pool.h"
+#include "tools/sim/full_run.h"
 #include "tools/sim/pool_metrics.h"
 
 using namespace shoal;
@@ -43,6 +44,9 @@ struct Flags {
   int catch_up_items = -1;
   bool formed = false;
   bool json = false;
+  bool full = false;
+  bool history = false;
+  int copies = 2;
 };
 
 Duration Ms(double ms) { return std::chrono::duration_cast<Duration>(std::chrono::duration<double, std::milli>(ms)); }
@@ -134,7 +138,20 @@ int main(int argc, char** argv) {
                "first entries), skipping the cold start's flood: N^2 entries of work, about an\n"
                "hour of wall time at 10,000 nodes");
   app.add_flag("--json", f.json, "print one JSON object");
+  app.add_flag("--full", f.full,
+               "run whole nodes: every node a complete node engine (pool view, policy distribution,\n"
+               "snapshots, planner, triggers, enforcement) on a simulated 4-CPU server running three\n"
+               "of ten applications; a policy is pushed after the warm-up. Reports the time until\n"
+               "every node enforces it, how far the nodes' plans are apart, the booked CPU the\n"
+               "servers deliver and the traffic. Uses --nodes, --seed, --loss, --warmup-s,\n"
+               "--duration-s, --crashes, --json; the pool starts formed");
+  app.add_flag("--history", f.history, "with --full: every node records history (in memory) and replicates it");
+  app.add_option("--copies", f.copies, "with --history: copies of each node's history on peers")->check(CLI::Range(0, 5));
   CLI11_PARSE(app, argc, argv);
+  if (f.full) {
+    return sim::RunFull(sim::FullRunFlags{f.nodes, f.seed, f.loss, f.warmup_s, f.duration_s, f.crashes, f.history,
+                                          f.copies, f.json});
+  }
 
   SimPoolOptions o;
   o.nodes = f.nodes;

@@ -1,0 +1,116 @@
+// Whole-pool scenarios on the whole-node simulator (tools/sim/full_pool.h):
+// complete node engines on simulated servers, in virtual time.
+#include <catch2/catch.hpp>
+
+#include "tools/sim/full_pool.h"
+
+using namespace shoal;
+using namespace shoal::sim;
+using namespace std::chrono_literals;
+
+namespace {
+
+// gold: 50% of the pool at priority 1; bronze: 25% at priority 2.
+constexpr const char* kPolicy = R"(<shoal-policy version="1" mode="enforce">
+  <application name="gold"><process cmdline="gold"/></application>
+  <application name="bronze"><process cmdline="bronze"/></application>
+  <policy application="gold" priority="1"><cpu pool-percent="50%"/></policy>
+  <policy application="bronze" priority="2"><cpu pool-percent="25%"/></policy>
+</shoal-policy>)";
+
+// Every server is busy: bronze wants all 4 CPUs everywhere, gold 3 CPUs on
+// the first half of the servers. Unenforced, gold gets half of each of its
+// servers (2 of its 3 CPUs); its booking (50% of the pool) covers its
+// whole demand.
+FullPoolOptions Busy(size_t nodes, uint64_t seed) {
+  FullPoolOptions o;
+  o.pool.nodes = nodes;
+  o.pool.seed = seed;
+  o.pool.config = gossip::GossipConfig::Lan();
+  o.workload = [nodes](size_t i, SimMachine& m) {
+    m.Run("bronze", [](TimePoint) { return 4000.0; });
+    if (i < nodes / 2) m.Run("gold", [](TimePoint) { return 3000.0; });
+  };
+  return o;
+}
+
+size_t NodesPlanning(FullPool& p, size_t nodes) {
+  size_t n = 0;
+  for (size_t i = 0; i < p.size(); ++i) n += p.running(i) && p.engine(i).cpu().plan().nodes.size() == nodes;
+  return n;
+}
+
+size_t Running(FullPool& p) {
+  size_t n = 0;
+  for (size_t i = 0; i < p.size(); ++i) n += p.running(i);
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("whole pool of 128: a policy pushed under load is enforced everywhere and meets gold's booking") {
+  FullPool p(Busy(128, 11));
+  p.StartFormed();
+  p.RunFor(3s);
+  REQUIRE(NodesPlanning(p, 128) == 128);
+  // No policy: nothing enforced, gold gets half of its server.
+  CHECK(p.machine(0).Shares(p.now()).at("gold").usage_m == Approx(2000));
+
+  auto v = p.Push(5, kPolicy);
+  REQUIRE(v.ok());
+  auto took = p.RunUntil([&] { return p.NodesEnforcing(*v) == 128; }, 5s);
+  REQUIRE(took);
+  CHECK(*took < 2s);
+  p.RunFor(2s);
+  CHECK(p.BookedMet("gold") > 0.99);
+  CHECK(p.machine(0).Shares(p.now()).at("gold").usage_m == Approx(3000));
+  const PlanSpread spread = p.Spread();
+  CHECK(spread.nodes == 127);
+  CHECK(spread.max < 0.001);  // every node computes the same plan
+}
+
+TEST_CASE("whole pool of 128: failed nodes leave every plan and the bookings are re-planned") {
+  FullPool p(Busy(128, 12));
+  p.StartFormed();
+  p.RunFor(2s);
+  auto v = p.Push(0, kPolicy);
+  REQUIRE(v.ok());
+  p.RunFor(3s);
+  REQUIRE(p.NodesEnforcing(*v) == 128);
+  for (size_t i = 60; i < 68; ++i) p.pool().Crash(i);  // four gold servers, four others
+  auto took = p.RunUntil([&] { return NodesPlanning(p, 120) == 120; }, 15s, 50ms);
+  REQUIRE(took);
+  p.RunFor(2s);
+  CHECK(p.Spread().max < 0.001);
+  CHECK(p.BookedMet("gold") > 0.99);
+  REQUIRE(Running(p) == 120);
+}
+
+TEST_CASE("whole pool of 128: a partition plans each side alone, and healing brings one plan back") {
+  FullPool p(Busy(128, 13));
+  p.StartFormed();
+  p.RunFor(2s);
+  auto v = p.Push(0, kPolicy);
+  REQUIRE(v.ok());
+  p.RunFor(3s);
+  for (size_t i = 0; i < 128; i += 2) p.pool().network().SetGroup(p.pool().node(i).identity().advertise, 1);
+  REQUIRE(p.RunUntil([&] { return NodesPlanning(p, 64) == 128; }, 20s, 100ms));
+  p.pool().network().Heal();
+  REQUIRE(p.RunUntil([&] { return NodesPlanning(p, 128) == 128; }, 20s, 100ms));
+  p.RunFor(2s);
+  CHECK(p.Spread().max < 0.001);
+  CHECK(p.BookedMet("gold") > 0.99);
+}
+
+TEST_CASE("whole pool with history: every node's periods are held by its copies on peers") {
+  FullPoolOptions o = Busy(12, 14);
+  o.history = true;
+  o.history_copies = 2;
+  FullPool p(o);
+  p.StartFormed();
+  p.RunFor(2s);
+  REQUIRE(p.Push(0, kPolicy).ok());
+  p.RunFor(10s);
+  CHECK(p.LeastHistoryCopies() >= 2);
+  for (size_t i = 0; i < p.size(); ++i) REQUIRE(p.engine(i).history()->store().last_seq() >= 9);
+}

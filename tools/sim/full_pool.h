@@ -1,0 +1,103 @@
+// Whole nodes on virtual time: a SimPool (gossip/sim_pool.h) whose every
+// node also runs a complete node engine (daemon/engine/node_engine.h) on a
+// simulated server (sim_machine.h): pool view, policy distribution,
+// snapshot epochs, planner, triggers, and optionally history with
+// replication in an in-memory RocksDB per node. The applications' demand
+// follows the workload's curves, and the simulated scheduler gives them
+// what the engines' enforcement allows, so what is measured is what the
+// pool would do. The harness behind shoal-sim --full and the whole-pool
+// tests; same options and seed, same run. Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "daemon/engine/node_engine.h"
+#include "gossip/sim_pool.h"
+#include "tools/sim/sim_machine.h"
+
+namespace rocksdb {
+class Env;
+}
+
+namespace shoal::sim {
+
+struct FullPoolOptions {
+  gossip::SimPoolOptions pool;
+  uint32_t cpus = 4;  // per server
+  bool history = false;
+  int history_copies = 2;
+  int64_t start_wall_ms = 1'780'000'000'000;  // the simulated date at start
+  // Engines log at this level and above while the pool lives (thousands
+  // of nodes say the same thing).
+  spdlog::level::level_enum log_level = spdlog::level::err;
+  // The applications node `index` runs (called once per node).
+  std::function<void(size_t index, SimMachine& machine)> workload;
+};
+
+// How far apart the nodes' plans are: each running node's allocations
+// compared with the reference node's (the lowest running index), as the
+// sum of absolute differences over the pool's capacity.
+struct PlanSpread {
+  double max = 0;     // the node furthest from the reference
+  double median = 0;
+  size_t nodes = 0;   // compared
+};
+
+class FullPool {
+ public:
+  explicit FullPool(FullPoolOptions options);
+  ~FullPool();
+
+  void Start() { pool_.Start(); }
+  void StartFormed() { pool_.StartFormed(); }
+  void RunFor(Duration d) { pool_.RunFor(d); }
+  // Runs in `step`s until `done` holds or `timeout` passed; returns the
+  // time it took, or nullopt.
+  std::optional<Duration> RunUntil(const std::function<bool()>& done, Duration timeout,
+                                   Duration step = std::chrono::milliseconds(10));
+
+  size_t size() const { return pool_.size(); }
+  gossip::SimPool& pool() { return pool_; }
+  bool running(size_t i) const { return pool_.running(i); }
+  engine::NodeEngine& engine(size_t i) { return *nodes_[i].engine; }
+  SimMachine& machine(size_t i) { return *nodes_[i].machine; }
+  TimePoint now() { return pool_.clock().Now(); }
+
+  // Pushes a policy document through node i, as shoalctl would.
+  Result<policy::PolicyVersion> Push(size_t i, const std::string& xml);
+  // Running nodes whose engine runs `version` and, when it is an enforce
+  // document, enforces it.
+  size_t NodesEnforcing(const policy::PolicyVersion& version);
+  PlanSpread Spread();
+  // What `app` gets pool-wide from the simulated schedulers now, over what
+  // its booking entitles it to of its demand (min(demand, entitlement)),
+  // by the reference node's plan; 1 when it wants nothing.
+  double BookedMet(const std::string& app);
+  // For each running origin, the running peers holding its history within
+  // `lag` batches of its last; the least over origins (history on).
+  size_t LeastHistoryCopies(uint64_t lag = 5);
+
+ private:
+  struct Node {
+    std::unique_ptr<SimMachine> machine;  // lives across restarts
+    engine::NodeEngine* engine = nullptr;  // owned by the SimPool's component
+    store::HistoryStore* store = nullptr;
+  };
+  std::function<void()> Build(size_t i, gossip::Gossiper& g, gossip::PeerStreams& streams);
+  size_t Reference() const;
+
+  FullPoolOptions options_;
+  spdlog::level::level_enum saved_level_;
+  std::unique_ptr<rocksdb::Env> env_;  // before the pool: the stores in it use it
+  gossip::SimPool pool_;
+  std::unique_ptr<SimWallClock> wall_;
+  std::vector<Node> nodes_;
+};
+
+}  // namespace shoal::sim

@@ -1,0 +1,140 @@
+#include "tools/sim/full_run.h"
+
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <numbers>
+
+#include <fmt/format.h>
+
+#include "core/percentile.h"
+#include "tools/sim/full_pool.h"
+
+namespace shoal::sim {
+namespace {
+
+constexpr int kApps = 10;
+
+std::string AppName(int a) { return fmt::format("app-{:02}", a); }
+
+// Ten applications, each booked 7% of the pool, half at priority 1.
+std::string Policy() {
+  std::string xml = "<shoal-policy version=\"1\" mode=\"enforce\">\n";
+  for (int a = 0; a < kApps; ++a) {
+    xml += fmt::format("  <application name=\"{0}\"><process cmdline=\"{0}\"/></application>\n", AppName(a));
+  }
+  for (int a = 0; a < kApps; ++a) {
+    xml += fmt::format("  <policy application=\"{}\" priority=\"{}\"><cpu pool-percent=\"7%\"/></policy>\n",
+                       AppName(a), a % 2 + 1);
+  }
+  return xml + "</shoal-policy>\n";
+}
+
+// Each server runs three applications; each wants 600 to 2,200
+// millicores, rising and falling over a minute at its own phase, so the
+// servers' 4 CPUs are contended about half the time.
+void Workload(size_t i, SimMachine& m, TimePoint t0) {
+  for (int k : {0, 3, 7}) {
+    const int a = static_cast<int>((i + k) % kApps);
+    const double phase = 2 * std::numbers::pi * static_cast<double>((i * 37 + k * 11) % 100) / 100;
+    m.Run(AppName(a), [t0, phase](TimePoint t) {
+      const double s = std::chrono::duration<double>(t - t0).count();
+      return 1400 + 800 * std::sin(2 * std::numbers::pi * s / 60 + phase);
+    });
+  }
+}
+
+struct Window {
+  std::vector<double> spread_max, spread_median;
+  std::map<std::string, double> least_met;  // per application, over the window
+  uint64_t bytes = 0, packets = 0;
+};
+
+void Print(const FullRunFlags& f, const FullPool& p, std::optional<Duration> push, size_t enforcing, Window& w,
+           size_t copies, double wall_s) {
+  const double push_ms = push ? ToMillis(*push) : -1;
+  const double spread_p50 = Percentile(w.spread_median, 50), spread_max = Percentile(w.spread_max, 100);
+  double least = 1;
+  for (const auto& [app, met] : w.least_met) least = std::min(least, met);
+  const double per_node_s = f.duration_s * static_cast<double>(p.size());
+  const double bytes = static_cast<double>(w.bytes) / per_node_s, packets = static_cast<double>(w.packets) / per_node_s;
+  if (f.json) {
+    fmt::print("{{\"nodes\": {}, \"seed\": {}, \"loss\": {}, \"duration_s\": {}, \"push_to_all_enforcing_ms\": {:.0f}, "
+               "\"nodes_enforcing\": {}, \"plan_spread_median\": {:.5f}, \"plan_spread_max\": {:.5f}, "
+               "\"least_booked_met\": {:.4f}, \"bytes_per_node_per_s\": {:.0f}, \"packets_per_node_per_s\": {:.1f}, "
+               "\"history\": {}, \"least_history_copies\": {}, \"crashes\": {}, \"wall_s\": {:.2f}}}\n",
+               p.size(), f.seed, f.loss, f.duration_s, push_ms, enforcing, spread_p50, spread_max, least, bytes,
+               packets, f.history, copies, f.crashes, wall_s);
+    return;
+  }
+  fmt::print("{} whole nodes, loss {:.0f}%, seed {}, {} s simulated after a {} s warm-up\n", p.size(), f.loss * 100,
+             f.seed, f.duration_s, f.warmup_s);
+  fmt::print("  policy push to every node enforcing   {}\n",
+             push ? fmt::format("{:.0f} ms", push_ms) : fmt::format("not within the window ({} nodes)", enforcing));
+  fmt::print("  plans apart from the reference node   median {:.3f}%  max {:.3f}% of the pool's capacity\n",
+             spread_p50 * 100, spread_max * 100);
+  fmt::print("  booked CPU delivered (least app)      {:.1f}% of min(demand, entitlement)\n", least * 100);
+  fmt::print("  traffic per node                      {:.1f} KB/s sent+received, {:.0f} packets/s\n", bytes / 1000,
+             packets);
+  if (f.history) fmt::print("  history copies held (least origin)    {} of {}\n", copies, f.copies);
+  fmt::print("  ran in {:.1f} s of wall time\n", wall_s);
+}
+
+}  // namespace
+
+int RunFull(const FullRunFlags& f) {
+  const auto wall0 = std::chrono::steady_clock::now();
+  FullPoolOptions o;
+  o.pool.nodes = f.nodes;
+  o.pool.seed = f.seed;
+  o.pool.config = gossip::GossipConfig::Lan();
+  o.pool.link.loss = f.loss;
+  o.history = f.history;
+  o.history_copies = f.copies;
+  TimePoint t0;
+  o.workload = [&t0](size_t i, SimMachine& m) { Workload(i, m, t0); };
+  FullPool p(o);
+  t0 = p.now();
+  p.StartFormed();
+  p.RunFor(std::chrono::duration_cast<Duration>(std::chrono::duration<double>(f.warmup_s)));
+  auto v = p.Push(0, Policy());
+  if (!v.ok()) {
+    fmt::print(stderr, "shoal-sim: the generated policy was refused: {}\n", v.error().message);
+    return 1;
+  }
+  const Duration window = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(f.duration_s));
+  const TimePoint start = p.now();
+  auto counters = [&p](uint64_t& bytes, uint64_t& packets) {
+    for (size_t i = 0; i < p.size(); ++i) {
+      const auto& c = p.pool().node(i).counters();
+      bytes += c.bytes_sent + c.bytes_received;
+      packets += c.packets_sent + c.packets_received;
+    }
+  };
+  Window w;
+  uint64_t bytes0 = 0, packets0 = 0;
+  counters(bytes0, packets0);
+  auto push = p.RunUntil([&] { return p.NodesEnforcing(*v) == p.size(); }, window);
+  Random faults(f.seed ^ 0xfa017ULL);
+  for (size_t c = 0; c < f.crashes; ++c) p.pool().Crash(1 + faults.Below(p.size() - 1));
+  while (p.now() - start < window) {
+    p.RunFor(std::chrono::seconds(1));
+    const PlanSpread s = p.Spread();
+    w.spread_max.push_back(s.max);
+    w.spread_median.push_back(s.median);
+    for (int a = 0; a < kApps; ++a) {
+      const double met = p.BookedMet(AppName(a));
+      auto [it, fresh] = w.least_met.try_emplace(AppName(a), met);
+      if (!fresh) it->second = std::min(it->second, met);
+    }
+  }
+  counters(w.bytes, w.packets);
+  w.bytes -= bytes0;
+  w.packets -= packets0;
+  const size_t copies = f.history ? p.LeastHistoryCopies() : 0;
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+  Print(f, p, push, p.NodesEnforcing(*v), w, copies, wall);
+  return 0;
+}
+
+}  // namespace shoal::sim
