@@ -11,11 +11,14 @@ void PoolView::Update(const gossip::ChannelView& channel) {
   channel.ForEach([&](NodeId id, const gossip::StoredEntry& e) {
     auto it = nodes_.find(id);
     if (it == nodes_.end() || it->second.version != e.version) {
+      if (auto bad = refused_.find(id); bad != refused_.end() && bad->second == e.version) return;
       auto status = DecodeNodeStatus(e.payload);
       if (!status.ok()) {
         ++malformed_;
+        refused_[id] = e.version;
         return;
       }
+      refused_.erase(id);
       it = nodes_.insert_or_assign(id, Node{std::move(*status), e.version, e.stored_at, false}).first;
       changed = true;
     }
@@ -31,6 +34,7 @@ void PoolView::Update(const gossip::ChannelView& channel) {
       ++it;
     }
   }
+  std::erase_if(refused_, [&](const auto& r) { return channel.FindAny(r.first) == nullptr; });
   if (changed) ++changes_;
 }
 

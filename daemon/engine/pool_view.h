@@ -53,11 +53,13 @@ class PoolView {
 
   // Counts every Update that changed what the view holds.
   uint64_t changes() const { return changes_; }
-  // Status entries that did not decode (kept out of the view).
+  // Status versions that did not decode (their node is out of the view
+  // until it publishes one that does).
   uint64_t malformed() const { return malformed_; }
 
  private:
   std::map<NodeId, Node> nodes_;
+  std::map<NodeId, uint64_t> refused_;  // the version that did not decode
   uint64_t changes_ = 0;
   uint64_t malformed_ = 0;
 };
