@@ -33,7 +33,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/percentile.h"
-#include "gossip/sim_pool.h"
+#include "gossip/sim/sim_pool.h"
 #include "store/history_service.h"
 #include "store/pool_query.h"
 #include "store/replicator.h"

@@ -11,7 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "core/percentile.h"
-#include "gossip/sim_pool.h"
+#include "gossip/sim/sim_pool.h"
 #include "policy/distribution.h"
 
 using namespace shoal;

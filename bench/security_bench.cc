@@ -18,7 +18,7 @@
 #include "core/percentile.h"
 #include "gossip/admin_auth.h"
 #include "gossip/handshake.h"
-#include "gossip/tcp_streams.h"
+#include "gossip/net/tcp_streams.h"
 
 using namespace shoal;
 using namespace shoal::gossip;

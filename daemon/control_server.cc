@@ -10,7 +10,7 @@
 
 #include "core/big_endian.h"
 #include "daemon/control_seal.h"
-#include "gossip/asio_endpoint.h"
+#include "gossip/net/asio_endpoint.h"
 
 namespace shoal::daemon {
 namespace asio = boost::asio;

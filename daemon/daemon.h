@@ -28,8 +28,8 @@
 #include "gossip/admin_auth.h"
 #include "gossip/gossiper.h"
 #include "gossip/identity_check.h"
-#include "gossip/tcp_streams.h"
-#include "gossip/udp_transport.h"
+#include "gossip/net/tcp_streams.h"
+#include "gossip/net/udp_transport.h"
 #include "store/history_store.h"
 
 namespace shoal::daemon {

@@ -8,7 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include "gossip/sim_pool.h"
+#include "gossip/sim/sim_pool.h"
 #include "tools/sim/full_run.h"
 #include "tools/sim/pool_metrics.h"
 

@@ -10,7 +10,7 @@
 
 #include "core/clock.h"
 #include "daemon/key_file.h"
-#include "gossip/tcp_streams.h"
+#include "gossip/net/tcp_streams.h"
 #include "history.pb.h"
 #include "test/support/pool.h"
 #include "tools/ctl/history_cmd.h"

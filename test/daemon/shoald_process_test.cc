@@ -16,7 +16,7 @@
 #include <catch2/catch.hpp>
 
 #include "daemon/key_file.h"
-#include "gossip/tcp_streams.h"
+#include "gossip/net/tcp_streams.h"
 #include "test/support/pool.h"
 #include "test/support/process.h"
 #include "test/support/temp_dir.h"

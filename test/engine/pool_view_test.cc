@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "daemon/engine/pool_view.h"
-#include "gossip/sim_pool.h"
+#include "gossip/sim/sim_pool.h"
 
 using namespace shoal;
 using namespace shoal::engine;

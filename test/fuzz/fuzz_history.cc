@@ -13,8 +13,8 @@
 #include <memory>
 #include <string>
 
-#include "gossip/sim_network.h"
-#include "gossip/sim_streams.h"
+#include "gossip/sim/sim_network.h"
+#include "gossip/sim/sim_streams.h"
 #include "store/history_service.h"
 
 namespace {

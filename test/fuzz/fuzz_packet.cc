@@ -9,7 +9,7 @@
 #include "gossip/gossiper.h"
 #include "gossip/membership.h"
 #include "gossip/packet.h"
-#include "gossip/sim_network.h"
+#include "gossip/sim/sim_network.h"
 
 using namespace shoal;
 using namespace shoal::gossip;

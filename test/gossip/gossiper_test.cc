@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "gossip/gossiper.h"
-#include "gossip/sim_network.h"
+#include "gossip/sim/sim_network.h"
 
 using namespace shoal;
 using namespace shoal::gossip;

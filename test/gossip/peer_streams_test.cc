@@ -11,9 +11,9 @@
 #include <boost/asio/write.hpp>
 #include <catch2/catch.hpp>
 
-#include "gossip/sim_streams.h"
+#include "gossip/sim/sim_streams.h"
 #include "gossip/stream_codec.h"
-#include "gossip/tcp_streams.h"
+#include "gossip/net/tcp_streams.h"
 
 using namespace shoal;
 using namespace shoal::gossip;

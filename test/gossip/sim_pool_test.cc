@@ -5,7 +5,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "gossip/sim_pool.h"
+#include "gossip/sim/sim_pool.h"
 
 using namespace shoal;
 using namespace shoal::gossip;

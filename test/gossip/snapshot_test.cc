@@ -6,7 +6,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "gossip/sim_pool.h"
+#include "gossip/sim/sim_pool.h"
 #include "gossip/snapshot.h"
 
 using namespace shoal;

@@ -10,7 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "gossip/gossiper.h"
-#include "gossip/udp_transport.h"
+#include "gossip/net/udp_transport.h"
 
 using namespace shoal;
 using namespace shoal::gossip;

@@ -7,7 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include "gossip/admin_auth.h"
-#include "gossip/sim_pool.h"
+#include "gossip/sim/sim_pool.h"
 #include "policy/distribution.h"
 #include "test/support/temp_dir.h"
 

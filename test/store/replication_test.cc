@@ -7,8 +7,8 @@
 // commit, call by call.
 #include <catch2/catch.hpp>
 
-#include "gossip/sim_pool.h"
-#include "gossip/sim_streams.h"
+#include "gossip/sim/sim_pool.h"
+#include "gossip/sim/sim_streams.h"
 #include "store/custodian.h"
 #include "store/history_service.h"
 #include "store/pool_query.h"

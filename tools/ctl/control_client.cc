@@ -18,7 +18,7 @@
 #include "daemon/control_seal.h"
 #include "daemon/control_server.h"
 #include "daemon/tokens.h"
-#include "gossip/asio_endpoint.h"
+#include "gossip/net/asio_endpoint.h"
 
 namespace shoal::ctl {
 namespace asio = boost::asio;

@@ -1,4 +1,4 @@
-// Whole nodes on virtual time: a SimPool (gossip/sim_pool.h) whose every
+// Whole nodes on virtual time: a SimPool (gossip/sim/sim_pool.h) whose every
 // node also runs a complete node engine (daemon/engine/node_engine.h) on a
 // simulated server (sim_machine.h): pool view, policy distribution,
 // snapshot epochs, planner, triggers, and optionally history with
@@ -18,7 +18,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/engine/node_engine.h"
-#include "gossip/sim_pool.h"
+#include "gossip/sim/sim_pool.h"
 #include "tools/sim/sim_machine.h"
 
 namespace rocksdb {

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "core/percentile.h"
-#include "gossip/sim_pool.h"
+#include "gossip/sim/sim_pool.h"
 
 namespace shoal::sim {
 

@@ -1,6 +1,6 @@
-#include "gossip/tcp_streams.h"
+#include "gossip/net/tcp_streams.h"
 
-#include "gossip/asio_endpoint.h"
+#include "gossip/net/asio_endpoint.h"
 
 #include <deque>
 #include <optional>

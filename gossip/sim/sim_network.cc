@@ -1,4 +1,4 @@
-#include "gossip/sim_network.h"
+#include "gossip/sim/sim_network.h"
 
 #include <cassert>
 

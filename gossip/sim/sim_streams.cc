@@ -1,4 +1,4 @@
-#include "gossip/sim_streams.h"
+#include "gossip/sim/sim_streams.h"
 
 #include <cmath>
 

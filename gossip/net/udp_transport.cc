@@ -1,6 +1,6 @@
-#include "gossip/udp_transport.h"
+#include "gossip/net/udp_transport.h"
 
-#include "gossip/asio_endpoint.h"
+#include "gossip/net/asio_endpoint.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

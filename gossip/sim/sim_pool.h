@@ -20,8 +20,8 @@
 #include "core/clock.h"
 #include "core/random.h"
 #include "gossip/gossiper.h"
-#include "gossip/sim_network.h"
-#include "gossip/sim_streams.h"
+#include "gossip/sim/sim_network.h"
+#include "gossip/sim/sim_streams.h"
 
 namespace shoal::gossip {
 

@@ -1,4 +1,4 @@
-#include "gossip/sim_pool.h"
+#include "gossip/sim/sim_pool.h"
 
 #include <cassert>
 

@@ -11,7 +11,7 @@
 #include <memory>
 
 #include "gossip/peer_streams.h"
-#include "gossip/sim_network.h"
+#include "gossip/sim/sim_network.h"
 
 namespace shoal::gossip {
 
