@@ -66,11 +66,10 @@ const NodePlan* CpuPlan::FindNode(NodeId id) const {
   return it != nodes.end() && it->id == id ? &*it : nullptr;
 }
 
-CpuPlan PlanCpu(const PlanInput& in) {
-  CpuPlan plan;
-  plan.options = in.options;
+namespace {
 
-  // 1. Nodes by id; the pool's capacity.
+// 1. Nodes by id; the pool's capacity.
+void PlaceNodes(const PlanInput& in, CpuPlan& plan) {
   std::vector<const PlanNode*> nodes;
   nodes.reserve(in.nodes.size());
   for (const auto& n : in.nodes) nodes.push_back(&n);
@@ -86,10 +85,17 @@ CpuPlan PlanCpu(const PlanInput& in) {
     plan.pool_capacity += np.capacity;
     plan.nodes.push_back(std::move(np));
   }
+}
 
-  // Applications by name: every one with an instance or a policy. Names are
-  // hashed once each, numbered as first seen, and only the distinct ones
-  // sorted; `rank` maps first-seen numbers to sorted positions.
+// Applications by name: every one with an instance or a policy. Names are
+// hashed once each, numbered as first seen, and only the distinct ones
+// sorted; `rank` maps first-seen numbers to sorted positions.
+struct AppNumbers {
+  std::vector<size_t> instance_app;  // per input instance, first-seen number
+  std::vector<size_t> rank;          // first-seen number -> index in plan.apps
+};
+
+AppNumbers NameApps(const PlanInput& in, CpuPlan& plan) {
   std::unordered_map<std::string_view, size_t> seen;
   std::vector<std::string_view> names;
   auto number = [&](std::string_view name) {
@@ -114,16 +120,25 @@ CpuPlan PlanCpu(const PlanInput& in) {
     AppPlan& app = plan.apps[rank[policy_app[p]]];
     if (!app.policy || MoreImportant(in.policies[p], *app.policy)) app.policy = in.policies[p];
   }
+  return {std::move(instance_app), std::move(rank)};
+}
 
-  // Instances by node (bucketed), then application; duplicates added
-  // together. Views usually list a node's instances together, so the last
-  // node found is tried first.
-  struct Raw {
-    size_t app;
-    double demand, usage;
-  };
+// Instances bucketed by node (index into plan.nodes): raw[bucket[n] ..
+// bucket[n + 1]) are node n's. Views usually list a node's instances
+// together, so the last node found is tried first.
+struct RawInstance {
+  size_t app;
+  double demand, usage;
+};
+struct Buckets {
+  std::vector<RawInstance> raw;
+  std::vector<size_t> bucket;
+};
+
+Buckets BucketByNode(const PlanInput& in, const AppNumbers& numbers, CpuPlan& plan) {
   std::vector<size_t> instance_node(in.instances.size(), SIZE_MAX);
-  std::vector<size_t> bucket(plan.nodes.size() + 1, 0);
+  Buckets b;
+  b.bucket.assign(plan.nodes.size() + 1, 0);
   size_t last = SIZE_MAX;
   for (size_t i = 0; i < in.instances.size(); ++i) {
     NodeId id = in.instances[i].node;
@@ -136,36 +151,41 @@ CpuPlan PlanCpu(const PlanInput& in) {
       last = static_cast<size_t>(n - plan.nodes.data());
     }
     instance_node[i] = last;
-    ++bucket[last + 1];
+    ++b.bucket[last + 1];
   }
-  for (size_t n = 0; n < plan.nodes.size(); ++n) bucket[n + 1] += bucket[n];
-  std::vector<Raw> raw(bucket.back());
-  {
-    std::vector<size_t> fill(bucket.begin(), bucket.end() - 1);
-    for (size_t i = 0; i < in.instances.size(); ++i) {
-      if (instance_node[i] == SIZE_MAX) continue;
-      raw[fill[instance_node[i]]++] = {rank[instance_app[i]], NonNegative(in.instances[i].demand),
+  for (size_t n = 0; n < plan.nodes.size(); ++n) b.bucket[n + 1] += b.bucket[n];
+  b.raw.resize(b.bucket.back());
+  std::vector<size_t> fill(b.bucket.begin(), b.bucket.end() - 1);
+  for (size_t i = 0; i < in.instances.size(); ++i) {
+    if (instance_node[i] == SIZE_MAX) continue;
+    b.raw[fill[instance_node[i]]++] = {numbers.rank[numbers.instance_app[i]], NonNegative(in.instances[i].demand),
                                        NonNegative(in.instances[i].usage)};
-    }
   }
-  plan.instances.reserve(raw.size());
+  return b;
+}
+
+// Each node's instances by application, duplicates added together; then
+// each node's and application's list of them.
+void GatherInstances(const PlanInput& in, const AppNumbers& numbers, CpuPlan& plan) {
+  Buckets b = BucketByNode(in, numbers, plan);
+  plan.instances.reserve(b.raw.size());
   for (size_t n = 0; n < plan.nodes.size(); ++n) {
-    std::sort(raw.begin() + static_cast<std::ptrdiff_t>(bucket[n]),
-              raw.begin() + static_cast<std::ptrdiff_t>(bucket[n + 1]), [](const Raw& a, const Raw& b) {
-                return std::tie(a.app, a.demand, a.usage) < std::tie(b.app, b.demand, b.usage);
-              });
-    for (size_t k = bucket[n]; k < bucket[n + 1]; ++k) {
-      const Raw& r = raw[k];
-      if (k > bucket[n] && plan.instances.back().app == r.app) {
-        plan.instances.back().demand += r.demand;
-        plan.instances.back().usage += r.usage;
+    const auto first = b.raw.begin() + static_cast<std::ptrdiff_t>(b.bucket[n]);
+    const auto end = b.raw.begin() + static_cast<std::ptrdiff_t>(b.bucket[n + 1]);
+    std::sort(first, end, [](const RawInstance& x, const RawInstance& y) {
+      return std::tie(x.app, x.demand, x.usage) < std::tie(y.app, y.demand, y.usage);
+    });
+    for (auto r = first; r != end; ++r) {
+      if (r != first && plan.instances.back().app == r->app) {
+        plan.instances.back().demand += r->demand;
+        plan.instances.back().usage += r->usage;
         continue;
       }
       InstancePlan ip;
       ip.node = n;
-      ip.app = r.app;
-      ip.demand = r.demand;
-      ip.usage = r.usage;
+      ip.app = r->app;
+      ip.demand = r->demand;
+      ip.usage = r->usage;
       plan.instances.push_back(ip);
     }
   }
@@ -179,8 +199,11 @@ CpuPlan PlanCpu(const PlanInput& in) {
     app.demand += ip.demand;
     app.usage += ip.usage;
   }
+}
 
-  // 2. Requested entitlements and pool-wide caps.
+// 2. Requested entitlements and pool-wide caps; the applications with a
+// policy and an instance, most important first.
+std::vector<size_t> RequestEntitlements(CpuPlan& plan) {
   std::vector<size_t> by_priority;
   for (size_t a = 0; a < plan.apps.size(); ++a) {
     AppPlan& app = plan.apps[a];
@@ -214,8 +237,11 @@ CpuPlan PlanCpu(const PlanInput& in) {
     return plan.apps[a].policy->priority < plan.apps[b].policy->priority ||
            (plan.apps[a].policy->priority == plan.apps[b].policy->priority && a < b);
   });
+  return by_priority;
+}
 
-  // 3. Keep priority order when the requests exceed the pool.
+// 3. Keep priority order when the requests exceed the pool.
+void KeepPriorities(const std::vector<size_t>& by_priority, CpuPlan& plan) {
   double left = plan.pool_capacity;
   for (size_t g = 0; g < by_priority.size();) {
     size_t end = g;
@@ -233,8 +259,34 @@ CpuPlan PlanCpu(const PlanInput& in) {
     left = std::max(0.0, left - asked * scale);
     g = end;
   }
+}
 
-  // 4. Bookings, in priority order, within each node's unbooked room.
+// A server-percentage policy books its share on each node it runs on.
+void BookOnEachServer(AppPlan& app, CpuPlan& plan, const std::vector<double>& room) {
+  const CpuPolicy& p = *app.policy;
+  for (size_t i : app.instances) {
+    InstancePlan& ip = plan.instances[i];
+    double node_capacity = plan.nodes[ip.node].capacity;
+    ip.booking = std::min(NonNegative(p.amount) / 100.0 * node_capacity * app.scale, room[ip.node]);
+    if (p.cap) ip.cap = NonNegative(*p.cap) / 100.0 * node_capacity;
+  }
+}
+
+// Any other policy spreads its entitlement (and its cap) over its instances.
+struct SpreadScratch {
+  std::vector<double> share, scratch;
+};
+void BookAcrossPool(AppPlan& app, CpuPlan& plan, const std::vector<double>& room,
+                    const std::vector<double>& capacity, SpreadScratch& s) {
+  Spread(app.entitlement, app.instances, plan.instances, room, s.share, s.scratch);
+  for (size_t j = 0; j < app.instances.size(); ++j) plan.instances[app.instances[j]].booking = s.share[j];
+  if (app.cap == kNoCap) return;
+  Spread(app.cap, app.instances, plan.instances, capacity, s.share, s.scratch);
+  for (size_t j = 0; j < app.instances.size(); ++j) plan.instances[app.instances[j]].cap = s.share[j];
+}
+
+// 4. Bookings, in priority order, within each node's unbooked room.
+void Book(const std::vector<size_t>& by_priority, CpuPlan& plan) {
   std::vector<double> capacity(plan.nodes.size());
   for (size_t n = 0; n < plan.nodes.size(); ++n) capacity[n] = plan.nodes[n].capacity;
   // Minimums come before bookings on each node, so they are not bookable.
@@ -245,28 +297,13 @@ CpuPlan PlanCpu(const PlanInput& in) {
     node.bookable = std::max(0.0, node.capacity - minimums);
     room[n] = node.bookable;
   }
-  std::vector<double> share, scratch;
+  SpreadScratch scratch;
   for (size_t a : by_priority) {
     AppPlan& app = plan.apps[a];
-    const CpuPolicy& p = *app.policy;
-    if (p.kind == CpuShareKind::kServerPercent) {
-      for (size_t i : app.instances) {
-        InstancePlan& ip = plan.instances[i];
-        double node_capacity = plan.nodes[ip.node].capacity;
-        ip.booking = std::min(NonNegative(p.amount) / 100.0 * node_capacity * app.scale, room[ip.node]);
-        if (p.cap) ip.cap = NonNegative(*p.cap) / 100.0 * node_capacity;
-      }
+    if (app.policy->kind == CpuShareKind::kServerPercent) {
+      BookOnEachServer(app, plan, room);
     } else {
-      Spread(app.entitlement, app.instances, plan.instances, room, share, scratch);
-      for (size_t j = 0; j < app.instances.size(); ++j) {
-        plan.instances[app.instances[j]].booking = share[j];
-      }
-      if (app.cap != kNoCap) {
-        Spread(app.cap, app.instances, plan.instances, capacity, share, scratch);
-        for (size_t j = 0; j < app.instances.size(); ++j) {
-          plan.instances[app.instances[j]].cap = share[j];
-        }
-      }
+      BookAcrossPool(app, plan, room, capacity, scratch);
     }
     for (size_t i : app.instances) {
       InstancePlan& ip = plan.instances[i];
@@ -278,8 +315,37 @@ CpuPlan PlanCpu(const PlanInput& in) {
     app.unplaced = std::max(0.0, app.entitlement - app.booked);
     if (app.unplaced < 1e-9 * std::max(1.0, app.entitlement)) app.unplaced = 0;
   }
+}
 
-  // 5 and 6. Each node's allocator, rounder and cgroup settings.
+// 5. What one instance asks the node's allocator: level 1 its booking,
+// level 2 the demand above it within its cap, level 3 a rogue's demand.
+void Ask(const InstancePlan& ip, const AppPlan& app, const PlannerOptions& options, FairShareRequest& c) {
+  c.minimum = NonNegative(options.minimum);
+  c.levels.resize(3);
+  if (app.rogue()) {
+    c.levels[0] = c.levels[1] = 0;
+    c.levels[2] = ip.demand;
+  } else {
+    double burst = std::max(ip.booking, std::min(ip.demand, ip.cap));
+    c.levels[0] = ip.booking;
+    c.levels[1] = c.levels[2] = burst;
+  }
+}
+
+// 6. An instance's cgroup settings: a weight proportional to its
+// allocation, a quota where its policy caps it (or it is a contained rogue).
+void SetCgroup(InstancePlan& ip, const AppPlan& app, const NodePlan& node, const PlannerOptions& options) {
+  double w = node.capacity > 0 ? static_cast<double>(ip.millicores) * options.max_weight / node.capacity : 1.0;
+  ip.weight = static_cast<uint32_t>(std::clamp<double>(std::llround(w), 1.0, static_cast<double>(options.max_weight)));
+  if (ip.cap != kNoCap) {
+    ip.quota_us = QuotaFor(ip.cap, options.quota_period_us);
+  } else if (app.rogue() && options.contain_rogues) {
+    ip.quota_us = QuotaFor(static_cast<double>(ip.millicores), options.quota_period_us);
+  }
+}
+
+// 5 and 6. Each node's allocator, rounder and cgroup settings.
+void AllocateNodes(CpuPlan& plan) {
   std::vector<FairShareRequest> consumers;
   std::vector<double> values;
   std::vector<int64_t> rounded;
@@ -288,18 +354,7 @@ CpuPlan PlanCpu(const PlanInput& in) {
     if (consumers.size() < node.count) consumers.resize(node.count);
     for (size_t j = 0; j < node.count; ++j) {
       const InstancePlan& ip = plan.instances[node.first + j];
-      FairShareRequest& c = consumers[j];
-      c.minimum = NonNegative(plan.options.minimum);
-      if (plan.apps[ip.app].rogue()) {
-        c.levels.resize(3);
-        c.levels[0] = c.levels[1] = 0;
-        c.levels[2] = ip.demand;
-      } else {
-        double burst = std::max(ip.booking, std::min(ip.demand, ip.cap));
-        c.levels.resize(3);
-        c.levels[0] = ip.booking;
-        c.levels[1] = c.levels[2] = burst;
-      }
+      Ask(ip, plan.apps[ip.app], plan.options, consumers[j]);
     }
     AllocateFairShare(node.capacity, std::span<const FairShareRequest>(consumers.data(), node.count),
                       Leftover::kReserve, r);
@@ -314,18 +369,22 @@ CpuPlan PlanCpu(const PlanInput& in) {
       ip.allocation = r.amounts[j];
       ip.millicores = rounded[j];
       app.allocated += ip.allocation;
-      double w = node.capacity > 0 ? static_cast<double>(ip.millicores) *
-                                         plan.options.max_weight / node.capacity
-                                   : 1.0;
-      ip.weight = static_cast<uint32_t>(
-          std::clamp<double>(std::llround(w), 1.0, static_cast<double>(plan.options.max_weight)));
-      if (ip.cap != kNoCap) {
-        ip.quota_us = QuotaFor(ip.cap, plan.options.quota_period_us);
-      } else if (app.rogue() && plan.options.contain_rogues) {
-        ip.quota_us = QuotaFor(static_cast<double>(ip.millicores), plan.options.quota_period_us);
-      }
+      SetCgroup(ip, app, node, plan.options);
     }
   }
+}
+
+}  // namespace
+
+CpuPlan PlanCpu(const PlanInput& in) {
+  CpuPlan plan;
+  plan.options = in.options;
+  PlaceNodes(in, plan);
+  GatherInstances(in, NameApps(in, plan), plan);
+  const std::vector<size_t> by_priority = RequestEntitlements(plan);
+  KeepPriorities(by_priority, plan);
+  Book(by_priority, plan);
+  AllocateNodes(plan);
   return plan;
 }
 

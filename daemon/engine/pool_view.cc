@@ -1,12 +1,10 @@
 #include "daemon/engine/pool_view.h"
 
-#include <utility>
 
 namespace shoal::engine {
 
 void PoolView::Update(const gossip::ChannelView& channel) {
-  std::map<NodeId, bool> was_live;
-  for (auto& [id, node] : nodes_) was_live[id] = std::exchange(node.live, false);
+  ++updates_;
   bool changed = false;
   channel.ForEach([&](NodeId id, const gossip::StoredEntry& e) {
     auto it = nodes_.find(id);
@@ -19,22 +17,27 @@ void PoolView::Update(const gossip::ChannelView& channel) {
         return;
       }
       refused_.erase(id);
-      it = nodes_.insert_or_assign(id, Node{std::move(*status), e.version, e.stored_at, false}).first;
+      const bool was_live = it != nodes_.end() && it->second.live;
+      it = nodes_.insert_or_assign(id, Node{std::move(*status), e.version, e.stored_at, was_live}).first;
       changed = true;
     }
-    it->second.live = true;
+    it->second.seen = updates_;
   });
   for (auto it = nodes_.begin(); it != nodes_.end();) {
-    auto before = was_live.find(it->first);
-    changed = changed || (before != was_live.end() && before->second != it->second.live);
-    if (!it->second.live && channel.FindAny(it->first) == nullptr) {
+    Node& n = it->second;
+    const bool live = n.seen == updates_;
+    changed = changed || live != n.live;
+    n.live = live;
+    if (!live && channel.FindAny(it->first) == nullptr) {
       it = nodes_.erase(it);
       changed = true;
     } else {
       ++it;
     }
   }
-  std::erase_if(refused_, [&](const auto& r) { return channel.FindAny(r.first) == nullptr; });
+  if (!refused_.empty()) {
+    std::erase_if(refused_, [&](const auto& r) { return channel.FindAny(r.first) == nullptr; });
+  }
   if (changed) ++changes_;
 }
 

@@ -29,6 +29,7 @@ class PoolView {
     uint64_t version = 0;   // of its entry
     TimePoint received{};   // when this version arrived here
     bool live = false;
+    uint64_t seen = 0;      // the last Update that found it live
   };
 
   // Brings the view up to date with the node channel (its subscriber, and
@@ -60,6 +61,7 @@ class PoolView {
  private:
   std::map<NodeId, Node> nodes_;
   std::map<NodeId, uint64_t> refused_;  // the version that did not decode
+  uint64_t updates_ = 0;
   uint64_t changes_ = 0;
   uint64_t malformed_ = 0;
 };
