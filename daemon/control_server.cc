@@ -9,22 +9,15 @@
 #include <spdlog/spdlog.h>
 
 #include "core/big_endian.h"
-#include "daemon/control_seal.h"
+#include "daemon/control/seal.h"
 #include "gossip/net/asio_endpoint.h"
 
 namespace shoal::daemon {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-std::string FrameControlMessage(const google::protobuf::MessageLite& m) {
-  std::string out;
-  AppendBigEndian(out, m.ByteSizeLong(), 4);
-  m.AppendToString(&out);
-  return out;
-}
-
 // One client connection: read a request, answer, repeat. Plain (from
-// loopback only) or sealed (daemon/control_seal.h), told apart by its first
+// loopback only) or sealed (daemon/control/seal.h), told apart by its first
 // bytes. Owned by the server's set and by its pending operations.
 class ControlServer::Connection : public std::enable_shared_from_this<Connection> {
  public:

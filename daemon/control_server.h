@@ -1,7 +1,7 @@
 // The control API's server: TCP (local only by default), each request and
 // response a Protocol Buffers message behind a 4-byte big-endian length;
 // from other hosts only sealed under the caller's token (see
-// daemon/control_seal.h), so no token crosses the network in the clear.
+// daemon/control/seal.h), so no token crosses the network in the clear.
 // Every request carries a token; read-only tokens may ask, admin tokens may
 // also push policies and switch modes. A request that is oversized (the
 // length is checked before anything is read), malformed, late (10 s per
@@ -29,15 +29,10 @@
 #include "core/log_limit.h"
 #include "core/endpoint.h"
 #include "core/result.h"
-#include "daemon/tokens.h"
+#include "daemon/control/protocol.h"
+#include "daemon/control/tokens.h"
 
 namespace shoal::daemon {
-
-inline constexpr size_t kMaxControlRequest = 8 << 20;    // a policy document is at most 4 MiB
-inline constexpr size_t kMaxControlResponse = 64 << 20;
-
-// A message behind its 4-byte big-endian length.
-std::string FrameControlMessage(const google::protobuf::MessageLite& m);
 
 struct ControlCounters {
   uint64_t accepted = 0, busy = 0, served = 0, oversized = 0, malformed = 0, timed_out = 0, unauthorized = 0,

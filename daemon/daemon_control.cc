@@ -1,4 +1,4 @@
-// The daemon's answers to the control API (see daemon/control.proto): the
+// The daemon's answers to the control API (see daemon/control/control.proto): the
 // pool from this node's view and plan, policies, the mode. Any node answers
 // for the whole pool: every node holds every node's status and computes the
 // same plan.

@@ -10,7 +10,7 @@
 #include <optional>
 #include <sstream>
 
-#include "daemon/text_lines.h"
+#include "core/text_lines.h"
 
 namespace shoal::daemon {
 

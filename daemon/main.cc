@@ -11,7 +11,7 @@
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/key_file.h"
-#include "daemon/tokens.h"
+#include "daemon/control/tokens.h"
 #include "gossip/admin_auth.h"
 
 using namespace shoal;

@@ -12,7 +12,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "daemon/control_seal.h"
+#include "daemon/control/seal.h"
 #include "policy/parser.h"
 #include "policy/plan_explain.h"
 #include "tools/ctl/admin_sign.h"

@@ -12,7 +12,7 @@
 
 #include "control.pb.h"
 #include "core/big_endian.h"
-#include "daemon/control_seal.h"
+#include "daemon/control/seal.h"
 #include "test/support/pool.h"
 
 using namespace shoal;

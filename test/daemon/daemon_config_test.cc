@@ -10,7 +10,7 @@
 #include "daemon/key_file.h"
 #include "daemon/host_facts.h"
 #include "daemon/secret_file.h"
-#include "daemon/tokens.h"
+#include "daemon/control/tokens.h"
 #include "test/support/temp_dir.h"
 
 using namespace shoal;

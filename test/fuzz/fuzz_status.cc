@@ -10,7 +10,7 @@
 
 #include "daemon/engine/node_status.h"
 #include "daemon/engine/pool_view.h"
-#include "daemon/tokens.h"
+#include "daemon/control/tokens.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace shoal;

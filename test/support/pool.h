@@ -13,7 +13,7 @@
 #include <fmt/format.h>
 
 #include "daemon/key_file.h"
-#include "daemon/tokens.h"
+#include "daemon/control/tokens.h"
 #include "gossip/admin_auth.h"
 #include "test/support/process.h"
 #include "test/support/temp_dir.h"

@@ -15,9 +15,9 @@
 #include <boost/asio/write.hpp>
 
 #include "core/big_endian.h"
-#include "daemon/control_seal.h"
-#include "daemon/control_server.h"
-#include "daemon/tokens.h"
+#include "daemon/control/seal.h"
+#include "daemon/control/protocol.h"
+#include "daemon/control/tokens.h"
 #include "gossip/net/asio_endpoint.h"
 
 namespace shoal::ctl {
@@ -85,7 +85,7 @@ class Call {
     if (!failure_) failure_ = std::move(e);
   }
 
-  // Sealed: prove the token without sending it (daemon/control_seal.h).
+  // Sealed: prove the token without sending it (daemon/control/seal.h).
   void Handshake(const std::string& token) {
     auto secret = daemon::TokenSecret(token);
     if (!secret.ok()) return Fail(secret.error());

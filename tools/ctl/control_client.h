@@ -1,5 +1,5 @@
 // One control API request from shoalctl to a shoald (see
-// daemon/control.proto), with the token read from the command line, the
+// daemon/control/control.proto), with the token read from the command line, the
 // environment or a tokens file. Errors say what failed and where: the
 // connection, the timeout, the daemon's own refusal.
 #pragma once
@@ -20,7 +20,7 @@ struct ControlTarget {
   std::string token_file;  // a tokens file ("ROLE TOKEN" lines) or a file holding just the token
   bool want_admin = false; // take an admin token from a tokens file
   Duration timeout = std::chrono::seconds(5);
-  // Seal the connection under the token (daemon/control_seal.h): needed
+  // Seal the connection under the token (daemon/control/seal.h): needed
   // for a daemon on another host; shoalctl sets it unless --node is
   // loopback.
   bool sealed = false;

@@ -1,4 +1,4 @@
-#include "daemon/tokens.h"
+#include "daemon/control/tokens.h"
 
 #include <sodium.h>
 
@@ -8,8 +8,8 @@
 #include <optional>
 #include <sstream>
 
-#include "daemon/control_seal.h"
-#include "daemon/text_lines.h"
+#include "daemon/control/seal.h"
+#include "core/text_lines.h"
 
 namespace shoal::daemon {
 

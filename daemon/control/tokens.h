@@ -26,7 +26,7 @@ class Tokens {
   std::optional<Role> Check(const std::string& token) const;
   size_t size() const { return entries_.size(); }
   // The token whose shared secret a sealed hello names by `id`
-  // (daemon/control_seal.h), with its role.
+  // (daemon/control/seal.h), with its role.
   std::optional<std::pair<std::string, Role>> ById(uint32_t id) const;
   // The first token of `role` (admin satisfies read), for clients that read
   // the daemon's own tokens file.

@@ -5,7 +5,7 @@
 #include <istream>
 #include <string>
 
-namespace shoal::daemon {
+namespace shoal {
 
 // Calls fn(line without leading blanks, 1-based line number) for each.
 template <typename Fn>
@@ -20,4 +20,4 @@ void ForEachMeaningfulLine(std::istream& in, Fn&& fn) {
   }
 }
 
-}  // namespace shoal::daemon
+}  // namespace shoal

@@ -1,4 +1,4 @@
-#include "daemon/control_seal.h"
+#include "daemon/control/seal.h"
 
 #include <cstring>
 
