@@ -11,6 +11,7 @@
 #include "core/percentile.h"
 #include "daemon/boot_counter.h"
 #include "daemon/cpu_enforcer.h"
+#include "daemon/history_files.h"
 #include "daemon/key_file.h"
 #include "daemon/policy_store.h"
 #include "daemon/pool_table.h"
@@ -76,7 +77,9 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
   auto admin = LoadAdminVerifier(config.control.admin_keys_file);
   if (!admin.ok()) return admin.error();
   d->admin_ = std::move(*admin);
-  if (auto s = d->OpenHistory(); !s.ok()) return s.error();
+  auto history = OpenHistoryStore(config);
+  if (!history.ok()) return history.error();
+  d->history_ = std::move(*history);
   if (auto s = d->StartEngine(); !s.ok()) return s.error();
   if (auto s = d->RestorePolicy(); !s.ok()) return s.error();
   if (auto s = d->StartControl(); !s.ok()) return s.error();
@@ -208,6 +211,39 @@ Daemon::Daemon(const DaemonConfig& config, gossip::Keyring keyring, uint64_t boo
 // Members go in the reverse of their declaration: the control server and
 // the engine before what they use.
 Daemon::~Daemon() = default;
+
+void Daemon::LoadControlTokens() {
+  if (!control_) return;
+  auto guarded = GuardSecretFile(config_.control.tokens_file, "tokens file");
+  auto tokens = guarded.ok() ? Tokens::Load(config_.control.tokens_file) : Result<Tokens>(guarded.error());
+  if (tokens.ok() && tokens->size() > 0) {
+    spdlog::info("control API on {}: {} token(s) from {}", control_->local_endpoint().ToString(), tokens->size(),
+                 config_.control.tokens_file);
+    control_->SetTokens(std::move(*tokens), "");
+    return;
+  }
+  const std::string why =
+      tokens.ok() ? fmt::format("{} holds no token", config_.control.tokens_file) : tokens.error().message;
+  spdlog::warn("control API on {} refuses every request: {}", control_->local_endpoint().ToString(), why);
+  control_->SetTokens(std::nullopt, fmt::format("this daemon accepts no token: {} (create one with: shoald "
+                                                "--generate-token admin >> {}, then send shoald SIGHUP)",
+                                                why, config_.control.tokens_file));
+}
+
+Status Daemon::StartControl() {
+  if (config_.control.listen.port == 0) return Status::Ok();
+  control_api_ = std::make_unique<ControlApi>(
+      ControlContext{config_, *engine_, *gossiper_, *streams_, admin_.get(), history_.get(), wall_});
+  auto server = ControlServer::Open(io_, config_.control.listen, ControlServer::Options{},
+                                    [this](const control::Request& r, Role role, ControlServer::Reply reply) {
+                                      control_api_->Handle(r, role, std::move(reply));
+                                    });
+  if (!server.ok()) return server.error();
+  control_ = std::move(*server);
+  control_api_->SetServer(control_.get());
+  LoadControlTokens();
+  return Status::Ok();
+}
 
 void Daemon::ScheduleTick() {
   tick_timer_.expires_at(tick_timer_.expiry() + config_.gossip.period);

@@ -5,8 +5,8 @@
 // trigger scripts, the control server, the periodic report and the signals
 // (SIGINT/SIGTERM: announce a graceful leave, hand processes back, then
 // exit; SIGHUP: reread the key file and the tokens). Everything runs on the
-// one thread that calls Run(). daemon.cc wires and drives;
-// daemon_control.cc and daemon_history.cc answer the control API.
+// one thread that calls Run(); the control API's answers are
+// daemon/control_api.h.
 #pragma once
 
 #include <memory>
@@ -19,6 +19,7 @@
 #include "core/clock.h"
 #include "core/random.h"
 #include "daemon/config.h"
+#include "daemon/control_api.h"
 #include "daemon/control_server.h"
 #include "daemon/engine/node_engine.h"
 #include "daemon/name_guard.h"
@@ -52,13 +53,8 @@ class Daemon {
   void WatchIdentity();
   Status StartEngine();
   Status RestorePolicy();
-  // daemon_history.cc: the history's store, and its control requests.
-  Status OpenHistory();
-  void HandleHistory(const control::Request& request, ControlServer::Reply reply);
-  // daemon_control.cc: the control API.
   Status StartControl();
   void LoadControlTokens();
-  control::Response HandleControl(const control::Request& request, Role role);
   // Asks the seeds whether this node's name is live elsewhere; joins
   // (starts the gossip tick) unless it is.
   void JoinUnlessNameTaken();
@@ -85,6 +81,7 @@ class Daemon {
   std::unique_ptr<store::HistoryStore> history_;  // none: history off
   std::unique_ptr<ScriptRunner> scripts_;
   std::unique_ptr<engine::NodeEngine> engine_;
+  std::unique_ptr<ControlApi> control_api_;
   std::unique_ptr<ControlServer> control_;
   boost::asio::steady_timer tick_timer_;
   boost::asio::steady_timer report_timer_;

@@ -1,0 +1,271 @@
+#include "daemon/control_api.h"
+
+#include <spdlog/spdlog.h>
+
+#include "daemon/refusals.h"
+#include "policy/writer.h"
+
+namespace shoal::daemon {
+namespace {
+
+std::string ShareText(const policy::CpuPolicy& p) {
+  auto amount = [&](double v) {
+    switch (p.kind) {
+      case policy::CpuShareKind::kPoolPercent: return fmt::format("{:g}% of the pool", v);
+      case policy::CpuShareKind::kServerPercent: return fmt::format("{:g}% of each server", v);
+      case policy::CpuShareKind::kMillicores: return fmt::format("{:g} millicores", v);
+    }
+    return std::string();
+  };
+  return p.cap ? fmt::format("{}, cap {}", amount(p.amount), amount(*p.cap)) : amount(p.amount);
+}
+
+void FillApp(const policy::AppPlan& a, control::AppInfo& out) {
+  out.set_name(a.name);
+  out.set_rogue(a.rogue());
+  if (a.policy) {
+    out.set_priority(static_cast<uint32_t>(a.policy->priority));
+    out.set_share(ShareText(*a.policy));
+  }
+  out.set_requested_m(a.requested);
+  out.set_entitlement_m(a.entitlement);
+  out.set_booked_m(a.booked);
+  out.set_unplaced_m(a.unplaced);
+  out.set_demand_m(a.demand);
+  out.set_usage_m(a.usage);
+  out.set_allocated_m(a.allocated);
+  out.set_instances(static_cast<uint32_t>(a.instances.size()));
+}
+
+}  // namespace
+
+ControlApi::ControlApi(ControlContext context) : c_(context) {
+  using R = control::Request;
+  answers_ = {{R::kStatus, &ControlApi::Status},         {R::kNodes, &ControlApi::Nodes},
+              {R::kApps, &ControlApi::Apps},             {R::kApp, &ControlApi::App},
+              {R::kPolicyPush, &ControlApi::PolicyPush}, {R::kPolicyShow, &ControlApi::PolicyShow},
+              {R::kPolicyVersions, &ControlApi::PolicyVersions}, {R::kMode, &ControlApi::Mode}};
+  later_ = {{R::kHistory, &ControlApi::HistoryQuery},
+            {R::kHistoryDelete, &ControlApi::HistoryBroadcast},
+            {R::kHistoryArchive, &ControlApi::HistoryBroadcast},
+            {R::kHistoryMount, &ControlApi::HistoryMount}};
+}
+
+void ControlApi::Handle(const control::Request& request, Role, ControlServer::Reply reply) {
+  // The server has checked the role against the command (read or admin).
+  if (auto it = answers_.find(request.command_case()); it != answers_.end()) {
+    return reply((this->*(it->second))(request));
+  }
+  if (auto it = later_.find(request.command_case()); it != later_.end()) {
+    return (this->*(it->second))(request, std::move(reply));
+  }
+  control::Response r;
+  r.set_error("no command");
+  reply(std::move(r));
+}
+
+control::Response ControlApi::Status(const control::Request&) {
+  control::Response r;
+  const engine::PoolView& pool = c_.engine.pool();
+  const policy::CpuPlan& plan = c_.engine.cpu().plan();
+  auto name_of = [&](NodeId id) { return c_.engine.NameOf(id); };
+  const std::string mode = c_.engine.policies().mode_text();
+    auto* s = r.mutable_status();
+    s->set_answered_by(c_.config.node_name);
+    const auto& m = c_.gossiper.membership();
+    uint32_t live = 1, suspect = 0, failed = 0;
+    m.ForEach([&](const gossip::Member& member) {
+      if (member.state == gossip::MemberState::kAlive) ++live;
+      if (member.state == gossip::MemberState::kSuspect) ++live, ++suspect;
+      if (member.state == gossip::MemberState::kFailed) ++failed;
+    });
+    s->set_nodes_live(live);
+    s->set_nodes_suspect(suspect);
+    s->set_nodes_failed(failed);
+    double booked = 0, usage = 0, demand = 0;
+    for (const auto& a : plan.apps) {
+      booked += a.booked;
+      usage += a.usage;
+      demand += a.demand;
+    }
+    s->set_booked_m(booked);
+    s->set_usage_m(usage);
+    s->set_demand_m(demand);
+    s->set_mode(mode);
+    const std::string version = c_.engine.policies().version_text();
+    s->set_policy_version(version);
+    uint32_t on_policy = 0;
+    pool.ForEachLive([&](NodeId, const engine::PoolView::Node& n) { on_policy += n.status.policy_version == version; });
+    s->set_capacity_m(pool.CapacityM());
+    s->set_nodes_on_policy(on_policy);
+    s->set_applications(static_cast<uint32_t>(plan.apps.size()));
+    s->set_instances(static_cast<uint32_t>(plan.instances.size()));
+    if (const gossip::Snapshot* snap = c_.engine.snapshots().current()) s->set_snapshot_leader(name_of(snap->leader));
+    for (const auto& u : c_.engine.cpu().unmet()) s->add_unmet(u);
+    for (const auto& x : CollectRefusals(c_.gossiper.counters(), c_.streams.counters(), c_.server ? &c_.server->counters() : nullptr)) {
+      auto* out = s->add_refusals();
+      out->set_listener(x.listener);
+      out->set_reason(x.reason);
+      out->set_count(x.count);
+    }
+  return r;
+}
+
+control::Response ControlApi::Nodes(const control::Request&) {
+  control::Response r;
+  const engine::PoolView& pool = c_.engine.pool();
+  auto name_of = [&](NodeId id) { return c_.engine.NameOf(id); };
+    auto add = [&](NodeId id, const Endpoint& address, std::string_view state) {
+      auto* n = r.mutable_nodes()->add_nodes();
+      n->set_id(id.ToString());
+      n->set_name(name_of(id));
+      n->set_address(address.ToString());
+      n->set_state(std::string(state));
+      if (const engine::PoolView::Node* node = pool.Find(id)) {
+        const engine::NodeStatus& f = node->status;
+        n->set_capacity_m(f.capacity_m);
+        n->set_cpus(f.host.cpus);
+        n->set_load_milli(f.host.load_milli);
+        n->set_mem_total_kb(static_cast<double>(f.host.mem_total_kb));
+        n->set_mem_available_kb(static_cast<double>(f.host.mem_available_kb));
+        n->set_policy_version(f.policy_version);
+        n->set_enforcing(f.enforcing);
+        n->set_enforcer(f.enforcer);
+        n->set_instances(static_cast<uint32_t>(f.instances.size() + f.instances_left_out));
+        double usage = 0, demand = 0;
+        for (const auto& i : f.instances) usage += i.usage_m, demand += i.demand_m;
+        n->set_usage_m(usage);
+        n->set_demand_m(demand);
+      }
+    };
+    add(NodeId::FromName(c_.config.node_name), c_.config.advertise, "self");
+    std::vector<std::pair<std::string, const gossip::Member*>> members;
+    c_.gossiper.membership().ForEach(
+        [&](const gossip::Member& member) { members.push_back({name_of(member.id), &member}); });
+    std::sort(members.begin(), members.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [name, member] : members) add(member->id, member->endpoint, gossip::ToString(member->state));
+  return r;
+}
+
+control::Response ControlApi::Apps(const control::Request&) {
+  control::Response r;
+  const policy::CpuPlan& plan = c_.engine.cpu().plan();
+    r.mutable_apps()->set_pool_capacity_m(plan.pool_capacity);
+    for (const auto& a : plan.apps) FillApp(a, *r.mutable_apps()->add_apps());
+  return r;
+}
+
+control::Response ControlApi::App(const control::Request& request) {
+  control::Response r;
+  const engine::PoolView& pool = c_.engine.pool();
+  const policy::CpuPlan& plan = c_.engine.cpu().plan();
+    const policy::AppPlan* a = plan.FindApp(request.app().name());
+    if (!a) {
+      std::string known;
+      for (const auto& x : plan.apps) known += (known.empty() ? "" : ", ") + x.name;
+      r.set_error(fmt::format("no application '{}' in the pool's plan (known: {})", request.app().name(),
+                              known.empty() ? "none" : known));
+      return r;
+    }
+    auto* d = r.mutable_app();
+    FillApp(*a, *d->mutable_app());
+    for (size_t index : a->instances) {
+      const policy::InstancePlan& ip = plan.instances[index];
+      const policy::NodePlan& node = plan.nodes[ip.node];
+      auto* i = d->add_instances();
+      i->set_node(node.name);
+      i->set_demand_m(ip.demand);
+      i->set_usage_m(ip.usage);
+      i->set_booking_m(ip.booking);
+      i->set_allocation_m(ip.allocation);
+      i->set_millicores(static_cast<int32_t>(ip.millicores));
+      i->set_weight(ip.weight);
+      i->set_quota_us(static_cast<int32_t>(ip.quota_us.value_or(0)));
+      i->set_period_us(static_cast<int32_t>(plan.options.quota_period_us));
+      if (const engine::PoolView::Node* status = pool.Find(node.id)) {
+        i->set_enforcing(status->status.enforcing);
+        for (const auto& inst : status->status.instances) {
+          if (inst.app == a->name) i->set_rss_kb(static_cast<double>(inst.rss_kb)), i->set_processes(inst.processes);
+        }
+      }
+      if (node.id == c_.engine.self()) {
+        const auto& groups = c_.engine.cpu().control().groups();
+        if (auto g = groups.find(a->name); g != groups.end()) i->set_cgroup(g->second.path);
+      }
+    }
+  return r;
+}
+
+control::Response ControlApi::PolicyPush(const control::Request& request) {
+  control::Response r;
+  policy::PolicyDistributor& policies = c_.engine.policies().distribution();
+    // With admin keys, the signed envelope travels; without, the text.
+    auto v = policies.Push(c_.admin && !request.signed_action().empty() ? request.signed_action()
+                                                                        : request.policy_push().text());
+    if (!v.ok()) {
+      spdlog::warn("policy push refused:\n{}", v.error().message);
+      r.set_error(v.error().message);
+      return r;
+    }
+    spdlog::info("policy {} pushed through the control API", v->ToString());
+    r.mutable_policy()->set_version(v->ToString());
+  return r;
+}
+
+control::Response ControlApi::PolicyShow(const control::Request&) {
+  control::Response r;
+  policy::PolicyDistributor& policies = c_.engine.policies().distribution();
+  const policy::PolicyDocument* doc = policies.active();
+  const std::string mode = c_.engine.policies().mode_text();
+    if (!doc) {
+      r.set_error("no policy is active yet (push one with: shoalctl policy push FILE)");
+      return r;
+    }
+    r.mutable_policy()->set_version(policies.active_version().ToString());
+    r.mutable_policy()->set_text(policies.active_text());
+    r.mutable_policy()->set_mode(mode);
+  return r;
+}
+
+control::Response ControlApi::PolicyVersions(const control::Request&) {
+  control::Response r;
+  policy::PolicyDistributor& policies = c_.engine.policies().distribution();
+  auto name_of = [&](NodeId id) { return c_.engine.NameOf(id); };
+    for (const auto& [id, v] : policies.Versions()) {
+      auto* n = r.mutable_versions()->add_nodes();
+      n->set_node(name_of(id));
+      if (!v.empty()) n->set_version(v.ToString());
+    }
+  return r;
+}
+
+control::Response ControlApi::Mode(const control::Request& request) {
+  control::Response r;
+  policy::PolicyDistributor& policies = c_.engine.policies().distribution();
+  const policy::PolicyDocument* doc = policies.active();
+    // The mode is part of the policy document: switching pushes the active
+    // document again with the new mode, so every node switches with it.
+    if (!doc) {
+      r.set_error("no policy is active: push one (its mode attribute sets the mode)");
+      return r;
+    }
+    if (c_.admin) {
+      r.set_error("this pool takes only policies an admin signed: shoalctl mode --admin-key KEY signs the "
+                  "active document with the new mode and pushes it");
+      return r;
+    }
+    policy::PolicyDocument changed = *doc;
+    changed.mode = request.mode().enforce() ? policy::Mode::kEnforce : policy::Mode::kMonitor;
+    auto v = policies.Push(policy::WritePolicy(changed));
+    if (!v.ok()) {
+      r.set_error(v.error().message);
+      return r;
+    }
+    spdlog::info("mode {} requested through the control API: policy {}",
+                 request.mode().enforce() ? "enforce" : "monitor", v->ToString());
+    r.mutable_policy()->set_version(v->ToString());
+    r.mutable_policy()->set_mode(request.mode().enforce() ? "enforce" : "monitor");
+  return r;
+}
+
+}  // namespace shoal::daemon

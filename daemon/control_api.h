@@ -1,0 +1,66 @@
+// The control API's answers (daemon/control/control.proto): one handler per
+// request kind, found by the request's command in a table. Any node answers
+// for the whole pool: every node holds every node's status and computes
+// the same plan (the engine's pool view and CPU loop); history questions
+// go to the nodes holding each origin's rows (store/pool_query.h).
+// control_api.cc answers about the pool and its policies,
+// control_history.cc about its history. Use from the io_context's thread.
+#pragma once
+
+#include <functional>
+#include <map>
+
+#include "control.pb.h"
+#include "core/clock.h"
+#include "daemon/config.h"
+#include "daemon/control_server.h"
+#include "daemon/engine/node_engine.h"
+#include "gossip/admin_auth.h"
+#include "gossip/gossiper.h"
+#include "gossip/net/tcp_streams.h"
+#include "store/history_store.h"
+
+namespace shoal::daemon {
+
+// What the answers read; references outlive the ControlApi.
+struct ControlContext {
+  const DaemonConfig& config;
+  engine::NodeEngine& engine;
+  const gossip::Gossiper& gossiper;
+  gossip::TcpStreams& streams;
+  gossip::AdminVerifier* admin = nullptr;   // none: no admin keys
+  store::HistoryStore* history = nullptr;   // none: history off
+  const WallClock& wall;
+  const ControlServer* server = nullptr;    // its refusal counters
+};
+
+class ControlApi {
+ public:
+  explicit ControlApi(ControlContext context);
+  void SetServer(const ControlServer* server) { c_.server = server; }
+  // Answers through `reply`, at once or (history) once peers answered.
+  void Handle(const control::Request& request, Role role, ControlServer::Reply reply);
+
+ private:
+  using Answer = control::Response (ControlApi::*)(const control::Request&);
+  using LaterAnswer = void (ControlApi::*)(const control::Request&, ControlServer::Reply);
+  // control_api.cc
+  control::Response Status(const control::Request&);
+  control::Response Nodes(const control::Request&);
+  control::Response Apps(const control::Request&);
+  control::Response App(const control::Request& request);
+  control::Response PolicyPush(const control::Request& request);
+  control::Response PolicyShow(const control::Request&);
+  control::Response PolicyVersions(const control::Request&);
+  control::Response Mode(const control::Request& request);
+  // control_history.cc
+  void HistoryMount(const control::Request& request, ControlServer::Reply reply);
+  void HistoryBroadcast(const control::Request& request, ControlServer::Reply reply);
+  void HistoryQuery(const control::Request& request, ControlServer::Reply reply);
+
+  ControlContext c_;
+  std::map<control::Request::CommandCase, Answer> answers_;
+  std::map<control::Request::CommandCase, LaterAnswer> later_;
+};
+
+}  // namespace shoal::daemon
