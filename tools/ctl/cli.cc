@@ -1,0 +1,64 @@
+#include "tools/ctl/cli.h"
+
+#include <cstdlib>
+#include <iostream>
+
+#include "daemon/control/seal.h"
+#include "tools/ctl/admin_sign.h"
+
+namespace shoal::ctl {
+
+int Fail(const std::string& message) {
+  std::cerr << "shoalctl: " << message << "\n";
+  return kFailed;
+}
+
+PoolOptions::PoolOptions() {
+  target_.token_file = "/etc/shoal/tokens";
+  if (const char* f = std::getenv("SHOAL_TOKEN_FILE"); f && *f) target_.token_file = f;
+  // Named by the user (a flag or the environment): it must be there.
+  if (const char* k = std::getenv("SHOAL_ADMIN_KEY"); k && *k) admin_key_ = k, admin_key_named_ = true;
+}
+
+void PoolOptions::Add(CLI::App* c, bool with_json) {
+  c->add_option("--node", node_text_, "the shoald to ask, ADDRESS:PORT of its control API (any node answers for the pool)")
+      ->capture_default_str();
+  c->add_option("--token", target_.token, "control API token (default: $SHOAL_TOKEN, else --token-file)");
+  c->add_option("--token-file", target_.token_file,
+                "file holding the token, or a tokens file (\"ROLE TOKEN\" lines; default $SHOAL_TOKEN_FILE)")
+      ->capture_default_str();
+  c->add_option("--timeout-ms", timeout_ms_, "give up after this long")->capture_default_str();
+  c->add_flag("--sealed", target_.sealed,
+              "seal the connection under the token (always done when --node is not a loopback address: the "
+              "token never crosses the network)");
+  if (with_json) c->add_flag("--json", json_, "print the answer as JSON (the control API's field names)");
+}
+
+void PoolOptions::AddAdminKey(CLI::App* c) {
+  admin_key_options_.push_back(
+      c->add_option("--admin-key", admin_key_,
+                    "the admin's secret key that signs this action for every node (default $SHOAL_ADMIN_KEY, "
+                    "else /etc/shoal/admin.key if it exists; made by shoald --generate-admin-key)"));
+}
+
+Result<ControlTarget> PoolOptions::Target() const {
+  auto node = Endpoint::Parse(node_text_, 7947);
+  if (!node.ok()) return MakeError("--node: {}", node.error().message);
+  ControlTarget t = target_;
+  t.node = *node;
+  if (!daemon::PlainAllowedFrom(t.node)) t.sealed = true;
+  t.timeout = std::chrono::milliseconds(timeout_ms_);
+  return t;
+}
+
+Status PoolOptions::Sign(daemon::control::Request& request, const ControlTarget& target, int64_t now_ms) const {
+  bool named = admin_key_named_;
+  for (const auto* o : admin_key_options_) named = named || o->count() > 0;
+  // Pushes and mode switches are signed when a key is named or the default
+  // one exists; unsigned otherwise, for pools whose nodes have no admin keys
+  // (deletions and archives are always signed).
+  const bool sign_policies = named || AdminKeyGiven(admin_key_);
+  return SignAdminRequest(request, target, admin_key_, sign_policies, now_ms);
+}
+
+}  // namespace shoal::ctl

@@ -1,0 +1,69 @@
+// shoalctl's command line, one registrar per command group: each adds its
+// subcommands to the CLI11 app and, when one of them is parsed, sets what
+// runs (`Run`). shoalctl.cc's main only assembles them.
+//   offline_cli.cc   allocate, plan, policy validate (no daemon)
+//   pool_cli.cc      status, nodes, apps, app, mode, policy push/show/versions
+//   history_cli.cc   history app/node/pool/events/delete/export/archive/mount/unmount, report
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "control.pb.h"
+#include "core/result.h"
+#include "tools/ctl/control_client.h"
+
+namespace shoal::ctl {
+
+// Exit codes: 0 success, 1 the request failed (bad input, unknown name),
+// 2 the command line itself is wrong.
+inline constexpr int kFailed = 1;
+inline constexpr int kUsage = 2;
+
+// Prints "shoalctl: MESSAGE" on standard error; returns kFailed.
+int Fail(const std::string& message);
+
+// What runs once the command line is parsed.
+using Run = std::function<int()>;
+
+// The options every pool command shares, bound once per subcommand: the
+// node to ask, the token, the timeout, JSON output and the admin key.
+class PoolOptions {
+ public:
+  PoolOptions();  // defaults from $SHOAL_TOKEN_FILE and $SHOAL_ADMIN_KEY
+  void Add(CLI::App* command, bool with_json);
+  void AddAdminKey(CLI::App* command);
+
+  // After parsing: the daemon to ask (sealed unless on loopback).
+  Result<ControlTarget> Target() const;
+  // Signs `request` if it is an admin command (tools/ctl/admin_sign.h).
+  Status Sign(daemon::control::Request& request, const ControlTarget& target, int64_t now_ms) const;
+  bool json() const { return json_; }
+  // The timeout was left at its default.
+  bool default_timeout() const { return timeout_ms_ == kDefaultTimeoutMs; }
+
+ private:
+  static constexpr int kDefaultTimeoutMs = 5000;
+  std::string node_text_ = "127.0.0.1:7947";
+  ControlTarget target_;
+  int timeout_ms_ = kDefaultTimeoutMs;
+  bool json_ = false;
+  std::string admin_key_ = "/etc/shoal/admin.key";
+  bool admin_key_named_ = false;  // by the environment
+  std::vector<CLI::Option*> admin_key_options_;
+};
+
+// Signs (if an admin command) and sends one control request; prints the
+// answer as text or JSON. Returns the exit code.
+int SendControl(const PoolOptions& pool, ControlTarget target, daemon::control::Request request);
+
+// The registrars; `run` must outlive the parse.
+CLI::App* AddOfflineCommands(CLI::App& app, Run& run);  // returns the "policy" group
+void AddPoolCommands(CLI::App& app, CLI::App& policy, std::shared_ptr<PoolOptions> pool, Run& run);
+void AddHistoryCommands(CLI::App& app, std::shared_ptr<PoolOptions> pool, Run& run);
+
+}  // namespace shoal::ctl

@@ -1,0 +1,289 @@
+// shoalctl's history commands: history app/node/pool/events (and report),
+// export, and the admin's delete, archive, mount and unmount, asked of any
+// shoald. See cli.h.
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+
+#include "core/clock.h"
+#include "tools/ctl/cli.h"
+#include "tools/ctl/export_cmd.h"
+#include "tools/ctl/history_cmd.h"
+#include "tools/ctl/pool_cmd.h"
+
+namespace shoal::ctl {
+namespace {
+
+// A progress bar on a terminal once a request has taken two seconds.
+ProgressFn ProgressBar() {
+  if (!isatty(STDERR_FILENO)) return nullptr;
+  const auto start = std::chrono::steady_clock::now();
+  return [start](uint32_t done, uint32_t total) {
+    if (std::chrono::steady_clock::now() - start < std::chrono::seconds(2) || total == 0) return;
+    const uint32_t width = 30, filled = std::min(width, done * width / total);
+    std::cerr << fmt::format("\r[{}{}] {}/{} answers", std::string(filled, '#'), std::string(width - filled, ' '),
+                             done, total)
+              << std::flush;
+  };
+}
+
+// history and report: one query each (report: two), answered by any node.
+Result<daemon::control::HistoryAnswer> AskHistory(const ControlTarget& target, daemon::control::HistoryQuery q) {
+  daemon::control::Request request;
+  *request.mutable_history() = std::move(q);
+  auto reply = CallControl(target, std::move(request), ProgressBar());
+  if (isatty(STDERR_FILENO)) std::cerr << "\r\033[K" << std::flush;
+  if (!reply.ok()) return reply.error();
+  if (!reply->has_history()) return MakeError("the daemon answered with something else than history");
+  return reply->history();
+}
+
+// history export: three questions (applications per node, nodes, events),
+// then CSV files or a PostgreSQL database.
+int RunExport(const ControlTarget& target, daemon::control::HistoryQuery q, const std::string& csv,
+              const std::string& events_csv, const std::string& postgres) {
+  auto ask = [&](const char* what, bool per_node) {
+    auto one = q;
+    one.set_what(what);
+    one.set_per_node(per_node);
+    return AskHistory(target, std::move(one));
+  };
+  auto apps = ask("app", true);
+  if (!apps.ok()) return Fail(apps.error().message);
+  q.set_step_ms(apps->step_ms());
+  auto nodes = ask("node", true);
+  if (!nodes.ok()) return Fail(nodes.error().message);
+  auto events = ask("events", false);
+  if (!events.ok()) return Fail(events.error().message);
+  for (const auto* a : {&*apps, &*nodes, &*events}) {
+    for (const auto& f : a->failures()) std::cerr << "shoalctl: warning: no answer from " << f << "\n";
+  }
+  auto write = [](const std::string& path, const std::string& text) -> bool {
+    if (path == "-") {
+      std::cout << text;
+      return true;
+    }
+    std::ofstream out(path, std::ios::trunc);
+    out << text;
+    out.close();
+    return static_cast<bool>(out);
+  };
+  if (!csv.empty() && !write(csv, HistoryCsv(*apps, *nodes))) return Fail("cannot write " + csv);
+  if (!events_csv.empty() && !write(events_csv, EventsCsv(*events))) return Fail("cannot write " + events_csv);
+  if (!postgres.empty()) {
+    auto loaded = LoadPostgres(postgres, *apps, *nodes, *events);
+    if (!loaded.ok()) return Fail(loaded.error().message);
+    std::cerr << fmt::format("loaded {} point(s) into shoal_history and {} event(s) into shoal_events\n",
+                             loaded->points, loaded->events);
+  }
+  return 0;
+}
+
+int RunHistory(const ControlTarget& target, daemon::control::HistoryQuery q, bool json, bool report) {
+  if (report) {
+    auto pool = q;
+    pool.set_what("pool");
+    auto apps = q;
+    apps.set_what("app");
+    auto p = AskHistory(target, pool);
+    if (!p.ok()) return Fail(p.error().message);
+    apps.set_step_ms(p->step_ms());
+    auto a = AskHistory(target, apps);
+    if (!a.ok()) return Fail(a.error().message);
+    if (json) {
+      std::cout << "{\"pool\": " << MessageJson(*p) << ", \"applications\": " << MessageJson(*a) << "}\n";
+    } else {
+      std::cout << ReportText(*a, *p);
+    }
+    return 0;
+  }
+  const std::string what = q.what();
+  auto a = AskHistory(target, std::move(q));
+  if (!a.ok()) return Fail(a.error().message);
+  std::cout << (json ? MessageJson(*a) : HistoryText(*a, what));
+  return 0;
+}
+
+// Everything the history commands' flags hold.
+struct HistoryArgs {
+  std::string since, from, to, step, name, node, before, file, app;
+  std::string csv, events_csv, postgres;
+  bool per_node = false, archive = false;
+};
+
+// The query a history command asks, from its flags.
+Result<daemon::control::HistoryQuery> QueryOf(const HistoryArgs& a, const std::string& what, int64_t now_ms) {
+  auto range = ParseRange(a.since, a.from, a.to, now_ms);
+  if (!range.ok()) return range.error();
+  daemon::control::HistoryQuery q;
+  q.set_what(what);
+  q.set_name(a.name);
+  q.set_node(a.node);
+  q.set_per_node(a.per_node);
+  q.set_archive(a.archive);
+  q.set_from_ms(range->from_ms);
+  q.set_to_ms(range->to_ms);
+  if (!a.step.empty()) {
+    auto step = ParseDurationText(a.step);
+    if (!step.ok()) return MakeError("--step: {}", step.error().message);
+    q.set_step_ms(*step);
+  }
+  return q;
+}
+
+// A question about a period: `what` is app, node, events or pool.
+enum class Asks { kShow, kReport, kExport };
+void Questions(CLI::App* c, const std::string& what, Asks asks, std::shared_ptr<PoolOptions> pool,
+               std::shared_ptr<HistoryArgs> a, Run& run) {
+  c->callback([=, &run] {
+    run = [=] {
+      auto target = pool->Target();
+      if (!target.ok()) return Fail(target.error().message);
+      if (pool->default_timeout()) target->timeout = std::chrono::seconds(60);  // a pool-wide query may take a while
+      auto q = QueryOf(*a, what, WallClockMs());
+      if (!q.ok()) return Fail(q.error().message);
+      if (asks == Asks::kExport) {
+        if (a->csv.empty() && a->events_csv.empty() && a->postgres.empty()) {
+          return Fail("history export: give --csv FILE, --events-csv FILE or --postgres CONNINFO");
+        }
+        return RunExport(*target, std::move(*q), a->csv, a->events_csv, a->postgres);
+      }
+      return RunHistory(*target, std::move(*q), pool->json(), asks == Asks::kReport);
+    };
+  });
+}
+
+// An admin action on the history: the request `build` makes from the time now.
+void Acts(CLI::App* c, std::shared_ptr<PoolOptions> pool, Run& run,
+          std::function<Result<daemon::control::Request>(int64_t now_ms)> build) {
+  c->callback([=, &run] {
+    run = [=] {
+      auto target = pool->Target();
+      if (!target.ok()) return Fail(target.error().message);
+      target->want_admin = true;
+      auto request = build(WallClockMs());
+      if (!request.ok()) return Fail(request.error().message);
+      return SendControl(*pool, *target, std::move(*request));
+    };
+  });
+}
+
+void AddPeriodOptions(CLI::App* c, HistoryArgs& a, PoolOptions& pool) {
+  c->add_option("--since", a.since, "the period up to --to (default: 1h), e.g. 90s, 15m, 6h, 2d, 1w");
+  c->add_option("--from", a.from, "start: UTC YYYY-MM-DD[THH:MM[:SS]], or a duration ago (6h)");
+  c->add_option("--to", a.to, "end (default: now), same forms as --from");
+  c->add_option("--step", a.step, "bucket size, e.g. 10s, 5m, 1h (default: chosen from the period, at most 400 buckets)");
+  c->add_flag("--archive", a.archive, "answer from the archive files mounted on the nodes (see history mount)");
+  pool.Add(c, true);
+}
+
+void AddQuestions(CLI::App* history, std::shared_ptr<PoolOptions> pool, std::shared_ptr<HistoryArgs> a, Run& run) {
+  auto* h_app = history->add_subcommand("app", "One application (or every one), summed over the pool.");
+  h_app->add_option("NAME", a->name, "the application (default: every one)");
+  h_app->add_option("--on", a->node, "only the instance on this node (its name)");
+  h_app->add_flag("--per-node", a->per_node, "one series per node instead of the pool's sum");
+  AddPeriodOptions(h_app, *a, *pool);
+  Questions(h_app, "app", Asks::kShow, pool, a, run);
+  auto* h_node = history->add_subcommand("node", "A node's own figures: capacity, use, demand, bookings.");
+  h_node->add_option("NAME", a->name, "the node's name (default: every node)");
+  AddPeriodOptions(h_node, *a, *pool);
+  Questions(h_node, "node", Asks::kShow, pool, a, run);
+  auto* h_pool = history->add_subcommand("pool", "The whole pool: every node's figures summed.");
+  AddPeriodOptions(h_pool, *a, *pool);
+  Questions(h_pool, "pool", Asks::kShow, pool, a, run);
+  auto* h_events = history->add_subcommand(
+      "events", "Events: nodes failing, joining and leaving, policies activated, bookings that cannot be met, deletions.");
+  h_events->add_option("KIND", a->name, "only this kind (failed, joined, left, policy, unmet, met, deleted)");
+  h_events->add_option("--on", a->node, "only this node's events (its name)");
+  AddPeriodOptions(h_events, *a, *pool);
+  Questions(h_events, "events", Asks::kShow, pool, a, run);
+}
+
+void AddActions(CLI::App* history, std::shared_ptr<PoolOptions> pool, std::shared_ptr<HistoryArgs> a, Run& run) {
+  using R = daemon::control::Request;
+  auto* h_delete = history->add_subcommand(
+      "delete",
+      "Delete history on every live node (originals and replicas); logged and recorded as an event\n"
+      "on each node. Needs an admin token. Nodes down at the time keep their rows.");
+  h_delete->add_option("--app", a->app, "only this application's rows (default: every series)");
+  h_delete->add_option("--on", a->node, "only rows of this node (its name; default: every node)");
+  h_delete->add_option("--before", a->before, "only rows older than this (UTC time or a duration ago); default: all")
+      ->required();
+  pool->Add(h_delete, true);
+  pool->AddAdminKey(h_delete);
+  Acts(h_delete, pool, run, [a](int64_t now_ms) -> Result<R> {
+    auto before = ParseTimeText(a->before, now_ms);
+    if (!before.ok()) return MakeError("--before: {}", before.error().message);
+    R r;
+    auto* d = r.mutable_history_delete();
+    d->set_app(a->app);
+    d->set_node(a->node);
+    d->set_before_ms(*before);
+    return r;
+  });
+  auto* h_archive = history->add_subcommand(
+      "archive",
+      "Move history older than --before out of every live node's store into a file in its\n"
+      "history.archive_dir (a RocksDB table file); prints each node's file. Mount a file to query it.\n"
+      "Needs an admin token.");
+  h_archive->add_option("--before", a->before, "rows older than this (UTC time or a duration ago, e.g. 90d)")->required();
+  pool->Add(h_archive, true);
+  pool->AddAdminKey(h_archive);
+  Acts(h_archive, pool, run, [a](int64_t now_ms) -> Result<R> {
+    auto before = ParseTimeText(a->before, now_ms);
+    if (!before.ok()) return MakeError("--before: {}", before.error().message);
+    R r;
+    r.mutable_history_archive()->set_before_ms(*before);
+    return r;
+  });
+  for (bool unmount : {false, true}) {
+    auto* c = unmount ? history->add_subcommand("unmount", "Unmount an archive file from the node asked. Admin.")
+                      : history->add_subcommand("mount",
+                                                "Mount an archive file on the node asked (a path on that node), so "
+                                                "that --archive queries read it. Admin.");
+    c->add_option("FILE", a->file, "the archive file")->required();
+    pool->Add(c, true);
+    Acts(c, pool, run, [a, unmount](int64_t) -> Result<R> {
+      R r;
+      r.mutable_history_mount()->set_file(a->file);
+      r.mutable_history_mount()->set_unmount(unmount);
+      return r;
+    });
+  }
+}
+
+}  // namespace
+
+void AddHistoryCommands(CLI::App& app, std::shared_ptr<PoolOptions> pool, Run& run) {
+  auto a = std::make_shared<HistoryArgs>();
+  auto* history = app.add_subcommand(
+      "history",
+      "What happened over a period, across the pool: usage, demand, booking and allocation per\n"
+      "application or node, and events. Any node answers, from the nodes holding the data (a dead\n"
+      "node's history comes from its replicas). The resolution follows the period: raw samples,\n"
+      "minute or hour roll-ups.");
+  history->require_subcommand(1);
+  AddQuestions(history, pool, a, run);
+  AddActions(history, pool, a, run);
+  auto* h_export = history->add_subcommand(
+      "export",
+      "Write history over a period as CSV (every application on every node, and every node's own\n"
+      "figures, one line per bucket; events to a second file), or load it into PostgreSQL (tables\n"
+      "shoal_history and shoal_events, created if missing; a period exported again replaces its rows).");
+  h_export->add_option("--csv", a->csv, "write the points here (- for standard output)");
+  h_export->add_option("--events-csv", a->events_csv, "write the events here");
+  h_export->add_option("--postgres", a->postgres,
+                       "load into this database (libpq connection string, e.g. \"host=db dbname=shoal user=shoal\")");
+  AddPeriodOptions(h_export, *a, *pool);
+  Questions(h_export, "pool", Asks::kExport, pool, a, run);
+  auto* report = app.add_subcommand(
+      "report",
+      "A utilization summary over a period: the pool's average and peak use against capacity with a\n"
+      "histogram, and for each application its use, peak, demand, headroom, and the periods it was\n"
+      "squeezed (wanted more than its allocation) or idle.");
+  AddPeriodOptions(report, *a, *pool);
+  Questions(report, "pool", Asks::kReport, pool, a, run);
+}
+
+}  // namespace shoal::ctl
