@@ -57,10 +57,7 @@ Status NodeEngine::Register() {
   auto s = gossiper_.RegisterChannel(
       gossip::ChannelSpec{kNodeChannel, "node", std::chrono::seconds(1), kNodeStatusMaxBytes, gossip::kSnapshot},
       [this] { return PublishStatus(); },
-      [this](const gossip::ChannelView& view) {
-        pool_.Update(view);
-        plan_dirty_ = true;
-      });
+      [this](const gossip::ChannelView&) { plan_dirty_ = true; });
   if (!s.ok()) return s;
   gossiper_.AddMemberListener([this](const gossip::MemberEvent& ev) { OnMember(ev); });
   policies_.SetListener([this](const policy::PolicyVersion& v, const policy::PolicyDocument& doc,
@@ -159,7 +156,9 @@ void NodeEngine::Replan() {
   plan_dirty_ = false;
   planned_at_ = clock_.Now();
   const int failed = static_cast<int>(gossiper_.membership().failed_peers().size());
-  cpu_.Plan(pool_, policies_.InForce(failed), policies_.enforcing());
+  // The freshest statuses, as the exchange holds them now (the channel's
+  // subscriber only says that something changed, at most once a period).
+  cpu_.Plan(pool(), policies_.InForce(failed), policies_.enforcing());
 }
 
 void NodeEngine::ReportUnmet() {

@@ -83,9 +83,7 @@ class NodeEngine {
   const std::string& name() const { return config_.node_name; }
   // The node's name from its status, else its id.
   std::string NameOf(NodeId id);
-  // The pool view, brought up to date with the exchange first (the planner
-  // sees it change at most once per status period; a reader here may ask
-  // just after a node joined).
+  // The pool view, brought up to date with the exchange first.
   const PoolView& pool();
   PolicyRuntime& policies() { return policies_; }
   const PolicyRuntime& policies() const { return policies_; }
