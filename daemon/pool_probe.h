@@ -20,7 +20,7 @@
 
 namespace shoal::daemon {
 
-inline constexpr uint32_t kProbeChannel = 3;
+inline constexpr uint32_t kProbeChannel = gossip::channels::kProbe;
 
 struct ProbeResult {
   uint64_t seq = 0;

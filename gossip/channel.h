@@ -14,11 +14,11 @@
 #include "core/clock.h"
 #include "core/node_id.h"
 #include "gossip/entry_table.h"
+#include "gossip/registry.h"
 
 namespace shoal::gossip {
 
 namespace channels {
-inline constexpr uint32_t kHeartbeat = 1;
 // Largest heartbeat payload: the address, the incarnation and up to
 // kMaxAccusations accusations.
 inline constexpr size_t kHeartbeatMaxPayload = 256;

@@ -16,6 +16,7 @@
 #include "core/endpoint.h"
 #include "core/node_id.h"
 #include "core/result.h"
+#include "gossip/registry.h"
 
 namespace shoal::gossip {
 
@@ -24,14 +25,6 @@ namespace shoal::gossip {
 inline constexpr size_t kMaxStreamMessage = 64 << 20;
 
 // Service codes, one per user of the streams. Append only.
-enum class StreamService : uint32_t {
-  kEcho = 1,          // answers with the request; for tests and health checks
-  kPolicyFetch = 2,   // issue 4: a policy document by version
-  kHistory = 3,       // issue 6: replication and queries
-  kSnapshot = 4,      // snapshot epochs, down the distribution tree
-  kIdentity = 8,      // "is node X live, and where?" (gossip/identity_check.h)
-  // 5-7 served operators' commands before the control API; not reused.
-};
 
 struct StreamPeer {
   Endpoint endpoint;  // where the call came from

@@ -70,7 +70,7 @@ struct OpenedPolicy {
 
 class PolicyDistributor {
  public:
-  static constexpr uint32_t kChannel = 4;
+  static constexpr uint32_t kChannel = gossip::channels::kPolicy;
   struct Options {
     Duration announce_period = std::chrono::milliseconds(100);
     Duration fetch_timeout = std::chrono::seconds(2);

@@ -17,7 +17,7 @@ using namespace shoal::gossip;
 
 namespace {
 
-constexpr uint32_t kStatusChannel = 10;
+constexpr uint32_t kStatusChannel = channels::kSimStatus;
 
 struct Flags {
   size_t nodes = 16;

@@ -16,7 +16,6 @@ NodeEngine::NodeEngine(EngineConfig config, EngineSeams& seams, EngineHooks hook
     : config_(std::move(config)),
       self_(seams.gossiper.identity().id),
       clock_(seams.clock),
-      wall_(seams.wall),
       gossiper_(seams.gossiper),
       processes_(seams.processes),
       hooks_(std::move(hooks)),

@@ -107,7 +107,6 @@ class NodeEngine {
   EngineConfig config_;
   NodeId self_;
   Clock& clock_;
-  const WallClock& wall_;
   gossip::Gossiper& gossiper_;
   ProcessSource& processes_;
   EngineHooks hooks_;

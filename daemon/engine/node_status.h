@@ -14,10 +14,11 @@
 
 #include "core/result.h"
 #include "daemon/engine/instance.h"
+#include "gossip/registry.h"
 
 namespace shoal::engine {
 
-inline constexpr uint32_t kNodeChannel = 2;
+inline constexpr uint32_t kNodeChannel = gossip::channels::kNode;
 inline constexpr size_t kNodeStatusMaxBytes = 1000;
 
 struct NodeStatus {

@@ -1,0 +1,28 @@
+// Every channel code and stream-service code of Shoal's protocol, in one
+// place. They are protocol numbers: append-only, never reused; a new
+// component takes the next free one here.
+#pragma once
+
+#include <cstdint>
+
+namespace shoal::gossip {
+
+namespace channels {
+inline constexpr uint32_t kHeartbeat = 1;  // the exchange's own: addresses, incarnations, accusations
+inline constexpr uint32_t kNode = 2;       // each node's status (daemon/engine/node_status.h)
+inline constexpr uint32_t kProbe = 3;      // pool probes (daemon/pool_probe.h)
+inline constexpr uint32_t kPolicy = 4;     // policy versions announced (policy/distribution.h)
+inline constexpr uint32_t kSimStatus = 10; // shoal-sim's synthetic status (tools/shoal_sim.cc)
+}  // namespace channels
+
+// Request/response services on peer streams (gossip/peer_streams.h).
+enum class StreamService : uint32_t {
+  kEcho = 1,         // answers with the request; for tests and health checks
+  kPolicyFetch = 2,  // a policy document by version (policy/distribution.h)
+  kHistory = 3,      // history replication and queries (store/history_service.h)
+  kSnapshot = 4,     // snapshot epochs, down the distribution tree (gossip/snapshot.h)
+  // 5-7 served operators' commands before the control API; not reused.
+  kIdentity = 8,     // "is node X live, and where?" (gossip/identity_check.h)
+};
+
+}  // namespace shoal::gossip
