@@ -33,12 +33,12 @@ std::string Policy() {
 // Each server runs three applications; each wants 600 to 2,200
 // millicores, rising and falling over a minute at its own phase, so the
 // servers' 4 CPUs are contended about half the time.
-void Workload(size_t i, SimMachine& m, TimePoint t0) {
+void Workload(size_t i, SimMachine& m) {
   for (int k : {0, 3, 7}) {
     const int a = static_cast<int>((i + k) % kApps);
     const double phase = 2 * std::numbers::pi * static_cast<double>((i * 37 + k * 11) % 100) / 100;
-    m.Run(AppName(a), [t0, phase](TimePoint t) {
-      const double s = std::chrono::duration<double>(t - t0).count();
+    m.Run(AppName(a), [phase](TimePoint t) {
+      const double s = std::chrono::duration<double>(t.time_since_epoch()).count();
       return 1400 + 800 * std::sin(2 * std::numbers::pi * s / 60 + phase);
     });
   }
@@ -50,6 +50,24 @@ struct Window {
   std::map<std::string, double> least_met;  // per application, over the window
   uint64_t bytes = 0, packets = 0;
 };
+
+// Once a second: how far apart the plans are, and what each booking gets.
+void Sample(FullPool& p, Duration since_push, Window& w) {
+  const PlanSpread s = p.Spread();
+  if (since_push > std::chrono::seconds(2)) {
+    w.spread_max.push_back(s.max);
+    w.spread_median.push_back(s.median);
+  } else {
+    // The pushed document's applications appear in the statuses node by
+    // node; the settled figures are after this.
+    w.settling_max = std::max(w.settling_max, s.max);
+  }
+  for (int a = 0; a < kApps; ++a) {
+    const double met = p.BookedMet(AppName(a));
+    auto [it, fresh] = w.least_met.try_emplace(AppName(a), met);
+    if (!fresh) it->second = std::min(it->second, met);
+  }
+}
 
 void Print(const FullRunFlags& f, const FullPool& p, std::optional<Duration> push, size_t enforcing, Window& w,
            size_t copies, double wall_s) {
@@ -94,10 +112,8 @@ int RunFull(const FullRunFlags& f) {
   o.pool.link.loss = f.loss;
   o.history = f.history;
   o.history_copies = f.copies;
-  TimePoint t0;
-  o.workload = [&t0](size_t i, SimMachine& m) { Workload(i, m, t0); };
+  o.workload = Workload;
   FullPool p(o);
-  t0 = p.now();
   p.StartFormed();
   p.RunFor(std::chrono::duration_cast<Duration>(std::chrono::duration<double>(f.warmup_s)));
   auto v = p.Push(0, Policy());
@@ -122,17 +138,7 @@ int RunFull(const FullRunFlags& f) {
   for (size_t c = 0; c < f.crashes; ++c) p.pool().Crash(1 + faults.Below(p.size() - 1));
   while (p.now() - start < window) {
     p.RunFor(std::chrono::seconds(1));
-    const PlanSpread s = p.Spread();
-    if (p.now() - start > std::chrono::seconds(2)) w.spread_max.push_back(s.max);
-    if (p.now() - start > std::chrono::seconds(2)) w.spread_median.push_back(s.median);
-    // The first two seconds: the pushed document's applications appear in
-    // the statuses node by node; the settled figures are after them.
-    if (p.now() - start <= std::chrono::seconds(2)) w.settling_max = std::max(w.settling_max, s.max);
-    for (int a = 0; a < kApps; ++a) {
-      const double met = p.BookedMet(AppName(a));
-      auto [it, fresh] = w.least_met.try_emplace(AppName(a), met);
-      if (!fresh) it->second = std::min(it->second, met);
-    }
+    Sample(p, p.now() - start, w);
   }
   counters(w.bytes, w.packets);
   w.bytes -= bytes0;
