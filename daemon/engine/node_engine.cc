@@ -35,14 +35,7 @@ NodeEngine::NodeEngine(EngineConfig config, EngineSeams& seams, EngineHooks hook
   if (seams.history) {
     history_ = std::make_unique<HistoryRecorder>(*seams.history, config_.history, seams.gossiper, seams.streams,
                                                  seams.clock, seams.wall);
-    history_->service().SetDeleteListener([this](NodeId by, const store::wire::Delete& d, uint64_t rows) {
-      const std::string what =
-          fmt::format("{} row(s) of {} for {}{}", rows, d.app().empty() ? "every series" : d.app(),
-                      d.origin() ? NameOf(NodeId{d.origin()}) : "every node",
-                      d.before_ms() ? fmt::format(" before {} ms", d.before_ms()) : "");
-      spdlog::warn("history: deleted {} at the request of {} ({})", what, NameOf(by), d.by());
-      NoteEvent("deleted", d.app(), fmt::format("deleted {} at the request of {}", what, d.by()));
-    });
+    WatchDeletions();
   }
   const TimePoint now = clock_.Now();
   next_sample_ = now + config_.sample_every;
@@ -51,6 +44,18 @@ NodeEngine::NodeEngine(EngineConfig config, EngineSeams& seams, EngineHooks hook
 }
 
 NodeEngine::~NodeEngine() = default;
+
+// Rows deleted at an admin's request (here or on a peer): logged and noted.
+void NodeEngine::WatchDeletions() {
+  history_->service().SetDeleteListener([this](NodeId by, const store::wire::Delete& d, uint64_t rows) {
+    const std::string what =
+        fmt::format("{} row(s) of {} for {}{}", rows, d.app().empty() ? "every series" : d.app(),
+                    d.origin() ? NameOf(NodeId{d.origin()}) : "every node",
+                    d.before_ms() ? fmt::format(" before {} ms", d.before_ms()) : "");
+    spdlog::warn("history: deleted {} at the request of {} ({})", what, NameOf(by), d.by());
+    NoteEvent("deleted", d.app(), fmt::format("deleted {} at the request of {}", what, d.by()));
+  });
+}
 
 Status NodeEngine::Register() {
   auto s = gossiper_.RegisterChannel(

@@ -95,6 +95,7 @@ class NodeEngine {
  private:
   NodeEngine(EngineConfig config, EngineSeams& seams, EngineHooks hooks);
   Status Register();
+  void WatchDeletions();
   std::optional<std::string> PublishStatus();
   void OnPolicy(const policy::PolicyDocument& doc);
   void OnMember(const gossip::MemberEvent& ev);
