@@ -57,9 +57,13 @@ class PoolOptions {
   std::vector<CLI::Option*> admin_key_options_;
 };
 
-// Signs (if an admin command) and sends one control request; prints the
-// answer as text or JSON. Returns the exit code.
-int SendControl(const PoolOptions& pool, ControlTarget target, daemon::control::Request request);
+// Makes a command's request from the time now, once the command line is
+// parsed; an error is the operator's (a file that cannot be read).
+using BuildRequest = std::function<Result<daemon::control::Request>(int64_t now_ms)>;
+// Registers `command` to send what `build` makes (with an admin token when
+// `admin`), signed if it is an admin action; the answer is printed as text
+// or JSON.
+void Sends(CLI::App* command, std::shared_ptr<PoolOptions> pool, Run& run, bool admin, BuildRequest build);
 
 // The registrars; `run` must outlive the parse.
 CLI::App* AddOfflineCommands(CLI::App& app, Run& run);  // returns the "policy" group

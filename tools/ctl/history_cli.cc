@@ -154,21 +154,6 @@ void Questions(CLI::App* c, const std::string& what, Asks asks, std::shared_ptr<
   });
 }
 
-// An admin action on the history: the request `build` makes from the time now.
-void Acts(CLI::App* c, std::shared_ptr<PoolOptions> pool, Run& run,
-          std::function<Result<daemon::control::Request>(int64_t now_ms)> build) {
-  c->callback([=, &run] {
-    run = [=] {
-      auto target = pool->Target();
-      if (!target.ok()) return Fail(target.error().message);
-      target->want_admin = true;
-      auto request = build(WallClockMs());
-      if (!request.ok()) return Fail(request.error().message);
-      return SendControl(*pool, *target, std::move(*request));
-    };
-  });
-}
-
 void AddPeriodOptions(CLI::App* c, HistoryArgs& a, PoolOptions& pool) {
   c->add_option("--since", a.since, "the period up to --to (default: 1h), e.g. 90s, 15m, 6h, 2d, 1w");
   c->add_option("--from", a.from, "start: UTC YYYY-MM-DD[THH:MM[:SS]], or a duration ago (6h)");
@@ -212,7 +197,7 @@ void AddActions(CLI::App* history, std::shared_ptr<PoolOptions> pool, std::share
       ->required();
   pool->Add(h_delete, true);
   pool->AddAdminKey(h_delete);
-  Acts(h_delete, pool, run, [a](int64_t now_ms) -> Result<R> {
+  Sends(h_delete, pool, run, true, [a](int64_t now_ms) -> Result<R> {
     auto before = ParseTimeText(a->before, now_ms);
     if (!before.ok()) return MakeError("--before: {}", before.error().message);
     R r;
@@ -230,7 +215,7 @@ void AddActions(CLI::App* history, std::shared_ptr<PoolOptions> pool, std::share
   h_archive->add_option("--before", a->before, "rows older than this (UTC time or a duration ago, e.g. 90d)")->required();
   pool->Add(h_archive, true);
   pool->AddAdminKey(h_archive);
-  Acts(h_archive, pool, run, [a](int64_t now_ms) -> Result<R> {
+  Sends(h_archive, pool, run, true, [a](int64_t now_ms) -> Result<R> {
     auto before = ParseTimeText(a->before, now_ms);
     if (!before.ok()) return MakeError("--before: {}", before.error().message);
     R r;
@@ -244,7 +229,7 @@ void AddActions(CLI::App* history, std::shared_ptr<PoolOptions> pool, std::share
                                                 "that --archive queries read it. Admin.");
     c->add_option("FILE", a->file, "the archive file")->required();
     pool->Add(c, true);
-    Acts(c, pool, run, [a, unmount](int64_t) -> Result<R> {
+    Sends(c, pool, run, true, [a, unmount](int64_t) -> Result<R> {
       R r;
       r.mutable_history_mount()->set_file(a->file);
       r.mutable_history_mount()->set_unmount(unmount);

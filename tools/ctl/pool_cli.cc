@@ -57,27 +57,9 @@ int RunControl(const ControlTarget& target, daemon::control::Request request, bo
   return 0;
 }
 
-// Builds the request once the command line is parsed; an error is the
-// operator's (a file that cannot be read).
-using BuildRequest = std::function<Result<daemon::control::Request>()>;
-
-// Registers `command` to send what `build` makes (as an admin when `admin`).
-void Sends(CLI::App* command, std::shared_ptr<PoolOptions> pool, Run& run, bool admin, BuildRequest build) {
-  command->callback([pool, &run, admin, build = std::move(build)] {
-    run = [pool, admin, build] {
-      auto target = pool->Target();
-      if (!target.ok()) return Fail(target.error().message);
-      target->want_admin = admin;
-      auto request = build();
-      if (!request.ok()) return Fail(request.error().message);
-      return SendControl(*pool, *target, std::move(*request));
-    };
-  });
-}
-
 // A request with one empty command, set by `set`.
 BuildRequest Simple(void (*set)(daemon::control::Request&)) {
-  return [set]() -> Result<daemon::control::Request> {
+  return [set](int64_t) -> Result<daemon::control::Request> {
     daemon::control::Request r;
     set(r);
     return r;
@@ -118,7 +100,7 @@ void AddPoolCommands(CLI::App& app, CLI::App& policy, std::shared_ptr<PoolOption
       "app", "One application's instances, node by node: demand, use, booking, allocation, cgroup weight and quota.");
   app_cmd->add_option("NAME", a->app, "the application")->required();
   pool->Add(app_cmd, true);
-  Sends(app_cmd, pool, run, false, [a]() -> Result<R> {
+  Sends(app_cmd, pool, run, false, [a](int64_t) -> Result<R> {
     R r;
     r.mutable_app()->set_name(a->app);
     return r;
@@ -130,7 +112,7 @@ void AddPoolCommands(CLI::App& app, CLI::App& policy, std::shared_ptr<PoolOption
   mode->add_option("MODE", a->mode, "monitor or enforce")->required()->check(CLI::IsMember({"monitor", "enforce"}));
   pool->AddAdminKey(mode);
   pool->Add(mode, true);
-  Sends(mode, pool, run, true, [a]() -> Result<R> {
+  Sends(mode, pool, run, true, [a](int64_t) -> Result<R> {
     R r;
     r.mutable_mode()->set_enforce(a->mode == "enforce");
     return r;
@@ -143,7 +125,7 @@ void AddPoolCommands(CLI::App& app, CLI::App& policy, std::shared_ptr<PoolOption
   push->add_option("FILE", a->file, "XML document, or - for standard input")->required();
   pool->AddAdminKey(push);
   pool->Add(push, false);
-  Sends(push, pool, run, true, [a] { return PushRequest(a->file); });
+  Sends(push, pool, run, true, [a](int64_t) { return PushRequest(a->file); });
   auto* show = policy.add_subcommand("show", "Print the version and document a node runs.");
   pool->Add(show, true);
   Sends(show, pool, run, false, Simple([](R& r) { r.mutable_policy_show(); }));
@@ -152,10 +134,19 @@ void AddPoolCommands(CLI::App& app, CLI::App& policy, std::shared_ptr<PoolOption
   Sends(versions, pool, run, false, Simple([](R& r) { r.mutable_policy_versions(); }));
 }
 
-// Used by the history commands too (deletions, archives, mounts).
-int SendControl(const PoolOptions& pool, ControlTarget target, daemon::control::Request request) {
-  if (auto s = pool.Sign(request, target, WallClockMs()); !s.ok()) return Fail(s.error().message);
-  return RunControl(target, std::move(request), pool.json());
+void Sends(CLI::App* command, std::shared_ptr<PoolOptions> pool, Run& run, bool admin, BuildRequest build) {
+  command->callback([pool, &run, admin, build = std::move(build)] {
+    run = [pool, admin, build] {
+      auto target = pool->Target();
+      if (!target.ok()) return Fail(target.error().message);
+      target->want_admin = admin;
+      const int64_t now_ms = WallClockMs();
+      auto request = build(now_ms);
+      if (!request.ok()) return Fail(request.error().message);
+      if (auto s = pool->Sign(*request, *target, now_ms); !s.ok()) return Fail(s.error().message);
+      return RunControl(*target, std::move(*request), pool->json());
+    };
+  });
 }
 
 }  // namespace shoal::ctl
