@@ -99,7 +99,14 @@ std::optional<std::string> NodeEngine::PublishStatus() {
   return EncodeNodeStatus(s);
 }
 
-std::string NodeEngine::NameOf(NodeId id) { return id == self_ ? config_.node_name : pool().NameOf(id); }
+std::string NodeEngine::NameOf(NodeId id) {
+  pool();  // brought up to date
+  return KnownName(id);
+}
+
+// Without a refresh: a member event comes for many nodes at once (a
+// partition), and a node's name does not change.
+std::string NodeEngine::KnownName(NodeId id) const { return id == self_ ? config_.node_name : pool_.NameOf(id); }
 
 const PoolView& NodeEngine::pool() {
   pool_.Update(gossiper_.View(kNodeChannel));
@@ -114,7 +121,7 @@ void NodeEngine::OnMember(const gossip::MemberEvent& ev) {
   if (ev.kind == gossip::MemberEvent::Kind::kFailed) ++nodes_failed_;
   const std::string text =
       fmt::format("node {} at {} {}", ev.id.ToString(), ev.endpoint.ToString(), gossip::ToString(ev.kind));
-  if (ev.kind != gossip::MemberEvent::Kind::kReaped) NoteEvent(std::string(gossip::ToString(ev.kind)), NameOf(ev.id), text);
+  if (ev.kind != gossip::MemberEvent::Kind::kReaped) NoteEvent(std::string(gossip::ToString(ev.kind)), KnownName(ev.id), text);
   spdlog::log(ev.kind == gossip::MemberEvent::Kind::kFailed ? spdlog::level::warn : spdlog::level::info, "{}", text);
 }
 

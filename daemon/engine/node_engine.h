@@ -99,6 +99,7 @@ class NodeEngine {
   std::optional<std::string> PublishStatus();
   void OnPolicy(const policy::PolicyDocument& doc);
   void OnMember(const gossip::MemberEvent& ev);
+  std::string KnownName(NodeId id) const;
   void Sample();
   void Replan();
   void ReportUnmet();
