@@ -3,16 +3,14 @@
 #include <algorithm>
 
 namespace shoal::bwman {
+
 namespace {
-
 __extension__ typedef unsigned __int128 Wide;  // GCC and Clang both have it
+}  // namespace
 
-// x * y / z rounded down, without overflow. REQUIRES: z > 0.
 uint64_t MulDiv(uint64_t x, uint64_t y, uint64_t z) {
   return static_cast<uint64_t>(static_cast<Wide>(x) * y / z);
 }
-
-}  // namespace
 
 Division DivideCredit(uint64_t interval_bytes, double immediate_share,
                       std::span<const Queued> participants) {

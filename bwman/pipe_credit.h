@@ -50,6 +50,9 @@ struct Division {
   std::vector<Credit> credits;  // one per participant, in input order
 };
 
+// x * y / z rounded down, without overflow. REQUIRES: z > 0.
+uint64_t MulDiv(uint64_t x, uint64_t y, uint64_t z);
+
 // REQUIRES: 0 <= immediate_share <= 1 (clamped otherwise).
 Division DivideCredit(uint64_t interval_bytes, double immediate_share,
                       std::span<const Queued> participants);

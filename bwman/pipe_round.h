@@ -1,0 +1,65 @@
+// One round of a pipe direction: what every node computes, from the same
+// figures, for the next credit interval (DESIGN.md section 5). Each node
+// publishes, per application, the bytes it wants to send in an interval;
+// bookings and caps are pool-wide. The round
+//
+//   1. holds each application to its cap: its demand is shared max-min
+//      over the nodes that want it, up to the cap;
+//   2. spreads each booking over the nodes where the application wants
+//      bandwidth, max-min by their demand (a node never holds booked bytes
+//      it does not want, so a booking follows the application's traffic);
+//   3. divides the interval among the nodes with DivideCredit (pipe_credit.h):
+//      booked first, unbooked in proportion, the rest as immediate credit;
+//   4. gives each of a node's applications its booked part and its unbooked
+//      part at the pool's unbooked fraction. The node's immediate credit is
+//      not split: its applications borrow it from the node's class.
+//
+// Integer bytes rounded down throughout, so the credits never add up to
+// more than the interval. Pure functions; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <vector>
+
+#include "bwman/pipe_credit.h"
+
+namespace shoal::bwman {
+
+constexpr uint64_t kNoCap = std::numeric_limits<uint64_t>::max();
+
+// An application's pool-wide terms on the pipe, in bytes per interval.
+struct AppTerms {
+  uint64_t booked = 0;
+  uint64_t cap = kNoCap;
+};
+
+struct RoundInput {
+  uint64_t interval_bytes = 0;  // capacity x interval
+  double immediate_share = kDefaultImmediateShare;
+  std::vector<AppTerms> apps;   // one per application slot
+  // demand[node][app]: bytes the node's instance of the application wants
+  // in the interval (a row may be shorter than apps: the rest want 0).
+  std::vector<std::vector<uint64_t>> demand;
+};
+
+struct Round {
+  Division nodes;  // one credit per node, in input order
+  // queued[node][app]: the demand after caps, split into booked and unbooked.
+  std::vector<std::vector<Queued>> queued;
+
+  // What the node's instance of the application may send in the interval
+  // (immediate left at 0: it stays with the node).
+  Credit AppCredit(size_t node, size_t app) const;
+};
+
+Round DivideRound(const RoundInput& in);
+
+// Max-min: shares `total` among `wants` so that nobody gets more than it
+// wants and those cut short all get the same (rounded down). Returns the
+// shares in input order; they add up to min(total, sum of wants) less the
+// rounding, at most wants.size() - 1 bytes.
+std::vector<uint64_t> MaxMinShares(uint64_t total, std::span<const uint64_t> wants);
+
+}  // namespace shoal::bwman

@@ -1,0 +1,130 @@
+#include <algorithm>
+#include <numeric>
+
+#include <catch2/catch.hpp>
+
+#include "bwman/demand.h"
+#include "bwman/pipe_round.h"
+#include "core/random.h"
+
+using namespace shoal;
+using namespace shoal::bwman;
+
+namespace {
+
+uint64_t AppTotal(const Round& r, size_t app) {
+  uint64_t sum = 0;
+  for (size_t n = 0; n < r.queued.size(); ++n) sum += r.AppCredit(n, app).total();
+  return sum;
+}
+
+uint64_t Demand(const RoundInput& in, size_t app) {
+  uint64_t sum = 0;
+  for (const auto& row : in.demand) sum += app < row.size() ? row[app] : 0;
+  return sum;
+}
+
+}  // namespace
+
+TEST_CASE("Max-min shares: the small wants are met and the rest share equally") {
+  const std::vector<uint64_t> wants{100, 5'000, 300, 5'000};
+  REQUIRE(MaxMinShares(10'000, wants) == std::vector<uint64_t>{100, 4'800, 300, 4'800});
+  REQUIRE(MaxMinShares(100'000, wants) == wants);
+  REQUIRE(MaxMinShares(0, wants) == std::vector<uint64_t>{0, 0, 0, 0});
+  REQUIRE(MaxMinShares(7, std::vector<uint64_t>{10, 10}) == std::vector<uint64_t>{3, 3});
+}
+
+TEST_CASE("Pipe round: a booking follows the application's traffic to the node that sends") {
+  // 100,000 bytes; web booked 40,000 sends only from node 1; batch (no
+  // booking) wants 100,000 on each of the two nodes.
+  RoundInput in;
+  in.interval_bytes = 100'000;
+  in.apps = {{40'000, kNoCap}, {0, kNoCap}};
+  in.demand = {{0, 100'000}, {90'000, 100'000}};
+  Round r = DivideRound(in);
+  REQUIRE(r.queued[1][0].booked == 40'000);
+  REQUIRE(r.queued[0][0].booked == 0);
+  REQUIRE(r.AppCredit(1, 0).total() >= 40'000);
+  // The rest (60,000) goes to the unbooked bytes in proportion: web's
+  // 50,000 beyond its booking and batch's 200,000.
+  REQUIRE(r.AppCredit(1, 0).unbooked == 12'000);
+  REQUIRE(r.AppCredit(0, 1).total() + r.AppCredit(1, 1).total() == 48'000);
+}
+
+TEST_CASE("Pipe round: a cap holds an application pool-wide however many nodes send") {
+  RoundInput in;
+  in.interval_bytes = 1'000'000;
+  in.apps = {{0, 30'000}};
+  in.demand = {{50'000}, {50'000}, {5'000}};
+  Round r = DivideRound(in);
+  REQUIRE(AppTotal(r, 0) == 30'000);
+  REQUIRE(r.AppCredit(2, 0).total() == 5'000);
+}
+
+TEST_CASE("Pipe round properties: never more than the interval, bookings met when they fit") {
+  Random random(GENERATE(1, 2, 3, 4, 5, 6, 7, 8));
+  for (int trial = 0; trial < 200; ++trial) {
+    RoundInput in;
+    in.interval_bytes = 1 + random.Below(10'000'000);
+    in.immediate_share = random.Unit();
+    const size_t apps = 1 + random.Below(6), nodes = 1 + random.Below(40);
+    uint64_t booked_sum = 0;
+    for (size_t a = 0; a < apps; ++a) {
+      AppTerms t;
+      if (random.Below(2) != 0) t.booked = random.Below(in.interval_bytes / apps + 1);
+      if (random.Below(4) == 0) t.cap = t.booked + random.Below(in.interval_bytes);
+      booked_sum += t.booked;
+      in.apps.push_back(t);
+    }
+    for (size_t n = 0; n < nodes; ++n) {
+      std::vector<uint64_t> row(apps);
+      for (auto& d : row) d = random.Below(3) == 0 ? 0 : random.Below(in.interval_bytes / 4 + 1);
+      in.demand.push_back(std::move(row));
+    }
+    const Round r = DivideRound(in);
+    uint64_t total = 0;
+    for (size_t n = 0; n < nodes; ++n) {
+      uint64_t apps_sum = 0;
+      for (size_t a = 0; a < apps; ++a) apps_sum += r.AppCredit(n, a).total();
+      const Credit& node = r.nodes.credits[n];
+      INFO("trial " << trial << " node " << n);
+      REQUIRE(apps_sum <= node.booked + node.unbooked);
+      total += node.total();
+    }
+    REQUIRE(total <= in.interval_bytes);
+    REQUIRE(booked_sum <= in.interval_bytes);  // bookings were drawn to fit
+    for (size_t a = 0; a < apps; ++a) {
+      const uint64_t wanted = std::min(Demand(in, a), in.apps[a].cap);
+      // Met up to max-min rounding: under one byte per node.
+      REQUIRE(AppTotal(r, a) + nodes >= std::min(wanted, in.apps[a].booked));
+      REQUIRE(AppTotal(r, a) <= wanted);
+    }
+  }
+}
+
+TEST_CASE("Demand: what a free class sent, more for one held at its limit") {
+  REQUIRE(EstimateDemand({.sent = 4'000, .limit = 100'000}, 0) == 4'000);
+  REQUIRE(EstimateDemand({.sent = 4'000, .limit = 0}, 50'000) == 4'000);  // unlimited: never held
+  // Held by its queue: at least twice what it sent.
+  REQUIRE(EstimateDemand({.sent = 10'000, .backlog = 3'000, .limit = 50'000}, 0) == 20'000);
+  // Held at its limit: a booked application asks its whole booking at once.
+  REQUIRE(EstimateDemand({.sent = 1'500, .limit = 1'514}, 80'000) == 80'000);
+  // Drops alone count as held; a silent class held by drops asks one frame.
+  REQUIRE(EstimateDemand({.dropped = 3, .limit = 1'514}, 0) == 1'514);
+}
+
+TEST_CASE("Coarsen: four significant bits, never down, at most an eighth up") {
+  REQUIRE(Coarsen(0) == 0);
+  REQUIRE(Coarsen(15) == 15);
+  REQUIRE(Coarsen(16) == 16);
+  REQUIRE(Coarsen(17) == 18);
+  REQUIRE(Coarsen(1'000'000) == 1'048'576);
+  Random random(9);
+  for (int i = 0; i < 10'000; ++i) {
+    const uint64_t x = random.Below(uint64_t{1} << 40);
+    const uint64_t c = Coarsen(x);
+    REQUIRE(c >= x);
+    REQUIRE(static_cast<double>(c) <= static_cast<double>(x) * 1.125 + 1);
+    REQUIRE(Coarsen(c) == c);
+  }
+}
