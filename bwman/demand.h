@@ -3,9 +3,11 @@
 // it was allowed, with nothing queued and nothing dropped, wanted what it
 // sent. A class held at its limit (queued bytes, drops, or sending at the
 // limit) wants more than it sent: at least what it sent plus what is
-// queued, `growth` times what it sent, and, for a booked application, its
-// whole booking at once, so that a booking becomes available within one
-// round of the application starting to send. Figures are published rounded
+// queued, `growth` times what it sent, what it sent plus what nobody
+// queued in the last round (so that demand moving to a node takes the
+// room it left at once), and, for a booked application, its whole booking,
+// so that a booking becomes available within one round of the application
+// starting to send. Figures are published rounded
 // up to 4 significant bits, so that steady traffic does not change them
 // every interval. Pure functions; thread-safe.
 #pragma once
@@ -32,8 +34,10 @@ struct DemandOptions {
 bool Held(const ClassInterval& c, const DemandOptions& options = {});
 
 // Bytes the class wants in the next interval. `booked`: the application's
-// pool-wide booking per interval (0 for none).
-uint64_t EstimateDemand(const ClassInterval& c, uint64_t booked, const DemandOptions& options = {});
+// pool-wide booking per interval (0 for none); `room`: the bytes of the
+// last interval nobody queued.
+uint64_t EstimateDemand(const ClassInterval& c, uint64_t booked, uint64_t room = 0,
+                        const DemandOptions& options = {});
 
 // `bytes` rounded up to its 4 most significant bits (at most 1/8 more).
 uint64_t Coarsen(uint64_t bytes);

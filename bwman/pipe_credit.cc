@@ -41,8 +41,14 @@ Division DivideCredit(uint64_t interval_bytes, double immediate_share,
     if (!participants.empty()) {
       // Parts per million keep the devaluation exact in integers.
       auto ppm = static_cast<uint64_t>(std::clamp(immediate_share, 0.0, 1.0) * 1e6 + 0.5);
-      d.immediate_each = MulDiv(d.unqueued, ppm, 1'000'000) / participants.size();
-      for (Credit& c : d.credits) c.immediate = d.immediate_each;
+      // Among the active participants: an idle one would waste its part.
+      size_t active = 0;
+      for (const Queued& q : participants) active += (q.booked + q.unbooked) > 0 ? 1 : 0;
+      d.immediate_each = MulDiv(d.unqueued, ppm, 1'000'000) / (active > 0 ? active : participants.size());
+      for (size_t i = 0; i < participants.size(); ++i) {
+        const bool takes = active == 0 || participants[i].booked + participants[i].unbooked > 0;
+        d.credits[i].immediate = takes ? d.immediate_each : 0;
+      }
     }
     return d;
   }

@@ -10,10 +10,11 @@
 //          it; otherwise each participant's unbooked bytes times
 //          (capacity - booked) / unbooked;
 //   share  when everything fitted, the bytes nobody queued are shared
-//          equally among all participants as immediate credit, devalued by
-//          the pipe's immediate_share (0: always queue, 1: always take the
-//          chance), because nobody knows when in the interval they will be
-//          spent.
+//          equally among the active participants (those that queued
+//          something; all of them when none did) as immediate credit,
+//          devalued by the pipe's immediate_share (0: always queue, 1:
+//          always take the chance), because nobody knows when in the
+//          interval they will be spent.
 //
 // The same division splits one node's credit among its applications.
 // Integer bytes; amounts are rounded down, so the credits never add up to

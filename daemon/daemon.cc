@@ -176,7 +176,8 @@ Status Daemon::StartEngine() {
   };
   auto e = engine::NodeEngine::Create(
       std::move(ec),
-      engine::EngineSeams{clock_, wall_, random_, *gossiper_, *streams_, *sampler_, std::move(*enforcer), history_.get()},
+      engine::EngineSeams{clock_, wall_, random_, *gossiper_, *streams_, *sampler_, std::move(*enforcer),
+                          /*pipes=*/nullptr, history_.get()},
       std::move(hooks));
   if (!e.ok()) return e.error();
   engine_ = std::move(*e);

@@ -12,6 +12,7 @@ inline constexpr uint32_t kHeartbeat = 1;  // the exchange's own: addresses, inc
 inline constexpr uint32_t kNode = 2;       // each node's status (daemon/engine/node_status.h)
 inline constexpr uint32_t kProbe = 3;      // pool probes (daemon/pool_probe.h)
 inline constexpr uint32_t kPolicy = 4;     // policy versions announced (policy/distribution.h)
+inline constexpr uint32_t kPipe = 5;       // per-application pipe demand, every credit round (daemon/engine/pipe_demand.h)
 inline constexpr uint32_t kSimStatus = 10; // shoal-sim's synthetic status (tools/shoal_sim.cc)
 }  // namespace channels
 

@@ -31,7 +31,8 @@ NodeEngine::NodeEngine(EngineConfig config, EngineSeams& seams, EngineHooks hook
             return o;
           }(),
           seams.gossiper, seams.streams, seams.random, seams.wall),
-      cpu_(self_, seams.processes, std::move(seams.cpu)) {
+      cpu_(self_, seams.processes, std::move(seams.cpu)),
+      pipes_(self_, seams.clock, seams.wall, std::move(seams.pipes), config_.pipes) {
   if (seams.history) {
     history_ = std::make_unique<HistoryRecorder>(*seams.history, config_.history, seams.gossiper, seams.streams,
                                                  seams.clock, seams.wall);
@@ -63,6 +64,13 @@ Status NodeEngine::Register() {
       [this] { return PublishStatus(); },
       [this](const gossip::ChannelView&) { plan_dirty_ = true; });
   if (!s.ok()) return s;
+  if (pipes_.active()) {
+    // Asked every tick: a round's figures go out as soon as they are taken.
+    s = gossiper_.RegisterChannel(
+        gossip::ChannelSpec{kPipeChannel, "pipe", gossiper_.config().period, kPipeDemandMaxBytes, gossip::kNoFlags},
+        [this] { return pipes_.Publish(); }, [this](const gossip::ChannelView& v) { pipes_.Update(v); });
+    if (!s.ok()) return s;
+  }
   gossiper_.AddMemberListener([this](const gossip::MemberEvent& ev) { OnMember(ev); });
   policies_.SetListener([this](const policy::PolicyVersion& v, const policy::PolicyDocument& doc,
                                const std::string& blob) {
@@ -129,6 +137,7 @@ void NodeEngine::OnPolicy(const policy::PolicyDocument& doc) {
   // Detection with the new rules at once (a full scan), so that the plan
   // and the groups follow the document without waiting for the next sample.
   cpu_.SetDocument(doc, clock_.Now());
+  pipes_.SetDocument(&doc, policies_.version_text());
   samples_ = 1;
   Replan();
 }
@@ -151,7 +160,10 @@ void NodeEngine::Tick() {
     Maintain();
   }
   if (plan_dirty_ && now - planned_at_ >= config_.replan_every) Replan();
+  pipes_.Tick([this] { return policies_.Effective(FailedNodes()); }, policies_.enforcing());
 }
+
+int NodeEngine::FailedNodes() const { return static_cast<int>(gossiper_.membership().failed_peers().size()); }
 
 void NodeEngine::Sample() {
   cpu_.Sample(clock_.Now(), samples_++ % config_.full_scan_every == 0);
@@ -166,7 +178,7 @@ void NodeEngine::Sample() {
 void NodeEngine::Replan() {
   plan_dirty_ = false;
   planned_at_ = clock_.Now();
-  const int failed = static_cast<int>(gossiper_.membership().failed_peers().size());
+  const int failed = FailedNodes();
   // The freshest statuses, as the exchange holds them now (the channel's
   // subscriber only says that something changed, at most once a period).
   cpu_.Plan(pool(), policies_.InForce(failed), policies_.enforcing());

@@ -3,7 +3,7 @@
 // (tools/sim/, thousands at once on virtual time). It publishes this
 // node's status and keeps the pool view (pool_view.h), runs the policy
 // runtime (policy_runtime.h), the snapshot epochs, the CPU loop
-// (cpu_loop.h) and, with a store, the history recorder
+// (cpu_loop.h), the pipe loop (pipe_loop.h) and, with a store, the history recorder
 // (history_recorder.h). It has no Asio and no system access: time,
 // randomness, the exchange, the peer streams, the local processes, the
 // CPU enforcer and the store come in through EngineSeams, and the owner
@@ -20,6 +20,7 @@
 #include "core/random.h"
 #include "daemon/engine/cpu_loop.h"
 #include "daemon/engine/history_recorder.h"
+#include "daemon/engine/pipe_loop.h"
 #include "daemon/engine/policy_runtime.h"
 #include "daemon/engine/pool_view.h"
 #include "daemon/engine/process_source.h"
@@ -40,6 +41,7 @@ struct EngineConfig {
   Duration maintain_every = std::chrono::minutes(1);
   policy::PolicyDistributor::Options policy;
   HistoryOptions history;  // used with a store
+  PipeOptions pipes;       // used with a pipe enforcer
 };
 
 struct EngineSeams {
@@ -50,6 +52,7 @@ struct EngineSeams {
   gossip::PeerStreams& streams;
   ProcessSource& processes;
   std::unique_ptr<CpuEnforcer> cpu;         // null: nothing is enforced
+  std::unique_ptr<PipeEnforcer> pipes;      // null: this node carries no pipe
   store::HistoryStore* history = nullptr;  // null: no history
 };
 
@@ -74,8 +77,11 @@ class NodeEngine {
   void Tick();
   // Announces a graceful leave; peers' held history appends are answered.
   void Leave();
-  // Hands every process back (a clean stop).
-  void Release() { cpu_.Release(); }
+  // Hands every process and interface back (a clean stop).
+  void Release() {
+    cpu_.Release();
+    pipes_.Release();
+  }
   // An event for the history and the log.
   void NoteEvent(std::string kind, std::string subject, std::string text);
 
@@ -88,6 +94,7 @@ class NodeEngine {
   PolicyRuntime& policies() { return policies_; }
   const PolicyRuntime& policies() const { return policies_; }
   const CpuLoop& cpu() const { return cpu_; }
+  const PipeLoop& pipes() const { return pipes_; }
   const gossip::SnapshotService& snapshots() const { return snapshots_; }
   HistoryRecorder* history() { return history_.get(); }
   uint32_t CapacityM(uint32_t cpus) const;
@@ -100,6 +107,7 @@ class NodeEngine {
   void OnPolicy(const policy::PolicyDocument& doc);
   void OnMember(const gossip::MemberEvent& ev);
   std::string KnownName(NodeId id) const;
+  int FailedNodes() const;
   void Sample();
   void Replan();
   void ReportUnmet();
@@ -116,6 +124,7 @@ class NodeEngine {
   gossip::SnapshotService snapshots_;
   PolicyRuntime policies_;
   CpuLoop cpu_;
+  PipeLoop pipes_;
   std::unique_ptr<HistoryRecorder> history_;
   uint32_t cpus_ = 0;       // from the last host facts
   int samples_ = 0;

@@ -43,11 +43,11 @@ std::string PolicyRuntime::mode_text() const {
   return enforcing() ? "enforce" : "monitor";
 }
 
-std::vector<policy::CpuPolicy> PolicyRuntime::InForce(int failed_nodes) const {
+std::vector<policy::EffectivePolicy> PolicyRuntime::Effective(int failed_nodes) const {
   if (!active() || !schedule_) return {};
   auto effective = schedule_->Evaluate(wall_.NowMs() / 1000, policy::PoolFacts{failed_nodes});
   if (triggers_) triggers_->Apply(effective);
-  return policy::ToPlannerPolicies(effective);
+  return effective;
 }
 
 std::vector<policy::FiredAction> PolicyRuntime::EvaluateTriggers(policy::TriggerInputs in) {

@@ -41,8 +41,13 @@ class PolicyRuntime {
   // "enforce", "monitor" or "monitor (no policy)".
   std::string mode_text() const;
 
-  // The CPU policies in force now, with `failed_nodes` nodes failed.
-  std::vector<policy::CpuPolicy> InForce(int failed_nodes) const;
+  // The policies in force now (schedules, failure adjustments, triggers'
+  // overrides), with `failed_nodes` nodes failed; empty without a document.
+  std::vector<policy::EffectivePolicy> Effective(int failed_nodes) const;
+  // Their CPU shares, as the planner takes them.
+  std::vector<policy::CpuPolicy> InForce(int failed_nodes) const {
+    return policy::ToPlannerPolicies(Effective(failed_nodes));
+  }
   // Evaluates the triggers at now (in.now_ms is set here); the fired
   // actions are for the caller to carry out.
   std::vector<policy::FiredAction> EvaluateTriggers(policy::TriggerInputs in);

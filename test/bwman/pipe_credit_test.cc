@@ -41,18 +41,24 @@ TEST_CASE("Pipe credit: unbooked bytes share what the bookings leave, in proport
 }
 
 TEST_CASE("Pipe credit: a light pipe grants everything plus devalued immediate credit") {
-  // 10,000 bytes, 1,000 queued in all: 9,000 unqueued over 3 participants.
-  for (auto [share, each] : std::vector<std::pair<double, uint64_t>>{{0.5, 1'500}, {0.0, 0}, {1.0, 3'000}}) {
+  // 10,000 bytes, 1,000 queued in all: 9,000 unqueued over the 2 active
+  // participants (the idle third gets none: it would waste it).
+  for (auto [share, each] : std::vector<std::pair<double, uint64_t>>{{0.5, 2'250}, {0.0, 0}, {1.0, 4'500}}) {
     auto d = Divide(10'000, share, {{100, 400}, {0, 500}, {0, 0}});
     INFO("immediate_share " << share);
     REQUIRE(d.unbooked_fraction == 1);
     REQUIRE(d.credits[0].booked == 100);
     REQUIRE(d.credits[0].unbooked == 400);
     REQUIRE(d.credits[1].unbooked == 500);
-    // The idle participant may still send immediately.
-    REQUIRE(d.credits[2].immediate == each);
+    REQUIRE(d.credits[0].immediate == each);
+    REQUIRE(d.credits[1].immediate == each);
+    REQUIRE(d.credits[2].immediate == 0);
     REQUIRE(d.immediate_each == each);
   }
+  // Nobody active: every participant may send immediately.
+  auto idle = Divide(10'000, 0.5, {{0, 0}, {0, 0}});
+  REQUIRE(idle.credits[0].immediate == 2'500);
+  REQUIRE(idle.credits[1].immediate == 2'500);
 }
 
 TEST_CASE("Pipe credit: bookings beyond the interval share it in proportion, nothing else goes") {

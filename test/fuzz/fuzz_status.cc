@@ -2,15 +2,42 @@
 // channel: any bytes must be refused or decode to a status that encodes
 // and decodes again to the same instances, and planning over it (with a
 // second, well-formed node and policies naming its applications) must not
-// crash. Also feeds the bytes to the tokens-file parser.
+// crash. The same bytes as a pipe demand (pipe channel) must be refused or
+// survive a round trip, and a pipe round over its lanes must never grant
+// more than the interval. Also feeds the bytes to the tokens-file parser.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 
+#include "bwman/pipe_round.h"
 #include "daemon/engine/node_status.h"
+#include "daemon/engine/pipe_demand.h"
 #include "daemon/engine/pool_view.h"
 #include "daemon/control/tokens.h"
+
+namespace {
+
+void PipeDemandFigures(const std::string& bytes) {
+  using namespace shoal;
+  auto d = engine::DecodePipeDemand(bytes);
+  if (!d.ok()) return;
+  auto encoded = engine::EncodePipeDemand(*d);
+  if (!encoded.ok()) return;  // too big once re-encoded densely is refused, not a crash
+  auto again = engine::DecodePipeDemand(*encoded);
+  if (!again.ok() || !(*again == *d)) std::abort();
+  bwman::RoundInput in;
+  in.interval_bytes = 1'000'000;
+  in.apps.resize(engine::kMaxSlots);
+  in.apps[0].booked = 100'000;
+  for (const auto& lane : d->lanes) in.demand.push_back(lane.bytes);
+  const bwman::Round r = bwman::DivideRound(in);
+  uint64_t total = 0;
+  for (const auto& c : r.nodes.credits) total += c.total();
+  if (total > in.interval_bytes) std::abort();
+}
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace shoal;
@@ -18,6 +45,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace shoal::engine;
   const std::string bytes(reinterpret_cast<const char*>(data), size);
   (void)Tokens::Parse(bytes, "fuzz");
+  PipeDemandFigures(bytes);
   auto facts = DecodeNodeStatus(bytes);
   if (!facts.ok()) return 0;
   auto again = DecodeNodeStatus(EncodeNodeStatus(*facts));

@@ -23,6 +23,7 @@ FullPool::FullPool(FullPoolOptions options)
     nodes_[i].machine = std::make_unique<SimMachine>(options_.cpus);
     if (options_.workload) options_.workload(i, *nodes_[i].machine);
   }
+  if (!options_.lanes.empty()) pipes_ = std::make_unique<SimPipes>(nodes_.size(), options_.lanes);
   pool_.AddComponent([this](size_t i, gossip::Gossiper& g, gossip::PeerStreams& s) { return Build(i, g, s); });
 }
 
@@ -51,16 +52,22 @@ std::function<void()> FullPool::Build(size_t i, gossip::Gossiper& g, gossip::Pee
   engine::EngineConfig config;
   config.node_name = name;
   config.history.copies = options_.history_copies;
+  config.pipes = options_.pipe_options;
   auto e = engine::NodeEngine::Create(
       config,
       engine::EngineSeams{pool_.clock(), *wall_, *parts->random, g, streams, *parts->source,
-                          std::make_unique<SimCpuEnforcer>(*nodes_[i].machine), parts->store.get()},
+                          std::make_unique<SimCpuEnforcer>(*nodes_[i].machine),
+                          pipes_ ? pipes_->Enforcer(i) : nullptr, parts->store.get()},
       engine::EngineHooks{});
   if (!e.ok()) throw std::runtime_error(e.error().message);
   parts->engine = std::move(*e);
   nodes_[i].engine = parts->engine.get();
   nodes_[i].store = parts->store.get();
   return [parts] { parts->engine->Tick(); };
+}
+
+void FullPool::StartPipes() {
+  if (pipes_) pipes_->Start(pool_.network());
 }
 
 std::optional<Duration> FullPool::RunUntil(const std::function<bool()>& done, Duration timeout, Duration step) {

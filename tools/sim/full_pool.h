@@ -20,6 +20,7 @@
 #include "daemon/engine/node_engine.h"
 #include "gossip/sim/sim_pool.h"
 #include "tools/sim/sim_machine.h"
+#include "tools/sim/sim_pipes.h"
 
 namespace rocksdb {
 class Env;
@@ -38,6 +39,9 @@ struct FullPoolOptions {
   spdlog::level::level_enum log_level = spdlog::level::err;
   // The applications node `index` runs (called once per node).
   std::function<void(size_t index, SimMachine& machine)> workload;
+  // Pipes every node carries (none: no pipe loop), with the engines' options.
+  std::vector<SimLane> lanes;
+  engine::PipeOptions pipe_options;
 };
 
 // How far apart the nodes' plans are: each running node's allocations
@@ -54,8 +58,14 @@ class FullPool {
   explicit FullPool(FullPoolOptions options);
   ~FullPool();
 
-  void Start() { pool_.Start(); }
-  void StartFormed() { pool_.StartFormed(); }
+  void Start() {
+    StartPipes();
+    pool_.Start();
+  }
+  void StartFormed() {
+    StartPipes();
+    pool_.StartFormed();
+  }
   void RunFor(Duration d) { pool_.RunFor(d); }
   // Runs in `step`s until `done` holds or `timeout` passed; returns the
   // time it took, or nullopt.
@@ -67,6 +77,8 @@ class FullPool {
   bool running(size_t i) const { return pool_.running(i); }
   engine::NodeEngine& engine(size_t i) { return *nodes_[i].engine; }
   SimMachine& machine(size_t i) { return *nodes_[i].machine; }
+  // The simulated pipes (options.lanes not empty).
+  SimPipes& pipes() { return *pipes_; }
   TimePoint now() { return pool_.clock().Now(); }
 
   // Pushes a policy document through node i, as shoalctl would.
@@ -91,6 +103,7 @@ class FullPool {
   };
   std::function<void()> Build(size_t i, gossip::Gossiper& g, gossip::PeerStreams& streams);
   size_t Reference() const;
+  void StartPipes();
 
   FullPoolOptions options_;
   spdlog::level::level_enum saved_level_;
@@ -98,6 +111,7 @@ class FullPool {
   gossip::SimPool pool_;
   std::unique_ptr<SimWallClock> wall_;
   std::vector<Node> nodes_;
+  std::unique_ptr<SimPipes> pipes_;
 };
 
 }  // namespace shoal::sim

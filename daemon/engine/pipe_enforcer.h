@@ -1,0 +1,73 @@
+// The pipe enforcer: the engine's seam for the kernel's traffic classes.
+// For each lane (a pipe and direction) this node carries it keeps one class
+// per application of the document and one for rogue traffic (the pipe's
+// traffic no application claims) under a class for the node, counts what
+// each sends, and holds each to its rate and ceil. shoald's is an HTB tree
+// on the pipe's interface (out) and on an IFB device (in), programmed
+// through netlink; the simulator's feeds a simulated shared link.
+// Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "policy/model.h"
+
+namespace shoal::engine {
+
+struct PipeLane {
+  std::string pipe;
+  policy::Direction direction = policy::Direction::kOut;
+  bool operator==(const PipeLane&) const = default;
+};
+
+// The class of traffic on a lane that no application of the document claims.
+inline constexpr const char* kRogueClass = "(rogue)";
+
+// A class's counters since it was created (backlog: queued now).
+struct ClassCounters {
+  std::string app;  // or kRogueClass
+  uint64_t bytes = 0;
+  uint64_t packets = 0;
+  uint64_t drops = 0;
+  uint64_t backlog_bytes = 0;
+};
+
+struct LaneCounters {
+  PipeLane lane;
+  std::vector<ClassCounters> classes;
+};
+
+// Bytes per second; a ceil of 0 leaves the class unlimited (counting only).
+struct ClassLimit {
+  std::string app;  // or kRogueClass
+  uint64_t rate = 0;
+  uint64_t ceil = 0;
+};
+
+struct LaneSetting {
+  PipeLane lane;
+  uint64_t node_ceil = 0;  // the node's class; 0: counting only (monitor)
+  std::vector<ClassLimit> classes;  // every class the lane should have
+};
+
+class PipeEnforcer {
+ public:
+  virtual ~PipeEnforcer() = default;
+  virtual const char* kind() const = 0;
+  // True if this node's configuration places the lane (an interface).
+  virtual bool Carries(const PipeLane& lane) const = 0;
+  // The document's applications and flow rules, for the classifiers.
+  virtual Status SetDocument(const policy::PolicyDocument& doc) = 0;
+  // Makes the lanes' classes match: creates what is missing, sets rates
+  // that changed, removes classes and lanes no longer listed.
+  virtual Status Apply(const std::vector<LaneSetting>& settings) = 0;
+  // The counters of every class on every lane set up.
+  virtual Result<std::vector<LaneCounters>> Read() = 0;
+  // Hands every interface back as it was before the first Apply.
+  virtual Status Release() = 0;
+};
+
+}  // namespace shoal::engine

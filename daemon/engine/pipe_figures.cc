@@ -1,0 +1,55 @@
+#include "daemon/engine/pipe_figures.h"
+
+namespace shoal::engine {
+
+void PipeFigures::Put(Node& n, PipeDemand d) {
+  PipeDemand& slot = n.ring[d.round % kKept];
+  // A figure of an older round than the one it would replace (a node whose
+  // clock went back) does not push out newer ones.
+  if (slot.round <= d.round) slot = std::move(d);
+}
+
+void PipeFigures::Update(const gossip::ChannelView& channel) {
+  ++updates_;
+  channel.ForEach([&](NodeId id, const gossip::StoredEntry& e) {
+    if (id == self_) return;
+    Node& n = nodes_[id];
+    n.seen = updates_;
+    if (n.version == e.version) return;
+    n.version = e.version;
+    auto d = DecodePipeDemand(e.payload.view());
+    if (!d.ok()) {
+      ++malformed_;
+      return;
+    }
+    Put(n, std::move(*d));
+  });
+  std::erase_if(nodes_, [&](const auto& kv) { return kv.second.seen != updates_; });
+}
+
+void PipeFigures::Keep(PipeDemand d) { Put(own_, std::move(d)); }
+
+std::vector<PipeFigures::Chosen> PipeFigures::Choose(uint64_t document, uint64_t oldest, uint64_t newest) const {
+  auto latest = [&](const Node& n) -> const PipeDemand* {
+    const PipeDemand* best = nullptr;
+    for (const PipeDemand& d : n.ring) {
+      if (d.document != document || d.round < oldest || d.round > newest) continue;
+      if (best == nullptr || d.round > best->round) best = &d;
+    }
+    return best;
+  };
+  std::vector<Chosen> out;
+  bool own_placed = false;
+  const PipeDemand* own = latest(own_);
+  for (const auto& [id, n] : nodes_) {
+    if (own != nullptr && !own_placed && self_ < id) {
+      out.push_back({self_, own});
+      own_placed = true;
+    }
+    if (const PipeDemand* d = latest(n)) out.push_back({id, d});
+  }
+  if (own != nullptr && !own_placed) out.push_back({self_, own});
+  return out;
+}
+
+}  // namespace shoal::engine

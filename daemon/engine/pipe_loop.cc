@@ -1,0 +1,212 @@
+#include "daemon/engine/pipe_loop.h"
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+namespace shoal::engine {
+namespace {
+
+const ClassCounters* FindClass(const std::vector<LaneCounters>& all, const PipeLane& lane, const std::string& app) {
+  for (const LaneCounters& l : all) {
+    if (!(l.lane == lane)) continue;
+    for (const ClassCounters& c : l.classes) {
+      if (c.app == app) return &c;
+    }
+  }
+  return nullptr;
+}
+
+// Counters that went back belong to a class created anew.
+uint64_t Since(uint64_t now, uint64_t before) { return now >= before ? now - before : now; }
+
+std::string LaneText(const Lane& l) {
+  return fmt::format("{} {}", l.id.pipe, l.id.direction == policy::Direction::kIn ? "in" : "out");
+}
+
+}  // namespace
+
+PipeLoop::PipeLoop(NodeId self, Clock& clock, const WallClock& wall, std::unique_ptr<PipeEnforcer> enforcer,
+                   PipeOptions options)
+    : self_(self),
+      clock_(clock),
+      wall_(wall),
+      enforcer_(std::move(enforcer)),
+      options_(options),
+      figures_(self),
+      errors_(std::chrono::seconds(10)) {}
+
+void PipeLoop::SetDocument(const policy::PolicyDocument* doc, const std::string& version_text) {
+  state_.clear();
+  previous_.clear();
+  expected_.clear();
+  doc_.reset();
+  if (!enforcer_ || doc == nullptr) return;
+  doc_ = *doc;
+  digest_ = DocumentDigest(version_text);
+  if (auto s = enforcer_->SetDocument(*doc); !s.ok()) spdlog::error("pipes: {}", s.error().message);
+  for (const Lane& lane : DocumentLanes(*doc)) {
+    if (!enforcer_->Carries(lane.id)) {
+      spdlog::info("pipes: this node's configuration does not place pipe {}; it takes no part in it",
+                   LaneText(lane));
+      continue;
+    }
+    LaneState s;
+    s.lane = lane;
+    const size_t slots = SlotCount(*doc);
+    s.demand.assign(slots, 0);
+    s.last.assign(slots, {});
+    s.credit.assign(slots, {});
+    state_.push_back(std::move(s));
+  }
+}
+
+void PipeLoop::Tick(const std::function<std::vector<policy::EffectivePolicy>()>& effective, bool enforce) {
+  if (!doc_ || state_.empty()) return;
+  const int64_t interval_ms =
+      std::max<int64_t>(1, std::chrono::duration_cast<std::chrono::milliseconds>(options_.interval).count());
+  const int64_t divide_ms = std::chrono::duration_cast<std::chrono::milliseconds>(options_.divide_after).count();
+  const int64_t now_ms = wall_.NowMs();
+  const auto measure = static_cast<uint64_t>(now_ms / interval_ms);
+  const auto divide = static_cast<uint64_t>(std::max<int64_t>(0, now_ms - divide_ms) / interval_ms);
+  if (measure != round_) {
+    round_ = measure;
+    const auto in_force = effective();
+    for (LaneState& lane : state_) lane.terms = TermsInForce(lane.lane, *doc_, in_force, options_.interval);
+    auto counters = enforcer_->Read();
+    if (!counters.ok()) LogError(counters.error());
+    Measure(counters.ok() ? *counters : std::vector<LaneCounters>{});
+    Estimate();
+    PublishOwn();
+  }
+  if (divide != divided_ && divide <= round_) {
+    divided_ = divide;
+    std::vector<LaneSetting> settings;
+    for (LaneState& lane : state_) settings.push_back(Divide(lane, divide, enforce));
+    if (auto s = enforcer_->Apply(settings); !s.ok()) LogError(s.error());
+  }
+}
+
+void PipeLoop::LogError(const Error& e) {
+  if (auto held = errors_.Allow(clock_.Now())) spdlog::error("pipes: {} ({} more)", e.message, *held);
+}
+
+// What each class did in the round that ended, under the limits it had.
+void PipeLoop::Measure(const std::vector<LaneCounters>& counters) {
+  for (LaneState& lane : state_) {
+    for (size_t slot = 0; slot < lane.last.size(); ++slot) {
+      Previous& prev = previous_[{lane.lane.index, slot}];
+      const ClassCounters* now = FindClass(counters, lane.lane.id, SlotName(*doc_, slot));
+      bwman::ClassInterval c;
+      if (now != nullptr) {
+        c.sent = Since(now->bytes, prev.counters.bytes);
+        c.dropped = Since(now->drops, prev.counters.drops);
+        c.backlog = now->backlog_bytes;
+        prev.counters = *now;
+      }
+      c.limit = prev.limit;
+      lane.last[slot] = c;
+    }
+  }
+}
+
+void PipeLoop::Estimate() {
+  for (LaneState& lane : state_) {
+    for (size_t slot = 0; slot < lane.last.size(); ++slot) {
+      lane.demand[slot] = bwman::Coarsen(
+          bwman::EstimateDemand(lane.last[slot], lane.terms[slot].booked, lane.unqueued, options_.demand));
+    }
+  }
+}
+
+void PipeLoop::PublishOwn() {
+  PipeDemand d;
+  d.round = round_;
+  d.document = digest_;
+  for (const LaneState& lane : state_) d.lanes.push_back(LaneDemand{lane.lane.index, lane.demand});
+  std::sort(d.lanes.begin(), d.lanes.end(), [](const LaneDemand& a, const LaneDemand& b) { return a.lane < b.lane; });
+  figures_.Keep(d);
+  PipeDemand unchanged = published_;
+  unchanged.round = round_;
+  if (d == unchanged && round_ - published_round_ < static_cast<uint64_t>(options_.refresh_rounds)) return;
+  auto bytes = EncodePipeDemand(d);
+  if (!bytes.ok()) return LogError(bytes.error());
+  pending_ = std::move(*bytes);
+  published_ = std::move(d);
+  published_round_ = round_;
+}
+
+void PipeLoop::Remember(LaneState& lane, size_t participants) {
+  auto& [most, at] = expected_[lane.lane.index];
+  const TimePoint now = clock_.Now();
+  if (participants >= most || now - at > options_.view_memory) {
+    most = participants;
+    at = now;
+  }
+  lane.participants = participants;
+  lane.expected = std::max<size_t>(most, 1);
+}
+
+LaneSetting PipeLoop::Divide(LaneState& lane, uint64_t round, bool enforce) {
+  lane.round = round;
+  const uint64_t oldest = round >= static_cast<uint64_t>(options_.stale_rounds) ? round - options_.stale_rounds : 0;
+  bwman::RoundInput in;
+  in.immediate_share = lane.lane.immediate_share;
+  in.apps = lane.terms;
+  size_t self = SIZE_MAX;
+  for (const auto& [node, figure] : figures_.Choose(digest_, oldest, round)) {
+    const LaneDemand* row = figure->Find(lane.lane.index);
+    if (row == nullptr) continue;  // it does not carry this lane
+    if (node == self_) self = in.demand.size();
+    in.demand.push_back(row->bytes);
+  }
+  Remember(lane, in.demand.size() + (self == SIZE_MAX ? 1 : 0));
+  const uint64_t capacity = PerInterval(lane.lane.capacity, options_.interval);
+  // The part of the lane the nodes in view may share (all of it when this
+  // node sees every node it saw lately).
+  uint64_t share = bwman::MulDiv(capacity, std::min(lane.participants, lane.expected), lane.expected);
+  lane.own_figures = self != SIZE_MAX;
+  if (!lane.own_figures) {
+    // No figures of its own yet: an equal share, divided among its own.
+    share = capacity / lane.expected;
+    in.demand = {lane.demand};
+    self = 0;
+  }
+  in.interval_bytes = share;
+  const bwman::Round r = bwman::DivideRound(in);
+  // Every node may send a frame per round whatever its credit, so that a
+  // class that starts sending shows it is held (the division's allowance:
+  // at most one frame per participant beyond the capacity).
+  lane.node_credit = std::max(r.nodes.credits[self].total(), options_.demand.floor);
+  lane.unqueued = r.nodes.unqueued;
+  for (size_t slot = 0; slot < lane.credit.size(); ++slot) lane.credit[slot] = r.AppCredit(self, slot);
+  return Setting(lane, enforce);
+}
+
+LaneSetting PipeLoop::Setting(const LaneState& lane, bool enforce) {
+  LaneSetting s;
+  s.lane = lane.lane.id;
+  if (enforce) s.node_ceil = std::max<uint64_t>(1, PerSecond(lane.node_credit, options_.interval));
+  for (size_t slot = 0; slot < lane.credit.size(); ++slot) {
+    ClassLimit c;
+    c.app = SlotName(*doc_, slot);
+    // A capped application borrows nothing beyond its part.
+    const uint64_t ceil_bytes = lane.terms[slot].cap == bwman::kNoCap
+                                    ? lane.node_credit
+                                    : std::max(lane.credit[slot].total(), options_.demand.floor);
+    if (enforce) {
+      c.rate = std::max<uint64_t>(1, PerSecond(lane.credit[slot].total(), options_.interval));
+      c.ceil = std::max(c.rate, PerSecond(ceil_bytes, options_.interval));
+    }
+    previous_[{lane.lane.index, slot}].limit = enforce ? ceil_bytes : 0;
+    s.classes.push_back(std::move(c));
+  }
+  return s;
+}
+
+void PipeLoop::Release() {
+  if (!enforcer_) return;
+  if (auto s = enforcer_->Release(); !s.ok()) spdlog::error("pipes: {}", s.error().message);
+}
+
+}  // namespace shoal::engine
