@@ -11,10 +11,10 @@ bool Held(const ClassInterval& c, const DemandOptions& options) {
          static_cast<double>(c.sent) >= options.held_at * static_cast<double>(c.limit);
 }
 
-uint64_t EstimateDemand(const ClassInterval& c, uint64_t booked, uint64_t room, const DemandOptions& options) {
+uint64_t EstimateDemand(const ClassInterval& c, uint64_t booking_left, uint64_t room, const DemandOptions& options) {
   if (!Held(c, options)) return c.sent;
   const auto grown = static_cast<uint64_t>(static_cast<double>(c.sent) * options.growth);
-  return std::max({c.sent + c.backlog, grown, c.sent + room, booked, options.floor});
+  return std::max({c.sent + c.backlog, grown, c.sent + room, c.sent + booking_left, options.floor});
 }
 
 uint64_t Coarsen(uint64_t bytes) {

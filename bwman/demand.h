@@ -5,8 +5,9 @@
 // limit) wants more than it sent: at least what it sent plus what is
 // queued, `growth` times what it sent, what it sent plus what nobody
 // queued in the last round (so that demand moving to a node takes the
-// room it left at once), and, for a booked application, its whole booking,
-// so that a booking becomes available within one round of the application
+// room it left at once), and what it sent plus the part of its
+// application's booking that no node claimed in the last round, so that an
+// idle booking becomes available within a round or two of the application
 // starting to send. Figures are published rounded
 // up to 4 significant bits, so that steady traffic does not change them
 // every interval. Pure functions; thread-safe.
@@ -33,10 +34,11 @@ struct DemandOptions {
 // True if the class was held back by its limit.
 bool Held(const ClassInterval& c, const DemandOptions& options = {});
 
-// Bytes the class wants in the next interval. `booked`: the application's
-// pool-wide booking per interval (0 for none); `room`: the bytes of the
-// last interval nobody queued.
-uint64_t EstimateDemand(const ClassInterval& c, uint64_t booked, uint64_t room = 0,
+// Bytes the class wants in the next interval. `booking_left`: the part of
+// the application's pool-wide booking per interval no node claimed in the
+// last round (0 for none); `room`: the bytes of the last interval nobody
+// queued.
+uint64_t EstimateDemand(const ClassInterval& c, uint64_t booking_left, uint64_t room = 0,
                         const DemandOptions& options = {});
 
 // `bytes` rounded up to its 4 most significant bits (at most 1/8 more).

@@ -10,6 +10,7 @@
 
 #include "gossip/sim/sim_pool.h"
 #include "tools/sim/full_run.h"
+#include "tools/sim/pipe_run.h"
 #include "tools/sim/pool_metrics.h"
 
 using namespace shoal;
@@ -45,6 +46,9 @@ struct Flags {
   bool formed = false;
   bool json = false;
   bool full = false;
+  bool pipes = false;
+  bool without_pipe_loop = false;
+  double shift_s = 10;
   bool history = false;
   int copies = 2;
 };
@@ -145,9 +149,23 @@ int main(int argc, char** argv) {
                "every node enforces it, how far the nodes' plans are apart, the booked CPU the\n"
                "servers deliver and the traffic. Uses --nodes, --seed, --loss, --warmup-s,\n"
                "--duration-s, --crashes, --json; the pool starts formed");
+  app.add_flag("--pipes", f.pipes,
+               "run whole nodes sharing one simulated 1 Gbit/s uplink under uneven demand: web\n"
+               "(booked 30%) sends 50 MB/s from every eighth server, batch 200 MB/s from one\n"
+               "server that changes every --shift-s. Reports the aggregate over the capacity, the\n"
+               "capacity used, web's booking met, the time to follow a shift and the traffic.\n"
+               "Uses --nodes, --seed, --loss, --warmup-s, --duration-s, --json");
+  app.add_option("--shift-s", f.shift_s, "with --pipes: seconds between moves of batch's demand")
+      ->check(CLI::Range(0.5, 3600.0));
+  app.add_flag("--without-pipe-loop", f.without_pipe_loop,
+               "with --pipes: the same pool and traffic, nothing shaped and no pipe channel");
   app.add_flag("--history", f.history, "with --full: every node records history (in memory) and replicates it");
   app.add_option("--copies", f.copies, "with --history: copies of each node's history on peers")->check(CLI::Range(0, 5));
   CLI11_PARSE(app, argc, argv);
+  if (f.pipes) {
+    return sim::RunPipes(sim::PipeRunFlags{f.nodes, f.seed, f.loss, f.warmup_s, f.duration_s, f.shift_s,
+                                           !f.without_pipe_loop, f.json});
+  }
   if (f.full) {
     return sim::RunFull(sim::FullRunFlags{f.nodes, f.seed, f.loss, f.warmup_s, f.duration_s, f.crashes, f.history,
                                           f.copies, f.json});

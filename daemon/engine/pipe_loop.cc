@@ -55,6 +55,7 @@ void PipeLoop::SetDocument(const policy::PolicyDocument* doc, const std::string&
     s.lane = lane;
     const size_t slots = SlotCount(*doc);
     s.demand.assign(slots, 0);
+    s.booking_left.assign(slots, 0);
     s.last.assign(slots, {});
     s.credit.assign(slots, {});
     state_.push_back(std::move(s));
@@ -114,7 +115,7 @@ void PipeLoop::Estimate() {
   for (LaneState& lane : state_) {
     for (size_t slot = 0; slot < lane.last.size(); ++slot) {
       lane.demand[slot] = bwman::Coarsen(
-          bwman::EstimateDemand(lane.last[slot], lane.terms[slot].booked, lane.unqueued, options_.demand));
+          bwman::EstimateDemand(lane.last[slot], lane.booking_left[slot], lane.unqueued, options_.demand));
     }
   }
 }
@@ -179,6 +180,11 @@ LaneSetting PipeLoop::Divide(LaneState& lane, uint64_t round, bool enforce) {
   // at most one frame per participant beyond the capacity).
   lane.node_credit = std::max(r.nodes.credits[self].total(), options_.demand.floor);
   lane.unqueued = r.nodes.unqueued;
+  for (size_t slot = 0; slot < lane.booking_left.size(); ++slot) {
+    uint64_t queued = 0;
+    for (const auto& row : r.queued) queued += row[slot].booked;
+    lane.booking_left[slot] = lane.terms[slot].booked - std::min(lane.terms[slot].booked, queued);
+  }
   for (size_t slot = 0; slot < lane.credit.size(); ++slot) lane.credit[slot] = r.AppCredit(self, slot);
   return Setting(lane, enforce);
 }

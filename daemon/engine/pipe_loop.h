@@ -59,6 +59,7 @@ struct LaneState {
   bool own_figures = false; // this node's own were among them
   uint64_t node_credit = 0; // bytes in the round (at least one frame)
   uint64_t unqueued = 0;    // bytes of the round nobody queued
+  std::vector<uint64_t> booking_left;  // by slot: booked bytes the pool left unclaimed
   std::vector<uint64_t> demand;       // by slot: this node's published demand
   std::vector<bwman::ClassInterval> last;  // by slot: what the class did in the last round
   std::vector<bwman::Credit> credit;  // by slot

@@ -107,8 +107,8 @@ TEST_CASE("Demand: what a free class sent, more for one held at its limit") {
   REQUIRE(EstimateDemand({.sent = 4'000, .limit = 0}, 50'000, 90'000) == 4'000);  // unlimited: never held
   // Held by its queue: at least twice what it sent.
   REQUIRE(EstimateDemand({.sent = 10'000, .backlog = 3'000, .limit = 50'000}, 0) == 20'000);
-  // Held at its limit: a booked application asks its whole booking at once.
-  REQUIRE(EstimateDemand({.sent = 1'500, .limit = 1'514}, 80'000) == 80'000);
+  // Held at its limit: a booked application asks the booking nobody claimed.
+  REQUIRE(EstimateDemand({.sent = 1'500, .limit = 1'514}, 80'000) == 81'500);
   // Held where the last round left room: it claims the room at once.
   REQUIRE(EstimateDemand({.sent = 1'514, .limit = 1'514}, 0, 500'000) == 501'514);
   // Drops alone count as held; a silent class held by drops asks one frame.

@@ -57,7 +57,7 @@ std::function<void()> FullPool::Build(size_t i, gossip::Gossiper& g, gossip::Pee
       config,
       engine::EngineSeams{pool_.clock(), *wall_, *parts->random, g, streams, *parts->source,
                           std::make_unique<SimCpuEnforcer>(*nodes_[i].machine),
-                          pipes_ ? pipes_->Enforcer(i) : nullptr, parts->store.get()},
+                          pipes_ && options_.pipe_loop ? pipes_->Enforcer(i) : nullptr, parts->store.get()},
       engine::EngineHooks{});
   if (!e.ok()) throw std::runtime_error(e.error().message);
   parts->engine = std::move(*e);

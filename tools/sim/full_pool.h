@@ -42,6 +42,7 @@ struct FullPoolOptions {
   // Pipes every node carries (none: no pipe loop), with the engines' options.
   std::vector<SimLane> lanes;
   engine::PipeOptions pipe_options;
+  bool pipe_loop = true;  // false: the links carry traffic, no engine shapes it
 };
 
 // How far apart the nodes' plans are: each running node's allocations
