@@ -1,6 +1,7 @@
 #include "bwman/pipe_credit.h"
 
 #include <algorithm>
+#include <numeric>
 
 namespace shoal::bwman {
 
@@ -52,11 +53,35 @@ Division DivideCredit(uint64_t interval_bytes, double immediate_share,
     }
     return d;
   }
-  d.unbooked_fraction = static_cast<double>(room) / static_cast<double>(d.unbooked);
+  std::vector<uint64_t> wants(participants.size());
+  for (size_t i = 0; i < participants.size(); ++i) wants[i] = participants[i].unbooked;
+  const std::vector<uint64_t> shares = MaxMinShares(room, wants);
+  uint64_t granted = 0;
   for (size_t i = 0; i < participants.size(); ++i) {
-    d.credits[i].unbooked = MulDiv(participants[i].unbooked, room, d.unbooked);
+    d.credits[i].unbooked = shares[i];
+    granted += shares[i];
+    if (shares[i] < wants[i]) d.water = shares[i];
   }
+  d.unbooked_fraction = static_cast<double>(granted) / static_cast<double>(d.unbooked);
   return d;
+}
+
+std::vector<uint64_t> MaxMinShares(uint64_t total, std::span<const uint64_t> wants) {
+  std::vector<uint64_t> out(wants.begin(), wants.end());
+  std::vector<size_t> order(wants.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return wants[a] < wants[b]; });
+  uint64_t left = total;
+  for (size_t k = 0; k < order.size(); ++k) {
+    const uint64_t level = left / (order.size() - k);
+    if (wants[order[k]] <= level) {
+      left -= wants[order[k]];
+      continue;
+    }
+    for (size_t j = k; j < order.size(); ++j) out[order[j]] = level;
+    break;
+  }
+  return out;
 }
 
 uint64_t CreditAccount::StartInterval(uint64_t credit) {

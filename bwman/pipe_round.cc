@@ -25,38 +25,18 @@ void QueueApp(const RoundInput& in, size_t app, std::vector<std::vector<Queued>>
 
 }  // namespace
 
-std::vector<uint64_t> MaxMinShares(uint64_t total, std::span<const uint64_t> wants) {
-  std::vector<uint64_t> out(wants.begin(), wants.end());
-  std::vector<size_t> order(wants.size());
-  std::iota(order.begin(), order.end(), size_t{0});
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return wants[a] < wants[b]; });
-  uint64_t left = total;
-  for (size_t k = 0; k < order.size(); ++k) {
-    const size_t rising = order.size() - k;
-    const uint64_t level = left / rising;
-    if (wants[order[k]] <= level) {
-      left -= wants[order[k]];
-      continue;
-    }
-    for (size_t j = k; j < order.size(); ++j) out[order[j]] = level;
-    break;
+std::vector<Credit> Round::AppCredits(size_t node) const {
+  const std::vector<Queued>& row = queued[node];
+  std::vector<Credit> out(row.size());
+  std::vector<uint64_t> unbooked(row.size());
+  for (size_t app = 0; app < row.size(); ++app) {
+    out[app].booked = nodes.overbooked ? MulDiv(row[app].booked, nodes.interval_bytes, nodes.booked) : row[app].booked;
+    unbooked[app] = row[app].unbooked;
   }
+  if (nodes.overbooked) return out;
+  const std::vector<uint64_t> shares = MaxMinShares(nodes.credits[node].unbooked, unbooked);
+  for (size_t app = 0; app < row.size(); ++app) out[app].unbooked = shares[app];
   return out;
-}
-
-Credit Round::AppCredit(size_t node, size_t app) const {
-  const Queued& q = queued[node][app];
-  Credit c;
-  if (nodes.overbooked) {
-    c.booked = MulDiv(q.booked, nodes.interval_bytes, nodes.booked);
-    return c;
-  }
-  c.booked = q.booked;
-  if (nodes.unbooked > 0) {
-    const uint64_t granted = nodes.interval_bytes - nodes.booked - nodes.unqueued;
-    c.unbooked = MulDiv(q.unbooked, std::min(granted, nodes.unbooked), nodes.unbooked);
-  }
-  return c;
 }
 
 Round DivideRound(const RoundInput& in) {

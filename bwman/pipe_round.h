@@ -10,9 +10,10 @@
 //      it does not want, so a booking follows the application's traffic);
 //   3. divides the interval among the nodes with DivideCredit (pipe_credit.h):
 //      booked first, unbooked in proportion, the rest as immediate credit;
-//   4. gives each of a node's applications its booked part and its unbooked
-//      part at the pool's unbooked fraction. The node's immediate credit is
-//      not split: its applications borrow it from the node's class.
+//   4. gives each of a node's applications its booked part, and shares the
+//      node's unbooked grant among their unbooked bytes max-min. The node's
+//      immediate credit is not split: its applications borrow it from the
+//      node's class.
 //
 // Integer bytes rounded down throughout, so the credits never add up to
 // more than the interval. Pure functions; thread-safe.
@@ -49,17 +50,12 @@ struct Round {
   // queued[node][app]: the demand after caps, split into booked and unbooked.
   std::vector<std::vector<Queued>> queued;
 
-  // What the node's instance of the application may send in the interval
-  // (immediate left at 0: it stays with the node).
-  Credit AppCredit(size_t node, size_t app) const;
+  // What each of the node's applications may send in the interval, by
+  // slot (immediate left at 0: it stays with the node).
+  std::vector<Credit> AppCredits(size_t node) const;
+  Credit AppCredit(size_t node, size_t app) const { return AppCredits(node)[app]; }
 };
 
 Round DivideRound(const RoundInput& in);
-
-// Max-min: shares `total` among `wants` so that nobody gets more than it
-// wants and those cut short all get the same (rounded down). Returns the
-// shares in input order; they add up to min(total, sum of wants) less the
-// rounding, at most wants.size() - 1 bytes.
-std::vector<uint64_t> MaxMinShares(uint64_t total, std::span<const uint64_t> wants);
 
 }  // namespace shoal::bwman

@@ -106,6 +106,7 @@ void PipeLoop::Measure(const std::vector<LaneCounters>& counters) {
         prev.counters = *now;
       }
       c.limit = prev.limit;
+      c.sent_before = lane.last[slot].sent;
       lane.last[slot] = c;
     }
   }
@@ -185,7 +186,7 @@ LaneSetting PipeLoop::Divide(LaneState& lane, uint64_t round, bool enforce) {
     for (const auto& row : r.queued) queued += row[slot].booked;
     lane.booking_left[slot] = lane.terms[slot].booked - std::min(lane.terms[slot].booked, queued);
   }
-  for (size_t slot = 0; slot < lane.credit.size(); ++slot) lane.credit[slot] = r.AppCredit(self, slot);
+  lane.credit = r.AppCredits(self);
   return Setting(lane, enforce);
 }
 

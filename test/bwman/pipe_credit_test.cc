@@ -28,16 +28,22 @@ TEST_CASE("Pipe credit: booked bytes only, congested, the bookings are granted")
   REQUIRE(d.credits[0].total() == 3'750);
 }
 
-TEST_CASE("Pipe credit: unbooked bytes share what the bookings leave, in proportion") {
+TEST_CASE("Pipe credit: unbooked bytes share what the bookings leave, max-min") {
   // 10,000 bytes; booked 2,000 + 0; unbooked 6,000 + 10,000 = 16,000 for the 8,000 left.
   auto d = Divide(10'000, 0.5, {{2'000, 6'000}, {0, 10'000}});
   REQUIRE(d.unbooked_fraction == Approx(0.5));
+  REQUIRE(d.water == 4'000);
   REQUIRE(d.credits[0].booked == 2'000);
-  REQUIRE(d.credits[0].unbooked == 3'000);
-  REQUIRE(d.credits[1].unbooked == 5'000);
+  REQUIRE(d.credits[0].unbooked == 4'000);
+  REQUIRE(d.credits[1].unbooked == 4'000);
   REQUIRE(d.credits[0].immediate == 0);
   REQUIRE(d.credits[1].immediate == 0);
   REQUIRE(d.credits[0].total() + d.credits[1].total() == 10'000);
+  // A participant that queued less than an equal part gets all of it.
+  auto small = Divide(10'000, 0.5, {{0, 1'000}, {0, 20'000}, {0, 20'000}});
+  REQUIRE(small.credits[0].unbooked == 1'000);
+  REQUIRE(small.credits[1].unbooked == 4'500);
+  REQUIRE(small.credits[2].unbooked == 4'500);
 }
 
 TEST_CASE("Pipe credit: a light pipe grants everything plus devalued immediate credit") {
@@ -75,8 +81,8 @@ TEST_CASE("Pipe credit: a node's credit divides among its applications the same 
   // queued beyond; b nothing booked, 6,000 queued.
   auto d = Divide(6'000, 1.0, {{1'000, 2'000}, {0, 6'000}});
   REQUIRE(d.credits[0].booked == 1'000);
-  REQUIRE(d.credits[0].unbooked == 1'250);  // 2,000 * 5,000 / 8,000
-  REQUIRE(d.credits[1].unbooked == 3'750);
+  REQUIRE(d.credits[0].unbooked == 2'000);  // all it queued: under half of 5,000
+  REQUIRE(d.credits[1].unbooked == 3'000);
 }
 
 TEST_CASE("Credit account: an overdraft is carried and paid off first") {

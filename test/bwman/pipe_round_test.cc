@@ -45,10 +45,10 @@ TEST_CASE("Pipe round: a booking follows the application's traffic to the node t
   REQUIRE(r.queued[1][0].booked == 40'000);
   REQUIRE(r.queued[0][0].booked == 0);
   REQUIRE(r.AppCredit(1, 0).total() >= 40'000);
-  // The rest (60,000) goes to the unbooked bytes in proportion: web's
-  // 50,000 beyond its booking and batch's 200,000.
-  REQUIRE(r.AppCredit(1, 0).unbooked == 12'000);
-  REQUIRE(r.AppCredit(0, 1).total() + r.AppCredit(1, 1).total() == 48'000);
+  // The rest (60,000) goes max-min to the nodes' unbooked bytes (100,000
+  // and 150,000): 30,000 each; node 1's is shared by web and batch.
+  REQUIRE(r.AppCredit(1, 0).unbooked == 15'000);
+  REQUIRE(r.AppCredit(0, 1).total() + r.AppCredit(1, 1).total() == 45'000);
 }
 
 TEST_CASE("Pipe round: a cap holds an application pool-wide however many nodes send") {
@@ -104,29 +104,35 @@ TEST_CASE("Pipe round properties: never more than the interval, bookings met whe
 
 TEST_CASE("Demand: what a free class sent, more for one held at its limit") {
   REQUIRE(EstimateDemand({.sent = 4'000, .limit = 100'000}, 0) == 4'000);
-  REQUIRE(EstimateDemand({.sent = 4'000, .limit = 0}, 50'000, 90'000) == 4'000);  // unlimited: never held
-  // Held by its queue: at least twice what it sent.
-  REQUIRE(EstimateDemand({.sent = 10'000, .backlog = 3'000, .limit = 50'000}, 0) == 20'000);
-  // Held at its limit: a booked application asks the booking nobody claimed.
-  REQUIRE(EstimateDemand({.sent = 1'500, .limit = 1'514}, 80'000) == 81'500);
+  REQUIRE(EstimateDemand({.sent = 4'000, .limit = 0, .sent_before = 1}, 50'000, 90'000) == 4'000);  // unlimited: never held
+  // Held by its queue: at least its limit and its queue, or twice what it sent.
+  REQUIRE(EstimateDemand({.sent = 10'000, .backlog = 3'000, .limit = 50'000}, 0) == 53'000);
+  REQUIRE(EstimateDemand({.sent = 40'000, .backlog = 3'000, .limit = 40'000}, 0) == 80'000);
+  // Sending at its limit with nothing left over is not held.
+  REQUIRE(EstimateDemand({.sent = 1'514, .limit = 1'514, .sent_before = 1'400}, 80'000) == 1'514);
+  // Starting to send, held or not: it claims the booking nobody claimed.
+  REQUIRE(EstimateDemand({.sent = 1'514, .limit = 100'000}, 80'000) == 81'514);
+  // Held: a booked application asks the booking nobody claimed.
+  REQUIRE(EstimateDemand({.sent = 1'500, .backlog = 14, .limit = 1'514}, 80'000) == 81'500);
   // Held where the last round left room: it claims the room at once.
-  REQUIRE(EstimateDemand({.sent = 1'514, .limit = 1'514}, 0, 500'000) == 501'514);
+  REQUIRE(EstimateDemand({.sent = 1'514, .backlog = 1, .limit = 1'514}, 0, 500'000) == 501'514);
   // Drops alone count as held; a silent class held by drops asks one frame.
   REQUIRE(EstimateDemand({.dropped = 3, .limit = 1'514}, 0) == 1'514);
 }
 
-TEST_CASE("Coarsen: four significant bits, never down, at most an eighth up") {
+TEST_CASE("Coarsen: six significant bits, never down, at most a 32nd up") {
   REQUIRE(Coarsen(0) == 0);
-  REQUIRE(Coarsen(15) == 15);
-  REQUIRE(Coarsen(16) == 16);
-  REQUIRE(Coarsen(17) == 18);
-  REQUIRE(Coarsen(1'000'000) == 1'048'576);
+  REQUIRE(Coarsen(15, 4) == 15);
+  REQUIRE(Coarsen(16, 4) == 16);
+  REQUIRE(Coarsen(17, 4) == 18);
+  REQUIRE(Coarsen(1'000'000, 4) == 1'048'576);
+  REQUIRE(Coarsen(1'000'000) == 1'015'808);
   Random random(9);
   for (int i = 0; i < 10'000; ++i) {
     const uint64_t x = random.Below(uint64_t{1} << 40);
     const uint64_t c = Coarsen(x);
     REQUIRE(c >= x);
-    REQUIRE(static_cast<double>(c) <= static_cast<double>(x) * 1.125 + 1);
+    REQUIRE(static_cast<double>(c) <= static_cast<double>(x) * (1 + 1.0 / 32) + 1);
     REQUIRE(Coarsen(c) == c);
   }
 }

@@ -27,7 +27,7 @@ constexpr const char* kPolicy = R"(<shoal-policy version="1" mode="enforce">
 Duration Seconds(double s) { return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(s)); }
 
 struct Figures {
-  double mean = 0, max = 0, least_used = 1, booked_met = 0;
+  double mean = 0, max = 0, least_used = 1, least_steady = 1, booked_met = 0;
   std::vector<double> follow_ms;  // per shift
   double bytes_per_node_s = 0;
 };
@@ -39,9 +39,16 @@ Figures Measure(FullPool& p, TimePoint from, const std::vector<TimePoint>& shift
   const auto all = pipes.Rates(pipes.Carried(0), from, std::chrono::seconds(1));
   const auto web = pipes.Rates(pipes.CarriedOf(0, "web"), from, std::chrono::seconds(1));
   if (all.empty()) return f;
+
   f.mean = std::accumulate(all.begin(), all.end(), 0.0) / static_cast<double>(all.size()) / kCapacity;
   f.max = *std::max_element(all.begin(), all.end()) / kCapacity;
   f.least_used = *std::min_element(all.begin(), all.end()) / kCapacity;
+  // The windows no shift of batch falls in.
+  for (size_t w = 0; w < all.size(); ++w) {
+    const TimePoint begin = from + std::chrono::seconds(w), end = begin + std::chrono::seconds(1);
+    const bool shifted = std::any_of(shifts.begin(), shifts.end(), [&](TimePoint s) { return s >= begin && s < end; });
+    if (!shifted) f.least_steady = std::min(f.least_steady, all[w] / kCapacity);
+  }
   const double owed = std::min(web_offered, kBooking);
   f.booked_met = static_cast<double>(std::count_if(web.begin(), web.end(), [&](double r) { return r >= 0.98 * owed; })) /
                  static_cast<double>(web.size());
@@ -59,17 +66,18 @@ void Print(const PipeRunFlags& fl, size_t nodes, Figures& f, double wall_s) {
   const double follow_max = follow.empty() ? -1 : *std::max_element(follow.begin(), follow.end());
   if (fl.json) {
     fmt::print("{{\"nodes\": {}, \"seed\": {}, \"loss\": {}, \"duration_s\": {}, \"pipe_loop\": {}, "
-               "\"aggregate_mean\": {:.4f}, \"aggregate_max\": {:.4f}, \"least_used\": {:.4f}, "
+               "\"aggregate_mean\": {:.4f}, \"aggregate_max\": {:.4f}, \"least_used\": {:.4f}, \"least_steady\": {:.4f}, "
                "\"booked_met_windows\": {:.4f}, \"follow_p50_ms\": {:.0f}, \"follow_max_ms\": {:.0f}, "
                "\"bytes_per_node_per_s\": {:.0f}, \"wall_s\": {:.2f}}}\n",
-               nodes, fl.seed, fl.loss, fl.duration_s, fl.pipe_loop, f.mean, f.max, f.least_used, f.booked_met,
+               nodes, fl.seed, fl.loss, fl.duration_s, fl.pipe_loop, f.mean, f.max, f.least_used, f.least_steady, f.booked_met,
                follow_p50, follow_max, f.bytes_per_node_s, wall_s);
     return;
   }
   fmt::print("{} whole nodes sharing a 1 Gbit/s uplink, loss {:.0f}%, seed {}, {} s after a {} s warm-up{}\n", nodes,
              fl.loss * 100, fl.seed, fl.duration_s, fl.warmup_s, fl.pipe_loop ? "" : ", WITHOUT the pipe loop");
   fmt::print("  aggregate / capacity, 1 s windows     mean {:.3f}  max {:.3f}\n", f.mean, f.max);
-  fmt::print("  capacity used (demand exceeds it)     least {:.1f}% of a 1 s window\n", f.least_used * 100);
+  fmt::print("  capacity used (demand exceeds it)     least {:.1f}% of a 1 s window, {:.1f}% of one without a shift\n",
+             f.least_used * 100, f.least_steady * 100);
   fmt::print("  web's booking met                     in {:.1f}% of 1 s windows (>= 0.98 x min(demand, booking))\n",
              f.booked_met * 100);
   fmt::print("  a shift of batch followed (97% used)  median {:.0f} ms  max {:.0f} ms over {} shifts\n", follow_p50,
