@@ -56,4 +56,21 @@ Result<Endpoint> Endpoint::Parse(std::string_view text, uint16_t default_port) {
   return e;
 }
 
+std::string Ipv4Prefix::ToString() const {
+  return fmt::format("{}.{}.{}.{}/{}", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255, length);
+}
+
+Result<Ipv4Prefix> Ipv4Prefix::Parse(std::string_view text) {
+  const size_t slash = text.find('/');
+  auto address = Endpoint::Parse(text.substr(0, slash), 1);
+  uint32_t length = 32;
+  if (!address.ok() || (slash != std::string_view::npos && !ParseNumber(text.substr(slash + 1), 32, length))) {
+    return MakeError("'{}' is not an IPv4 address or network such as 10.0.0.0/8", text);
+  }
+  Ipv4Prefix p;
+  p.length = static_cast<uint8_t>(length);
+  p.ip = length == 0 ? 0 : address->ip & (~uint32_t{0} << (32 - length));
+  return p;
+}
+
 }  // namespace shoal

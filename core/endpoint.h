@@ -28,6 +28,17 @@ struct Endpoint {
   static Result<Endpoint> Parse(std::string_view text, uint16_t default_port = 0);
 };
 
+// An IPv4 network: "a.b.c.d/len" (or "a.b.c.d", a /32).
+struct Ipv4Prefix {
+  uint32_t ip = 0;  // host byte order, host bits cleared
+  uint8_t length = 32;
+  bool operator==(const Ipv4Prefix&) const = default;
+  bool Contains(uint32_t addr) const { return length == 0 || (addr ^ ip) >> (32 - length) == 0; }
+  std::string ToString() const;
+  // Errors name the text and what is wrong with it.
+  static Result<Ipv4Prefix> Parse(std::string_view text);
+};
+
 }  // namespace shoal
 
 template <>

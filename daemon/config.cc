@@ -8,30 +8,10 @@
 
 #include <toml++/toml.h>
 
+#include "daemon/toml_keys.h"
+
 namespace shoal::daemon {
 namespace {
-
-std::string Where(const std::string& path, const toml::node& n, std::string_view key) {
-  return fmt::format("{}:{}: '{}'", path, n.source().begin.line, key);
-}
-
-template <typename T>
-Status ReadInt(const std::string& path, const toml::node& n, std::string_view key, int64_t lo,
-               int64_t hi, T& out) {
-  auto v = n.value<int64_t>();
-  if (!n.is_integer() || !v || *v < lo || *v > hi) {
-    return MakeError("{} must be an integer in {}..{}", Where(path, n, key), lo, hi);
-  }
-  out = static_cast<T>(*v);
-  return Status::Ok();
-}
-
-Status ReadString(const std::string& path, const toml::node& n, std::string_view key,
-                  std::string& out) {
-  if (!n.is_string()) return MakeError("{} must be a string", Where(path, n, key));
-  out = *n.value<std::string>();
-  return Status::Ok();
-}
 
 Status ReadEndpoint(const std::string& path, const toml::node& n, std::string_view key,
                     Endpoint& out) {
@@ -191,13 +171,16 @@ Status LoadConfigFile(const std::string& path, bool required, bool keep_preset,
       const toml::table* t = n.as_table();
       if (t == nullptr) return MakeError("{} must be a table", Where(path, n, key));
       s = ReadGossip(path, *t, c.gossip);
-    } else if (key == "cpu" || key == "control" || key == "history" || key == "triggers") {
+    } else if (key == "cpu" || key == "control" || key == "history" || key == "triggers" || key == "pipe" ||
+               key == "bandwidth") {
       const toml::table* t = n.as_table();
       if (t == nullptr) return MakeError("{} must be a table", Where(path, n, key));
-      s = key == "cpu"        ? ReadCpu(path, *t, c.cpu)
-          : key == "control"  ? ReadControl(path, *t, c.control)
-          : key == "triggers" ? ReadTriggers(path, *t, c.triggers)
-                              : ReadHistory(path, *t, c.history);
+      s = key == "cpu"         ? ReadCpu(path, *t, c.cpu)
+          : key == "control"   ? ReadControl(path, *t, c.control)
+          : key == "triggers"  ? ReadTriggers(path, *t, c.triggers)
+          : key == "pipe"      ? ReadPipeTables(path, *t, c.bandwidth)
+          : key == "bandwidth" ? ReadBandwidth(path, *t, c.bandwidth)
+                               : ReadHistory(path, *t, c.history);
     } else {
       return MakeError("{} is not a known key", Where(path, n, key));
     }
@@ -240,6 +223,7 @@ Status DaemonConfig::Finish() {
       cpu.cgroup_parent.find("..") != std::string::npos) {
     return MakeError("cpu.cgroup_parent '{}' must be a relative path without '..'", cpu.cgroup_parent);
   }
+  if (auto s = CheckBandwidth(bandwidth); !s.ok()) return s;
   if (history.path.empty()) history.path = state_dir + "/history";
   if (history.archive_dir.empty()) history.archive_dir = state_dir + "/archive";
   return gossip.Validate();

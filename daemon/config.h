@@ -10,6 +10,7 @@
 
 #include "core/endpoint.h"
 #include "core/result.h"
+#include "daemon/pipe_config.h"
 #include "gossip/config.h"
 
 namespace shoal::daemon {
@@ -62,6 +63,7 @@ struct DaemonConfig {
   ControlConfig control;
   HistoryConfig history;
   TriggersConfig triggers;
+  BandwidthConfig bandwidth;  // [pipe.NAME] and [bandwidth] (pipe_config.h)
 
   // Fills defaults that depend on other keys, then checks everything.
   Status Finish();

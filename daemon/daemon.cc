@@ -167,6 +167,8 @@ Status Daemon::StartEngine() {
   ec.history.copies = config_.history.copies;
   ec.history.archive_dir = config_.history.archive_dir;
   ec.history.admin = admin_.get();
+  ec.pipes.interval = std::chrono::milliseconds(config_.bandwidth.interval_ms);
+  ec.pipes.divide_after = std::chrono::milliseconds(config_.bandwidth.divide_after_ms);
   engine::EngineHooks hooks;
   hooks.trigger = [this](const policy::FiredAction& f) { CarryOut(f, *scripts_, *engine_); };
   hooks.policy_activated = [this](const policy::PolicyVersion& v, const std::string& blob) {

@@ -157,19 +157,11 @@ class Parser : public XmlReader {
       }
     }
     if (auto v = Attr(n, "address")) {
-      size_t slash = v->find('/');
-      auto ip = Endpoint::Parse(std::string_view(*v).substr(0, slash), 1);
-      unsigned prefix = 32;
-      bool ok = ip.ok();
-      if (ok && slash != std::string::npos) {
-        std::string_view t = std::string_view(*v).substr(slash + 1);
-        auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), prefix);
-        ok = ec == std::errc() && p == t.data() + t.size() && prefix <= 32 && !t.empty();
-      }
-      if (!ok) {
+      auto prefix = Ipv4Prefix::Parse(*v);
+      if (!prefix.ok()) {
         Error(n, "address=\"{}\": expected an IPv4 address or network such as 10.0.0.0/8", *v);
       } else {
-        f.address = std::make_pair(ip->ip, static_cast<uint8_t>(prefix));
+        f.address = std::make_pair(prefix->ip, prefix->length);
       }
     }
     if (auto v = Attr(n, "protocol")) {

@@ -80,6 +80,63 @@ TEST_CASE("config file: every mistake is named with its line") {
   REQUIRE(LoadConfigFile((dir.path / "missing.toml").string(), false, false, c).ok());
 }
 
+TEST_CASE("config file: [pipe.NAME] places a pipe on an interface, with its destinations") {
+  TempDir dir;
+  const std::string path = dir.Write("shoald.toml", R"(
+node_name = "web-1"
+advertise = "10.0.0.5:7946"
+[pipe.uplink]
+interface = "eth0"
+exclude = ["10.0.0.0/8", "192.168.1.7"]
+[pipe.backup-link]
+interface = "eth1"
+destinations = ["203.0.113.0/24"]
+[bandwidth]
+interval_ms = 200
+divide_after_ms = 120
+)");
+  DaemonConfig c;
+  REQUIRE(LoadConfigFile(path, true, false, c).ok());
+  REQUIRE(c.Finish().ok());
+  REQUIRE(c.bandwidth.pipes.size() == 2);
+  const PipePlacement& up = c.bandwidth.pipes[0].pipe == "uplink" ? c.bandwidth.pipes[0] : c.bandwidth.pipes[1];
+  const PipePlacement& backup = &up == &c.bandwidth.pipes[0] ? c.bandwidth.pipes[1] : c.bandwidth.pipes[0];
+  CHECK(up.interface == "eth0");
+  CHECK(up.Carries(0x08080808));         // 8.8.8.8: everywhere by default
+  CHECK_FALSE(up.Carries(0x0a010203));   // 10.1.2.3: excluded
+  CHECK_FALSE(up.Carries(0xc0a80107));   // 192.168.1.7: excluded, a /32
+  CHECK(up.Carries(0xc0a80108));
+  CHECK(backup.interface == "eth1");
+  CHECK(backup.Carries(0xcb007105));     // 203.0.113.5
+  CHECK_FALSE(backup.Carries(0x08080808));
+  CHECK(c.bandwidth.interval_ms == 200);
+  CHECK(c.bandwidth.divide_after_ms == 120);
+
+  auto error_of = [&](const std::string& text) {
+    DaemonConfig bad;
+    auto s = LoadConfigFile(dir.Write("bad.toml", text), true, false, bad);
+    if (s.ok()) {
+      bad.node_name = "x";
+      bad.advertise = Endpoint{0x7f000001, 7946};
+      s = bad.Finish();
+    }
+    REQUIRE_FALSE(s.ok());
+    return s.error().message;
+  };
+  CHECK_THAT(error_of("[pipe.uplink]\ndestinations = [\"10.0.0.0/8\"]\n"),
+             Catch::Contains("bad.toml:1") && Catch::Contains("[pipe.uplink] needs an interface"));
+  CHECK_THAT(error_of("[pipe.uplink]\ninterface = \"eth0/x\"\n"),
+             Catch::Contains("bad.toml:2") && Catch::Contains("'pipe.uplink.interface'"));
+  CHECK_THAT(error_of("[pipe.uplink]\ninterface = \"eth0\"\nexclude = [\"10.0.0.0/33\"]\n"),
+             Catch::Contains("bad.toml:3") && Catch::Contains("10.0.0.0/33"));
+  CHECK_THAT(error_of("[pipe.uplink]\ninterface = \"eth0\"\nrate = 5\n"),
+             Catch::Contains("'pipe.uplink.rate' is not a known key"));
+  CHECK_THAT(error_of("[pipe]\nuplink = \"eth0\"\n"), Catch::Contains("[pipe.uplink]"));
+  CHECK_THAT(error_of("[bandwidth]\nenforcer = \"tc\"\n"), Catch::Contains("auto, htb, off"));
+  CHECK_THAT(error_of("[bandwidth]\ninterval_ms = 100\ndivide_after_ms = 100\n"),
+             Catch::Contains("divide_after_ms (100) must be less than"));
+}
+
 TEST_CASE("config: a wildcard bind needs an advertised address") {
   DaemonConfig c;
   c.node_name = "x";

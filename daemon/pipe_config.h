@@ -1,0 +1,44 @@
+// Where this node carries the pool's pipes, from shoald's configuration:
+// one [pipe.NAME] table per pipe (the interface its traffic leaves by, the
+// destinations that belong to it, those excluded), and the [bandwidth]
+// table (the credit round and the enforcer). A pipe of the policy that no
+// table places is one this node has no traffic on. Errors name file, line
+// and key. Plain value types.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <toml++/toml.h>
+
+#include "core/endpoint.h"
+#include "core/result.h"
+
+namespace shoal::daemon {
+
+struct PipePlacement {
+  std::string pipe;
+  std::string interface;
+  std::vector<Ipv4Prefix> destinations{Ipv4Prefix{0, 0}};  // default: everywhere
+  std::vector<Ipv4Prefix> exclude;
+  int line = 0;
+  // True if traffic to `addr` (host byte order) belongs to the pipe.
+  bool Carries(uint32_t addr) const;
+};
+
+struct BandwidthConfig {
+  std::vector<PipePlacement> pipes;
+  int interval_ms = 100;      // the credit round
+  int divide_after_ms = 60;   // how long after a round starts it is divided
+  std::string enforcer = "auto";  // auto (htb where tc works) | htb | off
+};
+
+// The [pipe] table: one sub-table per pipe.
+Status ReadPipeTables(const std::string& path, const toml::table& pipes, BandwidthConfig& c);
+// The [bandwidth] table.
+Status ReadBandwidth(const std::string& path, const toml::table& t, BandwidthConfig& c);
+// Checks what depends on several keys (an interface given twice for one
+// pipe, the division inside the round).
+Status CheckBandwidth(const BandwidthConfig& c);
+
+}  // namespace shoal::daemon
