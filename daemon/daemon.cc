@@ -12,6 +12,7 @@
 #include "daemon/boot_counter.h"
 #include "daemon/cpu_enforcer.h"
 #include "daemon/history_files.h"
+#include "daemon/htb_enforcer.h"
 #include "daemon/key_file.h"
 #include "daemon/policy_store.h"
 #include "daemon/pool_table.h"
@@ -51,6 +52,23 @@ Result<std::unique_ptr<CpuEnforcer>> MakeEnforcer(const CpuConfig& cpu) {
                o.capacity_millicores ? fmt::format(", Shoal's groups capped at {} millicores", *o.capacity_millicores)
                                      : std::string());
   return e;
+}
+
+// The pipe enforcer the configuration asks for: none without [pipe.NAME]
+// tables or with "off"; with "auto" a kernel that refuses netlink leaves
+// this node out of the pipes (said once) rather than stopping it.
+Result<std::unique_ptr<engine::PipeEnforcer>> MakePipeEnforcer(const BandwidthConfig& bw) {
+  if (bw.pipes.empty() || bw.enforcer == "off") return std::unique_ptr<engine::PipeEnforcer>();
+  auto e = HtbEnforcer::Create(bw.pipes);
+  if (!e.ok()) {
+    if (bw.enforcer == "auto") {
+      spdlog::warn("pipes: no HTB through netlink ({}): this node takes no part in the pipes", e.error().message);
+      return std::unique_ptr<engine::PipeEnforcer>();
+    }
+    return MakeError("bandwidth.enforcer htb: {}", e.error().message);
+  }
+  for (const PipePlacement& p : bw.pipes) spdlog::info("pipe {} leaves by {}", p.pipe, p.interface);
+  return std::unique_ptr<engine::PipeEnforcer>(std::move(*e));
 }
 
 // With admin keys: only documents an admin signed, wherever they come from.
@@ -152,6 +170,8 @@ Status Daemon::StartEngine() {
   sampler_ = std::make_unique<Sampler>("/proc", policy::IdResolver::System());
   auto enforcer = MakeEnforcer(config_.cpu);
   if (!enforcer.ok()) return enforcer.error();
+  auto pipes = MakePipeEnforcer(config_.bandwidth);
+  if (!pipes.ok()) return pipes.error();
   auto permit = config_.triggers.scripts_dir.empty()
                     ? Result<ScriptPermit>(ScriptPermit::None())
                     : ScriptPermit::Make(config_.triggers.scripts_dir, config_.triggers.scripts_user);
@@ -179,7 +199,7 @@ Status Daemon::StartEngine() {
   auto e = engine::NodeEngine::Create(
       std::move(ec),
       engine::EngineSeams{clock_, wall_, random_, *gossiper_, *streams_, *sampler_, std::move(*enforcer),
-                          /*pipes=*/nullptr, history_.get()},
+                          std::move(*pipes), history_.get()},
       std::move(hooks));
   if (!e.ok()) return e.error();
   engine_ = std::move(*e);

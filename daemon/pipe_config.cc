@@ -99,6 +99,14 @@ Status ReadBandwidth(const std::string& path, const toml::table& t, BandwidthCon
 }
 
 Status CheckBandwidth(const BandwidthConfig& c) {
+  for (size_t i = 0; i < c.pipes.size(); ++i) {
+    for (size_t j = i + 1; j < c.pipes.size(); ++j) {
+      if (c.pipes[i].interface == c.pipes[j].interface) {
+        return MakeError("pipe.{} and pipe.{} both leave by {}: one pipe per interface", c.pipes[i].pipe,
+                         c.pipes[j].pipe, c.pipes[i].interface);
+      }
+    }
+  }
   if (c.divide_after_ms >= c.interval_ms) {
     return MakeError("bandwidth.divide_after_ms ({}) must be less than bandwidth.interval_ms ({})", c.divide_after_ms,
                      c.interval_ms);

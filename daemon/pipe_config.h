@@ -30,15 +30,15 @@ struct BandwidthConfig {
   std::vector<PipePlacement> pipes;
   int interval_ms = 100;      // the credit round
   int divide_after_ms = 60;   // how long after a round starts it is divided
-  std::string enforcer = "auto";  // auto (htb where tc works) | htb | off
+  std::string enforcer = "auto";  // auto (htb where netlink allows it) | htb | off
 };
 
 // The [pipe] table: one sub-table per pipe.
 Status ReadPipeTables(const std::string& path, const toml::table& pipes, BandwidthConfig& c);
 // The [bandwidth] table.
 Status ReadBandwidth(const std::string& path, const toml::table& t, BandwidthConfig& c);
-// Checks what depends on several keys (an interface given twice for one
-// pipe, the division inside the round).
+// Checks what depends on several keys (one pipe per interface, the
+// division inside the round).
 Status CheckBandwidth(const BandwidthConfig& c);
 
 }  // namespace shoal::daemon

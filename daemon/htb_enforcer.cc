@@ -1,0 +1,174 @@
+#include "daemon/htb_enforcer.h"
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+namespace shoal::daemon {
+namespace {
+
+constexpr uint32_t kWhole = 1, kNode = 2, kFirstApp = 0x10, kOutside = 0xfffe;
+constexpr uint64_t kUnlimited = 12'500'000'000;  // 100 Gbit/s in bytes per second
+
+// [lo, hi] as value/mask blocks, as a u32 key matches them.
+std::vector<std::pair<uint16_t, uint16_t>> PortBlocks(uint32_t lo, uint32_t hi) {
+  std::vector<std::pair<uint16_t, uint16_t>> out;
+  while (lo <= hi) {
+    uint32_t size = 1;
+    while ((lo & (size * 2 - 1)) == 0 && lo + size * 2 - 1 <= hi && size < 0x10000) size *= 2;
+    out.emplace_back(static_cast<uint16_t>(lo), static_cast<uint16_t>(~(size - 1)));
+    lo += size;
+  }
+  return out;
+}
+
+uint8_t ProtocolNumber(policy::Protocol p) {
+  return p == policy::Protocol::kTcp ? 6 : p == policy::Protocol::kUdp ? 17 : 0;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<HtbEnforcer>> HtbEnforcer::Create(std::vector<PipePlacement> placements) {
+  auto tc = TcNetlink::Open();
+  if (!tc.ok()) return tc.error();
+  return std::unique_ptr<HtbEnforcer>(new HtbEnforcer(std::move(*tc), std::move(placements)));
+}
+
+const PipePlacement* HtbEnforcer::Find(const std::string& pipe) const {
+  auto it = std::find_if(placements_.begin(), placements_.end(), [&](const PipePlacement& p) { return p.pipe == pipe; });
+  return it == placements_.end() ? nullptr : &*it;
+}
+
+bool HtbEnforcer::Carries(const engine::PipeLane& lane) const {
+  return lane.direction == policy::Direction::kOut && Find(lane.pipe) != nullptr;
+}
+
+Status HtbEnforcer::SetDocument(const policy::PolicyDocument& doc) {
+  apps_ = doc.applications;
+  // The filters follow the document's flows: rebuilt at the next Apply.
+  for (auto& [pipe, t] : taken_) t.built = false;
+  return Status::Ok();
+}
+
+uint32_t HtbEnforcer::Minor(const std::string& app) const {
+  for (size_t i = 0; i < apps_.size(); ++i) {
+    if (apps_[i].name == app) return kFirstApp + static_cast<uint32_t>(i);
+  }
+  return kFirstApp + static_cast<uint32_t>(apps_.size());  // rogue
+}
+
+Status HtbEnforcer::Take(const PipePlacement& p, Taken& t) {
+  auto index = tc_->Index(p.interface);
+  if (!index.ok()) return MakeError("pipe {}: {}", p.pipe, index.error().message);
+  auto root = tc_->Root(*index);
+  if (!root.ok()) return root.error();
+  const auto& [kind, major] = *root;
+  if (major != 0 && !(kind == "htb" && major == kHtbMajor)) {
+    return MakeError("pipe {}: interface {} has a root qdisc of its own ({} {:x}:): not taken", p.pipe, p.interface,
+                     kind, major);
+  }
+  if (kind == "htb" && major == kHtbMajor) spdlog::info("pipe {}: adopting the HTB tree on {}", p.pipe, p.interface);
+  t.ifindex = *index;
+  return Build(p, t);
+}
+
+Status HtbEnforcer::Build(const PipePlacement& p, Taken& t) {
+  // A fresh root: the old one (ours, from this run or an earlier one) goes
+  // with its classes and filters.
+  auto root_now = tc_->Root(t.ifindex);
+  if (!root_now.ok()) return root_now.error();
+  if (root_now->first == "htb" && root_now->second == kHtbMajor) {
+    if (auto s = tc_->DeleteRoot(t.ifindex); !s.ok()) return s;
+  }
+  if (auto s = tc_->AddHtbRoot(t.ifindex, kHtbMajor, kOutside); !s.ok()) return s;
+  const uint32_t root = TcHandle(kHtbMajor, kWhole);
+  if (auto s = tc_->SetClass(t.ifindex, TcHandle(kHtbMajor, 0), root, kUnlimited, kUnlimited); !s.ok()) return s;
+  if (auto s = tc_->SetClass(t.ifindex, root, TcHandle(kHtbMajor, kOutside), kUnlimited, kUnlimited); !s.ok()) return s;
+  if (auto s = tc_->SetClass(t.ifindex, root, TcHandle(kHtbMajor, kNode), kUnlimited, kUnlimited); !s.ok()) return s;
+  for (size_t i = 0; i <= apps_.size(); ++i) {
+    const uint32_t handle = TcHandle(kHtbMajor, kFirstApp + static_cast<uint32_t>(i));
+    if (auto s = tc_->SetClass(t.ifindex, TcHandle(kHtbMajor, kNode), handle, kUnlimited, kUnlimited); !s.ok()) return s;
+  }
+  if (auto s = AddFilters(p, t); !s.ok()) return s;
+  t.built = true;
+  return Status::Ok();
+}
+
+Status HtbEnforcer::AddFilters(const PipePlacement& p, const Taken& t) {
+  for (const Ipv4Prefix& x : p.exclude) {
+    TcMatch m{x.ip, x.length == 0 ? 0 : ~uint32_t{0} << (32 - x.length), 0, 0, 0};
+    if (auto s = tc_->AddFilter(t.ifindex, kHtbMajor, 1, m, TcHandle(kHtbMajor, kOutside)); !s.ok()) return s;
+  }
+  for (const Ipv4Prefix& d : p.destinations) {
+    const uint32_t mask = d.length == 0 ? 0 : ~uint32_t{0} << (32 - d.length);
+    for (size_t i = 0; i < apps_.size(); ++i) {
+      const uint32_t classid = TcHandle(kHtbMajor, kFirstApp + static_cast<uint32_t>(i));
+      for (const policy::FlowRule& f : apps_[i].flows) {
+        const auto [lo, hi] = f.ports.value_or(std::pair<uint16_t, uint16_t>{0, 0xffff});
+        for (const auto& [value, port_mask] : PortBlocks(lo, hi)) {
+          TcMatch m{d.ip, mask, value, f.ports ? port_mask : uint16_t{0}, ProtocolNumber(f.protocol)};
+          if (auto s = tc_->AddFilter(t.ifindex, kHtbMajor, 2, m, classid); !s.ok()) return s;
+        }
+      }
+    }
+    TcMatch rest{d.ip, mask, 0, 0, 0};
+    if (auto s = tc_->AddFilter(t.ifindex, kHtbMajor, 3, rest, TcHandle(kHtbMajor, Minor(engine::kRogueClass)));
+        !s.ok()) {
+      return s;
+    }
+  }
+  return Status::Ok();
+}
+
+Status HtbEnforcer::Apply(const std::vector<engine::LaneSetting>& settings) {
+  for (const engine::LaneSetting& s : settings) {
+    const PipePlacement* p = Carries(s.lane) ? Find(s.lane.pipe) : nullptr;
+    if (p == nullptr) return MakeError("pipe {} is not placed on this node", s.lane.pipe);
+    Taken& t = taken_[p->pipe];
+    if (!t.built) {
+      if (auto st = t.ifindex == 0 ? Take(*p, t) : Build(*p, t); !st.ok()) return st;
+    }
+    const uint64_t node = s.node_ceil == 0 ? kUnlimited : s.node_ceil;
+    const uint32_t root = TcHandle(kHtbMajor, kWhole), node_handle = TcHandle(kHtbMajor, kNode);
+    if (auto st = tc_->SetClass(t.ifindex, root, node_handle, node, node); !st.ok()) return st;
+    for (const engine::ClassLimit& c : s.classes) {
+      const uint64_t rate = s.node_ceil == 0 ? kUnlimited : c.rate, ceil = s.node_ceil == 0 ? kUnlimited : c.ceil;
+      if (auto st = tc_->SetClass(t.ifindex, node_handle, TcHandle(kHtbMajor, Minor(c.app)), rate, ceil); !st.ok()) {
+        return st;
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<engine::LaneCounters>> HtbEnforcer::Read() {
+  std::vector<engine::LaneCounters> out;
+  for (const auto& [pipe, t] : taken_) {
+    if (!t.built) continue;
+    auto counters = tc_->Counters(t.ifindex);
+    if (!counters.ok()) return MakeError("pipe {}: {}", pipe, counters.error().message);
+    engine::LaneCounters lane{{pipe, policy::Direction::kOut}, {}};
+    for (size_t i = 0; i <= apps_.size(); ++i) {
+      auto it = counters->find(TcHandle(kHtbMajor, kFirstApp + static_cast<uint32_t>(i)));
+      if (it == counters->end()) continue;
+      const TcCounters& c = it->second;
+      lane.classes.push_back({i < apps_.size() ? apps_[i].name : engine::kRogueClass, c.bytes, c.packets, c.drops,
+                              c.backlog_bytes});
+    }
+    out.push_back(std::move(lane));
+  }
+  return out;
+}
+
+Status HtbEnforcer::Release() {
+  Status result;
+  for (auto& [pipe, t] : taken_) {
+    if (t.ifindex == 0) continue;
+    if (auto s = tc_->DeleteRoot(t.ifindex); !s.ok() && result.ok()) result = s;
+    t = Taken{};
+  }
+  taken_.clear();
+  return result;
+}
+
+}  // namespace shoal::daemon

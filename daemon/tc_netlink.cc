@@ -1,0 +1,132 @@
+#include "daemon/tc_netlink.h"
+
+#include <linux/if_ether.h>
+
+#include <algorithm>
+#include <netlink/netlink.h>
+#include <netlink/route/class.h>
+#include <netlink/route/classifier.h>
+#include <netlink/route/cls/u32.h>
+#include <netlink/route/link.h>
+#include <netlink/route/qdisc.h>
+#include <netlink/route/qdisc/htb.h>
+
+namespace shoal::daemon {
+namespace {
+
+Error NlError(const char* what, int err) { return MakeError("netlink: {}: {}", what, nl_geterror(err)); }
+
+template <typename T, void (*Put)(T*)>
+struct Owned {
+  T* p;
+  explicit Owned(T* x) : p(x) {}
+  ~Owned() {
+    if (p) Put(p);
+  }
+  Owned(const Owned&) = delete;
+  Owned& operator=(const Owned&) = delete;
+};
+using Qdisc = Owned<rtnl_qdisc, rtnl_qdisc_put>;
+using Class = Owned<rtnl_class, rtnl_class_put>;
+using Filter = Owned<rtnl_cls, rtnl_cls_put>;
+using Cache = Owned<nl_cache, nl_cache_free>;
+
+}  // namespace
+
+Result<std::unique_ptr<TcNetlink>> TcNetlink::Open() {
+  nl_sock* sock = nl_socket_alloc();
+  if (sock == nullptr) return MakeError("netlink: cannot allocate a socket");
+  if (int err = nl_connect(sock, NETLINK_ROUTE); err < 0) {
+    nl_socket_free(sock);
+    return NlError("connect", err);
+  }
+  return std::unique_ptr<TcNetlink>(new TcNetlink(sock));
+}
+
+TcNetlink::~TcNetlink() { nl_socket_free(sock_); }
+
+Result<int> TcNetlink::Index(const std::string& interface) {
+  nl_cache* raw = nullptr;
+  if (int err = rtnl_link_alloc_cache(sock_, AF_UNSPEC, &raw); err < 0) return NlError("links", err);
+  Cache links(raw);
+  const int index = rtnl_link_name2i(links.p, interface.c_str());
+  if (index <= 0) return MakeError("interface {} does not exist", interface);
+  return index;
+}
+
+Result<std::pair<std::string, uint32_t>> TcNetlink::Root(int ifindex) {
+  nl_cache* raw = nullptr;
+  if (int err = rtnl_qdisc_alloc_cache(sock_, &raw); err < 0) return NlError("qdiscs", err);
+  Cache qdiscs(raw);
+  rtnl_qdisc* root = rtnl_qdisc_get_by_parent(qdiscs.p, ifindex, TC_H_ROOT);
+  if (root == nullptr) return std::pair<std::string, uint32_t>{"", 0};
+  Qdisc q(root);
+  const char* kind = rtnl_tc_get_kind(TC_CAST(q.p));
+  return std::pair<std::string, uint32_t>{kind ? kind : "", rtnl_tc_get_handle(TC_CAST(q.p)) >> 16};
+}
+
+Status TcNetlink::AddHtbRoot(int ifindex, uint32_t major, uint32_t default_minor) {
+  Qdisc q(rtnl_qdisc_alloc());
+  rtnl_tc_set_ifindex(TC_CAST(q.p), ifindex);
+  rtnl_tc_set_parent(TC_CAST(q.p), TC_H_ROOT);
+  rtnl_tc_set_handle(TC_CAST(q.p), TcHandle(major, 0));
+  if (int err = rtnl_tc_set_kind(TC_CAST(q.p), "htb"); err < 0) return NlError("htb", err);
+  rtnl_htb_set_defcls(q.p, TcHandle(major, default_minor));
+  if (int err = rtnl_qdisc_add(sock_, q.p, NLM_F_CREATE | NLM_F_REPLACE); err < 0) return NlError("add htb", err);
+  return Status::Ok();
+}
+
+Status TcNetlink::DeleteRoot(int ifindex) {
+  Qdisc q(rtnl_qdisc_alloc());
+  rtnl_tc_set_ifindex(TC_CAST(q.p), ifindex);
+  rtnl_tc_set_parent(TC_CAST(q.p), TC_H_ROOT);
+  if (int err = rtnl_qdisc_delete(sock_, q.p); err < 0) return NlError("delete root qdisc", err);
+  return Status::Ok();
+}
+
+Status TcNetlink::SetClass(int ifindex, uint32_t parent, uint32_t handle, uint64_t rate, uint64_t ceil) {
+  Class c(rtnl_class_alloc());
+  rtnl_tc_set_ifindex(TC_CAST(c.p), ifindex);
+  rtnl_tc_set_parent(TC_CAST(c.p), parent);
+  rtnl_tc_set_handle(TC_CAST(c.p), handle);
+  if (int err = rtnl_tc_set_kind(TC_CAST(c.p), "htb"); err < 0) return NlError("htb class", err);
+  rtnl_htb_set_rate64(c.p, std::max<uint64_t>(rate, 1));
+  rtnl_htb_set_ceil64(c.p, std::max({ceil, rate, uint64_t{1}}));
+  if (int err = rtnl_class_add(sock_, c.p, NLM_F_CREATE); err < 0) return NlError("set class", err);
+  return Status::Ok();
+}
+
+Status TcNetlink::AddFilter(int ifindex, uint32_t major, uint16_t prio, const TcMatch& m, uint32_t classid) {
+  Filter f(rtnl_cls_alloc());
+  rtnl_tc_set_ifindex(TC_CAST(f.p), ifindex);
+  rtnl_tc_set_parent(TC_CAST(f.p), TcHandle(major, 0));
+  if (int err = rtnl_tc_set_kind(TC_CAST(f.p), "u32"); err < 0) return NlError("u32", err);
+  rtnl_cls_set_prio(f.p, prio);
+  rtnl_cls_set_protocol(f.p, ETH_P_IP);
+  int err = 0;
+  if (m.dst_mask != 0 && err >= 0) err = rtnl_u32_add_key_uint32(f.p, m.dst, m.dst_mask, 16, 0);
+  if (m.protocol != 0 && err >= 0) err = rtnl_u32_add_key_uint8(f.p, m.protocol, 0xff, 9, 0);
+  if (m.sport_mask != 0 && err >= 0) err = rtnl_u32_add_key_uint16(f.p, m.sport, m.sport_mask, 20, 0);
+  // A filter needs at least one key: match every IPv4 packet.
+  if (m.dst_mask == 0 && m.protocol == 0 && m.sport_mask == 0 && err >= 0) err = rtnl_u32_add_key_uint32(f.p, 0, 0, 0, 0);
+  if (err >= 0) err = rtnl_u32_set_classid(f.p, classid);
+  if (err >= 0) err = rtnl_u32_set_cls_terminal(f.p);
+  if (err >= 0) err = rtnl_cls_add(sock_, f.p, NLM_F_CREATE);
+  if (err < 0) return NlError("add filter", err);
+  return Status::Ok();
+}
+
+Result<std::map<uint32_t, TcCounters>> TcNetlink::Counters(int ifindex) {
+  nl_cache* raw = nullptr;
+  if (int err = rtnl_class_alloc_cache(sock_, ifindex, &raw); err < 0) return NlError("classes", err);
+  Cache classes(raw);
+  std::map<uint32_t, TcCounters> out;
+  for (nl_object* o = nl_cache_get_first(classes.p); o != nullptr; o = nl_cache_get_next(o)) {
+    auto* tc = TC_CAST(o);
+    out[rtnl_tc_get_handle(tc)] = TcCounters{rtnl_tc_get_stat(tc, RTNL_TC_BYTES), rtnl_tc_get_stat(tc, RTNL_TC_PACKETS),
+                                             rtnl_tc_get_stat(tc, RTNL_TC_DROPS), rtnl_tc_get_stat(tc, RTNL_TC_BACKLOG)};
+  }
+  return out;
+}
+
+}  // namespace shoal::daemon

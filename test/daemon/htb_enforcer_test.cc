@@ -1,0 +1,137 @@
+// The HTB pipe enforcer on the real kernel, inside network namespaces the
+// test creates (test/support/netns.h): classes, filters from the flow
+// rules, rates held, counters read back, adoption, refusal of a foreign
+// qdisc, and the interface handed back exactly as it was.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include <catch2/catch.hpp>
+
+#include "daemon/htb_enforcer.h"
+#include "test/support/netns.h"
+
+using namespace shoal;
+using namespace shoal::daemon;
+using shoal::testing::NetnsPair;
+
+namespace {
+
+const engine::PipeLane kUplink{"uplink", policy::Direction::kOut};
+
+policy::PolicyDocument Document() {
+  policy::PolicyDocument doc;
+  policy::ApplicationSpec web;
+  web.name = "web";
+  web.flows.push_back({std::pair<uint16_t, uint16_t>{5000, 5003}, std::nullopt, policy::Protocol::kUdp, 0});
+  doc.applications.push_back(web);
+  return doc;
+}
+
+PipePlacement Uplink() {
+  PipePlacement p;
+  p.pipe = "uplink";
+  p.interface = "v0";
+  p.exclude = {*Ipv4Prefix::Parse("10.77.0.99")};
+  return p;
+}
+
+// Sends 1,000-byte datagrams from local `port` to 10.77.0.2:9 for `d`.
+void Blast(uint16_t port, std::chrono::milliseconds d) {
+  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  sockaddr_in local{};
+  local.sin_family = AF_INET;
+  local.sin_port = htons(port);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(9);
+  to.sin_addr.s_addr = htonl(0x0a4d0002);
+  char buf[1000] = {};
+  const auto end = std::chrono::steady_clock::now() + d;
+  while (std::chrono::steady_clock::now() < end) {
+    if (::sendto(fd, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&to), sizeof to) < 0) {
+      std::this_thread::sleep_for(std::chrono::microseconds(200));  // the queue is full
+    }
+  }
+  ::close(fd);
+}
+
+uint64_t BytesOf(const std::vector<engine::LaneCounters>& lanes, const std::string& app) {
+  for (const auto& l : lanes) {
+    for (const auto& c : l.classes) {
+      if (c.app == app) return c.bytes;
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("HTB enforcer: an application's class holds its rate, counts, and the interface is handed back [kernel]",
+          "[kernel]") {
+  NetnsPair ns;
+  const std::string before = NetnsPair::Output(ns.a, "tc qdisc show dev v0");
+  std::string during, error;
+  uint64_t web_bytes = 0, rogue_bytes = 0, held = 0;
+  bool adopted = false;
+  ns.InA([&] {
+    auto e = HtbEnforcer::Create({Uplink()});
+    if (!e.ok()) return void(error = e.error().message);
+    HtbEnforcer& h = **e;
+    if (!h.Carries(kUplink) || h.Carries({"uplink", policy::Direction::kIn}) || h.Carries({"other", kUplink.direction})) {
+      return void(error = "wrong lanes carried");
+    }
+    (void)h.SetDocument(Document());
+    // The node 400 KB/s; web 100 KB/s and no borrowing; rogue the rest.
+    engine::LaneSetting s{kUplink, 400'000, {{"web", 100'000, 100'000}, {engine::kRogueClass, 300'000, 400'000}}};
+    if (auto st = h.Apply({s}); !st.ok()) return void(error = st.error().message);
+    during = NetnsPair::Output(ns.a, "tc class show dev v0");
+    Blast(5002, std::chrono::milliseconds(300));  // fills the queue
+    auto r0 = h.Read();
+    Blast(5002, std::chrono::milliseconds(1000));
+    auto r1 = h.Read();
+    Blast(6000, std::chrono::milliseconds(300));  // a port no application claims
+    auto r2 = h.Read();
+    if (!r0.ok() || !r1.ok() || !r2.ok()) return void(error = "counters not read");
+    web_bytes = BytesOf(*r1, "web") - BytesOf(*r0, "web");
+    rogue_bytes = BytesOf(*r2, engine::kRogueClass);
+    for (const auto& c : (*r1)[0].classes) held += c.app == "web" ? c.drops + c.backlog_bytes : 0;
+    // A second enforcer (a restarted shoald) adopts the tree.
+    auto again = HtbEnforcer::Create({Uplink()});
+    (void)(*again)->SetDocument(Document());
+    auto adopt = (*again)->Apply({s});
+    adopted = adopt.ok();
+    if (!adopted) error = "adopting: " + adopt.error().message;
+    if (auto st = (*again)->Release(); !st.ok()) error = st.error().message;
+  });
+  INFO(error);
+  CHECK(error.empty());
+  CHECK_THAT(during, Catch::Contains("class htb 5301:10 parent 5301:2"));
+  // 100 KB/s for one second, headers and HTB's bucket allowing some slack.
+  CHECK(web_bytes >= 85'000);
+  CHECK(web_bytes <= 115'000);
+  CHECK(held > 0);  // web's queue holds what it could not send
+  CHECK(rogue_bytes > 50'000);
+  CHECK(adopted);
+  CHECK(NetnsPair::Output(ns.a, "tc qdisc show dev v0") == before);
+}
+
+TEST_CASE("HTB enforcer: an interface with a qdisc of its own is not taken [kernel]", "[kernel]") {
+  NetnsPair ns;
+  (void)NetnsPair::Output(ns.a, "tc qdisc add dev v0 root handle 1: tbf rate 1mbit burst 10kb latency 50ms");
+  const std::string before = NetnsPair::Output(ns.a, "tc qdisc show dev v0");
+  std::string error;
+  ns.InA([&] {
+    auto e = HtbEnforcer::Create({Uplink()});
+    (void)(*e)->SetDocument(Document());
+    auto st = (*e)->Apply({engine::LaneSetting{kUplink, 0, {{"web", 0, 0}}}});
+    error = st.ok() ? "" : st.error().message;
+  });
+  CHECK_THAT(error, Catch::Contains("interface v0 has a root qdisc of its own (tbf 1:)"));
+  CHECK(NetnsPair::Output(ns.a, "tc qdisc show dev v0") == before);
+}
