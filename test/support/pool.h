@@ -43,6 +43,13 @@ class TestPool {
     std::ofstream(admin_keys_) << *admin_key << " test admin\n";
   }
 
+  // Nodes started from now on run inside network namespace `ns` (and
+  // shoalctl with them), reading `config` (a TOML file) for their other keys.
+  void InNetns(std::string ns, std::string config) {
+    netns_ = std::move(ns);
+    config_ = std::move(config);
+  }
+
   // Starts node `i` (0-based; nodes 1.. seed with node 0) with `extra` flags.
   TestNode& Start(size_t i, std::vector<std::string> extra = {}) {
     if (nodes_.size() <= i) nodes_.resize(i + 1);
@@ -52,7 +59,7 @@ class TestPool {
       n.port = FreePort();
       n.control = FreePort();
     }
-    std::vector<std::string> argv = {SHOALD_BINARY, "--config", "/dev/null", "--name", n.name, "--bind",
+    std::vector<std::string> argv = {SHOALD_BINARY, "--config", config_, "--name", n.name, "--bind",
                                      fmt::format("127.0.0.1:{}", n.port), "--key-file", key_, "--state-dir",
                                      dir_.File(n.name), "--preset", "local", "--log-level", "warn", "--control",
                                      fmt::format("127.0.0.1:{}", n.control), "--tokens-file", tokens_,
@@ -62,7 +69,7 @@ class TestPool {
       argv.push_back(fmt::format("127.0.0.1:{}", nodes_[0].port));
     }
     for (auto& e : extra) argv.push_back(std::move(e));
-    n.process = Spawn(argv);
+    n.process = Spawn(argv, netns_);
     return n;
   }
 
@@ -70,8 +77,9 @@ class TestPool {
 
   // shoalctl ARGS against node i's control API, with the admin token.
   Output Ctl(const std::string& args, size_t i) const {
-    return RunCommand(fmt::format("SHOAL_ADMIN_KEY={} {} {} --node 127.0.0.1:{} --token {}", admin_key_,
-                                  SHOALCTL_BINARY, args, nodes_[i].control, admin_token_));
+    return RunCommand(fmt::format("SHOAL_ADMIN_KEY={} {}{} {} --node 127.0.0.1:{} --token {}", admin_key_,
+                                  netns_.empty() ? "" : "ip netns exec " + netns_ + " ", SHOALCTL_BINARY, args,
+                                  nodes_[i].control, admin_token_));
   }
   // The same until `done(output)` holds, for at most `tries` x 100 ms.
   template <typename Done>
@@ -100,6 +108,8 @@ class TestPool {
   std::string admin_keys_ = dir_.File("admin-keys");
   std::string admin_token_, read_token_;
   std::vector<TestNode> nodes_;
+  std::string netns_;
+  std::string config_ = "/dev/null";
 };
 
 }  // namespace shoal::testing

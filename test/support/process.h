@@ -2,6 +2,7 @@
 // ended by their id when the test ends (pass or fail), never anything else.
 #pragma once
 
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -53,11 +54,16 @@ struct Child {
   }
 };
 
-// Runs argv (argv[0] a path) as a child.
-inline Child Spawn(const std::vector<std::string>& argv) {
+// Runs argv (argv[0] a path) as a child, inside network namespace `netns`
+// if one is named (entered before exec, so the child's id is the program's).
+inline Child Spawn(const std::vector<std::string>& argv, const std::string& netns = "") {
   pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
+    if (!netns.empty()) {
+      const int fd = ::open(("/var/run/netns/" + netns).c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0 || ::setns(fd, CLONE_NEWNET) != 0) ::_exit(126);
+    }
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);

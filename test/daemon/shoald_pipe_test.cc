@@ -1,0 +1,112 @@
+// shoald shaping a pipe on the real kernel: a daemon in a network namespace
+// the test creates, a [pipe.uplink] on its veth, a policy pushed with
+// shoalctl, UDP senders behind it; what crosses the link is counted at the
+// far end (test/support/netns.h).
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <regex>
+#include <thread>
+
+#include <catch2/catch.hpp>
+
+#include "test/support/netns.h"
+#include "test/support/pool.h"
+
+using namespace shoal;
+using shoal::testing::NetnsPair;
+
+namespace {
+
+constexpr double kCapacity = 400'000, kBooking = 150'000;  // bytes per second
+
+constexpr const char* kPolicy = R"(<shoal-policy version="1" mode="enforce">
+  <pipe name="uplink" out="400kB"/>
+  <application name="web"><flow port="5000-5003" protocol="udp"/></application>
+  <policy application="web" priority="1"><bandwidth pipe="uplink" direction="out" rate="150kB"/></policy>
+</shoal-policy>
+)";
+
+// Sends 1,000-byte datagrams from local `port` to 10.77.0.2:9 until `end`.
+void Blast(uint16_t port, std::chrono::steady_clock::time_point end) {
+  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  sockaddr_in local{};
+  local.sin_family = AF_INET;
+  local.sin_port = htons(port);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(9);
+  to.sin_addr.s_addr = htonl(0x0a4d0002);
+  char buf[1000] = {};
+  while (std::chrono::steady_clock::now() < end) {
+    if (::sendto(fd, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&to), sizeof to) < 0) {
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+  }
+  ::close(fd);
+}
+
+uint64_t Number(const std::string& text) { return text.empty() ? 0 : std::stoull(text); }
+
+// Bytes a class of v0 has sent, from tc -s (the test may read tc; shoald does not run it).
+uint64_t ClassSent(const NetnsPair& ns, const std::string& handle) {
+  const std::string out = NetnsPair::Output(ns.a, "tc -s class show dev v0");
+  std::smatch m;
+  const std::regex re("class htb " + handle + " [^\\n]*\\n Sent ([0-9]+) bytes");
+  return std::regex_search(out, m, re) ? Number(m[1]) : 0;
+}
+
+}  // namespace
+
+TEST_CASE("shoald on the real kernel: a pipe held at its capacity, a booking kept, the link handed back [kernel]",
+          "[kernel]") {
+  NetnsPair ns;
+  const std::string before = NetnsPair::Output(ns.a, "tc qdisc show dev v0");
+  testing::TestPool pool;
+  pool.InNetns(ns.a, pool.dir().Write("pipes.toml", "[pipe.uplink]\ninterface = \"v0\"\n"));
+  pool.Start(0, {"--enforcer", "off"});
+  const std::string file = pool.dir().Write("pipe.xml", kPolicy);
+  auto pushed = pool.CtlUntil("policy push " + file, 0, [](const testing::Output& o) { return o.status == 0; }, 50);
+  REQUIRE(pushed.status == 0);
+  std::string classes;
+  for (int i = 0; i < 50 && classes.find("5301:10") == std::string::npos; ++i) {
+    ::usleep(100'000);
+    classes = NetnsPair::Output(ns.a, "tc class show dev v0");
+  }
+  REQUIRE_THAT(classes, Catch::Contains("class htb 5301:10 parent 5301:2"));
+
+  // web (booked 150 kB/s) and an unclaimed port both send all they can for
+  // 5 s; the far end counts once a second from the second second on.
+  std::vector<uint64_t> rx;
+  uint64_t web0 = 0, web1 = 0;
+  ns.InA([&] {
+    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    std::thread web([end] { Blast(5001, end); });
+    std::thread rogue([end] { Blast(6000, end); });
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    web0 = ClassSent(ns, "5301:10");
+    for (int k = 0; k < 4; ++k) {
+      rx.push_back(Number(NetnsPair::Output(ns.b, "cat /sys/class/net/v1/statistics/rx_bytes")));
+      if (k < 3) std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+    web1 = ClassSent(ns, "5301:10");
+    web.join();
+    rogue.join();
+  });
+  REQUIRE(rx.size() == 4);
+  std::string windows;
+  for (size_t k = 1; k < rx.size(); ++k) windows += std::to_string(rx[k] - rx[k - 1]) + " ";
+  INFO("bytes received per second: " << windows << "; web sent " << web1 - web0 << " in 3 s");
+  for (size_t k = 1; k < rx.size(); ++k) {
+    CHECK(static_cast<double>(rx[k] - rx[k - 1]) <= 1.02 * kCapacity);
+    CHECK(static_cast<double>(rx[k] - rx[k - 1]) >= 0.90 * kCapacity);
+  }
+  CHECK(static_cast<double>(web1 - web0) >= 3 * 0.98 * kBooking);
+
+  CHECK(pool.node(0).process.Stop() == 0);
+  CHECK(NetnsPair::Output(ns.a, "tc qdisc show dev v0") == before);
+}
