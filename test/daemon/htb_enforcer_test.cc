@@ -2,9 +2,6 @@
 // test creates (test/support/netns.h): classes, filters from the flow
 // rules, rates held, counters read back, adoption, refusal of a foreign
 // qdisc, and the interface handed back exactly as it was.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -14,14 +11,21 @@
 
 #include "daemon/htb_enforcer.h"
 #include "test/support/netns.h"
+#include "test/support/udp_blast.h"
 
 using namespace shoal;
 using namespace shoal::daemon;
+using shoal::testing::Blast;
 using shoal::testing::NetnsPair;
 
 namespace {
 
 const engine::PipeLane kUplink{"uplink", policy::Direction::kOut};
+constexpr uint32_t kFar = 0x0a4d0002;  // 10.77.0.2, namespace b
+
+std::chrono::steady_clock::time_point Soon(int ms) {
+  return std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+}
 
 policy::PolicyDocument Document() {
   policy::PolicyDocument doc;
@@ -40,26 +44,6 @@ PipePlacement Uplink() {
   return p;
 }
 
-// Sends 1,000-byte datagrams from local `port` to 10.77.0.2:9 for `d`.
-void Blast(uint16_t port, std::chrono::milliseconds d) {
-  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  sockaddr_in local{};
-  local.sin_family = AF_INET;
-  local.sin_port = htons(port);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local);
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(9);
-  to.sin_addr.s_addr = htonl(0x0a4d0002);
-  char buf[1000] = {};
-  const auto end = std::chrono::steady_clock::now() + d;
-  while (std::chrono::steady_clock::now() < end) {
-    if (::sendto(fd, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&to), sizeof to) < 0) {
-      std::this_thread::sleep_for(std::chrono::microseconds(200));  // the queue is full
-    }
-  }
-  ::close(fd);
-}
 
 uint64_t BytesOf(const std::vector<engine::LaneCounters>& lanes, const std::string& app) {
   for (const auto& l : lanes) {
@@ -91,11 +75,11 @@ TEST_CASE("HTB enforcer: an application's class holds its rate, counts, and the 
     engine::LaneSetting s{kUplink, 400'000, {{"web", 100'000, 100'000}, {engine::kRogueClass, 300'000, 400'000}}};
     if (auto st = h.Apply({s}); !st.ok()) return void(error = st.error().message);
     during = NetnsPair::Output(ns.a, "tc class show dev v0");
-    Blast(5002, std::chrono::milliseconds(300));  // fills the queue
+    Blast(5002, kFar, Soon(300));  // fills the queue
     auto r0 = h.Read();
-    Blast(5002, std::chrono::milliseconds(1000));
+    Blast(5002, kFar, Soon(1000));
     auto r1 = h.Read();
-    Blast(6000, std::chrono::milliseconds(300));  // a port no application claims
+    Blast(6000, kFar, Soon(300));  // a port no application claims
     auto r2 = h.Read();
     if (!r0.ok() || !r1.ok() || !r2.ok()) return void(error = "counters not read");
     web_bytes = BytesOf(*r1, "web") - BytesOf(*r0, "web");

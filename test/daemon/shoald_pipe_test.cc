@@ -2,9 +2,6 @@
 // the test creates, a [pipe.uplink] on its veth, a policy pushed with
 // shoalctl, UDP senders behind it; what crosses the link is counted at the
 // far end (test/support/netns.h).
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -14,6 +11,7 @@
 #include <catch2/catch.hpp>
 
 #include "test/support/netns.h"
+#include "test/support/udp_blast.h"
 #include "test/support/pool.h"
 
 using namespace shoal;
@@ -30,31 +28,12 @@ constexpr const char* kPolicy = R"(<shoal-policy version="1" mode="enforce">
 </shoal-policy>
 )";
 
-// Sends 1,000-byte datagrams from local `port` to 10.77.0.2:9 until `end`.
-void Blast(uint16_t port, std::chrono::steady_clock::time_point end) {
-  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  sockaddr_in local{};
-  local.sin_family = AF_INET;
-  local.sin_port = htons(port);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local);
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(9);
-  to.sin_addr.s_addr = htonl(0x0a4d0002);
-  char buf[1000] = {};
-  while (std::chrono::steady_clock::now() < end) {
-    if (::sendto(fd, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&to), sizeof to) < 0) {
-      std::this_thread::sleep_for(std::chrono::microseconds(200));
-    }
-  }
-  ::close(fd);
-}
 
 uint64_t Number(const std::string& text) { return text.empty() ? 0 : std::stoull(text); }
 
 // Bytes a class of v0 has sent, from tc -s (the test may read tc; shoald does not run it).
-uint64_t ClassSent(const NetnsPair& ns, const std::string& handle) {
-  const std::string out = NetnsPair::Output(ns.a, "tc -s class show dev v0");
+uint64_t ClassSent(const std::string& ns, const std::string& handle) {
+  const std::string out = NetnsPair::Output(ns, "tc -s class show dev v0");
   std::smatch m;
   const std::regex re("class htb " + handle + " [^\\n]*\\n Sent ([0-9]+) bytes");
   return std::regex_search(out, m, re) ? Number(m[1]) : 0;
@@ -67,7 +46,8 @@ TEST_CASE("shoald on the real kernel: a pipe held at its capacity, a booking kep
   NetnsPair ns;
   const std::string before = NetnsPair::Output(ns.a, "tc qdisc show dev v0");
   testing::TestPool pool;
-  pool.InNetns(ns.a, pool.dir().Write("pipes.toml", "[pipe.uplink]\ninterface = \"v0\"\n"));
+  pool.Place(0, ns.a, "127.0.0.1");
+  pool.SetConfig(pool.dir().Write("pipes.toml", "[pipe.uplink]\ninterface = \"v0\"\n"));
   pool.Start(0, {"--enforcer", "off"});
   const std::string file = pool.dir().Write("pipe.xml", kPolicy);
   auto pushed = pool.CtlUntil("policy push " + file, 0, [](const testing::Output& o) { return o.status == 0; }, 50);
@@ -85,15 +65,15 @@ TEST_CASE("shoald on the real kernel: a pipe held at its capacity, a booking kep
   uint64_t web0 = 0, web1 = 0;
   ns.InA([&] {
     const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    std::thread web([end] { Blast(5001, end); });
-    std::thread rogue([end] { Blast(6000, end); });
+    std::thread web([end] { testing::Blast(5001, 0x0a4d0002, end); });
+    std::thread rogue([end] { testing::Blast(6000, 0x0a4d0002, end); });
     std::this_thread::sleep_for(std::chrono::seconds(1));
-    web0 = ClassSent(ns, "5301:10");
+    web0 = ClassSent(ns.a, "5301:10");
     for (int k = 0; k < 4; ++k) {
       rx.push_back(Number(NetnsPair::Output(ns.b, "cat /sys/class/net/v1/statistics/rx_bytes")));
       if (k < 3) std::this_thread::sleep_for(std::chrono::seconds(1));
     }
-    web1 = ClassSent(ns, "5301:10");
+    web1 = ClassSent(ns.a, "5301:10");
     web.join();
     rogue.join();
   });
@@ -109,4 +89,65 @@ TEST_CASE("shoald on the real kernel: a pipe held at its capacity, a booking kep
 
   CHECK(pool.node(0).process.Stop() == 0);
   CHECK(NetnsPair::Output(ns.a, "tc qdisc show dev v0") == before);
+}
+
+TEST_CASE("three shoalds share one pipe through a router: the sink never gets more than it, a booking kept [kernel]",
+          "[kernel]") {
+  testing::NetnsStar net(3);
+  std::vector<std::string> before;
+  for (const auto& s : net.servers) before.push_back(NetnsPair::Output(s, "tc qdisc show dev v0"));
+  testing::TestPool pool;
+  pool.SetConfig(pool.dir().Write(
+      "pipes.toml", "[pipe.uplink]\ninterface = \"v0\"\ndestinations = [\"10.78.100.0/24\"]\n"));
+  for (size_t i = 0; i < 3; ++i) {
+    pool.Place(i, net.servers[i], testing::NetnsStar::ServerIp(i));
+    pool.Start(i, {"--enforcer", "off"});
+  }
+  const std::string file = pool.dir().Write("pipe.xml", kPolicy);
+  auto pushed = pool.CtlUntil("policy push " + file, 0, [](const testing::Output& o) { return o.status == 0; }, 50);
+  REQUIRE(pushed.status == 0);
+  for (const auto& s : net.servers) {
+    std::string classes;
+    for (int i = 0; i < 100 && classes.find("5301:10") == std::string::npos; ++i) {
+      ::usleep(100'000);
+      classes = NetnsPair::Output(s, "tc class show dev v0");
+    }
+    REQUIRE_THAT(classes, Catch::Contains("class htb 5301:10 parent 5301:2"));
+  }
+
+  // web (booked 150 kB/s) on the first server and an unclaimed port on all
+  // three send all they can to the sink for 6 s; the sink counts once a
+  // second from the third second on.
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(6);
+  std::vector<std::thread> senders;
+  for (size_t i = 0; i < 3; ++i) {
+    senders.emplace_back([&, i] {
+      NetnsPair::Enter(net.servers[i]);
+      std::thread web;
+      if (i == 0) web = std::thread([end] { testing::Blast(5001, 0x0a4e6402, end); });
+      testing::Blast(6000, 0x0a4e6402, end);
+      if (web.joinable()) web.join();
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  std::vector<uint64_t> rx;
+  std::vector<uint64_t> web;
+  for (int k = 0; k < 4; ++k) {
+    rx.push_back(Number(NetnsPair::Output(net.sink, "cat /sys/class/net/v0/statistics/rx_bytes")));
+    web.push_back(ClassSent(net.servers[0], "5301:10"));
+    if (k < 3) std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  for (auto& t : senders) t.join();
+  std::string windows;
+  for (size_t k = 1; k < rx.size(); ++k) windows += std::to_string(rx[k] - rx[k - 1]) + " ";
+  INFO("bytes received per second: " << windows << "; web sent " << web.back() - web.front() << " in 3 s");
+  for (size_t k = 1; k < rx.size(); ++k) {
+    CHECK(static_cast<double>(rx[k] - rx[k - 1]) <= 1.02 * kCapacity);
+    CHECK(static_cast<double>(rx[k] - rx[k - 1]) >= 0.90 * kCapacity);
+  }
+  CHECK(static_cast<double>(web.back() - web.front()) >= 3 * 0.98 * kBooking);
+  for (size_t i = 0; i < 3; ++i) {
+    CHECK(pool.node(i).process.Stop() == 0);
+    CHECK(NetnsPair::Output(net.servers[i], "tc qdisc show dev v0") == before[i]);
+  }
 }

@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace shoal::testing {
 
@@ -60,9 +61,7 @@ class NetnsPair {
     std::exception_ptr failure;
     std::thread t([&] {
       try {
-        const int fd = ::open(("/var/run/netns/" + a).c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0 || ::setns(fd, CLONE_NEWNET) != 0) throw std::runtime_error("cannot enter " + a);
-        ::close(fd);
+        Enter(a);
         fn();
       } catch (...) {
         failure = std::current_exception();
@@ -72,12 +71,70 @@ class NetnsPair {
     if (failure) std::rethrow_exception(failure);
   }
 
-  std::string a, b;
+  // Moves the calling thread into namespace `ns` (its new threads follow).
+  static void Enter(const std::string& ns) {
+    const int fd = ::open(("/var/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || ::setns(fd, CLONE_NEWNET) != 0) throw std::runtime_error("cannot enter " + ns);
+    ::close(fd);
+  }
 
- private:
   static void Run(const std::string& command) {
     if (std::system((command + " >/dev/null 2>&1").c_str()) != 0) throw std::runtime_error("failed: " + command);
   }
+
+  std::string a, b;
+};
+
+// A pool's network in namespaces: N servers, each on a link of its own to
+// a router, and a sink beyond the router. Server i (0-based) is
+// 10.78.(i+1).2 on its interface v0; the sink is 10.78.100.2 on v0; the
+// router forwards. Removed afterwards even when the test fails.
+class NetnsStar {
+ public:
+  explicit NetnsStar(size_t count) {
+    static int counter = 0;
+    const std::string id = "shoal-t-" + std::to_string(::getpid()) + "-s" + std::to_string(counter++);
+    router = id + "-r";
+    sink = id + "-k";
+    Add(router);
+    Add(sink);
+    NetnsPair::Run("ip netns exec " + router + " sysctl -w net.ipv4.ip_forward=1");
+    Link(sink, "10.78.100", 100);
+    for (size_t i = 0; i < count; ++i) {
+      const std::string ns = id + "-" + std::to_string(i);
+      Add(ns);
+      Link(ns, "10.78." + std::to_string(i + 1), static_cast<int>(i + 1));
+      servers.push_back(ns);
+    }
+  }
+  ~NetnsStar() {
+    for (const auto& ns : made_) (void)std::system(("ip netns del " + ns + " 2>/dev/null").c_str());
+  }
+  NetnsStar(const NetnsStar&) = delete;
+  NetnsStar& operator=(const NetnsStar&) = delete;
+
+  static std::string ServerIp(size_t i) { return "10.78." + std::to_string(i + 1) + ".2"; }
+
+  std::vector<std::string> servers;
+  std::string router, sink;
+
+ private:
+  void Add(const std::string& ns) {
+    NetnsPair::Run("ip netns add " + ns);
+    made_.push_back(ns);
+    NetnsPair::Run("ip -n " + ns + " link set lo up");
+  }
+  // ns's v0 (NET.2) to the router's rN (NET.1), ns's default route through it.
+  void Link(const std::string& ns, const std::string& net, int n) {
+    const std::string r = "r" + std::to_string(n);
+    NetnsPair::Run("ip -n " + ns + " link add v0 type veth peer name " + r + " netns " + router);
+    NetnsPair::Run("ip -n " + ns + " addr add " + net + ".2/24 dev v0");
+    NetnsPair::Run("ip -n " + router + " addr add " + net + ".1/24 dev " + r);
+    NetnsPair::Run("ip -n " + ns + " link set v0 up");
+    NetnsPair::Run("ip -n " + router + " link set " + r + " up");
+    NetnsPair::Run("ip -n " + ns + " route add default via " + net + ".1");
+  }
+  std::vector<std::string> made_;
 };
 
 }  // namespace shoal::testing

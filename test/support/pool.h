@@ -22,6 +22,8 @@ namespace shoal::testing {
 
 struct TestNode {
   std::string name;
+  std::string netns;              // where it runs ("": the test's own)
+  std::string ip = "127.0.0.1";   // its gossip address
   uint16_t port = 0;     // gossip (UDP) and peer streams (TCP)
   uint16_t control = 0;  // control API (TCP)
   Child process;
@@ -43,12 +45,15 @@ class TestPool {
     std::ofstream(admin_keys_) << *admin_key << " test admin\n";
   }
 
-  // Nodes started from now on run inside network namespace `ns` (and
-  // shoalctl with them), reading `config` (a TOML file) for their other keys.
-  void InNetns(std::string ns, std::string config) {
-    netns_ = std::move(ns);
-    config_ = std::move(config);
+  // Node `i` runs inside network namespace `ns` (and shoalctl for it),
+  // gossiping at `ip`; set before it starts.
+  void Place(size_t i, std::string ns, std::string ip) {
+    if (nodes_.size() <= i) nodes_.resize(i + 1);
+    nodes_[i].netns = std::move(ns);
+    nodes_[i].ip = std::move(ip);
   }
+  // Nodes read `config` (a TOML file) for the keys no flag sets.
+  void SetConfig(std::string config) { config_ = std::move(config); }
 
   // Starts node `i` (0-based; nodes 1.. seed with node 0) with `extra` flags.
   TestNode& Start(size_t i, std::vector<std::string> extra = {}) {
@@ -60,16 +65,16 @@ class TestPool {
       n.control = FreePort();
     }
     std::vector<std::string> argv = {SHOALD_BINARY, "--config", config_, "--name", n.name, "--bind",
-                                     fmt::format("127.0.0.1:{}", n.port), "--key-file", key_, "--state-dir",
+                                     fmt::format("{}:{}", n.ip, n.port), "--key-file", key_, "--state-dir",
                                      dir_.File(n.name), "--preset", "local", "--log-level", "warn", "--control",
                                      fmt::format("127.0.0.1:{}", n.control), "--tokens-file", tokens_,
                                      "--admin-keys-file", admin_keys_};
     if (i > 0) {
       argv.push_back("--seed");
-      argv.push_back(fmt::format("127.0.0.1:{}", nodes_[0].port));
+      argv.push_back(fmt::format("{}:{}", nodes_[0].ip, nodes_[0].port));
     }
     for (auto& e : extra) argv.push_back(std::move(e));
-    n.process = Spawn(argv, netns_);
+    n.process = Spawn(argv, n.netns);
     return n;
   }
 
@@ -78,7 +83,8 @@ class TestPool {
   // shoalctl ARGS against node i's control API, with the admin token.
   Output Ctl(const std::string& args, size_t i) const {
     return RunCommand(fmt::format("SHOAL_ADMIN_KEY={} {}{} {} --node 127.0.0.1:{} --token {}", admin_key_,
-                                  netns_.empty() ? "" : "ip netns exec " + netns_ + " ", SHOALCTL_BINARY, args,
+                                  nodes_[i].netns.empty() ? "" : "ip netns exec " + nodes_[i].netns + " ",
+                                  SHOALCTL_BINARY, args,
                                   nodes_[i].control, admin_token_));
   }
   // The same until `done(output)` holds, for at most `tries` x 100 ms.
@@ -108,7 +114,6 @@ class TestPool {
   std::string admin_keys_ = dir_.File("admin-keys");
   std::string admin_token_, read_token_;
   std::vector<TestNode> nodes_;
-  std::string netns_;
   std::string config_ = "/dev/null";
 };
 
