@@ -121,6 +121,19 @@ Status HtbEnforcer::AddFilters(const PipePlacement& p, const Taken& t) {
 }
 
 Status HtbEnforcer::Apply(const std::vector<engine::LaneSetting>& settings) {
+  // Pipes no longer listed (a new document without them) are handed back.
+  for (auto it = taken_.begin(); it != taken_.end();) {
+    const bool listed = std::any_of(settings.begin(), settings.end(),
+                                    [&](const engine::LaneSetting& s) { return s.lane.pipe == it->first; });
+    if (listed) {
+      ++it;
+      continue;
+    }
+    if (it->second.ifindex != 0) {
+      if (auto st = tc_->DeleteRoot(it->second.ifindex); !st.ok()) return st;
+    }
+    it = taken_.erase(it);
+  }
   for (const engine::LaneSetting& s : settings) {
     const PipePlacement* p = Carries(s.lane) ? Find(s.lane.pipe) : nullptr;
     if (p == nullptr) return MakeError("pipe {} is not placed on this node", s.lane.pipe);

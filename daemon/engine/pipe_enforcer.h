@@ -62,7 +62,7 @@ class PipeEnforcer {
   // The document's applications and flow rules, for the classifiers.
   virtual Status SetDocument(const policy::PolicyDocument& doc) = 0;
   // Makes the lanes' classes match: creates what is missing, sets rates
-  // that changed, removes classes and lanes no longer listed.
+  // that changed, hands back lanes no longer listed (Apply({}): all).
   virtual Status Apply(const std::vector<LaneSetting>& settings) = 0;
   // The counters of every class on every lane set up.
   virtual Result<std::vector<LaneCounters>> Read() = 0;

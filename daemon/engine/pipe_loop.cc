@@ -41,7 +41,8 @@ void PipeLoop::SetDocument(const policy::PolicyDocument* doc, const std::string&
   previous_.clear();
   expected_.clear();
   doc_.reset();
-  if (!enforcer_ || doc == nullptr) return;
+  if (!enforcer_) return;
+  if (doc == nullptr) return HandBackAll();
   doc_ = *doc;
   digest_ = DocumentDigest(version_text);
   if (auto s = enforcer_->SetDocument(*doc); !s.ok()) spdlog::error("pipes: {}", s.error().message);
@@ -60,6 +61,12 @@ void PipeLoop::SetDocument(const policy::PolicyDocument* doc, const std::string&
     s.credit.assign(slots, {});
     state_.push_back(std::move(s));
   }
+  // No lane of the new document here: nothing of the old one stays shaped.
+  if (state_.empty()) HandBackAll();
+}
+
+void PipeLoop::HandBackAll() {
+  if (auto s = enforcer_->Apply({}); !s.ok()) LogError(s.error());
 }
 
 void PipeLoop::Tick(const std::function<std::vector<policy::EffectivePolicy>()>& effective, bool enforce) {

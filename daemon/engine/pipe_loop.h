@@ -99,6 +99,7 @@ class PipeLoop {
   void PublishOwn();
   LaneSetting Divide(LaneState& lane, uint64_t round, bool enforce);
   void LogError(const Error& e);
+  void HandBackAll();
   void Remember(LaneState& lane, size_t participants);
   LaneSetting Setting(const LaneState& lane, bool enforce);
 

@@ -60,7 +60,7 @@ TEST_CASE("HTB enforcer: an application's class holds its rate, counts, and the 
           "[kernel]") {
   NetnsPair ns;
   const std::string before = NetnsPair::Output(ns.a, "tc qdisc show dev v0");
-  std::string during, error;
+  std::string during, error, handed_back;
   uint64_t web_bytes = 0, rogue_bytes = 0, held = 0;
   bool adopted = false;
   ns.InA([&] {
@@ -91,6 +91,9 @@ TEST_CASE("HTB enforcer: an application's class holds its rate, counts, and the 
     auto adopt = (*again)->Apply({s});
     adopted = adopt.ok();
     if (!adopted) error = "adopting: " + adopt.error().message;
+    // A document without the pipe: the interface is handed back.
+    if (auto st = (*again)->Apply({}); !st.ok()) error = st.error().message;
+    handed_back = NetnsPair::Output(ns.a, "tc qdisc show dev v0");
     if (auto st = (*again)->Release(); !st.ok()) error = st.error().message;
   });
   INFO(error);
@@ -102,6 +105,7 @@ TEST_CASE("HTB enforcer: an application's class holds its rate, counts, and the 
   CHECK(held > 0);  // web's queue holds what it could not send
   CHECK(rogue_bytes > 50'000);
   CHECK(adopted);
+  CHECK(handed_back == before);
   CHECK(NetnsPair::Output(ns.a, "tc qdisc show dev v0") == before);
 }
 

@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <regex>
 #include <thread>
 
 #include <catch2/catch.hpp>
@@ -34,9 +33,11 @@ uint64_t Number(const std::string& text) { return text.empty() ? 0 : std::stoull
 // Bytes a class of v0 has sent, from tc -s (the test may read tc; shoald does not run it).
 uint64_t ClassSent(const std::string& ns, const std::string& handle) {
   const std::string out = NetnsPair::Output(ns, "tc -s class show dev v0");
-  std::smatch m;
-  const std::regex re("class htb " + handle + " [^\\n]*\\n Sent ([0-9]+) bytes");
-  return std::regex_search(out, m, re) ? Number(m[1]) : 0;
+  const size_t at = out.find("class htb " + handle + " ");
+  const size_t sent = at == std::string::npos ? at : out.find(" Sent ", at);
+  if (sent == std::string::npos) return 0;
+  const size_t digits = sent + 6;
+  return Number(out.substr(digits, out.find(' ', digits) - digits));
 }
 
 }  // namespace

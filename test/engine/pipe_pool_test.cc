@@ -86,6 +86,17 @@ TEST_CASE("pipe pool of 16: never above capacity, all of it used, the booking me
   CHECK(*std::min_element(web.begin(), web.end()) >= 0.98 * kBooking);
   // Every node took part in every round.
   for (size_t i = 0; i < 16; ++i) CHECK(p.engine(i).pipes().lanes()[0].participants == 16);
+
+  // A policy without the pipe: every node hands its classes back.
+  auto v = p.Push(0, R"(<shoal-policy version="1" mode="enforce">
+  <application name="web"><process cmdline="web"/></application>
+</shoal-policy>)");
+  REQUIRE(v.ok());
+  REQUIRE(p.RunUntil([&] { return p.NodesEnforcing(*v) == p.size(); }, 5s));
+  const TimePoint free = p.now();
+  p.RunFor(2s);
+  const auto unshaped = p.pipes().Rates(p.pipes().Carried(0), free + 1s, 1s);
+  CHECK(unshaped.at(0) == Approx(36e6).epsilon(0.01));  // all that is offered
 }
 
 TEST_CASE("pipe pool of 16: an idle booking is used by others and given back within 300 ms") {

@@ -29,6 +29,12 @@ class SimPipeEnforcer final : public engine::PipeEnforcer {
   bool Carries(const engine::PipeLane& lane) const override { return Find(lane) != nullptr; }
   Status SetDocument(const policy::PolicyDocument&) override { return Status::Ok(); }
   Status Apply(const std::vector<engine::LaneSetting>& settings) override {
+    // Lanes no longer listed are handed back: unlimited.
+    for (size_t l = 0; l < pipes_.lanes_.size(); ++l) {
+      const bool listed = std::any_of(settings.begin(), settings.end(),
+                                      [&](const engine::LaneSetting& s) { return s.lane == pipes_.lanes_[l].id; });
+      if (!listed) HandBack(pipes_.nodes_[node_][l]);
+    }
     for (const auto& s : settings) {
       SimPipes::NodeLane* nl = Find(s.lane);
       if (nl == nullptr) return MakeError("pipe {} is not carried here", s.lane.pipe);
@@ -59,15 +65,16 @@ class SimPipeEnforcer final : public engine::PipeEnforcer {
     return out;
   }
   Status Release() override {
-    for (auto& nl : pipes_.nodes_[node_]) {
-      nl.node_ceil = 0;
-      nl.set = false;
-      for (auto& [app, cls] : nl.classes) cls.rate = cls.ceil = 0;
-    }
+    for (auto& nl : pipes_.nodes_[node_]) HandBack(nl);
     return Status::Ok();
   }
 
  private:
+  static void HandBack(SimPipes::NodeLane& nl) {
+    nl.node_ceil = 0;
+    nl.set = false;
+    for (auto& [app, cls] : nl.classes) cls.rate = cls.ceil = 0;
+  }
   SimPipes::NodeLane* Find(const engine::PipeLane& lane) const {
     for (size_t l = 0; l < pipes_.lanes_.size(); ++l) {
       if (pipes_.lanes_[l].id == lane) return &pipes_.nodes_[node_][l];
