@@ -228,13 +228,16 @@ TEST_CASE("control API: tokens, roles, bad requests refused, pool questions answ
   const std::string claim = std::string("\x00\x7f\xff\xff", 4) + std::string(1000, 'x');
   asio::io_context io;
   std::vector<std::unique_ptr<asio::ip::tcp::socket>> held;
+  const long rss_before = testing::RssKb(pool.node(0).process.pid);
   for (int i = 0; i < 20; ++i) {
     held.push_back(std::make_unique<asio::ip::tcp::socket>(io));
     held.back()->connect(asio::ip::tcp::endpoint(asio::ip::address_v4::loopback(), pool.node(0).control));
     asio::write(*held.back(), asio::buffer(claim));
   }
   ::usleep(300'000);
-  REQUIRE(testing::RssKb(pool.node(0).process.pid) < 100 * 1024);  // 20 x 8 MiB would be 160 MiB
+  // 20 x 8 MiB would be 160 MiB more (measured as growth: a sanitizer
+  // build's daemon starts near 100 MiB).
+  REQUIRE(testing::RssKb(pool.node(0).process.pid) - rss_before < 40 * 1024);
   held.clear();
 
   // History questions with negative figures are refused, not answered empty.
