@@ -90,6 +90,7 @@ Status HtbEnforcer::Build(const PipePlacement& p, Taken& t) {
     if (auto s = tc_->SetClass(t.ifindex, TcHandle(kHtbMajor, kNode), handle, kUnlimited, kUnlimited); !s.ok()) return s;
   }
   if (auto s = AddFilters(p, t); !s.ok()) return s;
+  t.set.clear();
   t.built = true;
   return Status::Ok();
 }
@@ -143,14 +144,23 @@ Status HtbEnforcer::Apply(const std::vector<engine::LaneSetting>& settings) {
     }
     const uint64_t node = s.node_ceil == 0 ? kUnlimited : s.node_ceil;
     const uint32_t root = TcHandle(kHtbMajor, kWhole), node_handle = TcHandle(kHtbMajor, kNode);
-    if (auto st = tc_->SetClass(t.ifindex, root, node_handle, node, node); !st.ok()) return st;
+    if (auto st = SetIfChanged(t, root, node_handle, node, node); !st.ok()) return st;
     for (const engine::ClassLimit& c : s.classes) {
       const uint64_t rate = s.node_ceil == 0 ? kUnlimited : c.rate, ceil = s.node_ceil == 0 ? kUnlimited : c.ceil;
-      if (auto st = tc_->SetClass(t.ifindex, node_handle, TcHandle(kHtbMajor, Minor(c.app)), rate, ceil); !st.ok()) {
-        return st;
-      }
+      if (auto st = SetIfChanged(t, node_handle, TcHandle(kHtbMajor, Minor(c.app)), rate, ceil); !st.ok()) return st;
     }
   }
+  return Status::Ok();
+}
+
+Status HtbEnforcer::SetIfChanged(Taken& t, uint32_t parent, uint32_t handle, uint64_t rate, uint64_t ceil) {
+  auto [it, fresh] = t.set.try_emplace(handle, rate, ceil);
+  if (!fresh && it->second == std::pair<uint64_t, uint64_t>{rate, ceil}) return Status::Ok();
+  if (auto s = tc_->SetClass(t.ifindex, parent, handle, rate, ceil); !s.ok()) {
+    t.set.erase(it);  // not known to the kernel: tried again next time
+    return s;
+  }
+  it->second = {rate, ceil};
   return Status::Ok();
 }
 

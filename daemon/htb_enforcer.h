@@ -46,7 +46,10 @@ class HtbEnforcer final : public engine::PipeEnforcer {
   struct Taken {
     int ifindex = 0;
     bool built = false;  // root, classes and filters are in place
+    std::map<uint32_t, std::pair<uint64_t, uint64_t>> set;  // by handle: the rate and ceil the kernel holds
   };
+  // Sets a class unless the kernel already holds these figures.
+  Status SetIfChanged(Taken& t, uint32_t parent, uint32_t handle, uint64_t rate, uint64_t ceil);
   HtbEnforcer(std::unique_ptr<TcNetlink> tc, std::vector<PipePlacement> placements)
       : tc_(std::move(tc)), placements_(std::move(placements)) {}
   const PipePlacement* Find(const std::string& pipe) const;
