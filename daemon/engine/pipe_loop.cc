@@ -41,6 +41,9 @@ void PipeLoop::SetDocument(const policy::PolicyDocument* doc, const std::string&
   previous_.clear();
   expected_.clear();
   doc_.reset();
+  // The next tick measures before it divides: the terms and figures of the
+  // old document index other slots.
+  round_ = divided_ = 0;
   if (!enforcer_) return;
   if (doc == nullptr) return HandBackAll();
   doc_ = *doc;
@@ -56,6 +59,7 @@ void PipeLoop::SetDocument(const policy::PolicyDocument* doc, const std::string&
     s.lane = lane;
     const size_t slots = SlotCount(*doc);
     s.demand.assign(slots, 0);
+    s.terms.assign(slots, {});
     s.booking_left.assign(slots, 0);
     s.last.assign(slots, {});
     s.credit.assign(slots, {});

@@ -42,7 +42,7 @@ uint64_t ClassSent(const std::string& ns, const std::string& handle) {
 
 }  // namespace
 
-TEST_CASE("shoald on the real kernel: a pipe held at its capacity, a booking kept, the link handed back [kernel]",
+TEST_CASE("shoald on the real kernel: a pipe held at its capacity, a booking kept, monitor unshaped, handed back [kernel]",
           "[kernel]") {
   NetnsPair ns;
   const std::string before = NetnsPair::Output(ns.a, "tc qdisc show dev v0");
@@ -87,6 +87,27 @@ TEST_CASE("shoald on the real kernel: a pipe held at its capacity, a booking kep
     CHECK(static_cast<double>(rx[k] - rx[k - 1]) >= 0.90 * kCapacity);
   }
   CHECK(static_cast<double>(web1 - web0) >= 3 * 0.98 * kBooking);
+
+  // The same document in monitor mode: the classes only count.
+  std::string monitor = kPolicy;
+  monitor.replace(monitor.find("mode=\"enforce\""), 14, "mode=\"monitor\"");
+  const std::string monitor_file = pool.dir().Write("pipe-monitor.xml", monitor);
+  pushed = pool.CtlUntil("policy push " + monitor_file, 0, [](const testing::Output& o) { return o.status == 0; }, 50);
+  REQUIRE(pushed.status == 0);
+  std::string node_class;
+  for (int i = 0; i < 50 && node_class.find("rate 100Gbit") == std::string::npos; ++i) {
+    ::usleep(100'000);
+    node_class = NetnsPair::Output(ns.a, "tc class show dev v0 classid 5301:2");
+  }
+  CHECK_THAT(node_class, Catch::Contains("rate 100Gbit"));
+  uint64_t unshaped = 0;
+  ns.InA([&] {
+    const uint64_t rx0 = Number(NetnsPair::Output(ns.b, "cat /sys/class/net/v1/statistics/rx_bytes"));
+    testing::Blast(5001, 0x0a4d0002, std::chrono::steady_clock::now() + std::chrono::seconds(1));
+    unshaped = Number(NetnsPair::Output(ns.b, "cat /sys/class/net/v1/statistics/rx_bytes")) - rx0;
+  });
+  INFO("monitor mode: " << unshaped << " bytes in 1 s");
+  CHECK(static_cast<double>(unshaped) > 3 * kCapacity);
 
   CHECK(pool.node(0).process.Stop() == 0);
   CHECK(NetnsPair::Output(ns.a, "tc qdisc show dev v0") == before);

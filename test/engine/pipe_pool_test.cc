@@ -87,6 +87,19 @@ TEST_CASE("pipe pool of 16: never above capacity, all of it used, the booking me
   // Every node took part in every round.
   for (size_t i = 0; i < 16; ++i) CHECK(p.engine(i).pipes().lanes()[0].participants == 16);
 
+  // The same pipe in monitor mode: the classes only count (a new document
+  // with the same lanes: its rounds start afresh).
+  std::string monitor = kPolicy;
+  monitor.replace(monitor.find("mode=\"enforce\""), 14, "mode=\"monitor\"");
+  auto m = p.Push(0, monitor);
+  REQUIRE(m.ok());
+  REQUIRE(p.RunUntil([&] { return p.NodesEnforcing(*m) == p.size(); }, 5s));
+  const TimePoint counting = p.now();
+  p.RunFor(2s);
+  const auto counted = p.pipes().Rates(p.pipes().Carried(0), counting + 1s, 1s);
+  CHECK(counted.at(0) == Approx(36e6).epsilon(0.01));
+  CHECK(p.engine(3).pipes().lanes()[0].demand[1] > 0);  // still measured
+
   // A policy without the pipe: every node hands its classes back.
   auto v = p.Push(0, R"(<shoal-policy version="1" mode="enforce">
   <application name="web"><process cmdline="web"/></application>
