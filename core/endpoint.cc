@@ -69,7 +69,7 @@ Result<Ipv4Prefix> Ipv4Prefix::Parse(std::string_view text) {
   }
   Ipv4Prefix p;
   p.length = static_cast<uint8_t>(length);
-  p.ip = length == 0 ? 0 : address->ip & (~uint32_t{0} << (32 - length));
+  p.ip = address->ip & Mask(p.length);
   return p;
 }
 

@@ -33,7 +33,9 @@ struct Ipv4Prefix {
   uint32_t ip = 0;  // host byte order, host bits cleared
   uint8_t length = 32;
   bool operator==(const Ipv4Prefix&) const = default;
-  bool Contains(uint32_t addr) const { return length == 0 || (addr ^ ip) >> (32 - length) == 0; }
+  // The netmask of a prefix length (0..32), host byte order.
+  static constexpr uint32_t Mask(uint8_t length) { return length == 0 ? 0 : ~uint32_t{0} << (32 - length); }
+  bool Contains(uint32_t addr) const { return ((addr ^ ip) & Mask(length)) == 0; }
   std::string ToString() const;
   // Errors name the text and what is wrong with it.
   static Result<Ipv4Prefix> Parse(std::string_view text);

@@ -97,11 +97,11 @@ Status HtbEnforcer::Build(const PipePlacement& p, Taken& t) {
 
 Status HtbEnforcer::AddFilters(const PipePlacement& p, const Taken& t) {
   for (const Ipv4Prefix& x : p.exclude) {
-    TcMatch m{x.ip, x.length == 0 ? 0 : ~uint32_t{0} << (32 - x.length), 0, 0, 0};
+    TcMatch m{x.ip, Ipv4Prefix::Mask(x.length), 0, 0, 0};
     if (auto s = tc_->AddFilter(t.ifindex, kHtbMajor, 1, m, TcHandle(kHtbMajor, kOutside)); !s.ok()) return s;
   }
   for (const Ipv4Prefix& d : p.destinations) {
-    const uint32_t mask = d.length == 0 ? 0 : ~uint32_t{0} << (32 - d.length);
+    const uint32_t mask = Ipv4Prefix::Mask(d.length);
     for (size_t i = 0; i < apps_.size(); ++i) {
       const uint32_t classid = TcHandle(kHtbMajor, kFirstApp + static_cast<uint32_t>(i));
       for (const policy::FlowRule& f : apps_[i].flows) {

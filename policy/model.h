@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "core/endpoint.h"
+
 namespace shoal::policy {
 
 enum class Mode { kMonitor, kEnforce };
@@ -17,7 +19,7 @@ enum class Direction { kIn, kOut };
 enum class Protocol { kAny, kTcp, kUdp };
 
 // The netmask of an IPv4 prefix length (0..32), host byte order.
-inline uint32_t PrefixMask(uint8_t prefix) { return prefix == 0 ? 0 : ~uint32_t{0} << (32 - prefix); }
+inline uint32_t PrefixMask(uint8_t prefix) { return Ipv4Prefix::Mask(prefix); }
 
 struct PipeSpec {
   std::string name;

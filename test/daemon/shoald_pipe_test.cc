@@ -40,6 +40,24 @@ uint64_t ClassSent(const std::string& ns, const std::string& handle) {
   return Number(out.substr(digits, out.find(' ', digits) - digits));
 }
 
+// What `tc class show dev v0 ARGS` prints in `ns` once it contains `text`
+// (or after 10 s).
+std::string WaitForClasses(const std::string& ns, const std::string& args, const std::string& text) {
+  std::string out;
+  for (int i = 0; i < 100 && out.find(text) == std::string::npos; ++i) {
+    ::usleep(100'000);
+    out = NetnsPair::Output(ns, "tc class show dev v0" + args);
+  }
+  return out;
+}
+
+// Pushes `xml` through node 0, retrying while the pool forms.
+void Push(testing::TestPool& pool, const std::string& name, const std::string& xml) {
+  const std::string file = pool.dir().Write(name, xml);
+  auto pushed = pool.CtlUntil("policy push " + file, 0, [](const testing::Output& o) { return o.status == 0; }, 50);
+  REQUIRE(pushed.status == 0);
+}
+
 }  // namespace
 
 TEST_CASE("shoald on the real kernel: a pipe held at its capacity, a booking kept, monitor unshaped, handed back [kernel]",
@@ -50,15 +68,8 @@ TEST_CASE("shoald on the real kernel: a pipe held at its capacity, a booking kep
   pool.Place(0, ns.a, "127.0.0.1");
   pool.SetConfig(pool.dir().Write("pipes.toml", "[pipe.uplink]\ninterface = \"v0\"\n"));
   pool.Start(0, {"--enforcer", "off"});
-  const std::string file = pool.dir().Write("pipe.xml", kPolicy);
-  auto pushed = pool.CtlUntil("policy push " + file, 0, [](const testing::Output& o) { return o.status == 0; }, 50);
-  REQUIRE(pushed.status == 0);
-  std::string classes;
-  for (int i = 0; i < 50 && classes.find("5301:10") == std::string::npos; ++i) {
-    ::usleep(100'000);
-    classes = NetnsPair::Output(ns.a, "tc class show dev v0");
-  }
-  REQUIRE_THAT(classes, Catch::Contains("class htb 5301:10 parent 5301:2"));
+  Push(pool, "pipe.xml", kPolicy);
+  REQUIRE_THAT(WaitForClasses(ns.a, "", "5301:10"), Catch::Contains("class htb 5301:10 parent 5301:2"));
 
   // web (booked 150 kB/s) and an unclaimed port both send all they can for
   // 5 s; the far end counts once a second from the second second on.
@@ -91,15 +102,8 @@ TEST_CASE("shoald on the real kernel: a pipe held at its capacity, a booking kep
   // The same document in monitor mode: the classes only count.
   std::string monitor = kPolicy;
   monitor.replace(monitor.find("mode=\"enforce\""), 14, "mode=\"monitor\"");
-  const std::string monitor_file = pool.dir().Write("pipe-monitor.xml", monitor);
-  pushed = pool.CtlUntil("policy push " + monitor_file, 0, [](const testing::Output& o) { return o.status == 0; }, 50);
-  REQUIRE(pushed.status == 0);
-  std::string node_class;
-  for (int i = 0; i < 50 && node_class.find("rate 100Gbit") == std::string::npos; ++i) {
-    ::usleep(100'000);
-    node_class = NetnsPair::Output(ns.a, "tc class show dev v0 classid 5301:2");
-  }
-  CHECK_THAT(node_class, Catch::Contains("rate 100Gbit"));
+  Push(pool, "pipe-monitor.xml", monitor);
+  CHECK_THAT(WaitForClasses(ns.a, " classid 5301:2", "rate 100Gbit"), Catch::Contains("rate 100Gbit"));
   uint64_t unshaped = 0;
   ns.InA([&] {
     const uint64_t rx0 = Number(NetnsPair::Output(ns.b, "cat /sys/class/net/v1/statistics/rx_bytes"));
@@ -125,16 +129,9 @@ TEST_CASE("three shoalds share one pipe through a router: the sink never gets mo
     pool.Place(i, net.servers[i], testing::NetnsStar::ServerIp(i));
     pool.Start(i, {"--enforcer", "off"});
   }
-  const std::string file = pool.dir().Write("pipe.xml", kPolicy);
-  auto pushed = pool.CtlUntil("policy push " + file, 0, [](const testing::Output& o) { return o.status == 0; }, 50);
-  REQUIRE(pushed.status == 0);
+  Push(pool, "pipe.xml", kPolicy);
   for (const auto& s : net.servers) {
-    std::string classes;
-    for (int i = 0; i < 100 && classes.find("5301:10") == std::string::npos; ++i) {
-      ::usleep(100'000);
-      classes = NetnsPair::Output(s, "tc class show dev v0");
-    }
-    REQUIRE_THAT(classes, Catch::Contains("class htb 5301:10 parent 5301:2"));
+    REQUIRE_THAT(WaitForClasses(s, "", "5301:10"), Catch::Contains("class htb 5301:10 parent 5301:2"));
   }
 
   // web (booked 150 kB/s) on the first server and an unclaimed port on all

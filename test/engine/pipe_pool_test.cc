@@ -26,10 +26,7 @@ constexpr const char* kPolicy = R"(<shoal-policy version="1" mode="enforce">
 const engine::PipeLane kUplink{"uplink", policy::Direction::kOut};
 
 FullPoolOptions Pool(size_t nodes, uint64_t seed) {
-  FullPoolOptions o;
-  o.pool.nodes = nodes;
-  o.pool.seed = seed;
-  o.pool.config = gossip::GossipConfig::Lan();
+  FullPoolOptions o = LanPool(nodes, seed, 0);
   o.lanes = {SimLane{kUplink, static_cast<uint64_t>(kCapacity)}};
   return o;
 }

@@ -11,6 +11,25 @@
 
 namespace shoal::sim {
 
+FullPoolOptions LanPool(size_t nodes, uint64_t seed, double loss) {
+  FullPoolOptions o;
+  o.pool.nodes = nodes;
+  o.pool.seed = seed;
+  o.pool.config = gossip::GossipConfig::Lan();
+  o.pool.link.loss = loss;
+  return o;
+}
+
+std::pair<uint64_t, uint64_t> FullPool::Traffic() {
+  std::pair<uint64_t, uint64_t> t;
+  for (size_t i = 0; i < size(); ++i) {
+    const auto& c = pool_.node(i).counters();
+    t.first += c.bytes_sent + c.bytes_received;
+    t.second += c.packets_sent + c.packets_received;
+  }
+  return t;
+}
+
 FullPool::FullPool(FullPoolOptions options)
     : options_(std::move(options)),
       saved_level_(spdlog::get_level()),

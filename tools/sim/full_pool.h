@@ -45,6 +45,9 @@ struct FullPoolOptions {
   bool pipe_loop = true;  // false: the links carry traffic, no engine shapes it
 };
 
+// The runs' pool: `nodes` on the LAN preset, links losing `loss` of packets.
+FullPoolOptions LanPool(size_t nodes, uint64_t seed, double loss);
+
 // How far apart the nodes' plans are: each running node's allocations
 // compared with the reference node's (the lowest running index), as the
 // sum of absolute differences over the pool's capacity.
@@ -74,6 +77,8 @@ class FullPool {
                                    Duration step = std::chrono::milliseconds(10));
 
   size_t size() const { return pool_.size(); }
+  // UDP bytes and packets sent and received, summed over every node.
+  std::pair<uint64_t, uint64_t> Traffic();
   gossip::SimPool& pool() { return pool_; }
   bool running(size_t i) const { return pool_.running(i); }
   engine::NodeEngine& engine(size_t i) { return *nodes_[i].engine; }

@@ -105,11 +105,7 @@ void Print(const FullRunFlags& f, const FullPool& p, std::optional<Duration> pus
 
 int RunFull(const FullRunFlags& f) {
   const auto wall0 = std::chrono::steady_clock::now();
-  FullPoolOptions o;
-  o.pool.nodes = f.nodes;
-  o.pool.seed = f.seed;
-  o.pool.config = gossip::GossipConfig::Lan();
-  o.pool.link.loss = f.loss;
+  FullPoolOptions o = LanPool(f.nodes, f.seed, f.loss);
   o.history = f.history;
   o.history_copies = f.copies;
   o.workload = Workload;
@@ -123,16 +119,8 @@ int RunFull(const FullRunFlags& f) {
   }
   const Duration window = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(f.duration_s));
   const TimePoint start = p.now();
-  auto counters = [&p](uint64_t& bytes, uint64_t& packets) {
-    for (size_t i = 0; i < p.size(); ++i) {
-      const auto& c = p.pool().node(i).counters();
-      bytes += c.bytes_sent + c.bytes_received;
-      packets += c.packets_sent + c.packets_received;
-    }
-  };
   Window w;
-  uint64_t bytes0 = 0, packets0 = 0;
-  counters(bytes0, packets0);
+  const auto [bytes0, packets0] = p.Traffic();
   auto push = p.RunUntil([&] { return p.NodesEnforcing(*v) == p.size(); }, window);
   Random faults(f.seed ^ 0xfa017ULL);
   for (size_t c = 0; c < f.crashes; ++c) p.pool().Crash(1 + faults.Below(p.size() - 1));
@@ -140,9 +128,9 @@ int RunFull(const FullRunFlags& f) {
     p.RunFor(std::chrono::seconds(1));
     Sample(p, p.now() - start, w);
   }
-  counters(w.bytes, w.packets);
-  w.bytes -= bytes0;
-  w.packets -= packets0;
+  const auto [bytes1, packets1] = p.Traffic();
+  w.bytes = bytes1 - bytes0;
+  w.packets = packets1 - packets0;
   const size_t copies = f.history ? p.LeastHistoryCopies() : 0;
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
   Print(f, p, push, p.NodesEnforcing(*v), w, copies, wall);

@@ -86,21 +86,11 @@ void Print(const PipeRunFlags& fl, size_t nodes, Figures& f, double wall_s) {
   fmt::print("  ran in {:.1f} s of wall time\n", wall_s);
 }
 
-uint64_t Bytes(FullPool& p) {
-  uint64_t b = 0;
-  for (size_t i = 0; i < p.size(); ++i) b += p.pool().node(i).counters().bytes_sent + p.pool().node(i).counters().bytes_received;
-  return b;
-}
-
 }  // namespace
 
 int RunPipes(const PipeRunFlags& fl) {
   const auto wall0 = std::chrono::steady_clock::now();
-  FullPoolOptions o;
-  o.pool.nodes = fl.nodes;
-  o.pool.seed = fl.seed;
-  o.pool.config = gossip::GossipConfig::Lan();
-  o.pool.link.loss = fl.loss;
+  FullPoolOptions o = LanPool(fl.nodes, fl.seed, fl.loss);
   o.lanes = {SimLane{kUplink, static_cast<uint64_t>(kCapacity)}};
   o.pipe_loop = fl.pipe_loop;
   FullPool p(o);
@@ -120,7 +110,7 @@ int RunPipes(const PipeRunFlags& fl) {
   }
   p.RunFor(Seconds(fl.warmup_s));
   const TimePoint from = p.now();
-  const uint64_t bytes0 = Bytes(p);
+  const uint64_t bytes0 = p.Traffic().first;
   Random draw(fl.seed ^ 0x919eULL);
   std::vector<TimePoint> shifts;
   while (p.now() - from < Seconds(fl.duration_s)) {
@@ -130,7 +120,7 @@ int RunPipes(const PipeRunFlags& fl) {
     shifts.push_back(p.now());
   }
   Figures f = Measure(p, from, shifts, kWeb);
-  f.bytes_per_node_s = static_cast<double>(Bytes(p) - bytes0) / fl.duration_s / static_cast<double>(fl.nodes);
+  f.bytes_per_node_s = static_cast<double>(p.Traffic().first - bytes0) / fl.duration_s / static_cast<double>(fl.nodes);
   Print(fl, fl.nodes, f, std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count());
   return 0;
 }
