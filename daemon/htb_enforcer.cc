@@ -26,6 +26,11 @@ uint8_t ProtocolNumber(policy::Protocol p) {
   return p == policy::Protocol::kTcp ? 6 : p == policy::Protocol::kUdp ? 17 : 0;
 }
 
+// The IFB device that shapes what arrives on interface `ifindex`.
+std::string IfbName(int ifindex) { return "shoalin" + std::to_string(ifindex); }
+
+const char* Name(policy::Direction d) { return d == policy::Direction::kIn ? "incoming" : "outgoing"; }
+
 }  // namespace
 
 Result<std::unique_ptr<HtbEnforcer>> HtbEnforcer::Create(std::vector<PipePlacement> placements) {
@@ -40,13 +45,13 @@ const PipePlacement* HtbEnforcer::Find(const std::string& pipe) const {
 }
 
 bool HtbEnforcer::Carries(const engine::PipeLane& lane) const {
-  return lane.direction == policy::Direction::kOut && Find(lane.pipe) != nullptr;
+  return Find(lane.pipe) != nullptr;
 }
 
 Status HtbEnforcer::SetDocument(const policy::PolicyDocument& doc) {
   apps_ = doc.applications;
   // The filters follow the document's flows: rebuilt at the next Apply.
-  for (auto& [pipe, t] : taken_) t.built = false;
+  for (auto& [lane, t] : taken_) t.built = false;
   return Status::Ok();
 }
 
@@ -57,9 +62,10 @@ uint32_t HtbEnforcer::Minor(const std::string& app) const {
   return kFirstApp + static_cast<uint32_t>(apps_.size());  // rogue
 }
 
-Status HtbEnforcer::Take(const PipePlacement& p, Taken& t) {
+Status HtbEnforcer::Take(const PipePlacement& p, policy::Direction dir, Taken& t) {
   auto index = tc_->Index(p.interface);
   if (!index.ok()) return MakeError("pipe {}: {}", p.pipe, index.error().message);
+  if (dir == policy::Direction::kIn) return TakeIncoming(p, *index, t);
   auto root = tc_->Root(*index);
   if (!root.ok()) return root.error();
   const auto& [kind, major] = *root;
@@ -69,10 +75,31 @@ Status HtbEnforcer::Take(const PipePlacement& p, Taken& t) {
   }
   if (kind == "htb" && major == kHtbMajor) spdlog::info("pipe {}: adopting the HTB tree on {}", p.pipe, p.interface);
   t.ifindex = *index;
-  return Build(p, t);
+  return Build(p, policy::Direction::kOut, t);
 }
 
-Status HtbEnforcer::Build(const PipePlacement& p, Taken& t) {
+Status HtbEnforcer::TakeIncoming(const PipePlacement& p, int ifindex, Taken& t) {
+  const std::string ifb = IfbName(ifindex);
+  auto has_ingress = tc_->HasIngress(ifindex);
+  if (!has_ingress.ok()) return has_ingress.error();
+  const bool ours = tc_->Index(ifb).ok();
+  if (*has_ingress && !ours) {
+    return MakeError("pipe {}: interface {} has an ingress qdisc of its own: incoming traffic not taken", p.pipe,
+                     p.interface);
+  }
+  if (*has_ingress) {
+    spdlog::info("pipe {}: adopting the ingress redirect on {} to {}", p.pipe, p.interface, ifb);
+    if (auto s = tc_->DeleteIngress(ifindex); !s.ok()) return s;
+  }
+  auto ifb_index = tc_->AddIfb(ifb);
+  if (!ifb_index.ok()) return MakeError("pipe {}: {}", p.pipe, ifb_index.error().message);
+  t.ifindex = *ifb_index;
+  t.ingress_of = ifindex;
+  if (auto s = Build(p, policy::Direction::kIn, t); !s.ok()) return s;
+  return tc_->AddIngressRedirect(ifindex, *ifb_index);
+}
+
+Status HtbEnforcer::Build(const PipePlacement& p, policy::Direction dir, Taken& t) {
   // A fresh root: the old one (ours, from this run or an earlier one) goes
   // with its classes and filters.
   auto root_now = tc_->Root(t.ifindex);
@@ -89,15 +116,25 @@ Status HtbEnforcer::Build(const PipePlacement& p, Taken& t) {
     const uint32_t handle = TcHandle(kHtbMajor, kFirstApp + static_cast<uint32_t>(i));
     if (auto s = tc_->SetClass(t.ifindex, TcHandle(kHtbMajor, kNode), handle, kUnlimited, kUnlimited); !s.ok()) return s;
   }
-  if (auto s = AddFilters(p, t); !s.ok()) return s;
+  if (auto s = AddFilters(p, dir, t); !s.ok()) return s;
   t.set.clear();
   t.built = true;
   return Status::Ok();
 }
 
-Status HtbEnforcer::AddFilters(const PipePlacement& p, const Taken& t) {
+Status HtbEnforcer::HandBack(const Taken& t) {
+  if (t.ingress_of != 0) {
+    // The redirect first, so no packet is sent to a device that is going.
+    if (auto s = tc_->DeleteIngress(t.ingress_of); !s.ok()) return s;
+    return t.ifindex != 0 ? tc_->DeleteLink(t.ifindex) : Status::Ok();
+  }
+  return t.ifindex != 0 ? tc_->DeleteRoot(t.ifindex) : Status::Ok();
+}
+
+Status HtbEnforcer::AddFilters(const PipePlacement& p, policy::Direction dir, const Taken& t) {
+  const bool in = dir == policy::Direction::kIn;
   for (const Ipv4Prefix& x : p.exclude) {
-    TcMatch m{x.ip, Ipv4Prefix::Mask(x.length), 0, 0, 0};
+    TcMatch m{x.ip, Ipv4Prefix::Mask(x.length), 0, 0, 0, in};
     if (auto s = tc_->AddFilter(t.ifindex, kHtbMajor, 1, m, TcHandle(kHtbMajor, kOutside)); !s.ok()) return s;
   }
   for (const Ipv4Prefix& d : p.destinations) {
@@ -107,12 +144,12 @@ Status HtbEnforcer::AddFilters(const PipePlacement& p, const Taken& t) {
       for (const policy::FlowRule& f : apps_[i].flows) {
         const auto [lo, hi] = f.ports.value_or(std::pair<uint16_t, uint16_t>{0, 0xffff});
         for (const auto& [value, port_mask] : PortBlocks(lo, hi)) {
-          TcMatch m{d.ip, mask, value, f.ports ? port_mask : uint16_t{0}, ProtocolNumber(f.protocol)};
+          TcMatch m{d.ip, mask, value, f.ports ? port_mask : uint16_t{0}, ProtocolNumber(f.protocol), in};
           if (auto s = tc_->AddFilter(t.ifindex, kHtbMajor, 2, m, classid); !s.ok()) return s;
         }
       }
     }
-    TcMatch rest{d.ip, mask, 0, 0, 0};
+    TcMatch rest{d.ip, mask, 0, 0, 0, in};
     if (auto s = tc_->AddFilter(t.ifindex, kHtbMajor, 3, rest, TcHandle(kHtbMajor, Minor(engine::kRogueClass)));
         !s.ok()) {
       return s;
@@ -122,25 +159,25 @@ Status HtbEnforcer::AddFilters(const PipePlacement& p, const Taken& t) {
 }
 
 Status HtbEnforcer::Apply(const std::vector<engine::LaneSetting>& settings) {
-  // Pipes no longer listed (a new document without them) are handed back.
+  // Lanes no longer listed (a new document without them) are handed back.
   for (auto it = taken_.begin(); it != taken_.end();) {
-    const bool listed = std::any_of(settings.begin(), settings.end(),
-                                    [&](const engine::LaneSetting& s) { return s.lane.pipe == it->first; });
+    const bool listed = std::any_of(settings.begin(), settings.end(), [&](const engine::LaneSetting& s) {
+      return LaneKey{s.lane.pipe, s.lane.direction} == it->first;
+    });
     if (listed) {
       ++it;
       continue;
     }
-    if (it->second.ifindex != 0) {
-      if (auto st = tc_->DeleteRoot(it->second.ifindex); !st.ok()) return st;
-    }
+    if (auto st = HandBack(it->second); !st.ok()) return st;
     it = taken_.erase(it);
   }
   for (const engine::LaneSetting& s : settings) {
-    const PipePlacement* p = Carries(s.lane) ? Find(s.lane.pipe) : nullptr;
+    const PipePlacement* p = Find(s.lane.pipe);
     if (p == nullptr) return MakeError("pipe {} is not placed on this node", s.lane.pipe);
-    Taken& t = taken_[p->pipe];
+    Taken& t = taken_[LaneKey{p->pipe, s.lane.direction}];
     if (!t.built) {
-      if (auto st = t.ifindex == 0 ? Take(*p, t) : Build(*p, t); !st.ok()) return st;
+      auto st = t.ifindex == 0 ? Take(*p, s.lane.direction, t) : Build(*p, s.lane.direction, t);
+      if (!st.ok()) return MakeError("{} ({} traffic)", st.error().message, Name(s.lane.direction));
     }
     const uint64_t node = s.node_ceil == 0 ? kUnlimited : s.node_ceil;
     const uint32_t root = TcHandle(kHtbMajor, kWhole), node_handle = TcHandle(kHtbMajor, kNode);
@@ -166,11 +203,11 @@ Status HtbEnforcer::SetIfChanged(Taken& t, uint32_t parent, uint32_t handle, uin
 
 Result<std::vector<engine::LaneCounters>> HtbEnforcer::Read() {
   std::vector<engine::LaneCounters> out;
-  for (const auto& [pipe, t] : taken_) {
+  for (const auto& [key, t] : taken_) {
     if (!t.built) continue;
     auto counters = tc_->Counters(t.ifindex);
-    if (!counters.ok()) return MakeError("pipe {}: {}", pipe, counters.error().message);
-    engine::LaneCounters lane{{pipe, policy::Direction::kOut}, {}};
+    if (!counters.ok()) return MakeError("pipe {} ({}): {}", key.first, Name(key.second), counters.error().message);
+    engine::LaneCounters lane{{key.first, key.second}, {}};
     for (size_t i = 0; i <= apps_.size(); ++i) {
       auto it = counters->find(TcHandle(kHtbMajor, kFirstApp + static_cast<uint32_t>(i)));
       if (it == counters->end()) continue;
@@ -185,10 +222,8 @@ Result<std::vector<engine::LaneCounters>> HtbEnforcer::Read() {
 
 Status HtbEnforcer::Release() {
   Status result;
-  for (auto& [pipe, t] : taken_) {
-    if (t.ifindex == 0) continue;
-    if (auto s = tc_->DeleteRoot(t.ifindex); !s.ok() && result.ok()) result = s;
-    t = Taken{};
+  for (auto& [lane, t] : taken_) {
+    if (auto s = HandBack(t); !s.ok() && result.ok()) result = s;
   }
   taken_.clear();
   return result;

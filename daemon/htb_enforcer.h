@@ -1,6 +1,8 @@
 // shoald's pipe enforcer (the engine's seam, daemon/engine/pipe_enforcer.h):
-// an HTB tree on the interface each [pipe.NAME] table names, for the pipe's
-// outgoing traffic, programmed through netlink (tc_netlink.h):
+// for each pipe and direction an HTB tree, programmed through netlink
+// (tc_netlink.h): outgoing traffic on the interface the [pipe.NAME] table
+// names; incoming traffic on an IFB device "shoalin<ifindex>" that the
+// interface's ingress qdisc redirects every IPv4 packet to:
 //
 //   5301:    htb root, unclassified traffic to 5301:fffe
 //   5301:1   the whole interface, unlimited
@@ -8,14 +10,15 @@
 //   5301:10+i    application i of the document; the last one: rogue
 //   5301:fffe  traffic outside the pipe, unlimited
 //
-// Filters (u32): traffic to an excluded network goes to fffe; traffic to the
-// pipe's destinations from an application's flows (its ports and protocol)
-// to its class; the rest to the pipe's destinations to the rogue class.
+// Filters (u32): traffic with an excluded network goes to fffe; traffic
+// with the pipe's destinations on an application's flows (its local ports
+// and protocol) to its class; the rest with the pipe's destinations to the
+// rogue class ("with": to it going out, from it coming in).
 // An interface whose root qdisc is the kernel's default (handle 0:) or ours
 // (left by an earlier run, adopted) is taken; one with a qdisc of its own
-// is refused. Release() deletes the root, and the kernel's default comes
-// back. Incoming traffic (IFB) is not shaped yet: lanes "in" are not
-// carried. One pipe per interface. Not thread-safe.
+// is refused; so is one with an ingress qdisc unless our IFB shows it is
+// ours. Release() deletes the root, the ingress qdisc and the IFB, and the
+// kernel's defaults come back. One pipe per interface. Not thread-safe.
 #pragma once
 
 #include <map>
@@ -44,24 +47,28 @@ class HtbEnforcer final : public engine::PipeEnforcer {
 
  private:
   struct Taken {
-    int ifindex = 0;
+    int ifindex = 0;     // where the tree is: the interface (out) or its IFB (in)
+    int ingress_of = 0;  // in: the interface redirecting to the IFB
     bool built = false;  // root, classes and filters are in place
     std::map<uint32_t, std::pair<uint64_t, uint64_t>> set;  // by handle: the rate and ceil the kernel holds
   };
+  using LaneKey = std::pair<std::string, policy::Direction>;
   // Sets a class unless the kernel already holds these figures.
   Status SetIfChanged(Taken& t, uint32_t parent, uint32_t handle, uint64_t rate, uint64_t ceil);
   HtbEnforcer(std::unique_ptr<TcNetlink> tc, std::vector<PipePlacement> placements)
       : tc_(std::move(tc)), placements_(std::move(placements)) {}
   const PipePlacement* Find(const std::string& pipe) const;
-  Status Take(const PipePlacement& p, Taken& t);
-  Status Build(const PipePlacement& p, Taken& t);
-  Status AddFilters(const PipePlacement& p, const Taken& t);
+  Status Take(const PipePlacement& p, policy::Direction dir, Taken& t);
+  Status TakeIncoming(const PipePlacement& p, int ifindex, Taken& t);
+  Status Build(const PipePlacement& p, policy::Direction dir, Taken& t);
+  Status AddFilters(const PipePlacement& p, policy::Direction dir, const Taken& t);
+  Status HandBack(const Taken& t);
   uint32_t Minor(const std::string& app) const;
 
   std::unique_ptr<TcNetlink> tc_;
   std::vector<PipePlacement> placements_;
   std::vector<policy::ApplicationSpec> apps_;  // the document's, in slot order
-  std::map<std::string, Taken> taken_;         // by pipe
+  std::map<LaneKey, Taken> taken_;
 };
 
 }  // namespace shoal::daemon

@@ -3,7 +3,11 @@
 #include <linux/if_ether.h>
 
 #include <algorithm>
+#include <linux/tc_act/tc_mirred.h>
+#include <net/if.h>
 #include <netlink/netlink.h>
+#include <netlink/route/act/mirred.h>
+#include <netlink/route/action.h>
 #include <netlink/route/class.h>
 #include <netlink/route/classifier.h>
 #include <netlink/route/cls/u32.h>
@@ -30,6 +34,10 @@ using Qdisc = Owned<rtnl_qdisc, rtnl_qdisc_put>;
 using Class = Owned<rtnl_class, rtnl_class_put>;
 using Filter = Owned<rtnl_cls, rtnl_cls_put>;
 using Cache = Owned<nl_cache, nl_cache_free>;
+using Link = Owned<rtnl_link, rtnl_link_put>;
+using Action = Owned<rtnl_act, rtnl_act_put>;
+
+constexpr uint32_t kIngress = 0xffff0000;  // ffff:, the ingress qdisc's handle
 
 }  // namespace
 
@@ -103,16 +111,85 @@ Status TcNetlink::AddFilter(int ifindex, uint32_t major, uint16_t prio, const Tc
   if (int err = rtnl_tc_set_kind(TC_CAST(f.p), "u32"); err < 0) return NlError("u32", err);
   rtnl_cls_set_prio(f.p, prio);
   rtnl_cls_set_protocol(f.p, ETH_P_IP);
+  // Offsets in the IPv4 header (no options): source 12, destination 16;
+  // then the transport header's source port 20, destination port 22.
+  const int remote_at = m.incoming ? 12 : 16, port_at = m.incoming ? 22 : 20;
   int err = 0;
-  if (m.dst_mask != 0 && err >= 0) err = rtnl_u32_add_key_uint32(f.p, m.dst, m.dst_mask, 16, 0);
+  if (m.remote_mask != 0 && err >= 0) err = rtnl_u32_add_key_uint32(f.p, m.remote, m.remote_mask, remote_at, 0);
   if (m.protocol != 0 && err >= 0) err = rtnl_u32_add_key_uint8(f.p, m.protocol, 0xff, 9, 0);
-  if (m.sport_mask != 0 && err >= 0) err = rtnl_u32_add_key_uint16(f.p, m.sport, m.sport_mask, 20, 0);
+  if (m.port_mask != 0 && err >= 0) err = rtnl_u32_add_key_uint16(f.p, m.port, m.port_mask, port_at, 0);
   // A filter needs at least one key: match every IPv4 packet.
-  if (m.dst_mask == 0 && m.protocol == 0 && m.sport_mask == 0 && err >= 0) err = rtnl_u32_add_key_uint32(f.p, 0, 0, 0, 0);
+  if (m.remote_mask == 0 && m.protocol == 0 && m.port_mask == 0 && err >= 0) {
+    err = rtnl_u32_add_key_uint32(f.p, 0, 0, 0, 0);
+  }
   if (err >= 0) err = rtnl_u32_set_classid(f.p, classid);
   if (err >= 0) err = rtnl_u32_set_cls_terminal(f.p);
   if (err >= 0) err = rtnl_cls_add(sock_, f.p, NLM_F_CREATE);
   if (err < 0) return NlError("add filter", err);
+  return Status::Ok();
+}
+
+Result<int> TcNetlink::AddIfb(const std::string& name) {
+  if (name.empty() || name.size() >= IFNAMSIZ) return MakeError("IFB name '{}' is not a valid interface name", name);
+  if (auto existing = Index(name); existing.ok()) return *existing;
+  Link link(rtnl_link_alloc());
+  rtnl_link_set_name(link.p, name.c_str());
+  if (int err = rtnl_link_set_type(link.p, "ifb"); err < 0) return NlError("ifb", err);
+  rtnl_link_set_flags(link.p, IFF_UP);
+  if (int err = rtnl_link_add(sock_, link.p, NLM_F_CREATE | NLM_F_EXCL); err < 0) {
+    return NlError(("add IFB device " + name).c_str(), err);
+  }
+  return Index(name);
+}
+
+Status TcNetlink::DeleteLink(int ifindex) {
+  Link link(rtnl_link_alloc());
+  rtnl_link_set_ifindex(link.p, ifindex);
+  if (int err = rtnl_link_delete(sock_, link.p); err < 0) return NlError("delete link", err);
+  return Status::Ok();
+}
+
+Result<bool> TcNetlink::HasIngress(int ifindex) {
+  nl_cache* raw = nullptr;
+  if (int err = rtnl_qdisc_alloc_cache(sock_, &raw); err < 0) return NlError("qdiscs", err);
+  Cache qdiscs(raw);
+  rtnl_qdisc* ingress = rtnl_qdisc_get_by_parent(qdiscs.p, ifindex, TC_H_INGRESS);
+  if (ingress == nullptr) return false;
+  rtnl_qdisc_put(ingress);
+  return true;
+}
+
+Status TcNetlink::AddIngressRedirect(int ifindex, int to) {
+  Qdisc q(rtnl_qdisc_alloc());
+  rtnl_tc_set_ifindex(TC_CAST(q.p), ifindex);
+  rtnl_tc_set_parent(TC_CAST(q.p), TC_H_INGRESS);
+  rtnl_tc_set_handle(TC_CAST(q.p), kIngress);
+  if (int err = rtnl_tc_set_kind(TC_CAST(q.p), "ingress"); err < 0) return NlError("ingress", err);
+  if (int err = rtnl_qdisc_add(sock_, q.p, NLM_F_CREATE | NLM_F_EXCL); err < 0) return NlError("add ingress", err);
+  Action redirect(rtnl_act_alloc());
+  int err = rtnl_tc_set_kind(TC_CAST(redirect.p), "mirred");
+  if (err >= 0) err = rtnl_mirred_set_action(redirect.p, TCA_EGRESS_REDIR);
+  if (err >= 0) err = rtnl_mirred_set_policy(redirect.p, TC_ACT_STOLEN);
+  if (err >= 0) err = rtnl_mirred_set_ifindex(redirect.p, static_cast<uint32_t>(to));
+  Filter f(rtnl_cls_alloc());
+  rtnl_tc_set_ifindex(TC_CAST(f.p), ifindex);
+  rtnl_tc_set_parent(TC_CAST(f.p), kIngress);
+  if (err >= 0) err = rtnl_tc_set_kind(TC_CAST(f.p), "u32");
+  rtnl_cls_set_protocol(f.p, ETH_P_IP);
+  if (err >= 0) err = rtnl_u32_add_key_uint32(f.p, 0, 0, 0, 0);
+  if (err >= 0) err = rtnl_u32_add_action(f.p, redirect.p);  // takes a reference of its own
+  if (err >= 0) err = rtnl_u32_set_cls_terminal(f.p);          // a match runs the action
+  if (err >= 0) err = rtnl_cls_add(sock_, f.p, NLM_F_CREATE);
+  if (err < 0) return NlError("add ingress redirect", err);
+  return Status::Ok();
+}
+
+Status TcNetlink::DeleteIngress(int ifindex) {
+  Qdisc q(rtnl_qdisc_alloc());
+  rtnl_tc_set_ifindex(TC_CAST(q.p), ifindex);
+  rtnl_tc_set_parent(TC_CAST(q.p), TC_H_INGRESS);
+  rtnl_tc_set_handle(TC_CAST(q.p), kIngress);
+  if (int err = rtnl_qdisc_delete(sock_, q.p); err < 0) return NlError("delete ingress qdisc", err);
   return Status::Ok();
 }
 

@@ -1,8 +1,10 @@
 // The kernel's traffic control through netlink (libnl-route-3), never by
 // spawning tc: an HTB root qdisc on an interface, its classes (rate and
 // ceil changed in place, queued packets kept), u32 filters, the classes'
-// counters, and the root qdisc removed again. Handles are major:minor as
-// tc writes them. Not thread-safe; one socket per object.
+// counters, and the root qdisc removed again; for incoming traffic an IFB
+// device, an ingress qdisc and a filter redirecting every IPv4 packet to
+// the IFB, where an HTB tree shapes it. Handles are major:minor as tc
+// writes them. Not thread-safe; one socket per object.
 #pragma once
 
 #include <cstdint>
@@ -21,10 +23,14 @@ struct TcCounters {
 };
 
 // What a u32 filter matches, on IPv4 packets; an unset part matches all.
+// Outgoing: the remote address is the destination and the local port the
+// source port; incoming (`incoming`): the remote address is the source and
+// the local port the destination port.
 struct TcMatch {
-  uint32_t dst = 0, dst_mask = 0;  // host byte order
-  uint16_t sport = 0, sport_mask = 0;  // at offset 20: no IP options
-  uint8_t protocol = 0;            // 6 tcp, 17 udp, 0 any
+  uint32_t remote = 0, remote_mask = 0;  // host byte order
+  uint16_t port = 0, port_mask = 0;      // the local port (no IP options)
+  uint8_t protocol = 0;                  // 6 tcp, 17 udp, 0 any
+  bool incoming = false;
 };
 
 class TcNetlink {
@@ -47,6 +53,18 @@ class TcNetlink {
   Status SetClass(int ifindex, uint32_t parent, uint32_t handle, uint64_t rate, uint64_t ceil);
   // Adds a u32 filter under the root qdisc `major`, sending matches to `classid`.
   Status AddFilter(int ifindex, uint32_t major, uint16_t prio, const TcMatch& match, uint32_t classid);
+  // Creates an IFB device (up) and gives its index; one left by an earlier
+  // run under this name is taken as it is.
+  Result<int> AddIfb(const std::string& name);
+  // Deletes a link (its qdiscs go with it).
+  Status DeleteLink(int ifindex);
+  // True if the interface has an ingress qdisc.
+  Result<bool> HasIngress(int ifindex);
+  // Adds an ingress qdisc whose one filter redirects every IPv4 packet to
+  // the device `to` (where it leaves through `to`'s root qdisc).
+  Status AddIngressRedirect(int ifindex, int to);
+  // Deletes the ingress qdisc and its filters.
+  Status DeleteIngress(int ifindex);
   // Every class's counters on the interface, by handle.
   Result<std::map<uint32_t, TcCounters>> Counters(int ifindex);
 

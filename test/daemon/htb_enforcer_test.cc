@@ -21,7 +21,9 @@ using shoal::testing::NetnsPair;
 namespace {
 
 const engine::PipeLane kUplink{"uplink", policy::Direction::kOut};
-constexpr uint32_t kFar = 0x0a4d0002;  // 10.77.0.2, namespace b
+const engine::PipeLane kDownlink{"uplink", policy::Direction::kIn};
+constexpr uint32_t kFar = 0x0a4d0002;   // 10.77.0.2, namespace b
+constexpr uint32_t kNear = 0x0a4d0001;  // 10.77.0.1, namespace a
 
 std::chrono::steady_clock::time_point Soon(int ms) {
   return std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
@@ -67,7 +69,8 @@ TEST_CASE("HTB enforcer: an application's class holds its rate, counts, and the 
     auto e = HtbEnforcer::Create({Uplink()});
     if (!e.ok()) return void(error = e.error().message);
     HtbEnforcer& h = **e;
-    if (!h.Carries(kUplink) || h.Carries({"uplink", policy::Direction::kIn}) || h.Carries({"other", kUplink.direction})) {
+    if (!h.Carries(kUplink) || !h.Carries({"uplink", policy::Direction::kIn}) ||
+        h.Carries({"other", kUplink.direction})) {
       return void(error = "wrong lanes carried");
     }
     (void)h.SetDocument(Document());
@@ -122,4 +125,65 @@ TEST_CASE("HTB enforcer: an interface with a qdisc of its own is not taken [kern
   });
   CHECK_THAT(error, Catch::Contains("interface v0 has a root qdisc of its own (tbf 1:)"));
   CHECK(NetnsPair::Output(ns.a, "tc qdisc show dev v0") == before);
+}
+
+TEST_CASE("HTB enforcer: incoming traffic is shaped on an IFB device, adopted, and handed back [kernel]", "[kernel]") {
+  NetnsPair ns;
+  const std::string qdiscs_before = NetnsPair::Output(ns.a, "tc qdisc show");
+  const std::string links_before = NetnsPair::Output(ns.a, "ip -o link show");
+  std::string during, error, handed_back_qdiscs, handed_back_links;
+  uint64_t web_bytes = 0, rogue_bytes = 0;
+  // From namespace b to a's local port `port`.
+  auto send_in = [&](uint16_t port, int ms) { NetnsPair::In(ns.b, [&] { Blast(7000, kNear, Soon(ms), port); }); };
+  ns.InA([&] {
+    auto e = HtbEnforcer::Create({Uplink()});
+    if (!e.ok()) return void(error = e.error().message);
+    HtbEnforcer& h = **e;
+    (void)h.SetDocument(Document());
+    engine::LaneSetting s{kDownlink, 400'000, {{"web", 100'000, 100'000}, {engine::kRogueClass, 300'000, 400'000}}};
+    if (auto st = h.Apply({s}); !st.ok()) return void(error = st.error().message);
+    during = NetnsPair::Output(ns.a, "tc qdisc show") + NetnsPair::Output(ns.a, "tc filter show dev v0 ingress");
+    send_in(5002, 300);  // web's local port: fills the queue
+    auto r0 = h.Read();
+    send_in(5002, 1000);
+    auto r1 = h.Read();
+    send_in(6000, 300);  // a port no application claims
+    auto r2 = h.Read();
+    if (!r0.ok() || !r1.ok() || !r2.ok() || r1->empty()) return void(error = "counters not read");
+    if ((*r1)[0].lane.direction != policy::Direction::kIn) error = "counters of the wrong direction";
+    web_bytes = BytesOf(*r1, "web") - BytesOf(*r0, "web");
+    rogue_bytes = BytesOf(*r2, engine::kRogueClass);
+    auto again = HtbEnforcer::Create({Uplink()});  // a restarted shoald adopts the redirect and the IFB
+    (void)(*again)->SetDocument(Document());
+    if (auto st = (*again)->Apply({s}); !st.ok()) return void(error = "adopting: " + st.error().message);
+    if (auto st = (*again)->Release(); !st.ok()) error = st.error().message;
+    handed_back_qdiscs = NetnsPair::Output(ns.a, "tc qdisc show");
+    handed_back_links = NetnsPair::Output(ns.a, "ip -o link show");
+  });
+  INFO(error);
+  CHECK(error.empty());
+  INFO(during);
+  CHECK_THAT(during, Catch::Contains("qdisc htb 5301: dev shoalin"));
+  CHECK_THAT(during, Catch::Contains("qdisc ingress ffff: dev v0"));
+  CHECK_THAT(during, Catch::Contains("Egress Redirect to device shoalin"));
+  CHECK(web_bytes >= 85'000);
+  CHECK(web_bytes <= 115'000);
+  CHECK(rogue_bytes > 50'000);
+  CHECK(handed_back_qdiscs == qdiscs_before);
+  CHECK(handed_back_links == links_before);
+}
+
+TEST_CASE("HTB enforcer: an interface with an ingress qdisc of its own keeps it [kernel]", "[kernel]") {
+  NetnsPair ns;
+  (void)NetnsPair::Output(ns.a, "tc qdisc add dev v0 ingress");
+  const std::string before = NetnsPair::Output(ns.a, "tc qdisc show");
+  std::string error;
+  ns.InA([&] {
+    auto e = HtbEnforcer::Create({Uplink()});
+    (void)(*e)->SetDocument(Document());
+    auto st = (*e)->Apply({engine::LaneSetting{kDownlink, 0, {{"web", 0, 0}}}});
+    error = st.ok() ? "" : st.error().message;
+  });
+  CHECK_THAT(error, Catch::Contains("interface v0 has an ingress qdisc of its own"));
+  CHECK(NetnsPair::Output(ns.a, "tc qdisc show") == before);
 }

@@ -58,10 +58,16 @@ class NetnsPair {
   // Runs fn() on a thread inside namespace "a"; rethrows what it throws.
   template <typename Fn>
   void InA(Fn&& fn) const {
+    In(a, std::forward<Fn>(fn));
+  }
+
+  // Runs fn() on a thread inside namespace `ns`; rethrows what it throws.
+  template <typename Fn>
+  static void In(const std::string& ns, Fn&& fn) {
     std::exception_ptr failure;
     std::thread t([&] {
       try {
-        Enter(a);
+        Enter(ns);
         fn();
       } catch (...) {
         failure = std::current_exception();

@@ -14,8 +14,10 @@
 
 namespace shoal::testing {
 
-// `to_ip` in host byte order; port 9 (discard) at the destination.
-inline void Blast(uint16_t from_port, uint32_t to_ip, std::chrono::steady_clock::time_point end) {
+// `to_ip` in host byte order; by default to port 9 (discard). A non-zero
+// `bytes_per_s` paces the sender at about that rate (of payload).
+inline void Blast(uint16_t from_port, uint32_t to_ip, std::chrono::steady_clock::time_point end,
+                  uint16_t to_port = 9, uint64_t bytes_per_s = 0) {
   const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return;
   sockaddr_in local{};
@@ -24,12 +26,19 @@ inline void Blast(uint16_t from_port, uint32_t to_ip, std::chrono::steady_clock:
   (void)::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local);
   sockaddr_in to{};
   to.sin_family = AF_INET;
-  to.sin_port = htons(9);
+  to.sin_port = htons(to_port);
   to.sin_addr.s_addr = htonl(to_ip);
   char buf[1000] = {};
-  while (std::chrono::steady_clock::now() < end) {
-    if (::sendto(fd, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&to), sizeof to) < 0) {
+  const auto start = std::chrono::steady_clock::now();
+  uint64_t sent = 0;
+  for (auto now = start; now < end; now = std::chrono::steady_clock::now()) {
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(now - start).count();
+    if (bytes_per_s != 0 && sent * 1'000'000 > bytes_per_s * static_cast<uint64_t>(us)) {
+      std::this_thread::sleep_for(std::chrono::microseconds(500));  // ahead of the pace
+    } else if (::sendto(fd, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&to), sizeof to) < 0) {
       std::this_thread::sleep_for(std::chrono::microseconds(200));  // the queue is full
+    } else {
+      sent += sizeof buf;
     }
   }
   ::close(fd);
