@@ -52,7 +52,7 @@ void HistoryRecorder::Note(std::string kind, std::string subject, std::string te
 }
 
 Status HistoryRecorder::Record(const std::vector<LocalInstance>& local, const policy::CpuPlan& plan,
-                               uint32_t capacity_m) {
+                               uint32_t capacity_m, std::vector<store::SeriesSample> pipes) {
   store::Period p;
   p.time_ms = wall_.NowMs();
   const auto row = RowOf(plan, gossiper_.identity().id);
@@ -77,6 +77,7 @@ Status HistoryRecorder::Record(const std::vector<LocalInstance>& local, const po
   }
   node.capacity = capacity_m;
   p.node = node;
+  p.pipes = std::move(pipes);
   p.events = std::move(events_);
   events_.clear();
   auto seq = store_.Record(p);

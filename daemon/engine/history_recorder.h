@@ -1,7 +1,7 @@
 // The history recorder: this node's part of the pool's history. Each
 // sampling period it records the local instances' figures with this node's
-// row of the plan (booking and allocation) and the events noted since the
-// last period; it serves the history service to peers, and replicates its
+// row of the plan (booking and allocation), its pipes' figures and the
+// events noted since the last period; it serves the history service to peers, and replicates its
 // rows to `copies` peers and keeps custody of failed nodes' rows
 // (store/replicator.h, store/custodian.h). The store is the owner's: a
 // RocksDB on disk in shoald, in memory in the simulator. Not thread-safe.
@@ -41,8 +41,9 @@ class HistoryRecorder {
   // are counted and dropped).
   void Note(std::string kind, std::string subject, std::string text);
   // Records one period: `local` with this node's row of `plan`, the node's
-  // capacity and the events noted.
-  Status Record(const std::vector<LocalInstance>& local, const policy::CpuPlan& plan, uint32_t capacity_m);
+  // capacity, its pipes' series (pipe_period.h) and the events noted.
+  Status Record(const std::vector<LocalInstance>& local, const policy::CpuPlan& plan, uint32_t capacity_m,
+                std::vector<store::SeriesSample> pipes = {});
   // Every gossip tick: the service's group commit, replication, custody.
   void Tick();
   // About once a minute: roll-ups and expiry.

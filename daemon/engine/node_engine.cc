@@ -64,13 +64,13 @@ Status NodeEngine::Register() {
       [this] { return PublishStatus(); },
       [this](const gossip::ChannelView&) { plan_dirty_ = true; });
   if (!s.ok()) return s;
-  if (pipes_.active()) {
-    // Asked every tick: a round's figures go out as soon as they are taken.
-    s = gossiper_.RegisterChannel(
-        gossip::ChannelSpec{kPipeChannel, "pipe", gossiper_.config().period, kPipeDemandMaxBytes, gossip::kNoFlags},
-        [this] { return pipes_.Publish(); }, [this](const gossip::ChannelView& v) { pipes_.Update(v); });
-    if (!s.ok()) return s;
-  }
+  // Asked every tick: a round's figures go out as soon as they are taken.
+  // A node that carries no pipe still keeps and passes on the others'
+  // figures (for the exchange and the pool-wide view).
+  s = gossiper_.RegisterChannel(
+      gossip::ChannelSpec{kPipeChannel, "pipe", gossiper_.config().period, kPipeDemandMaxBytes, gossip::kNoFlags},
+      [this] { return pipes_.Publish(); }, [this](const gossip::ChannelView& v) { pipes_.Update(v); });
+  if (!s.ok()) return s;
   gossiper_.AddMemberListener([this](const gossip::MemberEvent& ev) { OnMember(ev); });
   policies_.SetListener([this](const policy::PolicyVersion& v, const policy::PolicyDocument& doc,
                                const std::string& blob) {
@@ -169,8 +169,10 @@ void NodeEngine::Sample() {
   cpu_.Sample(clock_.Now(), samples_++ % config_.full_scan_every == 0);
   Replan();
   ReportUnmet();
+  auto pipes = pipes_.TakePeriod();
   if (!history_) return;
-  if (auto s = history_->Record(cpu_.local(), cpu_.plan(), CapacityM(std::max(1u, cpus_))); !s.ok()) {
+  if (auto s = history_->Record(cpu_.local(), cpu_.plan(), CapacityM(std::max(1u, cpus_)), std::move(pipes));
+      !s.ok()) {
     spdlog::error("{}", s.error().message);
   }
 }

@@ -9,26 +9,44 @@
 namespace shoal::engine {
 namespace {
 
+using Figures = google::protobuf::RepeatedField<uint64_t>;
+using Into = std::pair<const Figures*, std::vector<uint64_t>*>;
+
+// Fills each `into` vector (by slot) from sparse `slots` and its parallel
+// figures, each at most `limit`.
+Status ReadSparse(uint32_t lane, const google::protobuf::RepeatedField<uint32_t>& slots, uint64_t limit,
+                  std::initializer_list<Into> into) {
+  for (const auto& [figures, out] : into) {
+    if (figures->size() != slots.size()) {
+      return MakeError("lane {}: {} slots but {} figures", lane, slots.size(), figures->size());
+    }
+  }
+  std::vector<bool> seen;
+  for (int i = 0; i < slots.size(); ++i) {
+    const uint32_t slot = slots.Get(i);
+    if (slot >= kMaxSlots) return MakeError("lane {}: slot {} beyond {}", lane, slot, kMaxSlots - 1);
+    if (slot >= seen.size()) seen.resize(slot + 1, false);
+    if (seen[slot]) return MakeError("lane {}: slot {} twice", lane, slot);
+    seen[slot] = true;
+    for (const auto& [figures, out] : into) {
+      if (figures->Get(i) > limit) return MakeError("lane {}: slot {} has {} (at most {})", lane, slot, figures->Get(i), limit);
+      if (slot >= out->size()) out->resize(slot + 1, 0);
+      (*out)[slot] = figures->Get(i);
+    }
+  }
+  return Status::Ok();
+}
+
 Result<LaneDemand> DecodeLane(const wire::PipeLaneDemand& w) {
   if (w.lane() >= kMaxLanes) return MakeError("lane {} beyond {}", w.lane(), kMaxLanes - 1);
-  if (w.slots_size() != w.bytes_size()) {
-    return MakeError("lane {}: {} slots but {} figures", w.lane(), w.slots_size(), w.bytes_size());
-  }
   LaneDemand lane;
   lane.lane = w.lane();
-  std::vector<bool> seen;
-  for (int i = 0; i < w.slots_size(); ++i) {
-    const uint32_t slot = w.slots(i);
-    if (slot >= kMaxSlots) return MakeError("lane {}: slot {} beyond {}", w.lane(), slot, kMaxSlots - 1);
-    if (slot >= lane.bytes.size()) {
-      lane.bytes.resize(slot + 1, 0);
-      seen.resize(slot + 1, false);
-    }
-    if (seen[slot]) return MakeError("lane {}: slot {} twice", w.lane(), slot);
-    if (w.bytes(i) > kMaxDemandBytes) return MakeError("lane {}: slot {} wants {} bytes", w.lane(), slot, w.bytes(i));
-    seen[slot] = true;
-    lane.bytes[slot] = w.bytes(i);
+  if (auto s = ReadSparse(w.lane(), w.slots(), kMaxDemandBytes, {Into{&w.bytes(), &lane.bytes}}); !s.ok()) {
+    return s.error();
   }
+  auto period = ReadSparse(w.lane(), w.period_slots(), kMaxRate,
+                           {Into{&w.used(), &lane.used}, Into{&w.allocated(), &lane.allocated}});
+  if (!period.ok()) return period.error();
   return lane;
 }
 
@@ -38,11 +56,18 @@ size_t Significant(const std::vector<uint64_t>& v) {
   return n;
 }
 
+bool SameFigures(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b) {
+  const size_t n = Significant(a);
+  return n == Significant(b) && std::equal(a.begin(), a.begin() + n, b.begin());
+}
+
+uint64_t At(const std::vector<uint64_t>& v, size_t i) { return i < v.size() ? v[i] : 0; }
+
 }  // namespace
 
 bool LaneDemand::operator==(const LaneDemand& o) const {
-  const size_t n = Significant(bytes);
-  return lane == o.lane && n == Significant(o.bytes) && std::equal(bytes.begin(), bytes.begin() + n, o.bytes.begin());
+  return lane == o.lane && SameFigures(bytes, o.bytes) && SameFigures(used, o.used) &&
+         SameFigures(allocated, o.allocated);
 }
 
 const LaneDemand* PipeDemand::Find(uint32_t lane) const {
@@ -62,6 +87,12 @@ Result<std::string> EncodePipeDemand(const PipeDemand& d) {
       if (lane.bytes[slot] == 0) continue;
       l->add_slots(static_cast<uint32_t>(slot));
       l->add_bytes(std::min(lane.bytes[slot], kMaxDemandBytes));
+    }
+    for (size_t slot = 0; slot < std::max(lane.used.size(), lane.allocated.size()); ++slot) {
+      if (At(lane.used, slot) == 0 && At(lane.allocated, slot) == 0) continue;
+      l->add_period_slots(static_cast<uint32_t>(slot));
+      l->add_used(std::min(At(lane.used, slot), kMaxRate));
+      l->add_allocated(std::min(At(lane.allocated, slot), kMaxRate));
     }
   }
   std::string out = w.SerializeAsString();

@@ -1,6 +1,8 @@
 // The pipe demand (channel "pipe", code 5): what each node publishes every
 // credit round, per lane (a pipe and direction it carries), the bytes each
-// of its applications wants in the next interval. Lanes and application
+// of its applications wants in the next interval, and (for the pool-wide
+// view, not the division) what each sent and was allocated over the last
+// sampling period. Lanes and application
 // slots are indexes into the active policy document (pipe_lanes.h), named
 // by the document's digest, so a figure is only read by nodes that index
 // the same document. Only the slots that want something are sent. This
@@ -25,10 +27,14 @@ inline constexpr uint32_t kMaxSlots = 1025;     // applications and the rogue sl
 // Bytes one slot may want in one round (10 TB/s at 100 ms): sums over
 // every slot of thousands of nodes stay far from overflowing.
 inline constexpr uint64_t kMaxDemandBytes = uint64_t{1} << 40;
+// Bytes per second of a period figure (the same 10 TB/s).
+inline constexpr uint64_t kMaxRate = uint64_t{1} << 44;
 
 struct LaneDemand {
   uint32_t lane = 0;
   std::vector<uint64_t> bytes;  // by slot; trailing zeros may be left out
+  // By slot, bytes per second over the last sampling period (the same).
+  std::vector<uint64_t> used, allocated;
   bool operator==(const LaneDemand&) const;
 };
 
@@ -40,12 +46,12 @@ struct PipeDemand {
   const LaneDemand* Find(uint32_t lane) const;
 };
 
-// Figures above kMaxDemandBytes are sent as kMaxDemandBytes. Fails
+// Figures above kMaxDemandBytes (kMaxRate) are sent as that. Fails
 // (naming what is wrong) when it would not fit kPipeDemandMaxBytes.
 Result<std::string> EncodePipeDemand(const PipeDemand& d);
 // Refuses what is not a well-formed figure: lanes out of order, repeated
 // or beyond kMaxLanes, slots beyond kMaxSlots or repeated, figures above
-// kMaxDemandBytes, slots and bytes of different lengths.
+// kMaxDemandBytes (kMaxRate), slots and figures of different lengths.
 Result<PipeDemand> DecodePipeDemand(std::string_view payload);
 
 // A stable 64-bit digest of a policy version's text (FNV-1a).

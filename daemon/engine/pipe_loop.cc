@@ -40,6 +40,8 @@ void PipeLoop::SetDocument(const policy::PolicyDocument* doc, const std::string&
   state_.clear();
   previous_.clear();
   expected_.clear();
+  period_.Clear();
+  period_figures_.clear();
   doc_.reset();
   // The next tick measures before it divides: the terms and figures of the
   // old document index other slots.
@@ -136,7 +138,10 @@ void PipeLoop::PublishOwn() {
   PipeDemand d;
   d.round = round_;
   d.document = digest_;
-  for (const LaneState& lane : state_) d.lanes.push_back(LaneDemand{lane.lane.index, lane.demand});
+  for (const LaneState& lane : state_) {
+    const auto& [used, allocated] = period_figures_[lane.lane.index];
+    d.lanes.push_back(LaneDemand{lane.lane.index, lane.demand, used, allocated});
+  }
   std::sort(d.lanes.begin(), d.lanes.end(), [](const LaneDemand& a, const LaneDemand& b) { return a.lane < b.lane; });
   figures_.Keep(d);
   PipeDemand unchanged = published_;
@@ -198,7 +203,33 @@ LaneSetting PipeLoop::Divide(LaneState& lane, uint64_t round, bool enforce) {
     lane.booking_left[slot] = lane.terms[slot].booked - std::min(lane.terms[slot].booked, queued);
   }
   lane.credit = r.AppCredits(self);
+  AddToPeriod(lane);
   return Setting(lane, enforce);
+}
+
+void PipeLoop::AddToPeriod(const LaneState& lane) {
+  std::vector<uint64_t> sent, booked, allocated;
+  for (size_t slot = 0; slot < lane.credit.size(); ++slot) {
+    sent.push_back(lane.last[slot].sent);
+    booked.push_back(lane.credit[slot].booked);  // its part of the booking
+    allocated.push_back(lane.credit[slot].total());
+  }
+  period_.Add(LaneRound{lane.lane, lane.node_credit, sent, lane.demand, booked, allocated});
+}
+
+std::vector<store::SeriesSample> PipeLoop::TakePeriod() {
+  std::vector<LanePeriod> period = period_.Take(options_.interval);
+  if (!doc_) return {};
+  period_figures_.clear();
+  for (const LanePeriod& l : period) {
+    auto& [used, allocated] = period_figures_[l.lane.index];
+    for (const SlotPeriod& s : l.slots) {
+      // Rounded like the demand, so that a steady lane's figures stay put.
+      used.push_back(bwman::Coarsen(s.used));
+      allocated.push_back(bwman::Coarsen(s.allocated));
+    }
+  }
+  return PeriodSeries(period, *doc_);
 }
 
 LaneSetting PipeLoop::Setting(const LaneState& lane, bool enforce) {

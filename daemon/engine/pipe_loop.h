@@ -15,6 +15,10 @@
 //      class at its credit, each application's class at its part,
 //      borrowing up to the node's credit.
 //
+// Each sampling period the engine takes what the lanes did (pipe_period.h)
+// for the history; the next figures published carry it for the pool-wide
+// view.
+//
 // A node that sees fewer carriers of a lane than it saw in the last
 // view_memory (a partition, or alone) divides only their share of the
 // capacity (seen / expected), so that the parts of a split pool add up to
@@ -36,6 +40,7 @@
 #include "daemon/engine/pipe_enforcer.h"
 #include "daemon/engine/pipe_figures.h"
 #include "daemon/engine/pipe_lanes.h"
+#include "daemon/engine/pipe_period.h"
 
 namespace shoal::engine {
 
@@ -83,6 +88,9 @@ class PipeLoop {
   void Tick(const std::function<std::vector<policy::EffectivePolicy>()>& effective, bool enforce);
   // Hands the interfaces back (a clean stop).
   void Release();
+  // What the lanes did since the last call, as the history's series; the
+  // next figures published carry it (bytes per second sent and allocated).
+  std::vector<store::SeriesSample> TakePeriod();
 
   bool active() const { return enforcer_ != nullptr; }
   const PipeOptions& options() const { return options_; }
@@ -102,6 +110,7 @@ class PipeLoop {
   void HandBackAll();
   void Remember(LaneState& lane, size_t participants);
   LaneSetting Setting(const LaneState& lane, bool enforce);
+  void AddToPeriod(const LaneState& lane);
 
   NodeId self_;
   Clock& clock_;
@@ -114,6 +123,8 @@ class PipeLoop {
   std::map<std::pair<uint32_t, size_t>, Previous> previous_;  // by lane and slot
   std::map<uint32_t, std::pair<size_t, TimePoint>> expected_;  // by lane: most seen, when
   PipeFigures figures_;
+  PipePeriod period_;
+  std::map<uint32_t, std::pair<std::vector<uint64_t>, std::vector<uint64_t>>> period_figures_;  // by lane: used, allocated
   uint64_t round_ = 0;    // measured
   uint64_t divided_ = 0;  // divided
   PipeDemand published_;

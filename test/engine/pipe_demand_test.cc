@@ -10,7 +10,7 @@ TEST_CASE("pipe demand: what a node publishes decodes to the same figures, spars
   PipeDemand d;
   d.round = 17'800'000'123;
   d.document = DocumentDigest("7@node-3");
-  d.lanes = {{1, {0, 0, 250'000, 0}}, {3, {1'514, 0, 0, 9'000'000}}};
+  d.lanes = {{1, {0, 0, 250'000, 0}, {}, {}}, {3, {1'514, 0, 0, 9'000'000}, {}, {}}};
   auto bytes = EncodePipeDemand(d);
   REQUIRE(bytes.ok());
   CHECK(bytes->size() <= 45);  // round 6, document 9, two lanes of 11 and 16
@@ -21,6 +21,17 @@ TEST_CASE("pipe demand: what a node publishes decodes to the same figures, spars
   CHECK(back->Find(3)->bytes[3] == 9'000'000);
   CHECK(back->Find(2) == nullptr);
   CHECK(DocumentDigest("7@node-3") != DocumentDigest("8@node-3"));
+  // The last period's figures ride along, sparse too.
+  d.lanes[1].used = {0, 0, 0, 88'000'000};
+  d.lanes[1].allocated = {0, 1'000, 0, 90'000'000};
+  auto with_period = EncodePipeDemand(d);
+  REQUIRE(with_period.ok());
+  CHECK(with_period->size() <= bytes->size() + 24);
+  auto period = DecodePipeDemand(*with_period);
+  REQUIRE(period.ok());
+  CHECK(*period == d);
+  CHECK_FALSE(*period == *DecodePipeDemand(*bytes));
+  CHECK(period->Find(3)->allocated[1] == 1'000);
 }
 
 TEST_CASE("pipe demand: malformed figures are refused with what is wrong") {
@@ -37,7 +48,7 @@ TEST_CASE("pipe demand: malformed figures are refused with what is wrong") {
   lane->add_slots(2);
   CHECK(refused(w).find("1 slots but 0 figures") != std::string::npos);
   lane->add_bytes(kMaxDemandBytes + 1);
-  CHECK(refused(w).find("wants") != std::string::npos);
+  CHECK(refused(w).find("has 1099511627777 (at most") != std::string::npos);
   lane->set_bytes(0, 10);
   lane->add_slots(2);
   lane->add_bytes(10);
@@ -45,6 +56,12 @@ TEST_CASE("pipe demand: malformed figures are refused with what is wrong") {
   lane->set_slots(1, 3);
   w.add_lanes()->set_lane(1);
   CHECK(refused(w).find("out of order or repeated") != std::string::npos);
+  w.mutable_lanes()->RemoveLast();
+  lane->add_period_slots(4);
+  lane->add_used(kMaxRate + 1);
+  CHECK(refused(w).find("1 slots but 0 figures") != std::string::npos);
+  lane->add_allocated(1);
+  CHECK(refused(w).find("slot 4 has 17592186044417 (at most") != std::string::npos);
   CHECK_FALSE(DecodePipeDemand("\xff\xff\xff").ok());
   CHECK_FALSE(DecodePipeDemand(std::string(kPipeDemandMaxBytes + 1, '\0')).ok());
 }

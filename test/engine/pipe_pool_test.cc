@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "daemon/engine/pipe_report.h"
+#include "store/figures.h"
 #include "tools/sim/full_pool.h"
 
 using namespace shoal;
@@ -164,4 +166,60 @@ TEST_CASE("pipe pool of 16: demand that moves between servers is followed within
     CHECK(*std::min_element(begin, end) >= 0.97 * kCapacity);
   }
   CHECK(*std::max_element(all.begin(), all.end()) <= 1.02 * kCapacity);
+}
+
+TEST_CASE("pipe pool of 16: each node's last second reaches its history and every node's view of the pool") {
+  FullPoolOptions o = Pool(16, 23);
+  o.history = true;
+  FullPool p(o);
+  for (size_t i = 0; i < 16; ++i) {
+    p.pipes().Offer(i, kUplink, "batch", Constant(2e6));
+    if (i < 4) p.pipes().Offer(i, kUplink, "web", Constant(1e6));
+  }
+  Form(p);
+  p.RunFor(4s);
+
+  // Node 9's view of the pool: every carrier's last period.
+  engine::NodeEngine& e = p.engine(9);
+  const auto effective = e.policies().Effective(0);
+  const std::string version = e.policies().version_text();
+  const auto report = engine::ReportPipes(
+      {*e.policies().active(), version, effective, e.pipes().figures(), e.pipes().options().interval});
+  REQUIRE(report.size() == 1);
+  const engine::PipeLaneReport& lane = report[0];
+  CHECK(lane.capacity == static_cast<uint64_t>(kCapacity));
+  CHECK(lane.nodes.size() == 16);
+  INFO("used " << lane.figures.used << ", allocated " << lane.figures.allocated << ", demand " << lane.figures.demand);
+  CHECK(lane.figures.used >= 0.9 * kCapacity);
+  CHECK(lane.figures.used <= 1.03 * kCapacity);  // rounded up to 6 significant bits
+  CHECK(lane.figures.allocated <= 1.05 * kCapacity);
+  CHECK(lane.figures.demand > 2 * kCapacity);  // everyone wants more
+  REQUIRE(lane.apps.size() == 3);  // web, batch, rogue
+  CHECK(lane.apps[0].app == "web");
+  CHECK(lane.apps[0].booked == static_cast<uint64_t>(kBooking));
+  CHECK(lane.apps[0].nodes == 4);
+  CHECK(lane.apps[0].figures.used >= 0.95 * kBooking);
+  CHECK(lane.apps[1].nodes == 16);
+  CHECK(lane.apps[2].figures.used == 0);
+
+  // Node 2's history: the lane on this node and web's part of it, every second.
+  store::wire::Query q;
+  q.set_kind(static_cast<uint32_t>(store::SeriesKind::kPipe));
+  q.add_origins(p.engine(2).self().value);
+  const int64_t now_ms = p.engine(2).history()->store().last_ms();
+  q.set_from_ms(now_ms - 2000);
+  q.set_to_ms(now_ms + 1);
+  q.set_step_ms(1000);
+  auto rows = p.engine(2).history()->store().Query(q);
+  REQUIRE(rows.ok());
+  std::map<std::string, store::wire::Figures> last;
+  for (const auto& r : rows->rows()) last[r.name()] = r.figures();
+  REQUIRE(last.count("uplink/out") == 1);
+  REQUIRE(last.count("uplink/out/web") == 1);
+  CHECK(store::AvgCapacity(last["uplink/out"]) == Approx(kCapacity).epsilon(0.01));
+  CHECK(store::AvgUsage(last["uplink/out"]) > 0.5 * kCapacity / 16);
+  // Its part of web's booking: spread over the four nodes that want it.
+  CHECK(store::AvgBooking(last["uplink/out/web"]) == Approx(kBooking / 4).epsilon(0.05));
+  CHECK(store::AvgAllocation(last["uplink/out/web"]) > 0);
+  CHECK(last.count("uplink/out/(rogue)") == 0);  // it did nothing
 }
