@@ -4,7 +4,7 @@
 // the same plan (the engine's pool view and CPU loop); history questions
 // go to the nodes holding each origin's rows (store/pool_query.h).
 // control_api.cc answers about the pool and its policies,
-// control_history.cc about its history. Use from the io_context's thread.
+// control_pipes.cc about its pipes, control_history.cc about its history. Use from the io_context's thread.
 #pragma once
 
 #include <functional>
@@ -53,6 +53,8 @@ class ControlApi {
   control::Response PolicyShow(const control::Request&);
   control::Response PolicyVersions(const control::Request&);
   control::Response Mode(const control::Request& request);
+  // control_pipes.cc
+  control::Response Pipes(const control::Request&);
   // control_history.cc
   void HistoryMount(const control::Request& request, ControlServer::Reply reply);
   void HistoryBroadcast(const control::Request& request, ControlServer::Reply reply);

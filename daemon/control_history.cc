@@ -1,6 +1,8 @@
 // The control API's history answers: archives mounted here, deletions and
 // archives broadcast to every node, and pool-wide queries answered once
 // per origin by its best holder. See daemon/control_api.h.
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "daemon/control_api.h"
@@ -44,8 +46,14 @@ Status SetKind(const control::HistoryQuery& h, store::wire::Query& q) {
   } else if (what == "node" || what == "pool") {
     q.set_kind(static_cast<uint32_t>(store::SeriesKind::kNode));
     if (what == "node" && !h.name().empty()) q.add_origins(NodeId::FromName(h.name()).value);
+  } else if (what == "pipe") {
+    // "uplink", "uplink/out": every series under it; "uplink/out/web": that one.
+    q.set_kind(static_cast<uint32_t>(store::SeriesKind::kPipe));
+    q.set_name(h.name());
+    q.set_name_prefix(std::count(h.name().begin(), h.name().end(), '/') < 2);
+    if (!h.node().empty()) q.add_origins(NodeId::FromName(h.node()).value);
   } else {
-    return MakeError("history: '{}' is not one of: app, node, pool, events", what);
+    return MakeError("history: '{}' is not one of: app, node, pool, pipe, events", what);
   }
   if (!q.name().empty() && !store::ValidName(q.name())) return MakeError("history: a bad name");
   return Status::Ok();

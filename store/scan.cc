@@ -87,7 +87,11 @@ Status AnswerOrigin(rocksdb::Iterator& it, NodeId origin, const wire::Query& q, 
     auto scan = [&](const std::string& name) {
       ScanSeries(it, origin, kind, part.level, name, part.from_ms, part.to_ms, step, series[name], bad);
     };
-    if (!q.name().empty() || kind == SeriesKind::kNode) {
+    if (q.name_prefix()) {
+      ForEachSeries(it, origin, kind, part.level, [&](const std::string& name) {
+        if (name == q.name() || (name.starts_with(q.name()) && name[q.name().size()] == '/')) scan(name);
+      });
+    } else if (!q.name().empty() || kind == SeriesKind::kNode) {
       scan(kind == SeriesKind::kNode ? "" : q.name());
     } else {
       ForEachSeries(it, origin, kind, part.level, scan);

@@ -224,9 +224,10 @@ std::vector<store::SeriesSample> PipeLoop::TakePeriod() {
   for (const LanePeriod& l : period) {
     auto& [used, allocated] = period_figures_[l.lane.index];
     for (const SlotPeriod& s : l.slots) {
-      // Rounded like the demand, so that a steady lane's figures stay put.
-      used.push_back(bwman::Coarsen(s.used));
-      allocated.push_back(bwman::Coarsen(s.allocated));
+      // Rounded (up, to 8 significant bits: at most 0.4%) so that a steady
+      // lane's figures stay put between refreshes.
+      used.push_back(bwman::Coarsen(s.used, 8));
+      allocated.push_back(bwman::Coarsen(s.allocated, 8));
     }
   }
   return PeriodSeries(period, *doc_);

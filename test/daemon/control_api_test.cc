@@ -184,6 +184,9 @@ TEST_CASE("control API: tokens, roles, bad requests refused, pool questions answ
   REQUIRE(parsed["capacity_m"].get<double>() >= 1000);
   Output nodes = pool.Ctl("nodes --json", 0);
   REQUIRE(nlohmann::json::parse(nodes.text)["nodes"][0]["name"] == "node-0");
+  Output pipes = pool.Ctl("pipes", 0);
+  CHECK(pipes.status == 0);
+  CHECK_THAT(pipes.text, Catch::Contains("node-0 runs no policy: no pipes"));
 
   // Roles: a read-only token may ask, not push.
   const std::string read = fmt::format("{} {{}} --node 127.0.0.1:{} --token {}", SHOALCTL_BINARY, pool.node(0).control,

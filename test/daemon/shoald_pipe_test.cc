@@ -8,6 +8,7 @@
 #include <thread>
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include "test/support/netns.h"
 #include "test/support/udp_blast.h"
@@ -96,6 +97,44 @@ void Push(testing::TestPool& pool, const std::string& name, const std::string& x
   const std::string file = pool.dir().Write(name, xml);
   auto pushed = pool.CtlUntil("policy push " + file, 0, [](const testing::Output& o) { return o.status == 0; }, 50);
   REQUIRE(pushed.status == 0);
+}
+
+// `shoalctl pipes`, asked while every server sends all it can both ways.
+void CheckPipesAnswer(const testing::Output& json, const testing::Output& text) {
+  INFO(json.text << text.text);
+  REQUIRE(json.status == 0);
+  CHECK_THAT(text.text, Catch::Contains("uplink out: capacity 400 kB/s"));
+  const auto j = nlohmann::json::parse(json.text);
+  REQUIRE(j["pipes"].size() == 2);
+  for (const auto& p : j["pipes"]) {
+    CHECK(p["capacity"].get<double>() == kCapacity);
+    CHECK(p["nodes"].size() == 3);
+    CHECK(p["rates"]["used"].get<double>() >= 0.85 * kCapacity);
+    CHECK(p["rates"]["used"].get<double>() <= 1.03 * kCapacity);
+    CHECK(p["rates"]["allocated"].get<double>() <= 1.03 * kCapacity);
+  }
+  const auto& out = j["pipes"][1];
+  CHECK(out["direction"] == "out");
+  CHECK(out["apps"][0]["name"] == "web");
+  CHECK(out["apps"][0]["booked"].get<double>() == kBooking);
+  CHECK(out["apps"][0]["rates"]["used"].get<double>() >= 0.9 * kBooking);
+}
+
+// `shoalctl history pipe`: every node recorded its part each second.
+void CheckPipeHistory(testing::TestPool& pool) {
+  const testing::Output h = pool.CtlUntil("history pipe uplink --since 1m --step 1h --json", 1,
+                                          [](const testing::Output& o) { return o.status == 0; }, 20);
+  INFO(h.text);
+  REQUIRE(h.status == 0);
+  std::map<std::string, nlohmann::json> series;
+  const auto answer = nlohmann::json::parse(h.text);
+  for (const auto& p : answer["points"]) series[p["series"].get<std::string>()] = p;
+  REQUIRE(series.count("uplink/out") == 1);
+  REQUIRE(series.count("uplink/in") == 1);
+  REQUIRE(series.count("uplink/out/web") == 1);
+  CHECK(series["uplink/out"]["nodes"] == 3);
+  CHECK(series["uplink/out"]["usage_m"].get<double>() > 0.1 * kCapacity);  // the minute's average
+  CHECK(series["uplink/out/web"]["booking_m"].get<double>() > 0);
 }
 
 }  // namespace
@@ -203,6 +242,9 @@ TEST_CASE("three shoalds share one pipe through a router: the sink never gets mo
     web.push_back(ClassSent(net.servers[0], "5301:10"));
     if (k < 3) std::this_thread::sleep_for(std::chrono::seconds(1));
   }
+  // Any node answers for the whole pool, the senders still running.
+  const testing::Output pipes_json = pool.Ctl("pipes --json", 2);
+  const testing::Output pipes_text = pool.Ctl("pipes", 1);
   for (auto& t : senders) t.join();
   INFO("bytes received per second: " << rx.Text() << "; web sent " << web.back() - web.front() << " in 3 s");
   INFO("incoming bytes passed per second: " << in.Text());
@@ -215,6 +257,8 @@ TEST_CASE("three shoalds share one pipe through a router: the sink never gets mo
     CHECK(r >= 0.90 * kCapacity);
   }
   CHECK(static_cast<double>(web.back() - web.front()) >= 3 * 0.98 * kBooking);
+  CheckPipesAnswer(pipes_json, pipes_text);
+  CheckPipeHistory(pool);
   for (size_t i = 0; i < 3; ++i) {
     CHECK(pool.node(i).process.Stop() == 0);
     CHECK(NetnsPair::Output(net.servers[i], "tc qdisc show dev v0") == before[i]);

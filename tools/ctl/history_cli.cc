@@ -1,4 +1,4 @@
-// shoalctl's history commands: history app/node/pool/events (and report),
+// shoalctl's history commands: history app/node/pipe/pool/events (and report),
 // export, and the admin's delete, archive, mount and unmount, asked of any
 // shoald. See cli.h.
 #include <unistd.h>
@@ -132,7 +132,7 @@ Result<daemon::control::HistoryQuery> QueryOf(const HistoryArgs& a, const std::s
   return q;
 }
 
-// A question about a period: `what` is app, node, events or pool.
+// A question about a period: `what` is app, node, pipe, events or pool.
 enum class Asks { kShow, kReport, kExport };
 void Questions(CLI::App* c, const std::string& what, Asks asks, std::shared_ptr<PoolOptions> pool,
                std::shared_ptr<HistoryArgs> a, Run& run) {
@@ -174,6 +174,14 @@ void AddQuestions(CLI::App* history, std::shared_ptr<PoolOptions> pool, std::sha
   h_node->add_option("NAME", a->name, "the node's name (default: every node)");
   AddPeriodOptions(h_node, *a, *pool);
   Questions(h_node, "node", Asks::kShow, pool, a, run);
+  auto* h_pipe = history->add_subcommand(
+      "pipe", "A pipe's use, demand, booking and allocation, per direction and application, summed over the pool.");
+  h_pipe->add_option("NAME", a->name, "the pipe (uplink), a direction of it (uplink/out) or an application's part "
+                                      "(uplink/out/web); default: every pipe");
+  h_pipe->add_option("--on", a->node, "only this node's figures (its name)");
+  h_pipe->add_flag("--per-node", a->per_node, "one series per node instead of the pool's sum");
+  AddPeriodOptions(h_pipe, *a, *pool);
+  Questions(h_pipe, "pipe", Asks::kShow, pool, a, run);
   auto* h_pool = history->add_subcommand("pool", "The whole pool: every node's figures summed.");
   AddPeriodOptions(h_pool, *a, *pool);
   Questions(h_pool, "pool", Asks::kShow, pool, a, run);

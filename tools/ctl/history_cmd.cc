@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "tools/ctl/pool_cmd.h"
 #include "tools/ctl/table.h"
 
 namespace shoal::ctl {
@@ -166,9 +167,12 @@ std::string HistoryText(const control::HistoryAnswer& a, const std::string& what
     for (const auto& e : a.events()) t.Add({FormatTime(e.time_ms()), e.node(), e.kind(), e.subject(), e.text()});
     return out + (t.empty() ? "no events in the period\n" : t.Render());
   }
-  const bool apps = what == "app";
+  const bool apps = what == "app", pipes = what == "pipe";
+  // Pipes: bytes per second; a lane's capacity is every carrier's (the same).
+  auto amount = [pipes](double v) { return pipes ? RateText(v) : Cores(v); };
   std::vector<std::string> cols = {"TIME"};
   if (apps) cols.push_back("APPLICATION");
+  if (pipes) cols.push_back("SERIES");
   cols.push_back("NODE");
   for (const char* c : {">USED", ">PEAK", ">DEMAND", ">BOOKED", ">ALLOCATED"}) cols.push_back(c);
   if (apps) {
@@ -180,20 +184,27 @@ std::string HistoryText(const control::HistoryAnswer& a, const std::string& what
   Table t(cols);
   for (const auto& p : a.points()) {
     std::vector<std::string> row = {FormatTime(p.time_ms())};
-    if (apps) row.push_back(p.series());
+    if (apps || pipes) row.push_back(p.series());
     row.push_back(p.node().empty() ? fmt::format("({} nodes)", p.nodes()) : p.node());
     for (double v : {p.usage_m(), p.usage_peak_m(), p.demand_m(), p.booking_m(), p.allocation_m()}) {
-      row.push_back(Cores(v));
+      row.push_back(amount(v));
     }
     if (apps) {
       row.push_back(Percent(p.squeezed()));
       row.push_back(Percent(p.idle()));
+    } else if (pipes) {
+      row.push_back(p.capacity_m() > 0 ? RateText(p.capacity_m() / std::max(1u, p.nodes())) : "-");
     } else {
       row.push_back(Cores(p.capacity_m()));
     }
     t.Add(std::move(row));
   }
   if (t.empty()) return out + "no history in the period\n";
+  if (pipes) {
+    return out + t.Render() +
+           "Bytes per second, averages over each bucket; PEAK adds each node's peak. SERIES PIPE/DIR is the\n"
+           "pipe on the nodes (ALLOCATED: their credit), PIPE/DIR/APP an application's part of it.\n";
+  }
   return out + t.Render() +
          "CPU in cores, averages over each bucket; PEAK adds each node's peak. SQUEEZED: share of samples that\n"
          "wanted more than their allocation; IDLE: share that used under 5% of the booking.\n";

@@ -1,4 +1,4 @@
-// shoalctl's pool commands: status, nodes, apps, app, mode and policy
+// shoalctl's pool commands: status, nodes, apps, app, pipes, mode and policy
 // push/show/versions, each one control API request to any shoald. See cli.h.
 #include <iostream>
 
@@ -22,6 +22,7 @@ int RunControl(const ControlTarget& target, daemon::control::Request request, bo
     case R::kNodes: std::cout << (json ? MessageJson(r.nodes()) : NodesText(r.nodes())); break;
     case R::kApps: std::cout << (json ? MessageJson(r.apps()) : AppsText(r.apps())); break;
     case R::kApp: std::cout << (json ? MessageJson(r.app()) : AppText(r.app())); break;
+    case R::kPipes: std::cout << (json ? MessageJson(r.pipes()) : PipesText(r.pipes())); break;
     case R::kVersions: std::cout << (json ? MessageJson(r.versions()) : VersionsText(r.versions())); break;
     case R::kPolicy:
       if (json) {
@@ -105,6 +106,12 @@ void AddPoolCommands(CLI::App& app, CLI::App& policy, std::shared_ptr<PoolOption
     r.mutable_app()->set_name(a->app);
     return r;
   });
+  auto* pipes = app.add_subcommand(
+      "pipes",
+      "Every pipe of the policy, each direction: capacity, use, and per application its booking,\n"
+      "demand, use and allocation, and per node that carries it.");
+  pool->Add(pipes, true);
+  Sends(pipes, pool, run, false, Simple([](R& r) { r.mutable_pipes(); }));
   auto* mode = app.add_subcommand(
       "mode",
       "Switch the whole pool between monitor (measure, plan, change nothing) and enforce (apply\n"

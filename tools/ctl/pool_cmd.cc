@@ -13,6 +13,27 @@ namespace {
 std::string Cores(double millicores) { return fmt::format("{:.2f}", millicores / 1000.0); }
 std::string Mb(double kb) { return fmt::format("{:.0f}", kb / 1024.0); }
 
+std::string PipeText(const control::PipeInfo& p) {
+  const double used = p.rates().used();
+  std::string out = fmt::format("{} {}: capacity {}, used {} ({:.0f}%), allocated {}, demand {}\n", p.pipe(),
+                                p.direction(), RateText(p.capacity()), RateText(used),
+                                p.capacity() > 0 ? 100.0 * used / p.capacity() : 0.0, RateText(p.rates().allocated()),
+                                RateText(p.rates().demand()));
+  Table apps({"APPLICATION", ">BOOKED", ">CAP", ">DEMAND", ">USED", ">ALLOCATED", ">NODES"});
+  for (const auto& a : p.apps()) {
+    apps.Add({a.name(), a.booked() > 0 ? RateText(a.booked()) : "-", a.cap() > 0 ? RateText(a.cap()) : "-",
+              RateText(a.rates().demand()), RateText(a.rates().used()), RateText(a.rates().allocated()),
+              std::to_string(a.nodes())});
+  }
+  out += apps.Render("  ");
+  Table nodes({"NODE", ">DEMAND", ">USED", ">ALLOCATED"});
+  for (const auto& n : p.nodes()) {
+    nodes.Add({n.name(), RateText(n.rates().demand()), RateText(n.rates().used()), RateText(n.rates().allocated())});
+  }
+  out += nodes.empty() ? "  no node carries it (no node's configuration places it)\n" : nodes.Render("  ");
+  return out;
+}
+
 }  // namespace
 
 std::string StatusText(const control::PoolStatus& s) {
@@ -70,6 +91,22 @@ std::string AppsText(const control::AppList& a) {
     }
   }
   return out;
+}
+
+std::string RateText(double bytes_per_s) {
+  constexpr const char* kUnits[] = {"B/s", "kB/s", "MB/s", "GB/s", "TB/s"};
+  size_t u = 0;
+  while (bytes_per_s >= 1000 && u + 1 < std::size(kUnits)) bytes_per_s /= 1000, ++u;
+  if (u == 0 || bytes_per_s >= 100) return fmt::format("{:.0f} {}", bytes_per_s, kUnits[u]);
+  return fmt::format("{:.1f} {}", bytes_per_s, kUnits[u]);
+}
+
+std::string PipesText(const control::PipeList& p) {
+  if (p.policy_version().empty()) return fmt::format("{} runs no policy: no pipes\n", p.answered_by());
+  std::string out = fmt::format("pipes as {} sees them (policy {})\n", p.answered_by(), p.policy_version());
+  if (p.pipes_size() == 0) out += "the policy declares no pipe\n";
+  for (const auto& x : p.pipes()) out += PipeText(x);
+  return out + "Used and allocated: each node's last second; demand: its latest credit round.\n";
 }
 
 std::string AppText(const control::AppDetail& d) {

@@ -12,6 +12,9 @@ namespace shoal::ctl {
 std::string StatusText(const daemon::control::PoolStatus& s);
 std::string NodesText(const daemon::control::NodeList& n);
 std::string AppsText(const daemon::control::AppList& a);
+std::string PipesText(const daemon::control::PipeList& p);
+// Bytes per second in decimal units, as policies write them: "400 kB/s".
+std::string RateText(double bytes_per_s);
 std::string AppText(const daemon::control::AppDetail& a);
 std::string VersionsText(const daemon::control::VersionList& v);
 

@@ -1,0 +1,54 @@
+// The control API's answer about the pool's pipes (shoalctl pipes): the
+// engine's pool-wide report (daemon/engine/pipe_report.h) as a PipeList.
+// See daemon/control_api.h.
+#include "daemon/control_api.h"
+#include "daemon/engine/pipe_report.h"
+
+namespace shoal::daemon {
+namespace {
+
+void SetRates(const engine::PipeFiguresRow& f, control::PipeRates& out) {
+  out.set_used(static_cast<double>(f.used));
+  out.set_demand(static_cast<double>(f.demand));
+  out.set_allocated(static_cast<double>(f.allocated));
+}
+
+}  // namespace
+
+control::Response ControlApi::Pipes(const control::Request&) {
+  control::Response r;
+  auto* list = r.mutable_pipes();
+  list->set_answered_by(c_.config.node_name);
+  const engine::PolicyRuntime& policies = c_.engine.policies();
+  const policy::PolicyDocument* doc = policies.active();
+  if (doc == nullptr) return r;
+  const std::string version = policies.version_text();
+  list->set_policy_version(version);
+  const int failed = static_cast<int>(c_.gossiper.membership().failed_peers().size());
+  const auto effective = policies.Effective(failed);
+  const engine::PipeLoop& loop = c_.engine.pipes();
+  for (const engine::PipeLaneReport& lane :
+       engine::ReportPipes({*doc, version, effective, loop.figures(), loop.options().interval})) {
+    auto* p = list->add_pipes();
+    p->set_pipe(lane.lane.pipe);
+    p->set_direction(lane.lane.direction == policy::Direction::kIn ? "in" : "out");
+    p->set_capacity(static_cast<double>(lane.capacity));
+    SetRates(lane.figures, *p->mutable_rates());
+    for (const engine::PipeAppReport& a : lane.apps) {
+      auto* app = p->add_apps();
+      app->set_name(a.app);
+      app->set_booked(static_cast<double>(a.booked));
+      app->set_cap(static_cast<double>(a.cap));
+      SetRates(a.figures, *app->mutable_rates());
+      app->set_nodes(a.nodes);
+    }
+    for (const engine::PipeNodeReport& n : lane.nodes) {
+      auto* node = p->add_nodes();
+      node->set_name(c_.engine.NameOf(n.node));
+      SetRates(n.figures, *node->mutable_rates());
+    }
+  }
+  return r;
+}
+
+}  // namespace shoal::daemon
