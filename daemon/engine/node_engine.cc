@@ -4,6 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "daemon/engine/pipe_report.h"
+
 namespace shoal::engine {
 
 Result<std::unique_ptr<NodeEngine>> NodeEngine::Create(EngineConfig config, EngineSeams seams, EngineHooks hooks) {
@@ -138,6 +140,7 @@ void NodeEngine::OnPolicy(const policy::PolicyDocument& doc) {
   // and the groups follow the document without waiting for the next sample.
   cpu_.SetDocument(doc, clock_.Now());
   pipes_.SetDocument(&doc, policies_.version_text());
+  pipes_unmet_.Clear();
   samples_ = 1;
   Replan();
 }
@@ -170,6 +173,7 @@ void NodeEngine::Sample() {
   Replan();
   ReportUnmet();
   auto pipes = pipes_.TakePeriod();
+  ReportPipesUnmet();
   if (!history_) return;
   if (auto s = history_->Record(cpu_.local(), cpu_.plan(), CapacityM(std::max(1u, cpus_)), std::move(pipes));
       !s.ok()) {
@@ -201,6 +205,26 @@ void NodeEngine::ReportUnmet() {
   for (const std::string& app : changes.met) {
     spdlog::info("booking of {} is met again", app);
     NoteEvent("met", app, "booking is met again");
+  }
+}
+
+void NodeEngine::ReportPipesUnmet() {
+  const policy::PolicyDocument* doc = policies_.active();
+  if (doc == nullptr || doc->pipes.empty()) return;
+  const std::string version = policies_.version_text();
+  const auto effective = policies_.Effective(FailedNodes());
+  const auto report = ReportPipes({*doc, version, effective, pipes_.figures(), pipes_.options().interval});
+  for (const PipeUnmetChange& c : pipes_unmet_.Follow(report)) {
+    const std::string lane = LaneSeriesName(c.lane);
+    if (!c.unmet) {
+      spdlog::info("bandwidth booking of {} on {} is met again", c.app, lane);
+      NoteEvent("met", c.app, fmt::format("bandwidth booking on {} is met again", lane));
+      continue;
+    }
+    spdlog::warn("bandwidth booking of {} on {} cannot be met: it wants {} bytes/s, the pool in view allocates it {}",
+                 c.app, lane, c.wanted, c.got);
+    NoteEvent("unmet", c.app,
+              fmt::format("bandwidth booking on {} cannot be met: wants {} bytes/s, allocated {}", lane, c.wanted, c.got));
   }
 }
 

@@ -21,6 +21,7 @@
 #include "daemon/engine/cpu_loop.h"
 #include "daemon/engine/history_recorder.h"
 #include "daemon/engine/pipe_loop.h"
+#include "daemon/engine/pipe_unmet.h"
 #include "daemon/engine/policy_runtime.h"
 #include "daemon/engine/pool_view.h"
 #include "daemon/engine/process_source.h"
@@ -111,6 +112,7 @@ class NodeEngine {
   void Sample();
   void Replan();
   void ReportUnmet();
+  void ReportPipesUnmet();
   void RunTriggers();
   void Maintain();
 
@@ -125,6 +127,7 @@ class NodeEngine {
   PolicyRuntime policies_;
   CpuLoop cpu_;
   PipeLoop pipes_;
+  PipeUnmet pipes_unmet_;
   std::unique_ptr<HistoryRecorder> history_;
   uint32_t cpus_ = 0;       // from the last host facts
   int samples_ = 0;

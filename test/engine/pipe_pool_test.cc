@@ -223,3 +223,41 @@ TEST_CASE("pipe pool of 16: each node's last second reaches its history and ever
   CHECK(store::AvgAllocation(last["uplink/out/web"]) > 0);
   CHECK(last.count("uplink/out/(rogue)") == 0);  // it did nothing
 }
+
+TEST_CASE("pipe pool of 16: a booking the view cannot hold is raised as unmet, and as met once healed") {
+  FullPoolOptions o = Pool(16, 24);
+  o.history = true;
+  FullPool p(o);
+  // web books 8 MB/s of the 10 and wants 12, all on nodes 0-3.
+  std::string policy = kPolicy;
+  policy.replace(policy.find("rate=\"3MB\""), 10, "rate=\"8MB\"");
+  for (size_t i = 0; i < 16; ++i) p.pipes().Offer(i, kUplink, "batch", Constant(1e6));
+  for (size_t i = 0; i < 4; ++i) p.pipes().Offer(i, kUplink, "web", Constant(3e6));
+  p.StartFormed();
+  p.RunFor(1s);
+  auto v = p.Push(0, policy);
+  REQUIRE(v.ok());
+  REQUIRE(p.RunUntil([&] { return p.NodesEnforcing(*v) == p.size(); }, 5s));
+  p.RunFor(4s);
+  auto events = [&](size_t node, const std::string& kind) {
+    store::wire::Query q;
+    q.set_kind(static_cast<uint32_t>(store::SeriesKind::kEvent));
+    q.set_name(kind);
+    q.add_origins(p.engine(node).self().value);
+    const int64_t now_ms = p.engine(node).history()->store().last_ms();
+    q.set_from_ms(now_ms - 60'000);
+    q.set_to_ms(now_ms + 1);
+    q.set_step_ms(60'000);
+    auto r = p.engine(node).history()->store().Query(q);
+    if (!r.ok()) FAIL(r.error().message);
+    return r->events_size();
+  };
+  CHECK(events(0, "unmet") == 0);  // the whole pipe in view: 8 MB/s of it for web
+
+  // Half the pool out of view: each half divides half the pipe, 5 MB/s for web's side.
+  for (size_t i = 8; i < 16; ++i) p.pool().network().SetGroup(p.pool().node(i).identity().advertise, 1);
+  REQUIRE(p.RunUntil([&] { return events(0, "unmet") == 1; }, 8s));
+  CHECK(events(9, "unmet") == 0);  // the other side sees no web demand
+  p.pool().network().Heal();
+  REQUIRE(p.RunUntil([&] { return events(0, "met") == 1; }, 10s));
+}
