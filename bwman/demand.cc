@@ -23,4 +23,9 @@ uint64_t Coarsen(uint64_t bytes, int bits) {
   return down == bytes ? bytes : down + unit;
 }
 
+uint64_t CoarsenDown(uint64_t bytes, int bits) {
+  const int width = std::bit_width(bytes);
+  return width <= bits ? bytes : bytes >> (width - bits) << (width - bits);
+}
+
 }  // namespace shoal::bwman

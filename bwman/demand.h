@@ -49,5 +49,7 @@ uint64_t EstimateDemand(const ClassInterval& c, uint64_t booking_left, uint64_t 
 // `bytes` rounded up to its `bits` most significant bits (at most
 // 1 / 2^(bits - 1) more).
 uint64_t Coarsen(uint64_t bytes, int bits = 6);
+// `bytes` rounded down to its `bits` most significant bits.
+uint64_t CoarsenDown(uint64_t bytes, int bits);
 
 }  // namespace shoal::bwman

@@ -59,7 +59,10 @@ Result<std::unique_ptr<CpuEnforcer>> MakeEnforcer(const CpuConfig& cpu) {
 // this node out of the pipes (said once) rather than stopping it.
 Result<std::unique_ptr<engine::PipeEnforcer>> MakePipeEnforcer(const BandwidthConfig& bw) {
   if (bw.pipes.empty() || bw.enforcer == "off") return std::unique_ptr<engine::PipeEnforcer>();
-  auto e = HtbEnforcer::Create(bw.pipes);
+  // The guard is this very binary; resolved now, before anything could move it.
+  std::error_code ec;
+  const std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+  auto e = HtbEnforcer::Create(bw.pipes, self);
   if (!e.ok()) {
     if (bw.enforcer == "auto") {
       spdlog::warn("pipes: no HTB through netlink ({}): this node takes no part in the pipes", e.error().message);

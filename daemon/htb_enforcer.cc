@@ -33,10 +33,11 @@ const char* Name(policy::Direction d) { return d == policy::Direction::kIn ? "in
 
 }  // namespace
 
-Result<std::unique_ptr<HtbEnforcer>> HtbEnforcer::Create(std::vector<PipePlacement> placements) {
+Result<std::unique_ptr<HtbEnforcer>> HtbEnforcer::Create(std::vector<PipePlacement> placements,
+                                                         std::string guard_exe) {
   auto tc = TcNetlink::Open();
   if (!tc.ok()) return tc.error();
-  return std::unique_ptr<HtbEnforcer>(new HtbEnforcer(std::move(*tc), std::move(placements)));
+  return std::unique_ptr<HtbEnforcer>(new HtbEnforcer(std::move(*tc), std::move(placements), std::move(guard_exe)));
 }
 
 const PipePlacement* HtbEnforcer::Find(const std::string& pipe) const {
@@ -190,6 +191,28 @@ Status HtbEnforcer::Apply(const std::vector<engine::LaneSetting>& settings) {
   return Status::Ok();
 }
 
+Status HtbEnforcer::SetFallback(const std::vector<engine::LaneSetting>& settings) {
+  std::vector<GuardClass> table;
+  const uint32_t root = TcHandle(kHtbMajor, kWhole), node = TcHandle(kHtbMajor, kNode);
+  for (const engine::LaneSetting& s : settings) {
+    auto it = taken_.find(LaneKey{s.lane.pipe, s.lane.direction});
+    if (it == taken_.end() || !it->second.built || s.node_ceil == 0) continue;
+    const int ifindex = it->second.ifindex;
+    table.push_back({ifindex, root, node, s.node_ceil, s.node_ceil});
+    for (const engine::ClassLimit& c : s.classes) {
+      table.push_back({ifindex, node, TcHandle(kHtbMajor, Minor(c.app)), c.rate, c.ceil});
+    }
+  }
+  if (guard_exe_.empty() || (table.empty() && !guard_)) return Status::Ok();
+  if (!guard_) {
+    auto g = PipeGuard::Start(guard_exe_);
+    if (!g.ok()) return g.error();
+    guard_ = std::move(*g);
+    spdlog::info("pipes: guard process {} holds the classes' static share should shoald die", guard_->pid());
+  }
+  return guard_->Send(table);
+}
+
 Status HtbEnforcer::SetIfChanged(Taken& t, uint32_t parent, uint32_t handle, uint64_t rate, uint64_t ceil) {
   auto [it, fresh] = t.set.try_emplace(handle, rate, ceil);
   if (!fresh && it->second == std::pair<uint64_t, uint64_t>{rate, ceil}) return Status::Ok();
@@ -224,6 +247,10 @@ Status HtbEnforcer::Release() {
   Status result;
   for (auto& [lane, t] : taken_) {
     if (auto s = HandBack(t); !s.ok() && result.ok()) result = s;
+  }
+  if (guard_) {
+    (void)guard_->Dismiss();
+    guard_.reset();
   }
   taken_.clear();
   return result;

@@ -18,7 +18,9 @@
 // (left by an earlier run, adopted) is taken; one with a qdisc of its own
 // is refused; so is one with an ingress qdisc unless our IFB shows it is
 // ours. Release() deletes the root, the ingress qdisc and the IFB, and the
-// kernel's defaults come back. One pipe per interface. Not thread-safe.
+// kernel's defaults come back. The fallback (the classes' static share if
+// shoald dies) is held by a guard process. One pipe per interface. Not
+// thread-safe.
 #pragma once
 
 #include <map>
@@ -28,6 +30,7 @@
 
 #include "daemon/engine/pipe_enforcer.h"
 #include "daemon/pipe_config.h"
+#include "daemon/pipe_guard.h"
 #include "daemon/tc_netlink.h"
 
 namespace shoal::daemon {
@@ -36,12 +39,16 @@ inline constexpr uint32_t kHtbMajor = 0x5301;
 
 class HtbEnforcer final : public engine::PipeEnforcer {
  public:
-  static Result<std::unique_ptr<HtbEnforcer>> Create(std::vector<PipePlacement> placements);
+  // `guard_exe`: shoald's binary, started as the pipe guard (pipe_guard.h)
+  // once there is a fallback to hold; empty: no guard.
+  static Result<std::unique_ptr<HtbEnforcer>> Create(std::vector<PipePlacement> placements,
+                                                     std::string guard_exe = "");
 
   const char* kind() const override { return "htb"; }
   bool Carries(const engine::PipeLane& lane) const override;
   Status SetDocument(const policy::PolicyDocument& doc) override;
   Status Apply(const std::vector<engine::LaneSetting>& settings) override;
+  Status SetFallback(const std::vector<engine::LaneSetting>& settings) override;
   Result<std::vector<engine::LaneCounters>> Read() override;
   Status Release() override;
 
@@ -55,8 +62,8 @@ class HtbEnforcer final : public engine::PipeEnforcer {
   using LaneKey = std::pair<std::string, policy::Direction>;
   // Sets a class unless the kernel already holds these figures.
   Status SetIfChanged(Taken& t, uint32_t parent, uint32_t handle, uint64_t rate, uint64_t ceil);
-  HtbEnforcer(std::unique_ptr<TcNetlink> tc, std::vector<PipePlacement> placements)
-      : tc_(std::move(tc)), placements_(std::move(placements)) {}
+  HtbEnforcer(std::unique_ptr<TcNetlink> tc, std::vector<PipePlacement> placements, std::string guard_exe)
+      : tc_(std::move(tc)), placements_(std::move(placements)), guard_exe_(std::move(guard_exe)) {}
   const PipePlacement* Find(const std::string& pipe) const;
   Status Take(const PipePlacement& p, policy::Direction dir, Taken& t);
   Status TakeIncoming(const PipePlacement& p, int ifindex, Taken& t);
@@ -69,6 +76,8 @@ class HtbEnforcer final : public engine::PipeEnforcer {
   std::vector<PipePlacement> placements_;
   std::vector<policy::ApplicationSpec> apps_;  // the document's, in slot order
   std::map<LaneKey, Taken> taken_;
+  std::string guard_exe_;
+  std::unique_ptr<PipeGuard> guard_;  // started with the first fallback
 };
 
 }  // namespace shoal::daemon

@@ -3,6 +3,7 @@
 // share; see --help.
 #include <malloc.h>
 
+#include <csignal>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -11,6 +12,7 @@
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/key_file.h"
+#include "daemon/pipe_guard.h"
 #include "daemon/control/tokens.h"
 #include "gossip/admin_auth.h"
 
@@ -18,6 +20,14 @@ using namespace shoal;
 using namespace shoal::daemon;
 
 int main(int argc, char** argv) {
+  // The pipe guard (daemon/pipe_guard.h), started by shoald itself. A
+  // terminal's ^C or a stop reaches the daemon, which dismisses it.
+  if (argc == 2 && std::string_view(argv[1]) == "--pipe-guard") {
+    std::signal(SIGINT, SIG_IGN);
+    std::signal(SIGTERM, SIG_IGN);
+    std::signal(SIGHUP, SIG_IGN);
+    return RunPipeGuard(std::cin);
+  }
   // RocksDB's background threads would each get a malloc arena of their own
   // that keeps freed memory; two arenas keep the daemon small.
   mallopt(M_ARENA_MAX, 2);

@@ -35,6 +35,10 @@ NodeEngine::NodeEngine(EngineConfig config, EngineSeams& seams, EngineHooks hook
           seams.gossiper, seams.streams, seams.random, seams.wall),
       cpu_(self_, seams.processes, std::move(seams.cpu)),
       pipes_(self_, seams.clock, seams.wall, std::move(seams.pipes), config_.pipes) {
+  pipes_.SetFailedCheck([this](NodeId id) {
+    const gossip::Member* m = gossiper_.membership().Find(id);
+    return m != nullptr && m->state == gossip::MemberState::kFailed;
+  });
   if (seams.history) {
     history_ = std::make_unique<HistoryRecorder>(*seams.history, config_.history, seams.gossiper, seams.streams,
                                                  seams.clock, seams.wall);

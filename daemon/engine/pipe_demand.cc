@@ -47,6 +47,8 @@ Result<LaneDemand> DecodeLane(const wire::PipeLaneDemand& w) {
   auto period = ReadSparse(w.lane(), w.period_slots(), kMaxRate,
                            {Into{&w.used(), &lane.used}, Into{&w.allocated(), &lane.allocated}});
   if (!period.ok()) return period.error();
+  if (w.fallback() > kMaxDemandBytes) return MakeError("lane {}: falls back to {} bytes", w.lane(), w.fallback());
+  lane.fallback = w.fallback();
   return lane;
 }
 
@@ -66,7 +68,7 @@ uint64_t At(const std::vector<uint64_t>& v, size_t i) { return i < v.size() ? v[
 }  // namespace
 
 bool LaneDemand::operator==(const LaneDemand& o) const {
-  return lane == o.lane && SameFigures(bytes, o.bytes) && SameFigures(used, o.used) &&
+  return lane == o.lane && fallback == o.fallback && SameFigures(bytes, o.bytes) && SameFigures(used, o.used) &&
          SameFigures(allocated, o.allocated);
 }
 
@@ -83,6 +85,7 @@ Result<std::string> EncodePipeDemand(const PipeDemand& d) {
   for (const LaneDemand& lane : d.lanes) {
     auto* l = w.add_lanes();
     l->set_lane(lane.lane);
+    l->set_fallback(std::min(lane.fallback, kMaxDemandBytes));
     for (size_t slot = 0; slot < lane.bytes.size(); ++slot) {
       if (lane.bytes[slot] == 0) continue;
       l->add_slots(static_cast<uint32_t>(slot));

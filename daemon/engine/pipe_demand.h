@@ -35,6 +35,8 @@ struct LaneDemand {
   std::vector<uint64_t> bytes;  // by slot; trailing zeros may be left out
   // By slot, bytes per second over the last sampling period (the same).
   std::vector<uint64_t> used, allocated;
+  // Bytes per interval the node's classes fall back to if its daemon dies.
+  uint64_t fallback = 0;
   bool operator==(const LaneDemand&) const;
 };
 

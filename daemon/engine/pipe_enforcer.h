@@ -45,12 +45,14 @@ struct ClassLimit {
   std::string app;  // or kRogueClass
   uint64_t rate = 0;
   uint64_t ceil = 0;
+  bool operator==(const ClassLimit&) const = default;
 };
 
 struct LaneSetting {
   PipeLane lane;
   uint64_t node_ceil = 0;  // the node's class; 0: counting only (monitor)
   std::vector<ClassLimit> classes;  // every class the lane should have
+  bool operator==(const LaneSetting&) const = default;
 };
 
 class PipeEnforcer {
@@ -64,6 +66,12 @@ class PipeEnforcer {
   // Makes the lanes' classes match: creates what is missing, sets rates
   // that changed, hands back lanes no longer listed (Apply({}): all).
   virtual Status Apply(const std::vector<LaneSetting>& settings) = 0;
+  // What the lanes' classes must hold if this process dies without
+  // Release() (a crash, SIGKILL): each lane's static share. Called when it
+  // changes; empty: leave the classes as they are. The enforcer sees to it
+  // without this process (shoald: a guard process; the simulator: when
+  // the engine goes without a Release).
+  virtual Status SetFallback(const std::vector<LaneSetting>& settings) = 0;
   // The counters of every class on every lane set up.
   virtual Result<std::vector<LaneCounters>> Read() = 0;
   // Hands every interface back as it was before the first Apply.

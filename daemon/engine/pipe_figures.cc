@@ -15,6 +15,7 @@ void PipeFigures::Update(const gossip::ChannelView& channel) {
     if (id == self_) return;
     Node& n = nodes_[id];
     n.seen = updates_;
+    gone_.erase(id);
     if (n.version == e.version) return;
     n.version = e.version;
     auto d = DecodePipeDemand(e.payload.view());
@@ -24,7 +25,34 @@ void PipeFigures::Update(const gossip::ChannelView& channel) {
     }
     Put(n, std::move(*d));
   });
-  std::erase_if(nodes_, [&](const auto& kv) { return kv.second.seen != updates_; });
+  std::erase_if(nodes_, [&](const auto& kv) {
+    if (kv.second.seen == updates_) return false;
+    const PipeDemand* newest = nullptr;
+    for (const PipeDemand& d : kv.second.ring) {
+      if (newest == nullptr || d.round > newest->round) newest = &d;
+    }
+    if (newest != nullptr) gone_[kv.first] = *newest;
+    return true;
+  });
+}
+
+std::pair<uint64_t, size_t> PipeFigures::Reserved(uint32_t lane, uint64_t document,
+                                                  const std::function<bool(NodeId)>& failed) {
+  uint64_t reserved = 0;
+  size_t nodes = 0;
+  for (auto it = gone_.begin(); it != gone_.end();) {
+    if (!failed(it->first)) {
+      it = gone_.erase(it);
+      continue;
+    }
+    const LaneDemand* l = it->second.document == document ? it->second.Find(lane) : nullptr;
+    if (l != nullptr) {
+      reserved += l->fallback;
+      ++nodes;
+    }
+    ++it;
+  }
+  return {reserved, nodes};
 }
 
 void PipeFigures::Keep(PipeDemand d) { Put(own_, std::move(d)); }

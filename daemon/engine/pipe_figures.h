@@ -1,11 +1,13 @@
 // Every live node's recent pipe demand (pipe_demand.h), decoded once per
 // version, a few rounds of each kept, so that every node can divide a round
-// from the same round's figures even when newer ones have already arrived.
-// Not thread-safe.
+// from the same round's figures even when newer ones have already arrived;
+// and the newest of nodes gone from the view, for what a failed node's
+// classes still let through. Not thread-safe.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <vector>
 
@@ -32,6 +34,12 @@ class PipeFigures {
   // Per node (ascending id), its latest figure of `document` taken at a
   // round in [oldest, newest]; nodes without one are left out.
   std::vector<Chosen> Choose(uint64_t document, uint64_t oldest, uint64_t newest) const;
+  // What nodes gone from the view that `failed` says are failed (not left,
+  // not reaped) fall back to on `lane` (their last figure of `document`):
+  // their classes may still send that much; and how many they are.
+  // Forgets the other gone nodes.
+  std::pair<uint64_t, size_t> Reserved(uint32_t lane, uint64_t document,
+                                       const std::function<bool(NodeId)>& failed);
   // Versions that did not decode.
   uint64_t malformed() const { return malformed_; }
 
@@ -46,6 +54,7 @@ class PipeFigures {
   NodeId self_;
   Node own_;
   std::map<NodeId, Node> nodes_;
+  std::map<NodeId, PipeDemand> gone_;  // newest figure of nodes that left the view
   uint64_t updates_ = 0;
   uint64_t malformed_ = 0;
 };

@@ -42,6 +42,7 @@ void PipeLoop::SetDocument(const policy::PolicyDocument* doc, const std::string&
   expected_.clear();
   period_.Clear();
   period_figures_.clear();
+  fallback_.reset();
   doc_.reset();
   // The next tick measures before it divides: the terms and figures of the
   // old document index other slots.
@@ -73,6 +74,7 @@ void PipeLoop::SetDocument(const policy::PolicyDocument* doc, const std::string&
 
 void PipeLoop::HandBackAll() {
   if (auto s = enforcer_->Apply({}); !s.ok()) LogError(s.error());
+  if (auto s = enforcer_->SetFallback({}); !s.ok()) LogError(s.error());
 }
 
 void PipeLoop::Tick(const std::function<std::vector<policy::EffectivePolicy>()>& effective, bool enforce) {
@@ -98,6 +100,7 @@ void PipeLoop::Tick(const std::function<std::vector<policy::EffectivePolicy>()>&
     std::vector<LaneSetting> settings;
     for (LaneState& lane : state_) settings.push_back(Divide(lane, divide, enforce));
     if (auto s = enforcer_->Apply(settings); !s.ok()) LogError(s.error());
+    ApplyFallback(enforce);
   }
 }
 
@@ -140,7 +143,7 @@ void PipeLoop::PublishOwn() {
   d.document = digest_;
   for (const LaneState& lane : state_) {
     const auto& [used, allocated] = period_figures_[lane.lane.index];
-    d.lanes.push_back(LaneDemand{lane.lane.index, lane.demand, used, allocated});
+    d.lanes.push_back(LaneDemand{lane.lane.index, lane.demand, used, allocated, lane.fallback});
   }
   std::sort(d.lanes.begin(), d.lanes.end(), [](const LaneDemand& a, const LaneDemand& b) { return a.lane < b.lane; });
   figures_.Keep(d);
@@ -180,13 +183,18 @@ LaneSetting PipeLoop::Divide(LaneState& lane, uint64_t round, bool enforce) {
   }
   Remember(lane, in.demand.size() + (self == SIZE_MAX ? 1 : 0));
   const uint64_t capacity = PerInterval(lane.lane.capacity, options_.interval);
-  // The part of the lane the nodes in view may share (all of it when this
-  // node sees every node it saw lately).
-  uint64_t share = bwman::MulDiv(capacity, std::min(lane.participants, lane.expected), lane.expected);
+  // Failed carriers' classes may still send their static share: kept
+  // aside. The rest is for the nodes in view, in proportion to those seen
+  // lately whose share is not known (all of it when every carrier seen
+  // lately is in view or failed with a known share).
+  const auto [reserved, known] = figures_.Reserved(lane.lane.index, digest_, failed_);
+  lane.reserved = std::min(capacity, reserved);
+  const size_t unknown = lane.expected - std::min(lane.expected, lane.participants + known);
+  uint64_t share = bwman::MulDiv(capacity - lane.reserved, lane.participants, lane.participants + unknown);
   lane.own_figures = self != SIZE_MAX;
   if (!lane.own_figures) {
     // No figures of its own yet: an equal share, divided among its own.
-    share = capacity / lane.expected;
+    share = (capacity - lane.reserved) / lane.expected;
     in.demand = {lane.demand};
     self = 0;
   }
@@ -203,8 +211,36 @@ LaneSetting PipeLoop::Divide(LaneState& lane, uint64_t round, bool enforce) {
     lane.booking_left[slot] = lane.terms[slot].booked - std::min(lane.terms[slot].booked, queued);
   }
   lane.credit = r.AppCredits(self);
+  SetFallback(lane, r, self);
   AddToPeriod(lane);
   return Setting(lane, enforce);
+}
+
+// Its part of the bookings and an equal part of what the bookings (and
+// the failed carriers) leave, rounded down: the nodes' static shares add
+// up to at most the capacity.
+void PipeLoop::SetFallback(LaneState& lane, const bwman::Round& r, size_t self) {
+  const uint64_t capacity = PerInterval(lane.lane.capacity, options_.interval);
+  uint64_t booked = 0;
+  for (const bwman::Credit& c : r.nodes.credits) booked += c.booked;
+  const uint64_t rest = capacity - std::min(capacity, booked + lane.reserved);
+  lane.fallback = bwman::CoarsenDown(r.nodes.credits[self].booked + rest / lane.expected, 5);
+}
+
+void PipeLoop::ApplyFallback(bool enforce) {
+  std::vector<LaneSetting> settings;
+  for (const LaneState& lane : state_) {
+    if (!enforce) break;  // counting classes stay counting
+    LaneSetting s{lane.lane.id, std::max<uint64_t>(1, PerSecond(lane.fallback, options_.interval)), {}};
+    for (size_t slot = 0; slot < lane.credit.size(); ++slot) {
+      const uint64_t booked = std::max<uint64_t>(1, PerSecond(lane.credit[slot].booked, options_.interval));
+      s.classes.push_back({SlotName(*doc_, slot), std::min(booked, s.node_ceil), s.node_ceil});
+    }
+    settings.push_back(std::move(s));
+  }
+  if (fallback_ == settings) return;
+  if (auto s = enforcer_->SetFallback(settings); !s.ok()) return LogError(s.error());
+  fallback_ = std::move(settings);
 }
 
 void PipeLoop::AddToPeriod(const LaneState& lane) {

@@ -23,8 +23,14 @@
 // view_memory (a partition, or alone) divides only their share of the
 // capacity (seen / expected), so that the parts of a split pool add up to
 // at most the capacity; before it has figures of its own it takes
-// capacity / expected. In monitor mode the classes only count. Not
-// thread-safe.
+// capacity / expected.
+//
+// Every round also gives each node its static share: its part of the
+// bookings plus an equal part of what the bookings leave. The enforcer
+// makes the node's classes fall back to it if the daemon dies (a guard
+// process), the node publishes it, and while the membership says the node
+// is failed (until it is reaped) the others keep it aside. In monitor mode
+// the classes only count. Not thread-safe.
 #pragma once
 
 #include <functional>
@@ -63,6 +69,8 @@ struct LaneState {
   size_t expected = 0;      // the most seen within view_memory
   bool own_figures = false; // this node's own were among them
   uint64_t node_credit = 0; // bytes in the round (at least one frame)
+  uint64_t fallback = 0;    // bytes per round: its static share
+  uint64_t reserved = 0;    // bytes per round kept aside for failed carriers
   uint64_t unqueued = 0;    // bytes of the round nobody queued
   std::vector<uint64_t> booking_left;  // by slot: booked bytes the pool left unclaimed
   std::vector<uint64_t> demand;       // by slot: this node's published demand
@@ -77,6 +85,8 @@ class PipeLoop {
   PipeLoop(NodeId self, Clock& clock, const WallClock& wall, std::unique_ptr<PipeEnforcer> enforcer,
            PipeOptions options);
 
+  // Which nodes the membership holds failed (not left, not reaped yet).
+  void SetFailedCheck(std::function<bool(NodeId)> failed) { failed_ = std::move(failed); }
   // A new document (null: none); its lanes this node does not carry are
   // reported once.
   void SetDocument(const policy::PolicyDocument* doc, const std::string& version_text);
@@ -111,6 +121,8 @@ class PipeLoop {
   void Remember(LaneState& lane, size_t participants);
   LaneSetting Setting(const LaneState& lane, bool enforce);
   void AddToPeriod(const LaneState& lane);
+  void SetFallback(LaneState& lane, const bwman::Round& r, size_t self);
+  void ApplyFallback(bool enforce);
 
   NodeId self_;
   Clock& clock_;
@@ -124,6 +136,8 @@ class PipeLoop {
   std::map<uint32_t, std::pair<size_t, TimePoint>> expected_;  // by lane: most seen, when
   PipeFigures figures_;
   PipePeriod period_;
+  std::function<bool(NodeId)> failed_ = [](NodeId) { return false; };
+  std::optional<std::vector<LaneSetting>> fallback_;  // as the enforcer last had it
   std::map<uint32_t, std::pair<std::vector<uint64_t>, std::vector<uint64_t>>> period_figures_;  // by lane: used, allocated
   uint64_t round_ = 0;    // measured
   uint64_t divided_ = 0;  // divided

@@ -5,11 +5,13 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <sstream>
 #include <thread>
 
 #include <catch2/catch.hpp>
 
 #include "daemon/htb_enforcer.h"
+#include "daemon/pipe_guard.h"
 #include "test/support/netns.h"
 #include "test/support/udp_blast.h"
 
@@ -186,4 +188,48 @@ TEST_CASE("HTB enforcer: an interface with an ingress qdisc of its own keeps it 
   });
   CHECK_THAT(error, Catch::Contains("interface v0 has an ingress qdisc of its own"));
   CHECK(NetnsPair::Output(ns.a, "tc qdisc show") == before);
+}
+
+TEST_CASE("HTB enforcer: the guard process sets the fallback when the enforcer goes without a Release [kernel]",
+          "[kernel]") {
+  NetnsPair ns;
+  std::string error, before_crash, after_crash, dismissed;
+  ns.InA([&] {
+    engine::LaneSetting credit{kUplink, 400'000, {{"web", 300'000, 400'000}, {engine::kRogueClass, 100'000, 400'000}}};
+    engine::LaneSetting fallback{kUplink, 100'000, {{"web", 60'000, 100'000}, {engine::kRogueClass, 1, 100'000}}};
+    {
+      auto e = HtbEnforcer::Create({Uplink()}, SHOALD_BINARY);
+      (void)(*e)->SetDocument(Document());
+      if (auto st = (*e)->Apply({credit}); !st.ok()) return void(error = st.error().message);
+      if (auto st = (*e)->SetFallback({fallback}); !st.ok()) return void(error = st.error().message);
+      before_crash = NetnsPair::Output(ns.a, "tc class show dev v0 classid 5301:2");
+    }  // gone without a Release, as a crashed shoald
+    after_crash = NetnsPair::Output(ns.a, "tc class show dev v0");
+    // A clean stop dismisses the guard: the interface is handed back, nothing set after.
+    auto e = HtbEnforcer::Create({Uplink()}, SHOALD_BINARY);
+    (void)(*e)->SetDocument(Document());
+    (void)(*e)->Apply({credit});
+    (void)(*e)->SetFallback({fallback});
+    if (auto st = (*e)->Release(); !st.ok()) error = st.error().message;
+    dismissed = NetnsPair::Output(ns.a, "tc qdisc show dev v0");
+  });
+  INFO(error);
+  CHECK(error.empty());
+  CHECK_THAT(before_crash, Catch::Contains("rate 3200Kbit ceil 3200Kbit"));
+  INFO(after_crash);
+  CHECK_THAT(after_crash, Catch::Contains("class htb 5301:2 parent 5301:1 rate 800Kbit ceil 800Kbit"));
+  CHECK_THAT(after_crash, Catch::Contains("class htb 5301:10 parent 5301:2 prio 0 rate 480Kbit ceil 800Kbit"));
+  CHECK_THAT(dismissed, !Catch::Contains("htb"));
+}
+
+TEST_CASE("pipe guard: committed tables only, a bad line refused, bye leaves everything alone") {
+  // Without a committed table, the end of input sets nothing (no netlink needed).
+  std::istringstream uncommitted("class 3 1 2 100 100\n");
+  CHECK(RunPipeGuard(uncommitted) == 0);
+  std::istringstream bad("class 3 x 2 100 100\nclass -1 1 2 1 1\ncommit\n");
+  CHECK(RunPipeGuard(bad) == 0);  // the bad lines were dropped: an empty table
+  std::istringstream bye("class 999999 1 2 100 100\ncommit\nbye\n");
+  CHECK(RunPipeGuard(bye) == 0);
+  std::istringstream missing("class 999999 1 2 100 100\ncommit\n");
+  CHECK(RunPipeGuard(missing) == 1);  // no such interface: said, and the exit status shows it
 }

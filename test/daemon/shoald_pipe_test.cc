@@ -77,6 +77,17 @@ uint64_t ClassSent(const std::string& ns, const std::string& handle, const std::
   return Number(out.substr(digits, out.find(' ', digits) - digits));
 }
 
+// The rate of a class from `tc class show`, in bytes per second.
+double ClassRate(const std::string& text) {
+  const size_t at = text.find(" rate ");
+  if (at == std::string::npos) return -1;
+  size_t end = at + 6;
+  const double value = std::stod(text.substr(end), &end);
+  const std::string unit = text.substr(at + 6 + end, text.find(' ', at + 6 + end) - (at + 6 + end));
+  const double scale = unit == "Gbit" ? 1e9 : unit == "Mbit" ? 1e6 : unit == "Kbit" ? 1e3 : 1;
+  return value * scale / 8;
+}
+
 // Bytes of the pipe's incoming traffic that `ns`'s IFB has let through
 // (its node class; traffic outside the pipe, gossip, is not counted).
 uint64_t IncomingPassed(const std::string& ns) { return ClassSent(ns, "5301:2", "shoalin*"); }
@@ -212,11 +223,11 @@ TEST_CASE("three shoalds share one pipe through a router: the sink never gets mo
   }
 
   // web (booked 150 kB/s) on the first server and an unclaimed port on all
-  // three send all they can to the sink for 6 s, and the sink 300 kB/s to
+  // three send all they can to the sink for 10 s, and the sink 300 kB/s to
   // each of them (an unpaced flood would only measure this machine's CPU);
   // the sink counts once a second from the third second on, and so do the
   // servers what their incoming shapers let through.
-  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(6);
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   std::vector<std::thread> senders;
   senders.emplace_back([&] {
     NetnsPair::Enter(net.sink);
@@ -245,6 +256,16 @@ TEST_CASE("three shoalds share one pipe through a router: the sink never gets mo
   // Any node answers for the whole pool, the senders still running.
   const testing::Output pipes_json = pool.Ctl("pipes --json", 2);
   const testing::Output pipes_text = pool.Ctl("pipes", 1);
+  // SIGKILL the third daemon: its guard sets its classes to its static
+  // share, and the others keep that aside once they hold it failed.
+  pool.node(2).process.Kill();
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  Rates after_kill;
+  for (int k = 0; k < 2; ++k) {
+    after_kill.Read([&] { return RxBytes(net.sink, "v0"); });
+    if (k == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  }
+  const std::string killed_class = NetnsPair::Output(net.servers[2], "tc class show dev v0 classid 5301:2");
   for (auto& t : senders) t.join();
   INFO("bytes received per second: " << rx.Text() << "; web sent " << web.back() - web.front() << " in 3 s");
   INFO("incoming bytes passed per second: " << in.Text());
@@ -258,8 +279,14 @@ TEST_CASE("three shoalds share one pipe through a router: the sink never gets mo
   }
   CHECK(static_cast<double>(web.back() - web.front()) >= 3 * 0.98 * kBooking);
   CheckPipesAnswer(pipes_json, pipes_text);
+  INFO("after the kill: " << after_kill.Text() << "bytes per second; the killed node's class: " << killed_class);
+  CHECK(after_kill.PerSecond().at(0) <= 1.02 * kCapacity);
+  CHECK(after_kill.PerSecond().at(0) >= 0.90 * kCapacity);
+  // Its part of what web's booking leaves (250 kB/s over three), rounded down.
+  CHECK(ClassRate(killed_class) <= (kCapacity - kBooking) / 3);
+  CHECK(ClassRate(killed_class) >= 0.95 * (kCapacity - kBooking) / 3);
   CheckPipeHistory(pool);
-  for (size_t i = 0; i < 3; ++i) {
+  for (size_t i = 0; i < 2; ++i) {
     CHECK(pool.node(i).process.Stop() == 0);
     CHECK(NetnsPair::Output(net.servers[i], "tc qdisc show dev v0") == before[i]);
   }

@@ -24,6 +24,7 @@ TEST_CASE("pipe demand: what a node publishes decodes to the same figures, spars
   // The last period's figures ride along, sparse too.
   d.lanes[1].used = {0, 0, 0, 88'000'000};
   d.lanes[1].allocated = {0, 1'000, 0, 90'000'000};
+  d.lanes[1].fallback = 700'000;
   auto with_period = EncodePipeDemand(d);
   REQUIRE(with_period.ok());
   CHECK(with_period->size() <= bytes->size() + 24);
@@ -32,6 +33,7 @@ TEST_CASE("pipe demand: what a node publishes decodes to the same figures, spars
   CHECK(*period == d);
   CHECK_FALSE(*period == *DecodePipeDemand(*bytes));
   CHECK(period->Find(3)->allocated[1] == 1'000);
+  CHECK(period->Find(3)->fallback == 700'000);
 }
 
 TEST_CASE("pipe demand: malformed figures are refused with what is wrong") {

@@ -224,15 +224,15 @@ TEST_CASE("pipe pool of 16: each node's last second reaches its history and ever
   CHECK(last.count("uplink/out/(rogue)") == 0);  // it did nothing
 }
 
-TEST_CASE("pipe pool of 16: a booking the view cannot hold is raised as unmet, and as met once healed") {
+TEST_CASE("pipe pool of 16: a booking a partition's view cannot hold is raised as unmet, and as met once healed") {
   FullPoolOptions o = Pool(16, 24);
   o.history = true;
   FullPool p(o);
-  // web books 8 MB/s of the 10 and wants 12, all on nodes 0-3.
+  // web books 8 MB/s of the 10 and wants 24, on nodes 0-3 and 8-11.
   std::string policy = kPolicy;
   policy.replace(policy.find("rate=\"3MB\""), 10, "rate=\"8MB\"");
   for (size_t i = 0; i < 16; ++i) p.pipes().Offer(i, kUplink, "batch", Constant(1e6));
-  for (size_t i = 0; i < 4; ++i) p.pipes().Offer(i, kUplink, "web", Constant(3e6));
+  for (size_t i : {0, 1, 2, 3, 8, 9, 10, 11}) p.pipes().Offer(i, kUplink, "web", Constant(3e6));
   p.StartFormed();
   p.RunFor(1s);
   auto v = p.Push(0, policy);
@@ -254,10 +254,39 @@ TEST_CASE("pipe pool of 16: a booking the view cannot hold is raised as unmet, a
   };
   CHECK(events(0, "unmet") == 0);  // the whole pipe in view: 8 MB/s of it for web
 
-  // Half the pool out of view: each half divides half the pipe, 5 MB/s for web's side.
+  // Half the pool out of view: each half keeps aside what the other's
+  // classes fall back to (half of web's booking and a share of the rest)
+  // and holds 5 MB/s: web's 8 cannot be met in either view.
   for (size_t i = 8; i < 16; ++i) p.pool().network().SetGroup(p.pool().node(i).identity().advertise, 1);
-  REQUIRE(p.RunUntil([&] { return events(0, "unmet") == 1; }, 8s));
-  CHECK(events(9, "unmet") == 0);  // the other side sees no web demand
+  REQUIRE(p.RunUntil([&] { return events(0, "unmet") == 1 && events(9, "unmet") == 1; }, 8s));
   p.pool().network().Heal();
-  REQUIRE(p.RunUntil([&] { return events(0, "met") == 1; }, 10s));
+  REQUIRE(p.RunUntil([&] { return events(0, "met") == 1 && events(9, "met") == 1; }, 10s));
+}
+
+TEST_CASE("pipe pool of 16: a crashed node's classes fall back to its static share, which the others keep aside") {
+  FullPool p(Pool(16, 25));
+  for (size_t i = 0; i < 16; ++i) p.pipes().Offer(i, kUplink, "batch", Constant(2e6));
+  p.pipes().Offer(5, kUplink, "web", Constant(4e6));
+  Form(p);
+  p.RunFor(3s);
+  const uint64_t fallback = p.engine(5).pipes().lanes()[0].fallback * 10;  // bytes per second
+  INFO("node 5's static share: " << fallback << " bytes/s");
+  // Its part of web's booking and a 16th of what the booking leaves.
+  CHECK(static_cast<double>(fallback) >= 0.95 * (kBooking + (kCapacity - kBooking) / 16));
+  CHECK(static_cast<double>(fallback) <= kBooking + (kCapacity - kBooking) / 16);
+
+  p.pool().Crash(5);
+  const TimePoint crashed = p.now();
+  p.RunFor(15s);  // past the view's memory (10 s): the failed node is still kept aside
+  const auto all = p.pipes().Rates(p.pipes().Carried(0), crashed + 3s, 1s);
+  const auto web = p.pipes().Rates(p.pipes().CarriedOf(0, "web"), crashed + 1s, 1s);
+  std::string series;
+  for (double r : all) series += std::to_string(static_cast<int>(r / 1000)) + " ";
+  INFO("pipe, kB/s per second from 3 s after the crash: " << series);
+  CHECK(*std::max_element(all.begin(), all.end()) <= 1.02 * kCapacity);
+  CHECK(*std::min_element(all.begin(), all.end()) >= 0.97 * kCapacity);
+  // The crashed node's web keeps its booking, within the node's static share.
+  CHECK(*std::min_element(web.begin(), web.end()) >= 0.98 * kBooking);
+  CHECK(*std::max_element(web.begin(), web.end()) <= 1.02 * static_cast<double>(fallback));
+  CHECK(p.engine(0).pipes().lanes()[0].reserved * 10 == fallback);
 }

@@ -114,10 +114,10 @@ class FullPool {
   FullPoolOptions options_;
   spdlog::level::level_enum saved_level_;
   std::unique_ptr<rocksdb::Env> env_;  // before the pool: the stores in it use it
+  std::unique_ptr<SimPipes> pipes_;    // before the pool: its engines' enforcers use it
   gossip::SimPool pool_;
   std::unique_ptr<SimWallClock> wall_;
   std::vector<Node> nodes_;
-  std::unique_ptr<SimPipes> pipes_;
 };
 
 }  // namespace shoal::sim

@@ -25,6 +25,11 @@ void AddToStep(std::map<std::string, std::vector<uint64_t>>& series, const std::
 class SimPipeEnforcer final : public engine::PipeEnforcer {
  public:
   SimPipeEnforcer(SimPipes& pipes, size_t node) : pipes_(pipes), node_(node) {}
+  // Gone without a Release (a crash): the classes fall back, as shoald's
+  // guard process makes them.
+  ~SimPipeEnforcer() override {
+    if (!released_) (void)Set(fallback_);
+  }
   const char* kind() const override { return "sim"; }
   bool Carries(const engine::PipeLane& lane) const override { return Find(lane) != nullptr; }
   Status SetDocument(const policy::PolicyDocument&) override { return Status::Ok(); }
@@ -35,17 +40,11 @@ class SimPipeEnforcer final : public engine::PipeEnforcer {
                                       [&](const engine::LaneSetting& s) { return s.lane == pipes_.lanes_[l].id; });
       if (!listed) HandBack(pipes_.nodes_[node_][l]);
     }
-    for (const auto& s : settings) {
-      SimPipes::NodeLane* nl = Find(s.lane);
-      if (nl == nullptr) return MakeError("pipe {} is not carried here", s.lane.pipe);
-      nl->node_ceil = s.node_ceil;
-      nl->set = true;
-      for (const auto& c : s.classes) {
-        auto& cls = nl->classes[c.app];
-        cls.rate = c.rate;
-        cls.ceil = c.ceil;
-      }
-    }
+    released_ = false;
+    return Set(settings);
+  }
+  Status SetFallback(const std::vector<engine::LaneSetting>& settings) override {
+    fallback_ = settings;
     return Status::Ok();
   }
   Result<std::vector<engine::LaneCounters>> Read() override {
@@ -66,10 +65,26 @@ class SimPipeEnforcer final : public engine::PipeEnforcer {
   }
   Status Release() override {
     for (auto& nl : pipes_.nodes_[node_]) HandBack(nl);
+    released_ = true;
     return Status::Ok();
   }
 
  private:
+  // Sets the lanes listed, leaving the others as they are.
+  Status Set(const std::vector<engine::LaneSetting>& settings) {
+    for (const auto& s : settings) {
+      SimPipes::NodeLane* nl = Find(s.lane);
+      if (nl == nullptr) return MakeError("pipe {} is not carried here", s.lane.pipe);
+      nl->node_ceil = s.node_ceil;
+      nl->set = true;
+      for (const auto& c : s.classes) {
+        auto& cls = nl->classes[c.app];
+        cls.rate = c.rate;
+        cls.ceil = c.ceil;
+      }
+    }
+    return Status::Ok();
+  }
   static void HandBack(SimPipes::NodeLane& nl) {
     nl.node_ceil = 0;
     nl.set = false;
@@ -83,6 +98,8 @@ class SimPipeEnforcer final : public engine::PipeEnforcer {
   }
   SimPipes& pipes_;
   size_t node_;
+  std::vector<engine::LaneSetting> fallback_;
+  bool released_ = false;
 };
 
 SimPipes::SimPipes(size_t nodes, std::vector<SimLane> lanes, Duration step, uint64_t queue_bytes)
