@@ -21,22 +21,34 @@
 # every cgroup, namespace and file the demo created. Needs root for cgroups
 # and namespaces; without root it runs in monitor mode (measure, plan,
 # enforce nothing).
-# Usage: scripts/demo.sh [--nodes N] [--seconds S]   (defaults 3 and 0 = until Ctrl-C)
+# With --bandwidth it plays the bandwidth act instead (scripts/demo_bandwidth.py):
+# three shoalds in network namespaces share a 1 MB/s uplink to a sink; a
+# booked application keeps its rate while bulk traffic moves between
+# servers and the pipe stays at its capacity; one daemon is killed and its
+# guard holds its server to its static share. Needs root.
+# Usage: scripts/demo.sh [--nodes N] [--seconds S] [--bandwidth]   (defaults 3 and 0 = until Ctrl-C)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 nodes=3
 seconds=0
+bandwidth=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --nodes) nodes=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    --bandwidth) bandwidth=1; shift ;;
+    -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1' "$0"; exit 0 ;;
     *) echo "demo: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 if [ "$nodes" -lt 2 ] || [ "$nodes" -gt 16 ]; then echo "demo: --nodes must be 2..16" >&2; exit 2; fi
 
 "$top/scripts/build.sh" Release shoald shoalctl shoal-demo-burn
+if [ "$bandwidth" = 1 ]; then
+  args=(--build "$top/build/Release")
+  if [ "$seconds" != 0 ]; then args+=(--seconds "$seconds"); fi
+  exec python3 "$top/scripts/demo_bandwidth.py" "${args[@]}"
+fi
 bin=$top/build/Release/daemon/shoald
 ctl=$top/build/Release/tools/shoalctl
 burn=$top/build/Release/tools/shoal-demo-burn
