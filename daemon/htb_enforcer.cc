@@ -1,6 +1,7 @@
 #include "daemon/htb_enforcer.h"
 
 #include <algorithm>
+#include <bit>
 
 #include <spdlog/spdlog.h>
 
@@ -9,6 +10,16 @@ namespace {
 
 constexpr uint32_t kWhole = 1, kNode = 2, kFirstApp = 0x10, kOutside = 0xfffe;
 constexpr uint64_t kUnlimited = 12'500'000'000;  // 100 Gbit/s in bytes per second
+constexpr uint32_t kFirstQueue = 0x5400;          // the major of application i's queue: 0x5400 + i
+
+// An application's queue holds about 100 ms of its ceil (a round), between
+// 32 KiB and 8 MiB, as a power of two so that it changes seldom: when demand
+// moves, a server the demand left stops sending within a round or so
+// instead of draining a long queue (the kernel's default: 1,000 packets).
+uint32_t QueueBytes(uint64_t ceil) {
+  const uint64_t want = std::clamp<uint64_t>(ceil / 10, 32 * 1024, 8 * 1024 * 1024);
+  return static_cast<uint32_t>(std::bit_ceil(want));
+}
 
 // [lo, hi] as value/mask blocks, as a u32 key matches them.
 std::vector<std::pair<uint16_t, uint16_t>> PortBlocks(uint32_t lo, uint32_t hi) {
@@ -113,9 +124,11 @@ Status HtbEnforcer::Build(const PipePlacement& p, policy::Direction dir, Taken& 
   if (auto s = tc_->SetClass(t.ifindex, TcHandle(kHtbMajor, 0), root, kUnlimited, kUnlimited); !s.ok()) return s;
   if (auto s = tc_->SetClass(t.ifindex, root, TcHandle(kHtbMajor, kOutside), kUnlimited, kUnlimited); !s.ok()) return s;
   if (auto s = tc_->SetClass(t.ifindex, root, TcHandle(kHtbMajor, kNode), kUnlimited, kUnlimited); !s.ok()) return s;
+  t.queue.clear();
   for (size_t i = 0; i <= apps_.size(); ++i) {
     const uint32_t handle = TcHandle(kHtbMajor, kFirstApp + static_cast<uint32_t>(i));
     if (auto s = tc_->SetClass(t.ifindex, TcHandle(kHtbMajor, kNode), handle, kUnlimited, kUnlimited); !s.ok()) return s;
+    if (auto s = SetQueue(t, handle, kUnlimited); !s.ok()) return s;
   }
   if (auto s = AddFilters(p, dir, t); !s.ok()) return s;
   t.set.clear();
@@ -185,7 +198,9 @@ Status HtbEnforcer::Apply(const std::vector<engine::LaneSetting>& settings) {
     if (auto st = SetIfChanged(t, root, node_handle, node, node); !st.ok()) return st;
     for (const engine::ClassLimit& c : s.classes) {
       const uint64_t rate = s.node_ceil == 0 ? kUnlimited : c.rate, ceil = s.node_ceil == 0 ? kUnlimited : c.ceil;
-      if (auto st = SetIfChanged(t, node_handle, TcHandle(kHtbMajor, Minor(c.app)), rate, ceil); !st.ok()) return st;
+      const uint32_t handle = TcHandle(kHtbMajor, Minor(c.app));
+      if (auto st = SetIfChanged(t, node_handle, handle, rate, ceil); !st.ok()) return st;
+      if (auto st = SetQueue(t, handle, ceil); !st.ok()) return st;
     }
   }
   return Status::Ok();
@@ -211,6 +226,19 @@ Status HtbEnforcer::SetFallback(const std::vector<engine::LaneSetting>& settings
     spdlog::info("pipes: guard process {} holds the classes' static share should shoald die", guard_->pid());
   }
   return guard_->Send(table);
+}
+
+Status HtbEnforcer::SetQueue(Taken& t, uint32_t class_handle, uint64_t ceil) {
+  const uint32_t bytes = QueueBytes(ceil);
+  auto [it, fresh] = t.queue.try_emplace(class_handle, 0);
+  if (it->second == bytes) return Status::Ok();
+  const uint32_t major = kFirstQueue + (class_handle & 0xffff) - kFirstApp;
+  if (auto s = tc_->SetLeafFifo(t.ifindex, class_handle, TcHandle(major, 0), bytes); !s.ok()) {
+    t.queue.erase(it);
+    return s;
+  }
+  it->second = bytes;
+  return Status::Ok();
 }
 
 Status HtbEnforcer::SetIfChanged(Taken& t, uint32_t parent, uint32_t handle, uint64_t rate, uint64_t ceil) {

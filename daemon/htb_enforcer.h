@@ -7,7 +7,8 @@
 //   5301:    htb root, unclassified traffic to 5301:fffe
 //   5301:1   the whole interface, unlimited
 //   5301:2     the node's share of the pipe (its credit)
-//   5301:10+i    application i of the document; the last one: rogue
+//   5301:10+i    application i of the document; the last one: rogue;
+//                each with a byte FIFO (5400+i:) of about 100 ms of its ceil
 //   5301:fffe  traffic outside the pipe, unlimited
 //
 // Filters (u32): traffic with an excluded network goes to fffe; traffic
@@ -58,10 +59,13 @@ class HtbEnforcer final : public engine::PipeEnforcer {
     int ingress_of = 0;  // in: the interface redirecting to the IFB
     bool built = false;  // root, classes and filters are in place
     std::map<uint32_t, std::pair<uint64_t, uint64_t>> set;  // by handle: the rate and ceil the kernel holds
+    std::map<uint32_t, uint32_t> queue;  // by class handle: the bytes its bfifo holds
   };
   using LaneKey = std::pair<std::string, policy::Direction>;
   // Sets a class unless the kernel already holds these figures.
   Status SetIfChanged(Taken& t, uint32_t parent, uint32_t handle, uint64_t rate, uint64_t ceil);
+  // Sizes the class's queue to its ceil (unless it already is).
+  Status SetQueue(Taken& t, uint32_t class_handle, uint64_t ceil);
   HtbEnforcer(std::unique_ptr<TcNetlink> tc, std::vector<PipePlacement> placements, std::string guard_exe)
       : tc_(std::move(tc)), placements_(std::move(placements)), guard_exe_(std::move(guard_exe)) {}
   const PipePlacement* Find(const std::string& pipe) const;

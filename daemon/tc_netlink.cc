@@ -13,6 +13,7 @@
 #include <netlink/route/cls/u32.h>
 #include <netlink/route/link.h>
 #include <netlink/route/qdisc.h>
+#include <netlink/route/qdisc/fifo.h>
 #include <netlink/route/qdisc/htb.h>
 
 namespace shoal::daemon {
@@ -101,6 +102,17 @@ Status TcNetlink::SetClass(int ifindex, uint32_t parent, uint32_t handle, uint64
   rtnl_htb_set_rate64(c.p, std::max<uint64_t>(rate, 1));
   rtnl_htb_set_ceil64(c.p, std::max({ceil, rate, uint64_t{1}}));
   if (int err = rtnl_class_add(sock_, c.p, NLM_F_CREATE); err < 0) return NlError("set class", err);
+  return Status::Ok();
+}
+
+Status TcNetlink::SetLeafFifo(int ifindex, uint32_t parent, uint32_t handle, uint32_t limit) {
+  Qdisc q(rtnl_qdisc_alloc());
+  rtnl_tc_set_ifindex(TC_CAST(q.p), ifindex);
+  rtnl_tc_set_parent(TC_CAST(q.p), parent);
+  rtnl_tc_set_handle(TC_CAST(q.p), handle);
+  if (int err = rtnl_tc_set_kind(TC_CAST(q.p), "bfifo"); err < 0) return NlError("bfifo", err);
+  if (int err = rtnl_qdisc_fifo_set_limit(q.p, static_cast<int>(limit)); err < 0) return NlError("bfifo limit", err);
+  if (int err = rtnl_qdisc_add(sock_, q.p, NLM_F_CREATE | NLM_F_REPLACE); err < 0) return NlError("set bfifo", err);
   return Status::Ok();
 }
 

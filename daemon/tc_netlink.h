@@ -51,6 +51,9 @@ class TcNetlink {
   Status DeleteRoot(int ifindex);
   // Creates or changes an HTB class (bytes per second).
   Status SetClass(int ifindex, uint32_t parent, uint32_t handle, uint64_t rate, uint64_t ceil);
+  // Creates or changes the byte FIFO (bfifo) queueing class `parent`'s
+  // packets: at most `limit` bytes wait, the rest is dropped.
+  Status SetLeafFifo(int ifindex, uint32_t parent, uint32_t handle, uint32_t limit);
   // Adds a u32 filter under the root qdisc `major`, sending matches to `classid`.
   Status AddFilter(int ifindex, uint32_t major, uint16_t prio, const TcMatch& match, uint32_t classid);
   // Creates an IFB device (up) and gives its index; one left by an earlier

@@ -218,7 +218,7 @@ TEST_CASE("HTB enforcer: the guard process sets the fallback when the enforcer g
   CHECK_THAT(before_crash, Catch::Contains("rate 3200Kbit ceil 3200Kbit"));
   INFO(after_crash);
   CHECK_THAT(after_crash, Catch::Contains("class htb 5301:2 parent 5301:1 rate 800Kbit ceil 800Kbit"));
-  CHECK_THAT(after_crash, Catch::Contains("class htb 5301:10 parent 5301:2 prio 0 rate 480Kbit ceil 800Kbit"));
+  CHECK_THAT(after_crash, Catch::Contains("class htb 5301:10 parent 5301:2 leaf 5400: prio 0 rate 480Kbit ceil 800Kbit"));
   CHECK_THAT(dismissed, !Catch::Contains("htb"));
 }
 
