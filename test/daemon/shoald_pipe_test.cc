@@ -4,6 +4,7 @@
 // far end (test/support/netns.h).
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -223,24 +224,27 @@ TEST_CASE("three shoalds share one pipe through a router: the sink never gets mo
   }
 
   // web (booked 150 kB/s) on the first server and an unclaimed port on all
-  // three send all they can to the sink for 10 s, and the sink 300 kB/s to
-  // each of them (an unpaced flood would only measure this machine's CPU);
+  // three send all they can to the sink until the test has measured, and
+  // the sink 300 kB/s to each of them (an unpaced flood would only measure
+  // this machine's CPU);
   // the sink counts once a second from the third second on, and so do the
   // servers what their incoming shapers let through.
-  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  std::atomic<bool> running{true};
   std::vector<std::thread> senders;
   senders.emplace_back([&] {
     NetnsPair::Enter(net.sink);
     std::vector<std::thread> to;
-    for (uint32_t i = 0; i < 3; ++i) to.emplace_back([end, i] { testing::Blast(7000, 0x0a4e0102 + (i << 8), end, 6000, 300'000); });
+    for (uint32_t i = 0; i < 3; ++i) {
+      to.emplace_back([&running, i] { testing::Blast(7000, 0x0a4e0102 + (i << 8), running, 6000, 300'000); });
+    }
     for (auto& t : to) t.join();
   });
   for (size_t i = 0; i < 3; ++i) {
     senders.emplace_back([&, i] {
       NetnsPair::Enter(net.servers[i]);
       std::thread web;
-      if (i == 0) web = std::thread([end] { testing::Blast(5001, 0x0a4e6402, end); });
-      testing::Blast(6000, 0x0a4e6402, end);
+      if (i == 0) web = std::thread([&running] { testing::Blast(5001, 0x0a4e6402, running); });
+      testing::Blast(6000, 0x0a4e6402, running);
       if (web.joinable()) web.join();
     });
   }
@@ -266,6 +270,7 @@ TEST_CASE("three shoalds share one pipe through a router: the sink never gets mo
     if (k == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   }
   const std::string killed_class = NetnsPair::Output(net.servers[2], "tc class show dev v0 classid 5301:2");
+  running = false;
   for (auto& t : senders) t.join();
   INFO("bytes received per second: " << rx.Text() << "; web sent " << web.back() - web.front() << " in 3 s");
   INFO("incoming bytes passed per second: " << in.Text());
