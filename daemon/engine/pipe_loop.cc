@@ -43,6 +43,7 @@ void PipeLoop::SetDocument(const policy::PolicyDocument* doc, const std::string&
   period_.Clear();
   period_figures_.clear();
   fallback_.reset();
+  measured_at_ = TimePoint{};
   doc_.reset();
   // The next tick measures before it divides: the terms and figures of the
   // old document index other slots.
@@ -110,16 +111,27 @@ void PipeLoop::LogError(const Error& e) {
 
 // What each class did in the round that ended, under the limits it had.
 void PipeLoop::Measure(const std::vector<LaneCounters>& counters) {
+  // Counted over the time since the last reading, as bytes of one round: a
+  // late tick (a loaded machine) reads more than a round's worth.
+  const TimePoint now = clock_.Now();
+  const auto us = [](Duration d) {
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(d).count());
+  };
+  const uint64_t elapsed = measured_at_ == TimePoint{} || now <= measured_at_ ? 0 : us(now - measured_at_);
+  measured_at_ = now;
+  auto per_round = [&](uint64_t bytes) {
+    return elapsed == 0 ? bytes : bwman::MulDiv(bytes, us(options_.interval), elapsed);
+  };
   for (LaneState& lane : state_) {
     for (size_t slot = 0; slot < lane.last.size(); ++slot) {
       Previous& prev = previous_[{lane.lane.index, slot}];
-      const ClassCounters* now = FindClass(counters, lane.lane.id, SlotName(*doc_, slot));
+      const ClassCounters* read = FindClass(counters, lane.lane.id, SlotName(*doc_, slot));
       bwman::ClassInterval c;
-      if (now != nullptr) {
-        c.sent = Since(now->bytes, prev.counters.bytes);
-        c.dropped = Since(now->drops, prev.counters.drops);
-        c.backlog = now->backlog_bytes;
-        prev.counters = *now;
+      if (read != nullptr) {
+        c.sent = per_round(Since(read->bytes, prev.counters.bytes));
+        c.dropped = Since(read->drops, prev.counters.drops);
+        c.backlog = read->backlog_bytes;
+        prev.counters = *read;
       }
       c.limit = prev.limit;
       c.sent_before = lane.last[slot].sent;

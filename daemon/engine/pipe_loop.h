@@ -139,6 +139,7 @@ class PipeLoop {
   std::function<bool(NodeId)> failed_ = [](NodeId) { return false; };
   std::optional<std::vector<LaneSetting>> fallback_;  // as the enforcer last had it
   std::map<uint32_t, std::pair<std::vector<uint64_t>, std::vector<uint64_t>>> period_figures_;  // by lane: used, allocated
+  TimePoint measured_at_{};  // the counters' last reading
   uint64_t round_ = 0;    // measured
   uint64_t divided_ = 0;  // divided
   PipeDemand published_;

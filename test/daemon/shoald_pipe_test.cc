@@ -224,9 +224,10 @@ TEST_CASE("three shoalds share one pipe through a router: the sink never gets mo
   }
 
   // web (booked 150 kB/s) on the first server and an unclaimed port on all
-  // three send all they can to the sink until the test has measured, and
-  // the sink 300 kB/s to each of them (an unpaced flood would only measure
-  // this machine's CPU);
+  // three send 300 kB/s each to the sink (three times the pipe) until the
+  // test has measured, and the sink 300 kB/s to each of them (unpaced
+  // floods would starve the daemons of this machine's CPU, more so under
+  // the sanitizers);
   // the sink counts once a second from the third second on, and so do the
   // servers what their incoming shapers let through.
   std::atomic<bool> running{true};
@@ -243,8 +244,8 @@ TEST_CASE("three shoalds share one pipe through a router: the sink never gets mo
     senders.emplace_back([&, i] {
       NetnsPair::Enter(net.servers[i]);
       std::thread web;
-      if (i == 0) web = std::thread([&running] { testing::Blast(5001, 0x0a4e6402, running); });
-      testing::Blast(6000, 0x0a4e6402, running);
+      if (i == 0) web = std::thread([&running] { testing::Blast(5001, 0x0a4e6402, running, 9, 300'000); });
+      testing::Blast(6000, 0x0a4e6402, running, 9, 300'000);
       if (web.joinable()) web.join();
     });
   }
