@@ -82,15 +82,17 @@ Result<std::string> EncodePipeDemand(const PipeDemand& d) {
   wire::PipeDemand w;
   w.set_round(d.round);
   w.set_document(d.document);
+  w.set_period(d.period);
   for (const LaneDemand& lane : d.lanes) {
     auto* l = w.add_lanes();
     l->set_lane(lane.lane);
-    l->set_fallback(std::min(lane.fallback, kMaxDemandBytes));
     for (size_t slot = 0; slot < lane.bytes.size(); ++slot) {
       if (lane.bytes[slot] == 0) continue;
       l->add_slots(static_cast<uint32_t>(slot));
       l->add_bytes(std::min(lane.bytes[slot], kMaxDemandBytes));
     }
+    if (!d.period) continue;
+    l->set_fallback(std::min(lane.fallback, kMaxDemandBytes));
     for (size_t slot = 0; slot < std::max(lane.used.size(), lane.allocated.size()); ++slot) {
       if (At(lane.used, slot) == 0 && At(lane.allocated, slot) == 0) continue;
       l->add_period_slots(static_cast<uint32_t>(slot));
@@ -114,6 +116,7 @@ Result<PipeDemand> DecodePipeDemand(std::string_view payload) {
   PipeDemand d;
   d.round = w.round();
   d.document = w.document();
+  d.period = w.period();
   for (const auto& wl : w.lanes()) {
     auto lane = DecodeLane(wl);
     if (!lane.ok()) return lane.error();

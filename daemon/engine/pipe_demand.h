@@ -44,6 +44,9 @@ struct PipeDemand {
   uint64_t round = 0;
   uint64_t document = 0;
   std::vector<LaneDemand> lanes;  // ascending lane, each at most once
+  // The lanes' used, allocated and fallback are set (else: not sent, and
+  // the receiver keeps the node's last ones).
+  bool period = false;
   bool operator==(const PipeDemand&) const = default;
   const LaneDemand* Find(uint32_t lane) const;
 };

@@ -3,6 +3,18 @@
 namespace shoal::engine {
 
 void PipeFigures::Put(Node& n, PipeDemand d) {
+  if (d.period) {
+    n.period = d;
+  } else {
+    // Without them, the node's last period figures and fallback stand.
+    for (LaneDemand& lane : d.lanes) {
+      if (const LaneDemand* last = n.period.Find(lane.lane)) {
+        lane.used = last->used;
+        lane.allocated = last->allocated;
+        lane.fallback = last->fallback;
+      }
+    }
+  }
   PipeDemand& slot = n.ring[d.round % kKept];
   // A figure of an older round than the one it would replace (a node whose
   // clock went back) does not push out newer ones.

@@ -47,6 +47,7 @@ class PipeFigures {
   struct Node {
     uint64_t version = 0;
     std::array<PipeDemand, kKept> ring{};  // by round % kKept
+    PipeDemand period;                     // its last figure that carried the period figures
     uint64_t seen = 0;
   };
   static void Put(Node& n, PipeDemand d);

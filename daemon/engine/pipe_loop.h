@@ -121,6 +121,7 @@ class PipeLoop {
   void Remember(LaneState& lane, size_t participants);
   LaneSetting Setting(const LaneState& lane, bool enforce);
   void AddToPeriod(const LaneState& lane);
+  static bool SameClaims(const PipeDemand& a, const PipeDemand& b);
   void SetFallback(LaneState& lane, const bwman::Round& r, size_t self);
   void ApplyFallback(bool enforce);
 
@@ -144,6 +145,7 @@ class PipeLoop {
   uint64_t divided_ = 0;  // divided
   PipeDemand published_;
   uint64_t published_round_ = 0;
+  uint64_t period_round_ = 0;  // the last publication with the period figures
   std::optional<std::string> pending_;
   LogLimit errors_;
 };

@@ -25,15 +25,23 @@ TEST_CASE("pipe demand: what a node publishes decodes to the same figures, spars
   d.lanes[1].used = {0, 0, 0, 88'000'000};
   d.lanes[1].allocated = {0, 1'000, 0, 90'000'000};
   d.lanes[1].fallback = 700'000;
+  d.period = true;
   auto with_period = EncodePipeDemand(d);
   REQUIRE(with_period.ok());
-  CHECK(with_period->size() <= bytes->size() + 24);
+  CHECK(with_period->size() <= bytes->size() + 30);  // two figures, a fallback and the flag
   auto period = DecodePipeDemand(*with_period);
   REQUIRE(period.ok());
   CHECK(*period == d);
   CHECK_FALSE(*period == *DecodePipeDemand(*bytes));
   CHECK(period->Find(3)->allocated[1] == 1'000);
   CHECK(period->Find(3)->fallback == 700'000);
+  // Without the period flag only the claims go out.
+  d.period = false;
+  auto claims = DecodePipeDemand(*EncodePipeDemand(d));
+  REQUIRE(claims.ok());
+  CHECK(claims->Find(3)->bytes[3] == 9'000'000);
+  CHECK(claims->Find(3)->used.empty());
+  CHECK(claims->Find(3)->fallback == 0);
 }
 
 TEST_CASE("pipe demand: malformed figures are refused with what is wrong") {
