@@ -37,16 +37,19 @@ Status ReadSparse(uint32_t lane, const google::protobuf::RepeatedField<uint32_t>
   return Status::Ok();
 }
 
-Result<LaneDemand> DecodeLane(const wire::PipeLaneDemand& w) {
+// `period`: the figure carries the period figures and fallback (else
+// whatever is in those fields is not read).
+Result<LaneDemand> DecodeLane(const wire::PipeLaneDemand& w, bool period) {
   if (w.lane() >= kMaxLanes) return MakeError("lane {} beyond {}", w.lane(), kMaxLanes - 1);
   LaneDemand lane;
   lane.lane = w.lane();
   if (auto s = ReadSparse(w.lane(), w.slots(), kMaxDemandBytes, {Into{&w.bytes(), &lane.bytes}}); !s.ok()) {
     return s.error();
   }
-  auto period = ReadSparse(w.lane(), w.period_slots(), kMaxRate,
-                           {Into{&w.used(), &lane.used}, Into{&w.allocated(), &lane.allocated}});
-  if (!period.ok()) return period.error();
+  if (!period) return lane;
+  auto figures = ReadSparse(w.lane(), w.period_slots(), kMaxRate,
+                            {Into{&w.used(), &lane.used}, Into{&w.allocated(), &lane.allocated}});
+  if (!figures.ok()) return figures.error();
   if (w.fallback() > kMaxDemandBytes) return MakeError("lane {}: falls back to {} bytes", w.lane(), w.fallback());
   lane.fallback = w.fallback();
   return lane;
@@ -118,7 +121,7 @@ Result<PipeDemand> DecodePipeDemand(std::string_view payload) {
   d.document = w.document();
   d.period = w.period();
   for (const auto& wl : w.lanes()) {
-    auto lane = DecodeLane(wl);
+    auto lane = DecodeLane(wl, w.period());
     if (!lane.ok()) return lane.error();
     if (!d.lanes.empty() && d.lanes.back().lane >= lane->lane) {
       return MakeError("lane {} out of order or repeated", lane->lane);

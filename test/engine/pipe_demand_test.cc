@@ -67,6 +67,7 @@ TEST_CASE("pipe demand: malformed figures are refused with what is wrong") {
   w.add_lanes()->set_lane(1);
   CHECK(refused(w).find("out of order or repeated") != std::string::npos);
   w.mutable_lanes()->RemoveLast();
+  w.set_period(true);
   lane->add_period_slots(4);
   lane->add_used(kMaxRate + 1);
   CHECK(refused(w).find("1 slots but 0 figures") != std::string::npos);
