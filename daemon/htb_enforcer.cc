@@ -230,7 +230,7 @@ Status HtbEnforcer::SetFallback(const std::vector<engine::LaneSetting>& settings
 
 Status HtbEnforcer::SetQueue(Taken& t, uint32_t class_handle, uint64_t ceil) {
   const uint32_t bytes = QueueBytes(ceil);
-  auto [it, fresh] = t.queue.try_emplace(class_handle, 0);
+  auto it = t.queue.try_emplace(class_handle, 0).first;
   if (it->second == bytes) return Status::Ok();
   const uint32_t major = kFirstQueue + (class_handle & 0xffff) - kFirstApp;
   if (auto s = tc_->SetLeafFifo(t.ifindex, class_handle, TcHandle(major, 0), bytes); !s.ok()) {
