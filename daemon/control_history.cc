@@ -47,10 +47,11 @@ Status SetKind(const control::HistoryQuery& h, store::wire::Query& q) {
     q.set_kind(static_cast<uint32_t>(store::SeriesKind::kNode));
     if (what == "node" && !h.name().empty()) q.add_origins(NodeId::FromName(h.name()).value);
   } else if (what == "pipe") {
-    // "uplink", "uplink/out": every series under it; "uplink/out/web": that one.
+    // "uplink", "uplink/out": every series under it; "uplink/out/web": that
+    // one; no name: every pipe's.
     q.set_kind(static_cast<uint32_t>(store::SeriesKind::kPipe));
     q.set_name(h.name());
-    q.set_name_prefix(std::count(h.name().begin(), h.name().end(), '/') < 2);
+    q.set_name_prefix(!h.name().empty() && std::count(h.name().begin(), h.name().end(), '/') < 2);
     if (!h.node().empty()) q.add_origins(NodeId::FromName(h.node()).value);
   } else {
     return MakeError("history: '{}' is not one of: app, node, pool, pipe, events", what);

@@ -28,12 +28,13 @@ control::Response ControlApi::Pipes(const control::Request&) {
   const auto effective = policies.Effective(failed);
   const engine::PipeLoop& loop = c_.engine.pipes();
   for (const engine::PipeLaneReport& lane :
-       engine::ReportPipes({*doc, version, effective, loop.figures(), loop.options().interval})) {
+       engine::ReportPipes({*doc, version, effective, loop.figures(), loop.options().interval, loop.failed_check()})) {
     auto* p = list->add_pipes();
     p->set_pipe(lane.lane.pipe);
     p->set_direction(lane.lane.direction == policy::Direction::kIn ? "in" : "out");
     p->set_capacity(static_cast<double>(lane.capacity));
     SetRates(lane.figures, *p->mutable_rates());
+    p->set_reserved(static_cast<double>(lane.reserved));
     for (const engine::PipeAppReport& a : lane.apps) {
       auto* app = p->add_apps();
       app->set_name(a.app);
@@ -46,6 +47,8 @@ control::Response ControlApi::Pipes(const control::Request&) {
       auto* node = p->add_nodes();
       node->set_name(c_.engine.NameOf(n.node));
       SetRates(n.figures, *node->mutable_rates());
+      node->set_fallback(static_cast<double>(n.fallback));
+      node->set_failed(n.failed);
     }
   }
   return r;

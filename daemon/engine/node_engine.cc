@@ -217,7 +217,8 @@ void NodeEngine::ReportPipesUnmet() {
   if (doc == nullptr || doc->pipes.empty()) return;
   const std::string version = policies_.version_text();
   const auto effective = policies_.Effective(FailedNodes());
-  const auto report = ReportPipes({*doc, version, effective, pipes_.figures(), pipes_.options().interval});
+  const auto report = ReportPipes({*doc, version, effective, pipes_.figures(), pipes_.options().interval,
+                                   pipes_.failed_check()});
   for (const PipeUnmetChange& c : pipes_unmet_.Follow(report)) {
     const std::string lane = LaneSeriesName(c.lane);
     if (!c.unmet) {

@@ -67,6 +67,15 @@ std::pair<uint64_t, size_t> PipeFigures::Reserved(uint32_t lane, uint64_t docume
   return {reserved, nodes};
 }
 
+std::vector<std::pair<NodeId, uint64_t>> PipeFigures::Gone(uint32_t lane, uint64_t document) const {
+  std::vector<std::pair<NodeId, uint64_t>> out;
+  for (const auto& [node, d] : gone_) {
+    const LaneDemand* l = d.document == document ? d.Find(lane) : nullptr;
+    out.emplace_back(node, l != nullptr ? l->fallback : 0);
+  }
+  return out;
+}
+
 void PipeFigures::Keep(PipeDemand d) { Put(own_, std::move(d)); }
 
 std::vector<PipeFigures::Chosen> PipeFigures::Choose(uint64_t document, uint64_t oldest, uint64_t newest) const {

@@ -40,6 +40,10 @@ class PipeFigures {
   // Forgets the other gone nodes.
   std::pair<uint64_t, size_t> Reserved(uint32_t lane, uint64_t document,
                                        const std::function<bool(NodeId)>& failed);
+  // The nodes gone from the view and not yet forgotten (failed, or left
+  // since the last Reserved), with what each falls back to on `lane` (per
+  // round; 0 without a figure of `document`), by id.
+  std::vector<std::pair<NodeId, uint64_t>> Gone(uint32_t lane, uint64_t document) const;
   // Versions that did not decode.
   uint64_t malformed() const { return malformed_; }
 

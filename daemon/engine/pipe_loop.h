@@ -87,6 +87,7 @@ class PipeLoop {
 
   // Which nodes the membership holds failed (not left, not reaped yet).
   void SetFailedCheck(std::function<bool(NodeId)> failed) { failed_ = std::move(failed); }
+  const std::function<bool(NodeId)>& failed_check() const { return failed_; }
   // A new document (null: none); its lanes this node does not carry are
   // reported once.
   void SetDocument(const policy::PolicyDocument* doc, const std::string& version_text);

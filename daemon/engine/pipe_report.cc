@@ -26,11 +26,12 @@ PipeLaneReport LaneOf(const Lane& lane, const PipeReportInput& in) {
     const uint64_t cap = terms[slot].cap == bwman::kNoCap ? 0 : terms[slot].cap;
     r.apps.push_back({SlotName(in.doc, slot), terms[slot].booked, cap, {}, 0});
   }
-  const auto newest = in.figures.Choose(DocumentDigest(in.version_text), 0, std::numeric_limits<uint64_t>::max());
+  const uint64_t document = DocumentDigest(in.version_text);
+  const auto newest = in.figures.Choose(document, 0, std::numeric_limits<uint64_t>::max());
   for (const auto& [node, figure] : newest) {
     const LaneDemand* d = figure->Find(lane.index);
     if (d == nullptr) continue;  // it does not carry this lane
-    PipeNodeReport n{node, {}};
+    PipeNodeReport n{node, {}, PerSecond(d->fallback, in.interval), false};
     const auto rows = SlotRows(*d, r.apps.size(), in.interval);
     for (size_t slot = 0; slot < rows.size(); ++slot) {
       n.figures.Add(rows[slot]);
@@ -39,6 +40,11 @@ PipeLaneReport LaneOf(const Lane& lane, const PipeReportInput& in) {
     }
     r.figures.Add(n.figures);
     r.nodes.push_back(n);
+  }
+  for (const auto& [node, fallback] : in.figures.Gone(lane.index, document)) {
+    if (fallback == 0 || !in.failed || !in.failed(node)) continue;
+    r.nodes.push_back({node, {}, PerSecond(fallback, in.interval), true});
+    r.reserved += r.nodes.back().fallback;
   }
   return r;
 }

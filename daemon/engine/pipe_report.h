@@ -3,11 +3,14 @@
 // from every node's latest pipe figures (pipe_demand.h), what each node
 // and application sent, wanted and was allocated. "Used" and "allocated"
 // are averages over each node's last sampling period (about a second);
-// "demand" is its latest round's estimate. Bytes per second. Any node
+// "demand" is its latest round's estimate; each carrier's static share, and
+// the failed carriers whose static shares the others keep aside, are
+// listed too. Bytes per second. Any node
 // answers: every node keeps every node's figures. Free function.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -36,6 +39,8 @@ struct PipeAppReport {
 struct PipeNodeReport {
   NodeId node;
   PipeFiguresRow figures;
+  uint64_t fallback = 0;  // per second: its static share, what it sends on its own
+  bool failed = false;    // gone from the view, held failed: its static share is kept aside
 };
 
 struct PipeLaneReport {
@@ -43,7 +48,8 @@ struct PipeLaneReport {
   uint64_t capacity = 0;
   PipeFiguresRow figures;  // summed over the nodes
   std::vector<PipeAppReport> apps;    // by slot, every one the document has
-  std::vector<PipeNodeReport> nodes;  // the carriers with figures, by id
+  std::vector<PipeNodeReport> nodes;  // the carriers with figures, by id, then the failed ones
+  uint64_t reserved = 0;              // per second: the failed carriers' static shares
 };
 
 struct PipeReportInput {
@@ -52,6 +58,7 @@ struct PipeReportInput {
   const std::vector<policy::EffectivePolicy>& effective;
   const PipeFigures& figures;
   Duration interval;  // the credit round
+  std::function<bool(NodeId)> failed;  // the membership's verdict on a node gone from the view
 };
 
 std::vector<PipeLaneReport> ReportPipes(const PipeReportInput& in);

@@ -147,6 +147,12 @@ void CheckPipeHistory(testing::TestPool& pool) {
   CHECK(series["uplink/out"]["nodes"] == 3);
   CHECK(series["uplink/out"]["usage_m"].get<double>() > 0.1 * kCapacity);  // the minute's average
   CHECK(series["uplink/out/web"]["booking_m"].get<double>() > 0);
+  // The report has a section per pipe and direction, with web's row.
+  const testing::Output r = pool.Ctl("report --since 1m", 1);
+  INFO(r.text);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.text, Catch::Contains("pipe uplink/in\n") && Catch::Contains("pipe uplink/out\n  capacity   "));
+  CHECK_THAT(r.text.substr(r.text.find("pipe uplink/out")), Catch::Contains("  web "));
 }
 
 }  // namespace
@@ -271,6 +277,7 @@ TEST_CASE("three shoalds share one pipe through a router: the sink never gets mo
     if (k == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   }
   const std::string killed_class = NetnsPair::Output(net.servers[2], "tc class show dev v0 classid 5301:2");
+  const testing::Output pipes_after = pool.Ctl("pipes", 0);
   running = false;
   for (auto& t : senders) t.join();
   INFO("bytes received per second: " << rx.Text() << "; web sent " << web.back() - web.front() << " in 3 s");
@@ -291,6 +298,8 @@ TEST_CASE("three shoalds share one pipe through a router: the sink never gets mo
   // Its part of what web's booking leaves (250 kB/s over three), rounded down.
   CHECK(ClassRate(killed_class) <= (kCapacity - kBooking) / 3);
   CHECK(ClassRate(killed_class) >= 0.95 * (kCapacity - kBooking) / 3);
+  INFO(pipes_after.text);
+  CHECK_THAT(pipes_after.text, Catch::Contains(" (failed) ") && Catch::Contains("kept aside for failed nodes"));
   CheckPipeHistory(pool);
   for (size_t i = 0; i < 2; ++i) {
     CHECK(pool.node(i).process.Stop() == 0);

@@ -46,6 +46,14 @@ void Form(FullPool& p) {
   REQUIRE(p.RunUntil([&] { return p.NodesEnforcing(*v) == p.size(); }, 5s));
 }
 
+// A node's view of the pool's pipes, as `shoalctl pipes` shows it.
+std::vector<engine::PipeLaneReport> Report(engine::NodeEngine& e) {
+  const auto effective = e.policies().Effective(0);
+  const std::string version = e.policies().version_text();
+  return engine::ReportPipes({*e.policies().active(), version, effective, e.pipes().figures(),
+                              e.pipes().options().interval, e.pipes().failed_check()});
+}
+
 }  // namespace
 
 TEST_CASE("pipe pool of 16: never above capacity, all of it used, the booking met") {
@@ -180,15 +188,13 @@ TEST_CASE("pipe pool of 16: each node's last second reaches its history and ever
   p.RunFor(4s);
 
   // Node 9's view of the pool: every carrier's last period.
-  engine::NodeEngine& e = p.engine(9);
-  const auto effective = e.policies().Effective(0);
-  const std::string version = e.policies().version_text();
-  const auto report = engine::ReportPipes(
-      {*e.policies().active(), version, effective, e.pipes().figures(), e.pipes().options().interval});
+  const auto report = Report(p.engine(9));
   REQUIRE(report.size() == 1);
   const engine::PipeLaneReport& lane = report[0];
   CHECK(lane.capacity == static_cast<uint64_t>(kCapacity));
   CHECK(lane.nodes.size() == 16);
+  for (const auto& n : lane.nodes) CHECK(n.fallback >= 0.95 * (kCapacity - kBooking) / 16);  // and its booked part
+  CHECK(lane.reserved == 0);
   INFO("used " << lane.figures.used << ", allocated " << lane.figures.allocated << ", demand " << lane.figures.demand);
   CHECK(lane.figures.used >= 0.9 * kCapacity);
   CHECK(lane.figures.used <= 1.02 * kCapacity);
@@ -289,4 +295,12 @@ TEST_CASE("pipe pool of 16: a crashed node's classes fall back to its static sha
   CHECK(*std::min_element(web.begin(), web.end()) >= 0.98 * kBooking);
   CHECK(*std::max_element(web.begin(), web.end()) <= 1.02 * static_cast<double>(fallback));
   CHECK(p.engine(0).pipes().lanes()[0].reserved * 10 == fallback);
+  // Node 0's view of the pool lists node 5 as failed, with its share.
+  const auto report = Report(p.engine(0));
+  REQUIRE(report.size() == 1);
+  CHECK(report[0].reserved == fallback);
+  REQUIRE(report[0].nodes.size() == 16);
+  CHECK(report[0].nodes.back().node == p.engine(5).self());
+  CHECK(report[0].nodes.back().failed);
+  CHECK(report[0].nodes.back().fallback == fallback);
 }

@@ -28,7 +28,7 @@ ProgressFn ProgressBar() {
   };
 }
 
-// history and report: one query each (report: two), answered by any node.
+// history and report: one query each (report: three), answered by any node.
 Result<daemon::control::HistoryAnswer> AskHistory(const ControlTarget& target, daemon::control::HistoryQuery q) {
   daemon::control::Request request;
   *request.mutable_history() = std::move(q);
@@ -91,10 +91,16 @@ int RunHistory(const ControlTarget& target, daemon::control::HistoryQuery q, boo
     apps.set_step_ms(p->step_ms());
     auto a = AskHistory(target, apps);
     if (!a.ok()) return Fail(a.error().message);
+    auto pipes = apps;
+    pipes.set_what("pipe");
+    pipes.clear_name();  // every pipe
+    auto pp = AskHistory(target, pipes);
+    if (!pp.ok()) return Fail(pp.error().message);
     if (json) {
-      std::cout << "{\"pool\": " << MessageJson(*p) << ", \"applications\": " << MessageJson(*a) << "}\n";
+      std::cout << "{\"pool\": " << MessageJson(*p) << ", \"applications\": " << MessageJson(*a)
+                << ", \"pipes\": " << MessageJson(*pp) << "}\n";
     } else {
-      std::cout << ReportText(*a, *p);
+      std::cout << ReportText(*a, *p) << PipeReportText(*pp);
     }
     return 0;
   }
@@ -274,7 +280,8 @@ void AddHistoryCommands(CLI::App& app, std::shared_ptr<PoolOptions> pool, Run& r
       "report",
       "A utilization summary over a period: the pool's average and peak use against capacity with a\n"
       "histogram, and for each application its use, peak, demand, headroom, and the periods it was\n"
-      "squeezed (wanted more than its allocation) or idle.");
+      "squeezed (wanted more than its allocation) or idle; for each pipe and direction its use\n"
+      "against capacity, how often it was full, and per application used, demand, booked, allocated.");
   AddPeriodOptions(report, *a, *pool);
   Questions(report, "pool", Asks::kReport, pool, a, run);
 }

@@ -1,6 +1,6 @@
 // shoalctl history and report: the period from the command line, and the
 // daemon's history answer rendered as tables (history) or as a summary per
-// application and for the pool (report). Pure functions of their inputs.
+// application, for the pool and per pipe (report). Pure functions of their inputs.
 #pragma once
 
 #include <cstdint>
@@ -32,5 +32,7 @@ std::string FormatTime(int64_t ms);
 std::string HistoryText(const daemon::control::HistoryAnswer& a, const std::string& what);
 // `apps`: every application summed over the pool; `pool`: the nodes summed.
 std::string ReportText(const daemon::control::HistoryAnswer& apps, const daemon::control::HistoryAnswer& pool);
+// `pipes`: every pipe series (PIPE/DIR and PIPE/DIR/APP) summed over the pool.
+std::string PipeReportText(const daemon::control::HistoryAnswer& pipes);
 
 }  // namespace shoal::ctl

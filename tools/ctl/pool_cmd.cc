@@ -26,11 +26,20 @@ std::string PipeText(const control::PipeInfo& p) {
               std::to_string(a.nodes())});
   }
   out += apps.Render("  ");
-  Table nodes({"NODE", ">DEMAND", ">USED", ">ALLOCATED"});
+  Table nodes({"NODE", ">DEMAND", ">USED", ">ALLOCATED", ">STATIC"});
   for (const auto& n : p.nodes()) {
-    nodes.Add({n.name(), RateText(n.rates().demand()), RateText(n.rates().used()), RateText(n.rates().allocated())});
+    if (n.failed()) {
+      nodes.Add({n.name() + " (failed)", "-", "-", "-", RateText(n.fallback())});
+    } else {
+      nodes.Add({n.name(), RateText(n.rates().demand()), RateText(n.rates().used()),
+                 RateText(n.rates().allocated()), RateText(n.fallback())});
+    }
   }
   out += nodes.empty() ? "  no node carries it (no node's configuration places it)\n" : nodes.Render("  ");
+  if (p.reserved() > 0) {
+    out += fmt::format("  {} kept aside for failed nodes, whose classes may still send their static share\n",
+                       RateText(p.reserved()));
+  }
   return out;
 }
 
