@@ -145,7 +145,7 @@ TEST_CASE("shoalctl plan reads the shipped example and plans it") {
     for (size_t j = 0; j < node.count; ++j) total += plan.cpu.instances[node.first + j].millicores;
     REQUIRE(total == static_cast<int64_t>(node.capacity));
   }
-  REQUIRE(plan.pipes.size() == 1);
+  REQUIRE(plan.pipes.size() == 2);
   uint64_t credit = 0;
   for (const auto& c : plan.pipes[0].division.credits) credit += c.total();
   REQUIRE(credit <= 250'000);
@@ -221,7 +221,69 @@ TEST_CASE("The shoalctl binary: exit codes, standard input, --json, --explain") 
   REQUIRE_THAT(plan.out, Catch::Contains("priorities:"));
   Run unknown = Shoalctl("plan " SHOAL_SOURCE_DIR "/examples/plan/small-pool.json --explain nope");
   REQUIRE(unknown.status == 1);
-  REQUIRE_THAT(unknown.out, Catch::Contains("no application \"nope\""));
+  REQUIRE_THAT(unknown.out, Catch::Contains("no application or pipe \"nope\""));
+  Run pipe = Shoalctl("plan " SHOAL_SOURCE_DIR "/examples/plan/small-pool.json --explain backup");
+  REQUIRE(pipe.status == 0);
+  REQUIRE_THAT(pipe.out, Catch::Contains("each node's credit"));
+}
+
+TEST_CASE("shoalctl plan divides a pipe per application as the daemons do, and explains it") {
+  // 1 MB/s in 100 ms rounds: web booked 300 kB/s, batch capped at 500 kB/s.
+  auto doc = ReadPlan(R"({"nodes": [{"name": "n1", "capacity": 1000}, {"name": "n2", "capacity": 1000},
+                                    {"name": "n3", "capacity": 1000}],
+    "pipes": [{"name": "up", "capacity": 1000000, "interval_ms": 100,
+      "apps": [{"name": "web", "booked": 300000}, {"name": "batch", "cap": 500000}],
+      "demand": [{"node": "n1", "app": "web", "rate": 100000}, {"node": "n2", "app": "web", "rate": 400000},
+                 {"node": "n2", "app": "batch", "rate": 600000}, {"node": "n3", "app": "batch", "rate": 300000},
+                 {"node": "n3", "app": "backup", "rate": 200000}]}]})");
+  REQUIRE(doc.ok());
+  PlanResult plan = RunPlan(*doc);
+  REQUIRE(plan.pipes.size() == 1);
+  const PipePlan& up = plan.pipes[0];
+  REQUIRE(up.input.apps.size() == 3);  // backup, named only in the demand, has no terms
+  uint64_t total = 0, web = 0, batch = 0;
+  for (size_t n = 0; n < 3; ++n) {
+    total += up.division.credits[n].total();
+    const auto parts = up.round.AppCredits(n);
+    web += parts[0].booked + parts[0].unbooked;
+    batch += parts[1].booked + parts[1].unbooked;
+  }
+  CHECK(total <= 100'000);
+  CHECK(total >= 100'000 - 3);
+  CHECK(web >= 30'000);    // its booking, wherever it sends
+  CHECK(batch <= 50'000);  // its cap, pool-wide
+  REQUIRE_THAT(PlanText(plan), Catch::Contains("application  node  demand  booked  unbooked  credit"));
+  auto json = Json::parse(PlanJson(plan));
+  CHECK(json["pipes"][0]["app_credits"].size() == 5);
+
+  auto why = ExplainPlan(plan, "web");
+  REQUIRE(why.ok());
+  CHECK_THAT(*why, Catch::Contains("1. web: booked 30000 (300000 B/s), no cap"));
+  CHECK_THAT(*why, Catch::Contains("n2: 20000 booked, 20000 unbooked"));  // the booking follows the demand
+  CHECK_THAT(*why, Catch::Contains("congested"));
+  auto capped = ExplainPlan(plan, "batch");
+  REQUIRE(capped.ok());
+  CHECK_THAT(*capped, Catch::Contains("the cap holds it to 50000 pool-wide"));
+  auto nodes = ExplainPlan(plan, "up");
+  REQUIRE(nodes.ok());
+  CHECK_THAT(*nodes, Catch::Contains("backup: no booking, no cap"));
+  CHECK_THAT(*nodes, Catch::Contains("4. each node's credit"));
+  CHECK_FALSE(ExplainPlan(plan, "nothing").ok());
+
+  const std::string n1 = R"("nodes": [{"name": "n1", "capacity": 1000}])";
+  CHECK_THAT(PlanError("{" + n1 + R"(, "pipes": [{"name": "up", "capacity": 100, "apps": [{"name": "a"}],
+                                        "queued": [{"node": "n1", "booked": 5}]}]})"),
+             Catch::Contains("pipes[0]: give either queued"));
+  CHECK_THAT(PlanError("{" + n1 + R"(, "pipes": [{"name": "up", "capacity": 100,
+                                        "apps": [{"name": "a", "booked": 50, "cap": 10}]}]})"),
+             Catch::Contains("pipes[0].apps[0].cap: 10 is below the booking, 50"));
+  CHECK_THAT(PlanError("{" + n1 + R"(, "pipes": [{"name": "up", "capacity": 100,
+                                        "demand": [{"node": "n1", "app": "a", "rate": 5},
+                                                   {"node": "n1", "app": "a", "rate": 6}]}]})"),
+             Catch::Contains("pipes[0].demand[1]: \"a\" on \"n1\" is listed twice"));
+  CHECK_THAT(PlanError("{" + n1 + R"(, "pipes": [{"name": "up", "capacity": 100,
+                                        "demand": [{"node": "n7", "app": "a", "rate": 5}]}]})"),
+             Catch::Contains("pipes[0].demand[0].node: \"n7\" is not in nodes"));
 }
 
 TEST_CASE("shoalctl plan --explain covers rogues, scale-down and policies without instances") {

@@ -3,7 +3,6 @@
 #include <iostream>
 
 #include "policy/parser.h"
-#include "policy/plan_explain.h"
 #include "tools/ctl/allocate_cmd.h"
 #include "tools/ctl/cli.h"
 #include "tools/ctl/json_input.h"
@@ -40,7 +39,7 @@ int RunPlanCommand(const std::string& path, bool json, const std::string& explai
   if (!input) return Fail(input.error().message);
   PlanResult plan = RunPlan(*input);
   if (!explain.empty()) {
-    auto text = policy::ExplainApp(plan.cpu, explain);
+    auto text = ExplainPlan(plan, explain);
     if (!text) return Fail(text.error().message);
     std::cout << *text;
     return 0;
@@ -91,8 +90,10 @@ CLI::App* AddOfflineCommands(CLI::App& app, Run& run) {
       "node's credit on every pipe. CPU amounts are millicores.");
   plan->add_option("FILE", o->file, "JSON document, or - for standard input")->required();
   plan->add_flag("--json", o->json, "print the whole plan as JSON");
-  plan->add_option("--explain", o->explain, "explain step by step what application APP gets and why")
-      ->option_text("APP");
+  plan->add_option("--explain", o->explain,
+                   "explain step by step what NAME gets and why: an application's CPU share and its\n"
+                   "credit on each pipe it uses, or a pipe's division among the nodes")
+      ->option_text("NAME");
   plan->callback([o, &run] { run = [o] { return RunPlanCommand(o->file, o->json, o->explain); }; });
 
   auto* policy = app.add_subcommand("policy", "Policy documents (XML; see examples/policies and policy/shoal-policy.xsd).");

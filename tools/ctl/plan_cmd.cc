@@ -1,5 +1,7 @@
 #include "tools/ctl/plan_cmd.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "policy/plan_explain.h"
@@ -25,20 +27,93 @@ std::string PolicyCell(const policy::AppPlan& app) {
 
 std::string CapCell(double cap) { return cap == kNoCap ? "-" : FormatMillicores(cap); }
 
+// Each application's part of each node's credit, where it wants anything.
+std::string AppCreditsText(const PipePlan& pipe, const CpuPlan& plan) {
+  Table t({"application", "node", ">demand", ">booked", ">unbooked", ">credit"});
+  for (size_t i = 0; i < plan.nodes.size(); ++i) {
+    const auto credits = pipe.round.AppCredits(i);
+    for (size_t slot = 0; slot < credits.size(); ++slot) {
+      const uint64_t want = pipe.round_input.demand[i][slot];
+      if (want == 0) continue;
+      t.Add({pipe.input.apps[slot].name, plan.nodes[i].name, std::to_string(want), std::to_string(credits[slot].booked),
+             std::to_string(credits[slot].unbooked), std::to_string(credits[slot].booked + credits[slot].unbooked)});
+    }
+  }
+  return t.empty() ? std::string() : t.Render("  ");
+}
+
+size_t NodeIndex(const CpuPlan& plan, NodeId node) {
+  return static_cast<size_t>(plan.FindNode(node) - plan.nodes.data());  // the input checked it is listed
+}
+
+// The daemons' round over the applications' demand, in bytes per interval.
+PipePlan PlanRound(const PipeInput& pipe, const CpuPlan& cpu) {
+  PipePlan p{pipe, {}, {}, {}};
+  p.round_input.interval_bytes = pipe.interval_bytes();
+  p.round_input.immediate_share = pipe.immediate_share;
+  for (const PipeAppInput& a : pipe.apps) {
+    p.round_input.apps.push_back({pipe.PerInterval(a.booked), a.cap > 0 ? pipe.PerInterval(a.cap) : bwman::kNoCap});
+  }
+  p.round_input.demand.assign(cpu.nodes.size(), std::vector<uint64_t>(pipe.apps.size()));
+  for (const PipeDemandInput& d : pipe.demand) {
+    const auto slot = std::find_if(pipe.apps.begin(), pipe.apps.end(), [&](auto& a) { return a.name == d.app; });
+    p.round_input.demand[NodeIndex(cpu, d.node)][static_cast<size_t>(slot - pipe.apps.begin())] =
+        pipe.PerInterval(d.rate);
+  }
+  p.round = bwman::DivideRound(p.round_input);
+  p.division = p.round.nodes;
+  return p;
+}
+
 }  // namespace
+
+bwman::RoundNames PipePlan::Names(const CpuPlan& cpu) const {
+  bwman::RoundNames n{input.name, input.interval_ms, {}, {}};
+  for (const auto& node : cpu.nodes) n.nodes.push_back(node.name);
+  for (const auto& app : input.apps) n.apps.push_back(app.name);
+  return n;
+}
 
 PlanResult RunPlan(const PlanDocument& doc) {
   PlanResult out;
   out.cpu = policy::PlanCpu(doc.cpu);
   for (const PipeInput& pipe : doc.pipes) {
+    if (pipe.per_app()) {
+      out.pipes.push_back(PlanRound(pipe, out.cpu));
+      continue;
+    }
     // Every live node takes part (an idle one still gets immediate credit).
     std::vector<bwman::Queued> queued(out.cpu.nodes.size());
-    for (const auto& [node, figures] : pipe.queued) {
-      const policy::NodePlan* n = out.cpu.FindNode(node);
-      if (n != nullptr) queued[static_cast<size_t>(n - out.cpu.nodes.data())] = figures;
-    }
-    out.pipes.push_back({pipe, bwman::DivideCredit(pipe.interval_bytes(), pipe.immediate_share, queued)});
+    for (const auto& [node, figures] : pipe.queued) queued[NodeIndex(out.cpu, node)] = figures;
+    out.pipes.push_back({pipe, bwman::DivideCredit(pipe.interval_bytes(), pipe.immediate_share, queued), {}, {}});
   }
+  return out;
+}
+
+Result<std::string> ExplainPlan(const PlanResult& plan, const std::string& name) {
+  std::string out;
+  const bool cpu_app = plan.cpu.FindApp(name) != nullptr;
+  if (cpu_app) {
+    auto text = policy::ExplainApp(plan.cpu, name);
+    if (!text) return text.error();
+    out += *text;
+  }
+  for (const PipePlan& pipe : plan.pipes) {
+    if (pipe.input.name == name) {
+      if (!pipe.input.per_app()) {
+        return MakeError("pipe \"{}\" is given as queued bytes per node: give its apps and demand to have it "
+                         "explained", name);
+      }
+      out += (out.empty() ? "" : "\n") + bwman::ExplainNodeCredits(pipe.round_input, pipe.round, pipe.Names(plan.cpu));
+      continue;
+    }
+    for (size_t slot = 0; slot < pipe.input.apps.size(); ++slot) {
+      if (pipe.input.apps[slot].name != name) continue;
+      out += (out.empty() ? "" : "\n") +
+             bwman::ExplainAppCredit(pipe.round_input, pipe.round, pipe.Names(plan.cpu), slot);
+    }
+  }
+  if (out.empty()) return MakeError("no application or pipe \"{}\" in the view, the policies or the pipes", name);
   return out;
 }
 
@@ -96,6 +171,7 @@ std::string PlanText(const PlanResult& result) {
              std::to_string(c.immediate), std::to_string(c.total())});
     }
     out += t.Render("  ");
+    if (pipe.input.per_app()) out += AppCreditsText(pipe, plan);
   }
   return out;
 }
@@ -174,6 +250,19 @@ std::string PlanJson(const PlanResult& result) {
                          {"immediate", c.immediate}, {"credit", c.total()}});
     }
     p["credits"] = std::move(credits);
+    if (pipe.input.per_app()) {
+      OJson parts = OJson::array();
+      for (size_t i = 0; i < plan.nodes.size(); ++i) {
+        const auto app_credits = pipe.round.AppCredits(i);
+        for (size_t slot = 0; slot < app_credits.size(); ++slot) {
+          if (pipe.round_input.demand[i][slot] == 0) continue;
+          parts.push_back({{"app", pipe.input.apps[slot].name}, {"node", plan.nodes[i].name},
+                          {"demand", pipe.round_input.demand[i][slot]}, {"booked", app_credits[slot].booked},
+                          {"unbooked", app_credits[slot].unbooked}});
+        }
+      }
+      p["app_credits"] = std::move(parts);
+    }
     pipes.push_back(std::move(p));
   }
   doc["pipes"] = std::move(pipes);

@@ -108,13 +108,45 @@ void ReadOptions(const JsonObject& top, policy::PlannerOptions& options) {
   options.quota_period_us = o.Integer("quota_period_us", 100'000, 1'000, 1'000'000);
 }
 
+constexpr int64_t kMaxRate = int64_t{1} << 44;  // bytes per second, as the daemons bound it
+
+// A pipe's applications (terms) and their demand per node; applications
+// named only in the demand have no terms.
+void ReadPipeApps(const JsonObject& o, const std::map<std::string, NodeId>& nodes, PipeInput& pipe) {
+  const Json& apps = o.Array("apps", true);
+  std::set<std::string> names;
+  for (size_t i = 0; i < apps.size(); ++i) {
+    std::string path = ElementPath(o.Path("apps"), i);
+    JsonObject a(apps[i], path, {"name", "booked", "cap"});
+    PipeAppInput app{a.Name("name"), static_cast<uint64_t>(a.Integer("booked", 0, 0, kMaxRate)),
+                     static_cast<uint64_t>(a.Integer("cap", 0, 0, kMaxRate))};
+    if (!names.insert(app.name).second) Fail(fmt::format("{}.name: \"{}\" appears twice", path, app.name));
+    if (app.cap > 0 && app.cap < app.booked) {
+      Fail(fmt::format("{}.cap: {} is below the booking, {}", path, app.cap, app.booked));
+    }
+    pipe.apps.push_back(std::move(app));
+  }
+  const Json& demand = o.Array("demand", true);
+  std::set<std::pair<std::string, NodeId>> seen;
+  for (size_t i = 0; i < demand.size(); ++i) {
+    std::string path = ElementPath(o.Path("demand"), i);
+    JsonObject d(demand[i], path, {"node", "app", "rate"});
+    PipeDemandInput in{NodeRef(d, nodes), d.Name("app"), static_cast<uint64_t>(d.Integer("rate", std::nullopt, 0, kMaxRate))};
+    if (!seen.insert({in.app, in.node}).second) {
+      Fail(fmt::format("{}: \"{}\" on \"{}\" is listed twice", path, in.app, d.Name("node")));
+    }
+    if (names.insert(in.app).second) pipe.apps.push_back({in.app, 0, 0});
+    pipe.demand.push_back(std::move(in));
+  }
+}
+
 std::vector<PipeInput> ReadPipes(const JsonObject& top, const std::map<std::string, NodeId>& nodes) {
   std::vector<PipeInput> out;
   const Json& pipes = top.Array("pipes", true);
   std::set<std::string> names;
   for (size_t i = 0; i < pipes.size(); ++i) {
     std::string path = ElementPath("pipes", i);
-    JsonObject o(pipes[i], path, {"name", "capacity", "interval_ms", "immediate_share", "queued"});
+    JsonObject o(pipes[i], path, {"name", "capacity", "interval_ms", "immediate_share", "queued", "apps", "demand"});
     PipeInput pipe;
     pipe.name = o.Name("name");
     if (!names.insert(pipe.name).second) Fail(fmt::format("{}.name: \"{}\" appears twice", path, pipe.name));
@@ -132,6 +164,10 @@ std::vector<PipeInput> ReadPipes(const JsonObject& top, const std::map<std::stri
       figures.booked = static_cast<uint64_t>(e.Integer("booked", 0, 0, int64_t{1} << 50));
       figures.unbooked = static_cast<uint64_t>(e.Integer("unbooked", 0, 0, int64_t{1} << 50));
       pipe.queued.emplace_back(node, figures);
+    }
+    ReadPipeApps(o, nodes, pipe);
+    if (!pipe.queued.empty() && pipe.per_app()) {
+      Fail(fmt::format("{}: give either queued (per node) or apps and demand (per application), not both", path));
     }
     out.push_back(std::move(pipe));
   }
