@@ -11,6 +11,9 @@ namespace {
 constexpr uint32_t kWhole = 1, kNode = 2, kFirstApp = 0x10, kOutside = 0xfffe;
 constexpr uint64_t kUnlimited = 12'500'000'000;  // 100 Gbit/s in bytes per second
 constexpr uint32_t kFirstQueue = 0x5400;          // the major of application i's queue: 0x5400 + i
+// Filter priorities: exclusions, flow rules, the applications' sockets'
+// ports (two, so a new set is in place before the old one goes), the rest.
+constexpr uint16_t kExcludePrio = 1, kFlowPrio = 2, kPortPrio[2] = {3, 4}, kRestPrio = 5;
 
 // An application's queue holds about 100 ms of its ceil (a round), between
 // 32 KiB and 8 MiB, as a power of two so that it changes seldom: when demand
@@ -149,7 +152,9 @@ Status HtbEnforcer::AddFilters(const PipePlacement& p, policy::Direction dir, co
   const bool in = dir == policy::Direction::kIn;
   for (const Ipv4Prefix& x : p.exclude) {
     TcMatch m{x.ip, Ipv4Prefix::Mask(x.length), 0, 0, 0, in};
-    if (auto s = tc_->AddFilter(t.ifindex, kHtbMajor, 1, m, TcHandle(kHtbMajor, kOutside)); !s.ok()) return s;
+    if (auto s = tc_->AddFilter(t.ifindex, kHtbMajor, kExcludePrio, m, TcHandle(kHtbMajor, kOutside)); !s.ok()) {
+      return s;
+    }
   }
   for (const Ipv4Prefix& d : p.destinations) {
     const uint32_t mask = Ipv4Prefix::Mask(d.length);
@@ -159,15 +164,56 @@ Status HtbEnforcer::AddFilters(const PipePlacement& p, policy::Direction dir, co
         const auto [lo, hi] = f.ports.value_or(std::pair<uint16_t, uint16_t>{0, 0xffff});
         for (const auto& [value, port_mask] : PortBlocks(lo, hi)) {
           TcMatch m{d.ip, mask, value, f.ports ? port_mask : uint16_t{0}, ProtocolNumber(f.protocol), in};
-          if (auto s = tc_->AddFilter(t.ifindex, kHtbMajor, 2, m, classid); !s.ok()) return s;
+          if (auto s = tc_->AddFilter(t.ifindex, kHtbMajor, kFlowPrio, m, classid); !s.ok()) return s;
         }
       }
     }
     TcMatch rest{d.ip, mask, 0, 0, 0, in};
-    if (auto s = tc_->AddFilter(t.ifindex, kHtbMajor, 3, rest, TcHandle(kHtbMajor, Minor(engine::kRogueClass)));
+    if (auto s = tc_->AddFilter(t.ifindex, kHtbMajor, kRestPrio, rest, TcHandle(kHtbMajor, Minor(engine::kRogueClass)));
         !s.ok()) {
       return s;
     }
+  }
+  return AddPortFilters(p, dir, t, kPortPrio[t.port_chain]);
+}
+
+Status HtbEnforcer::AddPortFilters(const PipePlacement& p, policy::Direction dir, const Taken& t, uint16_t prio) {
+  const bool in = dir == policy::Direction::kIn;
+  for (const engine::AppPorts& a : ports_) {
+    const uint32_t minor = Minor(a.app);
+    if (minor == Minor(engine::kRogueClass)) continue;  // not an application of the document
+    for (const Ipv4Prefix& d : p.destinations) {
+      for (size_t k = 0; k < a.ports.size() && k < kMaxPortsPerApp; ++k) {
+        TcMatch m{d.ip, Ipv4Prefix::Mask(d.length), a.ports[k].port, 0xffff, ProtocolNumber(a.ports[k].protocol), in};
+        if (auto s = tc_->AddFilter(t.ifindex, kHtbMajor, prio, m, TcHandle(kHtbMajor, minor)); !s.ok()) return s;
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Status HtbEnforcer::SetPorts(const std::vector<engine::AppPorts>& ports) {
+  ports_ = ports;
+  for (const auto& a : ports_) {
+    if (a.ports.size() > kMaxPortsPerApp) {
+      spdlog::warn("pipes: {} holds {} ports; the first {} classify its traffic, the rest counts as rogue", a.app,
+                   a.ports.size(), kMaxPortsPerApp);
+    }
+  }
+  // Make before break: the new set under the other priority, then the old
+  // one goes, so no packet of an application falls to rogue meanwhile.
+  for (auto& [key, t] : taken_) {
+    if (!t.built) continue;
+    const PipePlacement* p = Find(key.first);
+    const int next = 1 - t.port_chain;
+    Status s = p != nullptr ? AddPortFilters(*p, key.second, t, kPortPrio[next]) : Status::Ok();
+    if (!s.ok()) {
+      (void)tc_->DeleteFilters(t.ifindex, kHtbMajor, kPortPrio[next]);
+      return MakeError("pipe {} ({} traffic): the applications' ports: {}", key.first, Name(key.second),
+                       s.error().message);
+    }
+    if (auto d = tc_->DeleteFilters(t.ifindex, kHtbMajor, kPortPrio[t.port_chain]); !d.ok()) return d;
+    t.port_chain = next;
   }
   return Status::Ok();
 }

@@ -13,8 +13,10 @@
 //
 // Filters (u32): traffic with an excluded network goes to fffe; traffic
 // with the pipe's destinations on an application's flows (its local ports
-// and protocol) to its class; the rest with the pipe's destinations to the
-// rogue class ("with": to it going out, from it coming in).
+// and protocol), or on a port its processes' sockets hold (SetPorts, from
+// the sampler; at most kMaxPortsPerApp each), to its class; the rest with
+// the pipe's destinations to the rogue class ("with": to it going out, from
+// it coming in).
 // An interface whose root qdisc is the kernel's default (handle 0:) or ours
 // (left by an earlier run, adopted) is taken; one with a qdisc of its own
 // is refused; so is one with an ingress qdisc unless our IFB shows it is
@@ -37,6 +39,7 @@
 namespace shoal::daemon {
 
 inline constexpr uint32_t kHtbMajor = 0x5301;
+inline constexpr size_t kMaxPortsPerApp = 64;  // u32 filters are matched one by one
 
 class HtbEnforcer final : public engine::PipeEnforcer {
  public:
@@ -48,6 +51,7 @@ class HtbEnforcer final : public engine::PipeEnforcer {
   const char* kind() const override { return "htb"; }
   bool Carries(const engine::PipeLane& lane) const override;
   Status SetDocument(const policy::PolicyDocument& doc) override;
+  Status SetPorts(const std::vector<engine::AppPorts>& ports) override;
   Status Apply(const std::vector<engine::LaneSetting>& settings) override;
   Status SetFallback(const std::vector<engine::LaneSetting>& settings) override;
   Result<std::vector<engine::LaneCounters>> Read() override;
@@ -60,6 +64,7 @@ class HtbEnforcer final : public engine::PipeEnforcer {
     bool built = false;  // root, classes and filters are in place
     std::map<uint32_t, std::pair<uint64_t, uint64_t>> set;  // by handle: the rate and ceil the kernel holds
     std::map<uint32_t, uint32_t> queue;  // by class handle: the bytes its bfifo holds
+    int port_chain = 0;                  // which of the two port priorities holds the ports' filters
   };
   using LaneKey = std::pair<std::string, policy::Direction>;
   // Sets a class unless the kernel already holds these figures.
@@ -73,12 +78,14 @@ class HtbEnforcer final : public engine::PipeEnforcer {
   Status TakeIncoming(const PipePlacement& p, int ifindex, Taken& t);
   Status Build(const PipePlacement& p, policy::Direction dir, Taken& t);
   Status AddFilters(const PipePlacement& p, policy::Direction dir, const Taken& t);
+  Status AddPortFilters(const PipePlacement& p, policy::Direction dir, const Taken& t, uint16_t prio);
   Status HandBack(const Taken& t);
   uint32_t Minor(const std::string& app) const;
 
   std::unique_ptr<TcNetlink> tc_;
   std::vector<PipePlacement> placements_;
   std::vector<policy::ApplicationSpec> apps_;  // the document's, in slot order
+  std::vector<engine::AppPorts> ports_;        // the applications' sockets' ports
   std::map<LaneKey, Taken> taken_;
   std::string guard_exe_;
   std::unique_ptr<PipeGuard> guard_;  // started with the first fallback

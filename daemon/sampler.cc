@@ -16,10 +16,11 @@ Sampler::Sampler(std::string proc_root, policy::IdResolver resolver)
 
 void Sampler::SetDocument(const policy::PolicyDocument& doc) {
   detector_.SetDocument(doc);
-  // Sockets and their owners are read only when flow rules need them.
-  bool flows = false;
-  for (const auto& app : doc.applications) flows = flows || !app.flows.empty();
-  scanner_ = ProcScanner(proc_, ProcReadOptions{flows, flows});
+  // Sockets and their owners are read only when flow rules or pipes (whose
+  // classifiers take each application's ports) need them.
+  bool sockets = !doc.pipes.empty();
+  for (const auto& app : doc.applications) sockets = sockets || !app.flows.empty();
+  scanner_ = ProcScanner(proc_, ProcReadOptions{sockets, sockets});
   group_ns_.clear();
 }
 
@@ -65,6 +66,14 @@ Result<std::vector<LocalInstance>> Sampler::Sample(TimePoint now, bool full) {
   const auto& apps = detector_.document().applications;
   std::map<size_t, LocalInstance> by_app;
   for (const auto& [pid, app] : detection.processes) by_app[app].pids.push_back(pid);
+  for (const policy::SocketInfo& s : snapshot->sockets) {
+    auto owner = detection.processes.find(s.pid);
+    if (s.pid != 0 && owner != detection.processes.end()) by_app[owner->second].ports.push_back({s.protocol, s.local_port});
+  }
+  for (auto& [index, inst] : by_app) {
+    std::sort(inst.ports.begin(), inst.ports.end());
+    inst.ports.erase(std::unique(inst.ports.begin(), inst.ports.end()), inst.ports.end());
+  }
 
   const double seconds =
       last_ ? std::chrono::duration<double>(now - *last_).count() : 0.0;

@@ -1,6 +1,9 @@
 // The sampler: each low-frequency period, which local processes belong to
-// which application (detection over a /proc scan) and how much CPU each
-// application's instance used and wanted since the previous sample.
+// which application (detection over a /proc scan), the ports their
+// listening TCP and UDP sockets hold (when the document has flow rules or
+// pipes; a process's new sockets are seen at its first scan and at each full
+// scan), and how much CPU each application's instance used and wanted since
+// the previous sample.
 //
 // Usage and demand come from the scheduler's own per-thread statistics
 // (/proc/PID/task/TID/schedstat: time run and time spent runnable but

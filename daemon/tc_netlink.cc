@@ -141,6 +141,19 @@ Status TcNetlink::AddFilter(int ifindex, uint32_t major, uint16_t prio, const Tc
   return Status::Ok();
 }
 
+Status TcNetlink::DeleteFilters(int ifindex, uint32_t major, uint16_t prio) {
+  Filter f(rtnl_cls_alloc());
+  rtnl_tc_set_ifindex(TC_CAST(f.p), ifindex);
+  rtnl_tc_set_parent(TC_CAST(f.p), TcHandle(major, 0));
+  if (int err = rtnl_tc_set_kind(TC_CAST(f.p), "u32"); err < 0) return NlError("u32", err);
+  rtnl_cls_set_prio(f.p, prio);
+  rtnl_cls_set_protocol(f.p, ETH_P_IP);
+  if (int err = rtnl_cls_delete(sock_, f.p, 0); err < 0 && err != -NLE_OBJ_NOTFOUND && err != -NLE_NOADDR) {
+    return NlError("delete filters", err);
+  }
+  return Status::Ok();
+}
+
 Result<int> TcNetlink::AddIfb(const std::string& name) {
   if (name.empty() || name.size() >= IFNAMSIZ) return MakeError("IFB name '{}' is not a valid interface name", name);
   if (auto existing = Index(name); existing.ok()) return *existing;

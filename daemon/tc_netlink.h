@@ -56,6 +56,9 @@ class TcNetlink {
   Status SetLeafFifo(int ifindex, uint32_t parent, uint32_t handle, uint32_t limit);
   // Adds a u32 filter under the root qdisc `major`, sending matches to `classid`.
   Status AddFilter(int ifindex, uint32_t major, uint16_t prio, const TcMatch& match, uint32_t classid);
+  // Deletes every u32 filter of priority `prio` under the root qdisc `major`
+  // (none: no error).
+  Status DeleteFilters(int ifindex, uint32_t major, uint16_t prio);
   // Creates an IFB device (up) and gives its index; one left by an earlier
   // run under this name is taken as it is.
   Result<int> AddIfb(const std::string& name);

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "policy/model.h"
+
 namespace shoal::engine {
 
 struct InstanceFigures {
@@ -19,9 +21,19 @@ struct InstanceFigures {
   bool operator==(const InstanceFigures&) const = default;
 };
 
-// A local instance as sampled: its figures and its processes.
+// A local port an instance's processes hold (a listening TCP socket or a
+// UDP socket): its traffic on a pipe is the application's, whatever the
+// policy's flow rules say.
+struct LocalPort {
+  policy::Protocol protocol = policy::Protocol::kTcp;
+  uint16_t port = 0;
+  auto operator<=>(const LocalPort&) const = default;
+};
+
+// A local instance as sampled: its figures, its processes and their ports.
 struct LocalInstance : InstanceFigures {
-  std::vector<int> pids;  // sorted
+  std::vector<int> pids;         // sorted
+  std::vector<LocalPort> ports;  // sorted, unique; read only when the document has flows or pipes
 };
 
 // What the server is, as the node status tells the pool.

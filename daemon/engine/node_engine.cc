@@ -174,6 +174,7 @@ int NodeEngine::FailedNodes() const { return static_cast<int>(gossiper_.membersh
 
 void NodeEngine::Sample() {
   cpu_.Sample(clock_.Now(), samples_++ % config_.full_scan_every == 0);
+  pipes_.SetPorts(cpu_.local());
   Replan();
   ReportUnmet();
   auto pipes = pipes_.TakePeriod();

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "daemon/engine/instance.h"
 #include "policy/model.h"
 
 namespace shoal::engine {
@@ -55,6 +56,13 @@ struct LaneSetting {
   bool operator==(const LaneSetting&) const = default;
 };
 
+// The local ports of an application's sockets on this node (sampled).
+struct AppPorts {
+  std::string app;
+  std::vector<LocalPort> ports;  // sorted, unique
+  bool operator==(const AppPorts&) const = default;
+};
+
 class PipeEnforcer {
  public:
   virtual ~PipeEnforcer() = default;
@@ -63,6 +71,10 @@ class PipeEnforcer {
   virtual bool Carries(const PipeLane& lane) const = 0;
   // The document's applications and flow rules, for the classifiers.
   virtual Status SetDocument(const policy::PolicyDocument& doc) = 0;
+  // The ports the applications' processes hold now: their traffic goes to
+  // the application's class as its flow rules' does. Called when they
+  // change; a later Apply builds on them.
+  virtual Status SetPorts(const std::vector<AppPorts>& ports) = 0;
   // Makes the lanes' classes match: creates what is missing, sets rates
   // that changed, hands back lanes no longer listed (Apply({}): all).
   virtual Status Apply(const std::vector<LaneSetting>& settings) = 0;

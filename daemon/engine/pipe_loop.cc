@@ -320,6 +320,18 @@ LaneSetting PipeLoop::Setting(const LaneState& lane, bool enforce) {
   return s;
 }
 
+void PipeLoop::SetPorts(const std::vector<LocalInstance>& local) {
+  if (!enforcer_) return;
+  std::vector<AppPorts> ports;
+  for (const LocalInstance& i : local) {
+    if (!i.ports.empty()) ports.push_back({i.app, i.ports});
+  }
+  std::sort(ports.begin(), ports.end(), [](const AppPorts& a, const AppPorts& b) { return a.app < b.app; });
+  if (ports == ports_) return;
+  ports_ = std::move(ports);
+  if (auto s = enforcer_->SetPorts(ports_); !s.ok()) LogError(s.error());
+}
+
 void PipeLoop::Release() {
   if (!enforcer_) return;
   if (auto s = enforcer_->Release(); !s.ok()) spdlog::error("pipes: {}", s.error().message);

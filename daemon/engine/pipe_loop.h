@@ -91,6 +91,9 @@ class PipeLoop {
   // A new document (null: none); its lanes this node does not carry are
   // reported once.
   void SetDocument(const policy::PolicyDocument* doc, const std::string& version_text);
+  // The local instances' ports, each sample: handed to the enforcer when
+  // they changed.
+  void SetPorts(const std::vector<LocalInstance>& local);
   // The channel's subscriber and publisher.
   void Update(const gossip::ChannelView& channel) { figures_.Update(channel); }
   std::optional<std::string> Publish() { return std::exchange(pending_, std::nullopt); }
@@ -140,6 +143,7 @@ class PipeLoop {
   PipePeriod period_;
   std::function<bool(NodeId)> failed_ = [](NodeId) { return false; };
   std::optional<std::vector<LaneSetting>> fallback_;  // as the enforcer last had it
+  std::vector<AppPorts> ports_;                       // as the enforcer last had them
   std::map<uint32_t, std::pair<std::vector<uint64_t>, std::vector<uint64_t>>> period_figures_;  // by lane: used, allocated
   TimePoint measured_at_{};  // the counters' last reading
   uint64_t round_ = 0;    // measured

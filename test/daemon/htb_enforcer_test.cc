@@ -114,6 +114,51 @@ TEST_CASE("HTB enforcer: an application's class holds its rate, counts, and the 
   CHECK(NetnsPair::Output(ns.a, "tc qdisc show dev v0") == before);
 }
 
+TEST_CASE("HTB enforcer: the ports an application's sockets hold classify its traffic, kept in step [kernel]",
+          "[kernel]") {
+  NetnsPair ns;
+  std::string error, first, second;
+  uint64_t on_port = 0, after_move = 0, rogue = 0;
+  ns.InA([&] {
+    auto e = HtbEnforcer::Create({Uplink()});
+    if (!e.ok()) return void(error = e.error().message);
+    HtbEnforcer& h = **e;
+    policy::PolicyDocument doc = Document();
+    doc.applications.push_back({});
+    doc.applications.back().name = "backup";  // no flow rules: only its sockets say which traffic is its
+    (void)h.SetDocument(doc);
+    engine::LaneSetting s{kUplink, 0, {{"web", 0, 0}, {"backup", 0, 0}, {engine::kRogueClass, 0, 0}}};
+    if (auto st = h.Apply({s}); !st.ok()) return void(error = st.error().message);
+    const engine::LocalPort udp7777{policy::Protocol::kUdp, 7777}, udp7778{policy::Protocol::kUdp, 7778};
+    if (auto st = h.SetPorts({{"backup", {udp7777}}}); !st.ok()) return void(error = st.error().message);
+    first = NetnsPair::Output(ns.a, "tc filter show dev v0");
+    auto r0 = h.Read();
+    Blast(7777, kFar, Soon(200));
+    auto r1 = h.Read();
+    // The socket moved: 7777 is nobody's now.
+    if (auto st = h.SetPorts({{"backup", {udp7778}}}); !st.ok()) return void(error = st.error().message);
+    second = NetnsPair::Output(ns.a, "tc filter show dev v0");
+    Blast(7777, kFar, Soon(200));
+    auto r2 = h.Read();
+    if (!r0.ok() || !r1.ok() || !r2.ok()) return void(error = "counters not read");
+    on_port = BytesOf(*r1, "backup") - BytesOf(*r0, "backup");
+    after_move = BytesOf(*r2, "backup") - BytesOf(*r1, "backup");
+    rogue = BytesOf(*r2, engine::kRogueClass) - BytesOf(*r1, engine::kRogueClass);
+    if (auto st = h.Release(); !st.ok()) error = st.error().message;
+  });
+  INFO(error);
+  CHECK(error.empty());
+  INFO(first << "\n" << second);
+  CHECK(on_port > 100'000);
+  CHECK(after_move == 0);
+  CHECK(rogue > 100'000);
+  // Source port 7777 = 0x1e61, then 7778 = 0x1e62, each set under the
+  // other priority than the one before (made before the old one goes).
+  CHECK_THAT(first, Catch::Contains("pref 4 u32") && Catch::Contains("1e610000/ffff0000 at 20"));
+  CHECK_THAT(second, Catch::Contains("pref 3 u32") && Catch::Contains("1e620000/ffff0000 at 20"));
+  CHECK_THAT(second, !Catch::Contains("pref 4 u32") && !Catch::Contains("1e610000"));
+}
+
 TEST_CASE("HTB enforcer: an interface with a qdisc of its own is not taken [kernel]", "[kernel]") {
   NetnsPair ns;
   (void)NetnsPair::Output(ns.a, "tc qdisc add dev v0 root handle 1: tbf rate 1mbit burst 10kb latency 50ms");

@@ -14,6 +14,7 @@
 #include "test/support/netns.h"
 #include "test/support/udp_blast.h"
 #include "test/support/pool.h"
+#include "test/support/process.h"
 
 using namespace shoal;
 using shoal::testing::NetnsPair;
@@ -207,6 +208,27 @@ TEST_CASE("shoald on the real kernel: a pipe held at its capacity, a booking kep
   });
   INFO("monitor mode: " << unshaped << " bytes in 1 s");
   CHECK(static_cast<double>(unshaped) > 3 * kCapacity);
+
+  // An application known by its processes only: the port its socket holds
+  // (UDP 7777 = 0x1e61) becomes a filter to its class once sampled.
+  std::string with_backup = kPolicy;
+  with_backup.insert(with_backup.find("  <policy "),
+                     "  <application name=\"backup\"><process cmdline=\"*shoal-port-test*\"/></application>\n");
+  Push(pool, "pipe-backup.xml", with_backup);
+  testing::Child holder = testing::Spawn(
+      {"/usr/bin/python3", "-c",
+       "import socket, time; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('0.0.0.0', 7777)); "
+       "time.sleep(60)",
+       "shoal-port-test"},
+      ns.a);
+  std::string filters;
+  for (int i = 0; i < 100 && filters.find("1e610000/ffff0000 at 20") == std::string::npos; ++i) {
+    ::usleep(100'000);
+    filters = NetnsPair::Output(ns.a, "tc filter show dev v0");
+  }
+  INFO(filters);
+  CHECK_THAT(filters, Catch::Contains("flowid 5301:11") && Catch::Contains("1e610000/ffff0000 at 20"));
+  holder.Kill();
 
   CHECK(pool.node(0).process.Stop() == 0);
   CHECK(NetnsPair::Output(ns.a, "tc qdisc show dev v0") == before);

@@ -33,6 +33,9 @@ class SimPipeEnforcer final : public engine::PipeEnforcer {
   const char* kind() const override { return "sim"; }
   bool Carries(const engine::PipeLane& lane) const override { return Find(lane) != nullptr; }
   Status SetDocument(const policy::PolicyDocument&) override { return Status::Ok(); }
+  // Simulated traffic is offered per application: there are no packets to
+  // classify by port.
+  Status SetPorts(const std::vector<engine::AppPorts>&) override { return Status::Ok(); }
   Status Apply(const std::vector<engine::LaneSetting>& settings) override {
     // Lanes no longer listed are handed back: unlimited.
     for (size_t l = 0; l < pipes_.lanes_.size(); ++l) {
