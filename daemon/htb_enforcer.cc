@@ -231,28 +231,70 @@ Status HtbEnforcer::Apply(const std::vector<engine::LaneSetting>& settings) {
     if (auto st = HandBack(it->second); !st.ok()) return st;
     it = taken_.erase(it);
   }
+  // One lane's trouble does not hold the others back: the first error is
+  // returned once every lane was tried.
+  Status result;
+  bool built = false;
   for (const engine::LaneSetting& s : settings) {
-    const PipePlacement* p = Find(s.lane.pipe);
-    if (p == nullptr) return MakeError("pipe {} is not placed on this node", s.lane.pipe);
-    Taken& t = taken_[LaneKey{p->pipe, s.lane.direction}];
-    if (!t.built) {
-      auto st = t.ifindex == 0 ? Take(*p, s.lane.direction, t) : Build(*p, s.lane.direction, t);
-      if (!st.ok()) return MakeError("{} ({} traffic)", st.error().message, Name(s.lane.direction));
-    }
-    const uint64_t node = s.node_ceil == 0 ? kUnlimited : s.node_ceil;
-    const uint32_t root = TcHandle(kHtbMajor, kWhole), node_handle = TcHandle(kHtbMajor, kNode);
-    if (auto st = SetIfChanged(t, root, node_handle, node, node); !st.ok()) return st;
-    for (const engine::ClassLimit& c : s.classes) {
-      const uint64_t rate = s.node_ceil == 0 ? kUnlimited : c.rate, ceil = s.node_ceil == 0 ? kUnlimited : c.ceil;
-      const uint32_t handle = TcHandle(kHtbMajor, Minor(c.app));
-      if (auto st = SetIfChanged(t, node_handle, handle, rate, ceil); !st.ok()) return st;
-      if (auto st = SetQueue(t, handle, ceil); !st.ok()) return st;
-    }
+    if (auto st = ApplyLane(s, built); !st.ok() && result.ok()) result = st;
+  }
+  // The guard holds classes by interface index: a lane built afresh is
+  // added to (or corrected in) its table.
+  if (built && !fallback_.empty()) {
+    if (auto st = SetFallback(fallback_); !st.ok() && result.ok()) result = st;
+  }
+  return result;
+}
+
+Status HtbEnforcer::ApplyLane(const engine::LaneSetting& s, bool& built) {
+  const PipePlacement* p = Find(s.lane.pipe);
+  if (p == nullptr) return MakeError("pipe {} is not placed on this node", s.lane.pipe);
+  Taken& t = taken_[LaneKey{p->pipe, s.lane.direction}];
+  if (!Present(*p, s.lane.direction, t)) return Status::Ok();  // reported; taken when it is back
+  if (!t.built) {
+    auto st = t.ifindex == 0 ? Take(*p, s.lane.direction, t) : Build(*p, s.lane.direction, t);
+    if (!st.ok()) return MakeError("{} ({} traffic)", st.error().message, Name(s.lane.direction));
+    built = true;
+  }
+  const uint64_t node = s.node_ceil == 0 ? kUnlimited : s.node_ceil;
+  const uint32_t root = TcHandle(kHtbMajor, kWhole), node_handle = TcHandle(kHtbMajor, kNode);
+  if (auto st = SetIfChanged(t, root, node_handle, node, node); !st.ok()) return st;
+  for (const engine::ClassLimit& c : s.classes) {
+    const uint64_t rate = s.node_ceil == 0 ? kUnlimited : c.rate, ceil = s.node_ceil == 0 ? kUnlimited : c.ceil;
+    const uint32_t handle = TcHandle(kHtbMajor, Minor(c.app));
+    if (auto st = SetIfChanged(t, node_handle, handle, rate, ceil); !st.ok()) return st;
+    if (auto st = SetQueue(t, handle, ceil); !st.ok()) return st;
   }
   return Status::Ok();
 }
 
+bool HtbEnforcer::Present(const PipePlacement& p, policy::Direction dir, Taken& t) {
+  auto now = tc_->Index(p.interface);
+  const int on = t.ingress_of != 0 ? t.ingress_of : t.ifindex;
+  if (on != 0 && !(now.ok() && *now == on)) {
+    // Removed, renamed, or replaced by another under the name: what is left
+    // of the lane is handed back (the device may be gone: errors are
+    // expected) and the lane is taken afresh.
+    spdlog::warn("pipe {}: interface {} (index {}) is gone, renamed or replaced: its {} traffic is handed back", p.pipe,
+                 p.interface, on, Name(dir));
+    (void)HandBack(t);
+    t = Taken{};
+  }
+  const bool missing = !now.ok();
+  if (missing != missing_.contains(p.interface)) {
+    if (missing) {
+      spdlog::warn("pipe {}: {}; its traffic is not shaped until it is back", p.pipe, now.error().message);
+      missing_.insert(p.interface);
+    } else {
+      spdlog::info("pipe {}: interface {} is back: taken again", p.pipe, p.interface);
+      missing_.erase(p.interface);
+    }
+  }
+  return !missing;
+}
+
 Status HtbEnforcer::SetFallback(const std::vector<engine::LaneSetting>& settings) {
+  fallback_ = settings;
   std::vector<GuardClass> table;
   const uint32_t root = TcHandle(kHtbMajor, kWhole), node = TcHandle(kHtbMajor, kNode);
   for (const engine::LaneSetting& s : settings) {
@@ -303,7 +345,7 @@ Result<std::vector<engine::LaneCounters>> HtbEnforcer::Read() {
   for (const auto& [key, t] : taken_) {
     if (!t.built) continue;
     auto counters = tc_->Counters(t.ifindex);
-    if (!counters.ok()) return MakeError("pipe {} ({}): {}", key.first, Name(key.second), counters.error().message);
+    if (!counters.ok()) continue;  // its interface went: the next Apply reports it and hands the lane back
     engine::LaneCounters lane{{key.first, key.second}, {}};
     for (size_t i = 0; i <= apps_.size(); ++i) {
       auto it = counters->find(TcHandle(kHtbMajor, kFirstApp + static_cast<uint32_t>(i)));
@@ -327,6 +369,7 @@ Status HtbEnforcer::Release() {
     guard_.reset();
   }
   taken_.clear();
+  fallback_.clear();
   return result;
 }
 

@@ -22,11 +22,14 @@
 // is refused; so is one with an ingress qdisc unless our IFB shows it is
 // ours. Release() deletes the root, the ingress qdisc and the IFB, and the
 // kernel's defaults come back. The fallback (the classes' static share if
-// shoald dies) is held by a guard process. One pipe per interface. Not
+// shoald dies) is held by a guard process. An interface that goes, is
+// renamed or replaced is reported, its lane handed back, and taken again
+// when an interface of that name is there. One pipe per interface. Not
 // thread-safe.
 #pragma once
 
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -77,6 +80,10 @@ class HtbEnforcer final : public engine::PipeEnforcer {
   Status Take(const PipePlacement& p, policy::Direction dir, Taken& t);
   Status TakeIncoming(const PipePlacement& p, int ifindex, Taken& t);
   Status Build(const PipePlacement& p, policy::Direction dir, Taken& t);
+  Status ApplyLane(const engine::LaneSetting& s, bool& built);
+  // False while the lane's interface is missing (reported once); a lane
+  // whose interface went, was renamed or replaced is handed back first.
+  bool Present(const PipePlacement& p, policy::Direction dir, Taken& t);
   Status AddFilters(const PipePlacement& p, policy::Direction dir, const Taken& t);
   Status AddPortFilters(const PipePlacement& p, policy::Direction dir, const Taken& t, uint16_t prio);
   Status HandBack(const Taken& t);
@@ -86,6 +93,8 @@ class HtbEnforcer final : public engine::PipeEnforcer {
   std::vector<PipePlacement> placements_;
   std::vector<policy::ApplicationSpec> apps_;  // the document's, in slot order
   std::vector<engine::AppPorts> ports_;        // the applications' sockets' ports
+  std::set<std::string> missing_;              // interfaces reported missing
+  std::vector<engine::LaneSetting> fallback_;  // the last SetFallback
   std::map<LaneKey, Taken> taken_;
   std::string guard_exe_;
   std::unique_ptr<PipeGuard> guard_;  // started with the first fallback

@@ -55,12 +55,16 @@ Result<std::unique_ptr<TcNetlink>> TcNetlink::Open() {
 TcNetlink::~TcNetlink() { nl_socket_free(sock_); }
 
 Result<int> TcNetlink::Index(const std::string& interface) {
-  nl_cache* raw = nullptr;
-  if (int err = rtnl_link_alloc_cache(sock_, AF_UNSPEC, &raw); err < 0) return NlError("links", err);
-  Cache links(raw);
-  const int index = rtnl_link_name2i(links.p, interface.c_str());
-  if (index <= 0) return MakeError("interface {} does not exist", interface);
-  return index;
+  // One link asked for by name (a cache of every link would cost as much
+  // as the host has interfaces, each round).
+  rtnl_link* raw = nullptr;
+  const int err = interface.empty() || interface.size() >= IFNAMSIZ
+                      ? -NLE_OBJ_NOTFOUND
+                      : rtnl_link_get_kernel(sock_, 0, interface.c_str(), &raw);
+  if (err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV) return MakeError("interface {} does not exist", interface);
+  if (err < 0) return NlError(("interface " + interface).c_str(), err);
+  Link link(raw);
+  return rtnl_link_get_ifindex(link.p);
 }
 
 Result<std::pair<std::string, uint32_t>> TcNetlink::Root(int ifindex) {

@@ -159,6 +159,40 @@ TEST_CASE("HTB enforcer: the ports an application's sockets hold classify its tr
   CHECK_THAT(second, !Catch::Contains("pref 4 u32") && !Catch::Contains("1e610000"));
 }
 
+TEST_CASE("HTB enforcer: a renamed interface is handed back, not fatal, and taken again when it is back [kernel]",
+          "[kernel]") {
+  NetnsPair ns;
+  const std::string qdiscs_before = NetnsPair::Output(ns.a, "tc qdisc show");
+  const std::string links_before = NetnsPair::Output(ns.a, "ip -o link show");
+  std::string error, renamed, back;
+  ns.InA([&] {
+    auto e = HtbEnforcer::Create({Uplink()});
+    if (!e.ok()) return void(error = e.error().message);
+    HtbEnforcer& h = **e;
+    (void)h.SetDocument(Document());
+    const std::vector<engine::LaneSetting> both = {
+        {kUplink, 400'000, {{"web", 100'000, 400'000}, {engine::kRogueClass, 100'000, 400'000}}},
+        {kDownlink, 400'000, {{"web", 100'000, 400'000}, {engine::kRogueClass, 100'000, 400'000}}}};
+    if (auto st = h.Apply(both); !st.ok()) return void(error = st.error().message);
+    (void)NetnsPair::Output(ns.a, "sh -c 'ip link set v0 down && ip link set v0 name v9 && ip link set v9 up'");
+    if (auto st = h.Apply(both); !st.ok()) return void(error = "renamed: " + st.error().message);
+    if (auto r = h.Read(); !r.ok() || !r->empty()) return void(error = "counters of a lane whose interface went");
+    renamed = NetnsPair::Output(ns.a, "tc qdisc show") + NetnsPair::Output(ns.a, "ip -o link show");
+    (void)NetnsPair::Output(ns.a, "sh -c 'ip link set v9 down && ip link set v9 name v0 && ip link set v0 up'");
+    if (auto st = h.Apply(both); !st.ok()) return void(error = "back: " + st.error().message);
+    back = NetnsPair::Output(ns.a, "tc qdisc show");
+    if (auto st = h.Release(); !st.ok()) error = st.error().message;
+  });
+  INFO(error);
+  CHECK(error.empty());
+  INFO(renamed);
+  CHECK_THAT(renamed, !Catch::Contains("htb 5301:") && !Catch::Contains("ingress") && !Catch::Contains("shoalin"));
+  INFO(back);
+  CHECK_THAT(back, Catch::Contains("qdisc htb 5301: dev v0") && Catch::Contains("qdisc ingress ffff: dev v0"));
+  CHECK(NetnsPair::Output(ns.a, "tc qdisc show") == qdiscs_before);
+  CHECK(NetnsPair::Output(ns.a, "ip -o link show") == links_before);
+}
+
 TEST_CASE("HTB enforcer: an interface with a qdisc of its own is not taken [kernel]", "[kernel]") {
   NetnsPair ns;
   (void)NetnsPair::Output(ns.a, "tc qdisc add dev v0 root handle 1: tbf rate 1mbit burst 10kb latency 50ms");
