@@ -1,5 +1,7 @@
 #include "daemon/htb_enforcer.h"
 
+#include <sys/wait.h>
+
 #include <algorithm>
 #include <bit>
 
@@ -234,12 +236,12 @@ Status HtbEnforcer::Apply(const std::vector<engine::LaneSetting>& settings) {
   // One lane's trouble does not hold the others back: the first error is
   // returned once every lane was tried.
   Status result;
-  bool built = false;
+  bool built = RestartDeadGuard();
   for (const engine::LaneSetting& s : settings) {
     if (auto st = ApplyLane(s, built); !st.ok() && result.ok()) result = st;
   }
   // The guard holds classes by interface index: a lane built afresh is
-  // added to (or corrected in) its table.
+  // added to (or corrected in) its table; a new guard gets all of it.
   if (built && !fallback_.empty()) {
     if (auto st = SetFallback(fallback_); !st.ok() && result.ok()) result = st;
   }
@@ -291,6 +293,19 @@ bool HtbEnforcer::Present(const PipePlacement& p, policy::Direction dir, Taken& 
     }
   }
   return !missing;
+}
+
+bool HtbEnforcer::RestartDeadGuard() {
+  int status = 0;
+  if (!guard_ || !guard_->Exited(status)) return false;
+  // Killed by someone, or crashed: without it a dying shoald would leave
+  // the last credit in the kernel for ever. A live guard is never replaced
+  // (closing its socket would set the fallback behind the rates set since).
+  spdlog::warn("pipes: the guard process ended ({}); starting another",
+               WIFSIGNALED(status) ? fmt::format("signal {}", WTERMSIG(status))
+                                   : fmt::format("exit status {}", WEXITSTATUS(status)));
+  guard_.reset();
+  return true;
 }
 
 Status HtbEnforcer::SetFallback(const std::vector<engine::LaneSetting>& settings) {

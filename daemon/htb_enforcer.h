@@ -59,6 +59,8 @@ class HtbEnforcer final : public engine::PipeEnforcer {
   Status SetFallback(const std::vector<engine::LaneSetting>& settings) override;
   Result<std::vector<engine::LaneCounters>> Read() override;
   Status Release() override;
+  // The guard process holding the fallback (0: none yet).
+  pid_t guard_pid() const { return guard_ ? guard_->pid() : 0; }
 
  private:
   struct Taken {
@@ -81,6 +83,8 @@ class HtbEnforcer final : public engine::PipeEnforcer {
   Status TakeIncoming(const PipePlacement& p, int ifindex, Taken& t);
   Status Build(const PipePlacement& p, policy::Direction dir, Taken& t);
   Status ApplyLane(const engine::LaneSetting& s, bool& built);
+  // True if the guard had ended (it is forgotten: the next fallback starts another).
+  bool RestartDeadGuard();
   // False while the lane's interface is missing (reported once); a lane
   // whose interface went, was renamed or replaced is handed back first.
   bool Present(const PipePlacement& p, policy::Direction dir, Taken& t);

@@ -41,7 +41,14 @@ Result<std::unique_ptr<PipeGuard>> PipeGuard::Start(const std::string& exe) {
 PipeGuard::~PipeGuard() {
   ::close(fd_);
   int status = 0;
-  (void)::waitpid(pid_, &status, 0);
+  if (pid_ > 0) (void)::waitpid(pid_, &status, 0);
+}
+
+bool PipeGuard::Exited(int& status) {
+  if (pid_ <= 0) return true;
+  if (::waitpid(pid_, &status, WNOHANG) != pid_) return false;
+  pid_ = -1;
+  return true;
 }
 
 Status PipeGuard::Write(const std::string& text) {

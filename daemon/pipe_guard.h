@@ -40,6 +40,8 @@ class PipeGuard {
   PipeGuard(const PipeGuard&) = delete;
   PipeGuard& operator=(const PipeGuard&) = delete;
 
+  // True once the guard has ended (reaped here; its status in `status`).
+  bool Exited(int& status);
   // Makes `table` the fallback (empty: nothing to do).
   Status Send(const std::vector<GuardClass>& table);
   // The classes were handed back: the guard ends with nothing done.

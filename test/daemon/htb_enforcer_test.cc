@@ -2,6 +2,7 @@
 // test creates (test/support/netns.h): classes, filters from the flow
 // rules, rates held, counters read back, adoption, refusal of a foreign
 // qdisc, and the interface handed back exactly as it was.
+#include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -281,6 +282,13 @@ TEST_CASE("HTB enforcer: the guard process sets the fallback when the enforcer g
       (void)(*e)->SetDocument(Document());
       if (auto st = (*e)->Apply({credit}); !st.ok()) return void(error = st.error().message);
       if (auto st = (*e)->SetFallback({fallback}); !st.ok()) return void(error = st.error().message);
+      // A guard that dies (killed by someone) is replaced at the next round,
+      // with the table.
+      const pid_t first = (*e)->guard_pid();
+      if (first <= 0 || ::kill(first, SIGKILL) != 0) return void(error = "no guard to kill");
+      ::usleep(100'000);
+      if (auto st = (*e)->Apply({credit}); !st.ok()) return void(error = st.error().message);
+      if ((*e)->guard_pid() <= 0 || (*e)->guard_pid() == first) return void(error = "the guard was not replaced");
       before_crash = NetnsPair::Output(ns.a, "tc class show dev v0 classid 5301:2");
     }  // gone without a Release, as a crashed shoald
     after_crash = NetnsPair::Output(ns.a, "tc class show dev v0");
