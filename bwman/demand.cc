@@ -5,11 +5,18 @@
 
 namespace shoal::bwman {
 
-bool Held(const ClassInterval& c) { return c.limit > 0 && (c.backlog > 0 || c.dropped > 0); }
+bool Held(const ClassInterval& c) {
+  return c.limit > 0 && (c.dropped > 0 || (c.backlog > 0 && c.backlog >= c.backlog_before));
+}
 
 uint64_t EstimateDemand(const ClassInterval& c, uint64_t booking_left, uint64_t room, const DemandOptions& options) {
   const bool starting = c.sent > 0 && c.sent_before == 0;
-  if (!Held(c)) return starting ? c.sent + booking_left : c.sent;
+  if (!Held(c)) {
+    // Arrived in the interval: what went out, less what the queue gave up.
+    const uint64_t arrived = c.sent + c.backlog - std::min(c.backlog_before, c.sent + c.backlog);
+    const uint64_t wants = arrived + c.backlog;
+    return starting ? wants + booking_left : wants;
+  }
   const auto grown = static_cast<uint64_t>(static_cast<double>(c.sent) * options.growth);
   return std::max({c.limit + c.backlog, grown, c.sent + room, c.sent + booking_left, options.floor});
 }

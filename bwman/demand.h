@@ -1,7 +1,11 @@
 // A class's demand for the next credit interval, from what the kernel says
 // it did in the last one (DESIGN.md section 5). A class that sent less than
 // it was allowed, with nothing queued and nothing dropped, wanted what it
-// sent. A class held at its limit (bytes left queued or dropped: sending
+// sent. A class whose queue shrank without drops (its sender slowed or
+// stopped: demand that moves away) wants what arrived in the interval plus
+// what is still queued, not its limit: claiming the limit while the queue
+// drained kept a server's share for a round after its demand had gone. A
+// class held at its limit (bytes left queued or dropped: sending
 // close to the limit is not enough, since a class granted what it asked
 // for sends at its limit, and claiming more would double every claim
 // every other round) wants more than it sent: at least its limit plus what
@@ -27,6 +31,7 @@ struct ClassInterval {
   uint64_t sent = 0;     // bytes sent
   uint64_t dropped = 0;  // packets dropped
   uint64_t backlog = 0;  // bytes queued at the end
+  uint64_t backlog_before = 0;  // bytes queued at the start
   uint64_t limit = 0;    // bytes it was allowed to send (its ceil); 0: unlimited
   uint64_t sent_before = 0;  // bytes sent in the interval before
 };
@@ -36,7 +41,9 @@ struct DemandOptions {
   uint64_t floor = 1'514;  // one full Ethernet frame: a class never asks less when held
 };
 
-// True if the class was held back by its limit.
+// True if the class was held back by its limit: packets dropped, or a
+// queue that did not shrink. A queue that shrank without drops is
+// draining: what arrived fitted under the limit.
 bool Held(const ClassInterval& c);
 
 // Bytes the class wants in the next interval. `booking_left`: the part of

@@ -135,6 +135,7 @@ void PipeLoop::Measure(const std::vector<LaneCounters>& counters) {
         c.sent = per_round(Since(read->bytes, prev.counters.bytes));
         c.dropped = Since(read->drops, prev.counters.drops);
         c.backlog = read->backlog_bytes;
+        c.backlog_before = prev.counters.backlog_bytes;
         prev.counters = *read;
       }
       c.limit = prev.limit;

@@ -118,6 +118,15 @@ TEST_CASE("Demand: what a free class sent, more for one held at its limit") {
   REQUIRE(EstimateDemand({.sent = 1'514, .backlog = 1, .limit = 1'514}, 0, 500'000) == 501'514);
   // Drops alone count as held; a silent class held by drops asks one frame.
   REQUIRE(EstimateDemand({.dropped = 3, .limit = 1'514}, 0) == 1'514);
+  // A queue that shrank without drops is draining, not held: its sender
+  // stopped (it wants what is left) or slowed (what arrived, and what is left).
+  REQUIRE(EstimateDemand({.sent = 40'000, .backlog = 10'000, .backlog_before = 50'000, .limit = 40'000}, 0, 90'000) ==
+          10'000);
+  REQUIRE(EstimateDemand({.sent = 40'000, .backlog = 10'000, .backlog_before = 30'000, .limit = 40'000}, 0) == 30'000);
+  // A queue that did not shrink, or drops while it shrank, is held.
+  REQUIRE(EstimateDemand({.sent = 40'000, .backlog = 30'000, .backlog_before = 30'000, .limit = 40'000}, 0) == 80'000);
+  REQUIRE(EstimateDemand({.sent = 40'000, .dropped = 2, .backlog = 10'000, .backlog_before = 30'000, .limit = 40'000},
+                         0) == 80'000);
 }
 
 TEST_CASE("Coarsen: six significant bits, never down, at most a 32nd up") {
