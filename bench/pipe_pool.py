@@ -110,7 +110,9 @@ def main():
     ap.add_argument("--check", action="store_true",
                     help="exit 1 unless Shoal kept every 1 s window <= 1.02 x capacity, used >= 95%% on average "
                          "and met the booking in every window (the suite's short form)")
-    ap.add_argument("--trace", action="store_true", help="print the 100 ms figures after each move")
+    ap.add_argument("--trace", action="store_true",
+                    help="print the 100 ms figures after each move (and with SHOAL_BENCH_LOG=trace in the "
+                         "environment the daemons log every round's claims and credits, their logs kept)")
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("pipe_pool.py: needs root (ip netns, tc)")

@@ -8,8 +8,10 @@ shoal-b-PID-*; everything is removed by close(). Needs root. Spawns ip,
 tc and python3; shoald itself only uses netlink.
 """
 import os
+import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -136,7 +138,7 @@ class Shoal:
         for i, ns in enumerate(net.servers):
             argv = [shoald, "--config", config, "--name", f"server-{i}", "--bind", f"10.78.{i + 1}.2:7946",
                     "--key-file", key, "--state-dir", f"{self.dir}/state-{i}", "--preset", "lan",
-                    "--log-level", "warn", "--control", "127.0.0.1:7947", "--tokens-file", tokens]
+                    "--log-level", os.environ.get("SHOAL_BENCH_LOG", "warn"), "--control", "127.0.0.1:7947", "--tokens-file", tokens]
             if i > 0:
                 argv += ["--seed", "10.78.1.2:7946"]
             log = open(f"{self.dir}/server-{i}.log", "w")
@@ -187,6 +189,10 @@ class Shoal:
     def close(self):
         for p in self.procs:
             stop(p)
+        if "SHOAL_BENCH_LOG" in os.environ:
+            print(f"shoald logs kept in {self.dir}", file=sys.stderr)
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def send(ns, port, rate):

@@ -242,6 +242,7 @@ LaneSetting PipeLoop::Divide(LaneState& lane, uint64_t round, bool enforce) {
     lane.booking_left[slot] = lane.terms[slot].booked - std::min(lane.terms[slot].booked, queued);
   }
   lane.credit = r.AppCredits(self);
+  if (spdlog::should_log(spdlog::level::trace)) TraceRound(lane, in);
   SetFallback(lane, r, self);
   AddToPeriod(lane);
   return Setting(lane, enforce);
@@ -319,6 +320,27 @@ LaneSetting PipeLoop::Setting(const LaneState& lane, bool enforce) {
     s.classes.push_back(std::move(c));
   }
   return s;
+}
+
+// One round as this node divided it (--log-level trace), in kB: every
+// carrier's claims by slot, then what each of this node's classes did in
+// the last round (sent, queue at its start and end, drops, limit) and
+// its credit now.
+void PipeLoop::TraceRound(const LaneState& lane, const bwman::RoundInput& in) const {
+  std::string text;
+  for (const auto& row : in.demand) {
+    text += "[";
+    for (uint64_t b : row) text += fmt::format(" {}", b / 1000);
+    text += " ]";
+  }
+  for (size_t slot = 0; slot < lane.last.size(); ++slot) {
+    const bwman::ClassInterval& c = lane.last[slot];
+    text += fmt::format("; {}: sent {} queue {}->{} drops {} limit {} credit {}", SlotName(*doc_, slot),
+                        c.sent / 1000, c.backlog_before / 1000, c.backlog / 1000, c.dropped, c.limit / 1000,
+                        lane.credit[slot].total() / 1000);
+  }
+  spdlog::trace("pipes: round {} lane {}: claims {}; node credit {}, unclaimed {}", lane.round, lane.lane.index, text,
+                lane.node_credit / 1000, lane.unqueued / 1000);
 }
 
 void PipeLoop::SetPorts(const std::vector<LocalInstance>& local) {

@@ -128,6 +128,7 @@ class PipeLoop {
   static bool SameClaims(const PipeDemand& a, const PipeDemand& b);
   void SetFallback(LaneState& lane, const bwman::Round& r, size_t self);
   void ApplyFallback(bool enforce);
+  void TraceRound(const LaneState& lane, const bwman::RoundInput& in) const;
 
   NodeId self_;
   Clock& clock_;
