@@ -18,7 +18,9 @@ uint64_t EstimateDemand(const ClassInterval& c, uint64_t booking_left, uint64_t 
     return starting ? wants + booking_left : wants;
   }
   const auto grown = static_cast<uint64_t>(static_cast<double>(c.sent) * options.growth);
-  return std::max({c.limit + c.backlog, grown, c.sent + room, c.sent + booking_left, options.floor});
+  const uint64_t frame = c.packets > 0 ? std::max<uint64_t>(1, c.sent / c.packets) : options.floor;
+  const uint64_t offered = c.sent + (c.backlog - std::min(c.backlog, c.backlog_before)) + c.dropped * frame;
+  return std::max({c.limit + c.backlog, grown, offered, c.sent + room, c.sent + booking_left, options.floor});
 }
 
 uint64_t Coarsen(uint64_t bytes, int bits) {

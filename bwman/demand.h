@@ -9,7 +9,10 @@
 // close to the limit is not enough, since a class granted what it asked
 // for sends at its limit, and claiming more would double every claim
 // every other round) wants more than it sent: at least its limit plus what
-// is queued, `growth` times what it sent, what it sent plus what nobody
+// is queued, `growth` times what it sent, what was offered to it (what it
+// sent, what its queue grew by and its drops at the size of the packets it
+// sent: a class that starts sending into a full pipe shows its whole rate
+// in its first round), what it sent plus what nobody
 // queued in the last round (so that demand moving to a node takes the
 // room it left at once), and what it sent plus the part of its
 // application's booking that no node claimed in the last round. A class
@@ -29,6 +32,7 @@ namespace shoal::bwman {
 // What a class did in one interval.
 struct ClassInterval {
   uint64_t sent = 0;     // bytes sent
+  uint64_t packets = 0;  // packets sent
   uint64_t dropped = 0;  // packets dropped
   uint64_t backlog = 0;  // bytes queued at the end
   uint64_t backlog_before = 0;  // bytes queued at the start

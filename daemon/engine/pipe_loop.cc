@@ -133,6 +133,7 @@ void PipeLoop::Measure(const std::vector<LaneCounters>& counters) {
       bwman::ClassInterval c;
       if (read != nullptr) {
         c.sent = per_round(Since(read->bytes, prev.counters.bytes));
+        c.packets = per_round(Since(read->packets, prev.counters.packets));
         c.dropped = Since(read->drops, prev.counters.drops);
         c.backlog = read->backlog_bytes;
         c.backlog_before = prev.counters.backlog_bytes;

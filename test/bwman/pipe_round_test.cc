@@ -116,13 +116,18 @@ TEST_CASE("Demand: what a free class sent, more for one held at its limit") {
   REQUIRE(EstimateDemand({.sent = 1'500, .backlog = 14, .limit = 1'514}, 80'000) == 81'500);
   // Held where the last round left room: it claims the room at once.
   REQUIRE(EstimateDemand({.sent = 1'514, .backlog = 1, .limit = 1'514}, 0, 500'000) == 501'514);
-  // Drops alone count as held; a silent class held by drops asks one frame.
-  REQUIRE(EstimateDemand({.dropped = 3, .limit = 1'514}, 0) == 1'514);
+  // Drops alone count as held; a silent class held by drops asks for what
+  // was offered to it: three frames.
+  REQUIRE(EstimateDemand({.dropped = 3, .limit = 1'514}, 0) == 3 * 1'514);
   // A queue that shrank without drops is draining, not held: its sender
   // stopped (it wants what is left) or slowed (what arrived, and what is left).
   REQUIRE(EstimateDemand({.sent = 40'000, .backlog = 10'000, .backlog_before = 50'000, .limit = 40'000}, 0, 90'000) ==
           10'000);
   REQUIRE(EstimateDemand({.sent = 40'000, .backlog = 10'000, .backlog_before = 30'000, .limit = 40'000}, 0) == 30'000);
+  // A class that starts sending into a full pipe: what was offered to it
+  // (sent, queued, and 160 drops of its 1,000-byte packets) at once.
+  REQUIRE(EstimateDemand({.sent = 3'000, .packets = 3, .dropped = 160, .backlog = 32'000, .limit = 1'514}, 0) ==
+          195'000);
   // A queue that did not shrink, or drops while it shrank, is held.
   REQUIRE(EstimateDemand({.sent = 40'000, .backlog = 30'000, .backlog_before = 30'000, .limit = 40'000}, 0) == 80'000);
   REQUIRE(EstimateDemand({.sent = 40'000, .dropped = 2, .backlog = 10'000, .backlog_before = 30'000, .limit = 40'000},
