@@ -264,7 +264,7 @@ Status HtbEnforcer::ApplyLane(const engine::LaneSetting& s, bool& built) {
   for (const engine::ClassLimit& c : s.classes) {
     const uint64_t rate = s.node_ceil == 0 ? kUnlimited : c.rate, ceil = s.node_ceil == 0 ? kUnlimited : c.ceil;
     const uint32_t handle = TcHandle(kHtbMajor, Minor(c.app));
-    if (auto st = SetIfChanged(t, node_handle, handle, rate, ceil); !st.ok()) return st;
+    if (auto st = SetIfChanged(t, node_handle, handle, rate, ceil, c.first ? 0 : 1); !st.ok()) return st;
     if (auto st = SetQueue(t, handle, ceil); !st.ok()) return st;
   }
   return Status::Ok();
@@ -344,14 +344,16 @@ Status HtbEnforcer::SetQueue(Taken& t, uint32_t class_handle, uint64_t ceil) {
   return Status::Ok();
 }
 
-Status HtbEnforcer::SetIfChanged(Taken& t, uint32_t parent, uint32_t handle, uint64_t rate, uint64_t ceil) {
-  auto [it, fresh] = t.set.try_emplace(handle, rate, ceil);
-  if (!fresh && it->second == std::pair<uint64_t, uint64_t>{rate, ceil}) return Status::Ok();
-  if (auto s = tc_->SetClass(t.ifindex, parent, handle, rate, ceil); !s.ok()) {
+Status HtbEnforcer::SetIfChanged(Taken& t, uint32_t parent, uint32_t handle, uint64_t rate, uint64_t ceil,
+                                 uint32_t prio) {
+  const std::tuple<uint64_t, uint64_t, uint32_t> want{rate, ceil, prio};
+  auto [it, fresh] = t.set.try_emplace(handle, want);
+  if (!fresh && it->second == want) return Status::Ok();
+  if (auto s = tc_->SetClass(t.ifindex, parent, handle, rate, ceil, prio); !s.ok()) {
     t.set.erase(it);  // not known to the kernel: tried again next time
     return s;
   }
-  it->second = {rate, ceil};
+  it->second = want;
   return Status::Ok();
 }
 

@@ -8,7 +8,8 @@
 //   5301:1   the whole interface, unlimited
 //   5301:2     the node's share of the pipe (its credit)
 //   5301:10+i    application i of the document; the last one: rogue;
-//                each with a byte FIFO (5400+i:) of about 100 ms of its ceil
+//                each with a byte FIFO (5400+i:) of about 100 ms of its ceil;
+//                booked ones (ClassLimit::first) borrow the node's spare first
 //   5301:fffe  traffic outside the pipe, unlimited
 //
 // Filters (u32): traffic with an excluded network goes to fffe; traffic
@@ -29,6 +30,7 @@
 #pragma once
 
 #include <map>
+#include <tuple>
 #include <set>
 #include <memory>
 #include <string>
@@ -67,13 +69,13 @@ class HtbEnforcer final : public engine::PipeEnforcer {
     int ifindex = 0;     // where the tree is: the interface (out) or its IFB (in)
     int ingress_of = 0;  // in: the interface redirecting to the IFB
     bool built = false;  // root, classes and filters are in place
-    std::map<uint32_t, std::pair<uint64_t, uint64_t>> set;  // by handle: the rate and ceil the kernel holds
+    std::map<uint32_t, std::tuple<uint64_t, uint64_t, uint32_t>> set;  // by handle: rate, ceil, prio the kernel holds
     std::map<uint32_t, uint32_t> queue;  // by class handle: the bytes its bfifo holds
     int port_chain = 0;                  // which of the two port priorities holds the ports' filters
   };
   using LaneKey = std::pair<std::string, policy::Direction>;
   // Sets a class unless the kernel already holds these figures.
-  Status SetIfChanged(Taken& t, uint32_t parent, uint32_t handle, uint64_t rate, uint64_t ceil);
+  Status SetIfChanged(Taken& t, uint32_t parent, uint32_t handle, uint64_t rate, uint64_t ceil, uint32_t prio = 0);
   // Sizes the class's queue to its ceil (unless it already is).
   Status SetQueue(Taken& t, uint32_t class_handle, uint64_t ceil);
   HtbEnforcer(std::unique_ptr<TcNetlink> tc, std::vector<PipePlacement> placements, std::string guard_exe)

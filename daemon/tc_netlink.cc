@@ -97,7 +97,8 @@ Status TcNetlink::DeleteRoot(int ifindex) {
   return Status::Ok();
 }
 
-Status TcNetlink::SetClass(int ifindex, uint32_t parent, uint32_t handle, uint64_t rate, uint64_t ceil) {
+Status TcNetlink::SetClass(int ifindex, uint32_t parent, uint32_t handle, uint64_t rate, uint64_t ceil,
+                           uint32_t prio) {
   Class c(rtnl_class_alloc());
   rtnl_tc_set_ifindex(TC_CAST(c.p), ifindex);
   rtnl_tc_set_parent(TC_CAST(c.p), parent);
@@ -105,6 +106,7 @@ Status TcNetlink::SetClass(int ifindex, uint32_t parent, uint32_t handle, uint64
   if (int err = rtnl_tc_set_kind(TC_CAST(c.p), "htb"); err < 0) return NlError("htb class", err);
   rtnl_htb_set_rate64(c.p, std::max<uint64_t>(rate, 1));
   rtnl_htb_set_ceil64(c.p, std::max({ceil, rate, uint64_t{1}}));
+  rtnl_htb_set_prio(c.p, prio);
   if (int err = rtnl_class_add(sock_, c.p, NLM_F_CREATE); err < 0) return NlError("set class", err);
   return Status::Ok();
 }

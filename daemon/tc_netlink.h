@@ -49,8 +49,9 @@ class TcNetlink {
   Status AddHtbRoot(int ifindex, uint32_t major, uint32_t default_minor);
   // Deletes the root qdisc (the kernel puts its default back).
   Status DeleteRoot(int ifindex);
-  // Creates or changes an HTB class (bytes per second).
-  Status SetClass(int ifindex, uint32_t parent, uint32_t handle, uint64_t rate, uint64_t ceil);
+  // Creates or changes an HTB class (bytes per second); siblings with a
+  // lower `prio` borrow their parent's spare first.
+  Status SetClass(int ifindex, uint32_t parent, uint32_t handle, uint64_t rate, uint64_t ceil, uint32_t prio = 0);
   // Creates or changes the byte FIFO (bfifo) queueing class `parent`'s
   // packets: at most `limit` bytes wait, the rest is dropped.
   Status SetLeafFifo(int ifindex, uint32_t parent, uint32_t handle, uint32_t limit);

@@ -46,6 +46,12 @@ struct ClassLimit {
   std::string app;  // or kRogueClass
   uint64_t rate = 0;
   uint64_t ceil = 0;
+  // Borrows the node's spare before the others: a booked application. A
+  // class whose rate was raised from next to nothing may owe the kernel
+  // for a packet sent at that rate (HTB keeps the debt in time, up to a
+  // minute) and can only borrow meanwhile; its booking must not depend on
+  // out-borrowing its siblings.
+  bool first = false;
   bool operator==(const ClassLimit&) const = default;
 };
 

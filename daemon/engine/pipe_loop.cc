@@ -309,6 +309,7 @@ LaneSetting PipeLoop::Setting(const LaneState& lane, bool enforce) {
   for (size_t slot = 0; slot < lane.credit.size(); ++slot) {
     ClassLimit c;
     c.app = SlotName(*doc_, slot);
+    c.first = lane.terms[slot].booked > 0;
     // A capped application borrows nothing beyond its part.
     const uint64_t ceil_bytes = lane.terms[slot].cap == bwman::kNoCap
                                     ? lane.node_credit

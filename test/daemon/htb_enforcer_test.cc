@@ -160,6 +160,42 @@ TEST_CASE("HTB enforcer: the ports an application's sockets hold classify its tr
   CHECK_THAT(second, !Catch::Contains("pref 4 u32") && !Catch::Contains("1e610000"));
 }
 
+TEST_CASE("HTB enforcer: a booked class idle at a tiny credit gets its new rate at once, sharing its node [kernel]",
+          "[kernel]") {
+  NetnsPair ns;
+  std::string error;
+  uint64_t web = 0, rogue = 0;
+  ns.InA([&] {
+    auto e = HtbEnforcer::Create({Uplink()});
+    if (!e.ok()) return void(error = e.error().message);
+    HtbEnforcer& h = **e;
+    (void)h.SetDocument(Document());
+    // web idle (no credit) while rogue has the node; one stray packet of web's.
+    engine::LaneSetting idle{kUplink, 400'000, {{"web", 1, 400'000, true}, {engine::kRogueClass, 400'000, 400'000}}};
+    if (auto st = h.Apply({idle}); !st.ok()) return void(error = st.error().message);
+    Blast(5001, kFar, Soon(20));
+    ::usleep(200'000);
+    // Then web's booking: 300 kB/s of the node's 400; both send all they can.
+    engine::LaneSetting booked{kUplink, 400'000,
+                               {{"web", 300'000, 400'000, true}, {engine::kRogueClass, 100'000, 400'000}}};
+    if (auto st = h.Apply({booked}); !st.ok()) return void(error = st.error().message);
+    std::thread other([] { Blast(6000, kFar, Soon(1300)); });
+    Blast(5001, kFar, Soon(300));  // fills the queues
+    auto r0 = h.Read();
+    Blast(5001, kFar, Soon(1000));
+    auto r1 = h.Read();
+    other.join();
+    if (!r0.ok() || !r1.ok()) return void(error = "counters not read");
+    web = BytesOf(*r1, "web") - BytesOf(*r0, "web");
+    rogue = BytesOf(*r1, engine::kRogueClass) - BytesOf(*r0, engine::kRogueClass);
+    if (auto st = h.Release(); !st.ok()) error = st.error().message;
+  });
+  INFO(error);
+  CHECK(error.empty());
+  INFO("in 1 s: web " << web << ", rogue " << rogue);
+  CHECK(web >= 0.95 * 300'000);
+}
+
 TEST_CASE("HTB enforcer: a renamed interface is handed back, not fatal, and taken again when it is back [kernel]",
           "[kernel]") {
   NetnsPair ns;
