@@ -40,6 +40,17 @@ using Action = Owned<rtnl_act, rtnl_act_put>;
 
 constexpr uint32_t kIngress = 0xffff0000;  // ffff:, the ingress qdisc's handle
 
+// A u32 filter on IPv4 packets under the qdisc `major`, at priority `prio`;
+// a negative libnl error if the kind cannot be set.
+int SetU32(rtnl_cls* f, int ifindex, uint32_t major, uint16_t prio) {
+  rtnl_tc_set_ifindex(TC_CAST(f), ifindex);
+  rtnl_tc_set_parent(TC_CAST(f), TcHandle(major, 0));
+  if (int err = rtnl_tc_set_kind(TC_CAST(f), "u32"); err < 0) return err;
+  rtnl_cls_set_prio(f, prio);
+  rtnl_cls_set_protocol(f, ETH_P_IP);
+  return 0;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<TcNetlink>> TcNetlink::Open() {
@@ -124,11 +135,7 @@ Status TcNetlink::SetLeafFifo(int ifindex, uint32_t parent, uint32_t handle, uin
 
 Status TcNetlink::AddFilter(int ifindex, uint32_t major, uint16_t prio, const TcMatch& m, uint32_t classid) {
   Filter f(rtnl_cls_alloc());
-  rtnl_tc_set_ifindex(TC_CAST(f.p), ifindex);
-  rtnl_tc_set_parent(TC_CAST(f.p), TcHandle(major, 0));
-  if (int err = rtnl_tc_set_kind(TC_CAST(f.p), "u32"); err < 0) return NlError("u32", err);
-  rtnl_cls_set_prio(f.p, prio);
-  rtnl_cls_set_protocol(f.p, ETH_P_IP);
+  if (int err = SetU32(f.p, ifindex, major, prio); err < 0) return NlError("u32", err);
   // Offsets in the IPv4 header (no options): source 12, destination 16;
   // then the transport header's source port 20, destination port 22.
   const int remote_at = m.incoming ? 12 : 16, port_at = m.incoming ? 22 : 20;
@@ -149,11 +156,7 @@ Status TcNetlink::AddFilter(int ifindex, uint32_t major, uint16_t prio, const Tc
 
 Status TcNetlink::DeleteFilters(int ifindex, uint32_t major, uint16_t prio) {
   Filter f(rtnl_cls_alloc());
-  rtnl_tc_set_ifindex(TC_CAST(f.p), ifindex);
-  rtnl_tc_set_parent(TC_CAST(f.p), TcHandle(major, 0));
-  if (int err = rtnl_tc_set_kind(TC_CAST(f.p), "u32"); err < 0) return NlError("u32", err);
-  rtnl_cls_set_prio(f.p, prio);
-  rtnl_cls_set_protocol(f.p, ETH_P_IP);
+  if (int err = SetU32(f.p, ifindex, major, prio); err < 0) return NlError("u32", err);
   if (int err = rtnl_cls_delete(sock_, f.p, 0); err < 0 && err != -NLE_OBJ_NOTFOUND && err != -NLE_NOADDR) {
     return NlError("delete filters", err);
   }
