@@ -68,7 +68,9 @@ Result<std::vector<LocalInstance>> Sampler::Sample(TimePoint now, bool full) {
   for (const auto& [pid, app] : detection.processes) by_app[app].pids.push_back(pid);
   for (const policy::SocketInfo& s : snapshot->sockets) {
     auto owner = detection.processes.find(s.pid);
-    if (s.pid != 0 && owner != detection.processes.end()) by_app[owner->second].ports.push_back({s.protocol, s.local_port});
+    if (s.pid != 0 && owner != detection.processes.end()) {
+      by_app[owner->second].ports.push_back({s.protocol, s.local_port});
+    }
   }
   for (auto& [index, inst] : by_app) {
     std::sort(inst.ports.begin(), inst.ports.end());

@@ -234,8 +234,9 @@ std::string ReportText(const control::HistoryAnswer& apps, const control::Histor
     out += fmt::format("  capacity   {} cores on average\n", Cores(cap / n));
     out += fmt::format("  used       {} cores on average ({} of capacity)\n", Cores(used / n),
                        Percent(cap > 0 ? used / cap : 0));
-    out += fmt::format("  peak       {} cores ({} of capacity) at {}\n", Cores(peak), Percent(peak / peak_cap),
-                       FormatTime(peak_at));
+    out += peak_at == 0 ? std::string("  peak       none: nothing was used\n")
+                        : fmt::format("  peak       {} cores ({} of capacity) at {}\n", Cores(peak),
+                                      Percent(peak / peak_cap), FormatTime(peak_at));
     out += "  utilization, share of buckets:\n" + Histogram(utilization, "    ");
   }
   // Each application.
@@ -277,10 +278,64 @@ std::string ReportText(const control::HistoryAnswer& apps, const control::Histor
   return out;
 }
 
+namespace {
+
+using Points = std::vector<const control::HistoryPoint*>;
+
+// One pipe and direction ("PIPE/DIR", summed over its carriers): capacity,
+// use, how often full.
+std::string PipeLaneText(const std::string& name, const Points& points) {
+  double used = 0, capacity = 0, peak = 0;
+  int64_t peak_at = 0;
+  std::vector<double> of_capacity;
+  for (const auto* p : points) {
+    const double cap = p->capacity_m() / std::max(1u, p->nodes());  // every carrier records the pipe's
+    used += p->usage_m();
+    capacity += cap;
+    if (p->usage_m() > peak) {
+      peak = p->usage_m();
+      peak_at = p->time_ms();
+    }
+    if (cap > 0) of_capacity.push_back(p->usage_m() / cap);
+  }
+  const double m = static_cast<double>(points.size());
+  const auto full = std::count_if(of_capacity.begin(), of_capacity.end(), [](double f) { return f >= 0.97; });
+  std::string out = fmt::format("\npipe {}\n", name);
+  out += fmt::format("  capacity   {}\n", RateText(capacity / m));
+  out += fmt::format("  used       {} on average ({} of capacity), {}\n", RateText(used / m),
+                     Percent(capacity > 0 ? used / capacity : 0),
+                     peak_at == 0 ? "nothing sent" : fmt::format("peak {} at {}", RateText(peak), FormatTime(peak_at)));
+  out += fmt::format("  full       {} of buckets used 97% or more of the capacity\n",
+                     Percent(static_cast<double>(full) / static_cast<double>(std::max<size_t>(1, of_capacity.size()))));
+  if (!of_capacity.empty()) out += "  use of the capacity, share of buckets:\n" + Histogram(of_capacity, "    ");
+  return out;
+}
+
+// The applications' rows of one pipe and direction ("PIPE/DIR/APP").
+std::string PipeAppsText(const std::string& lane, const std::map<std::string, Points>& apps) {
+  Table t({"application", ">used", ">peak", ">demand", ">booked", ">allocated", ">short"});
+  for (const auto& [series, points] : apps) {
+    if (series.compare(0, lane.size() + 1, lane + "/") != 0) continue;
+    double u = 0, pk = 0, d = 0, b = 0, al = 0, short_of_demand = 0;
+    for (const auto* p : points) {
+      u += p->usage_m();
+      pk = std::max(pk, p->usage_m());
+      d += p->demand_m();
+      b += p->booking_m();
+      al += p->allocation_m();
+      short_of_demand += p->demand_m() > 1.02 * p->allocation_m() ? 1 : 0;
+    }
+    const double k = static_cast<double>(points.size());
+    t.Add({series.substr(lane.size() + 1), RateText(u / k), RateText(pk), RateText(d / k),
+           b > 0 ? RateText(b / k) : "-", RateText(al / k), Percent(short_of_demand / k)});
+  }
+  return t.empty() ? std::string() : t.Render("  ");
+}
+
+}  // namespace
+
 std::string PipeReportText(const control::HistoryAnswer& pipes) {
-  // Series "PIPE/DIR" (the lane, summed over its carriers) and
-  // "PIPE/DIR/APP", each a list of buckets in time order.
-  std::map<std::string, std::vector<const control::HistoryPoint*>> lanes, apps;
+  std::map<std::string, Points> lanes, apps;
   for (const auto& p : pipes.points()) {
     const std::string& s = p.series();
     (std::count(s.begin(), s.end(), '/') == 1 ? lanes : apps)[s].push_back(&p);
@@ -289,44 +344,7 @@ std::string PipeReportText(const control::HistoryAnswer& pipes) {
   std::string out;
   for (auto& [name, points] : lanes) {
     std::sort(points.begin(), points.end(), [](auto* a, auto* b) { return a->time_ms() < b->time_ms(); });
-    double used = 0, capacity = 0, peak = 0;
-    int64_t peak_at = 0;
-    std::vector<double> of_capacity;
-    for (const auto* p : points) {
-      const double cap = p->capacity_m() / std::max(1u, p->nodes());  // every carrier records the pipe's
-      used += p->usage_m();
-      capacity += cap;
-      if (p->usage_m() > peak) peak = p->usage_m(), peak_at = p->time_ms();
-      if (cap > 0) of_capacity.push_back(p->usage_m() / cap);
-    }
-    const double m = static_cast<double>(points.size());
-    out += fmt::format("\npipe {}\n", name);
-    out += fmt::format("  capacity   {}\n", RateText(capacity / m));
-    out += fmt::format("  used       {} on average ({} of capacity), peak {} at {}\n", RateText(used / m),
-                       Percent(capacity > 0 ? used / capacity : 0), RateText(peak), FormatTime(peak_at));
-    out += fmt::format("  full       {} of buckets used 97% or more of the capacity\n",
-                       Percent(static_cast<double>(std::count_if(of_capacity.begin(), of_capacity.end(),
-                                                                 [](double f) { return f >= 0.97; })) /
-                               std::max<size_t>(1, of_capacity.size())));
-    if (!of_capacity.empty()) out += "  use of the capacity, share of buckets:\n" + Histogram(of_capacity, "    ");
-    Table t({"application", ">used", ">peak", ">demand", ">booked", ">allocated", ">short"});
-    for (auto& [series, app_points] : apps) {
-      if (series.compare(0, name.size() + 1, name + "/") != 0) continue;
-      double u = 0, pk = 0, d = 0, b = 0, al = 0;
-      size_t short_of_demand = 0;
-      for (const auto* p : app_points) {
-        u += p->usage_m();
-        pk = std::max(pk, p->usage_m());
-        d += p->demand_m();
-        b += p->booking_m();
-        al += p->allocation_m();
-        short_of_demand += p->demand_m() > 1.02 * p->allocation_m() ? 1 : 0;
-      }
-      const double k = static_cast<double>(app_points.size());
-      t.Add({series.substr(name.size() + 1), RateText(u / k), RateText(pk), RateText(d / k), RateText(b / k),
-             RateText(al / k), Percent(static_cast<double>(short_of_demand) / k)});
-    }
-    if (!t.empty()) out += t.Render("  ");
+    out += PipeLaneText(name, points) + PipeAppsText(name, apps);
   }
   return out + "Bytes per second, averages over the buckets; SHORT: share of buckets whose demand was over its\n"
                "allocation (the application wanted more of the pipe than it was given).\n";
