@@ -8,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "core/build_info.h"
 #include "core/logging.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
@@ -15,6 +16,7 @@
 #include "daemon/pipe_guard.h"
 #include "daemon/control/tokens.h"
 #include "gossip/admin_auth.h"
+#include "gossip/packet.h"
 
 using namespace shoal;
 using namespace shoal::daemon;
@@ -84,6 +86,8 @@ int main(int argc, char** argv) {
   app.add_option("--control", control, "control API address, a.b.c.d:port (default 127.0.0.1:7947; port 0: off)");
   app.add_option("--tokens-file", tokens_file, "control API tokens (default /etc/shoal/tokens)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error (default info)");
+  app.set_version_flag("--version", VersionText("shoald", gossip::kProtocolVersion),
+                       "print the version, the commit and build it comes from, and the protocol, and exit");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

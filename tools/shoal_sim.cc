@@ -8,6 +8,8 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "core/build_info.h"
+#include "gossip/packet.h"
 #include "gossip/sim/sim_pool.h"
 #include "tools/sim/full_run.h"
 #include "tools/sim/pipe_run.h"
@@ -161,6 +163,8 @@ int main(int argc, char** argv) {
                "with --pipes: the same pool and traffic, nothing shaped and no pipe channel");
   app.add_flag("--history", f.history, "with --full: every node records history (in memory) and replicates it");
   app.add_option("--copies", f.copies, "with --history: copies of each node's history on peers")->check(CLI::Range(0, 5));
+  app.set_version_flag("--version", VersionText("shoal-sim", gossip::kProtocolVersion),
+                       "print the version, the commit and build it comes from, and the protocol, and exit");
   CLI11_PARSE(app, argc, argv);
   if (f.pipes) {
     return sim::RunPipes(sim::PipeRunFlags{f.nodes, f.seed, f.loss, f.warmup_s, f.duration_s, f.shift_s,

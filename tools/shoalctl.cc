@@ -5,6 +5,8 @@
 // (tools/ctl/cli.h).
 #include <CLI/CLI.hpp>
 
+#include "core/build_info.h"
+#include "gossip/packet.h"
 #include "tools/ctl/cli.h"
 
 using namespace shoal::ctl;
@@ -15,6 +17,8 @@ int main(int argc, char** argv) {
                "without a running daemon.",
                "shoalctl"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", shoal::VersionText("shoalctl", shoal::gossip::kProtocolVersion),
+                       "print the version, the commit and build it comes from, and the protocol, and exit");
   app.footer(
       "Examples:\n"
       "  shoalctl allocate shares.json            divide a capacity by priority levels\n"

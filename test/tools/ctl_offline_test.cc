@@ -286,6 +286,21 @@ TEST_CASE("shoalctl plan divides a pipe per application as the daemons do, and e
              Catch::Contains("pipes[0].demand[0].node: \"n7\" is not in nodes"));
 }
 
+TEST_CASE("Versions: shoalctl --version and shoald --version say the version, commit, build and protocol") {
+  for (const char* binary : {SHOALCTL_BINARY, SHOALD_BINARY}) {
+    FILE* p = popen((std::string(binary) + " --version 2>&1").c_str(), "r");
+    REQUIRE(p != nullptr);
+    std::array<char, 512> buf{};
+    const size_t n = std::fread(buf.data(), 1, buf.size() - 1, p);
+    const int status = pclose(p);
+    const std::string out(buf.data(), n);
+    INFO(binary << ": " << out);
+    CHECK(WEXITSTATUS(status) == 0);
+    CHECK_THAT(out, Catch::Contains(" 0.1.0 (commit ") && Catch::Contains(" build), gossip protocol 1"));
+    CHECK_THAT(out, !Catch::Contains("(commit , "));
+  }
+}
+
 TEST_CASE("shoalctl plan --explain covers rogues, scale-down and policies without instances") {
   auto doc = ReadPlan(R"({"nodes": [{"name": "n1", "capacity": 1000}],
     "instances": [{"app": "gold", "node": "n1", "demand": 900}, {"app": "silver", "node": "n1", "demand": 900},
