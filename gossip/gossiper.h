@@ -133,6 +133,8 @@ class Gossiper {
   void PublishHeartbeat(TimePoint now);
   void StoreEntry(Channel& ch, WireEntry&& e, TimePoint now);
   void NoteNameConflict(uint64_t boot, const Endpoint& from);
+  // Appends `e` unless it is there already (target lists are a few entries).
+  static void AddOnce(std::vector<Endpoint>& list, const Endpoint& e);
   // Fills one packet from the hot entries, round-robin over channels.
   Packet BuildPacket();
   void SendSealed(const Packet& packet, std::span<const Endpoint> targets);
