@@ -6,17 +6,12 @@
 namespace shoal::bwman {
 namespace {
 
-uint64_t DemandOf(const RoundInput& in, size_t node, size_t app) {
-  const auto& row = in.demand[node];
-  return app < row.size() ? row[app] : 0;
-}
-
 // One application's column of demand, held to its cap and split into its
 // booked and unbooked parts.
 void QueueApp(const RoundInput& in, size_t app, std::vector<std::vector<Queued>>& queued) {
   const size_t nodes = in.demand.size();
   std::vector<uint64_t> want(nodes);
-  for (size_t n = 0; n < nodes; ++n) want[n] = DemandOf(in, n, app);
+  for (size_t n = 0; n < nodes; ++n) want[n] = in.Demand(n, app);
   const AppTerms& terms = in.apps[app];
   if (terms.cap != kNoCap) want = MaxMinShares(terms.cap, want);
   const std::vector<uint64_t> booked = MaxMinShares(terms.booked, want);

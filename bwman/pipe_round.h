@@ -43,6 +43,8 @@ struct RoundInput {
   // demand[node][app]: bytes the node's instance of the application wants
   // in the interval (a row may be shorter than apps: the rest want 0).
   std::vector<std::vector<uint64_t>> demand;
+
+  uint64_t Demand(size_t node, size_t app) const { return app < demand[node].size() ? demand[node][app] : 0; }
 };
 
 struct Round {

@@ -5,10 +5,6 @@
 namespace shoal::bwman {
 namespace {
 
-uint64_t DemandOf(const RoundInput& in, size_t node, size_t app) {
-  return app < in.demand[node].size() ? in.demand[node][app] : 0;
-}
-
 std::string PerSecond(uint64_t bytes, const RoundNames& n) {
   return fmt::format("{} B/s", bytes * 1000 / std::max<uint64_t>(1, n.interval_ms));
 }
@@ -57,7 +53,7 @@ std::string ExplainAppCredit(const RoundInput& in, const Round& r, const RoundNa
   uint64_t wanted = 0, kept = 0;
   std::string wants;
   for (size_t node = 0; node < in.demand.size(); ++node) {
-    const uint64_t d = DemandOf(in, node, app);
+    const uint64_t d = in.Demand(node, app);
     if (d == 0) continue;
     wanted += d;
     kept += r.queued[node][app].booked + r.queued[node][app].unbooked;
