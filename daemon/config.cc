@@ -5,9 +5,12 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <set>
 
 #include <toml++/toml.h>
 
+#include "core/logging.h"
+#include "daemon/addresses.h"
 #include "daemon/toml_keys.h"
 
 namespace shoal::daemon {
@@ -31,7 +34,7 @@ Status ReadMillis(const std::string& path, const toml::node& n, std::string_view
   return Status::Ok();
 }
 
-Status ReadGossip(const std::string& path, const toml::table& t, gossip::GossipConfig& g) {
+void ReadGossip(const std::string& path, const toml::table& t, gossip::GossipConfig& g, ConfigErrors& errors) {
   for (auto&& [k, n] : t) {
     const std::string key = "gossip." + std::string(k.str());
     Status s;
@@ -50,14 +53,13 @@ Status ReadGossip(const std::string& path, const toml::table& t, gossip::GossipC
       s = ReadInt(path, n, key, 1, 86400 * 7, secs);
       g.reap_after = std::chrono::seconds(secs);
     } else {
-      return MakeError("{} is not a known key", Where(path, n, key));
+      s = MakeError("{} is not a known key", Where(path, n, key));
     }
-    if (!s.ok()) return s;
+    errors.Add(s);
   }
-  return Status::Ok();
 }
 
-Status ReadCpu(const std::string& path, const toml::table& t, CpuConfig& c) {
+void ReadCpu(const std::string& path, const toml::table& t, CpuConfig& c, ConfigErrors& errors) {
   for (auto&& [k, n] : t) {
     const std::string key = "cpu." + std::string(k.str());
     Status s;
@@ -66,32 +68,30 @@ Status ReadCpu(const std::string& path, const toml::table& t, CpuConfig& c) {
     else if (k == "cgroup_parent") s = ReadString(path, n, key, c.cgroup_parent);
     else if (k == "sample_every_ms") s = ReadInt(path, n, key, 100, 60000, c.sample_every_ms);
     else if (k == "full_scan_every") s = ReadInt(path, n, key, 1, 100000, c.full_scan_every);
-    else return MakeError("{} is not a known key", Where(path, n, key));
-    if (!s.ok()) return s;
+    else s = MakeError("{} is not a known key", Where(path, n, key));
+    errors.Add(s);
   }
-  return Status::Ok();
 }
 
-Status ReadControl(const std::string& path, const toml::table& t, ControlConfig& c) {
+void ReadControl(const std::string& path, const toml::table& t, ControlConfig& c, ConfigErrors& errors) {
   for (auto&& [k, n] : t) {
     const std::string key = "control." + std::string(k.str());
     Status s;
     if (k == "listen") s = ReadEndpoint(path, n, key, c.listen);
     else if (k == "tokens_file") s = ReadString(path, n, key, c.tokens_file);
     else if (k == "admin_keys_file") s = ReadString(path, n, key, c.admin_keys_file);
-    else return MakeError("{} is not a known key", Where(path, n, key));
-    if (!s.ok()) return s;
+    else s = MakeError("{} is not a known key", Where(path, n, key));
+    errors.Add(s);
   }
-  return Status::Ok();
 }
 
-Status ReadHistory(const std::string& path, const toml::table& t, HistoryConfig& c) {
+void ReadHistory(const std::string& path, const toml::table& t, HistoryConfig& c, ConfigErrors& errors) {
   for (auto&& [k, n] : t) {
     const std::string key = "history." + std::string(k.str());
     Status s;
     if (k == "enabled") {
-      if (!n.is_boolean()) return MakeError("{} must be true or false", Where(path, n, key));
-      c.enabled = *n.value<bool>();
+      if (n.is_boolean()) c.enabled = *n.value<bool>();
+      else s = MakeError("{} must be true or false", Where(path, n, key));
     } else if (k == "path") s = ReadString(path, n, key, c.path);
     else if (k == "archive_dir") s = ReadString(path, n, key, c.archive_dir);
     else if (k == "copies") s = ReadInt(path, n, key, 0, 8, c.copies);
@@ -99,22 +99,20 @@ Status ReadHistory(const std::string& path, const toml::table& t, HistoryConfig&
     else if (k == "keep_minutes_days") s = ReadInt(path, n, key, 1, 3660, c.keep_minutes_days);
     else if (k == "keep_hours_days") s = ReadInt(path, n, key, 1, 36600, c.keep_hours_days);
     else if (k == "keep_events_days") s = ReadInt(path, n, key, 1, 36600, c.keep_events_days);
-    else return MakeError("{} is not a known key", Where(path, n, key));
-    if (!s.ok()) return s;
+    else s = MakeError("{} is not a known key", Where(path, n, key));
+    errors.Add(s);
   }
-  return Status::Ok();
 }
 
-Status ReadTriggers(const std::string& path, const toml::table& t, TriggersConfig& c) {
+void ReadTriggers(const std::string& path, const toml::table& t, TriggersConfig& c, ConfigErrors& errors) {
   for (auto&& [k, n] : t) {
     const std::string key = "triggers." + std::string(k.str());
     Status s;
     if (k == "scripts_dir") s = ReadString(path, n, key, c.scripts_dir);
     else if (k == "scripts_user") s = ReadString(path, n, key, c.scripts_user);
-    else return MakeError("{} is not a known key", Where(path, n, key));
-    if (!s.ok()) return s;
+    else s = MakeError("{} is not a known key", Where(path, n, key));
+    errors.Add(s);
   }
-  return Status::Ok();
 }
 
 }  // namespace
@@ -125,27 +123,63 @@ Result<gossip::GossipConfig> GossipPreset(const std::string& name) {
   return MakeError("preset '{}' is not one of: lan, local", name);
 }
 
-Status LoadConfigFile(const std::string& path, bool required, bool keep_preset,
-                      DaemonConfig& c) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    if (required) return MakeError("config file {} does not exist", path);
-    return Status::Ok();
+namespace {
+
+void ReadSeeds(const std::string& path, const toml::node& n, std::vector<std::string>& seeds, ConfigErrors& errors) {
+  const toml::array* a = n.as_array();
+  if (a == nullptr) {
+    errors.Add(fmt::format("{} must be an array of \"host:port\" or \"a.b.c.d:port\"", Where(path, n, "seeds")));
+    return;
   }
-  toml::table root;
-  try {
-    root = toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    return MakeError("{}:{}:{}: {}", path, e.source().begin.line, e.source().begin.column,
-                     e.description());
+  seeds.clear();
+  for (auto&& item : *a) {
+    std::string text;
+    Status s = ReadString(path, item, "seeds", text);
+    if (s.ok()) {
+      if (auto seed = ParseSeed(text); !seed.ok()) s = MakeError("{}: {}", Where(path, item, "seeds"), seed.error().message);
+    }
+    if (s.ok()) seeds.push_back(text);
+    errors.Add(s);
   }
-  // The preset first, so the file's own gossip keys override it.
-  if (auto* p = root.get("preset"); p != nullptr && !keep_preset) {
-    if (auto s = ReadString(path, *p, "preset", c.preset); !s.ok()) return s;
-    auto g = GossipPreset(c.preset);
-    if (!g.ok()) return MakeError("{}: {}", Where(path, *p, "preset"), g.error().message);
-    c.gossip = *g;
+}
+
+void ReadTable(const std::string& path, const std::string& key, const toml::node& n, DaemonConfig& c,
+               ConfigErrors& errors) {
+  const toml::table* t = n.as_table();
+  if (t == nullptr) {
+    errors.Add(fmt::format("{} must be a table", Where(path, n, key)));
+  } else if (key == "gossip") {
+    ReadGossip(path, *t, c.gossip, errors);
+  } else if (key == "cpu") {
+    ReadCpu(path, *t, c.cpu, errors);
+  } else if (key == "control") {
+    ReadControl(path, *t, c.control, errors);
+  } else if (key == "triggers") {
+    ReadTriggers(path, *t, c.triggers, errors);
+  } else if (key == "pipe") {
+    ReadPipeTables(path, *t, c.bandwidth, errors);
+  } else if (key == "bandwidth") {
+    ReadBandwidth(path, *t, c.bandwidth, errors);
+  } else {
+    ReadHistory(path, *t, c.history, errors);
   }
+}
+
+// The preset first, so that the file's own [gossip] keys override it.
+void ReadPreset(const std::string& path, const toml::table& root, DaemonConfig& c, ConfigErrors& errors) {
+  const toml::node* p = root.get("preset");
+  if (p == nullptr) return;
+  std::string name;
+  if (auto s = ReadString(path, *p, "preset", name); !s.ok()) return errors.Add(s);
+  auto g = GossipPreset(name);
+  if (!g.ok()) return errors.Add(fmt::format("{}: {}", Where(path, *p, "preset"), g.error().message));
+  c.preset = name;
+  c.gossip = *g;
+}
+
+void ReadRoot(const std::string& path, const toml::table& root, DaemonConfig& c, ConfigErrors& errors) {
+  static const std::set<std::string, std::less<>> kTables = {"gossip",   "cpu",  "control",  "history",
+                                                            "triggers", "pipe", "bandwidth"};
   for (auto&& [k, n] : root) {
     const std::string key(k.str());
     Status s;
@@ -156,77 +190,84 @@ Status LoadConfigFile(const std::string& path, bool required, bool keep_preset,
     else if (key == "key_file") s = ReadString(path, n, key, c.key_file);
     else if (key == "state_dir") s = ReadString(path, n, key, c.state_dir);
     else if (key == "log_level") s = ReadString(path, n, key, c.log_level);
+    else if (key == "log_format") s = ReadString(path, n, key, c.log_format);
     else if (key == "report_every_ms") s = ReadInt(path, n, key, 0, 3600000, c.report_every_ms);
     else if (key == "probe_every_ms") s = ReadInt(path, n, key, 0, 3600000, c.probe_every_ms);
-    else if (key == "seeds") {
-      const toml::array* a = n.as_array();
-      if (a == nullptr) return MakeError("{} must be an array of \"a.b.c.d:port\"", Where(path, n, key));
-      c.seeds.clear();
-      for (auto&& item : *a) {
-        Endpoint e;
-        if (s = ReadEndpoint(path, item, key, e); !s.ok()) return s;
-        c.seeds.push_back(e);
-      }
-    } else if (key == "gossip") {
-      const toml::table* t = n.as_table();
-      if (t == nullptr) return MakeError("{} must be a table", Where(path, n, key));
-      s = ReadGossip(path, *t, c.gossip);
-    } else if (key == "cpu" || key == "control" || key == "history" || key == "triggers" || key == "pipe" ||
-               key == "bandwidth") {
-      const toml::table* t = n.as_table();
-      if (t == nullptr) return MakeError("{} must be a table", Where(path, n, key));
-      s = key == "cpu"         ? ReadCpu(path, *t, c.cpu)
-          : key == "control"   ? ReadControl(path, *t, c.control)
-          : key == "triggers"  ? ReadTriggers(path, *t, c.triggers)
-          : key == "pipe"      ? ReadPipeTables(path, *t, c.bandwidth)
-          : key == "bandwidth" ? ReadBandwidth(path, *t, c.bandwidth)
-                               : ReadHistory(path, *t, c.history);
-    } else {
-      return MakeError("{} is not a known key", Where(path, n, key));
-    }
-    if (!s.ok()) return s;
+    else if (key == "seeds") ReadSeeds(path, n, c.seeds, errors);
+    else if (kTables.contains(key)) ReadTable(path, key, n, c, errors);
+    else s = MakeError("{} is not a known key", Where(path, n, key));
+    errors.Add(s);
   }
-  return Status::Ok();
 }
 
-Status DaemonConfig::Finish() {
-  if (node_name.empty()) {
-    char host[256] = {};
-    if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') {
-      return MakeError("node_name is not set and the host name cannot be read");
-    }
-    node_name = host;
+}  // namespace
+
+Status LoadConfigFile(const std::string& path, bool required, bool keep_preset, DaemonConfig& c) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    if (required) return MakeError("config file {} does not exist", path);
+    return Status::Ok();
   }
-  if (node_name.size() > 64) return MakeError("node_name '{}' is longer than 64 bytes", node_name);
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    // TOML's syntax is checked first and whole: the keys are read only
+    // from a file that parses.
+    return MakeError("{}:{}:{}: {}", path, e.source().begin.line, e.source().begin.column, e.description());
+  }
+  ConfigErrors errors;
+  if (!keep_preset) ReadPreset(path, root, c, errors);
+  ReadRoot(path, root, c, errors);
+  errors.SortByLine(path);
+  return errors.ToStatus();
+}
+
+namespace {
+
+void CheckNodeName(const std::string& name, ConfigErrors& errors) {
+  if (name.size() > 64) return errors.Add(fmt::format("node_name '{}' is longer than 64 bytes", name));
   // The name goes into file names, log lines, cgroup and history keys.
-  const bool plain = std::all_of(node_name.begin(), node_name.end(), [](unsigned char c) {
+  const bool plain = std::all_of(name.begin(), name.end(), [](unsigned char c) {
     return std::isalnum(c) || c == '-' || c == '_' || c == '.';
   });
-  if (!plain || node_name.front() == '.' || node_name.front() == '-') {
-    return MakeError("node_name {:?} may hold only letters, digits, '-', '_' and '.', and must not start with '.' or '-'",
-                     node_name);
+  if (!plain || name.front() == '.' || name.front() == '-') {
+    errors.Add(fmt::format(
+        "node_name {:?} may hold only letters, digits, '-', '_' and '.', and must not start with '.' or '-'", name));
   }
-  if (!advertise.valid()) {
-    if (bind.ip == 0) {
-      return MakeError(
-          "advertise is not set and bind {} names no address: set advertise to the address "
-          "peers reach this node at",
-          bind.ToString());
-    }
-    advertise = bind;
-  }
+}
+
+void CheckChoices(const DaemonConfig& c, ConfigErrors& errors) {
   static const char* kEnforcers[] = {"auto", "cgroup-v2", "cgroup-v1", "nice", "off"};
-  if (std::find(std::begin(kEnforcers), std::end(kEnforcers), cpu.enforcer) == std::end(kEnforcers)) {
-    return MakeError("cpu.enforcer '{}' is not one of: auto, cgroup-v2, cgroup-v1, nice, off", cpu.enforcer);
+  if (std::find(std::begin(kEnforcers), std::end(kEnforcers), c.cpu.enforcer) == std::end(kEnforcers)) {
+    errors.Add(fmt::format("cpu.enforcer '{}' is not one of: auto, cgroup-v2, cgroup-v1, nice, off", c.cpu.enforcer));
   }
-  if (cpu.cgroup_parent.empty() || cpu.cgroup_parent.front() == '/' ||
-      cpu.cgroup_parent.find("..") != std::string::npos) {
-    return MakeError("cpu.cgroup_parent '{}' must be a relative path without '..'", cpu.cgroup_parent);
+  const std::string& parent = c.cpu.cgroup_parent;
+  if (parent.empty() || parent.front() == '/' || parent.find("..") != std::string::npos) {
+    errors.Add(fmt::format("cpu.cgroup_parent '{}' must be a relative path without '..'", parent));
   }
-  if (auto s = CheckBandwidth(bandwidth); !s.ok()) return s;
+  if (auto s = CheckLogSettings(c.log_level, c.log_format); !s.ok()) errors.Add(s);
+  for (const auto& seed : c.seeds) {
+    if (auto p = ParseSeed(seed); !p.ok()) errors.Add(fmt::format("seed '{}': {}", seed, p.error().message));
+  }
+}
+
+}  // namespace
+
+Status DaemonConfig::Finish() {
+  ConfigErrors errors;
+  if (node_name.empty()) {
+    char host[256] = {};
+    if (gethostname(host, sizeof host - 1) == 0) node_name = host;
+    if (node_name.empty()) errors.Add(std::string("node_name is not set and the host name cannot be read"));
+  }
+  if (!node_name.empty()) CheckNodeName(node_name, errors);
+  CheckChoices(*this, errors);
+  CheckBandwidth(bandwidth, errors);
+  errors.Add(gossip.Validate());
   if (history.path.empty()) history.path = state_dir + "/history";
   if (history.archive_dir.empty()) history.archive_dir = state_dir + "/archive";
-  return gossip.Validate();
+  return errors.ToStatus();
 }
 
 }  // namespace shoal::daemon

@@ -2,7 +2,9 @@
 // over a preset, then command-line flags over both. Every key, its default
 // and its meaning is listed in daemon/shoald.toml.example. A key that is
 // unknown, of the wrong type or out of range stops start-up with a message
-// naming the file, line and key. Plain value type.
+// naming the file, line and key; every error of the file is named at once
+// (shoald --check-config). Host names are resolved and the advertised
+// address chosen later, at start (daemon/addresses.h). Plain value type.
 #pragma once
 
 #include <string>
@@ -50,11 +52,13 @@ struct TriggersConfig {
 struct DaemonConfig {
   std::string node_name;           // default: the host name
   Endpoint bind{0, 7946};          // default 0.0.0.0:7946
-  Endpoint advertise;              // default: bind, if bind names an address
-  std::vector<Endpoint> seeds;     // peers to join through
+  Endpoint advertise;              // default: bind, else chosen at start (addresses.h)
+  std::vector<std::string> seeds;  // peers to join through: "host[:port]" or "a.b.c.d[:port]"
+  std::vector<Endpoint> seed_addresses;  // the seeds resolved at start (addresses.h)
   std::string key_file = "/etc/shoal/pool.key";
   std::string state_dir = "/var/lib/shoal";
   std::string log_level = "info";
+  std::string log_format = "auto";  // auto | text | json | journal (core/logging.h)
   std::string preset = "lan";      // lan | local
   int report_every_ms = 0;         // print membership and view (0: never)
   int probe_every_ms = 0;          // start a pool probe this often (0: never)
@@ -65,7 +69,8 @@ struct DaemonConfig {
   TriggersConfig triggers;
   BandwidthConfig bandwidth;  // [pipe.NAME] and [bandwidth] (pipe_config.h)
 
-  // Fills defaults that depend on other keys, then checks everything.
+  // Fills defaults that depend on other keys, then checks everything; the
+  // error names every problem, one per line.
   Status Finish();
 };
 

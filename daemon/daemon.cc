@@ -32,7 +32,7 @@ Result<std::unique_ptr<gossip::AdminVerifier>> LoadAdminVerifier(const std::stri
                  path);
     return std::unique_ptr<gossip::AdminVerifier>();
   }
-  if (auto s = GuardSecretFile(path, "admin keys file"); !s.ok()) return s.error();
+  if (auto s = GuardSecretFile(path, "admin keys file", FileTrust::kPublic); !s.ok()) return s.error();
   auto keys = gossip::AdminVerifier::LoadKeys(path);
   if (!keys.ok()) return keys.error();
   spdlog::info("{} admin key(s) from {}", keys->size(), path);
@@ -106,7 +106,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
   if (auto s = d->StartControl(); !s.ok()) return s.error();
   spdlog::info("node {} ({}) boot {} listening on {} (UDP gossip, TCP peer streams), advertising {}, "
                "{} seed(s)", config.node_name, d->gossiper_->identity().id.ToString(), d->boot_,
-               d->transport_->local_endpoint().ToString(), config.advertise.ToString(), config.seeds.size());
+               d->transport_->local_endpoint().ToString(), config.advertise.ToString(), config.seed_addresses.size());
   return d;
 }
 
@@ -128,7 +128,7 @@ Status Daemon::OpenNetwork() {
                   });
   gossip::NodeIdentity identity{self, boot_, config_.advertise};
   gossiper_ = std::make_unique<gossip::Gossiper>(config_.gossip, identity, clock_, random_, *transport_, keyring_);
-  gossiper_->SetSeeds(config_.seeds);
+  gossiper_->SetSeeds(config_.seed_addresses);
   probe_ = std::make_unique<PoolProbe>(
       *gossiper_, std::chrono::milliseconds(config_.probe_every_ms),
       [] {
@@ -252,7 +252,7 @@ void Daemon::LoadControlTokens() {
       tokens.ok() ? fmt::format("{} holds no token", config_.control.tokens_file) : tokens.error().message;
   spdlog::warn("control API on {} refuses every request: {}", control_->local_endpoint().ToString(), why);
   control_->SetTokens(std::nullopt, fmt::format("this daemon accepts no token: {} (create one with: shoald "
-                                                "--generate-token admin >> {}, then send shoald SIGHUP)",
+                                                "--add-token admin --tokens-file {}, then send shoald SIGHUP)",
                                                 why, config_.control.tokens_file));
 }
 
@@ -327,15 +327,7 @@ void Daemon::WaitForSignal() {
   signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     if (sig == SIGHUP) {
-      auto s = GuardSecretFile(config_.key_file, "key file");
-      if (s.ok()) s = ReloadKeyFile(config_.key_file, keyring_);
-      if (s.ok()) {
-        spdlog::info("reloaded {}: {} key(s), primary {:08x}", config_.key_file,
-                     keyring_.ids().size(), keyring_.primary_id());
-      } else {
-        spdlog::error("key reload refused, keeping the current keys: {}", s.error().message);
-      }
-      LoadControlTokens();
+      Reload();
       WaitForSignal();
       return;
     }
@@ -345,6 +337,7 @@ void Daemon::WaitForSignal() {
     }
     engine_->Leave();
     leave_ticks_ = 10;  // a few periods for the news to spread
+    notifier_->Stopping();
     WaitForSignal();
   });
 }
@@ -354,6 +347,9 @@ int Daemon::Run() {
   ScheduleReport();
   if (history_) ScheduleTrim();
   WaitForSignal();
+  notifier_ = std::make_unique<ServiceNotifier>(io_, [this] { return StatusLine(); });
+  notifier_->Ready();
+  notifier_->Start();
   io_.run();
   engine_->Release();
   spdlog::info("stopped");
@@ -365,14 +361,14 @@ void Daemon::JoinUnlessNameTaken() {
     tick_timer_.expires_at(std::chrono::steady_clock::now());
     ScheduleTick();
   };
-  if (config_.seeds.empty()) return join();
+  if (config_.seed_addresses.empty()) return join();
   auto after = [this](Duration d, std::function<void()> fn) {
     auto t = std::make_shared<boost::asio::steady_timer>(io_, d);
     t->async_wait([t, fn = std::move(fn)](const boost::system::error_code& ec) {
       if (!ec) fn();
     });
   };
-  identity_->Ask(config_.seeds, config_.advertise, std::chrono::seconds(2), std::chrono::milliseconds(1500), after,
+  identity_->Ask(config_.seed_addresses, config_.advertise, std::chrono::seconds(2), std::chrono::milliseconds(1500), after,
                  [this, join](std::optional<gossip::IdentityConflict> c) {
                    if (!c) return join();
                    spdlog::critical(
@@ -386,6 +382,7 @@ void Daemon::JoinUnlessNameTaken() {
 }
 
 void Daemon::Stop() {
+  if (notifier_) notifier_->Cancel();
   tick_timer_.cancel();
   report_timer_.cancel();
   trim_timer_.cancel();

@@ -4,11 +4,14 @@
 // and the cgroup enforcer as the engine's seams, the history's RocksDB,
 // trigger scripts, the control server, the periodic report and the signals
 // (SIGINT/SIGTERM: announce a graceful leave, hand processes back, then
-// exit; SIGHUP: reread the key file and the tokens). Everything runs on the
+// exit; SIGHUP: reread the configuration, take what can change live and
+// name what needs a restart, daemon/reload.h), and systemd's notify
+// protocol (daemon/service_notify.h). Everything runs on the
 // one thread that calls Run(); the control API's answers are
 // daemon/control_api.h.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -26,6 +29,7 @@
 #include "daemon/pool_probe.h"
 #include "daemon/sampler.h"
 #include "daemon/script_runner.h"
+#include "daemon/service_notify.h"
 #include "gossip/admin_auth.h"
 #include "gossip/gossiper.h"
 #include "gossip/identity_check.h"
@@ -42,6 +46,10 @@ class Daemon {
   // and with which file or address.
   static Result<std::unique_ptr<Daemon>> Create(const DaemonConfig& config);
   ~Daemon();
+
+  // Where SIGHUP reads the configuration again (the file and the flags,
+  // resolved); without one SIGHUP rereads only the key and tokens files.
+  void SetReloadSource(std::function<Result<DaemonConfig>()> source) { reload_source_ = std::move(source); }
 
   // Runs until a stop signal (or Stop()); returns the exit code.
   int Run();
@@ -62,6 +70,11 @@ class Daemon {
   void ScheduleReport();
   void ScheduleTrim();
   void WaitForSignal();
+  // SIGHUP (daemon_reload.cc).
+  void Reload();
+  void ReloadSecrets();
+  void ApplyLive(const DaemonConfig& fresh, const std::vector<std::string>& keys);
+  std::string StatusLine() const;
 
   DaemonConfig config_;
   boost::asio::io_context io_;
@@ -87,6 +100,8 @@ class Daemon {
   boost::asio::steady_timer report_timer_;
   boost::asio::steady_timer trim_timer_;
   boost::asio::signal_set signals_;
+  std::unique_ptr<ServiceNotifier> notifier_;
+  std::function<Result<DaemonConfig>()> reload_source_;
   int leave_ticks_ = -1;  // counting down after a stop signal
   int exit_code_ = 0;
 };

@@ -12,14 +12,15 @@ Status ReadPrefixes(const std::string& path, const toml::node& n, const std::str
                     std::vector<Ipv4Prefix>& out) {
   const toml::array* a = n.as_array();
   if (a == nullptr) return MakeError("{} must be an array of networks such as \"10.0.0.0/8\"", Where(path, n, key));
-  out.clear();
+  std::vector<Ipv4Prefix> read;
   for (auto&& item : *a) {
     auto text = item.value<std::string>();
     if (!item.is_string() || !text) return MakeError("{} must hold strings", Where(path, item, key));
     auto p = Ipv4Prefix::Parse(*text);
     if (!p.ok()) return MakeError("{}: {}", Where(path, item, key), p.error().message);
-    out.push_back(*p);
+    read.push_back(*p);
   }
+  out = std::move(read);
   return Status::Ok();
 }
 
@@ -29,31 +30,32 @@ bool InterfaceName(const std::string& s) {
          std::none_of(s.begin(), s.end(), [](unsigned char c) { return c == '/' || c == ':' || std::isspace(c); });
 }
 
-Status ReadPlacement(const std::string& path, const std::string& name, const toml::table& t, PipePlacement& p) {
+void ReadPlacementKey(const std::string& path, const std::string& key, std::string_view k, const toml::node& n,
+                      PipePlacement& p, ConfigErrors& errors) {
+  if (k == "interface") {
+    auto v = n.value<std::string>();
+    if (n.is_string() && v && InterfaceName(*v)) {
+      p.interface = *v;
+    } else {
+      errors.Add(fmt::format("{} must be an interface name (1 to 15 characters, no '/', ':' or spaces)",
+                             Where(path, n, key)));
+    }
+  } else if (k == "destinations") {
+    errors.Add(ReadPrefixes(path, n, key, p.destinations));
+  } else if (k == "exclude") {
+    errors.Add(ReadPrefixes(path, n, key, p.exclude));
+  } else {
+    errors.Add(fmt::format("{} is not a known key (interface, destinations, exclude)", Where(path, n, key)));
+  }
+}
+
+void ReadPlacement(const std::string& path, const std::string& name, const toml::table& t, PipePlacement& p,
+                   ConfigErrors& errors) {
   p.pipe = name;
   p.line = static_cast<int>(t.source().begin.line);
-  for (auto&& [k, n] : t) {
-    const std::string key = "pipe." + name + "." + std::string(k.str());
-    Status s;
-    if (k == "interface") {
-      auto v = n.value<std::string>();
-      if (!n.is_string() || !v || !InterfaceName(*v)) {
-        return MakeError("{} must be an interface name (1 to 15 characters, no '/', ':' or spaces)",
-                         Where(path, n, key));
-      }
-      p.interface = *v;
-    } else if (k == "destinations") {
-      s = ReadPrefixes(path, n, key, p.destinations);
-    } else if (k == "exclude") {
-      s = ReadPrefixes(path, n, key, p.exclude);
-    } else {
-      return MakeError("{} is not a known key (interface, destinations, exclude)", Where(path, n, key));
-    }
-    if (!s.ok()) return s;
-  }
-  if (p.interface.empty()) return MakeError("{}:{}: [pipe.{}] needs an interface", path, p.line, name);
-  if (p.destinations.empty()) return MakeError("{}:{}: [pipe.{}] has no destinations", path, p.line, name);
-  return Status::Ok();
+  for (auto&& [k, n] : t) ReadPlacementKey(path, "pipe." + name + "." + std::string(k.str()), k.str(), n, p, errors);
+  if (p.interface.empty()) errors.Add(fmt::format("{}:{}: [pipe.{}] needs an interface", path, p.line, name));
+  if (p.destinations.empty()) errors.Add(fmt::format("{}:{}: [pipe.{}] has no destinations", path, p.line, name));
 }
 
 }  // namespace
@@ -63,55 +65,53 @@ bool PipePlacement::Carries(uint32_t addr) const {
   return std::any_of(destinations.begin(), destinations.end(), in) && std::none_of(exclude.begin(), exclude.end(), in);
 }
 
-Status ReadPipeTables(const std::string& path, const toml::table& pipes, BandwidthConfig& c) {
+void ReadPipeTables(const std::string& path, const toml::table& pipes, BandwidthConfig& c, ConfigErrors& errors) {
   for (auto&& [k, n] : pipes) {
     const std::string name(k.str());
     const toml::table* t = n.as_table();
-    if (t == nullptr) return MakeError("{} must be a table: [pipe.{}]", Where(path, n, "pipe." + name), name);
+    if (t == nullptr) {
+      errors.Add(fmt::format("{} must be a table: [pipe.{}]", Where(path, n, "pipe." + name), name));
+      continue;
+    }
     PipePlacement p;
-    if (auto s = ReadPlacement(path, name, *t, p); !s.ok()) return s;
+    ReadPlacement(path, name, *t, p, errors);
     std::erase_if(c.pipes, [&](const PipePlacement& q) { return q.pipe == name; });
     c.pipes.push_back(std::move(p));
   }
-  return Status::Ok();
 }
 
-Status ReadBandwidth(const std::string& path, const toml::table& t, BandwidthConfig& c) {
+void ReadBandwidth(const std::string& path, const toml::table& t, BandwidthConfig& c, ConfigErrors& errors) {
   for (auto&& [k, n] : t) {
     const std::string key = "bandwidth." + std::string(k.str());
     Status s;
     if (k == "enforcer") {
       auto e = n.value<std::string>();
-      if (!n.is_string() || !e || (*e != "auto" && *e != "htb" && *e != "off")) {
-        return MakeError("{} must be one of: auto, htb, off", Where(path, n, key));
-      }
-      c.enforcer = *e;
+      if (n.is_string() && e && (*e == "auto" || *e == "htb" || *e == "off")) c.enforcer = *e;
+      else s = MakeError("{} must be one of: auto, htb, off", Where(path, n, key));
     } else if (k == "interval_ms") {
       s = ReadInt(path, n, key, 10, 10'000, c.interval_ms);
     } else if (k == "divide_after_ms") {
       s = ReadInt(path, n, key, 0, 10'000, c.divide_after_ms);
     } else {
-      return MakeError("{} is not a known key (interval_ms, divide_after_ms, enforcer)", Where(path, n, key));
+      s = MakeError("{} is not a known key (interval_ms, divide_after_ms, enforcer)", Where(path, n, key));
     }
-    if (!s.ok()) return s;
+    errors.Add(s);
   }
-  return Status::Ok();
 }
 
-Status CheckBandwidth(const BandwidthConfig& c) {
+void CheckBandwidth(const BandwidthConfig& c, ConfigErrors& errors) {
   for (size_t i = 0; i < c.pipes.size(); ++i) {
     for (size_t j = i + 1; j < c.pipes.size(); ++j) {
       if (c.pipes[i].interface == c.pipes[j].interface) {
-        return MakeError("pipe.{} and pipe.{} both leave by {}: one pipe per interface", c.pipes[i].pipe,
-                         c.pipes[j].pipe, c.pipes[i].interface);
+        errors.Add(fmt::format("pipe.{} and pipe.{} both leave by {}: one pipe per interface", c.pipes[i].pipe,
+                               c.pipes[j].pipe, c.pipes[i].interface));
       }
     }
   }
   if (c.divide_after_ms >= c.interval_ms) {
-    return MakeError("bandwidth.divide_after_ms ({}) must be less than bandwidth.interval_ms ({})", c.divide_after_ms,
-                     c.interval_ms);
+    errors.Add(fmt::format("bandwidth.divide_after_ms ({}) must be less than bandwidth.interval_ms ({})",
+                           c.divide_after_ms, c.interval_ms));
   }
-  return Status::Ok();
 }
 
 }  // namespace shoal::daemon

@@ -3,7 +3,7 @@
 // destinations that belong to it, those excluded), and the [bandwidth]
 // table (the credit round and the enforcer). A pipe of the policy that no
 // table places is one this node has no traffic on. Errors name file, line
-// and key. Plain value types.
+// and key; every one is collected. Plain value types.
 #pragma once
 
 #include <string>
@@ -13,6 +13,7 @@
 
 #include "core/endpoint.h"
 #include "core/result.h"
+#include "daemon/toml_keys.h"
 
 namespace shoal::daemon {
 
@@ -34,11 +35,11 @@ struct BandwidthConfig {
 };
 
 // The [pipe] table: one sub-table per pipe.
-Status ReadPipeTables(const std::string& path, const toml::table& pipes, BandwidthConfig& c);
+void ReadPipeTables(const std::string& path, const toml::table& pipes, BandwidthConfig& c, ConfigErrors& errors);
 // The [bandwidth] table.
-Status ReadBandwidth(const std::string& path, const toml::table& t, BandwidthConfig& c);
+void ReadBandwidth(const std::string& path, const toml::table& t, BandwidthConfig& c, ConfigErrors& errors);
 // Checks what depends on several keys (one pipe per interface, the
 // division inside the round).
-Status CheckBandwidth(const BandwidthConfig& c);
+void CheckBandwidth(const BandwidthConfig& c, ConfigErrors& errors);
 
 }  // namespace shoal::daemon

@@ -1,32 +1,41 @@
 #include "daemon/secret_file.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
-#include <spdlog/spdlog.h>
-
 namespace shoal::daemon {
 
-Status GuardSecretFile(const std::string& path, const char* what) {
+Status GuardSecretFile(const std::string& path, const char* what, FileTrust trust) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return MakeError("{} {}: {}", what, path, std::strerror(errno));
   if (!S_ISREG(st.st_mode)) return MakeError("{} {} is not a regular file", what, path);
   const unsigned mode = st.st_mode & 07777;
   if ((mode & (S_IWGRP | S_IWOTH)) != 0) {
     return MakeError("{} {} is writable by others (mode {:04o}), so its content cannot be trusted: check it, then "
-                     "chmod 600 {}",
+                     "chmod {} {}",
+                     what, path, mode, trust == FileTrust::kSecret ? "600" : "644", path);
+  }
+  if (trust == FileTrust::kSecret && (mode & (S_IRWXG | S_IRWXO)) != 0) {
+    return MakeError("{} {} is readable by others (mode {:04o}): it holds secrets; if only its owner should have "
+                     "seen them, chmod 600 {} (and if others did, make new ones)",
                      what, path, mode, path);
   }
-  if ((mode & (S_IRWXG | S_IRWXO)) != 0) {
-    if (::chmod(path.c_str(), mode & S_IRWXU) != 0) {
-      return MakeError("{} {} is readable by others (mode {:04o}) and cannot be made private: {}; chmod 600 {}",
-                       what, path, mode, std::strerror(errno), path);
-    }
-    spdlog::warn("{} {} was readable by others (mode {:04o}): made it {:04o}", what, path, mode, mode & S_IRWXU);
-  }
   return Status::Ok();
+}
+
+Status AppendSecretLine(const std::string& path, const std::string& line, const char* what) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return MakeError("cannot open {} {}: {}", what, path, std::strerror(errno));
+  Status s = GuardSecretFile(path, what);
+  if (s.ok() && ::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+    s = MakeError("cannot write {} {}: {}", what, path, std::strerror(errno));
+  }
+  ::close(fd);
+  return s;
 }
 
 }  // namespace shoal::daemon

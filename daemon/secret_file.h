@@ -1,8 +1,9 @@
-// Files that hold secrets (the pool key, the control tokens) must be the
-// daemon's alone. One that others may write is refused: its content cannot
-// be trusted. One that others may read is made 0600, with a warning that
-// says so (refused when that fails). A file that is not a regular file is
-// refused. Free function; thread-safe.
+// Files whose content the daemon trusts. A secret (the pool key, the
+// control tokens) must be the daemon's alone: one that others may read or
+// write is refused, with the chmod that fixes it. A trusted public file
+// (the admins' public keys) may be read by anyone but written by its owner
+// only. A file that is not a regular file is refused. Nothing is changed
+// on disk. Free functions; thread-safe.
 #pragma once
 
 #include <string>
@@ -11,7 +12,13 @@
 
 namespace shoal::daemon {
 
+enum class FileTrust { kSecret, kPublic };
+
 // `what` names the file in messages ("key file", "tokens file").
-Status GuardSecretFile(const std::string& path, const char* what);
+Status GuardSecretFile(const std::string& path, const char* what, FileTrust trust = FileTrust::kSecret);
+
+// Appends `line` to the file at `path`, creating it with mode 0600; an
+// existing file must pass GuardSecretFile.
+Status AppendSecretLine(const std::string& path, const std::string& line, const char* what);
 
 }  // namespace shoal::daemon

@@ -66,6 +66,10 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 for i in $(seq 1 "$nodes"); do nspool_start "$i"; done
+if ! nspool_wait_ready "$ctl" $(seq 1 "$nodes"); then
+  echo "demo: the pool did not start (above: the daemon's own words)" >&2
+  exit 1
+fi
 node1=$(nspool_control 1)
 echo "demo: $nodes servers of $slice millicores each on 127.0.0.1:$((base_port + 1))..$((base_port + nodes)), control API on $node1..; logs in $run"
 
@@ -104,6 +108,11 @@ while [ "$seconds" = 0 ] || [ "$elapsed" -lt "$seconds" ]; do
     event=$((event + 1))
   fi
   show "t=${elapsed}s  $phase"
+  if ! kill -0 "${nspool_wrapper[1]}" 2>/dev/null; then
+    echo "demo: node-1, the one shown, stopped; the end of its log:" >&2
+    tail -n 15 "$run/node-1.log" >&2
+    exit 1
+  fi
   sleep 2
   elapsed=$((elapsed + 2))
 done

@@ -11,6 +11,9 @@
 #                              SHOAL_ADMIN_KEY)
 #   nspool_start I             starts (or restarts) node I, 1-based
 #   nspool_daemon_pid I        node I's shoald as this machine numbers it
+#   nspool_wait_ready CTL I..  waits (10 s at most) until each node's control API
+#                              answers; a node that died or never answered is
+#                              named with the end of its log, and it returns 1
 #   nspool_control I           ADDRESS:PORT of node I's control API
 #   nspool_stop                ends everything by pid, removes the cgroups and $run
 nspool_init() {
@@ -20,16 +23,23 @@ nspool_init() {
   cgroup_top="shoal-pool-$(basename "$run" | cut -d. -f2)"
   slice=$(( $(nproc) * 900 / nspool_n ))
   enforce=1
-  if [ "$(id -u)" != 0 ] || ! command -v unshare >/dev/null; then enforce=0; fi
+  if [ "$(id -u)" != 0 ] || ! command -v unshare >/dev/null; then
+    enforce=0
+  elif ! nspool_why=$(unshare --pid --fork --kill-child --mount-proc true 2>&1); then
+    # A chroot or a container whose / is not a mount point: no PID
+    # namespaces, so every daemon would see every process.
+    echo "ns_pool: PID namespaces are not available here ($nspool_why): running without them, in monitor mode" >&2
+    enforce=0
+  fi
   declare -gA nspool_wrapper=()
   nspool_burners=""
   "$nspool_bin" --generate-key "$run/pool.key" >/dev/null
-  "$nspool_bin" --generate-token admin >"$run/tokens"
+  "$nspool_bin" --add-token admin --tokens-file "$run/tokens" >/dev/null
   export SHOAL_TOKEN_FILE=$run/tokens
   # Pushes, mode switches and history deletions are signed by the admin's key.
   "$nspool_bin" --generate-admin-key "$run/admin.key" >"$run/admin-keys" 2>/dev/null
   export SHOAL_ADMIN_KEY=$run/admin.key
-  chmod 600 "$run/tokens" "$run/admin-keys"
+  chmod 600 "$run/admin-keys"
   if [ "$enforce" = 0 ]; then
     "$nspool_burn" gold --threads 2 & nspool_burners=$!
     "$nspool_burn" bronze --threads 2 & nspool_burners="$nspool_burners $!"
@@ -60,6 +70,22 @@ nspool_start() {
 
 nspool_daemon_pid() {
   if [ "$enforce" = 1 ]; then pgrep -P "${nspool_wrapper[$1]}" -x shoald || true; else echo "${nspool_wrapper[$1]}"; fi
+}
+
+nspool_wait_ready() {
+  local ctl=$1 i tries
+  shift
+  for i in "$@"; do
+    for tries in $(seq 1 50); do
+      if "$ctl" status --node "$(nspool_control "$i")" >/dev/null 2>&1; then break; fi
+      if ! kill -0 "${nspool_wrapper[$i]}" 2>/dev/null || [ "$tries" = 50 ]; then
+        echo "ns_pool: node-$i did not start; the end of its log ($run/node-$i.log):" >&2
+        tail -n 15 "$run/node-$i.log" >&2
+        return 1
+      fi
+      sleep 0.2
+    done
+  done
 }
 
 nspool_stop() {

@@ -5,6 +5,12 @@
 # Ends with one line "tests: N passed, M failed"; exits non-zero on any failure.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+"$top/scripts/setup.sh"
+# A missing requirement is named here, not found as a cascade of failures.
+if ! "$top/scripts/requirements.sh"; then
+  echo "tests: 0 passed, 1 failed (requirements above)"
+  exit 1
+fi
 "$top/scripts/build.sh" Sanitize
 dir=${SHOAL_BUILD_DIR:-$top/build/Sanitize}
 log=$(mktemp)

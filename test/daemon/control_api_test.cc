@@ -294,5 +294,5 @@ TEST_CASE("control API without a tokens file refuses every request, saying how t
   pool.Start(0, {"--enforcer", "off"});
   Output out = pool.CtlUntil("status", 0, [](const Output& o) { return o.text.find("accepts no token") != std::string::npos; });
   REQUIRE(out.status == 1);
-  REQUIRE_THAT(out.text, Catch::Contains("accepts no token") && Catch::Contains("--generate-token admin"));
+  REQUIRE_THAT(out.text, Catch::Contains("accepts no token") && Catch::Contains("--add-token admin"));
 }

@@ -14,6 +14,7 @@
 
 #include "daemon/key_file.h"
 #include "daemon/control/tokens.h"
+#include "daemon/secret_file.h"
 #include "gossip/admin_auth.h"
 #include "test/support/process.h"
 #include "test/support/temp_dir.h"
@@ -37,7 +38,7 @@ class TestPool {
     auto read = daemon::NewTokenLine("read");
     REQUIRE(admin.ok());
     REQUIRE(read.ok());
-    std::ofstream(tokens_) << *admin << *read;
+    REQUIRE(daemon::AppendSecretLine(tokens_, *admin + *read, "tokens file").ok());
     admin_token_ = admin->substr(6, 64);
     read_token_ = read->substr(5, 64);
     auto admin_key = gossip::WriteNewAdminKey(admin_key_);

@@ -54,12 +54,24 @@ struct Child {
   }
 };
 
+// How Spawn starts a child beyond its arguments.
+struct SpawnOptions {
+  std::vector<std::string> env;  // "NAME=VALUE" set in the child
+  std::string output;            // a file for its standard output and error (empty: the test's)
+};
+
 // Runs argv (argv[0] a path) as a child, inside network namespace `netns`
 // if one is named (entered before exec, so the child's id is the program's).
-inline Child Spawn(const std::vector<std::string>& argv, const std::string& netns = "") {
+inline Child Spawn(const std::vector<std::string>& argv, const std::string& netns = "",
+                   const SpawnOptions& options = {}) {
   pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
+    for (const auto& e : options.env) ::putenv(const_cast<char*>(e.c_str()));
+    if (!options.output.empty()) {
+      const int out = ::open(options.output.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+      if (out < 0 || ::dup2(out, 1) < 0 || ::dup2(out, 2) < 0) ::_exit(125);
+    }
     if (!netns.empty()) {
       const int fd = ::open(("/var/run/netns/" + netns).c_str(), O_RDONLY | O_CLOEXEC);
       if (fd < 0 || ::setns(fd, CLONE_NEWNET) != 0) ::_exit(126);
