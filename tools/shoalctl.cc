@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
       "  shoalctl history events --since 1d       failures, policy changes, unmet bookings\n"
       "  shoalctl report --from 2026-11-01 --to 2026-11-08   a week's utilization summary\n"
       "Pool commands need a token: --token, $SHOAL_TOKEN, or a readable tokens file\n"
-      "(--token-file, default /etc/shoal/tokens; create with shoald --generate-token admin).\n"
+      "(--token-file, default /etc/shoal/tokens; create with shoald --add-token admin).\n"
       "Exit status: 0 success, 1 the request failed, 2 bad command line.\n"
       "Document formats: README.md, sections \"shoalctl allocate\" and \"shoalctl plan\".\n");
 

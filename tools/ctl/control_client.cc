@@ -30,7 +30,7 @@ Result<std::string> ResolveToken(const ControlTarget& target) {
   std::ifstream in(target.token_file);
   if (!in) {
     return MakeError("no token: give --token, set SHOAL_TOKEN, or make {} readable (a tokens file: "
-                     "shoald --generate-token admin >> {})",
+                     "shoald --add-token admin --tokens-file {})",
                      target.token_file, target.token_file);
   }
   std::ostringstream s;

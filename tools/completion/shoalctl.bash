@@ -1,0 +1,32 @@
+# bash completion for shoalctl (installed as
+# /usr/share/bash-completion/completions/shoalctl). Commands, their
+# subcommands, the common options, files where a document is expected.
+_shoalctl() {
+  local cur prev words cword
+  _init_completion || return
+  local commands="allocate plan policy status nodes apps app pipes mode history report"
+  local common="--node --token --token-file --timeout-ms --sealed --json --help"
+  local sub=""
+  case "${words[1]}" in
+    policy) sub="validate push show versions" ;;
+    history) sub="app node pipe pool events delete archive mount unmount export" ;;
+    mode) sub="monitor enforce" ;;
+  esac
+  case "$prev" in
+    --token-file|--admin-key|--out|--events-out) _filedir; return ;;
+    --node) return ;;
+  esac
+  if [ "$cword" -eq 1 ]; then
+    COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
+  elif [ "$cword" -eq 2 ] && [ -n "$sub" ]; then
+    COMPREPLY=($(compgen -W "$sub" -- "$cur"))
+  elif [[ "$cur" == -* ]]; then
+    COMPREPLY=($(compgen -W "$common" -- "$cur"))
+  else
+    case "${words[1]}" in
+      allocate|plan) _filedir json ;;
+      policy) _filedir xml ;;
+    esac
+  fi
+}
+complete -F _shoalctl shoalctl
