@@ -18,7 +18,10 @@ struct BuildInfo {
 
 const BuildInfo& Build();
 
-// "shoald 0.1.0 (commit 748b271, Release build), gossip protocol 1"
-std::string VersionText(std::string_view program, uint32_t gossip_protocol);
+// "shoald 0.1.0 (commit 748b271, Release build), gossip protocols 1 to 2"
+std::string VersionText(std::string_view program, uint32_t oldest_protocol, uint32_t newest_protocol);
+
+// "0.1.0 (748b271)": what a node publishes as its build.
+std::string BuildText();
 
 }  // namespace shoal

@@ -238,9 +238,10 @@ void CheckNodeName(const std::string& name, ConfigErrors& errors) {
 }
 
 void CheckChoices(const DaemonConfig& c, ConfigErrors& errors) {
-  static const char* kEnforcers[] = {"auto", "cgroup-v2", "cgroup-v1", "nice", "off"};
+  static const char* kEnforcers[] = {"auto", "systemd", "cgroup-v2", "cgroup-v1", "nice", "off"};
   if (std::find(std::begin(kEnforcers), std::end(kEnforcers), c.cpu.enforcer) == std::end(kEnforcers)) {
-    errors.Add(fmt::format("cpu.enforcer '{}' is not one of: auto, cgroup-v2, cgroup-v1, nice, off", c.cpu.enforcer));
+    errors.Add(fmt::format("cpu.enforcer '{}' is not one of: auto, systemd, cgroup-v2, cgroup-v1, nice, off",
+                           c.cpu.enforcer));
   }
   const std::string& parent = c.cpu.cgroup_parent;
   if (parent.empty() || parent.front() == '/' || parent.find("..") != std::string::npos) {

@@ -19,7 +19,7 @@ namespace shoal::daemon {
 
 struct CpuConfig {
   int64_t capacity_millicores = 0;  // offered to the pool; 0: every CPU of the server
-  std::string enforcer = "auto";    // auto | cgroup-v2 | cgroup-v1 | nice | off
+  std::string enforcer = "auto";    // auto | systemd | cgroup-v2 | cgroup-v1 | nice | off
   std::string cgroup_parent = "shoal";
   int sample_every_ms = 1000;
   int full_scan_every = 30;         // samples between full /proc scans

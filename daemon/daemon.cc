@@ -8,6 +8,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/build_info.h"
+
 #include "core/percentile.h"
 #include "daemon/boot_counter.h"
 #include "daemon/cpu_enforcer.h"
@@ -16,6 +18,7 @@
 #include "daemon/key_file.h"
 #include "daemon/policy_store.h"
 #include "daemon/pool_table.h"
+#include "daemon/systemd_enforcer.h"
 #include "daemon/secret_file.h"
 #include "daemon/trigger_actions.h"
 
@@ -42,6 +45,13 @@ Result<std::unique_ptr<gossip::AdminVerifier>> LoadAdminVerifier(const std::stri
 // The CPU enforcer the configuration asks for; none for "off".
 Result<std::unique_ptr<CpuEnforcer>> MakeEnforcer(const CpuConfig& cpu) {
   if (cpu.enforcer == "off") return std::unique_ptr<CpuEnforcer>();
+  // Where systemd owns the cgroups it is asked, not bypassed.
+  if (cpu.enforcer == "systemd" || (cpu.enforcer == "auto" && SystemdOwnsCgroups())) {
+    auto e = MakeSystemdEnforcer();
+    if (!e.ok()) return MakeError("cpu.enforcer {}: {}", cpu.enforcer, e.error().message);
+    spdlog::info("CPU enforcer: systemd (units' CPUWeight and CPUQuota, scopes in shoal.slice)");
+    return e;
+  }
   EnforcerOptions o;
   o.kind = cpu.enforcer;
   o.parent = cpu.cgroup_parent;
@@ -183,6 +193,7 @@ Status Daemon::StartEngine() {
 
   engine::EngineConfig ec;
   ec.node_name = config_.node_name;
+  ec.build = BuildText();
   ec.capacity_millicores = config_.cpu.capacity_millicores;
   ec.sample_every = std::chrono::milliseconds(config_.cpu.sample_every_ms);
   ec.full_scan_every = config_.cpu.full_scan_every;

@@ -147,7 +147,7 @@ int main(int argc, char** argv) {
       "Exit status: 2 for a wrong configuration or flag, 1 when start-up failed otherwise."};
   Flags flags;
   AddFlags(app, flags);
-  app.set_version_flag("--version", VersionText("shoald", gossip::kProtocolVersion),
+  app.set_version_flag("--version", VersionText("shoald", gossip::kMinProtocolVersion, gossip::kProtocolVersion),
                        "print the version, the commit and build it comes from, and the protocol, and exit");
   try {
     app.parse(argc, argv);

@@ -39,6 +39,10 @@ Status GossipConfig::Validate() const {
     return MakeError("gossip period {} ms: must be 5..1000 ms", ToMillis(period));
   }
   if (fanout < 1 || fanout > 16) return MakeError("fanout {}: must be 1..16", fanout);
+  if (protocol.min < kMinProtocolVersion || protocol.max > kProtocolVersion || protocol.min > protocol.max) {
+    return MakeError("protocol range {} to {}: this build speaks {} to {}", protocol.min, protocol.max,
+                     kMinProtocolVersion, kProtocolVersion);
+  }
   if (max_ttl < 1 || max_ttl > kMaxTtl) {
     return MakeError("max_ttl {}: must be 1..{}", max_ttl, kMaxTtl);
   }

@@ -8,6 +8,7 @@
 
 #include "core/clock.h"
 #include "core/result.h"
+#include "gossip/packet.h"
 
 namespace shoal::gossip {
 
@@ -101,6 +102,9 @@ struct GossipConfig {
   size_t max_nodes = 65536;
   // Most packets one full-state answer may take.
   size_t max_sync_packets = 256;
+  // The protocol versions this node speaks (gossip/packet.h); a test makes
+  // a node of an older build by narrowing it.
+  ProtocolRange protocol;
 
   // Sends per new entry in a pool of `live_nodes`: at least `sends`, and
   // enough that, in the push wave alone, an update reaches every node of

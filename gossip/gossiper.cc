@@ -115,11 +115,19 @@ void Gossiper::PublishHeartbeat(TimePoint now) {
   accusations_published_.clear();
   if (!leaving_) accusations_published_ = membership_.own_accusations();
   const std::string payload =
-      EncodeHeartbeat(Heartbeat{incarnation_, identity_.advertise, leaving_, accusations_published_});
+      EncodeHeartbeat(Heartbeat{incarnation_, identity_.advertise, leaving_, accusations_published_, config_.protocol});
   if (ch.table.PublishOwn(identity_.id, payload, VersionFloor(), now) &&
       observer_) {
     observer_(channels::kHeartbeat, identity_.id, OwnVersion(channels::kHeartbeat));
   }
+}
+
+uint32_t Gossiper::WireVersion() const {
+  uint32_t v = config_.protocol.max;
+  membership_.ForEach([&](const Member& m) {
+    if (m.state == MemberState::kAlive || m.state == MemberState::kSuspect) v = std::min(v, m.protocol.max);
+  });
+  return std::max(v, config_.protocol.min);
 }
 
 void Gossiper::Leave() {
@@ -153,6 +161,7 @@ void Gossiper::Tick() {
     }
     replay_.ExpireRetired(now);
     const size_t live = membership_.live_count();
+    wire_version_ = WireVersion();
     const uint32_t ttl = config_.TtlFor(live);
     const uint32_t sends = config_.SendsFor(live);
     for (auto& ch : channels_) ch->table.set_spread(ttl, sends);
@@ -330,7 +339,7 @@ Packet Gossiper::BuildPacket() {
 
 void Gossiper::SendSealed(const Packet& packet, std::span<const Endpoint> targets) {
   const std::string sealed = Seal(
-      keyring_, SealHeader{identity_.id, identity_.boot, ++sequence_}, EncodePacket(packet));
+      keyring_, SealHeader{identity_.id, identity_.boot, ++sequence_}, EncodePacket(packet, wire_version_));
   const auto* bytes = reinterpret_cast<const uint8_t*>(sealed.data());
   transport_.SendToAll(targets, std::span<const uint8_t>(bytes, sealed.size()));
   counters_.packets_sent += targets.size();

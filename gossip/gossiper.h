@@ -109,6 +109,8 @@ class Gossiper {
   ChannelView View(uint32_t code) const;  // REQUIRES: code registered
   const Membership& membership() const { return membership_; }
   const Counters& counters() const { return counters_; }
+  // The protocol version this node's packets go out in now.
+  uint32_t wire_version() const { return wire_version_; }
   const NodeIdentity& identity() const { return identity_; }
   const GossipConfig& config() const { return config_; }
   // The clock the exchange runs on, for components built on it.
@@ -157,6 +159,11 @@ class Gossiper {
   // incarnation refutes it) or its own accusations changed.
   void UpdateHeartbeat(TimePoint now);
   uint64_t VersionFloor() const { return identity_.boot << 32; }
+  // The protocol this node's packets are in: the highest it speaks that
+  // every live member speaks too (members of a newer build step down to
+  // an older one's; one that speaks nothing this node does gets this
+  // node's oldest, and drops them).
+  uint32_t WireVersion() const;
 
   GossipConfig config_;
   NodeIdentity identity_;
@@ -185,6 +192,7 @@ class Gossiper {
   std::vector<Endpoint> seeds_;
 
   uint64_t sequence_ = 0;
+  uint32_t wire_version_ = kMinProtocolVersion;  // until the members are known (WireVersion)
   // boot << 32 plus the refutations made since the boot: it grows with each
   // refutation and across restarts.
   uint64_t incarnation_;

@@ -55,7 +55,7 @@ void Gossiper::OnDatagram(const Endpoint& from, std::span<const uint8_t> datagra
   }
   const auto& text = opened->plaintext;
   auto packet = DecodePacket(
-      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size()), config_.protocol);
   if (!packet.ok()) {
     ++counters_.dropped_malformed;
     spdlog::debug("dropped packet from {} ({}): {}", from.ToString(), h.sender.ToString(),

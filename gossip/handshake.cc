@@ -43,8 +43,9 @@ std::array<uint8_t, kHelloBytes> StreamHello::Encode() const {
 Result<StreamHello> StreamHello::Decode(std::span<const uint8_t> bytes) {
   if (bytes.size() != kHelloBytes) return MakeError("hello of {} bytes, expected {}", bytes.size(), kHelloBytes);
   if (std::memcmp(bytes.data(), kHelloMagic, 3) != 0) return MakeError("not a Shoal sealed stream");
-  if (bytes[3] != kHandshakeVersion) {
-    return MakeError("sealed stream version {}, this node speaks {}", bytes[3], kHandshakeVersion);
+  if (bytes[3] < kMinHandshakeVersion || bytes[3] > kHandshakeVersion) {
+    return MakeError("sealed stream version {}, this node speaks {} to {}", bytes[3], kMinHandshakeVersion,
+                     kHandshakeVersion);
   }
   StreamHello h;
   h.key_id = static_cast<uint32_t>(GetBigEndian(bytes.data() + 4, 4));

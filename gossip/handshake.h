@@ -36,6 +36,12 @@ namespace shoal::gossip {
 inline constexpr size_t kHelloBytes = 48;
 inline constexpr size_t kProofBytes = 32;
 inline constexpr uint8_t kHandshakeVersion = 2;
+// The oldest handshake a server still answers. Version 2 is the first of
+// the range: a change to the handshake raises kHandshakeVersion, keeps this
+// at the previous one for a release, and answers a client in its version,
+// so that a pool upgrades one node at a time (as gossip/packet.h's
+// protocol range does for the exchange).
+inline constexpr uint8_t kMinHandshakeVersion = 2;
 
 struct StreamHello {
   uint32_t key_id = 0;

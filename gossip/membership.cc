@@ -36,6 +36,8 @@ std::string EncodeHeartbeat(const Heartbeat& h) {
   w.set_ip(h.endpoint.ip);
   w.set_port(h.endpoint.port);
   w.set_status(h.leaving ? wire::MEMBER_STATUS_LEAVING : wire::MEMBER_STATUS_ALIVE);
+  w.set_protocol_min(h.protocol.min);
+  w.set_protocol_max(h.protocol.max);
   for (const Accusation& a : h.accused) {
     auto* wa = w.add_accused();
     wa->set_id(a.id.value);
@@ -59,7 +61,13 @@ Result<Heartbeat> DecodeHeartbeat(std::string_view bytes) {
     return MakeError("heartbeat accuses {} nodes, more than {}", w.accused_size(), kMaxAccusations);
   }
   Heartbeat h{w.incarnation(), Endpoint{w.ip(), static_cast<uint16_t>(w.port())},
-              w.status() == wire::MEMBER_STATUS_LEAVING, {}};
+              w.status() == wire::MEMBER_STATUS_LEAVING, {}, ProtocolRange{1, 1}};
+  if (w.protocol_max() != 0) {
+    if (w.protocol_min() == 0 || w.protocol_min() > w.protocol_max()) {
+      return MakeError("heartbeat protocol range {} to {}", w.protocol_min(), w.protocol_max());
+    }
+    h.protocol = ProtocolRange{w.protocol_min(), w.protocol_max()};
+  }
   for (const auto& wa : w.accused()) {
     if (wa.id() == 0) return MakeError("heartbeat accuses node id 0");
     h.accused.push_back(Accusation{NodeId{wa.id()}, wa.incarnation()});
@@ -138,6 +146,7 @@ void Membership::UpdateMember(NodeId origin, const Heartbeat& hb, TimePoint now)
   const uint8_t before = fresh ? 0 : Lists(m);
   m.id = origin;
   m.endpoint = hb.endpoint;
+  m.protocol = hb.protocol;
   if (!fresh) Relist(before, m);
   // A forwarded heartbeat may be old; only a new member or a new
   // incarnation (a restart, which happened just now) counts as life.

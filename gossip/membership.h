@@ -50,6 +50,7 @@ struct Member {
   Endpoint endpoint;  // invalid until a heartbeat names it
   MemberState state = MemberState::kAlive;
   uint64_t incarnation = 0;
+  ProtocolRange protocol{1, 1};  // from its heartbeat
   TimePoint last_seen;    // local time of the newest sign of life
   TimePoint state_since;  // local time the state last changed
 };
@@ -69,6 +70,7 @@ struct Heartbeat {
   Endpoint endpoint;
   bool leaving = false;
   std::vector<Accusation> accused;  // at most kMaxAccusations
+  ProtocolRange protocol{1, 1};     // what the sender speaks (1 to 1 from a version-1 node)
 };
 std::string EncodeHeartbeat(const Heartbeat& h);
 Result<Heartbeat> DecodeHeartbeat(std::string_view bytes);

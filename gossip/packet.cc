@@ -50,10 +50,10 @@ size_t EncodedEntryBound(size_t payload_size) {
   return EncodedEntrySize(UINT32_MAX, UINT64_MAX, UINT32_MAX, payload_size);
 }
 
-std::string EncodePacket(const Packet& packet) {
+std::string EncodePacket(const Packet& packet, uint32_t version) {
   PacketArena a;
   wire::Packet& p = *a.NewPacket();
-  p.set_protocol_version(kProtocolVersion);
+  p.set_protocol_version(version);
   p.set_want_sync(packet.want_sync);
   p.set_sync_reply(packet.sync_reply);
   p.set_probe(packet.probe);
@@ -74,16 +74,16 @@ std::string EncodePacket(const Packet& packet) {
   return p.SerializeAsString();
 }
 
-Result<Packet> DecodePacket(std::span<const uint8_t> bytes) {
+Result<Packet> DecodePacket(std::span<const uint8_t> bytes, ProtocolRange accepted) {
   PacketArena a;
   wire::Packet& p = *a.NewPacket();
   if (bytes.size() > static_cast<size_t>(INT32_MAX) ||
       !p.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return MakeError("malformed packet ({} bytes do not parse)", bytes.size());
   }
-  if (p.protocol_version() != kProtocolVersion) {
-    return MakeError("protocol version {} (this node speaks {})", p.protocol_version(),
-                     kProtocolVersion);
+  if (!accepted.Contains(p.protocol_version())) {
+    return MakeError("protocol version {} (this node speaks {} to {})", p.protocol_version(), accepted.min,
+                     accepted.max);
   }
   if (static_cast<size_t>(p.entries_size()) > kMaxEntriesPerPacket) {
     return MakeError("{} entries (at most {})", p.entries_size(), kMaxEntriesPerPacket);
@@ -98,6 +98,7 @@ Result<Packet> DecodePacket(std::span<const uint8_t> bytes) {
                      kMaxDigestItems);
   }
   Packet out;
+  out.version = p.protocol_version();
   out.liveness.reserve(static_cast<size_t>(p.live_ids_size()));
   for (int i = 0; i < p.live_ids_size(); ++i) {
     if (p.live_ids(i) == 0 || p.live_ages_ms(i) > kMaxDigestAgeMs) {

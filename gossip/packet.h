@@ -16,7 +16,23 @@
 
 namespace shoal::gossip {
 
-inline constexpr uint32_t kProtocolVersion = 1;
+// The exchange's protocol versions. A build speaks every version from
+// kMinProtocolVersion to kProtocolVersion; each node announces its range in
+// its heartbeat, and every node encodes its packets in the highest version
+// that every live member speaks, so a pool upgrades one node at a time
+// without a partition (gossip/membership.h, Gossiper::WireVersion).
+//   1: the first.
+//   2: heartbeats carry the sender's protocol range, node statuses its
+//      build. Packets are laid out as in 1.
+inline constexpr uint32_t kProtocolVersion = 2;
+inline constexpr uint32_t kMinProtocolVersion = 1;
+
+struct ProtocolRange {
+  uint32_t min = kMinProtocolVersion;
+  uint32_t max = kProtocolVersion;
+  bool Contains(uint32_t v) const { return v >= min && v <= max; }
+  bool operator==(const ProtocolRange&) const = default;
+};
 // An entry count travels in 8 bits in the original protocol; we keep its bound.
 inline constexpr size_t kMaxEntriesPerPacket = 255;
 // No payload may exceed this, whatever a channel declares.
@@ -43,6 +59,7 @@ struct LivenessItem {
 };
 
 struct Packet {
+  uint32_t version = kProtocolVersion;  // the protocol it came in (DecodePacket)
   bool want_sync = false;   // the sender asks for a full state transfer
   bool sync_reply = false;  // this packet is part of such a transfer
   bool probe = false;       // the sender suspects the receiver: answer directly
@@ -61,12 +78,15 @@ inline constexpr size_t kPacketOverheadBound = 8;
 // Upper bound of the bytes a liveness digest of n items adds.
 inline constexpr size_t DigestBound(size_t n) { return n == 0 ? 0 : 3 * (1 + 3) + n * (8 + 5 + 4); }
 
-std::string EncodePacket(const Packet& packet);
+// Encodes in protocol `version` (packet.version is what decoding found).
+std::string EncodePacket(const Packet& packet, uint32_t version = kProtocolVersion);
 // Rejects: unparsable bytes, another protocol version, more than
 // kMaxEntriesPerPacket entries, a payload over kMaxPayloadBytes, a ttl over
 // kMaxTtl, origin 0, channel 0, version 0; a digest with more than
 // kMaxDigestItems items, ids, ages and versions of different counts, id 0,
 // or an age over kMaxDigestAgeMs.
-Result<Packet> DecodePacket(std::span<const uint8_t> bytes);
+// A version outside `accepted` is refused too; the decoded packet keeps the
+// version it came in.
+Result<Packet> DecodePacket(std::span<const uint8_t> bytes, ProtocolRange accepted = {});
 
 }  // namespace shoal::gossip

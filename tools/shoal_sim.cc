@@ -163,7 +163,7 @@ int main(int argc, char** argv) {
                "with --pipes: the same pool and traffic, nothing shaped and no pipe channel");
   app.add_flag("--history", f.history, "with --full: every node records history (in memory) and replicates it");
   app.add_option("--copies", f.copies, "with --history: copies of each node's history on peers")->check(CLI::Range(0, 5));
-  app.set_version_flag("--version", VersionText("shoal-sim", gossip::kProtocolVersion),
+  app.set_version_flag("--version", VersionText("shoal-sim", gossip::kMinProtocolVersion, gossip::kProtocolVersion),
                        "print the version, the commit and build it comes from, and the protocol, and exit");
   CLI11_PARSE(app, argc, argv);
   if (f.pipes) {

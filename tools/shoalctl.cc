@@ -17,7 +17,8 @@ int main(int argc, char** argv) {
                "without a running daemon.",
                "shoalctl"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", shoal::VersionText("shoalctl", shoal::gossip::kProtocolVersion),
+  app.set_version_flag("--version", shoal::VersionText("shoalctl", shoal::gossip::kMinProtocolVersion,
+                                                                          shoal::gossip::kProtocolVersion),
                        "print the version, the commit and build it comes from, and the protocol, and exit");
   app.footer(
       "Examples:\n"

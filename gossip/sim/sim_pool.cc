@@ -41,7 +41,9 @@ void SimPool::Boot(size_t i) {
   Node& n = *nodes_[i];
   n.random = std::make_unique<Random>(options_.seed * 0x9e3779b97f4a7c15ULL + i * 7919 +
                                       n.identity.boot);
-  n.gossiper = std::make_unique<Gossiper>(options_.config, n.identity, clock_, *n.random,
+  GossipConfig config = options_.config;
+  if (n.protocol) config.protocol = *n.protocol;
+  n.gossiper = std::make_unique<Gossiper>(config, n.identity, clock_, *n.random,
                                           network_.node(i), keyring_,
                                           SharedTables{&index_, &payloads_});
   n.gossiper->SetSeeds(seeds_);
@@ -107,6 +109,8 @@ void SimPool::StartFormed() {
 }
 
 void SimPool::RunFor(Duration d) { network_.RunUntil(clock_.Now() + d); }
+
+void SimPool::SetProtocol(size_t i, ProtocolRange range) { nodes_[i]->protocol = range; }
 
 void SimPool::Crash(size_t i) {
   Node& n = *nodes_[i];

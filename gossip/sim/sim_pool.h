@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "core/clock.h"
@@ -80,6 +81,10 @@ class SimPool {
 
   void Crash(size_t i);
   void Restart(size_t i);
+  // The protocol versions node i's build speaks (default: the config's),
+  // from its next start or restart: a rolling upgrade is a restart with a
+  // wider range.
+  void SetProtocol(size_t i, ProtocolRange range);
   void Stall(size_t i, Duration d);
   // Graceful leave: announces, keeps ticking for `linger`, then stops.
   void Leave(size_t i, Duration linger);
@@ -97,6 +102,7 @@ class SimPool {
     std::vector<std::function<void()>> tickers;  // own the node's components
     bool running = false;
     uint64_t generation = 0;  // invalidates ticks scheduled for an older life
+    std::optional<ProtocolRange> protocol;  // SetProtocol
   };
   void Boot(size_t i);
   void ScheduleTick(size_t i, TimePoint at);

@@ -184,6 +184,11 @@ TEST_CASE("control API: tokens, roles, bad requests refused, pool questions answ
   REQUIRE(parsed["capacity_m"].get<double>() >= 1000);
   Output nodes = pool.Ctl("nodes --json", 0);
   REQUIRE(nlohmann::json::parse(nodes.text)["nodes"][0]["name"] == "node-0");
+  // Each node's build and the protocol versions it speaks, for rolling upgrades.
+  CHECK_THAT(nlohmann::json::parse(nodes.text)["nodes"][0]["build"].get<std::string>(), Catch::StartsWith("0.1.0 ("));
+  CHECK(nlohmann::json::parse(nodes.text)["nodes"][0]["protocols"] == "1-2");
+  Output table = pool.Ctl("nodes", 0);
+  CHECK_THAT(table.text, Catch::Contains("BUILD") && Catch::Contains("PROTO") && Catch::Contains(" 1-2"));
   Output pipes = pool.Ctl("pipes", 0);
   CHECK(pipes.status == 0);
   CHECK_THAT(pipes.text, Catch::Contains("node-0 runs no policy: no pipes"));

@@ -296,7 +296,7 @@ TEST_CASE("Versions: shoalctl --version and shoald --version say the version, co
     const std::string out(buf.data(), n);
     INFO(binary << ": " << out);
     CHECK(WEXITSTATUS(status) == 0);
-    CHECK_THAT(out, Catch::Contains(" 0.1.0 (commit ") && Catch::Contains(" build), gossip protocol 1"));
+    CHECK_THAT(out, Catch::Contains(" 0.1.0 (commit ") && Catch::Contains(" build), gossip protocols 1 to 2"));
     CHECK_THAT(out, !Catch::Contains("(commit , "));
   }
 }

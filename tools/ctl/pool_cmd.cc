@@ -74,12 +74,13 @@ std::string StatusText(const control::PoolStatus& s) {
 
 std::string NodesText(const control::NodeList& n) {
   Table t({"NODE", "ADDRESS", "STATE", ">CAPACITY", ">USED", ">DEMAND", ">LOAD", ">MEM_FREE_MB", ">APPS", "ENFORCER",
-           "POLICY"});
+           "POLICY", "BUILD", "PROTO"});
   for (const auto& x : n.nodes()) {
     t.Add({x.name(), x.address(), x.state(), Cores(x.capacity_m()), Cores(x.usage_m()), Cores(x.demand_m()),
            fmt::format("{:.2f}", x.load_milli() / 1000.0), Mb(x.mem_available_kb()), std::to_string(x.instances()),
            x.enforcer().empty() ? "-" : x.enforcer() + (x.enforcing() ? "" : " (monitor)"),
-           x.policy_version().empty() ? "none" : x.policy_version()});
+           x.policy_version().empty() ? "none" : x.policy_version(), x.build().empty() ? "-" : x.build(),
+           x.protocols()});
   }
   return t.Render() + "CPU in cores.\n";
 }
