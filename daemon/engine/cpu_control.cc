@@ -5,6 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/logging.h"
+
 namespace shoal::engine {
 
 CpuControl::CpuControl(NodeId self, std::unique_ptr<CpuEnforcer> enforcer)
@@ -22,7 +24,10 @@ CpuControl::~CpuControl() = default;
 void CpuControl::Note(const std::string& app, const Status& s) {
   auto& g = groups_[app];
   const std::string message = s.ok() ? "" : s.error().message;
-  if (message != g.error && !message.empty()) spdlog::warn("CPU enforcement of {}: {}", app, message);
+  if (message != g.error && !message.empty()) {
+    const LogField field("SHOAL_APPLICATION", app);
+    spdlog::warn("CPU enforcement of {}: {}", app, message);
+  }
   g.error = message;
 }
 

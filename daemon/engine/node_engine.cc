@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/logging.h"
 #include "daemon/engine/pipe_report.h"
 
 namespace shoal::engine {
@@ -81,6 +82,7 @@ Status NodeEngine::Register() {
   policies_.SetListener([this](const policy::PolicyVersion& v, const policy::PolicyDocument& doc,
                                const std::string& blob) {
     const std::string mode = policies_.mode_text();
+    const LogField field("SHOAL_POLICY_VERSION", v.ToString());
     spdlog::info("policy {} active: mode {}, {} application(s), {} policy(ies)", v.ToString(), mode,
                  doc.applications.size(), doc.policies.size());
     NoteEvent("policy", v.ToString(),
@@ -137,6 +139,7 @@ void NodeEngine::OnMember(const gossip::MemberEvent& ev) {
   const std::string text =
       fmt::format("node {} at {} {}", ev.id.ToString(), ev.endpoint.ToString(), gossip::ToString(ev.kind));
   if (ev.kind != gossip::MemberEvent::Kind::kReaped) NoteEvent(std::string(gossip::ToString(ev.kind)), KnownName(ev.id), text);
+  const LogField peer("SHOAL_PEER", KnownName(ev.id));
   spdlog::log(ev.kind == gossip::MemberEvent::Kind::kFailed ? spdlog::level::warn : spdlog::level::info, "{}", text);
 }
 

@@ -167,11 +167,20 @@ TEST_CASE("shoald rereads its configuration on SIGHUP and names what needs a res
   CHECK(child.Stop() == 0);
 }
 
-TEST_CASE("shoald --log-format json writes one JSON object per line") {
+TEST_CASE("shoald --log-format json writes one JSON object per line, with the peer a line is about") {
   ServiceFixture f;
   const std::string config = f.Config("info", "");
   auto child = Spawn({SHOALD_BINARY, "--config", config, "--log-format", "json"}, "", {{}, f.dir.File("log")});
   REQUIRE(FileHolds(f.dir.File("log"), "advertising"));
+  // A second node joins: the first logs it with the field "peer" (its id:
+  // its name comes with its first status, later).
+  const uint16_t other = FreePort();
+  auto second = Spawn({SHOALD_BINARY, "--config", config, "--name", "svc-2", "--bind",
+                       fmt::format("127.0.0.1:{}", other), "--seed", fmt::format("127.0.0.1:{}", f.port), "--state-dir",
+                       f.dir.File("state-2"), "--control", fmt::format("127.0.0.1:{}", FreePort())},
+                      "", {{}, f.dir.File("log-2")});
+  REQUIRE(FileHolds(f.dir.File("log"), " joined\",\"node\":\"svc\",\"peer\":\""));
+  CHECK(second.Stop() == 0);
   CHECK(child.Stop() == 0);
   std::istringstream lines(ReadAll(f.dir.File("log")));
   std::string line;
@@ -185,5 +194,5 @@ TEST_CASE("shoald --log-format json writes one JSON object per line") {
     CHECK(j["msg"].is_string());
     ++parsed;
   }
-  CHECK(parsed >= 2);
+  CHECK(parsed >= 3);
 }
