@@ -61,12 +61,16 @@ for b in "$work"/unpacked/usr/bin/*; do
   done
 done
 
-in_root() {  # in_root CMD...: chrooted, with /proc mounted in a mount namespace of its own
-  unshare --mount --fork sh -c 'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"' "$root" "$@"
+# With /proc mounted in the root, in a mount namespace of its own (gone
+# with the command), as a real system has it.
+with_proc() {  # with_proc CMD...
+  unshare --mount --fork sh -c 'mount -t proc proc "$0/proc" && exec "$@"' "$root" "$@"
 }
+in_root() { with_proc chroot "$root" "$@"; }
+dpkg_root() { with_proc dpkg --root="$root" "$@"; }
 
 echo "package test: installing $(basename "$deb") into $root"
-dpkg --root="$root" -i "$deb" >"$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; fail "dpkg -i failed"; }
+dpkg_root -i "$deb" >"$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; fail "dpkg -i failed"; }
 grep -q "made a new pool key" "$work/dpkg.log" || fail "postinst did not say it made a pool key"
 
 version=$(in_root /usr/bin/shoald --version)
@@ -111,11 +115,11 @@ fi
 # An upgrade (the package again) keeps the key, the tokens and an edited configuration.
 key=$(cat "$root/etc/shoal/pool.key")
 echo '# edited by the operator' >>"$root/etc/shoal/shoald.toml"
-dpkg --root="$root" -i "$deb" >"$work/dpkg2.log" 2>&1 || { cat "$work/dpkg2.log"; fail "reinstall failed"; }
+dpkg_root -i "$deb" >"$work/dpkg2.log" 2>&1 || { cat "$work/dpkg2.log"; fail "reinstall failed"; }
 [ "$(cat "$root/etc/shoal/pool.key")" = "$key" ] || fail "the upgrade replaced the pool key"
 grep -q "edited by the operator" "$root/etc/shoal/shoald.toml" || fail "the upgrade lost the operator's edit"
 
-dpkg --root="$root" --purge shoal >"$work/dpkg3.log" 2>&1 || { cat "$work/dpkg3.log"; fail "purge failed"; }
+dpkg_root --purge shoal >"$work/dpkg3.log" 2>&1 || { cat "$work/dpkg3.log"; fail "purge failed"; }
 for f in /usr/bin/shoald /var/lib/shoal /etc/shoal/pool.key /etc/shoal/shoald.toml /lib/systemd/system/shoald.service; do
   [ ! -e "$root$f" ] || fail "$f is still there after purge"
 done
