@@ -116,13 +116,15 @@ control::Response ControlApi::Nodes(const control::Request&) {
   control::Response r;
   const engine::PoolView& pool = c_.engine.pool();
   auto name_of = [&](NodeId id) { return c_.engine.NameOf(id); };
-    auto add = [&](NodeId id, const Endpoint& address, std::string_view state, gossip::ProtocolRange protocols) {
+    auto add = [&](NodeId id, const Endpoint& address, std::string_view state, gossip::ProtocolRange protocols,
+                   const std::string& build) {
       auto* n = r.mutable_nodes()->add_nodes();
       n->set_id(id.ToString());
       n->set_name(name_of(id));
       n->set_address(address.ToString());
       n->set_state(std::string(state));
       n->set_protocols(fmt::format("{}-{}", protocols.min, protocols.max));
+      n->set_build(build);
       if (const engine::PoolView::Node* node = pool.Find(id)) {
         const engine::NodeStatus& f = node->status;
         n->set_capacity_m(f.capacity_m);
@@ -133,7 +135,6 @@ control::Response ControlApi::Nodes(const control::Request&) {
         n->set_policy_version(f.policy_version);
         n->set_enforcing(f.enforcing);
         n->set_enforcer(f.enforcer);
-        n->set_build(f.build);
         n->set_instances(static_cast<uint32_t>(f.instances.size() + f.instances_left_out));
         double usage = 0, demand = 0;
         for (const auto& i : f.instances) usage += i.usage_m, demand += i.demand_m;
@@ -141,13 +142,14 @@ control::Response ControlApi::Nodes(const control::Request&) {
         n->set_demand_m(demand);
       }
     };
-    add(NodeId::FromName(c_.config.node_name), c_.config.advertise, "self", c_.gossiper.config().protocol);
+    add(NodeId::FromName(c_.config.node_name), c_.config.advertise, "self", c_.gossiper.config().protocol,
+        c_.gossiper.identity().build);
     std::vector<std::pair<std::string, const gossip::Member*>> members;
     c_.gossiper.membership().ForEach(
         [&](const gossip::Member& member) { members.push_back({name_of(member.id), &member}); });
     std::sort(members.begin(), members.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     for (const auto& [name, member] : members) {
-      add(member->id, member->endpoint, gossip::ToString(member->state), member->protocol);
+      add(member->id, member->endpoint, gossip::ToString(member->state), member->protocol, member->build);
     }
   return r;
 }

@@ -136,7 +136,7 @@ Status Daemon::OpenNetwork() {
                   [](const gossip::StreamPeer&, std::string request, gossip::PeerStreams::Respond r) {
                     r(std::move(request));
                   });
-  gossip::NodeIdentity identity{self, boot_, config_.advertise};
+  gossip::NodeIdentity identity{self, boot_, config_.advertise, BuildText()};
   gossiper_ = std::make_unique<gossip::Gossiper>(config_.gossip, identity, clock_, random_, *transport_, keyring_);
   gossiper_->SetSeeds(config_.seed_addresses);
   probe_ = std::make_unique<PoolProbe>(
@@ -193,7 +193,6 @@ Status Daemon::StartEngine() {
 
   engine::EngineConfig ec;
   ec.node_name = config_.node_name;
-  ec.build = BuildText();
   ec.capacity_millicores = config_.cpu.capacity_millicores;
   ec.sample_every = std::chrono::milliseconds(config_.cpu.sample_every_ms);
   ec.full_scan_every = config_.cpu.full_scan_every;

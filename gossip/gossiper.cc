@@ -115,7 +115,8 @@ void Gossiper::PublishHeartbeat(TimePoint now) {
   accusations_published_.clear();
   if (!leaving_) accusations_published_ = membership_.own_accusations();
   const std::string payload =
-      EncodeHeartbeat(Heartbeat{incarnation_, identity_.advertise, leaving_, accusations_published_, config_.protocol});
+      EncodeHeartbeat(Heartbeat{incarnation_, identity_.advertise, leaving_, accusations_published_, config_.protocol,
+                                identity_.build});
   if (ch.table.PublishOwn(identity_.id, payload, VersionFloor(), now) &&
       observer_) {
     observer_(channels::kHeartbeat, identity_.id, OwnVersion(channels::kHeartbeat));

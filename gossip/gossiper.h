@@ -43,6 +43,9 @@ struct NodeIdentity {
   uint64_t boot = 1;
   // Where peers reach this node; announced in its heartbeats.
   Endpoint advertise;
+  // What the node runs ("0.1.0 (COMMIT)"), announced in its heartbeats
+  // (at most kMaxBuildBytes; empty: not said).
+  std::string build = {};
 };
 
 // Tables several Gossipers in one process may share: the simulator's

@@ -38,6 +38,7 @@ std::string EncodeHeartbeat(const Heartbeat& h) {
   w.set_status(h.leaving ? wire::MEMBER_STATUS_LEAVING : wire::MEMBER_STATUS_ALIVE);
   w.set_protocol_min(h.protocol.min);
   w.set_protocol_max(h.protocol.max);
+  w.set_build(h.build.substr(0, kMaxBuildBytes));
   for (const Accusation& a : h.accused) {
     auto* wa = w.add_accused();
     wa->set_id(a.id.value);
@@ -68,6 +69,8 @@ Result<Heartbeat> DecodeHeartbeat(std::string_view bytes) {
     }
     h.protocol = ProtocolRange{w.protocol_min(), w.protocol_max()};
   }
+  if (w.build().size() > kMaxBuildBytes) return MakeError("heartbeat build of {} bytes", w.build().size());
+  h.build = w.build();
   for (const auto& wa : w.accused()) {
     if (wa.id() == 0) return MakeError("heartbeat accuses node id 0");
     h.accused.push_back(Accusation{NodeId{wa.id()}, wa.incarnation()});
@@ -147,6 +150,7 @@ void Membership::UpdateMember(NodeId origin, const Heartbeat& hb, TimePoint now)
   m.id = origin;
   m.endpoint = hb.endpoint;
   m.protocol = hb.protocol;
+  m.build = hb.build;
   if (!fresh) Relist(before, m);
   // A forwarded heartbeat may be old; only a new member or a new
   // incarnation (a restart, which happened just now) counts as life.

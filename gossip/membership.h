@@ -51,6 +51,7 @@ struct Member {
   MemberState state = MemberState::kAlive;
   uint64_t incarnation = 0;
   ProtocolRange protocol{1, 1};  // from its heartbeat
+  std::string build;             // from its heartbeat ("" from a version-1 node)
   TimePoint last_seen;    // local time of the newest sign of life
   TimePoint state_since;  // local time the state last changed
 };
@@ -71,7 +72,9 @@ struct Heartbeat {
   bool leaving = false;
   std::vector<Accusation> accused;  // at most kMaxAccusations
   ProtocolRange protocol{1, 1};     // what the sender speaks (1 to 1 from a version-1 node)
+  std::string build = {};           // what it runs, at most kMaxBuildBytes
 };
+inline constexpr size_t kMaxBuildBytes = 48;  // longer is cut (the heartbeat fits its channel)
 std::string EncodeHeartbeat(const Heartbeat& h);
 Result<Heartbeat> DecodeHeartbeat(std::string_view bytes);
 

@@ -22,8 +22,8 @@ namespace shoal::gossip {
 // that every live member speaks, so a pool upgrades one node at a time
 // without a partition (gossip/membership.h, Gossiper::WireVersion).
 //   1: the first.
-//   2: heartbeats carry the sender's protocol range, node statuses its
-//      build. Packets are laid out as in 1.
+//   2: heartbeats carry the sender's protocol range and build. Packets
+//      are laid out as in 1.
 inline constexpr uint32_t kProtocolVersion = 2;
 inline constexpr uint32_t kMinProtocolVersion = 1;
 

@@ -112,7 +112,6 @@ std::optional<std::string> NodeEngine::PublishStatus() {
   s.policy_version = policies_.version_text();
   s.enforcing = cpu_.control().enforcing();
   s.enforcer = cpu_.control().enforcer() ? cpu_.control().enforcer()->kind() : "off";
-  s.build = config_.build;
   return EncodeNodeStatus(s);
 }
 

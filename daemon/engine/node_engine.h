@@ -33,7 +33,6 @@ namespace shoal::engine {
 
 struct EngineConfig {
   std::string node_name;
-  std::string build;  // published in the node status (core/build_info.h's BuildText)
   int64_t capacity_millicores = 0;  // offered to the pool; 0: 1,000 per CPU
   Duration sample_every = std::chrono::seconds(1);
   int full_scan_every = 10;  // samples

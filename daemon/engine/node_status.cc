@@ -37,7 +37,6 @@ std::string EncodeNodeStatus(const NodeStatus& status) {
   w.set_policy_version(s.policy_version);
   w.set_enforcing(s.enforcing);
   w.set_enforcer(s.enforcer);
-  w.set_build(s.build);
   // The most demanding instances first, so that what does not fit is what
   // matters least to the plan.
   std::vector<const InstanceFigures*> order;
@@ -75,8 +74,7 @@ Result<NodeStatus> DecodeNodeStatus(std::string_view bytes) {
                w.policy_version(),
                w.enforcing(),
                w.enforcer(),
-               w.instances_left_out(),
-               w.build().substr(0, 64)};
+               w.instances_left_out()};
   for (const auto& wi : w.instances()) {
     if (wi.app().empty() || wi.app().size() > 100) {
       return MakeError("node status of {}: an instance without a valid application name", w.name());

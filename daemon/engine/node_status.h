@@ -30,7 +30,6 @@ struct NodeStatus {
   bool enforcing = false;
   std::string enforcer;
   uint32_t instances_left_out = 0;  // did not fit the payload
-  std::string build;                // "VERSION (COMMIT)"; empty from a version-1 node
   bool operator==(const NodeStatus&) const = default;
 };
 

@@ -111,7 +111,10 @@ TEST_CASE("heartbeats carry accusations, and junk ones are refused") {
   for (uint64_t i = 0; i < kMaxAccusations; ++i) most.push_back(Accusation{NodeId{~uint64_t{0} - i}, ~uint64_t{0}});
   Heartbeat big = Hb(~uint64_t{0}, most, 0xffffffff);
   big.endpoint.port = 65535;
+  big.protocol = ProtocolRange{kProtocolVersion, kProtocolVersion};
+  big.build = std::string(kMaxBuildBytes + 10, 'b');  // cut to kMaxBuildBytes
   REQUIRE(EncodeHeartbeat(big).size() <= channels::kHeartbeatMaxPayload);
+  REQUIRE(DecodeHeartbeat(EncodeHeartbeat(big))->build.size() == kMaxBuildBytes);
 }
 
 TEST_CASE("an accusation heard makes the accused suspect at once and failed after the accusation timeout") {

@@ -36,11 +36,12 @@ TEST_CASE("packets: encoded in a chosen version, refused outside the range a nod
   CHECK_FALSE(DecodePacket(Bytes(EncodePacket(p, kProtocolVersion + 1))).ok());
 }
 
-TEST_CASE("heartbeats: carry the sender's protocol range, and an older node's means 1 to 1") {
-  Heartbeat h{5, Endpoint{0x0a000001, 7946}, false, {}, ProtocolRange{1, 2}};
+TEST_CASE("heartbeats: carry the sender's protocol range and build, and an older node's means 1 to 1") {
+  Heartbeat h{5, Endpoint{0x0a000001, 7946}, false, {}, ProtocolRange{1, 2}, "0.1.0 (abc)"};
   auto back = DecodeHeartbeat(EncodeHeartbeat(h));
   REQUIRE(back.ok());
   CHECK(back->protocol == ProtocolRange{1, 2});
+  CHECK(back->build == "0.1.0 (abc)");
   wire::Heartbeat old;  // as a version-1 build writes it
   old.set_incarnation(5);
   old.set_ip(0x0a000001);
