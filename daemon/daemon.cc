@@ -9,7 +9,6 @@
 #include <spdlog/spdlog.h>
 
 #include "core/build_info.h"
-
 #include "core/percentile.h"
 #include "daemon/boot_counter.h"
 #include "daemon/cpu_enforcer.h"
@@ -18,8 +17,8 @@
 #include "daemon/key_file.h"
 #include "daemon/policy_store.h"
 #include "daemon/pool_table.h"
-#include "daemon/systemd_enforcer.h"
 #include "daemon/secret_file.h"
+#include "daemon/systemd_enforcer.h"
 #include "daemon/trigger_actions.h"
 
 namespace shoal::daemon {

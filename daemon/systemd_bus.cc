@@ -14,7 +14,7 @@ constexpr uint64_t kUnset = UINT64_MAX;  // systemd's "not set" / "infinity"
 
 // Frees what sd-bus hands out when the scope ends.
 struct Call {
-  sd_bus_error error = SD_BUS_ERROR_NULL;
+  sd_bus_error error{};  // SD_BUS_ERROR_NULL (a compound literal, not C++)
   sd_bus_message* reply = nullptr;
   sd_bus_message* request = nullptr;
   ~Call() {
