@@ -104,6 +104,22 @@ void ReadHistory(const std::string& path, const toml::table& t, HistoryConfig& c
   }
 }
 
+void ReadHttp(const std::string& path, const toml::table& t, HttpConfig& c, ConfigErrors& errors) {
+  for (auto&& [k, n] : t) {
+    const std::string key = "http." + std::string(k.str());
+    Status s;
+    if (k == "listen") {
+      s = ReadEndpoint(path, n, key, c.listen);
+    } else if (k == "require_token") {
+      if (n.is_boolean()) c.require_token = *n.value<bool>();
+      else s = MakeError("{} must be true or false", Where(path, n, key));
+    } else {
+      s = MakeError("{} is not a known key (listen, require_token)", Where(path, n, key));
+    }
+    errors.Add(s);
+  }
+}
+
 void ReadTriggers(const std::string& path, const toml::table& t, TriggersConfig& c, ConfigErrors& errors) {
   for (auto&& [k, n] : t) {
     const std::string key = "triggers." + std::string(k.str());
@@ -156,6 +172,8 @@ void ReadTable(const std::string& path, const std::string& key, const toml::node
     ReadControl(path, *t, c.control, errors);
   } else if (key == "triggers") {
     ReadTriggers(path, *t, c.triggers, errors);
+  } else if (key == "http") {
+    ReadHttp(path, *t, c.http, errors);
   } else if (key == "pipe") {
     ReadPipeTables(path, *t, c.bandwidth, errors);
   } else if (key == "bandwidth") {
@@ -178,8 +196,8 @@ void ReadPreset(const std::string& path, const toml::table& root, DaemonConfig& 
 }
 
 void ReadRoot(const std::string& path, const toml::table& root, DaemonConfig& c, ConfigErrors& errors) {
-  static const std::set<std::string, std::less<>> kTables = {"gossip",   "cpu",  "control",  "history",
-                                                            "triggers", "pipe", "bandwidth"};
+  static const std::set<std::string, std::less<>> kTables = {"gossip", "cpu",  "control",   "history",
+                                                            "triggers", "pipe", "bandwidth", "http"};
   for (auto&& [k, n] : root) {
     const std::string key(k.str());
     Status s;

@@ -33,6 +33,11 @@ struct ControlConfig {
   std::string admin_keys_file = "/etc/shoal/admin-keys";
 };
 
+struct HttpConfig {
+  Endpoint listen;             // none (the default): no HTTP listener
+  bool require_token = false;  // /metrics wants a read token
+};
+
 struct HistoryConfig {
   bool enabled = true;
   std::string path;       // default: STATE_DIR/history
@@ -65,6 +70,7 @@ struct DaemonConfig {
   gossip::GossipConfig gossip = gossip::GossipConfig::Lan();
   CpuConfig cpu;
   ControlConfig control;
+  HttpConfig http;
   HistoryConfig history;
   TriggersConfig triggers;
   BandwidthConfig bandwidth;  // [pipe.NAME] and [bandwidth] (pipe_config.h)

@@ -113,6 +113,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
   if (auto s = d->StartEngine(); !s.ok()) return s.error();
   if (auto s = d->RestorePolicy(); !s.ok()) return s.error();
   if (auto s = d->StartControl(); !s.ok()) return s.error();
+  if (auto s = d->StartHttp(); !s.ok()) return s.error();
   spdlog::info("node {} ({}) boot {} listening on {} (UDP gossip, TCP peer streams), advertising {}, "
                "{} seed(s)", config.node_name, d->gossiper_->identity().id.ToString(), d->boot_,
                d->transport_->local_endpoint().ToString(), config.advertise.ToString(), config.seed_addresses.size());
@@ -277,6 +278,17 @@ Status Daemon::StartControl() {
   control_ = std::move(*server);
   control_api_->SetServer(control_.get());
   LoadControlTokens();
+  return Status::Ok();
+}
+
+Status Daemon::StartHttp() {
+  if (!config_.http.listen.valid()) return Status::Ok();
+  auto m = MetricsEndpoint::Open(
+      io_, config_.http.listen, config_.http.require_token,
+      MetricsSources{*gossiper_, *engine_, streams_->counters(), control_ ? &control_->counters() : nullptr});
+  if (!m.ok()) return m.error();
+  metrics_ = std::move(*m);
+  metrics_->ReloadTokens(config_.control.tokens_file);
   return Status::Ok();
 }
 

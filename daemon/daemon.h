@@ -25,6 +25,7 @@
 #include "daemon/control_api.h"
 #include "daemon/control_server.h"
 #include "daemon/engine/node_engine.h"
+#include "daemon/metrics_endpoint.h"
 #include "daemon/name_guard.h"
 #include "daemon/pool_probe.h"
 #include "daemon/sampler.h"
@@ -62,6 +63,7 @@ class Daemon {
   Status StartEngine();
   Status RestorePolicy();
   Status StartControl();
+  Status StartHttp();
   void LoadControlTokens();
   // Asks the seeds whether this node's name is live elsewhere; joins
   // (starts the gossip tick) unless it is.
@@ -96,6 +98,7 @@ class Daemon {
   std::unique_ptr<engine::NodeEngine> engine_;
   std::unique_ptr<ControlApi> control_api_;
   std::unique_ptr<ControlServer> control_;
+  std::unique_ptr<MetricsEndpoint> metrics_;  // none: no [http] listen
   boost::asio::steady_timer tick_timer_;
   boost::asio::steady_timer report_timer_;
   boost::asio::steady_timer trim_timer_;

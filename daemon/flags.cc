@@ -51,6 +51,7 @@ void AddSettingFlags(CLI::App& app, Flags& f) {
   app.add_option("--cgroup-parent", f.cgroup_parent, "Shoal's parent cgroup, relative (default shoal)");
   app.add_option("--control", f.control,
                  "control API address, a.b.c.d:port (default 127.0.0.1:7947; port 0: off)");
+  app.add_option("--http", f.http, "HTTP listener for /metrics and /health, a.b.c.d:port (default: none)");
   app.add_option("--tokens-file", f.tokens_file, "control API tokens (default /etc/shoal/tokens)");
   app.add_option("--log-level", f.log_level, "trace, debug, info, warn, error (default info)");
   app.add_option("--log-format", f.log_format,
@@ -75,6 +76,7 @@ void ApplyFlags(const Flags& f, DaemonConfig& c, ConfigErrors& errors) {
   ApplyEndpoint("--bind", f.bind, c.bind, errors);
   ApplyEndpoint("--advertise", f.advertise, c.advertise, errors);
   ApplyEndpoint("--control", f.control, c.control.listen, errors);
+  ApplyEndpoint("--http", f.http, c.http.listen, errors);
   Override(f.seeds, c.seeds, !f.seeds.empty());
   Override(f.key_file, c.key_file, !f.key_file.empty());
   Override(f.state_dir, c.state_dir, !f.state_dir.empty());

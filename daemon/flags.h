@@ -23,7 +23,7 @@ struct Flags {
   std::vector<std::string> seeds;
   int period_ms = 0, fanout = 0, report_ms = -1, probe_ms = -1;
   int64_t cpu_millicores = -1;
-  std::string enforcer, cgroup_parent, control, tokens_file;
+  std::string enforcer, cgroup_parent, control, tokens_file, http;
 };
 
 // The configuration file: --check-config's FILE, else --config's.

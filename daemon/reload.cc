@@ -40,6 +40,8 @@ void AddSections(const DaemonConfig& c, Settings& s) {
   s["cpu.full_scan_every"] = std::to_string(c.cpu.full_scan_every);
   s["control.listen"] = c.control.listen.ToString();
   s["control.admin_keys_file"] = c.control.admin_keys_file;
+  s["http.listen"] = c.http.listen.valid() ? c.http.listen.ToString() : "";
+  s["http.require_token"] = c.http.require_token ? "true" : "false";
   s["history.enabled"] = c.history.enabled ? "true" : "false";
   s["history.path"] = c.history.path;
   s["history.archive_dir"] = c.history.archive_dir;

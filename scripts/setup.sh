@@ -10,7 +10,7 @@ PACKAGES=(
   libsodium-dev libnl-route-3-dev libtomlplusplus-dev nlohmann-json3-dev libsystemd-dev
   libpqxx-dev postgresql
   clang libclang-rt-14-dev iproute2 procps libxml2-utils
-  dpkg-dev help2man bash-completion
+  dpkg-dev help2man bash-completion curl prometheus
 )
 
 missing=()

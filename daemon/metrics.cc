@@ -1,0 +1,117 @@
+#include "daemon/metrics.h"
+
+#include <map>
+
+#include <fmt/format.h>
+
+#include "core/build_info.h"
+#include "daemon/refusals.h"
+
+namespace shoal::daemon {
+namespace {
+
+// Writes families: HELP and TYPE once, then the samples.
+class Writer {
+ public:
+  void Family(const char* name, const char* type, const char* help) {
+    out_ += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+  }
+  void Sample(const char* name, double value, const std::string& labels = "") {
+    if (labels.empty()) out_ += fmt::format("{} {}\n", name, value);
+    else out_ += fmt::format("{}{{{}}} {}\n", name, labels, value);
+  }
+  std::string Take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+std::string Label(const char* key, const std::string& value) {
+  return fmt::format("{}=\"{}\"", key, EscapeLabel(value));
+}
+
+void Members(const gossip::Gossiper& g, Writer& w) {
+  std::map<std::string, int> by_state = {{"alive", 1}, {"suspect", 0}, {"failed", 0}, {"left", 0}};  // self: alive
+  g.membership().ForEach([&](const gossip::Member& m) { ++by_state[std::string(gossip::ToString(m.state))]; });
+  w.Family("shoal_members", "gauge", "Members of the pool as this node sees them, by state (this node included).");
+  for (const auto& [state, n] : by_state) w.Sample("shoal_members", n, Label("state", state));
+  w.Family("shoal_gossip_protocol_version", "gauge", "The gossip protocol version this node's packets go out in.");
+  w.Sample("shoal_gossip_protocol_version", g.wire_version());
+}
+
+void Exchange(const gossip::Counters& c, Writer& w) {
+  w.Family("shoal_gossip_packets_sent_total", "counter", "Gossip datagrams sent.");
+  w.Sample("shoal_gossip_packets_sent_total", static_cast<double>(c.packets_sent));
+  w.Family("shoal_gossip_packets_received_total", "counter", "Gossip datagrams received, accepted or not.");
+  w.Sample("shoal_gossip_packets_received_total", static_cast<double>(c.packets_received));
+  w.Family("shoal_gossip_sent_bytes_total", "counter", "Bytes of gossip datagrams sent.");
+  w.Sample("shoal_gossip_sent_bytes_total", static_cast<double>(c.bytes_sent));
+  w.Family("shoal_gossip_received_bytes_total", "counter", "Bytes of gossip datagrams received.");
+  w.Sample("shoal_gossip_received_bytes_total", static_cast<double>(c.bytes_received));
+  const std::pair<const char*, uint64_t> drops[] = {
+      {"oversized", c.dropped_oversized},   {"truncated", c.dropped_truncated}, {"foreign", c.dropped_foreign},
+      {"unknown_key", c.dropped_unknown_key}, {"forged", c.dropped_forged},     {"replayed", c.dropped_replayed},
+      {"malformed", c.dropped_malformed},   {"own", c.dropped_own},             {"over_limit", c.dropped_over_limit}};
+  w.Family("shoal_gossip_packets_dropped_total", "counter", "Gossip datagrams dropped, by reason.");
+  for (const auto& [reason, n] : drops) w.Sample("shoal_gossip_packets_dropped_total", static_cast<double>(n), Label("reason", reason));
+}
+
+void Refused(const MetricsSources& s, Writer& w) {
+  w.Family("shoal_refusals_total", "counter", "What each listener refused before or at authentication, by reason.");
+  for (const auto& r : CollectRefusals(s.gossiper.counters(), s.streams, s.control)) {
+    w.Sample("shoal_refusals_total", static_cast<double>(r.count),
+             Label("listener", r.listener) + "," + Label("reason", r.reason));
+  }
+}
+
+void Plan(engine::NodeEngine& engine, Writer& w) {
+  const policy::CpuPlan& plan = engine.cpu().plan();
+  w.Family("shoal_pool_capacity_cores", "gauge", "CPU the live nodes offer the pool.");
+  w.Sample("shoal_pool_capacity_cores", plan.pool_capacity / 1000.0);
+  struct Figure {
+    const char* name;
+    const char* help;
+    double policy::AppPlan::*field;
+  };
+  static const Figure kFigures[] = {
+      {"shoal_app_usage_cores", "CPU an application used, pool-wide.", &policy::AppPlan::usage},
+      {"shoal_app_demand_cores", "CPU an application wanted, pool-wide.", &policy::AppPlan::demand},
+      {"shoal_app_booked_cores", "CPU booked for an application, pool-wide.", &policy::AppPlan::booked},
+      {"shoal_app_allocated_cores", "CPU allocated to an application, pool-wide.", &policy::AppPlan::allocated}};
+  for (const Figure& f : kFigures) {
+    w.Family(f.name, "gauge", f.help);
+    for (const auto& a : plan.apps) w.Sample(f.name, a.*(f.field) / 1000.0, Label("app", a.name));
+  }
+  w.Family("shoal_app_instances", "gauge", "Instances of an application in the pool.");
+  for (const auto& a : plan.apps) w.Sample("shoal_app_instances", static_cast<double>(a.instances.size()), Label("app", a.name));
+}
+
+}  // namespace
+
+std::string EscapeLabel(const std::string& value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\\') out += "\\\\";
+    else if (c == '"') out += "\\\"";
+    else if (c == '\n') out += "\\n";
+    else out += c;
+  }
+  return out;
+}
+
+std::string RenderMetrics(const MetricsSources& s) {
+  Writer w;
+  const BuildInfo& b = Build();
+  w.Family("shoal_build_info", "gauge", "The build this daemon runs (always 1).");
+  w.Sample("shoal_build_info", 1,
+           Label("version", std::string(b.version)) + "," + Label("commit", std::string(b.commit)) + "," +
+               Label("protocols", fmt::format("{}-{}", s.gossiper.config().protocol.min,
+                                              s.gossiper.config().protocol.max)));
+  Members(s.gossiper, w);
+  Exchange(s.gossiper.counters(), w);
+  Refused(s, w);
+  Plan(s.engine, w);
+  return w.Take();
+}
+
+}  // namespace shoal::daemon

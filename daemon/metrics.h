@@ -1,0 +1,31 @@
+// The daemon's figures in Prometheus' text format (version 0.0.4), for
+// GET /metrics (daemon/http_server.h): the build, the members by state,
+// the exchange's packets, bytes and drops by reason, the refusals of every
+// listener, the pool's capacity and, per application of the pool's plan,
+// its usage, demand, booking, allocation and instances. Names and units
+// follow Prometheus' conventions (seconds, bytes, cores; counters end in
+// _total). Free function; reads, never changes, what it is given.
+#pragma once
+
+#include <string>
+
+#include "daemon/control_server.h"
+#include "daemon/engine/node_engine.h"
+#include "gossip/gossiper.h"
+#include "gossip/peer_streams.h"
+
+namespace shoal::daemon {
+
+struct MetricsSources {
+  const gossip::Gossiper& gossiper;
+  engine::NodeEngine& engine;
+  const gossip::StreamCounters& streams;
+  const ControlCounters* control = nullptr;  // none: no control API
+};
+
+std::string RenderMetrics(const MetricsSources& s);
+
+// A label value as the text format wants it (\\, \" and \n escaped).
+std::string EscapeLabel(const std::string& value);
+
+}  // namespace shoal::daemon

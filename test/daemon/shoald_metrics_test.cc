@@ -1,0 +1,82 @@
+// shoald's HTTP endpoint with real processes: /health, /metrics checked by
+// promtool (Prometheus' own checker), the pool's figures in it, a token
+// when required, and bad requests refused. Ends only what it started.
+#include <filesystem>
+
+#include <catch2/catch.hpp>
+
+#include "test/support/pool.h"
+#include "test/support/process.h"
+
+using namespace shoal;
+using shoal::testing::FreePort;
+using shoal::testing::Output;
+using shoal::testing::RunCommand;
+using shoal::testing::TestPool;
+
+namespace {
+
+Output Curl(uint16_t port, const std::string& path, const std::string& extra = "") {
+  return RunCommand(fmt::format("curl -s -S -m 5 -w '\\n%{{http_code}}' {} http://127.0.0.1:{}{}", extra, port, path));
+}
+
+// Polls until `done(body)` (at most 10 s).
+template <typename Done>
+Output CurlUntil(uint16_t port, const std::string& path, Done done) {
+  Output out;
+  for (int i = 0; i < 100; ++i) {
+    out = Curl(port, path);
+    if (done(out.text)) break;
+    ::usleep(100'000);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("shoald serves /health and Prometheus /metrics that promtool accepts, with the pool's figures") {
+  REQUIRE(std::filesystem::exists("/usr/bin/promtool"));  // scripts/setup.sh installs prometheus
+  TestPool pool;
+  const uint16_t http = FreePort();
+  pool.Start(0, {"--enforcer", "off", "--http", fmt::format("127.0.0.1:{}", http)});
+  pool.Start(1, {"--enforcer", "off"});
+  REQUIRE(CurlUntil(http, "/health", [](const std::string& t) { return t == "ok\n\n200"; }).text == "ok\n\n200");
+  REQUIRE(pool.CtlUntil("policy push " SHOAL_SOURCE_DIR "/examples/policies/small.xml", 0,
+                        [](const Output& o) { return o.status == 0; })
+              .status == 0);
+  Output m = CurlUntil(http, "/metrics", [](const std::string& t) {
+    return t.find("shoal_members{state=\"alive\"} 2") != std::string::npos &&
+           t.find("shoal_app_allocated_cores{app=\"gold\"}") != std::string::npos;
+  });
+  CHECK_THAT(m.text, Catch::Contains("shoal_members{state=\"alive\"} 2") &&
+                         Catch::Contains("shoal_build_info{version=\"0.1.0\"") &&
+                         Catch::Contains("shoal_gossip_packets_dropped_total{reason=\"forged\"}") &&
+                         Catch::Contains("shoal_app_booked_cores{app=\"gold\"}") &&
+                         Catch::Contains("shoal_pool_capacity_cores "));
+  const std::string body = m.text.substr(0, m.text.rfind('\n') + 1);
+  const std::string file = pool.dir().File("metrics.txt");
+  std::ofstream(file) << body;
+  Output check = RunCommand("promtool check metrics < " + file);
+  INFO(check.text);
+  CHECK(check.status == 0);
+  CHECK(check.text.empty());  // no lint warnings either
+
+  CHECK_THAT(Curl(http, "/nowhere").text, Catch::EndsWith("404"));
+  CHECK_THAT(Curl(http, "/metrics", "-X POST").text, Catch::EndsWith("405"));
+  // Headers over 8 KiB: refused, and the daemon still answers.
+  CHECK_THAT(Curl(http, "/metrics", "-H 'X-Junk: " + std::string(9000, 'a') + "'").text, !Catch::EndsWith("200"));
+  CHECK_THAT(Curl(http, "/health").text, Catch::EndsWith("200"));
+}
+
+TEST_CASE("shoald /metrics with require_token wants a read token, /health does not") {
+  TestPool pool;
+  const uint16_t http = FreePort();
+  pool.SetConfig(pool.dir().Write("http.toml", "[http]\nrequire_token = true\n"));
+  pool.Start(0, {"--enforcer", "off", "--http", fmt::format("127.0.0.1:{}", http)});
+  REQUIRE(CurlUntil(http, "/health", [](const std::string& t) { return t == "ok\n\n200"; }).text == "ok\n\n200");
+  CHECK_THAT(Curl(http, "/metrics").text, Catch::EndsWith("401"));
+  CHECK_THAT(Curl(http, "/metrics", "-H 'Authorization: Bearer " + std::string(64, 'a') + "'").text,
+             Catch::EndsWith("401"));
+  CHECK_THAT(Curl(http, "/metrics", "-H 'Authorization: Bearer " + pool.read_token() + "'").text,
+             Catch::EndsWith("200") && Catch::Contains("shoal_members"));
+}
