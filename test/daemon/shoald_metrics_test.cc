@@ -1,7 +1,9 @@
 // shoald's HTTP endpoint with real processes: /health, /metrics checked by
 // promtool (Prometheus' own checker), the pool's figures in it, a token
-// when required, and bad requests refused. Ends only what it started.
+// when required, bad requests refused, and a real Prometheus server
+// scraping a pool. Ends only what it started.
 #include <filesystem>
+#include <fstream>
 
 #include <catch2/catch.hpp>
 
@@ -79,4 +81,40 @@ TEST_CASE("shoald /metrics with require_token wants a read token, /health does n
              Catch::EndsWith("401"));
   CHECK_THAT(Curl(http, "/metrics", "-H 'Authorization: Bearer " + pool.read_token() + "'").text,
              Catch::EndsWith("200") && Catch::Contains("shoal_members"));
+}
+
+TEST_CASE("a real Prometheus server scrapes a pool of three daemons and answers a query about it") {
+  REQUIRE(std::filesystem::exists("/usr/bin/prometheus"));  // scripts/setup.sh installs it
+  TestPool pool;
+  std::vector<uint16_t> http;
+  for (size_t i = 0; i < 3; ++i) {
+    http.push_back(FreePort());
+    pool.Start(i, {"--enforcer", "off", "--http", fmt::format("127.0.0.1:{}", http[i])});
+  }
+  std::string targets;
+  for (uint16_t p : http) targets += fmt::format("{}'127.0.0.1:{}'", targets.empty() ? "" : ", ", p);
+  const std::string config = pool.dir().Write(
+      "prometheus.yml", fmt::format("global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: shoal\n"
+                                    "    static_configs:\n      - targets: [{}]\n",
+                                    targets));
+  const uint16_t web = FreePort();
+  auto prometheus = testing::Spawn({"/usr/bin/prometheus", "--config.file=" + config,
+                                    "--storage.tsdb.path=" + pool.dir().File("tsdb"),
+                                    fmt::format("--web.listen-address=127.0.0.1:{}", web)},
+                                   "", testing::SpawnOptions{{}, pool.dir().File("prometheus.log")});
+  // Every daemon up and seeing the three members, as Prometheus stored it.
+  const std::string query = fmt::format(
+      "curl -s -m 5 'http://127.0.0.1:{}/api/v1/query' --data-urlencode 'query=count(shoal_members{{state=\"alive\"}} == 3)'",
+      web);
+  std::string answer;
+  for (int i = 0; i < 300; ++i) {
+    answer = RunCommand(query).text;
+    if (answer.find("\"value\":[") != std::string::npos && answer.find("\"3\"]") != std::string::npos) break;
+    ::usleep(100'000);
+  }
+  INFO(answer);
+  CHECK_THAT(answer, Catch::Contains("\"status\":\"success\"") && Catch::Contains("\"3\"]"));
+  const std::string up = RunCommand(fmt::format(
+      "curl -s -m 5 'http://127.0.0.1:{}/api/v1/query' --data-urlencode 'query=sum(up{{job=\"shoal\"}})'", web)).text;
+  CHECK_THAT(up, Catch::Contains("\"3\"]"));
 }
