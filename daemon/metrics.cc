@@ -64,6 +64,27 @@ void Refused(const MetricsSources& s, Writer& w) {
   }
 }
 
+// Per live node: what it offers, and how old its figures are here (what
+// this node plans from).
+void Nodes(engine::NodeEngine& engine, TimePoint now, Writer& w) {
+  const engine::PoolView& pool = engine.pool();
+  w.Family("shoal_node_capacity_cores", "gauge", "CPU each live node offers the pool.");
+  pool.ForEachLive([&](NodeId, const engine::PoolView::Node& n) {
+    w.Sample("shoal_node_capacity_cores", n.status.capacity_m / 1000.0, Label("node", n.status.name));
+  });
+  w.Family("shoal_node_status_age_seconds", "gauge", "Time since each live node's current status arrived here.");
+  pool.ForEachLive([&](NodeId, const engine::PoolView::Node& n) {
+    w.Sample("shoal_node_status_age_seconds", std::chrono::duration<double>(now - n.received).count(),
+             Label("node", n.status.name));
+  });
+}
+
+void Control(const ControlCounters* c, Writer& w) {
+  if (c == nullptr) return;
+  w.Family("shoal_control_requests_total", "counter", "Control API requests answered.");
+  w.Sample("shoal_control_requests_total", static_cast<double>(c->served));
+}
+
 void Plan(engine::NodeEngine& engine, Writer& w) {
   const policy::CpuPlan& plan = engine.cpu().plan();
   w.Family("shoal_pool_capacity_cores", "gauge", "CPU the live nodes offer the pool.");
@@ -110,6 +131,8 @@ std::string RenderMetrics(const MetricsSources& s) {
   Members(s.gossiper, w);
   Exchange(s.gossiper.counters(), w);
   Refused(s, w);
+  Control(s.control, w);
+  Nodes(s.engine, s.gossiper.Now(), w);
   Plan(s.engine, w);
   return w.Take();
 }

@@ -1,8 +1,9 @@
 // The daemon's figures in Prometheus' text format (version 0.0.4), for
 // GET /metrics (daemon/http_server.h): the build, the members by state,
 // the exchange's packets, bytes and drops by reason, the refusals of every
-// listener, the pool's capacity and, per application of the pool's plan,
-// its usage, demand, booking, allocation and instances. Names and units
+// listener, control API requests, per live node its capacity and the age
+// of its status here, the pool's capacity and, per application of the
+// pool's plan, its usage, demand, booking, allocation and instances. Names and units
 // follow Prometheus' conventions (seconds, bytes, cores; counters end in
 // _total). Free function; reads, never changes, what it is given.
 #pragma once

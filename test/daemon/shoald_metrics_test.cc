@@ -54,7 +54,10 @@ TEST_CASE("shoald serves /health and Prometheus /metrics that promtool accepts, 
                          Catch::Contains("shoal_build_info{version=\"0.1.0\"") &&
                          Catch::Contains("shoal_gossip_packets_dropped_total{reason=\"forged\"}") &&
                          Catch::Contains("shoal_app_booked_cores{app=\"gold\"}") &&
-                         Catch::Contains("shoal_pool_capacity_cores "));
+                         Catch::Contains("shoal_pool_capacity_cores ") &&
+                         Catch::Contains("shoal_node_capacity_cores{node=\"node-1\"}") &&
+                         Catch::Contains("shoal_node_status_age_seconds{node=\"node-0\"}") &&
+                         Catch::Contains("shoal_control_requests_total "));
   const std::string body = m.text.substr(0, m.text.rfind('\n') + 1);
   const std::string file = pool.dir().File("metrics.txt");
   std::ofstream(file) << body;
