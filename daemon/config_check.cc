@@ -31,9 +31,7 @@ void CheckKeys(const DaemonConfig& c, ConfigCheck& out) {
     out.warnings.push_back(fmt::format("no tokens file {}: the control API will accept no token (create one with: "
                                        "shoald --add-token admin --tokens-file {})",
                                        tokens, tokens));
-  } else if (auto g = GuardSecretFile(tokens, "tokens file"); !g.ok()) {
-    AddErrorLines(out.errors, g);
-  } else if (auto t = Tokens::Load(tokens); !t.ok()) {
+  } else if (auto t = LoadGuardedTokens(tokens); !t.ok()) {
     AddErrorLines(out.errors, Status(t.error()));
   }
   const std::string& admins = c.control.admin_keys_file;

@@ -250,8 +250,7 @@ Daemon::~Daemon() = default;
 
 void Daemon::LoadControlTokens() {
   if (!control_) return;
-  auto guarded = GuardSecretFile(config_.control.tokens_file, "tokens file");
-  auto tokens = guarded.ok() ? Tokens::Load(config_.control.tokens_file) : Result<Tokens>(guarded.error());
+  auto tokens = LoadGuardedTokens(config_.control.tokens_file);
   if (tokens.ok() && tokens->size() > 0) {
     spdlog::info("control API on {}: {} token(s) from {}", control_->local_endpoint().ToString(), tokens->size(),
                  config_.control.tokens_file);

@@ -21,8 +21,7 @@ Result<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::Open(boost::asio::io_c
 
 void MetricsEndpoint::ReloadTokens(const std::string& tokens_file) {
   if (!require_token_) return;
-  auto guarded = GuardSecretFile(tokens_file, "tokens file");
-  auto tokens = guarded.ok() ? Tokens::Load(tokens_file) : Result<Tokens>(guarded.error());
+  auto tokens = LoadGuardedTokens(tokens_file);
   if (!tokens.ok()) spdlog::warn("HTTP /metrics refuses every request: {}", tokens.error().message);
   tokens_ = tokens.ok() ? std::optional<Tokens>(std::move(*tokens)) : std::nullopt;
 }

@@ -27,6 +27,11 @@ Status GuardSecretFile(const std::string& path, const char* what, FileTrust trus
   return Status::Ok();
 }
 
+Result<Tokens> LoadGuardedTokens(const std::string& path) {
+  if (auto s = GuardSecretFile(path, "tokens file"); !s.ok()) return s.error();
+  return Tokens::Load(path);
+}
+
 Status AppendSecretLine(const std::string& path, const std::string& line, const char* what) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return MakeError("cannot open {} {}: {}", what, path, std::strerror(errno));

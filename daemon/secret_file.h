@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/result.h"
+#include "daemon/control/tokens.h"
 
 namespace shoal::daemon {
 
@@ -16,6 +17,9 @@ enum class FileTrust { kSecret, kPublic };
 
 // `what` names the file in messages ("key file", "tokens file").
 Status GuardSecretFile(const std::string& path, const char* what, FileTrust trust = FileTrust::kSecret);
+
+// The control API's tokens file, read only if GuardSecretFile passes it.
+Result<Tokens> LoadGuardedTokens(const std::string& path);
 
 // Appends `line` to the file at `path`, creating it with mode 0600; an
 // existing file must pass GuardSecretFile.
