@@ -10,5 +10,7 @@ install(FILES examples/policies/small.xml examples/policies/small-reversed.xml e
         DESTINATION ${CMAKE_INSTALL_DATADIR}/shoal/policies)
 install(FILES examples/plan/small-pool.json DESTINATION ${CMAKE_INSTALL_DATADIR}/shoal/plan)
 install(FILES policy/shoal-policy.xsd DESTINATION ${CMAKE_INSTALL_DATADIR}/shoal)
+# Where net-snmp tools look for MIBs (snmptrapd -m +SHOAL-MIB).
+install(FILES daemon/events/SHOAL-MIB.txt DESTINATION ${CMAKE_INSTALL_DATADIR}/snmp/mibs)
 install(FILES tools/completion/shoalctl.bash DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions
         RENAME shoalctl)

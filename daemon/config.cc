@@ -174,6 +174,8 @@ void ReadTable(const std::string& path, const std::string& key, const toml::node
     ReadTriggers(path, *t, c.triggers, errors);
   } else if (key == "http") {
     ReadHttp(path, *t, c.http, errors);
+  } else if (key == "events") {
+    ReadEvents(path, *t, c.events, errors);
   } else if (key == "pipe") {
     ReadPipeTables(path, *t, c.bandwidth, errors);
   } else if (key == "bandwidth") {
@@ -197,7 +199,8 @@ void ReadPreset(const std::string& path, const toml::table& root, DaemonConfig& 
 
 void ReadRoot(const std::string& path, const toml::table& root, DaemonConfig& c, ConfigErrors& errors) {
   static const std::set<std::string, std::less<>> kTables = {"gossip", "cpu",  "control",   "history",
-                                                            "triggers", "pipe", "bandwidth", "http"};
+                                                            "triggers", "pipe", "bandwidth", "http",
+                                                            "events"};
   for (auto&& [k, n] : root) {
     const std::string key(k.str());
     Status s;
@@ -283,6 +286,9 @@ Status DaemonConfig::Finish() {
   if (!node_name.empty()) CheckNodeName(node_name, errors);
   CheckChoices(*this, errors);
   CheckBandwidth(bandwidth, errors);
+  if (!events.script.empty() && triggers.scripts_dir.empty()) {
+    errors.Add(fmt::format("events.script {} needs triggers.scripts_dir (the directory it must be in)", events.script));
+  }
   errors.Add(gossip.Validate());
   if (history.path.empty()) history.path = state_dir + "/history";
   if (history.archive_dir.empty()) history.archive_dir = state_dir + "/archive";

@@ -12,6 +12,7 @@
 
 #include "core/endpoint.h"
 #include "core/result.h"
+#include "daemon/events/event_config.h"
 #include "daemon/pipe_config.h"
 #include "gossip/config.h"
 
@@ -73,6 +74,7 @@ struct DaemonConfig {
   HttpConfig http;
   HistoryConfig history;
   TriggersConfig triggers;
+  EventsConfig events;        // [events] (daemon/events/event_config.h)
   BandwidthConfig bandwidth;  // [pipe.NAME] and [bandwidth] (pipe_config.h)
 
   // Fills defaults that depend on other keys, then checks everything; the

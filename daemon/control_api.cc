@@ -37,6 +37,9 @@ void FillApp(const policy::AppPlan& a, control::AppInfo& out) {
   out.set_instances(static_cast<uint32_t>(a.instances.size()));
 }
 
+// The first line of a (possibly long) message, for an event's text.
+std::string FirstLine(const std::string& message) { return message.substr(0, message.find('\n')); }
+
 }  // namespace
 
 ControlApi::ControlApi(ControlContext context) : c_(context) {
@@ -49,7 +52,8 @@ ControlApi::ControlApi(ControlContext context) : c_(context) {
   later_ = {{R::kHistory, &ControlApi::HistoryQuery},
             {R::kHistoryDelete, &ControlApi::HistoryBroadcast},
             {R::kHistoryArchive, &ControlApi::HistoryBroadcast},
-            {R::kHistoryMount, &ControlApi::HistoryMount}};
+            {R::kHistoryMount, &ControlApi::HistoryMount},
+            {R::kEvents, &ControlApi::Events}};
 }
 
 void ControlApi::Handle(const control::Request& request, Role, ControlServer::Reply reply) {
@@ -63,6 +67,15 @@ void ControlApi::Handle(const control::Request& request, Role, ControlServer::Re
   control::Response r;
   r.set_error("no command");
   reply(std::move(r));
+}
+
+void ControlApi::Events(const control::Request& request, ControlServer::Reply reply) {
+  constexpr auto kPeerTimeout = std::chrono::seconds(3);
+  c_.engine.event_service().AskPool(request.events(), kPeerTimeout, [reply](control::EventList list) {
+    control::Response r;
+    *r.mutable_events() = std::move(list);
+    reply(std::move(r));
+  });
 }
 
 control::Response ControlApi::Status(const control::Request&) {
@@ -211,10 +224,15 @@ control::Response ControlApi::PolicyPush(const control::Request& request) {
                                                                         : request.policy_push().text());
     if (!v.ok()) {
       spdlog::warn("policy push refused:\n{}", v.error().message);
+      c_.engine.Raise(engine::EventType::kPolicyRefused, c_.config.node_name,
+                      fmt::format("policy push refused: {}", FirstLine(v.error().message)));
       r.set_error(v.error().message);
       return r;
     }
     spdlog::info("policy {} pushed through the control API", v->ToString());
+    c_.engine.Raise(engine::EventType::kPolicyPushed, v->ToString(),
+                    fmt::format("policy {} pushed through {}", v->ToString(), c_.config.node_name),
+                    {{"version", v->ToString()}});
     r.mutable_policy()->set_version(v->ToString());
   return r;
 }

@@ -53,6 +53,7 @@ class ControlApi {
   control::Response PolicyShow(const control::Request&);
   control::Response PolicyVersions(const control::Request&);
   control::Response Mode(const control::Request& request);
+  void Events(const control::Request& request, ControlServer::Reply reply);
   // control_pipes.cc
   control::Response Pipes(const control::Request&);
   // control_history.cc

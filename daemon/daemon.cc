@@ -168,7 +168,7 @@ void Daemon::WatchIdentity() {
       case NameGuard::Verdict::kQuiet: return;
       case NameGuard::Verdict::kReport:
         spdlog::error("{}", name_guard_->message());
-        if (engine_) engine_->NoteEvent("conflict", config_.node_name, name_guard_->message());
+        if (engine_) engine_->Raise(engine::EventType::kNameConflict, config_.node_name, name_guard_->message());
         return;
       case NameGuard::Verdict::kStop:
         // No leave is announced: it would speak for the other daemon.
@@ -216,6 +216,10 @@ Status Daemon::StartEngine() {
       std::move(hooks));
   if (!e.ok()) return e.error();
   engine_ = std::move(*e);
+  auto sinks = EventSinks::Create(io_, config_.events, scripts_.get());
+  if (!sinks.ok()) return sinks.error();
+  event_sinks_ = std::move(*sinks);
+  engine_->events().AddSink([this](const engine::Event& ev) { event_sinks_->Offer(ev); });
   sampler_->SetGroupUsage([this](const std::string& app) -> std::optional<uint64_t> {
     const auto& control = engine_->cpu().control();
     if (!control.enforcer() || !control.groups().count(app)) return std::nullopt;
@@ -284,7 +288,8 @@ Status Daemon::StartHttp() {
   if (!config_.http.listen.valid()) return Status::Ok();
   auto m = MetricsEndpoint::Open(
       io_, config_.http.listen, config_.http.require_token,
-      MetricsSources{*gossiper_, *engine_, streams_->counters(), control_ ? &control_->counters() : nullptr});
+      MetricsSources{*gossiper_, *engine_, streams_->counters(), control_ ? &control_->counters() : nullptr,
+                     event_sinks_.get()});
   if (!m.ok()) return m.error();
   metrics_ = std::move(*m);
   metrics_->ReloadTokens(config_.control.tokens_file);

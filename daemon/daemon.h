@@ -25,6 +25,7 @@
 #include "daemon/control_api.h"
 #include "daemon/control_server.h"
 #include "daemon/engine/node_engine.h"
+#include "daemon/events/event_sinks.h"
 #include "daemon/metrics_endpoint.h"
 #include "daemon/name_guard.h"
 #include "daemon/pool_probe.h"
@@ -95,6 +96,7 @@ class Daemon {
   std::unique_ptr<Sampler> sampler_;
   std::unique_ptr<store::HistoryStore> history_;  // none: history off
   std::unique_ptr<ScriptRunner> scripts_;
+  std::unique_ptr<EventSinks> event_sinks_;
   std::unique_ptr<engine::NodeEngine> engine_;
   std::unique_ptr<ControlApi> control_api_;
   std::unique_ptr<ControlServer> control_;

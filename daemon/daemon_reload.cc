@@ -12,11 +12,20 @@
 namespace shoal::daemon {
 
 void Daemon::ReloadSecrets() {
+  const auto ids_before = keyring_.ids();
+  const auto primary_before = keyring_.primary_id();
   auto s = GuardSecretFile(config_.key_file, "key file");
   if (s.ok()) s = ReloadKeyFile(config_.key_file, keyring_);
   if (s.ok()) {
     spdlog::info("reloaded {}: {} key(s), primary {:08x}", config_.key_file, keyring_.ids().size(),
                  keyring_.primary_id());
+    if (engine_ && (keyring_.ids() != ids_before || keyring_.primary_id() != primary_before)) {
+      engine_->Raise(engine::EventType::kKeyRotated, config_.node_name,
+                     fmt::format("{} now holds {} key(s), primary {:08x} (was {:08x})", config_.key_file,
+                                 keyring_.ids().size(), keyring_.primary_id(), primary_before),
+                     {{"primary", fmt::format("{:08x}", keyring_.primary_id())},
+                      {"keys", std::to_string(keyring_.ids().size())}});
+    }
   } else {
     spdlog::error("key reload refused, keeping the current keys: {}", s.error().message);
   }

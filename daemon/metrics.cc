@@ -107,6 +107,45 @@ void Plan(engine::NodeEngine& engine, Writer& w) {
   for (const auto& a : plan.apps) w.Sample("shoal_app_instances", static_cast<double>(a.instances.size()), Label("app", a.name));
 }
 
+void Events(engine::NodeEngine& engine, const EventSinks* sinks, Writer& w) {
+  w.Family("shoal_events_total", "counter", "Events this node raised, by type.");
+  for (const auto& [type, n] : engine.events().counts()) w.Sample("shoal_events_total", static_cast<double>(n), Label("type", type));
+  if (sinks == nullptr) return;
+  struct Figure {
+    const char* name;
+    const char* type;
+    const char* help;
+    uint64_t SinkCounters::*field;
+  };
+  static const Figure kFigures[] = {
+      {"shoal_event_sink_delivered_total", "counter", "Events a sink handed over for good.", &SinkCounters::delivered},
+      {"shoal_event_sink_failures_total", "counter", "Delivery attempts that failed (a retry may follow).",
+       &SinkCounters::failures},
+      {"shoal_event_sink_dropped_total", "counter", "Events a sink gave up: queue full, retries spent, refused.",
+       &SinkCounters::dropped},
+      {"shoal_event_sink_queued", "gauge", "Events waiting in a sink's queue.", &SinkCounters::queued}};
+  for (const Figure& f : kFigures) {
+    w.Family(f.name, f.type, f.help);
+    for (const auto& sink : sinks->sinks()) {
+      w.Sample(f.name, static_cast<double>(sink->counters().*(f.field)),
+               Label("sink", sink->name()) + "," + Label("kind", sink->kind()));
+    }
+  }
+}
+
+// Enforcement errors in force and how far the history's replicas are behind.
+void Health(engine::NodeEngine& engine, Writer& w) {
+  size_t errors = 0;
+  for (const auto& [app, g] : engine.cpu().control().groups()) errors += !g.error.empty();
+  w.Family("shoal_enforcement_errors", "gauge", "Applications whose CPU share this node cannot enforce now.");
+  w.Sample("shoal_enforcement_errors", static_cast<double>(errors));
+  if (engine::HistoryRecorder* h = engine.history()) {
+    w.Family("shoal_history_replica_lag_periods", "gauge",
+             "Recorded periods of this node's history its replicas do not hold yet.");
+    w.Sample("shoal_history_replica_lag_periods", static_cast<double>(h->ReplicaLag()));
+  }
+}
+
 }  // namespace
 
 std::string EscapeLabel(const std::string& value) {
@@ -134,6 +173,8 @@ std::string RenderMetrics(const MetricsSources& s) {
   Control(s.control, w);
   Nodes(s.engine, s.gossiper.Now(), w);
   Plan(s.engine, w);
+  Events(s.engine, s.sinks, w);
+  Health(s.engine, w);
   return w.Take();
 }
 

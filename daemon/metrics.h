@@ -12,6 +12,7 @@
 
 #include "daemon/control_server.h"
 #include "daemon/engine/node_engine.h"
+#include "daemon/events/event_sinks.h"
 #include "gossip/gossiper.h"
 #include "gossip/peer_streams.h"
 
@@ -22,6 +23,7 @@ struct MetricsSources {
   engine::NodeEngine& engine;
   const gossip::StreamCounters& streams;
   const ControlCounters* control = nullptr;  // none: no control API
+  const EventSinks* sinks = nullptr;         // none: no sink
 };
 
 std::string RenderMetrics(const MetricsSources& s);

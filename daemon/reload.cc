@@ -32,6 +32,26 @@ void AddGossip(const gossip::GossipConfig& g, Settings& s) {
   s["gossip.reap_after_s"] = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(g.reap_after).count());
 }
 
+std::string FilterText(const EventFilter& f) {
+  return fmt::format("{} from {}", f.types.empty() ? "every type" : fmt::format("{}", fmt::join(f.types, ",")),
+                     f.min_severity);
+}
+
+void AddEvents(const EventsConfig& e, Settings& s) {
+  s["events.journal"] = e.journal ? "true" : "false";
+  s["events.script"] = e.script.empty() ? "" : fmt::format("{} ({}, {} ms)", e.script, FilterText(e.script_filter),
+                                                           e.script_timeout_ms);
+  for (size_t i = 0; i < e.webhooks.size(); ++i) {
+    const auto& w = e.webhooks[i];
+    s[fmt::format("events.webhook[{}]", i)] = fmt::format("{} ({}, {} ms, {} retries, queue {})", w.url,
+                                                          FilterText(w.filter), w.timeout_ms, w.retries, w.queue);
+  }
+  for (size_t i = 0; i < e.traps.size(); ++i) {
+    const auto& t = e.traps[i];
+    s[fmt::format("events.snmp_trap[{}]", i)] = fmt::format("{} ({})", t.target, FilterText(t.filter));
+  }
+}
+
 void AddSections(const DaemonConfig& c, Settings& s) {
   s["cpu.capacity_millicores"] = std::to_string(c.cpu.capacity_millicores);
   s["cpu.enforcer"] = c.cpu.enforcer;
@@ -50,6 +70,7 @@ void AddSections(const DaemonConfig& c, Settings& s) {
                                   c.history.keep_hours_days, c.history.keep_events_days);
   s["triggers.scripts_dir"] = c.triggers.scripts_dir;
   s["triggers.scripts_user"] = c.triggers.scripts_user;
+  AddEvents(c.events, s);
   s["bandwidth.enforcer"] = c.bandwidth.enforcer;
   s["bandwidth.interval_ms"] = std::to_string(c.bandwidth.interval_ms);
   s["bandwidth.divide_after_ms"] = std::to_string(c.bandwidth.divide_after_ms);

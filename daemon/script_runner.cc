@@ -60,8 +60,30 @@ Result<std::string> ScriptPermit::Resolve(const std::string& script) const {
   return p;
 }
 
+namespace {
+
+// A pipe holding `input` whose read end becomes the script's standard
+// input; -1 with errno on failure. The text fits the pipe's buffer, so
+// writing never waits for the script.
+int InputPipe(const std::string& input) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return -1;
+  const ssize_t n = ::write(fds[1], input.data(), input.size());
+  const int saved = errno;
+  ::close(fds[1]);
+  if (n != static_cast<ssize_t>(input.size())) {
+    ::close(fds[0]);
+    errno = n < 0 ? saved : EMSGSIZE;
+    return -1;
+  }
+  return fds[0];
+}
+
+}  // namespace
+
 Status ScriptRunner::Run(const std::string& script, const std::map<std::string, std::string>& environment,
-                         Duration timeout, Done done) {
+                         Duration timeout, Done done, const std::string& input) {
+  if (input.size() > kMaxInput) return MakeError("refused {}: {} bytes of input, over {}", script, input.size(), kMaxInput);
   auto path = permit_.Resolve(script);
   if (!path.ok()) return path.error();
   if (::access(path->c_str(), X_OK) != 0) {
@@ -77,24 +99,28 @@ Status ScriptRunner::Run(const std::string& script, const std::map<std::string, 
   envp.push_back(nullptr);
   std::string arg0 = *path;
   char* argv[] = {arg0.data(), nullptr};
-  const pid_t pid = Spawn(argv, envp.data());
-  if (pid < 0) return MakeError("cannot start {}: {}", script, std::strerror(errno));
+  const int input_fd = input.empty() ? -1 : InputPipe(input);
+  if (!input.empty() && input_fd < 0) return MakeError("cannot start {}: input pipe: {}", script, std::strerror(errno));
+  const pid_t pid = Spawn(argv, envp.data(), input_fd);
+  const int spawn_errno = errno;
+  if (input_fd >= 0) ::close(input_fd);
+  if (pid < 0) return MakeError("cannot start {}: {}", script, std::strerror(spawn_errno));
   running_.emplace(pid, Running{pid, script, SteadyClock().Now() + timeout, false, std::move(done)});
   if (!timer_) Poll();
   return Status::Ok();
 }
 
 // fork, then in the child only async-signal-safe calls: its own process
-// group, stdin from /dev/null, no other descriptor of the daemon's, the
-// permitted user's ids, exec.
-pid_t ScriptRunner::Spawn(char* const argv[], char* const envp[]) const {
+// group, stdin from `input_fd` (or /dev/null when -1), no other descriptor
+// of the daemon's, the permitted user's ids, exec.
+pid_t ScriptRunner::Spawn(char* const argv[], char* const envp[], int input_fd) const {
   const uid_t uid = permit_.uid;
   const gid_t gid = permit_.gid;
   const pid_t pid = ::fork();
   if (pid != 0) return pid;
   ::setpgid(0, 0);
-  const int null = ::open("/dev/null", O_RDONLY);
-  if (null < 0 || ::dup2(null, 0) < 0) ::_exit(126);
+  const int in = input_fd >= 0 ? input_fd : ::open("/dev/null", O_RDONLY);
+  if (in < 0 || ::dup2(in, 0) < 0) ::_exit(126);
   // Nothing of the daemon's (sockets, the store's files) reaches the script.
   if (::close_range(3, ~0U, 0) != 0) {
     for (int fd = 3; fd < 4096; ++fd) ::close(fd);

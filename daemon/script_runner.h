@@ -1,5 +1,6 @@
-// Runs trigger scripts: each in its own process group with the trigger's
-// facts added to the environment, standard input from /dev/null and its
+// Runs trigger and event scripts: each in its own process group with the
+// facts added to the environment, standard input from /dev/null (or a
+// short text, e.g. the event as JSON) and its
 // output into the daemon's log, ended (the whole group) when it outlives its
 // timeout. Asynchronous on the daemon's io_context; the daemon is never
 // blocked by a script. Use from the io_context's thread only.
@@ -52,9 +53,11 @@ class ScriptRunner {
   ~ScriptRunner();  // ends the scripts still running
 
   // Fails at once if the script is not permitted (the message starts with
-  // "refused") or cannot be started (not executable...).
+  // "refused") or cannot be started (not executable...). `input`, at most
+  // kMaxInput bytes, is the script's standard input (empty: /dev/null).
+  static constexpr size_t kMaxInput = 60 << 10;
   Status Run(const std::string& script, const std::map<std::string, std::string>& environment, Duration timeout,
-             Done done);
+             Done done, const std::string& input = {});
   size_t running() const { return running_.size(); }
 
  private:
@@ -66,7 +69,7 @@ class ScriptRunner {
     Done done;
   };
   void Poll();
-  pid_t Spawn(char* const argv[], char* const envp[]) const;
+  pid_t Spawn(char* const argv[], char* const envp[], int input_fd) const;
 
   boost::asio::io_context& io_;
   ScriptPermit permit_;

@@ -25,7 +25,7 @@ void RunScript(const policy::FiredAction& f, ScriptRunner& scripts, engine::Node
                        });
   if (!s.ok()) {
     spdlog::error("trigger {}: {}", f.trigger, s.error().message);
-    engine.NoteEvent("refused", f.trigger, s.error().message);
+    engine.Raise(engine::EventType::kTriggerRefused, f.trigger, s.error().message, {{"script", f.action.script}});
   }
 }
 

@@ -24,6 +24,7 @@ enum class StreamService : uint32_t {
   kSnapshot = 4,     // snapshot epochs, down the distribution tree (gossip/snapshot.h)
   // 5-7 served operators' commands before the control API; not reused.
   kIdentity = 8,     // "is node X live, and where?" (gossip/identity_check.h)
+  kEvents = 9,       // recent events, for pool-wide event questions (daemon/engine/event_service.h)
 };
 
 }  // namespace shoal::gossip

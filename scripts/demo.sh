@@ -16,7 +16,7 @@
 # From 50 s on it also shows `shoalctl history app --since 2m --step 15s`
 # (both applications over the pool, bucket by bucket: the swap and the
 # kill, the dead server's figures answered by its replicas) and the last
-# events (`shoalctl history events`).
+# events (`shoalctl events`, gathered from every node).
 # Ctrl-C (or --seconds) stops the pool, hands processes back and removes
 # every cgroup, namespace and file the demo created. Needs root for cgroups
 # and namespaces; without root it runs in monitor mode (measure, plan,
@@ -84,8 +84,8 @@ show() {  # show TITLE: the pool as node-1 sees it
     echo "--- history, asked of node-1 (shoalctl history app --since 2m --step 15s)"
     "$ctl" history app --since 2m --step 15s --node "$node1" 2>&1 | head -n 24 || true
     echo
-    echo "--- last events (shoalctl history events --since 5m)"
-    "$ctl" history events --since 5m --node "$node1" 2>&1 | tail -n 6 || true
+    echo "--- last events (shoalctl events --limit 6)"
+    "$ctl" events --since 5m --limit 6 --node "$node1" 2>&1 || true
   fi
 }
 phase="starting: no policy yet, every application is rogue (shares what is free)"

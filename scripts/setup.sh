@@ -11,6 +11,7 @@ PACKAGES=(
   libpqxx-dev postgresql
   clang libclang-rt-14-dev iproute2 procps libxml2-utils
   dpkg-dev help2man bash-completion curl prometheus
+  libsnmp-dev snmp snmptrapd
 )
 
 missing=()

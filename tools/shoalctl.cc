@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
       "  shoalctl mode enforce                    from measuring to enforcing, pool-wide\n"
       "  shoalctl policy versions                 which version each node runs\n"
       "  shoalctl history app web --since 6h      what web used, wanted and got, pool-wide\n"
+      "  shoalctl events --follow                 the pool's events as they happen\n"
       "  shoalctl history events --since 1d       failures, policy changes, unmet bookings\n"
       "  shoalctl report --from 2026-11-01 --to 2026-11-08   a week's utilization summary\n"
       "Pool commands need a token: --token, $SHOAL_TOKEN, or a readable tokens file\n"
@@ -46,6 +47,7 @@ int main(int argc, char** argv) {
   auto pool = std::make_shared<PoolOptions>();
   AddPoolCommands(app, *policy, pool, run);
   AddHistoryCommands(app, pool, run);
+  AddEventCommands(app, pool, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -27,6 +27,7 @@ void CpuControl::Note(const std::string& app, const Status& s) {
   if (message != g.error && !message.empty()) {
     const LogField field("SHOAL_APPLICATION", app);
     spdlog::warn("CPU enforcement of {}: {}", app, message);
+    if (on_error_) on_error_(app, message);
   }
   g.error = message;
 }

@@ -3,10 +3,11 @@
 // instance's group gets its weight and quota, its processes are moved in,
 // groups of instances that vanished (or were adopted from an earlier run
 // and are no longer needed) are removed. When not enforcing (monitor mode)
-// nothing is created and any groups are handed back. Errors are logged once
-// per application until they change. Not thread-safe.
+// nothing is created and any groups are handed back. Errors are logged (and
+// told to the error listener) once per application until they change. Not thread-safe.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -36,6 +37,9 @@ class CpuControl {
   void Apply(const policy::CpuPlan& plan, const std::vector<LocalInstance>& local, bool enforce);
   // Hands every process back and removes the groups (a clean stop).
   void Release();
+  // Called when an application's enforcement error first appears or changes.
+  using ErrorListener = std::function<void(const std::string& app, const std::string& error)>;
+  void SetErrorListener(ErrorListener listener) { on_error_ = std::move(listener); }
 
   const CpuEnforcer* enforcer() const { return enforcer_.get(); }
   bool enforcing() const { return enforcing_; }
@@ -48,6 +52,7 @@ class CpuControl {
   std::unique_ptr<CpuEnforcer> enforcer_;
   bool enforcing_ = false;
   std::map<std::string, LocalGroup> groups_;
+  ErrorListener on_error_;
 };
 
 }  // namespace shoal::engine

@@ -43,6 +43,7 @@ class CpuLoop {
   UnmetChanges FollowUnmet();
   // Hands every process back (a clean stop).
   void Release() { control_.Release(); }
+  void SetErrorListener(CpuControl::ErrorListener listener) { control_.SetErrorListener(std::move(listener)); }
 
   const std::vector<LocalInstance>& local() const { return local_; }
   const policy::CpuPlan& plan() const { return plan_; }

@@ -43,6 +43,12 @@ HistoryRecorder::HistoryRecorder(store::HistoryStore& store, const HistoryOption
 
 HistoryRecorder::~HistoryRecorder() = default;
 
+uint64_t HistoryRecorder::ReplicaLag() const {
+  if (!replicator_) return 0;
+  const uint64_t last = store_.last_seq();
+  return last - std::min(last, replicator_->durable_seq());
+}
+
 void HistoryRecorder::Note(std::string kind, std::string subject, std::string text) {
   if (events_.size() >= store::kMaxEventsPerPeriod) {
     ++dropped_;

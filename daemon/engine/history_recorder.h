@@ -50,6 +50,9 @@ class HistoryRecorder {
   Status Maintain();
   // Before leaving: peers' held appends are answered now.
   void EndGroupCommit() { service_.EndGroupCommit(); }
+  // Periods recorded here that `copies` replicas do not hold yet (0
+  // without replication).
+  uint64_t ReplicaLag() const;
   // Events dropped since the last call.
   uint64_t TakeDropped() { return std::exchange(dropped_, 0); }
 

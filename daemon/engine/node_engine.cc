@@ -22,6 +22,7 @@ NodeEngine::NodeEngine(EngineConfig config, EngineSeams& seams, EngineHooks hook
       gossiper_(seams.gossiper),
       processes_(seams.processes),
       hooks_(std::move(hooks)),
+      events_(config_.node_name, seams.wall, config_.events_kept),
       snapshots_(gossip::SnapshotConfig{}, seams.gossiper, seams.streams, seams.clock),
       policies_(
           [&] {
@@ -35,7 +36,9 @@ NodeEngine::NodeEngine(EngineConfig config, EngineSeams& seams, EngineHooks hook
           }(),
           seams.gossiper, seams.streams, seams.random, seams.wall),
       cpu_(self_, seams.processes, std::move(seams.cpu)),
-      pipes_(self_, seams.clock, seams.wall, std::move(seams.pipes), config_.pipes) {
+      pipes_(self_, seams.clock, seams.wall, std::move(seams.pipes), config_.pipes),
+      event_service_(events_, seams.gossiper, seams.streams, [this](NodeId id) { return NameOf(id); }),
+      app_watch_(config_.watch) {
   pipes_.SetFailedCheck([this](NodeId id) {
     const gossip::Member* m = gossiper_.membership().Find(id);
     return m != nullptr && m->state == gossip::MemberState::kFailed;
@@ -44,7 +47,13 @@ NodeEngine::NodeEngine(EngineConfig config, EngineSeams& seams, EngineHooks hook
     history_ = std::make_unique<HistoryRecorder>(*seams.history, config_.history, seams.gossiper, seams.streams,
                                                  seams.clock, seams.wall);
     WatchDeletions();
+    events_.AddSink([this](const Event& e) { history_->Note(e.type(), e.subject(), e.text()); });
   }
+  cpu_.SetErrorListener([this](const std::string& app, const std::string& error) {
+    const auto* enforcer = cpu_.control().enforcer();
+    Raise(EventType::kEnforcementError, app, fmt::format("CPU enforcement of {}: {}", app, error),
+          {{"enforcer", enforcer ? enforcer->kind() : "off"}});
+  });
   const TimePoint now = clock_.Now();
   next_sample_ = now + config_.sample_every;
   next_triggers_ = now + config_.triggers_every;
@@ -61,7 +70,8 @@ void NodeEngine::WatchDeletions() {
                     d.origin() ? NameOf(NodeId{d.origin()}) : "every node",
                     d.before_ms() ? fmt::format(" before {} ms", d.before_ms()) : "");
     spdlog::warn("history: deleted {} at the request of {} ({})", what, NameOf(by), d.by());
-    NoteEvent("deleted", d.app(), fmt::format("deleted {} at the request of {}", what, d.by()));
+    Raise(EventType::kHistoryDeleted, d.app().empty() ? "history" : d.app(),
+          fmt::format("deleted {} at the request of {}", what, d.by()), {{"by", d.by()}, {"rows", std::to_string(rows)}});
   });
 }
 
@@ -81,12 +91,7 @@ Status NodeEngine::Register() {
   gossiper_.AddMemberListener([this](const gossip::MemberEvent& ev) { OnMember(ev); });
   policies_.SetListener([this](const policy::PolicyVersion& v, const policy::PolicyDocument& doc,
                                const std::string& blob) {
-    const std::string mode = policies_.mode_text();
-    const LogField field("SHOAL_POLICY_VERSION", v.ToString());
-    spdlog::info("policy {} active: mode {}, {} application(s), {} policy(ies)", v.ToString(), mode,
-                 doc.applications.size(), doc.policies.size());
-    NoteEvent("policy", v.ToString(),
-              fmt::format("policy {} active: mode {}, {} application(s)", v.ToString(), mode, doc.applications.size()));
+    OnActivated(v, doc);
     OnPolicy(doc);
     if (hooks_.policy_activated) hooks_.policy_activated(v, blob);
   });
@@ -129,17 +134,60 @@ const PoolView& NodeEngine::pool() {
   return pool_;
 }
 
-void NodeEngine::NoteEvent(std::string kind, std::string subject, std::string text) {
-  if (history_) history_->Note(std::move(kind), std::move(subject), std::move(text));
+void NodeEngine::Raise(EventType type, std::string subject, std::string text, const EventFacts& facts, NodeId about) {
+  if (KindOf(type).pool_wide && !SpeaksFor(about)) return;
+  events_.Raise(type, std::move(subject), std::move(text), facts);
 }
+
+bool NodeEngine::SpeaksFor(NodeId about) const {
+  for (const gossip::Member* m : gossiper_.membership().live_peers()) {
+    if (m->id != about && m->id < self_) return false;
+  }
+  return true;
+}
+
+namespace {
+
+std::optional<EventType> MemberEventType(gossip::MemberEvent::Kind kind) {
+  using K = gossip::MemberEvent::Kind;
+  switch (kind) {
+    case K::kJoined: return EventType::kNodeJoined;
+    case K::kSuspected: return EventType::kNodeSuspected;
+    case K::kFailed: return EventType::kNodeFailed;
+    case K::kRecovered: return EventType::kNodeRecovered;
+    case K::kLeft: return EventType::kNodeLeft;
+    case K::kReaped:
+    case K::kAccused: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 void NodeEngine::OnMember(const gossip::MemberEvent& ev) {
   if (ev.kind == gossip::MemberEvent::Kind::kFailed) ++nodes_failed_;
-  const std::string text =
-      fmt::format("node {} at {} {}", ev.id.ToString(), ev.endpoint.ToString(), gossip::ToString(ev.kind));
-  if (ev.kind != gossip::MemberEvent::Kind::kReaped) NoteEvent(std::string(gossip::ToString(ev.kind)), KnownName(ev.id), text);
-  const LogField peer("SHOAL_PEER", KnownName(ev.id));
+  const std::string name = KnownName(ev.id);
+  const std::string text = fmt::format("node {} at {} {}", name, ev.endpoint.ToString(), gossip::ToString(ev.kind));
+  if (auto type = MemberEventType(ev.kind)) {
+    Raise(*type, name, text, {{"id", ev.id.ToString()}, {"address", ev.endpoint.ToString()}}, ev.id);
+  }
+  const LogField peer("SHOAL_PEER", name);
   spdlog::log(ev.kind == gossip::MemberEvent::Kind::kFailed ? spdlog::level::warn : spdlog::level::info, "{}", text);
+}
+
+void NodeEngine::OnActivated(const policy::PolicyVersion& v, const policy::PolicyDocument& doc) {
+  const std::string mode = policies_.mode_text();
+  const LogField field("SHOAL_POLICY_VERSION", v.ToString());
+  spdlog::info("policy {} active: mode {}, {} application(s), {} policy(ies)", v.ToString(), mode,
+               doc.applications.size(), doc.policies.size());
+  Raise(EventType::kPolicyActivated, v.ToString(),
+        fmt::format("policy {} active: mode {}, {} application(s)", v.ToString(), mode, doc.applications.size()),
+        {{"version", v.ToString()}, {"mode", mode}, {"applications", std::to_string(doc.applications.size())}});
+  if (!mode_.empty() && mode != mode_) {
+    Raise(EventType::kModeChanged, mode, fmt::format("mode changed from {} to {} with policy {}", mode_, mode, v.ToString()),
+          {{"from", mode_}, {"to", mode}, {"version", v.ToString()}});
+  }
+  mode_ = mode;
 }
 
 void NodeEngine::OnPolicy(const policy::PolicyDocument& doc) {
@@ -148,6 +196,7 @@ void NodeEngine::OnPolicy(const policy::PolicyDocument& doc) {
   cpu_.SetDocument(doc, clock_.Now());
   pipes_.SetDocument(&doc, policies_.version_text());
   pipes_unmet_.Clear();
+  app_watch_.Clear();
   samples_ = 1;
   Replan();
 }
@@ -180,6 +229,7 @@ void NodeEngine::Sample() {
   pipes_.SetPorts(cpu_.local());
   Replan();
   ReportUnmet();
+  ReportConditions();
   auto pipes = pipes_.TakePeriod();
   ReportPipesUnmet();
   if (!history_) return;
@@ -187,6 +237,7 @@ void NodeEngine::Sample() {
       !s.ok()) {
     spdlog::error("{}", s.error().message);
   }
+  ReportReplicas();
 }
 
 void NodeEngine::Replan() {
@@ -206,13 +257,17 @@ void NodeEngine::ReportUnmet() {
                  "node(s)) entitles it to {:.0f}, of which {:.0f} could not be placed on the {} node(s) running it",
                  app->name, app->requested, plan.pool_capacity, plan.nodes.size(), app->entitlement, app->unplaced,
                  app->instances.size());
-    NoteEvent("unmet", app->name,
-              fmt::format("booking cannot be met: asks {:.0f} millicores, entitled to {:.0f}, {:.0f} unplaced",
-                          app->requested, app->entitlement, app->unplaced));
+    Raise(EventType::kBookingUnmet, app->name,
+          fmt::format("booking of {} cannot be met: asks {:.0f} millicores, entitled to {:.0f}, {:.0f} unplaced",
+                      app->name, app->requested, app->entitlement, app->unplaced),
+          {{"resource", "cpu"},
+           {"requested_millicores", fmt::format("{:.0f}", app->requested)},
+           {"entitled_millicores", fmt::format("{:.0f}", app->entitlement)},
+           {"unplaced_millicores", fmt::format("{:.0f}", app->unplaced)}});
   }
   for (const std::string& app : changes.met) {
     spdlog::info("booking of {} is met again", app);
-    NoteEvent("met", app, "booking is met again");
+    Raise(EventType::kBookingMet, app, fmt::format("booking of {} is met again", app), {{"resource", "cpu"}});
   }
 }
 
@@ -227,13 +282,56 @@ void NodeEngine::ReportPipesUnmet() {
     const std::string lane = LaneSeriesName(c.lane);
     if (!c.unmet) {
       spdlog::info("bandwidth booking of {} on {} is met again", c.app, lane);
-      NoteEvent("met", c.app, fmt::format("bandwidth booking on {} is met again", lane));
+      Raise(EventType::kBookingMet, c.app, fmt::format("bandwidth booking of {} on {} is met again", c.app, lane),
+            {{"resource", "bandwidth"}, {"lane", lane}});
       continue;
     }
     spdlog::warn("bandwidth booking of {} on {} cannot be met: it wants {} bytes/s, the pool in view allocates it {}",
                  c.app, lane, c.wanted, c.got);
-    NoteEvent("unmet", c.app,
-              fmt::format("bandwidth booking on {} cannot be met: wants {} bytes/s, allocated {}", lane, c.wanted, c.got));
+    Raise(EventType::kBookingUnmet, c.app,
+          fmt::format("bandwidth booking of {} on {} cannot be met: wants {} bytes/s, allocated {}", c.app, lane,
+                      c.wanted, c.got),
+          {{"resource", "bandwidth"},
+           {"lane", lane},
+           {"wanted_bytes_per_second", std::to_string(c.wanted)},
+           {"allocated_bytes_per_second", std::to_string(c.got)}});
+  }
+}
+
+void NodeEngine::ReportConditions() {
+  for (const AppCondition& c : app_watch_.Follow(cpu_.plan())) {
+    const bool squeezed = c.kind == AppCondition::Kind::kSqueezed;
+    const std::string text =
+        squeezed ? fmt::format("{} {} squeezed: demand {:.0f} millicores, allocated {:.0f}", c.app,
+                               c.begun ? "is" : "is no longer", c.demand, c.allocated)
+                 : fmt::format("{} {} idle: using {:.0f} of {:.0f} booked millicores", c.app,
+                               c.begun ? "is" : "is no longer", c.usage, c.booked);
+    Raise(squeezed ? EventType::kAppSqueezed : EventType::kAppIdle, c.app, text,
+          {{"state", c.begun ? "begun" : "ended"},
+           {"demand_millicores", fmt::format("{:.0f}", c.demand)},
+           {"usage_millicores", fmt::format("{:.0f}", c.usage)},
+           {"allocated_millicores", fmt::format("{:.0f}", c.allocated)},
+           {"booked_millicores", fmt::format("{:.0f}", c.booked)}});
+  }
+}
+
+// A history that fell behind its replicas by more than kBehind periods is
+// reported lost (fewer copies than configured hold the recent rows), and
+// restored once they are within two periods again.
+void NodeEngine::ReportReplicas() {
+  constexpr uint64_t kBehind = 30, kCaughtUp = 2;
+  if (!history_ || config_.history.copies <= 0) return;
+  const uint64_t lag = history_->ReplicaLag();
+  const std::string name = config_.node_name;
+  if (!replicas_behind_ && lag > kBehind) {
+    replicas_behind_ = true;
+    Raise(EventType::kReplicaLost, name,
+          fmt::format("history of {} is {} period(s) ahead of its {} replica(s)", name, lag, config_.history.copies),
+          {{"lag_periods", std::to_string(lag)}, {"copies", std::to_string(config_.history.copies)}});
+  } else if (replicas_behind_ && lag <= kCaughtUp) {
+    replicas_behind_ = false;
+    Raise(EventType::kReplicaRestored, name, fmt::format("history of {} is on its replicas again", name),
+          {{"lag_periods", std::to_string(lag)}, {"copies", std::to_string(config_.history.copies)}});
   }
 }
 
@@ -247,8 +345,12 @@ void NodeEngine::RunTriggers() {
   auto fired = policies_.EvaluateTriggers(std::move(in));
   // Every node evaluates (the same overrides everywhere); side effects
   // happen once, on the snapshot's leader (the lowest-id live node).
-  if (fired.empty() || !snapshots_.leading() || !hooks_.trigger) return;
-  for (const auto& f : fired) hooks_.trigger(f);
+  if (fired.empty() || !snapshots_.leading()) return;
+  for (const auto& f : fired) {
+    Raise(EventType::kTriggerFired, f.trigger, fmt::format("trigger {} fired", f.trigger),
+          EventFacts(f.environment.begin(), f.environment.end()));
+    if (hooks_.trigger) hooks_.trigger(f);
+  }
 }
 
 void NodeEngine::Maintain() {

@@ -18,7 +18,10 @@
 
 #include "core/clock.h"
 #include "core/random.h"
+#include "daemon/engine/app_watch.h"
 #include "daemon/engine/cpu_loop.h"
+#include "daemon/engine/event_service.h"
+#include "daemon/engine/events.h"
 #include "daemon/engine/history_recorder.h"
 #include "daemon/engine/pipe_loop.h"
 #include "daemon/engine/pipe_unmet.h"
@@ -43,6 +46,8 @@ struct EngineConfig {
   policy::PolicyDistributor::Options policy;
   HistoryOptions history;  // used with a store
   PipeOptions pipes;       // used with a pipe enforcer
+  AppWatchOptions watch;   // app.squeezed / app.idle
+  size_t events_kept = EventLog::kDefaultKeep;
 };
 
 struct EngineSeams {
@@ -83,8 +88,14 @@ class NodeEngine {
     cpu_.Release();
     pipes_.Release();
   }
-  // An event for the history and the log.
-  void NoteEvent(std::string kind, std::string subject, std::string text);
+  // Raises an event (events.h). A pool-wide type is raised only when this
+  // node speaks for the pool about `about` (SpeaksFor); a local one always.
+  void Raise(EventType type, std::string subject, std::string text, const EventFacts& facts = {},
+             NodeId about = {});
+  // This node is the lowest live id other than `about`.
+  bool SpeaksFor(NodeId about) const;
+  EventLog& events() { return events_; }
+  EventService& event_service() { return event_service_; }
 
   NodeId self() const { return self_; }
   const std::string& name() const { return config_.node_name; }
@@ -107,12 +118,15 @@ class NodeEngine {
   std::optional<std::string> PublishStatus();
   void OnPolicy(const policy::PolicyDocument& doc);
   void OnMember(const gossip::MemberEvent& ev);
+  void OnActivated(const policy::PolicyVersion& v, const policy::PolicyDocument& doc);
   std::string KnownName(NodeId id) const;
   int FailedNodes() const;
   void Sample();
   void Replan();
   void ReportUnmet();
   void ReportPipesUnmet();
+  void ReportConditions();
+  void ReportReplicas();
   void RunTriggers();
   void Maintain();
 
@@ -122,6 +136,7 @@ class NodeEngine {
   gossip::Gossiper& gossiper_;
   ProcessSource& processes_;
   EngineHooks hooks_;
+  EventLog events_;
   PoolView pool_;
   gossip::SnapshotService snapshots_;
   PolicyRuntime policies_;
@@ -129,6 +144,10 @@ class NodeEngine {
   PipeLoop pipes_;
   PipeUnmet pipes_unmet_;
   std::unique_ptr<HistoryRecorder> history_;
+  EventService event_service_;
+  AppWatch app_watch_;
+  std::string mode_;              // at the last activation
+  bool replicas_behind_ = false;  // history.replica_lost raised, not yet restored
   uint32_t cpus_ = 0;       // from the last host facts
   int samples_ = 0;
   int nodes_failed_ = 0;    // since the triggers last ran

@@ -79,14 +79,15 @@ TEST_CASE("history through shoald: recorded, answered by any node, kept through 
   auto dj = Json(dead);
   INFO(dead.text);
   REQUIRE(NodeSamples(dj, "node-2") + 1 >= before_kill);  // at most the batch in flight
-  Output events = pool.CtlUntil("history events failed --since 5m --json", 1, [](const Output& o) {
+  Output events = pool.CtlUntil("history events node.failed --since 5m --json", 1, [](const Output& o) {
     return o.status == 0 && !nlohmann::json::parse(o.text).value("events", nlohmann::json::array()).empty();
   });
   auto ej = Json(events);
   REQUIRE(ej["events"].size() >= 1);
-  REQUIRE(ej["events"][0]["kind"] == "failed");
+  REQUIRE(ej["events"].size() == 1);  // raised once for the pool
+  REQUIRE(ej["events"][0]["kind"] == "node.failed");
   REQUIRE(ej["events"][0]["subject"] == "node-2");
-  REQUIRE_THAT(pool.Ctl("history events policy --since 5m", 1).text, Catch::Contains("policy"));
+  REQUIRE_THAT(pool.Ctl("history events policy.activated --since 5m", 1).text, Catch::Contains("policy.activated"));
 
   // Restarted, node 2 holds everything it had acknowledged before the kill.
   pool.Start(2, {"--enforcer", "off"});
@@ -150,7 +151,7 @@ TEST_CASE("history through shoald: recorded, answered by any node, kept through 
   auto gone = Json(pool.Ctl(fmt::format("history app gold --from {} --to {} --json",
                                         ctl::FormatTime(start).replace(10, 1, "T"), cut_text), 1));
   REQUIRE(gone.value("points", nlohmann::json::array()).empty());
-  REQUIRE_THAT(pool.CtlUntil("history events deleted --since 5m", 1, [](const Output& o) {
+  REQUIRE_THAT(pool.CtlUntil("history events history.deleted --since 5m", 1, [](const Output& o) {
                  return o.text.find("deleted") != std::string::npos && o.text.find("no events") == std::string::npos;
                }).text,
                Catch::Contains("at the request of"));

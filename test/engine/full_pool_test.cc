@@ -40,6 +40,16 @@ size_t NodesPlanning(FullPool& p, size_t nodes) {
   return n;
 }
 
+// How many running engines raised `type` about `subject`, in all.
+size_t Raised(FullPool& p, const std::string& type, const std::string& subject) {
+  size_t n = 0;
+  for (size_t i = 0; i < p.size(); ++i) {
+    if (!p.running(i)) continue;
+    for (const auto& e : p.engine(i).events().Select({})) n += e.type() == type && e.subject() == subject;
+  }
+  return n;
+}
+
 size_t Running(FullPool& p) {
   size_t n = 0;
   for (size_t i = 0; i < p.size(); ++i) n += p.running(i);
@@ -84,6 +94,11 @@ TEST_CASE("whole pool of 128: failed nodes leave every plan and the bookings are
   CHECK(p.Spread().max < 0.001);
   CHECK(p.BookedMet("gold") > 0.99);
   REQUIRE(Running(p) == 120);
+  // Pool-wide events: raised once for the pool, not by each of 120 observers.
+  CHECK(Raised(p, "policy.activated", v->ToString()) == 1);
+  for (size_t i = 60; i < 68; ++i) {
+    CHECK(Raised(p, "node.failed", fmt::format("node-{}", i)) == 1);
+  }
 }
 
 TEST_CASE("whole pool of 128: a partition plans each side alone, and healing brings one plan back") {

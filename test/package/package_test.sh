@@ -91,7 +91,8 @@ mode() { stat -c %a "$root$1"; }
 [ "$(mode /etc/shoal/pool.key)" = 600 ] || fail "/etc/shoal/pool.key is $(mode /etc/shoal/pool.key)"
 [ "$(mode /etc/shoal/tokens)" = 600 ] || fail "/etc/shoal/tokens is $(mode /etc/shoal/tokens)"
 for f in /usr/share/man/man8/shoald.8.gz /usr/share/man/man1/shoalctl.1.gz /usr/share/shoal/shoal-policy.xsd \
-  /usr/share/shoal/policies/small.xml /usr/share/bash-completion/completions/shoalctl; do
+  /usr/share/shoal/policies/small.xml /usr/share/bash-completion/completions/shoalctl \
+  /usr/share/snmp/mibs/SHOAL-MIB.txt; do
   [ -f "$root$f" ] || fail "$f is not installed"
 done
 grep -qx /etc/shoal/shoald.toml "$root/var/lib/dpkg/info/shoal.conffiles" || fail "shoald.toml is not a conffile"

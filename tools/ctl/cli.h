@@ -3,6 +3,7 @@
 // runs (`Run`). shoalctl.cc's main only assembles them.
 //   offline_cli.cc   allocate, plan, policy validate (no daemon)
 //   pool_cli.cc      status, nodes, apps, app, mode, policy push/show/versions
+//   events_cli.cc    events [--follow]
 //   history_cli.cc   history app/node/pool/events/delete/export/archive/mount/unmount, report
 #pragma once
 
@@ -69,5 +70,6 @@ void Sends(CLI::App* command, std::shared_ptr<PoolOptions> pool, Run& run, bool 
 CLI::App* AddOfflineCommands(CLI::App& app, Run& run);  // returns the "policy" group
 void AddPoolCommands(CLI::App& app, CLI::App& policy, std::shared_ptr<PoolOptions> pool, Run& run);
 void AddHistoryCommands(CLI::App& app, std::shared_ptr<PoolOptions> pool, Run& run);
+void AddEventCommands(CLI::App& app, std::shared_ptr<PoolOptions> pool, Run& run);
 
 }  // namespace shoal::ctl

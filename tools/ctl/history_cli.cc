@@ -192,8 +192,9 @@ void AddQuestions(CLI::App* history, std::shared_ptr<PoolOptions> pool, std::sha
   AddPeriodOptions(h_pool, *a, *pool);
   Questions(h_pool, "pool", Asks::kShow, pool, a, run);
   auto* h_events = history->add_subcommand(
-      "events", "Events: nodes failing, joining and leaving, policies activated, bookings that cannot be met, deletions.");
-  h_events->add_option("KIND", a->name, "only this kind (failed, joined, left, policy, unmet, met, deleted)");
+      "events", "Recorded events: nodes failing, joining and leaving, policies activated, bookings that cannot be\n"
+                "met, squeezed applications... (README, \"Events\"; the last few live: shoalctl events).");
+  h_events->add_option("TYPE", a->name, "only this type, e.g. node.failed, policy.activated, booking.unmet");
   h_events->add_option("--on", a->node, "only this node's events (its name)");
   AddPeriodOptions(h_events, *a, *pool);
   Questions(h_events, "events", Asks::kShow, pool, a, run);

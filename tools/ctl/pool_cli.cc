@@ -52,6 +52,7 @@ int RunControl(const ControlTarget& target, daemon::control::Request request, bo
       }
       break;
     case R::kHistory:
+    case R::kEvents:
     case R::kProgress:
     case R::RESULT_NOT_SET: return Fail("the daemon answered with nothing");
   }

@@ -1,0 +1,155 @@
+// shoald's event stream with real processes: pool-wide events raised once
+// for the pool (not once per observer), local ones by the node they
+// happened on, and `shoalctl events` answering alike from any node, with
+// --follow printing new events as they come. Ends only what it started.
+#include <csignal>
+#include <fstream>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "test/support/pool.h"
+#include "test/support/process.h"
+
+using namespace shoal;
+using shoal::testing::Output;
+using shoal::testing::TestPool;
+
+namespace {
+
+std::vector<nlohmann::json> Lines(const std::string& text) {
+  std::vector<nlohmann::json> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    const size_t end = text.find('\n', start);
+    const std::string line = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (line.starts_with("{")) out.push_back(nlohmann::json::parse(line));  // not stderr warnings
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return out;
+}
+
+size_t Count(const std::vector<nlohmann::json>& events, const std::string& type, const std::string& subject) {
+  size_t n = 0;
+  for (const auto& e : events) n += e["type"] == type && e["subject"] == subject;
+  return n;
+}
+
+// The subject of the first event of `type` ("" if none).
+std::string FirstSubject(const std::vector<nlohmann::json>& events, const std::string& type) {
+  for (const auto& e : events) {
+    if (e["type"] == type) return e["subject"].get<std::string>();
+  }
+  return "";
+}
+
+// `shoalctl events --json` on node i until `done(events)`, at most 15 s.
+template <typename Done>
+std::vector<nlohmann::json> EventsUntil(const TestPool& pool, size_t i, Done done) {
+  std::vector<nlohmann::json> events;
+  pool.CtlUntil("events --json --limit 1000", i, [&](const Output& o) {
+    if (o.status != 0) return false;
+    events = Lines(o.text);
+    return done(events);
+  }, 150);
+  return events;
+}
+
+}  // namespace
+
+TEST_CASE("a pool-wide event is raised once for the pool, and every node answers shoalctl events alike") {
+  TestPool pool;
+  for (size_t i = 0; i < 3; ++i) pool.Start(i, {"--enforcer", "off"});
+  REQUIRE(pool.CtlUntil("policy push " SHOAL_SOURCE_DIR "/examples/policies/small.xml", 0,
+                        [](const Output& o) { return o.status == 0; })
+              .status == 0);
+  auto all = EventsUntil(pool, 2, [](const auto& ev) {
+    size_t activated = 0;
+    for (const auto& e : ev) activated += e["type"] == "policy.activated";
+    return activated >= 1 && Count(ev, "node.joined", "node-2") >= 1;
+  });
+  INFO(nlohmann::json(all).dump(1));
+  const std::string version = FirstSubject(all, "policy.pushed");
+  REQUIRE(!version.empty());
+  CHECK(Count(all, "policy.pushed", version) == 1);
+  CHECK(Count(all, "policy.activated", version) == 1);  // three nodes activated it; one speaks
+  for (const auto& e : all) {
+    if (e["type"] == "policy.pushed") CHECK(e["node"] == "node-0");  // where it was pushed
+    CHECK(e["time"].get<std::string>().ends_with("Z"));
+    CHECK(e["time_ms"].is_number());
+  }
+
+  pool.node(1).process.Kill();
+  auto after = EventsUntil(pool, 0, [](const auto& ev) { return Count(ev, "node.failed", "node-1") >= 1; });
+  ::usleep(1'500'000);  // any second observer would have spoken by now
+  after = EventsUntil(pool, 2, [](const auto&) { return true; });
+  INFO(nlohmann::json(after).dump(1));
+  CHECK(Count(after, "node.failed", "node-1") == 1);
+  CHECK(Count(after, "node.suspected", "node-1") == 1);
+  for (const auto& e : after) {
+    if (e["type"] == "node.failed") CHECK(e["severity"] == "error");
+  }
+  // The text form: a header and one line per event.
+  Output text = pool.Ctl("events --type node.failed", 0);
+  CHECK(text.status == 0);
+  CHECK_THAT(text.text, Catch::StartsWith("TIME") && Catch::Contains("node.failed") && Catch::Contains("node-1"));
+  CHECK(pool.Ctl("events --since nonsense", 0).status == 1);
+}
+
+TEST_CASE("every node's [events] webhook together receive a pool-wide event once, and /metrics counts it") {
+  TestPool pool;
+  const uint16_t hook = testing::FreePort(), http = testing::FreePort();
+  const std::string got = pool.dir().File("hook.txt");
+  auto receiver = testing::Spawn({"/usr/bin/python3", SHOAL_SOURCE_DIR "/test/support/webhook_receiver.py",
+                                  std::to_string(hook), got});
+  pool.SetConfig(pool.dir().Write("events.toml", fmt::format("[[events.webhook]]\nurl = \"http://127.0.0.1:{}/e\"\n"
+                                                             "types = [\"node.failed\", \"policy.\"]\n",
+                                                             hook)));
+  pool.Start(0, {"--enforcer", "off", "--http", fmt::format("127.0.0.1:{}", http)});
+  for (size_t i = 1; i < 3; ++i) pool.Start(i, {"--enforcer", "off"});
+  REQUIRE(pool.CtlUntil("nodes", 0, [](const Output& o) { return o.text.find("node-2") != std::string::npos; })
+              .status == 0);
+  pool.node(2).process.Kill();
+  auto read = [&] {
+    std::ifstream in(got);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  for (int i = 0; i < 150 && read().find("\"type\":\"node.failed\"") == std::string::npos; ++i) ::usleep(100'000);
+  ::usleep(1'500'000);  // time for a second (wrong) delivery
+  const std::string text = read();
+  INFO(text);
+  size_t failed = 0;
+  for (size_t at = 0; (at = text.find("\"type\":\"node.failed\"", at)) != std::string::npos; ++at) ++failed;
+  CHECK(failed == 1);
+  CHECK_THAT(text, Catch::Contains("application/json {") && Catch::Contains("\"subject\":\"node-2\""));
+  Output m = testing::RunCommand(fmt::format("curl -s -m 5 http://127.0.0.1:{}/metrics", http));
+  CHECK_THAT(m.text, Catch::Contains("shoal_event_sink_queued{sink=\"webhook http://127.0.0.1:") &&
+                         Catch::Contains("shoal_events_total{type=\"node.joined\"}"));
+}
+
+TEST_CASE("shoalctl events --follow prints events as they happen") {
+  TestPool pool;
+  pool.Start(0, {"--enforcer", "off"});
+  REQUIRE(pool.CtlUntil("status", 0, [](const Output& o) { return o.status == 0; }).status == 0);
+  const std::string out = pool.dir().File("follow.txt");
+  testing::SpawnOptions options;
+  options.output = out;
+  auto follow = testing::Spawn({SHOALCTL_BINARY, "events", "--follow", "--json", "--node",
+                                fmt::format("127.0.0.1:{}", pool.node(0).control), "--token", pool.read_token()},
+                               "", options);
+  ::usleep(1'500'000);
+  REQUIRE(pool.Ctl("policy push " SHOAL_SOURCE_DIR "/examples/policies/small.xml", 0).status == 0);
+  auto read = [&] {
+    std::ifstream in(out);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  for (int i = 0; i < 50 && read().find("policy.activated") == std::string::npos; ++i) ::usleep(100'000);
+  const std::string text = read();
+  INFO(text);
+  CHECK_THAT(text, Catch::Contains("\"type\":\"policy.activated\"") && Catch::Contains("\"type\":\"policy.pushed\""));
+  // Each event once, though asked for again every second.
+  ::usleep(2'500'000);
+  auto events = Lines(read());
+  CHECK(Count(events, "policy.pushed", FirstSubject(events, "policy.pushed")) == 1);
+}
