@@ -123,7 +123,8 @@ struct PolicySpec {
   bool operator==(const PolicySpec&) const = default;
 };
 
-enum class TriggerEvent { kTimer, kInsufficientResources, kNodeFailed, kUsageAbove };
+// kEvent: any event type of core/event_types.h, named in event_type.
+enum class TriggerEvent { kTimer, kInsufficientResources, kNodeFailed, kUsageAbove, kEvent };
 
 struct TriggerAction {
   enum class Kind { kSetCpu, kRun, kLog } kind = Kind::kLog;
@@ -140,8 +141,9 @@ struct TriggerAction {
 struct TriggerSpec {
   std::string name;
   TriggerEvent event = TriggerEvent::kTimer;
+  std::string event_type;           // kEvent: e.g. "app.squeezed"
   int64_t every_ms = 0;             // kTimer: how often the condition is checked
-  std::string application;          // kUsageAbove, kInsufficientResources (optional there)
+  std::string application;          // kUsageAbove; optional for kInsufficientResources and kEvent (the subject)
   double threshold_percent = 0;     // kUsageAbove: of the application's allocation
   int64_t rate_limit_ms = 60'000;   // at most one firing per this interval
   std::vector<TriggerAction> actions;

@@ -8,6 +8,7 @@
 #include <pugixml.hpp>
 
 #include "core/endpoint.h"
+#include "core/event_types.h"
 #include "policy/checks.h"
 #include "policy/glob.h"
 #include "policy/units.h"
@@ -15,6 +16,13 @@
 
 namespace shoal::policy {
 namespace {
+
+// "node.joined, node.suspected, ...": what event= takes beyond the four.
+std::string EventTypeList() {
+  std::string out;
+  for (const auto& k : EventKinds()) out += (out.empty() ? "" : ", ") + std::string(k.name);
+  return out;
+}
 
 bool DefaultZoneExists(std::string_view zone) {
   if (zone == "UTC") return true;
@@ -364,7 +372,8 @@ class Parser : public XmlReader {
       else if (*v == "insufficient-resources") t.event = TriggerEvent::kInsufficientResources;
       else if (*v == "node-failed") t.event = TriggerEvent::kNodeFailed;
       else if (*v == "usage-above") t.event = TriggerEvent::kUsageAbove;
-      else Error(n, "event=\"{}\": expected timer, insufficient-resources, node-failed or usage-above", *v);
+      else if (EventTypeNamed(*v)) t.event = TriggerEvent::kEvent, t.event_type = *v;
+      else Error(n, "event=\"{}\": expected timer, insufficient-resources, node-failed, usage-above or an event type ({})", *v, EventTypeList());
     }
     if (auto v = Attr(n, "every")) {
       if (auto ms = Check(n, "every", ParseDurationMs(*v))) t.every_ms = *ms;
@@ -390,6 +399,10 @@ class Parser : public XmlReader {
       a.line = LineOf(c);
       if (name == "set-cpu") {
         a.kind = TriggerAction::Kind::kSetCpu;
+        if (t.event == TriggerEvent::kEvent && !KindOf(*EventTypeNamed(t.event_type)).pool_wide) {
+          Error(c, "<set-cpu> needs a pool-wide event: {} is raised on one node only, and every node must plan alike",
+                t.event_type);
+        }
         if (auto v = Name(c, "application")) a.application = *v;
         if (auto cpu = ReadCpu(c, true)) a.cpu = *cpu;
       } else if (name == "run") {

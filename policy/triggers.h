@@ -1,4 +1,5 @@
-// Triggers: conditions checked on a timer or on events, and the actions
+// Triggers: conditions checked on a timer or on events (the four built in,
+// or any event type of core/event_types.h), and the actions
 // they fire. Evaluate() is given the time and what happened since the last
 // call (nodes failed, bookings that could not be met, usage against
 // allocation) and returns the actions to carry out; set-cpu actions are
@@ -21,8 +22,18 @@
 
 namespace shoal::policy {
 
+// An event this node saw since the last evaluation (a pool-wide one on
+// every node alike, a local one on its node only).
+struct ObservedEvent {
+  std::string type;  // core/event_types.h
+  std::string subject;
+  std::string text;
+  std::map<std::string, std::string> facts;
+};
+
 struct TriggerInputs {
   int64_t now_ms = 0;                            // wall-clock milliseconds
+  std::vector<ObservedEvent> events;             // since the previous evaluation
   int nodes_failed = 0;                          // since the previous evaluation
   std::set<std::string> insufficient;            // applications whose booking could not be met
   std::map<std::string, double> usage_percent;   // usage as a percentage of the allocation
@@ -33,7 +44,14 @@ struct FiredAction {
   TriggerAction action;
   // Facts for a script's environment (SHOAL_TRIGGER, SHOAL_EVENT, ...).
   std::map<std::string, std::string> environment;
+  // Fired by a local event: carried out on this node (not by the node
+  // that carries out the pool's triggers).
+  bool local = false;
 };
+
+// The trigger's event= as written: timer, insufficient-resources,
+// node-failed, usage-above or the event type.
+std::string EventAttribute(const TriggerSpec& t);
 
 class TriggerEngine {
  public:

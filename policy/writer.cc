@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <pugixml.hpp>
 
+#include "policy/triggers.h"
 #include "policy/units.h"
 
 namespace shoal::policy {
@@ -113,11 +114,7 @@ std::string WritePolicy(const PolicyDocument& doc) {
   for (const auto& t : doc.triggers) {
     pugi::xml_node n = root.append_child("trigger");
     Set(n, "name", t.name);
-    const char* event = t.event == TriggerEvent::kTimer                   ? "timer"
-                        : t.event == TriggerEvent::kInsufficientResources ? "insufficient-resources"
-                        : t.event == TriggerEvent::kNodeFailed            ? "node-failed"
-                                                                          : "usage-above";
-    Set(n, "event", event);
+    Set(n, "event", EventAttribute(t));
     if (t.event == TriggerEvent::kTimer) Set(n, "every", FormatDurationMs(t.every_ms));
     if (!t.application.empty()) Set(n, "application", t.application);
     if (t.event == TriggerEvent::kUsageAbove) Set(n, "threshold", FormatNumber(t.threshold_percent) + "%");

@@ -1,8 +1,8 @@
 // The node's event stream: what happened, as one vocabulary for every
 // place an event goes (the history, the journal, scripts, webhooks, SNMP
-// traps, `shoalctl events`). Each event has a type from the fixed list
-// below, a severity, a wall-clock time, the raising node's name, a
-// subject (a node, an application, a policy version) and facts.
+// traps, `shoalctl events`). Each event has a type (core/event_types.h),
+// a severity, a wall-clock time, the raising node's name, a subject (a
+// node, an application, a policy version) and facts.
 //
 // Pool-wide events (a node failed, a booking cannot be met, a policy became
 // active) are seen alike by every node; they are raised once for the pool,
@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/event_types.h"
 #include "events.pb.h"
 
 namespace shoal::engine {
@@ -35,47 +36,13 @@ using Event = daemon::control::Event;
 using EventQuery = daemon::control::EventQuery;
 using EventFacts = std::map<std::string, std::string>;
 
-enum class Severity { kInfo, kNotice, kWarning, kError };
-
-enum class EventType {
-  kNodeJoined,
-  kNodeSuspected,
-  kNodeFailed,
-  kNodeLeft,
-  kNodeRecovered,
-  kNameConflict,
-  kPolicyPushed,
-  kPolicyActivated,
-  kPolicyRefused,
-  kModeChanged,
-  kBookingUnmet,
-  kBookingMet,
-  kAppSqueezed,
-  kAppIdle,
-  kTriggerFired,
-  kTriggerRefused,
-  kEnforcementError,
-  kReplicaLost,
-  kReplicaRestored,
-  kHistoryDeleted,
-  kKeyRotated,
-};
-
-struct EventKind {
-  EventType type;
-  std::string_view name;  // "node.failed"
-  Severity severity;
-  bool pool_wide;         // raised once for the pool
-  std::string_view help;  // one line, for docs and the MIB
-};
-
-// Every type, in the enum's order (the SNMP trap numbers are index + 1).
-std::span<const EventKind> EventKinds();
-const EventKind& KindOf(EventType type);
-std::optional<EventType> EventTypeNamed(std::string_view name);
-std::string_view SeverityName(Severity s);
-// syslog priority of a severity name (6 info .. 3 error; 6 if unknown).
-int SyslogPriority(std::string_view severity);
+using ::shoal::EventKind;
+using ::shoal::EventKinds;
+using ::shoal::EventType;
+using ::shoal::EventTypeNamed;
+using ::shoal::KindOf;
+using ::shoal::Severity;
+using ::shoal::SeverityName;
 
 class EventLog {
  public:

@@ -135,6 +135,12 @@ const PoolView& NodeEngine::pool() {
 }
 
 void NodeEngine::Raise(EventType type, std::string subject, std::string text, const EventFacts& facts, NodeId about) {
+  // Triggers see every event this node observes, pool-wide ones on every
+  // node alike (their set-cpu overrides must be the same everywhere).
+  constexpr size_t kMaxObserved = 1000;
+  if (observed_.size() < kMaxObserved) {
+    observed_.push_back({std::string(KindOf(type).name), subject, text, facts});
+  }
   if (KindOf(type).pool_wide && !SpeaksFor(about)) return;
   events_.Raise(type, std::move(subject), std::move(text), facts);
 }
@@ -342,11 +348,14 @@ void NodeEngine::RunTriggers() {
   for (const auto& app : cpu_.plan().apps) {
     if (app.allocated > 0) in.usage_percent[app.name] = 100.0 * app.usage / app.allocated;
   }
+  in.events = std::exchange(observed_, {});
   auto fired = policies_.EvaluateTriggers(std::move(in));
   // Every node evaluates (the same overrides everywhere); side effects
-  // happen once, on the snapshot's leader (the lowest-id live node).
-  if (fired.empty() || !snapshots_.leading()) return;
+  // happen once, on the snapshot's leader (the lowest-id live node), or
+  // for a local event's trigger on the node it happened on.
+  const bool leading = snapshots_.leading();
   for (const auto& f : fired) {
+    if (!f.local && !leading) continue;
     Raise(EventType::kTriggerFired, f.trigger, fmt::format("trigger {} fired", f.trigger),
           EventFacts(f.environment.begin(), f.environment.end()));
     if (hooks_.trigger) hooks_.trigger(f);

@@ -151,6 +151,7 @@ class NodeEngine {
   uint32_t cpus_ = 0;       // from the last host facts
   int samples_ = 0;
   int nodes_failed_ = 0;    // since the triggers last ran
+  std::vector<policy::ObservedEvent> observed_;  // since the triggers last ran
   bool plan_dirty_ = false; // the pool view changed since the last plan
   TimePoint planned_at_{};
   TimePoint next_sample_{}, next_triggers_{}, next_maintain_{};

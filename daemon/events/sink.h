@@ -4,10 +4,10 @@
 // from the daemon's io_context thread only.
 #pragma once
 
-#include <cctype>
 #include <cstdint>
 #include <string>
 
+#include "core/event_types.h"
 #include "events.pb.h"
 
 namespace shoal::daemon {
@@ -18,14 +18,6 @@ struct SinkCounters {
   uint64_t dropped = 0;    // events given up: queue full, retries spent, refused
   uint64_t queued = 0;     // waiting now
 };
-
-// A fact's name as an environment variable or journal field:
-// "lag_periods" -> SHOAL_FACT_LAG_PERIODS (what neither takes becomes '_').
-inline std::string FactVariable(const std::string& key) {
-  std::string out = "SHOAL_FACT_";
-  for (char c : key) out += std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::toupper(c)) : '_';
-  return out;
-}
 
 class EventSink {
  public:

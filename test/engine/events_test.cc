@@ -157,3 +157,9 @@ TEST_CASE("app watch: squeezed after a sustained shortfall, over after as long w
   REQUIRE(busy.size() == 1);
   CHECK_FALSE(busy[0].begun);
 }
+
+TEST_CASE("the policy schema takes every event type as a trigger's event") {
+  std::ifstream in(SHOAL_SOURCE_DIR "/policy/shoal-policy.xsd");
+  const std::string xsd((std::istreambuf_iterator<char>(in)), {});
+  for (const auto& k : EventKinds()) CHECK_THAT(xsd, Catch::Contains("<xs:enumeration value=\"" + std::string(k.name) + "\"/>"));
+}

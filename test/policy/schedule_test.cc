@@ -13,6 +13,7 @@
 #include "policy/schedule.h"
 #include "policy/timezone.h"
 #include "policy/triggers.h"
+#include "policy/writer.h"
 
 using namespace shoal;
 using namespace shoal::policy;
@@ -205,4 +206,47 @@ TEST_CASE("Triggers fire on their conditions, at most once per rate limit, and s
     for (const auto& f : engine.Evaluate(in)) ticks += f.trigger == "tick" ? 1 : 0;
   }
   REQUIRE(ticks == 2);  // at 01:00 and 02:00
+}
+
+TEST_CASE("Triggers on any event type: matched by type and subject, facts for scripts, local ones marked") {
+  PolicyDocument doc = Parse(R"(
+<application name="web"><process name="nginx"/></application>
+<policy application="web"><cpu pool-percent="30%"/></policy>
+<trigger name="squeeze" event="app.squeezed" application="web" rate-limit="1m">
+  <set-cpu application="web" pool-percent="50%"/>
+</trigger>
+<trigger name="cgroup" event="enforcement.error" rate-limit="1m"><run script="/usr/local/bin/fix"/></trigger>
+)");
+  REQUIRE(doc.triggers[0].event == TriggerEvent::kEvent);
+  REQUIRE(doc.triggers[0].event_type == "app.squeezed");
+  TriggerEngine engine(doc);
+  TriggerInputs in;
+  in.now_ms = 1'735'689'600'000;
+  in.events = {{"app.squeezed", "db", "db is squeezed", {}}, {"node.failed", "node-3", "", {}}};
+  REQUIRE(engine.Evaluate(in).empty());  // another application, another type
+  in.events = {{"app.squeezed", "web", "web is squeezed", {{"state", "begun"}}},
+               {"enforcement.error", "db", "no cgroup", {{"enforcer", "cgroup"}}}};
+  auto fired = engine.Evaluate(in);
+  REQUIRE(fired.size() == 2);
+  CHECK(fired[0].trigger == "squeeze");
+  CHECK_FALSE(fired[0].local);  // pool-wide: carried out by the pool's leader
+  CHECK(fired[0].environment.at("SHOAL_EVENT") == "app.squeezed");
+  CHECK(fired[0].environment.at("SHOAL_SUBJECT") == "web");
+  CHECK(fired[0].environment.at("SHOAL_FACT_STATE") == "begun");
+  CHECK(fired[1].local);  // on the node whose enforcement failed
+  CHECK(fired[1].environment.at("SHOAL_FACT_ENFORCER") == "cgroup");
+  CHECK(engine.cpu_overrides().at("web").amount == 50);
+  // Written back as read.
+  CHECK_THAT(WritePolicy(doc), Catch::Contains("event=\"app.squeezed\""));
+
+  ParsedPolicy bad = ParsePolicy(R"(<shoal-policy>
+<application name="web"><process name="nginx"/></application>
+<trigger name="a" event="app.exploded"><log message="x"/></trigger>
+<trigger name="b" event="enforcement.error"><set-cpu application="web" pool-percent="50%"/></trigger>
+</shoal-policy>)");
+  std::string all;
+  for (const auto& e : bad.errors) all += FormatPolicyError(e, "bad") + "\n";
+  CHECK_THAT(all, Catch::Contains("bad:3:") && Catch::Contains("event=\"app.exploded\"") &&
+                      Catch::Contains("app.squeezed") && Catch::Contains("bad:4:") &&
+                      Catch::Contains("<set-cpu> needs a pool-wide event"));
 }
