@@ -17,6 +17,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <fmt/format.h>
 
+#include "bench/self_rss.h"
 #include "core/logging.h"
 #include "core/percentile.h"
 #include "daemon/engine/events.h"
@@ -27,15 +28,6 @@ namespace asio = boost::asio;
 using Steady = std::chrono::steady_clock;
 
 namespace {
-
-uint64_t RssKb() {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6));
-  }
-  return 0;
-}
 
 uint16_t UnusedPort(asio::io_context& io) {
   asio::ip::tcp::acceptor a(io, {asio::ip::address_v4::loopback(), 0});
@@ -117,7 +109,7 @@ int main(int argc, char** argv) {
   Ticker ticker{asio::steady_timer(io), std::chrono::milliseconds(tick_ms), {}, &quiet};
   ticker.Start();
   io.run_for(std::chrono::seconds(quiet_s));
-  const uint64_t rss_before = RssKb();
+  const uint64_t rss_before = bench::SelfRssKb();
   ticker.lateness_ms = &storm;
   // The storm: a batch every 10 ms.
   asio::steady_timer raiser(io);
@@ -138,7 +130,7 @@ int main(int argc, char** argv) {
   raise();
   io.run_for(std::chrono::seconds(storm_s));
   raiser.cancel();
-  const uint64_t rss_after = RssKb();
+  const uint64_t rss_after = bench::SelfRssKb();
 
   fmt::print("event storm: {} events/s for {} s ({} raised), tick every {} ms, webhook queues {}\n", rate, storm_s,
              raised, tick_ms, queue);

@@ -32,6 +32,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "bench/self_rss.h"
 #include "core/percentile.h"
 #include "gossip/sim/sim_pool.h"
 #include "store/history_service.h"
@@ -47,15 +48,6 @@ using Wall = std::chrono::steady_clock;
 namespace {
 
 double Seconds(Wall::duration d) { return std::chrono::duration<double>(d).count(); }
-
-uint64_t RssKb() {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6));
-  }
-  return 0;
-}
 
 // Private memory only: RSS also counts the pages of shared libraries this
 // process touched (librocksdb.so alone is about 9 MB of them).
@@ -108,12 +100,12 @@ std::unique_ptr<HistoryStore> OpenOrDie(const std::string& path, NodeId id, bool
 }
 
 int RunWrite(const std::string& dir, int apps, int64_t period_ms) {
-  const uint64_t rss_before = RssKb();
+  const uint64_t rss_before = bench::SelfRssKb();
   std::vector<double> us;
   us.reserve(static_cast<size_t>(kDayMs / period_ms));  // before measuring memory
   const uint64_t anon_before = AnonKb();
   auto store = OpenOrDie(dir + "/write", NodeId{1}, false);
-  const uint64_t rss_open = RssKb();
+  const uint64_t rss_open = bench::SelfRssKb();
   const uint64_t anon_open = AnonKb();
   uint64_t rss_hour = 0, anon_hour = 0;
   const int64_t now = WallClockMs();
@@ -128,7 +120,7 @@ int RunWrite(const std::string& dir, int apps, int64_t period_ms) {
     if (!store->Record(p).ok()) return 1;
     us.push_back(std::chrono::duration<double, std::micro>(Wall::now() - a).count());
     if (k == static_cast<uint64_t>(kHourMs / period_ms)) {
-      rss_hour = RssKb();
+      rss_hour = bench::SelfRssKb();
       anon_hour = AnonKb();
     }
     if (k % static_cast<uint64_t>(60'000 / period_ms) == 0) {  // the daemon's minute upkeep
@@ -138,7 +130,7 @@ int RunWrite(const std::string& dir, int apps, int64_t period_ms) {
     }
   }
   const double total_s = Seconds(Wall::now() - begin);
-  const uint64_t rss_filled = RssKb();
+  const uint64_t rss_filled = bench::SelfRssKb();
   const uint64_t anon_untrimmed = AnonKb();
   malloc_trim(0);  // what is left is held, not merely cached by the allocator
   const uint64_t anon_filled = AnonKb();
@@ -265,7 +257,7 @@ int RunQuery(const std::string& dir, size_t nodes, int apps, int64_t period_ms) 
       "\"wall_ms_median\":%.1f,\"wall_ms_max\":%.1f,\"sim_network_ms\":%.1f,\"rss_kb\":%llu}\n",
       nodes, apps, static_cast<long long>(period_ms), fill_s, peers.size(), origins, rows,
       static_cast<long long>(res.step_ms), LevelName(res.level), wall_ms.front(), Percentile(wall_ms, 50),
-      wall_ms.back(), Percentile(sim_ms, 50), static_cast<unsigned long long>(RssKb()));
+      wall_ms.back(), Percentile(sim_ms, 50), static_cast<unsigned long long>(bench::SelfRssKb()));
   return 0;
 }
 

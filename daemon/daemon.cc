@@ -286,13 +286,15 @@ Status Daemon::StartControl() {
 
 Status Daemon::StartHttp() {
   if (!config_.http.listen.valid()) return Status::Ok();
-  auto m = MetricsEndpoint::Open(
+  auto web = control_api_ ? std::make_unique<WebApi>(*control_api_, wall_) : nullptr;
+  auto h = HttpEndpoint::Open(
       io_, config_.http.listen, config_.http.require_token,
       MetricsSources{*gossiper_, *engine_, streams_->counters(), control_ ? &control_->counters() : nullptr,
-                     event_sinks_.get()});
-  if (!m.ok()) return m.error();
-  metrics_ = std::move(*m);
-  metrics_->ReloadTokens(config_.control.tokens_file);
+                     event_sinks_.get()},
+      std::move(web));
+  if (!h.ok()) return h.error();
+  http_ = std::move(*h);
+  http_->ReloadTokens(config_.control.tokens_file);
   return Status::Ok();
 }
 

@@ -26,7 +26,7 @@
 #include "daemon/control_server.h"
 #include "daemon/engine/node_engine.h"
 #include "daemon/events/event_sinks.h"
-#include "daemon/metrics_endpoint.h"
+#include "daemon/http_endpoint.h"
 #include "daemon/name_guard.h"
 #include "daemon/pool_probe.h"
 #include "daemon/sampler.h"
@@ -100,7 +100,7 @@ class Daemon {
   std::unique_ptr<engine::NodeEngine> engine_;
   std::unique_ptr<ControlApi> control_api_;
   std::unique_ptr<ControlServer> control_;
-  std::unique_ptr<MetricsEndpoint> metrics_;  // none: no [http] listen
+  std::unique_ptr<HttpEndpoint> http_;  // none: no [http] listen
   boost::asio::steady_timer tick_timer_;
   boost::asio::steady_timer report_timer_;
   boost::asio::steady_timer trim_timer_;

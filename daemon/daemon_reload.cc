@@ -30,7 +30,7 @@ void Daemon::ReloadSecrets() {
     spdlog::error("key reload refused, keeping the current keys: {}", s.error().message);
   }
   LoadControlTokens();
-  if (metrics_) metrics_->ReloadTokens(config_.control.tokens_file);
+  if (http_) http_->ReloadTokens(config_.control.tokens_file);
 }
 
 void Daemon::ApplyLive(const DaemonConfig& fresh, const std::vector<std::string>& keys) {

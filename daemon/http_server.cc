@@ -66,19 +66,23 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
 
   void Answer(const std::shared_ptr<Session>& s) {
     const auto& req = s->parser.get();
-    HttpAnswer a;
-    if (req.method() != http::verb::get) {
-      a = HttpAnswer{405, "text/plain; charset=utf-8", "only GET\n"};
-    } else {
-      const std::string target(req.target());
-      a = handler(target.substr(0, target.find('?')), std::string(req[http::field::authorization]));
-    }
+    if (req.method() != http::verb::get) return Write(s, HttpAnswer{405, "text/plain; charset=utf-8", "only GET\n"});
+    const std::string target(req.target());
+    const size_t q = target.find('?');
+    HttpRequest r{target.substr(0, q), q == std::string::npos ? "" : target.substr(q + 1),
+                  std::string(req[http::field::authorization])};
+    handler(r, [self = shared_from_this(), s](HttpAnswer a) { self->Write(s, std::move(a)); });
+  }
+
+  void Write(const std::shared_ptr<Session>& s, HttpAnswer a) {
     s->response.version(11);
     s->response.result(a.status);
     s->response.set(http::field::content_type, a.content_type);
     s->response.set(http::field::connection, "close");
+    s->response.set(http::field::cache_control, "no-store");
     s->response.body() = std::move(a.body);
     s->response.prepare_payload();
+    s->stream.expires_after(kRequestTimeout);
     http::async_write(s->stream, s->response, [self = shared_from_this(), s](beast::error_code, size_t) {
       self->Done(s);
     });

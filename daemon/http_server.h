@@ -1,10 +1,8 @@
-// shoald's HTTP listener ([http] listen; off by default): GET /metrics
-// (Prometheus text, daemon/metrics.h) and GET /health ("ok" once the
-// daemon runs), on the daemon's io_context with Boost.Beast. Requests are
+// shoald's HTTP listener ([http] listen; off by default), on the daemon's
+// io_context with Boost.Beast; what it serves is daemon/http_endpoint.h. Requests are
 // untrusted: at most 64 connections, 8 KiB of headers, no body, 5 s to
-// send the request; one request per connection. With require_token, a
-// request must carry "Authorization: Bearer TOKEN" with a read or admin
-// token of the control API's tokens file. Runs on the io_context's thread.
+// send the request; one request per connection; the handler may answer
+// later (once peers answered). Runs on the io_context's thread.
 #pragma once
 
 #include <functional>
@@ -24,10 +22,18 @@ struct HttpAnswer {
   std::string body;
 };
 
+struct HttpRequest {
+  std::string path;           // without the query
+  std::string query;          // after '?', as sent
+  std::string authorization;  // the header, if any
+};
+
 class HttpServer {
  public:
-  // Called for each GET with the path and the Authorization header.
-  using Handler = std::function<HttpAnswer(const std::string& path, const std::string& authorization)>;
+  // Answers one request; call exactly once, now or later.
+  using Reply = std::function<void(HttpAnswer)>;
+  // Called for each GET.
+  using Handler = std::function<void(const HttpRequest& request, Reply reply)>;
 
   static Result<std::unique_ptr<HttpServer>> Open(boost::asio::io_context& io, const Endpoint& at, Handler handler);
   ~HttpServer();

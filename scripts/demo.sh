@@ -17,6 +17,8 @@
 # (both applications over the pool, bucket by bucket: the swap and the
 # kill, the dead server's figures answered by its replicas) and the last
 # events (`shoalctl events`, gathered from every node).
+# The web view of the pool (node-1's, daemon/web/index.html) is at the
+# address the demo prints.
 # Ctrl-C (or --seconds) stops the pool, hands processes back and removes
 # every cgroup, namespace and file the demo created. Needs root for cgroups
 # and namespaces; without root it runs in monitor mode (measure, plan,
@@ -72,6 +74,7 @@ if ! nspool_wait_ready "$ctl" $(seq 1 "$nodes"); then
 fi
 node1=$(nspool_control 1)
 echo "demo: $nodes servers of $slice millicores each on 127.0.0.1:$((base_port + 1))..$((base_port + nodes)), control API on $node1..; logs in $run"
+echo "demo: the web view of the pool: http://$(nspool_http 1)/  (metrics: http://$(nspool_http 1)/metrics)"
 
 show() {  # show TITLE: the pool as node-1 sees it
   if [ -t 1 ]; then printf '\033[H\033[2J'; fi

@@ -47,6 +47,8 @@ nspool_init() {
 }
 
 nspool_control() { echo "127.0.0.1:$((base_port + 100 + $1))"; }
+# Node 1 also serves HTTP: the web view, /metrics and /health.
+nspool_http() { echo "127.0.0.1:$((base_port + 200 + $1))"; }
 
 nspool_start() {
   local i=$1
@@ -54,6 +56,7 @@ nspool_start() {
     --seed "127.0.0.1:$((base_port + 1))" --key-file "$run/pool.key" --state-dir "$run/node-$i"
     --control "$(nspool_control "$i")" --tokens-file "$run/tokens" --admin-keys-file "$run/admin-keys"
     --cpu-millicores "$slice")
+  if [ "$i" = 1 ]; then flags+=(--http "$(nspool_http 1)"); fi
   if [ "$enforce" = 1 ]; then
     flags+=(--cgroup-parent "$cgroup_top/node-$i")
     # The daemon is the namespace's first process: if it dies, its

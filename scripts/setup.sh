@@ -11,7 +11,7 @@ PACKAGES=(
   libpqxx-dev postgresql
   clang libclang-rt-14-dev iproute2 procps libxml2-utils
   dpkg-dev help2man bash-completion curl prometheus
-  libsnmp-dev snmp snmptrapd
+  libsnmp-dev snmp snmptrapd chromium chromium-driver python3-selenium
 )
 
 missing=()

@@ -35,8 +35,8 @@ class AppWatch {
   explicit AppWatch(AppWatchOptions options = {}) : options_(options) {}
 
   // One period's plan; the conditions that began or ended with it.
+  // A condition outlives policy changes (it is the application's).
   std::vector<AppCondition> Follow(const policy::CpuPlan& plan);
-  void Clear() { state_.clear(); }
 
  private:
   struct State {

@@ -19,6 +19,7 @@ NodeEngine::NodeEngine(EngineConfig config, EngineSeams& seams, EngineHooks hook
     : config_(std::move(config)),
       self_(seams.gossiper.identity().id),
       clock_(seams.clock),
+      wall_(seams.wall),
       gossiper_(seams.gossiper),
       processes_(seams.processes),
       hooks_(std::move(hooks)),
@@ -172,6 +173,32 @@ std::optional<EventType> MemberEventType(gossip::MemberEvent::Kind kind) {
 
 void NodeEngine::OnMember(const gossip::MemberEvent& ev) {
   if (ev.kind == gossip::MemberEvent::Kind::kFailed) ++nodes_failed_;
+  if (ev.kind == gossip::MemberEvent::Kind::kJoined && pool_.Find(ev.id) == nullptr) {
+    // Its status (and so its name) follows within a period or two.
+    pending_joins_[ev.id] = {ev, clock_.Now() + kNameWait};
+    return;
+  }
+  pending_joins_.erase(ev.id);
+  RaiseMember(ev);
+}
+
+// A joined node is announced once its name is known, or after kNameWait
+// with its id.
+void NodeEngine::AnnounceJoins() {
+  if (pending_joins_.empty()) return;
+  pool();  // brought up to date
+  const TimePoint now = clock_.Now();
+  for (auto it = pending_joins_.begin(); it != pending_joins_.end();) {
+    if (pool_.Find(it->first) == nullptr && now < it->second.second) {
+      ++it;
+      continue;
+    }
+    RaiseMember(it->second.first);
+    it = pending_joins_.erase(it);
+  }
+}
+
+void NodeEngine::RaiseMember(const gossip::MemberEvent& ev) {
   const std::string name = KnownName(ev.id);
   const std::string text = fmt::format("node {} at {} {}", name, ev.endpoint.ToString(), gossip::ToString(ev.kind));
   if (auto type = MemberEventType(ev.kind)) {
@@ -186,6 +213,14 @@ void NodeEngine::OnActivated(const policy::PolicyVersion& v, const policy::Polic
   const LogField field("SHOAL_POLICY_VERSION", v.ToString());
   spdlog::info("policy {} active: mode {}, {} application(s), {} policy(ies)", v.ToString(), mode,
                doc.applications.size(), doc.policies.size());
+  // A version stamped long ago is this node catching up (a restart, a
+  // return from a partition): the pool moved to it when it was new.
+  constexpr int64_t kFreshMs = 30'000;
+  const int64_t stamped_ms = static_cast<int64_t>(v.hlc >> 16);
+  if (wall_.NowMs() - stamped_ms > kFreshMs) {
+    mode_ = mode;
+    return;
+  }
   Raise(EventType::kPolicyActivated, v.ToString(),
         fmt::format("policy {} active: mode {}, {} application(s)", v.ToString(), mode, doc.applications.size()),
         {{"version", v.ToString()}, {"mode", mode}, {"applications", std::to_string(doc.applications.size())}});
@@ -202,12 +237,12 @@ void NodeEngine::OnPolicy(const policy::PolicyDocument& doc) {
   cpu_.SetDocument(doc, clock_.Now());
   pipes_.SetDocument(&doc, policies_.version_text());
   pipes_unmet_.Clear();
-  app_watch_.Clear();
   samples_ = 1;
   Replan();
 }
 
 void NodeEngine::Tick() {
+  AnnounceJoins();
   snapshots_.Tick();
   policies_.Tick();
   if (history_) history_->Tick();

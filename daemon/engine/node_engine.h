@@ -13,6 +13,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -118,6 +119,8 @@ class NodeEngine {
   std::optional<std::string> PublishStatus();
   void OnPolicy(const policy::PolicyDocument& doc);
   void OnMember(const gossip::MemberEvent& ev);
+  void AnnounceJoins();
+  void RaiseMember(const gossip::MemberEvent& ev);
   void OnActivated(const policy::PolicyVersion& v, const policy::PolicyDocument& doc);
   std::string KnownName(NodeId id) const;
   int FailedNodes() const;
@@ -133,6 +136,7 @@ class NodeEngine {
   EngineConfig config_;
   NodeId self_;
   Clock& clock_;
+  const WallClock& wall_;
   gossip::Gossiper& gossiper_;
   ProcessSource& processes_;
   EngineHooks hooks_;
@@ -152,6 +156,8 @@ class NodeEngine {
   int samples_ = 0;
   int nodes_failed_ = 0;    // since the triggers last ran
   std::vector<policy::ObservedEvent> observed_;  // since the triggers last ran
+  static constexpr Duration kNameWait = std::chrono::seconds(5);
+  std::map<NodeId, std::pair<gossip::MemberEvent, TimePoint>> pending_joins_;  // until the name is known
   bool plan_dirty_ = false; // the pool view changed since the last plan
   TimePoint planned_at_{};
   TimePoint next_sample_{}, next_triggers_{}, next_maintain_{};
