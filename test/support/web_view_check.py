@@ -13,44 +13,47 @@ import time
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
-from selenium.webdriver.common.by import By
 
 url, shot, want_nodes, want_apps = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 options = webdriver.ChromeOptions()
 for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1700"):
     options.add_argument(a)
 driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+# One snapshot of what the page shows, taken inside the page in one go (it
+# redraws every second, so element handles would go stale between calls).
+SNAPSHOT = """
+const rows = sel => [...document.querySelectorAll(sel)];
+const text = id => document.getElementById(id).textContent;
+return {
+  header: Object.fromEntries(["answered-by", "nodes-live", "mode", "policy-version", "cpu-summary"]
+                              .map(i => [i, text(i)])),
+  nodes: rows("#nodes tbody tr").map(r => ({name: r.dataset.node, state: r.dataset.state})),
+  apps: rows("#apps tbody tr").map(r => ({name: r.dataset.app, allocated_m: Number(r.dataset.allocatedM),
+                                          used_m: Number(r.dataset.usedM), text: r.innerText})),
+  plots: rows("#app-history .plot").map(p => ({name: p.dataset.history, points: Number(p.dataset.points || 0)})),
+  events: rows("#events tbody tr").map(r => r.dataset.type),
+  policy: text("policy-text").slice(0, 200),
+  error: text("error"),
+};
+"""
+
 try:
     start = time.time()
     driver.get(url)
-    loaded_s = None
-    seen = {}
-    while time.time() - start < 40:
-        nodes = driver.find_elements(By.CSS_SELECTOR, "#nodes tbody tr")
-        apps = driver.find_elements(By.CSS_SELECTOR, "#apps tbody tr")
-        plots = driver.find_elements(By.CSS_SELECTOR, "#app-history .plot")
-        if loaded_s is None and len(nodes) >= want_nodes and len(apps) >= want_apps:
+    loaded_s, last_refresh = None, 0.0
+    while time.time() - start < 60:
+        seen = driver.execute_script(SNAPSHOT)
+        if loaded_s is None and len(seen["nodes"]) >= want_nodes and len(seen["apps"]) >= want_apps:
             loaded_s = time.time() - start
-        with_points = [p for p in plots if int(p.get_attribute("data-points") or 0) > 0]
-        if loaded_s is not None and len(with_points) >= want_apps:
+        if loaded_s is not None and sum(1 for p in seen["plots"] if p["points"] > 0) >= want_apps:
             break
-        time.sleep(0.5)
-        # History is asked every 30 s; reload to ask again now.
-        if loaded_s is not None and time.time() - start > 5 and int(time.time() - start) % 8 == 0:
+        time.sleep(0.25)
+        # History is asked every 30 s; load the page again to ask now.
+        if loaded_s is not None and time.time() - max(start, last_refresh) > 8:
+            last_refresh = time.time()
             driver.refresh()
+    seen = driver.execute_script(SNAPSHOT)
     seen["loaded_s"] = loaded_s
-    seen["header"] = {i: driver.find_element(By.ID, i).text
-                      for i in ("answered-by", "nodes-live", "mode", "policy-version", "cpu-summary")}
-    seen["nodes"] = [{"name": r.get_attribute("data-node"), "state": r.get_attribute("data-state")}
-                     for r in driver.find_elements(By.CSS_SELECTOR, "#nodes tbody tr")]
-    seen["apps"] = [{"name": r.get_attribute("data-app"), "allocated_m": float(r.get_attribute("data-allocated-m")),
-                     "used_m": float(r.get_attribute("data-used-m")), "text": r.text}
-                    for r in driver.find_elements(By.CSS_SELECTOR, "#apps tbody tr")]
-    seen["plots"] = [{"name": p.get_attribute("data-history"), "points": int(p.get_attribute("data-points") or 0)}
-                     for p in driver.find_elements(By.CSS_SELECTOR, "#app-history .plot")]
-    seen["events"] = [r.get_attribute("data-type") for r in driver.find_elements(By.CSS_SELECTOR, "#events tbody tr")]
-    seen["policy"] = driver.find_element(By.ID, "policy-text").text[:200]
-    seen["error"] = driver.find_element(By.ID, "error").text
     driver.save_screenshot(shot)
     print(json.dumps(seen))
 finally:
