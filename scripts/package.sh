@@ -59,6 +59,8 @@ cp "$top/README.md" "$root/usr/share/doc/shoal/README.md"
 mkdir -p "$stage/debian"
 printf 'Source: shoal\n\nPackage: shoal\nArchitecture: any\n' >"$stage/debian/control"
 depends=$(cd "$stage" && dpkg-shlibdeps -O "$root"/usr/bin/* 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
+# Loaded only when an [[events.snmp_trap]] sink is configured (dlopen).
+depends="$depends, libsnmp40"
 
 mkdir -p "$root/DEBIAN"
 size=$(du -sk --exclude=DEBIAN "$root" | cut -f1)
