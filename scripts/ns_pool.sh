@@ -80,7 +80,10 @@ nspool_wait_ready() {
   shift
   for i in "$@"; do
     for tries in $(seq 1 50); do
-      if "$ctl" status --node "$(nspool_control "$i")" >/dev/null 2>&1; then break; fi
+      # 0: answered, healthy; 3: answered, the pool not (yet) healthy.
+      local rc=0
+      "$ctl" status --node "$(nspool_control "$i")" >/dev/null 2>&1 || rc=$?
+      if [ "$rc" = 0 ] || [ "$rc" = 3 ]; then break; fi
       if ! kill -0 "${nspool_wrapper[$i]}" 2>/dev/null || [ "$tries" = 50 ]; then
         echo "ns_pool: node-$i did not start; the end of its log ($run/node-$i.log):" >&2
         tail -n 15 "$run/node-$i.log" >&2

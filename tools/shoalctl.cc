@@ -39,7 +39,8 @@ int main(int argc, char** argv) {
       "  shoalctl report --from 2026-11-01 --to 2026-11-08   a week's utilization summary\n"
       "Pool commands need a token: --token, $SHOAL_TOKEN, or a readable tokens file\n"
       "(--token-file, default /etc/shoal/tokens; create with shoald --add-token admin).\n"
-      "Exit status: 0 success, 1 the request failed, 2 bad command line.\n"
+      "Exit status: 0 success, 1 the request failed, 2 bad command line, 3 status: the pool is unhealthy.\n"
+      "$SHOAL_NODE names the node to ask when --node is not given.\n"
       "Document formats: README.md, sections \"shoalctl allocate\" and \"shoalctl plan\".\n");
 
   Run run;

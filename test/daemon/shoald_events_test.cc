@@ -58,7 +58,7 @@ std::vector<nlohmann::json> EventsUntil(const TestPool& pool, size_t i, Done don
 
 }  // namespace
 
-TEST_CASE("a pool-wide event is raised once for the pool, and every node answers shoalctl events alike") {
+TEST_CASE("a pool-wide event is raised once for the pool, every node answers shoalctl events alike, and status says the pool is unhealthy") {
   TestPool pool;
   for (size_t i = 0; i < 3; ++i) pool.Start(i, {"--enforcer", "off"});
   REQUIRE(pool.CtlUntil("policy push " SHOAL_SOURCE_DIR "/examples/policies/small.xml", 0,
@@ -95,6 +95,19 @@ TEST_CASE("a pool-wide event is raised once for the pool, and every node answers
   CHECK(text.status == 0);
   CHECK_THAT(text.text, Catch::StartsWith("TIME") && Catch::Contains("node.failed") && Catch::Contains("node-1"));
   CHECK(pool.Ctl("events --since nonsense", 0).status == 1);
+
+  // The failure makes `status` exit 3 (a probe's "unhealthy"), naming why.
+  Output status = pool.Ctl("status", 2);
+  CHECK(status.status == 3);
+  CHECK_THAT(status.text, Catch::Contains("shoalctl: unhealthy: 1 node(s) failed"));
+  Output failed = pool.Ctl("nodes --status failed", 2);
+  CHECK(failed.status == 0);
+  CHECK_THAT(failed.text, Catch::Contains("node-1") && !Catch::Contains("node-0") && !Catch::Contains("node-2"));
+  Output named = pool.Ctl("nodes --name '^node-[02]$' --json", 2);
+  CHECK_THAT(named.text, Catch::Contains("\"node-0\"") && Catch::Contains("\"node-2\"") && !Catch::Contains("\"node-1\""));
+  Output bad = pool.Ctl("nodes --name '(['", 2);
+  CHECK(bad.status == 1);
+  CHECK_THAT(bad.text, Catch::Contains("--name '(['"));
 }
 
 TEST_CASE("every node's [events] webhook together receive a pool-wide event once, and /metrics counts it") {

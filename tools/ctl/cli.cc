@@ -16,12 +16,15 @@ int Fail(const std::string& message) {
 PoolOptions::PoolOptions() {
   target_.token_file = "/etc/shoal/tokens";
   if (const char* f = std::getenv("SHOAL_TOKEN_FILE"); f && *f) target_.token_file = f;
+  if (const char* n = std::getenv("SHOAL_NODE"); n && *n) node_text_ = n;
   // Named by the user (a flag or the environment): it must be there.
   if (const char* k = std::getenv("SHOAL_ADMIN_KEY"); k && *k) admin_key_ = k, admin_key_named_ = true;
 }
 
 void PoolOptions::Add(CLI::App* c, bool with_json) {
-  c->add_option("--node", node_text_, "the shoald to ask, ADDRESS:PORT of its control API (any node answers for the pool)")
+  c->add_option("--node", node_text_,
+                "the shoald to ask, ADDRESS:PORT of its control API (any node answers for the pool; default "
+                "$SHOAL_NODE)")
       ->capture_default_str();
   c->add_option("--token", target_.token, "control API token (default: $SHOAL_TOKEN, else --token-file)");
   c->add_option("--token-file", target_.token_file,

@@ -21,9 +21,11 @@
 namespace shoal::ctl {
 
 // Exit codes: 0 success, 1 the request failed (bad input, unknown name),
-// 2 the command line itself is wrong.
+// 2 the command line itself is wrong, 3 `status` answered and the pool is
+// unhealthy (for scripts and probes).
 inline constexpr int kFailed = 1;
 inline constexpr int kUsage = 2;
+inline constexpr int kUnhealthy = 3;
 
 // Prints "shoalctl: MESSAGE" on standard error; returns kFailed.
 int Fail(const std::string& message);
@@ -61,10 +63,13 @@ class PoolOptions {
 // Makes a command's request from the time now, once the command line is
 // parsed; an error is the operator's (a file that cannot be read).
 using BuildRequest = std::function<Result<daemon::control::Request>(int64_t now_ms)>;
+// Changes the answer before it is printed (a filter); an error fails the command.
+using EditAnswer = std::function<Status(daemon::control::Response&)>;
 // Registers `command` to send what `build` makes (with an admin token when
-// `admin`), signed if it is an admin action; the answer is printed as text
-// or JSON.
-void Sends(CLI::App* command, std::shared_ptr<PoolOptions> pool, Run& run, bool admin, BuildRequest build);
+// `admin`), signed if it is an admin action; the answer, after `edit`, is
+// printed as text or JSON.
+void Sends(CLI::App* command, std::shared_ptr<PoolOptions> pool, Run& run, bool admin, BuildRequest build,
+           EditAnswer edit = nullptr);
 
 // The registrars; `run` must outlive the parse.
 CLI::App* AddOfflineCommands(CLI::App& app, Run& run);  // returns the "policy" group

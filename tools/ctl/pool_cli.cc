@@ -11,14 +11,26 @@
 namespace shoal::ctl {
 namespace {
 
-// One control API request; prints the answer as text or JSON.
-int RunControl(const ControlTarget& target, daemon::control::Request request, bool json) {
+// `status`: kUnhealthy with the reasons on standard error, else 0.
+int StatusExit(const daemon::control::PoolStatus& s) {
+  const auto why = Unhealthy(s);
+  for (const auto& w : why) std::cerr << "shoalctl: unhealthy: " << w << "\n";
+  return why.empty() ? 0 : kUnhealthy;
+}
+
+// One control API request; prints the answer (after `edit`) as text or JSON.
+int RunControl(const ControlTarget& target, daemon::control::Request request, bool json, const EditAnswer& edit) {
   auto reply = CallControl(target, std::move(request));
   if (!reply.ok()) return Fail(reply.error().message);
+  if (edit) {
+    if (auto s = edit(*reply); !s.ok()) return Fail(s.error().message);
+  }
   const auto& r = *reply;
   using R = daemon::control::Response;
   switch (r.result_case()) {
-    case R::kStatus: std::cout << (json ? MessageJson(r.status()) : StatusText(r.status())); break;
+    case R::kStatus:
+      std::cout << (json ? MessageJson(r.status()) : StatusText(r.status())) << std::flush;
+      return StatusExit(r.status());
     case R::kNodes: std::cout << (json ? MessageJson(r.nodes()) : NodesText(r.nodes())); break;
     case R::kApps: std::cout << (json ? MessageJson(r.apps()) : AppsText(r.apps())); break;
     case R::kApp: std::cout << (json ? MessageJson(r.app()) : AppText(r.app())); break;
@@ -81,6 +93,7 @@ Result<daemon::control::Request> PushRequest(const std::string& file) {
 
 struct PoolCommandArgs {
   std::string app, mode, file;
+  std::string state, name;  // nodes filters
 };
 
 }  // namespace
@@ -88,12 +101,32 @@ struct PoolCommandArgs {
 void AddPoolCommands(CLI::App& app, CLI::App& policy, std::shared_ptr<PoolOptions> pool, Run& run) {
   auto a = std::make_shared<PoolCommandArgs>();
   using R = daemon::control::Request;
-  auto* status = app.add_subcommand("status", "The pool in brief: nodes, capacity, bookings, use, mode, policy.");
+  auto* status = app.add_subcommand(
+      "status",
+      "The pool in brief: nodes, capacity, bookings, use, mode, policy. Exits 3 when the pool is unhealthy (a\n"
+      "node failed or suspect, a node not on the active policy, a booking that cannot be met), naming why on\n"
+      "standard error: usable as a probe.\n"
+      "Examples:\n"
+      "  shoalctl status\n"
+      "  shoalctl status --json | jq .nodes_failed\n"
+      "  shoalctl status >/dev/null 2>&1 || page-someone");
   pool->Add(status, true);
   Sends(status, pool, run, false, Simple([](R& r) { r.mutable_status(); }));
-  auto* nodes = app.add_subcommand("nodes", "Every node: address, state, capacity, use, load, memory, enforcer, policy.");
+  auto* nodes = app.add_subcommand("nodes",
+                                   "Every node: address, state, capacity, use, load, memory, enforcer, policy.\n"
+                                   "Examples:\n"
+                                   "  shoalctl nodes --status failed\n"
+                                   "  shoalctl nodes --name '^web-[0-9]+$' --json");
+  nodes->add_option("--status", a->state, "only nodes in this state")
+      ->check(CLI::IsMember({"self", "alive", "suspect", "failed", "left"}));
+  nodes->add_option("--name", a->name, "only nodes whose name matches this extended regular expression");
   pool->Add(nodes, true);
-  Sends(nodes, pool, run, false, Simple([](R& r) { r.mutable_nodes(); }));
+  Sends(nodes, pool, run, false, Simple([](R& r) { r.mutable_nodes(); }), [a](daemon::control::Response& r) {
+    auto kept = FilterNodes(r.nodes(), a->state, a->name);
+    if (!kept.ok()) return Status(kept.error());
+    *r.mutable_nodes() = std::move(*kept);
+    return Status::Ok();
+  });
   auto* apps = app.add_subcommand(
       "apps", "Every application in the pool: its policy, entitlement, booking, demand, use and allocation.");
   pool->Add(apps, true);
@@ -142,9 +175,10 @@ void AddPoolCommands(CLI::App& app, CLI::App& policy, std::shared_ptr<PoolOption
   Sends(versions, pool, run, false, Simple([](R& r) { r.mutable_policy_versions(); }));
 }
 
-void Sends(CLI::App* command, std::shared_ptr<PoolOptions> pool, Run& run, bool admin, BuildRequest build) {
-  command->callback([pool, &run, admin, build = std::move(build)] {
-    run = [pool, admin, build] {
+void Sends(CLI::App* command, std::shared_ptr<PoolOptions> pool, Run& run, bool admin, BuildRequest build,
+           EditAnswer edit) {
+  command->callback([pool, &run, admin, build = std::move(build), edit = std::move(edit)] {
+    run = [pool, admin, build, edit] {
       auto target = pool->Target();
       if (!target.ok()) return Fail(target.error().message);
       target->want_admin = admin;
@@ -152,7 +186,7 @@ void Sends(CLI::App* command, std::shared_ptr<PoolOptions> pool, Run& run, bool 
       auto request = build(now_ms);
       if (!request.ok()) return Fail(request.error().message);
       if (auto s = pool->Sign(*request, *target, now_ms); !s.ok()) return Fail(s.error().message);
-      return RunControl(*target, std::move(*request), pool->json());
+      return RunControl(*target, std::move(*request), pool->json(), edit);
     };
   });
 }

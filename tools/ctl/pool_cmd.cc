@@ -1,5 +1,7 @@
 #include "tools/ctl/pool_cmd.h"
 
+#include <regex.h>
+
 #include <fmt/format.h>
 #include <google/protobuf/util/json_util.h>
 
@@ -69,6 +71,36 @@ std::string StatusText(const control::PoolStatus& s) {
     listener = r.listener();
   }
   if (!listener.empty()) out += "\n";
+  return out;
+}
+
+std::vector<std::string> Unhealthy(const control::PoolStatus& s) {
+  std::vector<std::string> why;
+  if (s.nodes_failed() > 0) why.push_back(fmt::format("{} node(s) failed", s.nodes_failed()));
+  if (s.nodes_suspect() > 0) why.push_back(fmt::format("{} node(s) suspect", s.nodes_suspect()));
+  if (!s.policy_version().empty() && s.nodes_on_policy() < s.nodes_live()) {
+    why.push_back(fmt::format("{} of {} live node(s) not on policy {}", s.nodes_live() - s.nodes_on_policy(),
+                              s.nodes_live(), s.policy_version()));
+  }
+  for (const auto& u : s.unmet()) why.push_back(fmt::format("the booking of {} cannot be met", u));
+  return why;
+}
+
+Result<control::NodeList> FilterNodes(const control::NodeList& n, const std::string& state, const std::string& name) {
+  regex_t re;
+  if (!name.empty()) {
+    if (int rc = ::regcomp(&re, name.c_str(), REG_EXTENDED | REG_NOSUB); rc != 0) {
+      char why[256];
+      ::regerror(rc, &re, why, sizeof why);
+      return MakeError("--name '{}': {}", name, why);
+    }
+  }
+  control::NodeList out;
+  for (const auto& x : n.nodes()) {
+    const bool state_ok = state.empty() || x.state() == state || (state == "alive" && x.state() == "self");
+    if (state_ok && (name.empty() || ::regexec(&re, x.name().c_str(), 0, nullptr, 0) == 0)) *out.add_nodes() = x;
+  }
+  if (!name.empty()) ::regfree(&re);
   return out;
 }
 

@@ -4,12 +4,23 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "control.pb.h"
+#include "core/result.h"
 
 namespace shoal::ctl {
 
 std::string StatusText(const daemon::control::PoolStatus& s);
+// What makes the pool unhealthy (a node failed or suspect, a node not on
+// the active policy, a booking that cannot be met), one reason per entry;
+// empty: healthy.
+std::vector<std::string> Unhealthy(const daemon::control::PoolStatus& s);
+// The nodes whose state is `state` (empty: any) and whose name matches the
+// POSIX extended regular expression `name` (empty: any); an error names a
+// bad expression.
+Result<daemon::control::NodeList> FilterNodes(const daemon::control::NodeList& n, const std::string& state,
+                                              const std::string& name);
 std::string NodesText(const daemon::control::NodeList& n);
 std::string AppsText(const daemon::control::AppList& a);
 std::string PipesText(const daemon::control::PipeList& p);
