@@ -49,6 +49,11 @@ int main(int argc, char** argv) {
   AddPoolCommands(app, *policy, pool, run);
   AddHistoryCommands(app, pool, run);
   AddEventCommands(app, pool, run);
+  // Each subcommand's help shows its own examples, not the list above.
+  for (CLI::App* sub : app.get_subcommands({})) {
+    sub->footer("");
+    for (CLI::App* subsub : sub->get_subcommands({})) subsub->footer("");
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

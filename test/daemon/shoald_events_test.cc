@@ -141,7 +141,7 @@ TEST_CASE("every node's [events] webhook together receive a pool-wide event once
                          Catch::Contains("shoal_events_total{type=\"node.joined\"}"));
 }
 
-TEST_CASE("shoalctl events --follow prints events as they happen") {
+TEST_CASE("shoalctl events --follow prints events as they happen, status --watch redraws, --no-headers") {
   TestPool pool;
   pool.Start(0, {"--enforcer", "off"});
   REQUIRE(pool.CtlUntil("status", 0, [](const Output& o) { return o.status == 0; }).status == 0);
@@ -165,4 +165,23 @@ TEST_CASE("shoalctl events --follow prints events as they happen") {
   ::usleep(2'500'000);
   auto events = Lines(read());
   CHECK(Count(events, "policy.pushed", FirstSubject(events, "policy.pushed")) == 1);
+
+  const std::string watched = pool.dir().File("watch.txt");
+  testing::SpawnOptions watch_options;
+  watch_options.output = watched;
+  auto watch = testing::Spawn({SHOALCTL_BINARY, "status", "--watch", "--interval", "1", "--node",
+                               fmt::format("127.0.0.1:{}", pool.node(0).control), "--token", pool.read_token()},
+                              "", watch_options);
+  ::usleep(2'600'000);
+  watch.Kill();
+  std::ifstream in(watched);
+  const std::string redrawn((std::istreambuf_iterator<char>(in)), {});
+  size_t frames = 0;
+  for (size_t at = 0; (at = redrawn.find("every 1 s, ", at)) != std::string::npos; ++at) ++frames;
+  INFO(redrawn);
+  CHECK(frames >= 2);
+  CHECK_THAT(redrawn, Catch::Contains("pool as node-0 sees it"));
+  CHECK_THAT(pool.Ctl("nodes", 0).text, Catch::StartsWith("NODE"));
+  CHECK_THAT(pool.Ctl("nodes --no-headers", 0).text, Catch::StartsWith("node-0"));
+  CHECK_THAT(pool.Ctl("events --no-headers --type policy.", 0).text, !Catch::Contains("SEVERITY"));
 }

@@ -4,7 +4,7 @@
 _shoalctl() {
   local cur prev words cword
   _init_completion || return
-  local commands="allocate plan policy status nodes apps app pipes mode history report"
+  local commands="allocate plan policy status nodes apps app pipes mode history report events"
   local common="--node --token --token-file --timeout-ms --sealed --json --help"
   local sub=""
   case "${words[1]}" in

@@ -5,6 +5,7 @@
 
 #include "daemon/control/seal.h"
 #include "tools/ctl/admin_sign.h"
+#include "tools/ctl/table.h"
 
 namespace shoal::ctl {
 
@@ -35,6 +36,14 @@ void PoolOptions::Add(CLI::App* c, bool with_json) {
               "seal the connection under the token (always done when --node is not a loopback address: the "
               "token never crosses the network)");
   if (with_json) c->add_flag("--json", json_, "print the answer as JSON (the control API's field names)");
+  c->add_flag("--no-headers", no_headers_, "leave out tables' header rows (for scripts)")
+      ->each([](const std::string&) { SetTableHeaders(false); });
+}
+
+void PoolOptions::AddWatch(CLI::App* c) {
+  c->add_flag("-w,--watch", watch_, "ask again every --interval seconds and redraw, until interrupted");
+  c->add_option("--interval", interval_s_, "seconds between answers with --watch")->capture_default_str()
+      ->check(CLI::Range(1, 3600));
 }
 
 void PoolOptions::AddAdminKey(CLI::App* c) {

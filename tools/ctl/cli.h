@@ -40,12 +40,16 @@ class PoolOptions {
   PoolOptions();  // defaults from $SHOAL_TOKEN_FILE and $SHOAL_ADMIN_KEY
   void Add(CLI::App* command, bool with_json);
   void AddAdminKey(CLI::App* command);
+  // --watch and --interval: ask again every few seconds, the screen redrawn.
+  void AddWatch(CLI::App* command);
 
   // After parsing: the daemon to ask (sealed unless on loopback).
   Result<ControlTarget> Target() const;
   // Signs `request` if it is an admin command (tools/ctl/admin_sign.h).
   Status Sign(daemon::control::Request& request, const ControlTarget& target, int64_t now_ms) const;
   bool json() const { return json_; }
+  // With --watch, the seconds between answers; 0: ask once.
+  int watch_s() const { return watch_ ? interval_s_ : 0; }
   // The timeout was left at its default.
   bool default_timeout() const { return timeout_ms_ == kDefaultTimeoutMs; }
 
@@ -55,6 +59,9 @@ class PoolOptions {
   ControlTarget target_;
   int timeout_ms_ = kDefaultTimeoutMs;
   bool json_ = false;
+  bool no_headers_ = false;
+  bool watch_ = false;
+  int interval_s_ = 2;
   std::string admin_key_ = "/etc/shoal/admin.key";
   bool admin_key_named_ = false;  // by the environment
   std::vector<CLI::Option*> admin_key_options_;

@@ -12,6 +12,7 @@
 #include "tools/ctl/cli.h"
 #include "core/clock.h"
 #include "tools/ctl/history_cmd.h"
+#include "tools/ctl/table.h"
 
 namespace shoal::ctl {
 namespace {
@@ -23,7 +24,6 @@ struct EventArgs {
   std::string type;
   uint32_t limit = 100;
   bool follow = false;
-  bool no_headers = false;
 };
 
 constexpr const char* kLineFormat = "{:<24}  {:<8} {:<24} {:<14} {}\n";
@@ -49,7 +49,7 @@ int RunEvents(const ControlTarget& target, daemon::control::EventQuery q, const 
   constexpr int64_t kOverlapMs = 10'000;
   Seen seen;
   int64_t newest = q.after_ms();
-  if (!json && !a.no_headers) std::cout << fmt::format(kLineFormat, "TIME", "SEVERITY", "TYPE", "NODE", "TEXT");
+  if (!json && TableHeaders()) std::cout << fmt::format(kLineFormat, "TIME", "SEVERITY", "TYPE", "NODE", "TEXT");
   for (bool first = true;; first = false) {
     daemon::control::Request request;
     *request.mutable_events() = q;
@@ -96,7 +96,6 @@ void AddEventCommands(CLI::App& app, std::shared_ptr<PoolOptions> pool, Run& run
   c->add_option("--limit", a->limit, "at most this many, the newest (default 100, at most 1000)")
       ->check(CLI::Range(1, 1000));
   c->add_flag("-f,--follow", a->follow, "keep asking every second and print new events until interrupted");
-  c->add_flag("--no-headers", a->no_headers, "leave out the header line");
   pool->Add(c, true);
   c->callback([a, pool, &run] {
     run = [a, pool] {

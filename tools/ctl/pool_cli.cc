@@ -1,6 +1,12 @@
 // shoalctl's pool commands: status, nodes, apps, app, pipes, mode and policy
 // push/show/versions, each one control API request to any shoald. See cli.h.
+#include <unistd.h>
+
+#include <chrono>
 #include <iostream>
+#include <thread>
+
+#include <fmt/chrono.h>
 
 #include "core/clock.h"
 #include "policy/parser.h"
@@ -111,6 +117,7 @@ void AddPoolCommands(CLI::App& app, CLI::App& policy, std::shared_ptr<PoolOption
       "  shoalctl status --json | jq .nodes_failed\n"
       "  shoalctl status >/dev/null 2>&1 || page-someone");
   pool->Add(status, true);
+  pool->AddWatch(status);
   Sends(status, pool, run, false, Simple([](R& r) { r.mutable_status(); }));
   auto* nodes = app.add_subcommand("nodes",
                                    "Every node: address, state, capacity, use, load, memory, enforcer, policy.\n"
@@ -121,6 +128,7 @@ void AddPoolCommands(CLI::App& app, CLI::App& policy, std::shared_ptr<PoolOption
       ->check(CLI::IsMember({"self", "alive", "suspect", "failed", "left"}));
   nodes->add_option("--name", a->name, "only nodes whose name matches this extended regular expression");
   pool->Add(nodes, true);
+  pool->AddWatch(nodes);
   Sends(nodes, pool, run, false, Simple([](R& r) { r.mutable_nodes(); }), [a](daemon::control::Response& r) {
     auto kept = FilterNodes(r.nodes(), a->state, a->name);
     if (!kept.ok()) return Status(kept.error());
@@ -130,6 +138,7 @@ void AddPoolCommands(CLI::App& app, CLI::App& policy, std::shared_ptr<PoolOption
   auto* apps = app.add_subcommand(
       "apps", "Every application in the pool: its policy, entitlement, booking, demand, use and allocation.");
   pool->Add(apps, true);
+  pool->AddWatch(apps);
   Sends(apps, pool, run, false, Simple([](R& r) { r.mutable_apps(); }));
   auto* app_cmd = app.add_subcommand(
       "app", "One application's instances, node by node: demand, use, booking, allocation, cgroup weight and quota.");
@@ -175,6 +184,25 @@ void AddPoolCommands(CLI::App& app, CLI::App& policy, std::shared_ptr<PoolOption
   Sends(versions, pool, run, false, Simple([](R& r) { r.mutable_policy_versions(); }));
 }
 
+namespace {
+
+// --watch: the screen cleared (on a terminal) and the answer drawn again
+// every `seconds`, with the time it was asked; until interrupted.
+int Watch(int seconds, const std::function<int()>& once) {
+  const bool tty = ::isatty(STDOUT_FILENO);
+  for (;;) {
+    if (tty) std::cout << "\033[H\033[2J";
+    const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::cout << fmt::format("every {} s, {:%Y-%m-%d %H:%M:%S} UTC\n\n", seconds, fmt::gmtime(now));
+    const int code = once();
+    if (code != 0 && code != kUnhealthy) return code;
+    std::cout << std::flush;
+    std::this_thread::sleep_for(std::chrono::seconds(seconds));
+  }
+}
+
+}  // namespace
+
 void Sends(CLI::App* command, std::shared_ptr<PoolOptions> pool, Run& run, bool admin, BuildRequest build,
            EditAnswer edit) {
   command->callback([pool, &run, admin, build = std::move(build), edit = std::move(edit)] {
@@ -182,11 +210,14 @@ void Sends(CLI::App* command, std::shared_ptr<PoolOptions> pool, Run& run, bool 
       auto target = pool->Target();
       if (!target.ok()) return Fail(target.error().message);
       target->want_admin = admin;
-      const int64_t now_ms = WallClockMs();
-      auto request = build(now_ms);
-      if (!request.ok()) return Fail(request.error().message);
-      if (auto s = pool->Sign(*request, *target, now_ms); !s.ok()) return Fail(s.error().message);
-      return RunControl(*target, std::move(*request), pool->json(), edit);
+      auto once = [&]() {
+        const int64_t now_ms = WallClockMs();
+        auto request = build(now_ms);
+        if (!request.ok()) return Fail(request.error().message);
+        if (auto s = pool->Sign(*request, *target, now_ms); !s.ok()) return Fail(s.error().message);
+        return RunControl(*target, std::move(*request), pool->json(), edit);
+      };
+      return pool->watch_s() > 0 ? Watch(pool->watch_s(), once) : once();
     };
   });
 }

@@ -4,6 +4,14 @@
 #include <cassert>
 
 namespace shoal::ctl {
+namespace {
+
+bool g_headers = true;
+
+}  // namespace
+
+void SetTableHeaders(bool on) { g_headers = on; }
+bool TableHeaders() { return g_headers; }
 
 Table::Table(std::vector<std::string> columns) {
   for (auto& c : columns) {
@@ -35,7 +43,7 @@ std::string Table::Render(const std::string& indent) const {
     }
     out += text + "\n";
   };
-  line(header_);
+  if (g_headers) line(header_);
   for (const auto& row : rows_) line(row);
   return out;
 }

@@ -1,11 +1,17 @@
 // Plain-text tables for shoalctl's human output: a header row and aligned
-// columns, numbers right-aligned. Thread-compatible.
+// columns, numbers right-aligned. Thread-compatible; SetTableHeaders once,
+// before any table is rendered.
 #pragma once
 
 #include <string>
 #include <vector>
 
 namespace shoal::ctl {
+
+// Whether tables print their header row (shoalctl --no-headers turns it
+// off for the whole run, for scripts).
+void SetTableHeaders(bool on);
+bool TableHeaders();
 
 class Table {
  public:
