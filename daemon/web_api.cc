@@ -107,9 +107,14 @@ Result<control::Request> MakeRequest(const std::string& name, const Query& q, in
 
 }  // namespace
 
+Result<control::Request> ParseWebRequest(const std::string& path, const std::string& query, int64_t now_ms) {
+  constexpr std::string_view kPrefix = "/api/";
+  if (!path.starts_with(kPrefix)) return MakeError("not an /api/ path: {}", path);
+  return MakeRequest(path.substr(kPrefix.size()), ParseQuery(query), now_ms);
+}
+
 void WebApi::Handle(const HttpRequest& request, HttpServer::Reply reply) {
-  auto r = MakeRequest(request.path.substr(std::string_view("/api/").size()), ParseQuery(request.query),
-                       wall_.NowMs());
+  auto r = ParseWebRequest(request.path, request.query, wall_.NowMs());
   if (!r.ok()) return reply(BadRequest(r.error().message));
   // The HTTP request is authorized as a reader (http_endpoint.h); every
   // request made here is a read.

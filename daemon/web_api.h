@@ -16,6 +16,10 @@
 
 namespace shoal::daemon {
 
+// The control request for GET `path` ("/api/NAME") with `query`, or why
+// it is refused (the decoder of untrusted input; fuzzed).
+Result<control::Request> ParseWebRequest(const std::string& path, const std::string& query, int64_t now_ms);
+
 class WebApi {
  public:
   // References outlive the WebApi.

@@ -9,7 +9,9 @@
 // CPU enforcer and the store come in through EngineSeams, and the owner
 // calls Tick() once per gossip period. What the engine decides that
 // touches the outside world (a trigger's script, storing the active
-// policy) goes out through EngineHooks. Not thread-safe.
+// policy) goes out through EngineHooks; what happens goes out as events
+// (events.h) to the sinks the owner adds to events(), pool-wide ones raised
+// once for the pool (SpeaksFor). Not thread-safe.
 #pragma once
 
 #include <functional>

@@ -4,9 +4,13 @@
 // second, well-formed node and policies naming its applications) must not
 // crash. The same bytes as a pipe demand (pipe channel) must be refused or
 // survive a round trip, and a pipe round over its lanes must never grant
-// more than the interval. Also feeds the bytes to the tokens-file parser.
+// more than the interval. Also feeds the bytes to the tokens-file parser,
+// to the web view's request decoder (as a path and query), to the event
+// peer service (as an EventQuery against a kept log: never more than the
+// limit, never an event before after_ms) and to the webhook URL parser.
 #include <cstddef>
 #include <cstdint>
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 
@@ -15,6 +19,9 @@
 #include "daemon/engine/pipe_demand.h"
 #include "daemon/engine/pool_view.h"
 #include "daemon/control/tokens.h"
+#include "daemon/engine/events.h"
+#include "daemon/events/event_config.h"
+#include "daemon/web_api.h"
 
 namespace {
 
@@ -37,6 +44,42 @@ void PipeDemandFigures(const std::string& bytes) {
   if (total > in.interval_bytes) std::abort();
 }
 
+void WebRequest(const std::string& bytes) {
+  using namespace shoal;
+  const size_t cut = bytes.find('?');
+  const std::string path = "/api/" + bytes.substr(0, cut);
+  const std::string query = cut == std::string::npos ? "" : bytes.substr(cut + 1);
+  const int64_t now_ms = 1'796'000'000'000;
+  auto r = daemon::ParseWebRequest(path, query, now_ms);
+  if (!r.ok()) return;
+  if (r->command_case() == daemon::control::Request::COMMAND_NOT_SET) std::abort();
+  if (r->has_history() && (r->history().from_ms() > r->history().to_ms() || r->history().step_ms() < 0)) std::abort();
+  if (r->has_events() && (r->events().limit() > 1000 || r->events().after_ms() > now_ms)) std::abort();
+}
+
+class FixedWall final : public shoal::WallClock {
+ public:
+  int64_t NowMs() const override { return 5'000; }
+};
+
+void EventQueryFigures(const std::string& bytes) {
+  using namespace shoal;
+  engine::EventQuery q;
+  if (!q.ParseFromString(bytes)) return;
+  static FixedWall wall;
+  static engine::EventLog* log = [] {
+    auto* l = new engine::EventLog("fuzz", wall, 50);
+    for (int i = 0; i < 60; ++i) l->Raise(i % 2 ? EventType::kNodeFailed : EventType::kAppIdle, "s", "t");
+    return l;
+  }();
+  const auto got = log->Select(q);
+  const size_t limit = q.limit() == 0 ? 1000 : std::min<size_t>(q.limit(), 1000);
+  if (got.size() > limit || got.size() > log->kept()) std::abort();
+  for (const auto& e : got) {
+    if (e.time_ms() < q.after_ms() || !e.type().starts_with(q.type_prefix())) std::abort();
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -45,6 +88,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace shoal::engine;
   const std::string bytes(reinterpret_cast<const char*>(data), size);
   (void)Tokens::Parse(bytes, "fuzz");
+  WebRequest(bytes);
+  EventQueryFigures(bytes);
+  (void)ParseHttpUrl(bytes);
   PipeDemandFigures(bytes);
   auto facts = DecodeNodeStatus(bytes);
   if (!facts.ok()) return 0;
