@@ -19,7 +19,7 @@
 //   [[events.snmp_trap]]            # SNMP v2c traps (SHOAL-MIB, daemon/events/SHOAL-MIB.txt)
 //   target = "10.0.0.9:162"
 //   community = "public"
-//   types = [] ; min_severity = "warning"
+//   min_severity = "warning"        # and types, as above
 //
 // Errors name file, line and key; every one is collected. Plain value types.
 #pragma once

@@ -185,3 +185,20 @@ TEST_CASE("shoalctl events --follow prints events as they happen, status --watch
   CHECK_THAT(pool.Ctl("nodes --no-headers", 0).text, Catch::StartsWith("node-0"));
   CHECK_THAT(pool.Ctl("events --no-headers --type policy.", 0).text, !Catch::Contains("SEVERITY"));
 }
+
+TEST_CASE("a key file changed under a running daemon raises key.rotated on SIGHUP") {
+  TestPool pool;
+  pool.Start(0, {"--enforcer", "off"});
+  REQUIRE(pool.CtlUntil("status", 0, [](const Output& o) { return o.status == 0; }).status == 0);
+  std::ofstream(pool.key(), std::ios::app) << std::string(64, 'a') << "\n";  // a second key, for rotation
+  ::kill(pool.node(0).process.pid, SIGHUP);
+  Output got = pool.CtlUntil("events --type key. --json", 0, [](const Output& o) {
+    return o.text.find("key.rotated") != std::string::npos;
+  });
+  INFO(got.text);
+  auto events = Lines(got.text);
+  REQUIRE(events.size() == 1);
+  CHECK(events[0]["severity"] == "notice");
+  CHECK(events[0]["facts"]["keys"] == "2");
+  CHECK_THAT(events[0]["text"].get<std::string>(), Catch::Contains("now holds 2 key(s)"));
+}
