@@ -5,45 +5,22 @@
 
 #include <fmt/format.h>
 
+#include "gossip/fan_out.h"
+
 namespace shoal::store {
 namespace {
 
-// Calls `request` on every member and on the local service; `each` sees
-// every answer (or error) as it comes, `after` runs once all are in.
-struct FanOut : std::enable_shared_from_this<FanOut> {
-  using Each = std::function<void(NodeId node, Result<wire::Response> response)>;
-  size_t outstanding = 0;
-  Each each;
-  std::function<void()> after;
-
-  static void Start(HistoryService& local, gossip::PeerStreams& streams,
-                    const std::vector<std::pair<PoolMember, wire::Request>>& calls, Duration timeout, Each each,
-                    std::function<void()> after) {
-    auto f = std::make_shared<FanOut>();
-    f->each = std::move(each);
-    f->after = std::move(after);
-    f->outstanding = calls.size() + 1;  // +1 holds it open until every call is sent
-    for (const auto& [member, request] : calls) {
-      if (member.id == local.store().self()) {
-        f->Answer(member.id, local.Handle(member.id, request));
-        continue;
-      }
-      streams.Call(member.endpoint, gossip::StreamService::kHistory, request.SerializeAsString(), timeout,
-                   [f, id = member.id](Result<std::string> reply) {
-                     if (!reply.ok()) return f->Answer(id, reply.error());
-                     wire::Response r;
-                     if (!r.ParseFromString(*reply)) return f->Answer(id, MakeError("an answer that does not parse"));
-                     f->Answer(id, std::move(r));
-                   });
-    }
-    f->Answer(NodeId{}, MakeError(""));
-  }
-
-  void Answer(NodeId node, Result<wire::Response> response) {
-    if (node.valid()) each(node, std::move(response));
-    if (--outstanding == 0) after();
-  }
-};
+// `calls` to their members' history service, this node's answered by
+// `local`; `each` sees every answer, `after` runs once all are in.
+void FanOut(HistoryService& local, gossip::PeerStreams& streams,
+            std::vector<std::pair<PoolMember, wire::Request>> calls, Duration timeout,
+            std::function<void(NodeId, Result<wire::Response>)> each, std::function<void()> after) {
+  const NodeId self = local.store().self();
+  gossip::FanOutCalls<wire::Request, wire::Response>{
+      std::move(calls), [&local, self](const wire::Request& r) { return local.Handle(self, r); }, std::move(each),
+      std::move(after)}
+      .Start(streams, self, gossip::StreamService::kHistory, timeout);
+}
 
 std::pair<NodeId, std::string> Failure(NodeId node, const Error& e) { return {node, e.message}; }
 
@@ -83,7 +60,7 @@ void PoolQuery::Run(HistoryService& local, gossip::PeerStreams& streams, std::ve
     ++st->calls_done;
     if (progress) progress(st->calls_done, std::max(st->calls_total, st->calls_done));
   };
-  FanOut::Start(
+  FanOut(
       local, streams, calls, timeout,
       [st, tick](NodeId node, Result<wire::Response> r) {
         tick();
@@ -119,7 +96,7 @@ void PoolQuery::Run(HistoryService& local, gossip::PeerStreams& streams, std::ve
           queries.emplace_back(PoolMember{node, st->endpoints[node]}, std::move(r));
         }
         st->calls_total = st->calls_done + queries.size();
-        FanOut::Start(
+        FanOut(
             local, streams, queries, timeout,
             [st, tick](NodeId node, Result<wire::Response> r) {
               tick();
@@ -148,7 +125,7 @@ void PoolQuery::Broadcast(HistoryService& local, gossip::PeerStreams& streams, s
   peers.push_back({local.store().self(), Endpoint{}});
   std::vector<std::pair<PoolMember, wire::Request>> calls;
   for (const auto& p : peers) calls.emplace_back(p, request);
-  FanOut::Start(
+  FanOut(
       local, streams, calls, timeout,
       [answers](NodeId node, Result<wire::Response> r) { answers->emplace_back(node, std::move(r)); },
       [answers, done] { done(std::move(*answers)); });

@@ -17,15 +17,13 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "gossip/fan_out.h"
 #include "gossip/peer_streams.h"
 #include "store/history_service.h"
 
 namespace shoal::store {
 
-struct PoolMember {
-  NodeId id;
-  Endpoint endpoint;
-};
+using PoolMember = gossip::FanOutMember;
 
 struct PoolAnswer {
   wire::QueryResult result;                 // every origin's rows, from one holder each

@@ -10,10 +10,6 @@
 namespace shoal::engine {
 namespace {
 
-constexpr size_t kMaxAnswer = 1000;
-
-size_t Limit(const EventQuery& q) { return q.limit() == 0 ? kMaxAnswer : std::min<size_t>(q.limit(), kMaxAnswer); }
-
 bool Earlier(const Event& a, const Event& b) {
   return std::make_tuple(a.time_ms(), a.node(), a.seq()) < std::make_tuple(b.time_ms(), b.node(), b.seq());
 }
@@ -47,34 +43,28 @@ EventList EventService::Local(const EventQuery& q) const {
 }
 
 void EventService::AskPool(const EventQuery& q, Duration timeout, Done done) {
-  std::vector<gossip::FanOutMember> members{{gossiper_.identity().id, Endpoint{}}};
-  for (const gossip::Member* m : gossiper_.membership().live_peers()) members.push_back({m->id, m->endpoint});
+  const NodeId self = gossiper_.identity().id;
+  std::vector<std::pair<gossip::FanOutMember, EventQuery>> calls{{{self, Endpoint{}}, q}};
+  for (const gossip::Member* m : gossiper_.membership().live_peers()) calls.push_back({{m->id, m->endpoint}, q});
   auto merged = std::make_shared<EventList>();
-  merged->set_nodes_asked(static_cast<uint32_t>(members.size()));
-  auto each = [this, alive = alive_, merged](NodeId node, Result<std::string> reply) {
-    EventList part;
-    if (reply.ok() && !part.ParseFromString(*reply)) reply = MakeError("an answer that does not parse");
-    if (!reply.ok()) {
+  merged->set_nodes_asked(static_cast<uint32_t>(calls.size()));
+  auto each = [this, alive = alive_, merged](NodeId node, Result<EventList> part) {
+    if (!part.ok()) {
       const std::string who = *alive ? name_of_(node) : node.ToString();
-      merged->add_failures(fmt::format("{}: {}", who, reply.error().message));
+      merged->add_failures(fmt::format("{}: {}", who, part.error().message));
       return;
     }
-    for (auto& e : *part.mutable_events()) *merged->add_events() = std::move(e);
+    for (auto& e : *part->mutable_events()) *merged->add_events() = std::move(e);
   };
-  auto after = [merged, limit = Limit(q), done = std::move(done)] {
+  auto after = [merged, limit = EventLimit(q), done = std::move(done)] {
     auto& events = *merged->mutable_events();
     std::sort(events.begin(), events.end(), Earlier);
     if (static_cast<size_t>(events.size()) > limit) events.DeleteSubrange(0, events.size() - static_cast<int>(limit));
     done(std::move(*merged));
   };
-  gossip::FanOut::Start(streams_, gossiper_.identity().id, members, gossip::StreamService::kEvents,
-                        q.SerializeAsString(), timeout,
-                        [this](const std::string& request) -> Result<std::string> {
-                          EventQuery local;
-                          local.ParseFromString(request);
-                          return Local(local).SerializeAsString();
-                        },
-                        std::move(each), std::move(after));
+  gossip::FanOutCalls<EventQuery, EventList>{std::move(calls), [this](const EventQuery& r) { return Local(r); },
+                                             std::move(each), std::move(after)}
+      .Start(streams_, self, gossip::StreamService::kEvents, timeout);
 }
 
 }  // namespace shoal::engine

@@ -24,8 +24,7 @@ const Event& EventLog::Raise(EventType type, std::string subject, std::string te
 }
 
 std::vector<Event> EventLog::Select(const EventQuery& q) const {
-  constexpr size_t kMaxAnswer = 1000;
-  const size_t limit = q.limit() == 0 ? kMaxAnswer : std::min<size_t>(q.limit(), kMaxAnswer);
+  const size_t limit = EventLimit(q);
   std::vector<Event> out;
   for (auto it = kept_.rbegin(); it != kept_.rend() && out.size() < limit; ++it) {
     if (it->time_ms() < q.after_ms()) break;

@@ -16,6 +16,7 @@
 // must not block (slow ones queue, daemon/events/). Not thread-safe.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -43,6 +44,13 @@ using ::shoal::EventTypeNamed;
 using ::shoal::KindOf;
 using ::shoal::Severity;
 using ::shoal::SeverityName;
+
+// How many events an answer to `q` carries at most: its limit, 0 and
+// anything above meaning kMaxEventAnswer.
+inline constexpr size_t kMaxEventAnswer = 1000;
+inline size_t EventLimit(const EventQuery& q) {
+  return q.limit() == 0 ? kMaxEventAnswer : std::min<size_t>(q.limit(), kMaxEventAnswer);
+}
 
 class EventLog {
  public:

@@ -73,8 +73,7 @@ void EventQueryFigures(const std::string& bytes) {
     return l;
   }();
   const auto got = log->Select(q);
-  const size_t limit = q.limit() == 0 ? 1000 : std::min<size_t>(q.limit(), 1000);
-  if (got.size() > limit || got.size() > log->kept()) std::abort();
+  if ((q.limit() != 0 && got.size() > q.limit()) || got.size() > 1000 || got.size() > log->kept()) std::abort();
   for (const auto& e : got) {
     if (e.time_ms() < q.after_ms() || !e.type().starts_with(q.type_prefix())) std::abort();
   }
