@@ -56,6 +56,13 @@ std::string_view SeverityName(Severity s) {
   return "info";
 }
 
+std::optional<Severity> SeverityNamed(std::string_view name) {
+  for (Severity s : {Severity::kInfo, Severity::kNotice, Severity::kWarning, Severity::kError}) {
+    if (SeverityName(s) == name) return s;
+  }
+  return std::nullopt;
+}
+
 std::string FactVariable(std::string_view key) {
   std::string out = "SHOAL_FACT_";
   for (char c : key) out += std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::toupper(c)) : '_';

@@ -53,6 +53,7 @@ std::span<const EventKind> EventKinds();
 const EventKind& KindOf(EventType type);
 std::optional<EventType> EventTypeNamed(std::string_view name);
 std::string_view SeverityName(Severity s);
+std::optional<Severity> SeverityNamed(std::string_view name);
 
 // A fact's name as an environment variable or journal field:
 // "lag_periods" -> SHOAL_FACT_LAG_PERIODS (what neither takes becomes '_').

@@ -27,8 +27,8 @@ Query ParseQuery(const std::string& text) {
   return q;
 }
 
-// Seconds from the query (default `def`), within 1..max.
-Result<int64_t> Seconds(const Query& q, const char* key, int64_t def, int64_t max) {
+// A number from the query (default `def`), within 1..max.
+Result<int64_t> Bounded(const Query& q, const char* key, int64_t def, int64_t max) {
   auto it = q.find(key);
   if (it == q.end()) return def;
   int64_t v = 0;
@@ -64,8 +64,8 @@ HttpAnswer BadRequest(const std::string& why) { return HttpAnswer{400, kText, wh
 Result<control::Request> HistoryRequest(const Query& q, int64_t now_ms) {
   auto what = Name(q, "what");
   auto name = Name(q, "name");
-  auto since = Seconds(q, "since", 3600, 400 * 86400);
-  auto step = Seconds(q, "step", 1, 86400);
+  auto since = Bounded(q, "since", 3600, 400 * 86400);
+  auto step = Bounded(q, "step", 1, 86400);
   if (!what.ok()) return what.error();
   if (!name.ok()) return name.error();
   if (!since.ok()) return since.error();
@@ -82,8 +82,8 @@ Result<control::Request> HistoryRequest(const Query& q, int64_t now_ms) {
 }
 
 Result<control::Request> EventsRequest(const Query& q, int64_t now_ms) {
-  auto since = Seconds(q, "since", 3600, 400 * 86400);
-  auto limit = Seconds(q, "limit", 50, 1000);
+  auto since = Bounded(q, "since", 3600, 400 * 86400);
+  auto limit = Bounded(q, "limit", 50, 1000);
   if (!since.ok()) return since.error();
   if (!limit.ok()) return limit.error();
   control::Request r;

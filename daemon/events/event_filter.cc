@@ -1,14 +1,14 @@
 #include "daemon/events/event_filter.h"
 
 #include <algorithm>
-#include <array>
+
+#include "core/event_types.h"
 
 namespace shoal::daemon {
 
 int SeverityRank(std::string_view severity) {
-  constexpr std::array<std::string_view, 4> kOrder = {"info", "notice", "warning", "error"};
-  auto it = std::find(kOrder.begin(), kOrder.end(), severity);
-  return it == kOrder.end() ? -1 : static_cast<int>(it - kOrder.begin());
+  const auto s = SeverityNamed(severity);
+  return s ? static_cast<int>(*s) : -1;
 }
 
 bool EventFilter::Passes(const control::Event& e) const {
