@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/refusals.h"
-#include "policy/writer.h"
 
 namespace shoal::daemon {
 namespace {
@@ -37,9 +36,6 @@ void FillApp(const policy::AppPlan& a, control::AppInfo& out) {
   out.set_instances(static_cast<uint32_t>(a.instances.size()));
 }
 
-// The first line of a (possibly long) message, for an event's text.
-std::string FirstLine(const std::string& message) { return message.substr(0, message.find('\n')); }
-
 }  // namespace
 
 ControlApi::ControlApi(ControlContext context) : c_(context) {
@@ -48,7 +44,7 @@ ControlApi::ControlApi(ControlContext context) : c_(context) {
               {R::kApps, &ControlApi::Apps},             {R::kApp, &ControlApi::App},
               {R::kPolicyPush, &ControlApi::PolicyPush}, {R::kPolicyShow, &ControlApi::PolicyShow},
               {R::kPolicyVersions, &ControlApi::PolicyVersions}, {R::kMode, &ControlApi::Mode},
-              {R::kPipes, &ControlApi::Pipes}};
+              {R::kPipes, &ControlApi::Pipes}, {R::kPolicyHistory, &ControlApi::PolicyHistory}};
   later_ = {{R::kHistory, &ControlApi::HistoryQuery},
             {R::kHistoryDelete, &ControlApi::HistoryBroadcast},
             {R::kHistoryArchive, &ControlApi::HistoryBroadcast},
@@ -108,6 +104,7 @@ control::Response ControlApi::Status(const control::Request&) {
     s->set_mode(mode);
     const std::string version = c_.engine.policies().version_text();
     s->set_policy_version(version);
+    if (!version.empty()) FillStamp(c_.engine.policies().distribution().active_version(), *s->mutable_policy());
     uint32_t on_policy = 0;
     pool.ForEachLive([&](NodeId, const engine::PoolView::Node& n) { on_policy += n.status.policy_version == version; });
     s->set_capacity_m(pool.CapacityM());
@@ -146,6 +143,7 @@ control::Response ControlApi::Nodes(const control::Request&) {
         n->set_mem_total_kb(static_cast<double>(f.host.mem_total_kb));
         n->set_mem_available_kb(static_cast<double>(f.host.mem_available_kb));
         n->set_policy_version(f.policy_version);
+        if (!f.policy_version.empty()) FillStampOf(f.policy_version, *n->mutable_policy());
         n->set_enforcing(f.enforcing);
         n->set_enforcer(f.enforcer);
         n->set_instances(static_cast<uint32_t>(f.instances.size() + f.instances_left_out));
@@ -213,83 +211,6 @@ control::Response ControlApi::App(const control::Request& request) {
         if (auto g = groups.find(a->name); g != groups.end()) i->set_cgroup(g->second.path);
       }
     }
-  return r;
-}
-
-control::Response ControlApi::PolicyPush(const control::Request& request) {
-  control::Response r;
-  policy::PolicyDistributor& policies = c_.engine.policies().distribution();
-    // With admin keys, the signed envelope travels; without, the text.
-    auto v = policies.Push(c_.admin && !request.signed_action().empty() ? request.signed_action()
-                                                                        : request.policy_push().text());
-    if (!v.ok()) {
-      spdlog::warn("policy push refused:\n{}", v.error().message);
-      c_.engine.Raise(engine::EventType::kPolicyRefused, c_.config.node_name,
-                      fmt::format("policy push refused: {}", FirstLine(v.error().message)));
-      r.set_error(v.error().message);
-      return r;
-    }
-    spdlog::info("policy {} pushed through the control API", v->ToString());
-    c_.engine.Raise(engine::EventType::kPolicyPushed, v->ToString(),
-                    fmt::format("policy {} pushed through {}", v->ToString(), c_.config.node_name),
-                    {{"version", v->ToString()}});
-    r.mutable_policy()->set_version(v->ToString());
-  return r;
-}
-
-control::Response ControlApi::PolicyShow(const control::Request&) {
-  control::Response r;
-  policy::PolicyDistributor& policies = c_.engine.policies().distribution();
-  const policy::PolicyDocument* doc = policies.active();
-  const std::string mode = c_.engine.policies().mode_text();
-    if (!doc) {
-      r.set_error("no policy is active yet (push one with: shoalctl policy push FILE)");
-      return r;
-    }
-    r.mutable_policy()->set_version(policies.active_version().ToString());
-    r.mutable_policy()->set_text(policies.active_text());
-    r.mutable_policy()->set_mode(mode);
-  return r;
-}
-
-control::Response ControlApi::PolicyVersions(const control::Request&) {
-  control::Response r;
-  policy::PolicyDistributor& policies = c_.engine.policies().distribution();
-  auto name_of = [&](NodeId id) { return c_.engine.NameOf(id); };
-    for (const auto& [id, v] : policies.Versions()) {
-      auto* n = r.mutable_versions()->add_nodes();
-      n->set_node(name_of(id));
-      if (!v.empty()) n->set_version(v.ToString());
-    }
-  return r;
-}
-
-control::Response ControlApi::Mode(const control::Request& request) {
-  control::Response r;
-  policy::PolicyDistributor& policies = c_.engine.policies().distribution();
-  const policy::PolicyDocument* doc = policies.active();
-    // The mode is part of the policy document: switching pushes the active
-    // document again with the new mode, so every node switches with it.
-    if (!doc) {
-      r.set_error("no policy is active: push one (its mode attribute sets the mode)");
-      return r;
-    }
-    if (c_.admin) {
-      r.set_error("this pool takes only policies an admin signed: shoalctl mode --admin-key KEY signs the "
-                  "active document with the new mode and pushes it");
-      return r;
-    }
-    policy::PolicyDocument changed = *doc;
-    changed.mode = request.mode().enforce() ? policy::Mode::kEnforce : policy::Mode::kMonitor;
-    auto v = policies.Push(policy::WritePolicy(changed));
-    if (!v.ok()) {
-      r.set_error(v.error().message);
-      return r;
-    }
-    spdlog::info("mode {} requested through the control API: policy {}",
-                 request.mode().enforce() ? "enforce" : "monitor", v->ToString());
-    r.mutable_policy()->set_version(v->ToString());
-    r.mutable_policy()->set_mode(request.mode().enforce() ? "enforce" : "monitor");
   return r;
 }
 

@@ -3,7 +3,7 @@
 // for the whole pool: every node holds every node's status and computes
 // the same plan (the engine's pool view and CPU loop); history questions
 // go to the nodes holding each origin's rows (store/pool_query.h).
-// control_api.cc answers about the pool and its policies,
+// control_api.cc answers about the pool, control_policy.cc about its policies,
 // control_pipes.cc about its pipes, control_history.cc about its history. Use from the io_context's thread.
 #pragma once
 
@@ -14,6 +14,7 @@
 #include "core/clock.h"
 #include "daemon/config.h"
 #include "daemon/control_server.h"
+#include "daemon/policy_archive.h"
 #include "daemon/engine/node_engine.h"
 #include "gossip/admin_auth.h"
 #include "gossip/gossiper.h"
@@ -30,6 +31,7 @@ struct ControlContext {
   gossip::TcpStreams& streams;
   gossip::AdminVerifier* admin = nullptr;   // none: no admin keys
   store::HistoryStore* history = nullptr;   // none: history off
+  const PolicyArchive* policies = nullptr;  // none: no revisions kept
   const WallClock& wall;
   const ControlServer* server = nullptr;    // its refusal counters
 };
@@ -49,10 +51,19 @@ class ControlApi {
   control::Response Nodes(const control::Request&);
   control::Response Apps(const control::Request&);
   control::Response App(const control::Request& request);
+  // control_policy.cc
   control::Response PolicyPush(const control::Request& request);
-  control::Response PolicyShow(const control::Request&);
+  control::Response PolicyDryRun(const control::Request& request);
+  control::Response PolicyShow(const control::Request& request);
   control::Response PolicyVersions(const control::Request&);
+  control::Response PolicyHistory(const control::Request&);
   control::Response Mode(const control::Request& request);
+  // A version as people read it (revision, time, origin's name).
+  void FillStamp(const policy::PolicyVersion& v, control::PolicyStamp& out);
+  // The same from its stamp text, with the revision when this node knows it.
+  void FillStampOf(const std::string& version_text, control::PolicyStamp& out);
+  // A kept revision's summary (and its text when `with_text`).
+  Result<control::PolicyInfo> Revision(const policy::PolicyVersion& v, bool with_text);
   void Events(const control::Request& request, ControlServer::Reply reply);
   // control_pipes.cc
   control::Response Pipes(const control::Request&);

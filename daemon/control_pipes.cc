@@ -22,13 +22,8 @@ control::Response ControlApi::Pipes(const control::Request&) {
   const engine::PolicyRuntime& policies = c_.engine.policies();
   const policy::PolicyDocument* doc = policies.active();
   if (doc == nullptr) return r;
-  const std::string version = policies.version_text();
-  list->set_policy_version(version);
-  const int failed = static_cast<int>(c_.gossiper.membership().failed_peers().size());
-  const auto effective = policies.Effective(failed);
-  const engine::PipeLoop& loop = c_.engine.pipes();
-  for (const engine::PipeLaneReport& lane :
-       engine::ReportPipes({*doc, version, effective, loop.figures(), loop.options().interval, loop.failed_check()})) {
+  list->set_policy_version(policies.version_text());
+  for (const engine::PipeLaneReport& lane : c_.engine.PipeReport()) {
     auto* p = list->add_pipes();
     p->set_pipe(lane.lane.pipe);
     p->set_direction(lane.lane.direction == policy::Direction::kIn ? "in" : "out");

@@ -110,6 +110,9 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
   auto history = OpenHistoryStore(config);
   if (!history.ok()) return history.error();
   d->history_ = std::move(*history);
+  auto archive = PolicyArchive::Open(config.state_dir + "/policies");
+  if (!archive.ok()) return archive.error();
+  d->policy_archive_ = std::make_unique<PolicyArchive>(std::move(*archive));
   if (auto s = d->StartEngine(); !s.ok()) return s.error();
   if (auto s = d->RestorePolicy(); !s.ok()) return s.error();
   if (auto s = d->StartControl(); !s.ok()) return s.error();
@@ -206,7 +209,11 @@ Status Daemon::StartEngine() {
   hooks.trigger = [this](const policy::FiredAction& f) { CarryOut(f, *scripts_, *engine_); };
   hooks.policy_activated = [this](const policy::PolicyVersion& v, const std::string& blob) {
     if (auto s = SaveActivePolicy(config_.state_dir, v, blob); !s.ok()) {
-      spdlog::error("policy {} is active but not stored: {}", v.ToString(), s.error().message);
+      spdlog::error("policy r{} ({}) is active but not stored: {}", v.revision, v.ToString(), s.error().message);
+    }
+    if (auto s = policy_archive_->Add(v, blob); !s.ok()) {
+      spdlog::error("policy r{} ({}) is active but not kept among the revisions: {}", v.revision, v.ToString(),
+                    s.error().message);
     }
   };
   auto e = engine::NodeEngine::Create(
@@ -272,7 +279,8 @@ void Daemon::LoadControlTokens() {
 Status Daemon::StartControl() {
   if (config_.control.listen.port == 0) return Status::Ok();
   control_api_ = std::make_unique<ControlApi>(
-      ControlContext{config_, *engine_, *gossiper_, *streams_, admin_.get(), history_.get(), wall_});
+      ControlContext{config_, *engine_, *gossiper_, *streams_, admin_.get(), history_.get(),
+                     policy_archive_.get(), wall_});
   auto server = ControlServer::Open(io_, config_.control.listen, ControlServer::Options{},
                                     [this](const control::Request& r, Role role, ControlServer::Reply reply) {
                                       control_api_->Handle(r, role, std::move(reply));
@@ -290,7 +298,7 @@ Status Daemon::StartHttp() {
   auto h = HttpEndpoint::Open(
       io_, config_.http.listen, config_.http.require_token,
       MetricsSources{*gossiper_, *engine_, streams_->counters(), control_ ? &control_->counters() : nullptr,
-                     event_sinks_.get()},
+                     event_sinks_.get(), history_.get()},
       std::move(web));
   if (!h.ok()) return h.error();
   http_ = std::move(*h);

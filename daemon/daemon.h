@@ -95,6 +95,7 @@ class Daemon {
   std::unique_ptr<gossip::AdminVerifier> admin_;  // none: no admin keys file
   std::unique_ptr<Sampler> sampler_;
   std::unique_ptr<store::HistoryStore> history_;  // none: history off
+  std::unique_ptr<PolicyArchive> policy_archive_;
   std::unique_ptr<ScriptRunner> scripts_;
   std::unique_ptr<EventSinks> event_sinks_;
   std::unique_ptr<engine::NodeEngine> engine_;

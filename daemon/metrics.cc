@@ -133,6 +133,75 @@ void Events(engine::NodeEngine& engine, const EventSinks* sinks, Writer& w) {
   }
 }
 
+// Per pipe and direction of the active policy, and per application on it:
+// what the pool's nodes sent, wanted and were allocated (their last
+// sampling period), and the capacity and bookings.
+void Pipes(const engine::NodeEngine& engine, Writer& w) {
+  const auto report = engine.PipeReport();
+  if (report.empty()) return;
+  using Row = engine::PipeFiguresRow;
+  struct Figure {
+    const char* suffix;
+    const char* help;
+    uint64_t Row::*field;
+  };
+  static const Figure kFigures[] = {{"used", "sent", &Row::used},
+                                    {"demand", "wanted (the latest credit round's estimate)", &Row::demand},
+                                    {"allocated", "allocated", &Row::allocated}};
+  auto lane_labels = [](const engine::PipeLaneReport& l) {
+    return Label("pipe", l.lane.pipe) + "," + Label("direction", l.lane.direction == policy::Direction::kIn ? "in" : "out");
+  };
+  w.Family("shoal_pipe_capacity_bytes_per_second", "gauge", "A pipe's capacity in one direction.");
+  for (const auto& l : report) w.Sample("shoal_pipe_capacity_bytes_per_second", static_cast<double>(l.capacity), lane_labels(l));
+  for (const Figure& f : kFigures) {
+    const std::string name = fmt::format("shoal_pipe_{}_bytes_per_second", f.suffix);
+    w.Family(name.c_str(), "gauge", fmt::format("What the pool's nodes {} on a pipe in one direction.", f.help).c_str());
+    for (const auto& l : report) w.Sample(name.c_str(), static_cast<double>(l.figures.*(f.field)), lane_labels(l));
+  }
+  w.Family("shoal_pipe_app_booked_bytes_per_second", "gauge", "An application's booking on a pipe by the policies in force.");
+  for (const auto& l : report) {
+    for (const auto& a : l.apps) {
+      w.Sample("shoal_pipe_app_booked_bytes_per_second", static_cast<double>(a.booked), lane_labels(l) + "," + Label("app", a.app));
+    }
+  }
+  for (const Figure& f : kFigures) {
+    const std::string name = fmt::format("shoal_pipe_app_{}_bytes_per_second", f.suffix);
+    w.Family(name.c_str(), "gauge", fmt::format("What an application's instances {} on a pipe, pool-wide.", f.help).c_str());
+    for (const auto& l : report) {
+      for (const auto& a : l.apps) {
+        w.Sample(name.c_str(), static_cast<double>(a.figures.*(f.field)), lane_labels(l) + "," + Label("app", a.app));
+      }
+    }
+  }
+}
+
+// The history store's writes on this node: its own periods and rows, and
+// what it applied for the nodes it keeps copies of.
+void Store(const store::HistoryStore* history, Writer& w) {
+  if (history == nullptr) return;
+  const store::StoreCounters& c = history->counters();
+  struct Figure {
+    const char* name;
+    const char* help;
+    uint64_t store::StoreCounters::*field;
+  };
+  static const Figure kFigures[] = {
+      {"shoal_store_periods_recorded_total", "Periods of this node's own figures written to its history.",
+       &store::StoreCounters::batches},
+      {"shoal_store_rows_written_total", "Rows written to the history store (own, replicated and copied).",
+       &store::StoreCounters::rows_written},
+      {"shoal_store_replica_appends_total", "Batches of other nodes' history applied here as their replica.",
+       &store::StoreCounters::appends},
+      {"shoal_store_replica_refused_total", "Replication messages refused: malformed, or a gap in the sequence.",
+       &store::StoreCounters::refused},
+      {"shoal_store_rollup_rows_total", "Minute and hour roll-up rows written.", &store::StoreCounters::rolled_up},
+      {"shoal_store_log_syncs_total", "Flushes of the history's write-ahead log to disk.", &store::StoreCounters::log_syncs}};
+  for (const Figure& f : kFigures) {
+    w.Family(f.name, "counter", f.help);
+    w.Sample(f.name, static_cast<double>(c.*(f.field)));
+  }
+}
+
 // Enforcement errors in force and how far the history's replicas are behind.
 void Health(engine::NodeEngine& engine, Writer& w) {
   size_t errors = 0;
@@ -173,8 +242,10 @@ std::string RenderMetrics(const MetricsSources& s) {
   Control(s.control, w);
   Nodes(s.engine, s.gossiper.Now(), w);
   Plan(s.engine, w);
+  Pipes(s.engine, w);
   Events(s.engine, s.sinks, w);
   Health(s.engine, w);
+  Store(s.history, w);
   return w.Take();
 }
 

@@ -3,7 +3,10 @@
 // the exchange's packets, bytes and drops by reason, the refusals of every
 // listener, control API requests, per live node its capacity and the age
 // of its status here, the pool's capacity and, per application of the
-// pool's plan, its usage, demand, booking, allocation and instances. Names and units
+// pool's plan, its usage, demand, booking, allocation and instances; per
+// pipe and direction (and application on it) capacity, use, demand,
+// allocation and bookings; events and their sinks; enforcement errors;
+// the history store's writes and replica lag. Names and units
 // follow Prometheus' conventions (seconds, bytes, cores; counters end in
 // _total). Free function; reads, never changes, what it is given.
 #pragma once
@@ -15,6 +18,7 @@
 #include "daemon/events/event_sinks.h"
 #include "gossip/gossiper.h"
 #include "gossip/peer_streams.h"
+#include "store/history_store.h"
 
 namespace shoal::daemon {
 
@@ -24,6 +28,7 @@ struct MetricsSources {
   const gossip::StreamCounters& streams;
   const ControlCounters* control = nullptr;  // none: no control API
   const EventSinks* sinks = nullptr;         // none: no sink
+  const store::HistoryStore* history = nullptr;  // none: history off
 };
 
 std::string RenderMetrics(const MetricsSources& s);

@@ -17,15 +17,31 @@ namespace {
 
 constexpr std::string_view kMagic = "shoal-policy-version ";
 
-std::string PathOf(const std::string& state_dir) { return state_dir + "/policy.active"; }
+std::string ActivePath(const std::string& state_dir) { return state_dir + "/policy.active"; }
+
+// "HLC ORIGIN [REVISION]": files written before revisions lack the third.
+std::optional<policy::PolicyVersion> ParseHeader(std::string_view header) {
+  policy::PolicyVersion v;
+  const char* end = header.data() + header.size();
+  auto r = std::from_chars(header.data(), end, v.hlc);
+  if (r.ec != std::errc() || r.ptr == end || *r.ptr != ' ') return std::nullopt;
+  r = std::from_chars(r.ptr + 1, end, v.origin.value, 16);
+  if (r.ec != std::errc()) return std::nullopt;
+  if (r.ptr != end) {
+    if (*r.ptr != ' ') return std::nullopt;
+    r = std::from_chars(r.ptr + 1, end, v.revision);
+    if (r.ec != std::errc() || r.ptr != end) return std::nullopt;
+  }
+  if (v.empty()) return std::nullopt;
+  return v;
+}
 
 }  // namespace
 
-Status SaveActivePolicy(const std::string& state_dir, const policy::PolicyVersion& version,
-                        const std::string& text) {
-  const std::string path = PathOf(state_dir);
+Status WritePolicyFile(const std::string& path, const policy::PolicyVersion& version, const std::string& blob) {
   const std::string tmp = path + ".tmp";
-  std::string data = fmt::format("{}{} {:016x}\n", kMagic, version.hlc, version.origin.value) + text;
+  std::string data =
+      fmt::format("{}{} {:016x} {}\n", kMagic, version.hlc, version.origin.value, version.revision) + blob;
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return MakeError("cannot write {}: {}", tmp, std::strerror(errno));
   size_t done = 0;
@@ -46,10 +62,9 @@ Status SaveActivePolicy(const std::string& state_dir, const policy::PolicyVersio
   return Status::Ok();
 }
 
-Result<std::optional<std::pair<policy::PolicyVersion, std::string>>> LoadActivePolicy(const std::string& state_dir) {
-  const std::string path = PathOf(state_dir);
+Result<std::optional<StoredPolicy>> ReadPolicyFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return std::optional<std::pair<policy::PolicyVersion, std::string>>();
+  if (!in) return std::optional<StoredPolicy>();
   std::stringstream s;
   s << in.rdbuf();
   std::string data = s.str();
@@ -58,17 +73,18 @@ Result<std::optional<std::pair<policy::PolicyVersion, std::string>>> LoadActiveP
   if (nl == std::string::npos || header.substr(0, kMagic.size()) != kMagic) {
     return MakeError("{}: not a stored policy (bad header); remove it to start without one", path);
   }
-  header.remove_prefix(kMagic.size());
-  size_t space = header.find(' ');
-  policy::PolicyVersion v;
-  auto r1 = std::from_chars(header.data(), header.data() + (space == std::string_view::npos ? 0 : space), v.hlc);
-  auto r2 = space == std::string_view::npos
-                ? std::from_chars_result{nullptr, std::errc::invalid_argument}
-                : std::from_chars(header.data() + space + 1, header.data() + header.size(), v.origin.value, 16);
-  if (r1.ec != std::errc() || r2.ec != std::errc() || r2.ptr != header.data() + header.size() || v.empty()) {
-    return MakeError("{}: the version in its first line does not parse; remove it to start without one", path);
-  }
-  return std::optional<std::pair<policy::PolicyVersion, std::string>>(std::make_pair(v, data.substr(nl + 1)));
+  auto v = ParseHeader(header.substr(kMagic.size()));
+  if (!v) return MakeError("{}: the version in its first line does not parse; remove it to start without one", path);
+  return std::optional<StoredPolicy>(StoredPolicy{*v, data.substr(nl + 1)});
+}
+
+Status SaveActivePolicy(const std::string& state_dir, const policy::PolicyVersion& version,
+                        const std::string& text) {
+  return WritePolicyFile(ActivePath(state_dir), version, text);
+}
+
+Result<std::optional<StoredPolicy>> LoadActivePolicy(const std::string& state_dir) {
+  return ReadPolicyFile(ActivePath(state_dir));
 }
 
 }  // namespace shoal::daemon

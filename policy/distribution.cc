@@ -33,19 +33,23 @@ Digest DigestOf(std::string_view text) {
   return d;
 }
 
+// version (16 bytes), digest (32), size (4), revision (4; absent in
+// announcements from daemons older than revisions).
 std::string EncodeAnnouncement(const PolicyAnnouncement& a) {
   std::string out = EncodeVersion(a.version);
   out.append(reinterpret_cast<const char*>(a.digest.data()), a.digest.size());
   AppendBigEndian(out, a.size, 4);
+  AppendBigEndian(out, a.version.revision, 4);
   return out;
 }
 
 std::optional<PolicyAnnouncement> DecodeAnnouncement(std::string_view in) {
-  if (in.size() != 16 + 32 + 4) return std::nullopt;
+  if (in.size() != 16 + 32 + 4 && in.size() != 16 + 32 + 4 + 4) return std::nullopt;
   PolicyAnnouncement a;
   a.version = *DecodeVersion(in.substr(0, 16));
   std::copy(in.begin() + 16, in.begin() + 48, reinterpret_cast<char*>(a.digest.data()));
   a.size = static_cast<uint32_t>(GetBigEndian(in, 48, 4));
+  if (in.size() > 52) a.version.revision = static_cast<uint32_t>(GetBigEndian(in, 52, 4));
   if (a.version.empty()) return std::nullopt;
   return a;
 }
@@ -124,6 +128,7 @@ bool PolicyDistributor::Activate(const PolicyVersion& version, std::string blob,
   active_blob_ = std::move(blob);
   active_doc_ = std::move(parsed.document);
   last_hlc_ = std::max(last_hlc_, version.hlc);
+  last_revision_ = std::max(last_revision_, version.revision);
   ++counters_.activations;
   if (listener_) listener_(active_.version, *active_doc_, active_blob_);
   return true;
@@ -136,7 +141,7 @@ Result<PolicyVersion> PolicyDistributor::Push(std::string blob) {
     ++counters_.refused_pushes;
     return opened.error();
   }
-  PolicyVersion version{0, gossiper_.identity().id};
+  PolicyVersion version{0, gossiper_.identity().id, last_revision_ + 1};
   if (opened->issued_ms) {
     // A signed document's version carries its issue time (see Options::open),
     // above every version seen.
@@ -151,15 +156,29 @@ Result<PolicyVersion> PolicyDistributor::Push(std::string blob) {
   } else {
     version.hlc = NextHlc();
   }
-  ParseOptions parse = options_.parse;
-  if (options_.pool_millicores) parse.pool_millicores = options_.pool_millicores();
   std::string errors;
-  if (!Activate(version, std::move(blob), parse, &errors)) {
+  if (!Activate(version, std::move(blob), PushOptions(), &errors)) {
     ++counters_.refused_pushes;
     if (!errors.empty() && errors.back() == '\n') errors.pop_back();
     return Error{errors};
   }
   return version;
+}
+
+ParseOptions PolicyDistributor::PushOptions() const {
+  ParseOptions parse = options_.parse;
+  if (options_.pool_millicores) parse.pool_millicores = options_.pool_millicores();
+  return parse;
+}
+
+Result<PolicyDocument> PolicyDistributor::Check(const std::string& blob) const {
+  auto opened = Open(blob);
+  if (!opened.ok()) return opened.error();
+  ParsedPolicy parsed = ParsePolicy(opened->text, PushOptions());
+  if (parsed.ok()) return std::move(parsed.document);
+  std::string errors;
+  for (const auto& e : parsed.errors) errors += (errors.empty() ? "" : "\n") + FormatPolicyError(e, "policy");
+  return Error{errors};
 }
 
 Status PolicyDistributor::Restore(const PolicyVersion& version, std::string blob) {
@@ -194,6 +213,7 @@ void PolicyDistributor::OnView(const gossip::ChannelView& view) {
     auto a = DecodeAnnouncement(e.payload);
     if (!a) return;
     last_hlc_ = std::max(last_hlc_, a->version.hlc);  // stamps stay above anything seen
+    last_revision_ = std::max(last_revision_, a->version.revision);
     const gossip::Member* m = gossiper_.membership().Find(origin);
     if (m == nullptr || !m->endpoint.valid()) return;
     if (!best || a->version > best->version) {

@@ -31,12 +31,23 @@
 
 namespace shoal::policy {
 
+// A version's identity is (hlc, origin); `revision` is its label for
+// people ("r12"): the pushing node numbers it one above the highest
+// revision it has seen, and it travels in the announcement. Two pushes at
+// once may carry the same number; the stamp tells them apart. 0: unknown
+// (a document stored or announced before revisions existed).
 struct PolicyVersion {
   uint64_t hlc = 0;  // wall-clock milliseconds << 16 | counter
   NodeId origin;
+  uint32_t revision = 0;
 
-  auto operator<=>(const PolicyVersion&) const = default;
+  std::strong_ordering operator<=>(const PolicyVersion& o) const {
+    if (auto c = hlc <=> o.hlc; c != 0) return c;
+    return origin <=> o.origin;
+  }
+  bool operator==(const PolicyVersion& o) const { return hlc == o.hlc && origin == o.origin; }
   bool empty() const { return hlc == 0; }
+  int64_t time_ms() const { return static_cast<int64_t>(hlc >> 16); }  // when it was stamped
   std::string ToString() const;  // "1732262400123.0@<origin>"
 };
 
@@ -107,6 +118,11 @@ class PolicyDistributor {
   // envelope, see Options::open). Errors list every problem
   // ("LINE:COLUMN: <element>: message", one per line).
   Result<PolicyVersion> Push(std::string blob);
+  // Validates a document as Push would (against the pool's capacity now)
+  // without stamping or activating it; errors as Push's.
+  Result<PolicyDocument> Check(const std::string& blob) const;
+  // Opens an envelope (Options::open): the document's text and issue time.
+  Result<OpenedPolicy> Open(const std::string& blob) const;
   // A document an earlier run stored (its envelope), activated without a
   // new stamp.
   Status Restore(const PolicyVersion& version, std::string blob);
@@ -124,7 +140,7 @@ class PolicyDistributor {
   void MaybeFetch();
   bool Activate(const PolicyVersion& version, std::string blob, const ParseOptions& parse, std::string* errors);
   uint64_t NextHlc();
-  Result<OpenedPolicy> Open(const std::string& blob) const;
+  ParseOptions PushOptions() const;  // with the pool's capacity now
 
   Options options_;
   gossip::Gossiper& gossiper_;
@@ -138,6 +154,7 @@ class PolicyDistributor {
   std::string active_blob_;  // what is served to fetchers and stored
   std::optional<PolicyDocument> active_doc_;
   uint64_t last_hlc_ = 0;
+  uint32_t last_revision_ = 0;  // the highest revision seen
   // The best version announced by others, and who announces it.
   std::optional<PolicyAnnouncement> wanted_;
   std::vector<Endpoint> holders_;

@@ -3,11 +3,14 @@
 // API; offline commands (allocate, plan, policy validate) work on
 // documents and need no daemon. Each group registers its own subcommands
 // (tools/ctl/cli.h).
+#include <iostream>
+
 #include <CLI/CLI.hpp>
 
 #include "core/build_info.h"
 #include "gossip/packet.h"
 #include "tools/ctl/cli.h"
+#include "tools/ctl/suggest.h"
 
 using namespace shoal::ctl;
 
@@ -20,6 +23,16 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", shoal::VersionText("shoalctl", shoal::gossip::kMinProtocolVersion,
                                                                           shoal::gossip::kProtocolVersion),
                        "print the version, the commit and build it comes from, and the protocol, and exit");
+  Run run;
+  CLI::App* policy = AddOfflineCommands(app, run);
+  auto pool = std::make_shared<PoolOptions>();
+  AddPoolCommands(app, pool, run);
+  AddPolicyCommands(*policy, pool, run);
+  AddHistoryCommands(app, pool, run);
+  AddEventCommands(app, pool, run);
+  pool->AddGlobal(app);
+  // Set after the subcommands: CLI11 copies a footer into subcommands made
+  // later, and each subcommand's help shows its own examples instead.
   app.footer(
       "Examples:\n"
       "  shoalctl allocate shares.json            divide a capacity by priority levels\n"
@@ -32,7 +45,9 @@ int main(int argc, char** argv) {
       "  shoalctl apps --node 10.0.0.5:7947       every application, asked of another node\n"
       "  shoalctl app web --json                  one application node by node, for scripts\n"
       "  shoalctl mode enforce                    from measuring to enforcing, pool-wide\n"
-      "  shoalctl policy versions                 which version each node runs\n"
+      "  shoalctl policy push --dry-run pool.xml  what a draft would change, pushing nothing\n"
+      "  shoalctl policy versions                 which revision each node runs\n"
+      "  shoalctl policy rollback r11             back to an earlier revision\n"
       "  shoalctl history app web --since 6h      what web used, wanted and got, pool-wide\n"
       "  shoalctl events --follow                 the pool's events as they happen\n"
       "  shoalctl history events --since 1d       failures, policy changes, unmet bookings\n"
@@ -40,23 +55,18 @@ int main(int argc, char** argv) {
       "Pool commands need a token: --token, $SHOAL_TOKEN, or a readable tokens file\n"
       "(--token-file, default /etc/shoal/tokens; create with shoald --add-token admin).\n"
       "Exit status: 0 success, 1 the request failed, 2 bad command line, 3 status: the pool is unhealthy.\n"
-      "$SHOAL_NODE names the node to ask when --node is not given.\n"
+      "$SHOAL_NODE names the node to ask when --node is not given. The pool options (--node, --token,\n"
+      "-o...) may come before the subcommand or after it: shoalctl --node 10.0.0.5:7947 -o json apps.\n"
+      "Each command's --help shows its own examples.\n"
       "Document formats: README.md, sections \"shoalctl allocate\" and \"shoalctl plan\".\n");
 
-  Run run;
-  CLI::App* policy = AddOfflineCommands(app, run);
-  auto pool = std::make_shared<PoolOptions>();
-  AddPoolCommands(app, *policy, pool, run);
-  AddHistoryCommands(app, pool, run);
-  AddEventCommands(app, pool, run);
-  // Each subcommand's help shows its own examples, not the list above.
-  for (CLI::App* sub : app.get_subcommands({})) {
-    sub->footer("");
-    for (CLI::App* subsub : sub->get_subcommands({})) subsub->footer("");
-  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (const std::string unknown = UnknownCommand(app); !unknown.empty()) {
+      std::cerr << unknown << "\n";
+      return kUsage;
+    }
     int code = app.exit(e);
     return code == 0 ? 0 : kUsage;
   }

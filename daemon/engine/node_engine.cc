@@ -211,21 +211,22 @@ void NodeEngine::RaiseMember(const gossip::MemberEvent& ev) {
 void NodeEngine::OnActivated(const policy::PolicyVersion& v, const policy::PolicyDocument& doc) {
   const std::string mode = policies_.mode_text();
   const LogField field("SHOAL_POLICY_VERSION", v.ToString());
-  spdlog::info("policy {} active: mode {}, {} application(s), {} policy(ies)", v.ToString(), mode,
+  const std::string rev = fmt::format("r{}", v.revision);
+  spdlog::info("policy {} ({}) active: mode {}, {} application(s), {} policy(ies)", rev, v.ToString(), mode,
                doc.applications.size(), doc.policies.size());
   // A version stamped long ago is this node catching up (a restart, a
   // return from a partition): the pool moved to it when it was new.
   constexpr int64_t kFreshMs = 30'000;
-  const int64_t stamped_ms = static_cast<int64_t>(v.hlc >> 16);
-  if (wall_.NowMs() - stamped_ms > kFreshMs) {
+  if (wall_.NowMs() - v.time_ms() > kFreshMs) {
     mode_ = mode;
     return;
   }
-  Raise(EventType::kPolicyActivated, v.ToString(),
-        fmt::format("policy {} active: mode {}, {} application(s)", v.ToString(), mode, doc.applications.size()),
-        {{"version", v.ToString()}, {"mode", mode}, {"applications", std::to_string(doc.applications.size())}});
+  Raise(EventType::kPolicyActivated, rev,
+        fmt::format("policy {} active: mode {}, {} application(s)", rev, mode, doc.applications.size()),
+        {{"version", v.ToString()}, {"revision", std::to_string(v.revision)}, {"mode", mode},
+         {"applications", std::to_string(doc.applications.size())}});
   if (!mode_.empty() && mode != mode_) {
-    Raise(EventType::kModeChanged, mode, fmt::format("mode changed from {} to {} with policy {}", mode_, mode, v.ToString()),
+    Raise(EventType::kModeChanged, mode, fmt::format("mode changed from {} to {} with policy {}", mode_, mode, rev),
           {{"from", mode_}, {"to", mode}, {"version", v.ToString()}});
   }
   mode_ = mode;
@@ -312,13 +313,17 @@ void NodeEngine::ReportUnmet() {
   }
 }
 
-void NodeEngine::ReportPipesUnmet() {
+std::vector<PipeLaneReport> NodeEngine::PipeReport() const {
   const policy::PolicyDocument* doc = policies_.active();
-  if (doc == nullptr || doc->pipes.empty()) return;
+  if (doc == nullptr || doc->pipes.empty()) return {};
   const std::string version = policies_.version_text();
   const auto effective = policies_.Effective(FailedNodes());
-  const auto report = ReportPipes({*doc, version, effective, pipes_.figures(), pipes_.options().interval,
-                                   pipes_.failed_check()});
+  return ReportPipes({*doc, version, effective, pipes_.figures(), pipes_.options().interval, pipes_.failed_check()});
+}
+
+void NodeEngine::ReportPipesUnmet() {
+  const auto report = PipeReport();
+  if (report.empty()) return;
   for (const PipeUnmetChange& c : pipes_unmet_.Follow(report)) {
     const std::string lane = LaneSeriesName(c.lane);
     if (!c.unmet) {

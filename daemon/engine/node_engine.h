@@ -27,6 +27,7 @@
 #include "daemon/engine/events.h"
 #include "daemon/engine/history_recorder.h"
 #include "daemon/engine/pipe_loop.h"
+#include "daemon/engine/pipe_report.h"
 #include "daemon/engine/pipe_unmet.h"
 #include "daemon/engine/policy_runtime.h"
 #include "daemon/engine/pool_view.h"
@@ -113,6 +114,11 @@ class NodeEngine {
   const gossip::SnapshotService& snapshots() const { return snapshots_; }
   HistoryRecorder* history() { return history_.get(); }
   uint32_t CapacityM(uint32_t cpus) const;
+  // Nodes the membership holds failed now.
+  int FailedNodes() const;
+  // The pool's pipes as this node sees them now (daemon/engine/pipe_report.h);
+  // empty without a document or pipes.
+  std::vector<PipeLaneReport> PipeReport() const;
 
  private:
   NodeEngine(EngineConfig config, EngineSeams& seams, EngineHooks hooks);
@@ -125,7 +131,6 @@ class NodeEngine {
   void RaiseMember(const gossip::MemberEvent& ev);
   void OnActivated(const policy::PolicyVersion& v, const policy::PolicyDocument& doc);
   std::string KnownName(NodeId id) const;
-  int FailedNodes() const;
   void Sample();
   void Replan();
   void ReportUnmet();

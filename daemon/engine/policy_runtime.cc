@@ -50,6 +50,13 @@ std::vector<policy::EffectivePolicy> PolicyRuntime::Effective(int failed_nodes) 
   return effective;
 }
 
+Result<std::vector<policy::CpuPolicy>> PolicyRuntime::DraftInForce(const policy::PolicyDocument& draft,
+                                                                   int failed_nodes) const {
+  auto evaluator = policy::ScheduleEvaluator::Create(draft);
+  if (!evaluator.ok()) return evaluator.error();
+  return policy::ToPlannerPolicies(evaluator->Evaluate(wall_.NowMs() / 1000, policy::PoolFacts{failed_nodes}));
+}
+
 std::vector<policy::FiredAction> PolicyRuntime::EvaluateTriggers(policy::TriggerInputs in) {
   if (!triggers_) return {};
   in.now_ms = wall_.NowMs();

@@ -48,6 +48,9 @@ class PolicyRuntime {
   std::vector<policy::CpuPolicy> InForce(int failed_nodes) const {
     return policy::ToPlannerPolicies(Effective(failed_nodes));
   }
+  // What a draft document would put in force now (its schedules and
+  // failure adjustments; no trigger has fired for it), for a dry run.
+  Result<std::vector<policy::CpuPolicy>> DraftInForce(const policy::PolicyDocument& draft, int failed_nodes) const;
   // Evaluates the triggers at now (in.now_ms is set here); the fired
   // actions are for the caller to carry out.
   std::vector<policy::FiredAction> EvaluateTriggers(policy::TriggerInputs in);

@@ -189,7 +189,7 @@ TEST_CASE("control API: tokens, roles, bad requests refused, pool questions answ
   // Each node's build and the protocol versions it speaks, for rolling upgrades.
   CHECK_THAT(nlohmann::json::parse(nodes.text)["nodes"][0]["build"].get<std::string>(), Catch::StartsWith("0.1.0 ("));
   CHECK(nlohmann::json::parse(nodes.text)["nodes"][0]["protocols"] == "1-2");
-  Output table = pool.Ctl("nodes", 0);
+  Output table = pool.Ctl("nodes -o wide", 0);  // the wide table: builds and protocols too
   CHECK_THAT(table.text, Catch::Contains("BUILD") && Catch::Contains("PROTO") && Catch::Contains(" 1-2"));
   Output pipes = pool.Ctl("pipes", 0);
   CHECK(pipes.status == 0);

@@ -43,9 +43,13 @@ TEST_CASE("shoald serves /health and Prometheus /metrics that promtool accepts, 
   pool.Start(0, {"--enforcer", "off", "--http", fmt::format("127.0.0.1:{}", http)});
   pool.Start(1, {"--enforcer", "off"});
   REQUIRE(CurlUntil(http, "/health", [](const std::string& t) { return t == "ok\n\n200"; }).text == "ok\n\n200");
-  REQUIRE(pool.CtlUntil("policy push " SHOAL_SOURCE_DIR "/examples/policies/small.xml", 0,
-                        [](const Output& o) { return o.status == 0; })
-              .status == 0);
+  // small.xml with a pipe gold books a part of.
+  const std::string policy = pool.dir().File("piped.xml");
+  std::ofstream(policy) << "<shoal-policy mode=\"enforce\">\n<pipe name=\"uplink\" out=\"100MB\"/>\n"
+                           "<application name=\"gold\"><process cmdline=\"*shoal-demo-burn gold*\"/></application>\n"
+                           "<policy application=\"gold\" priority=\"1\"><cpu pool-percent=\"75%\"/>"
+                           "<bandwidth pipe=\"uplink\" direction=\"out\" rate=\"20MB\"/></policy>\n</shoal-policy>\n";
+  REQUIRE(pool.CtlUntil("policy push " + policy, 0, [](const Output& o) { return o.status == 0; }).status == 0);
   Output m = CurlUntil(http, "/metrics", [](const std::string& t) {
     return t.find("shoal_members{state=\"alive\"} 2") != std::string::npos &&
            t.find("shoal_app_allocated_cores{app=\"gold\"}") != std::string::npos;
@@ -57,7 +61,11 @@ TEST_CASE("shoald serves /health and Prometheus /metrics that promtool accepts, 
                          Catch::Contains("shoal_pool_capacity_cores ") &&
                          Catch::Contains("shoal_node_capacity_cores{node=\"node-1\"}") &&
                          Catch::Contains("shoal_node_status_age_seconds{node=\"node-0\"}") &&
-                         Catch::Contains("shoal_control_requests_total "));
+                         Catch::Contains("shoal_control_requests_total ") &&
+                         Catch::Contains("shoal_pipe_capacity_bytes_per_second{pipe=\"uplink\",direction=\"out\"} 100000000") &&
+                         Catch::Contains("shoal_pipe_app_booked_bytes_per_second{pipe=\"uplink\",direction=\"out\",app=\"gold\"} 20000000") &&
+                         Catch::Contains("shoal_pipe_app_used_bytes_per_second{pipe=\"uplink\",direction=\"out\",app=\"gold\"}") &&
+                         Catch::Contains("shoal_store_rows_written_total "));
   const std::string body = m.text.substr(0, m.text.rfind('\n') + 1);
   const std::string file = pool.dir().File("metrics.txt");
   std::ofstream(file) << body;

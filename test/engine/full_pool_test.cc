@@ -95,7 +95,7 @@ TEST_CASE("whole pool of 128: failed nodes leave every plan and the bookings are
   CHECK(p.BookedMet("gold") > 0.99);
   REQUIRE(Running(p) == 120);
   // Pool-wide events: raised once for the pool, not by each of 120 observers.
-  CHECK(Raised(p, "policy.activated", v->ToString()) == 1);
+  CHECK(Raised(p, "policy.activated", fmt::format("r{}", v->revision)) == 1);
   for (size_t i = 60; i < 68; ++i) {
     CHECK(Raised(p, "node.failed", fmt::format("node-{}", i)) == 1);
   }

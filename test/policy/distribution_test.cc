@@ -164,6 +164,39 @@ TEST_CASE("Policy announcements round trip and refuse junk") {
   REQUIRE_FALSE(DecodeAnnouncement("short").has_value());
   REQUIRE_FALSE(DecodeAnnouncement(std::string(52, '\0')).has_value());  // version 0
   REQUIRE(a.version.ToString() == "1234.7@0000000000000063");
+  // The revision travels as the last four bytes; an announcement without
+  // them (an older daemon's) decodes with revision 0.
+  a.version.revision = 12;
+  const std::string wire = EncodeAnnouncement(a);
+  REQUIRE(wire.size() == 56);
+  REQUIRE(DecodeAnnouncement(wire)->version.revision == 12);
+  auto old = DecodeAnnouncement(wire.substr(0, 52));
+  REQUIRE(old.has_value());
+  REQUIRE(old->version.revision == 0);
+  REQUIRE(old->version == a.version);  // the revision is a label, not the identity
+  REQUIRE_FALSE(DecodeAnnouncement(wire + "x").has_value());
+}
+
+TEST_CASE("Policy push: revisions count up pool-wide, whichever node is pushed to") {
+  PushPool p(8);
+  p.pool.RunFor(2s);
+  auto r1 = p.nodes[2]->Push(Example("small.xml"));
+  REQUIRE(r1.ok());
+  REQUIRE(r1->revision == 1);
+  p.RunUntilEveryone(*r1);
+  for (auto* d : p.nodes) REQUIRE(d->active_version().revision == 1);
+  auto r2 = p.nodes[6]->Push(Example("full.xml"));  // another node numbers the next one
+  REQUIRE(r2.ok());
+  REQUIRE(r2->revision == 2);
+  p.RunUntilEveryone(*r2);
+  for (auto* d : p.nodes) REQUIRE(d->active_version().revision == 2);
+  // Checking a draft stamps nothing and changes nothing.
+  REQUIRE(p.nodes[1]->Check(Example("small.xml")).ok());
+  auto bad = p.nodes[1]->Check("<shoal-policy><policy application=\"nope\"/></shoal-policy>");
+  REQUIRE_FALSE(bad.ok());
+  REQUIRE_THAT(bad.error().message, Catch::Contains("policy:1:"));
+  REQUIRE(p.nodes[1]->active_version() == *r2);
+  REQUIRE(p.nodes[1]->Push(Example("small.xml"))->revision == 3);
 }
 
 TEST_CASE("Policy push: with admin keys only signed documents spread, and an old one cannot come back") {

@@ -22,7 +22,7 @@ PoolOptions::PoolOptions() {
   if (const char* k = std::getenv("SHOAL_ADMIN_KEY"); k && *k) admin_key_ = k, admin_key_named_ = true;
 }
 
-void PoolOptions::Add(CLI::App* c, bool with_json) {
+void PoolOptions::Add(CLI::App* c, bool with_output) {
   c->add_option("--node", node_text_,
                 "the shoald to ask, ADDRESS:PORT of its control API (any node answers for the pool; default "
                 "$SHOAL_NODE)")
@@ -35,9 +35,22 @@ void PoolOptions::Add(CLI::App* c, bool with_json) {
   c->add_flag("--sealed", target_.sealed,
               "seal the connection under the token (always done when --node is not a loopback address: the "
               "token never crosses the network)");
-  if (with_json) c->add_flag("--json", json_, "print the answer as JSON (the control API's field names)");
+  if (with_output) {
+    c->add_option("-o,--output", output_,
+                  "table (the columns most read), wide (every column) or json (the control API's field names; "
+                  "numbers as numbers, times also in RFC 3339)")
+        ->check(CLI::IsMember({"table", "wide", "json"}))
+        ->capture_default_str();
+    c->add_flag_callback("--json", [this] { output_ = "json"; }, "the same as -o json");
+  }
   c->add_flag("--no-headers", no_headers_, "leave out tables' header rows (for scripts)")
       ->each([](const std::string&) { SetTableHeaders(false); });
+}
+
+void PoolOptions::AddGlobal(CLI::App& app) {
+  auto* g = app.add_option_group("pool options", "may also come before the subcommand");
+  Add(g, true);
+  AddAdminKey(g);
 }
 
 void PoolOptions::AddWatch(CLI::App* c) {
@@ -61,6 +74,14 @@ Result<ControlTarget> PoolOptions::Target() const {
   if (!daemon::PlainAllowedFrom(t.node)) t.sealed = true;
   t.timeout = std::chrono::milliseconds(timeout_ms_);
   return t;
+}
+
+Result<daemon::control::Response> Ask(const PoolOptions& pool, daemon::control::Request request, bool admin) {
+  auto target = pool.Target();
+  if (!target.ok()) return target.error();
+  target->want_admin = admin;
+  if (auto s = pool.Sign(request, *target, WallClockMs()); !s.ok()) return s.error();
+  return CallControl(*target, std::move(request));
 }
 
 Status PoolOptions::Sign(daemon::control::Request& request, const ControlTarget& target, int64_t now_ms) const {

@@ -2,7 +2,8 @@
 // subcommands to the CLI11 app and, when one of them is parsed, sets what
 // runs (`Run`). shoalctl.cc's main only assembles them.
 //   offline_cli.cc   allocate, plan, policy validate (no daemon)
-//   pool_cli.cc      status, nodes, apps, app, mode, policy push/show/versions
+//   pool_cli.cc      status, nodes, apps, app, pipes, mode
+//   policy_cli.cc    policy push [--dry-run]/show/versions/history/diff/rollback
 //   events_cli.cc    events [--follow]
 //   history_cli.cc   history app/node/pool/events/delete/export/archive/mount/unmount, report
 #pragma once
@@ -30,15 +31,22 @@ inline constexpr int kUnhealthy = 3;
 // Prints "shoalctl: MESSAGE" on standard error; returns kFailed.
 int Fail(const std::string& message);
 
+// Sets the examples a command's own --help shows after its options.
+inline void Examples(CLI::App* command, const std::string& lines) { command->footer("Examples:\n" + lines); }
+
 // What runs once the command line is parsed.
 using Run = std::function<int()>;
 
-// The options every pool command shares, bound once per subcommand: the
-// node to ask, the token, the timeout, JSON output and the admin key.
+// The options every pool command shares, bound on each subcommand and on
+// shoalctl itself (so they may come before the subcommand too): the node
+// to ask, the token, the timeout, the output and the admin key.
 class PoolOptions {
  public:
-  PoolOptions();  // defaults from $SHOAL_TOKEN_FILE and $SHOAL_ADMIN_KEY
-  void Add(CLI::App* command, bool with_json);
+  PoolOptions();  // defaults from $SHOAL_NODE, $SHOAL_TOKEN_FILE and $SHOAL_ADMIN_KEY
+  // `with_output`: -o/--output and --json (commands that print an answer).
+  void Add(CLI::App* command, bool with_output);
+  // The same options on shoalctl itself, before any subcommand.
+  void AddGlobal(CLI::App& app);
   void AddAdminKey(CLI::App* command);
   // --watch and --interval: ask again every few seconds, the screen redrawn.
   void AddWatch(CLI::App* command);
@@ -47,7 +55,9 @@ class PoolOptions {
   Result<ControlTarget> Target() const;
   // Signs `request` if it is an admin command (tools/ctl/admin_sign.h).
   Status Sign(daemon::control::Request& request, const ControlTarget& target, int64_t now_ms) const;
-  bool json() const { return json_; }
+  // -o: table (the default), wide (every column) or json (also --json).
+  bool json() const { return output_ == "json"; }
+  bool wide() const { return output_ == "wide"; }
   // With --watch, the seconds between answers; 0: ask once.
   int watch_s() const { return watch_ ? interval_s_ : 0; }
   // The timeout was left at its default.
@@ -58,7 +68,7 @@ class PoolOptions {
   std::string node_text_ = "127.0.0.1:7947";
   ControlTarget target_;
   int timeout_ms_ = kDefaultTimeoutMs;
-  bool json_ = false;
+  std::string output_ = "table";
   bool no_headers_ = false;
   bool watch_ = false;
   int interval_s_ = 2;
@@ -72,6 +82,10 @@ class PoolOptions {
 using BuildRequest = std::function<Result<daemon::control::Request>(int64_t now_ms)>;
 // Changes the answer before it is printed (a filter); an error fails the command.
 using EditAnswer = std::function<Status(daemon::control::Response&)>;
+// Sends one request to the node of `pool` (with an admin token when
+// `admin`, signed if it is an admin action) and returns the answer.
+Result<daemon::control::Response> Ask(const PoolOptions& pool, daemon::control::Request request, bool admin);
+
 // Registers `command` to send what `build` makes (with an admin token when
 // `admin`), signed if it is an admin action; the answer, after `edit`, is
 // printed as text or JSON.
@@ -80,7 +94,8 @@ void Sends(CLI::App* command, std::shared_ptr<PoolOptions> pool, Run& run, bool 
 
 // The registrars; `run` must outlive the parse.
 CLI::App* AddOfflineCommands(CLI::App& app, Run& run);  // returns the "policy" group
-void AddPoolCommands(CLI::App& app, CLI::App& policy, std::shared_ptr<PoolOptions> pool, Run& run);
+void AddPoolCommands(CLI::App& app, std::shared_ptr<PoolOptions> pool, Run& run);
+void AddPolicyCommands(CLI::App& policy, std::shared_ptr<PoolOptions> pool, Run& run);
 void AddHistoryCommands(CLI::App& app, std::shared_ptr<PoolOptions> pool, Run& run);
 void AddEventCommands(CLI::App& app, std::shared_ptr<PoolOptions> pool, Run& run);
 

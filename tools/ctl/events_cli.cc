@@ -85,12 +85,12 @@ void AddEventCommands(CLI::App& app, std::shared_ptr<PoolOptions> pool, Run& run
       "The pool's recent events, oldest first, gathered from every live node: nodes joining,\n"
       "suspected, failed, leaving; policies pushed, activated, refused; bookings unmet and met;\n"
       "applications squeezed or idle; triggers; enforcement errors; history replicas. Each\n"
-      "node keeps its last 1,000 in memory (older ones: shoalctl history events).\n"
-      "Examples:\n"
-      "  shoalctl events                          the last hour's, up to 100\n"
-      "  shoalctl events --follow                 and every new one as it happens\n"
-      "  shoalctl events --type node. --since 1d  membership changes of the last day\n"
-      "  shoalctl events --json | jq .subject     one JSON object per line");
+      "node keeps its last 1,000 in memory (older ones: shoalctl history events).");
+  Examples(c,
+           "  shoalctl events                          the last hour's, up to 100\n"
+           "  shoalctl events --follow                 and every new one as it happens\n"
+           "  shoalctl events --type node. --since 1d  membership changes of the last day\n"
+           "  shoalctl events --json | jq .subject     one JSON object per line");
   c->add_option("--since", a->since, "how far back (default 1h), e.g. 90s, 15m, 6h, 2d");
   c->add_option("--type", a->type, "only types starting with this, e.g. node. or booking.unmet");
   c->add_option("--limit", a->limit, "at most this many, the newest (default 100, at most 1000)")

@@ -175,10 +175,12 @@ void AddQuestions(CLI::App* history, std::shared_ptr<PoolOptions> pool, std::sha
   h_app->add_option("--on", a->node, "only the instance on this node (its name)");
   h_app->add_flag("--per-node", a->per_node, "one series per node instead of the pool's sum");
   AddPeriodOptions(h_app, *a, *pool);
+  Examples(h_app, "  shoalctl history app web --from 6h\n  shoalctl history app --per-node --from 2026-12-01 --to 2026-12-02");
   Questions(h_app, "app", Asks::kShow, pool, a, run);
   auto* h_node = history->add_subcommand("node", "A node's own figures: capacity, use, demand, bookings.");
   h_node->add_option("NAME", a->name, "the node's name (default: every node)");
   AddPeriodOptions(h_node, *a, *pool);
+  Examples(h_node, "  shoalctl history node node-7 --from 1d --step 1h");
   Questions(h_node, "node", Asks::kShow, pool, a, run);
   auto* h_pipe = history->add_subcommand(
       "pipe", "A pipe's use, demand, booking and allocation, per direction and application, summed over the pool.");
@@ -187,9 +189,11 @@ void AddQuestions(CLI::App* history, std::shared_ptr<PoolOptions> pool, std::sha
   h_pipe->add_option("--on", a->node, "only this node's figures (its name)");
   h_pipe->add_flag("--per-node", a->per_node, "one series per node instead of the pool's sum");
   AddPeriodOptions(h_pipe, *a, *pool);
+  Examples(h_pipe, "  shoalctl history pipe uplink/out --from 1h\n  shoalctl history pipe uplink/out/web --per-node");
   Questions(h_pipe, "pipe", Asks::kShow, pool, a, run);
   auto* h_pool = history->add_subcommand("pool", "The whole pool: every node's figures summed.");
   AddPeriodOptions(h_pool, *a, *pool);
+  Examples(h_pool, "  shoalctl history pool --from 7d --step 1h -o json");
   Questions(h_pool, "pool", Asks::kShow, pool, a, run);
   auto* h_events = history->add_subcommand(
       "events", "Recorded events: nodes failing, joining and leaving, policies activated, bookings that cannot be\n"
@@ -197,6 +201,7 @@ void AddQuestions(CLI::App* history, std::shared_ptr<PoolOptions> pool, std::sha
   h_events->add_option("TYPE", a->name, "only this type, e.g. node.failed, policy.activated, booking.unmet");
   h_events->add_option("--on", a->node, "only this node's events (its name)");
   AddPeriodOptions(h_events, *a, *pool);
+  Examples(h_events, "  shoalctl history events --from 1d\n  shoalctl history events node.failed --on node-3 --from 30d");
   Questions(h_events, "events", Asks::kShow, pool, a, run);
 }
 
@@ -212,6 +217,7 @@ void AddActions(CLI::App* history, std::shared_ptr<PoolOptions> pool, std::share
       ->required();
   pool->Add(h_delete, true);
   pool->AddAdminKey(h_delete);
+  Examples(h_delete, "  shoalctl history delete --app old-batch --before 30d");
   Sends(h_delete, pool, run, true, [a](int64_t now_ms) -> Result<R> {
     auto before = ParseTimeText(a->before, now_ms);
     if (!before.ok()) return MakeError("--before: {}", before.error().message);
@@ -230,6 +236,7 @@ void AddActions(CLI::App* history, std::shared_ptr<PoolOptions> pool, std::share
   h_archive->add_option("--before", a->before, "rows older than this (UTC time or a duration ago, e.g. 90d)")->required();
   pool->Add(h_archive, true);
   pool->AddAdminKey(h_archive);
+  Examples(h_archive, "  shoalctl history archive --before 90d");
   Sends(h_archive, pool, run, true, [a](int64_t now_ms) -> Result<R> {
     auto before = ParseTimeText(a->before, now_ms);
     if (!before.ok()) return MakeError("--before: {}", before.error().message);
@@ -243,6 +250,9 @@ void AddActions(CLI::App* history, std::shared_ptr<PoolOptions> pool, std::share
                                                 "Mount an archive file on the node asked (a path on that node), so "
                                                 "that --archive queries read it. Admin.");
     c->add_option("FILE", a->file, "the archive file")->required();
+    Examples(c, unmount ? "  shoalctl history unmount /var/lib/shoal/archive/2026-09.sst"
+                        : "  shoalctl history mount /var/lib/shoal/archive/2026-09.sst\n"
+                          "  shoalctl history app web --archive --from 2026-09-01 --to 2026-09-08");
     pool->Add(c, true);
     Sends(c, pool, run, true, [a, unmount](int64_t) -> Result<R> {
       R r;
@@ -276,6 +286,8 @@ void AddHistoryCommands(CLI::App& app, std::shared_ptr<PoolOptions> pool, Run& r
   h_export->add_option("--postgres", a->postgres,
                        "load into this database (libpq connection string, e.g. \"host=db dbname=shoal user=shoal\")");
   AddPeriodOptions(h_export, *a, *pool);
+  Examples(h_export, "  shoalctl history export --from 1d --csv day.csv --events-csv day-events.csv\n"
+                     "  shoalctl history export --from 7d --postgres \"host=db dbname=shoal user=shoal\"");
   Questions(h_export, "pool", Asks::kExport, pool, a, run);
   auto* report = app.add_subcommand(
       "report",
@@ -284,6 +296,7 @@ void AddHistoryCommands(CLI::App& app, std::shared_ptr<PoolOptions> pool, Run& r
       "squeezed (wanted more than its allocation) or idle; for each pipe and direction its use\n"
       "against capacity, how often it was full, and per application used, demand, booked, allocated.");
   AddPeriodOptions(report, *a, *pool);
+  Examples(report, "  shoalctl report --from 2026-11-01 --to 2026-11-08\n  shoalctl report --from 1d --json");
   Questions(report, "pool", Asks::kReport, pool, a, run);
 }
 

@@ -81,6 +81,8 @@ CLI::App* AddOfflineCommands(CLI::App& app, Run& run) {
       "in input order, then the reserve.");
   allocate->add_option("FILE", o->file, "JSON document, or - for standard input")->required();
   allocate->add_flag("--json", o->json, "print {\"allocations\": {NAME: AMOUNT}, \"reserve\": AMOUNT} instead");
+  Examples(allocate, "  shoalctl allocate shares.json\n"
+                     "  echo '{\"capacity\":10,\"consumers\":[{\"name\":\"a\",\"levels\":[4]}]}' | shoalctl allocate -");
   allocate->callback([o, &run] { run = [o] { return RunAllocateCommand(o->file, o->json); }; });
 
   auto* plan = app.add_subcommand(
@@ -94,6 +96,7 @@ CLI::App* AddOfflineCommands(CLI::App& app, Run& run) {
                    "explain step by step what NAME gets and why: an application's CPU share and its\n"
                    "credit on each pipe it uses, or a pipe's division among the nodes")
       ->option_text("NAME");
+  Examples(plan, "  shoalctl plan view.json\n  shoalctl plan view.json --explain web\n  shoalctl plan view.json --json");
   plan->callback([o, &run] { run = [o] { return RunPlanCommand(o->file, o->json, o->explain); }; });
 
   auto* policy = app.add_subcommand("policy", "Policy documents (XML; see examples/policies and policy/shoal-policy.xsd).");
@@ -103,6 +106,7 @@ CLI::App* AddOfflineCommands(CLI::App& app, Run& run) {
       "Check a policy document without applying it: structure, values, references, overlapping\n"
       "rules and windows, bookings that cannot fit. Prints every error with line, column and element.");
   validate->add_option("FILE", o->file, "XML document, or - for standard input")->required();
+  Examples(validate, "  shoalctl policy validate pool.xml && shoalctl policy push pool.xml");
   validate->callback([o, &run] { run = [o] { return RunPolicyValidate(o->file); }; });
   return policy;
 }

@@ -1,5 +1,6 @@
-// shoalctl's pool commands: status, nodes, apps, app, pipes, mode and policy
-// push/show/versions, each one control API request to any shoald. See cli.h.
+// shoalctl's pool commands: status, nodes, apps, app, pipes and mode, each
+// one control API request to any shoald, and how every answer is printed.
+// See cli.h.
 #include <unistd.h>
 
 #include <chrono>
@@ -9,9 +10,8 @@
 #include <fmt/chrono.h>
 
 #include "core/clock.h"
-#include "policy/parser.h"
 #include "tools/ctl/cli.h"
-#include "tools/ctl/json_input.h"
+#include "tools/ctl/policy_text.h"
 #include "tools/ctl/pool_cmd.h"
 
 namespace shoal::ctl {
@@ -25,7 +25,9 @@ int StatusExit(const daemon::control::PoolStatus& s) {
 }
 
 // One control API request; prints the answer (after `edit`) as text or JSON.
-int RunControl(const ControlTarget& target, daemon::control::Request request, bool json, const EditAnswer& edit) {
+int RunControl(const ControlTarget& target, daemon::control::Request request, const PoolOptions& pool,
+               const EditAnswer& edit) {
+  const bool json = pool.json(), wide = pool.wide();
   auto reply = CallControl(target, std::move(request));
   if (!reply.ok()) return Fail(reply.error().message);
   if (edit) {
@@ -37,20 +39,14 @@ int RunControl(const ControlTarget& target, daemon::control::Request request, bo
     case R::kStatus:
       std::cout << (json ? MessageJson(r.status()) : StatusText(r.status())) << std::flush;
       return StatusExit(r.status());
-    case R::kNodes: std::cout << (json ? MessageJson(r.nodes()) : NodesText(r.nodes())); break;
-    case R::kApps: std::cout << (json ? MessageJson(r.apps()) : AppsText(r.apps())); break;
-    case R::kApp: std::cout << (json ? MessageJson(r.app()) : AppText(r.app())); break;
+    case R::kNodes: std::cout << (json ? MessageJson(r.nodes()) : NodesText(r.nodes(), wide)); break;
+    case R::kApps: std::cout << (json ? MessageJson(r.apps()) : AppsText(r.apps(), wide)); break;
+    case R::kApp: std::cout << (json ? MessageJson(r.app()) : AppText(r.app(), wide)); break;
     case R::kPipes: std::cout << (json ? MessageJson(r.pipes()) : PipesText(r.pipes())); break;
     case R::kVersions: std::cout << (json ? MessageJson(r.versions()) : VersionsText(r.versions())); break;
-    case R::kPolicy:
-      if (json) {
-        std::cout << MessageJson(r.policy());
-      } else if (!r.policy().text().empty()) {
-        std::cout << r.policy().version() << " (mode " << r.policy().mode() << ")\n" << r.policy().text();
-        if (r.policy().text().back() != '\n') std::cout << "\n";
-      } else {
-        std::cout << r.policy().version() << "\n";
-      }
+    case R::kPolicy: std::cout << (json ? MessageJson(r.policy()) : PolicyAnswerText(r.policy())); break;
+    case R::kPolicyHistory:
+      std::cout << (json ? MessageJson(r.policy_history()) : PolicyHistoryText(r.policy_history()));
       break;
     case R::kDeleted:
       if (json) {
@@ -86,44 +82,36 @@ BuildRequest Simple(void (*set)(daemon::control::Request&)) {
   };
 }
 
-Result<daemon::control::Request> PushRequest(const std::string& file) {
-  auto text = ReadInputFile(file);
-  if (!text) return text.error();
-  if (const size_t limit = policy::ParseOptions{}.max_bytes; text->size() > limit) {
-    return MakeError("{} is {} bytes: a policy document is at most {} bytes; not sent", file, text->size(), limit);
-  }
-  daemon::control::Request r;
-  r.mutable_policy_push()->set_text(std::move(*text));
-  return r;
-}
-
 struct PoolCommandArgs {
-  std::string app, mode, file;
+  std::string app, mode;
   std::string state, name;  // nodes filters
 };
 
 }  // namespace
 
-void AddPoolCommands(CLI::App& app, CLI::App& policy, std::shared_ptr<PoolOptions> pool, Run& run) {
+void AddPoolCommands(CLI::App& app, std::shared_ptr<PoolOptions> pool, Run& run) {
   auto a = std::make_shared<PoolCommandArgs>();
   using R = daemon::control::Request;
   auto* status = app.add_subcommand(
       "status",
       "The pool in brief: nodes, capacity, bookings, use, mode, policy. Exits 3 when the pool is unhealthy (a\n"
       "node failed or suspect, a node not on the active policy, a booking that cannot be met), naming why on\n"
-      "standard error: usable as a probe.\n"
-      "Examples:\n"
-      "  shoalctl status\n"
-      "  shoalctl status --json | jq .nodes_failed\n"
-      "  shoalctl status >/dev/null 2>&1 || page-someone");
+      "standard error: usable as a probe.");
+  Examples(status,
+           "  shoalctl status\n"
+           "  shoalctl status --watch                 redrawn every 2 s\n"
+           "  shoalctl status --json | jq .nodes_failed\n"
+           "  shoalctl status >/dev/null 2>&1 || page-someone");
   pool->Add(status, true);
   pool->AddWatch(status);
   Sends(status, pool, run, false, Simple([](R& r) { r.mutable_status(); }));
-  auto* nodes = app.add_subcommand("nodes",
-                                   "Every node: address, state, capacity, use, load, memory, enforcer, policy.\n"
-                                   "Examples:\n"
-                                   "  shoalctl nodes --status failed\n"
-                                   "  shoalctl nodes --name '^web-[0-9]+$' --json");
+  auto* nodes = app.add_subcommand(
+      "nodes", "Every node: address, state, capacity, use, applications, policy revision (-o wide: load, memory, "
+               "enforcer, build, protocols, id).");
+  Examples(nodes,
+           "  shoalctl nodes --status failed\n"
+           "  shoalctl nodes -o wide --no-headers | awk '{print $1, $9}'\n"
+           "  shoalctl nodes --name '^web-[0-9]+$' --json");
   nodes->add_option("--status", a->state, "only nodes in this state")
       ->check(CLI::IsMember({"self", "alive", "suspect", "failed", "left"}));
   nodes->add_option("--name", a->name, "only nodes whose name matches this extended regular expression");
@@ -136,12 +124,21 @@ void AddPoolCommands(CLI::App& app, CLI::App& policy, std::shared_ptr<PoolOption
     return Status::Ok();
   });
   auto* apps = app.add_subcommand(
-      "apps", "Every application in the pool: its policy, entitlement, booking, demand, use and allocation.");
+      "apps", "Every application in the pool: its policy, booking, demand, use and allocation (-o wide: what it "
+              "asks, is entitled to and could not be placed).");
+  Examples(apps,
+           "  shoalctl apps\n"
+           "  shoalctl apps --watch --interval 1\n"
+           "  shoalctl apps -o json | jq '.apps[] | {name, allocated_m}'");
   pool->Add(apps, true);
   pool->AddWatch(apps);
   Sends(apps, pool, run, false, Simple([](R& r) { r.mutable_apps(); }));
   auto* app_cmd = app.add_subcommand(
-      "app", "One application's instances, node by node: demand, use, booking, allocation, cgroup weight and quota.");
+      "app", "One application's instances, node by node: demand, use, booking, allocation, cgroup weight and quota "
+             "(-o wide: processes, memory, cgroup).");
+  Examples(app_cmd,
+           "  shoalctl app web\n"
+           "  shoalctl app web -o wide --node 10.0.0.5:7947");
   app_cmd->add_option("NAME", a->app, "the application")->required();
   pool->Add(app_cmd, true);
   Sends(app_cmd, pool, run, false, [a](int64_t) -> Result<R> {
@@ -153,12 +150,15 @@ void AddPoolCommands(CLI::App& app, CLI::App& policy, std::shared_ptr<PoolOption
       "pipes",
       "Every pipe of the policy, each direction: capacity, use, and per application its booking,\n"
       "demand, use and allocation, and per node that carries it.");
+  Examples(pipes, "  shoalctl pipes\n  shoalctl pipes --json | jq '.pipes[] | {pipe, direction, capacity}'");
   pool->Add(pipes, true);
   Sends(pipes, pool, run, false, Simple([](R& r) { r.mutable_pipes(); }));
   auto* mode = app.add_subcommand(
       "mode",
       "Switch the whole pool between monitor (measure, plan, change nothing) and enforce (apply\n"
-      "the plan with cgroups). Pushes the active policy again with the new mode; needs an admin token.");
+      "the plan with cgroups). Pushes the active policy again with the new mode (a new revision);\n"
+      "needs an admin token.");
+  Examples(mode, "  shoalctl mode monitor\n  shoalctl mode enforce --admin-key ~/.shoal/admin.key");
   mode->add_option("MODE", a->mode, "monitor or enforce")->required()->check(CLI::IsMember({"monitor", "enforce"}));
   pool->AddAdminKey(mode);
   pool->Add(mode, true);
@@ -167,21 +167,6 @@ void AddPoolCommands(CLI::App& app, CLI::App& policy, std::shared_ptr<PoolOption
     r.mutable_mode()->set_enforce(a->mode == "enforce");
     return r;
   });
-  auto* push = policy.add_subcommand(
-      "push",
-      "Send a policy document to a node: it validates it (any error refuses the whole document),\n"
-      "stamps a version and activates it; every node runs it within about a second. Needs an\n"
-      "admin token.");
-  push->add_option("FILE", a->file, "XML document, or - for standard input")->required();
-  pool->AddAdminKey(push);
-  pool->Add(push, false);
-  Sends(push, pool, run, true, [a](int64_t) { return PushRequest(a->file); });
-  auto* show = policy.add_subcommand("show", "Print the version and document a node runs.");
-  pool->Add(show, true);
-  Sends(show, pool, run, false, Simple([](R& r) { r.mutable_policy_show(); }));
-  auto* versions = policy.add_subcommand("versions", "Which policy version each node of the pool runs.");
-  pool->Add(versions, true);
-  Sends(versions, pool, run, false, Simple([](R& r) { r.mutable_policy_versions(); }));
 }
 
 namespace {
@@ -215,7 +200,7 @@ void Sends(CLI::App* command, std::shared_ptr<PoolOptions> pool, Run& run, bool 
         auto request = build(now_ms);
         if (!request.ok()) return Fail(request.error().message);
         if (auto s = pool->Sign(*request, *target, now_ms); !s.ok()) return Fail(s.error().message);
-        return RunControl(*target, std::move(*request), pool->json(), edit);
+        return RunControl(*target, std::move(*request), *pool, edit);
       };
       return pool->watch_s() > 0 ? Watch(pool->watch_s(), once) : once();
     };

@@ -4,7 +4,10 @@
 
 #include <fmt/format.h>
 #include <google/protobuf/util/json_util.h>
+#include <nlohmann/json.hpp>
 
+#include "daemon/control/event_format.h"
+#include "tools/ctl/policy_text.h"
 #include "tools/ctl/table.h"
 
 namespace shoal::ctl {
@@ -58,7 +61,7 @@ std::string StatusText(const control::PoolStatus& s) {
   out += fmt::format("  mode         {}\n", s.mode());
   out += fmt::format("  policy       {}\n", s.policy_version().empty()
                                                ? "none"
-                                               : fmt::format("{} (on {} of {} nodes)", s.policy_version(),
+                                               : fmt::format("{} (on {} of {} nodes)", StampText(s.policy()),
                                                              s.nodes_on_policy(), s.nodes_live()));
   out += fmt::format("  applications {} ({} instances)\n", s.applications(), s.instances());
   if (!s.snapshot_leader().empty()) out += fmt::format("  snapshots    led by {}\n", s.snapshot_leader());
@@ -80,7 +83,7 @@ std::vector<std::string> Unhealthy(const control::PoolStatus& s) {
   if (s.nodes_suspect() > 0) why.push_back(fmt::format("{} node(s) suspect", s.nodes_suspect()));
   if (!s.policy_version().empty() && s.nodes_on_policy() < s.nodes_live()) {
     why.push_back(fmt::format("{} of {} live node(s) not on policy {}", s.nodes_live() - s.nodes_on_policy(),
-                              s.nodes_live(), s.policy_version()));
+                              s.nodes_live(), RevisionText(s.policy())));
   }
   for (const auto& u : s.unmet()) why.push_back(fmt::format("the booking of {} cannot be met", u));
   return why;
@@ -104,25 +107,35 @@ Result<control::NodeList> FilterNodes(const control::NodeList& n, const std::str
   return out;
 }
 
-std::string NodesText(const control::NodeList& n) {
-  Table t({"NODE", "ADDRESS", "STATE", ">CAPACITY", ">USED", ">DEMAND", ">LOAD", ">MEM_FREE_MB", ">APPS", "ENFORCER",
-           "POLICY", "BUILD", "PROTO"});
+std::string NodesText(const control::NodeList& n, bool wide) {
+  std::vector<std::string> columns = {"NODE", "ADDRESS", "STATE", ">CAPACITY", ">USED", ">DEMAND", ">APPS", "POLICY"};
+  if (wide) columns.insert(columns.end(), {">LOAD", ">MEM_FREE_MB", "ENFORCER", "BUILD", "PROTO", "ID"});
+  Table t(columns);
   for (const auto& x : n.nodes()) {
-    t.Add({x.name(), x.address(), x.state(), Cores(x.capacity_m()), Cores(x.usage_m()), Cores(x.demand_m()),
-           fmt::format("{:.2f}", x.load_milli() / 1000.0), Mb(x.mem_available_kb()), std::to_string(x.instances()),
-           x.enforcer().empty() ? "-" : x.enforcer() + (x.enforcing() ? "" : " (monitor)"),
-           x.policy_version().empty() ? "none" : x.policy_version(), x.build().empty() ? "-" : x.build(),
-           x.protocols()});
+    std::vector<std::string> row = {x.name(), x.address(), x.state(), Cores(x.capacity_m()), Cores(x.usage_m()),
+                                    Cores(x.demand_m()), std::to_string(x.instances()),
+                                    x.policy_version().empty() ? "none" : RevisionText(x.policy())};
+    if (wide) {
+      row.insert(row.end(), {fmt::format("{:.2f}", x.load_milli() / 1000.0), Mb(x.mem_available_kb()),
+                             x.enforcer().empty() ? "-" : x.enforcer() + (x.enforcing() ? "" : " (monitor)"),
+                             x.build().empty() ? "-" : x.build(), x.protocols(), x.id()});
+    }
+    t.Add(std::move(row));
   }
   return t.Render() + "CPU in cores.\n";
 }
 
-std::string AppsText(const control::AppList& a) {
-  Table t({"APPLICATION", ">PRIO", "SHARE", ">ENTITLED", ">BOOKED", ">DEMAND", ">USED", ">ALLOCATED", ">INSTANCES"});
+std::string AppsText(const control::AppList& a, bool wide) {
+  std::vector<std::string> columns = {"APPLICATION", ">PRIO", "SHARE", ">BOOKED", ">DEMAND", ">USED", ">ALLOCATED",
+                                      ">INSTANCES"};
+  if (wide) columns.insert(columns.end(), {">REQUESTED", ">ENTITLED", ">UNPLACED"});
+  Table t(columns);
   for (const auto& x : a.apps()) {
-    t.Add({x.name(), x.rogue() ? "-" : std::to_string(x.priority()), x.rogue() ? "(no policy)" : x.share(),
-           Cores(x.entitlement_m()), Cores(x.booked_m()), Cores(x.demand_m()), Cores(x.usage_m()),
-           Cores(x.allocated_m()), std::to_string(x.instances())});
+    std::vector<std::string> row = {x.name(), x.rogue() ? "-" : std::to_string(x.priority()),
+                                    x.rogue() ? "(no policy)" : x.share(), Cores(x.booked_m()), Cores(x.demand_m()),
+                                    Cores(x.usage_m()), Cores(x.allocated_m()), std::to_string(x.instances())};
+    if (wide) row.insert(row.end(), {Cores(x.requested_m()), Cores(x.entitlement_m()), Cores(x.unplaced_m())});
+    t.Add(std::move(row));
   }
   std::string out = t.Render();
   out += fmt::format("CPU in cores; pool capacity {} cores.\n", Cores(a.pool_capacity_m()));
@@ -151,36 +164,79 @@ std::string PipesText(const control::PipeList& p) {
   return out + "Used and allocated: each node's last second; demand: its latest credit round.\n";
 }
 
-std::string AppText(const control::AppDetail& d) {
+std::string AppText(const control::AppDetail& d, bool wide) {
   const auto& a = d.app();
   std::string out = fmt::format("{}: {}\n", a.name(),
                                 a.rogue() ? "no policy (rogue: shares what policies leave)"
                                           : fmt::format("priority {}, {}", a.priority(), a.share()));
   out += fmt::format("  entitled {} cores, booked {}, demand {}, used {}, allocated {}\n", Cores(a.entitlement_m()),
                      Cores(a.booked_m()), Cores(a.demand_m()), Cores(a.usage_m()), Cores(a.allocated_m()));
-  Table t({"NODE", ">DEMAND", ">USED", ">BOOKING", ">ALLOCATION", ">WEIGHT", "QUOTA", ">PROCS", ">RSS_MB", "CGROUP"});
+  std::vector<std::string> columns = {"NODE", ">DEMAND", ">USED", ">BOOKING", ">ALLOCATION", ">WEIGHT", "QUOTA"};
+  if (wide) columns.insert(columns.end(), {">PROCS", ">RSS_MB", "CGROUP"});
+  Table t(columns);
   for (const auto& i : d.instances()) {
     std::string quota = i.quota_us() > 0 ? fmt::format("{}/{} us", i.quota_us(), i.period_us()) : "none";
-    t.Add({i.node(), Cores(i.demand_m()), Cores(i.usage_m()), Cores(i.booking_m()), Cores(i.millicores()),
-           std::to_string(i.weight()), quota, std::to_string(i.processes()), Mb(i.rss_kb()),
-           !i.enforcing() ? "(monitor)" : i.cgroup().empty() ? "-" : i.cgroup()});
+    std::vector<std::string> row = {i.node(), Cores(i.demand_m()), Cores(i.usage_m()), Cores(i.booking_m()),
+                                    Cores(i.millicores()), std::to_string(i.weight()), quota};
+    if (wide) {
+      row.insert(row.end(), {std::to_string(i.processes()), Mb(i.rss_kb()),
+                             !i.enforcing() ? "(monitor)" : i.cgroup().empty() ? "-" : i.cgroup()});
+    }
+    t.Add(std::move(row));
   }
   return out + t.Render("  ");
 }
 
 std::string VersionsText(const control::VersionList& v) {
   std::string out;
-  for (const auto& n : v.nodes()) out += fmt::format("{} {}\n", n.node(), n.version().empty() ? "none" : n.version());
+  for (const auto& n : v.nodes()) out += fmt::format("{} {}\n", n.node(), n.version().empty() ? "none" : StampText(n.stamp()));
   return out;
 }
+
+namespace {
+
+// Fields holding a wall-clock time in milliseconds since the epoch; each
+// gains a sibling without "_ms" holding the same time in RFC 3339.
+bool IsTimeField(const std::string& name) {
+  return name == "time_ms" || name == "from_ms" || name == "to_ms" || name == "before_ms" || name == "after_ms";
+}
+
+// protobuf's JSON mapping writes 64-bit integers as strings; scripts want
+// numbers (every value Shoal sends fits a double's 53 bits exactly).
+void FixNumbers(const google::protobuf::Descriptor& d, nlohmann::json& j) {
+  using F = google::protobuf::FieldDescriptor;
+  for (int i = 0; i < d.field_count(); ++i) {
+    const F* f = d.field(i);
+    auto it = j.find(f->name());
+    if (it == j.end()) continue;
+    auto each = [&](nlohmann::json& v) {
+      if (f->cpp_type() == F::CPPTYPE_MESSAGE && v.is_object()) FixNumbers(*f->message_type(), v);
+      if ((f->cpp_type() == F::CPPTYPE_INT64) && v.is_string()) v = std::stoll(v.get<std::string>());
+      if ((f->cpp_type() == F::CPPTYPE_UINT64) && v.is_string()) v = std::stoull(v.get<std::string>());
+    };
+    if (it->is_array()) {
+      for (auto& v : *it) each(v);
+    } else {
+      each(*it);
+    }
+    if (IsTimeField(f->name()) && it->is_number_integer() && it->get<int64_t>() > 0) {
+      j[f->name().substr(0, f->name().size() - 3)] = daemon::control::Rfc3339(it->get<int64_t>());
+    }
+  }
+}
+
+}  // namespace
 
 std::string MessageJson(const google::protobuf::Message& m) {
   google::protobuf::util::JsonPrintOptions o;
   o.preserve_proto_field_names = true;
   o.always_print_primitive_fields = true;
-  std::string out;
-  (void)google::protobuf::util::MessageToJsonString(m, &out, o);
-  return out + "\n";
+  std::string text;
+  (void)google::protobuf::util::MessageToJsonString(m, &text, o);
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded()) return text + "\n";
+  FixNumbers(*m.GetDescriptor(), j);
+  return j.dump() + "\n";
 }
 
 }  // namespace shoal::ctl

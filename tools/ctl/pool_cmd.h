@@ -21,15 +21,18 @@ std::vector<std::string> Unhealthy(const daemon::control::PoolStatus& s);
 // bad expression.
 Result<daemon::control::NodeList> FilterNodes(const daemon::control::NodeList& n, const std::string& state,
                                               const std::string& name);
-std::string NodesText(const daemon::control::NodeList& n);
-std::string AppsText(const daemon::control::AppList& a);
+// `wide`: every column (shoalctl -o wide), else the ones most read.
+std::string NodesText(const daemon::control::NodeList& n, bool wide = false);
+std::string AppsText(const daemon::control::AppList& a, bool wide = false);
 std::string PipesText(const daemon::control::PipeList& p);
 // Bytes per second in decimal units, as policies write them: "400 kB/s".
 std::string RateText(double bytes_per_s);
-std::string AppText(const daemon::control::AppDetail& a);
+std::string AppText(const daemon::control::AppDetail& a, bool wide = false);
 std::string VersionsText(const daemon::control::VersionList& v);
 
-// Any control API message as one JSON object, every field present.
+// Any control API message as one JSON object, every field present, 64-bit
+// integers as numbers, and each time in milliseconds (time_ms, from_ms...)
+// also in RFC 3339 (time, from...).
 std::string MessageJson(const google::protobuf::Message& m);
 
 }  // namespace shoal::ctl
