@@ -49,7 +49,8 @@ ControlApi::ControlApi(ControlContext context) : c_(context) {
             {R::kHistoryDelete, &ControlApi::HistoryBroadcast},
             {R::kHistoryArchive, &ControlApi::HistoryBroadcast},
             {R::kHistoryMount, &ControlApi::HistoryMount},
-            {R::kEvents, &ControlApi::Events}};
+            {R::kEvents, &ControlApi::Events},
+            {R::kKeyring, &ControlApi::Keyring}};
 }
 
 void ControlApi::Handle(const control::Request& request, Role, ControlServer::Reply reply) {
@@ -70,6 +71,26 @@ void ControlApi::Events(const control::Request& request, ControlServer::Reply re
   c_.engine.event_service().AskPool(request.events(), kPeerTimeout, [reply](control::EventList list) {
     control::Response r;
     *r.mutable_events() = std::move(list);
+    reply(std::move(r));
+  });
+}
+
+void ControlApi::Keyring(const control::Request& request, ControlServer::Reply reply) {
+  if (!c_.keyring) {
+    control::Response r;
+    r.set_error(fmt::format("{} does not change keys through its control API", c_.config.node_name));
+    return reply(std::move(r));
+  }
+  constexpr auto kPeerTimeout = std::chrono::seconds(3);
+  control::KeyringChange change = request.keyring();
+  change.set_signed_action(request.signed_action());
+  c_.keyring->Run(change, kPeerTimeout, [reply](Result<control::KeyringAnswer> answer) {
+    control::Response r;
+    if (answer.ok()) {
+      *r.mutable_keyring() = std::move(*answer);
+    } else {
+      r.set_error(answer.error().message);
+    }
     reply(std::move(r));
   });
 }

@@ -14,6 +14,7 @@
 #include "core/clock.h"
 #include "daemon/config.h"
 #include "daemon/control_server.h"
+#include "daemon/keyring_service.h"
 #include "daemon/policy_archive.h"
 #include "daemon/engine/node_engine.h"
 #include "gossip/admin_auth.h"
@@ -32,6 +33,7 @@ struct ControlContext {
   gossip::AdminVerifier* admin = nullptr;   // none: no admin keys
   store::HistoryStore* history = nullptr;   // none: history off
   const PolicyArchive* policies = nullptr;  // none: no revisions kept
+  KeyringService* keyring = nullptr;        // none: keys are not changed through the API
   const WallClock& wall;
   const ControlServer* server = nullptr;    // its refusal counters
 };
@@ -65,6 +67,7 @@ class ControlApi {
   // A kept revision's summary (and its text when `with_text`).
   Result<control::PolicyInfo> Revision(const policy::PolicyVersion& v, bool with_text);
   void Events(const control::Request& request, ControlServer::Reply reply);
+  void Keyring(const control::Request& request, ControlServer::Reply reply);
   // control_pipes.cc
   control::Response Pipes(const control::Request&);
   // control_history.cc

@@ -348,7 +348,8 @@ std::optional<control::Response> ControlServer::Refuse(const control::Request& r
     return r;
   }
   const bool admin_only = request.has_policy_push() || request.has_mode() || request.has_history_delete() ||
-                          request.has_history_archive() || request.has_history_mount();
+                          request.has_history_archive() || request.has_history_mount() ||
+                          (request.has_keyring() && request.keyring().action() != "list");
   if (admin_only && *role != Role::kAdmin) {
     ++counters_.forbidden;
     r.set_error("this command needs an admin token; the token given is read-only");

@@ -277,10 +277,14 @@ void Daemon::LoadControlTokens() {
 }
 
 Status Daemon::StartControl() {
+  // Served to peers whether or not this node has a control API of its own.
+  keyring_service_ = std::make_unique<KeyringService>(KeyringService::Context{
+      keyring_, config_.key_file, *gossiper_, *streams_, admin_.get(), [this](NodeId id) { return engine_->NameOf(id); },
+      [this](const std::string& text) { RaiseKeysChanged(text); }});
   if (config_.control.listen.port == 0) return Status::Ok();
   control_api_ = std::make_unique<ControlApi>(
       ControlContext{config_, *engine_, *gossiper_, *streams_, admin_.get(), history_.get(),
-                     policy_archive_.get(), wall_});
+                     policy_archive_.get(), keyring_service_.get(), wall_});
   auto server = ControlServer::Open(io_, config_.control.listen, ControlServer::Options{},
                                     [this](const control::Request& r, Role role, ControlServer::Reply reply) {
                                       control_api_->Handle(r, role, std::move(reply));

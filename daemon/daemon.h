@@ -76,6 +76,8 @@ class Daemon {
   // SIGHUP (daemon_reload.cc).
   void Reload();
   void ReloadSecrets();
+  // key.rotated: the keyring changed (a reloaded file, shoalctl keyring).
+  void RaiseKeysChanged(const std::string& text);
   void ApplyLive(const DaemonConfig& fresh, const std::vector<std::string>& keys);
   std::string StatusLine() const;
 
@@ -99,6 +101,7 @@ class Daemon {
   std::unique_ptr<ScriptRunner> scripts_;
   std::unique_ptr<EventSinks> event_sinks_;
   std::unique_ptr<engine::NodeEngine> engine_;
+  std::unique_ptr<KeyringService> keyring_service_;
   std::unique_ptr<ControlApi> control_api_;
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<HttpEndpoint> http_;  // none: no [http] listen

@@ -11,6 +11,12 @@
 
 namespace shoal::daemon {
 
+void Daemon::RaiseKeysChanged(const std::string& text) {
+  engine_->Raise(engine::EventType::kKeyRotated, config_.node_name, text,
+                 {{"primary", fmt::format("{:08x}", keyring_.primary_id())},
+                  {"keys", std::to_string(keyring_.ids().size())}});
+}
+
 void Daemon::ReloadSecrets() {
   const auto ids_before = keyring_.ids();
   const auto primary_before = keyring_.primary_id();
@@ -20,11 +26,8 @@ void Daemon::ReloadSecrets() {
     spdlog::info("reloaded {}: {} key(s), primary {:08x}", config_.key_file, keyring_.ids().size(),
                  keyring_.primary_id());
     if (engine_ && (keyring_.ids() != ids_before || keyring_.primary_id() != primary_before)) {
-      engine_->Raise(engine::EventType::kKeyRotated, config_.node_name,
-                     fmt::format("{} now holds {} key(s), primary {:08x} (was {:08x})", config_.key_file,
-                                 keyring_.ids().size(), keyring_.primary_id(), primary_before),
-                     {{"primary", fmt::format("{:08x}", keyring_.primary_id())},
-                      {"keys", std::to_string(keyring_.ids().size())}});
+      RaiseKeysChanged(fmt::format("{} now holds {} key(s), primary {:08x} (was {:08x})", config_.key_file,
+                                   keyring_.ids().size(), keyring_.primary_id(), primary_before));
     }
   } else {
     spdlog::error("key reload refused, keeping the current keys: {}", s.error().message);

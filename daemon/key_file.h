@@ -17,6 +17,10 @@ Result<gossip::Keyring> LoadKeyFile(const std::string& path);
 // Makes `ring` hold exactly the file's keys with its primary, without ever
 // leaving it empty. On error `ring` is unchanged.
 Status ReloadKeyFile(const std::string& path, gossip::Keyring& ring);
+// Replaces the file with `ring`'s keys, the primary first (mode 0600,
+// written to a temporary file, flushed and renamed: a crash leaves the old
+// file or the new one). For pool-wide rotation (daemon/keyring_service.h).
+Status WriteKeyFile(const std::string& path, const gossip::Keyring& ring);
 // Writes a new random key to `path` (mode 0600); refuses to overwrite.
 Status WriteNewKeyFile(const std::string& path);
 

@@ -25,6 +25,7 @@ enum class StreamService : uint32_t {
   // 5-7 served operators' commands before the control API; not reused.
   kIdentity = 8,     // "is node X live, and where?" (gossip/identity_check.h)
   kEvents = 9,       // recent events, for pool-wide event questions (daemon/engine/event_service.h)
+  kKeyring = 10,     // the pool's gossip keys, listed and changed pool-wide (daemon/keyring_service.h)
 };
 
 }  // namespace shoal::gossip

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   AddPolicyCommands(*policy, pool, run);
   AddHistoryCommands(app, pool, run);
   AddEventCommands(app, pool, run);
+  AddKeyringCommands(app, pool, run);
   pool->AddGlobal(app);
   // Set after the subcommands: CLI11 copies a footer into subcommands made
   // later, and each subcommand's help shows its own examples instead.
@@ -50,6 +51,7 @@ int main(int argc, char** argv) {
       "  shoalctl policy rollback r11             back to an earlier revision\n"
       "  shoalctl history app web --since 6h      what web used, wanted and got, pool-wide\n"
       "  shoalctl events --follow                 the pool's events as they happen\n"
+      "  shoalctl keyring install new.key         rotate the pool key: then keyring use, remove\n"
       "  shoalctl history events --since 1d       failures, policy changes, unmet bookings\n"
       "  shoalctl report --from 2026-11-01 --to 2026-11-08   a week's utilization summary\n"
       "Pool commands need a token: --token, $SHOAL_TOKEN, or a readable tokens file\n"

@@ -7,7 +7,9 @@
 // more than the interval. Also feeds the bytes to the tokens-file parser,
 // to the web view's request decoder (as a path and query), to the event
 // peer service (as an EventQuery against a kept log: never more than the
-// limit, never an event before after_ms) and to the webhook URL parser.
+// limit, never an event before after_ms), to the webhook URL parser, and
+// to the keyring service as a peer's change (its signed text) and as the
+// pool's answers (a switch or removal judged safe never is unsafe).
 #include <cstddef>
 #include <cstdint>
 #include <algorithm>
@@ -20,7 +22,9 @@
 #include "daemon/engine/pool_view.h"
 #include "daemon/control/tokens.h"
 #include "daemon/engine/events.h"
+#include "daemon/control/keyring_action.h"
 #include "daemon/events/event_config.h"
+#include "daemon/keyring_service.h"
 #include "daemon/web_api.h"
 
 namespace {
@@ -81,6 +85,24 @@ void EventQueryFigures(const std::string& bytes) {
 
 }  // namespace
 
+void KeyringFigures(const std::string& bytes) {
+  using namespace shoal::daemon;
+  control::KeyringChange change;
+  if (change.ParseFromString(bytes)) (void)control::KeyringActionText(change);
+  control::KeyringAnswer list;
+  if (!list.ParseFromString(bytes)) return;
+  change.set_key_id(list.nodes_size() > 0 && list.nodes(0).key_ids_size() > 0 ? list.nodes(0).key_ids(0) : 7);
+  for (const char* action : {"use", "remove"}) {
+    change.set_action(action);
+    if (UnsafeKeyringChange(change, list)) continue;
+    for (const auto& n : list.nodes()) {
+      const bool holds = std::find(n.key_ids().begin(), n.key_ids().end(), change.key_id()) != n.key_ids().end();
+      if (change.action() == "use" && (!n.error().empty() || !holds)) std::abort();
+      if (change.action() == "remove" && n.error().empty() && holds && n.primary() == change.key_id()) std::abort();
+    }
+  }
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace shoal;
   using namespace shoal::daemon;
@@ -91,6 +113,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   EventQueryFigures(bytes);
   (void)ParseHttpUrl(bytes);
   PipeDemandFigures(bytes);
+  KeyringFigures(bytes);
   auto facts = DecodeNodeStatus(bytes);
   if (!facts.ok()) return 0;
   auto again = DecodeNodeStatus(EncodeNodeStatus(*facts));

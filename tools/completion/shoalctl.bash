@@ -4,17 +4,19 @@
 _shoalctl() {
   local cur prev words cword
   _init_completion || return
-  local commands="allocate plan policy status nodes apps app pipes mode history report events"
-  local common="--node --token --token-file --timeout-ms --sealed --json --help"
+  local commands="allocate plan policy status nodes apps app pipes mode history report events keyring"
+  local common="--node --token --token-file --timeout-ms --sealed --json -o --output --no-headers --help"
   local sub=""
   case "${words[1]}" in
-    policy) sub="validate push show versions" ;;
+    policy) sub="validate push show versions history diff rollback" ;;
+    keyring) sub="list install use remove" ;;
     history) sub="app node pipe pool events delete archive mount unmount export" ;;
     mode) sub="monitor enforce" ;;
   esac
   case "$prev" in
     --token-file|--admin-key|--out|--events-out) _filedir; return ;;
     --node) return ;;
+    -o|--output) COMPREPLY=($(compgen -W "table wide json" -- "$cur")); return ;;
   esac
   if [ "$cword" -eq 1 ]; then
     COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
@@ -26,6 +28,7 @@ _shoalctl() {
     case "${words[1]}" in
       allocate|plan) _filedir json ;;
       policy) _filedir xml ;;
+      keyring) _filedir key ;;
     esac
   fi
 }

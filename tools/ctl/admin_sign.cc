@@ -6,6 +6,7 @@
 
 #include "core/node_id.h"
 #include "gossip/admin_auth.h"
+#include "daemon/control/keyring_action.h"
 #include "history.pb.h"
 #include "policy/parser.h"
 #include "policy/writer.h"
@@ -69,6 +70,8 @@ Status SignAdminRequest(daemon::control::Request& request, const ControlTarget& 
   Result<std::string> signed_action = std::string();
   if (request.has_policy_push() && sign_policies) {
     signed_action = Sign(key_file, "policy", request.policy_push().text(), now_ms);
+  } else if (request.has_keyring() && request.keyring().action() != "list" && sign_policies) {
+    signed_action = Sign(key_file, "keyring", daemon::control::KeyringActionText(request.keyring()), now_ms);
   } else if (request.has_history_delete()) {
     signed_action = SignHistoryAction(key_file, request.history_delete(), now_ms);
   } else if (request.has_history_archive()) {

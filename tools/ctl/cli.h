@@ -5,6 +5,7 @@
 //   pool_cli.cc      status, nodes, apps, app, pipes, mode
 //   policy_cli.cc    policy push [--dry-run]/show/versions/history/diff/rollback
 //   events_cli.cc    events [--follow]
+//   keyring_cli.cc   keyring list/install/use/remove
 //   history_cli.cc   history app/node/pool/events/delete/export/archive/mount/unmount, report
 #pragma once
 
@@ -98,5 +99,6 @@ void AddPoolCommands(CLI::App& app, std::shared_ptr<PoolOptions> pool, Run& run)
 void AddPolicyCommands(CLI::App& policy, std::shared_ptr<PoolOptions> pool, Run& run);
 void AddHistoryCommands(CLI::App& app, std::shared_ptr<PoolOptions> pool, Run& run);
 void AddEventCommands(CLI::App& app, std::shared_ptr<PoolOptions> pool, Run& run);
+void AddKeyringCommands(CLI::App& app, std::shared_ptr<PoolOptions> pool, Run& run);
 
 }  // namespace shoal::ctl

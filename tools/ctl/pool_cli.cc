@@ -45,6 +45,13 @@ int RunControl(const ControlTarget& target, daemon::control::Request request, co
     case R::kPipes: std::cout << (json ? MessageJson(r.pipes()) : PipesText(r.pipes())); break;
     case R::kVersions: std::cout << (json ? MessageJson(r.versions()) : VersionsText(r.versions())); break;
     case R::kPolicy: std::cout << (json ? MessageJson(r.policy()) : PolicyAnswerText(r.policy())); break;
+    case R::kKeyring: {
+      std::cout << (json ? MessageJson(r.keyring()) : KeyringText(r.keyring()));
+      for (const auto& n : r.keyring().nodes()) {
+        if (!n.error().empty()) return kFailed;  // not applied everywhere: say so to scripts
+      }
+      break;
+    }
     case R::kPolicyHistory:
       std::cout << (json ? MessageJson(r.policy_history()) : PolicyHistoryText(r.policy_history()));
       break;

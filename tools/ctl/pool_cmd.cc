@@ -2,6 +2,8 @@
 
 #include <regex.h>
 
+#include <map>
+
 #include <fmt/format.h>
 #include <google/protobuf/util/json_util.h>
 #include <nlohmann/json.hpp>
@@ -185,6 +187,27 @@ std::string AppText(const control::AppDetail& d, bool wide) {
     t.Add(std::move(row));
   }
   return out + t.Render("  ");
+}
+
+std::string KeyringText(const control::KeyringAnswer& k) {
+  std::map<uint32_t, std::pair<int, int>> keys;  // id -> (held by, primary on)
+  int answered = 0;
+  for (const auto& n : k.nodes()) {
+    if (!n.error().empty() && n.key_ids_size() == 0) continue;
+    ++answered;
+    for (uint32_t id : n.key_ids()) ++keys[id].first;
+    ++keys[n.primary()].second;
+  }
+  Table t({"KEY", ">HELD_BY", ">PRIMARY_ON"});
+  for (const auto& [id, counts] : keys) {
+    t.Add({fmt::format("{:08x}", id), fmt::format("{} of {}", counts.first, answered),
+           fmt::format("{} of {}", counts.second, answered)});
+  }
+  std::string out = t.Render();
+  for (const auto& n : k.nodes()) {
+    if (!n.error().empty()) out += fmt::format("warning: {}: {}\n", n.node(), n.error());
+  }
+  return out + fmt::format("{} node(s) asked by {}.\n", k.nodes_size(), k.answered_by());
 }
 
 std::string VersionsText(const control::VersionList& v) {

@@ -29,6 +29,9 @@ std::string PipesText(const daemon::control::PipeList& p);
 std::string RateText(double bytes_per_s);
 std::string AppText(const daemon::control::AppDetail& a, bool wide = false);
 std::string VersionsText(const daemon::control::VersionList& v);
+// Every key: how many of the nodes that answered hold it and use it as
+// their primary; then each node's error.
+std::string KeyringText(const daemon::control::KeyringAnswer& k);
 
 // Any control API message as one JSON object, every field present, 64-bit
 // integers as numbers, and each time in milliseconds (time_ms, from_ms...)
