@@ -102,7 +102,7 @@ void Custodian::OnReply(const Key& key, Result<std::string> reply, std::string c
   if (!reply.ok()) {
     ++counters_.failures;
     job.retry_at = clock_.Now() + options_.every;
-    spdlog::debug("history: copying {}'s rows to {}: {}", key.first.ToString(), key.second.ToString(),
+    spdlog::debug("history: copying {}'s rows to {}: {}", NameOf(key.first), NameOf(key.second),
                   reply.error().message);
     return;
   }
@@ -113,8 +113,8 @@ void Custodian::OnReply(const Key& key, Result<std::string> reply, std::string c
       jobs_.erase(it);
       return;
     }
-    spdlog::info("history: {} is gone; copying its history to {}", held ? held->name() : key.first.ToString(),
-                 key.second.ToString());
+    spdlog::info("history: {} is gone; copying its history to {}", held ? held->name() : NameOf(key.first),
+                 NameOf(key.second));
     job.probing = false;
     return;
   }

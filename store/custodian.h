@@ -14,6 +14,9 @@
 // often. Not thread-safe.
 #pragma once
 
+#include <functional>
+#include <string>
+
 #include <map>
 #include <memory>
 #include <set>
@@ -33,6 +36,8 @@ struct CustodianOptions {
   Duration call_timeout = std::chrono::seconds(5);
   Duration startup_grace = std::chrono::seconds(10);
   size_t max_message_bytes = 1 << 20;
+  // A node's name for the log (shoald: from its status); unset: its id.
+  std::function<std::string(NodeId)> name_of;
 };
 
 struct CustodianCounters {
@@ -62,6 +67,7 @@ class Custodian {
   void Plan();
   void Send(const Key& key, Job& job, const Endpoint& to);
   void OnReply(const Key& key, Result<std::string> reply, std::string cursor, bool last);
+  std::string NameOf(NodeId id) const { return options_.name_of ? options_.name_of(id) : id.ToString(); }
 
   HistoryStore& store_;
   const gossip::Membership& membership_;

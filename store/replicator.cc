@@ -28,7 +28,7 @@ void Replicator::ChooseReplicas() {
       ++it;
       continue;
     }
-    spdlog::info("history: replica {} is gone; another node gets a copy", it->first.ToString());
+    spdlog::info("history: replica {} is gone; another node gets a copy", NameOf(it->first));
     if (auto s = store_.ForgetReplica(it->first); !s.ok()) spdlog::error("{}", s.error().message);
     ++counters_.replaced;
     it = replicas_.erase(it);
@@ -49,7 +49,7 @@ void Replicator::ChooseReplicas() {
       st.saved.set_copy_base_ms(store_.last_ms());
       st.saved.set_acked_seq(store_.last_seq());  // keeps the log from here on
     }
-    spdlog::info("history: {} replicates to {}", store_.self_name(), id.ToString());
+    spdlog::info("history: {} replicates to {}", store_.self_name(), NameOf(id));
     Save(id, st);
     replicas_.emplace(id, std::move(st));
   }
@@ -76,7 +76,7 @@ void Replicator::Send(NodeId id, State& st, const Endpoint& to) {
     auto log = store_.LogAfter(st.saved.acked_seq(), options_.max_message_bytes);
     if (!log) {
       // The replica is further behind than the log reaches: copy instead.
-      spdlog::info("history: replica {} is behind the log (at {}); copying", id.ToString(), st.saved.acked_seq());
+      spdlog::info("history: replica {} is behind the log (at {}); copying", NameOf(id), st.saved.acked_seq());
       st.saved.set_copying(true);
       st.saved.set_copy_cursor("");
       st.saved.set_copy_base(store_.last_seq());
@@ -127,7 +127,7 @@ void Replicator::OnReply(NodeId id, Result<std::string> reply, bool was_copy, st
   if (!reply.ok()) {
     ++counters_.failures;
     st.retry_at = clock_.Now() + options_.retry_after;
-    spdlog::debug("history: replicating to {}: {}", id.ToString(), reply.error().message);
+    spdlog::debug("history: replicating to {}: {}", NameOf(id), reply.error().message);
     return;
   }
   if (was_copy) {

@@ -17,6 +17,9 @@
 // trip). Not thread-safe.
 #pragma once
 
+#include <functional>
+#include <string>
+
 #include <cstdint>
 #include <map>
 #include <vector>
@@ -34,6 +37,8 @@ struct ReplicatorOptions {
   Duration retry_after = std::chrono::seconds(1);  // after a failed call
   Duration startup_grace = std::chrono::seconds(10);
   size_t max_message_bytes = 1 << 20;
+  // A node's name for the log (shoald: from its status); unset: its id.
+  std::function<std::string(NodeId)> name_of;
 };
 
 struct ReplicatorCounters {
@@ -75,6 +80,7 @@ class Replicator {
   void Send(NodeId id, State& st, const Endpoint& to);
   void OnReply(NodeId id, Result<std::string> reply, bool was_copy, std::string cursor, bool last);
   void Save(NodeId id, const State& st);
+  std::string NameOf(NodeId id) const { return options_.name_of ? options_.name_of(id) : id.ToString(); }
 
   HistoryStore& store_;
   const gossip::Membership& membership_;

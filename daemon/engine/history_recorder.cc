@@ -34,9 +34,11 @@ HistoryRecorder::HistoryRecorder(store::HistoryStore& store, const HistoryOption
   if (options.copies > 0) {
     store::ReplicatorOptions r;
     r.copies = options.copies;
+    r.name_of = options.name_of;
     replicator_ = std::make_unique<store::Replicator>(store, gossiper.membership(), streams, clock, r);
     store::CustodianOptions c;
     c.copies = options.copies;
+    c.name_of = options.name_of;
     custodian_ = std::make_unique<store::Custodian>(store, gossiper.membership(), streams, clock, c);
   }
 }

@@ -28,6 +28,7 @@ struct HistoryOptions {
   int copies = 2;           // replicas on peers (0: none)
   std::string archive_dir;  // where archives are written ("" : no archives)
   gossip::AdminVerifier* admin = nullptr;  // none: no deletions or archives
+  std::function<std::string(NodeId)> name_of;  // a node's name for the log; unset: its id
 };
 
 class HistoryRecorder {

@@ -45,6 +45,7 @@ NodeEngine::NodeEngine(EngineConfig config, EngineSeams& seams, EngineHooks hook
     return m != nullptr && m->state == gossip::MemberState::kFailed;
   });
   if (seams.history) {
+    config_.history.name_of = [this](NodeId id) { return KnownName(id); };
     history_ = std::make_unique<HistoryRecorder>(*seams.history, config_.history, seams.gossiper, seams.streams,
                                                  seams.clock, seams.wall);
     WatchDeletions();

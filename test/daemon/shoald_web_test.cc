@@ -30,6 +30,7 @@ TEST_CASE("the web view shows every node and application of a real pool in headl
   pool.Start(1, {"--enforcer", "off", "--http", fmt::format("127.0.0.1:{}", http)});
   pool.Start(2, {"--enforcer", "off"});
   const std::string policy = pool.dir().Write("web.xml", fmt::format(R"(<shoal-policy version="1" mode="enforce">
+  <pipe name="uplink" out="100MB"/>
   <application name="gold"><process cmdline="*shoal-demo-burn {0}-gold*"/></application>
   <application name="bronze"><process cmdline="*shoal-demo-burn {0}-bronze*"/></application>
   <policy application="gold" priority="1"><cpu pool-percent="60%"/></policy>
@@ -72,6 +73,10 @@ TEST_CASE("the web view shows every node and application of a real pool in headl
   for (const auto& p : page["plots"]) with_points += p["points"].get<int>() > 0;
   CHECK(page["plots"].size() == 4);  // each application over the hour and the day
   CHECK(with_points >= 2);
+  std::set<std::string> pipe_plots;
+  for (const auto& p : page["pipe_plots"]) pipe_plots.insert(p["name"].get<std::string>());
+  CHECK(pipe_plots == std::set<std::string>{"pipe:uplink/out:3600", "pipe:uplink/out:86400"});  // the hour and the day
+  CHECK_THAT(page["header"]["policy-version"].get<std::string>(), Catch::StartsWith("r1, ") && Catch::EndsWith(" from node-0"));
   bool activated = false;
   for (const auto& e : page["events"]) activated |= e == "policy.activated";
   CHECK(activated);

@@ -31,6 +31,7 @@ return {
   apps: rows("#apps tbody tr").map(r => ({name: r.dataset.app, allocated_m: Number(r.dataset.allocatedM),
                                           used_m: Number(r.dataset.usedM), text: r.innerText})),
   plots: rows("#app-history .plot").map(p => ({name: p.dataset.history, points: Number(p.dataset.points || 0)})),
+  pipe_plots: rows("#pipe-history .plot").map(p => ({name: p.dataset.history, points: Number(p.dataset.points || 0)})),
   events: rows("#events tbody tr").map(r => r.dataset.type),
   policy: text("policy-text").slice(0, 200),
   error: text("error"),
