@@ -27,17 +27,18 @@ for n in "${sizes[@]}"; do
   for k in $(seq 1 "$pushes"); do
     target=$((1 + RANDOM % n))
     start=$(date +%s%3N)
+    # The full stamp, as the logs write it: "policy r12 (1796380526296.0@e696...) active".
     version=$("$ctl" policy push "${docs[$((k % 2))]}" --node "127.0.0.1:$((base + 3000 + target))" \
-      --token-file "$run/tokens")
+      --token-file "$run/tokens" -o json | python3 -c 'import json, sys; print(json.load(sys.stdin)["version"])')
     sleep 3
-    # Every node's activation line of this version: "2026-11-22T07:01:02.345 info [node-7] policy V active"
+    # Every node's activation line of this version: "2026-11-22T07:01:02.345 info [node-7] policy rN (V) active"
     ms=$(python3 - "$run" "$n" "$version" "$start" <<'PY'
 import sys, glob, datetime
 run, n, version, start = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 latest, count = 0, 0
 for f in glob.glob(f"{run}/node-*.log"):
     for line in open(f):
-        if f"policy {version} active" in line:
+        if f"({version}) active" in line:
             t = datetime.datetime.strptime(line.split(" ")[0], "%Y-%m-%dT%H:%M:%S.%f")
             ms = int(t.timestamp() * 1000)  # spdlog writes local time
             latest, count = max(latest, ms), count + 1

@@ -44,7 +44,8 @@ ControlApi::ControlApi(ControlContext context) : c_(context) {
               {R::kApps, &ControlApi::Apps},             {R::kApp, &ControlApi::App},
               {R::kPolicyPush, &ControlApi::PolicyPush}, {R::kPolicyShow, &ControlApi::PolicyShow},
               {R::kPolicyVersions, &ControlApi::PolicyVersions}, {R::kMode, &ControlApi::Mode},
-              {R::kPipes, &ControlApi::Pipes}, {R::kPolicyHistory, &ControlApi::PolicyHistory}};
+              {R::kPipes, &ControlApi::Pipes}, {R::kPolicyHistory, &ControlApi::PolicyHistory},
+              {R::kExplain, &ControlApi::Explain}};
   later_ = {{R::kHistory, &ControlApi::HistoryQuery},
             {R::kHistoryDelete, &ControlApi::HistoryBroadcast},
             {R::kHistoryArchive, &ControlApi::HistoryBroadcast},

@@ -68,6 +68,8 @@ class ControlApi {
   Result<control::PolicyInfo> Revision(const policy::PolicyVersion& v, bool with_text);
   void Events(const control::Request& request, ControlServer::Reply reply);
   void Keyring(const control::Request& request, ControlServer::Reply reply);
+  // control_explain.cc
+  control::Response Explain(const control::Request& request);
   // control_pipes.cc
   control::Response Pipes(const control::Request&);
   // control_history.cc

@@ -110,7 +110,7 @@ control::Response ControlApi::PolicyDryRun(const control::Request& request) {
   info->set_applications(static_cast<uint32_t>(draft->applications.size()));
   auto* changes = info->mutable_changes();
   changes->set_answered_by(c_.config.node_name);
-  if (!policies.active_version().empty()) FillStampOf(policies.active_version().ToString(), *info->mutable_stamp());
+  if (!policies.active_version().empty()) FillStamp(policies.active_version(), *info->mutable_stamp());
   changes->set_against(policies.active_version().empty() ? "" : policies.active_version().ToString());
   for (auto& line : policy::DescribeChanges(policies.active(), *draft)) changes->add_changes(std::move(line));
   auto in_force = c_.engine.policies().DraftInForce(*draft, c_.engine.FailedNodes());
@@ -126,7 +126,7 @@ control::Response ControlApi::PolicyDryRun(const control::Request& request) {
     x->set_booked_draft_m(a.booked);
     x->set_allocated_draft_m(a.allocated);
     x->set_demand_m(a.demand);
-    x->set_unmet_draft(!a.rogue() && !a.instances.empty() && (a.scale < 0.999 || a.unplaced > 0.5));
+    x->set_unmet_draft(a.unmet());
     if (const policy::AppPlan* before = now.FindApp(a.name)) {
       x->set_booked_now_m(before->booked);
       x->set_allocated_now_m(before->allocated);

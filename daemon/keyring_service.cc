@@ -14,8 +14,8 @@ namespace {
 
 std::string Id(uint32_t id) { return fmt::format("{:08x}", id); }
 
-bool Holds(const control::KeyringNode& n, uint32_t id) {
-  return std::find(n.key_ids().begin(), n.key_ids().end(), id) != n.key_ids().end();
+bool Contains(const google::protobuf::RepeatedField<uint32_t>& ids, uint32_t id) {
+  return std::find(ids.begin(), ids.end(), id) != ids.end();
 }
 
 std::optional<gossip::Key> KeyOf(const std::string& bytes) {
@@ -38,11 +38,9 @@ std::optional<std::string> UnsafeKeyringChange(const control::KeyringChange& cha
   std::vector<std::string> lacking, silent, primary, retiring;
   for (const auto& n : list.nodes()) {
     if (!n.error().empty()) silent.push_back(n.node());
-    else if (!Holds(n, change.key_id())) lacking.push_back(n.node());
+    else if (!Contains(n.key_ids(), change.key_id())) lacking.push_back(n.node());
     else if (n.primary() == change.key_id()) primary.push_back(n.node());
-    else if (std::find(n.retiring().begin(), n.retiring().end(), change.key_id()) != n.retiring().end()) {
-      retiring.push_back(n.node());
-    }
+    else if (Contains(n.retiring(), change.key_id())) retiring.push_back(n.node());
   }
   if (change.action() == "use" && !lacking.empty()) {
     return fmt::format("key {} is not held by {}: install it on every node first (shoalctl keyring install FILE)",

@@ -100,6 +100,9 @@ struct AppPlan {
   double demand = 0, usage = 0, allocated = 0;
   std::vector<size_t> instances;  // indices into CpuPlan::instances
   bool rogue() const { return !policy.has_value(); }
+  // Its booking cannot be met: the pool scaled it down, or part of it
+  // found no node (rogues and applications without instances book nothing).
+  bool unmet() const { return !rogue() && !instances.empty() && (scale < 0.999 || unplaced > 0.5); }
 };
 
 struct InstancePlan {

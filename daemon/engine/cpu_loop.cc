@@ -33,7 +33,7 @@ UnmetChanges CpuLoop::FollowUnmet() {
   UnmetChanges out;
   std::set<std::string> unmet;
   for (const auto& app : plan_.apps) {
-    if (app.rogue() || app.instances.empty() || (app.scale >= 0.999 && app.unplaced <= 0.5)) continue;
+    if (!app.unmet()) continue;
     if (unmet_seen_.count(app.name) && unmet_.insert(app.name).second) out.unmet.push_back(&app);
     unmet.insert(app.name);
   }

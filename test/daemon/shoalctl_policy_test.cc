@@ -1,7 +1,8 @@
 // shoalctl's policy habits against real daemons: a dry run that stamps
 // nothing, revisions numbered pool-wide and shown with their time and
 // origin, a node's kept history, show --rev, diff, rollback, and the pool
-// options before the subcommand with -o json and -o wide.
+// options before the subcommand with -o json and -o wide; and explain,
+// why an application gets what it gets.
 #include <unistd.h>
 
 #include <fstream>
@@ -13,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "test/support/pool.h"
+#include "test/support/process.h"
 
 using namespace shoal;
 using testing::Output;
@@ -136,4 +138,39 @@ TEST_CASE("shoalctl policy: dry run, revisions, history, show --rev, diff and ro
   CHECK_THAT(table.text, Catch::Contains("POLICY") && Catch::Contains(" r3") && !Catch::Contains("PROTO"));
   CHECK_THAT(wide.text, Catch::Contains("PROTO") && Catch::Contains("ENFORCER") && Catch::Contains(" r3"));
   CHECK_THAT(pool.Ctl("status", 0).text, Catch::Contains("policy       r3, ") && Catch::Contains("(on 2 of 2 nodes)"));
+}
+
+TEST_CASE("shoalctl explain: the policy in force, the planner's steps and the figures' ages, from any node") {
+  const std::string tag = fmt::format("explain-{}", ::getpid());
+  testing::Child gold = testing::Spawn({SHOAL_BURN_BINARY, tag + "-gold", "--duty", "20"});
+  testing::TestPool pool;
+  for (size_t i = 0; i < 2; ++i) pool.Start(i, {"--enforcer", "off"});
+  const std::string policy = pool.dir().Write("explain.xml", fmt::format(R"(<shoal-policy mode="monitor">
+  <application name="gold"><process cmdline="*shoal-demo-burn {}-gold*"/></application>
+  <policy application="gold" priority="1"><cpu pool-percent="30%"/></policy>
+</shoal-policy>
+)", tag));
+  REQUIRE(pool.CtlUntil("policy push " + policy, 0, [](const Output& o) { return o.status == 0; }).status == 0);
+  // Both nodes run the burner's process (one machine): two instances, once each node's status carries it.
+  Output x = pool.CtlUntil("explain gold", 1, [](const Output& o) { return o.text.find("2 instance(s)") != std::string::npos; });
+  INFO(x.text);
+  REQUIRE(x.status == 0);
+  CHECK_THAT(x.text, Catch::StartsWith("gold as node-1 sees it now (policy r1, "));
+  CHECK_THAT(x.text, Catch::Contains("in force: priority 1, 30% of the pool (from policy)"));
+  CHECK_THAT(x.text, Catch::Contains("1. policy: ") && Catch::Contains("bookings:"));
+  CHECK_THAT(x.text, Catch::Contains("  node-0 ") && Catch::Contains("  node-1 "));
+  Output on = pool.Ctl("explain gold --on node-0 --json", 1);
+  INFO(on.text);
+  REQUIRE(on.status == 0);
+  const auto j = nlohmann::json::parse(on.text);
+  REQUIRE(j["figures"].size() == 1);
+  CHECK(j["figures"][0]["node"] == "node-0");
+  CHECK(j["figures"][0]["age_s"].get<double>() >= 0);
+  CHECK(j["figures"][0]["age_s"].get<double>() < 5);  // statuses come every second
+  REQUIRE(j["notes"].size() == 1);
+  CHECK_THAT(j["notes"][0].get<std::string>(), Catch::Contains("node-0 plans its own row from its own figures"));
+  Output unknown = pool.Ctl("explain nothing", 0);
+  CHECK(unknown.status == 1);
+  CHECK_THAT(unknown.text, Catch::Contains("no application \"nothing\"") && Catch::Contains("as node-0 sees the pool now"));
+  CHECK_THAT(pool.Ctl("explain gold --on node-9", 0).text, Catch::Contains("node-9 runs no instance of gold"));
 }

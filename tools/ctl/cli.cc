@@ -76,6 +76,14 @@ Result<ControlTarget> PoolOptions::Target() const {
   return t;
 }
 
+BuildRequest Simple(void (*set)(daemon::control::Request&)) {
+  return [set](int64_t) -> Result<daemon::control::Request> {
+    daemon::control::Request r;
+    set(r);
+    return r;
+  };
+}
+
 Result<daemon::control::Response> Ask(const PoolOptions& pool, daemon::control::Request request, bool admin) {
   auto target = pool.Target();
   if (!target.ok()) return target.error();

@@ -81,6 +81,8 @@ class PoolOptions {
 // Makes a command's request from the time now, once the command line is
 // parsed; an error is the operator's (a file that cannot be read).
 using BuildRequest = std::function<Result<daemon::control::Request>(int64_t now_ms)>;
+// A request with one command that takes no arguments, set by `set`.
+BuildRequest Simple(void (*set)(daemon::control::Request&));
 // Changes the answer before it is printed (a filter); an error fails the command.
 using EditAnswer = std::function<Status(daemon::control::Response&)>;
 // Sends one request to the node of `pool` (with an admin token when

@@ -1,8 +1,6 @@
 // shoalctl keyring: the pool's gossip keys on every live node, listed and
 // rotated without editing key files by hand (daemon/keyring_service.h).
 // A rotation: install the new key, use it, remove the old one.
-#include <fstream>
-#include <iostream>
 #include <sstream>
 
 #include "core/text_lines.h"

@@ -126,22 +126,14 @@ void AddRevisions(CLI::App& policy, std::shared_ptr<PoolOptions> pool, Run& run,
       "versions", "Which policy revision each node of the pool runs.");
   Examples(versions, "  shoalctl policy versions\n  shoalctl policy versions --json | jq '.nodes[].stamp.revision'");
   pool->Add(versions, true);
-  Sends(versions, pool, run, false, [](int64_t) -> Result<Request> {
-    Request r;
-    r.mutable_policy_versions();
-    return r;
-  });
+  Sends(versions, pool, run, false, Simple([](Request& r) { r.mutable_policy_versions(); }));
   auto* history = policy.add_subcommand(
       "history",
       "The policy revisions the node asked has run (the last 100), newest first: when each was\n"
       "stamped, on which node, its mode and size. A node that joined later lacks the earlier ones.");
   Examples(history, "  shoalctl policy history\n  shoalctl policy history -o json | jq '.revisions[0].stamp'");
   pool->Add(history, true);
-  Sends(history, pool, run, false, [](int64_t) -> Result<Request> {
-    Request r;
-    r.mutable_policy_history();
-    return r;
-  });
+  Sends(history, pool, run, false, Simple([](Request& r) { r.mutable_policy_history(); }));
   auto* rollback = policy.add_subcommand(
       "rollback",
       "Push an earlier revision's document again, as a new revision (the history keeps both).\n"

@@ -52,6 +52,7 @@ int RunControl(const ControlTarget& target, daemon::control::Request request, co
       }
       break;
     }
+    case R::kExplain: std::cout << (json ? MessageJson(r.explain()) : ExplainText(r.explain())); break;
     case R::kPolicyHistory:
       std::cout << (json ? MessageJson(r.policy_history()) : PolicyHistoryText(r.policy_history()));
       break;
@@ -80,17 +81,8 @@ int RunControl(const ControlTarget& target, daemon::control::Request request, co
   return 0;
 }
 
-// A request with one empty command, set by `set`.
-BuildRequest Simple(void (*set)(daemon::control::Request&)) {
-  return [set](int64_t) -> Result<daemon::control::Request> {
-    daemon::control::Request r;
-    set(r);
-    return r;
-  };
-}
-
 struct PoolCommandArgs {
-  std::string app, mode;
+  std::string app, mode, on;
   std::string state, name;  // nodes filters
 };
 
@@ -151,6 +143,21 @@ void AddPoolCommands(CLI::App& app, std::shared_ptr<PoolOptions> pool, Run& run)
   Sends(app_cmd, pool, run, false, [a](int64_t) -> Result<R> {
     R r;
     r.mutable_app()->set_name(a->app);
+    return r;
+  });
+  auto* explain = app.add_subcommand(
+      "explain",
+      "Why an application gets what it gets right now, from the asked node's own view: the policy in\n"
+      "force (and whether a schedule window, a failure adjustment or a trigger put it there), the\n"
+      "planner's steps as plan --explain prints them, and the figures planned from with their ages.");
+  Examples(explain, "  shoalctl explain web\n  shoalctl explain web --on node-7 --node 10.0.0.5:7947");
+  explain->add_option("APP", a->app, "the application")->required();
+  explain->add_option("--on", a->on, "the row of this node (its name) in particular");
+  pool->Add(explain, true);
+  Sends(explain, pool, run, false, [a](int64_t) -> Result<R> {
+    R r;
+    r.mutable_explain()->set_app(a->app);
+    r.mutable_explain()->set_node(a->on);
     return r;
   });
   auto* pipes = app.add_subcommand(

@@ -210,6 +210,20 @@ std::string KeyringText(const control::KeyringAnswer& k) {
   return out + fmt::format("{} node(s) asked by {}.\n", k.nodes_size(), k.answered_by());
 }
 
+std::string ExplainText(const control::Explanation& x) {
+  std::string out = fmt::format("{} as {} sees it now (policy {})\n", x.app(), x.answered_by(), StampText(x.policy()));
+  for (const auto& p : x.in_force()) out += fmt::format("in force: {}\n", p);
+  out += x.steps();
+  Table t({"NODE", ">DEMAND", ">USED", ">BOOKING", ">ALLOCATION", ">AGE_S"});
+  for (const auto& f : x.figures()) {
+    t.Add({f.node(), Cores(f.demand_m()), Cores(f.usage_m()), Cores(f.booking_m()), Cores(f.allocation_m()),
+           fmt::format("{:.1f}", f.age_s())});
+  }
+  out += "Figures planned from, in cores, and how old each node's were when planned:\n" + t.Render("  ");
+  for (const auto& n : x.notes()) out += "note: " + n + "\n";
+  return out;
+}
+
 std::string VersionsText(const control::VersionList& v) {
   std::string out;
   for (const auto& n : v.nodes()) out += fmt::format("{} {}\n", n.node(), n.version().empty() ? "none" : StampText(n.stamp()));

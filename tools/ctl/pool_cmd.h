@@ -29,6 +29,9 @@ std::string PipesText(const daemon::control::PipeList& p);
 std::string RateText(double bytes_per_s);
 std::string AppText(const daemon::control::AppDetail& a, bool wide = false);
 std::string VersionsText(const daemon::control::VersionList& v);
+// Why an application gets what it gets: the policy in force, the planner's
+// steps, and the figures planned from with their ages.
+std::string ExplainText(const daemon::control::Explanation& x);
 // Every key: how many of the nodes that answered hold it and use it as
 // their primary; then each node's error.
 std::string KeyringText(const daemon::control::KeyringAnswer& k);
