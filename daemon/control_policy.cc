@@ -18,15 +18,9 @@ std::string ModeText(const policy::PolicyDocument& doc) {
   return doc.mode == policy::Mode::kEnforce ? "enforce" : "monitor";
 }
 
-// The stamp's own parts ("MS.COUNTER@ID"), when it is one.
-std::optional<policy::PolicyVersion> ParseStamp(const std::string& text) {
-  unsigned long long ms = 0, counter = 0, id = 0;
-  int used = 0;
-  if (std::sscanf(text.c_str(), "%llu.%llu@%16llx%n", &ms, &counter, &id, &used) != 3 ||
-      static_cast<size_t>(used) != text.size()) {
-    return std::nullopt;
-  }
-  return policy::PolicyVersion{(ms << 16) | (counter & 0xffff), NodeId{id}};
+// With admin keys, the signed envelope travels; without, the text.
+const std::string& PushedBlob(const control::Request& request, const gossip::AdminVerifier* admin) {
+  return admin && !request.signed_action().empty() ? request.signed_action() : request.policy_push().text();
 }
 
 }  // namespace
@@ -39,13 +33,13 @@ void ControlApi::FillStamp(const policy::PolicyVersion& v, control::PolicyStamp&
 }
 
 void ControlApi::FillStampOf(const std::string& version_text, control::PolicyStamp& out) {
+  std::optional<policy::PolicyVersion> v = policy::PolicyVersion::Parse(version_text);
+  if (!v) return out.set_version(version_text);
+  // The revision, from the active version or a kept one; a version this node never ran has none.
   const policy::PolicyVersion& active = c_.engine.policies().distribution().active_version();
-  std::optional<policy::PolicyVersion> v;
-  if (!active.empty() && active.ToString() == version_text) v = active;
-  if (!v && c_.policies) v = c_.policies->FindStamp(version_text);
-  if (!v) v = ParseStamp(version_text);  // a version this node never ran: no revision
-  if (v) return FillStamp(*v, out);
-  out.set_version(version_text);
+  if (*v == active) v = active;
+  else if (auto kept = c_.policies ? c_.policies->Find(*v) : std::nullopt) v = kept;
+  FillStamp(*v, out);
 }
 
 Result<control::PolicyInfo> ControlApi::Revision(const policy::PolicyVersion& v, bool with_text) {
@@ -72,9 +66,7 @@ control::Response ControlApi::PolicyPush(const control::Request& request) {
   if (request.policy_push().dry_run()) return PolicyDryRun(request);
   control::Response r;
   policy::PolicyDistributor& policies = c_.engine.policies().distribution();
-  // With admin keys, the signed envelope travels; without, the text.
-  auto v = policies.Push(c_.admin && !request.signed_action().empty() ? request.signed_action()
-                                                                      : request.policy_push().text());
+  auto v = policies.Push(PushedBlob(request, c_.admin));
   if (!v.ok()) {
     spdlog::warn("policy push refused:\n{}", v.error().message);
     c_.engine.Raise(engine::EventType::kPolicyRefused, c_.config.node_name,
@@ -99,8 +91,7 @@ control::Response ControlApi::PolicyPush(const control::Request& request) {
 control::Response ControlApi::PolicyDryRun(const control::Request& request) {
   control::Response r;
   const policy::PolicyDistributor& policies = c_.engine.policies().distribution();
-  auto draft = policies.Check(c_.admin && !request.signed_action().empty() ? request.signed_action()
-                                                                          : request.policy_push().text());
+  auto draft = policies.Check(PushedBlob(request, c_.admin));
   if (!draft.ok()) {
     r.set_error(draft.error().message);
     return r;
@@ -182,7 +173,7 @@ control::Response ControlApi::PolicyVersions(const control::Request&) {
     n->set_node(c_.engine.NameOf(id));
     if (v.empty()) continue;
     n->set_version(v.ToString());
-    FillStampOf(v.ToString(), *n->mutable_stamp());
+    FillStamp(v, *n->mutable_stamp());  // announced with its revision
   }
   return r;
 }

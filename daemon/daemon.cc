@@ -15,7 +15,6 @@
 #include "daemon/history_files.h"
 #include "daemon/htb_enforcer.h"
 #include "daemon/key_file.h"
-#include "daemon/policy_store.h"
 #include "daemon/pool_table.h"
 #include "daemon/secret_file.h"
 #include "daemon/systemd_enforcer.h"
@@ -113,6 +112,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
   auto archive = PolicyArchive::Open(config.state_dir + "/policies");
   if (!archive.ok()) return archive.error();
   d->policy_archive_ = std::make_unique<PolicyArchive>(std::move(*archive));
+  if (auto s = d->policy_archive_->Adopt(config.state_dir + "/policy.active"); !s.ok()) return s.error();
   if (auto s = d->StartEngine(); !s.ok()) return s.error();
   if (auto s = d->RestorePolicy(); !s.ok()) return s.error();
   if (auto s = d->StartControl(); !s.ok()) return s.error();
@@ -208,12 +208,8 @@ Status Daemon::StartEngine() {
   engine::EngineHooks hooks;
   hooks.trigger = [this](const policy::FiredAction& f) { CarryOut(f, *scripts_, *engine_); };
   hooks.policy_activated = [this](const policy::PolicyVersion& v, const std::string& blob) {
-    if (auto s = SaveActivePolicy(config_.state_dir, v, blob); !s.ok()) {
-      spdlog::error("policy r{} ({}) is active but not stored: {}", v.revision, v.ToString(), s.error().message);
-    }
     if (auto s = policy_archive_->Add(v, blob); !s.ok()) {
-      spdlog::error("policy r{} ({}) is active but not kept among the revisions: {}", v.revision, v.ToString(),
-                    s.error().message);
+      spdlog::error("policy r{} ({}) is active but not stored: {}", v.revision, v.ToString(), s.error().message);
     }
   };
   auto e = engine::NodeEngine::Create(
@@ -236,7 +232,7 @@ Status Daemon::StartEngine() {
 }
 
 Status Daemon::RestorePolicy() {
-  auto stored = LoadActivePolicy(config_.state_dir);
+  auto stored = policy_archive_->Newest();
   if (!stored.ok()) return stored.error();
   if (!stored->has_value()) return Status::Ok();
   if (auto s = engine_->policies().distribution().Restore((*stored)->first, std::move((*stored)->second)); !s.ok()) {

@@ -49,6 +49,24 @@ Status PolicyArchive::Add(const policy::PolicyVersion& version, const std::strin
   return Status::Ok();
 }
 
+Status PolicyArchive::Adopt(const std::string& legacy_file) {
+  auto stored = ReadPolicyFile(legacy_file);
+  if (!stored.ok()) return stored.error();
+  if (!stored->has_value()) return Status::Ok();
+  if (auto s = Add((*stored)->first, (*stored)->second); !s.ok()) return s;
+  std::error_code ec;
+  fs::remove(legacy_file, ec);
+  if (ec) spdlog::warn("policy archive: {} taken in, but not removed: {}", legacy_file, ec.message());
+  return Status::Ok();
+}
+
+Result<std::optional<StoredPolicy>> PolicyArchive::Newest() const {
+  if (versions_.empty()) return std::optional<StoredPolicy>();
+  auto blob = Blob(versions_.back());
+  if (!blob.ok()) return blob.error();
+  return std::optional<StoredPolicy>(StoredPolicy{versions_.back(), std::move(*blob)});
+}
+
 std::optional<policy::PolicyVersion> PolicyArchive::FindRevision(uint32_t revision) const {
   for (auto it = versions_.rbegin(); it != versions_.rend(); ++it) {
     if (it->revision == revision) return *it;
@@ -56,11 +74,10 @@ std::optional<policy::PolicyVersion> PolicyArchive::FindRevision(uint32_t revisi
   return std::nullopt;
 }
 
-std::optional<policy::PolicyVersion> PolicyArchive::FindStamp(const std::string& text) const {
-  for (auto it = versions_.rbegin(); it != versions_.rend(); ++it) {
-    if (it->ToString() == text) return *it;
-  }
-  return std::nullopt;
+std::optional<policy::PolicyVersion> PolicyArchive::Find(const policy::PolicyVersion& version) const {
+  auto at = std::lower_bound(versions_.begin(), versions_.end(), version);
+  if (at == versions_.end() || *at != version) return std::nullopt;
+  return *at;
 }
 
 Result<std::string> PolicyArchive::Blob(const policy::PolicyVersion& version) const {

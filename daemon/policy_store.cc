@@ -17,8 +17,6 @@ namespace {
 
 constexpr std::string_view kMagic = "shoal-policy-version ";
 
-std::string ActivePath(const std::string& state_dir) { return state_dir + "/policy.active"; }
-
 // "HLC ORIGIN [REVISION]": files written before revisions lack the third.
 std::optional<policy::PolicyVersion> ParseHeader(std::string_view header) {
   policy::PolicyVersion v;
@@ -76,15 +74,6 @@ Result<std::optional<StoredPolicy>> ReadPolicyFile(const std::string& path) {
   auto v = ParseHeader(header.substr(kMagic.size()));
   if (!v) return MakeError("{}: the version in its first line does not parse; remove it to start without one", path);
   return std::optional<StoredPolicy>(StoredPolicy{*v, data.substr(nl + 1)});
-}
-
-Status SaveActivePolicy(const std::string& state_dir, const policy::PolicyVersion& version,
-                        const std::string& text) {
-  return WritePolicyFile(ActivePath(state_dir), version, text);
-}
-
-Result<std::optional<StoredPolicy>> LoadActivePolicy(const std::string& state_dir) {
-  return ReadPolicyFile(ActivePath(state_dir));
 }
 
 }  // namespace shoal::daemon

@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <cstdio>
+
 #include <fmt/format.h>
 
 #include "core/big_endian.h"
@@ -25,6 +27,16 @@ std::optional<PolicyVersion> DecodeVersion(std::string_view in) {
 
 std::string PolicyVersion::ToString() const {
   return fmt::format("{}.{}@{}", hlc >> 16, hlc & 0xffff, origin.ToString());
+}
+
+std::optional<PolicyVersion> PolicyVersion::Parse(const std::string& text) {
+  unsigned long long ms = 0, counter = 0, id = 0;
+  int used = 0;
+  if (std::sscanf(text.c_str(), "%llu.%llu@%16llx%n", &ms, &counter, &id, &used) != 3 ||
+      static_cast<size_t>(used) != text.size() || counter > 0xffff || ms >= (1ull << 48)) {
+    return std::nullopt;
+  }
+  return PolicyVersion{(ms << 16) | counter, NodeId{id}};
 }
 
 Digest DigestOf(std::string_view text) {
@@ -105,28 +117,32 @@ Result<OpenedPolicy> PolicyDistributor::Open(const std::string& blob) const {
   return options_.open(blob);
 }
 
-bool PolicyDistributor::Activate(const PolicyVersion& version, std::string blob, const ParseOptions& parse,
-                                 std::string* errors) {
+Result<PolicyDistributor::Valid> PolicyDistributor::Validate(const std::string& blob, const ParseOptions& parse,
+                                                              const PolicyVersion* version) const {
   auto opened = Open(blob);
-  if (opened.ok() && opened->issued_ms && static_cast<int64_t>(version.hlc >> 16) != *opened->issued_ms) {
-    opened = MakeError("version {} does not carry the document's signed issue time {}", version.ToString(),
-                       *opened->issued_ms);
-  }
-  if (!opened.ok()) {
-    if (errors != nullptr) *errors += opened.error().message + "\n";
-    return false;
+  if (!opened.ok()) return opened.error();
+  if (version && opened->issued_ms && version->time_ms() != *opened->issued_ms) {
+    return MakeError("version {} does not carry the document's signed issue time {}", version->ToString(),
+                     *opened->issued_ms);
   }
   ParsedPolicy parsed = ParsePolicy(opened->text, parse);
-  if (!parsed.ok()) {
-    if (errors != nullptr) {
-      for (const auto& e : parsed.errors) *errors += FormatPolicyError(e, "policy") + "\n";
-    }
+  if (parsed.ok()) return Valid{std::move(opened->text), std::move(parsed.document)};
+  std::string errors;
+  for (const auto& e : parsed.errors) errors += (errors.empty() ? "" : "\n") + FormatPolicyError(e, "policy");
+  return Error{errors};
+}
+
+bool PolicyDistributor::Activate(const PolicyVersion& version, std::string blob, const ParseOptions& parse,
+                                 std::string* errors) {
+  auto valid = Validate(blob, parse, &version);
+  if (!valid.ok()) {
+    if (errors != nullptr) *errors = valid.error().message;
     return false;
   }
   active_ = PolicyAnnouncement{version, DigestOf(blob), static_cast<uint32_t>(blob.size())};
-  active_text_ = std::move(opened->text);
+  active_text_ = std::move(valid->text);
   active_blob_ = std::move(blob);
-  active_doc_ = std::move(parsed.document);
+  active_doc_ = std::move(valid->document);
   last_hlc_ = std::max(last_hlc_, version.hlc);
   last_revision_ = std::max(last_revision_, version.revision);
   ++counters_.activations;
@@ -159,7 +175,6 @@ Result<PolicyVersion> PolicyDistributor::Push(std::string blob) {
   std::string errors;
   if (!Activate(version, std::move(blob), PushOptions(), &errors)) {
     ++counters_.refused_pushes;
-    if (!errors.empty() && errors.back() == '\n') errors.pop_back();
     return Error{errors};
   }
   return version;
@@ -172,13 +187,9 @@ ParseOptions PolicyDistributor::PushOptions() const {
 }
 
 Result<PolicyDocument> PolicyDistributor::Check(const std::string& blob) const {
-  auto opened = Open(blob);
-  if (!opened.ok()) return opened.error();
-  ParsedPolicy parsed = ParsePolicy(opened->text, PushOptions());
-  if (parsed.ok()) return std::move(parsed.document);
-  std::string errors;
-  for (const auto& e : parsed.errors) errors += (errors.empty() ? "" : "\n") + FormatPolicyError(e, "policy");
-  return Error{errors};
+  auto valid = Validate(blob, PushOptions(), nullptr);
+  if (!valid.ok()) return valid.error();
+  return std::move(valid->document);
 }
 
 Status PolicyDistributor::Restore(const PolicyVersion& version, std::string blob) {

@@ -49,6 +49,8 @@ struct PolicyVersion {
   bool empty() const { return hlc == 0; }
   int64_t time_ms() const { return static_cast<int64_t>(hlc >> 16); }  // when it was stamped
   std::string ToString() const;  // "1732262400123.0@<origin>"
+  // The inverse of ToString (revision 0: the text does not carry it).
+  static std::optional<PolicyVersion> Parse(const std::string& text);
 };
 
 using Digest = std::array<uint8_t, 32>;
@@ -141,6 +143,13 @@ class PolicyDistributor {
   bool Activate(const PolicyVersion& version, std::string blob, const ParseOptions& parse, std::string* errors);
   uint64_t NextHlc();
   ParseOptions PushOptions() const;  // with the pool's capacity now
+  struct Valid {
+    std::string text;
+    PolicyDocument document;
+  };
+  // Opens and parses a document; with `version`, also checks that a signed
+  // one carries it. Errors one per line ("LINE:COLUMN: <element>: ...").
+  Result<Valid> Validate(const std::string& blob, const ParseOptions& parse, const PolicyVersion* version) const;
 
   Options options_;
   gossip::Gossiper& gossiper_;

@@ -36,7 +36,13 @@ TEST_CASE("policy archive: revisions kept across restarts, found by number and s
   REQUIRE(archive->versions().back().revision == 2);
   REQUIRE(archive->FindRevision(1) == V(1000, 1));
   REQUIRE_FALSE(archive->FindRevision(3).has_value());
-  REQUIRE(archive->FindStamp(V(2000, 2).ToString())->revision == 2);
+  auto parsed = policy::PolicyVersion::Parse(V(2000, 2).ToString());  // a stamp as a node's status carries it
+  REQUIRE(parsed.has_value());
+  REQUIRE(parsed->revision == 0);
+  REQUIRE(archive->Find(*parsed)->revision == 2);
+  REQUIRE_FALSE(archive->Find(V(3000, 0)).has_value());
+  REQUIRE((*archive->Newest())->first == V(2000, 2));
+  REQUIRE((*archive->Newest())->second == "<two/>");
   REQUIRE(*archive->Blob(V(1000, 1)) == "<one/>");
   // A damaged file is left out, the others still read.
   std::ofstream(path + "/00000000000000000099-0000000000000007.policy") << "garbage\n";
@@ -58,17 +64,26 @@ TEST_CASE("policy archive: the oldest revisions go past the limit") {
   REQUIRE(files == PolicyArchive::kKept);
 }
 
-TEST_CASE("policy files: written before revisions existed, still read (revision unknown)") {
+TEST_CASE("policy archive: the active document of a daemon before the archive is taken in (revision unknown)") {
   testing::TempDir dir;
-  std::ofstream(dir.File("policy.active")) << "shoal-policy-version 131072000 0000000000000007\n<doc/>";
-  auto stored = LoadActivePolicy(dir.path.string());
-  REQUIRE(stored.ok());
-  REQUIRE(stored->has_value());
-  REQUIRE((*stored)->first.revision == 0);
-  REQUIRE((*stored)->first.hlc == 131072000);
-  REQUIRE((*stored)->second == "<doc/>");
-  REQUIRE(SaveActivePolicy(dir.path.string(), V(5, 9), "<x/>").ok());
-  REQUIRE((*LoadActivePolicy(dir.path.string()))->first.revision == 9);
-  std::ofstream(dir.File("policy.active")) << "shoal-policy-version 1 7 x\n<doc/>";
-  REQUIRE_FALSE(LoadActivePolicy(dir.path.string()).ok());
+  const std::string legacy = dir.File("policy.active");
+  std::ofstream(legacy) << "shoal-policy-version 131072000 0000000000000007\n<doc/>";
+  auto archive = PolicyArchive::Open(dir.File("policies"));
+  REQUIRE(archive.ok());
+  REQUIRE((*archive->Newest()) == std::nullopt);
+  REQUIRE(archive->Adopt(legacy).ok());
+  REQUIRE_FALSE(std::filesystem::exists(legacy));
+  auto newest = archive->Newest();
+  REQUIRE(newest.ok());
+  REQUIRE((*newest)->first.hlc == 131072000);
+  REQUIRE((*newest)->first.revision == 0);
+  REQUIRE((*newest)->second == "<doc/>");
+  REQUIRE(archive->Adopt(legacy).ok());  // nothing left to take in
+  std::ofstream(legacy) << "shoal-policy-version 1 7 x\n<doc/>";
+  auto bad = archive->Adopt(legacy);
+  REQUIRE_FALSE(bad.ok());
+  REQUIRE_THAT(bad.error().message, Catch::Contains("policy.active") && Catch::Contains("does not parse"));
+  // The revision survives the file format.
+  REQUIRE(WritePolicyFile(dir.File("x.policy"), V(5, 9), "<x/>").ok());
+  REQUIRE((*ReadPolicyFile(dir.File("x.policy")))->first.revision == 9);
 }

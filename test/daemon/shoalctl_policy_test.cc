@@ -76,8 +76,10 @@ TEST_CASE("shoalctl policy: dry run, revisions, history, show --rev, diff and ro
   dry = pool.Ctl("policy push --dry-run " + Example("small.xml"), 0);
   INFO(dry.text);
   CHECK_THAT(dry.text, Catch::Contains("against: " + stamp2));
-  CHECK_THAT(dry.text, Catch::Contains("~ policy gold: cpu 75% of the pool -> 75% of the pool") ||
-                           Catch::Contains("~ policy gold:"));
+  // The active r2 is small-reversed.xml: gold at priority 2 with 25% capped at 40%, bronze first at 75%.
+  CHECK_THAT(dry.text, Catch::Contains("~ policy gold: priority 2 -> 1, cpu 25% of the pool, cap 40% of the pool -> "
+                                       "75% of the pool\n") &&
+                           Catch::Contains("~ policy bronze: priority 1 -> 2, cpu 75% of the pool -> 25% of the pool\n"));
   CHECK_THAT(dry.text, Catch::Contains("CPU plan now and under the draft"));
 
   Output history = pool.Ctl("policy history", 0);

@@ -175,6 +175,11 @@ TEST_CASE("Policy announcements round trip and refuse junk") {
   REQUIRE(old->version.revision == 0);
   REQUIRE(old->version == a.version);  // the revision is a label, not the identity
   REQUIRE_FALSE(DecodeAnnouncement(wire + "x").has_value());
+  // A stamp's text parses back to the same identity, junk does not.
+  REQUIRE(PolicyVersion::Parse(a.version.ToString()) == a.version);
+  for (const char* bad : {"", "1234.7", "1234.7@", "1234.7@0000000000000063x", "1234.70000@63", "x.1@63"}) {
+    REQUIRE_FALSE(PolicyVersion::Parse(bad).has_value());
+  }
 }
 
 TEST_CASE("Policy push: revisions count up pool-wide, whichever node is pushed to") {

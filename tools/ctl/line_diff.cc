@@ -32,18 +32,18 @@ using Trace = std::vector<std::vector<long>>;
 // Myers' greedy forward search; false when more than `max_edits` are needed.
 bool Search(const std::vector<std::string>& a, const std::vector<std::string>& b, size_t max_edits, Trace& trace) {
   const long n = static_cast<long>(a.size()), m = static_cast<long>(b.size());
-  std::vector<long> prev;  // after step d-1, index k + (d-1)
   for (long d = 0; d <= static_cast<long>(max_edits); ++d) {
     std::vector<long> v(static_cast<size_t>(2 * d + 1));
-    auto at = [&](const std::vector<long>& row, long dd, long k) { return row[static_cast<size_t>(k + dd)]; };
+    const std::vector<long>* prev = d > 0 ? &trace.back() : nullptr;
+    auto at = [&](long k) { return (*prev)[static_cast<size_t>(k + d - 1)]; };  // diagonal k after step d-1
     for (long k = -d; k <= d; k += 2) {
       long x;
       if (d == 0) {
         x = 0;
-      } else if (k == -d || (k != d && at(prev, d - 1, k - 1) < at(prev, d - 1, k + 1))) {
-        x = at(prev, d - 1, k + 1);  // down: a line of `after` inserted
+      } else if (k == -d || (k != d && at(k - 1) < at(k + 1))) {
+        x = at(k + 1);  // down: a line of `after` inserted
       } else {
-        x = at(prev, d - 1, k - 1) + 1;  // right: a line of `before` deleted
+        x = at(k - 1) + 1;  // right: a line of `before` deleted
       }
       long y = x - k;
       while (x < n && y < m && a[static_cast<size_t>(x)] == b[static_cast<size_t>(y)]) ++x, ++y;
@@ -53,8 +53,7 @@ bool Search(const std::vector<std::string>& a, const std::vector<std::string>& b
         return true;
       }
     }
-    trace.push_back(v);
-    prev = std::move(v);
+    trace.push_back(std::move(v));
   }
   return false;
 }
