@@ -14,7 +14,11 @@ std::string Num(double x) {
   return fmt::format("{:.2f}", r);
 }
 
-std::string PolicyText(const CpuPolicy& p) {
+const char* kLevelNames[] = {"bookings", "burst of applications with a policy", "rogue applications"};
+
+}  // namespace
+
+std::string CpuPolicyText(const CpuPolicy& p) {
   std::string cap;
   std::string amount;
   switch (p.kind) {
@@ -34,10 +38,6 @@ std::string PolicyText(const CpuPolicy& p) {
   return fmt::format("{}{}, priority {}", amount, cap, p.priority);
 }
 
-const char* kLevelNames[] = {"bookings", "burst of applications with a policy", "rogue applications"};
-
-}  // namespace
-
 std::string FormatMillicores(double millicores) { return Num(millicores); }
 
 Result<std::string> ExplainApp(const CpuPlan& plan, const std::string& name) {
@@ -56,7 +56,7 @@ Result<std::string> ExplainApp(const CpuPlan& plan, const std::string& name) {
                      step++));
   } else {
     const CpuPolicy& p = *app->policy;
-    line(fmt::format("{}. policy: {}", step++, PolicyText(p)));
+    line(fmt::format("{}. policy: {}", step++, CpuPolicyText(p)));
     line(fmt::format("{}. entitlement asked: {} mc", step++, Num(app->requested)));
     if (app->instances.empty()) {
       line(fmt::format("{}. it runs on no live node: nothing is entitled or booked, and its request "

@@ -14,6 +14,9 @@ namespace shoal::policy {
 // Millicores for people: "1500 mc (1.5 cores)" style numbers.
 std::string FormatMillicores(double millicores);
 
+// "40% of the pool, capped at 60% of the pool, priority 1".
+std::string CpuPolicyText(const CpuPolicy& p);
+
 // Several lines ending in '\n'. Fails if the plan has no such application.
 Result<std::string> ExplainApp(const CpuPlan& plan, const std::string& app);
 

@@ -47,9 +47,16 @@ void WriteOverride(pugi::xml_node n, const ShareOverride& o) {
   for (const auto& b : o.bandwidth) WriteBandwidth(n, b);
 }
 
+// An XML comment may not hold "--" nor end with "-".
+void Comment(pugi::xml_node parent, std::string text) {
+  if (text.empty()) return;
+  for (size_t at; (at = text.find("--")) != std::string::npos;) text.erase(at, 1);
+  parent.append_child(pugi::node_comment).set_value((" " + text + " ").c_str());
+}
+
 }  // namespace
 
-std::string WritePolicy(const PolicyDocument& doc) {
+std::string WritePolicy(const PolicyDocument& doc, const PolicyComments& comments) {
   pugi::xml_document xml;
   pugi::xml_node decl = xml.append_child(pugi::node_declaration);
   decl.append_attribute("version").set_value("1.0");
@@ -57,6 +64,7 @@ std::string WritePolicy(const PolicyDocument& doc) {
   pugi::xml_node root = xml.append_child("shoal-policy");
   Set(root, "version", "1");
   Set(root, "mode", doc.mode == Mode::kEnforce ? "enforce" : "monitor");
+  Comment(root, comments.head);
 
   for (const auto& p : doc.pipes) {
     pugi::xml_node n = root.append_child("pipe");
@@ -89,6 +97,7 @@ std::string WritePolicy(const PolicyDocument& doc) {
     }
   }
   for (const auto& p : doc.policies) {
+    if (auto c = comments.policies.find(p.application); c != comments.policies.end()) Comment(root, c->second);
     pugi::xml_node n = root.append_child("policy");
     Set(n, "application", p.application);
     Set(n, "priority", std::to_string(p.priority));

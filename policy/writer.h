@@ -3,12 +3,20 @@
 // store and show the active policy. Thread-safe.
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "policy/model.h"
 
 namespace shoal::policy {
 
-std::string WritePolicy(const PolicyDocument& doc);
+// Comments to write with a document: one at its head, one before the
+// policy of each application named ("--" in them becomes "-").
+struct PolicyComments {
+  std::string head;
+  std::map<std::string, std::string> policies;
+};
+
+std::string WritePolicy(const PolicyDocument& doc, const PolicyComments& comments = {});
 
 }  // namespace shoal::policy

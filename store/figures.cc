@@ -2,16 +2,13 @@
 
 #include <algorithm>
 
+#include "core/squeeze.h"
+
 namespace shoal::store {
 
-bool Squeezed(const Sample& s) {
-  const double demand = std::max(s.demand, s.usage);
-  return demand > s.allocation * 1.05 && demand - s.allocation > 10;
-}
+bool Squeezed(const Sample& s) { return IsSqueezed(s.demand, s.usage, s.allocation); }
 
-bool Idle(const Sample& s) {
-  return s.booking > 0 ? s.usage < s.booking * 0.05 : s.usage < 10;
-}
+bool Idle(const Sample& s) { return IsIdle(s.usage, s.booking); }
 
 wire::Figures RawFigures(const Sample& s) {
   wire::Figures f;

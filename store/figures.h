@@ -19,9 +19,7 @@ struct Sample {
   uint32_t processes = 0;
 };
 
-// Squeezed: wanted more than allocated, by more than 5% and 10 units (so
-// that rounding and sampling noise do not count). Idle: used under 5% of
-// its booking, or under 10 units without one.
+// Squeezed and idle as core/squeeze.h says.
 bool Squeezed(const Sample& s);
 bool Idle(const Sample& s);
 

@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   AddHistoryCommands(app, pool, run);
   AddEventCommands(app, pool, run);
   AddKeyringCommands(app, pool, run);
+  AddWhatifCommands(app, pool, run);
   pool->AddGlobal(app);
   // Set after the subcommands: CLI11 copies a footer into subcommands made
   // later, and each subcommand's help shows its own examples instead.

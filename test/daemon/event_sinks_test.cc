@@ -22,6 +22,7 @@
 #include "test/support/temp_dir.h"
 
 using namespace shoal;
+using testing::ReadAll;
 using namespace std::chrono_literals;
 using shoal::testing::FreePort;
 
@@ -38,11 +39,6 @@ daemon::control::Event SampleEvent(uint64_t seq = 7, std::string type = "node.fa
   e.set_text("node node-3 at 10.0.0.3:7946 failed");
   (*e.mutable_facts())["address"] = "10.0.0.3:7946";
   return e;
-}
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 template <typename Done>

@@ -13,6 +13,7 @@
 #include "test/support/pool.h"
 
 using namespace shoal;
+using testing::ReadAll;
 using testing::Output;
 
 namespace {
@@ -38,13 +39,6 @@ std::string KeyRow(const std::string& text, const std::string& id) {
     return out;
   }
   return "";
-}
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 }  // namespace

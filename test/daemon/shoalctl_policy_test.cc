@@ -17,18 +17,12 @@
 #include "test/support/process.h"
 
 using namespace shoal;
+using testing::ReadAll;
 using testing::Output;
 
 namespace {
 
 std::string Example(const char* name) { return std::string(SHOAL_SOURCE_DIR "/examples/policies/") + name; }
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 size_t Count(const std::string& text, const std::string& what) {
   size_t n = 0;

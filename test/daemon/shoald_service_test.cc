@@ -18,6 +18,7 @@
 #include "test/support/temp_dir.h"
 
 using namespace shoal;
+using testing::ReadAll;
 using shoal::testing::FreePort;
 using shoal::testing::Spawn;
 using shoal::testing::TempDir;
@@ -58,11 +59,6 @@ class NotifySocket {
  private:
   int fd_ = -1;
 };
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  return std::string((std::istreambuf_iterator<char>(in)), {});
-}
 
 // Waits up to 10 s for `path` to hold `what`.
 bool FileHolds(const std::string& path, const std::string& what) {

@@ -6,9 +6,16 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 namespace shoal::testing {
+
+// A whole file ("" if it cannot be read).
+inline std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
 
 struct TempDir {
   std::filesystem::path path;

@@ -4,7 +4,7 @@
 _shoalctl() {
   local cur prev words cword
   _init_completion || return
-  local commands="allocate plan policy status nodes apps app pipes mode history report events keyring"
+  local commands="allocate plan policy status nodes apps app pipes mode history report events keyring explain whatif suggest"
   local common="--node --token --token-file --timeout-ms --sealed --json -o --output --no-headers --help"
   local sub=""
   case "${words[1]}" in
@@ -12,6 +12,8 @@ _shoalctl() {
     keyring) sub="list install use remove" ;;
     history) sub="app node pipe pool events delete archive mount unmount export" ;;
     mode) sub="monitor enforce" ;;
+    whatif) common="$common --since --from --to --step --without-node --move" ;;
+    suggest) common="$common --since --from --to --step --percentile --headroom --out" ;;
   esac
   case "$prev" in
     --token-file|--admin-key|--out|--events-out) _filedir; return ;;
@@ -27,7 +29,7 @@ _shoalctl() {
   else
     case "${words[1]}" in
       allocate|plan) _filedir json ;;
-      policy) _filedir xml ;;
+      policy|whatif) _filedir xml ;;
       keyring) _filedir key ;;
     esac
   fi

@@ -4,7 +4,9 @@
 #include <iostream>
 
 #include "daemon/control/seal.h"
+#include "policy/parser.h"
 #include "tools/ctl/admin_sign.h"
+#include "tools/ctl/json_input.h"
 #include "tools/ctl/table.h"
 
 namespace shoal::ctl {
@@ -12,6 +14,29 @@ namespace shoal::ctl {
 int Fail(const std::string& message) {
   std::cerr << "shoalctl: " << message << "\n";
   return kFailed;
+}
+
+Result<policy::PolicyDocument> ReadPolicyDocument(const std::string& path) {
+  auto text = ReadInputFile(path);
+  if (!text) {
+    Fail(text.error().message);
+    return text.error();
+  }
+  const std::string source = SourceName(path);
+  policy::ParsedPolicy parsed = policy::ParsePolicy(*text);
+  if (parsed.ok()) return std::move(parsed.document);
+  for (const auto& e : parsed.errors) std::cerr << policy::FormatPolicyError(e, source) << "\n";
+  auto error = MakeError("{}: {} error(s); nothing would be applied", source, parsed.errors.size());
+  Fail(error.message);
+  return error;
+}
+
+Result<daemon::control::PolicyInfo> ShowPolicy(const PoolOptions& pool, uint32_t revision) {
+  daemon::control::Request r;
+  r.mutable_policy_show()->set_revision(revision);
+  auto answer = Ask(pool, std::move(r), false);
+  if (!answer.ok()) return answer.error();
+  return answer->policy();
 }
 
 PoolOptions::PoolOptions() {

@@ -7,6 +7,7 @@
 //   events_cli.cc    events [--follow]
 //   keyring_cli.cc   keyring list/install/use/remove
 //   history_cli.cc   history app/node/pool/events/delete/export/archive/mount/unmount, report
+//   whatif_cli.cc    whatif, suggest (planning from history)
 #pragma once
 
 #include <functional>
@@ -18,6 +19,7 @@
 
 #include "control.pb.h"
 #include "core/result.h"
+#include "policy/model.h"
 #include "tools/ctl/control_client.h"
 
 namespace shoal::ctl {
@@ -31,6 +33,11 @@ inline constexpr int kUnhealthy = 3;
 
 // Prints "shoalctl: MESSAGE" on standard error; returns kFailed.
 int Fail(const std::string& message);
+
+// A policy document from a file ("-": standard input), checked as a push
+// would be (without the live pool); each error is printed on standard error
+// with its line, and the result says how many there were.
+Result<policy::PolicyDocument> ReadPolicyDocument(const std::string& path);
 
 // Sets the examples a command's own --help shows after its options.
 inline void Examples(CLI::App* command, const std::string& lines) { command->footer("Examples:\n" + lines); }
@@ -89,6 +96,13 @@ using EditAnswer = std::function<Status(daemon::control::Response&)>;
 // `admin`, signed if it is an admin action) and returns the answer.
 Result<daemon::control::Response> Ask(const PoolOptions& pool, daemon::control::Request request, bool admin);
 
+// The active policy document (revision 0) or a kept revision, as the node asked has it.
+Result<daemon::control::PolicyInfo> ShowPolicy(const PoolOptions& pool, uint32_t revision);
+
+// A history question to the node of `target` (a progress bar on a terminal
+// when it takes a while).
+Result<daemon::control::HistoryAnswer> AskHistory(const ControlTarget& target, daemon::control::HistoryQuery q);
+
 // Registers `command` to send what `build` makes (with an admin token when
 // `admin`), signed if it is an admin action; the answer, after `edit`, is
 // printed as text or JSON.
@@ -102,5 +116,6 @@ void AddPolicyCommands(CLI::App& policy, std::shared_ptr<PoolOptions> pool, Run&
 void AddHistoryCommands(CLI::App& app, std::shared_ptr<PoolOptions> pool, Run& run);
 void AddEventCommands(CLI::App& app, std::shared_ptr<PoolOptions> pool, Run& run);
 void AddKeyringCommands(CLI::App& app, std::shared_ptr<PoolOptions> pool, Run& run);
+void AddWhatifCommands(CLI::App& app, std::shared_ptr<PoolOptions> pool, Run& run);
 
 }  // namespace shoal::ctl

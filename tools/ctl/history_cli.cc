@@ -28,17 +28,6 @@ ProgressFn ProgressBar() {
   };
 }
 
-// history and report: one query each (report: three), answered by any node.
-Result<daemon::control::HistoryAnswer> AskHistory(const ControlTarget& target, daemon::control::HistoryQuery q) {
-  daemon::control::Request request;
-  *request.mutable_history() = std::move(q);
-  auto reply = CallControl(target, std::move(request), ProgressBar());
-  if (isatty(STDERR_FILENO)) std::cerr << "\r\033[K" << std::flush;
-  if (!reply.ok()) return reply.error();
-  if (!reply->has_history()) return MakeError("the daemon answered with something else than history");
-  return reply->history();
-}
-
 // history export: three questions (applications per node, nodes, events),
 // then CSV files or a PostgreSQL database.
 int RunExport(const ControlTarget& target, daemon::control::HistoryQuery q, const std::string& csv,
@@ -264,6 +253,16 @@ void AddActions(CLI::App* history, std::shared_ptr<PoolOptions> pool, std::share
 }
 
 }  // namespace
+
+Result<daemon::control::HistoryAnswer> AskHistory(const ControlTarget& target, daemon::control::HistoryQuery q) {
+  daemon::control::Request request;
+  *request.mutable_history() = std::move(q);
+  auto reply = CallControl(target, std::move(request), ProgressBar());
+  if (isatty(STDERR_FILENO)) std::cerr << "\r\033[K" << std::flush;
+  if (!reply.ok()) return reply.error();
+  if (!reply->has_history()) return MakeError("the daemon answered with something else than history");
+  return reply->history();
+}
 
 void AddHistoryCommands(CLI::App& app, std::shared_ptr<PoolOptions> pool, Run& run) {
   auto a = std::make_shared<HistoryArgs>();

@@ -29,6 +29,8 @@ Result<Json> ParseJsonText(std::string_view text, std::string_view source);
 
 // Reads a whole file, or standard input for "-".
 Result<std::string> ReadInputFile(const std::string& path);
+// How errors name what ReadInputFile read: the path, or "standard input".
+inline std::string SourceName(const std::string& path) { return path == "-" ? "standard input" : path; }
 
 // A view of one JSON object at `path` ("" for the document itself).
 class JsonObject {

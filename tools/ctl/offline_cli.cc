@@ -11,9 +11,6 @@
 namespace shoal::ctl {
 namespace {
 
-// How a FILE argument is named in messages.
-std::string SourceName(const std::string& path) { return path == "-" ? "standard input" : path; }
-
 // Reads a JSON document and turns it into T with `read`; errors name the source.
 template <typename T>
 Result<T> LoadDocument(const std::string& path, Result<T> (*read)(const Json&)) {
@@ -49,18 +46,11 @@ int RunPlanCommand(const std::string& path, bool json, const std::string& explai
 }
 
 int RunPolicyValidate(const std::string& path) {
-  auto text = ReadInputFile(path);
-  if (!text) return Fail(text.error().message);
-  const std::string source = SourceName(path);
-  policy::ParsedPolicy parsed = policy::ParsePolicy(*text);
-  if (!parsed.ok()) {
-    for (const auto& e : parsed.errors) std::cerr << policy::FormatPolicyError(e, source) << "\n";
-    std::cerr << fmt::format("shoalctl: {}: {} error(s); nothing would be applied\n", source, parsed.errors.size());
-    return kFailed;
-  }
-  const auto& d = parsed.document;
+  auto parsed = ReadPolicyDocument(path);
+  if (!parsed.ok()) return kFailed;
+  const auto& d = *parsed;
   std::cout << fmt::format("{}: valid: mode {}, {} pipe(s), {} application(s), {} policy(ies), {} trigger(s)\n",
-                           source, d.mode == policy::Mode::kEnforce ? "enforce" : "monitor", d.pipes.size(),
+                           SourceName(path), d.mode == policy::Mode::kEnforce ? "enforce" : "monitor", d.pipes.size(),
                            d.applications.size(), d.policies.size(), d.triggers.size());
   return 0;
 }

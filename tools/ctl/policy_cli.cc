@@ -25,15 +25,6 @@ Result<Request> PushRequest(const std::string& file, bool dry_run) {
   return r;
 }
 
-// The active document (revision 0) or a kept revision, as the node has it.
-Result<daemon::control::PolicyInfo> Show(const PoolOptions& pool, uint32_t revision) {
-  Request r;
-  r.mutable_policy_show()->set_revision(revision);
-  auto answer = Ask(pool, std::move(r), false);
-  if (!answer.ok()) return answer.error();
-  return answer->policy();
-}
-
 // "12" or "r12".
 Result<uint32_t> RevisionArg(const std::string& text) {
   std::string digits = !text.empty() && (text[0] == 'r' || text[0] == 'R') ? text.substr(1) : text;
@@ -49,7 +40,7 @@ Result<uint32_t> RevisionArg(const std::string& text) {
 Result<Request> RollbackRequest(const PoolOptions& pool, const std::string& revision) {
   auto rev = RevisionArg(revision);
   if (!rev.ok()) return rev.error();
-  auto old = Show(pool, *rev);
+  auto old = ShowPolicy(pool, *rev);
   if (!old.ok()) return old.error();
   if (old->active()) return MakeError("r{} is the active revision: nothing to roll back", *rev);
   Request r;
@@ -60,13 +51,13 @@ Result<Request> RollbackRequest(const PoolOptions& pool, const std::string& revi
 
 // The active document against FILE (or a kept revision), as diff -u prints it.
 int RunDiff(const PoolOptions& pool, const std::string& file, const std::string& revision) {
-  auto active = Show(pool, 0);
+  auto active = ShowPolicy(pool, 0);
   if (!active.ok()) return Fail(active.error().message);
   std::string other, label;
   if (!revision.empty()) {
     auto rev = RevisionArg(revision);
     if (!rev.ok()) return Fail(rev.error().message);
-    auto old = Show(pool, *rev);
+    auto old = ShowPolicy(pool, *rev);
     if (!old.ok()) return Fail(old.error().message);
     other = old->text(), label = StampText(old->stamp());
   } else {

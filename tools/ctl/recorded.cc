@@ -1,0 +1,100 @@
+#include "tools/ctl/recorded.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "store/scan.h"
+#include "tools/ctl/cli.h"
+
+namespace shoal::ctl {
+namespace {
+
+// Points per answer that keep it well under the control protocol's limits.
+constexpr size_t kSlicePoints = 200'000;
+constexpr int64_t kFirstSliceBuckets = 16;
+
+void AddPeriods(const daemon::control::HistoryAnswer& apps, const daemon::control::HistoryAnswer& nodes,
+                std::set<std::string>& seen, std::vector<policy::RecordedPeriod>& out) {
+  std::map<int64_t, policy::RecordedPeriod> periods;
+  for (const auto& p : nodes.points()) {
+    if (p.node().empty() || p.samples() == 0) continue;
+    auto& period = periods[p.time_ms()];
+    period.time_ms = p.time_ms();
+    period.nodes.push_back({NodeId::FromName(p.node()), p.node(), p.capacity_m()});
+  }
+  for (const auto& p : apps.points()) {
+    auto it = periods.find(p.time_ms());
+    if (it == periods.end() || p.node().empty() || p.series().empty()) continue;
+    const NodeId node = NodeId::FromName(p.node());
+    const auto& nodes_in = it->second.nodes;
+    if (std::none_of(nodes_in.begin(), nodes_in.end(), [&](const policy::PlanNode& n) { return n.id == node; })) {
+      continue;
+    }
+    it->second.instances.push_back({p.series(), node, std::max(p.demand_m(), p.usage_m()), p.usage_m(),
+                                    p.booking_m(), p.allocation_m()});
+  }
+  for (auto& [time, period] : periods) {
+    std::set<std::string> here;
+    for (const auto& n : period.nodes) here.insert(n.name);
+    period.failed_nodes = static_cast<int>(
+        std::count_if(seen.begin(), seen.end(), [&](const std::string& name) { return !here.count(name); }));
+    seen.insert(here.begin(), here.end());
+    out.push_back(std::move(period));
+  }
+}
+
+void KeepWarnings(const daemon::control::HistoryAnswer& a, std::vector<std::string>& warnings) {
+  for (const auto& f : a.failures()) warnings.push_back("no answer from " + f);
+  for (const auto& s : a.sources()) warnings.push_back("answered by a replica: " + s);
+}
+
+}  // namespace
+
+std::vector<policy::RecordedPeriod> PeriodsOf(const daemon::control::HistoryAnswer& apps,
+                                              const daemon::control::HistoryAnswer& nodes) {
+  std::set<std::string> seen;
+  std::vector<policy::RecordedPeriod> out;
+  AddPeriods(apps, nodes, seen, out);
+  return out;
+}
+
+int64_t ReplayStep(int64_t from_ms, int64_t to_ms) {
+  const int64_t seconds = (to_ms - from_ms + kReplayBuckets * 1000 - 1) / (kReplayBuckets * 1000);
+  return std::max<int64_t>(1, seconds) * 1000;
+}
+
+Result<RecordedPool> FetchRecorded(const ControlTarget& target, int64_t from_ms, int64_t to_ms, int64_t step_ms) {
+  RecordedPool pool;
+  pool.step_ms = step_ms;
+  std::set<std::string> seen;
+  int64_t slice = kFirstSliceBuckets;
+  for (int64_t t = from_ms; t < to_ms;) {
+    const int64_t end = std::min(to_ms, store::BucketOf(t, pool.step_ms) + slice * pool.step_ms);
+    daemon::control::HistoryQuery q;
+    q.set_from_ms(t);
+    q.set_to_ms(end);
+    q.set_step_ms(pool.step_ms);
+    q.set_per_node(true);
+    q.set_what("app");
+    auto apps = AskHistory(target, q);
+    if (!apps.ok()) return apps.error();
+    q.set_what("node");
+    q.set_step_ms(apps->step_ms());
+    auto nodes = AskHistory(target, q);
+    if (!nodes.ok()) return nodes.error();
+    KeepWarnings(*apps, pool.warnings);
+    AddPeriods(*apps, *nodes, seen, pool.periods);
+    // The daemon may have raised the step to a stored level's span.
+    pool.step_ms = apps->step_ms();
+    const int64_t buckets = std::max<int64_t>(1, (end - t + pool.step_ms - 1) / pool.step_ms);
+    const int64_t per_bucket = std::max<int64_t>(1, apps->points_size() / buckets);
+    slice = std::max<int64_t>(1, static_cast<int64_t>(kSlicePoints) / per_bucket);
+    t = end;
+  }
+  std::sort(pool.warnings.begin(), pool.warnings.end());
+  pool.warnings.erase(std::unique(pool.warnings.begin(), pool.warnings.end()), pool.warnings.end());
+  return pool;
+}
+
+}  // namespace shoal::ctl

@@ -1,0 +1,39 @@
+// The pool's recorded periods for a replay (policy/replay.h), from the
+// history any shoald answers: each application's figures per node and each
+// node's capacity, bucket by bucket. A long period is asked for in slices
+// so that no answer outgrows the control protocol's limits.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "control.pb.h"
+#include "core/result.h"
+#include "policy/replay.h"
+#include "tools/ctl/control_client.h"
+
+namespace shoal::ctl {
+
+// One period per bucket with node figures, in time order; nodes that had
+// figures in an earlier bucket and none in this one count as failed in it.
+// Instances on nodes without figures in the bucket are left out (the
+// planner ignores them too).
+std::vector<policy::RecordedPeriod> PeriodsOf(const daemon::control::HistoryAnswer& apps,
+                                              const daemon::control::HistoryAnswer& nodes);
+
+// The default step of a replay over [from, to): at most kReplayBuckets
+// buckets, and at least a second.
+inline constexpr int64_t kReplayBuckets = 1440;
+int64_t ReplayStep(int64_t from_ms, int64_t to_ms);
+
+struct RecordedPool {
+  std::vector<policy::RecordedPeriod> periods;
+  int64_t step_ms = 0;                // as the daemon answered (raised to a stored level's span)
+  std::vector<std::string> warnings;  // nodes that did not answer, replicas that did
+};
+
+// Asks `target` for the period's history, in slices, and makes its periods.
+Result<RecordedPool> FetchRecorded(const ControlTarget& target, int64_t from_ms, int64_t to_ms, int64_t step_ms);
+
+}  // namespace shoal::ctl
