@@ -77,21 +77,26 @@ Result<AppMove> ParseMove(const std::string& text) {
   return m;
 }
 
-Status CheckEdits(const PoolEdits& edits, const std::vector<RecordedPeriod>& periods) {
-  std::set<std::string> nodes, apps;
-  for (const auto& p : periods) {
-    for (const auto& n : p.nodes) nodes.insert(n.name);
-    for (const auto& i : p.instances) apps.insert(i.app);
-  }
+void Replay::NoteNamed(const RecordedPeriod& period) {
+  if (edits_.empty()) return;
+  auto note = [](const std::string& name, const std::set<std::string>& named, std::set<std::string>& seen) {
+    if (named.count(name)) seen.insert(name);
+  };
+  for (const auto& n : period.nodes) note(n.name, named_nodes_, seen_nodes_);
+  for (const auto& i : period.instances) note(i.app, named_apps_, seen_apps_);
+}
+
+Status Replay::CheckEdits() const {
+  const PoolEdits& edits = edits_;
   auto known = [&](const std::string& name, const char* option) -> Status {
-    if (nodes.count(name)) return Status::Ok();
+    if (seen_nodes_.count(name)) return Status::Ok();
     return MakeError("{} {}: no such node has figures in the period", option, name);
   };
   for (const auto& n : edits.without_nodes) {
     if (auto s = known(n, "--without-node"); !s.ok()) return s;
   }
   for (const auto& m : edits.moves) {
-    if (!apps.count(m.app)) return MakeError("--move {}: no such application has figures in the period", m.app);
+    if (!seen_apps_.count(m.app)) return MakeError("--move {}: no such application has figures in the period", m.app);
     if (auto s = known(m.from, "--move"); !s.ok()) return s;
     if (auto s = known(m.to, "--move"); !s.ok()) return s;
   }
@@ -136,6 +141,14 @@ Result<Replay> Replay::Create(const PolicyDocument& draft, PoolEdits edits, cons
   auto schedule = ScheduleEvaluator::Create(draft, zoneinfo);
   if (!schedule.ok()) return schedule.error();
   return Replay(std::move(*schedule), std::move(edits));
+}
+
+Replay::Replay(ScheduleEvaluator schedule, PoolEdits edits) : schedule_(std::move(schedule)), edits_(std::move(edits)) {
+  named_nodes_.insert(edits_.without_nodes.begin(), edits_.without_nodes.end());
+  for (const auto& m : edits_.moves) {
+    named_nodes_.insert({m.from, m.to});
+    named_apps_.insert(m.app);
+  }
 }
 
 CpuPlan Replay::PlanEdited(const RecordedPeriod& period) const {
@@ -197,6 +210,7 @@ void Replay::Add(const RecordedPeriod& period) {
   report_.first_ms = std::min(report_.first_ms, period.time_ms);
   report_.last_ms = std::max(report_.last_ms, period.time_ms);
   ++report_.periods;
+  NoteNamed(period);
   AddRecorded(period);
   AddReplayed(period, Plan(period));
 }

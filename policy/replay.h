@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -51,8 +52,6 @@ struct PoolEdits {
 
 // "APP:FROM:TO"; the error names the text.
 Result<AppMove> ParseMove(const std::string& text);
-// Every node named appears in some period; the error names the one that does not.
-Status CheckEdits(const PoolEdits& edits, const std::vector<RecordedPeriod>& periods);
 RecordedPeriod Edit(const RecordedPeriod& period, const PoolEdits& edits);
 
 // One application's figures summed over the periods it had instances in
@@ -108,9 +107,13 @@ class Replay {
   // Plans `period` and adds it to the report.
   void Add(const RecordedPeriod& period);
   const ReplayReport& report() const { return report_; }
+  // After the periods: every node and application the edits name had
+  // figures in some period; the error names the one that had none.
+  Status CheckEdits() const;
 
  private:
-  Replay(ScheduleEvaluator schedule, PoolEdits edits) : schedule_(std::move(schedule)), edits_(std::move(edits)) {}
+  Replay(ScheduleEvaluator schedule, PoolEdits edits);
+  void NoteNamed(const RecordedPeriod& period);
   CpuPlan PlanEdited(const RecordedPeriod& period) const;
   void AddRecorded(const RecordedPeriod& period);
   void AddReplayed(const RecordedPeriod& period, const CpuPlan& plan);
@@ -118,6 +121,8 @@ class Replay {
   ScheduleEvaluator schedule_;
   PoolEdits edits_;
   ReplayReport report_;
+  std::set<std::string> named_nodes_, named_apps_;  // by the edits
+  std::set<std::string> seen_nodes_, seen_apps_;    // of those, the ones with figures
 };
 
 }  // namespace shoal::policy

@@ -19,30 +19,12 @@ namespace {
 constexpr size_t kMaxComplementary = 5;
 constexpr double kMinSaving = 0.10;  // of the pair's bookings apart
 
-// Per application, its pool-wide demand and whether an instance of it was
-// squeezed, per period; the pool's capacity per period.
-struct Series {
-  std::map<std::string, std::vector<double>> demand;
-  std::map<std::string, std::vector<bool>> squeezed;
-  std::vector<double> capacity;
-};
+using Series = DemandSeries;
 
-Series SeriesOf(const std::vector<RecordedPeriod>& periods) {
-  Series s;
-  const size_t n = periods.size();
-  s.capacity.resize(n);
-  for (size_t t = 0; t < n; ++t) {
-    for (const auto& node : periods[t].nodes) s.capacity[t] += node.capacity;
-    for (const auto& i : periods[t].instances) {
-      auto& d = s.demand[i.app];
-      auto& q = s.squeezed[i.app];
-      d.resize(n);
-      q.resize(n);
-      d[t] += std::max(i.demand, i.usage);
-      if (IsSqueezed(i.demand, i.usage, i.allocation)) q[t] = true;
-    }
-  }
-  return s;
+// Applications absent from the last periods get zeros there.
+void Pad(Series& s) {
+  for (auto& [app, d] : s.demand) d.resize(s.periods());
+  for (auto& [app, q] : s.squeezed) q.resize(s.periods());
 }
 
 double PercentileOf(std::vector<double> values, double p) { return Percentile(values, p); }
@@ -115,9 +97,24 @@ double FitFactor(const Series& s, const std::map<std::string, double>& bookings)
 
 }  // namespace
 
-Result<Suggestion> Suggest(const std::vector<RecordedPeriod>& periods, const PolicyDocument& active,
-                           const SuggestOptions& options) {
-  const Series s = SeriesOf(periods);
+void DemandSeries::Add(const RecordedPeriod& period) {
+  const size_t t = capacity.size(), n = t + 1;
+  double pool = 0;
+  for (const auto& node : period.nodes) pool += node.capacity;
+  capacity.push_back(pool);
+  for (const auto& i : period.instances) {
+    auto& d = demand[i.app];
+    auto& q = squeezed[i.app];
+    d.resize(n);
+    q.resize(n);
+    d[t] += std::max(i.demand, i.usage);
+    if (IsSqueezed(i.demand, i.usage, i.allocation)) q[t] = true;
+  }
+}
+
+Result<Suggestion> Suggest(DemandSeries s, const PolicyDocument& active, const SuggestOptions& options) {
+  Pad(s);
+  const size_t periods = s.periods();
   Suggestion out;
   out.document = active;
   // Percentile bookings, for the applications the document can detect.
@@ -130,7 +127,7 @@ Result<Suggestion> Suggest(const std::vector<RecordedPeriod>& periods, const Pol
     bookings[app] = PercentileOf(demand, options.percentile) * (1 + options.headroom);
   }
   if (bookings.empty()) {
-    return MakeError("no application of the active policy has figures over the {} period(s)", periods.size());
+    return MakeError("no application of the active policy has figures over the {} period(s)", periods);
   }
   const double fit = FitFactor(s, bookings);
   std::set<std::string> booked;
@@ -173,7 +170,7 @@ Result<Suggestion> Suggest(const std::vector<RecordedPeriod>& periods, const Pol
   out.complementary = FindComplementary(s, bookings, options.percentile);
   out.summary = fmt::format("Suggested by shoalctl suggest from {} recorded period(s): bookings at the {}th "
                             "percentile of demand plus {}% headroom.",
-                            periods.size(), FormatNumber(options.percentile), FormatNumber(options.headroom * 100));
+                            periods, FormatNumber(options.percentile), FormatNumber(options.headroom * 100));
   for (const auto& c : out.complementary) {
     out.summary += fmt::format(" {} and {} peak at different times: booked apart {} cores, stacked {} (saves {}).", c.a,
                                c.b, FormatNumber(Cores(c.apart)), FormatNumber(Cores(c.stacked)),

@@ -38,9 +38,19 @@ struct Suggestion {
   std::vector<std::string> notes;               // applications left as they were, and why
 };
 
+// What a suggestion rests on, gathered a period at a time (a long window
+// need not be held whole): per application its pool-wide demand and
+// whether an instance of it was squeezed, per period; the pool's capacity.
+struct DemandSeries {
+  std::map<std::string, std::vector<double>> demand;
+  std::map<std::string, std::vector<bool>> squeezed;
+  std::vector<double> capacity;
+  void Add(const RecordedPeriod& period);
+  size_t periods() const { return capacity.size(); }
+};
+
 // Errors when no application the active document defines has figures.
-Result<Suggestion> Suggest(const std::vector<RecordedPeriod>& periods, const PolicyDocument& active,
-                           const SuggestOptions& options);
+Result<Suggestion> Suggest(DemandSeries series, const PolicyDocument& active, const SuggestOptions& options);
 
 // The suggestion as a policy document, each policy preceded by its comment.
 std::string WriteSuggestion(const Suggestion& s);

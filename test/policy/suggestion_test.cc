@@ -60,12 +60,18 @@ std::vector<RecordedPeriod> Recorded() {
   return periods;
 }
 
+DemandSeries SeriesOf(const std::vector<RecordedPeriod>& periods) {
+  DemandSeries s;
+  for (const auto& p : periods) s.Add(p);
+  return s;
+}
+
 }  // namespace
 
 TEST_CASE("suggest: a valid document from the recorded demand, with what each booking is based on") {
   const auto periods = Recorded();
   const PolicyDocument active = testing::ParseDoc(kActive);
-  auto s = Suggest(periods, active, {95, 0.2});
+  auto s = Suggest(SeriesOf(periods), active, {95, 0.2});
   REQUIRE(s.ok());
   const std::string xml = WriteSuggestion(*s);
   INFO(xml);
@@ -114,7 +120,7 @@ TEST_CASE("suggest: a valid document from the recorded demand, with what each bo
 TEST_CASE("suggest: replayed over the same periods, the suggestion meets its own bookings") {
   const auto periods = Recorded();
   for (double percentile : {80.0, 95.0}) {
-    auto s = Suggest(periods, testing::ParseDoc(kActive), {percentile, 0.2});
+    auto s = Suggest(SeriesOf(periods), testing::ParseDoc(kActive), {percentile, 0.2});
     REQUIRE(s.ok());
     auto replay = Replay::Create(s->document);
     REQUIRE(replay.ok());
@@ -135,12 +141,12 @@ TEST_CASE("suggest: bookings that would not fit are scaled to the pool, and noth
   auto periods = testing::RecordPool(2, 1000, {"web", "db"}, 50, 1'764'547'200'000,
                                      [](const std::string&, size_t, size_t) { return 900.0; },
                                      testing::ParseDoc(kActive));
-  auto s = Suggest(periods, testing::ParseDoc(kActive), {95, 0.2});
+  auto s = Suggest(SeriesOf(periods), testing::ParseDoc(kActive), {95, 0.2});
   REQUIRE(s.ok());
   const PolicyDocument doc = testing::ParseDoc(WriteSuggestion(*s));
   REQUIRE(doc.FindPolicy("web")->cpu->amount + doc.FindPolicy("db")->cpu->amount <= 2.0);
   REQUIRE(s->comments.at("web").find("scaled by") != std::string::npos);
-  auto none = Suggest({}, testing::ParseDoc(kActive), {});
+  auto none = Suggest(DemandSeries{}, testing::ParseDoc(kActive), {});
   REQUIRE(!none.ok());
   REQUIRE(none.error().message == "no application of the active policy has figures over the 0 period(s)");
 }

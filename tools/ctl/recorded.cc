@@ -14,8 +14,8 @@ namespace {
 constexpr size_t kSlicePoints = 200'000;
 constexpr int64_t kFirstSliceBuckets = 16;
 
-void AddPeriods(const daemon::control::HistoryAnswer& apps, const daemon::control::HistoryAnswer& nodes,
-                std::set<std::string>& seen, std::vector<policy::RecordedPeriod>& out) {
+size_t AddPeriods(const daemon::control::HistoryAnswer& apps, const daemon::control::HistoryAnswer& nodes,
+                  std::set<std::string>& seen, const PeriodSink& sink) {
   std::map<int64_t, policy::RecordedPeriod> periods;
   for (const auto& p : nodes.points()) {
     if (p.node().empty() || p.samples() == 0) continue;
@@ -40,8 +40,9 @@ void AddPeriods(const daemon::control::HistoryAnswer& apps, const daemon::contro
     period.failed_nodes = static_cast<int>(
         std::count_if(seen.begin(), seen.end(), [&](const std::string& name) { return !here.count(name); }));
     seen.insert(here.begin(), here.end());
-    out.push_back(std::move(period));
+    sink(period);
   }
+  return periods.size();
 }
 
 void KeepWarnings(const daemon::control::HistoryAnswer& a, std::vector<std::string>& warnings) {
@@ -55,7 +56,7 @@ std::vector<policy::RecordedPeriod> PeriodsOf(const daemon::control::HistoryAnsw
                                               const daemon::control::HistoryAnswer& nodes) {
   std::set<std::string> seen;
   std::vector<policy::RecordedPeriod> out;
-  AddPeriods(apps, nodes, seen, out);
+  AddPeriods(apps, nodes, seen, [&](const policy::RecordedPeriod& p) { out.push_back(p); });
   return out;
 }
 
@@ -64,8 +65,9 @@ int64_t ReplayStep(int64_t from_ms, int64_t to_ms) {
   return std::max<int64_t>(1, seconds) * 1000;
 }
 
-Result<RecordedPool> FetchRecorded(const ControlTarget& target, int64_t from_ms, int64_t to_ms, int64_t step_ms) {
-  RecordedPool pool;
+Result<Fetched> FetchRecorded(const ControlTarget& target, int64_t from_ms, int64_t to_ms, int64_t step_ms,
+                              const PeriodSink& sink) {
+  Fetched pool;
   pool.step_ms = step_ms;
   std::set<std::string> seen;
   int64_t slice = kFirstSliceBuckets;
@@ -84,7 +86,7 @@ Result<RecordedPool> FetchRecorded(const ControlTarget& target, int64_t from_ms,
     auto nodes = AskHistory(target, q);
     if (!nodes.ok()) return nodes.error();
     KeepWarnings(*apps, pool.warnings);
-    AddPeriods(*apps, *nodes, seen, pool.periods);
+    pool.periods += AddPeriods(*apps, *nodes, seen, sink);
     // The daemon may have raised the step to a stored level's span.
     pool.step_ms = apps->step_ms();
     const int64_t buckets = std::max<int64_t>(1, (end - t + pool.step_ms - 1) / pool.step_ms);

@@ -1,10 +1,12 @@
 // The pool's recorded periods for a replay (policy/replay.h), from the
 // history any shoald answers: each application's figures per node and each
 // node's capacity, bucket by bucket. A long period is asked for in slices
-// so that no answer outgrows the control protocol's limits.
+// so that no answer outgrows the control protocol's limits, and handed on
+// a period at a time so that no window is held whole.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -27,13 +29,17 @@ std::vector<policy::RecordedPeriod> PeriodsOf(const daemon::control::HistoryAnsw
 inline constexpr int64_t kReplayBuckets = 1440;
 int64_t ReplayStep(int64_t from_ms, int64_t to_ms);
 
-struct RecordedPool {
-  std::vector<policy::RecordedPeriod> periods;
+struct Fetched {
+  size_t periods = 0;
   int64_t step_ms = 0;                // as the daemon answered (raised to a stored level's span)
   std::vector<std::string> warnings;  // nodes that did not answer, replicas that did
 };
 
-// Asks `target` for the period's history, in slices, and makes its periods.
-Result<RecordedPool> FetchRecorded(const ControlTarget& target, int64_t from_ms, int64_t to_ms, int64_t step_ms);
+using PeriodSink = std::function<void(const policy::RecordedPeriod&)>;
+
+// Asks `target` for the window's history, in slices, and hands each of its
+// periods to `sink`, in time order.
+Result<Fetched> FetchRecorded(const ControlTarget& target, int64_t from_ms, int64_t to_ms, int64_t step_ms,
+                              const PeriodSink& sink);
 
 }  // namespace shoal::ctl

@@ -35,8 +35,8 @@ void AddWindowOptions(CLI::App* c, ReplayArgs& a) {
                 "to the stored resolution where raw samples have expired)");
 }
 
-// The window and its history, fetched from the pool.
-Result<RecordedPool> Fetch(const PoolOptions& pool, const ReplayArgs& a) {
+// The window's history, fetched from the pool, each period to `sink`.
+Result<Fetched> Fetch(const PoolOptions& pool, const ReplayArgs& a, const PeriodSink& sink) {
   const int64_t now = WallClockMs();
   auto range = ParseRange(a.since.empty() && a.from.empty() ? "1d" : a.since, a.from, a.to, now);
   if (!range.ok()) return range.error();
@@ -49,10 +49,10 @@ Result<RecordedPool> Fetch(const PoolOptions& pool, const ReplayArgs& a) {
   auto target = pool.Target();
   if (!target.ok()) return target.error();
   if (pool.default_timeout()) target->timeout = std::chrono::seconds(60);
-  auto recorded = FetchRecorded(*target, range->from_ms, range->to_ms, step);
+  auto recorded = FetchRecorded(*target, range->from_ms, range->to_ms, step, sink);
   if (!recorded.ok()) return recorded.error();
   for (const auto& w : recorded->warnings) std::cerr << "shoalctl: warning: " << w << "\n";
-  if (recorded->periods.empty()) {
+  if (recorded->periods == 0) {
     return MakeError("no history from {} to {}: nothing to replay (is history on, and was the pool up then?)",
                      FormatTime(range->from_ms), FormatTime(range->to_ms));
   }
@@ -69,12 +69,11 @@ int RunWhatif(const PoolOptions& pool, const ReplayArgs& a) {
     if (!move.ok()) return Fail(move.error().message);
     heading.edits.moves.push_back(*move);
   }
-  auto recorded = Fetch(pool, a);
-  if (!recorded.ok()) return Fail(recorded.error().message);
-  if (auto s = policy::CheckEdits(heading.edits, recorded->periods); !s.ok()) return Fail(s.error().message);
   auto replay = policy::Replay::Create(*draft, heading.edits);
   if (!replay.ok()) return Fail(replay.error().message);
-  for (const auto& p : recorded->periods) replay->Add(p);
+  auto recorded = Fetch(pool, a, [&](const policy::RecordedPeriod& p) { replay->Add(p); });
+  if (!recorded.ok()) return Fail(recorded.error().message);
+  if (auto s = replay->CheckEdits(); !s.ok()) return Fail(s.error().message);
   heading.step_ms = recorded->step_ms;
   std::cout << (pool.json() ? WhatifJson(replay->report(), heading) : WhatifText(replay->report(), heading));
   return 0;
@@ -103,15 +102,16 @@ int RunSuggest(const PoolOptions& pool, const ReplayArgs& a) {
   if (active->text().empty()) return Fail("the pool has no active policy: push one that defines the applications first");
   auto doc = policy::ParsePolicy(active->text());
   if (!doc.ok()) return Fail("the active policy does not parse here: is shoalctl older than the daemon?");
-  auto recorded = Fetch(pool, a);
+  policy::DemandSeries series;
+  auto recorded = Fetch(pool, a, [&](const policy::RecordedPeriod& p) { series.Add(p); });
   if (!recorded.ok()) return Fail(recorded.error().message);
-  auto s = policy::Suggest(recorded->periods, doc.document, {a.percentile, *headroom});
+  const double pool_m = series.capacity.back();
+  auto s = policy::Suggest(std::move(series), doc.document, {a.percentile, *headroom});
   if (!s.ok()) return Fail(s.error().message);
   const std::string xml = policy::WriteSuggestion(*s);
   // The same validator a push runs, with the pool as last recorded.
   policy::ParseOptions check;
-  check.pool_millicores = 0;
-  for (const auto& n : recorded->periods.back().nodes) *check.pool_millicores += n.capacity;
+  check.pool_millicores = pool_m;
   if (auto parsed = policy::ParsePolicy(xml, check); !parsed.ok()) {
     for (const auto& e : parsed.errors) std::cerr << policy::FormatPolicyError(e, "suggestion") << "\n";
     return Fail("the suggestion does not validate (a bug in shoalctl); nothing written");
@@ -121,7 +121,7 @@ int RunSuggest(const PoolOptions& pool, const ReplayArgs& a) {
   } else if (!(std::ofstream(a.out, std::ios::trunc) << xml)) {
     return Fail("cannot write " + a.out);
   }
-  std::cerr << fmt::format("suggested from {} period(s) of {} s; {} application(s) booked\n", recorded->periods.size(),
+  std::cerr << fmt::format("suggested from {} period(s) of {} s; {} application(s) booked\n", recorded->periods,
                            recorded->step_ms / 1000, s->comments.size());
   for (const auto& c : s->complementary) {
     std::cerr << fmt::format("complementary: {} and {} (stacked they need {:.2f} cores instead of {:.2f})\n", c.a, c.b,
