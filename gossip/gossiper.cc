@@ -178,8 +178,14 @@ void Gossiper::Tick() {
     Channel& ch = *chp;
     if (now >= ch.next_due) {
       // Half a tick of slack so a channel whose period equals the tick's is
-      // not skipped by a tick that comes a little early.
+      // not skipped by a tick that comes a little early. The first
+      // publication is at once, the second at a random phase of the period:
+      // nodes started together (a pool's boot) do not publish in step.
       ch.next_due = now + ch.spec.period - config_.period / 2;
+      if (!ch.phased && ch.spec.period > config_.period) {
+        ch.next_due = now + std::chrono::duration_cast<Duration>(ch.spec.period * random_.Unit());
+      }
+      ch.phased = true;
       if (ch.publisher && !leaving_) {
         if (auto payload = ch.publisher()) {
           if (payload->size() > ch.spec.max_payload) {

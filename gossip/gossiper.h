@@ -131,6 +131,7 @@ class Gossiper {
     ViewSubscriber subscriber;
     EntryTable table;
     TimePoint next_due;
+    bool phased = false;   // the second publication came at a random phase of the period
     bool changed = false;  // since the subscriber was last called
   };
 

@@ -24,8 +24,8 @@ void CpuLoop::Sample(TimePoint now, bool full) {
   sampled_ = true;
 }
 
-void CpuLoop::Plan(const PoolView& pool, std::vector<policy::CpuPolicy> policies, bool enforce) {
-  plan_ = policy::PlanCpu(pool.PlanInput(std::move(policies)));
+void CpuLoop::Plan(const policy::PlanInput& input, bool enforce) {
+  plan_ = policy::PlanCpu(input);
   if (sampled_) control_.Apply(plan_, local_, enforce);
 }
 

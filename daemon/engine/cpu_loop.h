@@ -12,7 +12,6 @@
 
 #include "core/clock.h"
 #include "daemon/engine/cpu_control.h"
-#include "daemon/engine/pool_view.h"
 #include "daemon/engine/process_source.h"
 #include "policy/cpu_planner.h"
 
@@ -34,9 +33,10 @@ class CpuLoop {
   // One sample of the local instances (`full`: a full rescan). Errors are
   // logged and the last sample kept.
   void Sample(TimePoint now, bool full);
-  // Plans from `pool` and applies this node's row (groups are created only
-  // when `enforce`; until the first sample, adopted groups are kept).
-  void Plan(const PoolView& pool, std::vector<policy::CpuPolicy> policies, bool enforce);
+  // Plans from `input` (the pool view's or the snapshot's) and applies this
+  // node's row (groups are created only when `enforce`; until the first
+  // sample, adopted groups are kept).
+  void Plan(const policy::PlanInput& input, bool enforce);
   // An application is unmet after two plans running in which its booking
   // could not be met (a policy change or a joining node passes through
   // such states), and met again at the first plan where it is.

@@ -57,7 +57,9 @@ NodeEngine::NodeEngine(EngineConfig config, EngineSeams& seams, EngineHooks hook
           {{"enforcer", enforcer ? enforcer->kind() : "off"}});
   });
   const TimePoint now = clock_.Now();
-  next_sample_ = now + config_.sample_every;
+  // The first sample at a random phase of the period, so that nodes started
+  // together (a pool's boot, the simulator) do not publish in step.
+  next_sample_ = now + std::chrono::duration_cast<Duration>(config_.sample_every * (0.5 + seams.random.Unit()));
   next_triggers_ = now + config_.triggers_every;
   next_maintain_ = now + config_.maintain_every;
 }
@@ -81,8 +83,9 @@ Status NodeEngine::Register() {
   auto s = gossiper_.RegisterChannel(
       gossip::ChannelSpec{kNodeChannel, "node", std::chrono::seconds(1), kNodeStatusMaxBytes, gossip::kSnapshot},
       [this] { return PublishStatus(); },
-      [this](const gossip::ChannelView&) { plan_dirty_ = true; });
+      [this](const gossip::ChannelView&) { plan_dirty_ = plan_dirty_ || !UseSnapshot(); });
   if (!s.ok()) return s;
+  snapshots_.SetListener([this](const gossip::Snapshot&) { plan_dirty_ = plan_dirty_ || config_.plan_from_snapshot; });
   // Asked every tick: a round's figures go out as soon as they are taken.
   // A node that carries no pipe still keeps and passes on the others'
   // figures (for the exchange and the pool-wide view).
@@ -287,9 +290,14 @@ void NodeEngine::Replan() {
   plan_dirty_ = false;
   planned_at_ = clock_.Now();
   const int failed = FailedNodes();
+  auto policies = policies_.InForce(failed);
+  planned_from_snapshot_ = UseSnapshot();
   // The freshest statuses, as the exchange holds them now (the channel's
-  // subscriber only says that something changed, at most once a period).
-  cpu_.Plan(pool(), policies_.InForce(failed), policies_.enforcing());
+  // subscriber only says that something changed, at most once a period),
+  // or the epoch's.
+  cpu_.Plan(planned_from_snapshot_ ? SnapshotPlanInput(*snapshots_.current(), std::move(policies))
+                                   : pool().PlanInput(std::move(policies)),
+            policies_.enforcing());
 }
 
 void NodeEngine::ReportUnmet() {

@@ -45,6 +45,11 @@ struct EngineConfig {
   int full_scan_every = 10;  // samples
   // The plan follows the pool view's changes, at most this often.
   Duration replan_every = std::chrono::milliseconds(100);
+  // Plan from the snapshot epoch's frozen statuses (every node on the same
+  // figures, up to an epoch late) instead of the live view (fresher, nodes
+  // briefly apart); the live view while no fresh snapshot is installed.
+  // Off: bench/RESULTS.md, "Planning from the live view or the snapshot".
+  bool plan_from_snapshot = false;
   Duration triggers_every = std::chrono::seconds(1);
   Duration maintain_every = std::chrono::minutes(1);
   policy::PolicyDistributor::Options policy;
@@ -112,6 +117,8 @@ class NodeEngine {
   const CpuLoop& cpu() const { return cpu_; }
   const PipeLoop& pipes() const { return pipes_; }
   const gossip::SnapshotService& snapshots() const { return snapshots_; }
+  // Whether the last plan came from the installed snapshot (else the live view).
+  bool planned_from_snapshot() const { return planned_from_snapshot_; }
   HistoryRecorder* history() { return history_.get(); }
   uint32_t CapacityM(uint32_t cpus) const;
   // Nodes the membership holds failed now.
@@ -133,6 +140,8 @@ class NodeEngine {
   std::string KnownName(NodeId id) const;
   void Sample();
   void Replan();
+  // What the plan reads: the installed snapshot (plan_from_snapshot, fresh) or the live view.
+  bool UseSnapshot() const { return config_.plan_from_snapshot && snapshots_.fresh(); }
   void ReportUnmet();
   void ReportPipesUnmet();
   void ReportConditions();
@@ -166,6 +175,7 @@ class NodeEngine {
   static constexpr Duration kNameWait = std::chrono::seconds(5);
   std::map<NodeId, std::pair<gossip::MemberEvent, TimePoint>> pending_joins_;  // until the name is known
   bool plan_dirty_ = false; // the pool view changed since the last plan
+  bool planned_from_snapshot_ = false;
   TimePoint planned_at_{};
   TimePoint next_sample_{}, next_triggers_{}, next_maintain_{};
 };

@@ -70,4 +70,17 @@ policy::PlanInput PoolView::PlanInput(std::vector<policy::CpuPolicy> policies) c
   return in;
 }
 
+policy::PlanInput SnapshotPlanInput(const gossip::Snapshot& snapshot, std::vector<policy::CpuPolicy> policies) {
+  policy::PlanInput in;
+  in.policies = std::move(policies);
+  auto channel = snapshot.channels.find(kNodeChannel);
+  if (channel == snapshot.channels.end()) return in;
+  for (NodeId id : snapshot.members) {
+    auto entry = channel->second.find(id);
+    if (entry == channel->second.end()) continue;
+    if (auto status = DecodeNodeStatus(entry->second.payload); status.ok()) AddToPlanInput(id, *status, in);
+  }
+  return in;
+}
+
 }  // namespace shoal::engine

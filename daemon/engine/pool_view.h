@@ -15,12 +15,16 @@
 #include "core/node_id.h"
 #include "daemon/engine/node_status.h"
 #include "gossip/channel.h"
+#include "gossip/snapshot.h"
 #include "policy/cpu_planner.h"
 
 namespace shoal::engine {
 
 // One node's status as planner input (nothing while its capacity is 0).
 void AddToPlanInput(NodeId id, const NodeStatus& status, policy::PlanInput& in);
+// The plan input of a snapshot epoch: its members' statuses as frozen in
+// it (those that do not decode are left out), with `policies`.
+policy::PlanInput SnapshotPlanInput(const gossip::Snapshot& snapshot, std::vector<policy::CpuPolicy> policies);
 
 class PoolView {
  public:

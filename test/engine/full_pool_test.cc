@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "tools/sim/full_pool.h"
+#include "tools/sim/plan_lag.h"
 
 using namespace shoal;
 using namespace shoal::sim;
@@ -128,4 +129,52 @@ TEST_CASE("whole pool with history: every node's periods are held by its copies 
   p.RunFor(10s);
   CHECK(p.LeastHistoryCopies() >= 2);
   for (size_t i = 0; i < p.size(); ++i) REQUIRE(p.engine(i).history()->store().last_seq() >= 9);
+}
+
+TEST_CASE("whole pool of 32, planning from the live view or the snapshot epoch: one plan, or fresh figures") {
+  // gold's demand moves every second on every server, at each server's own phase.
+  auto moving = [](bool from_snapshot) {
+    FullPoolOptions o = Busy(32, 21);
+    o.plan_from_snapshot = from_snapshot;
+    o.workload = [](size_t i, SimMachine& m) {
+      m.Run("bronze", [](TimePoint) { return 4000.0; });
+      m.Run("gold", [i](TimePoint t) {
+        const double s = std::chrono::duration<double>(t.time_since_epoch()).count();
+        return 1500 + 1000 * std::sin(s / 3 + static_cast<double>(i));
+      });
+    };
+    return o;
+  };
+  struct Seen {
+    size_t samples = 0, one_plan = 0, from_snapshot = 0;
+    PlanLag lag;
+  };
+  auto run = [&](bool from_snapshot) {
+    FullPool p(moving(from_snapshot));
+    p.StartFormed();
+    p.RunFor(2s);
+    REQUIRE(p.Push(0, kPolicy).ok());
+    p.RunFor(3s);
+    Seen seen;
+    for (int k = 0; k < 100; ++k) {
+      p.RunFor(100ms);
+      seen.lag.Observe(p);
+      seen.lag.Sample(p);
+      ++seen.samples;
+      seen.one_plan += p.Spread().max < 1e-9;
+    }
+    seen.from_snapshot = seen.lag.from_snapshot();
+    return seen;
+  };
+  const Seen live = run(false), snapshot = run(true);
+  // Live: nodes briefly apart while a change spreads, each plan on figures
+  // superseded for well under a second.
+  CHECK(live.from_snapshot == 0);
+  CHECK(live.one_plan < live.samples / 2);
+  CHECK(live.lag.lag_ms().Percentile(99) < 300);
+  // Snapshot: one plan on every node between epochs, on figures up to an epoch old.
+  CHECK(snapshot.from_snapshot == snapshot.lag.node_samples());
+  CHECK(snapshot.one_plan > snapshot.samples * 8 / 10);
+  CHECK(snapshot.lag.lag_ms().Percentile(99) > 500);
+  CHECK(snapshot.lag.lag_ms().Percentile(100) < 1500);
 }

@@ -43,6 +43,7 @@ struct FullPoolOptions {
   std::vector<SimLane> lanes;
   engine::PipeOptions pipe_options;
   bool pipe_loop = true;  // false: the links carry traffic, no engine shapes it
+  bool plan_from_snapshot = false;  // engine::EngineConfig::plan_from_snapshot
 };
 
 // The runs' pool: `nodes` on the LAN preset, links losing `loss` of packets.

@@ -1,4 +1,5 @@
 #include "tools/sim/full_run.h"
+#include "tools/sim/plan_lag.h"
 
 #include <chrono>
 #include <cmath>
@@ -45,6 +46,7 @@ void Workload(size_t i, SimMachine& m) {
 }
 
 struct Window {
+  PlanLag lag;
   std::vector<double> spread_max, spread_median;  // once a second, settled
   double settling_max = 0;
   std::map<std::string, double> least_met;  // per application, over the window
@@ -77,14 +79,21 @@ void Print(const FullRunFlags& f, const FullPool& p, std::optional<Duration> pus
   for (const auto& [app, met] : w.least_met) least = std::min(least, met);
   const double per_node_s = f.duration_s * static_cast<double>(p.size());
   const double bytes = static_cast<double>(w.bytes) / per_node_s, packets = static_cast<double>(w.packets) / per_node_s;
+  const Histogram& lag = w.lag.lag_ms();
+  auto share = [](uint64_t part, uint64_t whole) { return whole ? static_cast<double>(part) / static_cast<double>(whole) : 0.0; };
+  const double behind = share(w.lag.behind(), w.lag.samples());
+  const double from_snapshot = share(w.lag.from_snapshot(), w.lag.node_samples());
   if (f.json) {
     fmt::print("{{\"nodes\": {}, \"seed\": {}, \"loss\": {}, \"duration_s\": {}, \"push_to_all_enforcing_ms\": {:.0f}, "
                "\"nodes_enforcing\": {}, \"plan_spread_median\": {:.5f}, \"plan_spread_max\": {:.5f}, "
                "\"plan_spread_settling_max\": {:.5f}, "
                "\"least_booked_met\": {:.4f}, \"bytes_per_node_per_s\": {:.0f}, \"packets_per_node_per_s\": {:.1f}, "
-               "\"history\": {}, \"least_history_copies\": {}, \"crashes\": {}, \"wall_s\": {:.2f}}}\n",
+               "\"history\": {}, \"least_history_copies\": {}, \"crashes\": {}, \"plan_from\": \"{}\", "
+               "\"planned_from_snapshot\": {:.4f}, \"figures_behind\": {:.4f}, \"figure_lag_p50_ms\": {:.0f}, "
+               "\"figure_lag_p99_ms\": {:.0f}, \"figure_lag_max_ms\": {:.0f}, \"wall_s\": {:.2f}}}\n",
                p.size(), f.seed, f.loss, f.duration_s, push_ms, enforcing, spread_p50, spread_max, w.settling_max, least, bytes,
-               packets, f.history, copies, f.crashes, wall_s);
+               packets, f.history, copies, f.crashes, f.plan_from_snapshot ? "snapshot" : "live", from_snapshot, behind,
+               lag.Percentile(50), lag.Percentile(99), lag.Percentile(100), wall_s);
     return;
   }
   fmt::print("{} whole nodes, loss {:.0f}%, seed {}, {} s simulated after a {} s warm-up\n", p.size(), f.loss * 100,
@@ -98,6 +107,11 @@ void Print(const FullRunFlags& f, const FullPool& p, std::optional<Duration> pus
   fmt::print("  traffic per node                      {:.1f} KB/s sent+received, {:.0f} packets/s\n", bytes / 1000,
              packets);
   if (f.history) fmt::print("  history copies held (least origin)    {} of {}\n", copies, f.copies);
+  fmt::print("  plans made from                       {} ({:.1f}% of node samples from a snapshot)\n",
+             f.plan_from_snapshot ? "the snapshot epoch" : "the live view", from_snapshot * 100);
+  fmt::print("  figures planned from, superseded for  p50 {:.0f} ms  p99 {:.0f} ms  max {:.0f} ms ({:.1f}% of\n"
+             "                                        node x origin samples not on the latest)\n",
+             lag.Percentile(50), lag.Percentile(99), lag.Percentile(100), behind * 100);
   fmt::print("  ran in {:.1f} s of wall time\n", wall_s);
 }
 
@@ -108,6 +122,7 @@ int RunFull(const FullRunFlags& f) {
   FullPoolOptions o = LanPool(f.nodes, f.seed, f.loss);
   o.history = f.history;
   o.history_copies = f.copies;
+  o.plan_from_snapshot = f.plan_from_snapshot;
   o.workload = Workload;
   FullPool p(o);
   p.StartFormed();
@@ -125,7 +140,12 @@ int RunFull(const FullRunFlags& f) {
   Random faults(f.seed ^ 0xfa017ULL);
   for (size_t c = 0; c < f.crashes; ++c) p.pool().Crash(1 + faults.Below(p.size() - 1));
   while (p.now() - start < window) {
-    p.RunFor(std::chrono::seconds(1));
+    // Every published status version seen, the plans' lag at ten phases of a second.
+    for (int k = 0; k < 10; ++k) {
+      p.RunFor(std::chrono::milliseconds(100));
+      w.lag.Observe(p);
+      if (p.now() - start > std::chrono::seconds(2)) w.lag.Sample(p);
+    }
     Sample(p, p.now() - start, w);
   }
   const auto [bytes1, packets1] = p.Traffic();

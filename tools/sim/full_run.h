@@ -4,7 +4,8 @@
 // every node enforces the pushed policy, how far the nodes' plans are
 // apart, how much of each booking the simulated schedulers deliver, what
 // the node status costs in traffic and, with history, how many copies of
-// each node's periods its peers hold.
+// each node's periods its peers hold, and how late the figures each node
+// plans from are (tools/sim/plan_lag.h).
 #pragma once
 
 #include <cstddef>
@@ -22,6 +23,7 @@ struct FullRunFlags {
   bool history = false;
   int copies = 2;
   bool json = false;
+  bool plan_from_snapshot = false;  // the engines plan from the snapshot epoch, not the live view
 };
 
 // Runs and prints the report; returns the exit code.
