@@ -100,7 +100,20 @@ TEST_CASE("history through shoald: recorded, answered by any node, kept through 
   INFO(report.text);
   REQUIRE(report.status == 0);
   REQUIRE_THAT(report.text, Catch::Contains("pool\n") && Catch::Contains("gold\n") && Catch::Contains("headroom") &&
-                                Catch::Contains("utilization"));
+                                Catch::Contains("utilization") && Catch::Contains("burst ") &&
+                                Catch::Contains("  node-2 "));
+  // The same as JSON with the operator's thresholds: every node, and gold's
+  // figures (a 20% duty cycle on a machine all three nodes see).
+  Output rj = pool.Ctl("report --since 5m --squeezed-above 10% --idle-below 1% -o json", 1);
+  INFO(rj.text);
+  auto rjj = Json(rj);
+  REQUIRE(rjj["idle_below"] == 0.01);
+  REQUIRE(rjj["nodes"].size() == 3);
+  REQUIRE(rjj["pool"]["capacity_m"].get<double>() > 0);
+  REQUIRE(rjj["applications"][0]["name"] == "gold");
+  REQUIRE(rjj["applications"][0]["used_m"].get<double>() > 50);
+  REQUIRE(rjj["applications"][0]["idle"] == 0);
+  REQUIRE(pool.Ctl("report --since 5m --idle-below much", 1).status == 1);
 
   // Export: CSV files of points and events.
   const std::string csv = pool.dir().File("history.csv"), events_csv = pool.dir().File("events.csv");

@@ -5,12 +5,14 @@
 
 #include <fstream>
 #include <iostream>
+#include <tuple>
 
 #include "core/clock.h"
 #include "tools/ctl/cli.h"
 #include "tools/ctl/export_cmd.h"
 #include "tools/ctl/history_cmd.h"
 #include "tools/ctl/pool_cmd.h"
+#include "tools/ctl/report.h"
 
 namespace shoal::ctl {
 namespace {
@@ -28,16 +30,19 @@ ProgressFn ProgressBar() {
   };
 }
 
+// One of several questions about the same period: `q` asked of `what`.
+Result<daemon::control::HistoryAnswer> AskAbout(const ControlTarget& target, daemon::control::HistoryQuery q,
+                                                const char* what, bool per_node) {
+  q.set_what(what);
+  q.set_per_node(per_node);
+  return AskHistory(target, std::move(q));
+}
+
 // history export: three questions (applications per node, nodes, events),
 // then CSV files or a PostgreSQL database.
 int RunExport(const ControlTarget& target, daemon::control::HistoryQuery q, const std::string& csv,
               const std::string& events_csv, const std::string& postgres) {
-  auto ask = [&](const char* what, bool per_node) {
-    auto one = q;
-    one.set_what(what);
-    one.set_per_node(per_node);
-    return AskHistory(target, std::move(one));
-  };
+  auto ask = [&](const char* what, bool per_node) { return AskAbout(target, q, what, per_node); };
   auto apps = ask("app", true);
   if (!apps.ok()) return Fail(apps.error().message);
   q.set_step_ms(apps->step_ms());
@@ -69,30 +74,26 @@ int RunExport(const ControlTarget& target, daemon::control::HistoryQuery q, cons
   return 0;
 }
 
-int RunHistory(const ControlTarget& target, daemon::control::HistoryQuery q, bool json, bool report) {
-  if (report) {
-    auto pool = q;
-    pool.set_what("pool");
-    auto apps = q;
-    apps.set_what("app");
-    auto p = AskHistory(target, pool);
-    if (!p.ok()) return Fail(p.error().message);
-    apps.set_step_ms(p->step_ms());
-    auto a = AskHistory(target, apps);
-    if (!a.ok()) return Fail(a.error().message);
-    auto pipes = apps;
-    pipes.set_what("pipe");
-    pipes.clear_name();  // every pipe
-    auto pp = AskHistory(target, pipes);
-    if (!pp.ok()) return Fail(pp.error().message);
-    if (json) {
-      std::cout << "{\"pool\": " << MessageJson(*p) << ", \"applications\": " << MessageJson(*a)
-                << ", \"pipes\": " << MessageJson(*pp) << "}\n";
-    } else {
-      std::cout << ReportText(*a, *p) << PipeReportText(*pp);
-    }
-    return 0;
-  }
+// report: four questions (the pool summed, each node, each application,
+// each pipe), answered by any node.
+int RunReport(const ControlTarget& target, daemon::control::HistoryQuery q, bool json, const ReportThresholds& t) {
+  q.clear_name();  // every application, node and pipe
+  auto ask = [&](const char* what, bool per_node) { return AskAbout(target, q, what, per_node); };
+  auto pool = ask("pool", false);
+  if (!pool.ok()) return Fail(pool.error().message);
+  q.set_step_ms(pool->step_ms());
+  auto nodes = ask("node", true);
+  if (!nodes.ok()) return Fail(nodes.error().message);
+  auto apps = ask("app", false);
+  if (!apps.ok()) return Fail(apps.error().message);
+  auto pipes = ask("pipe", false);
+  if (!pipes.ok()) return Fail(pipes.error().message);
+  const UtilizationReport r = BuildReport(*pool, *nodes, *apps, t);
+  std::cout << (json ? ReportJson(r, MessageJson(*pipes)) : ReportText(r) + PipeReportText(*pipes));
+  return 0;
+}
+
+int RunHistory(const ControlTarget& target, daemon::control::HistoryQuery q, bool json) {
   const std::string what = q.what();
   auto a = AskHistory(target, std::move(q));
   if (!a.ok()) return Fail(a.error().message);
@@ -104,8 +105,21 @@ int RunHistory(const ControlTarget& target, daemon::control::HistoryQuery q, boo
 struct HistoryArgs {
   std::string since, from, to, step, name, node, before, file, app;
   std::string csv, events_csv, postgres;
+  std::string squeezed_above, idle_below;
   bool per_node = false, archive = false;
 };
+
+Result<ReportThresholds> ThresholdsOf(const HistoryArgs& a) {
+  ReportThresholds t;
+  for (auto [text, option, out] : {std::tuple{&a.squeezed_above, "--squeezed-above", &t.squeezed_above},
+                                   std::tuple{&a.idle_below, "--idle-below", &t.idle_below}}) {
+    if (text->empty()) continue;
+    auto v = PercentArg(option, *text);
+    if (!v.ok()) return v.error();
+    *out = *v;
+  }
+  return t;
+}
 
 // The query a history command asks, from its flags.
 Result<daemon::control::HistoryQuery> QueryOf(const HistoryArgs& a, const std::string& what, int64_t now_ms) {
@@ -144,7 +158,10 @@ void Questions(CLI::App* c, const std::string& what, Asks asks, std::shared_ptr<
         }
         return RunExport(*target, std::move(*q), a->csv, a->events_csv, a->postgres);
       }
-      return RunHistory(*target, std::move(*q), pool->json(), asks == Asks::kReport);
+      if (asks == Asks::kShow) return RunHistory(*target, std::move(*q), pool->json());
+      auto thresholds = ThresholdsOf(*a);
+      if (!thresholds.ok()) return Fail(thresholds.error().message);
+      return RunReport(*target, std::move(*q), pool->json(), *thresholds);
     };
   });
 }
@@ -291,11 +308,20 @@ void AddHistoryCommands(CLI::App& app, std::shared_ptr<PoolOptions> pool, Run& r
   auto* report = app.add_subcommand(
       "report",
       "A utilization summary over a period: the pool's average and peak use against capacity with a\n"
-      "histogram, and for each application its use, peak, demand, headroom, and the periods it was\n"
+      "histogram, each node's buckets by utilization, and for each application its use, peak, demand,\n"
+      "headroom, burst headroom (idle pool capacity it could have borrowed), and the periods it was\n"
       "squeezed (wanted more than its allocation) or idle; for each pipe and direction its use\n"
       "against capacity, how often it was full, and per application used, demand, booked, allocated.");
   AddPeriodOptions(report, *a, *pool);
-  Examples(report, "  shoalctl report --from 2026-11-01 --to 2026-11-08\n  shoalctl report --from 1d --json");
+  report->add_option("--squeezed-above", a->squeezed_above,
+                     "count a bucket as squeezed when the application's demand was more than this above its "
+                     "allocation, e.g. 10% (default: the samples' own rule, 5% and 10 millicores)");
+  report->add_option("--idle-below", a->idle_below,
+                     "count a bucket as idle when the application used less than this of its booking (of its "
+                     "allocation without one), e.g. 20% (default: the samples' own rule, 5%)");
+  Examples(report, "  shoalctl report --from 2026-11-01 --to 2026-11-08\n"
+                   "  shoalctl report --since 7d --squeezed-above 10% --idle-below 20%\n"
+                   "  shoalctl report --from 1d --json");
   Questions(report, "pool", Asks::kReport, pool, a, run);
 }
 

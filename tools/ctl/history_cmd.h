@@ -1,6 +1,6 @@
-// shoalctl history and report: the period from the command line, and the
-// daemon's history answer rendered as tables (history) or as a summary per
-// application, for the pool and per pipe (report). Pure functions of their inputs.
+// shoalctl history: the period from the command line, and the daemon's
+// history answer rendered as tables (the report: report.h). Pure functions
+// of their inputs.
 #pragma once
 
 #include <cstdint>
@@ -26,13 +26,12 @@ Result<int64_t> ParseTimeText(const std::string& text, int64_t now_ms);
 Result<TimeRange> ParseRange(const std::string& since, const std::string& from, const std::string& to,
                              int64_t now_ms);
 
+// "20%", "20" or "0.2" as a fraction (0 to 10); errors name the option.
+Result<double> PercentArg(const std::string& option, const std::string& text);
+
 // "2026-11-22 13:45:00" (UTC).
 std::string FormatTime(int64_t ms);
 
 std::string HistoryText(const daemon::control::HistoryAnswer& a, const std::string& what);
-// `apps`: every application summed over the pool; `pool`: the nodes summed.
-std::string ReportText(const daemon::control::HistoryAnswer& apps, const daemon::control::HistoryAnswer& pool);
-// `pipes`: every pipe series (PIPE/DIR and PIPE/DIR/APP) summed over the pool.
-std::string PipeReportText(const daemon::control::HistoryAnswer& pipes);
 
 }  // namespace shoal::ctl

@@ -79,23 +79,11 @@ int RunWhatif(const PoolOptions& pool, const ReplayArgs& a) {
   return 0;
 }
 
-// "20%", "20" or "0.2" as a fraction; errors name the text.
-Result<double> HeadroomArg(std::string text) {
-  const bool percent = !text.empty() && text.back() == '%';
-  if (percent) text.pop_back();
-  char* end = nullptr;
-  const double x = std::strtod(text.c_str(), &end);
-  if (text.empty() || *end != '\0' || !(x >= 0) || x > 1000) {
-    return MakeError("--headroom '{}': give a percentage from 0% to 1000%, e.g. 20%", text + (percent ? "%" : ""));
-  }
-  return percent || x > 1 ? x / 100 : x;
-}
-
 int RunSuggest(const PoolOptions& pool, const ReplayArgs& a) {
   if (!(a.percentile > 0 && a.percentile <= 100)) {
     return Fail(fmt::format("--percentile {}: give a percentile above 0 and at most 100", a.percentile));
   }
-  auto headroom = HeadroomArg(a.headroom);
+  auto headroom = PercentArg("--headroom", a.headroom);
   if (!headroom.ok()) return Fail(headroom.error().message);
   auto active = ShowPolicy(pool, 0);
   if (!active.ok()) return Fail(active.error().message);

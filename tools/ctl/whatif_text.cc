@@ -6,14 +6,14 @@
 #include "daemon/control/event_format.h"
 #include "policy/plan_explain.h"
 #include "tools/ctl/history_cmd.h"
+#include "tools/ctl/history_format.h"
 #include "tools/ctl/table.h"
 
 namespace shoal::ctl {
 namespace {
 
 double Avg(double sum, size_t n) { return n ? sum / static_cast<double>(n) : 0; }
-std::string Cores(double m) { return fmt::format("{:.2f}", m / 1000); }
-std::string Percent(double fraction) { return fmt::format("{:.1f}%", fraction * 100); }
+std::string Percent1(double fraction) { return fmt::format("{:.1f}%", fraction * 100); }
 
 // "draft / recorded"
 std::string Pair(const std::string& draft, const std::string& recorded) { return draft + " / " + recorded; }
@@ -41,7 +41,7 @@ std::string AppsTable(const policy::ReplayReport& r) {
     t.Add({a.name, a.policy ? policy::CpuPolicyText(*a.policy) : "none (rogue)",
            Pair(Cores(Avg(d.booked, d.periods)), Cores(Avg(rec.booked, rec.periods))),
            Pair(Cores(Avg(d.allocated, d.periods)), Cores(Avg(rec.allocated, rec.periods))),
-           Pair(Cores(Avg(d.demand, d.periods)), Cores(Avg(rec.demand, rec.periods))), Pair(Percent(d.MetFraction()), Percent(rec.MetFraction())),
+           Pair(Cores(Avg(d.demand, d.periods)), Cores(Avg(rec.demand, rec.periods))), Pair(Percent1(d.MetFraction()), Percent1(rec.MetFraction())),
            Pair(std::to_string(d.squeezed), std::to_string(rec.squeezed)), Cores(Avg(d.idle_booked, d.periods)),
            std::to_string(a.unmet_periods)});
   }
