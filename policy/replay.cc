@@ -103,6 +103,31 @@ Status Replay::CheckEdits() const {
   return Status::Ok();
 }
 
+namespace {
+
+// `app`'s row on node `from` of `rows` (instances or pipe shares) joins its
+// row on `to`, made if missing.
+template <typename Row>
+void MoveRow(std::vector<Row>& rows, const std::string& app, NodeId from, NodeId to) {
+  auto on = [&](NodeId node) {
+    return std::find_if(rows.begin(), rows.end(), [&](const Row& r) { return r.app == app && r.node == node; });
+  };
+  auto leaving = on(from);
+  if (leaving == rows.end()) return;
+  Row moved = *leaving;
+  rows.erase(leaving);
+  if (auto joining = on(to); joining != rows.end()) {
+    joining->demand += moved.demand;
+    joining->usage += moved.usage;
+  } else {
+    moved.node = to;
+    moved.booking = moved.allocation = 0;
+    rows.push_back(std::move(moved));
+  }
+}
+
+}  // namespace
+
 RecordedPeriod Edit(const RecordedPeriod& period, const PoolEdits& edits) {
   RecordedPeriod out = period;
   // Moves first, so that demand moved off a node that then leaves still counts.
@@ -110,28 +135,15 @@ RecordedPeriod Edit(const RecordedPeriod& period, const PoolEdits& edits) {
     const PlanNode* from = NodeNamed(out, m.from);
     const PlanNode* to = NodeNamed(out, m.to);
     if (!from || !to) continue;  // the demand stays where it was recorded
-    auto on = [&](NodeId node) {
-      return std::find_if(out.instances.begin(), out.instances.end(),
-                          [&](const RecordedInstance& i) { return i.app == m.app && i.node == node; });
-    };
-    auto leaving = on(from->id);
-    if (leaving == out.instances.end()) continue;
-    RecordedInstance moved = *leaving;
-    out.instances.erase(leaving);
-    if (auto joining = on(to->id); joining != out.instances.end()) {
-      joining->demand += moved.demand;
-      joining->usage += moved.usage;
-    } else {
-      moved.node = to->id;
-      moved.booking = moved.allocation = 0;
-      out.instances.push_back(std::move(moved));
-    }
+    MoveRow(out.instances, m.app, from->id, to->id);
+    for (auto& lane : out.lanes) MoveRow(lane.shares, m.app, from->id, to->id);
   }
   for (const auto& name : edits.without_nodes) {
     const PlanNode* gone = NodeNamed(out, name);
     if (!gone) continue;
     const NodeId id = gone->id;
     std::erase_if(out.instances, [&](const RecordedInstance& i) { return i.node == id; });
+    for (auto& lane : out.lanes) std::erase_if(lane.shares, [&](const RecordedPipeShare& s) { return s.node == id; });
     std::erase_if(out.nodes, [&](const PlanNode& n) { return n.id == id; });
   }
   return out;

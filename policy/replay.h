@@ -31,15 +31,31 @@ struct RecordedInstance {
   double booking = 0, allocation = 0;  // what the pool's plan gave it then
 };
 
+// An application's traffic on one node's side of a pipe direction, in one
+// recorded period (bytes per second, averages).
+struct RecordedPipeShare {
+  std::string app;
+  NodeId node;
+  double demand = 0, usage = 0;
+  double booking = 0, allocation = 0;  // its booked bytes and its credit then
+};
+
+struct RecordedLane {
+  std::string pipe;
+  Direction direction = Direction::kOut;
+  std::vector<RecordedPipeShare> shares;
+};
+
 struct RecordedPeriod {
   int64_t time_ms = 0;
   std::vector<PlanNode> nodes;  // the nodes with figures in the period
   std::vector<RecordedInstance> instances;
+  std::vector<RecordedLane> lanes;  // pipe directions with traffic recorded
   int failed_nodes = 0;  // nodes seen before in the window, silent in this period
 };
 
-// "web:node-3:node-7": web's demand and usage on node-3 join its instance
-// on node-7 (made if it has none there).
+// "web:node-3:node-7": web's demand and usage on node-3 (CPU and pipes)
+// join its instance on node-7 (made if it has none there).
 struct AppMove {
   std::string app, from, to;
 };

@@ -154,6 +154,21 @@ void CheckPipeHistory(testing::TestPool& pool) {
   REQUIRE(r.status == 0);
   CHECK_THAT(r.text, Catch::Contains("pipe uplink/in\n") && Catch::Contains("pipe uplink/out\n  capacity   "));
   CHECK_THAT(r.text.substr(r.text.find("pipe uplink/out")), Catch::Contains("  web "));
+  // whatif replays the recorded pipe demand under the policy the pool ran:
+  // web's booking as it was, its credit never above the pipe.
+  const testing::Output w = pool.Ctl("whatif " + pool.dir().File("pipe.xml") + " --since 1m -o json", 1);
+  INFO(w.text);
+  REQUIRE(w.status == 0);
+  const auto wj = nlohmann::json::parse(w.text.substr(w.text.find('{')));  // after warnings (a killed node's replica)
+  bool web_out = false;
+  for (const auto& e : wj["pipes"]) {
+    if (e["pipe"] != "uplink/out" || e["application"] != "web") continue;
+    web_out = true;
+    CHECK(e["draft"]["booked_bytes_per_s"].get<double>() <= kBooking * 1.01);
+    CHECK(e["draft"]["credit_bytes_per_s"].get<double>() <= kCapacity * 1.01);
+    CHECK(e["recorded"]["booked_bytes_per_s"].get<double>() > 0);
+  }
+  CHECK(web_out);
 }
 
 }  // namespace

@@ -39,7 +39,12 @@ TEST_CASE("whatif: history answers as recorded periods, nodes silent in a bucket
     }
   }
   AddPoint(apps, "web", "node-9", 0, 50);  // no node figures: left out
-  const auto periods = PeriodsOf(apps, nodes);
+  control::HistoryAnswer pipes;
+  AddPoint(pipes, "uplink/out", "node-0", 2000, 9000);      // the lane's own series: not an application's
+  AddPoint(pipes, "uplink/out/web", "node-0", 2000, 4000);
+  AddPoint(pipes, "uplink/in/web", "node-1", 2000, 1000);
+  AddPoint(pipes, "uplink/sideways/web", "node-1", 2000, 1000);  // not a direction
+  const auto periods = PeriodsOf(apps, nodes, pipes);
   REQUIRE(periods.size() == 3);
   REQUIRE(periods[0].nodes.size() == 2);
   REQUIRE(periods[0].instances.size() == 2);
@@ -52,6 +57,13 @@ TEST_CASE("whatif: history answers as recorded periods, nodes silent in a bucket
   REQUIRE(periods[2].instances[0].usage == 250);
   REQUIRE(periods[2].instances[0].booking == 100);
   REQUIRE(periods[2].nodes[0].id == NodeId::FromName("node-0"));
+  REQUIRE(periods[0].lanes.empty());
+  REQUIRE(periods[2].lanes.size() == 2);
+  const auto& out = periods[2].lanes[0].direction == policy::Direction::kOut ? periods[2].lanes[0] : periods[2].lanes[1];
+  REQUIRE(out.pipe == "uplink");
+  REQUIRE(out.shares.size() == 1);
+  REQUIRE(out.shares[0].app == "web");
+  REQUIRE(out.shares[0].demand == 4000);
   REQUIRE(ReplayStep(0, 86'400'000) == 60'000);
   REQUIRE(ReplayStep(0, 600'000) == 1000);
   REQUIRE(ReplayStep(0, 7 * 86'400'000LL) == 420'000);
@@ -72,14 +84,14 @@ TEST_CASE("whatif: the report for people and as JSON") {
   for (const auto& p : periods) replay->Add(p);
   WhatifHeading h{"draft.xml", 60'000, {}};
   h.edits.without_nodes = {"node-1"};
-  const std::string text = WhatifText(replay->report(), h);
+  const std::string text = WhatifText(replay->report(), {}, h);
   INFO(text);
   CHECK_THAT(text, Catch::StartsWith("draft.xml replayed over 3 period(s) of 60 s, 2025-12-01 00:00:00 to "
                                      "2025-12-01 00:03:00 (UTC)\nPool edited: without node-1\n"));
   CHECK_THAT(text, Catch::Contains("web          75% of the pool, priority 1  1.50 / 1.50  1.50 / 1.50  1.60 / 1.60"));
   CHECK_THAT(text, Catch::Contains("db's booking could not be met in 3 period(s): 2025-12-01 00:00:00, "));
   CHECK_THAT(text, Catch::Contains("The draft OVERBOOKS the pool in 3 of 3 period(s), asking up to 150%"));
-  auto j = nlohmann::json::parse(WhatifJson(replay->report(), h));
+  auto j = nlohmann::json::parse(WhatifJson(replay->report(), {}, h));
   REQUIRE(j["periods"] == 3);
   REQUIRE(j["from"] == "2025-12-01T00:00:00.000Z");
   REQUIRE(j["applications"][1]["name"] == "web");

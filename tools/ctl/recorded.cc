@@ -14,8 +14,31 @@ namespace {
 constexpr size_t kSlicePoints = 200'000;
 constexpr int64_t kFirstSliceBuckets = 16;
 
+// "uplink/out/web" as the lane's pipe and direction and the application.
+bool SplitPipeSeries(const std::string& series, std::string& pipe, policy::Direction& dir, std::string& app) {
+  const size_t a = series.find('/'), b = a == std::string::npos ? a : series.find('/', a + 1);
+  if (b == std::string::npos) return false;  // the lane's own series
+  const std::string d = series.substr(a + 1, b - a - 1);
+  if (d != "in" && d != "out") return false;
+  pipe = series.substr(0, a);
+  dir = d == "in" ? policy::Direction::kIn : policy::Direction::kOut;
+  app = series.substr(b + 1);
+  return true;
+}
+
+void AddPipeShare(policy::RecordedPeriod& period, const daemon::control::HistoryPoint& p) {
+  std::string pipe, app;
+  policy::Direction dir{};
+  if (p.node().empty() || !SplitPipeSeries(p.series(), pipe, dir, app)) return;
+  auto lane = std::find_if(period.lanes.begin(), period.lanes.end(),
+                           [&](const policy::RecordedLane& l) { return l.pipe == pipe && l.direction == dir; });
+  if (lane == period.lanes.end()) lane = period.lanes.insert(lane, policy::RecordedLane{pipe, dir, {}});
+  lane->shares.push_back({app, NodeId::FromName(p.node()), std::max(p.demand_m(), p.usage_m()), p.usage_m(),
+                          p.booking_m(), p.allocation_m()});
+}
+
 size_t AddPeriods(const daemon::control::HistoryAnswer& apps, const daemon::control::HistoryAnswer& nodes,
-                  std::set<std::string>& seen, const PeriodSink& sink) {
+                  const daemon::control::HistoryAnswer& pipes, std::set<std::string>& seen, const PeriodSink& sink) {
   std::map<int64_t, policy::RecordedPeriod> periods;
   for (const auto& p : nodes.points()) {
     if (p.node().empty() || p.samples() == 0) continue;
@@ -33,6 +56,9 @@ size_t AddPeriods(const daemon::control::HistoryAnswer& apps, const daemon::cont
     }
     it->second.instances.push_back({p.series(), node, std::max(p.demand_m(), p.usage_m()), p.usage_m(),
                                     p.booking_m(), p.allocation_m()});
+  }
+  for (const auto& p : pipes.points()) {
+    if (auto it = periods.find(p.time_ms()); it != periods.end()) AddPipeShare(it->second, p);
   }
   for (auto& [time, period] : periods) {
     std::set<std::string> here;
@@ -53,10 +79,11 @@ void KeepWarnings(const daemon::control::HistoryAnswer& a, std::vector<std::stri
 }  // namespace
 
 std::vector<policy::RecordedPeriod> PeriodsOf(const daemon::control::HistoryAnswer& apps,
-                                              const daemon::control::HistoryAnswer& nodes) {
+                                              const daemon::control::HistoryAnswer& nodes,
+                                              const daemon::control::HistoryAnswer& pipes) {
   std::set<std::string> seen;
   std::vector<policy::RecordedPeriod> out;
-  AddPeriods(apps, nodes, seen, [&](const policy::RecordedPeriod& p) { out.push_back(p); });
+  AddPeriods(apps, nodes, pipes, seen, [&](const policy::RecordedPeriod& p) { out.push_back(p); });
   return out;
 }
 
@@ -85,12 +112,15 @@ Result<Fetched> FetchRecorded(const ControlTarget& target, int64_t from_ms, int6
     q.set_step_ms(apps->step_ms());
     auto nodes = AskHistory(target, q);
     if (!nodes.ok()) return nodes.error();
+    q.set_what("pipe");
+    auto pipes = AskHistory(target, q);
+    if (!pipes.ok()) return pipes.error();
     KeepWarnings(*apps, pool.warnings);
-    pool.periods += AddPeriods(*apps, *nodes, seen, sink);
+    pool.periods += AddPeriods(*apps, *nodes, *pipes, seen, sink);
     // The daemon may have raised the step to a stored level's span.
     pool.step_ms = apps->step_ms();
     const int64_t buckets = std::max<int64_t>(1, (end - t + pool.step_ms - 1) / pool.step_ms);
-    const int64_t per_bucket = std::max<int64_t>(1, apps->points_size() / buckets);
+    const int64_t per_bucket = std::max<int64_t>(1, std::max(apps->points_size(), pipes->points_size()) / buckets);
     slice = std::max<int64_t>(1, static_cast<int64_t>(kSlicePoints) / per_bucket);
     t = end;
   }

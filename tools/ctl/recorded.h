@@ -20,9 +20,11 @@ namespace shoal::ctl {
 // One period per bucket with node figures, in time order; nodes that had
 // figures in an earlier bucket and none in this one count as failed in it.
 // Instances on nodes without figures in the bucket are left out (the
-// planner ignores them too).
+// planner ignores them too). `pipes`: the applications' parts of each pipe
+// direction per node (series PIPE/DIR/APP).
 std::vector<policy::RecordedPeriod> PeriodsOf(const daemon::control::HistoryAnswer& apps,
-                                              const daemon::control::HistoryAnswer& nodes);
+                                              const daemon::control::HistoryAnswer& nodes,
+                                              const daemon::control::HistoryAnswer& pipes = {});
 
 // The default step of a replay over [from, to): at most kReplayBuckets
 // buckets, and at least a second.

@@ -71,11 +71,17 @@ int RunWhatif(const PoolOptions& pool, const ReplayArgs& a) {
   }
   auto replay = policy::Replay::Create(*draft, heading.edits);
   if (!replay.ok()) return Fail(replay.error().message);
-  auto recorded = Fetch(pool, a, [&](const policy::RecordedPeriod& p) { replay->Add(p); });
+  auto pipes = engine::PipeReplay::Create(*draft, heading.edits);
+  if (!pipes.ok()) return Fail(pipes.error().message);
+  auto recorded = Fetch(pool, a, [&](const policy::RecordedPeriod& p) {
+    replay->Add(p);
+    pipes->Add(p);
+  });
   if (!recorded.ok()) return Fail(recorded.error().message);
   if (auto s = replay->CheckEdits(); !s.ok()) return Fail(s.error().message);
   heading.step_ms = recorded->step_ms;
-  std::cout << (pool.json() ? WhatifJson(replay->report(), heading) : WhatifText(replay->report(), heading));
+  std::cout << (pool.json() ? WhatifJson(replay->report(), pipes->report(), heading)
+                            : WhatifText(replay->report(), pipes->report(), heading));
   return 0;
 }
 
@@ -127,9 +133,10 @@ void AddWhatifCommands(CLI::App& app, std::shared_ptr<PoolOptions> pool, Run& ru
       "whatif",
       "Replay the pool's recorded demand under a draft policy: what each application would have been\n"
       "booked and allocated, how much of its demand met, the periods it would have been squeezed, each\n"
-      "node's headroom, and whether the draft overbooks the pool, beside what the pool really had. The\n"
-      "same planner the daemons run, at each period's schedule window and failed nodes. Edit the pool\n"
-      "first to ask what removing servers or moving an application would do.");
+      "node's headroom, whether the draft overbooks the pool, and each application's credit on the\n"
+      "draft's pipes, beside what the pool really had. The same planner and pipe division the daemons\n"
+      "run, at each period's schedule window and failed nodes. Edit the pool first to ask what removing\n"
+      "servers or moving an application would do.");
   whatif->add_option("DRAFT", a->draft, "the draft policy document (- for standard input)")->required();
   AddWindowOptions(whatif, *a);
   whatif->add_option("--without-node", a->without_nodes, "replay as if this node were not in the pool (repeatable)");

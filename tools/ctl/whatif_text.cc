@@ -7,6 +7,7 @@
 #include "policy/plan_explain.h"
 #include "tools/ctl/history_cmd.h"
 #include "tools/ctl/history_format.h"
+#include "tools/ctl/pool_cmd.h"
 #include "tools/ctl/table.h"
 
 namespace shoal::ctl {
@@ -57,6 +58,28 @@ std::string NodesTable(const policy::ReplayReport& r) {
   return t.Render();
 }
 
+std::string PipesTable(const std::vector<engine::LaneAppReplay>& pipes) {
+  Table t({"PIPE", "APPLICATION", ">BOOKED", ">CREDIT", ">DEMAND", ">MET", ">SHORT"});
+  for (const auto& e : pipes) {
+    const auto &d = e.replayed, &rec = e.recorded;
+    t.Add({e.lane, e.app, Pair(RateText(Avg(d.booked, d.periods)), RateText(Avg(rec.booked, rec.periods))),
+           Pair(RateText(Avg(d.credit, d.periods)), RateText(Avg(rec.credit, rec.periods))),
+           Pair(RateText(Avg(d.demand, d.periods)), RateText(Avg(rec.demand, rec.periods))),
+           Pair(Percent1(d.MetFraction()), Percent1(rec.MetFraction())),
+           Pair(std::to_string(d.short_periods), std::to_string(rec.short_periods))});
+  }
+  return t.Render();
+}
+
+nlohmann::json PipeOutcomeJson(const engine::PipeOutcome& o) {
+  return {{"periods", o.periods},
+          {"booked_bytes_per_s", Avg(o.booked, o.periods)},
+          {"credit_bytes_per_s", Avg(o.credit, o.periods)},
+          {"demand_bytes_per_s", Avg(o.demand, o.periods)},
+          {"demand_met", o.MetFraction()},
+          {"short_periods", o.short_periods}};
+}
+
 nlohmann::json OutcomeJson(const policy::Outcome& o) {
   return {{"periods", o.periods},
           {"booked_m", Avg(o.booked, o.periods)},
@@ -77,12 +100,17 @@ nlohmann::json TimesJson(const std::vector<int64_t>& times) {
 
 }  // namespace
 
-std::string WhatifText(const policy::ReplayReport& r, const WhatifHeading& h) {
+std::string WhatifText(const policy::ReplayReport& r, const std::vector<engine::LaneAppReplay>& pipes,
+                       const WhatifHeading& h) {
   std::string out = fmt::format("{} replayed over {} period(s) of {} s, {} to {} (UTC)\n", h.draft, r.periods,
                                 h.step_ms / 1000, FormatTime(r.first_ms), FormatTime(r.last_ms + h.step_ms));
   if (!h.edits.empty()) out += "Pool edited: " + EditsText(h.edits) + "\n";
   out += "\nApplications (per period on average, in cores; draft / recorded):\n" + AppsTable(r);
   out += "\nNodes under the draft (headroom: capacity less what was booked or wanted, in cores):\n" + NodesTable(r);
+  if (!pipes.empty()) {
+    out += "\nPipes (bytes per second per period on average; draft / recorded; SHORT: periods some node's part\n"
+           "wanted more than its credit):\n" + PipesTable(pipes);
+  }
   if (r.overbooked_periods > 0) {
     out += fmt::format("\nThe draft OVERBOOKS the pool in {} of {} period(s), asking up to {:.0f}% of its capacity: "
                        "{}\n",
@@ -99,7 +127,8 @@ std::string WhatifText(const policy::ReplayReport& r, const WhatifHeading& h) {
   return out;
 }
 
-std::string WhatifJson(const policy::ReplayReport& r, const WhatifHeading& h) {
+std::string WhatifJson(const policy::ReplayReport& r, const std::vector<engine::LaneAppReplay>& pipes,
+                       const WhatifHeading& h) {
   nlohmann::json j = {{"draft", h.draft},
                       {"periods", r.periods},
                       {"step_ms", h.step_ms},
@@ -127,6 +156,13 @@ std::string WhatifJson(const policy::ReplayReport& r, const WhatifHeading& h) {
                      {"capacity_m", Avg(n.capacity, n.periods)},
                      {"headroom_m", Avg(n.headroom, n.periods)},
                      {"lowest_headroom_m", n.min_headroom}});
+  }
+  auto& lanes = j["pipes"] = nlohmann::json::array();
+  for (const auto& e : pipes) {
+    lanes.push_back({{"pipe", e.lane},
+                     {"application", e.app},
+                     {"draft", PipeOutcomeJson(e.replayed)},
+                     {"recorded", PipeOutcomeJson(e.recorded)}});
   }
   return j.dump(2) + "\n";
 }

@@ -1,10 +1,12 @@
-// shoalctl whatif's answer: a replay's report (policy/replay.h) for people,
-// each figure under the draft beside what the pool really had, and as JSON.
+// shoalctl whatif's answer: a replay's report (policy/replay.h, and for
+// pipes daemon/engine/pipe_replay.h) for people, each figure under the
+// draft beside what the pool really had, and as JSON.
 // Pure functions of the report.
 #pragma once
 
 #include <string>
 
+#include "daemon/engine/pipe_replay.h"
 #include "policy/replay.h"
 
 namespace shoal::ctl {
@@ -15,7 +17,10 @@ struct WhatifHeading {
   policy::PoolEdits edits;
 };
 
-std::string WhatifText(const policy::ReplayReport& r, const WhatifHeading& h);
-std::string WhatifJson(const policy::ReplayReport& r, const WhatifHeading& h);
+// `pipes`: the pipe replay's report (empty: no pipe in the draft or no traffic recorded).
+std::string WhatifText(const policy::ReplayReport& r, const std::vector<engine::LaneAppReplay>& pipes,
+                       const WhatifHeading& h);
+std::string WhatifJson(const policy::ReplayReport& r, const std::vector<engine::LaneAppReplay>& pipes,
+                       const WhatifHeading& h);
 
 }  // namespace shoal::ctl
