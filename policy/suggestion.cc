@@ -18,6 +18,7 @@ namespace {
 
 constexpr size_t kMaxComplementary = 5;
 constexpr double kMinSaving = 0.10;  // of the pair's bookings apart
+constexpr double kLeastCores = 0.01; // a booking of an application that wanted next to nothing
 
 using Series = DemandSeries;
 
@@ -95,6 +96,52 @@ double FitFactor(const Series& s, const std::map<std::string, double>& bookings)
   return total > pool && total > 0 ? pool / total : 1;
 }
 
+// Books `app` `m` millicores (capped where its peaks hurt others) in `doc`,
+// at its priority in the active document or below all of them; returns
+// the comment saying what the booking rests on.
+std::string SuggestOne(const Series& s, const std::string& app, double m, double fit,
+                       const std::set<std::string>& booked, const PolicyDocument& active,
+                       const SuggestOptions& options, PolicyDocument& doc) {
+  PolicySpec* spec = nullptr;
+  for (auto& p : doc.policies) spec = p.application == app ? &p : spec;
+  if (!spec) {
+    spec = &doc.policies.emplace_back();
+    spec->application = app;
+    spec->priority = LeastImportant(active) + (active.policies.empty() ? 0 : 1);
+  }
+  const double booking = std::max(kLeastCores, Cores(m)) * 1000;
+  CpuShare cpu{CpuKind::kCores, booking / 1000, std::nullopt, 0};
+  const auto& demand = s.demand.at(app);
+  const double peak = *std::max_element(demand.begin(), demand.end());
+  const auto [cap, hurt] = CapOf(s, app, booking, booked, options.headroom);
+  std::string capped;
+  if (cap) {
+    cpu.cap = Cores(*cap);
+    capped = fmt::format("; capped at {} cores (its highest demand when harmless, plus headroom): in {} period(s) "
+                         "its demand above the booking came while another application was squeezed",
+                         FormatNumber(*cpu.cap), hurt);
+  }
+  spec->cpu = cpu;
+  return fmt::format(
+      "{}: {} cores booked = the {}th percentile of its pool-wide demand over {} period(s), {} cores, plus {}% "
+      "headroom{}; its peak was {} cores{}; priority {}{}.",
+      app, FormatNumber(cpu.amount), FormatNumber(options.percentile), demand.size(),
+      FormatNumber(Cores(PercentileOf(demand, options.percentile))), FormatNumber(options.headroom * 100),
+      fit < 1 ? fmt::format(", scaled by {:.2f} to fit the pool", fit) : "", FormatNumber(Cores(peak)), capped,
+      spec->priority, active.FindPolicy(app) ? " as in the active policy" : " (it had no policy)");
+}
+
+std::string SummaryOf(size_t periods, const SuggestOptions& options, const std::vector<Complementary>& pairs) {
+  std::string out = fmt::format("Suggested by shoalctl suggest from {} recorded period(s): bookings at the {}th "
+                                "percentile of demand plus {}% headroom.",
+                                periods, FormatNumber(options.percentile), FormatNumber(options.headroom * 100));
+  for (const auto& c : pairs) {
+    out += fmt::format(" {} and {} peak at different times: booked apart {} cores, stacked {} (saves {}).", c.a, c.b,
+                       FormatNumber(Cores(c.apart)), FormatNumber(Cores(c.stacked)), FormatNumber(Cores(c.saving())));
+  }
+  return out;
+}
+
 }  // namespace
 
 void DemandSeries::Add(const RecordedPeriod& period) {
@@ -132,35 +179,8 @@ Result<Suggestion> Suggest(DemandSeries s, const PolicyDocument& active, const S
   const double fit = FitFactor(s, bookings);
   std::set<std::string> booked;
   for (const auto& [app, m] : bookings) booked.insert(app);
-  const int fallback_priority = LeastImportant(active) + (active.policies.empty() ? 0 : 1);
   for (const auto& [app, m] : bookings) {
-    PolicySpec* spec = nullptr;
-    for (auto& p : out.document.policies) spec = p.application == app ? &p : spec;
-    if (!spec) {
-      spec = &out.document.policies.emplace_back();
-      spec->application = app;
-      spec->priority = fallback_priority;
-    }
-    const double booking = Cores(m * fit) * 1000;
-    CpuShare cpu{CpuKind::kCores, booking / 1000, std::nullopt, 0};
-    const auto& demand = s.demand.at(app);
-    const double peak = *std::max_element(demand.begin(), demand.end());
-    const auto [cap, hurt] = CapOf(s, app, booking, booked, options.headroom);
-    std::string capped;
-    if (cap) {
-      cpu.cap = Cores(*cap);
-      capped = fmt::format("; capped at {} cores (its highest demand when harmless, plus headroom): in {} period(s) "
-                           "its demand above the booking came while another application was squeezed",
-                           FormatNumber(*cpu.cap), hurt);
-    }
-    spec->cpu = cpu;
-    out.comments[app] = fmt::format(
-        "{}: {} cores booked = the {}th percentile of its pool-wide demand over {} period(s), {} cores, plus {}% "
-        "headroom{}; its peak was {} cores{}; priority {}{}.",
-        app, FormatNumber(cpu.amount), FormatNumber(options.percentile), demand.size(),
-        FormatNumber(Cores(PercentileOf(demand, options.percentile))), FormatNumber(options.headroom * 100),
-        fit < 1 ? fmt::format(", scaled by {:.2f} to fit the pool", fit) : "", FormatNumber(Cores(peak)), capped,
-        spec->priority, active.FindPolicy(app) ? " as in the active policy" : " (it had no policy)");
+    out.comments[app] = SuggestOne(s, app, m * fit, fit, booked, active, options, out.document);
   }
   for (const auto& p : active.policies) {
     if (!bookings.count(p.application)) {
@@ -168,14 +188,7 @@ Result<Suggestion> Suggest(DemandSeries s, const PolicyDocument& active, const S
     }
   }
   out.complementary = FindComplementary(s, bookings, options.percentile);
-  out.summary = fmt::format("Suggested by shoalctl suggest from {} recorded period(s): bookings at the {}th "
-                            "percentile of demand plus {}% headroom.",
-                            periods, FormatNumber(options.percentile), FormatNumber(options.headroom * 100));
-  for (const auto& c : out.complementary) {
-    out.summary += fmt::format(" {} and {} peak at different times: booked apart {} cores, stacked {} (saves {}).", c.a,
-                               c.b, FormatNumber(Cores(c.apart)), FormatNumber(Cores(c.stacked)),
-                               FormatNumber(Cores(c.saving())));
-  }
+  out.summary = SummaryOf(periods, options, out.complementary);
   return out;
 }
 

@@ -14,6 +14,7 @@ _shoalctl() {
     mode) sub="monitor enforce" ;;
     whatif) common="$common --since --from --to --step --without-node --move" ;;
     suggest) common="$common --since --from --to --step --percentile --headroom --out" ;;
+    report) common="$common --since --from --to --step --archive --squeezed-above --idle-below" ;;
   esac
   case "$prev" in
     --token-file|--admin-key|--out|--events-out) _filedir; return ;;

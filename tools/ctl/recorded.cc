@@ -40,20 +40,19 @@ void AddPipeShare(policy::RecordedPeriod& period, const daemon::control::History
 size_t AddPeriods(const daemon::control::HistoryAnswer& apps, const daemon::control::HistoryAnswer& nodes,
                   const daemon::control::HistoryAnswer& pipes, std::set<std::string>& seen, const PeriodSink& sink) {
   std::map<int64_t, policy::RecordedPeriod> periods;
+  std::set<std::pair<int64_t, NodeId>> with_figures;  // (bucket, node)
   for (const auto& p : nodes.points()) {
     if (p.node().empty() || p.samples() == 0) continue;
     auto& period = periods[p.time_ms()];
     period.time_ms = p.time_ms();
     period.nodes.push_back({NodeId::FromName(p.node()), p.node(), p.capacity_m()});
+    with_figures.insert({p.time_ms(), period.nodes.back().id});
   }
   for (const auto& p : apps.points()) {
     auto it = periods.find(p.time_ms());
     if (it == periods.end() || p.node().empty() || p.series().empty()) continue;
     const NodeId node = NodeId::FromName(p.node());
-    const auto& nodes_in = it->second.nodes;
-    if (std::none_of(nodes_in.begin(), nodes_in.end(), [&](const policy::PlanNode& n) { return n.id == node; })) {
-      continue;
-    }
+    if (!with_figures.count({p.time_ms(), node})) continue;
     it->second.instances.push_back({p.series(), node, std::max(p.demand_m(), p.usage_m()), p.usage_m(),
                                     p.booking_m(), p.allocation_m()});
   }
