@@ -95,6 +95,9 @@ Status Replay::CheckEdits() const {
   for (const auto& n : edits.without_nodes) {
     if (auto s = known(n, "--without-node"); !s.ok()) return s;
   }
+  for (const auto& n : edits.only_nodes) {
+    if (auto s = known(n, "--nodes"); !s.ok()) return s;
+  }
   for (const auto& m : edits.moves) {
     if (!seen_apps_.count(m.app)) return MakeError("--move {}: no such application has figures in the period", m.app);
     if (auto s = known(m.from, "--move"); !s.ok()) return s;
@@ -138,7 +141,15 @@ RecordedPeriod Edit(const RecordedPeriod& period, const PoolEdits& edits) {
     MoveRow(out.instances, m.app, from->id, to->id);
     for (auto& lane : out.lanes) MoveRow(lane.shares, m.app, from->id, to->id);
   }
-  for (const auto& name : edits.without_nodes) {
+  std::vector<std::string> gone_names = edits.without_nodes;
+  if (!edits.only_nodes.empty()) {
+    for (const auto& n : out.nodes) {
+      if (std::find(edits.only_nodes.begin(), edits.only_nodes.end(), n.name) == edits.only_nodes.end()) {
+        gone_names.push_back(n.name);
+      }
+    }
+  }
+  for (const auto& name : gone_names) {
     const PlanNode* gone = NodeNamed(out, name);
     if (!gone) continue;
     const NodeId id = gone->id;
@@ -157,6 +168,7 @@ Result<Replay> Replay::Create(const PolicyDocument& draft, PoolEdits edits, cons
 
 Replay::Replay(ScheduleEvaluator schedule, PoolEdits edits) : schedule_(std::move(schedule)), edits_(std::move(edits)) {
   named_nodes_.insert(edits_.without_nodes.begin(), edits_.without_nodes.end());
+  named_nodes_.insert(edits_.only_nodes.begin(), edits_.only_nodes.end());
   for (const auto& m : edits_.moves) {
     named_nodes_.insert({m.from, m.to});
     named_apps_.insert(m.app);

@@ -61,9 +61,10 @@ struct AppMove {
 };
 
 struct PoolEdits {
+  std::vector<std::string> only_nodes;     // node names; empty: every node
   std::vector<std::string> without_nodes;  // node names
   std::vector<AppMove> moves;
-  bool empty() const { return without_nodes.empty() && moves.empty(); }
+  bool empty() const { return only_nodes.empty() && without_nodes.empty() && moves.empty(); }
 };
 
 // "APP:FROM:TO"; the error names the text.

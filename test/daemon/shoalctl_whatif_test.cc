@@ -117,6 +117,12 @@ TEST_CASE("whatif on a real pool: its history replayed under its own policy give
   CHECK_THAT(over.text, Catch::Contains("The draft OVERBOOKS the pool in") && Catch::Contains("asking up to 140%"));
   CHECK_THAT(over.text, Catch::Contains("silver's booking could not be met in"));
   REQUIRE(over.text.find("node-2 ") == std::string::npos);  // not among the nodes
+  Output only = pool.Ctl("whatif " + greedy + " " + window + " --nodes node-0,node-1 -o json", 0);
+  INFO(only.text);
+  REQUIRE(only.status == 0);
+  auto oj = nlohmann::json::parse(only.text);
+  REQUIRE(oj["nodes"].size() == 2);
+  REQUIRE(oj["edits"] == "only node-0, node-1");
   Output unknown = pool.Ctl("whatif " + greedy + " " + window + " --without-node node-9", 0);
   REQUIRE(unknown.status == 1);
   CHECK_THAT(unknown.text, Catch::Contains("--without-node node-9: no such node has figures in the period"));

@@ -154,6 +154,13 @@ TEST_CASE("replay: an edited pool, without a node and with an application moved"
   REQUIRE(AppOf(fewer, "web").replayed.booked / 10 == Approx(2400));  // 40% of 6 cores
   REQUIRE(AppOf(fewer, "web").recorded.booked / 10 == Approx(3200));
 
+  PoolEdits only;
+  only.only_nodes = {"node-1", "node-2"};
+  const ReplayReport two = ReplayUnder(kRecorded, periods, only);
+  REQUIRE(two.nodes.size() == 2);
+  REQUIRE(two.nodes[0].name == "node-1");
+  REQUIRE(AppOf(two, "web").replayed.booked / 10 == Approx(1600));  // 40% of 4 cores
+
   PoolEdits move;
   move.moves.push_back(*ParseMove("web:node-0:node-1"));
   auto replay = Replay::Create(testing::ParseDoc(kRecorded), move);
@@ -178,10 +185,14 @@ TEST_CASE("replay: an edited pool, without a node and with an application moved"
     return r->CheckEdits();
   };
   REQUIRE(checked(without).ok());
+  REQUIRE(checked(only).ok());
   REQUIRE(checked(move).ok());
   PoolEdits bad;
   bad.without_nodes = {"node-9"};
   REQUIRE(checked(bad).error().message == "--without-node node-9: no such node has figures in the period");
+  bad = {};
+  bad.only_nodes = {"node-1", "nod-2"};
+  REQUIRE(checked(bad).error().message == "--nodes nod-2: no such node has figures in the period");
   bad = {};
   bad.moves.push_back({"mail", "node-0", "node-1"});
   REQUIRE(checked(bad).error().message.find("--move mail") == 0);

@@ -20,7 +20,7 @@ namespace {
 struct ReplayArgs {
   std::string since, from, to, step;
   std::string draft;
-  std::vector<std::string> without_nodes, moves;
+  std::vector<std::string> only_nodes, without_nodes, moves;
   double percentile = 95;
   std::string headroom = "20%";
   std::string out;
@@ -64,6 +64,7 @@ int RunWhatif(const PoolOptions& pool, const ReplayArgs& a) {
   if (!draft.ok()) return kFailed;
   WhatifHeading heading{SourceName(a.draft), 0, {}};
   heading.edits.without_nodes = a.without_nodes;
+  heading.edits.only_nodes = a.only_nodes;
   for (const auto& m : a.moves) {
     auto move = policy::ParseMove(m);
     if (!move.ok()) return Fail(move.error().message);
@@ -139,11 +140,14 @@ void AddWhatifCommands(CLI::App& app, std::shared_ptr<PoolOptions> pool, Run& ru
       "servers or moving an application would do.");
   whatif->add_option("DRAFT", a->draft, "the draft policy document (- for standard input)")->required();
   AddWindowOptions(whatif, *a);
+  whatif->add_option("--nodes", a->only_nodes, "replay as if the pool were only these nodes (comma-separated)")
+      ->delimiter(',');
   whatif->add_option("--without-node", a->without_nodes, "replay as if this node were not in the pool (repeatable)");
   whatif->add_option("--move", a->moves, "APP:FROM:TO: replay APP's demand on node FROM as if it ran on TO (repeatable)");
   pool->Add(whatif, true);
   Examples(whatif, "  shoalctl whatif draft.xml --since 7d\n"
                    "  shoalctl whatif policy.xml --from 2026-12-01 --to 2026-12-02 --without-node node-7\n"
+                   "  shoalctl whatif draft.xml --since 1d --nodes node-1,node-2,node-3\n"
                    "  shoalctl whatif draft.xml --since 1d --move batch:node-3:node-1 -o json");
   whatif->callback([a, pool, &run] { run = [a, pool] { return RunWhatif(*pool, *a); }; });
 

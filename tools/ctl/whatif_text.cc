@@ -21,6 +21,7 @@ std::string Pair(const std::string& draft, const std::string& recorded) { return
 
 std::string EditsText(const policy::PoolEdits& e) {
   std::vector<std::string> parts;
+  if (!e.only_nodes.empty()) parts.push_back(fmt::format("only {}", fmt::join(e.only_nodes, ", ")));
   for (const auto& n : e.without_nodes) parts.push_back("without " + n);
   for (const auto& m : e.moves) parts.push_back(fmt::format("{} moved from {} to {}", m.app, m.from, m.to));
   return fmt::format("{}", fmt::join(parts, "; "));
