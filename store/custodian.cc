@@ -48,11 +48,11 @@ void Custodian::Tick() {
   for (auto it = jobs_.begin(); it != jobs_.end();) {
     const gossip::Member* m = membership_.Find(it->first.second);
     if (!m || !membership_.IsLive(m->id)) {  // the target went too: planned again next time
-      if (!it->second.in_flight) {
+      if (!it->second.call.in_flight()) {
         it = jobs_.erase(it);
         continue;
       }
-    } else if (!it->second.in_flight && now >= it->second.retry_at && m->endpoint.valid()) {
+    } else if (it->second.call.Ready(now) && m->endpoint.valid()) {
       Send(it->first, it->second, m->endpoint);
     }
     ++it;
@@ -83,32 +83,23 @@ void Custodian::Send(const Key& key, Job& job, const Endpoint& to) {
     c->set_through_ms(held->last_ms());
     ++counters_.slices;
   }
-  job.in_flight = true;
-  streams_.Call(to, gossip::StreamService::kHistory, request.SerializeAsString(), options_.call_timeout,
-                [this, alive = alive_, key, cursor, last](Result<std::string> reply) {
-                  if (*alive) OnReply(key, std::move(reply), cursor, last);
-                });
+  job.call.Send(streams_, to, request, options_.call_timeout, clock_, options_.every, alive_,
+                [this, key, cursor, last](Result<wire::Ack> ack) { OnReply(key, std::move(ack), cursor, last); });
 }
 
-void Custodian::OnReply(const Key& key, Result<std::string> reply, std::string cursor, bool last) {
+void Custodian::OnReply(const Key& key, Result<wire::Ack> ack, std::string cursor, bool last) {
   auto it = jobs_.find(key);
   if (it == jobs_.end()) return;
   Job& job = it->second;
-  job.in_flight = false;
-  wire::Response response;
-  if (reply.ok() && (!response.ParseFromString(*reply) || !response.has_ack())) {
-    reply = MakeError("an answer that is not an acknowledgement");
-  }
-  if (!reply.ok()) {
+  if (!ack.ok()) {
     ++counters_.failures;
-    job.retry_at = clock_.Now() + options_.every;
     spdlog::debug("history: copying {}'s rows to {}: {}", NameOf(key.first), NameOf(key.second),
-                  reply.error().message);
+                  ack.error().message);
     return;
   }
   auto held = store_.HeldOf(key.first);
   if (job.probing) {
-    if (held && response.ack().applied_seq() >= held->applied_seq()) {
+    if (held && ack->applied_seq() >= held->applied_seq()) {
       done_.insert(key);  // it holds as much as this node does
       jobs_.erase(it);
       return;

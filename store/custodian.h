@@ -26,6 +26,7 @@
 #include "core/clock.h"
 #include "gossip/membership.h"
 #include "gossip/peer_streams.h"
+#include "store/acked_call.h"
 #include "store/history_store.h"
 
 namespace shoal::store {
@@ -61,12 +62,11 @@ class Custodian {
   struct Job {
     std::string cursor;  // last key copied
     bool probing = true;
-    bool in_flight = false;
-    TimePoint retry_at{};
+    AckedCall call;
   };
   void Plan();
   void Send(const Key& key, Job& job, const Endpoint& to);
-  void OnReply(const Key& key, Result<std::string> reply, std::string cursor, bool last);
+  void OnReply(const Key& key, Result<wire::Ack> ack, std::string cursor, bool last);
   std::string NameOf(NodeId id) const { return options_.name_of ? options_.name_of(id) : id.ToString(); }
 
   HistoryStore& store_;

@@ -24,7 +24,7 @@ void Replicator::Save(NodeId id, const State& st) {
 void Replicator::ChooseReplicas() {
   const bool settled = clock_.Now() - started_ >= options_.startup_grace;
   for (auto it = replicas_.begin(); it != replicas_.end();) {
-    if (it->second.in_flight || !Gone(membership_.Find(it->first), settled)) {
+    if (it->second.call.in_flight() || !Gone(membership_.Find(it->first), settled)) {
       ++it;
       continue;
     }
@@ -59,7 +59,7 @@ void Replicator::Tick() {
   ChooseReplicas();
   const TimePoint now = clock_.Now();
   for (auto& [id, st] : replicas_) {
-    if (st.in_flight || now < st.retry_at) continue;
+    if (!st.call.Ready(now)) continue;
     const gossip::Member* m = membership_.Find(id);
     if (!m || !membership_.IsLive(id) || !m->endpoint.valid()) continue;
     Send(id, st, m->endpoint);
@@ -106,47 +106,38 @@ void Replicator::Send(NodeId id, State& st, const Endpoint& to) {
     c->set_through_ms(st.saved.copy_base_ms());
     ++counters_.copies;
   }
-  std::string bytes = request.SerializeAsString();
-  counters_.bytes += bytes.size();
-  st.in_flight = true;
-  streams_.Call(to, gossip::StreamService::kHistory, std::move(bytes), options_.call_timeout,
-                [this, alive = alive_, id, copy, cursor, last](Result<std::string> reply) {
-                  if (*alive) OnReply(id, std::move(reply), copy, cursor, last);
-                });
+  counters_.bytes += st.call.Send(streams_, to, request, options_.call_timeout, clock_, options_.retry_after, alive_,
+                                  [this, id, copy, cursor, last](Result<wire::Ack> ack) {
+                                    OnReply(id, std::move(ack), copy, cursor, last);
+                                  });
 }
 
-void Replicator::OnReply(NodeId id, Result<std::string> reply, bool was_copy, std::string cursor, bool last) {
+void Replicator::OnReply(NodeId id, Result<wire::Ack> ack, bool was_copy, std::string cursor, bool last) {
   auto it = replicas_.find(id);
   if (it == replicas_.end()) return;
   State& st = it->second;
-  st.in_flight = false;
-  wire::Response response;
-  if (reply.ok() && (!response.ParseFromString(*reply) || !response.has_ack())) {
-    reply = MakeError("an answer that is not an acknowledgement");
-  }
-  if (!reply.ok()) {
+  if (!ack.ok()) {
     ++counters_.failures;
-    st.retry_at = clock_.Now() + options_.retry_after;
-    spdlog::debug("history: replicating to {}: {}", NameOf(id), reply.error().message);
+    spdlog::debug("history: replicating to {}: {}", NameOf(id), ack.error().message);
     return;
   }
   if (was_copy) {
     st.saved.set_copy_cursor(cursor);
     if (last) {
       st.saved.set_copying(false);
-      st.saved.set_acked_seq(response.ack().applied_seq());
+      st.saved.set_acked_seq(ack->applied_seq());
     }
   } else {
     // Lower than sent: the replica found a gap (or lost its store); the
     // next call resumes from what it holds.
-    st.saved.set_acked_seq(response.ack().applied_seq());
+    st.saved.set_acked_seq(ack->applied_seq());
   }
   Save(id, st);
 }
 
 std::vector<ReplicaView> Replicator::replicas() const {
   std::vector<ReplicaView> out;
-  for (const auto& [id, st] : replicas_) out.push_back({id, st.saved.acked_seq(), st.saved.copying(), st.in_flight});
+  for (const auto& [id, st] : replicas_) out.push_back({id, st.saved.acked_seq(), st.saved.copying(), st.call.in_flight()});
   return out;
 }
 

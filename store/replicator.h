@@ -27,6 +27,7 @@
 #include "core/clock.h"
 #include "gossip/membership.h"
 #include "gossip/peer_streams.h"
+#include "store/acked_call.h"
 #include "store/history_store.h"
 
 namespace shoal::store {
@@ -73,12 +74,11 @@ class Replicator {
  private:
   struct State {
     wire::Replica saved;
-    bool in_flight = false;
-    TimePoint retry_at{};
+    AckedCall call;
   };
   void ChooseReplicas();
   void Send(NodeId id, State& st, const Endpoint& to);
-  void OnReply(NodeId id, Result<std::string> reply, bool was_copy, std::string cursor, bool last);
+  void OnReply(NodeId id, Result<wire::Ack> ack, bool was_copy, std::string cursor, bool last);
   void Save(NodeId id, const State& st);
   std::string NameOf(NodeId id) const { return options_.name_of ? options_.name_of(id) : id.ToString(); }
 
