@@ -6,6 +6,7 @@
 // holders, again after each further failure. And one replica's group
 // commit, call by call.
 #include <catch2/catch.hpp>
+#include <rocksdb/env.h>
 
 #include "gossip/sim/sim_pool.h"
 #include "gossip/sim/sim_streams.h"
@@ -31,7 +32,11 @@ struct HistoryNode {
   int64_t next_ms = 0;
 };
 
+// Every node's store in one in-memory RocksDB Env (as the whole-node
+// simulator has them; a restarted node reopens what it wrote), or on disk
+// with group commit, whose syncs an in-memory Env does not take.
 struct HistoryPool {
+  std::unique_ptr<rocksdb::Env> env{rocksdb::NewMemEnv(rocksdb::Env::Default())};
   testing::TempDir dir;
   gossip::SimPool pool;
   std::vector<HistoryNode*> nodes;
@@ -44,8 +49,9 @@ struct HistoryPool {
                                            gossip::PeerStreams& streams) -> std::function<void()> {
       auto node = std::make_shared<HistoryNode>();
       StoreOptions o;
-      o.path = dir.File("node-" + std::to_string(i));
       o.sync_replica_writes = group_commit > Duration::zero();
+      o.path = o.sync_replica_writes ? dir.File("node-" + std::to_string(i)) : "/history/node-" + std::to_string(i);
+      if (!o.sync_replica_writes) o.env = env.get();
       auto store = HistoryStore::Open(pool.id(i), "n" + std::to_string(i), o);
       REQUIRE(store.ok());
       node->store = std::move(*store);
