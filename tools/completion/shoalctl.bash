@@ -12,7 +12,7 @@ _shoalctl() {
     keyring) sub="list install use remove" ;;
     history) sub="app node pipe pool events delete archive mount unmount export" ;;
     mode) sub="monitor enforce" ;;
-    whatif) common="$common --since --from --to --step --without-node --move" ;;
+    whatif) common="$common --since --from --to --step --nodes --without-node --move" ;;
     suggest) common="$common --since --from --to --step --percentile --headroom --out" ;;
     report) common="$common --since --from --to --step --archive --squeezed-above --idle-below" ;;
   esac
