@@ -24,8 +24,8 @@ int main(int argc, char** argv) {
                                                                           shoal::gossip::kProtocolVersion),
                        "print the version, the commit and build it comes from, and the protocol, and exit");
   Run run;
-  CLI::App* policy = AddOfflineCommands(app, run);
   auto pool = std::make_shared<PoolOptions>();
+  CLI::App* policy = AddOfflineCommands(app, pool, run);
   AddPoolCommands(app, pool, run);
   AddPolicyCommands(*policy, pool, run);
   AddHistoryCommands(app, pool, run);

@@ -203,6 +203,10 @@ TEST_CASE("The shoalctl binary: exit codes, standard input, --json, --explain") 
   Run json = Shoalctl("allocate --json -", kIssueExample);
   REQUIRE(json.status == 0);
   REQUIRE(json.out == "{\"allocations\":{\"web\":4,\"batch\":6},\"reserve\":0}\n");
+  // -o json, after the subcommand or before it, as the pool commands take it.
+  REQUIRE(Shoalctl("allocate -o json -", kIssueExample).out == json.out);
+  REQUIRE(Shoalctl("-o json allocate -", kIssueExample).out == json.out);
+  REQUIRE(Shoalctl("allocate -o yaml -", kIssueExample).status == 2);
 
   Run bad = Shoalctl("allocate -", R"({"capacity": 10, "consumers": []})");
   REQUIRE(bad.status == 1);

@@ -60,16 +60,18 @@ void PoolOptions::Add(CLI::App* c, bool with_output) {
   c->add_flag("--sealed", target_.sealed,
               "seal the connection under the token (always done when --node is not a loopback address: the "
               "token never crosses the network)");
-  if (with_output) {
-    c->add_option("-o,--output", output_,
-                  "table (the columns most read), wide (every column) or json (the control API's field names; "
-                  "numbers as numbers, times also in RFC 3339)")
-        ->check(CLI::IsMember({"table", "wide", "json"}))
-        ->capture_default_str();
-    c->add_flag_callback("--json", [this] { output_ = "json"; }, "the same as -o json");
-  }
+  if (with_output) AddOutput(c);
   c->add_flag("--no-headers", no_headers_, "leave out tables' header rows (for scripts)")
       ->each([](const std::string&) { SetTableHeaders(false); });
+}
+
+void PoolOptions::AddOutput(CLI::App* c) {
+  c->add_option("-o,--output", output_,
+                "table (the columns most read), wide (every column) or json (the control API's field names; "
+                "numbers as numbers, times also in RFC 3339)")
+      ->check(CLI::IsMember({"table", "wide", "json"}))
+      ->capture_default_str();
+  c->add_flag_callback("--json", [this] { output_ = "json"; }, "the same as -o json");
 }
 
 void PoolOptions::AddGlobal(CLI::App& app) {

@@ -53,6 +53,8 @@ class PoolOptions {
   PoolOptions();  // defaults from $SHOAL_NODE, $SHOAL_TOKEN_FILE and $SHOAL_ADMIN_KEY
   // `with_output`: -o/--output and --json (commands that print an answer).
   void Add(CLI::App* command, bool with_output);
+  // -o/--output and --json alone (the offline commands).
+  void AddOutput(CLI::App* command);
   // The same options on shoalctl itself, before any subcommand.
   void AddGlobal(CLI::App& app);
   void AddAdminKey(CLI::App* command);
@@ -110,7 +112,8 @@ void Sends(CLI::App* command, std::shared_ptr<PoolOptions> pool, Run& run, bool 
            EditAnswer edit = nullptr);
 
 // The registrars; `run` must outlive the parse.
-CLI::App* AddOfflineCommands(CLI::App& app, Run& run);  // returns the "policy" group
+// Returns the "policy" group; of `pool` only the output is used.
+CLI::App* AddOfflineCommands(CLI::App& app, std::shared_ptr<PoolOptions> pool, Run& run);
 void AddPoolCommands(CLI::App& app, std::shared_ptr<PoolOptions> pool, Run& run);
 void AddPolicyCommands(CLI::App& policy, std::shared_ptr<PoolOptions> pool, Run& run);
 void AddHistoryCommands(CLI::App& app, std::shared_ptr<PoolOptions> pool, Run& run);

@@ -57,37 +57,36 @@ int RunPolicyValidate(const std::string& path) {
 
 struct OfflineOptions {
   std::string file, explain;
-  bool json = false;
 };
 
 }  // namespace
 
-CLI::App* AddOfflineCommands(CLI::App& app, Run& run) {
+CLI::App* AddOfflineCommands(CLI::App& app, std::shared_ptr<PoolOptions> pool, Run& run) {
   auto o = std::make_shared<OfflineOptions>();
   auto* allocate = app.add_subcommand(
       "allocate",
       "Run the priority fair-share allocator on a JSON document: a capacity and consumers with\n"
       "cumulative amounts per priority level (level 1 first). Prints NAME AMOUNT per consumer\n"
-      "in input order, then the reserve.");
+      "in input order, then the reserve (-o json: {\"allocations\": {NAME: AMOUNT}, \"reserve\": AMOUNT}).");
   allocate->add_option("FILE", o->file, "JSON document, or - for standard input")->required();
-  allocate->add_flag("--json", o->json, "print {\"allocations\": {NAME: AMOUNT}, \"reserve\": AMOUNT} instead");
+  pool->AddOutput(allocate);
   Examples(allocate, "  shoalctl allocate shares.json\n"
                      "  echo '{\"capacity\":10,\"consumers\":[{\"name\":\"a\",\"levels\":[4]}]}' | shoalctl allocate -");
-  allocate->callback([o, &run] { run = [o] { return RunAllocateCommand(o->file, o->json); }; });
+  allocate->callback([o, pool, &run] { run = [o, pool] { return RunAllocateCommand(o->file, pool->json()); }; });
 
   auto* plan = app.add_subcommand(
       "plan",
       "Plan a pool from a JSON view (nodes, instances) and policies, as every daemon would:\n"
       "entitlements, bookings, per-node allocations with cgroup weight and quota, and each\n"
-      "node's credit on every pipe. CPU amounts are millicores.");
+      "node's credit on every pipe. CPU amounts are millicores. -o json: the whole plan.");
   plan->add_option("FILE", o->file, "JSON document, or - for standard input")->required();
-  plan->add_flag("--json", o->json, "print the whole plan as JSON");
+  pool->AddOutput(plan);
   plan->add_option("--explain", o->explain,
                    "explain step by step what NAME gets and why: an application's CPU share and its\n"
                    "credit on each pipe it uses, or a pipe's division among the nodes")
       ->option_text("NAME");
-  Examples(plan, "  shoalctl plan view.json\n  shoalctl plan view.json --explain web\n  shoalctl plan view.json --json");
-  plan->callback([o, &run] { run = [o] { return RunPlanCommand(o->file, o->json, o->explain); }; });
+  Examples(plan, "  shoalctl plan view.json\n  shoalctl plan view.json --explain web\n  shoalctl plan view.json -o json");
+  plan->callback([o, pool, &run] { run = [o, pool] { return RunPlanCommand(o->file, pool->json(), o->explain); }; });
 
   auto* policy = app.add_subcommand("policy", "Policy documents (XML; see examples/policies and policy/shoal-policy.xsd).");
   policy->require_subcommand(1);
