@@ -125,6 +125,15 @@ TEST_CASE("report: the operator's thresholds decide squeezed and idle buckets") 
   // batch used under 20% of its 1000 booking in minutes 0 and 1; web never.
   REQUIRE(AppNamed(r, "batch").idle == 0.5);
   REQUIRE(AppNamed(r, "web").idle == 0);
+  // One threshold: the other share stays the samples'. With batch's minute 1
+  // holding 20 samples (half idle): 60 + 10 of 200 samples, not 1.5 of 4 buckets.
+  ReportThresholds one;
+  one.squeezed_above = 0.10;
+  control::HistoryAnswer uneven = w.apps;
+  for (auto& p : *uneven.mutable_points()) {
+    if (p.series() == "batch" && p.time_ms() == kT0 + kStep) p.set_samples(20);
+  }
+  REQUIRE(AppNamed(BuildReport(w.pool, w.nodes, uneven, one), "batch").idle == Approx(0.35));
   t.squeezed_above = 0.20;  // 7000 is under 20% over 6000; web's 3000 over 1500 is not
   REQUIRE(AppNamed(BuildReport(w.pool, w.nodes, w.apps, t), "batch").squeezed == 0);
   REQUIRE(AppNamed(BuildReport(w.pool, w.nodes, w.apps, t), "web").squeezed == 0.25);

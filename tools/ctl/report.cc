@@ -67,7 +67,8 @@ AppUse AppOf(const std::string& name, const Points& points, const std::map<int64
   AppUse a;
   a.name = name;
   a.buckets = points.size();
-  double samples = 0, squeezed = 0, idle = 0;
+  // By a threshold: a share of buckets; by the samples' rule: of samples.
+  double squeezed_of = 0, idle_of = 0, squeezed = 0, idle = 0;
   std::vector<double> of_allocation;
   auto idle_at = [&](int64_t time) {
     auto it = idle_pool.find(time);
@@ -84,17 +85,18 @@ AppUse AppOf(const std::string& name, const Points& points, const std::map<int64
       a.peak_at = p->time_ms();
       a.burst_at_peak = idle_at(p->time_ms());
     }
-    const double weight = t.squeezed_above || t.idle_below ? 1.0 : p->samples();
-    samples += weight;
-    squeezed += t.squeezed_above ? SqueezedBucket(*p, t) : p->squeezed() * weight;
-    idle += t.idle_below ? IdleBucket(*p, t) : p->idle() * weight;
+    const double samples = p->samples();
+    squeezed_of += t.squeezed_above ? 1.0 : samples;
+    squeezed += t.squeezed_above ? SqueezedBucket(*p, t) : p->squeezed() * samples;
+    idle_of += t.idle_below ? 1.0 : samples;
+    idle += t.idle_below ? IdleBucket(*p, t) : p->idle() * samples;
     if (p->allocation_m() > 0) of_allocation.push_back(p->usage_m() / p->allocation_m());
   }
   const double n = static_cast<double>(std::max<size_t>(1, a.buckets));
   for (double* x : {&a.used, &a.demand, &a.booked, &a.allocated, &a.burst}) *x /= n;
   a.headroom = a.allocated - a.peak;
-  a.squeezed = Share(squeezed, samples);
-  a.idle = Share(idle, samples);
+  a.squeezed = Share(squeezed, squeezed_of);
+  a.idle = Share(idle, idle_of);
   a.squeezed_spans = Runs(points, step, [&](const control::HistoryPoint& p) { return SqueezedBucket(p, t); });
   a.idle_spans = Runs(points, step, [&](const control::HistoryPoint& p) { return IdleBucket(p, t); });
   a.of_allocation = ByTenths(of_allocation);
