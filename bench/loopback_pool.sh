@@ -11,6 +11,10 @@
 #   pool_stop                               ends them (by pid) and removes $run
 #   cpu_ticks PID                           its user + system time so far, in
 #       clock ticks (getconf CLK_TCK a second)
+#   apps_start TAG APPS                     writes $run/apps.xml, a monitor
+#       policy of APPS applications app1.. (1% of the pool each), and starts
+#       one idle process per application named "TAG-appK x" that every node
+#       sees (pids in sleepers); apps_stop ends them (call before pool_stop)
 pool_start() {
   local bin=$1 n=$2
   base=$3
@@ -51,3 +55,26 @@ pool_stop() {
 }
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+sleepers=()
+apps_start() {
+  local tag=$1 apps=$2 k
+  {
+    echo '<shoal-policy version="1" mode="monitor">'
+    for k in $(seq 1 "$apps"); do
+      echo "  <application name=\"app$k\"><process cmdline=\"$tag-app$k *\"/></application>"
+      echo "  <policy application=\"app$k\"><cpu pool-percent=\"1%\"/></policy>"
+    done
+    echo '</shoal-policy>'
+  } >"$run/apps.xml"
+  sleepers=()
+  for k in $(seq 1 "$apps"); do
+    bash -c "exec -a '$tag-app$k x' sleep 3600" &
+    sleepers+=($!)
+  done
+}
+
+apps_stop() {
+  local p
+  for p in "${sleepers[@]}"; do kill "$p" 2>/dev/null || true; done
+}

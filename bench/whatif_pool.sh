@@ -22,26 +22,14 @@ mkdir -p "$(dirname "$out")"
 . "$top/bench/loopback_pool.sh"
 
 port=$((21000 + RANDOM % 2000))
-sleepers=()
 cleanup() {
-  for p in "${sleepers[@]}"; do kill "$p" 2>/dev/null || true; done
+  apps_stop
   pool_stop
 }
 pool_start "$bin" "$n" "$port" --report-every-ms 0
 trap cleanup EXIT
+apps_start "whatifbench-$port" "$apps"
 policy=$run/apps.xml
-{
-  echo '<shoal-policy version="1" mode="monitor">'
-  for k in $(seq 1 "$apps"); do
-    echo "  <application name=\"app$k\"><process cmdline=\"whatifbench-$port-app$k *\"/></application>"
-    echo "  <policy application=\"app$k\"><cpu pool-percent=\"1%\"/></policy>"
-  done
-  echo '</shoal-policy>'
-} >"$policy"
-for k in $(seq 1 "$apps"); do
-  bash -c "exec -a 'whatifbench-$port-app$k x' sleep 3600" &
-  sleepers+=($!)
-done
 sleep 15
 "$ctl" policy push "$policy" --node "127.0.0.1:$((base + 3001))" --token-file "$run/tokens" >/dev/null
 sleep 10
