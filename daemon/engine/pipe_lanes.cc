@@ -32,6 +32,12 @@ std::string SlotName(const policy::PolicyDocument& doc, size_t slot) {
   return slot < doc.applications.size() ? doc.applications[slot].name : kRogueClass;
 }
 
+size_t SlotOf(const policy::PolicyDocument& doc, const std::string& app) {
+  const auto it = std::find_if(doc.applications.begin(), doc.applications.end(),
+                               [&](const policy::ApplicationSpec& a) { return a.name == app; });
+  return static_cast<size_t>(it - doc.applications.begin());
+}
+
 uint64_t PerInterval(uint64_t bytes_per_s, Duration interval) {
   const auto us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(interval).count());
   return bwman::MulDiv(bytes_per_s, us, 1'000'000);
@@ -46,10 +52,9 @@ std::vector<bwman::AppTerms> TermsInForce(const Lane& lane, const policy::Policy
                                           const std::vector<policy::EffectivePolicy>& effective, Duration interval) {
   std::vector<bwman::AppTerms> terms(SlotCount(doc));
   for (const policy::EffectivePolicy& e : effective) {
-    const auto app = std::find_if(doc.applications.begin(), doc.applications.end(),
-                                  [&](const policy::ApplicationSpec& a) { return a.name == e.application; });
-    if (app == doc.applications.end()) continue;
-    bwman::AppTerms& t = terms[static_cast<size_t>(app - doc.applications.begin())];
+    const size_t slot = SlotOf(doc, e.application);
+    if (slot == doc.applications.size()) continue;  // a policy names only defined applications
+    bwman::AppTerms& t = terms[slot];
     for (const policy::BandwidthShare& b : e.bandwidth) {
       if (b.pipe != lane.id.pipe || b.direction != lane.id.direction) continue;
       t.booked = PerInterval(BytesPerSecond(lane, b.percent, b.amount), interval);

@@ -30,6 +30,9 @@ std::vector<Lane> DocumentLanes(const policy::PolicyDocument& doc);
 // The slot's class name: the application's, or kRogueClass.
 std::string SlotName(const policy::PolicyDocument& doc, size_t slot);
 inline size_t SlotCount(const policy::PolicyDocument& doc) { return doc.applications.size() + 1; }
+// The slot of the application named `app`: its place in the document, or
+// the rogue slot (the last) for a name the document does not define.
+size_t SlotOf(const policy::PolicyDocument& doc, const std::string& app);
 
 // Bytes per `interval` at `bytes_per_s`.
 uint64_t PerInterval(uint64_t bytes_per_s, Duration interval);

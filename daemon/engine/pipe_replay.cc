@@ -11,24 +11,22 @@ namespace {
 
 constexpr Duration kInterval = std::chrono::seconds(1);
 
-// One period's figures of an application on a lane, added to `o`.
-void AddPeriod(PipeOutcome& o, double booked, double credit, double demand, double met, bool short_of) {
-  ++o.periods;
-  o.booked += booked;
-  o.credit += credit;
-  o.demand += demand;
-  o.met += met;
-  o.short_periods += short_of ? 1 : 0;
-}
-
-size_t SlotOf(const policy::PolicyDocument& doc, const std::string& app) {
-  for (size_t i = 0; i < doc.applications.size(); ++i) {
-    if (doc.applications[i].name == app) return i;
-  }
-  return doc.applications.size();  // the rogue slot
-}
-
 }  // namespace
+
+// One period's figures of an application on a lane: its nodes' parts summed.
+struct LaneSum {
+  double booked = 0, credit = 0, demand = 0, met = 0;
+  bool short_of = false;  // some node's part wanted more than its credit
+  void Add(double b, double c, double d, double usage) {
+    booked += b, credit += c, demand += d, met += std::min(d, c);
+    short_of = short_of || IsSqueezed(d, usage, c);
+  }
+  void Into(PipeOutcome& o) const {
+    ++o.periods;
+    o.booked += booked, o.credit += credit, o.demand += demand, o.met += met;
+    o.short_periods += short_of ? 1 : 0;
+  }
+};
 
 Result<PipeReplay> PipeReplay::Create(const policy::PolicyDocument& draft, policy::PoolEdits edits,
                                       const std::string& zoneinfo) {
@@ -56,44 +54,38 @@ LaneAppReplay& PipeReplay::Entry(const std::string& lane, const std::string& app
 void PipeReplay::AddLane(const Lane& lane, const policy::RecordedLane& recorded, const policy::RecordedLane& edited,
                          const std::vector<policy::EffectivePolicy>& effective) {
   const std::string name = LaneSeriesName(lane.id);
-  // What the pool recorded, per application.
-  std::map<std::string, std::array<double, 4>> was;  // booked, credit, demand, met
-  std::map<std::string, bool> was_short;
-  for (const auto& s : recorded.shares) {
-    auto& w = was[s.app];
-    w[0] += s.booking, w[1] += s.allocation, w[2] += s.demand, w[3] += std::min(s.demand, s.allocation);
-    was_short[s.app] = was_short[s.app] || IsSqueezed(s.demand, s.usage, s.allocation);
+  std::map<std::string, LaneSum> was;  // what the pool recorded, per application
+  for (const auto& s : recorded.shares) was[s.app].Add(s.booking, s.allocation, s.demand, s.usage);
+  for (const auto& [app, sum] : was) sum.Into(Entry(name, app).recorded);
+  const std::vector<LaneSum> now = Divide(lane, edited, effective);
+  for (size_t slot = 0; slot < now.size(); ++slot) {
+    if (now[slot].demand > 0 || now[slot].booked > 0) now[slot].Into(Entry(name, SlotName(draft_, slot)).replayed);
   }
-  for (const auto& [app, w] : was) AddPeriod(Entry(name, app).recorded, w[0], w[1], w[2], w[3], was_short[app]);
-  // The draft's division of the same demand.
+}
+
+std::vector<LaneSum> PipeReplay::Divide(const Lane& lane, const policy::RecordedLane& shares,
+                                        const std::vector<policy::EffectivePolicy>& effective) const {
   bwman::RoundInput in;
   in.interval_bytes = PerInterval(lane.capacity, kInterval);
   in.immediate_share = lane.immediate_share;
   in.apps = TermsInForce(lane, draft_, effective, kInterval);
   std::map<NodeId, size_t> row;
-  for (const auto& s : edited.shares) {
+  for (const auto& s : shares.shares) {
     auto [it, fresh] = row.try_emplace(s.node, in.demand.size());
     if (fresh) in.demand.emplace_back(in.apps.size(), 0);
     in.demand[it->second][SlotOf(draft_, s.app)] += static_cast<uint64_t>(std::max(0.0, s.demand));
   }
   const bwman::Round round = bwman::DivideRound(in);
-  std::vector<std::array<double, 4>> now(in.apps.size());
-  std::vector<bool> now_short(in.apps.size());
+  std::vector<LaneSum> out(in.apps.size());
   for (size_t n = 0; n < in.demand.size(); ++n) {
     const auto credits = round.AppCredits(n);
     for (size_t slot = 0; slot < in.apps.size(); ++slot) {
       const double demand = static_cast<double>(in.Demand(n, slot));
-      const double credit = static_cast<double>(credits[slot].booked + credits[slot].unbooked);
-      auto& x = now[slot];
-      x[0] += static_cast<double>(credits[slot].booked), x[1] += credit, x[2] += demand, x[3] += std::min(demand, credit);
-      now_short[slot] = now_short[slot] || IsSqueezed(demand, 0, credit);
+      out[slot].Add(static_cast<double>(credits[slot].booked),
+                    static_cast<double>(credits[slot].booked + credits[slot].unbooked), demand, 0);
     }
   }
-  for (size_t slot = 0; slot < in.apps.size(); ++slot) {
-    if (now[slot][2] <= 0 && now[slot][0] <= 0) continue;
-    const auto& x = now[slot];
-    AddPeriod(Entry(name, SlotName(draft_, slot)).replayed, x[0], x[1], x[2], x[3], now_short[slot]);
-  }
+  return out;
 }
 
 void PipeReplay::Add(const policy::RecordedPeriod& period) {

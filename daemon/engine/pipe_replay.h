@@ -31,6 +31,8 @@ struct LaneAppReplay {
   PipeOutcome replayed, recorded;
 };
 
+struct LaneSum;  // pipe_replay.cc
+
 class PipeReplay {
  public:
   static Result<PipeReplay> Create(const policy::PolicyDocument& draft, policy::PoolEdits edits = {},
@@ -43,6 +45,9 @@ class PipeReplay {
   PipeReplay(policy::PolicyDocument draft, policy::ScheduleEvaluator schedule, policy::PoolEdits edits);
   void AddLane(const Lane& lane, const policy::RecordedLane& recorded, const policy::RecordedLane& edited,
                const std::vector<policy::EffectivePolicy>& effective);
+  // The draft's division of `shares`' demand, per slot.
+  std::vector<LaneSum> Divide(const Lane& lane, const policy::RecordedLane& shares,
+                              const std::vector<policy::EffectivePolicy>& effective) const;
   LaneAppReplay& Entry(const std::string& lane, const std::string& app);
 
   policy::PolicyDocument draft_;
