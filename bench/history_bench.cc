@@ -87,6 +87,18 @@ Period MakePeriod(int64_t t, int apps, uint64_t k) {
   return p;
 }
 
+// Every application's rows over [from, to) at the resolution an operator's
+// question gets.
+SeriesQuery DayOfApps(int64_t from, int64_t to, const Resolution& res) {
+  SeriesQuery q;
+  q.kind = SeriesKind::kApp;
+  q.from_ms = from;
+  q.to_ms = to;
+  q.step_ms = res.step_ms;
+  q.level = res.level;
+  return q;
+}
+
 std::unique_ptr<HistoryStore> OpenOrDie(const std::string& path, NodeId id, bool sync) {
   StoreOptions o;
   o.path = path;
@@ -135,13 +147,8 @@ int RunWrite(const std::string& dir, int apps, int64_t period_ms) {
   malloc_trim(0);  // what is left is held, not merely cached by the allocator
   const uint64_t anon_filled = AnonKb();
   // A day's report from this store: the node's share of `shoalctl report`.
-  wire::Query q;
-  q.set_kind('A');
   const auto res = ChooseResolution(start, now, now, 0, store->options().retention_ms);
-  q.set_from_ms(start);
-  q.set_to_ms(now);
-  q.set_step_ms(res.step_ms);
-  q.set_level(static_cast<uint32_t>(res.level));
+  const SeriesQuery q = DayOfApps(start, now, res);
   const auto qa = Wall::now();
   auto r = store->Query(q);
   const double query_ms = Seconds(Wall::now() - qa) * 1000;
@@ -153,7 +160,7 @@ int RunWrite(const std::string& dir, int apps, int64_t period_ms) {
       "\"maintain_s_total\":%.2f,\"fill_s\":%.1f,\"store_memory_kb\":%llu,\"rss_before_kb\":%llu,"
       "\"rss_after_open_kb\":%llu,\"rss_after_hour_kb\":%llu,\"anon_before_kb\":%llu,\"anon_after_open_kb\":%llu,"
       "\"anon_after_hour_kb\":%llu,\"anon_after_day_untrimmed_kb\":%llu,\"anon_after_day_kb\":%llu,"
-      "\"rss_after_day_kb\":%llu,\"disk_mb\":%.1f,\"day_query_rows\":%d,\"day_query_ms\":%.1f}\n",
+      "\"rss_after_day_kb\":%llu,\"disk_mb\":%.1f,\"day_query_rows\":%zu,\"day_query_ms\":%.1f}\n",
       apps, static_cast<long long>(period_ms), static_cast<unsigned long long>(periods),
       static_cast<unsigned long long>(store->counters().rows_written), Percentile(us, 50), Percentile(us, 99),
       std::accumulate(us.begin(), us.end(), 0.0) / us.size(),
@@ -164,7 +171,7 @@ int RunWrite(const std::string& dir, int apps, int64_t period_ms) {
       static_cast<unsigned long long>(anon_open), static_cast<unsigned long long>(anon_hour),
       static_cast<unsigned long long>(anon_untrimmed),
       static_cast<unsigned long long>(anon_filled), static_cast<unsigned long long>(rss_filled),
-      DiskBytes(dir + "/write") / 1e6, r->rows_size(), query_ms);
+      DiskBytes(dir + "/write") / 1e6, r->rows.size(), query_ms);
   return 0;
 }
 
@@ -208,13 +215,8 @@ int RunQuery(const std::string& dir, size_t nodes, int apps, int64_t period_ms) 
   }
   const double fill_s = Seconds(Wall::now() - fill);
   pool.RunFor(5s);  // membership
-  wire::Query q;
-  q.set_kind('A');
   const auto res = ChooseResolution(now - kDayMs, now, now, 0, all[0]->store->options().retention_ms);
-  q.set_from_ms(now - kDayMs);
-  q.set_to_ms(now);
-  q.set_step_ms(res.step_ms);
-  q.set_level(static_cast<uint32_t>(res.level));
+  const SeriesQuery q = DayOfApps(now - kDayMs, now, res);
   std::vector<PoolMember> peers;
   for (const auto* m : pool.node(0).membership().live_peers()) peers.push_back({m->id, m->endpoint});
   std::vector<double> wall_ms, sim_ms;
@@ -229,16 +231,17 @@ int RunQuery(const std::string& dir, size_t nodes, int apps, int64_t period_ms) 
     wall_ms.push_back(Seconds(Wall::now() - w) * 1000);
     sim_ms.push_back(ToMillis(pool.clock().Now() - v));
     if (!answer->ok()) return 1;
-    rows = (*answer)->result.rows_size();
+    rows = (*answer)->result.rows.size();
     origins = (*answer)->holder.size();
   }
   // One node's own share (its origin's rows), as each node does it in a
   // real pool, in parallel with the others.
   std::vector<double> share_ms;
   for (size_t i = 0; i < nodes; ++i) {
+    SeriesQuery own = q;
+    own.origins = {pool.id(i)};
     wire::Request one;
-    *one.mutable_query() = q;
-    one.mutable_query()->add_origins(pool.id(i).value);
+    *one.mutable_query() = ToWire(own);
     const auto w = Wall::now();
     auto r = all[i]->service->Handle(pool.id(0), one);
     const std::string bytes = r->SerializeAsString();  // as it goes on the wire
@@ -313,10 +316,7 @@ int RunLag(const std::string& dir, size_t nodes, int apps, int seconds) {
   for (int k = 0; k < 200; ++k) {
     auto seq = origin->Record(MakePeriod(WallClockMs() + k, apps, static_cast<uint64_t>(k)));
     auto log = origin->LogAfter(*seq - 1, 1 << 20);
-    wire::Append a;
-    a.set_origin(999'999);
-    a.set_incarnation(origin->incarnation());
-    *a.add_batches() = (*log)[0];
+    const AppendBatches a{NodeId{999'999}, "", origin->incarnation(), {(*log)[0]}};
     const auto w = Wall::now();
     if (!replica->ApplyAppend(a).ok() || !replica->SyncLog().ok()) return 1;
     append_us.push_back(std::chrono::duration<double, std::micro>(Wall::now() - w).count());

@@ -31,32 +31,32 @@ std::vector<store::PoolMember> LivePeers(const gossip::Gossiper& g) {
 
 // A history request as the store's query.
 struct PlannedQuery {
-  store::wire::Query query;
+  store::SeriesQuery query;
   store::Resolution res;
   int64_t from = 0, to = 0;
   bool per_node = false;
 };
 
-Status SetKind(const control::HistoryQuery& h, store::wire::Query& q) {
+Status SetKind(const control::HistoryQuery& h, store::SeriesQuery& q) {
   const std::string& what = h.what();
   if (what == "app" || what == "events") {
-    q.set_kind(static_cast<uint32_t>(what == "app" ? store::SeriesKind::kApp : store::SeriesKind::kEvent));
-    q.set_name(h.name());
-    if (!h.node().empty()) q.add_origins(NodeId::FromName(h.node()).value);
+    q.kind = what == "app" ? store::SeriesKind::kApp : store::SeriesKind::kEvent;
+    q.name = h.name();
+    if (!h.node().empty()) q.origins.push_back(NodeId::FromName(h.node()));
   } else if (what == "node" || what == "pool") {
-    q.set_kind(static_cast<uint32_t>(store::SeriesKind::kNode));
-    if (what == "node" && !h.name().empty()) q.add_origins(NodeId::FromName(h.name()).value);
+    q.kind = store::SeriesKind::kNode;
+    if (what == "node" && !h.name().empty()) q.origins.push_back(NodeId::FromName(h.name()));
   } else if (what == "pipe") {
     // "uplink", "uplink/out": every series under it; "uplink/out/web": that
     // one; no name: every pipe's.
-    q.set_kind(static_cast<uint32_t>(store::SeriesKind::kPipe));
-    q.set_name(h.name());
-    q.set_name_prefix(!h.name().empty() && std::count(h.name().begin(), h.name().end(), '/') < 2);
-    if (!h.node().empty()) q.add_origins(NodeId::FromName(h.node()).value);
+    q.kind = store::SeriesKind::kPipe;
+    q.name = h.name();
+    q.name_prefix = !h.name().empty() && std::count(h.name().begin(), h.name().end(), '/') < 2;
+    if (!h.node().empty()) q.origins.push_back(NodeId::FromName(h.node()));
   } else {
     return MakeError("history: '{}' is not one of: app, node, pool, pipe, events", what);
   }
-  if (!q.name().empty() && !store::ValidName(q.name())) return MakeError("history: a bad name");
+  if (!q.name.empty() && !store::ValidName(q.name)) return MakeError("history: a bad name");
   return Status::Ok();
 }
 
@@ -75,11 +75,11 @@ Result<PlannedQuery> PlanQuery(const control::HistoryQuery& h, int64_t now, cons
     return MakeError("history: {} buckets of {} ms over the period (at most {}): choose a larger --step",
                      (p.to - p.from) / p.res.step_ms, p.res.step_ms, store::kMaxBuckets);
   }
-  p.query.set_from_ms(p.from);
-  p.query.set_to_ms(p.to);
-  p.query.set_archive(h.archive());
-  p.query.set_step_ms(p.res.step_ms);
-  p.query.set_level(static_cast<uint32_t>(p.res.level));
+  p.query.from_ms = p.from;
+  p.query.to_ms = p.to;
+  p.query.archive = h.archive();
+  p.query.step_ms = p.res.step_ms;
+  p.query.level = p.res.level;
   p.per_node = h.per_node() || h.what() == "node";
   return p;
 }
@@ -186,13 +186,13 @@ void ControlApi::HistoryQuery(const control::Request& request, ControlServer::Re
           return it != a->names.end() && !it->second.empty() ? it->second : c_.engine.NameOf(NodeId{origin});
         };
         for (const auto& s : store::SumSeries(a->result, p.per_node)) AddPoint(s, s.origin ? name(s.origin) : "", *ans);
-        for (const auto& e : a->result.events()) {
+        for (const auto& e : a->result.events) {
           auto* ev = ans->add_events();
-          ev->set_time_ms(e.time_ms());
-          ev->set_node(name(e.origin()));
-          ev->set_kind(e.kind());
-          ev->set_subject(e.event().subject());
-          ev->set_text(e.event().text());
+          ev->set_time_ms(e.time_ms);
+          ev->set_node(name(e.origin.value));
+          ev->set_kind(e.event.kind);
+          ev->set_subject(e.event.subject);
+          ev->set_text(e.event.text);
         }
         for (const auto& [node, why] : a->failures) ans->add_failures(fmt::format("{}: {}", c_.engine.NameOf(node), why));
         for (const auto& [origin, holder] : a->holder) {

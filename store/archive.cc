@@ -108,9 +108,7 @@ Result<ArchiveInfo> HistoryStore::Archive(int64_t before_ms, const std::string& 
   }
   // Finish syncs the file: the rows leave the store only once it is safe.
   if (auto s = writer.Finish(); !s.ok()) return Failed("finishing it", file, s);
-  wire::Delete d;
-  d.set_before_ms(before_ms);
-  auto deleted = Delete(d);
+  auto deleted = Delete(DeleteRequest{.origin = {}, .app = {}, .before_ms = before_ms, .by = {}});
   if (!deleted.ok()) return deleted.error();
   spdlog::info("history: archived {} row(s) from before {} ms into {}", info.rows, before_ms, file);
   return info;
@@ -156,7 +154,7 @@ std::vector<ArchiveInfo> HistoryStore::Mounted() const {
   return out;
 }
 
-wire::Holdings HistoryStore::ArchiveHoldings() const {
+std::vector<Holding> HistoryStore::ArchiveHoldings() const {
   std::map<uint64_t, std::pair<int64_t, int64_t>> all;
   for (const auto& m : mounts_) {
     for (const auto& [origin, span] : m->origins) {
@@ -165,52 +163,41 @@ wire::Holdings HistoryStore::ArchiveHoldings() const {
       pos->second.second = std::max(pos->second.second, span.second);
     }
   }
-  wire::Holdings out;
-  for (const auto& [origin, span] : all) {
-    auto* h = out.add_origins();
-    h->set_origin(origin);
-    h->set_first_ms(span.first);
-    h->set_last_ms(span.second);
-    h->set_archive(true);
-  }
+  std::vector<Holding> out;
+  for (const auto& [origin, span] : all) out.push_back({NodeId{origin}, "", span.first, span.second, true});
   return out;
 }
 
-Result<wire::QueryResult> HistoryStore::QueryArchives(const wire::Query& q, int64_t step) {
+Result<QueryAnswer> HistoryStore::QueryArchives(const SeriesQuery& q, int64_t step) {
   // Every file's rows of the origins asked for, at the query's level, with
   // the same bucket of one series merged across files.
-  wire::QueryResult parts;
+  QueryAnswer parts;
   uint64_t bad = 0;
   for (const auto& m : mounts_) {
     std::unique_ptr<rocksdb::Iterator> it(m->reader->NewIterator(rocksdb::ReadOptions()));
     for (const auto& [origin, span] : m->origins) {
-      if (!q.origins().empty() && std::find(q.origins().begin(), q.origins().end(), origin) == q.origins().end()) {
+      if (!q.origins.empty() && std::find(q.origins.begin(), q.origins.end(), NodeId{origin}) == q.origins.end()) {
         continue;
       }
-      if (span.second < q.from_ms() || span.first >= q.to_ms()) continue;
+      if (span.second < q.from_ms || span.first >= q.to_ms) continue;
       // As in the live store: each level up to its watermark, then finer.
-      std::vector<LevelRange> range;
-      int64_t lo = q.from_ms();
-      for (int l = static_cast<int>(q.level()); l >= 0; --l) {
-        auto w = m->watermarks.find({origin, l});
-        const int64_t hi = l == 0 ? q.to_ms() : std::min(q.to_ms(), w == m->watermarks.end() ? 0 : w->second);
-        if (hi <= lo) continue;
-        range.push_back({static_cast<Level>(l), lo, hi});
-        lo = hi;
-      }
+      const auto range = LevelParts(q, [&m, id = origin](Level l) {
+        auto w = m->watermarks.find({id, static_cast<int>(l)});
+        return w == m->watermarks.end() ? 0 : w->second;
+      });
       if (auto s = AnswerOrigin(*it, NodeId{origin}, q, step, range, parts, &bad); !s.ok()) return s.error();
     }
   }
-  wire::QueryResult result;
-  result.set_level(q.level());
-  std::map<std::tuple<uint64_t, std::string, int64_t>, wire::Row> rows;
-  for (auto& row : *parts.mutable_rows()) {
-    auto [pos, added] = rows.try_emplace({row.origin(), row.name(), row.bucket_ms()}, row);
-    if (!added) Merge(*pos->second.mutable_figures(), row.figures());
+  QueryAnswer result;
+  result.level = q.level;
+  std::map<std::tuple<NodeId, std::string, int64_t>, SeriesRow> rows;
+  for (auto& row : parts.rows) {
+    auto [pos, added] = rows.try_emplace({row.origin, row.name, row.bucket_ms}, row);
+    if (!added) Merge(pos->second.figures, row.figures);
   }
-  for (auto& [key, row] : rows) *result.add_rows() = std::move(row);
-  *result.mutable_events() = std::move(*parts.mutable_events());
-  SortEvents(result);
+  for (auto& [key, row] : rows) result.rows.push_back(std::move(row));
+  result.events = std::move(parts.events);
+  SortEvents(result.events);
   return result;
 }
 

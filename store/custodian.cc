@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "store/placement.h"
+#include "store/wire_codec.h"
 
 namespace shoal::store {
 
@@ -65,24 +66,21 @@ void Custodian::Send(const Key& key, Job& job, const Endpoint& to) {
     jobs_.erase(key);
     return;
   }
-  wire::Request request;
-  auto* c = request.mutable_copy();
-  c->set_origin(key.first.value);
-  c->set_origin_name(held->name());
-  c->set_incarnation(held->incarnation());
+  CopySlice slice{key.first, held->name, held->incarnation, {}, false, 0, 0};
   std::string cursor = job.cursor;
   bool last = false;
   if (job.probing) {
     ++counters_.probes;  // no rows: the answer says what the target holds
   } else {
-    auto rows = store_.RowsAfter(key.first, job.cursor, options_.max_message_bytes, &last);
-    if (!rows.empty()) cursor = rows.back().key();
-    for (auto& r : rows) *c->add_rows() = std::move(r);
-    c->set_last(last);
-    c->set_through_seq(held->applied_seq());
-    c->set_through_ms(held->last_ms());
+    slice.rows = store_.RowsAfter(key.first, job.cursor, options_.max_message_bytes, &last);
+    if (!slice.rows.empty()) cursor = slice.rows.back().key;
+    slice.last = last;
+    slice.through_seq = held->applied_seq;
+    slice.through_ms = held->last_ms;
     ++counters_.slices;
   }
+  wire::Request request;
+  *request.mutable_copy() = ToWire(std::move(slice));
   job.call.Send(streams_, to, request, options_.call_timeout, clock_, options_.every, alive_,
                 [this, key, cursor, last](Result<wire::Ack> ack) { OnReply(key, std::move(ack), cursor, last); });
 }
@@ -99,12 +97,12 @@ void Custodian::OnReply(const Key& key, Result<wire::Ack> ack, std::string curso
   }
   auto held = store_.HeldOf(key.first);
   if (job.probing) {
-    if (held && ack->applied_seq() >= held->applied_seq()) {
+    if (held && ack->applied_seq() >= held->applied_seq) {
       done_.insert(key);  // it holds as much as this node does
       jobs_.erase(it);
       return;
     }
-    spdlog::info("history: {} is gone; copying its history to {}", held ? held->name() : NameOf(key.first),
+    spdlog::info("history: {} is gone; copying its history to {}", held ? held->name : NameOf(key.first),
                  NameOf(key.second));
     job.probing = false;
     return;

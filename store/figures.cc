@@ -10,50 +10,48 @@ bool Squeezed(const Sample& s) { return IsSqueezed(s.demand, s.usage, s.allocati
 
 bool Idle(const Sample& s) { return IsIdle(s.usage, s.booking); }
 
-wire::Figures RawFigures(const Sample& s) {
-  wire::Figures f;
+Figures RawFigures(const Sample& s) {
   const uint32_t demand = std::max(s.demand, s.usage);
-  f.set_samples(1);
-  f.set_usage_sum(s.usage);
-  f.set_usage_peak(s.usage);
-  f.set_demand_sum(demand);
-  f.set_demand_peak(demand);
-  f.set_booking_sum(s.booking);
-  f.set_allocation_sum(s.allocation);
-  f.set_capacity_sum(s.capacity);
-  f.set_rss_kb_sum(s.rss_kb);
-  f.set_processes_sum(s.processes);
-  f.set_squeezed(Squeezed(s) ? 1 : 0);
-  f.set_idle(Idle(s) ? 1 : 0);
-  return f;
+  return Figures{.samples = 1,
+                 .usage_sum = s.usage,
+                 .usage_peak = s.usage,
+                 .demand_sum = demand,
+                 .demand_peak = demand,
+                 .booking_sum = s.booking,
+                 .allocation_sum = s.allocation,
+                 .capacity_sum = s.capacity,
+                 .rss_kb_sum = s.rss_kb,
+                 .processes_sum = s.processes,
+                 .squeezed = Squeezed(s) ? 1u : 0u,
+                 .idle = Idle(s) ? 1u : 0u};
 }
 
-void Merge(wire::Figures& into, const wire::Figures& from) {
-  into.set_samples(into.samples() + from.samples());
-  into.set_usage_sum(into.usage_sum() + from.usage_sum());
-  into.set_usage_peak(std::max(into.usage_peak(), from.usage_peak()));
-  into.set_demand_sum(into.demand_sum() + from.demand_sum());
-  into.set_demand_peak(std::max(into.demand_peak(), from.demand_peak()));
-  into.set_booking_sum(into.booking_sum() + from.booking_sum());
-  into.set_allocation_sum(into.allocation_sum() + from.allocation_sum());
-  into.set_capacity_sum(into.capacity_sum() + from.capacity_sum());
-  into.set_rss_kb_sum(into.rss_kb_sum() + from.rss_kb_sum());
-  into.set_processes_sum(into.processes_sum() + from.processes_sum());
-  into.set_squeezed(into.squeezed() + from.squeezed());
-  into.set_idle(into.idle() + from.idle());
+void Merge(Figures& into, const Figures& from) {
+  into.samples += from.samples;
+  into.usage_sum += from.usage_sum;
+  into.usage_peak = std::max(into.usage_peak, from.usage_peak);
+  into.demand_sum += from.demand_sum;
+  into.demand_peak = std::max(into.demand_peak, from.demand_peak);
+  into.booking_sum += from.booking_sum;
+  into.allocation_sum += from.allocation_sum;
+  into.capacity_sum += from.capacity_sum;
+  into.rss_kb_sum += from.rss_kb_sum;
+  into.processes_sum += from.processes_sum;
+  into.squeezed += from.squeezed;
+  into.idle += from.idle;
 }
 
 namespace {
-double Per(uint64_t sum, const wire::Figures& f) {
-  return f.samples() ? static_cast<double>(sum) / f.samples() : 0.0;
+double Per(uint64_t sum, const Figures& f) {
+  return f.samples ? static_cast<double>(sum) / f.samples : 0.0;
 }
 }  // namespace
 
-double AvgUsage(const wire::Figures& f) { return Per(f.usage_sum(), f); }
-double AvgDemand(const wire::Figures& f) { return Per(f.demand_sum(), f); }
-double AvgBooking(const wire::Figures& f) { return Per(f.booking_sum(), f); }
-double AvgAllocation(const wire::Figures& f) { return Per(f.allocation_sum(), f); }
-double AvgCapacity(const wire::Figures& f) { return Per(f.capacity_sum(), f); }
-double AvgRssKb(const wire::Figures& f) { return Per(f.rss_kb_sum(), f); }
+double AvgUsage(const Figures& f) { return Per(f.usage_sum, f); }
+double AvgDemand(const Figures& f) { return Per(f.demand_sum, f); }
+double AvgBooking(const Figures& f) { return Per(f.booking_sum, f); }
+double AvgAllocation(const Figures& f) { return Per(f.allocation_sum, f); }
+double AvgCapacity(const Figures& f) { return Per(f.capacity_sum, f); }
+double AvgRssKb(const Figures& f) { return Per(f.rss_kb_sum, f); }
 
 }  // namespace shoal::store

@@ -1,10 +1,9 @@
-// Figures of a series (store/history.proto): one sample's, their merge over
-// a bucket of time, and what a reader derives from them. Thread-safe.
+// Figures of a series: one sample's, their merge over a bucket of time, and
+// what a reader derives from them. Thread-safe.
 #pragma once
 
 #include <cstdint>
 
-#include "history.pb.h"
 
 namespace shoal::store {
 
@@ -23,16 +22,35 @@ struct Sample {
 bool Squeezed(const Sample& s);
 bool Idle(const Sample& s);
 
-wire::Figures RawFigures(const Sample& s);
+// Figures of a series (an application's instance on a node, a node, a pipe)
+// over one or more samples: sums, so that merging is exact. A raw row holds
+// one sample; a roll-up row the merge of the rows it covers.
+struct Figures {
+  uint32_t samples = 0;
+  uint64_t usage_sum = 0;
+  uint32_t usage_peak = 0;
+  uint64_t demand_sum = 0;
+  uint32_t demand_peak = 0;
+  uint64_t booking_sum = 0;
+  uint64_t allocation_sum = 0;
+  uint64_t capacity_sum = 0;
+  uint64_t rss_kb_sum = 0;
+  uint64_t processes_sum = 0;
+  uint32_t squeezed = 0;  // samples that wanted more than their allocation
+  uint32_t idle = 0;      // samples that used next to nothing
+  bool operator==(const Figures&) const = default;
+};
+
+Figures RawFigures(const Sample& s);
 // Adds `from` into `into`: counts and sums add, peaks take the larger.
-void Merge(wire::Figures& into, const wire::Figures& from);
+void Merge(Figures& into, const Figures& from);
 
 // Averages per sample (0 without samples).
-double AvgUsage(const wire::Figures& f);
-double AvgDemand(const wire::Figures& f);
-double AvgBooking(const wire::Figures& f);
-double AvgAllocation(const wire::Figures& f);
-double AvgCapacity(const wire::Figures& f);
-double AvgRssKb(const wire::Figures& f);
+double AvgUsage(const Figures& f);
+double AvgDemand(const Figures& f);
+double AvgBooking(const Figures& f);
+double AvgAllocation(const Figures& f);
+double AvgCapacity(const Figures& f);
+double AvgRssKb(const Figures& f);
 
 }  // namespace shoal::store

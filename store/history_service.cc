@@ -12,11 +12,10 @@ void HistoryService::Register() {
                      ++counters_.refused;
                      return respond(MakeError("history: a request that does not parse"));
                    }
-                   auto response = Handle(from.id, request);
+                   const bool append = request.has_append(), replication = append || request.has_copy();
+                   auto response = Handle(from.id, std::move(request));
                    if (!response.ok()) return respond(response.error());
-                   if (request.has_append() || request.has_copy()) {
-                     return Acknowledge(request.has_append(), *response, std::move(respond));
-                   }
+                   if (replication) return Acknowledge(append, *response, std::move(respond));
                    respond(response->SerializeAsString());
                  });
 }
@@ -75,7 +74,7 @@ Result<std::string> HistoryService::AdminAction(const wire::Request& request, st
   return action;
 }
 
-Result<wire::Response> HistoryService::Handle(NodeId from, const wire::Request& request) {
+Result<wire::Response> HistoryService::Handle(NodeId from, wire::Request request) {
   wire::Response response;
   auto refuse = [&](Error e) -> Result<wire::Response> {
     ++counters_.refused;
@@ -92,18 +91,21 @@ Result<wire::Response> HistoryService::Handle(NodeId from, const wire::Request& 
         return refuse(MakeError("history: {} sent rows of {}, which is alive: only an origin replicates its own rows",
                                 from.ToString(), NodeId{origin}.ToString()));
       }
-      auto applied = request.has_append() ? store_.ApplyAppend(request.append()) : store_.ApplyCopy(request.copy());
+      auto applied = request.has_append() ? store_.ApplyAppend(FromWire(std::move(*request.mutable_append())))
+                                          : store_.ApplyCopy(FromWire(std::move(*request.mutable_copy())));
       if (!applied.ok()) return refuse(applied.error());
       response.mutable_ack()->set_applied_seq(*applied);
       break;
     }
     case wire::Request::kHoldings:
-      *response.mutable_holdings() = request.holdings().archive() ? store_.ArchiveHoldings() : store_.Holdings();
+      *response.mutable_holdings() = ToWire(request.holdings().archive() ? store_.ArchiveHoldings() : store_.Holdings());
       break;
     case wire::Request::kQuery: {
-      auto result = store_.Query(request.query());
+      auto query = FromWire(request.query());
+      if (!query.ok()) return refuse(query.error());
+      auto result = store_.Query(*query);
       if (!result.ok()) return refuse(result.error());
-      *response.mutable_result() = std::move(*result);
+      *response.mutable_result() = ToWire(std::move(*result));
       break;
     }
     case wire::Request::kDelete: {
@@ -111,10 +113,11 @@ Result<wire::Response> HistoryService::Handle(NodeId from, const wire::Request& 
       if (!action.ok()) return refuse(action.error());
       wire::Delete d;
       if (!d.ParseFromString(*action)) return refuse(MakeError("history: a signed deletion that does not parse"));
-      d.set_by(request.delete_().by());  // who relayed it, for the log
-      auto rows = store_.Delete(d);
+      DeleteRequest del = FromWire(d);
+      del.by = request.delete_().by();  // who relayed it, for the log
+      auto rows = store_.Delete(del);
       if (!rows.ok()) return refuse(rows.error());
-      if (on_delete_) on_delete_(from, d, *rows);
+      if (on_delete_) on_delete_(from, del, *rows);
       response.mutable_deleted()->set_rows(*rows);
       break;
     }

@@ -26,6 +26,7 @@
 #include "gossip/admin_auth.h"
 #include "gossip/peer_streams.h"
 #include "store/history_store.h"
+#include "store/wire_codec.h"
 
 namespace shoal::store {
 
@@ -43,7 +44,7 @@ struct ServiceCounters {
 class HistoryService {
  public:
   // Told after rows were deleted on a peer's (or this node's) request.
-  using DeleteListener = std::function<void(NodeId by, const wire::Delete& request, uint64_t rows)>;
+  using DeleteListener = std::function<void(NodeId by, const DeleteRequest& request, uint64_t rows)>;
 
   HistoryService(HistoryStore& store, gossip::PeerStreams& streams, std::string archive_dir = "")
       : store_(store), streams_(streams), archive_dir_(std::move(archive_dir)) {}
@@ -76,7 +77,7 @@ class HistoryService {
 
   // One request from `from` (this node itself for the local part of a
   // pool-wide query).
-  Result<wire::Response> Handle(NodeId from, const wire::Request& request);
+  Result<wire::Response> Handle(NodeId from, wire::Request request);
   HistoryStore& store() { return store_; }
   const ServiceCounters& counters() const { return counters_; }
 

@@ -14,6 +14,7 @@
 #include "core/big_endian.h"
 #include "store/archive_file.h"
 #include "store/scan.h"
+#include "store/wire_codec.h"
 
 namespace shoal::store {
 namespace {
@@ -33,12 +34,6 @@ std::unique_ptr<rocksdb::Iterator> NewIterator(rocksdb::DB& db) {
   return std::unique_ptr<rocksdb::Iterator>(db.NewIterator(r));
 }
 
-std::string Serialize(const google::protobuf::MessageLite& m) {
-  std::string s;
-  m.SerializeToString(&s);
-  return s;
-}
-
 uint64_t NewIncarnation() {
   uint64_t v = 0;
   while (v == 0) {
@@ -49,20 +44,14 @@ uint64_t NewIncarnation() {
 
 // Checks one row from another node: a data key of `origin` with a value
 // that parses. Returns what is wrong, or empty.
-std::string CheckRow(const wire::KeyValue& row, NodeId origin, DataKey* out) {
-  if (row.key().size() > kMaxKeyBytes) return fmt::format("a key of {} bytes", row.key().size());
-  if (row.value().size() > kMaxValueBytes) return fmt::format("a value of {} bytes", row.value().size());
-  auto key = DecodeKey(row.key());
+std::string CheckRow(const RawRow& row, NodeId origin, DataKey* out) {
+  if (row.key.size() > kMaxKeyBytes) return fmt::format("a key of {} bytes", row.key.size());
+  if (row.value.size() > kMaxValueBytes) return fmt::format("a value of {} bytes", row.value.size());
+  auto key = DecodeKey(row.key);
   if (!key) return "a key that is not a history key";
   if (key->origin != origin) return fmt::format("a row of another origin ({})", key->origin.ToString());
-  bool parses = false;
-  if (key->kind == SeriesKind::kEvent) {
-    wire::Event e;
-    parses = e.ParseFromString(row.value());
-  } else {
-    wire::Figures f;
-    parses = f.ParseFromString(row.value());
-  }
+  const bool parses = key->kind == SeriesKind::kEvent ? DecodeEvent(row.value).has_value()
+                                                      : DecodeFigures(row.value).has_value();
   if (!parses) return fmt::format("a {} row whose value does not parse", static_cast<char>(key->kind));
   *out = std::move(*key);
   return {};
@@ -122,13 +111,15 @@ Result<std::unique_ptr<HistoryStore>> HistoryStore::Open(NodeId self, std::strin
   std::string value;
   s = db->Get(rocksdb::ReadOptions(), HeldKey(self), &value);
   if (s.ok()) {
-    if (!store->own_.ParseFromString(value)) return MakeError("history store at {}: its own state does not parse", o.path);
+    auto own = DecodeHeld(value);
+    if (!own) return MakeError("history store at {}: its own state does not parse", o.path);
+    store->own_ = std::move(*own);
   } else if (s.IsNotFound()) {
-    store->own_.set_incarnation(NewIncarnation());
+    store->own_.incarnation = NewIncarnation();
   } else {
     return FromRocks(s, "reading its own state").error();
   }
-  store->own_.set_name(store->self_name_);
+  store->own_.name = store->self_name_;
   store->RemountArchives();
   return store;
 }
@@ -144,49 +135,40 @@ Result<uint64_t> HistoryStore::Record(const Period& p) {
   if (p.events.size() > kMaxEventsPerPeriod) {
     return MakeError("history: {} events in one period (at most {})", p.events.size(), kMaxEventsPerPeriod);
   }
-  const uint64_t seq = own_.applied_seq() + 1;
-  wire::Batch batch;
-  batch.set_seq(seq);
-  batch.set_time_ms(p.time_ms);
-  auto add = [&](const DataKey& key, std::string value) {
-    auto* row = batch.add_rows();
-    row->set_key(EncodeKey(key));
-    row->set_value(std::move(value));
-  };
-  if (p.node) add({self_, SeriesKind::kNode, Level::kRaw, "", p.time_ms}, Serialize(RawFigures(*p.node)));
+  const uint64_t seq = own_.applied_seq + 1;
+  LogBatch batch{seq, p.time_ms, {}};
+  auto add = [&](const DataKey& key, std::string value) { batch.rows.push_back({EncodeKey(key), std::move(value)}); };
+  if (p.node) add({self_, SeriesKind::kNode, Level::kRaw, "", p.time_ms}, EncodeFigures(RawFigures(*p.node)));
   for (const auto* list : {&p.apps, &p.pipes}) {
     const SeriesKind kind = list == &p.apps ? SeriesKind::kApp : SeriesKind::kPipe;
     for (const auto& s : *list) {
       if (!ValidName(s.name)) return MakeError("history: a series named \"{}\" (1-{} bytes, no NUL)", s.name, kMaxNameBytes);
-      add({self_, kind, Level::kRaw, s.name, p.time_ms}, Serialize(RawFigures(s.sample)));
+      add({self_, kind, Level::kRaw, s.name, p.time_ms}, EncodeFigures(RawFigures(s.sample)));
     }
   }
   for (size_t i = 0; i < p.events.size(); ++i) {
     const auto& e = p.events[i];
     if (!ValidName(e.kind)) return MakeError("history: an event kind \"{}\"", e.kind);
-    wire::Event ev;
-    ev.set_subject(e.subject);
-    ev.set_text(e.text);
-    add({self_, SeriesKind::kEvent, Level::kRaw, e.kind, p.time_ms, seq << 8 | i}, Serialize(ev));
+    add({self_, SeriesKind::kEvent, Level::kRaw, e.kind, p.time_ms, seq << 8 | i}, EncodeEvent(e));
   }
   rocksdb::WriteBatch wb;
-  for (const auto& row : batch.rows()) wb.Put(row.key(), row.value());
-  wb.Put(LogKey(seq), Serialize(batch));
-  wire::Held own = own_;
-  own.set_applied_seq(seq);
-  own.set_last_ms(p.time_ms);
-  if (own.first_ms() == 0 || p.time_ms < own.first_ms()) own.set_first_ms(p.time_ms);
-  wb.Put(HeldKey(self_), Serialize(own));
+  for (const auto& row : batch.rows) wb.Put(row.key, row.value);
+  wb.Put(LogKey(seq), EncodeBatch(batch));
+  HeldState own = own_;
+  own.applied_seq = seq;
+  own.last_ms = p.time_ms;
+  if (own.first_ms == 0 || p.time_ms < own.first_ms) own.first_ms = p.time_ms;
+  wb.Put(HeldKey(self_), EncodeHeld(own));
   if (auto s = FromRocks(db_->Write(rocksdb::WriteOptions(), &wb), "recording a period"); !s.ok()) return s.error();
   own_ = std::move(own);
   ++counters_.batches;
-  counters_.rows_written += batch.rows_size();
+  counters_.rows_written += batch.rows.size();
   return seq;
 }
 
-std::optional<std::vector<wire::Batch>> HistoryStore::LogAfter(uint64_t after, size_t max_bytes) {
-  std::vector<wire::Batch> out;
-  if (after >= own_.applied_seq()) return out;
+std::optional<std::vector<LogBatch>> HistoryStore::LogAfter(uint64_t after, size_t max_bytes) {
+  std::vector<LogBatch> out;
+  if (after >= own_.applied_seq) return out;
   auto it = NewIterator(*db_);
   it->Seek(LogKey(after + 1));
   size_t bytes = 0;
@@ -194,10 +176,10 @@ std::optional<std::vector<wire::Batch>> HistoryStore::LogAfter(uint64_t after, s
   for (; it->Valid() && it->key().starts_with(LogPrefix()); it->Next()) {
     const uint64_t seq = IdOfKey(std::string_view(it->key().data(), it->key().size()));
     if (seq != expect) break;  // trimmed (first) or, impossibly, a hole
-    wire::Batch b;
-    if (!b.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) break;
+    auto b = DecodeBatch(std::string_view(it->value().data(), it->value().size()));
+    if (!b) break;
     bytes += it->value().size();
-    out.push_back(std::move(b));
+    out.push_back(std::move(*b));
     ++expect;
     if (bytes >= max_bytes) break;
   }
@@ -205,9 +187,8 @@ std::optional<std::vector<wire::Batch>> HistoryStore::LogAfter(uint64_t after, s
   return out;
 }
 
-std::vector<wire::KeyValue> HistoryStore::RowsAfter(NodeId origin, const std::string& cursor, size_t max_bytes,
-                                                    bool* done) {
-  std::vector<wire::KeyValue> out;
+std::vector<RawRow> HistoryStore::RowsAfter(NodeId origin, const std::string& cursor, size_t max_bytes, bool* done) {
+  std::vector<RawRow> out;
   const std::string prefix = OriginPrefix(origin);
   auto it = NewIterator(*db_);
   it->Seek(cursor.empty() ? prefix : cursor);
@@ -216,47 +197,41 @@ std::vector<wire::KeyValue> HistoryStore::RowsAfter(NodeId origin, const std::st
   *done = false;
   for (; it->Valid() && it->key().starts_with(prefix); it->Next()) {
     if (bytes >= max_bytes) return out;
-    wire::KeyValue kv;
-    kv.set_key(it->key().ToString());
-    kv.set_value(it->value().ToString());
-    bytes += kv.key().size() + kv.value().size();
-    out.push_back(std::move(kv));
+    out.push_back({it->key().ToString(), it->value().ToString()});
+    bytes += out.back().key.size() + out.back().value.size();
   }
   *done = true;
   return out;
 }
 
-std::map<NodeId, wire::Replica> HistoryStore::Replicas() {
-  std::map<NodeId, wire::Replica> out;
+std::map<NodeId, ReplicaState> HistoryStore::Replicas() {
+  std::map<NodeId, ReplicaState> out;
   auto it = NewIterator(*db_);
   for (it->Seek(ReplicaPrefix()); it->Valid() && it->key().starts_with(ReplicaPrefix()); it->Next()) {
-    wire::Replica r;
-    if (r.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      out[NodeId{IdOfKey(std::string_view(it->key().data(), it->key().size()))}] = std::move(r);
+    if (auto r = DecodeReplica(std::string_view(it->value().data(), it->value().size()))) {
+      out[NodeId{IdOfKey(std::string_view(it->key().data(), it->key().size()))}] = std::move(*r);
     }
   }
   return out;
 }
 
-Status HistoryStore::SaveReplica(NodeId replica, const wire::Replica& state) {
-  return Put(ReplicaKey(replica), Serialize(state), false);
+Status HistoryStore::SaveReplica(NodeId replica, const ReplicaState& state) {
+  return Put(ReplicaKey(replica), EncodeReplica(state), false);
 }
 
 Status HistoryStore::ForgetReplica(NodeId replica) {
   return FromRocks(db_->Delete(rocksdb::WriteOptions(), ReplicaKey(replica)), "forgetting a replica");
 }
 
-std::optional<wire::Held> HistoryStore::HeldOf(NodeId origin) {
+std::optional<HeldState> HistoryStore::HeldOf(NodeId origin) {
   if (origin == self_) return own_;
   std::string value;
   if (!db_->Get(rocksdb::ReadOptions(), HeldKey(origin), &value).ok()) return std::nullopt;
-  wire::Held h;
-  if (!h.ParseFromString(value)) return std::nullopt;
-  return h;
+  return DecodeHeld(value);
 }
 
-Result<uint64_t> HistoryStore::ApplyAppend(const wire::Append& append) { return ApplyRows(&append, nullptr); }
-Result<uint64_t> HistoryStore::ApplyCopy(const wire::Copy& copy) { return ApplyRows(nullptr, &copy); }
+Result<uint64_t> HistoryStore::ApplyAppend(const AppendBatches& append) { return ApplyRows(&append, nullptr); }
+Result<uint64_t> HistoryStore::ApplyCopy(const CopySlice& copy) { return ApplyRows(nullptr, &copy); }
 
 Status HistoryStore::SyncLog() {
   if (!options_.sync_replica_writes) return Status::Ok();
@@ -265,10 +240,10 @@ Status HistoryStore::SyncLog() {
   return Status::Ok();
 }
 
-Result<uint64_t> HistoryStore::ApplyRows(const wire::Append* append, const wire::Copy* copy) {
-  const NodeId origin{append ? append->origin() : copy->origin()};
-  const uint64_t incarnation = append ? append->incarnation() : copy->incarnation();
-  const std::string& name = append ? append->origin_name() : copy->origin_name();
+Result<uint64_t> HistoryStore::ApplyRows(const AppendBatches* append, const CopySlice* copy) {
+  const NodeId origin = append ? append->origin : copy->origin;
+  const uint64_t incarnation = append ? append->incarnation : copy->incarnation;
+  const std::string& name = append ? append->origin_name : copy->origin_name;
   if (!origin.valid() || origin == self_) {
     ++counters_.refused;
     return MakeError("history: rows of origin {} cannot be held here", origin.ToString());
@@ -277,86 +252,77 @@ Result<uint64_t> HistoryStore::ApplyRows(const wire::Append* append, const wire:
     ++counters_.refused;
     return MakeError("history: an origin name of {} bytes", name.size());
   }
-  wire::Held held = HeldOf(origin).value_or(wire::Held{});
-  if (held.incarnation() != incarnation) {
+  HeldState held = HeldOf(origin).value_or(HeldState{});
+  if (held.incarnation != incarnation) {
     // The origin's store was created afresh: its sequence starts again.
-    held.set_incarnation(incarnation);
-    held.set_applied_seq(0);
+    held.incarnation = incarnation;
+    held.applied_seq = 0;
   }
-  held.set_name(name);
+  held.name = name;
   // Rows older than a roll-up watermark (a replica catching up) make the
   // roll-ups from there stale.
   const int64_t rolled[] = {Watermark(origin, Level::kMinute), Watermark(origin, Level::kHour)};
   rocksdb::WriteBatch wb;
   uint64_t rows = 0;
-  auto add_row = [&](const wire::KeyValue& row, std::string_view where) -> Status {
+  auto add_row = [&](const RawRow& row, std::string_view where) -> Status {
     DataKey key;
     if (auto what = CheckRow(row, origin, &key); !what.empty()) {
       ++counters_.refused;
       return MakeError("history: {} from {} carries {}", where, origin.ToString(), what);
     }
-    if (held.first_ms() == 0 || key.time_ms < held.first_ms()) held.set_first_ms(key.time_ms);
+    if (held.first_ms == 0 || key.time_ms < held.first_ms) held.first_ms = key.time_ms;
     if (key.kind != SeriesKind::kEvent && key.level != Level::kHour &&
         key.time_ms < rolled[static_cast<int>(key.level)] &&
-        (held.stale_from_ms() == 0 || key.time_ms < held.stale_from_ms())) {
-      held.set_stale_from_ms(key.time_ms);
+        (held.stale_from_ms == 0 || key.time_ms < held.stale_from_ms)) {
+      held.stale_from_ms = key.time_ms;
     }
-    wb.Put(row.key(), row.value());
+    wb.Put(row.key, row.value);
     ++rows;
     return Status::Ok();
   };
   if (append) {
-    for (const auto& b : append->batches()) {
-      if (b.seq() <= held.applied_seq()) {
+    for (const LogBatch& b : append->batches) {
+      if (b.seq <= held.applied_seq) {
         ++counters_.duplicates;
         continue;
       }
-      if (b.seq() != held.applied_seq() + 1) {
+      if (b.seq != held.applied_seq + 1) {
         ++counters_.gaps;
         break;  // keep what came before the gap; the ack tells the origin where to resume
       }
-      for (const auto& row : b.rows()) {
-        if (auto s = add_row(row, fmt::format("batch {}", b.seq())); !s.ok()) return s.error();
+      for (const RawRow& row : b.rows) {
+        if (auto s = add_row(row, fmt::format("batch {}", b.seq)); !s.ok()) return s.error();
       }
-      held.set_applied_seq(b.seq());
-      held.set_last_ms(std::max(held.last_ms(), b.time_ms()));
+      held.applied_seq = b.seq;
+      held.last_ms = std::max(held.last_ms, b.time_ms);
       ++counters_.appends;
     }
   } else {
-    for (const auto& row : copy->rows()) {
+    for (const RawRow& row : copy->rows) {
       if (auto s = add_row(row, "a copy"); !s.ok()) return s.error();
     }
-    counters_.copied_rows += copy->rows_size();
-    if (copy->last() && copy->through_seq() > held.applied_seq()) {
-      held.set_applied_seq(copy->through_seq());
-      held.set_last_ms(std::max(held.last_ms(), copy->through_ms()));
+    counters_.copied_rows += copy->rows.size();
+    if (copy->last && copy->through_seq > held.applied_seq) {
+      held.applied_seq = copy->through_seq;
+      held.last_ms = std::max(held.last_ms, copy->through_ms);
     }
   }
-  wb.Put(HeldKey(origin), Serialize(held));
+  wb.Put(HeldKey(origin), EncodeHeld(held));
   // Not synced here: SyncLog() syncs many of these at once.
   if (auto s = FromRocks(db_->Write(rocksdb::WriteOptions(), &wb), "applying replicated rows"); !s.ok()) {
     return s.error();
   }
   counters_.rows_written += rows;
-  return held.applied_seq();
+  return held.applied_seq;
 }
 
-wire::Holdings HistoryStore::Holdings() {
-  wire::Holdings out;
+std::vector<Holding> HistoryStore::Holdings() {
+  std::vector<Holding> out;
   auto it = NewIterator(*db_);
   for (it->Seek(HeldPrefix()); it->Valid() && it->key().starts_with(HeldPrefix()); it->Next()) {
     const NodeId origin{IdOfKey(std::string_view(it->key().data(), it->key().size()))};
-    wire::Held h;
-    if (origin == self_) {
-      h = own_;
-    } else if (!h.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      continue;
-    }
-    auto* o = out.add_origins();
-    o->set_origin(origin.value);
-    o->set_name(h.name());
-    o->set_first_ms(h.first_ms());
-    o->set_last_ms(h.last_ms());
+    auto h = origin == self_ ? std::optional(own_) : DecodeHeld(std::string_view(it->value().data(), it->value().size()));
+    if (h) out.push_back({origin, std::move(h->name), h->first_ms, h->last_ms, false});
   }
   return out;
 }
@@ -370,36 +336,20 @@ std::vector<NodeId> HistoryStore::HeldOrigins() {
   return out;
 }
 
-Result<wire::QueryResult> HistoryStore::Query(const wire::Query& q) {
+Result<QueryAnswer> HistoryStore::Query(const SeriesQuery& q) {
   auto step = CheckQuery(q);
   if (!step.ok()) return step.error();
-  if (q.archive()) return QueryArchives(q, *step);
-  std::vector<NodeId> origins;
-  if (q.origins().empty()) {
-    origins = HeldOrigins();
-  } else {
-    for (uint64_t o : q.origins()) origins.push_back(NodeId{o});
-  }
-  wire::QueryResult result;
-  result.set_level(q.level());
+  if (q.archive) return QueryArchives(q, *step);
+  const std::vector<NodeId> origins = q.origins.empty() ? HeldOrigins() : q.origins;
+  QueryAnswer result;
+  result.level = q.level;
   uint64_t bad = 0;
   auto it = NewIterator(*db_);
   for (NodeId origin : origins) {
-    // The level asked for up to its roll-up watermark, then each finer
-    // level up to its own: recent rows count before they are rolled up,
-    // and no row counts twice.
-    std::vector<LevelRange> parts;
-    int64_t lo = q.from_ms();
-    for (int l = static_cast<int>(q.level()); l >= 0; --l) {
-      const Level part = static_cast<Level>(l);
-      const int64_t hi = part == Level::kRaw ? q.to_ms() : std::min(q.to_ms(), Watermark(origin, part));
-      if (hi <= lo) continue;
-      parts.push_back({part, lo, hi});
-      lo = hi;
-    }
+    const auto parts = LevelParts(q, [&](Level l) { return Watermark(origin, l); });
     if (auto s = AnswerOrigin(*it, origin, q, *step, parts, result, &bad); !s.ok()) return s.error();
   }
-  SortEvents(result);
+  SortEvents(result.events);
   return result;
 }
 

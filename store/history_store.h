@@ -24,9 +24,9 @@
 
 #include "core/node_id.h"
 #include "core/result.h"
-#include "history.pb.h"
 #include "store/figures.h"
 #include "store/keys.h"
+#include "store/records.h"
 
 namespace rocksdb {
 class Env;
@@ -65,12 +65,6 @@ Status CheckStoreOptions(const StoreOptions& options);
 struct SeriesSample {
   std::string name;  // application or pipe
   Sample sample;
-};
-
-struct EventRecord {
-  std::string kind;  // a name: "policy", "failure", "unmet", "deleted", ...
-  std::string subject;
-  std::string text;
 };
 
 // What one node records in one sampling period.
@@ -121,9 +115,9 @@ class HistoryStore {
   NodeId self() const { return self_; }
   const std::string& self_name() const { return self_name_; }
   // Changes whenever the store is created afresh (its sequence restarts).
-  uint64_t incarnation() const { return own_.incarnation(); }
-  uint64_t last_seq() const { return own_.applied_seq(); }
-  int64_t last_ms() const { return own_.last_ms(); }
+  uint64_t incarnation() const { return own_.incarnation; }
+  uint64_t last_seq() const { return own_.applied_seq; }
+  int64_t last_ms() const { return own_.last_ms; }
   const StoreOptions& options() const { return options_; }
   const StoreCounters& counters() const { return counters_; }
 
@@ -134,34 +128,34 @@ class HistoryStore {
   Result<uint64_t> Record(const Period& period);
   // The logged batches after `after`, up to about `max_bytes` (at least
   // one). Nullopt when batch after + 1 is no longer in the log.
-  std::optional<std::vector<wire::Batch>> LogAfter(uint64_t after, size_t max_bytes);
+  std::optional<std::vector<LogBatch>> LogAfter(uint64_t after, size_t max_bytes);
   // A slice of the rows held of `origin` (every level and kind) after the
   // key `cursor` ("" = from the start), about `max_bytes`; *done when it
   // reached the end.
-  std::vector<wire::KeyValue> RowsAfter(NodeId origin, const std::string& cursor, size_t max_bytes, bool* done);
+  std::vector<RawRow> RowsAfter(NodeId origin, const std::string& cursor, size_t max_bytes, bool* done);
   // The replicas of this node's rows, as the replicator last saved them.
-  std::map<NodeId, wire::Replica> Replicas();
-  Status SaveReplica(NodeId replica, const wire::Replica& state);
+  std::map<NodeId, ReplicaState> Replicas();
+  Status SaveReplica(NodeId replica, const ReplicaState& state);
   Status ForgetReplica(NodeId replica);
 
   // --- a replica's side (input from the network: validated) ---
   // Applies batches of `origin` in sequence; returns the highest sequence
   // held without a gap. A batch already held is skipped; a gap ends the
   // message (what was before it is kept).
-  Result<uint64_t> ApplyAppend(const wire::Append& append);
-  Result<uint64_t> ApplyCopy(const wire::Copy& copy);
+  Result<uint64_t> ApplyAppend(const AppendBatches& append);
+  Result<uint64_t> ApplyCopy(const CopySlice& copy);
   // Syncs every write so far (the write-ahead log) to disk, so that what
   // ApplyAppend and ApplyCopy applied survives the machine going down.
   Status SyncLog();
-  std::optional<wire::Held> HeldOf(NodeId origin);
+  std::optional<HeldState> HeldOf(NodeId origin);
 
   // --- queries ---
-  wire::Holdings Holdings();
+  std::vector<Holding> Holdings();
   std::vector<NodeId> HeldOrigins();
   // Rows of the query's kind, name and origins in [from, to), merged into
   // buckets of step (aligned to multiples of it): rows of the query's level
   // as far as they are rolled up, then of the finer levels.
-  Result<wire::QueryResult> Query(const wire::Query& query);
+  Result<QueryAnswer> Query(const SeriesQuery& query);
 
   // --- upkeep ---
   // Rolls up what is complete, expires what is past retention, trims the
@@ -169,7 +163,7 @@ class HistoryStore {
   Status Maintain(int64_t now_ms);
   // Deletes rows (an operator's action; the caller logs and records it).
   // Returns how many rows went.
-  Result<uint64_t> Delete(const wire::Delete& request);
+  Result<uint64_t> Delete(const DeleteRequest& request);
 
   // The end of what `level` holds rolled up for `origin` (0: nothing).
   int64_t Watermark(NodeId origin, Level level);
@@ -185,7 +179,7 @@ class HistoryStore {
   Result<ArchiveInfo> Mount(const std::string& file);
   Status Unmount(const std::string& file);
   std::vector<ArchiveInfo> Mounted() const;
-  wire::Holdings ArchiveHoldings() const;
+  std::vector<Holding> ArchiveHoldings() const;
 
   // Approximate memory RocksDB uses (memtables, cache, table readers).
   uint64_t MemoryBytes();
@@ -193,11 +187,11 @@ class HistoryStore {
  private:
   HistoryStore(NodeId self, std::string self_name, StoreOptions options);
   Status Put(const std::string& key, const std::string& value, bool sync);
-  Result<uint64_t> ApplyRows(const wire::Append* append, const wire::Copy* copy);
-  Status RollUp(NodeId origin, const wire::Held& held, Level to, int64_t now_ms);
+  Result<uint64_t> ApplyRows(const AppendBatches* append, const CopySlice* copy);
+  Status RollUp(NodeId origin, const HeldState& held, Level to, int64_t now_ms);
   Status Expire(NodeId origin, int64_t now_ms);
   Status TrimLog();
-  Result<wire::QueryResult> QueryArchives(const wire::Query& q, int64_t step);
+  Result<QueryAnswer> QueryArchives(const SeriesQuery& q, int64_t step);
   void RemountArchives();
 
   NodeId self_;
@@ -205,7 +199,7 @@ class HistoryStore {
   StoreOptions options_;
   std::shared_ptr<rocksdb::Cache> cache_;
   std::unique_ptr<rocksdb::DB> db_;
-  wire::Held own_;  // what HeldOf(self) says, kept in memory
+  HeldState own_;  // what HeldOf(self) says, kept in memory
   std::vector<std::unique_ptr<MountedArchive>> mounts_;
   StoreCounters counters_;
 };

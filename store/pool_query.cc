@@ -1,11 +1,15 @@
 #include "store/pool_query.h"
 
+#include <algorithm>
+#include <iterator>
 #include <memory>
 #include <set>
 
 #include <fmt/format.h>
 
 #include "gossip/fan_out.h"
+#include "store/scan.h"
+#include "store/wire_codec.h"
 
 namespace shoal::store {
 namespace {
@@ -26,21 +30,20 @@ std::pair<NodeId, std::string> Failure(NodeId node, const Error& e) { return {no
 
 // The origin itself while it answers, else the copy with the latest rows,
 // else the lowest id.
-bool BetterHolder(uint64_t origin, const std::pair<NodeId, wire::Holding>& a,
-                  const std::pair<NodeId, wire::Holding>& b) {
-  const bool a_own = a.first.value == origin, b_own = b.first.value == origin;
+bool BetterHolder(NodeId origin, const std::pair<NodeId, Holding>& a, const std::pair<NodeId, Holding>& b) {
+  const bool a_own = a.first == origin, b_own = b.first == origin;
   if (a_own != b_own) return a_own;
-  if (a.second.last_ms() != b.second.last_ms()) return a.second.last_ms() > b.second.last_ms();
+  if (a.second.last_ms != b.second.last_ms) return a.second.last_ms > b.second.last_ms;
   return a.first < b.first;
 }
 
 }  // namespace
 
 void PoolQuery::Run(HistoryService& local, gossip::PeerStreams& streams, std::vector<PoolMember> peers,
-                    wire::Query query, Duration timeout, Progress progress, Done done) {
+                    SeriesQuery query, Duration timeout, Progress progress, Done done) {
   struct State {
     PoolAnswer answer;
-    std::map<uint64_t, std::vector<std::pair<NodeId, wire::Holding>>> holders;  // origin -> (node, holding)
+    std::map<NodeId, std::vector<std::pair<NodeId, Holding>>> holders;  // origin -> (node, holding)
     std::map<NodeId, Endpoint> endpoints;
     std::set<NodeId> answered;
     size_t calls_done = 0, calls_total = 0;
@@ -49,13 +52,13 @@ void PoolQuery::Run(HistoryService& local, gossip::PeerStreams& streams, std::ve
   peers.push_back({local.store().self(), Endpoint{}});
   std::vector<std::pair<PoolMember, wire::Request>> calls;
   wire::Request holdings;
-  *holdings.mutable_holdings() = query;
+  *holdings.mutable_holdings() = ToWire(query);
   for (const auto& p : peers) {
     st->endpoints[p.id] = p.endpoint;
     calls.emplace_back(p, holdings);
   }
   st->calls_total = calls.size() * 2;  // a guess until holders are known
-  const std::set<uint64_t> wanted(query.origins().begin(), query.origins().end());
+  const std::set<NodeId> wanted(query.origins.begin(), query.origins.end());
   auto tick = [st, progress] {
     ++st->calls_done;
     if (progress) progress(st->calls_done, std::max(st->calls_total, st->calls_done));
@@ -69,30 +72,30 @@ void PoolQuery::Run(HistoryService& local, gossip::PeerStreams& streams, std::ve
           return;
         }
         st->answered.insert(node);
-        for (const auto& h : r->holdings().origins()) st->holders[h.origin()].emplace_back(node, h);
+        for (Holding& h : FromWire(r->holdings())) st->holders[h.origin].emplace_back(node, std::move(h));
       },
       [st, wanted, query, &local, &streams, timeout, tick, done] {
         // One holder per origin with rows in the period.
-        std::map<NodeId, std::vector<uint64_t>> assigned;
+        std::map<NodeId, std::vector<NodeId>> assigned;
         for (const auto& [origin, list] : st->holders) {
           if (!wanted.empty() && !wanted.count(origin)) continue;
-          const std::pair<NodeId, wire::Holding>* best = nullptr;
+          const std::pair<NodeId, Holding>* best = nullptr;
           for (const auto& cand : list) {
-            const wire::Holding& h = cand.second;
-            if (h.last_ms() < query.from_ms() || h.first_ms() >= query.to_ms()) continue;
+            const Holding& h = cand.second;
+            if (h.last_ms < query.from_ms || h.first_ms >= query.to_ms) continue;
             if (!best || BetterHolder(origin, cand, *best)) best = &cand;
           }
           if (!best) continue;
-          st->answer.names[origin] = best->second.name();
-          st->answer.holder[origin] = best->first.value;
+          st->answer.names[origin.value] = best->second.name;
+          st->answer.holder[origin.value] = best->first.value;
           assigned[best->first].push_back(origin);
         }
         std::vector<std::pair<PoolMember, wire::Request>> queries;
-        for (const auto& [node, origins] : assigned) {
+        for (auto& [node, origins] : assigned) {
+          SeriesQuery part = query;
+          part.origins = std::move(origins);
           wire::Request r;
-          *r.mutable_query() = query;
-          r.mutable_query()->clear_origins();
-          for (uint64_t o : origins) r.mutable_query()->add_origins(o);
+          *r.mutable_query() = ToWire(part);
           queries.emplace_back(PoolMember{node, st->endpoints[node]}, std::move(r));
         }
         st->calls_total = st->calls_done + queries.size();
@@ -100,20 +103,20 @@ void PoolQuery::Run(HistoryService& local, gossip::PeerStreams& streams, std::ve
             local, streams, queries, timeout,
             [st, tick](NodeId node, Result<wire::Response> r) {
               tick();
-              if (!r.ok() || !r->has_result()) {
-                st->answer.failures.push_back(Failure(node, r.ok() ? MakeError("not a query answer") : r.error()));
+              auto part = !r.ok()             ? Result<QueryAnswer>(r.error())
+                          : !r->has_result() ? Result<QueryAnswer>(MakeError("not a query answer"))
+                                             : FromWire(std::move(*r->mutable_result()));
+              if (!part.ok()) {
+                st->answer.failures.push_back(Failure(node, part.error()));
                 return;
               }
-              auto* out = &st->answer.result;
-              out->set_level(r->result().level());
-              for (auto& row : *r->mutable_result()->mutable_rows()) *out->add_rows() = std::move(row);
-              for (auto& e : *r->mutable_result()->mutable_events()) *out->add_events() = std::move(e);
+              QueryAnswer& out = st->answer.result;
+              out.level = part->level;
+              std::move(part->rows.begin(), part->rows.end(), std::back_inserter(out.rows));
+              std::move(part->events.begin(), part->events.end(), std::back_inserter(out.events));
             },
             [st, done] {
-              auto& events = *st->answer.result.mutable_events();
-              std::stable_sort(events.begin(), events.end(), [](const wire::EventRow& a, const wire::EventRow& b) {
-                return a.time_ms() < b.time_ms();
-              });
+              SortEvents(st->answer.result.events);
               done(std::move(st->answer));
             });
       });

@@ -26,7 +26,7 @@ namespace shoal::store {
 using PoolMember = gossip::FanOutMember;
 
 struct PoolAnswer {
-  wire::QueryResult result;                 // every origin's rows, from one holder each
+  QueryAnswer result;                       // every origin's rows, from one holder each
   std::map<uint64_t, std::string> names;    // origin -> node name
   std::map<uint64_t, uint64_t> holder;      // origin -> the node that answered for it
   std::vector<std::pair<NodeId, std::string>> failures;  // nodes that did not answer, and why
@@ -43,7 +43,7 @@ class PoolQuery {
   using BroadcastDone = std::function<void(NodeAnswers)>;
 
   static void Run(HistoryService& local, gossip::PeerStreams& streams, std::vector<PoolMember> peers,
-                  wire::Query query, Duration timeout, Progress progress, Done done);
+                  SeriesQuery query, Duration timeout, Progress progress, Done done);
   // `request` to every member and this node.
   static void Broadcast(HistoryService& local, gossip::PeerStreams& streams, std::vector<PoolMember> peers,
                         const wire::Request& request, Duration timeout, BroadcastDone done);

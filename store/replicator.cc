@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "store/placement.h"
+#include "store/wire_codec.h"
 
 namespace shoal::store {
 
@@ -44,10 +45,10 @@ void Replicator::ChooseReplicas() {
     State st;
     // Everything held so far goes over as a copy; the log continues after it.
     if (store_.last_seq() > 0) {
-      st.saved.set_copying(true);
-      st.saved.set_copy_base(store_.last_seq());
-      st.saved.set_copy_base_ms(store_.last_ms());
-      st.saved.set_acked_seq(store_.last_seq());  // keeps the log from here on
+      st.saved.copying = true;
+      st.saved.copy_base = store_.last_seq();
+      st.saved.copy_base_ms = store_.last_ms();
+      st.saved.acked_seq = store_.last_seq();  // keeps the log from here on
     }
     spdlog::info("history: {} replicates to {}", store_.self_name(), NameOf(id));
     Save(id, st);
@@ -68,42 +69,33 @@ void Replicator::Tick() {
 
 void Replicator::Send(NodeId id, State& st, const Endpoint& to) {
   wire::Request request;
-  bool copy = st.saved.copying();
+  bool copy = st.saved.copying;
   std::string cursor;
   bool last = false;
   if (!copy) {
-    if (st.saved.acked_seq() >= store_.last_seq()) return;
-    auto log = store_.LogAfter(st.saved.acked_seq(), options_.max_message_bytes);
+    if (st.saved.acked_seq >= store_.last_seq()) return;
+    auto log = store_.LogAfter(st.saved.acked_seq, options_.max_message_bytes);
     if (!log) {
       // The replica is further behind than the log reaches: copy instead.
-      spdlog::info("history: replica {} is behind the log (at {}); copying", NameOf(id), st.saved.acked_seq());
-      st.saved.set_copying(true);
-      st.saved.set_copy_cursor("");
-      st.saved.set_copy_base(store_.last_seq());
-      st.saved.set_copy_base_ms(store_.last_ms());
-      st.saved.set_acked_seq(store_.last_seq());
+      spdlog::info("history: replica {} is behind the log (at {}); copying", NameOf(id), st.saved.acked_seq);
+      st.saved = ReplicaState{.acked_seq = store_.last_seq(),
+                              .copying = true,
+                              .copy_cursor = "",
+                              .copy_base = store_.last_seq(),
+                              .copy_base_ms = store_.last_ms()};
       Save(id, st);
       copy = true;
     } else {
-      auto* a = request.mutable_append();
-      a->set_origin(store_.self().value);
-      a->set_origin_name(store_.self_name());
-      a->set_incarnation(store_.incarnation());
-      for (auto& b : *log) *a->add_batches() = std::move(b);
+      *request.mutable_append() =
+          ToWire(AppendBatches{store_.self(), store_.self_name(), store_.incarnation(), std::move(*log)});
       ++counters_.appends;
     }
   }
   if (copy) {
-    auto rows = store_.RowsAfter(store_.self(), st.saved.copy_cursor(), options_.max_message_bytes, &last);
-    cursor = rows.empty() ? st.saved.copy_cursor() : rows.back().key();
-    auto* c = request.mutable_copy();
-    c->set_origin(store_.self().value);
-    c->set_origin_name(store_.self_name());
-    c->set_incarnation(store_.incarnation());
-    for (auto& r : rows) *c->add_rows() = std::move(r);
-    c->set_last(last);
-    c->set_through_seq(st.saved.copy_base());
-    c->set_through_ms(st.saved.copy_base_ms());
+    auto rows = store_.RowsAfter(store_.self(), st.saved.copy_cursor, options_.max_message_bytes, &last);
+    cursor = rows.empty() ? st.saved.copy_cursor : rows.back().key;
+    *request.mutable_copy() = ToWire(CopySlice{store_.self(), store_.self_name(), store_.incarnation(), std::move(rows),
+                                               last, st.saved.copy_base, st.saved.copy_base_ms});
     ++counters_.copies;
   }
   counters_.bytes += st.call.Send(streams_, to, request, options_.call_timeout, clock_, options_.retry_after, alive_,
@@ -122,29 +114,29 @@ void Replicator::OnReply(NodeId id, Result<wire::Ack> ack, bool was_copy, std::s
     return;
   }
   if (was_copy) {
-    st.saved.set_copy_cursor(cursor);
+    st.saved.copy_cursor = cursor;
     if (last) {
-      st.saved.set_copying(false);
-      st.saved.set_acked_seq(ack->applied_seq());
+      st.saved.copying = false;
+      st.saved.acked_seq = ack->applied_seq();
     }
   } else {
     // Lower than sent: the replica found a gap (or lost its store); the
     // next call resumes from what it holds.
-    st.saved.set_acked_seq(ack->applied_seq());
+    st.saved.acked_seq = ack->applied_seq();
   }
   Save(id, st);
 }
 
 std::vector<ReplicaView> Replicator::replicas() const {
   std::vector<ReplicaView> out;
-  for (const auto& [id, st] : replicas_) out.push_back({id, st.saved.acked_seq(), st.saved.copying(), st.call.in_flight()});
+  for (const auto& [id, st] : replicas_) out.push_back({id, st.saved.acked_seq, st.saved.copying, st.call.in_flight()});
   return out;
 }
 
 uint64_t Replicator::durable_seq() const {
   std::vector<uint64_t> acks;
   for (const auto& [id, st] : replicas_) {
-    if (!st.saved.copying()) acks.push_back(st.saved.acked_seq());
+    if (!st.saved.copying) acks.push_back(st.saved.acked_seq);
   }
   const size_t need = std::min<size_t>(options_.copies, std::max<size_t>(1, replicas_.size()));
   if (acks.size() < need) return 0;

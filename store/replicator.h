@@ -73,7 +73,7 @@ class Replicator {
 
  private:
   struct State {
-    wire::Replica saved;
+    ReplicaState saved;
     AckedCall call;
   };
   void ChooseReplicas();

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "store/figures.h"
+#include "store/wire_codec.h"
 
 namespace shoal::store {
 
@@ -23,7 +24,7 @@ void ForEachSeries(rocksdb::Iterator& it, NodeId origin, SeriesKind kind, Level 
 }
 
 void ScanSeries(rocksdb::Iterator& it, NodeId origin, SeriesKind kind, Level level, const std::string& name,
-                int64_t from_ms, int64_t to_ms, int64_t step_ms, std::map<int64_t, wire::Figures>& buckets,
+                int64_t from_ms, int64_t to_ms, int64_t step_ms, std::map<int64_t, Figures>& buckets,
                 uint64_t* bad) {
   const std::string series = SeriesPrefix(origin, kind, level, name);
   for (it.Seek(SeriesAt(origin, kind, level, name, from_ms)); it.Valid() && it.key().starts_with(series);
@@ -34,87 +35,100 @@ void ScanSeries(rocksdb::Iterator& it, NodeId origin, SeriesKind kind, Level lev
       continue;
     }
     if (key->time_ms >= to_ms) break;
-    wire::Figures f;
-    if (!f.ParseFromArray(it.value().data(), static_cast<int>(it.value().size()))) {
+    auto f = DecodeFigures(std::string_view(it.value().data(), it.value().size()));
+    if (!f) {
       ++*bad;
       continue;
     }
-    Merge(buckets[BucketOf(key->time_ms, step_ms)], f);
+    Merge(buckets[BucketOf(key->time_ms, step_ms)], *f);
   }
 }
 
-Result<int64_t> CheckQuery(const wire::Query& q) {
-  if (!ParseKind(static_cast<uint8_t>(q.kind()))) return MakeError("history query: unknown series kind {}", q.kind());
-  if (q.level() >= kLevels) return MakeError("history query: unknown level {}", q.level());
-  if (q.from_ms() < 0 || q.to_ms() <= q.from_ms()) {
-    return MakeError("history query: the period [{}, {}) ms is empty", q.from_ms(), q.to_ms());
+Result<int64_t> CheckQuery(const SeriesQuery& q) {
+  if (q.from_ms < 0 || q.to_ms <= q.from_ms) {
+    return MakeError("history query: the period [{}, {}) ms is empty", q.from_ms, q.to_ms);
   }
-  const int64_t step = std::max(q.step_ms(), LevelSpanMs(static_cast<Level>(q.level())));
-  if ((q.to_ms() - q.from_ms()) / step > kMaxBuckets) {
+  const int64_t step = std::max(q.step_ms, LevelSpanMs(q.level));
+  if ((q.to_ms - q.from_ms) / step > kMaxBuckets) {
     return MakeError("history query: {} buckets of {} ms (at most {}): choose a larger step",
-                     (q.to_ms() - q.from_ms()) / step, step, kMaxBuckets);
+                     (q.to_ms - q.from_ms) / step, step, kMaxBuckets);
   }
-  if (!q.name().empty() && !ValidName(q.name())) return MakeError("history query: a bad name");
+  if (!q.name.empty() && !ValidName(q.name)) return MakeError("history query: a bad name");
   return step;
 }
 
-Status AnswerOrigin(rocksdb::Iterator& it, NodeId origin, const wire::Query& q, int64_t step,
-                    const std::vector<LevelRange>& parts, wire::QueryResult& out, uint64_t* bad) {
-  const SeriesKind kind = *ParseKind(static_cast<uint8_t>(q.kind()));
-  if (kind == SeriesKind::kEvent) {
-    auto events = [&](const std::string& name) {
-      const std::string series = SeriesPrefix(origin, kind, Level::kRaw, name);
-      for (it.Seek(SeriesAt(origin, kind, Level::kRaw, name, q.from_ms()));
-           it.Valid() && it.key().starts_with(series) && out.events_size() < kMaxEvents; it.Next()) {
-        auto key = DecodeKey(std::string_view(it.key().data(), it.key().size()));
-        if (!key || key->time_ms >= q.to_ms()) break;
-        auto* e = out.add_events();
-        if (!e->mutable_event()->ParseFromArray(it.value().data(), static_cast<int>(it.value().size()))) ++*bad;
-        e->set_origin(origin.value);
-        e->set_time_ms(key->time_ms);
-        e->set_kind(name);
-      }
-    };
-    if (q.name().empty()) {
-      ForEachSeries(it, origin, kind, Level::kRaw, events);
-    } else {
-      events(q.name());
+std::vector<LevelRange> LevelParts(const SeriesQuery& q, const std::function<int64_t(Level)>& watermark) {
+  std::vector<LevelRange> parts;
+  int64_t lo = q.from_ms;
+  for (int l = static_cast<int>(q.level); l >= 0; --l) {
+    const Level part = static_cast<Level>(l);
+    const int64_t hi = part == Level::kRaw ? q.to_ms : std::min(q.to_ms, watermark(part));
+    if (hi <= lo) continue;
+    parts.push_back({part, lo, hi});
+    lo = hi;
+  }
+  return parts;
+}
+
+namespace {
+
+void AnswerEvents(rocksdb::Iterator& it, NodeId origin, const SeriesQuery& q, QueryAnswer& out, uint64_t* bad) {
+  auto events = [&](const std::string& name) {
+    const std::string series = SeriesPrefix(origin, SeriesKind::kEvent, Level::kRaw, name);
+    for (it.Seek(SeriesAt(origin, SeriesKind::kEvent, Level::kRaw, name, q.from_ms));
+         it.Valid() && it.key().starts_with(series) && out.events.size() < kMaxEvents; it.Next()) {
+      auto key = DecodeKey(std::string_view(it.key().data(), it.key().size()));
+      if (!key || key->time_ms >= q.to_ms) break;
+      auto event = DecodeEvent(std::string_view(it.value().data(), it.value().size()));
+      if (!event) ++*bad;
+      EventRow row{origin, key->time_ms, event ? std::move(*event) : EventRecord{}};
+      row.event.kind = name;
+      out.events.push_back(std::move(row));
     }
+  };
+  if (q.name.empty()) {
+    ForEachSeries(it, origin, SeriesKind::kEvent, Level::kRaw, events);
+  } else {
+    events(q.name);
+  }
+}
+
+}  // namespace
+
+Status AnswerOrigin(rocksdb::Iterator& it, NodeId origin, const SeriesQuery& q, int64_t step,
+                    const std::vector<LevelRange>& parts, QueryAnswer& out, uint64_t* bad) {
+  const SeriesKind kind = q.kind;
+  if (kind == SeriesKind::kEvent) {
+    AnswerEvents(it, origin, q, out, bad);
     return Status::Ok();
   }
-  std::map<std::string, std::map<int64_t, wire::Figures>> series;
+  std::map<std::string, std::map<int64_t, Figures>> series;
   for (const LevelRange& part : parts) {
     auto scan = [&](const std::string& name) {
       ScanSeries(it, origin, kind, part.level, name, part.from_ms, part.to_ms, step, series[name], bad);
     };
-    if (q.name_prefix()) {
+    if (q.name_prefix) {
       ForEachSeries(it, origin, kind, part.level, [&](const std::string& name) {
-        if (name == q.name() || (name.starts_with(q.name()) && name[q.name().size()] == '/')) scan(name);
+        if (name == q.name || (name.starts_with(q.name) && name[q.name.size()] == '/')) scan(name);
       });
-    } else if (!q.name().empty() || kind == SeriesKind::kNode) {
-      scan(kind == SeriesKind::kNode ? "" : q.name());
+    } else if (!q.name.empty() || kind == SeriesKind::kNode) {
+      scan(kind == SeriesKind::kNode ? "" : q.name);
     } else {
       ForEachSeries(it, origin, kind, part.level, scan);
     }
   }
   for (auto& [name, buckets] : series) {
-    for (auto& [bucket, figures] : buckets) {
-      auto* row = out.add_rows();
-      row->set_origin(origin.value);
-      row->set_name(name);
-      row->set_bucket_ms(bucket);
-      *row->mutable_figures() = std::move(figures);
-    }
+    for (auto& [bucket, figures] : buckets) out.rows.push_back({origin, name, bucket, figures});
   }
-  if (out.rows_size() > kMaxRows) {
+  if (out.rows.size() > kMaxRows) {
     return MakeError("history query: more than {} rows: choose a larger step or fewer series", kMaxRows);
   }
   return Status::Ok();
 }
 
-void SortEvents(wire::QueryResult& out) {
-  std::stable_sort(out.mutable_events()->begin(), out.mutable_events()->end(),
-                   [](const wire::EventRow& a, const wire::EventRow& b) { return a.time_ms() < b.time_ms(); });
+void SortEvents(std::vector<EventRow>& events) {
+  std::stable_sort(events.begin(), events.end(),
+                   [](const EventRow& a, const EventRow& b) { return a.time_ms < b.time_ms; });
 }
 
 }  // namespace shoal::store

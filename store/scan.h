@@ -12,8 +12,8 @@
 #include <rocksdb/iterator.h>
 
 #include "core/result.h"
-#include "history.pb.h"
 #include "store/keys.h"
+#include "store/records.h"
 
 namespace shoal::store {
 
@@ -26,17 +26,17 @@ void ForEachSeries(rocksdb::Iterator& it, NodeId origin, SeriesKind kind, Level 
 // `step` ms (key: the bucket's start, a multiple of step). Rows whose value
 // does not parse are skipped and counted in *bad.
 void ScanSeries(rocksdb::Iterator& it, NodeId origin, SeriesKind kind, Level level, const std::string& name,
-                int64_t from_ms, int64_t to_ms, int64_t step_ms, std::map<int64_t, wire::Figures>& buckets,
+                int64_t from_ms, int64_t to_ms, int64_t step_ms, std::map<int64_t, Figures>& buckets,
                 uint64_t* bad);
 
 // Bounds on one query's answer.
 inline constexpr int64_t kMaxBuckets = 100'000;
-inline constexpr int kMaxRows = 2'000'000;
-inline constexpr int kMaxEvents = 10'000;
+inline constexpr size_t kMaxRows = 2'000'000;
+inline constexpr size_t kMaxEvents = 10'000;
 
 // Checks a query (from another node: untrusted); returns its step, at
 // least the span of its level. Errors say what is wrong.
-Result<int64_t> CheckQuery(const wire::Query& q);
+Result<int64_t> CheckQuery(const SeriesQuery& q);
 
 // Rows of a level over [from_ms, to_ms).
 struct LevelRange {
@@ -44,12 +44,19 @@ struct LevelRange {
   int64_t from_ms, to_ms;
 };
 
+// Where one origin's answer to `q` is read: the level asked for up to its
+// roll-up watermark (`watermark(level)`), then each finer level up to its
+// own, so recent rows count before they are rolled up and no row counts
+// twice.
+std::vector<LevelRange> LevelParts(const SeriesQuery& q, const std::function<int64_t(Level)>& watermark);
+
 // Appends `origin`'s answer to `q`: its series (of q's kind, and name if
 // any) read from each of `parts` and merged into buckets of `step`, or its
 // events over q's period. Errors when the answer grows past kMaxRows.
-Status AnswerOrigin(rocksdb::Iterator& it, NodeId origin, const wire::Query& q, int64_t step,
-                    const std::vector<LevelRange>& parts, wire::QueryResult& out, uint64_t* bad);
-void SortEvents(wire::QueryResult& out);
+Status AnswerOrigin(rocksdb::Iterator& it, NodeId origin, const SeriesQuery& q, int64_t step,
+                    const std::vector<LevelRange>& parts, QueryAnswer& out, uint64_t* bad);
+// Orders events by time (stable: an origin's keep their order).
+void SortEvents(std::vector<EventRow>& events);
 
 // The start of the bucket of `step` holding t.
 inline int64_t BucketOf(int64_t t, int64_t step) { return t - ((t % step) + step) % step; }

@@ -6,31 +6,32 @@
 
 namespace shoal::store {
 
-std::vector<SeriesPoint> SumSeries(const wire::QueryResult& result, bool per_node) {
+std::vector<SeriesPoint> SumSeries(const QueryAnswer& answer, bool per_node) {
   struct Acc {
     SeriesPoint p;
     uint64_t squeezed = 0, idle = 0;
   };
   std::map<std::tuple<std::string, uint64_t, int64_t>, Acc> acc;
-  for (const auto& row : result.rows()) {
-    const auto& f = row.figures();
-    if (f.samples() == 0) continue;
-    Acc& a = acc[{row.name(), per_node ? row.origin() : 0, row.bucket_ms()}];
-    a.p.series = row.name();
-    a.p.origin = per_node ? row.origin() : 0;
-    a.p.time_ms = row.bucket_ms();
+  for (const SeriesRow& row : answer.rows) {
+    const Figures& f = row.figures;
+    if (f.samples == 0) continue;
+    const uint64_t origin = per_node ? row.origin.value : 0;
+    Acc& a = acc[{row.name, origin, row.bucket_ms}];
+    a.p.series = row.name;
+    a.p.origin = origin;
+    a.p.time_ms = row.bucket_ms;
     a.p.usage += AvgUsage(f);
-    a.p.usage_peak += f.usage_peak();
+    a.p.usage_peak += f.usage_peak;
     a.p.demand += AvgDemand(f);
-    a.p.demand_peak += f.demand_peak();
+    a.p.demand_peak += f.demand_peak;
     a.p.booking += AvgBooking(f);
     a.p.allocation += AvgAllocation(f);
     a.p.capacity += AvgCapacity(f);
     a.p.rss_kb += AvgRssKb(f);
-    a.p.samples += f.samples();
+    a.p.samples += f.samples;
     a.p.nodes += 1;
-    a.squeezed += f.squeezed();
-    a.idle += f.idle();
+    a.squeezed += f.squeezed;
+    a.idle += f.idle;
   }
   std::vector<SeriesPoint> out;
   out.reserve(acc.size());

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "history.pb.h"
+#include "store/records.h"
 
 namespace shoal::store {
 
@@ -26,6 +26,6 @@ struct SeriesPoint {
 };
 
 // Sorted by series, origin, time.
-std::vector<SeriesPoint> SumSeries(const wire::QueryResult& result, bool per_node);
+std::vector<SeriesPoint> SumSeries(const QueryAnswer& answer, bool per_node);
 
 }  // namespace shoal::store

@@ -9,6 +9,7 @@
 #include "core/big_endian.h"
 #include "store/history_store.h"
 #include "store/scan.h"
+#include "store/wire_codec.h"
 
 namespace shoal::store {
 namespace {
@@ -29,7 +30,7 @@ Status Check(const rocksdb::Status& s, std::string_view what) {
 }  // namespace
 
 Status HistoryStore::Maintain(int64_t now_ms) {
-  std::vector<std::pair<NodeId, wire::Held>> held;
+  std::vector<std::pair<NodeId, HeldState>> held;
   for (NodeId origin : HeldOrigins()) {
     if (auto state = HeldOf(origin)) held.emplace_back(origin, std::move(*state));
   }
@@ -37,12 +38,12 @@ Status HistoryStore::Maintain(int64_t now_ms) {
     for (Level to : {Level::kMinute, Level::kHour}) {
       if (auto s = RollUp(origin, state, to, now_ms); !s.ok()) return s;
     }
-    if (state.stale_from_ms() != 0 && origin != self_) {
+    if (state.stale_from_ms != 0 && origin != self_) {
       // Rolled up again; a row arriving meanwhile would have re-marked it,
       // but this runs on the one thread that applies rows.
-      state.set_stale_from_ms(0);
+      state.stale_from_ms = 0;
       rocksdb::WriteOptions w;
-      if (auto s = Check(db_->Put(w, HeldKey(origin), state.SerializeAsString()), "saving roll-up state"); !s.ok()) {
+      if (auto s = Check(db_->Put(w, HeldKey(origin), EncodeHeld(state)), "saving roll-up state"); !s.ok()) {
         return s;
       }
     }
@@ -51,23 +52,23 @@ Status HistoryStore::Maintain(int64_t now_ms) {
   return TrimLog();
 }
 
-Status HistoryStore::RollUp(NodeId origin, const wire::Held& held, Level to, int64_t now_ms) {
-  if (held.last_ms() <= 0) return Status::Ok();
+Status HistoryStore::RollUp(NodeId origin, const HeldState& held, Level to, int64_t now_ms) {
+  if (held.last_ms <= 0) return Status::Ok();
   const Level from = static_cast<Level>(static_cast<int>(to) - 1);
   const int64_t span = LevelSpanMs(to);
   // Complete up to the last batch held (everything before it is here),
   // and for hours up to the minutes rolled.
-  const int64_t covered = to == Level::kHour ? Watermark(origin, Level::kMinute) : held.last_ms();
+  const int64_t covered = to == Level::kHour ? Watermark(origin, Level::kMinute) : held.last_ms;
   int64_t ready = BucketOf(covered, span);
   // An origin gone quiet: its last bucket is over by the wall clock, so it
   // is rolled up too (rows that still come for it mark it stale).
-  const int64_t last_end = BucketOf(held.last_ms(), span) + span;
-  if (now_ms >= last_end + 60'000 && (to == Level::kMinute || covered > held.last_ms())) {
+  const int64_t last_end = BucketOf(held.last_ms, span) + span;
+  if (now_ms >= last_end + 60'000 && (to == Level::kMinute || covered > held.last_ms)) {
     ready = std::max(ready, last_end);
   }
   const int64_t mark = Watermark(origin, to);
-  int64_t start = mark > 0 ? mark : BucketOf(held.first_ms(), span);
-  if (held.stale_from_ms() > 0) start = std::min(start, BucketOf(held.stale_from_ms(), span));
+  int64_t start = mark > 0 ? mark : BucketOf(held.first_ms, span);
+  if (held.stale_from_ms > 0) start = std::min(start, BucketOf(held.stale_from_ms, span));
   // Never a bucket whose finer rows may have expired in part: its row (a
   // copy from the origin, say) is better than a partial one.
   start = std::max(start, BucketOf(now_ms - options_.retention_ms[static_cast<int>(from)], span) + span);
@@ -78,10 +79,10 @@ Status HistoryStore::RollUp(NodeId origin, const wire::Held& held, Level to, int
   auto it = Iter(*db_);
   for (SeriesKind kind : kFigureKinds) {
     ForEachSeries(*it, origin, kind, from, [&](const std::string& name) {
-      std::map<int64_t, wire::Figures> buckets;
+      std::map<int64_t, Figures> buckets;
       ScanSeries(*it, origin, kind, from, name, start, ready, span, buckets, &bad);
       for (const auto& [bucket, figures] : buckets) {
-        wb.Put(SeriesAt(origin, kind, to, name, bucket), figures.SerializeAsString());
+        wb.Put(SeriesAt(origin, kind, to, name, bucket), EncodeFigures(figures));
         ++written;
       }
     });
@@ -119,9 +120,9 @@ Status HistoryStore::Expire(NodeId origin, int64_t now_ms) {
 Status HistoryStore::TrimLog() {
   // Keep what a replica has not acknowledged, but never more than log_keep
   // batches: one further behind gets a copy instead.
-  const uint64_t last = own_.applied_seq();
+  const uint64_t last = own_.applied_seq;
   uint64_t keep_after = last;
-  for (const auto& [id, r] : Replicas()) keep_after = std::min(keep_after, r.acked_seq());
+  for (const auto& [id, r] : Replicas()) keep_after = std::min(keep_after, r.acked_seq);
   if (last > options_.log_keep) keep_after = std::max(keep_after, last - options_.log_keep);
   auto it = Iter(*db_);
   it->Seek(LogPrefix());
@@ -133,12 +134,12 @@ Status HistoryStore::TrimLog() {
                "trimming the log");
 }
 
-Result<uint64_t> HistoryStore::Delete(const wire::Delete& d) {
-  if (!d.app().empty() && !ValidName(d.app())) return MakeError("history delete: a bad application name");
-  const int64_t before = d.before_ms() > 0 ? d.before_ms() : INT64_MAX;
+Result<uint64_t> HistoryStore::Delete(const DeleteRequest& d) {
+  if (!d.app.empty() && !ValidName(d.app)) return MakeError("history delete: a bad application name");
+  const int64_t before = d.before_ms > 0 ? d.before_ms : INT64_MAX;
   std::vector<NodeId> origins;
-  if (d.origin() != 0) {
-    origins.push_back(NodeId{d.origin()});
+  if (d.origin.valid()) {
+    origins.push_back(d.origin);
   } else {
     origins = HeldOrigins();
   }
@@ -154,8 +155,8 @@ Result<uint64_t> HistoryStore::Delete(const wire::Delete& d) {
   for (NodeId origin : origins) {
     for (int l = 0; l < kLevels; ++l) {
       const Level level = static_cast<Level>(l);
-      if (!d.app().empty()) {
-        drop(origin, SeriesKind::kApp, level, d.app());
+      if (!d.app.empty()) {
+        drop(origin, SeriesKind::kApp, level, d.app);
         continue;
       }
       for (SeriesKind kind : {SeriesKind::kApp, SeriesKind::kNode, SeriesKind::kPipe, SeriesKind::kEvent}) {

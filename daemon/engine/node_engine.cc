@@ -68,14 +68,13 @@ NodeEngine::~NodeEngine() = default;
 
 // Rows deleted at an admin's request (here or on a peer): logged and noted.
 void NodeEngine::WatchDeletions() {
-  history_->service().SetDeleteListener([this](NodeId by, const store::wire::Delete& d, uint64_t rows) {
-    const std::string what =
-        fmt::format("{} row(s) of {} for {}{}", rows, d.app().empty() ? "every series" : d.app(),
-                    d.origin() ? NameOf(NodeId{d.origin()}) : "every node",
-                    d.before_ms() ? fmt::format(" before {} ms", d.before_ms()) : "");
-    spdlog::warn("history: deleted {} at the request of {} ({})", what, NameOf(by), d.by());
-    Raise(EventType::kHistoryDeleted, d.app().empty() ? "history" : d.app(),
-          fmt::format("deleted {} at the request of {}", what, d.by()), {{"by", d.by()}, {"rows", std::to_string(rows)}});
+  history_->service().SetDeleteListener([this](NodeId by, const store::DeleteRequest& d, uint64_t rows) {
+    const std::string what = fmt::format("{} row(s) of {} for {}{}", rows, d.app.empty() ? "every series" : d.app,
+                                         d.origin.valid() ? NameOf(d.origin) : "every node",
+                                         d.before_ms ? fmt::format(" before {} ms", d.before_ms) : "");
+    spdlog::warn("history: deleted {} at the request of {} ({})", what, NameOf(by), d.by);
+    Raise(EventType::kHistoryDeleted, d.app.empty() ? "history" : d.app,
+          fmt::format("deleted {} at the request of {}", what, d.by), {{"by", d.by}, {"rows", std::to_string(rows)}});
   });
 }
 

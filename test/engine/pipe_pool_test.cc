@@ -209,17 +209,17 @@ TEST_CASE("pipe pool of 16: each node's last second reaches its history and ever
   CHECK(lane.apps[2].figures.used == 0);
 
   // Node 2's history: the lane on this node and web's part of it, every second.
-  store::wire::Query q;
-  q.set_kind(static_cast<uint32_t>(store::SeriesKind::kPipe));
-  q.add_origins(p.engine(2).self().value);
+  store::SeriesQuery q;
+  q.kind = store::SeriesKind::kPipe;
+  q.origins = {p.engine(2).self()};
   const int64_t now_ms = p.engine(2).history()->store().last_ms();
-  q.set_from_ms(now_ms - 2000);
-  q.set_to_ms(now_ms + 1);
-  q.set_step_ms(1000);
+  q.from_ms = now_ms - 2000;
+  q.to_ms = now_ms + 1;
+  q.step_ms = 1000;
   auto rows = p.engine(2).history()->store().Query(q);
   REQUIRE(rows.ok());
-  std::map<std::string, store::wire::Figures> last;
-  for (const auto& r : rows->rows()) last[r.name()] = r.figures();
+  std::map<std::string, store::Figures> last;
+  for (const auto& r : rows->rows) last[r.name] = r.figures;
   REQUIRE(last.count("uplink/out") == 1);
   REQUIRE(last.count("uplink/out/web") == 1);
   CHECK(store::AvgCapacity(last["uplink/out"]) == Approx(kCapacity).epsilon(0.01));
@@ -246,17 +246,17 @@ TEST_CASE("pipe pool of 16: a booking a partition's view cannot hold is raised a
   REQUIRE(p.RunUntil([&] { return p.NodesEnforcing(*v) == p.size(); }, 5s));
   p.RunFor(4s);
   auto events = [&](size_t node, const std::string& kind) {
-    store::wire::Query q;
-    q.set_kind(static_cast<uint32_t>(store::SeriesKind::kEvent));
-    q.set_name(kind);
-    q.add_origins(p.engine(node).self().value);
+    store::SeriesQuery q;
+    q.kind = store::SeriesKind::kEvent;
+    q.name = kind;
+    q.origins = {p.engine(node).self()};
     const int64_t now_ms = p.engine(node).history()->store().last_ms();
-    q.set_from_ms(now_ms - 60'000);
-    q.set_to_ms(now_ms + 1);
-    q.set_step_ms(60'000);
+    q.from_ms = now_ms - 60'000;
+    q.to_ms = now_ms + 1;
+    q.step_ms = 60'000;
     auto r = p.engine(node).history()->store().Query(q);
     if (!r.ok()) FAIL(r.error().message);
-    return r->events_size();
+    return static_cast<int>(r->events.size());
   };
   // A pool-wide event is raised by one node of each view: count each half.
   auto half = [&](size_t first, const std::string& kind) {

@@ -59,13 +59,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   wire::Request request;
   if (!request.ParseFromString(bytes)) return 0;
   // As if from origin 7 (a peer): rows of origin 7 are the ones it may send.
-  (void)f.service->Handle(NodeId{7}, request);
-  wire::Query all;
-  all.set_kind('A');
-  all.set_from_ms(0);
-  all.set_to_ms(INT64_MAX / 2);
-  all.set_step_ms(INT64_MAX / 4);
-  all.set_level(2);
+  (void)f.service->Handle(NodeId{7}, std::move(request));
+  SeriesQuery all;
+  all.from_ms = 0;
+  all.to_ms = INT64_MAX / 2;
+  all.step_ms = INT64_MAX / 4;
+  all.level = Level::kHour;
   if (!f.store->Query(all).ok()) std::abort();
   if (!f.store->Maintain(1'800'000'000'000).ok()) std::abort();
   return 0;

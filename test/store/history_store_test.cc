@@ -15,6 +15,7 @@
 
 #include "store/history_store.h"
 #include "store/keys.h"
+#include "store/wire_codec.h"
 #include "test/support/temp_dir.h"
 
 using namespace shoal;
@@ -41,14 +42,13 @@ Period PeriodAt(int64_t t, uint32_t usage, uint32_t demand, uint32_t allocation)
   return p;
 }
 
-wire::Query AppQuery(const std::string& name, int64_t from, int64_t to, int64_t step, Level level) {
-  wire::Query q;
-  q.set_kind(static_cast<uint32_t>(SeriesKind::kApp));
-  q.set_name(name);
-  q.set_from_ms(from);
-  q.set_to_ms(to);
-  q.set_step_ms(step);
-  q.set_level(static_cast<uint32_t>(level));
+SeriesQuery AppQuery(const std::string& name, int64_t from, int64_t to, int64_t step, Level level) {
+  SeriesQuery q;
+  q.name = name;
+  q.from_ms = from;
+  q.to_ms = to;
+  q.step_ms = step;
+  q.level = level;
   return q;
 }
 
@@ -106,48 +106,54 @@ TEST_CASE("History store: periods recorded, queried per application and node, me
 
   auto r = s.Query(AppQuery("gold", kStart, kStart + 120'000, 60'000, Level::kRaw));
   REQUIRE(r.ok());
-  REQUIRE(r->rows_size() == 2);
-  const auto& m0 = r->rows(0).figures();
-  const auto& m1 = r->rows(1).figures();
-  REQUIRE(r->rows(0).bucket_ms() == kStart);
-  REQUIRE(m0.samples() == 60);
+  REQUIRE(r->rows.size() == 2);
+  const auto& m0 = r->rows[0].figures;
+  const auto& m1 = r->rows[1].figures;
+  REQUIRE(r->rows[0].bucket_ms == kStart);
+  REQUIRE(m0.samples == 60);
   REQUIRE(AvgUsage(m0) == 400);
-  REQUIRE(m0.squeezed() == 0);
-  REQUIRE(m1.squeezed() == 60);
+  REQUIRE(m0.squeezed == 0);
+  REQUIRE(m1.squeezed == 60);
   REQUIRE(AvgDemand(m1) == 900);
-  REQUIRE(m1.demand_peak() == 900);
+  REQUIRE(m1.demand_peak == 900);
   REQUIRE(AvgAllocation(m1) == 500);
 
   // Every application: both series; the node's own series.
   auto all = s.Query(AppQuery("", kStart, kStart + 120'000, 120'000, Level::kRaw));
   REQUIRE(all.ok());
-  REQUIRE(all->rows_size() == 2);
-  REQUIRE(all->rows(0).name() == "bronze");
-  REQUIRE(all->rows(1).name() == "gold");
+  REQUIRE(all->rows.size() == 2);
+  REQUIRE(all->rows[0].name == "bronze");
+  REQUIRE(all->rows[1].name == "gold");
   auto nq = AppQuery("", kStart, kStart + 120'000, 120'000, Level::kRaw);
-  nq.set_kind(static_cast<uint32_t>(SeriesKind::kNode));
+  nq.kind = SeriesKind::kNode;
   auto node = s.Query(nq);
   REQUIRE(node.ok());
-  REQUIRE(node->rows_size() == 1);
-  REQUIRE(AvgCapacity(node->rows(0).figures()) == 2000);
+  REQUIRE(node->rows.size() == 1);
+  REQUIRE(AvgCapacity(node->rows[0].figures) == 2000);
   // Events.
   auto eq = AppQuery("", kStart, kStart + 120'000, 1000, Level::kRaw);
-  eq.set_kind(static_cast<uint32_t>(SeriesKind::kEvent));
+  eq.kind = SeriesKind::kEvent;
   auto events = s.Query(eq);
   REQUIRE(events.ok());
-  REQUIRE(events->events_size() == 1);
-  REQUIRE(events->events(0).kind() == "policy");
-  REQUIRE(events->events(0).event().subject() == "v7");
-  REQUIRE(events->events(0).time_ms() == kStart + 30'000);
+  REQUIRE(events->events.size() == 1);
+  REQUIRE(events->events[0].event.kind == "policy");
+  REQUIRE(events->events[0].event.subject == "v7");
+  REQUIRE(events->events[0].time_ms == kStart + 30'000);
 
   // Bad queries are refused with what is wrong.
   auto empty = s.Query(AppQuery("gold", kStart, kStart, 1000, Level::kRaw));
   REQUIRE_THAT(empty.error().message, Catch::Contains("is empty"));
   auto huge = s.Query(AppQuery("gold", 0, kStart, 1, Level::kRaw));
   REQUIRE_THAT(huge.error().message, Catch::Contains("choose a larger step"));
-  auto bad_kind = AppQuery("gold", kStart, kStart + 1000, 1000, Level::kRaw);
+  // From the wire: a kind or level that does not exist.
+  auto bad_kind = ToWire(AppQuery("gold", kStart, kStart + 1000, 1000, Level::kRaw));
   bad_kind.set_kind('Q');
-  REQUIRE_THAT(s.Query(bad_kind).error().message, Catch::Contains("unknown series kind"));
+  REQUIRE_THAT(FromWire(bad_kind).error().message, Catch::Contains("unknown series kind 81"));
+  bad_kind.set_kind(0x141);  // 'A' in its low byte
+  REQUIRE_THAT(FromWire(bad_kind).error().message, Catch::Contains("unknown series kind"));
+  bad_kind.set_kind('A');
+  bad_kind.set_level(3);
+  REQUIRE_THAT(FromWire(bad_kind).error().message, Catch::Contains("unknown level 3"));
 }
 
 TEST_CASE("History store: roll-ups agree with the raw rows, and retention expires each level") {
@@ -161,15 +167,15 @@ TEST_CASE("History store: roll-ups agree with the raw rows, and retention expire
   const int64_t end = kStart + 7'200'000;
   auto raw = s.Query(AppQuery("gold", kStart, end, kHourMs, Level::kRaw));
   REQUIRE(raw.ok());
-  REQUIRE(raw->rows_size() == 2);
-  REQUIRE(raw->rows(0).figures().usage_peak() == 359);
+  REQUIRE(raw->rows.size() == 2);
+  REQUIRE(raw->rows[0].figures.usage_peak == 359);
   // Every level gives the same answer: rolled-up rows as far as they go,
   // then the finer rows not rolled up yet (the last minute, the second hour).
   for (Level level : {Level::kMinute, Level::kHour}) {
     auto r = s.Query(AppQuery("gold", kStart, end, kHourMs, level));
     REQUIRE(r.ok());
-    REQUIRE(r->rows_size() == 2);
-    for (int i = 0; i < 2; ++i) REQUIRE(r->rows(i).figures().SerializeAsString() == raw->rows(i).figures().SerializeAsString());
+    REQUIRE(r->rows.size() == 2);
+    for (int i = 0; i < 2; ++i) REQUIRE(r->rows[i].figures == raw->rows[i].figures);
   }
   REQUIRE(s.Watermark(NodeId{1}, Level::kMinute) == end - 60'000);
   REQUIRE(s.Watermark(NodeId{1}, Level::kHour) == kStart + kHourMs);
@@ -188,18 +194,18 @@ TEST_CASE("History store: roll-ups agree with the raw rows, and retention expire
   // A day and an hour later the raw rows are gone, the roll-ups stay.
   REQUIRE(s.Maintain(end + kDayMs + kHourMs).ok());
   auto raw_late = s.Query(AppQuery("gold", kStart, end, kHourMs, Level::kRaw));
-  REQUIRE(raw_late->rows_size() == 0);
+  REQUIRE(raw_late->rows.size() == 0);
   for (Level level : {Level::kMinute, Level::kHour}) {
     auto r = s.Query(AppQuery("gold", kStart, end, kHourMs, level));
-    REQUIRE(r->rows_size() == 2);
-    for (int i = 0; i < 2; ++i) REQUIRE(r->rows(i).figures().SerializeAsString() == raw->rows(i).figures().SerializeAsString());
+    REQUIRE(r->rows.size() == 2);
+    for (int i = 0; i < 2; ++i) REQUIRE(r->rows[i].figures == raw->rows[i].figures);
   }
   // After 32 days only the hour rows remain, and they still hold it all.
   REQUIRE(s.Maintain(end + 32 * kDayMs).ok());
-  REQUIRE(s.Query(AppQuery("gold", kStart, end, kHourMs, Level::kMinute))->rows_size() == 0);
+  REQUIRE(s.Query(AppQuery("gold", kStart, end, kHourMs, Level::kMinute))->rows.size() == 0);
   auto hours = s.Query(AppQuery("gold", kStart, end, kHourMs, Level::kHour));
-  REQUIRE(hours->rows_size() == 2);
-  REQUIRE(hours->rows(1).figures().SerializeAsString() == raw->rows(1).figures().SerializeAsString());
+  REQUIRE(hours->rows.size() == 2);
+  REQUIRE(hours->rows[1].figures == raw->rows[1].figures);
 }
 
 TEST_CASE("History store: the log serves replicas, a replica applies in sequence and refuses bad rows") {
@@ -213,73 +219,61 @@ TEST_CASE("History store: the log serves replicas, a replica applies in sequence
   auto log = (*origin)->LogAfter(0, 1 << 20);
   REQUIRE(log);
   REQUIRE(log->size() == 10);
-  wire::Append append;
-  append.set_origin(1);
-  append.set_origin_name("n1");
-  append.set_incarnation((*origin)->incarnation());
+  AppendBatches append{NodeId{1}, "n1", (*origin)->incarnation(), {}};
   // Batches 1-3, then 6 (a gap): 1-3 are applied, the gap stops it.
-  for (int i : {0, 1, 2, 5}) *append.add_batches() = (*log)[i];
+  for (int i : {0, 1, 2, 5}) append.batches.push_back((*log)[i]);
   auto acked = (*replica)->ApplyAppend(append);
   REQUIRE(acked.ok());
   REQUIRE(*acked == 3);
   REQUIRE((*replica)->counters().gaps == 1);
   // All ten, again from 1: duplicates skipped.
-  append.clear_batches();
-  for (const auto& b : *log) *append.add_batches() = b;
+  append.batches = *log;
   REQUIRE(*(*replica)->ApplyAppend(append) == 10);
   REQUIRE((*replica)->counters().duplicates == 3);
   auto held = (*replica)->HeldOf(NodeId{1});
   REQUIRE(held);
-  REQUIRE(held->name() == "n1");
-  REQUIRE(held->last_ms() == kStart + 9000);
+  REQUIRE(held->name == "n1");
+  REQUIRE(held->last_ms == kStart + 9000);
   // The replica answers for the origin like the origin does.
   auto q = AppQuery("gold", kStart, kStart + 60'000, 60'000, Level::kRaw);
-  q.add_origins(1);
-  REQUIRE((*replica)->Query(q)->rows(0).figures().SerializeAsString() ==
-          (*origin)->Query(q)->rows(0).figures().SerializeAsString());
+  q.origins = {NodeId{1}};
+  REQUIRE((*replica)->Query(q)->rows[0].figures ==
+          (*origin)->Query(q)->rows[0].figures);
 
   SECTION("rows of another origin are refused whole") {
-    wire::Append forged = append;
-    forged.set_origin(3);
+    AppendBatches forged = append;
+    forged.origin = NodeId{3};
     auto r = (*replica)->ApplyAppend(forged);
     REQUIRE_FALSE(r.ok());
     REQUIRE_THAT(r.error().message, Catch::Contains("a row of another origin"));
   }
   SECTION("a malformed key or value is refused whole, naming the batch") {
-    wire::Append bad;
-    bad.set_origin(1);
-    bad.set_incarnation((*origin)->incarnation());
-    auto* b = bad.add_batches();
-    b->set_seq(11);
-    b->add_rows()->set_key("not a key");
+    AppendBatches bad{NodeId{1}, "", (*origin)->incarnation(), {LogBatch{11, 0, {RawRow{"not a key", ""}}}}};
     auto r = (*replica)->ApplyAppend(bad);
     REQUIRE_THAT(r.error().message, Catch::Contains("batch 11") && Catch::Contains("not a history key"));
-    b->mutable_rows(0)->set_key(EncodeKey({NodeId{1}, SeriesKind::kApp, Level::kRaw, "gold", kStart + 20'000}));
-    b->mutable_rows(0)->set_value("\xff\xff\xff");
+    RawRow& row = bad.batches[0].rows[0];
+    row.key = EncodeKey({NodeId{1}, SeriesKind::kApp, Level::kRaw, "gold", kStart + 20'000});
+    row.value = "\xff\xff\xff";
     r = (*replica)->ApplyAppend(bad);
     REQUIRE_THAT(r.error().message, Catch::Contains("does not parse"));
-    REQUIRE((*replica)->HeldOf(NodeId{1})->applied_seq() == 10);  // nothing of it applied
+    REQUIRE((*replica)->HeldOf(NodeId{1})->applied_seq == 10);  // nothing of it applied
   }
   SECTION("an origin's own rows cannot be sent to it") {
-    wire::Append self = append;
-    REQUIRE_FALSE((*origin)->ApplyAppend(self).ok());
+    REQUIRE_FALSE((*origin)->ApplyAppend(append).ok());
   }
   SECTION("a recreated origin store restarts the sequence") {
-    wire::Append fresh = append;
-    fresh.set_incarnation(append.incarnation() + 1);
-    fresh.clear_batches();
-    *fresh.add_batches() = (*log)[0];
+    AppendBatches fresh{append.origin, append.origin_name, append.incarnation + 1, {(*log)[0]}};
     REQUIRE(*(*replica)->ApplyAppend(fresh) == 1);
   }
   SECTION("the log is trimmed to what replicas have not acknowledged") {
-    wire::Replica r;
-    r.set_acked_seq(4);
-    REQUIRE((*origin)->SaveReplica(NodeId{2}, r).ok());
+    REQUIRE((*origin)->SaveReplica(NodeId{2}, ReplicaState{.acked_seq = 4, .copying = false, .copy_cursor = {},
+                                                           .copy_base = 0, .copy_base_ms = 0})
+                .ok());
     REQUIRE((*origin)->Maintain(kStart + 10'000).ok());
     REQUIRE_FALSE((*origin)->LogAfter(0, 1 << 20));  // batch 1 is gone
     auto rest = (*origin)->LogAfter(4, 1 << 20);
     REQUIRE(rest);
-    REQUIRE(rest->front().seq() == 5);
+    REQUIRE(rest->front().seq == 5);
     REQUIRE(rest->size() == 6);
   }
 }
@@ -290,34 +284,27 @@ TEST_CASE("History store: a copy brings a new replica every row, then the log co
   auto replica = HistoryStore::Open(NodeId{2}, "n2", Options(dir, "replica"));
   for (int i = 0; i < 200; ++i) REQUIRE((*origin)->Record(PeriodAt(kStart + i * 1000, 300, 300, 300)).ok());
   REQUIRE((*origin)->Maintain(kStart + 200'000).ok());  // minute rows too
-  wire::Copy copy;
-  copy.set_origin(1);
-  copy.set_origin_name("n1");
-  copy.set_incarnation((*origin)->incarnation());
+  CopySlice copy{NodeId{1}, "n1", (*origin)->incarnation(), {}, false, 200, kStart + 199'000};
   std::string cursor;
   bool done = false;
   int slices = 0;
   while (!done) {
-    auto rows = (*origin)->RowsAfter(NodeId{1}, cursor, 4096, &done);
-    copy.clear_rows();
-    for (auto& r : rows) *copy.add_rows() = r;
-    if (!rows.empty()) cursor = rows.back().key();
-    copy.set_last(done);
-    copy.set_through_seq(200);
-    copy.set_through_ms(kStart + 199'000);
+    copy.rows = (*origin)->RowsAfter(NodeId{1}, cursor, 4096, &done);
+    if (!copy.rows.empty()) cursor = copy.rows.back().key;
+    copy.last = done;
     REQUIRE((*replica)->ApplyCopy(copy).ok());
     ++slices;
   }
   REQUIRE(slices > 3);
-  REQUIRE((*replica)->HeldOf(NodeId{1})->applied_seq() == 200);
+  REQUIRE((*replica)->HeldOf(NodeId{1})->applied_seq == 200);
   for (Level level : {Level::kRaw, Level::kMinute}) {
     auto q = AppQuery("", kStart, kStart + 200'000, 60'000, level);
-    q.add_origins(1);
+    q.origins = {NodeId{1}};
     auto a = (*origin)->Query(q);
     auto b = (*replica)->Query(q);
-    REQUIRE(a->rows_size() == b->rows_size());
-    REQUIRE(a->rows_size() > 0);
-    for (int i = 0; i < a->rows_size(); ++i) REQUIRE(a->rows(i).SerializeAsString() == b->rows(i).SerializeAsString());
+    REQUIRE(a->rows.size() == b->rows.size());
+    REQUIRE(a->rows.size() > 0);
+    for (size_t i = 0; i < a->rows.size(); ++i) REQUIRE(a->rows[i] == b->rows[i]);
   }
 }
 
@@ -332,16 +319,13 @@ TEST_CASE("History store: deletion, and everything survives a reopen") {
   REQUIRE((*s)->last_seq() == 30);
   const uint64_t incarnation = (*s)->incarnation();
   REQUIRE(*(*s)->Record(PeriodAt(kStart + 30'000, 1, 1, 1)) == 31);
-  wire::Delete d;
-  d.set_app("gold");
-  d.set_before_ms(kStart + 10'000);
-  auto deleted = (*s)->Delete(d);
+  auto deleted = (*s)->Delete(DeleteRequest{.origin = {}, .app = "gold", .before_ms = kStart + 10'000, .by = "test"});
   REQUIRE(deleted.ok());
   REQUIRE(*deleted == 10);
   auto q = AppQuery("gold", kStart, kStart + 60'000, 60'000, Level::kRaw);
-  REQUIRE((*s)->Query(q)->rows(0).figures().samples() == 21);
-  q.set_name("bronze");
-  REQUIRE((*s)->Query(q)->rows(0).figures().samples() == 31);
+  REQUIRE((*s)->Query(q)->rows[0].figures.samples == 21);
+  q.name = "bronze";
+  REQUIRE((*s)->Query(q)->rows[0].figures.samples == 31);
   s->reset();
   auto again = HistoryStore::Open(NodeId{1}, "n1", Options(dir));
   REQUIRE((*again)->incarnation() == incarnation);
@@ -356,16 +340,10 @@ TEST_CASE("History store: rows that arrive behind a roll-up are rolled up again"
   auto rows = (*origin)->RowsAfter(NodeId{1}, "", 1 << 30, &done);
   REQUIRE(done);
   auto copy_of = [&](bool early) {
-    wire::Copy c;
-    c.set_origin(1);
-    c.set_origin_name("n1");
-    c.set_incarnation((*origin)->incarnation());
+    CopySlice c{NodeId{1}, "n1", (*origin)->incarnation(), {}, true, 180, kStart + 179'000};
     for (const auto& r : rows) {
-      if ((DecodeKey(r.key())->time_ms < kStart + 60'000) == early) *c.add_rows() = r;
+      if ((DecodeKey(r.key)->time_ms < kStart + 60'000) == early) c.rows.push_back(r);
     }
-    c.set_last(true);
-    c.set_through_seq(180);
-    c.set_through_ms(kStart + 179'000);
     return c;
   };
   const int64_t now = kStart + 300'000;
@@ -373,17 +351,17 @@ TEST_CASE("History store: rows that arrive behind a roll-up are rolled up again"
   REQUIRE((*replica)->ApplyCopy(copy_of(false)).ok());
   REQUIRE((*replica)->Maintain(now).ok());
   REQUIRE((*replica)->ApplyCopy(copy_of(true)).ok());
-  REQUIRE((*replica)->HeldOf(NodeId{1})->stale_from_ms() == kStart);
+  REQUIRE((*replica)->HeldOf(NodeId{1})->stale_from_ms == kStart);
   REQUIRE((*replica)->Maintain(now).ok());
-  REQUIRE((*replica)->HeldOf(NodeId{1})->stale_from_ms() == 0);
+  REQUIRE((*replica)->HeldOf(NodeId{1})->stale_from_ms == 0);
   REQUIRE((*origin)->Maintain(now).ok());
   auto q = AppQuery("gold", kStart, kStart + 180'000, 60'000, Level::kMinute);
-  q.add_origins(1);
+  q.origins = {NodeId{1}};
   auto a = (*origin)->Query(q);
   auto b = (*replica)->Query(q);
-  REQUIRE(a->rows_size() == 3);
-  REQUIRE(b->rows_size() == 3);
-  for (int i = 0; i < 3; ++i) REQUIRE(a->rows(i).SerializeAsString() == b->rows(i).SerializeAsString());
+  REQUIRE(a->rows.size() == 3);
+  REQUIRE(b->rows.size() == 3);
+  for (int i = 0; i < 3; ++i) REQUIRE(a->rows[i] == b->rows[i]);
 }
 
 TEST_CASE("History store: archive old rows into a file, mount it back, query it, and bad files are refused") {
@@ -398,40 +376,40 @@ TEST_CASE("History store: archive old rows into a file, mount it back, query it,
   REQUIRE(s.Maintain(kStart + 600'000).ok());
   auto q = AppQuery("gold", kStart, kStart + 600'000, 60'000, Level::kMinute);
   const auto before = s.Query(q);
-  REQUIRE(before->rows_size() == 10);
+  REQUIRE(before->rows.size() == 10);
 
   // The first five minutes go into a file and leave the store.
   auto info = s.Archive(kStart + 300'000, dir.File("archive"));
   REQUIRE(info.ok());
   REQUIRE(info->rows > 0);
   REQUIRE(info->last_ms < kStart + 300'000);
-  REQUIRE(s.Query(q)->rows_size() == 5);
+  REQUIRE(s.Query(q)->rows.size() == 5);
   REQUIRE_THAT(s.Archive(kStart + 300'000, dir.File("archive")).error().message, Catch::Contains("already exists"));
 
   // Mounted, the archive answers for them, the same figures as before.
   REQUIRE(s.Mount(info->file).ok());
   REQUIRE_THAT(s.Mount(info->file).error().message, Catch::Contains("already mounted"));
   auto aq = q;
-  aq.set_archive(true);
+  aq.archive = true;
   auto archived = s.Query(aq);
   REQUIRE(archived.ok());
-  REQUIRE(archived->rows_size() == 5);
-  for (int i = 0; i < 5; ++i) REQUIRE(archived->rows(i).SerializeAsString() == before->rows(i).SerializeAsString());
+  REQUIRE(archived->rows.size() == 5);
+  for (int i = 0; i < 5; ++i) REQUIRE(archived->rows[i] == before->rows[i]);
   auto eq = AppQuery("", kStart, kStart + 600'000, 1000, Level::kRaw);
-  eq.set_kind(static_cast<uint32_t>(SeriesKind::kEvent));
-  eq.set_archive(true);
-  REQUIRE(s.Query(eq)->events_size() == 1);
+  eq.kind = SeriesKind::kEvent;
+  eq.archive = true;
+  REQUIRE(s.Query(eq)->events.size() == 1);
   auto holdings = s.ArchiveHoldings();
-  REQUIRE(holdings.origins_size() == 1);
-  REQUIRE(holdings.origins(0).origin() == 1);
+  REQUIRE(holdings.size() == 1);
+  REQUIRE(holdings[0].origin == NodeId{1});
 
   // Mounts are remembered across a restart.
   opened->reset();
   auto again = HistoryStore::Open(NodeId{1}, "n1", Options(dir));
   REQUIRE((*again)->Mounted().size() == 1);
-  REQUIRE((*again)->Query(aq)->rows_size() == 5);
+  REQUIRE((*again)->Query(aq)->rows.size() == 5);
   REQUIRE((*again)->Unmount(info->file).ok());
-  REQUIRE((*again)->Query(aq)->rows_size() == 0);
+  REQUIRE((*again)->Query(aq)->rows.size() == 0);
 
   // Not an archive: refused with what is wrong.
   const std::string junk = dir.Write("junk.sst", "this is not a table file");
@@ -490,7 +468,7 @@ TEST_CASE("History store: a writer killed with SIGKILL loses no period it was to
                     Level::kRaw);
   auto r = (*s)->Query(q);
   uint64_t samples = 0;
-  for (const auto& row : r->rows()) samples += row.figures().samples();
+  for (const auto& row : r->rows) samples += row.figures.samples;
   REQUIRE(samples == told);
   // The log holds every batch too, for the replicas.
   auto log = (*s)->LogAfter(0, 1 << 30);

@@ -99,12 +99,11 @@ struct HistoryPool {
   }
 
   Result<PoolAnswer> Ask(size_t i, const std::string& app, int64_t from, int64_t to, int64_t step) {
-    wire::Query q;
-    q.set_kind(static_cast<uint32_t>(SeriesKind::kApp));
-    q.set_name(app);
-    q.set_from_ms(from);
-    q.set_to_ms(to);
-    q.set_step_ms(step);
+    SeriesQuery q;
+    q.name = app;
+    q.from_ms = from;
+    q.to_ms = to;
+    q.step_ms = step;
     std::optional<Result<PoolAnswer>> answer;
     PoolQuery::Run(*nodes[i]->service, pool.streams(i), LivePeers(i), q, 2s, nullptr,
                    [&](Result<PoolAnswer> a) { answer = std::move(a); });
@@ -125,8 +124,8 @@ struct HistoryPool {
 
 uint64_t Samples(const PoolAnswer& a, uint64_t origin) {
   uint64_t n = 0;
-  for (const auto& r : a.result.rows()) {
-    if (r.origin() == origin) n += r.figures().samples();
+  for (const auto& r : a.result.rows) {
+    if (r.origin.value == origin) n += r.figures.samples;
   }
   return n;
 }
@@ -218,11 +217,8 @@ TEST_CASE("History service: a copy's sync also answers the held appends and noth
   std::vector<std::pair<uint64_t, TimePoint>> answered;
   auto append = [&](uint64_t seq) {
     wire::Request req;
-    auto* ap = req.mutable_append();
-    ap->set_origin(1);
-    ap->set_origin_name("n1");
-    ap->set_incarnation(origin_a->incarnation());
-    *ap->add_batches() = origin_a->LogAfter(seq - 1, 1 << 20)->front();
+    *req.mutable_append() =
+        ToWire(AppendBatches{NodeId{1}, "n1", origin_a->incarnation(), {origin_a->LogAfter(seq - 1, 1 << 20)->front()}});
     from_a.Call(b, gossip::StreamService::kHistory, req.SerializeAsString(), 5s, [&, seq](Result<std::string> r) {
       REQUIRE(r.ok());
       answered.emplace_back(seq, clock.Now());
@@ -234,17 +230,12 @@ TEST_CASE("History service: a copy's sync also answers the held appends and noth
   REQUIRE(answered.empty());  // held for the group commit
 
   // A copy of C's rows is synced at once, and that sync answers A's append.
-  wire::Request req;
-  auto* copy = req.mutable_copy();
-  copy->set_origin(3);
-  copy->set_origin_name("n3");
-  copy->set_incarnation(origin_c->incarnation());
   bool done = false;
-  for (auto& row : origin_c->RowsAfter(NodeId{3}, "", 1 << 20, &done)) *copy->add_rows() = row;
+  auto rows = origin_c->RowsAfter(NodeId{3}, "", 1 << 20, &done);
   REQUIRE(done);
-  copy->set_last(true);
-  copy->set_through_seq(3);
-  copy->set_through_ms(kEpochMs + 2000);
+  wire::Request req;
+  *req.mutable_copy() =
+      ToWire(CopySlice{NodeId{3}, "n3", origin_c->incarnation(), std::move(rows), true, 3, kEpochMs + 2000});
   bool copied = false;
   from_c.Call(b, gossip::StreamService::kHistory, req.SerializeAsString(), 5s, [&](Result<std::string> r) {
     REQUIRE(r.ok());
@@ -256,7 +247,7 @@ TEST_CASE("History service: a copy's sync also answers the held appends and noth
   REQUIRE(replica->counters().log_syncs == syncs_before + 1);
   REQUIRE(service.counters().held_answered == 1);
   REQUIRE(service.counters().commits == 0);
-  REQUIRE(replica->HeldOf(NodeId{1})->applied_seq() == 1);
+  REQUIRE(replica->HeldOf(NodeId{1})->applied_seq == 1);
 
   // Held again until the window ends...
   append(2);
@@ -276,7 +267,7 @@ TEST_CASE("History service: a copy's sync also answers the held appends and noth
   REQUIRE(answered.size() == 3);
   REQUIRE(answered.back().second - sent < 10ms);
   REQUIRE(replica->counters().log_syncs == syncs_before + 3);
-  REQUIRE(replica->HeldOf(NodeId{1})->applied_seq() == 3);
+  REQUIRE(replica->HeldOf(NodeId{1})->applied_seq == 3);
 }
 
 TEST_CASE("Replication: a dead node's history is answered by a replica, every sample once") {
@@ -322,7 +313,7 @@ TEST_CASE("Replication: a failed replica is replaced and the newcomer gets every
   for (const auto& v : r.replicas()) {
     auto held = h.nodes[gossip::SimPool::IndexOf(v.id)]->store->HeldOf(h.pool.id(0));
     REQUIRE(held);
-    REQUIRE(held->first_ms() < kEpochMs + 2000);
+    REQUIRE(held->first_ms < kEpochMs + 2000);
   }
   REQUIRE(r.counters().copies >= 1);
 }
@@ -338,7 +329,7 @@ TEST_CASE("Replication: a restarted origin resumes from its acknowledgements, no
   REQUIRE(r.replicas().size() == 2);
   REQUIRE(r.counters().copies == 0);  // resumed with the log, no copy
   REQUIRE(r.durable_seq() + 1 >= h.nodes[1]->store->last_seq());
-  for (size_t k : h.HoldersOf(1)) REQUIRE(h.nodes[k]->store->HeldOf(h.pool.id(1))->applied_seq() + 1 >= h.nodes[1]->store->last_seq());
+  for (size_t k : h.HoldersOf(1)) REQUIRE(h.nodes[k]->store->HeldOf(h.pool.id(1))->applied_seq + 1 >= h.nodes[1]->store->last_seq());
 }
 
 TEST_CASE("Replication: a dead node's history goes back to three copies, again after a further failure") {
@@ -352,7 +343,7 @@ TEST_CASE("Replication: a dead node's history goes back to three copies, again a
   REQUIRE(holders.size() >= 3);
   auto complete = [&](size_t k) {
     auto held = h.nodes[k]->store->HeldOf(h.pool.id(0));
-    return held && held->applied_seq() + 1 >= recorded && held->first_ms() < kEpochMs + 2000;
+    return held && held->applied_seq + 1 >= recorded && held->first_ms < kEpochMs + 2000;
   };
   size_t full = 0;
   for (size_t k : holders) full += complete(k) ? 1 : 0;

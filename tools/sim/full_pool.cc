@@ -185,7 +185,7 @@ size_t FullPool::LeastHistoryCopies(uint64_t lag) {
     for (size_t j = 0; j < size(); ++j) {
       if (j == o || !running(j) || !nodes_[j].store) continue;
       auto held = nodes_[j].store->HeldOf(origin);
-      if (held && held->applied_seq() + lag >= last) ++copies;
+      if (held && held->applied_seq + lag >= last) ++copies;
     }
     least = std::min(least, copies);
   }

@@ -1,0 +1,130 @@
+// The history store's vocabulary: what a query asks and answers, what a
+// node holds, and what replication moves. Plain values; the protobuf forms
+// exist only where these cross the network (store/wire_codec.h) or reach
+// the disk (store/encoding.h). Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/node_id.h"
+#include "store/figures.h"
+#include "store/keys.h"
+
+namespace shoal::store {
+
+// --- queries ---
+
+// The rows of one kind of series over [from_ms, to_ms), merged into
+// buckets of step_ms, read at `level` as far as it is rolled up.
+struct SeriesQuery {
+  SeriesKind kind = SeriesKind::kApp;
+  std::string name;          // application, pipe or event kind; empty: all
+  bool name_prefix = false;  // name "uplink" also means "uplink/..." (pipes)
+  std::vector<NodeId> origins;  // whose rows; empty: all held
+  int64_t from_ms = 0, to_ms = 0, step_ms = 0;
+  Level level = Level::kRaw;
+  bool archive = false;  // answer from mounted archives instead
+};
+
+// The rows of one origin's series merged into one bucket.
+struct SeriesRow {
+  NodeId origin;
+  std::string name;  // empty for a node's own series
+  int64_t bucket_ms = 0;
+  Figures figures;
+  bool operator==(const SeriesRow&) const = default;
+};
+
+struct EventRecord {
+  std::string kind;  // a name: "policy", "failure", "unmet", "deleted", ...
+  std::string subject;
+  std::string text;
+};
+
+struct EventRow {
+  NodeId origin;
+  int64_t time_ms = 0;
+  EventRecord event;
+};
+
+struct QueryAnswer {
+  std::vector<SeriesRow> rows;
+  std::vector<EventRow> events;  // by time
+  Level level = Level::kRaw;     // the level the rows came from
+};
+
+// Which origins a node holds rows of, and over when.
+struct Holding {
+  NodeId origin;
+  std::string name;
+  int64_t first_ms = 0, last_ms = 0;
+  bool archive = false;  // rows of a mounted archive
+};
+
+// An operator's deletion: rows of `origin` (invalid: every origin), of
+// application `app` (empty: every series), before `before_ms` (0: all).
+struct DeleteRequest {
+  NodeId origin;
+  std::string app;
+  int64_t before_ms = 0;
+  std::string by;  // who asked, for the log
+};
+
+// --- replication ---
+
+// One stored row as it is: its key (store/keys.h) and encoded value.
+struct RawRow {
+  std::string key, value;
+};
+
+// What the origin recorded in one sampling period: the unit of
+// replication.
+struct LogBatch {
+  uint64_t seq = 0;
+  int64_t time_ms = 0;
+  std::vector<RawRow> rows;
+};
+
+// The origin's batches for a replica, in sequence.
+struct AppendBatches {
+  NodeId origin;
+  std::string origin_name;
+  uint64_t incarnation = 0;  // of the origin's store; a new one restarts the sequence
+  std::vector<LogBatch> batches;
+};
+
+// A slice of the rows an origin's holder has of it, in key order; the last
+// slice stands for every batch up to through_seq (recorded up to
+// through_ms).
+struct CopySlice {
+  NodeId origin;
+  std::string origin_name;
+  uint64_t incarnation = 0;
+  std::vector<RawRow> rows;
+  bool last = false;
+  uint64_t through_seq = 0;
+  int64_t through_ms = 0;
+};
+
+// What a node holds of one origin (itself included).
+struct HeldState {
+  uint64_t incarnation = 0;  // the origin's store; recreated => a new number
+  uint64_t applied_seq = 0;  // batches applied without a gap
+  int64_t first_ms = 0;      // earliest row time seen
+  int64_t last_ms = 0;       // time of batch applied_seq
+  std::string name;
+  int64_t stale_from_ms = 0;  // rows came in before a roll-up watermark: roll up again from here
+};
+
+// What the origin knows of one replica of its rows.
+struct ReplicaState {
+  uint64_t acked_seq = 0;
+  bool copying = false;     // a copy of the older rows is under way
+  std::string copy_cursor;  // the last key copied
+  uint64_t copy_base = 0;   // the sequence the copy stands for
+  int64_t copy_base_ms = 0;  // ... and that batch's time
+};
+
+}  // namespace shoal::store

@@ -1,0 +1,287 @@
+#include "store/wire_codec.h"
+
+namespace shoal::store {
+namespace {
+
+template <typename Message>
+std::optional<Message> Parse(std::string_view bytes) {
+  Message m;
+  if (!m.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return std::nullopt;
+  return m;
+}
+
+std::optional<Level> LevelOf(uint32_t level) {
+  if (level >= kLevels) return std::nullopt;
+  return static_cast<Level>(level);
+}
+
+void ToWire(const Figures& f, wire::Figures* w) {
+  w->set_samples(f.samples);
+  w->set_usage_sum(f.usage_sum);
+  w->set_usage_peak(f.usage_peak);
+  w->set_demand_sum(f.demand_sum);
+  w->set_demand_peak(f.demand_peak);
+  w->set_booking_sum(f.booking_sum);
+  w->set_allocation_sum(f.allocation_sum);
+  w->set_capacity_sum(f.capacity_sum);
+  w->set_rss_kb_sum(f.rss_kb_sum);
+  w->set_processes_sum(f.processes_sum);
+  w->set_squeezed(f.squeezed);
+  w->set_idle(f.idle);
+}
+
+Figures FromWire(const wire::Figures& w) {
+  return Figures{.samples = w.samples(),
+                 .usage_sum = w.usage_sum(),
+                 .usage_peak = w.usage_peak(),
+                 .demand_sum = w.demand_sum(),
+                 .demand_peak = w.demand_peak(),
+                 .booking_sum = w.booking_sum(),
+                 .allocation_sum = w.allocation_sum(),
+                 .capacity_sum = w.capacity_sum(),
+                 .rss_kb_sum = w.rss_kb_sum(),
+                 .processes_sum = w.processes_sum(),
+                 .squeezed = w.squeezed(),
+                 .idle = w.idle()};
+}
+
+template <typename Rows>
+void RowsToWire(std::vector<RawRow>&& rows, Rows* out) {
+  out->Reserve(static_cast<int>(rows.size()));
+  for (RawRow& r : rows) {
+    auto* kv = out->Add();
+    kv->set_key(std::move(r.key));
+    kv->set_value(std::move(r.value));
+  }
+}
+
+template <typename Rows>
+std::vector<RawRow> RowsFromWire(Rows&& rows) {
+  std::vector<RawRow> out;
+  out.reserve(rows.size());
+  for (auto& kv : rows) out.push_back({std::move(*kv.mutable_key()), std::move(*kv.mutable_value())});
+  return out;
+}
+
+void ToWire(LogBatch&& b, wire::Batch* w) {
+  w->set_seq(b.seq);
+  w->set_time_ms(b.time_ms);
+  RowsToWire(std::move(b.rows), w->mutable_rows());
+}
+
+LogBatch FromWire(wire::Batch&& w) {
+  return LogBatch{w.seq(), w.time_ms(), RowsFromWire(std::move(*w.mutable_rows()))};
+}
+
+}  // namespace
+
+wire::Query ToWire(const SeriesQuery& q) {
+  wire::Query w;
+  w.set_kind(static_cast<uint32_t>(q.kind));
+  w.set_name(q.name);
+  w.set_name_prefix(q.name_prefix);
+  for (NodeId o : q.origins) w.add_origins(o.value);
+  w.set_from_ms(q.from_ms);
+  w.set_to_ms(q.to_ms);
+  w.set_step_ms(q.step_ms);
+  w.set_level(static_cast<uint32_t>(q.level));
+  w.set_archive(q.archive);
+  return w;
+}
+
+Result<SeriesQuery> FromWire(const wire::Query& w) {
+  const auto kind = w.kind() <= 0xff ? ParseKind(static_cast<uint8_t>(w.kind())) : std::nullopt;
+  if (!kind) return MakeError("history query: unknown series kind {}", w.kind());
+  const auto level = LevelOf(w.level());
+  if (!level) return MakeError("history query: unknown level {}", w.level());
+  SeriesQuery q{.kind = *kind,
+                .name = w.name(),
+                .name_prefix = w.name_prefix(),
+                .origins = {},
+                .from_ms = w.from_ms(),
+                .to_ms = w.to_ms(),
+                .step_ms = w.step_ms(),
+                .level = *level,
+                .archive = w.archive()};
+  q.origins.reserve(w.origins_size());
+  for (uint64_t o : w.origins()) q.origins.push_back(NodeId{o});
+  return q;
+}
+
+wire::QueryResult ToWire(QueryAnswer&& a) {
+  wire::QueryResult w;
+  w.set_level(static_cast<uint32_t>(a.level));
+  w.mutable_rows()->Reserve(static_cast<int>(a.rows.size()));
+  for (SeriesRow& r : a.rows) {
+    auto* row = w.add_rows();
+    row->set_origin(r.origin.value);
+    row->set_name(std::move(r.name));
+    row->set_bucket_ms(r.bucket_ms);
+    ToWire(r.figures, row->mutable_figures());
+  }
+  for (EventRow& e : a.events) {
+    auto* ev = w.add_events();
+    ev->set_origin(e.origin.value);
+    ev->set_time_ms(e.time_ms);
+    ev->set_kind(std::move(e.event.kind));
+    ev->mutable_event()->set_subject(std::move(e.event.subject));
+    ev->mutable_event()->set_text(std::move(e.event.text));
+  }
+  return w;
+}
+
+Result<QueryAnswer> FromWire(wire::QueryResult&& w) {
+  const auto level = LevelOf(w.level());
+  if (!level) return MakeError("history answer: unknown level {}", w.level());
+  QueryAnswer a;
+  a.level = *level;
+  a.rows.reserve(w.rows_size());
+  for (auto& r : *w.mutable_rows()) {
+    a.rows.push_back({NodeId{r.origin()}, std::move(*r.mutable_name()), r.bucket_ms(), FromWire(r.figures())});
+  }
+  a.events.reserve(w.events_size());
+  for (auto& e : *w.mutable_events()) {
+    a.events.push_back({NodeId{e.origin()}, e.time_ms(),
+                        EventRecord{std::move(*e.mutable_kind()), std::move(*e.mutable_event()->mutable_subject()),
+                                    std::move(*e.mutable_event()->mutable_text())}});
+  }
+  return a;
+}
+
+wire::Holdings ToWire(const std::vector<Holding>& holdings) {
+  wire::Holdings w;
+  for (const Holding& h : holdings) {
+    auto* o = w.add_origins();
+    o->set_origin(h.origin.value);
+    o->set_name(h.name);
+    o->set_first_ms(h.first_ms);
+    o->set_last_ms(h.last_ms);
+    o->set_archive(h.archive);
+  }
+  return w;
+}
+
+std::vector<Holding> FromWire(const wire::Holdings& w) {
+  std::vector<Holding> out;
+  out.reserve(w.origins_size());
+  for (const auto& o : w.origins()) out.push_back({NodeId{o.origin()}, o.name(), o.first_ms(), o.last_ms(), o.archive()});
+  return out;
+}
+
+wire::Delete ToWire(const DeleteRequest& d) {
+  wire::Delete w;
+  w.set_origin(d.origin.value);
+  w.set_app(d.app);
+  w.set_before_ms(d.before_ms);
+  w.set_by(d.by);
+  return w;
+}
+
+DeleteRequest FromWire(const wire::Delete& w) { return {NodeId{w.origin()}, w.app(), w.before_ms(), w.by()}; }
+
+wire::Append ToWire(AppendBatches&& a) {
+  wire::Append w;
+  w.set_origin(a.origin.value);
+  w.set_origin_name(std::move(a.origin_name));
+  w.set_incarnation(a.incarnation);
+  for (LogBatch& b : a.batches) ToWire(std::move(b), w.add_batches());
+  return w;
+}
+
+AppendBatches FromWire(wire::Append&& w) {
+  AppendBatches a{NodeId{w.origin()}, std::move(*w.mutable_origin_name()), w.incarnation(), {}};
+  a.batches.reserve(w.batches_size());
+  for (auto& b : *w.mutable_batches()) a.batches.push_back(FromWire(std::move(b)));
+  return a;
+}
+
+wire::Copy ToWire(CopySlice&& c) {
+  wire::Copy w;
+  w.set_origin(c.origin.value);
+  w.set_origin_name(std::move(c.origin_name));
+  w.set_incarnation(c.incarnation);
+  RowsToWire(std::move(c.rows), w.mutable_rows());
+  w.set_last(c.last);
+  w.set_through_seq(c.through_seq);
+  w.set_through_ms(c.through_ms);
+  return w;
+}
+
+CopySlice FromWire(wire::Copy&& w) {
+  return CopySlice{NodeId{w.origin()}, std::move(*w.mutable_origin_name()), w.incarnation(),
+                   RowsFromWire(std::move(*w.mutable_rows())), w.last(), w.through_seq(), w.through_ms()};
+}
+
+std::string EncodeFigures(const Figures& f) {
+  wire::Figures w;
+  ToWire(f, &w);
+  return w.SerializeAsString();
+}
+
+std::optional<Figures> DecodeFigures(std::string_view bytes) {
+  auto w = Parse<wire::Figures>(bytes);
+  if (!w) return std::nullopt;
+  return FromWire(*w);
+}
+
+std::string EncodeEvent(const EventRecord& e) {
+  wire::Event w;
+  w.set_subject(e.subject);
+  w.set_text(e.text);
+  return w.SerializeAsString();
+}
+
+std::optional<EventRecord> DecodeEvent(std::string_view bytes) {
+  auto w = Parse<wire::Event>(bytes);
+  if (!w) return std::nullopt;
+  return EventRecord{"", std::move(*w->mutable_subject()), std::move(*w->mutable_text())};
+}
+
+std::string EncodeBatch(const LogBatch& b) {
+  wire::Batch w;
+  ToWire(LogBatch(b), &w);
+  return w.SerializeAsString();
+}
+
+std::optional<LogBatch> DecodeBatch(std::string_view bytes) {
+  auto w = Parse<wire::Batch>(bytes);
+  if (!w) return std::nullopt;
+  return FromWire(std::move(*w));
+}
+
+std::string EncodeHeld(const HeldState& h) {
+  wire::Held w;
+  w.set_incarnation(h.incarnation);
+  w.set_applied_seq(h.applied_seq);
+  w.set_first_ms(h.first_ms);
+  w.set_last_ms(h.last_ms);
+  w.set_name(h.name);
+  w.set_stale_from_ms(h.stale_from_ms);
+  return w.SerializeAsString();
+}
+
+std::optional<HeldState> DecodeHeld(std::string_view bytes) {
+  auto w = Parse<wire::Held>(bytes);
+  if (!w) return std::nullopt;
+  return HeldState{w->incarnation(), w->applied_seq(), w->first_ms(), w->last_ms(), std::move(*w->mutable_name()),
+                   w->stale_from_ms()};
+}
+
+std::string EncodeReplica(const ReplicaState& r) {
+  wire::Replica w;
+  w.set_acked_seq(r.acked_seq);
+  w.set_copying(r.copying);
+  w.set_copy_cursor(r.copy_cursor);
+  w.set_copy_base(r.copy_base);
+  w.set_copy_base_ms(r.copy_base_ms);
+  return w.SerializeAsString();
+}
+
+std::optional<ReplicaState> DecodeReplica(std::string_view bytes) {
+  auto w = Parse<wire::Replica>(bytes);
+  if (!w) return std::nullopt;
+  return ReplicaState{w->acked_seq(), w->copying(), std::move(*w->mutable_copy_cursor()), w->copy_base(),
+                      w->copy_base_ms()};
+}
+
+}  // namespace shoal::store

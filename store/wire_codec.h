@@ -1,0 +1,53 @@
+// Where the history store's records (store/records.h) meet their protobuf
+// forms (store/history.proto): the messages of the history service, built
+// and read at the service's edge (HistoryService, PoolQuery, Replicator,
+// Custodian), and the encoded values the store keeps on disk. Nothing else
+// in store/ speaks protobuf. Decoding is of untrusted bytes: bounded by the
+// caller, checked here where a field can be out of range. Thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+#include "history.pb.h"
+#include "store/records.h"
+
+namespace shoal::store {
+
+// --- service messages ---
+wire::Query ToWire(const SeriesQuery& q);
+// Errors name an unknown kind or level; the rest is CheckQuery's.
+Result<SeriesQuery> FromWire(const wire::Query& q);
+
+wire::QueryResult ToWire(QueryAnswer&& a);
+Result<QueryAnswer> FromWire(wire::QueryResult&& r);
+
+wire::Holdings ToWire(const std::vector<Holding>& holdings);
+std::vector<Holding> FromWire(const wire::Holdings& h);
+
+wire::Delete ToWire(const DeleteRequest& d);
+DeleteRequest FromWire(const wire::Delete& d);
+
+wire::Append ToWire(AppendBatches&& a);
+AppendBatches FromWire(wire::Append&& a);
+
+wire::Copy ToWire(CopySlice&& c);
+CopySlice FromWire(wire::Copy&& c);
+
+// --- values on disk ---
+std::string EncodeFigures(const Figures& f);
+std::optional<Figures> DecodeFigures(std::string_view bytes);
+// An event's row holds its subject and text; its kind is in the key.
+std::string EncodeEvent(const EventRecord& e);
+std::optional<EventRecord> DecodeEvent(std::string_view bytes);
+std::string EncodeBatch(const LogBatch& b);
+std::optional<LogBatch> DecodeBatch(std::string_view bytes);
+std::string EncodeHeld(const HeldState& h);
+std::optional<HeldState> DecodeHeld(std::string_view bytes);
+std::string EncodeReplica(const ReplicaState& r);
+std::optional<ReplicaState> DecodeReplica(std::string_view bytes);
+
+}  // namespace shoal::store
