@@ -21,68 +21,45 @@ double LevelAmount(const FairShareRequest& r, size_t level) {
   return r.levels[std::min(level, r.levels.size() - 1)];
 }
 
-// The water level for consumers starting at starts[i] and stopping at
-// ends[i], given a budget smaller than their total need: walks the sorted
-// events. O(k log k). Sorts both arrays.
-double WaterFromEvents(double* starts, double* ends, size_t k, double budget) {
-  std::sort(starts, starts + k);
-  std::sort(ends, ends + k);
-  double water = starts[0];
-  double left = budget;
-  size_t count = 0;  // consumers rising together at the current level
-  size_t si = 0, ei = 0;
-  while (ei < k) {
-    // The next event: a consumer stopping (first on ties) or starting.
-    bool stop = si == k || ends[ei] <= starts[si];
-    double at = stop ? ends[ei] : starts[si];
-    if (at > water && count > 0) {
-      double step = (at - water) * static_cast<double>(count);
-      if (step >= left) {
-        water += left / static_cast<double>(count);  // the last step: divide the rest equally
-        left = 0;
-        break;
-      }
-      left -= step;
-    }
-    water = std::max(water, at);
-    if (stop) {
-      --count;
-      ++ei;
-    } else {
-      ++count;
-      ++si;
-    }
-  }
-  return water;
-}
+// One breakpoint of the water curve: a consumer starting to rise at x
+// (sign +1) or stopping at x (sign -1).
+struct Breakpoint {
+  double x;
+  double sign;
+};
 
-// The same when every consumer starts at `start` (the common case: nothing
-// given yet). Selection instead of sorting: each round partitions the
-// remaining targets around their median and keeps the half the water level
-// falls in. O(k) expected. Reorders `ends`.
-double WaterFromEqualStarts(double start, double* ends, size_t k, double budget) {
-  double below = 0;   // need of the consumers known to stop below the water
-  size_t above = 0;   // consumers known to still rise at the water
-  size_t lo = 0, hi = k;
+// The water level for consumers rising from their starts to their ends,
+// given a budget smaller than their total need. What the water spends at
+// level w is F(w) = sum over breakpoints of sign * max(0, w - x), so
+// starts and ends need not be paired: a selection over the breakpoints
+// (each round partitions the rest around their median and keeps the half
+// the level falls in) finds the last breakpoint F stays within the budget
+// at, and the level lies on the line after it. O(k) expected. Reorders
+// `points`.
+double WaterLevel(Breakpoint* points, size_t count, double budget) {
+  double slope = 0, offset = 0;  // of the breakpoints known to lie below the level
+  size_t lo = 0, hi = count;
   while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    std::nth_element(ends + lo, ends + mid, ends + hi);
-    double pivot = ends[mid];
-    double low_need = 0;
-    for (size_t i = lo; i <= mid; ++i) low_need += ends[i] - start;
-    // Spent if the water stood at the pivot.
-    double at_pivot = below + low_need - (pivot - start) +
-                      static_cast<double>(hi - mid + above) * (pivot - start);
-    if (at_pivot <= budget) {
-      below += low_need;  // [lo, mid] stop at or below the water
+    const size_t mid = lo + (hi - lo) / 2;
+    std::nth_element(points + lo, points + mid, points + hi,
+                     [](const Breakpoint& a, const Breakpoint& b) { return a.x < b.x; });
+    const double pivot = points[mid].x;
+    double s = 0, o = 0;
+    for (size_t i = lo; i <= mid; ++i) {
+      s += points[i].sign;
+      o += points[i].sign * points[i].x;
+    }
+    // Spent if the water stood at the pivot (breakpoints above it add nothing).
+    if ((slope + s) * pivot - (offset + o) <= budget) {
+      slope += s;
+      offset += o;
       lo = mid + 1;
     } else {
-      above += hi - mid;  // [mid, hi) are still rising
       hi = mid;
     }
   }
-  if (above == 0) return std::numeric_limits<double>::infinity();  // budget covered all
-  return start + (budget - below) / static_cast<double>(above);
+  if (slope < 0.5) return std::numeric_limits<double>::infinity();  // every consumer stopped: all covered
+  return (budget + offset) / slope;
 }
 
 }  // namespace
@@ -109,29 +86,23 @@ double RaiseMaxMin(std::span<double> allocations, std::span<const double> target
     return need;
   }
   // Where consumers start rising (their allocations) and stop (their
-  // targets), each sorted; small problems (a node's instances) stay on the
-  // stack, and allocations that are all equal need no sort.
+  // targets); small problems (a node's instances) stay on the stack.
   constexpr size_t kInline = 32;
-  double inline_buffer[2 * kInline];
-  std::vector<double> heap_buffer;
-  double* starts = inline_buffer;
+  Breakpoint inline_buffer[2 * kInline];
+  std::vector<Breakpoint> heap_buffer;
+  Breakpoint* points = inline_buffer;
   if (rising > kInline) {
     heap_buffer.resize(2 * rising);
-    starts = heap_buffer.data();
+    points = heap_buffer.data();
   }
-  double* ends = starts + rising;
   size_t k = 0;
-  bool equal_starts = true;
   for (size_t i = 0; i < n; ++i) {
     if (targets[i] > allocations[i]) {
-      starts[k] = allocations[i];
-      ends[k] = targets[i];
-      equal_starts = equal_starts && starts[k] == starts[0];
-      ++k;
+      points[k++] = {allocations[i], 1};
+      points[k++] = {targets[i], -1};
     }
   }
-  double water = equal_starts ? WaterFromEqualStarts(starts[0], ends, k, budget)
-                              : WaterFromEvents(starts, ends, k, budget);
+  const double water = WaterLevel(points, k, budget);
 
   double spent = 0;
   for (size_t i = 0; i < n; ++i) {

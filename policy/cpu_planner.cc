@@ -5,7 +5,6 @@
 #include <cmath>
 #include <string_view>
 #include <tuple>
-#include <unordered_map>
 
 namespace shoal::policy {
 namespace {
@@ -38,10 +37,55 @@ double Spread(double amount, const std::vector<size_t>& instances,
   return spent;
 }
 
+// Rounds half up; x >= 0 (where llround gives the same, without its call).
+int64_t RoundNonNegative(double x) { return static_cast<int64_t>(x + 0.5); }
+
 int64_t QuotaFor(double millicores, int64_t period_us) {
-  auto q = static_cast<int64_t>(std::llround(millicores * static_cast<double>(period_us) / 1000.0));
+  const int64_t q = RoundNonNegative(millicores * static_cast<double>(period_us) / 1000.0);
   return std::max<int64_t>(q, 1000);  // the kernel's smallest quota is 1 ms
 }
+
+// Names numbered as first seen: open addressing over a power-of-two table
+// with FNV-1a hashes. A plan names every instance (10^4 and more) of a few
+// hundred applications at most; a standard unordered_map's prime modulo
+// and node chasing cost more than the rest of the naming.
+class FirstSeen {
+ public:
+  size_t Number(std::string_view name) {
+    if (2 * (names_.size() + 1) > slots_.size()) Grow();
+    const uint64_t h = Hash(name);
+    for (size_t i = h & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
+      const uint32_t s = slots_[i];
+      if (s == kEmpty) {
+        slots_[i] = static_cast<uint32_t>(names_.size());
+        names_.push_back(name);
+        hashes_.push_back(h);
+        return names_.size() - 1;
+      }
+      if (hashes_[s] == h && names_[s] == name) return s;
+    }
+  }
+  const std::vector<std::string_view>& names() const { return names_; }
+
+ private:
+  static constexpr uint32_t kEmpty = UINT32_MAX;
+  static uint64_t Hash(std::string_view s) {
+    uint64_t h = 14695981039346656037ull;
+    for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+    return h ^ (h >> 29);  // the low bits index the table: fold the high ones in
+  }
+  void Grow() {
+    slots_.assign(std::max<size_t>(64, 2 * slots_.size()), kEmpty);
+    for (size_t n = 0; n < names_.size(); ++n) {
+      size_t i = hashes_[n] & (slots_.size() - 1);
+      while (slots_[i] != kEmpty) i = (i + 1) & (slots_.size() - 1);
+      slots_[i] = static_cast<uint32_t>(n);
+    }
+  }
+  std::vector<uint32_t> slots_;
+  std::vector<std::string_view> names_;
+  std::vector<uint64_t> hashes_;
+};
 
 }  // namespace
 
@@ -96,17 +140,12 @@ struct AppNumbers {
 };
 
 AppNumbers NameApps(const PlanInput& in, CpuPlan& plan) {
-  std::unordered_map<std::string_view, size_t> seen;
-  std::vector<std::string_view> names;
-  auto number = [&](std::string_view name) {
-    auto [it, added] = seen.try_emplace(name, names.size());  // no allocation when known
-    if (added) names.push_back(name);
-    return it->second;
-  };
+  FirstSeen seen;
   std::vector<size_t> instance_app(in.instances.size());
-  for (size_t i = 0; i < in.instances.size(); ++i) instance_app[i] = number(in.instances[i].app);
+  for (size_t i = 0; i < in.instances.size(); ++i) instance_app[i] = seen.Number(in.instances[i].app);
   std::vector<size_t> policy_app(in.policies.size());
-  for (size_t p = 0; p < in.policies.size(); ++p) policy_app[p] = number(in.policies[p].app);
+  for (size_t p = 0; p < in.policies.size(); ++p) policy_app[p] = seen.Number(in.policies[p].app);
+  const std::vector<std::string_view>& names = seen.names();
   std::vector<size_t> order(names.size());
   for (size_t a = 0; a < order.size(); ++a) order[a] = a;
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return names[a] < names[b]; });
@@ -336,7 +375,8 @@ void Ask(const InstancePlan& ip, const AppPlan& app, const PlannerOptions& optio
 // allocation, a quota where its policy caps it (or it is a contained rogue).
 void SetCgroup(InstancePlan& ip, const AppPlan& app, const NodePlan& node, const PlannerOptions& options) {
   double w = node.capacity > 0 ? static_cast<double>(ip.millicores) * options.max_weight / node.capacity : 1.0;
-  ip.weight = static_cast<uint32_t>(std::clamp<double>(std::llround(w), 1.0, static_cast<double>(options.max_weight)));
+  ip.weight = static_cast<uint32_t>(
+      std::clamp<int64_t>(RoundNonNegative(w), 1, static_cast<int64_t>(options.max_weight)));
   if (ip.cap != kNoCap) {
     ip.quota_us = QuotaFor(ip.cap, options.quota_period_us);
   } else if (app.rogue() && options.contain_rogues) {
