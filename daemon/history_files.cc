@@ -24,6 +24,11 @@ Result<std::unique_ptr<store::HistoryStore>> OpenHistoryStore(const DaemonConfig
   if (ec) return MakeError("history.path {}: cannot create it: {}", o.path, ec.message());
   auto opened = store::HistoryStore::Open(NodeId::FromName(config.node_name), config.node_name, o);
   if (!opened.ok()) return opened.error();
+  if (!(*opened)->moved_aside().empty()) {
+    spdlog::error("history: the store at {} was corrupt ({}): moved to {}, a new one started (this node's older "
+                  "history stays on its replicas)",
+                  o.path, (*opened)->corruption(), (*opened)->moved_aside());
+  }
   spdlog::info("history: {} (sequence {}), {} cop{} on peers", o.path, (*opened)->last_seq(), config.history.copies,
                config.history.copies == 1 ? "y" : "ies");
   return opened;

@@ -75,10 +75,10 @@ HistoryStore::HistoryStore(NodeId self, std::string self_name, StoreOptions opti
 
 HistoryStore::~HistoryStore() = default;
 
-Result<std::unique_ptr<HistoryStore>> HistoryStore::Open(NodeId self, std::string self_name, StoreOptions options) {
-  if (auto s = CheckStoreOptions(options); !s.ok()) return s.error();
-  std::unique_ptr<HistoryStore> store(new HistoryStore(self, std::move(self_name), std::move(options)));
-  const StoreOptions& o = store->options_;
+namespace {
+
+// RocksDB for a small daemon: small memtables and cache, few open files.
+rocksdb::Options DbOptions(const StoreOptions& o, const std::shared_ptr<rocksdb::Cache>& cache) {
   rocksdb::Options opts;
   opts.create_if_missing = true;
   if (o.env) opts.env = o.env;
@@ -97,31 +97,78 @@ Result<std::unique_ptr<HistoryStore>> HistoryStore::Open(NodeId self, std::strin
   opts.compression = std::find(supported.begin(), supported.end(), rocksdb::kLZ4Compression) != supported.end()
                          ? rocksdb::kLZ4Compression
                          : rocksdb::kNoCompression;
-  store->cache_ = rocksdb::NewLRUCache(o.block_cache_bytes);
   rocksdb::BlockBasedTableOptions table;
-  table.block_cache = store->cache_;
+  table.block_cache = cache;
   table.cache_index_and_filter_blocks = true;  // counted against the cache, not loose
   table.block_size = 16 << 10;
   opts.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-  rocksdb::DB* db = nullptr;
-  auto s = rocksdb::DB::Open(opts, o.path, &db);
-  if (!s.ok()) return MakeError("history store at {}: {}", o.path, s.ToString());
-  store->db_.reset(db);
+  return opts;
+}
 
-  std::string value;
-  s = db->Get(rocksdb::ReadOptions(), HeldKey(self), &value);
-  if (s.ok()) {
-    auto own = DecodeHeld(value);
-    if (!own) return MakeError("history store at {}: its own state does not parse", o.path);
-    store->own_ = std::move(*own);
-  } else if (s.IsNotFound()) {
-    store->own_.incarnation = NewIncarnation();
-  } else {
-    return FromRocks(s, "reading its own state").error();
+}  // namespace
+
+Result<std::unique_ptr<HistoryStore>> HistoryStore::Open(NodeId self, std::string self_name, StoreOptions options) {
+  if (auto s = CheckStoreOptions(options); !s.ok()) return s.error();
+  std::unique_ptr<HistoryStore> store(new HistoryStore(self, std::move(self_name), std::move(options)));
+  store->cache_ = rocksdb::NewLRUCache(store->options_.block_cache_bytes);
+  const rocksdb::Options opts = DbOptions(store->options_, store->cache_);
+  auto loaded = store->Load(opts);
+  if (loaded.ok() && !*loaded) {
+    // Corrupt: kept aside for a look, and a new store started (its sequence
+    // restarts under a new incarnation; the replicas on peers keep theirs).
+    if (auto aside = store->MoveAside(opts); !aside.ok()) return aside.error();
+    loaded = store->Load(opts);
+    if (loaded.ok() && !*loaded) {
+      return MakeError("history store at {}: corrupt even when new: {}", store->options_.path, store->corrupt_);
+    }
   }
+  if (!loaded.ok()) return loaded.error();
   store->own_.name = store->self_name_;
   store->RemountArchives();
   return store;
+}
+
+Result<bool> HistoryStore::Load(const rocksdb::Options& opts) {
+  rocksdb::DB* db = nullptr;
+  auto s = rocksdb::DB::Open(opts, options_.path, &db);
+  if (s.IsCorruption()) {
+    corrupt_ = s.ToString();
+    return false;
+  }
+  if (!s.ok()) return MakeError("history store at {}: {}", options_.path, s.ToString());
+  db_.reset(db);
+  std::string value;
+  s = db->Get(rocksdb::ReadOptions(), HeldKey(self_), &value);
+  if (s.IsNotFound()) {
+    own_ = HeldState{};
+    own_.incarnation = NewIncarnation();
+    return true;
+  }
+  if (!s.ok() && !s.IsCorruption()) return FromRocks(s, "reading its own state").error();
+  auto own = s.ok() ? DecodeHeld(value) : std::nullopt;
+  if (!own) {
+    corrupt_ = s.ok() ? "its own state does not parse" : s.ToString();
+    db_.reset();
+    return false;
+  }
+  own_ = std::move(*own);
+  return true;
+}
+
+Result<std::string> HistoryStore::MoveAside(const rocksdb::Options& opts) {
+  for (int k = 1; k < 1000; ++k) {
+    const std::string aside = fmt::format("{}.corrupt-{}", options_.path, k);
+    if (opts.env->FileExists(aside).IsNotFound()) {
+      if (auto s = opts.env->RenameFile(options_.path, aside); !s.ok()) {
+        return MakeError("history store at {} is corrupt ({}) and cannot be moved aside: {}", options_.path,
+                         corrupt_, s.ToString());
+      }
+      moved_aside_ = aside;
+      return aside;
+    }
+  }
+  return MakeError("history store at {} is corrupt ({}); 999 corrupt copies are already kept beside it",
+                   options_.path, corrupt_);
 }
 
 Status HistoryStore::Put(const std::string& key, const std::string& value, bool sync) {

@@ -29,6 +29,7 @@
 #include "store/records.h"
 
 namespace rocksdb {
+struct Options;
 class Env;
 class DB;
 class Iterator;
@@ -106,7 +107,11 @@ Result<std::string> ArchiveFileIn(const std::string& dir, const std::string& fil
 
 class HistoryStore {
  public:
-  // Opens (or creates) the store at options.path for node `self`.
+  // Opens (or creates) the store at options.path for node `self`. A store
+  // RocksDB finds corrupt, or whose own state does not parse, is moved
+  // aside to PATH.corrupt-N and a new one created (moved_aside() says
+  // where, corruption() why); errors name anything else (permissions, a
+  // full disk).
   static Result<std::unique_ptr<HistoryStore>> Open(NodeId self, std::string self_name, StoreOptions options);
   ~HistoryStore();
   HistoryStore(const HistoryStore&) = delete;
@@ -119,6 +124,8 @@ class HistoryStore {
   uint64_t last_seq() const { return own_.applied_seq; }
   int64_t last_ms() const { return own_.last_ms; }
   const StoreOptions& options() const { return options_; }
+  const std::string& moved_aside() const { return moved_aside_; }
+  const std::string& corruption() const { return corrupt_; }
   const StoreCounters& counters() const { return counters_; }
 
   // --- the origin's side ---
@@ -186,6 +193,10 @@ class HistoryStore {
 
  private:
   HistoryStore(NodeId self, std::string self_name, StoreOptions options);
+  // Opens the database and reads this node's own state; false (why in
+  // corrupt_) when either is corrupt.
+  Result<bool> Load(const rocksdb::Options& opts);
+  Result<std::string> MoveAside(const rocksdb::Options& opts);
   Status Put(const std::string& key, const std::string& value, bool sync);
   Result<uint64_t> ApplyRows(const AppendBatches* append, const CopySlice* copy);
   Status RollUp(NodeId origin, const HeldState& held, Level to, int64_t now_ms);
@@ -200,6 +211,7 @@ class HistoryStore {
   std::shared_ptr<rocksdb::Cache> cache_;
   std::unique_ptr<rocksdb::DB> db_;
   HeldState own_;  // what HeldOf(self) says, kept in memory
+  std::string corrupt_, moved_aside_;
   std::vector<std::unique_ptr<MountedArchive>> mounts_;
   StoreCounters counters_;
 };

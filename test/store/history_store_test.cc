@@ -331,6 +331,44 @@ TEST_CASE("History store: deletion, and everything survives a reopen") {
   REQUIRE((*again)->incarnation() == incarnation);
 }
 
+TEST_CASE("History store: a corrupt store is moved aside and a new one started, other failures refused") {
+  testing::TempDir dir;
+  uint64_t incarnation = 0;
+  {
+    auto s = HistoryStore::Open(NodeId{1}, "n1", Options(dir));
+    for (int i = 0; i < 30; ++i) REQUIRE((*s)->Record(PeriodAt(kStart + i * 1000, 300, 300, 300)).ok());
+    incarnation = (*s)->incarnation();
+  }
+  SECTION("RocksDB finds it corrupt") {
+    dir.Write("db/CURRENT", "not a manifest name");  // no newline: RocksDB calls it corruption
+    auto s = HistoryStore::Open(NodeId{1}, "n1", Options(dir));
+    REQUIRE(s.ok());
+    CHECK((*s)->moved_aside() == dir.File("db.corrupt-1"));
+    CHECK_THAT((*s)->corruption(), Catch::Contains("Corruption"));
+    CHECK(std::filesystem::exists(dir.File("db.corrupt-1/CURRENT")));
+    CHECK((*s)->last_seq() == 0);
+    CHECK((*s)->incarnation() != incarnation);  // replicas restart its sequence
+    REQUIRE(*(*s)->Record(PeriodAt(kStart + 60'000, 1, 1, 1)) == 1);
+    s->reset();
+    // Reopened, the new store is the one kept; a second corruption goes beside the first.
+    auto again = HistoryStore::Open(NodeId{1}, "n1", Options(dir));
+    CHECK((*again)->moved_aside().empty());
+    CHECK((*again)->last_seq() == 1);
+    again->reset();
+    dir.Write("db/CURRENT", "garbage");
+    CHECK((*HistoryStore::Open(NodeId{1}, "n1", Options(dir)))->moved_aside() == dir.File("db.corrupt-2"));
+  }
+  SECTION("a store that cannot be opened for another reason is refused, not moved") {
+    StoreOptions o = Options(dir);
+    o.path = dir.Write("a-file", "x");
+    auto s = HistoryStore::Open(NodeId{1}, "n1", o);
+    REQUIRE_FALSE(s.ok());
+    CHECK_THAT(s.error().message, Catch::Contains(o.path));
+    CHECK(std::filesystem::exists(o.path));
+    CHECK_FALSE(std::filesystem::exists(o.path + ".corrupt-1"));
+  }
+}
+
 TEST_CASE("History store: rows that arrive behind a roll-up are rolled up again") {
   testing::TempDir dir;
   auto origin = HistoryStore::Open(NodeId{1}, "n1", Options(dir, "origin"));
