@@ -5,11 +5,18 @@ policy while a seeded scheduler injects one fault at a time:
 
   loss        nftables `numgen random` drops on one link, both ways or one
   partition   the pool split in two, then healed
-  stall       SIGSTOP of a daemon for 1-5 s, then SIGCONT
+  stall       SIGSTOP of a daemon for 0.5-5 s, then SIGCONT
   kill        SIGKILL, restarted 2-4 s later (sometimes killed again at once:
               a crash loop)
   term_push   a policy pushed through one node while another gets SIGTERM
   rotate      the pool key rotated (shoalctl keyring install, use) mid-run
+  wipe        a daemon killed, its state directory removed, restarted
+  corrupt     a daemon killed, its history store damaged (CURRENT or the
+              MANIFEST overwritten, or the write-ahead log cut in half),
+              restarted
+  disk_full   the last node's state directory is a 64 MB tmpfs; it is
+              filled to the last byte for 15-25 s, a policy pushed through
+              another node meanwhile, then freed
 
 After each fault clears, the suite waits until every node sees every other
 alive again (the recovery time). Checked throughout and at the end:
@@ -17,21 +24,22 @@ alive again (the recovery time). Checked throughout and at the end:
   - no daemon exits unless the suite ended it (a crash fails the run; its
     log is kept);
   - no node is declared failed by another unless it was killed, stopped for
-    1.5 s or more, or partitioned away from that observer (a "false
-    failure": from the daemons' own warn lines, "node X at ... failed");
+    the failure timeout (1.2 s in the lan preset) or more, or partitioned
+    away from that observer (a "false failure": from the daemons' own
+    warning lines, "node X at ... failed"); a stalled node gets nobody else
+    declared failed;
   - the pool comes back whole within 30 s of every fault;
   - every node ends on the same policy revision, the last one pushed;
   - every daemon's memory stays bounded (RSS sampled after each fault).
 
 The schedule depends only on --seed and --nodes (the faults' log, with
 wall times, is in the output with --json), so a failing run can be
-replayed. Not yet injected (issue 24 lists them): a full disk, corrupted
-store files, the state directory removed, a clock step; not yet checked:
-history periods lost, CPU enforcement back on plan (CPU enforcement is off
-here).
+replayed. Not yet injected (issue 24 lists it): a clock step; not yet
+checked: history periods lost, CPU enforcement back on plan (CPU
+enforcement is off here).
 
-Needs root (ip netns, nft). Creates namespaces named shoal-b-PID-*, removes
-them at the end, sends traffic only inside them, ends only the processes
+Needs root (ip netns, nft, mount). Creates namespaces named shoal-b-PID-*
+and one tmpfs, removes them at the end, sends traffic only inside them, ends only the processes
 it started. Prints a summary (--json: one JSON object) and with --check
 exits 1 when an invariant broke.
 """
@@ -56,6 +64,9 @@ TOP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 POLICIES = [os.path.join(TOP, "examples/policies", p) for p in ("small.xml", "full.xml")]
 CONTROL = "127.0.0.1:7947"
 GRACE_S = 5  # a declaration this long after its fault cleared is still the fault's
+# The lan preset's failure timeout (gossip/config.h): a node silent this
+# long is declared failed, so a stall this long may be; a shorter one never.
+FAILURE_TIMEOUT_S = 1.2
 FAILED_LINE = re.compile(r"^(\S+) warn(?:ing)? \[([^\]]+)\] node (\S+) at \S+ failed$")
 
 
@@ -84,13 +95,20 @@ class Pool:
         self.env = dict(os.environ, SHOAL_ADMIN_KEY=f"{workdir}/admin.key")
         self.procs = [None] * len(net.servers)
         self.restarts = 0
+        # The last node's state on a small file system of its own, to fill.
+        self.tmpfs = self.state(len(net.servers) - 1)
+        os.makedirs(self.tmpfs)
+        run(f"mount -t tmpfs -o size=64m,mode=0700 shoal-chaos {self.tmpfs}")
 
     def name(self, i):
         return f"node-{i}"
 
+    def state(self, i):
+        return f"{self.dir}/state-{i}"
+
     def start(self, i):
         argv = [self.shoald, "--config", "/dev/null", "--preset", "lan", "--name", self.name(i), "--bind",
-                f"{ip_of(i)}:7946", "--key-file", f"{self.dir}/key-{i}", "--state-dir", f"{self.dir}/state-{i}",
+                f"{ip_of(i)}:7946", "--key-file", f"{self.dir}/key-{i}", "--state-dir", self.state(i),
                 "--control", CONTROL, "--tokens-file", f"{self.dir}/tokens", "--admin-keys-file",
                 f"{self.dir}/admin-keys", "--enforcer", "off", "--log-level", "info"]
         for seed in (0, 1):
@@ -129,6 +147,7 @@ class Pool:
                 except ProcessLookupError:
                     pass
                 stop(p)
+        run(f"umount {self.tmpfs}", check=False)
 
 
 class Firewall:
@@ -244,7 +263,7 @@ class Chaos:
         return self.record("partition", side_a + side_b, start, side_a=side_a, side_b=side_b)
 
     def stall(self):
-        x, secs = self.rng.randrange(self.n), self.rng.choice([1.0, 1.2, 2.0, 3.0, 5.0])
+        x, secs = self.rng.randrange(self.n), self.rng.choice([0.5, 1.0, 1.1, 1.5, 2.0, 3.0, 5.0])
         start = time.time()
         os.kill(self.pool.procs[x].pid, signal.SIGSTOP)
         time.sleep(secs)
@@ -259,6 +278,39 @@ class Chaos:
         self.pool.start(i)
         self.pool.restarts += 1
         self.ended.discard(i)
+
+    def wipe(self):
+        x = self.rng.randrange(self.n - 1)  # not the tmpfs node
+        start = time.time()
+        self.end(x, signal.SIGKILL)
+        shutil.rmtree(self.pool.state(x))
+        self.restart(x)
+        return self.record("wipe", [x], start)
+
+    def corrupt(self):
+        x, how = self.rng.randrange(self.n - 1), self.rng.choice(["current", "manifest", "wal"])
+        start = time.time()
+        self.end(x, signal.SIGKILL)
+        damaged = damage_store(f"{self.pool.state(x)}/history", how, self.rng)
+        self.restart(x)
+        return self.record("corrupt", [x], start, how=how, file=damaged)
+
+    def disk_full(self):
+        x, secs = self.n - 1, self.rng.uniform(15, 25)
+        start = time.time()
+        filler = f"{self.pool.state(x)}/filler"
+        with open(filler, "wb") as f:
+            try:
+                while True:
+                    f.write(bytes(1 << 20))
+                    f.flush()
+            except OSError:
+                pass
+        time.sleep(secs / 2)
+        self.pushed = self.push(self.rng.randrange(self.n - 1)) or self.pushed  # the full node must store it
+        time.sleep(secs / 2)
+        os.unlink(filler)
+        return self.record("disk_full", [x], start)
 
     def kill(self):
         x, loops = self.rng.randrange(self.n), 1 + (self.rng.random() < 0.5)
@@ -316,7 +368,7 @@ class Chaos:
         return self.record("rotate", [via], start, ok=ok, detail=out.strip()[-200:])
 
     def run(self, seconds):
-        kinds = ["loss", "partition", "stall", "kill", "term_push"]
+        kinds = ["loss", "partition", "stall", "kill", "term_push", "wipe", "corrupt", "disk_full"]
         begin = time.time()
         rotated = False
         while time.time() - begin < seconds:
@@ -331,9 +383,9 @@ class Chaos:
         for e in self.log:
             if not (e["start"] <= t <= e["end"] + GRACE_S):
                 continue
-            if e["kind"] in ("kill", "term_push") and subject == e["nodes"][0]:
+            if e["kind"] in ("kill", "term_push", "wipe", "corrupt") and subject == e["nodes"][0]:
                 return True
-            if e["kind"] == "stall" and subject == e["nodes"][0] and e["seconds"] >= 1.5:
+            if e["kind"] == "stall" and subject == e["nodes"][0] and e["seconds"] >= FAILURE_TIMEOUT_S:
                 return True
             if e["kind"] == "partition" and (observer in e["side_a"]) != (subject in e["side_a"]):
                 return True
@@ -367,6 +419,30 @@ class Chaos:
                 return True, version
             time.sleep(0.5)
         return False, version
+
+
+def damage_store(path, how, rng):
+    """Damages the RocksDB store at `path` as a bad disk or a careless hand
+    would; returns the file touched (None when there was none)."""
+    files = sorted(os.listdir(path)) if os.path.isdir(path) else []
+    if how == "current" and "CURRENT" in files:
+        target = f"{path}/CURRENT"
+        with open(target, "w") as f:
+            f.write("garbage")
+        return target
+    pick = [f for f in files if f.startswith("MANIFEST-")] if how == "manifest" else \
+        [f for f in files if f.endswith(".log")]
+    if not pick:
+        return None
+    target = f"{path}/{pick[-1]}"
+    size = os.path.getsize(target)
+    if how == "wal":
+        os.truncate(target, size // 2)
+    else:
+        with open(target, "r+b") as f:
+            f.seek(size // 3)
+            f.write(bytes(rng.randrange(256) for _ in range(min(512, max(1, size // 3)))))
+    return target
 
 
 def percentile(values, p):
@@ -409,7 +485,7 @@ def print_summary(r, args):
           + ", ".join(f"{k} {v}" for k, v in sorted(r["faults"].items())))
     print(f"  false failures {r['false_failures']}, crashes {r['crashes']}, restarts {r['restarts']}, "
           f"not recovered {r['not_recovered']}, final policy everywhere: {r['final_policy_everywhere']}")
-    print(f"  failures declared (of killed, long-stalled or partitioned-away nodes, and false) "
+    print(f"  failures declared (of killed, stalled or partitioned-away nodes, and false) "
           f"{r['failures_declared']}")
     if r["recovery_s_p50"] is not None:
         print(f"  whole again after a fault: p50 {r['recovery_s_p50']:.2f} s, p99 {r['recovery_s_p99']:.2f} s, "
