@@ -58,121 +58,17 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
-from netns_pipe_pool import Net, run, spawn, stop  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from netns_pipe_pool import Net, run, stop  # noqa: E402
+from chaos_env import CONTROL, Firewall, Pool, damage_store, ip_of  # noqa: E402
 
 TOP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 POLICIES = [os.path.join(TOP, "examples/policies", p) for p in ("small.xml", "full.xml")]
-CONTROL = "127.0.0.1:7947"
 GRACE_S = 5  # a declaration this long after its fault cleared is still the fault's
 # The lan preset's failure timeout (gossip/config.h): a node silent this
 # long is declared failed, so a stall this long may be; a shorter one never.
 FAILURE_TIMEOUT_S = 1.2
 FAILED_LINE = re.compile(r"^(\S+) warn(?:ing)? \[([^\]]+)\] node (\S+) at \S+ failed$")
-
-
-def ip_of(i):
-    return f"10.78.{i + 1}.2"
-
-
-class Pool:
-    """shoald on every server of `net`, seeded with the first two."""
-
-    def __init__(self, net, build, workdir):
-        self.net, self.dir = net, workdir
-        self.shoald, self.ctl_bin = f"{build}/daemon/shoald", f"{build}/tools/shoalctl"
-        # Each server its own key file, as on real servers (key rotation
-        # rewrites it).
-        run(f"{self.shoald} --generate-key {workdir}/pool.key")
-        for i in range(len(net.servers)):
-            shutil.copy(f"{workdir}/pool.key", f"{workdir}/key-{i}")
-            os.chmod(f"{workdir}/key-{i}", 0o600)
-        line = run(f"{self.shoald} --generate-token admin").strip()
-        self.token = line.split()[1]
-        with open(f"{workdir}/tokens", "w") as f:
-            f.write(line + "\n")
-        os.chmod(f"{workdir}/tokens", 0o600)
-        run(f"{self.shoald} --generate-admin-key {workdir}/admin.key > {workdir}/admin-keys")
-        self.env = dict(os.environ, SHOAL_ADMIN_KEY=f"{workdir}/admin.key")
-        self.procs = [None] * len(net.servers)
-        self.restarts = 0
-        # The last node's state on a small file system of its own, to fill.
-        self.tmpfs = self.state(len(net.servers) - 1)
-        os.makedirs(self.tmpfs)
-        run(f"mount -t tmpfs -o size=64m,mode=0700 shoal-chaos {self.tmpfs}")
-
-    def name(self, i):
-        return f"node-{i}"
-
-    def state(self, i):
-        return f"{self.dir}/state-{i}"
-
-    def start(self, i):
-        argv = [self.shoald, "--config", "/dev/null", "--preset", "lan", "--name", self.name(i), "--bind",
-                f"{ip_of(i)}:7946", "--key-file", f"{self.dir}/key-{i}", "--state-dir", self.state(i),
-                "--control", CONTROL, "--tokens-file", f"{self.dir}/tokens", "--admin-keys-file",
-                f"{self.dir}/admin-keys", "--enforcer", "off", "--log-level", "info"]
-        for seed in (0, 1):
-            if seed != i:
-                argv += ["--seed", f"{ip_of(seed)}:7946"]
-        log = open(f"{self.dir}/{self.name(i)}.log", "a")
-        self.procs[i] = spawn(self.net.servers[i], argv, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
-
-    def ctl(self, i, *args, timeout=15):
-        """shoalctl ARGS against node i; (exit code, output)."""
-        try:
-            r = subprocess.run(["ip", "netns", "exec", self.net.servers[i], self.ctl_bin] + list(args) +
-                               ["--node", CONTROL, "--token", self.token], capture_output=True, text=True,
-                               timeout=timeout, env=self.env)
-            return r.returncode, r.stdout + r.stderr
-        except subprocess.TimeoutExpired:
-            return 124, "timed out"
-
-    def ctl_json(self, i, *args):
-        code, out = self.ctl(i, *args, "-o", "json")
-        if code != 0:
-            return None
-        try:
-            return json.loads(out)
-        except ValueError:
-            return None
-
-    def running(self, i):
-        return self.procs[i] is not None and self.procs[i].poll() is None
-
-    def close(self):
-        for p in self.procs:
-            if p is not None:
-                try:
-                    os.kill(p.pid, signal.SIGCONT)  # a stalled daemon must see its SIGTERM
-                except ProcessLookupError:
-                    pass
-                stop(p)
-        run(f"umount {self.tmpfs}", check=False)
-
-
-class Firewall:
-    """nftables rules in the router's forward path."""
-
-    def __init__(self, router):
-        self.router = router
-        subprocess.run(["ip", "netns", "exec", router, "nft", "-f", "-"], check=True, text=True,
-                       input="table inet chaos {\n chain faults {\n"
-                             "  type filter hook forward priority 0; policy accept;\n }\n}\n")
-
-    def drop(self, sources, dests, pct=100):
-        """Adds a rule dropping pct% of packets from `sources` to `dests`; returns its handle."""
-        rule = ["ip", "saddr", "{", ", ".join(sources), "}", "ip", "daddr", "{", ", ".join(dests), "}"]
-        if pct < 100:
-            rule += ["numgen", "random", "mod", "100", "<", str(pct)]
-        out = self.nft("-e", "-a", "add", "rule", "inet", "chaos", "faults", *rule, "drop")
-        return int(re.search(r"# handle (\d+)", out).group(1))
-
-    def remove(self, handle):
-        self.nft("delete", "rule", "inet", "chaos", "faults", "handle", str(handle))
-
-    def nft(self, *args):
-        return subprocess.run(["ip", "netns", "exec", self.router, "nft", *args], check=True, capture_output=True,
-                              text=True).stdout
 
 
 class Chaos:
@@ -347,25 +243,35 @@ class Chaos:
         return self.record("term_push", [x, y], start, pushed=self.pushed is not None)
 
     def rotate(self):
+        """Rotates the pool key as an operator would: install, then use, each
+        asked again (up to three times) until every node reports it done
+        (a node too slow to answer in time is told again)."""
         via = self.rng.randrange(self.n)
         start = time.time()
         new_key = f"{self.pool.dir}/pool-2.key"
         run(f"{self.pool.shoald} --generate-key {new_key}")
-        code, out = self.pool.ctl(via, "keyring", "install", new_key)
-        ok = code == 0
-        time.sleep(2)
-        # {"nodes": [{"key_ids": [..], "primary": id}, ...]}: the new key is
-        # the one no node sends with yet.
-        listing = (self.pool.ctl_json(via, "keyring", "list") or {}).get("nodes", [])
-        held = {k for n in listing for k in n.get("key_ids", [])}
-        new = sorted(held - {n.get("primary") for n in listing})
-        ok = ok and len(new) == 1
-        if ok:
-            code, out = self.pool.ctl(via, "keyring", "use", f"{new[0]:08x}")
-            time.sleep(1)
-            listing = (self.pool.ctl_json(via, "keyring", "list") or {}).get("nodes", [])
-            ok = code == 0 and len(listing) == self.n and all(n.get("primary") == new[0] for n in listing)
-        return self.record("rotate", [via], start, ok=ok, detail=out.strip()[-200:])
+        new, out, attempts = None, "", 0
+
+        def keys():  # {"nodes": [{"key_ids": [..], "primary": id}, ...]}
+            return (self.pool.ctl_json(via, "keyring", "list") or {}).get("nodes", [])
+
+        for step in ("install", "use"):
+            for _ in range(3):
+                attempts += 1
+                if step == "install":
+                    _, out = self.pool.ctl(via, "keyring", "install", new_key)
+                elif new is not None:
+                    _, out = self.pool.ctl(via, "keyring", "use", f"{new:08x}")
+                time.sleep(1)
+                listing = keys()
+                if new is None:  # the new key: the one no node sends with yet
+                    fresh = {k for n in listing for k in n.get("key_ids", [])} - {n.get("primary") for n in listing}
+                    new = fresh.pop() if len(fresh) == 1 else None
+                done = new is not None and len(listing) == self.n and all(
+                    new in n.get("key_ids", []) if step == "install" else n.get("primary") == new for n in listing)
+                if done:
+                    break
+        return self.record("rotate", [via], start, ok=done, attempts=attempts, detail=out.strip()[-200:])
 
     def run(self, seconds):
         kinds = ["loss", "partition", "stall", "kill", "term_push", "wipe", "corrupt", "disk_full"]
@@ -419,30 +325,6 @@ class Chaos:
                 return True, version
             time.sleep(0.5)
         return False, version
-
-
-def damage_store(path, how, rng):
-    """Damages the RocksDB store at `path` as a bad disk or a careless hand
-    would; returns the file touched (None when there was none)."""
-    files = sorted(os.listdir(path)) if os.path.isdir(path) else []
-    if how == "current" and "CURRENT" in files:
-        target = f"{path}/CURRENT"
-        with open(target, "w") as f:
-            f.write("garbage")
-        return target
-    pick = [f for f in files if f.startswith("MANIFEST-")] if how == "manifest" else \
-        [f for f in files if f.endswith(".log")]
-    if not pick:
-        return None
-    target = f"{path}/{pick[-1]}"
-    size = os.path.getsize(target)
-    if how == "wal":
-        os.truncate(target, size // 2)
-    else:
-        with open(target, "r+b") as f:
-            f.seek(size // 3)
-            f.write(bytes(rng.randrange(256) for _ in range(min(512, max(1, size // 3)))))
-    return target
 
 
 def percentile(values, p):

@@ -1,0 +1,146 @@
+"""The chaos suite's environment (bench/chaos.py): shoald on servers in
+network namespaces (scripts/netns_pipe_pool.py's Net), the router's
+nftables rules that drop packets between them, and damage done to a
+stopped daemon's history store. Needs root.
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+from netns_pipe_pool import run, spawn, stop  # noqa: E402
+
+CONTROL = "127.0.0.1:7947"
+
+
+def ip_of(i):
+    return f"10.78.{i + 1}.2"
+
+
+class Pool:
+    """shoald on every server of `net`, seeded with the first two."""
+
+    def __init__(self, net, build, workdir):
+        self.net, self.dir = net, workdir
+        self.shoald, self.ctl_bin = f"{build}/daemon/shoald", f"{build}/tools/shoalctl"
+        # Each server its own key file, as on real servers (key rotation
+        # rewrites it).
+        run(f"{self.shoald} --generate-key {workdir}/pool.key")
+        for i in range(len(net.servers)):
+            shutil.copy(f"{workdir}/pool.key", f"{workdir}/key-{i}")
+            os.chmod(f"{workdir}/key-{i}", 0o600)
+        line = run(f"{self.shoald} --generate-token admin").strip()
+        self.token = line.split()[1]
+        with open(f"{workdir}/tokens", "w") as f:
+            f.write(line + "\n")
+        os.chmod(f"{workdir}/tokens", 0o600)
+        run(f"{self.shoald} --generate-admin-key {workdir}/admin.key > {workdir}/admin-keys")
+        self.env = dict(os.environ, SHOAL_ADMIN_KEY=f"{workdir}/admin.key")
+        self.procs = [None] * len(net.servers)
+        self.restarts = 0
+        # The last node's state on a small file system of its own, to fill.
+        self.tmpfs = self.state(len(net.servers) - 1)
+        os.makedirs(self.tmpfs)
+        run(f"mount -t tmpfs -o size=64m,mode=0700 shoal-chaos {self.tmpfs}")
+
+    def name(self, i):
+        return f"node-{i}"
+
+    def state(self, i):
+        return f"{self.dir}/state-{i}"
+
+    def start(self, i):
+        argv = [self.shoald, "--config", "/dev/null", "--preset", "lan", "--name", self.name(i), "--bind",
+                f"{ip_of(i)}:7946", "--key-file", f"{self.dir}/key-{i}", "--state-dir", self.state(i),
+                "--control", CONTROL, "--tokens-file", f"{self.dir}/tokens", "--admin-keys-file",
+                f"{self.dir}/admin-keys", "--enforcer", "off", "--log-level", "info"]
+        for seed in (0, 1):
+            if seed != i:
+                argv += ["--seed", f"{ip_of(seed)}:7946"]
+        log = open(f"{self.dir}/{self.name(i)}.log", "a")
+        self.procs[i] = spawn(self.net.servers[i], argv, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+
+    def ctl(self, i, *args, timeout=15):
+        """shoalctl ARGS against node i; (exit code, output)."""
+        try:
+            r = subprocess.run(["ip", "netns", "exec", self.net.servers[i], self.ctl_bin] + list(args) +
+                               ["--node", CONTROL, "--token", self.token], capture_output=True, text=True,
+                               timeout=timeout, env=self.env)
+            return r.returncode, r.stdout + r.stderr
+        except subprocess.TimeoutExpired:
+            return 124, "timed out"
+
+    def ctl_json(self, i, *args):
+        code, out = self.ctl(i, *args, "-o", "json")
+        if code != 0:
+            return None
+        try:
+            return json.loads(out)
+        except ValueError:
+            return None
+
+    def running(self, i):
+        return self.procs[i] is not None and self.procs[i].poll() is None
+
+    def close(self):
+        for p in self.procs:
+            if p is not None:
+                try:
+                    os.kill(p.pid, signal.SIGCONT)  # a stalled daemon must see its SIGTERM
+                except ProcessLookupError:
+                    pass
+                stop(p)
+        run(f"umount {self.tmpfs}", check=False)
+
+
+class Firewall:
+    """nftables rules in the router's forward path."""
+
+    def __init__(self, router):
+        self.router = router
+        subprocess.run(["ip", "netns", "exec", router, "nft", "-f", "-"], check=True, text=True,
+                       input="table inet chaos {\n chain faults {\n"
+                             "  type filter hook forward priority 0; policy accept;\n }\n}\n")
+
+    def drop(self, sources, dests, pct=100):
+        """Adds a rule dropping pct% of packets from `sources` to `dests`; returns its handle."""
+        rule = ["ip", "saddr", "{", ", ".join(sources), "}", "ip", "daddr", "{", ", ".join(dests), "}"]
+        if pct < 100:
+            rule += ["numgen", "random", "mod", "100", "<", str(pct)]
+        out = self.nft("-e", "-a", "add", "rule", "inet", "chaos", "faults", *rule, "drop")
+        return int(re.search(r"# handle (\d+)", out).group(1))
+
+    def remove(self, handle):
+        self.nft("delete", "rule", "inet", "chaos", "faults", "handle", str(handle))
+
+    def nft(self, *args):
+        return subprocess.run(["ip", "netns", "exec", self.router, "nft", *args], check=True, capture_output=True,
+                              text=True).stdout
+
+
+def damage_store(path, how, rng):
+    """Damages the RocksDB store at `path` as a bad disk or a careless hand
+    would; returns the file touched (None when there was none)."""
+    files = sorted(os.listdir(path)) if os.path.isdir(path) else []
+    if how == "current" and "CURRENT" in files:
+        target = f"{path}/CURRENT"
+        with open(target, "w") as f:
+            f.write("garbage")
+        return target
+    pick = [f for f in files if f.startswith("MANIFEST-")] if how == "manifest" else \
+        [f for f in files if f.endswith(".log")]
+    if not pick:
+        return None
+    target = f"{path}/{pick[-1]}"
+    size = os.path.getsize(target)
+    if how == "wal":
+        os.truncate(target, size // 2)
+    else:
+        with open(target, "r+b") as f:
+            f.seek(size // 3)
+            f.write(bytes(rng.randrange(256) for _ in range(min(512, max(1, size // 3)))))
+    return target
