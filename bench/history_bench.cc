@@ -39,6 +39,7 @@
 #include "store/pool_query.h"
 #include "store/replicator.h"
 #include "store/resolution.h"
+#include "store/series_sum.h"
 
 using namespace shoal;
 using namespace shoal::store;
@@ -219,7 +220,8 @@ int RunQuery(const std::string& dir, size_t nodes, int apps, int64_t period_ms) 
   const SeriesQuery q = DayOfApps(now - kDayMs, now, res);
   std::vector<PoolMember> peers;
   for (const auto* m : pool.node(0).membership().live_peers()) peers.push_back({m->id, m->endpoint});
-  std::vector<double> wall_ms, sim_ms;
+  std::vector<double> wall_ms, sim_ms, sum_ms;
+  size_t points = 0;
   size_t rows = 0, origins = 0;
   for (int run = 0; run < 5; ++run) {
     std::optional<Result<PoolAnswer>> answer;
@@ -231,6 +233,10 @@ int RunQuery(const std::string& dir, size_t nodes, int apps, int64_t period_ms) 
     wall_ms.push_back(Seconds(Wall::now() - w) * 1000);
     sim_ms.push_back(ToMillis(pool.clock().Now() - v));
     if (!answer->ok()) return 1;
+    // What the asked daemon does next: the rows summed into the points it answers with.
+    const auto s = Wall::now();
+    points = SumSeries((*answer)->result, false).size();
+    sum_ms.push_back(Seconds(Wall::now() - s) * 1000);
     rows = (*answer)->result.rows.size();
     origins = (*answer)->holder.size();
   }
@@ -257,10 +263,12 @@ int RunQuery(const std::string& dir, size_t nodes, int apps, int64_t period_ms) 
   std::printf(
       "\"mode\":\"query\",\"nodes\":%zu,\"apps\":%d,\"period_ms\":%lld,\"fill_s\":%.1f,\"peers_known\":%zu,"
       "\"origins_answered\":%zu,\"rows\":%zu,\"step_ms\":%lld,\"level\":\"%s\",\"wall_ms_min\":%.1f,"
-      "\"wall_ms_median\":%.1f,\"wall_ms_max\":%.1f,\"sim_network_ms\":%.1f,\"rss_kb\":%llu}\n",
+      "\"wall_ms_median\":%.1f,\"wall_ms_max\":%.1f,\"sim_network_ms\":%.1f,\"sum_ms_median\":%.1f,"
+      "\"points\":%zu,\"rss_kb\":%llu}\n",
       nodes, apps, static_cast<long long>(period_ms), fill_s, peers.size(), origins, rows,
       static_cast<long long>(res.step_ms), LevelName(res.level), wall_ms.front(), Percentile(wall_ms, 50),
-      wall_ms.back(), Percentile(sim_ms, 50), static_cast<unsigned long long>(bench::SelfRssKb()));
+      wall_ms.back(), Percentile(sim_ms, 50), Percentile(sum_ms, 50), points,
+      static_cast<unsigned long long>(bench::SelfRssKb()));
   return 0;
 }
 
