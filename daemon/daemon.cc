@@ -347,13 +347,19 @@ void Daemon::ScheduleReport() {
   });
 }
 
-// The history's roll-ups and compactions free what they used: hand it back
-// to the system rather than keep it in the allocator (2 MB or so a day).
+// Every minute: what the history's roll-ups and compactions freed goes
+// back to the system rather than stay in the allocator (2 MB or so a day),
+// and an active policy a full disk kept from being stored is written.
 void Daemon::ScheduleTrim() {
   trim_timer_.expires_after(std::chrono::minutes(1));
   trim_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
     malloc_trim(0);
+    if (auto stored = policy_archive_->RetryPending(); !stored.ok()) {
+      spdlog::warn("the active policy is still not stored: {}", stored.error().message);
+    } else if (*stored) {
+      spdlog::info("policy r{} ({}) stored after all", (*stored)->revision, (*stored)->ToString());
+    }
     ScheduleTrim();
   });
 }

@@ -38,7 +38,11 @@ std::string PolicyArchive::PathOf(const policy::PolicyVersion& v) const {
 Status PolicyArchive::Add(const policy::PolicyVersion& version, const std::string& blob) {
   auto at = std::lower_bound(versions_.begin(), versions_.end(), version);
   if (at != versions_.end() && *at == version) return Status::Ok();
-  if (auto s = WritePolicyFile(PathOf(version), version, blob); !s.ok()) return s;
+  if (auto s = WritePolicyFile(PathOf(version), version, blob); !s.ok()) {
+    if (!pending_ || pending_->first < version) pending_ = StoredPolicy{version, blob};
+    return s;
+  }
+  if (pending_ && !(version < pending_->first)) pending_.reset();
   versions_.insert(at, version);
   while (versions_.size() > kKept) {
     std::error_code ec;
@@ -47,6 +51,14 @@ Status PolicyArchive::Add(const policy::PolicyVersion& version, const std::strin
     versions_.erase(versions_.begin());
   }
   return Status::Ok();
+}
+
+Result<std::optional<policy::PolicyVersion>> PolicyArchive::RetryPending() {
+  if (!pending_) return std::optional<policy::PolicyVersion>();
+  const StoredPolicy p = *pending_;
+  if (auto s = Add(p.first, p.second); !s.ok()) return s.error();
+  pending_.reset();
+  return std::optional(p.first);
 }
 
 Status PolicyArchive::Adopt(const std::string& legacy_file) {

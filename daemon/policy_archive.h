@@ -32,8 +32,12 @@ class PolicyArchive {
   // nothing to do. A damaged one is an error naming it.
   Status Adopt(const std::string& legacy_file);
   // Stores a version that became active (again: nothing new), then drops
-  // the oldest beyond kKept.
+  // the oldest beyond kKept. One that cannot be written (a full disk) is
+  // kept in memory for RetryPending, the newest such only.
   Status Add(const policy::PolicyVersion& version, const std::string& blob);
+  // Writes the version Add could not, if any; returns it once stored
+  // (nullopt: nothing was pending), or why it still cannot be.
+  Result<std::optional<policy::PolicyVersion>> RetryPending();
   // The newest kept version and its envelope (the one to run at start).
   Result<std::optional<StoredPolicy>> Newest() const;
   // Oldest first.
@@ -51,6 +55,7 @@ class PolicyArchive {
 
   std::string dir_;
   std::vector<policy::PolicyVersion> versions_;  // sorted by stamp
+  std::optional<StoredPolicy> pending_;  // active, not yet written
 };
 
 }  // namespace shoal::daemon

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include "daemon/policy_archive.h"
 #include "daemon/policy_store.h"
@@ -86,4 +87,39 @@ TEST_CASE("policy archive: the active document of a daemon before the archive is
   // The revision survives the file format.
   REQUIRE(WritePolicyFile(dir.File("x.policy"), V(5, 9), "<x/>").ok());
   REQUIRE((*ReadPolicyFile(dir.File("x.policy")))->first.revision == 9);
+}
+
+TEST_CASE("policy archive: an active version that cannot be written is kept and written later") {
+  testing::TempDir dir;
+  const std::string path = dir.File("policies");
+  auto archive = PolicyArchive::Open(path);
+  REQUIRE(archive.ok());
+  REQUIRE(archive->Add(V(1000, 1), "<one/>").ok());
+  auto nothing = archive->RetryPending();
+  REQUIRE(nothing.ok());
+  CHECK_FALSE(nothing->has_value());
+  // Its file's place is taken (as a full disk refuses the write): the
+  // version is refused, kept in memory, and not listed yet.
+  auto blocked = [&](const policy::PolicyVersion& v) {
+    return fmt::format("{}/{:020}-{:016x}.policy", path, v.hlc, v.origin.value);
+  };
+  std::filesystem::create_directories(blocked(V(2000, 2)) + "/in-the-way");
+  REQUIRE_FALSE(archive->Add(V(2000, 2), "<two/>").ok());
+  CHECK(archive->versions().size() == 1);
+  auto still = archive->RetryPending();
+  REQUIRE_FALSE(still.ok());
+  // Room again: the retry writes it, once.
+  std::filesystem::remove_all(blocked(V(2000, 2)));
+  auto stored = archive->RetryPending();
+  REQUIRE(stored.ok());
+  REQUIRE(stored->has_value());
+  CHECK(**stored == V(2000, 2));
+  CHECK(archive->versions().size() == 2);
+  CHECK(*archive->Blob(V(2000, 2)) == "<two/>");
+  CHECK_FALSE(archive->RetryPending()->has_value());
+  // A newer version stored directly makes an older pending one moot.
+  std::filesystem::create_directories(blocked(V(3000, 3)) + "/in-the-way");
+  REQUIRE_FALSE(archive->Add(V(3000, 3), "<three/>").ok());
+  REQUIRE(archive->Add(V(4000, 4), "<four/>").ok());
+  CHECK_FALSE(archive->RetryPending()->has_value());
 }
