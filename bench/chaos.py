@@ -90,9 +90,7 @@ class Chaos:
             p = self.pool.procs[i]
             if p is not None and p.poll() is not None and i not in self.ended:
                 self.crashes.append((i, p.returncode))
-                self.ended.add(i)  # counted once; restarted so the run goes on
-                self.pool.start(i)
-                self.ended.discard(i)
+                self.pool.start(i)  # counted once; restarted so the run goes on
 
     def sample_memory(self):
         for i in range(self.n):
