@@ -1,4 +1,5 @@
 #include "policy/cpu_planner.h"
+#include "policy/plan_steps.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -10,12 +11,6 @@ namespace shoal::policy {
 namespace {
 
 double NonNegative(double x) { return x > 0 ? x : 0; }
-
-// True when policy a should win over b for the same application.
-bool MoreImportant(const CpuPolicy& a, const CpuPolicy& b) {
-  double a_cap = a.cap.value_or(kNoCap), b_cap = b.cap.value_or(kNoCap);
-  return std::tie(a.priority, b.amount, a.kind, b_cap) < std::tie(b.priority, a.amount, b.kind, a_cap);
-}
 
 // Spreads `amount` over instances: max-min by demand first, then max-min
 // over the room left on their nodes. Writes into `out` (one per instance).
@@ -157,7 +152,7 @@ AppNumbers NameApps(const PlanInput& in, CpuPlan& plan) {
   }
   for (size_t p = 0; p < in.policies.size(); ++p) {
     AppPlan& app = plan.apps[rank[policy_app[p]]];
-    if (!app.policy || MoreImportant(in.policies[p], *app.policy)) app.policy = in.policies[p];
+    if (!app.policy || steps::MoreImportant(in.policies[p], *app.policy)) app.policy = in.policies[p];
   }
   return {std::move(instance_app), std::move(rank)};
 }
@@ -243,61 +238,18 @@ void GatherInstances(const PlanInput& in, const AppNumbers& numbers, CpuPlan& pl
 // 2. Requested entitlements and pool-wide caps; the applications with a
 // policy and an instance, most important first.
 std::vector<size_t> RequestEntitlements(CpuPlan& plan) {
-  std::vector<size_t> by_priority;
+  std::vector<bool> present(plan.apps.size());
   for (size_t a = 0; a < plan.apps.size(); ++a) {
     AppPlan& app = plan.apps[a];
-    if (app.rogue()) continue;
     // An application running nowhere is entitled to nothing for now: its
     // request does not squeeze the others'.
-    if (!app.instances.empty()) by_priority.push_back(a);
-    const CpuPolicy& p = *app.policy;
-    double amount = NonNegative(p.amount);
-    std::optional<double> cap;
-    if (p.cap) cap = NonNegative(*p.cap);
-    switch (p.kind) {
-      case CpuShareKind::kPoolPercent:
-        app.requested = amount / 100.0 * plan.pool_capacity;
-        if (cap) app.cap = *cap / 100.0 * plan.pool_capacity;
-        break;
-      case CpuShareKind::kMillicores:
-        app.requested = amount;
-        if (cap) app.cap = *cap;
-        break;
-      case CpuShareKind::kServerPercent:
-        for (size_t i : app.instances) {
-          double node_capacity = plan.nodes[plan.instances[i].node].capacity;
-          app.requested += amount / 100.0 * node_capacity;
-          if (cap) app.cap = (app.cap == kNoCap ? 0 : app.cap) + *cap / 100.0 * node_capacity;
-        }
-        break;
-    }
+    present[a] = !app.instances.empty();
+    if (app.rogue()) continue;
+    double server_capacity = 0;
+    for (size_t i : app.instances) server_capacity += plan.nodes[plan.instances[i].node].capacity;
+    steps::Request(app, plan.pool_capacity, server_capacity);
   }
-  std::sort(by_priority.begin(), by_priority.end(), [&](size_t a, size_t b) {
-    return plan.apps[a].policy->priority < plan.apps[b].policy->priority ||
-           (plan.apps[a].policy->priority == plan.apps[b].policy->priority && a < b);
-  });
-  return by_priority;
-}
-
-// 3. Keep priority order when the requests exceed the pool.
-void KeepPriorities(const std::vector<size_t>& by_priority, CpuPlan& plan) {
-  double left = plan.pool_capacity;
-  for (size_t g = 0; g < by_priority.size();) {
-    size_t end = g;
-    double asked = 0;
-    int priority = plan.apps[by_priority[g]].policy->priority;
-    for (; end < by_priority.size() && plan.apps[by_priority[end]].policy->priority == priority; ++end) {
-      asked += plan.apps[by_priority[end]].requested;
-    }
-    double scale = asked <= left ? 1.0 : left / asked;
-    for (size_t j = g; j < end; ++j) {
-      AppPlan& app = plan.apps[by_priority[j]];
-      app.scale = app.requested > 0 ? scale : 1.0;
-      app.entitlement = app.requested * scale;
-    }
-    left = std::max(0.0, left - asked * scale);
-    g = end;
-  }
+  return steps::PriorityOrder(plan, present);
 }
 
 // A server-percentage policy books its share on each node it runs on.
@@ -356,6 +308,7 @@ void Book(const std::vector<size_t>& by_priority, CpuPlan& plan) {
   }
 }
 
+
 // 5. What one instance asks the node's allocator: level 1 its booking,
 // level 2 the demand above it within its cap, level 3 a rogue's demand.
 void Ask(const InstancePlan& ip, const AppPlan& app, const PlannerOptions& options, FairShareRequest& c) {
@@ -382,6 +335,48 @@ void SetCgroup(InstancePlan& ip, const AppPlan& app, const NodePlan& node, const
   } else if (app.rogue() && options.contain_rogues) {
     ip.quota_us = QuotaFor(static_cast<double>(ip.millicores), options.quota_period_us);
   }
+}
+
+}  // namespace
+
+namespace steps {
+
+bool MoreImportant(const CpuPolicy& a, const CpuPolicy& b) {
+  double a_cap = a.cap.value_or(kNoCap), b_cap = b.cap.value_or(kNoCap);
+  return std::tie(a.priority, b.amount, a.kind, b_cap) < std::tie(b.priority, a.amount, b.kind, a_cap);
+}
+
+void Request(AppPlan& app, double pool_capacity, double server_capacity) {
+  const CpuPolicy& p = *app.policy;
+  const double amount = NonNegative(p.amount);
+  std::optional<double> cap;
+  if (p.cap) cap = NonNegative(*p.cap);
+  switch (p.kind) {
+    case CpuShareKind::kPoolPercent:
+      app.requested = amount / 100.0 * pool_capacity;
+      if (cap) app.cap = *cap / 100.0 * pool_capacity;
+      break;
+    case CpuShareKind::kMillicores:
+      app.requested = amount;
+      if (cap) app.cap = *cap;
+      break;
+    case CpuShareKind::kServerPercent:
+      app.requested = amount / 100.0 * server_capacity;
+      if (cap && server_capacity > 0) app.cap = *cap / 100.0 * server_capacity;
+      break;
+  }
+}
+
+std::vector<size_t> PriorityOrder(const CpuPlan& plan, const std::vector<bool>& present) {
+  std::vector<size_t> by_priority;
+  for (size_t a = 0; a < plan.apps.size(); ++a) {
+    if (present[a] && !plan.apps[a].rogue()) by_priority.push_back(a);
+  }
+  std::sort(by_priority.begin(), by_priority.end(), [&](size_t a, size_t b) {
+    return plan.apps[a].policy->priority < plan.apps[b].policy->priority ||
+           (plan.apps[a].policy->priority == plan.apps[b].policy->priority && a < b);
+  });
+  return by_priority;
 }
 
 // 5 and 6. Each node's allocator, rounder and cgroup settings.
@@ -414,7 +409,28 @@ void AllocateNodes(CpuPlan& plan) {
   }
 }
 
-}  // namespace
+// 3. Keep priority order when the requests exceed the pool.
+void KeepPriorities(const std::vector<size_t>& by_priority, CpuPlan& plan) {
+  double left = plan.pool_capacity;
+  for (size_t g = 0; g < by_priority.size();) {
+    size_t end = g;
+    double asked = 0;
+    int priority = plan.apps[by_priority[g]].policy->priority;
+    for (; end < by_priority.size() && plan.apps[by_priority[end]].policy->priority == priority; ++end) {
+      asked += plan.apps[by_priority[end]].requested;
+    }
+    double scale = asked <= left ? 1.0 : left / asked;
+    for (size_t j = g; j < end; ++j) {
+      AppPlan& app = plan.apps[by_priority[j]];
+      app.scale = app.requested > 0 ? scale : 1.0;
+      app.entitlement = app.requested * scale;
+    }
+    left = std::max(0.0, left - asked * scale);
+    g = end;
+  }
+}
+
+}  // namespace steps
 
 CpuPlan PlanCpu(const PlanInput& in) {
   CpuPlan plan;
@@ -422,9 +438,9 @@ CpuPlan PlanCpu(const PlanInput& in) {
   PlaceNodes(in, plan);
   GatherInstances(in, NameApps(in, plan), plan);
   const std::vector<size_t> by_priority = RequestEntitlements(plan);
-  KeepPriorities(by_priority, plan);
+  steps::KeepPriorities(by_priority, plan);
   Book(by_priority, plan);
-  AllocateNodes(plan);
+  steps::AllocateNodes(plan);
   return plan;
 }
 
