@@ -13,6 +13,7 @@ inline constexpr uint32_t kNode = 2;       // each node's status (daemon/engine/
 inline constexpr uint32_t kProbe = 3;      // pool probes (daemon/pool_probe.h)
 inline constexpr uint32_t kPolicy = 4;     // policy versions announced (policy/distribution.h)
 inline constexpr uint32_t kPipe = 5;       // per-application pipe demand, every credit round (daemon/engine/pipe_demand.h)
+inline constexpr uint32_t kLevels = 6;     // the pool's CPU levels, from the node that represents the pool in the roll-up (policy/row_planner.h)
 inline constexpr uint32_t kSimStatus = 10; // shoal-sim's synthetic status (tools/shoal_sim.cc)
 }  // namespace channels
 
@@ -26,6 +27,7 @@ enum class StreamService : uint32_t {
   kIdentity = 8,     // "is node X live, and where?" (gossip/identity_check.h)
   kEvents = 9,       // recent events, for pool-wide event questions (daemon/engine/event_service.h)
   kKeyring = 10,     // the pool's gossip keys, listed and changed pool-wide (daemon/keyring_service.h)
+  kRollup = 11,      // a zone's part of a pool-wide sum, up the roll-up tree (gossip/rollup.h)
 };
 
 }  // namespace shoal::gossip

@@ -38,14 +38,20 @@ double Apply(const SpreadLevel& s, double bookable, double room) {
   return s.fill_room ? std::max(bookable, std::min(room, s.level)) : std::min(bookable, s.level);
 }
 
-// Every application with figures or a policy, by name, each with its most
-// important policy.
-std::vector<AppPlan> NameApps(const PoolFigures& figures, std::span<const CpuPolicy> policies) {
+// Each application's most important policy.
+std::map<std::string_view, const CpuPolicy*> ChoosePolicies(std::span<const CpuPolicy> policies) {
   std::map<std::string_view, const CpuPolicy*> chosen;
   for (const CpuPolicy& p : policies) {
     const CpuPolicy*& c = chosen[p.app];
     if (c == nullptr || steps::MoreImportant(p, *c)) c = &p;
   }
+  return chosen;
+}
+
+// Every application with figures or a policy, by name, each with its most
+// important policy.
+std::vector<AppPlan> NameApps(const PoolFigures& figures, std::span<const CpuPolicy> policies) {
+  const auto chosen = ChoosePolicies(policies);
   std::vector<std::string_view> names;
   for (const auto& [name, app] : figures.apps) names.push_back(name);
   for (const auto& [name, policy] : chosen) names.push_back(name);
@@ -102,6 +108,14 @@ PoolLevels PlanLevels(const PoolFigures& figures, std::span<const CpuPolicy> pol
     if (app.unplaced < 1e-9 * std::max(1.0, app.entitlement)) app.unplaced = 0;
   }
   return out;
+}
+
+void AttachPolicies(std::span<const CpuPolicy> policies, PoolLevels& levels) {
+  const auto chosen = ChoosePolicies(policies);
+  for (AppPlan& app : levels.pool.apps) {
+    auto it = chosen.find(app.name);
+    app.policy = it != chosen.end() ? std::optional<CpuPolicy>(*it->second) : std::nullopt;
+  }
 }
 
 namespace {

@@ -55,6 +55,10 @@ struct PoolLevels {
 
 PoolLevels PlanLevels(const PoolFigures& figures, std::span<const CpuPolicy> policies, const PlannerOptions& options);
 
+// Sets each application's policy in `levels` from `policies` (this node's
+// document): levels travel without their policies.
+void AttachPolicies(std::span<const CpuPolicy> policies, PoolLevels& levels);
+
 struct RowPlan {
   // This node's row as the whole plan would give it: one node, its own
   // instances (by application name), and the applications of the levels

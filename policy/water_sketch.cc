@@ -16,6 +16,12 @@ uint16_t WaterSketch::BinOf(double amount) {
   return static_cast<uint16_t>(1 + octave * kBinsPerOctave + sub);
 }
 
+double WaterSketch::BinLow(uint16_t index) {
+  if (index == 0) return 0;
+  const int octave = (index - 1) / kBinsPerOctave, sub = (index - 1) % kBinsPerOctave;
+  return std::ldexp(1.0 + static_cast<double>(sub) / kBinsPerOctave, octave);
+}
+
 void WaterSketch::Add(double amount) {
   if (!(amount > 0) || !std::isfinite(amount)) amount = 0;
   const uint16_t index = BinOf(amount);
@@ -87,8 +93,8 @@ bool WaterSketch::FromBins(std::vector<Bin> bins, WaterSketch& out) {
     if (i > 0 && bins[i - 1].index >= b.index) return false;
     // A bin's mean lies in its range (Fill and LevelFor rely on the means rising).
     const double mean = b.sum / b.count;
-    // (within rounding: a sum of many equal amounts divides back a hair off).
-    if (BinOf(mean * (1 + 1e-9)) != b.index && BinOf(mean * (1 - 1e-9)) != b.index) return false;
+    const double high = b.index + 1 < kBinCount ? BinLow(static_cast<uint16_t>(b.index + 1)) : HUGE_VAL;
+    if (mean < BinLow(b.index) - 0.1 || mean > high + 0.1) return false;
     s.count_ += b.count;
     s.sum_ += b.sum;
   }

@@ -49,10 +49,12 @@ class WaterSketch {
   };
   const std::vector<Bin>& raw_bins() const { return bins_; }
   // Rebuilds a sketch from bins (a decoder's output): sorted by index,
-  // indices in range, counts above zero, sums finite and not negative.
+  // indices in range, counts above zero, sums finite and not negative, each
+  // bin's mean within its range (give or take 0.1, for sums sent rounded).
   static bool FromBins(std::vector<Bin> bins, WaterSketch& out);
-  // The bin an amount falls into (0: below 1).
+  // The bin an amount falls into (0: below 1), and the least amount in a bin.
   static uint16_t BinOf(double amount);
+  static double BinLow(uint16_t index);
   static constexpr uint16_t kBinCount = 1 + kOctaves * kBinsPerOctave;
 
   bool operator==(const WaterSketch&) const = default;

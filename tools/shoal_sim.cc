@@ -11,6 +11,7 @@
 #include "core/build_info.h"
 #include "gossip/packet.h"
 #include "gossip/sim/sim_pool.h"
+#include "tools/sim/figures_run.h"
 #include "tools/sim/full_run.h"
 #include "tools/sim/pipe_run.h"
 #include "tools/sim/pool_metrics.h"
@@ -48,6 +49,10 @@ struct Flags {
   bool formed = false;
   bool json = false;
   bool full = false;
+  bool figures = false;
+  bool statuses = false;
+  size_t apps = 20;
+  int rollup_ms = 250;
   std::string plan_from = "live";
   bool pipes = false;
   bool without_pipe_loop = false;
@@ -152,6 +157,20 @@ int main(int argc, char** argv) {
                "every node enforces it, how far the nodes' plans are apart, the booked CPU the\n"
                "servers deliver and the traffic. Uses --nodes, --seed, --loss, --warmup-s,\n"
                "--duration-s, --crashes, --json; the pool starts formed");
+  app.add_flag("--figures", f.figures,
+               "plan from the pool's figures instead of every node's status: each node plans its own\n"
+               "row from the levels it hears and sends its part of the figures up the roll-up tree;\n"
+               "the pool's representative publishes the levels. Reports how long a change at one node\n"
+               "takes to reach every node's levels, how far each node's row is from its row of the\n"
+               "whole plan (from every node's exact demand, once a second), the traffic per node and\n"
+               "the detection figures. Uses --nodes, --seed, --loss, --warmup-s, --duration-s,\n"
+               "--crashes, --apps, --rollup-ms; the pool starts formed; prints JSON");
+  app.add_option("--apps", f.apps, "with --figures: applications in the pool (each node runs 5)")
+      ->check(CLI::Range(5, 1000));
+  app.add_flag("--statuses", f.statuses,
+               "with --figures: plan as today instead, every node the whole pool from every node's status,\n"
+               "on the same workload and measures (the other column of the comparison)");
+  app.add_option("--rollup-ms", f.rollup_ms, "with --figures: the roll-up's period")->check(CLI::Range(10, 5000));
   app.add_flag("--pipes", f.pipes,
                "run whole nodes sharing one simulated 1 Gbit/s uplink under uneven demand: web\n"
                "(booked 30%) sends 50 MB/s from every eighth server, batch 200 MB/s from one\n"
@@ -173,6 +192,10 @@ int main(int argc, char** argv) {
   if (f.pipes) {
     return sim::RunPipes(sim::PipeRunFlags{f.nodes, f.seed, f.loss, f.warmup_s, f.duration_s, f.shift_s,
                                            !f.without_pipe_loop, f.json});
+  }
+  if (f.figures) {
+    return sim::RunFigures(sim::FiguresRunFlags{f.nodes, f.seed, f.loss, f.warmup_s, f.duration_s, f.crashes, f.apps,
+                                                5, 0.9, f.rollup_ms, f.statuses});
   }
   if (f.full) {
     return sim::RunFull(sim::FullRunFlags{f.nodes, f.seed, f.loss, f.warmup_s, f.duration_s, f.crashes, f.history,

@@ -9,7 +9,10 @@
 // peer service (as an EventQuery against a kept log: never more than the
 // limit, never an event before after_ms), to the webhook URL parser, and
 // to the keyring service as a peer's change (its signed text) and as the
-// pool's answers (a switch or removal judged safe never is unsafe).
+// pool's answers (a switch or removal judged safe never is unsafe). And as
+// the pool's figures (a roll-up part) and levels: refused, or decoded to
+// figures that survive a second trip and plan levels, and to levels a row
+// planned from never allocates more than the node has.
 #include <cstddef>
 #include <cstdint>
 #include <algorithm>
@@ -17,6 +20,7 @@
 #include <string>
 
 #include "bwman/pipe_round.h"
+#include "daemon/engine/figures_codec.h"
 #include "daemon/engine/node_status.h"
 #include "daemon/engine/pipe_demand.h"
 #include "daemon/engine/pool_view.h"
@@ -83,6 +87,24 @@ void EventQueryFigures(const std::string& bytes) {
   }
 }
 
+void FigureBytes(const std::string& bytes) {
+  using namespace shoal;
+  const std::vector<policy::CpuPolicy> policies = {{"web", policy::CpuShareKind::kPoolPercent, 30, 50.0, 1},
+                                                   {"db", policy::CpuShareKind::kServerPercent, 20, std::nullopt, 2}};
+  if (auto figures = engine::DecodeFigures(bytes); figures.ok()) {
+    auto again = engine::DecodeFigures(engine::EncodeFigures(*figures));
+    if (!again.ok() || again->apps.size() != figures->apps.size() || again->nodes != figures->nodes) std::abort();
+    (void)policy::PlanLevels(*figures, policies, {});
+  }
+  auto levels = engine::DecodeLevels(bytes, policies, {});
+  if (!levels.ok()) return;
+  const std::vector<policy::PlanInstance> own = {{"web", NodeId{1}, 3000, 100}, {"db", NodeId{1}, 900, 100}};
+  const policy::RowPlan row = policy::PlanRow(*levels, {NodeId{1}, "n1", 4000}, own);
+  int64_t total = row.plan.nodes.front().reserve;
+  for (const auto& i : row.plan.instances) total += i.millicores;
+  if (total != 4000) std::abort();
+}
+
 }  // namespace
 
 void KeyringFigures(const std::string& bytes) {
@@ -114,6 +136,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)ParseHttpUrl(bytes);
   PipeDemandFigures(bytes);
   KeyringFigures(bytes);
+  FigureBytes(bytes);
   auto facts = DecodeNodeStatus(bytes);
   if (!facts.ok()) return 0;
   auto again = DecodeNodeStatus(EncodeNodeStatus(*facts));

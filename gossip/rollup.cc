@@ -1,0 +1,202 @@
+#include "gossip/rollup.h"
+
+#include <algorithm>
+
+#include "rollup.pb.h"
+
+namespace shoal::gossip {
+namespace {
+
+bool ValidKey(uint32_t level) { return level <= ZoneKey::kLeafLevel; }
+
+// Whether `d` has passed since `since` (never set: TimePoint::min()).
+bool Passed(TimePoint since, TimePoint now, Duration d) { return since == TimePoint::min() || now - since >= d; }
+
+}  // namespace
+
+Rollup::Rollup(const RollupConfig& config, Gossiper& gossiper, PeerStreams& streams, Clock& clock, Merge merge,
+               Whole whole)
+    : config_(config),
+      gossiper_(gossiper),
+      streams_(streams),
+      clock_(clock),
+      merge_(std::move(merge)),
+      whole_(std::move(whole)),
+      self_(gossiper.identity().id) {
+  streams_.Serve(StreamService::kRollup,
+                 [this, alive = alive_](const StreamPeer& from, std::string request, PeerStreams::Respond respond) {
+                   if (!*alive) return respond(MakeError("shutting down"));
+                   Receive(from, request, std::move(respond));
+                 });
+  gossiper_.AddMemberListener([this, alive = alive_](const MemberEvent& ev) {
+    if (*alive && ev.kind != MemberEvent::Kind::kSuspected && ev.kind != MemberEvent::Kind::kAccused) {
+      tree_dirty_ = true;
+    }
+  });
+}
+
+Rollup::~Rollup() {
+  *alive_ = false;
+  streams_.Serve(StreamService::kRollup, [](const StreamPeer&, std::string, PeerStreams::Respond respond) {
+    respond(MakeError("roll-up parts are not taken here"));
+  });
+}
+
+void Rollup::SetOwn(std::string part) {
+  if (chain_.empty()) Rebuild();
+  Held& leaf = held_[chain_.front().zone];
+  if (leaf.merged != part) leaf.merged = std::move(part);
+}
+
+void Rollup::Rebuild() {
+  std::vector<NodeId> live;
+  for (const Member* m : gossiper_.membership().live_peers()) live.push_back(m->id);
+  chain_ = ZoneChain(self_, live);
+  std::map<ZoneKey, Held> held;
+  for (const ZoneLink& z : chain_) {
+    if (z.rep != self_) continue;
+    auto it = held_.find(z.zone);
+    Held& h = held[z.zone] = it != held_.end() ? std::move(it->second) : Held{};
+    h.under = z.children;
+    h.dirty = true;
+    if (z.zone.level == ZoneKey::kLeafLevel) continue;
+    for (auto c = h.children.begin(); c != h.children.end();) {
+      if (std::binary_search(h.under.begin(), h.under.end(), c->first)) {
+        ++c;
+      } else {
+        c = h.children.erase(c);
+        ++counters_.moved;
+      }
+    }
+  }
+  held_ = std::move(held);
+  tree_dirty_ = false;
+}
+
+void Rollup::Tick() {
+  const TimePoint now = clock_.Now();
+  if (tree_dirty_ || chain_.empty()) Rebuild();
+  Expire(now);
+  for (size_t i = 0; i < chain_.size(); ++i) {
+    if (chain_[i].rep == self_) Pass(i, now);
+  }
+}
+
+void Rollup::Expire(TimePoint now) {
+  for (auto& [key, held] : held_) {
+    for (auto it = held.children.begin(); it != held.children.end();) {
+      if (now - it->second.received <= config_.expire) {
+        ++it;
+        continue;
+      }
+      it = held.children.erase(it);
+      held.dirty = true;
+      ++counters_.expired;
+    }
+  }
+}
+
+void Rollup::Pass(size_t i, TimePoint now) {
+  Held& held = held_[chain_[i].zone];
+  if (i > 0 && held.dirty) {
+    std::vector<const std::string*> parts;
+    parts.reserve(held.children.size());
+    for (const auto& [key, child] : held.children) parts.push_back(&child.part);
+    held.merged = parts.empty() ? std::string() : merge_(parts);
+    held.dirty = false;
+  }
+  if (held.merged.empty()) return;  // nothing known yet
+  const bool changed = held.merged != held.sent;
+  if (i + 1 == chain_.size()) {  // the pool's
+    if (changed && Passed(held.sent_at, now, config_.period)) {
+      held.sent = held.merged;
+      held.sent_at = now;
+      ++counters_.wholes;
+      whole_(held.merged);
+    }
+    return;
+  }
+  const ZoneLink& parent = chain_[i + 1];
+  if (parent.rep == self_) {  // handed over in place, each tick
+    Held& up = held_[parent.zone];
+    Child& c = up.children[chain_[i].zone];
+    if (c.part != held.merged) {
+      c.part = held.merged;
+      up.dirty = true;
+    }
+    c.received = now;
+    return;
+  }
+  const bool due = changed || held.sent_to != parent.rep;  // a new representative above hears at once
+  if ((due && Passed(held.sent_at, now, config_.period)) || Passed(held.sent_at, now, config_.refresh)) {
+    Send(i, held, now);
+  }
+}
+
+void Rollup::Send(size_t i, Held& held, TimePoint now) {
+  const ZoneLink& parent = chain_[i + 1];
+  held.sent = held.merged;
+  held.sent_to = parent.rep;
+  held.sent_at = now;
+  const Member* rep = gossiper_.membership().Find(parent.rep);
+  ++counters_.sent;
+  if (rep == nullptr || !rep->endpoint.valid()) {
+    ++counters_.send_failures;
+    return;
+  }
+  wire::RollupPart msg;
+  msg.set_parent_level(parent.zone.level);
+  msg.set_parent_prefix(parent.zone.prefix);
+  msg.set_child_level(chain_[i].zone.level);
+  msg.set_child_prefix(chain_[i].zone.prefix);
+  msg.set_part(held.merged);
+  counters_.bytes_sent += held.merged.size();
+  const ZoneKey zone = chain_[i].zone;
+  streams_.Call(rep->endpoint, StreamService::kRollup, msg.SerializeAsString(), config_.call_timeout,
+                [this, alive = alive_, zone](Result<std::string> reply) {
+                  if (!*alive || reply.ok()) return;
+                  ++counters_.send_failures;
+                  // Sent again at the next period, not at the next refresh.
+                  if (auto it = held_.find(zone); it != held_.end()) it->second.sent.clear();
+                });
+}
+
+void Rollup::Receive(const StreamPeer&, const std::string& request, PeerStreams::Respond respond) {
+  wire::RollupPart msg;
+  if (request.size() > config_.max_part_bytes + 64 || !msg.ParseFromString(request) ||
+      !ValidKey(msg.parent_level()) || !ValidKey(msg.child_level()) || msg.child_level() <= msg.parent_level() ||
+      msg.part().empty()) {
+    ++counters_.refused;
+    return respond(MakeError("malformed roll-up part"));
+  }
+  if (tree_dirty_) Rebuild();
+  const ZoneKey parent{static_cast<uint8_t>(msg.parent_level()), msg.parent_prefix()};
+  auto it = held_.find(parent);
+  if (it == held_.end() || parent.level == ZoneKey::kLeafLevel) {
+    ++counters_.refused;
+    return respond(MakeError("this node does not represent zone {}/{:x}", parent.level, parent.prefix));
+  }
+  Held& held = it->second;
+  const ZoneKey child{static_cast<uint8_t>(msg.child_level()), msg.child_prefix()};
+  if (!std::binary_search(held.under.begin(), held.under.end(), child)) {
+    ++counters_.refused;
+    return respond(MakeError("zone {}/{:x} is not right under zone {}/{:x} here", child.level, child.prefix,
+                             parent.level, parent.prefix));
+  }
+  auto c = held.children.find(child);
+  if (c == held.children.end() && held.children.size() >= config_.max_children) {
+    ++counters_.refused;
+    return respond(MakeError("zone {}/{:x} holds {} parts already", parent.level, parent.prefix, held.children.size()));
+  }
+  ++counters_.received;
+  counters_.bytes_received += msg.part().size();
+  Child& slot = held.children[child];
+  if (slot.part != msg.part()) {
+    slot.part = std::move(*msg.mutable_part());
+    held.dirty = true;
+  }
+  slot.received = clock_.Now();
+  respond(std::string());
+}
+
+}  // namespace shoal::gossip

@@ -1,0 +1,129 @@
+// Roll-up: every node's part of a pool-wide sum carried up a tree to one
+// node, at a cost per node that does not grow with the pool. For pools too
+// large for every node to hear every other node's status each second: the
+// nodes' parts (policy/pool_figures.h, encoded by the owner) become the
+// pool's figures at the pool's representative, which tells the pool what
+// follows from them (the owner's business: a gossip channel).
+//
+// The tree is gossip/rollup_tree.h's, from this node's live membership.
+// Each node sends its own part to the representative of the smallest zone
+// above it; a representative merges the parts of its zone's children (the
+// owner's Merge) and sends the zone's part on up, until the pool's
+// representative hands the pool's part to the owner (Whole). Parts are kept
+// by the zone they stand for, not by who sent them, so a zone whose
+// representative changes has its part replaced, never counted twice. When
+// the membership changes, the parts of zones no longer right under a zone
+// (a member failed, or joined and split a zone) are dropped at once; a
+// child's part not refreshed within `expire` is dropped too (a rep that
+// stopped without the membership noticing yet). A changed
+// part goes up at most once per `period`, an unchanged one every `refresh`.
+// While views of the membership differ (a join or a failure not yet known
+// everywhere) a part may be refused by a node that does not think it
+// represents the zone, or briefly be in two zones: the sum is then off
+// until the views agree and the old parts expire.
+//
+// Served on StreamService::kRollup. Not thread-safe; one thread with the
+// Gossiper.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "gossip/gossiper.h"
+#include "gossip/peer_streams.h"
+#include "gossip/rollup_tree.h"
+
+namespace shoal::gossip {
+
+struct RollupConfig {
+  Duration period = std::chrono::milliseconds(250);
+  Duration refresh = std::chrono::seconds(1);
+  Duration expire = std::chrono::milliseconds(3500);
+  Duration call_timeout = std::chrono::seconds(2);
+  size_t max_part_bytes = 1 << 20;
+  size_t max_children = 256;  // per zone; more are refused and counted
+};
+
+struct RollupCounters {
+  uint64_t sent = 0;            // parts sent up
+  uint64_t send_failures = 0;   // of those, not taken (unreachable, refused)
+  uint64_t received = 0;        // parts taken from children
+  uint64_t refused = 0;         // malformed, too large, not a zone this node represents, too many
+  uint64_t expired = 0;         // children's parts dropped unrefreshed
+  uint64_t moved = 0;           // children's parts dropped when the membership moved their zones
+  uint64_t wholes = 0;          // the pool's part handed to the owner
+  uint64_t bytes_sent = 0, bytes_received = 0;  // parts' payloads
+};
+
+class Rollup {
+ public:
+  // The part of a zone from its children's parts (at least one).
+  using Merge = std::function<std::string(std::span<const std::string* const> parts)>;
+  // The pool's part, on the node that represents the pool.
+  using Whole = std::function<void(const std::string& whole)>;
+
+  // REQUIRES: the references outlive this object. Serves
+  // StreamService::kRollup on `streams` and listens to the membership.
+  Rollup(const RollupConfig& config, Gossiper& gossiper, PeerStreams& streams, Clock& clock, Merge merge,
+         Whole whole);
+  ~Rollup();
+  Rollup(const Rollup&) = delete;
+  Rollup& operator=(const Rollup&) = delete;
+
+  // This node's own part, as it is now.
+  void SetOwn(std::string part);
+  // Call every gossip tick.
+  void Tick();
+
+  // Whether this node represents the pool (receives Whole).
+  bool represents_pool() const { return chain_.size() == 1 || chain_.back().rep == self_; }
+  // The node this node holds to represent the pool.
+  NodeId pool_rep() const { return chain_.empty() ? self_ : chain_.back().rep; }
+  // Zones above this node's own, up to the pool's.
+  size_t height() const { return chain_.empty() ? 0 : chain_.size() - 1; }
+  const RollupCounters& counters() const { return counters_; }
+
+ private:
+  struct Child {
+    std::string part;
+    TimePoint received;
+  };
+  // A zone this node represents.
+  struct Held {
+    std::vector<ZoneKey> under;  // the zones right under it (sorted): parts for others are refused
+    std::map<ZoneKey, Child> children;
+    bool dirty = false;
+    std::string merged;  // the zone's part
+    std::string sent;    // as last sent up (or handed over)
+    NodeId sent_to;      // the representative above it then
+    TimePoint sent_at = TimePoint::min();
+  };
+
+  void Rebuild();
+  void Receive(const StreamPeer& from, const std::string& request, PeerStreams::Respond respond);
+  void Expire(TimePoint now);
+  // Brings the zone at chain_[i] (represented here) up to date and passes it on.
+  void Pass(size_t i, TimePoint now);
+  void Send(size_t i, Held& held, TimePoint now);
+
+  RollupConfig config_;
+  Gossiper& gossiper_;
+  PeerStreams& streams_;
+  Clock& clock_;
+  Merge merge_;
+  Whole whole_;
+  NodeId self_;
+  std::vector<ZoneLink> chain_;  // leaf first
+  std::map<ZoneKey, Held> held_;  // the zones of chain_ this node represents
+  bool tree_dirty_ = true;
+  RollupCounters counters_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace shoal::gossip

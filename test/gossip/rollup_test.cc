@@ -1,0 +1,209 @@
+// The roll-up's tree (gossip/rollup_tree.h) and the roll-up on the
+// simulated network (gossip/rollup.h): parts here are counts, merged by
+// adding, so the pool's whole is the number of nodes whose parts it holds.
+// Virtual time only.
+#include <cmath>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#include "core/random.h"
+#include "gossip/rollup.h"
+#include "gossip/sim/sim_pool.h"
+#include "rollup.pb.h"
+#include "test/gossip/sim_scenario.h"
+
+using namespace shoal;
+using namespace shoal::gossip;
+using namespace shoal::gossip::testing;
+
+namespace {
+
+std::vector<NodeId> Ids(size_t n, uint64_t seed) {
+  Random r(seed);
+  std::vector<NodeId> ids;
+  for (size_t i = 0; i < n; ++i) ids.push_back(NodeId{r.Next() | 1});
+  return ids;
+}
+
+// Every node's roll-up in a simulated pool, with the last whole any node
+// handed over and who did.
+struct CountingPool {
+  SimPool pool;
+  std::vector<Rollup*> rollups;
+  std::string whole;
+  size_t whole_from = SIZE_MAX;
+
+  explicit CountingPool(size_t nodes) : pool(Options(nodes, 0.0, 4)), rollups(nodes, nullptr) {
+    pool.AddComponent([this](size_t i, Gossiper& g, PeerStreams& streams) {
+      RollupConfig c;
+      auto r = std::make_shared<Rollup>(
+          c, g, streams, pool.clock(),
+          [](std::span<const std::string* const> parts) {
+            uint64_t sum = 0;
+            for (const std::string* p : parts) sum += std::stoull(*p);
+            return std::to_string(sum);
+          },
+          [this, i](const std::string& w) {
+            whole = w;
+            whole_from = i;
+          });
+      r->SetOwn("1");
+      rollups[i] = r.get();
+      return std::function<void()>([r] { r->Tick(); });
+    });
+    pool.StartFormed();
+  }
+  // Runs until the whole counts `n`; returns how long it took.
+  std::optional<Duration> RunUntilWhole(size_t n, Duration limit) {
+    const TimePoint start = pool.clock().Now();
+    while (pool.clock().Now() - start < limit) {
+      pool.RunFor(std::chrono::milliseconds(50));
+      if (whole == std::to_string(n)) return pool.clock().Now() - start;
+    }
+    return std::nullopt;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("every node computes the same roll-up tree from the same live set", "[rollup]") {
+  for (size_t n : {1, 2, 9, 300, 3000}) {
+    CAPTURE(n);
+    const std::vector<NodeId> ids = Ids(n, n);
+    std::map<ZoneKey, NodeId> rep;                    // as every member computes it
+    std::map<ZoneKey, size_t> members;
+    std::map<ZoneKey, std::vector<ZoneKey>> under;   // as its representative computes it
+    std::set<std::pair<ZoneKey, ZoneKey>> links;      // (zone, the zone above it)
+    size_t tallest = 0;
+    for (NodeId self : ids) {
+      const std::vector<ZoneLink> chain = ZoneChain(self, ids);
+      REQUIRE(chain.front().zone.level == ZoneKey::kLeafLevel);
+      REQUIRE(chain.front().rep == self);
+      REQUIRE(chain.back().members == n);
+      tallest = std::max(tallest, chain.size() - 1);
+      for (size_t z = 0; z < chain.size(); ++z) {
+        const ZoneLink& link = chain[z];
+        auto [it, fresh] = rep.emplace(link.zone, link.rep);
+        REQUIRE(it->second == link.rep);
+        members[link.zone] = link.members;
+        if (link.rep == self && z > 0) under[link.zone] = link.children;
+        if (z + 1 < chain.size()) {
+          links.emplace(link.zone, chain[z + 1].zone);
+          REQUIRE(chain[z + 1].members > link.members);  // every zone in the tree splits
+        }
+      }
+    }
+    // The zones right under a zone, as its representative sees them, are
+    // exactly the zones whose members have it next above.
+    std::map<ZoneKey, std::set<ZoneKey>> below;
+    for (const auto& [zone, above] : links) below[above].insert(zone);
+    for (const auto& [zone, list] : under) {
+      REQUIRE(std::set<ZoneKey>(list.begin(), list.end()) == below[zone]);
+      size_t sum = 0;
+      for (const ZoneKey& c : list) sum += members.at(c);
+      REQUIRE(sum == members.at(zone));
+    }
+    // No node represents the upper levels of every subtree.
+    if (n >= 300) {
+      std::map<NodeId, size_t> held;
+      for (const auto& [zone, r] : rep) {
+        if (zone.level != ZoneKey::kLeafLevel) ++held[r];
+      }
+      size_t most = 0;
+      for (const auto& [id, k] : held) most = std::max(most, k);
+      CHECK(most <= 4);
+    }
+    // About log8(n) zones above a node.
+    CHECK(static_cast<double>(tallest) <= std::log(static_cast<double>(n)) / std::log(8.0) + 4);
+  }
+}
+
+TEST_CASE("a change in membership moves few representations", "[rollup]") {
+  std::vector<NodeId> ids = Ids(1000, 77);
+  auto reps = [](const std::vector<NodeId>& live) {
+    std::map<ZoneKey, NodeId> rep;
+    for (NodeId self : live) {
+      for (const ZoneLink& l : ZoneChain(self, live)) rep[l.zone] = l.rep;
+    }
+    return rep;
+  };
+  const auto before = reps(ids);
+  ids.erase(ids.begin() + 500);  // one node fails
+  const auto after = reps(ids);
+  size_t moved = 0;
+  for (const auto& [zone, r] : after) {
+    if (zone.level == ZoneKey::kLeafLevel) continue;
+    auto it = before.find(zone);
+    if (it == before.end() || it->second != r) ++moved;
+  }
+  CHECK(moved <= 6);
+}
+
+TEST_CASE("the roll-up brings every node's part to the pool's representative, and drops the failed", "[rollup]") {
+  CountingPool p(64);
+  auto took = p.RunUntilWhole(64, std::chrono::seconds(5));
+  REQUIRE(took.has_value());
+  CHECK(*took < std::chrono::seconds(2));
+  REQUIRE(p.rollups[p.whole_from]->represents_pool());
+  size_t representing = 0;
+  for (Rollup* r : p.rollups) representing += r->represents_pool();
+  CHECK(representing == 1);
+  // Two nodes crash, one of them the pool's representative: the others
+  // settle on a new one and count 62 once membership has noticed.
+  const size_t top = p.whole_from;
+  const size_t other = (top + 7) % 64;
+  p.pool.Crash(top);
+  p.pool.Crash(other);
+  p.whole.clear();
+  took = p.RunUntilWhole(62, std::chrono::seconds(8));
+  REQUIRE(took.has_value());
+  CHECK(*took < std::chrono::seconds(5));
+  CHECK(p.whole_from != top);
+  // While the views of the membership differed some parts were refused;
+  // once they agree, none are.
+  auto refused = [&] {
+    uint64_t n = 0;
+    for (size_t i = 0; i < 64; ++i) n += i == top || i == other ? 0 : p.rollups[i]->counters().refused;
+    return n;
+  };
+  p.pool.RunFor(std::chrono::seconds(2));
+  const uint64_t settled = refused();
+  p.pool.RunFor(std::chrono::seconds(3));
+  CHECK(refused() == settled);
+  CHECK(p.whole == "62");
+}
+
+TEST_CASE("a roll-up part that is malformed or meant for another node is refused and counted", "[rollup]") {
+  CountingPool p(16);
+  REQUIRE(p.RunUntilWhole(16, std::chrono::seconds(5)).has_value());
+  const size_t top = p.whole_from;
+  const size_t caller = (top + 1) % 16;
+  auto call = [&](std::string request) {
+    std::optional<Result<std::string>> got;
+    p.pool.streams(caller).Call(p.pool.node(top).identity().advertise, StreamService::kRollup, std::move(request),
+                                std::chrono::seconds(1), [&](Result<std::string> r) { got = std::move(r); });
+    p.pool.RunFor(std::chrono::milliseconds(100));
+    REQUIRE(got.has_value());
+    return *got;
+  };
+  const uint64_t refused = p.rollups[top]->counters().refused;
+  auto bad = call("\xff\xff not a part");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().message.find("malformed") != std::string::npos);
+  wire::RollupPart part;
+  part.set_parent_level(3);
+  part.set_parent_prefix(0x1234);
+  part.set_child_level(ZoneKey::kLeafLevel);
+  part.set_child_prefix(42);
+  part.set_part("1000000");
+  auto elsewhere = call(part.SerializeAsString());
+  REQUIRE_FALSE(elsewhere.ok());
+  CHECK(elsewhere.error().message.find("does not represent") != std::string::npos);
+  CHECK(p.rollups[top]->counters().refused == refused + 2);
+  p.pool.RunFor(std::chrono::seconds(1));
+  CHECK(p.whole == "16");  // nothing counted twice
+}

@@ -1,0 +1,204 @@
+#include "tools/sim/figures_run.h"
+
+#include <chrono>
+#include <cmath>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "core/percentile.h"
+#include "gossip/sim/sim_pool.h"
+#include "tools/sim/planning_pool.h"
+#include "tools/sim/pool_metrics.h"
+
+namespace shoal::sim {
+namespace {
+
+Duration Seconds(double s) { return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(s)); }
+
+// Per node (by index), millicores by application.
+using Rows = std::map<size_t, std::map<std::string, int64_t>>;
+
+// The sum of |a - b| over applications, in % of `capacity`.
+double Gap(const std::map<std::string, int64_t>& a, const std::map<std::string, int64_t>& b, double capacity) {
+  double gap = 0;
+  for (const auto& [app, m] : a) {
+    auto it = b.find(app);
+    gap += static_cast<double>(std::abs(m - (it == b.end() ? 0 : it->second)));
+  }
+  for (const auto& [app, m] : b) {
+    if (!a.contains(app)) gap += static_cast<double>(std::abs(m));
+  }
+  return 100 * gap / std::max(1.0, capacity);
+}
+
+struct Gaps {
+  std::vector<double> rows;   // every node's row against the whole plan now
+  std::vector<double> drift;  // the whole plan's row against itself a sample earlier
+  Rows last;                  // the whole plan's rows at the last sample
+};
+
+// Every running node's row as it would plan it now against its row of the
+// whole plan from every running node's exact demand now, in % of the
+// node's capacity; and how far the whole plan itself moved since the last
+// sample (what planning from figures that old would cost).
+void SampleGaps(PlanningPool& p, Gaps& gaps) {
+  gossip::SimPool& pool = p.pool();
+  const TimePoint now = pool.clock().Now();
+  const policy::PlanInput& view = p.workload().view();
+  policy::PlanInput exact;
+  exact.policies = view.policies;
+  exact.options = view.options;
+  std::vector<size_t> running;
+  for (size_t n = 0; n < pool.size(); ++n) {
+    if (!pool.running(n)) continue;
+    running.push_back(n);
+    exact.nodes.push_back(view.nodes[n]);
+    const auto own = p.Own(n, now);
+    exact.instances.insert(exact.instances.end(), own.begin(), own.end());
+  }
+  const policy::CpuPlan whole = policy::PlanCpu(exact);
+  Rows rows;
+  for (size_t k = 0; k < running.size(); ++k) {
+    const policy::NodePlan& node = whole.nodes[k];
+    std::map<std::string, int64_t>& exact_row = rows[running[k]];
+    for (size_t j = 0; j < node.count; ++j) {
+      const auto& ip = whole.instances[node.first + j];
+      exact_row[whole.apps[ip.app].name] = ip.millicores;
+    }
+    gaps.rows.push_back(Gap(exact_row, p.node(running[k]).Row(now), node.capacity));
+    if (auto it = gaps.last.find(running[k]); it != gaps.last.end()) {
+      gaps.drift.push_back(Gap(exact_row, it->second, node.capacity));
+    }
+  }
+  gaps.last = std::move(rows);
+}
+
+struct Traffic {
+  double udp = 0, streams = 0;  // bytes per node per second, sent + received
+  double busiest = 0;           // the node that moved the most
+  double busiest_udp = 0, busiest_streams = 0;  // its two parts
+  double p99 = 0;               // of the nodes' totals
+};
+
+Traffic Measure(const std::vector<std::pair<uint64_t, uint64_t>>& before,
+                const std::vector<std::pair<uint64_t, uint64_t>>& after, double seconds) {
+  Traffic t;
+  std::vector<double> totals;
+  for (size_t n = 0; n < before.size(); ++n) {
+    const double udp = static_cast<double>(after[n].first - before[n].first) / seconds;
+    const double streams = static_cast<double>(after[n].second - before[n].second) / seconds;
+    t.udp += udp / static_cast<double>(before.size());
+    t.streams += streams / static_cast<double>(before.size());
+    totals.push_back(udp + streams);
+    if (udp + streams > t.busiest) {
+      t.busiest = udp + streams;
+      t.busiest_udp = udp;
+      t.busiest_streams = streams;
+    }
+  }
+  t.p99 = Percentile(totals, 99);
+  return t;
+}
+
+void Report(const FiguresRunFlags& f, PlanningPool& p, const PoolReport& r, Gaps& gaps,
+            const Traffic& t, double wall_s) {
+  std::vector<double> reach_ms, top_ms;
+  size_t unreached = 0;
+  gossip::SimPool& pool = p.pool();
+  for (const auto& [k, probe] : p.probes()) {
+    TimePoint last = probe.start;  // every node running at the end had to hear it
+    for (size_t n = 0; n < pool.size(); ++n) {
+      if (pool.running(n)) last = std::max(last, probe.heard[n]);
+    }
+    if (last == TimePoint::max()) {
+      ++unreached;
+    } else {
+      reach_ms.push_back(ToMillis(last - probe.start));
+    }
+    if (probe.at_top) top_ms.push_back(ToMillis(*probe.at_top - probe.start));
+  }
+  uint64_t wholes = 0, send_failures = 0;
+  size_t height = 0;
+  for (size_t n = 0; n < pool.size(); ++n) {
+    wholes += p.node(n).wholes();
+    send_failures += p.node(n).send_failures();
+    height = std::max(height, p.node(n).height());
+  }
+  std::vector<double> levels_bytes = p.levels_bytes();
+  fmt::print(
+      "{{\"rows_from\": \"{}\", \"nodes\": {}, \"apps\": {}, \"per_node\": {}, \"loss\": {}, \"seed\": {}, "
+      "\"duration_s\": {}, \"rollup_ms\": {}, \"tree_height\": {}, \"probes\": {}, \"probes_unreached\": {}, "
+      "\"change_to_top_p50_ms\": {:.0f}, \"change_to_top_p99_ms\": {:.0f}, "
+      "\"change_to_every_node_p50_ms\": {:.0f}, \"change_to_every_node_p99_ms\": {:.0f}, "
+      "\"change_to_every_node_max_ms\": {:.0f}, \"row_gap_p50_pct\": {:.3f}, \"row_gap_p99_pct\": {:.3f}, "
+      "\"row_gap_max_pct\": {:.3f}, \"whole_plan_drift_1s_p50_pct\": {:.3f}, \"whole_plan_drift_1s_p99_pct\": {:.3f}, "
+      "\"bytes_per_node_per_s\": {:.0f}, \"udp_bytes_per_node_per_s\": {:.0f}, "
+      "\"stream_bytes_per_node_per_s\": {:.0f}, \"node_bytes_p99_per_s\": {:.0f}, \"busiest_node_bytes_per_s\": {:.0f}, "
+      "\"busiest_node_udp_per_s\": {:.0f}, \"busiest_node_streams_per_s\": {:.0f}, \"wholes\": {}, "
+      "\"rollup_send_failures\": {}, \"levels_bytes_p50\": {:.0f}, \"levels_bytes_max\": {:.0f}, "
+      "\"levels_too_large\": {}, \"parts_refused\": {}, \"crashes\": {}, \"detection_p99_ms\": {:.0f}, "
+      "\"detections_missing\": {}, \"false_failures\": {}, \"wall_s\": {:.1f}}}\n",
+      f.statuses ? "statuses" : "figures", f.nodes, f.apps, f.per_node, f.loss, f.seed, f.duration_s, f.rollup_ms,
+      height, p.probes().size(), unreached, Percentile(top_ms, 50), Percentile(top_ms, 99), Percentile(reach_ms, 50),
+      Percentile(reach_ms, 99), Percentile(reach_ms, 100), Percentile(gaps.rows, 50), Percentile(gaps.rows, 99),
+      Percentile(gaps.rows, 100), Percentile(gaps.drift, 50), Percentile(gaps.drift, 99), t.udp + t.streams, t.udp, t.streams, t.p99, t.busiest, t.busiest_udp, t.busiest_streams, wholes, send_failures,
+      Percentile(levels_bytes, 50), Percentile(levels_bytes, 100), p.levels_too_large, p.parts_refused, r.crashes,
+      r.detection_p99_ms, r.detections_missing, r.false_failures, wall_s);
+}
+
+}  // namespace
+
+int RunFigures(const FiguresRunFlags& f) {
+  const auto wall0 = std::chrono::steady_clock::now();
+  gossip::SimPoolOptions o;
+  o.nodes = f.nodes;
+  o.seed = f.seed;
+  o.config = gossip::GossipConfig::Lan();
+  o.link.loss = f.loss;
+  gossip::SimPool pool(o);
+  const PlanWorkload workload(f.nodes, f.apps, f.per_node, f.load, f.seed, pool.clock().Now());
+  PlanningPool p(pool, workload, f.statuses ? PlanFrom::kStatuses : PlanFrom::kFigures,
+                 std::chrono::milliseconds(f.rollup_ms));
+  PoolMetrics metrics(pool, gossip::channels::kSimStatus, 1);
+  pool.SetMemberListener([&](size_t i, const gossip::MemberEvent& ev) { metrics.OnMemberEvent(i, ev); });
+  pool.StartFormed();
+  pool.RunFor(Seconds(f.warmup_s));
+  metrics.BeginWindow();
+
+  auto traffic = [&](size_t n) {
+    return std::pair{pool.node(n).counters().bytes_sent + pool.node(n).counters().bytes_received,
+                     pool.streams(n).counters().bytes_sent + pool.streams(n).counters().bytes_received};
+  };
+  std::vector<std::pair<uint64_t, uint64_t>> traffic0(f.nodes);
+  for (size_t n = 0; n < f.nodes; ++n) traffic0[n] = traffic(n);
+  Random faults(f.seed ^ 0xfa017ULL);
+  const TimePoint start = pool.clock().Now();
+  const Duration window = Seconds(f.duration_s);
+  for (size_t c = 0; c < f.crashes; ++c) {
+    const size_t victim = 1 + faults.Below(f.nodes - 1);
+    const TimePoint at = start + faults.Between(Duration::zero(), window / 2);
+    pool.network().Schedule(at, [&, victim, at] {
+      if (!pool.running(victim)) return;
+      pool.Crash(victim);
+      metrics.NoteCrash(victim, at);
+    });
+  }
+  Gaps gaps;
+  while (pool.clock().Now() - start < window) {
+    size_t at;
+    do at = faults.Below(f.nodes); while (!pool.running(at));
+    p.StartProbe(at);
+    pool.RunFor(std::chrono::seconds(1));
+    if (pool.clock().Now() - start >= std::chrono::seconds(2)) SampleGaps(p, gaps);
+  }
+  std::vector<std::pair<uint64_t, uint64_t>> traffic1(f.nodes);
+  for (size_t n = 0; n < f.nodes; ++n) traffic1[n] = traffic(n);
+  const Traffic t = Measure(traffic0, traffic1, f.duration_s);
+  pool.RunFor(std::chrono::seconds(4));  // the last probes' news
+  Report(f, p, metrics.Finish(f.loss), gaps, t,
+         std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count());
+  return 0;
+}
+
+}  // namespace shoal::sim
