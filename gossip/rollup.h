@@ -81,8 +81,9 @@ class Rollup {
   // Call every gossip tick.
   void Tick();
 
-  // Whether this node represents the pool (receives Whole).
-  bool represents_pool() const { return chain_.size() == 1 || chain_.back().rep == self_; }
+  // Whether this node represents the pool (receives Whole); not before
+  // its first tick.
+  bool represents_pool() const { return !chain_.empty() && chain_.back().rep == self_; }
   // The node this node holds to represent the pool.
   NodeId pool_rep() const { return chain_.empty() ? self_ : chain_.back().rep; }
   // Zones above this node's own, up to the pool's.

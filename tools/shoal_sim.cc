@@ -182,8 +182,9 @@ int main(int argc, char** argv) {
   app.add_flag("--without-pipe-loop", f.without_pipe_loop,
                "with --pipes: the same pool and traffic, nothing shaped and no pipe channel");
   app.add_option("--plan-from", f.plan_from,
-                 "with --full: the engines plan from the live view (the default) or from the snapshot epoch")
-      ->check(CLI::IsMember({"live", "snapshot"}));
+                 "with --full: the engines plan from the live view (the default), from the snapshot epoch,\n"
+                 "or each its own row from the pool's figures (issue 26)")
+      ->check(CLI::IsMember({"live", "snapshot", "figures"}));
   app.add_flag("--history", f.history, "with --full: every node records history (in memory) and replicates it");
   app.add_option("--copies", f.copies, "with --history: copies of each node's history on peers")->check(CLI::Range(0, 5));
   app.set_version_flag("--version", VersionText("shoal-sim", gossip::kMinProtocolVersion, gossip::kProtocolVersion),
@@ -199,7 +200,7 @@ int main(int argc, char** argv) {
   }
   if (f.full) {
     return sim::RunFull(sim::FullRunFlags{f.nodes, f.seed, f.loss, f.warmup_s, f.duration_s, f.crashes, f.history,
-                                          f.copies, f.json, f.plan_from == "snapshot"});
+                                          f.copies, f.json, f.plan_from});
   }
 
   SimPoolOptions o;

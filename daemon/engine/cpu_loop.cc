@@ -24,8 +24,10 @@ void CpuLoop::Sample(TimePoint now, bool full) {
   sampled_ = true;
 }
 
-void CpuLoop::Plan(const policy::PlanInput& input, bool enforce) {
-  plan_ = policy::PlanCpu(input);
+void CpuLoop::Plan(const policy::PlanInput& input, bool enforce) { Adopt(policy::PlanCpu(input), enforce); }
+
+void CpuLoop::Adopt(policy::CpuPlan plan, bool enforce) {
+  plan_ = std::move(plan);
   if (sampled_) control_.Apply(plan_, local_, enforce);
 }
 

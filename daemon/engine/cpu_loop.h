@@ -1,8 +1,9 @@
 // The CPU loop of one node: samples the local instances through the
 // process source, plans the pool's CPU from the pool view under the
 // policies in force (every node computes the same plan from the same
-// view), applies this node's row through the enforcer seam, and follows
-// which bookings cannot be met. Not thread-safe.
+// view) or adopts this node's row planned from the pool's figures, applies
+// this node's row through the enforcer seam, and follows which bookings
+// cannot be met. Not thread-safe.
 #pragma once
 
 #include <memory>
@@ -37,6 +38,9 @@ class CpuLoop {
   // node's row (groups are created only when `enforce`; until the first
   // sample, adopted groups are kept).
   void Plan(const policy::PlanInput& input, bool enforce);
+  // Applies a plan made elsewhere: this node's row planned from the pool's
+  // figures (policy/row_planner.h), whose only node is this one.
+  void Adopt(policy::CpuPlan plan, bool enforce);
   // An application is unmet after two plans running in which its booking
   // could not be met (a policy change or a joining node passes through
   // such states), and met again at the first plan where it is.

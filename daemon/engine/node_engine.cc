@@ -44,6 +44,9 @@ NodeEngine::NodeEngine(EngineConfig config, EngineSeams& seams, EngineHooks hook
     const gossip::Member* m = gossiper_.membership().Find(id);
     return m != nullptr && m->state == gossip::MemberState::kFailed;
   });
+  if (config_.plan_from_figures) {
+    figures_ = std::make_unique<FigurePlanner>(config_.rollup, seams.gossiper, seams.streams, seams.clock);
+  }
   if (seams.history) {
     config_.history.name_of = [this](NodeId id) { return KnownName(id); };
     history_ = std::make_unique<HistoryRecorder>(*seams.history, config_.history, seams.gossiper, seams.streams,
@@ -92,6 +95,9 @@ Status NodeEngine::Register() {
       gossip::ChannelSpec{kPipeChannel, "pipe", gossiper_.config().period, kPipeDemandMaxBytes, gossip::kNoFlags},
       [this] { return pipes_.Publish(); }, [this](const gossip::ChannelView& v) { pipes_.Update(v); });
   if (!s.ok()) return s;
+  if (figures_) {
+    if (s = figures_->Register(); !s.ok()) return s;
+  }
   gossiper_.AddMemberListener([this](const gossip::MemberEvent& ev) { OnMember(ev); });
   policies_.SetListener([this](const policy::PolicyVersion& v, const policy::PolicyDocument& doc,
                                const std::string& blob) {
@@ -263,6 +269,10 @@ void NodeEngine::Tick() {
     next_maintain_ = now + config_.maintain_every;
     Maintain();
   }
+  if (figures_) {
+    figures_->Tick();
+    plan_dirty_ = plan_dirty_ || figures_->fresh();
+  }
   if (plan_dirty_ && now - planned_at_ >= config_.replan_every) Replan();
   pipes_.Tick([this] { return policies_.Effective(FailedNodes()); }, policies_.enforcing());
 }
@@ -290,6 +300,7 @@ void NodeEngine::Replan() {
   planned_at_ = clock_.Now();
   const int failed = FailedNodes();
   auto policies = policies_.InForce(failed);
+  if (figures_) return ReplanFromFigures(std::move(policies));
   planned_from_snapshot_ = UseSnapshot();
   // The freshest statuses, as the exchange holds them now (the channel's
   // subscriber only says that something changed, at most once a period),
@@ -297,6 +308,18 @@ void NodeEngine::Replan() {
   cpu_.Plan(planned_from_snapshot_ ? SnapshotPlanInput(*snapshots_.current(), std::move(policies))
                                    : pool().PlanInput(std::move(policies)),
             policies_.enforcing());
+}
+
+void NodeEngine::ReplanFromFigures(std::vector<policy::CpuPolicy> policies) {
+  planned_from_snapshot_ = false;
+  const uint32_t capacity = CapacityM(cpus_);
+  if (capacity == 0) return;  // the server's size is not known yet
+  std::vector<policy::PlanInstance> own;
+  own.reserve(cpu_.local().size());
+  for (const LocalInstance& i : cpu_.local()) own.push_back({i.app, self_, i.demand_m, i.usage_m});
+  policy::RowPlan row = figures_->Plan({self_, config_.node_name, static_cast<double>(capacity)}, own,
+                                       std::move(policies), {});
+  cpu_.Adopt(std::move(row.plan), policies_.enforcing());
 }
 
 void NodeEngine::ReportUnmet() {

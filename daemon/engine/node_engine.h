@@ -25,6 +25,7 @@
 #include "daemon/engine/cpu_loop.h"
 #include "daemon/engine/event_service.h"
 #include "daemon/engine/events.h"
+#include "daemon/engine/figure_planner.h"
 #include "daemon/engine/history_recorder.h"
 #include "daemon/engine/pipe_loop.h"
 #include "daemon/engine/pipe_report.h"
@@ -50,6 +51,12 @@ struct EngineConfig {
   // briefly apart); the live view while no fresh snapshot is installed.
   // Off: bench/RESULTS.md, "Planning from the live view or the snapshot".
   bool plan_from_snapshot = false;
+  // Plan this node's row from the pool's figures (figure_planner.h) instead
+  // of every node's status: the way for pools of thousands (issue 26).
+  // Statuses are still published; off: bench/RESULTS.md, "Thousands of
+  // servers".
+  bool plan_from_figures = false;
+  gossip::RollupConfig rollup;  // with plan_from_figures
   Duration triggers_every = std::chrono::seconds(1);
   Duration maintain_every = std::chrono::minutes(1);
   policy::PolicyDistributor::Options policy;
@@ -117,6 +124,8 @@ class NodeEngine {
   const CpuLoop& cpu() const { return cpu_; }
   const PipeLoop& pipes() const { return pipes_; }
   const gossip::SnapshotService& snapshots() const { return snapshots_; }
+  // Planning from the pool's figures (null unless plan_from_figures).
+  const FigurePlanner* figures() const { return figures_.get(); }
   // Whether the last plan came from the installed snapshot (else the live view).
   bool planned_from_snapshot() const { return planned_from_snapshot_; }
   HistoryRecorder* history() { return history_.get(); }
@@ -140,6 +149,7 @@ class NodeEngine {
   std::string KnownName(NodeId id) const;
   void Sample();
   void Replan();
+  void ReplanFromFigures(std::vector<policy::CpuPolicy> policies);
   // What the plan reads: the installed snapshot (plan_from_snapshot, fresh) or the live view.
   bool UseSnapshot() const { return config_.plan_from_snapshot && snapshots_.fresh(); }
   void ReportUnmet();
@@ -163,6 +173,7 @@ class NodeEngine {
   CpuLoop cpu_;
   PipeLoop pipes_;
   PipeUnmet pipes_unmet_;
+  std::unique_ptr<FigurePlanner> figures_;
   std::unique_ptr<HistoryRecorder> history_;
   EventService event_service_;
   AppWatch app_watch_;

@@ -1,5 +1,7 @@
 // Whole-pool scenarios on the whole-node simulator (tools/sim/full_pool.h):
 // complete node engines on simulated servers, in virtual time.
+#include <algorithm>
+
 #include <catch2/catch.hpp>
 
 #include "tools/sim/full_pool.h"
@@ -177,4 +179,48 @@ TEST_CASE("whole pool of 32, planning from the live view or the snapshot epoch: 
   CHECK(snapshot.one_plan > snapshot.samples * 8 / 10);
   CHECK(snapshot.lag.lag_ms().Percentile(99) > 500);
   CHECK(snapshot.lag.lag_ms().Percentile(100) < 1500);
+}
+
+TEST_CASE("whole pool of 32 planning from the pool's figures: rows as the whole plan's, bookings delivered") {
+  // gold's demand moves on every server at its own phase; bronze wants all.
+  FullPoolOptions o = Busy(32, 23);
+  o.plan_from_figures = true;
+  o.workload = [](size_t i, SimMachine& m) {
+    m.Run("bronze", [](TimePoint) { return 4000.0; });
+    m.Run("gold", [i](TimePoint t) {
+      const double s = std::chrono::duration<double>(t.time_since_epoch()).count();
+      return 1500 + 1000 * std::sin(s / 20 + static_cast<double>(i));
+    });
+  };
+  FullPool p(o);
+  p.StartFormed();
+  p.RunFor(2s);
+  auto v = p.Push(0, kPolicy);
+  REQUIRE(v.ok());
+  REQUIRE(p.RunUntil([&] { return p.NodesEnforcing(*v) == p.size(); }, 5s).has_value());
+  p.RunFor(3s);
+  // Each engine holds its own row only, planned from the levels one node published.
+  size_t representing = 0;
+  for (size_t i = 0; i < p.size(); ++i) {
+    REQUIRE(p.engine(i).cpu().plan().nodes.size() == 1);
+    REQUIRE(p.engine(i).figures() != nullptr);
+    CHECK(p.engine(i).figures()->counters().levels_heard > 0);
+    representing += p.engine(i).figures()->rollup().represents_pool();
+  }
+  CHECK(representing == 1);
+  std::vector<double> gaps;
+  for (int k = 0; k < 10; ++k) {
+    p.RunFor(1s);
+    const auto g = p.RowGaps();
+    gaps.insert(gaps.end(), g.begin(), g.end());
+    CHECK(p.BookedMet("gold") > 0.97);
+  }
+  std::sort(gaps.begin(), gaps.end());
+  CHECK(gaps[gaps.size() * 99 / 100] < 2.0);  // % of a node's capacity
+  // A node that crashes leaves the figures: gold's entitlement follows the pool.
+  const double before = p.engine(0).cpu().plan().FindApp("gold")->entitlement;
+  p.pool().Crash(31);
+  p.pool().Crash(30);
+  p.RunFor(6s);
+  CHECK(p.engine(0).cpu().plan().FindApp("gold")->entitlement == Approx(before * 30 / 32).epsilon(0.01));
 }

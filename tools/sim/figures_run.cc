@@ -120,10 +120,17 @@ void Report(const FiguresRunFlags& f, PlanningPool& p, const PoolReport& r, Gaps
   }
   uint64_t wholes = 0, send_failures = 0;
   size_t height = 0;
+  double largest_part = 0;  // the largest mean part a node received
   for (size_t n = 0; n < pool.size(); ++n) {
-    wholes += p.node(n).wholes();
-    send_failures += p.node(n).send_failures();
-    height = std::max(height, p.node(n).height());
+    const gossip::Rollup* rollup = p.node(n).rollup();
+    if (rollup == nullptr) continue;
+    const gossip::RollupCounters& c = rollup->counters();
+    wholes += c.wholes;
+    send_failures += c.send_failures;
+    height = std::max(height, rollup->height());
+    if (c.received > 0) {
+      largest_part = std::max(largest_part, static_cast<double>(c.bytes_received) / static_cast<double>(c.received));
+    }
   }
   std::vector<double> levels_bytes = p.levels_bytes();
   fmt::print(
@@ -136,14 +143,14 @@ void Report(const FiguresRunFlags& f, PlanningPool& p, const PoolReport& r, Gaps
       "\"bytes_per_node_per_s\": {:.0f}, \"udp_bytes_per_node_per_s\": {:.0f}, "
       "\"stream_bytes_per_node_per_s\": {:.0f}, \"node_bytes_p99_per_s\": {:.0f}, \"busiest_node_bytes_per_s\": {:.0f}, "
       "\"busiest_node_udp_per_s\": {:.0f}, \"busiest_node_streams_per_s\": {:.0f}, \"wholes\": {}, "
-      "\"rollup_send_failures\": {}, \"levels_bytes_p50\": {:.0f}, \"levels_bytes_max\": {:.0f}, "
+      "\"rollup_send_failures\": {}, \"levels_bytes_p50\": {:.0f}, \"levels_bytes_max\": {:.0f}, \"largest_part_bytes\": {:.0f}, "
       "\"levels_too_large\": {}, \"parts_refused\": {}, \"crashes\": {}, \"detection_p99_ms\": {:.0f}, "
       "\"detections_missing\": {}, \"false_failures\": {}, \"wall_s\": {:.1f}}}\n",
       f.statuses ? "statuses" : "figures", f.nodes, f.apps, f.per_node, f.loss, f.seed, f.duration_s, f.rollup_ms,
       height, p.probes().size(), unreached, Percentile(top_ms, 50), Percentile(top_ms, 99), Percentile(reach_ms, 50),
       Percentile(reach_ms, 99), Percentile(reach_ms, 100), Percentile(gaps.rows, 50), Percentile(gaps.rows, 99),
       Percentile(gaps.rows, 100), Percentile(gaps.drift, 50), Percentile(gaps.drift, 99), t.udp + t.streams, t.udp, t.streams, t.p99, t.busiest, t.busiest_udp, t.busiest_streams, wholes, send_failures,
-      Percentile(levels_bytes, 50), Percentile(levels_bytes, 100), p.levels_too_large, p.parts_refused, r.crashes,
+      Percentile(levels_bytes, 50), Percentile(levels_bytes, 100), largest_part, p.levels_too_large, p.parts_refused, r.crashes,
       r.detection_p99_ms, r.detections_missing, r.false_failures, wall_s);
 }
 

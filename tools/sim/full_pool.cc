@@ -73,6 +73,7 @@ std::function<void()> FullPool::Build(size_t i, gossip::Gossiper& g, gossip::Pee
   config.history.copies = options_.history_copies;
   config.pipes = options_.pipe_options;
   config.plan_from_snapshot = options_.plan_from_snapshot;
+  config.plan_from_figures = options_.plan_from_figures;
   auto e = engine::NodeEngine::Create(
       config,
       engine::EngineSeams{pool_.clock(), *wall_, *parts->random, g, streams, *parts->source,
@@ -158,6 +159,49 @@ PlanSpread FullPool::Spread() {
   out.median = spreads[spreads.size() / 2];
   out.nodes = spreads.size();
   return out;
+}
+
+namespace {
+
+// A plan's row of one node: millicores by application.
+std::map<std::string, int64_t> RowOf(const policy::CpuPlan& plan, NodeId id) {
+  std::map<std::string, int64_t> row;
+  const policy::NodePlan* node = plan.FindNode(id);
+  for (size_t j = 0; node != nullptr && j < node->count; ++j) {
+    const policy::InstancePlan& ip = plan.instances[node->first + j];
+    row[plan.apps[ip.app].name] = ip.millicores;
+  }
+  return row;
+}
+
+}  // namespace
+
+std::vector<double> FullPool::RowGaps() {
+  const size_t ref = Reference();
+  policy::PlanInput exact;
+  exact.policies = engine(ref).policies().InForce(engine(ref).FailedNodes());
+  for (size_t i = 0; i < size(); ++i) {
+    if (!running(i)) continue;
+    const NodeId id = pool_.id(i);
+    exact.nodes.push_back({id, engine(i).name(), static_cast<double>(engine(i).CapacityM(options_.cpus))});
+    for (const auto& l : engine(i).cpu().local()) exact.instances.push_back({l.app, id, l.demand_m, l.usage_m});
+  }
+  const policy::CpuPlan whole = policy::PlanCpu(exact);
+  std::vector<double> gaps;
+  for (size_t i = 0; i < size(); ++i) {
+    if (!running(i)) continue;
+    const NodeId id = pool_.id(i);
+    const auto want = RowOf(whole, id);
+    auto got = RowOf(engine(i).cpu().plan(), id);
+    double gap = 0;
+    for (const auto& [app, m] : want) {
+      gap += static_cast<double>(std::abs(m - got[app]));
+      got.erase(app);
+    }
+    for (const auto& [app, m] : got) gap += static_cast<double>(std::abs(m));
+    gaps.push_back(100 * gap / std::max(1.0, static_cast<double>(engine(i).CapacityM(options_.cpus))));
+  }
+  return gaps;
 }
 
 double FullPool::BookedMet(const std::string& app) {

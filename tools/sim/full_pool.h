@@ -44,6 +44,7 @@ struct FullPoolOptions {
   engine::PipeOptions pipe_options;
   bool pipe_loop = true;  // false: the links carry traffic, no engine shapes it
   bool plan_from_snapshot = false;  // engine::EngineConfig::plan_from_snapshot
+  bool plan_from_figures = false;   // engine::EngineConfig::plan_from_figures
 };
 
 // The runs' pool: `nodes` on the LAN preset, links losing `loss` of packets.
@@ -94,6 +95,11 @@ class FullPool {
   // document, enforces it.
   size_t NodesEnforcing(const policy::PolicyVersion& version);
   PlanSpread Spread();
+  // How far each running node's own row is from its row of the whole plan
+  // made from every running node's sample now (what one planner holding
+  // every figure at once would give it): per node the sum over its
+  // applications of |row - whole| in % of its capacity.
+  std::vector<double> RowGaps();
   // What `app` gets pool-wide from the simulated schedulers now, over what
   // its booking entitles it to of its demand (min(demand, entitlement)),
   // by the reference node's plan; 1 when it wants nothing.

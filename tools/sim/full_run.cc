@@ -50,6 +50,7 @@ struct Window {
   std::vector<double> spread_max, spread_median;  // once a second, settled
   double settling_max = 0;
   std::map<std::string, double> least_met;  // per application, over the window
+  std::vector<double> row_gaps;             // every node's row against the whole plan, once a second, settled
   uint64_t bytes = 0, packets = 0;
 };
 
@@ -59,6 +60,8 @@ void Sample(FullPool& p, Duration since_push, Window& w) {
   if (since_push > std::chrono::seconds(2)) {
     w.spread_max.push_back(s.max);
     w.spread_median.push_back(s.median);
+    const std::vector<double> gaps = p.RowGaps();
+    w.row_gaps.insert(w.row_gaps.end(), gaps.begin(), gaps.end());
   } else {
     // The pushed document's applications appear in the statuses node by
     // node; the settled figures are after this.
@@ -83,16 +86,21 @@ void Print(const FullRunFlags& f, const FullPool& p, std::optional<Duration> pus
   auto share = [](uint64_t part, uint64_t whole) { return whole ? static_cast<double>(part) / static_cast<double>(whole) : 0.0; };
   const double behind = share(w.lag.behind(), w.lag.samples());
   const double from_snapshot = share(w.lag.from_snapshot(), w.lag.node_samples());
+  const bool figures = f.plan_from == "figures";  // each plan holds its own row only: no spread, no status lag
+  const double gap_p50 = Percentile(w.row_gaps, 50), gap_p99 = Percentile(w.row_gaps, 99),
+               gap_max = Percentile(w.row_gaps, 100);
   if (f.json) {
     fmt::print("{{\"nodes\": {}, \"seed\": {}, \"loss\": {}, \"duration_s\": {}, \"push_to_all_enforcing_ms\": {:.0f}, "
                "\"nodes_enforcing\": {}, \"plan_spread_median\": {:.5f}, \"plan_spread_max\": {:.5f}, "
-               "\"plan_spread_settling_max\": {:.5f}, "
+               "\"plan_spread_settling_max\": {:.5f}, \"row_gap_p50_pct\": {:.3f}, \"row_gap_p99_pct\": {:.3f}, "
+               "\"row_gap_max_pct\": {:.3f}, "
                "\"least_booked_met\": {:.4f}, \"bytes_per_node_per_s\": {:.0f}, \"packets_per_node_per_s\": {:.1f}, "
                "\"history\": {}, \"least_history_copies\": {}, \"crashes\": {}, \"plan_from\": \"{}\", "
                "\"planned_from_snapshot\": {:.4f}, \"figures_behind\": {:.4f}, \"figure_lag_p50_ms\": {:.0f}, "
                "\"figure_lag_p99_ms\": {:.0f}, \"figure_lag_max_ms\": {:.0f}, \"wall_s\": {:.2f}}}\n",
-               p.size(), f.seed, f.loss, f.duration_s, push_ms, enforcing, spread_p50, spread_max, w.settling_max, least, bytes,
-               packets, f.history, copies, f.crashes, f.plan_from_snapshot ? "snapshot" : "live", from_snapshot, behind,
+               p.size(), f.seed, f.loss, f.duration_s, push_ms, enforcing, figures ? -1 : spread_p50, figures ? -1 : spread_max,
+               figures ? -1 : w.settling_max, gap_p50, gap_p99, gap_max, least, bytes,
+               packets, f.history, copies, f.crashes, f.plan_from, from_snapshot, behind,
                lag.Percentile(50), lag.Percentile(99), lag.Percentile(100), wall_s);
     return;
   }
@@ -100,18 +108,27 @@ void Print(const FullRunFlags& f, const FullPool& p, std::optional<Duration> pus
              f.seed, f.duration_s, f.warmup_s);
   fmt::print("  policy push to every node enforcing   {}\n",
              push ? fmt::format("{:.0f} ms", push_ms) : fmt::format("not within the window ({} nodes)", enforcing));
-  fmt::print("  plans apart from the reference node   median {:.3f}%  max {:.3f}% of the pool's capacity, once a\n"
-             "                                        second from 2 s after the push ({:.1f}% max before)\n",
-             spread_p50 * 100, spread_max * 100, w.settling_max * 100);
+  if (!figures) {
+    fmt::print("  plans apart from the reference node   median {:.3f}%  max {:.3f}% of the pool's capacity, once a\n"
+               "                                        second from 2 s after the push ({:.1f}% max before)\n",
+               spread_p50 * 100, spread_max * 100, w.settling_max * 100);
+  }
+  fmt::print("  rows against the whole plan now       p50 {:.2f}%  p99 {:.2f}%  max {:.2f}% of the node's capacity\n"
+             "                                        (the plan from every node's sample at that moment)\n",
+             gap_p50, gap_p99, gap_max);
   fmt::print("  booked CPU delivered (least app)      {:.1f}% of min(demand, entitlement)\n", least * 100);
   fmt::print("  traffic per node                      {:.1f} KB/s sent+received, {:.0f} packets/s\n", bytes / 1000,
              packets);
   if (f.history) fmt::print("  history copies held (least origin)    {} of {}\n", copies, f.copies);
-  fmt::print("  plans made from                       {} ({:.1f}% of node samples from a snapshot)\n",
-             f.plan_from_snapshot ? "the snapshot epoch" : "the live view", from_snapshot * 100);
-  fmt::print("  figures planned from, superseded for  p50 {:.0f} ms  p99 {:.0f} ms  max {:.0f} ms ({:.1f}% of\n"
-             "                                        node x origin samples not on the latest)\n",
-             lag.Percentile(50), lag.Percentile(99), lag.Percentile(100), behind * 100);
+  if (figures) {
+    fmt::print("  plans made from                       each node's row from the pool's figures\n");
+  } else {
+    fmt::print("  plans made from                       {} ({:.1f}% of node samples from a snapshot)\n",
+               f.plan_from == "snapshot" ? "the snapshot epoch" : "the live view", from_snapshot * 100);
+    fmt::print("  figures planned from, superseded for  p50 {:.0f} ms  p99 {:.0f} ms  max {:.0f} ms ({:.1f}% of\n"
+               "                                        node x origin samples not on the latest)\n",
+               lag.Percentile(50), lag.Percentile(99), lag.Percentile(100), behind * 100);
+  }
   fmt::print("  ran in {:.1f} s of wall time\n", wall_s);
 }
 
@@ -122,7 +139,8 @@ int RunFull(const FullRunFlags& f) {
   FullPoolOptions o = LanPool(f.nodes, f.seed, f.loss);
   o.history = f.history;
   o.history_copies = f.copies;
-  o.plan_from_snapshot = f.plan_from_snapshot;
+  o.plan_from_snapshot = f.plan_from == "snapshot";
+  o.plan_from_figures = f.plan_from == "figures";
   o.workload = Workload;
   FullPool p(o);
   p.StartFormed();

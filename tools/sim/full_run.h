@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace shoal::sim {
 
@@ -23,7 +24,10 @@ struct FullRunFlags {
   bool history = false;
   int copies = 2;
   bool json = false;
-  bool plan_from_snapshot = false;  // the engines plan from the snapshot epoch, not the live view
+  // What the engines plan from: "live" (the live view of every node's
+  // status), "snapshot" (the snapshot epoch) or "figures" (their own row
+  // from the pool's figures, daemon/engine/figure_planner.h).
+  std::string plan_from = "live";
 };
 
 // Runs and prints the report; returns the exit code.

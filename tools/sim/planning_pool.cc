@@ -62,9 +62,7 @@ class FigureNode final : public PlanningNode {
     for (const auto& ip : row.instances) out[row.apps[ip.app].name] = ip.millicores;
     return out;
   }
-  uint64_t wholes() const override { return rollup_.counters().wholes; }
-  uint64_t send_failures() const override { return rollup_.counters().send_failures; }
-  size_t height() const override { return rollup_.height(); }
+  const gossip::Rollup* rollup() const override { return &rollup_; }
 
  private:
   static gossip::RollupConfig Config(Duration period) {

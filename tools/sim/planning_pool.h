@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "gossip/rollup.h"
 #include "gossip/sim/sim_pool.h"
 #include "policy/cpu_planner.h"
 #include "policy/pool_figures.h"
@@ -71,10 +72,8 @@ class PlanningNode {
   virtual void Changed() = 0;  // its applications changed (a probe)
   // Its row as it would plan it now: millicores by application.
   virtual std::map<std::string, int64_t> Row(TimePoint now) = 0;
-  // Roll-up counters and the tree's height (figures; zero for statuses).
-  virtual uint64_t wholes() const { return 0; }
-  virtual uint64_t send_failures() const { return 0; }
-  virtual size_t height() const { return 0; }
+  // Its roll-up (figures; null for statuses).
+  virtual const gossip::Rollup* rollup() const { return nullptr; }
 };
 
 class PlanningPool {

@@ -1,0 +1,71 @@
+// Planning this node's CPU row from the pool's figures (policy/row_planner.h)
+// instead of every node's status: the engine's way for pools of thousands
+// (issue 26; EngineConfig::plan_from_figures). The roll-up
+// (gossip/rollup.h) carries this node's part of the figures up; the node
+// representing the pool derives the levels under its policies in force and
+// publishes them on the levels channel; every node plans its row from the
+// levels that its own tree's representative published. Levels travel
+// without policies and are decoded with this node's own, so a node on
+// another document for a moment plans its own document's applications.
+// Not thread-safe; one thread with the Gossiper.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/log_limit.h"
+#include "gossip/rollup.h"
+#include "policy/row_planner.h"
+
+namespace shoal::engine {
+
+struct FigureCounters {
+  uint64_t levels_heard = 0;      // new levels from the pool's representative
+  uint64_t levels_refused = 0;    // did not decode
+  uint64_t levels_published = 0;  // by this node, representing the pool
+  uint64_t levels_too_large = 0;  // over a gossip entry: not published
+  uint64_t parts_refused = 0;     // children's parts that did not decode
+};
+
+class FigurePlanner {
+ public:
+  // REQUIRES: the references outlive this object. Serves the roll-up on
+  // `streams`; Register() adds the levels channel.
+  FigurePlanner(const gossip::RollupConfig& config, gossip::Gossiper& gossiper, gossip::PeerStreams& streams,
+                Clock& clock);
+  Status Register();
+
+  // This node's row from the last levels heard (before any: nothing is
+  // booked), under the policies in force; its part of the figures goes up
+  // with the following ticks.
+  policy::RowPlan Plan(const policy::PlanNode& self, std::span<const policy::PlanInstance> own,
+                       std::vector<policy::CpuPolicy> policies, const policy::PlannerOptions& options);
+  // After the gossiper's tick.
+  void Tick();
+  // New levels came since the last Plan.
+  bool fresh() const { return fresh_; }
+  const gossip::Rollup& rollup() const { return rollup_; }
+  const FigureCounters& counters() const { return counters_; }
+
+ private:
+  void OnWhole(const std::string& whole);
+  void OnLevels(const gossip::ChannelView& view);
+  void Publish(std::string levels);
+
+  gossip::Gossiper& gossiper_;
+  Clock& clock_;
+  gossip::Rollup rollup_;
+  std::vector<policy::CpuPolicy> policies_;  // as of the last Plan
+  policy::PlannerOptions options_;
+  std::string heard_;    // the levels planned from, as published
+  bool fresh_ = false;
+  std::string publish_;  // what this node publishes (empty: nothing, or withdrawn)
+  bool publish_changed_ = false;
+  FigureCounters counters_;
+  LogLimit too_large_log_{std::chrono::minutes(1)};
+};
+
+}  // namespace shoal::engine
