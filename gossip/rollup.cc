@@ -44,8 +44,7 @@ Rollup::~Rollup() {
 
 void Rollup::SetOwn(std::string part) {
   if (chain_.empty()) Rebuild();
-  Held& leaf = held_[chain_.front().zone];
-  if (leaf.merged != part) leaf.merged = std::move(part);
+  held_[chain_.front().zone].merged = std::move(part);
 }
 
 void Rollup::Rebuild() {
