@@ -107,7 +107,7 @@ void Rollup::Pass(size_t i, TimePoint now) {
   if (held.merged.empty()) return;  // nothing known yet
   const bool changed = held.merged != held.sent;
   if (i + 1 == chain_.size()) {  // the pool's
-    if (changed && Passed(held.sent_at, now, config_.period)) {
+    if (changed && Passed(held.sent_at, now, config_.whole_every)) {
       held.sent = held.merged;
       held.sent_at = now;
       ++counters_.wholes;

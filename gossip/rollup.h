@@ -43,6 +43,8 @@ namespace shoal::gossip {
 
 struct RollupConfig {
   Duration period = std::chrono::milliseconds(250);
+  // The pool's representative hands a changed whole over at most this often.
+  Duration whole_every = std::chrono::milliseconds(250);
   Duration refresh = std::chrono::seconds(1);
   Duration expire = std::chrono::milliseconds(3500);
   Duration call_timeout = std::chrono::seconds(2);

@@ -26,7 +26,9 @@ struct AppFigures {
   double node_capacity = 0;
   // An entitlement spread over the pool (DESIGN.md section 4, step 4):
   // per instance what it could book (its demand within the room left on
-  // its node by more important bookings), and that room.
+  // its node by more important bookings), and that room. Applications
+  // without a policy send theirs too (in the room left last), so that a
+  // document giving them one is planned from the first levels after it.
   WaterSketch bookable, room;
   // A pool-wide cap spread alike: per instance its demand within its
   // node's capacity, and that capacity.

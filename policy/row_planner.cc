@@ -186,6 +186,15 @@ void BookRow(const PoolLevels& levels, const std::vector<size_t>& level_of, CpuP
     node.booked += ip.booking;
     app.booked += ip.booking;
   }
+  // Applications without a policy here book nothing, but their sketches
+  // go up too (in the room left last), so that when a document gives them
+  // a policy the pool's first levels already know their demand.
+  for (const InstancePlan& ip : plan.instances) {
+    if (!plan.apps[ip.app].rogue()) continue;
+    AppFigures& f = part.apps[plan.apps[ip.app].name];
+    f.bookable.Add(std::min(ip.demand, room));
+    f.room.Add(room);
+  }
 }
 
 }  // namespace

@@ -53,6 +53,7 @@ struct Flags {
   bool statuses = false;
   size_t apps = 20;
   int rollup_ms = 250;
+  int levels_ms = 250;
   std::string plan_from = "live";
   bool pipes = false;
   bool without_pipe_loop = false;
@@ -171,6 +172,8 @@ int main(int argc, char** argv) {
                "with --figures: plan as today instead, every node the whole pool from every node's status,\n"
                "on the same workload and measures (the other column of the comparison)");
   app.add_option("--rollup-ms", f.rollup_ms, "with --figures: the roll-up's period")->check(CLI::Range(10, 5000));
+  app.add_option("--levels-ms", f.levels_ms, "with --figures: levels published at most this often")
+      ->check(CLI::Range(10, 5000));
   app.add_flag("--pipes", f.pipes,
                "run whole nodes sharing one simulated 1 Gbit/s uplink under uneven demand: web\n"
                "(booked 30%) sends 50 MB/s from every eighth server, batch 200 MB/s from one\n"
@@ -196,7 +199,7 @@ int main(int argc, char** argv) {
   }
   if (f.figures) {
     return sim::RunFigures(sim::FiguresRunFlags{f.nodes, f.seed, f.loss, f.warmup_s, f.duration_s, f.crashes, f.apps,
-                                                5, 0.9, f.rollup_ms, f.statuses});
+                                                5, 0.9, f.rollup_ms, f.levels_ms, f.statuses});
   }
   if (f.full) {
     return sim::RunFull(sim::FullRunFlags{f.nodes, f.seed, f.loss, f.warmup_s, f.duration_s, f.crashes, f.history,

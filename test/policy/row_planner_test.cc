@@ -171,7 +171,7 @@ TEST_CASE("where room does not bind, one round of figures gives the whole plan's
   CHECK(row.instances.front().cap == Approx(whole.instances[whole.nodes[1].first].cap));
 }
 
-TEST_CASE("an application the pool's figures do not know yet is booked nothing and counted for the next round",
+TEST_CASE("an application the pool's figures do not know yet is booked nothing and counted for the next round, rogue or not",
           "[policy][rows]") {
   const PoolLevels none = PlanLevels({}, std::vector<CpuPolicy>{{"web", CpuShareKind::kMillicores, 1000, {}, 1}}, {});
   REQUIRE(none.pool.FindApp("web") != nullptr);
@@ -186,6 +186,10 @@ TEST_CASE("an application the pool's figures do not know yet is booked nothing a
   CHECK(web.instances == 1);
   CHECK(web.bookable.sum() == 700);
   CHECK(web.room.sum() == 4000);
+  // A rogue application's sketches go up too, for when a policy names it.
+  const AppFigures& fresh = row.figures.apps.at("new");
+  CHECK(fresh.bookable.sum() == 200);
+  CHECK(fresh.room.sum() == 4000);
   CHECK(row.figures.nodes == 1);
   CHECK(row.figures.capacity == 4000);
 }

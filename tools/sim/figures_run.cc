@@ -135,7 +135,7 @@ void Report(const FiguresRunFlags& f, PlanningPool& p, const PoolReport& r, Gaps
   std::vector<double> levels_bytes = p.levels_bytes();
   fmt::print(
       "{{\"rows_from\": \"{}\", \"nodes\": {}, \"apps\": {}, \"per_node\": {}, \"loss\": {}, \"seed\": {}, "
-      "\"duration_s\": {}, \"rollup_ms\": {}, \"tree_height\": {}, \"probes\": {}, \"probes_unreached\": {}, "
+      "\"duration_s\": {}, \"rollup_ms\": {}, \"levels_ms\": {}, \"tree_height\": {}, \"probes\": {}, \"probes_unreached\": {}, "
       "\"change_to_top_p50_ms\": {:.0f}, \"change_to_top_p99_ms\": {:.0f}, "
       "\"change_to_every_node_p50_ms\": {:.0f}, \"change_to_every_node_p99_ms\": {:.0f}, "
       "\"change_to_every_node_max_ms\": {:.0f}, \"row_gap_p50_pct\": {:.3f}, \"row_gap_p99_pct\": {:.3f}, "
@@ -146,7 +146,7 @@ void Report(const FiguresRunFlags& f, PlanningPool& p, const PoolReport& r, Gaps
       "\"rollup_send_failures\": {}, \"levels_bytes_p50\": {:.0f}, \"levels_bytes_max\": {:.0f}, \"largest_part_bytes\": {:.0f}, "
       "\"levels_too_large\": {}, \"parts_refused\": {}, \"crashes\": {}, \"detection_p99_ms\": {:.0f}, "
       "\"detections_missing\": {}, \"false_failures\": {}, \"wall_s\": {:.1f}}}\n",
-      f.statuses ? "statuses" : "figures", f.nodes, f.apps, f.per_node, f.loss, f.seed, f.duration_s, f.rollup_ms,
+      f.statuses ? "statuses" : "figures", f.nodes, f.apps, f.per_node, f.loss, f.seed, f.duration_s, f.rollup_ms, f.levels_ms,
       height, p.probes().size(), unreached, Percentile(top_ms, 50), Percentile(top_ms, 99), Percentile(reach_ms, 50),
       Percentile(reach_ms, 99), Percentile(reach_ms, 100), Percentile(gaps.rows, 50), Percentile(gaps.rows, 99),
       Percentile(gaps.rows, 100), Percentile(gaps.drift, 50), Percentile(gaps.drift, 99), t.udp + t.streams, t.udp, t.streams, t.p99, t.busiest, t.busiest_udp, t.busiest_streams, wholes, send_failures,
@@ -165,8 +165,10 @@ int RunFigures(const FiguresRunFlags& f) {
   o.link.loss = f.loss;
   gossip::SimPool pool(o);
   const PlanWorkload workload(f.nodes, f.apps, f.per_node, f.load, f.seed, pool.clock().Now());
-  PlanningPool p(pool, workload, f.statuses ? PlanFrom::kStatuses : PlanFrom::kFigures,
-                 std::chrono::milliseconds(f.rollup_ms));
+  gossip::RollupConfig rollup;
+  rollup.period = std::chrono::milliseconds(f.rollup_ms);
+  rollup.whole_every = std::chrono::milliseconds(f.levels_ms);
+  PlanningPool p(pool, workload, f.statuses ? PlanFrom::kStatuses : PlanFrom::kFigures, rollup);
   PoolMetrics metrics(pool, gossip::channels::kSimStatus, 1);
   pool.SetMemberListener([&](size_t i, const gossip::MemberEvent& ev) { metrics.OnMemberEvent(i, ev); });
   pool.StartFormed();

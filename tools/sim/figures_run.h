@@ -29,6 +29,7 @@ struct FiguresRunFlags {
   size_t per_node = 5;
   double load = 0.9;
   int rollup_ms = 250;  // the roll-up's period
+  int levels_ms = 250;  // levels published at most this often
   bool statuses = false;  // plan as today: every node from every node's status
 };
 

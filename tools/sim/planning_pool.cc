@@ -24,10 +24,11 @@ constexpr Duration kReplanEvery = std::chrono::milliseconds(100);  // the engine
 // Figures: plans its row from the levels it hears; its part goes up the roll-up.
 class FigureNode final : public PlanningNode {
  public:
-  FigureNode(size_t i, gossip::Gossiper& g, gossip::PeerStreams& streams, PlanningPool& p, Duration period)
+  FigureNode(size_t i, gossip::Gossiper& g, gossip::PeerStreams& streams, PlanningPool& p,
+             const gossip::RollupConfig& config)
       : i_(i),
         p_(p),
-        rollup_(Config(period), g, streams, p.pool().clock(),
+        rollup_(config, g, streams, p.pool().clock(),
                 [&p](std::span<const std::string* const> parts) {
                   return engine::MergeFigureParts(parts, &p.parts_refused);
                 },
@@ -65,11 +66,6 @@ class FigureNode final : public PlanningNode {
   const gossip::Rollup* rollup() const override { return &rollup_; }
 
  private:
-  static gossip::RollupConfig Config(Duration period) {
-    gossip::RollupConfig c;
-    c.period = period;
-    return c;
-  }
   policy::RowPlan Plan(TimePoint now) const {
     return policy::PlanRow(levels_, p_.workload().view().nodes[i_], p_.Own(i_, now));
   }
@@ -221,12 +217,12 @@ TimePoint PlanWorkload::NextSample(size_t n, TimePoint t) const {
 }
 
 PlanningPool::PlanningPool(gossip::SimPool& pool, const PlanWorkload& workload, PlanFrom from,
-                           Duration rollup_period)
+                           const gossip::RollupConfig& rollup)
     : pool_(pool), workload_(workload), nodes_(pool.size(), nullptr) {
-  pool_.AddComponent([this, from, rollup_period](size_t i, gossip::Gossiper& g, gossip::PeerStreams& streams) {
+  pool_.AddComponent([this, from, rollup](size_t i, gossip::Gossiper& g, gossip::PeerStreams& streams) {
     std::shared_ptr<PlanningNode> node;
     if (from == PlanFrom::kFigures) {
-      node = std::make_shared<FigureNode>(i, g, streams, *this, rollup_period);
+      node = std::make_shared<FigureNode>(i, g, streams, *this, rollup);
     } else {
       node = std::make_shared<StatusNode>(i, g, *this);
     }

@@ -78,7 +78,7 @@ class PlanningNode {
 
 class PlanningPool {
  public:
-  PlanningPool(gossip::SimPool& pool, const PlanWorkload& workload, PlanFrom from, Duration rollup_period);
+  PlanningPool(gossip::SimPool& pool, const PlanWorkload& workload, PlanFrom from, const gossip::RollupConfig& rollup);
   ~PlanningPool();
 
   // A probe application at node n for four seconds from now.
