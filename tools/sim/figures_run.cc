@@ -10,27 +10,15 @@
 #include "gossip/sim/sim_pool.h"
 #include "tools/sim/planning_pool.h"
 #include "tools/sim/pool_metrics.h"
+#include "tools/sim/row_gap.h"
 
 namespace shoal::sim {
 namespace {
 
 Duration Seconds(double s) { return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(s)); }
 
-// Per node (by index), millicores by application.
-using Rows = std::map<size_t, std::map<std::string, int64_t>>;
-
-// The sum of |a - b| over applications, in % of `capacity`.
-double Gap(const std::map<std::string, int64_t>& a, const std::map<std::string, int64_t>& b, double capacity) {
-  double gap = 0;
-  for (const auto& [app, m] : a) {
-    auto it = b.find(app);
-    gap += static_cast<double>(std::abs(m - (it == b.end() ? 0 : it->second)));
-  }
-  for (const auto& [app, m] : b) {
-    if (!a.contains(app)) gap += static_cast<double>(std::abs(m));
-  }
-  return 100 * gap / std::max(1.0, capacity);
-}
+// Per node (by index), its row.
+using Rows = std::map<size_t, Row>;
 
 struct Gaps {
   std::vector<double> rows;   // every node's row against the whole plan now
@@ -61,14 +49,10 @@ void SampleGaps(PlanningPool& p, Gaps& gaps) {
   Rows rows;
   for (size_t k = 0; k < running.size(); ++k) {
     const policy::NodePlan& node = whole.nodes[k];
-    std::map<std::string, int64_t>& exact_row = rows[running[k]];
-    for (size_t j = 0; j < node.count; ++j) {
-      const auto& ip = whole.instances[node.first + j];
-      exact_row[whole.apps[ip.app].name] = ip.millicores;
-    }
-    gaps.rows.push_back(Gap(exact_row, p.node(running[k]).Row(now), node.capacity));
+    Row& exact_row = rows[running[k]] = RowOf(whole, node.id);
+    gaps.rows.push_back(RowGap(exact_row, p.node(running[k]).PlanNow(now), node.capacity));
     if (auto it = gaps.last.find(running[k]); it != gaps.last.end()) {
-      gaps.drift.push_back(Gap(exact_row, it->second, node.capacity));
+      gaps.drift.push_back(RowGap(exact_row, it->second, node.capacity));
     }
   }
   gaps.last = std::move(rows);

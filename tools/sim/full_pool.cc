@@ -2,12 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
 
 #include <fmt/format.h>
 #include <rocksdb/env.h>
 
 #include "store/history_store.h"
+#include "tools/sim/row_gap.h"
 
 namespace shoal::sim {
 
@@ -161,21 +161,6 @@ PlanSpread FullPool::Spread() {
   return out;
 }
 
-namespace {
-
-// A plan's row of one node: millicores by application.
-std::map<std::string, int64_t> RowOf(const policy::CpuPlan& plan, NodeId id) {
-  std::map<std::string, int64_t> row;
-  const policy::NodePlan* node = plan.FindNode(id);
-  for (size_t j = 0; node != nullptr && j < node->count; ++j) {
-    const policy::InstancePlan& ip = plan.instances[node->first + j];
-    row[plan.apps[ip.app].name] = ip.millicores;
-  }
-  return row;
-}
-
-}  // namespace
-
 std::vector<double> FullPool::RowGaps() {
   const size_t ref = Reference();
   policy::PlanInput exact;
@@ -191,15 +176,8 @@ std::vector<double> FullPool::RowGaps() {
   for (size_t i = 0; i < size(); ++i) {
     if (!running(i)) continue;
     const NodeId id = pool_.id(i);
-    const auto want = RowOf(whole, id);
-    auto got = RowOf(engine(i).cpu().plan(), id);
-    double gap = 0;
-    for (const auto& [app, m] : want) {
-      gap += static_cast<double>(std::abs(m - got[app]));
-      got.erase(app);
-    }
-    for (const auto& [app, m] : got) gap += static_cast<double>(std::abs(m));
-    gaps.push_back(100 * gap / std::max(1.0, static_cast<double>(engine(i).CapacityM(options_.cpus))));
+    gaps.push_back(RowGap(RowOf(whole, id), RowOf(engine(i).cpu().plan(), id),
+                          static_cast<double>(engine(i).CapacityM(options_.cpus))));
   }
   return gaps;
 }

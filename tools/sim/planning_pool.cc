@@ -57,12 +57,7 @@ class FigureNode final : public PlanningNode {
     rollup_.Tick();
   }
   void Changed() override { replan_ = true; }
-  std::map<std::string, int64_t> Row(TimePoint now) override {
-    const policy::CpuPlan row = Plan(now).plan;
-    std::map<std::string, int64_t> out;
-    for (const auto& ip : row.instances) out[row.apps[ip.app].name] = ip.millicores;
-    return out;
-  }
+  Row PlanNow(TimePoint now) override { return RowOf(Plan(now).plan, p_.pool().id(i_)); }
   const gossip::Rollup* rollup() const override { return &rollup_; }
 
  private:
@@ -136,7 +131,7 @@ class StatusNode final : public PlanningNode {
     }
   }
   void Changed() override {}  // published with the next status
-  std::map<std::string, int64_t> Row(TimePoint now) override {
+  Row PlanNow(TimePoint now) override {
     policy::PlanInput in;
     const policy::PlanInput& view = p_.workload().view();
     in.policies = view.policies;
@@ -152,14 +147,7 @@ class StatusNode final : public PlanningNode {
     in.nodes.push_back(view.nodes[i_]);
     const std::vector<PlanInstance> own = p_.Own(i_, now);
     in.instances.insert(in.instances.end(), own.begin(), own.end());
-    const policy::CpuPlan plan = policy::PlanCpu(in);
-    std::map<std::string, int64_t> out;
-    const policy::NodePlan* node = plan.FindNode(self);
-    for (size_t j = 0; node != nullptr && j < node->count; ++j) {
-      const auto& ip = plan.instances[node->first + j];
-      out[plan.apps[ip.app].name] = ip.millicores;
-    }
-    return out;
+    return RowOf(policy::PlanCpu(in), self);
   }
 
  private:

@@ -29,6 +29,7 @@
 #include "policy/cpu_planner.h"
 #include "policy/pool_figures.h"
 #include "policy/row_planner.h"
+#include "tools/sim/row_gap.h"
 
 namespace shoal::sim {
 
@@ -70,8 +71,8 @@ class PlanningNode {
   virtual ~PlanningNode() = default;
   virtual void Tick() = 0;     // after the node's gossip tick
   virtual void Changed() = 0;  // its applications changed (a probe)
-  // Its row as it would plan it now: millicores by application.
-  virtual std::map<std::string, int64_t> Row(TimePoint now) = 0;
+  // Its row as it would plan it now.
+  virtual Row PlanNow(TimePoint now) = 0;
   // Its roll-up (figures; null for statuses).
   virtual const gossip::Rollup* rollup() const { return nullptr; }
 };
