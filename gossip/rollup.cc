@@ -44,7 +44,10 @@ Rollup::~Rollup() {
 
 void Rollup::SetOwn(std::string part) {
   if (chain_.empty()) Rebuild();
-  held_[chain_.front().zone].merged = std::move(part);
+  Held& leaf = held_[chain_.front().zone];
+  if (leaf.merged == part) return;
+  leaf.merged = std::move(part);
+  leaf.pending = true;
 }
 
 void Rollup::Rebuild() {
@@ -58,6 +61,7 @@ void Rollup::Rebuild() {
     Held& h = held[z.zone] = it != held_.end() ? std::move(it->second) : Held{};
     h.under = z.children;
     h.dirty = true;
+    h.pending = true;  // the tree above may have changed: pass it on again
     if (z.zone.level == ZoneKey::kLeafLevel) continue;
     for (auto c = h.children.begin(); c != h.children.end();) {
       if (std::binary_search(h.under.begin(), h.under.end(), c->first)) {
@@ -101,14 +105,17 @@ void Rollup::Pass(size_t i, TimePoint now) {
     std::vector<const std::string*> parts;
     parts.reserve(held.children.size());
     for (const auto& [key, child] : held.children) parts.push_back(&child.part);
-    held.merged = parts.empty() ? std::string() : merge_(parts);
+    std::string merged = parts.empty() ? std::string() : merge_(parts);
+    if (merged != held.merged) {
+      held.merged = std::move(merged);
+      held.pending = true;
+    }
     held.dirty = false;
   }
   if (held.merged.empty()) return;  // nothing known yet
-  const bool changed = held.merged != held.sent;
   if (i + 1 == chain_.size()) {  // the pool's
-    if (changed && Passed(held.sent_at, now, config_.whole_every)) {
-      held.sent = held.merged;
+    if (held.pending && Passed(held.sent_at, now, config_.whole_every)) {
+      held.pending = false;
       held.sent_at = now;
       ++counters_.wholes;
       whole_(held.merged);
@@ -119,14 +126,15 @@ void Rollup::Pass(size_t i, TimePoint now) {
   if (parent.rep == self_) {  // handed over in place, each tick
     Held& up = held_[parent.zone];
     Child& c = up.children[chain_[i].zone];
-    if (c.part != held.merged) {
+    if (held.pending) {
       c.part = held.merged;
       up.dirty = true;
+      held.pending = false;
     }
     c.received = now;
     return;
   }
-  const bool due = changed || held.sent_to != parent.rep;  // a new representative above hears at once
+  const bool due = held.pending || held.sent_to != parent.rep;  // a new representative above hears at once
   if ((due && Passed(held.sent_at, now, config_.period)) || Passed(held.sent_at, now, config_.refresh)) {
     Send(i, held, now);
   }
@@ -134,7 +142,7 @@ void Rollup::Pass(size_t i, TimePoint now) {
 
 void Rollup::Send(size_t i, Held& held, TimePoint now) {
   const ZoneLink& parent = chain_[i + 1];
-  held.sent = held.merged;
+  held.pending = false;
   held.sent_to = parent.rep;
   held.sent_at = now;
   const Member* rep = gossiper_.membership().Find(parent.rep);
@@ -156,7 +164,7 @@ void Rollup::Send(size_t i, Held& held, TimePoint now) {
                   if (!*alive || reply.ok()) return;
                   ++counters_.send_failures;
                   // Sent again at the next period, not at the next refresh.
-                  if (auto it = held_.find(zone); it != held_.end()) it->second.sent.clear();
+                  if (auto it = held_.find(zone); it != held_.end()) it->second.pending = true;
                 });
 }
 

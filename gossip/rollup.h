@@ -101,10 +101,10 @@ class Rollup {
   struct Held {
     std::vector<ZoneKey> under;  // the zones right under it (sorted): parts for others are refused
     std::map<ZoneKey, Child> children;
-    bool dirty = false;
-    std::string merged;  // the zone's part
-    std::string sent;    // as last sent up (or handed over)
-    NodeId sent_to;      // the representative above it then
+    bool dirty = false;    // its children changed: merge again
+    std::string merged;    // the zone's part
+    bool pending = false;  // merged is not yet passed on as it is now
+    NodeId sent_to;        // the representative above it when last sent
     TimePoint sent_at = TimePoint::min();
   };
 
