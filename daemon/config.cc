@@ -11,6 +11,7 @@
 
 #include "core/logging.h"
 #include "daemon/addresses.h"
+#include "daemon/engine/planning_way.h"
 #include "daemon/toml_keys.h"
 
 namespace shoal::daemon {
@@ -68,6 +69,8 @@ void ReadCpu(const std::string& path, const toml::table& t, CpuConfig& c, Config
     else if (k == "cgroup_parent") s = ReadString(path, n, key, c.cgroup_parent);
     else if (k == "sample_every_ms") s = ReadInt(path, n, key, 100, 60000, c.sample_every_ms);
     else if (k == "full_scan_every") s = ReadInt(path, n, key, 1, 100000, c.full_scan_every);
+    else if (k == "plan_from") s = ReadString(path, n, key, c.plan_from);
+    else if (k == "figures_at_nodes") s = ReadInt(path, n, key, 2, 1'000'000, c.figures_at_nodes);
     else s = MakeError("{} is not a known key", Where(path, n, key));
     errors.Add(s);
   }
@@ -263,6 +266,9 @@ void CheckChoices(const DaemonConfig& c, ConfigErrors& errors) {
   if (std::find(std::begin(kEnforcers), std::end(kEnforcers), c.cpu.enforcer) == std::end(kEnforcers)) {
     errors.Add(fmt::format("cpu.enforcer '{}' is not one of: auto, systemd, cgroup-v2, cgroup-v1, nice, off",
                            c.cpu.enforcer));
+  }
+  if (auto from = engine::ParsePlanFrom(c.cpu.plan_from); !from.ok()) {
+    errors.Add(fmt::format("cpu.plan_from: {}", from.error().message));
   }
   const std::string& parent = c.cpu.cgroup_parent;
   if (parent.empty() || parent.front() == '/' || parent.find("..") != std::string::npos) {

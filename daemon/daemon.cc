@@ -199,6 +199,7 @@ Status Daemon::StartEngine() {
   ec.capacity_millicores = config_.cpu.capacity_millicores;
   ec.sample_every = std::chrono::milliseconds(config_.cpu.sample_every_ms);
   ec.full_scan_every = config_.cpu.full_scan_every;
+  ec.planning = {*engine::ParsePlanFrom(config_.cpu.plan_from), static_cast<size_t>(config_.cpu.figures_at_nodes)};
   ec.policy.open = OpenSigned(admin_.get());
   ec.history.copies = config_.history.copies;
   ec.history.archive_dir = config_.history.archive_dir;

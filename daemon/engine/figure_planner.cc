@@ -48,8 +48,19 @@ policy::RowPlan FigurePlanner::Plan(const policy::PlanNode& self, std::span<cons
 }
 
 void FigurePlanner::Tick() {
+  if (stopped_) {
+    stopped_ = false;
+    OnLevels(gossiper_.View(gossip::channels::kLevels));
+  }
   if (!rollup_.represents_pool() && !publish_.empty()) Publish(std::string());  // withdrawn
   rollup_.Tick();
+}
+
+void FigurePlanner::Stop() {
+  stopped_ = true;
+  heard_.clear();
+  fresh_ = false;
+  if (!publish_.empty()) Publish(std::string());
 }
 
 void FigurePlanner::OnWhole(const std::string& whole) {
@@ -75,6 +86,7 @@ void FigurePlanner::Publish(std::string levels) {
 }
 
 void FigurePlanner::OnLevels(const gossip::ChannelView& view) {
+  if (stopped_) return;
   const gossip::StoredEntry* e = view.Find(rollup_.pool_rep());
   if (e == nullptr || e->payload.empty() || e->payload == heard_) return;
   heard_ = e->payload;

@@ -1,6 +1,6 @@
 // Planning this node's CPU row from the pool's figures (policy/row_planner.h)
 // instead of every node's status: the engine's way for pools of thousands
-// (issue 26; EngineConfig::plan_from_figures). The roll-up
+// (issue 26; EngineConfig::planning). The roll-up
 // (gossip/rollup.h) carries this node's part of the figures up; the node
 // representing the pool derives the levels under its policies in force and
 // publishes them on the levels channel; every node plans its row from the
@@ -43,10 +43,16 @@ class FigurePlanner {
   // with the following ticks.
   policy::RowPlan Plan(const policy::PlanNode& self, std::span<const policy::PlanInstance> own,
                        std::vector<policy::CpuPolicy> policies, const policy::PlannerOptions& options);
-  // After the gossiper's tick.
+  // After the gossiper's tick; the first one (also after Stop) reads the
+  // levels the pool holds.
   void Tick();
   // New levels came since the last Plan.
   bool fresh() const { return fresh_; }
+  // Levels were heard since this planner started (or last stopped).
+  bool heard() const { return !heard_.empty(); }
+  // The node plans from statuses again: forgets the levels heard and
+  // withdraws those it published; Tick() starts it again.
+  void Stop();
   const gossip::Rollup& rollup() const { return rollup_; }
   const FigureCounters& counters() const { return counters_; }
 
@@ -62,6 +68,7 @@ class FigurePlanner {
   policy::PlannerOptions options_;
   std::string heard_;    // the levels planned from, as published
   bool fresh_ = false;
+  bool stopped_ = true;  // until the first Tick, and after Stop
   std::string publish_;  // what this node publishes (empty: nothing, or withdrawn)
   bool publish_changed_ = false;
   FigureCounters counters_;

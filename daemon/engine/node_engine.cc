@@ -38,13 +38,14 @@ NodeEngine::NodeEngine(EngineConfig config, EngineSeams& seams, EngineHooks hook
           seams.gossiper, seams.streams, seams.random, seams.wall),
       cpu_(self_, seams.processes, std::move(seams.cpu)),
       pipes_(self_, seams.clock, seams.wall, std::move(seams.pipes), config_.pipes),
+      planning_(config_.planning),
       event_service_(events_, seams.gossiper, seams.streams, [this](NodeId id) { return NameOf(id); }),
       app_watch_(config_.watch) {
   pipes_.SetFailedCheck([this](NodeId id) {
     const gossip::Member* m = gossiper_.membership().Find(id);
     return m != nullptr && m->state == gossip::MemberState::kFailed;
   });
-  if (config_.plan_from_figures) {
+  if (planning_.may_use_figures()) {
     figures_ = std::make_unique<FigurePlanner>(config_.rollup, seams.gossiper, seams.streams, seams.clock);
   }
   if (seams.history) {
@@ -119,15 +120,25 @@ std::optional<std::string> NodeEngine::PublishStatus() {
     return std::nullopt;
   }
   cpus_ = host->cpus;
+  NodeStatus s = StatusOn(*host);
+  return EncodeNodeStatus(plans_from_figures() ? CardOf(std::move(s)) : s);
+}
+
+NodeStatus NodeEngine::OwnStatus() const {
+  auto host = processes_.Host();
+  return StatusOn(host.ok() ? *host : HostFacts{cpus_, 0, 0, 0});
+}
+
+NodeStatus NodeEngine::StatusOn(const HostFacts& host) const {
   NodeStatus s;
   s.name = config_.node_name;
-  s.host = *host;
-  s.capacity_m = CapacityM(host->cpus);
+  s.host = host;
+  s.capacity_m = CapacityM(host.cpus);
   s.instances.assign(cpu_.local().begin(), cpu_.local().end());
   s.policy_version = policies_.version_text();
   s.enforcing = cpu_.control().enforcing();
   s.enforcer = cpu_.control().enforcer() ? cpu_.control().enforcer()->kind() : "off";
-  return EncodeNodeStatus(s);
+  return s;
 }
 
 std::string NodeEngine::NameOf(NodeId id) {
@@ -269,12 +280,24 @@ void NodeEngine::Tick() {
     next_maintain_ = now + config_.maintain_every;
     Maintain();
   }
-  if (figures_) {
-    figures_->Tick();
-    plan_dirty_ = plan_dirty_ || figures_->fresh();
-  }
+  if (figures_) FollowPlanning();
   if (plan_dirty_ && now - planned_at_ >= config_.replan_every) Replan();
   pipes_.Tick([this] { return policies_.Effective(FailedNodes()); }, policies_.enforcing());
+}
+
+void NodeEngine::FollowPlanning() {
+  const size_t live = gossiper_.membership().live_peers().size() + 1;
+  const bool on = planning_.Follow(live);
+  if (on != figures_on_) {
+    figures_on_ = on;
+    spdlog::info("planning from {} ({} live node(s))", on ? "the pool's figures" : "every node's status", live);
+    if (!on) figures_->Stop();
+    plan_dirty_ = true;
+  }
+  if (!on) return;
+  const bool heard = figures_->heard();
+  figures_->Tick();
+  plan_dirty_ = plan_dirty_ || figures_->fresh() || heard != figures_->heard();
 }
 
 int NodeEngine::FailedNodes() const { return static_cast<int>(gossiper_.membership().failed_peers().size()); }
@@ -300,7 +323,16 @@ void NodeEngine::Replan() {
   planned_at_ = clock_.Now();
   const int failed = FailedNodes();
   auto policies = policies_.InForce(failed);
-  if (figures_) return ReplanFromFigures(std::move(policies));
+  // Switched to figures but no levels heard yet: the row still comes from
+  // statuses, while this node's part goes into the roll-up all the same.
+  if (figures_on_) {
+    auto row = RowFromFigures(policies);
+    if (!row || figures_->heard()) {
+      planned_from_snapshot_ = false;
+      if (row) cpu_.Adopt(std::move(row->plan), policies_.enforcing());
+      return;
+    }
+  }
   planned_from_snapshot_ = UseSnapshot();
   // The freshest statuses, as the exchange holds them now (the channel's
   // subscriber only says that something changed, at most once a period),
@@ -310,16 +342,13 @@ void NodeEngine::Replan() {
             policies_.enforcing());
 }
 
-void NodeEngine::ReplanFromFigures(std::vector<policy::CpuPolicy> policies) {
-  planned_from_snapshot_ = false;
+std::optional<policy::RowPlan> NodeEngine::RowFromFigures(const std::vector<policy::CpuPolicy>& policies) {
   const uint32_t capacity = CapacityM(cpus_);
-  if (capacity == 0) return;  // the server's size is not known yet
+  if (capacity == 0) return std::nullopt;  // the server's size is not known yet
   std::vector<policy::PlanInstance> own;
   own.reserve(cpu_.local().size());
   for (const LocalInstance& i : cpu_.local()) own.push_back({i.app, self_, i.demand_m, i.usage_m});
-  policy::RowPlan row = figures_->Plan({self_, config_.node_name, static_cast<double>(capacity)}, own,
-                                       std::move(policies), {});
-  cpu_.Adopt(std::move(row.plan), policies_.enforcing());
+  return figures_->Plan({self_, config_.node_name, static_cast<double>(capacity)}, own, policies, {});
 }
 
 void NodeEngine::ReportUnmet() {

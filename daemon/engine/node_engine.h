@@ -30,6 +30,7 @@
 #include "daemon/engine/pipe_loop.h"
 #include "daemon/engine/pipe_report.h"
 #include "daemon/engine/pipe_unmet.h"
+#include "daemon/engine/planning_way.h"
 #include "daemon/engine/policy_runtime.h"
 #include "daemon/engine/pool_view.h"
 #include "daemon/engine/process_source.h"
@@ -51,12 +52,13 @@ struct EngineConfig {
   // briefly apart); the live view while no fresh snapshot is installed.
   // Off: bench/RESULTS.md, "Planning from the live view or the snapshot".
   bool plan_from_snapshot = false;
-  // Plan this node's row from the pool's figures (figure_planner.h) instead
-  // of every node's status: the way for pools of thousands (issue 26).
-  // Statuses are still published; off: bench/RESULTS.md, "Thousands of
-  // servers".
-  bool plan_from_figures = false;
-  gossip::RollupConfig rollup;  // with plan_from_figures
+  // Plan this node's row from every node's status or from the pool's
+  // figures (figure_planner.h), or switch by the pool's size
+  // (planning_way.h). With figures, the node's status becomes a card
+  // (node_status.h) once the first levels are heard; until then it plans
+  // from statuses. bench/RESULTS.md, "Thousands of servers".
+  PlanningConfig planning;
+  gossip::RollupConfig rollup;  // when planning may use figures
   Duration triggers_every = std::chrono::seconds(1);
   Duration maintain_every = std::chrono::minutes(1);
   policy::PolicyDistributor::Options policy;
@@ -124,8 +126,12 @@ class NodeEngine {
   const CpuLoop& cpu() const { return cpu_; }
   const PipeLoop& pipes() const { return pipes_; }
   const gossip::SnapshotService& snapshots() const { return snapshots_; }
-  // Planning from the pool's figures (null unless plan_from_figures).
+  // Planning from the pool's figures (null while planning.from is statuses).
   const FigurePlanner* figures() const { return figures_.get(); }
+  // The row comes from the pool's figures now (else from every node's status).
+  bool plans_from_figures() const { return figures_on_ && figures_->heard(); }
+  // This node's status now, in full (also while it publishes a card).
+  NodeStatus OwnStatus() const;
   // Whether the last plan came from the installed snapshot (else the live view).
   bool planned_from_snapshot() const { return planned_from_snapshot_; }
   HistoryRecorder* history() { return history_.get(); }
@@ -141,6 +147,7 @@ class NodeEngine {
   Status Register();
   void WatchDeletions();
   std::optional<std::string> PublishStatus();
+  NodeStatus StatusOn(const HostFacts& host) const;
   void OnPolicy(const policy::PolicyDocument& doc);
   void OnMember(const gossip::MemberEvent& ev);
   void AnnounceJoins();
@@ -149,7 +156,10 @@ class NodeEngine {
   std::string KnownName(NodeId id) const;
   void Sample();
   void Replan();
-  void ReplanFromFigures(std::vector<policy::CpuPolicy> policies);
+  // The row from the pool's figures, its part put into the roll-up; none
+  // while the server's size is not known.
+  std::optional<policy::RowPlan> RowFromFigures(const std::vector<policy::CpuPolicy>& policies);
+  void FollowPlanning();
   // What the plan reads: the installed snapshot (plan_from_snapshot, fresh) or the live view.
   bool UseSnapshot() const { return config_.plan_from_snapshot && snapshots_.fresh(); }
   void ReportUnmet();
@@ -173,7 +183,9 @@ class NodeEngine {
   CpuLoop cpu_;
   PipeLoop pipes_;
   PipeUnmet pipes_unmet_;
+  PlanningSwitch planning_;
   std::unique_ptr<FigurePlanner> figures_;
+  bool figures_on_ = false;  // the switch says figures (heard() tells whether levels came)
   std::unique_ptr<HistoryRecorder> history_;
   EventService event_service_;
   AppWatch app_watch_;

@@ -25,6 +25,15 @@ NodeStatus RoundForPublishing(NodeStatus s) {
   return s;
 }
 
+NodeStatus CardOf(NodeStatus s) {
+  s.card = true;
+  s.instances.clear();
+  s.instances_left_out = 0;
+  s.host.load_milli = 0;
+  s.host.mem_available_kb = 0;
+  return s;
+}
+
 std::string EncodeNodeStatus(const NodeStatus& status) {
   const NodeStatus s = RoundForPublishing(status);
   wire::NodeStatus w;
@@ -58,6 +67,7 @@ std::string EncodeNodeStatus(const NodeStatus& status) {
     }
   }
   w.set_instances_left_out(left_out);
+  w.set_card(s.card);
   return w.SerializeAsString();
 }
 
@@ -74,11 +84,13 @@ Result<NodeStatus> DecodeNodeStatus(std::string_view bytes) {
                w.policy_version(),
                w.enforcing(),
                w.enforcer(),
-               w.instances_left_out()};
+               w.instances_left_out(),
+               w.card()};
   for (const auto& wi : w.instances()) {
     if (wi.app().empty() || wi.app().size() > 100) {
       return MakeError("node status of {}: an instance without a valid application name", w.name());
     }
+    if (s.card) return MakeError("node status of {}: a card with instances", w.name());
     s.instances.push_back({wi.app(), static_cast<double>(wi.usage_m()), static_cast<double>(wi.demand_m()),
                            wi.rss_kb(), wi.processes()});
   }

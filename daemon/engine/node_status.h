@@ -2,7 +2,10 @@
 // itself for the pool, about once a second when it changes: its name, its
 // server (HostFacts), the capacity it offers the pool, its policy version
 // and mode, and per local application instance its figures. Every node
-// plans from every node's status. This codec is the only place that knows
+// plans from every node's status, or (planning_way.h) from the pool's
+// figures: then the status is a card, the node's facts without its
+// instances and load, which change only with its policy version or
+// enforcement. This codec is the only place that knows
 // the wire format; the pool view (pool_view.h) is its only reader in the
 // engine. Free functions; thread-safe.
 #pragma once
@@ -30,6 +33,7 @@ struct NodeStatus {
   bool enforcing = false;
   std::string enforcer;
   uint32_t instances_left_out = 0;  // did not fit the payload
+  bool card = false;  // instances and load left out (above)
   bool operator==(const NodeStatus&) const = default;
 };
 
@@ -43,6 +47,8 @@ NodeStatus RoundForPublishing(NodeStatus s);
 // not fit, those with the least demand are left out and counted in
 // instances_left_out.
 std::string EncodeNodeStatus(const NodeStatus& s);
+// The status as a card: no instances, no load, no memory available.
+NodeStatus CardOf(NodeStatus s);
 // Refuses what is malformed, too large, or names an application badly.
 Result<NodeStatus> DecodeNodeStatus(std::string_view bytes);
 

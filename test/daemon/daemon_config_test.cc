@@ -132,6 +132,9 @@ divide_after_ms = 120
              Catch::Contains("'pipe.uplink.rate' is not a known key"));
   CHECK_THAT(error_of("[pipe]\nuplink = \"eth0\"\n"), Catch::Contains("[pipe.uplink]"));
   CHECK_THAT(error_of("[bandwidth]\nenforcer = \"tc\"\n"), Catch::Contains("auto, htb, off"));
+  CHECK_THAT(error_of("[cpu]\nplan_from = \"gossip\"\n"),
+             Catch::Contains("cpu.plan_from: 'gossip' is not a way to plan: statuses, figures or pool-size"));
+  CHECK_THAT(error_of("[cpu]\nfigures_at_nodes = 1\n"), Catch::Contains("'cpu.figures_at_nodes'"));
   CHECK_THAT(error_of("[pipe.a]\ninterface = \"eth0\"\n[pipe.b]\ninterface = \"eth0\"\n"),
              Catch::Contains("pipe.a and pipe.b both leave by eth0"));
   CHECK_THAT(error_of("[bandwidth]\ninterval_ms = 100\ndivide_after_ms = 100\n"),

@@ -184,7 +184,7 @@ TEST_CASE("whole pool of 32, planning from the live view or the snapshot epoch: 
 TEST_CASE("whole pool of 32 planning from the pool's figures: rows as the whole plan's, bookings delivered") {
   // gold's demand moves on every server at its own phase; bronze wants all.
   FullPoolOptions o = Busy(32, 23);
-  o.plan_from_figures = true;
+  o.planning.from = engine::PlanFrom::kFigures;
   o.workload = [](size_t i, SimMachine& m) {
     m.Run("bronze", [](TimePoint) { return 4000.0; });
     m.Run("gold", [i](TimePoint t) {
@@ -223,4 +223,48 @@ TEST_CASE("whole pool of 32 planning from the pool's figures: rows as the whole 
   p.pool().Crash(30);
   p.RunFor(6s);
   CHECK(p.engine(0).cpu().plan().FindApp("gold")->entitlement == Approx(before * 30 / 32).epsilon(0.01));
+}
+
+namespace {
+
+// Running engines planning from figures, and live statuses in engine
+// `reader`'s view that are cards.
+std::pair<size_t, size_t> FromFigures(FullPool& p, size_t reader) {
+  size_t planning = 0, cards = 0;
+  for (size_t i = 0; i < p.size(); ++i) planning += p.running(i) && p.engine(i).plans_from_figures();
+  p.engine(reader).pool().ForEachLive([&](NodeId, const engine::PoolView::Node& n) { cards += n.status.card; });
+  return {planning, cards};
+}
+
+}  // namespace
+
+TEST_CASE("whole pool switching by its size: figures and cards from 24 nodes on, statuses again below 18") {
+  FullPoolOptions o = Busy(32, 29);
+  o.planning = {engine::PlanFrom::kPoolSize, 24};
+  FullPool p(o);
+  p.StartFormed();
+  p.RunFor(2s);
+  auto v = p.Push(0, kPolicy);
+  REQUIRE(v.ok());
+  REQUIRE(p.RunUntil([&] { return p.NodesEnforcing(*v) == p.size(); }, 5s).has_value());
+  p.RunFor(4s);
+  // 32 live: every node plans its own row from figures and publishes a card.
+  const auto [planning, cards] = FromFigures(p, 0);
+  CHECK(planning == 32);
+  CHECK(cards == 32);
+  CHECK(NodesPlanning(p, 1) == 32);
+  CHECK(p.BookedMet("gold") > 0.97);
+  // Nine fail: 23 live, still above three quarters of 24 (18).
+  for (size_t i = 23; i < 32; ++i) p.pool().Crash(i);
+  p.RunFor(6s);
+  CHECK(FromFigures(p, 0).first == 23);
+  // Six more: 17 live, below 18: every node plans from every node's full
+  // status again, the whole plan of 17 nodes.
+  for (size_t i = 17; i < 23; ++i) p.pool().Crash(i);
+  p.RunFor(6s);
+  const auto [planning_after, cards_after] = FromFigures(p, 0);
+  CHECK(planning_after == 0);
+  CHECK(cards_after == 0);
+  CHECK(NodesPlanning(p, 17) == 17);
+  CHECK(p.BookedMet("gold") > 0.97);
 }

@@ -67,3 +67,35 @@ TEST_CASE("node status: what does not fit leaves out the least demanding instanc
   REQUIRE(back->instances_left_out > 0);
   REQUIRE(back->instances.back().demand_m >= 10.0 * (back->instances_left_out - 1));
 }
+
+TEST_CASE("node status: a card keeps the node's facts only, so load and demand make no new version") {
+  NodeStatus busy = Example();
+  NodeStatus idle = Example();
+  idle.instances.clear();
+  idle.host.load_milli = 0;
+  idle.host.mem_available_kb = 7u << 20;
+  const std::string card = EncodeNodeStatus(CardOf(busy));
+  REQUIRE(card == EncodeNodeStatus(CardOf(idle)));
+  REQUIRE(card.size() < EncodeNodeStatus(busy).size() / 2);
+  auto back = DecodeNodeStatus(card);
+  REQUIRE(back.ok());
+  CHECK(back->card);
+  CHECK(back->instances.empty());
+  CHECK(back->name == "n1");
+  CHECK(back->capacity_m == 1500);
+  CHECK(back->host.cpus == 4);
+  CHECK(back->policy_version == "1.0@abc");
+  // A version change is a new card.
+  busy.policy_version = "2.0@abc";
+  CHECK(EncodeNodeStatus(CardOf(busy)) != card);
+}
+
+TEST_CASE("node status: a card that carries instances is refused") {
+  // Built on the wire by hand: EncodeNodeStatus never writes one.
+  NodeStatus s = Example();
+  std::string bytes = EncodeNodeStatus(s);
+  bytes += std::string("\x60\x01", 2);  // field 12 (card), varint 1
+  auto back = DecodeNodeStatus(bytes);
+  REQUIRE_FALSE(back.ok());
+  CHECK(back.error().message.find("a card with instances") != std::string::npos);
+}

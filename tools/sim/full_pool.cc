@@ -73,7 +73,7 @@ std::function<void()> FullPool::Build(size_t i, gossip::Gossiper& g, gossip::Pee
   config.history.copies = options_.history_copies;
   config.pipes = options_.pipe_options;
   config.plan_from_snapshot = options_.plan_from_snapshot;
-  config.plan_from_figures = options_.plan_from_figures;
+  config.planning = options_.planning;
   auto e = engine::NodeEngine::Create(
       config,
       engine::EngineSeams{pool_.clock(), *wall_, *parts->random, g, streams, *parts->source,

@@ -44,7 +44,7 @@ struct FullPoolOptions {
   engine::PipeOptions pipe_options;
   bool pipe_loop = true;  // false: the links carry traffic, no engine shapes it
   bool plan_from_snapshot = false;  // engine::EngineConfig::plan_from_snapshot
-  bool plan_from_figures = false;   // engine::EngineConfig::plan_from_figures
+  engine::PlanningConfig planning;  // engine::EngineConfig::planning
 };
 
 // The runs' pool: `nodes` on the LAN preset, links losing `loss` of packets.

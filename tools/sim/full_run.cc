@@ -140,7 +140,7 @@ int RunFull(const FullRunFlags& f) {
   o.history = f.history;
   o.history_copies = f.copies;
   o.plan_from_snapshot = f.plan_from == "snapshot";
-  o.plan_from_figures = f.plan_from == "figures";
+  if (f.plan_from == "figures") o.planning.from = engine::PlanFrom::kFigures;
   o.workload = Workload;
   FullPool p(o);
   p.StartFormed();
