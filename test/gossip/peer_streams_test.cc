@@ -11,6 +11,9 @@
 #include <boost/asio/write.hpp>
 #include <catch2/catch.hpp>
 
+#include <google/protobuf/wrappers.pb.h>
+
+#include "gossip/fan_out.h"
 #include "gossip/sim/sim_streams.h"
 #include "gossip/stream_codec.h"
 #include "gossip/net/tcp_streams.h"
@@ -486,4 +489,65 @@ TEST_CASE("Simulated streams: delays follow the link, partitions and crashes tim
   REQUIRE(sa.counters().calls == 5);
   REQUIRE(sa.counters().call_failures == 3);
   REQUIRE(sb.counters().served == 3);
+}
+
+TEST_CASE("Fan-out: at most max_in_flight calls at once, every answer and error seen, after() once") {
+  ManualClock clock;
+  SimNetwork net(clock, 1);
+  LinkModel link;
+  link.latency = 10ms;
+  link.jitter = Duration::zero();
+  net.SetDefaultLink(link);
+  SimStreamHub hub(net, 1e9);
+  SimTransport& asker = net.AddNode();
+  SimStreams& streams = hub.Attach(asker.local_endpoint(), NodeId{1});
+  std::vector<std::pair<FanOutMember, google::protobuf::StringValue>> calls;
+  google::protobuf::StringValue q;
+  q.set_value("who");
+  calls.push_back({{NodeId{1}, asker.local_endpoint()}, q});  // itself: answered locally
+  std::vector<TimePoint> arrivals;
+  for (uint64_t i = 2; i <= 10; ++i) {
+    SimTransport& t = net.AddNode();
+    SimStreams& s = hub.Attach(t.local_endpoint(), NodeId{i});
+    s.Serve(StreamService::kEcho, [&, i](const StreamPeer&, std::string req, PeerStreams::Respond r) {
+      arrivals.push_back(clock.Now());
+      google::protobuf::StringValue v;
+      REQUIRE(v.ParseFromString(req));
+      v.set_value(v.value() + std::to_string(i));
+      r(v.SerializeAsString());
+    });
+    calls.push_back({{NodeId{i}, t.local_endpoint()}, q});
+  }
+  SimTransport& down = net.AddNode();
+  net.SetDown(down.local_endpoint(), true);
+  calls.push_back({{NodeId{99}, down.local_endpoint()}, q});
+
+  std::map<NodeId, std::string> answers;
+  std::vector<NodeId> failed;
+  int after = 0;
+  const TimePoint start = clock.Now();
+  FanOutCalls<google::protobuf::StringValue, google::protobuf::StringValue> f{
+      std::move(calls),
+      [](const google::protobuf::StringValue& r) -> Result<google::protobuf::StringValue> { return r; },
+      [&](NodeId id, Result<google::protobuf::StringValue> r) {
+        if (r.ok()) answers[id] = r->value();
+        else failed.push_back(id);
+      },
+      [&] { ++after; }};
+  f.max_in_flight = 3;
+  std::move(f).Start(streams, NodeId{1}, StreamService::kEcho, 500ms);
+  net.RunUntil(start + 2s);
+  CHECK(after == 1);
+  REQUIRE(answers.size() == 10);
+  CHECK(answers[NodeId{1}] == "who");
+  CHECK(answers[NodeId{7}] == "who7");
+  CHECK(failed == std::vector<NodeId>{NodeId{99}});
+  // Itself at once, then three calls at a time, the next ones as answers
+  // come back (20 ms a round trip).
+  REQUIRE(arrivals.size() == 9);
+  auto ms = [&](size_t k) { return std::chrono::duration_cast<std::chrono::milliseconds>(arrivals[k] - start).count(); };
+  for (size_t k = 0; k < 9; ++k) {
+    INFO(k);
+    CHECK(ms(k) == 10 + 20 * static_cast<int64_t>(k / 3));
+  }
 }

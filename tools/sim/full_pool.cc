@@ -20,12 +20,14 @@ FullPoolOptions LanPool(size_t nodes, uint64_t seed, double loss) {
   return o;
 }
 
-std::pair<uint64_t, uint64_t> FullPool::Traffic() {
-  std::pair<uint64_t, uint64_t> t;
+FullPool::TrafficTotals FullPool::Traffic() {
+  TrafficTotals t;
   for (size_t i = 0; i < size(); ++i) {
     const auto& c = pool_.node(i).counters();
-    t.first += c.bytes_sent + c.bytes_received;
-    t.second += c.packets_sent + c.packets_received;
+    t.udp_bytes += c.bytes_sent + c.bytes_received;
+    t.udp_packets += c.packets_sent + c.packets_received;
+    const auto& s = pool_.streams(i).counters();
+    t.stream_bytes += s.bytes_sent + s.bytes_received;
   }
   return t;
 }

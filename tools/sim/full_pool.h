@@ -79,8 +79,13 @@ class FullPool {
                                    Duration step = std::chrono::milliseconds(10));
 
   size_t size() const { return pool_.size(); }
-  // UDP bytes and packets sent and received, summed over every node.
-  std::pair<uint64_t, uint64_t> Traffic();
+  // Bytes and packets sent and received, summed over every node: the
+  // exchange's datagrams, and the peer streams' bytes (snapshot epochs,
+  // the roll-up, policy fetches, history).
+  struct TrafficTotals {
+    uint64_t udp_bytes = 0, udp_packets = 0, stream_bytes = 0;
+  };
+  TrafficTotals Traffic();
   gossip::SimPool& pool() { return pool_; }
   bool running(size_t i) const { return pool_.running(i); }
   engine::NodeEngine& engine(size_t i) { return *nodes_[i].engine; }

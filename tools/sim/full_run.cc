@@ -51,7 +51,7 @@ struct Window {
   double settling_max = 0;
   std::map<std::string, double> least_met;  // per application, over the window
   std::vector<double> row_gaps;             // every node's row against the whole plan, once a second, settled
-  uint64_t bytes = 0, packets = 0;
+  uint64_t udp_bytes = 0, stream_bytes = 0, packets = 0;
 };
 
 // Once a second: how far apart the plans are, and what each booking gets.
@@ -81,7 +81,8 @@ void Print(const FullRunFlags& f, const FullPool& p, std::optional<Duration> pus
   double least = 1;
   for (const auto& [app, met] : w.least_met) least = std::min(least, met);
   const double per_node_s = f.duration_s * static_cast<double>(p.size());
-  const double bytes = static_cast<double>(w.bytes) / per_node_s, packets = static_cast<double>(w.packets) / per_node_s;
+  const double udp = static_cast<double>(w.udp_bytes) / per_node_s, streams = static_cast<double>(w.stream_bytes) / per_node_s;
+  const double bytes = udp + streams, packets = static_cast<double>(w.packets) / per_node_s;
   const Histogram& lag = w.lag.lag_ms();
   auto share = [](uint64_t part, uint64_t whole) { return whole ? static_cast<double>(part) / static_cast<double>(whole) : 0.0; };
   const double behind = share(w.lag.behind(), w.lag.samples());
@@ -94,13 +95,14 @@ void Print(const FullRunFlags& f, const FullPool& p, std::optional<Duration> pus
                "\"nodes_enforcing\": {}, \"plan_spread_median\": {:.5f}, \"plan_spread_max\": {:.5f}, "
                "\"plan_spread_settling_max\": {:.5f}, \"row_gap_p50_pct\": {:.3f}, \"row_gap_p99_pct\": {:.3f}, "
                "\"row_gap_max_pct\": {:.3f}, "
-               "\"least_booked_met\": {:.4f}, \"bytes_per_node_per_s\": {:.0f}, \"packets_per_node_per_s\": {:.1f}, "
+               "\"least_booked_met\": {:.4f}, \"bytes_per_node_per_s\": {:.0f}, \"udp_bytes_per_node_per_s\": {:.0f}, "
+               "\"stream_bytes_per_node_per_s\": {:.0f}, \"packets_per_node_per_s\": {:.1f}, "
                "\"history\": {}, \"least_history_copies\": {}, \"crashes\": {}, \"plan_from\": \"{}\", "
                "\"planned_from_snapshot\": {:.4f}, \"figures_behind\": {:.4f}, \"figure_lag_p50_ms\": {:.0f}, "
                "\"figure_lag_p99_ms\": {:.0f}, \"figure_lag_max_ms\": {:.0f}, \"wall_s\": {:.2f}}}\n",
                p.size(), f.seed, f.loss, f.duration_s, push_ms, enforcing, figures ? -1 : spread_p50, figures ? -1 : spread_max,
                figures ? -1 : w.settling_max, gap_p50, gap_p99, gap_max, least, bytes,
-               packets, f.history, copies, f.crashes, f.plan_from, from_snapshot, behind,
+               udp, streams, packets, f.history, copies, f.crashes, f.plan_from, from_snapshot, behind,
                lag.Percentile(50), lag.Percentile(99), lag.Percentile(100), wall_s);
     return;
   }
@@ -117,8 +119,9 @@ void Print(const FullRunFlags& f, const FullPool& p, std::optional<Duration> pus
              "                                        (the plan from every node's sample at that moment)\n",
              gap_p50, gap_p99, gap_max);
   fmt::print("  booked CPU delivered (least app)      {:.1f}% of min(demand, entitlement)\n", least * 100);
-  fmt::print("  traffic per node                      {:.1f} KB/s sent+received, {:.0f} packets/s\n", bytes / 1000,
-             packets);
+  fmt::print("  traffic per node                      {:.1f} KB/s sent+received ({:.1f} UDP, {:.0f} packets/s; {:.1f}\n"
+             "                                        over peer streams)\n",
+             bytes / 1000, udp / 1000, packets, streams / 1000);
   if (f.history) fmt::print("  history copies held (least origin)    {} of {}\n", copies, f.copies);
   if (figures) {
     fmt::print("  plans made from                       each node's row from the pool's figures\n");
@@ -153,7 +156,7 @@ int RunFull(const FullRunFlags& f) {
   const Duration window = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(f.duration_s));
   const TimePoint start = p.now();
   Window w;
-  const auto [bytes0, packets0] = p.Traffic();
+  const auto traffic0 = p.Traffic();
   auto push = p.RunUntil([&] { return p.NodesEnforcing(*v) == p.size(); }, window);
   Random faults(f.seed ^ 0xfa017ULL);
   for (size_t c = 0; c < f.crashes; ++c) p.pool().Crash(1 + faults.Below(p.size() - 1));
@@ -161,14 +164,16 @@ int RunFull(const FullRunFlags& f) {
     // Every published status version seen, the plans' lag at ten phases of a second.
     for (int k = 0; k < 10; ++k) {
       p.RunFor(std::chrono::milliseconds(100));
+      if (f.plan_from == "figures") continue;  // rows from figures: no status lag to measure
       w.lag.Observe(p);
       if (p.now() - start > std::chrono::seconds(2)) w.lag.Sample(p);
     }
     Sample(p, p.now() - start, w);
   }
-  const auto [bytes1, packets1] = p.Traffic();
-  w.bytes = bytes1 - bytes0;
-  w.packets = packets1 - packets0;
+  const auto traffic1 = p.Traffic();
+  w.udp_bytes = traffic1.udp_bytes - traffic0.udp_bytes;
+  w.stream_bytes = traffic1.stream_bytes - traffic0.stream_bytes;
+  w.packets = traffic1.udp_packets - traffic0.udp_packets;
   const size_t copies = f.history ? p.LeastHistoryCopies() : 0;
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
   Print(f, p, push, p.NodesEnforcing(*v), w, copies, wall);

@@ -82,7 +82,7 @@ void Print(const PipeRunFlags& fl, size_t nodes, Figures& f, double wall_s) {
              f.booked_met * 100);
   fmt::print("  a shift of batch followed (97% used)  median {:.0f} ms  max {:.0f} ms over {} shifts\n", follow_p50,
              follow_max, f.follow_ms.size());
-  fmt::print("  traffic per node                      {:.1f} KB/s sent+received\n", f.bytes_per_node_s / 1000);
+  fmt::print("  traffic per node                      {:.1f} KB/s sent+received (UDP)\n", f.bytes_per_node_s / 1000);
   fmt::print("  ran in {:.1f} s of wall time\n", wall_s);
 }
 
@@ -110,7 +110,7 @@ int RunPipes(const PipeRunFlags& fl) {
   }
   p.RunFor(Seconds(fl.warmup_s));
   const TimePoint from = p.now();
-  const uint64_t bytes0 = p.Traffic().first;
+  const uint64_t bytes0 = p.Traffic().udp_bytes;
   Random draw(fl.seed ^ 0x919eULL);
   std::vector<TimePoint> shifts;
   while (p.now() - from < Seconds(fl.duration_s)) {
@@ -120,7 +120,7 @@ int RunPipes(const PipeRunFlags& fl) {
     shifts.push_back(p.now());
   }
   Figures f = Measure(p, from, shifts, kWeb);
-  f.bytes_per_node_s = static_cast<double>(p.Traffic().first - bytes0) / fl.duration_s / static_cast<double>(fl.nodes);
+  f.bytes_per_node_s = static_cast<double>(p.Traffic().udp_bytes - bytes0) / fl.duration_s / static_cast<double>(fl.nodes);
   Print(fl, fl.nodes, f, std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count());
   return 0;
 }

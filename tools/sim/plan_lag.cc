@@ -12,8 +12,7 @@ void PlanLag::Observe(FullPool& pool) {
   }
 }
 
-uint64_t PlanLag::UsedVersion(FullPool& pool, size_t i, NodeId origin) {
-  engine::NodeEngine& e = pool.engine(i);
+uint64_t PlanLag::UsedVersion(const engine::NodeEngine& e, const engine::PoolView& view, NodeId origin) {
   if (e.planned_from_snapshot() && e.snapshots().current()) {
     const auto& channels = e.snapshots().current()->channels;
     auto channel = channels.find(engine::kNodeChannel);
@@ -21,7 +20,7 @@ uint64_t PlanLag::UsedVersion(FullPool& pool, size_t i, NodeId origin) {
     auto entry = channel->second.find(origin);
     return entry == channel->second.end() ? 0 : entry->second.version;
   }
-  const auto* seen = e.pool().Find(origin);
+  const auto* seen = view.Find(origin);
   return seen ? seen->version : 0;
 }
 
@@ -30,11 +29,13 @@ void PlanLag::Sample(FullPool& pool) {
   for (size_t i = 0; i < pool.size(); ++i) {
     if (!pool.running(i)) continue;
     ++node_samples_;
-    if (pool.engine(i).planned_from_snapshot()) ++from_snapshot_;
+    engine::NodeEngine& e = pool.engine(i);
+    if (e.planned_from_snapshot()) ++from_snapshot_;
+    const engine::PoolView& view = e.pool();
     for (const auto& [origin, versions] : published_) {
       if (versions.empty()) continue;
       // The first version after the one used: superseded since it was published.
-      auto next = versions.upper_bound(UsedVersion(pool, i, origin));
+      auto next = versions.upper_bound(UsedVersion(e, view, origin));
       const double lag = next == versions.end() ? 0.0 : ToMillis(now - next->second);
       if (lag > 0) ++behind_;
       lag_ms_.Add(lag);

@@ -33,8 +33,10 @@ class PlanLag {
   uint64_t node_samples() const { return node_samples_; }
 
  private:
-  // The version node `i` planned from for `origin` (0: none).
-  static uint64_t UsedVersion(FullPool& pool, size_t i, NodeId origin);
+  // The version `e` planned from for `origin` (0: none); `view` is its
+  // pool view, brought up to date once per sample (an update walks every
+  // status).
+  static uint64_t UsedVersion(const engine::NodeEngine& e, const engine::PoolView& view, NodeId origin);
 
   std::map<NodeId, std::map<uint64_t, TimePoint>> published_;  // origin -> version -> when
   Histogram lag_ms_;
