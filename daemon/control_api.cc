@@ -19,6 +19,8 @@ std::string ShareText(const policy::CpuPolicy& p) {
   return p.cap ? fmt::format("{}, cap {}", amount(p.amount), amount(*p.cap)) : amount(p.amount);
 }
 
+}  // namespace
+
 void FillApp(const policy::AppPlan& a, control::AppInfo& out) {
   out.set_name(a.name);
   out.set_rogue(a.rogue());
@@ -36,7 +38,28 @@ void FillApp(const policy::AppPlan& a, control::AppInfo& out) {
   out.set_instances(static_cast<uint32_t>(a.instances.size()));
 }
 
-}  // namespace
+void FillNodeFigures(const engine::NodeStatus& f, control::NodeInfo& n) {
+  n.set_capacity_m(f.capacity_m);
+  n.set_cpus(f.host.cpus);
+  n.set_load_milli(f.host.load_milli);
+  n.set_mem_total_kb(static_cast<double>(f.host.mem_total_kb));
+  n.set_mem_available_kb(static_cast<double>(f.host.mem_available_kb));
+  n.set_enforcing(f.enforcing);
+  n.set_enforcer(f.enforcer);
+  n.set_instances(static_cast<uint32_t>(f.instances.size() + f.instances_left_out));
+  double usage = 0, demand = 0;
+  for (const auto& i : f.instances) usage += i.usage_m, demand += i.demand_m;
+  n.set_usage_m(usage);
+  n.set_demand_m(demand);
+}
+
+void FillAppTotals(const policy::AppFigures& f, control::AppInfo& out) {
+  out.set_demand_m(f.demand);
+  out.set_usage_m(f.usage);
+  out.set_booked_m(f.booked);
+  out.set_allocated_m(f.allocated);
+  out.set_instances(f.instances);
+}
 
 ControlApi::ControlApi(ControlContext context) : c_(context) {
   using R = control::Request;
@@ -52,10 +75,19 @@ ControlApi::ControlApi(ControlContext context) : c_(context) {
             {R::kHistoryMount, &ControlApi::HistoryMount},
             {R::kEvents, &ControlApi::Events},
             {R::kKeyring, &ControlApi::Keyring}};
+  from_figures_ = {{R::kStatus, &ControlApi::StatusFromFigures},
+                   {R::kNodes, &ControlApi::NodesFromFigures},
+                   {R::kApps, &ControlApi::AppsFromFigures},
+                   {R::kApp, &ControlApi::AppFromFigures}};
 }
 
 void ControlApi::Handle(const control::Request& request, Role, ControlServer::Reply reply) {
   // The server has checked the role against the command (read or admin).
+  if (c_.detail != nullptr && c_.engine.plans_from_figures()) {
+    if (auto it = from_figures_.find(request.command_case()); it != from_figures_.end()) {
+      return (this->*(it->second))(request, std::move(reply));
+    }
+  }
   if (auto it = answers_.find(request.command_case()); it != answers_.end()) {
     return reply((this->*(it->second))(request));
   }
@@ -134,6 +166,8 @@ control::Response ControlApi::Status(const control::Request&) {
     s->set_applications(static_cast<uint32_t>(plan.apps.size()));
     s->set_instances(static_cast<uint32_t>(plan.instances.size()));
     if (const gossip::Snapshot* snap = c_.engine.snapshots().current()) s->set_snapshot_leader(name_of(snap->leader));
+    s->set_planning(c_.engine.plans_from_figures() ? "figures" : "statuses");
+    if (c_.engine.plans_from_figures()) s->set_figures_from(name_of(c_.engine.figures()->rollup().pool_rep()));
     for (const auto& u : c_.engine.cpu().unmet()) s->add_unmet(u);
     for (const auto& x : CollectRefusals(c_.gossiper.counters(), c_.streams.counters(), c_.server ? &c_.server->counters() : nullptr)) {
       auto* out = s->add_refusals();
@@ -159,20 +193,9 @@ control::Response ControlApi::Nodes(const control::Request&) {
       n->set_build(build);
       if (const engine::PoolView::Node* node = pool.Find(id)) {
         const engine::NodeStatus& f = node->status;
-        n->set_capacity_m(f.capacity_m);
-        n->set_cpus(f.host.cpus);
-        n->set_load_milli(f.host.load_milli);
-        n->set_mem_total_kb(static_cast<double>(f.host.mem_total_kb));
-        n->set_mem_available_kb(static_cast<double>(f.host.mem_available_kb));
+        FillNodeFigures(f, *n);
         n->set_policy_version(f.policy_version);
         if (!f.policy_version.empty()) FillStampOf(f.policy_version, *n->mutable_policy());
-        n->set_enforcing(f.enforcing);
-        n->set_enforcer(f.enforcer);
-        n->set_instances(static_cast<uint32_t>(f.instances.size() + f.instances_left_out));
-        double usage = 0, demand = 0;
-        for (const auto& i : f.instances) usage += i.usage_m, demand += i.demand_m;
-        n->set_usage_m(usage);
-        n->set_demand_m(demand);
       }
     };
     add(NodeId::FromName(c_.config.node_name), c_.config.advertise, "self", c_.gossiper.config().protocol,

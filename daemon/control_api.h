@@ -16,6 +16,7 @@
 #include "daemon/control_server.h"
 #include "daemon/keyring_service.h"
 #include "daemon/policy_archive.h"
+#include "daemon/engine/node_detail.h"
 #include "daemon/engine/node_engine.h"
 #include "gossip/admin_auth.h"
 #include "gossip/gossiper.h"
@@ -28,6 +29,7 @@ namespace shoal::daemon {
 struct ControlContext {
   const DaemonConfig& config;
   engine::NodeEngine& engine;
+  engine::DetailService* detail;  // none: per-node figures are never asked (planning from statuses only)
   const gossip::Gossiper& gossiper;
   gossip::TcpStreams& streams;
   gossip::AdminVerifier* admin = nullptr;   // none: no admin keys
@@ -76,10 +78,28 @@ class ControlApi {
   void HistoryMount(const control::Request& request, ControlServer::Reply reply);
   void HistoryBroadcast(const control::Request& request, ControlServer::Reply reply);
   void HistoryQuery(const control::Request& request, ControlServer::Reply reply);
+  // control_figures.cc: the answers while the pool plans from its figures
+  // (engine::NodeEngine::plans_from_figures), the base answers completed
+  // with what the nodes and the pool's representative are asked.
+  void StatusFromFigures(const control::Request& request, ControlServer::Reply reply);
+  void NodesFromFigures(const control::Request& request, ControlServer::Reply reply);
+  void AppsFromFigures(const control::Request& request, ControlServer::Reply reply);
+  void AppFromFigures(const control::Request& request, ControlServer::Reply reply);
+  // The pool's figures from its representative, then `fill` (or the error).
+  void WithPoolFigures(control::Response base, ControlServer::Reply reply,
+                       std::function<void(const policy::PoolFigures&, control::Response&)> fill);
 
   ControlContext c_;
   std::map<control::Request::CommandCase, Answer> answers_;
   std::map<control::Request::CommandCase, LaterAnswer> later_;
+  std::map<control::Request::CommandCase, LaterAnswer> from_figures_;
 };
+
+// An application's line as a plan gives it.
+void FillApp(const policy::AppPlan& plan, control::AppInfo& out);
+// A node's own figures (capacity, server, enforcement, instances' sums) from its status.
+void FillNodeFigures(const engine::NodeStatus& status, control::NodeInfo& out);
+// An application's pool-wide totals from the pool's figures.
+void FillAppTotals(const policy::AppFigures& figures, control::AppInfo& out);
 
 }  // namespace shoal::daemon

@@ -12,6 +12,7 @@
 #include "core/percentile.h"
 #include "daemon/boot_counter.h"
 #include "daemon/cpu_enforcer.h"
+#include "daemon/engine/engine_detail.h"
 #include "daemon/history_files.h"
 #include "daemon/htb_enforcer.h"
 #include "daemon/key_file.h"
@@ -220,6 +221,7 @@ Status Daemon::StartEngine() {
       std::move(hooks));
   if (!e.ok()) return e.error();
   engine_ = std::move(*e);
+  detail_ = std::make_unique<engine::DetailService>(engine::DetailOf(*engine_), *gossiper_, *streams_);
   auto sinks = EventSinks::Create(io_, config_.events, scripts_.get());
   if (!sinks.ok()) return sinks.error();
   event_sinks_ = std::move(*sinks);
@@ -280,7 +282,7 @@ Status Daemon::StartControl() {
       [this](const std::string& text) { RaiseKeysChanged(text); }});
   if (config_.control.listen.port == 0) return Status::Ok();
   control_api_ = std::make_unique<ControlApi>(
-      ControlContext{config_, *engine_, *gossiper_, *streams_, admin_.get(), history_.get(),
+      ControlContext{config_, *engine_, detail_.get(), *gossiper_, *streams_, admin_.get(), history_.get(),
                      policy_archive_.get(), keyring_service_.get(), wall_});
   auto server = ControlServer::Open(io_, config_.control.listen, ControlServer::Options{},
                                     [this](const control::Request& r, Role role, ControlServer::Reply reply) {

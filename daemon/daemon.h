@@ -101,6 +101,7 @@ class Daemon {
   std::unique_ptr<ScriptRunner> scripts_;
   std::unique_ptr<EventSinks> event_sinks_;
   std::unique_ptr<engine::NodeEngine> engine_;
+  std::unique_ptr<engine::DetailService> detail_;  // reads engine_
   std::unique_ptr<KeyringService> keyring_service_;
   std::unique_ptr<ControlApi> control_api_;
   std::unique_ptr<ControlServer> control_;

@@ -28,6 +28,7 @@ enum class StreamService : uint32_t {
   kEvents = 9,       // recent events, for pool-wide event questions (daemon/engine/event_service.h)
   kKeyring = 10,     // the pool's gossip keys, listed and changed pool-wide (daemon/keyring_service.h)
   kRollup = 11,      // a zone's part of a pool-wide sum, up the roll-up tree (gossip/rollup.h)
+  kDetail = 12,      // one node's detail and the pool's figures, asked on demand (daemon/engine/node_detail.h)
 };
 
 }  // namespace shoal::gossip

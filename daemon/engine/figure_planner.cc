@@ -52,13 +52,17 @@ void FigurePlanner::Tick() {
     stopped_ = false;
     OnLevels(gossiper_.View(gossip::channels::kLevels));
   }
-  if (!rollup_.represents_pool() && !publish_.empty()) Publish(std::string());  // withdrawn
+  if (!rollup_.represents_pool()) {
+    whole_.clear();
+    if (!publish_.empty()) Publish(std::string());  // withdrawn
+  }
   rollup_.Tick();
 }
 
 void FigurePlanner::Stop() {
   stopped_ = true;
   heard_.clear();
+  whole_.clear();
   fresh_ = false;
   if (!publish_.empty()) Publish(std::string());
 }
@@ -66,6 +70,7 @@ void FigurePlanner::Stop() {
 void FigurePlanner::OnWhole(const std::string& whole) {
   auto figures = DecodeFigures(whole);
   if (!figures.ok()) return;  // merged here from decoded parts: cannot happen
+  whole_ = whole;
   std::string levels = EncodeLevels(policy::PlanLevels(*figures, policies_, options_));
   if (levels.size() > gossip::kMaxPayloadBytes) {
     ++counters_.levels_too_large;

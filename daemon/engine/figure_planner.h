@@ -54,6 +54,9 @@ class FigurePlanner {
   // withdraws those it published; Tick() starts it again.
   void Stop();
   const gossip::Rollup& rollup() const { return rollup_; }
+  // The pool's figures as last handed over (figures_codec.h), while this
+  // node represents the pool; else empty.
+  const std::string& whole() const { return whole_; }
   const FigureCounters& counters() const { return counters_; }
 
  private:
@@ -67,6 +70,7 @@ class FigurePlanner {
   std::vector<policy::CpuPolicy> policies_;  // as of the last Plan
   policy::PlannerOptions options_;
   std::string heard_;    // the levels planned from, as published
+  std::string whole_;    // the pool's figures, representing the pool
   bool fresh_ = false;
   bool stopped_ = true;  // until the first Tick, and after Stop
   std::string publish_;  // what this node publishes (empty: nothing, or withdrawn)

@@ -268,3 +268,62 @@ TEST_CASE("whole pool switching by its size: figures and cards from 24 nodes on,
   CHECK(NodesPlanning(p, 17) == 17);
   CHECK(p.BookedMet("gold") > 0.97);
 }
+
+TEST_CASE("whole pool planning from figures: every node's detail and the pool's figures asked on demand") {
+  FullPoolOptions o = Busy(32, 31);
+  o.planning.from = engine::PlanFrom::kFigures;
+  FullPool p(o);
+  p.StartFormed();
+  p.RunFor(2s);
+  auto v = p.Push(0, kPolicy);
+  REQUIRE(v.ok());
+  REQUIRE(p.RunUntil([&] { return p.NodesEnforcing(*v) == p.size(); }, 5s).has_value());
+  p.RunFor(3s);
+  p.pool().Crash(31);
+  p.RunFor(100ms);  // not yet declared failed: its call times out
+
+  std::optional<engine::DetailService::Answers> answers;
+  const TimePoint asked = p.now();
+  TimePoint answered;
+  p.detail(5).AskNodes(1s, [&](engine::DetailService::Answers a) {
+    answers = std::move(a);
+    answered = p.now();
+  });
+  REQUIRE(p.RunUntil([&] { return answers.has_value(); }, 3s).has_value());
+  CHECK(answered - asked <= 1100ms);
+  CHECK(answers->asked == 32);
+  REQUIRE(answers->details.size() == 31);
+  REQUIRE(answers->failures.size() == 1);
+  // Node 3 runs gold and bronze: its full status and its rows, as its engine holds them.
+  const engine::NodeDetail& d = answers->details.at(p.engine(3).self());
+  CHECK(d.status.name == "node-3");
+  CHECK_FALSE(d.status.card);
+  CHECK(d.status.instances.size() == 2);
+  REQUIRE(d.row.size() == 2);
+  const policy::CpuPlan& plan = p.engine(3).cpu().plan();
+  for (const engine::RowEntry& r : d.row) {
+    const policy::AppPlan* app = plan.FindApp(r.app);
+    REQUIRE(app != nullptr);
+    CHECK(r.allocation_m == plan.instances[app->instances.front()].allocation);
+    CHECK(r.period_us == 100'000);
+  }
+  // The pool's figures, from the node representing the pool: gold runs on 16.
+  size_t rep = p.size();
+  for (size_t i = 0; i < p.size(); ++i) {
+    if (p.running(i) && p.engine(i).figures()->rollup().represents_pool()) rep = i;
+  }
+  REQUIRE(rep < p.size());
+  std::optional<Result<policy::PoolFigures>> figures;
+  p.detail(7).AskPoolFigures(p.engine(rep).self(), 1s, [&](Result<policy::PoolFigures> f) { figures = std::move(f); });
+  REQUIRE(p.RunUntil([&] { return figures.has_value(); }, 2s).has_value());
+  REQUIRE(figures->ok());
+  CHECK((*figures)->apps.at("gold").instances == 16);
+  CHECK((*figures)->apps.at("bronze").demand == Approx(4000.0 * (*figures)->apps.at("bronze").instances));
+  // A node that does not represent the pool says so.
+  std::optional<Result<policy::PoolFigures>> refused;
+  p.detail(7).AskPoolFigures(p.engine(rep == 0 ? 1 : 0).self(), 1s,
+                             [&](Result<policy::PoolFigures> f) { refused = std::move(f); });
+  REQUIRE(p.RunUntil([&] { return refused.has_value(); }, 2s).has_value());
+  REQUIRE_FALSE(refused->ok());
+  CHECK_THAT(refused->error().message, Catch::Contains("does not hold the pool's figures"));
+}

@@ -12,7 +12,8 @@
 // pool's answers (a switch or removal judged safe never is unsafe). And as
 // the pool's figures (a roll-up part) and levels: refused, or decoded to
 // figures that survive a second trip and plan levels, and to levels a row
-// planned from never allocates more than the node has.
+// planned from never allocates more than the node has. And as a node's
+// detail answer: refused, or decoded to a detail that survives a second trip.
 #include <cstddef>
 #include <cstdint>
 #include <algorithm>
@@ -21,6 +22,7 @@
 
 #include "bwman/pipe_round.h"
 #include "daemon/engine/figures_codec.h"
+#include "daemon/engine/node_detail.h"
 #include "daemon/engine/node_status.h"
 #include "daemon/engine/pipe_demand.h"
 #include "daemon/engine/pool_view.h"
@@ -105,7 +107,6 @@ void FigureBytes(const std::string& bytes) {
   if (total != 4000) std::abort();
 }
 
-}  // namespace
 
 void KeyringFigures(const std::string& bytes) {
   using namespace shoal::daemon;
@@ -125,6 +126,20 @@ void KeyringFigures(const std::string& bytes) {
   }
 }
 
+void DetailBytes(const std::string& bytes) {
+  using namespace shoal;
+  auto d = engine::DecodeDetail(bytes);
+  if (!d.ok()) return;
+  const std::string figures = d->pool_figures ? engine::EncodeFigures(*d->pool_figures) : std::string();
+  auto again = engine::DecodeDetail(engine::EncodeDetail(d->detail, figures));
+  if (!again.ok() || again->detail.row != d->detail.row || again->detail.status.name != d->detail.status.name ||
+      again->pool_figures.has_value() != d->pool_figures.has_value()) {
+    std::abort();
+  }
+}
+
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace shoal;
   using namespace shoal::daemon;
@@ -137,6 +152,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   PipeDemandFigures(bytes);
   KeyringFigures(bytes);
   FigureBytes(bytes);
+  DetailBytes(bytes);
   auto facts = DecodeNodeStatus(bytes);
   if (!facts.ok()) return 0;
   auto again = DecodeNodeStatus(EncodeNodeStatus(*facts));

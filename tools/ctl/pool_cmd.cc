@@ -67,6 +67,11 @@ std::string StatusText(const control::PoolStatus& s) {
                                                              s.nodes_on_policy(), s.nodes_live()));
   out += fmt::format("  applications {} ({} instances)\n", s.applications(), s.instances());
   if (!s.snapshot_leader().empty()) out += fmt::format("  snapshots    led by {}\n", s.snapshot_leader());
+  if (s.planning() == "figures") {
+    out += fmt::format("  planning     from the pool's figures, rolled up to {}\n", s.figures_from());
+  } else if (!s.planning().empty()) {
+    out += "  planning     from every node's status\n";
+  }
   for (const auto& u : s.unmet()) out += fmt::format("  warning: the booking of {} cannot be met\n", u);
   // What this node's listeners refused since it started, by listener.
   std::string listener;
@@ -124,7 +129,9 @@ std::string NodesText(const control::NodeList& n, bool wide) {
     }
     t.Add(std::move(row));
   }
-  return t.Render() + "CPU in cores.\n";
+  std::string out = t.Render() + "CPU in cores.\n";
+  for (const auto& u : n.unanswered()) out += fmt::format("note: no figures from {}\n", u);
+  return out;
 }
 
 std::string AppsText(const control::AppList& a, bool wide) {

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <rocksdb/env.h>
 
+#include "daemon/engine/engine_detail.h"
 #include "store/history_store.h"
 #include "tools/sim/row_gap.h"
 
@@ -56,6 +57,7 @@ std::function<void()> FullPool::Build(size_t i, gossip::Gossiper& g, gossip::Pee
     std::unique_ptr<SimProcessSource> source;
     std::unique_ptr<store::HistoryStore> store;  // before the engine that uses it
     std::unique_ptr<engine::NodeEngine> engine;
+    std::unique_ptr<engine::DetailService> detail;  // after the engine it reads
   };
   auto parts = std::make_shared<Parts>();
   const std::string name = fmt::format("node-{}", i);
@@ -85,6 +87,8 @@ std::function<void()> FullPool::Build(size_t i, gossip::Gossiper& g, gossip::Pee
   if (!e.ok()) throw std::runtime_error(e.error().message);
   parts->engine = std::move(*e);
   nodes_[i].engine = parts->engine.get();
+  parts->detail = std::make_unique<engine::DetailService>(engine::DetailOf(*parts->engine), g, streams);
+  nodes_[i].detail = parts->detail.get();
   nodes_[i].store = parts->store.get();
   return [parts] { parts->engine->Tick(); };
 }

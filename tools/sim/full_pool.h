@@ -17,6 +17,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "daemon/engine/node_detail.h"
 #include "daemon/engine/node_engine.h"
 #include "gossip/sim/sim_pool.h"
 #include "tools/sim/sim_machine.h"
@@ -89,6 +90,8 @@ class FullPool {
   gossip::SimPool& pool() { return pool_; }
   bool running(size_t i) const { return pool_.running(i); }
   engine::NodeEngine& engine(size_t i) { return *nodes_[i].engine; }
+  // Node i's detail service (daemon/engine/node_detail.h), as shoald wires it.
+  engine::DetailService& detail(size_t i) { return *nodes_[i].detail; }
   SimMachine& machine(size_t i) { return *nodes_[i].machine; }
   // The simulated pipes (options.lanes not empty).
   SimPipes& pipes() { return *pipes_; }
@@ -117,6 +120,7 @@ class FullPool {
   struct Node {
     std::unique_ptr<SimMachine> machine;  // lives across restarts
     engine::NodeEngine* engine = nullptr;  // owned by the SimPool's component
+    engine::DetailService* detail = nullptr;  // likewise
     store::HistoryStore* store = nullptr;
   };
   std::function<void()> Build(size_t i, gossip::Gossiper& g, gossip::PeerStreams& streams);

@@ -1,0 +1,90 @@
+// Real shoald processes planning from the pool's figures (cpu.plan_from =
+// "figures"): each node publishes only a card, and the pool questions
+// (status, nodes, apps, app) are answered from what the nodes and the node
+// representing the pool are asked over peer streams.
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "test/support/pool.h"
+#include "test/support/process.h"
+
+using namespace shoal;
+using testing::Output;
+
+TEST_CASE("shoald planning from figures: status, nodes, apps and app answered from the nodes asked") {
+  const std::string tag = fmt::format("figures-{}", ::getpid());
+  // One machine: every node sees the burner's process, one gold instance each.
+  testing::Child gold = testing::Spawn({SHOAL_BURN_BINARY, tag + "-gold", "--duty", "20"});
+  testing::TestPool pool;
+  pool.SetConfig(pool.dir().Write("figures.toml", "[cpu]\nplan_from = \"figures\"\n"));
+  for (size_t i = 0; i < 3; ++i) pool.Start(i, {"--enforcer", "off"});
+  const std::string policy = pool.dir().Write("gold.xml", fmt::format(R"(<shoal-policy mode="monitor">
+  <application name="gold"><process cmdline="*shoal-demo-burn {}-gold*"/></application>
+  <policy application="gold" priority="1"><cpu pool-percent="30%"/></policy>
+</shoal-policy>
+)", tag));
+  REQUIRE(pool.CtlUntil("policy push " + policy, 0, [](const Output& o) { return o.status == 0; }).status == 0);
+
+  // Planning from figures once the first levels are heard; the pool's
+  // figures then hold gold's three instances.
+  Output status = pool.CtlUntil("status --json", 1, [](const Output& o) {
+    if (o.status != 0) return false;
+    const auto j = nlohmann::json::parse(o.text);
+    return j.value("planning", "") == "figures" && j.value("instances", 0) == 3;
+  });
+  INFO(status.text);
+  REQUIRE(status.status == 0);
+  const auto s = nlohmann::json::parse(status.text);
+  CHECK(s["nodes_live"] == 3);
+  CHECK(s["applications"] == 1);
+  CHECK_THAT(s["figures_from"].get<std::string>(), Catch::StartsWith("node-"));
+  CHECK_THAT(pool.Ctl("status", 1).text, Catch::Contains("planning     from the pool's figures, rolled up to node-"));
+
+  // nodes: every node's own figures, asked of it (its status is a card).
+  Output nodes = pool.CtlUntil("nodes --json", 2, [](const Output& o) {
+    if (o.status != 0) return false;
+    const auto j = nlohmann::json::parse(o.text);
+    size_t with_gold = 0;
+    for (const auto& n : j["nodes"]) with_gold += n.value("instances", 0) == 1;
+    return with_gold == 3;
+  });
+  INFO(nodes.text);
+  REQUIRE(nodes.status == 0);
+  const auto n = nlohmann::json::parse(nodes.text);
+  REQUIRE(n["nodes"].size() == 3);
+  CHECK(n.value("unanswered", nlohmann::json::array()).empty());
+  for (const auto& node : n["nodes"]) {
+    CHECK(node["capacity_m"].get<double>() > 0);
+    CHECK(node["mem_available_kb"].get<double>() > 0);  // not on a card: asked
+  }
+
+  // apps: the pool's totals from the node representing the pool.
+  Output apps = pool.Ctl("apps --json", 0);
+  INFO(apps.text);
+  REQUIRE(apps.status == 0);
+  const auto a = nlohmann::json::parse(apps.text);
+  REQUIRE(a["apps"].size() == 1);
+  CHECK(a["apps"][0]["name"] == "gold");
+  CHECK(a["apps"][0]["instances"] == 3);
+  CHECK(a["apps"][0]["entitlement_m"].get<double>() > 0);
+  CHECK(a["pool_capacity_m"].get<double>() == Approx(s["capacity_m"].get<double>()));
+
+  // app: every instance with its node's row.
+  Output app = pool.Ctl("app gold --json", 2);
+  INFO(app.text);
+  REQUIRE(app.status == 0);
+  const auto d = nlohmann::json::parse(app.text);
+  REQUIRE(d["instances"].size() == 3);
+  CHECK(d["instances"][0]["node"] == "node-0");
+  CHECK(d["instances"][2]["node"] == "node-2");
+  CHECK(d["instances"][0]["period_us"] == 100000);
+  CHECK(d["app"]["instances"] == 3);
+  Output none = pool.Ctl("app nosuch", 1);
+  CHECK(none.status == 1);
+  CHECK_THAT(none.text, Catch::Contains("no application 'nosuch' runs in the pool (3 node(s) asked, 0 did not answer)"));
+  for (size_t i = 0; i < 3; ++i) CHECK(pool.node(i).process.Stop() == 0);
+}
