@@ -85,8 +85,11 @@ void Control(const ControlCounters* c, Writer& w) {
   w.Sample("shoal_control_requests_total", static_cast<double>(c->served));
 }
 
+// The pool-wide side of the plan, alike on every node (planning from
+// figures: the levels', applications with a policy only).
 void Plan(engine::NodeEngine& engine, Writer& w) {
-  const policy::CpuPlan& plan = engine.cpu().plan();
+  const policy::CpuPlan& plan = engine.pool_plan();
+  const policy::PoolLevels* levels = engine.plans_from_figures() ? engine.figures()->levels() : nullptr;
   w.Family("shoal_pool_capacity_cores", "gauge", "CPU the live nodes offer the pool.");
   w.Sample("shoal_pool_capacity_cores", plan.pool_capacity / 1000.0);
   struct Figure {
@@ -104,7 +107,10 @@ void Plan(engine::NodeEngine& engine, Writer& w) {
     for (const auto& a : plan.apps) w.Sample(f.name, a.*(f.field) / 1000.0, Label("app", a.name));
   }
   w.Family("shoal_app_instances", "gauge", "Instances of an application in the pool.");
-  for (const auto& a : plan.apps) w.Sample("shoal_app_instances", static_cast<double>(a.instances.size()), Label("app", a.name));
+  for (size_t a = 0; a < plan.apps.size(); ++a) {
+    const size_t instances = levels ? levels->instances[a] : plan.apps[a].instances.size();
+    w.Sample("shoal_app_instances", static_cast<double>(instances), Label("app", plan.apps[a].name));
+  }
 }
 
 void Events(engine::NodeEngine& engine, const EventSinks* sinks, Writer& w) {

@@ -43,6 +43,11 @@ policy::RowPlan FigurePlanner::Plan(const policy::PlanNode& self, std::span<cons
     }
   }
   policy::RowPlan row = policy::PlanRow(levels, self, own);
+  if (heard_.empty()) {
+    levels_.reset();
+  } else {
+    levels_ = std::move(levels);
+  }
   rollup_.SetOwn(EncodeFigures(row.figures));
   return row;
 }
@@ -62,6 +67,7 @@ void FigurePlanner::Tick() {
 void FigurePlanner::Stop() {
   stopped_ = true;
   heard_.clear();
+  levels_.reset();
   whole_.clear();
   fresh_ = false;
   if (!publish_.empty()) Publish(std::string());

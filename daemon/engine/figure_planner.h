@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -50,6 +51,10 @@ class FigurePlanner {
   bool fresh() const { return fresh_; }
   // Levels were heard since this planner started (or last stopped).
   bool heard() const { return !heard_.empty(); }
+  // The levels the last Plan read (the pool's side of the plan: every
+  // application with a policy, its entitlement and its pool-wide totals);
+  // null before any.
+  const policy::PoolLevels* levels() const { return levels_ ? &*levels_ : nullptr; }
   // The node plans from statuses again: forgets the levels heard and
   // withdraws those it published; Tick() starts it again.
   void Stop();
@@ -71,6 +76,7 @@ class FigurePlanner {
   policy::PlannerOptions options_;
   std::string heard_;    // the levels planned from, as published
   std::string whole_;    // the pool's figures, representing the pool
+  std::optional<policy::PoolLevels> levels_;  // decoded from heard_ by the last Plan
   bool fresh_ = false;
   bool stopped_ = true;  // until the first Tick, and after Stop
   std::string publish_;  // what this node publishes (empty: nothing, or withdrawn)

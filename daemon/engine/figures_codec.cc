@@ -142,6 +142,10 @@ std::string EncodeLevels(const policy::PoolLevels& levels) {
     a->set_has_cap(app.cap != policy::kNoCap);
     if (a->has_cap()) a->set_cap(ToWire(app.cap));
     a->set_unplaced(ToWire(app.unplaced));
+    a->set_demand(ToWire(app.demand));
+    a->set_usage(ToWire(app.usage));
+    a->set_booked(ToWire(app.booked));
+    a->set_allocated(ToWire(app.allocated));
     const policy::SpreadLevel& s = levels.spread[i];
     a->set_fill_room(s.fill_room);
     a->set_level_infinite(std::isinf(s.level));
@@ -179,6 +183,10 @@ Result<policy::PoolLevels> DecodeLevels(std::string_view bytes, std::span<const 
     app.entitlement = FromWire(a.entitlement());
     app.cap = a.has_cap() ? FromWire(a.cap()) : policy::kNoCap;
     app.unplaced = FromWire(a.unplaced());
+    app.demand = FromWire(a.demand());
+    app.usage = FromWire(a.usage());
+    app.booked = FromWire(a.booked());
+    app.allocated = FromWire(a.allocated());
     out.pool.apps.push_back(std::move(app));
     out.instances.push_back(a.instances());
     out.spread.push_back({a.fill_room(), a.level_infinite() ? kInfinity : FromWire(a.level())});

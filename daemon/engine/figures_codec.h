@@ -30,10 +30,11 @@ Result<policy::PoolFigures> DecodeFigures(std::string_view bytes);
 std::string MergeFigureParts(std::span<const std::string* const> parts, uint64_t* refused = nullptr);
 
 // Levels carry what planning a row needs, for the applications with a
-// policy: not the policies (the receiver attaches its own document's,
-// policy::AttachPolicies, with `policies` and `options`), not the pool's
-// totals (requested, demand, usage, booked, allocated arrive as zero; the
-// pool's representative holds them), not the rogue applications.
+// policy, and their pool-wide demand, usage, booking and allocation: not
+// the policies (the receiver attaches its own document's,
+// policy::AttachPolicies, with `policies` and `options`; requested arrives
+// as zero), not the rogue applications (the pool's representative holds
+// their totals).
 std::string EncodeLevels(const policy::PoolLevels& levels);
 Result<policy::PoolLevels> DecodeLevels(std::string_view bytes, std::span<const policy::CpuPolicy> policies,
                                         const policy::PlannerOptions& options);

@@ -405,7 +405,7 @@ void NodeEngine::ReportPipesUnmet() {
 }
 
 void NodeEngine::ReportConditions() {
-  for (const AppCondition& c : app_watch_.Follow(cpu_.plan())) {
+  for (const AppCondition& c : app_watch_.Follow(pool_plan())) {
     const bool squeezed = c.kind == AppCondition::Kind::kSqueezed;
     const std::string text =
         squeezed ? fmt::format("{} {} squeezed: demand {:.0f} millicores, allocated {:.0f}", c.app,
@@ -445,7 +445,7 @@ void NodeEngine::RunTriggers() {
   policy::TriggerInputs in;
   in.nodes_failed = std::exchange(nodes_failed_, 0);
   in.insufficient = cpu_.unmet();
-  for (const auto& app : cpu_.plan().apps) {
+  for (const auto& app : pool_plan().apps) {
     if (app.allocated > 0) in.usage_percent[app.name] = 100.0 * app.usage / app.allocated;
   }
   in.events = std::exchange(observed_, {});

@@ -130,6 +130,13 @@ class NodeEngine {
   const FigurePlanner* figures() const { return figures_.get(); }
   // The row comes from the pool's figures now (else from every node's status).
   bool plans_from_figures() const { return figures_on_ && figures_->heard(); }
+  // The pool-wide side of the plan, alike on every node: per application its
+  // entitlement and pool-wide demand, usage, booking and allocation. The
+  // whole plan (statuses), or the levels' (figures: applications with a
+  // policy only, no instances; the count is in figures()->levels()).
+  const policy::CpuPlan& pool_plan() const {
+    return plans_from_figures() && figures_->levels() ? figures_->levels()->pool : cpu_.plan();
+  }
   // This node's status now, in full (also while it publishes a card).
   NodeStatus OwnStatus() const;
   // Whether the last plan came from the installed snapshot (else the live view).

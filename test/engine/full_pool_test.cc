@@ -217,6 +217,19 @@ TEST_CASE("whole pool of 32 planning from the pool's figures: rows as the whole 
   }
   std::sort(gaps.begin(), gaps.end());
   CHECK(gaps[gaps.size() * 99 / 100] < 2.0);  // % of a node's capacity
+  // Every node reads the same pool-wide totals (triggers, app.squeezed,
+  // metrics) from the levels, not its own row's.
+  const policy::AppPlan* gold = p.engine(0).pool_plan().FindApp("gold");
+  REQUIRE(gold != nullptr);
+  CHECK(gold->demand > 32 * 500.0);
+  CHECK(gold->usage > 0);
+  CHECK(p.engine(0).figures()->levels()->instances[static_cast<size_t>(gold - p.engine(0).pool_plan().apps.data())] == 32);
+  size_t same = 0;
+  for (size_t i = 0; i < p.size(); ++i) {
+    const policy::AppPlan* g = p.engine(i).pool_plan().FindApp("gold");
+    same += g != nullptr && g->demand == gold->demand && g->allocated == gold->allocated;
+  }
+  CHECK(same >= 28);  // levels reach every node within a round or two
   // A node that crashes leaves the figures: gold's entitlement follows the pool.
   const double before = p.engine(0).cpu().plan().FindApp("gold")->entitlement;
   p.pool().Crash(31);
