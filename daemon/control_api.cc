@@ -78,7 +78,8 @@ ControlApi::ControlApi(ControlContext context) : c_(context) {
   from_figures_ = {{R::kStatus, &ControlApi::StatusFromFigures},
                    {R::kNodes, &ControlApi::NodesFromFigures},
                    {R::kApps, &ControlApi::AppsFromFigures},
-                   {R::kApp, &ControlApi::AppFromFigures}};
+                   {R::kApp, &ControlApi::AppFromFigures},
+                   {R::kPolicyPush, &ControlApi::PolicyPushFromFigures}};
 }
 
 void ControlApi::Handle(const control::Request& request, Role, ControlServer::Reply reply) {

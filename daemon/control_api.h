@@ -58,6 +58,9 @@ class ControlApi {
   // control_policy.cc
   control::Response PolicyPush(const control::Request& request);
   control::Response PolicyDryRun(const control::Request& request);
+  // A draft's checks and changes into `r`; the draft's policies in force,
+  // or none when there is no plan to compare (the reason is in `r`).
+  std::optional<std::vector<policy::CpuPolicy>> DraftChanges(const control::Request& request, control::Response& r);
   control::Response PolicyShow(const control::Request& request);
   control::Response PolicyVersions(const control::Request&);
   control::Response PolicyHistory(const control::Request&);
@@ -85,6 +88,9 @@ class ControlApi {
   void NodesFromFigures(const control::Request& request, ControlServer::Reply reply);
   void AppsFromFigures(const control::Request& request, ControlServer::Reply reply);
   void AppFromFigures(const control::Request& request, ControlServer::Reply reply);
+  // A push as PolicyPush; a dry run compares the pool's levels under the
+  // policies in force and under the draft, from the pool's figures.
+  void PolicyPushFromFigures(const control::Request& request, ControlServer::Reply reply);
   // The pool's figures from its representative, then `fill` (or the error).
   void WithPoolFigures(control::Response base, ControlServer::Reply reply,
                        std::function<void(const policy::PoolFigures&, control::Response&)> fill);

@@ -62,6 +62,12 @@ control::Response ControlApi::Explain(const control::Request& request) {
                                node.name, c_.config.node_name, node.name, f->age_s()));
     }
   }
+  if (c_.engine.plans_from_figures()) {
+    x->add_notes(fmt::format("this pool plans from its figures: the pool's side (requests, entitlements, spread "
+                             "levels) is the levels {} published, the figures above are {}'s own row only; ask a "
+                             "node with --node for its row",
+                             c_.engine.NameOf(c_.engine.figures()->rollup().pool_rep()), c_.config.node_name));
+  }
   if (!found) {
     r.set_error(fmt::format("{} runs no instance of {} (as {} sees the pool now)", only, app, c_.config.node_name));
   }

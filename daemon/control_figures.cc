@@ -153,4 +153,32 @@ void ControlApi::AppFromFigures(const control::Request& request, ControlServer::
   });
 }
 
+void ControlApi::PolicyPushFromFigures(const control::Request& request, ControlServer::Reply reply) {
+  if (!request.policy_push().dry_run()) return reply(PolicyPush(request));
+  control::Response r;
+  auto draft = DraftChanges(request, r);
+  if (!draft) return reply(std::move(r));
+  auto now = c_.engine.policies().InForce(c_.engine.FailedNodes());
+  const policy::PlannerOptions options = c_.engine.cpu().plan().options;
+  WithPoolFigures(std::move(r), std::move(reply),
+                  [draft = std::move(*draft), now = std::move(now), options](const policy::PoolFigures& f,
+                                                                             control::Response& out) {
+                    const policy::PoolLevels before = policy::PlanLevels(f, now, options);
+                    const policy::PoolLevels after = policy::PlanLevels(f, draft, options);
+                    auto* changes = out.mutable_policy()->mutable_changes();
+                    // What each application's booking places pool-wide: its entitlement less what found no node.
+                    auto placed = [](const policy::AppPlan& a) { return std::max(0.0, a.entitlement - a.unplaced); };
+                    for (const policy::AppPlan& a : after.pool.apps) {
+                      auto* x = changes->add_apps();
+                      x->set_name(a.name);
+                      x->set_booked_draft_m(placed(a));
+                      x->set_demand_m(a.demand);
+                      x->set_unmet_draft(!a.rogue() && a.demand > 0 && (a.scale < 0.999 || a.unplaced > 0.5));
+                      if (const policy::AppPlan* b = before.pool.FindApp(a.name)) x->set_booked_now_m(placed(*b));
+                    }
+                    changes->add_notes("this pool plans from its figures: bookings are compared from the pool's "
+                                       "figures; allocations follow from each node's own row and are not planned here");
+                  });
+}
+
 }  // namespace shoal::daemon

@@ -88,13 +88,13 @@ control::Response ControlApi::PolicyPush(const control::Request& request) {
   return r;
 }
 
-control::Response ControlApi::PolicyDryRun(const control::Request& request) {
-  control::Response r;
+std::optional<std::vector<policy::CpuPolicy>> ControlApi::DraftChanges(const control::Request& request,
+                                                                        control::Response& r) {
   const policy::PolicyDistributor& policies = c_.engine.policies().distribution();
   auto draft = policies.Check(PushedBlob(request, c_.admin));
   if (!draft.ok()) {
     r.set_error(draft.error().message);
-    return r;
+    return std::nullopt;
   }
   auto* info = r.mutable_policy();
   info->set_mode(ModeText(*draft));
@@ -104,11 +104,26 @@ control::Response ControlApi::PolicyDryRun(const control::Request& request) {
   if (!policies.active_version().empty()) FillStamp(policies.active_version(), *info->mutable_stamp());
   changes->set_against(policies.active_version().empty() ? "" : policies.active_version().ToString());
   for (auto& line : policy::DescribeChanges(policies.active(), *draft)) changes->add_changes(std::move(line));
+  for (const auto& app : draft->applications) {
+    if (!policies.active() || !policies.active()->FindApplication(app.name)) {
+      changes->add_notes(fmt::format("{} is new: its processes are found once the draft runs, so it plans with no "
+                                     "instances here",
+                                     app.name));
+    }
+  }
   auto in_force = c_.engine.policies().DraftInForce(*draft, c_.engine.FailedNodes());
   if (!in_force.ok()) {
     changes->add_notes(fmt::format("no plan under the draft: {}", in_force.error().message));
-    return r;
+    return std::nullopt;
   }
+  return std::move(*in_force);
+}
+
+control::Response ControlApi::PolicyDryRun(const control::Request& request) {
+  control::Response r;
+  auto in_force = DraftChanges(request, r);
+  if (!in_force) return r;
+  auto* changes = r.mutable_policy()->mutable_changes();
   const policy::CpuPlan& now = c_.engine.cpu().plan();
   const policy::CpuPlan would = policy::PlanCpu(c_.engine.pool().PlanInput(std::move(*in_force)));
   for (const auto& a : would.apps) {
@@ -121,13 +136,6 @@ control::Response ControlApi::PolicyDryRun(const control::Request& request) {
     if (const policy::AppPlan* before = now.FindApp(a.name)) {
       x->set_booked_now_m(before->booked);
       x->set_allocated_now_m(before->allocated);
-    }
-  }
-  for (const auto& app : draft->applications) {
-    if (!policies.active() || !policies.active()->FindApplication(app.name)) {
-      changes->add_notes(fmt::format("{} is new: its processes are found once the draft runs, so it plans with no "
-                                     "instances here",
-                                     app.name));
     }
   }
   return r;

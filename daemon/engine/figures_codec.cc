@@ -146,6 +146,7 @@ std::string EncodeLevels(const policy::PoolLevels& levels) {
     a->set_usage(ToWire(app.usage));
     a->set_booked(ToWire(app.booked));
     a->set_allocated(ToWire(app.allocated));
+    a->set_requested(ToWire(app.requested));
     const policy::SpreadLevel& s = levels.spread[i];
     a->set_fill_room(s.fill_room);
     a->set_level_infinite(std::isinf(s.level));
@@ -187,6 +188,7 @@ Result<policy::PoolLevels> DecodeLevels(std::string_view bytes, std::span<const 
     app.usage = FromWire(a.usage());
     app.booked = FromWire(a.booked());
     app.allocated = FromWire(a.allocated());
+    app.requested = FromWire(a.requested());
     out.pool.apps.push_back(std::move(app));
     out.instances.push_back(a.instances());
     out.spread.push_back({a.fill_room(), a.level_infinite() ? kInfinity : FromWire(a.level())});

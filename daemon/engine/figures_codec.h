@@ -30,11 +30,10 @@ Result<policy::PoolFigures> DecodeFigures(std::string_view bytes);
 std::string MergeFigureParts(std::span<const std::string* const> parts, uint64_t* refused = nullptr);
 
 // Levels carry what planning a row needs, for the applications with a
-// policy, and their pool-wide demand, usage, booking and allocation: not
-// the policies (the receiver attaches its own document's,
-// policy::AttachPolicies, with `policies` and `options`; requested arrives
-// as zero), not the rogue applications (the pool's representative holds
-// their totals).
+// policy, what each requests, and their pool-wide demand, usage, booking
+// and allocation: not the policies (the receiver attaches its own
+// document's, policy::AttachPolicies, with `policies` and `options`), not
+// the rogue applications (the pool's representative holds their totals).
 std::string EncodeLevels(const policy::PoolLevels& levels);
 Result<policy::PoolLevels> DecodeLevels(std::string_view bytes, std::span<const policy::CpuPolicy> policies,
                                         const policy::PlannerOptions& options);

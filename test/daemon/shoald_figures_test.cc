@@ -86,5 +86,26 @@ TEST_CASE("shoald planning from figures: status, nodes, apps and app answered fr
   Output none = pool.Ctl("app nosuch", 1);
   CHECK(none.status == 1);
   CHECK_THAT(none.text, Catch::Contains("no application 'nosuch' runs in the pool (3 node(s) asked, 0 did not answer)"));
+
+  // A dry run compares the pool's bookings under the draft, from the pool's figures.
+  const std::string more = pool.dir().Write("gold60.xml", fmt::format(R"(<shoal-policy mode="monitor">
+  <application name="gold"><process cmdline="*shoal-demo-burn {}-gold*"/></application>
+  <policy application="gold" priority="1"><cpu pool-percent="60%"/></policy>
+</shoal-policy>
+)", tag));
+  Output dry = pool.Ctl("policy push --dry-run " + more, 1);
+  INFO(dry.text);
+  REQUIRE(dry.status == 0);
+  CHECK_THAT(dry.text, Catch::Contains("gold") && Catch::Contains("bookings are compared from the pool's figures"));
+  Output dry_json = pool.Ctl("policy push --dry-run --json " + more, 1);
+  const auto dj = nlohmann::json::parse(dry_json.text);
+  REQUIRE(dj["changes"]["apps"].size() == 1);
+  // 3 x 20% duty of one CPU each wants ~0.6 cores: under 30% and 60% of 6 cores its whole demand is booked.
+  CHECK(dj["changes"]["apps"][0]["booked_draft_m"].get<double>() > 0);
+  CHECK(dj["changes"]["apps"][0]["booked_now_m"].get<double>() > 0);
+  Output explain = pool.Ctl("explain gold", 2);
+  INFO(explain.text);
+  CHECK(explain.status == 0);
+  CHECK_THAT(explain.text, Catch::Contains("this pool plans from its figures"));
   for (size_t i = 0; i < 3; ++i) CHECK(pool.node(i).process.Stop() == 0);
 }

@@ -116,6 +116,13 @@ TEST_CASE("levels carry what planning a row needs and take this node's policies"
     CHECK(back->spread[i].fill_room == levels.spread[l].fill_room);
     CHECK(back->spread[i].level == Approx(levels.spread[l].level).margin(1.0 / 16));
     CHECK(back->instances[i] == levels.instances[l]);
+    // The pool's totals and the request travel too (every node reads the same).
+    CHECK(b.requested == Approx(a.requested).margin(1.0 / 16));
+    CHECK(b.demand == Approx(a.demand).margin(1.0 / 16));
+    CHECK(b.usage == Approx(a.usage).margin(1.0 / 16));
+    CHECK(b.booked == Approx(a.booked).margin(1.0 / 16));
+    CHECK(b.allocated == Approx(a.allocated).margin(1.0 / 16));
+    CHECK(a.demand > 0);
   }
   CHECK(back->pool.FindApp("web")->cap == Approx(levels.pool.FindApp("web")->cap).margin(1.0 / 16));
   CHECK(back->pool.FindApp("batch")->cap == kNoCap);
