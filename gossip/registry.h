@@ -14,6 +14,7 @@ inline constexpr uint32_t kProbe = 3;      // pool probes (daemon/pool_probe.h)
 inline constexpr uint32_t kPolicy = 4;     // policy versions announced (policy/distribution.h)
 inline constexpr uint32_t kPipe = 5;       // per-application pipe demand, every credit round (daemon/engine/pipe_demand.h)
 inline constexpr uint32_t kLevels = 6;     // the pool's CPU levels, from the node that represents the pool in the roll-up (policy/row_planner.h)
+inline constexpr uint32_t kTotals = 7;     // the pool's totals per application, from the same node, once a second (daemon/engine/figures_codec.h)
 inline constexpr uint32_t kSimStatus = 10; // shoal-sim's synthetic status (tools/shoal_sim.cc)
 }  // namespace channels
 

@@ -16,15 +16,31 @@ FigurePlanner::FigurePlanner(const gossip::RollupConfig& config, gossip::Gossipe
               },
               [this](const std::string& whole) { OnWhole(whole); }) {}
 
+std::optional<std::string> FigurePlanner::Outbox::Take() {
+  if (!changed) return std::nullopt;
+  changed = false;
+  return bytes;
+}
+
+void FigurePlanner::Outbox::Set(std::string b) {
+  if (b == bytes) return;
+  bytes = std::move(b);
+  changed = true;
+}
+
 Status FigurePlanner::Register() {
-  return gossiper_.RegisterChannel(
+  auto s = gossiper_.RegisterChannel(
       gossip::ChannelSpec{gossip::channels::kLevels, "levels", gossiper_.config().period, gossip::kMaxPayloadBytes},
-      [this]() -> std::optional<std::string> {
-        if (!publish_changed_) return std::nullopt;
-        publish_changed_ = false;
-        return publish_;
-      },
-      [this](const gossip::ChannelView& view) { OnLevels(view); });
+      [this] { return levels_out_.Take(); }, [this](const gossip::ChannelView& view) { OnLevels(view); });
+  if (!s.ok()) return s;
+  // The totals change with every node's demand; once a second is enough
+  // for triggers, the squeeze watch and metrics.
+  return gossiper_.RegisterChannel(
+      gossip::ChannelSpec{gossip::channels::kTotals, "totals", std::chrono::seconds(1), gossip::kMaxPayloadBytes},
+      [this] { return totals_out_.Take(); },
+      [this](const gossip::ChannelView& view) {
+        if (const gossip::StoredEntry* e = view.Find(rollup_.pool_rep())) totals_ = e->payload;
+      });
 }
 
 policy::RowPlan FigurePlanner::Plan(const policy::PlanNode& self, std::span<const policy::PlanInstance> own,
@@ -46,6 +62,10 @@ policy::RowPlan FigurePlanner::Plan(const policy::PlanNode& self, std::span<cons
   if (heard_.empty()) {
     levels_.reset();
   } else {
+    if (!totals_.empty() && !ApplyTotals(totals_, levels).ok()) {
+      ++counters_.levels_refused;
+      totals_.clear();
+    }
     levels_ = std::move(levels);
   }
   rollup_.SetOwn(EncodeFigures(row.figures));
@@ -57,9 +77,10 @@ void FigurePlanner::Tick() {
     stopped_ = false;
     OnLevels(gossiper_.View(gossip::channels::kLevels));
   }
-  if (!rollup_.represents_pool()) {
+  if (!rollup_.represents_pool()) {  // withdrawn
     whole_.clear();
-    if (!publish_.empty()) Publish(std::string());  // withdrawn
+    levels_out_.Set(std::string());
+    totals_out_.Set(std::string());
   }
   rollup_.Tick();
 }
@@ -67,33 +88,32 @@ void FigurePlanner::Tick() {
 void FigurePlanner::Stop() {
   stopped_ = true;
   heard_.clear();
+  totals_.clear();
   levels_.reset();
   whole_.clear();
   fresh_ = false;
-  if (!publish_.empty()) Publish(std::string());
+  levels_out_.Set(std::string());
+  totals_out_.Set(std::string());
 }
 
 void FigurePlanner::OnWhole(const std::string& whole) {
   auto figures = DecodeFigures(whole);
   if (!figures.ok()) return;  // merged here from decoded parts: cannot happen
   whole_ = whole;
-  std::string levels = EncodeLevels(policy::PlanLevels(*figures, policies_, options_));
-  if (levels.size() > gossip::kMaxPayloadBytes) {
+  const policy::PoolLevels levels = policy::PlanLevels(*figures, policies_, options_);
+  std::string bytes = EncodeLevels(levels), totals = EncodeTotals(levels);
+  if (bytes.size() > gossip::kMaxPayloadBytes || totals.size() > gossip::kMaxPayloadBytes) {
     ++counters_.levels_too_large;
     if (auto held = too_large_log_.Allow(clock_.Now())) {
-      spdlog::error("the pool's levels take {} bytes, over a gossip entry's {}: not published ({} applications; "
-                    "{} more times since the last line)",
-                    levels.size(), gossip::kMaxPayloadBytes, figures->apps.size(), *held);
+      spdlog::error("the pool's levels take {} bytes and its totals {}, over a gossip entry's {}: not published ({} "
+                    "applications; {} more times since the last line)",
+                    bytes.size(), totals.size(), gossip::kMaxPayloadBytes, figures->apps.size(), *held);
     }
     return;
   }
   ++counters_.levels_published;
-  Publish(std::move(levels));
-}
-
-void FigurePlanner::Publish(std::string levels) {
-  publish_ = std::move(levels);
-  publish_changed_ = true;
+  levels_out_.Set(std::move(bytes));
+  totals_out_.Set(std::move(totals));
 }
 
 void FigurePlanner::OnLevels(const gossip::ChannelView& view) {

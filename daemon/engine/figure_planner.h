@@ -67,7 +67,13 @@ class FigurePlanner {
  private:
   void OnWhole(const std::string& whole);
   void OnLevels(const gossip::ChannelView& view);
-  void Publish(std::string levels);
+  // What this node publishes on a channel (empty: nothing, or withdrawn).
+  struct Outbox {
+    std::string bytes;
+    bool changed = false;
+    std::optional<std::string> Take();
+    void Set(std::string b);
+  };
 
   gossip::Gossiper& gossiper_;
   Clock& clock_;
@@ -79,8 +85,8 @@ class FigurePlanner {
   std::optional<policy::PoolLevels> levels_;  // decoded from heard_ by the last Plan
   bool fresh_ = false;
   bool stopped_ = true;  // until the first Tick, and after Stop
-  std::string publish_;  // what this node publishes (empty: nothing, or withdrawn)
-  bool publish_changed_ = false;
+  Outbox levels_out_, totals_out_;
+  std::string totals_;  // the pool's totals as published by its representative
   FigureCounters counters_;
   LogLimit too_large_log_{std::chrono::minutes(1)};
 };

@@ -142,11 +142,6 @@ std::string EncodeLevels(const policy::PoolLevels& levels) {
     a->set_has_cap(app.cap != policy::kNoCap);
     if (a->has_cap()) a->set_cap(ToWire(app.cap));
     a->set_unplaced(ToWire(app.unplaced));
-    a->set_demand(ToWire(app.demand));
-    a->set_usage(ToWire(app.usage));
-    a->set_booked(ToWire(app.booked));
-    a->set_allocated(ToWire(app.allocated));
-    a->set_requested(ToWire(app.requested));
     const policy::SpreadLevel& s = levels.spread[i];
     a->set_fill_room(s.fill_room);
     a->set_level_infinite(std::isinf(s.level));
@@ -184,11 +179,6 @@ Result<policy::PoolLevels> DecodeLevels(std::string_view bytes, std::span<const 
     app.entitlement = FromWire(a.entitlement());
     app.cap = a.has_cap() ? FromWire(a.cap()) : policy::kNoCap;
     app.unplaced = FromWire(a.unplaced());
-    app.demand = FromWire(a.demand());
-    app.usage = FromWire(a.usage());
-    app.booked = FromWire(a.booked());
-    app.allocated = FromWire(a.allocated());
-    app.requested = FromWire(a.requested());
     out.pool.apps.push_back(std::move(app));
     out.instances.push_back(a.instances());
     out.spread.push_back({a.fill_room(), a.level_infinite() ? kInfinity : FromWire(a.level())});
@@ -196,6 +186,45 @@ Result<policy::PoolLevels> DecodeLevels(std::string_view bytes, std::span<const 
   }
   policy::AttachPolicies(policies, out);
   return out;
+}
+
+std::string EncodeTotals(const policy::PoolLevels& levels) {
+  wire::PoolTotals msg;
+  for (const policy::AppPlan& app : levels.pool.apps) {
+    if (app.rogue()) continue;
+    wire::AppTotals* a = msg.add_apps();
+    a->set_name(app.name);
+    a->set_requested(ToWire(app.requested));
+    a->set_demand(ToWire(app.demand));
+    a->set_usage(ToWire(app.usage));
+    a->set_booked(ToWire(app.booked));
+    a->set_allocated(ToWire(app.allocated));
+  }
+  return msg.SerializeAsString();
+}
+
+Status ApplyTotals(std::string_view bytes, policy::PoolLevels& levels) {
+  wire::PoolTotals msg;
+  if (!msg.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return MakeError("pool totals do not parse");
+  if (static_cast<size_t>(msg.apps_size()) > kMaxFigureApps) {
+    return MakeError("pool totals name {} applications (at most {})", msg.apps_size(), kMaxFigureApps);
+  }
+  const std::string* previous = nullptr;
+  for (const wire::AppTotals& a : msg.apps()) {
+    if (Status s = CheckName(a.name(), previous); !s.ok()) return s;
+    previous = &a.name();
+  }
+  for (const wire::AppTotals& a : msg.apps()) {
+    auto app = std::find_if(levels.pool.apps.begin(), levels.pool.apps.end(),
+                            [&](const policy::AppPlan& x) { return x.name == a.name(); });
+    if (app == levels.pool.apps.end()) continue;  // not in these levels (another document's for a moment)
+    app->requested = FromWire(a.requested());
+    app->demand = FromWire(a.demand());
+    app->usage = FromWire(a.usage());
+    app->booked = FromWire(a.booked());
+    app->allocated = FromWire(a.allocated());
+  }
+  return Status::Ok();
 }
 
 }  // namespace shoal::engine

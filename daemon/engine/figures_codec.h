@@ -30,12 +30,19 @@ Result<policy::PoolFigures> DecodeFigures(std::string_view bytes);
 std::string MergeFigureParts(std::span<const std::string* const> parts, uint64_t* refused = nullptr);
 
 // Levels carry what planning a row needs, for the applications with a
-// policy, what each requests, and their pool-wide demand, usage, booking
-// and allocation: not the policies (the receiver attaches its own
-// document's, policy::AttachPolicies, with `policies` and `options`), not
-// the rogue applications (the pool's representative holds their totals).
+// policy: not the policies (the receiver attaches its own document's,
+// policy::AttachPolicies, with `policies` and `options`), not the pool's
+// totals (requested, demand, usage, booked, allocated arrive as zero: they
+// travel apart, below, so that levels fit one gossip entry), not the
+// rogue applications.
 std::string EncodeLevels(const policy::PoolLevels& levels);
 Result<policy::PoolLevels> DecodeLevels(std::string_view bytes, std::span<const policy::CpuPolicy> policies,
                                         const policy::PlannerOptions& options);
+
+// The pool's totals per application with a policy (requested, demand,
+// usage, booked, allocated), and their application to decoded levels:
+// applications the levels do not name are passed over.
+std::string EncodeTotals(const policy::PoolLevels& levels);
+Status ApplyTotals(std::string_view bytes, policy::PoolLevels& levels);
 
 }  // namespace shoal::engine

@@ -104,6 +104,8 @@ TEST_CASE("levels carry what planning a row needs and take this node's policies"
   auto back = DecodeLevels(EncodeLevels(levels), policies, {});
   REQUIRE(back.ok());
   REQUIRE(back->pool.apps.size() == 2);
+  CHECK(back->pool.apps[0].demand == 0);  // the totals travel apart
+  REQUIRE(ApplyTotals(EncodeTotals(levels), *back).ok());
   CHECK(back->pool.apps[0].name == "batch");
   CHECK(back->pool.FindApp("stray") == nullptr);
   for (size_t i = 0; i < 2; ++i) {
@@ -116,7 +118,7 @@ TEST_CASE("levels carry what planning a row needs and take this node's policies"
     CHECK(back->spread[i].fill_room == levels.spread[l].fill_room);
     CHECK(back->spread[i].level == Approx(levels.spread[l].level).margin(1.0 / 16));
     CHECK(back->instances[i] == levels.instances[l]);
-    // The pool's totals and the request travel too (every node reads the same).
+    // The pool's totals and the request, from their own entry (every node reads the same).
     CHECK(b.requested == Approx(a.requested).margin(1.0 / 16));
     CHECK(b.demand == Approx(a.demand).margin(1.0 / 16));
     CHECK(b.usage == Approx(a.usage).margin(1.0 / 16));
@@ -141,4 +143,10 @@ TEST_CASE("levels carry what planning a row needs and take this node's policies"
   auto refused = DecodeLevels(bad.SerializeAsString(), policies, {});
   REQUIRE_FALSE(refused.ok());
   CHECK_THAT(refused.error().message, Catch::Contains("over the whole"));
+  wire::PoolTotals unordered;
+  unordered.add_apps()->set_name("web");
+  unordered.add_apps()->set_name("batch");
+  auto totals = ApplyTotals(unordered.SerializeAsString(), *back);
+  REQUIRE_FALSE(totals.ok());
+  CHECK_THAT(totals.error().message, Catch::Contains("batch"));
 }

@@ -227,9 +227,10 @@ TEST_CASE("whole pool of 32 planning from the pool's figures: rows as the whole 
   size_t same = 0;
   for (size_t i = 0; i < p.size(); ++i) {
     const policy::AppPlan* g = p.engine(i).pool_plan().FindApp("gold");
-    same += g != nullptr && g->demand == gold->demand && g->allocated == gold->allocated;
+    same += g != nullptr && std::abs(g->demand - gold->demand) < 0.02 * gold->demand &&
+            std::abs(g->allocated - gold->allocated) < 0.02 * gold->allocated;
   }
-  CHECK(same >= 28);  // levels reach every node within a round or two
+  CHECK(same >= 30);  // the totals reach every node once a second
   // A node that crashes leaves the figures: gold's entitlement follows the pool.
   const double before = p.engine(0).cpu().plan().FindApp("gold")->entitlement;
   p.pool().Crash(31);

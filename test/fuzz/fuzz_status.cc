@@ -100,6 +100,8 @@ void FigureBytes(const std::string& bytes) {
   }
   auto levels = engine::DecodeLevels(bytes, policies, {});
   if (!levels.ok()) return;
+  policy::PoolLevels with_totals = *levels;
+  (void)engine::ApplyTotals(bytes, with_totals);
   const std::vector<policy::PlanInstance> own = {{"web", NodeId{1}, 3000, 100}, {"db", NodeId{1}, 900, 100}};
   const policy::RowPlan row = policy::PlanRow(*levels, {NodeId{1}, "n1", 4000}, own);
   int64_t total = row.plan.nodes.front().reserve;
