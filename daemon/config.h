@@ -24,8 +24,8 @@ struct CpuConfig {
   std::string cgroup_parent = "shoal";
   int sample_every_ms = 1000;
   int full_scan_every = 30;         // samples between full /proc scans
-  std::string plan_from = "statuses";  // statuses | figures | pool-size (daemon/engine/planning_way.h)
-  int figures_at_nodes = 256;          // with pool-size
+  std::string plan_from = "pool-size";  // statuses | figures | pool-size (daemon/engine/planning_way.h)
+  int figures_at_nodes = 48;            // with pool-size
 };
 
 struct ControlConfig {
