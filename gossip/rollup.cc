@@ -53,12 +53,14 @@ void Rollup::SetOwn(std::string part) {
 void Rollup::Rebuild() {
   std::vector<NodeId> live;
   for (const Member* m : gossiper_.membership().live_peers()) live.push_back(m->id);
-  chain_ = ZoneChain(self_, live);
+  barred_ = gossiper_.membership().suspects();
+  chain_ = ZoneChain(self_, live, barred_);
   std::map<ZoneKey, Held> held;
   for (const ZoneLink& z : chain_) {
     if (z.rep != self_) continue;
     auto it = held_.find(z.zone);
     Held& h = held[z.zone] = it != held_.end() ? std::move(it->second) : Held{};
+    if (it == held_.end()) h.taken = clock_.Now();
     h.under = z.children;
     h.dirty = true;
     h.pending = true;  // the tree above may have changed: pass it on again
@@ -78,7 +80,9 @@ void Rollup::Rebuild() {
 
 void Rollup::Tick() {
   const TimePoint now = clock_.Now();
-  if (tree_dirty_ || chain_.empty()) Rebuild();
+  // Suspicions come and go without a member event: a changed set of
+  // suspects moves the representations they held.
+  if (tree_dirty_ || chain_.empty() || gossiper_.membership().suspects() != barred_) Rebuild();
   Expire(now);
   for (size_t i = 0; i < chain_.size(); ++i) {
     if (chain_[i].rep == self_) Pass(i, now);
@@ -113,6 +117,8 @@ void Rollup::Pass(size_t i, TimePoint now) {
     held.dirty = false;
   }
   if (held.merged.empty()) return;  // nothing known yet
+  // Newly represented: not before every zone under it has sent its part, or a refresh.
+  if (i > 0 && held.children.size() < held.under.size() && !Passed(held.taken, now, config_.refresh)) return;
   if (i + 1 == chain_.size()) {  // the pool's
     if (held.pending && Passed(held.sent_at, now, config_.whole_every)) {
       held.pending = false;

@@ -17,6 +17,11 @@
 // child's part not refreshed within `expire` is dropped too (a rep that
 // stopped without the membership noticing yet). A changed
 // part goes up at most once per `period`, an unchanged one every `refresh`.
+// A suspected member represents no zone while another member can (a
+// crashed representative's zone moves as soon as the pool suspects it, not
+// once it is declared failed); it stays in its zones. A node that comes to
+// represent a zone passes it on once every zone under it has sent its part,
+// or after `refresh` (a partial part would replace the whole zone's above).
 // While views of the membership differ (a join or a failure not yet known
 // everywhere) a part may be refused by a node that does not think it
 // represents the zone, or briefly be in two zones: the sum is then off
@@ -106,6 +111,7 @@ class Rollup {
     bool pending = false;  // merged is not yet passed on as it is now
     NodeId sent_to;        // the representative above it when last sent
     TimePoint sent_at = TimePoint::min();
+    TimePoint taken{};     // when this node came to represent it
   };
 
   void Rebuild();
@@ -123,6 +129,7 @@ class Rollup {
   Whole whole_;
   NodeId self_;
   std::vector<ZoneLink> chain_;  // leaf first
+  std::vector<NodeId> barred_;   // the suspects the tree was built with
   std::map<ZoneKey, Held> held_;  // the zones of chain_ this node represents
   bool tree_dirty_ = true;
   RollupCounters counters_;

@@ -3,6 +3,7 @@
 #include <array>
 #include <algorithm>
 #include <bit>
+#include <tuple>
 
 namespace shoal::gossip {
 namespace {
@@ -56,14 +57,14 @@ std::vector<ZoneKey> Children(std::span<const uint64_t> members, int level) {
 
 uint64_t TreePosition(NodeId id) { return Mix(id.value ^ 0x5a0b1e5eedULL); }
 
-std::vector<ZoneLink> ZoneChain(NodeId self, std::span<const NodeId> live) {
+std::vector<ZoneLink> ZoneChain(NodeId self, std::span<const NodeId> live, std::span<const NodeId> barred) {
   const uint64_t me = TreePosition(self);
   std::array<size_t, kPrefixLevels> sharing{};  // members sharing exactly l levels
-  std::array<uint64_t, kPrefixLevels> best{};
-  std::array<NodeId, kPrefixLevels> rep{};
+  // The representative's draw: unbarred first, then the least hash, then the least id.
+  using Draw = std::tuple<bool, uint64_t, NodeId>;
+  std::array<Draw, kPrefixLevels> best{};
   for (int l = 0; l < kPrefixLevels; ++l) {
-    best[l] = RepHash(self, l);
-    rep[l] = self;
+    best[l] = {std::binary_search(barred.begin(), barred.end(), self), RepHash(self, l), self};
   }
   std::vector<std::pair<int, uint64_t>> shared;  // (levels shared with self, position) of each member
   shared.reserve(live.size() + 1);
@@ -74,19 +75,14 @@ std::vector<ZoneLink> ZoneChain(NodeId self, std::span<const NodeId> live) {
     const int s = Shared(me, position);
     shared.emplace_back(s, position);
     ++sharing[s];
-    for (int l = 0; l <= s; ++l) {
-      const uint64_t h = RepHash(y, l);
-      if (h < best[l] || (h == best[l] && y < rep[l])) {
-        best[l] = h;
-        rep[l] = y;
-      }
-    }
+    const bool is_barred = std::binary_search(barred.begin(), barred.end(), y);
+    for (int l = 0; l <= s; ++l) best[l] = std::min(best[l], Draw{is_barred, RepHash(y, l), y});
   }
   std::vector<ZoneLink> chain{{ZoneKey{ZoneKey::kLeafLevel, me}, self, 1, {}}};
   size_t below = 1;  // members of the zone one level down
   for (int l = kPrefixLevels - 1; l >= 0; --l) {
     const size_t members = below + sharing[l];
-    if (members > below) chain.push_back({ZoneKey{static_cast<uint8_t>(l), Prefix(me, l)}, rep[l], members, {}});
+    if (members > below) chain.push_back({ZoneKey{static_cast<uint8_t>(l), Prefix(me, l)}, std::get<2>(best[l]), members, {}});
     below = members;
   }
   // What lies right under the zones self represents.

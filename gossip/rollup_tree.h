@@ -43,6 +43,10 @@ uint64_t TreePosition(NodeId id);
 
 // The zones `self` is in, from its own leaf (represented by itself) up to
 // the pool's. `live` lists the other live nodes (self in it is ignored).
-std::vector<ZoneLink> ZoneChain(NodeId self, std::span<const NodeId> live);
+// `barred` (sorted) are live nodes that represent no zone while another
+// member could: the ones suspected of having failed, so that a zone under a
+// crashed representative moves to the next one as soon as the pool
+// suspects it rather than once it is declared failed. They stay members.
+std::vector<ZoneLink> ZoneChain(NodeId self, std::span<const NodeId> live, std::span<const NodeId> barred = {});
 
 }  // namespace shoal::gossip
