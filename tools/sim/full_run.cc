@@ -60,7 +60,39 @@ struct Window {
   std::map<std::string, double> least_met;  // per application, over the window
   std::vector<double> row_gaps;             // every node's row against the whole plan, once a second, settled
   uint64_t udp_bytes = 0, stream_bytes = 0, packets = 0;
+  struct Cli {
+    double nodes_ms = -1;  // every node's detail (shoalctl nodes, app)
+    size_t answered = 0, asked = 0;
+    double figures_ms = -1;  // the pool's figures from its representative (status, apps)
+  } cli;
 };
+
+// What the CLI's pool-wide answers take when the pool plans from figures:
+// node 1 asks every node's detail, then the pool's figures (engine::DetailService).
+Window::Cli AskAsTheCli(FullPool& p) {
+  Window::Cli cli;
+  const size_t asker = 1;
+  if (!p.running(asker) || !p.engine(asker).plans_from_figures()) return cli;
+  constexpr Duration kTimeout = std::chrono::seconds(3), kLimit = std::chrono::seconds(30);
+  const TimePoint start = p.now();
+  bool done = false;
+  p.detail(asker).AskNodes(kTimeout, [&](engine::DetailService::Answers a) {
+    cli.nodes_ms = ToMillis(p.now() - start);
+    cli.answered = a.details.size();
+    cli.asked = a.asked;
+    done = true;
+  });
+  p.RunUntil([&] { return done; }, kLimit, std::chrono::milliseconds(1));
+  const TimePoint again = p.now();
+  done = false;
+  p.detail(asker).AskPoolFigures(p.engine(asker).figures()->rollup().pool_rep(), kTimeout,
+                                 [&](Result<policy::PoolFigures> f) {
+                                   if (f.ok()) cli.figures_ms = ToMillis(p.now() - again);
+                                   done = true;
+                                 });
+  p.RunUntil([&] { return done; }, kLimit, std::chrono::milliseconds(1));
+  return cli;
+}
 
 // Once a second: how far apart the plans are, and what each booking gets.
 void Sample(FullPool& p, Duration since_push, Window& w) {
@@ -108,11 +140,13 @@ void Print(const FullRunFlags& f, const FullPool& p, std::optional<Duration> pus
                "\"stream_bytes_per_node_per_s\": {:.0f}, \"packets_per_node_per_s\": {:.1f}, "
                "\"history\": {}, \"least_history_copies\": {}, \"crashes\": {}, \"plan_from\": \"{}\", "
                "\"planned_from_snapshot\": {:.4f}, \"figures_behind\": {:.4f}, \"figure_lag_p50_ms\": {:.0f}, "
-               "\"figure_lag_p99_ms\": {:.0f}, \"figure_lag_max_ms\": {:.0f}, \"wall_s\": {:.2f}}}\n",
+               "\"figure_lag_p99_ms\": {:.0f}, \"figure_lag_max_ms\": {:.0f}, \"cli_nodes_ms\": {:.0f}, "
+               "\"cli_nodes_answered\": {}, \"cli_nodes_asked\": {}, \"cli_pool_figures_ms\": {:.0f}, \"wall_s\": {:.2f}}}\n",
                p.size(), f.seed, f.loss, f.duration_s, push_ms, enforcing, figures ? -1 : spread_p50, figures ? -1 : spread_max,
                figures ? -1 : w.settling_max, ToMillis(w.rows_unsettled), gap_p50, gap_p99, gap_max, least, bytes,
                udp, streams, packets, f.history, copies, f.crashes, f.plan_from, from_snapshot, behind,
-               lag.Percentile(50), lag.Percentile(99), lag.Percentile(100), wall_s);
+               lag.Percentile(50), lag.Percentile(99), lag.Percentile(100), w.cli.nodes_ms, w.cli.answered,
+               w.cli.asked, w.cli.figures_ms, wall_s);
     return;
   }
   fmt::print("{} whole nodes, loss {:.0f}%, seed {}, {} s simulated after a {} s warm-up\n", p.size(), f.loss * 100,
@@ -144,6 +178,11 @@ void Print(const FullRunFlags& f, const FullPool& p, std::optional<Duration> pus
     fmt::print("  figures planned from, superseded for  p50 {:.0f} ms  p99 {:.0f} ms  max {:.0f} ms ({:.1f}% of\n"
                "                                        node x origin samples not on the latest)\n",
                lag.Percentile(50), lag.Percentile(99), lag.Percentile(100), behind * 100);
+  }
+  if (w.cli.nodes_ms >= 0) {
+    fmt::print("  the CLI's questions, asked of node 1   every node's detail {:.0f} ms ({} of {} answered); the\n"
+               "                                        pool's figures {:.0f} ms\n",
+               w.cli.nodes_ms, w.cli.answered, w.cli.asked, w.cli.figures_ms);
   }
   fmt::print("  ran in {:.1f} s of wall time\n", wall_s);
 }
@@ -188,6 +227,7 @@ int RunFull(const FullRunFlags& f) {
   w.stream_bytes = traffic1.stream_bytes - traffic0.stream_bytes;
   w.packets = traffic1.udp_packets - traffic0.udp_packets;
   const size_t copies = f.history ? p.LeastHistoryCopies() : 0;
+  w.cli = AskAsTheCli(p);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
   Print(f, p, push, p.NodesEnforcing(*v), w, copies, wall);
   return 0;
