@@ -63,7 +63,7 @@ policy::RowPlan FigurePlanner::Plan(const policy::PlanNode& self, std::span<cons
     levels_.reset();
   } else {
     if (!totals_.empty() && !ApplyTotals(totals_, levels).ok()) {
-      ++counters_.levels_refused;
+      ++counters_.totals_refused;
       totals_.clear();
     }
     levels_ = std::move(levels);

@@ -26,6 +26,7 @@ namespace shoal::engine {
 struct FigureCounters {
   uint64_t levels_heard = 0;      // new levels from the pool's representative
   uint64_t levels_refused = 0;    // did not decode
+  uint64_t totals_refused = 0;    // the pool's totals did not decode
   uint64_t levels_published = 0;  // by this node, representing the pool
   uint64_t levels_too_large = 0;  // over a gossip entry: not published
   uint64_t parts_refused = 0;     // children's parts that did not decode

@@ -59,6 +59,17 @@ size_t Running(FullPool& p) {
   return n;
 }
 
+// Forms the pool, pushes kPolicy through node 0 and runs until every node
+// enforces it, then `settle` more.
+void PushAndSettle(FullPool& p, Duration settle) {
+  p.StartFormed();
+  p.RunFor(2s);
+  auto v = p.Push(0, kPolicy);
+  REQUIRE(v.ok());
+  REQUIRE(p.RunUntil([&] { return p.NodesEnforcing(*v) == p.size(); }, 5s).has_value());
+  p.RunFor(settle);
+}
+
 }  // namespace
 
 TEST_CASE("whole pool of 128: a policy pushed under load is enforced everywhere and meets gold's booking") {
@@ -193,12 +204,7 @@ TEST_CASE("whole pool of 32 planning from the pool's figures: rows as the whole 
     });
   };
   FullPool p(o);
-  p.StartFormed();
-  p.RunFor(2s);
-  auto v = p.Push(0, kPolicy);
-  REQUIRE(v.ok());
-  REQUIRE(p.RunUntil([&] { return p.NodesEnforcing(*v) == p.size(); }, 5s).has_value());
-  p.RunFor(3s);
+  PushAndSettle(p, 3s);
   // Each engine holds its own row only, planned from the levels one node published.
   size_t representing = 0;
   for (size_t i = 0; i < p.size(); ++i) {
@@ -256,12 +262,7 @@ TEST_CASE("whole pool switching by its size: figures and cards from 24 nodes on,
   FullPoolOptions o = Busy(32, 29);
   o.planning = {engine::PlanFrom::kPoolSize, 24};
   FullPool p(o);
-  p.StartFormed();
-  p.RunFor(2s);
-  auto v = p.Push(0, kPolicy);
-  REQUIRE(v.ok());
-  REQUIRE(p.RunUntil([&] { return p.NodesEnforcing(*v) == p.size(); }, 5s).has_value());
-  p.RunFor(4s);
+  PushAndSettle(p, 4s);
   // 32 live: every node plans its own row from figures and publishes a card.
   const auto [planning, cards] = FromFigures(p, 0);
   CHECK(planning == 32);
@@ -287,12 +288,7 @@ TEST_CASE("whole pool planning from figures: every node's detail and the pool's 
   FullPoolOptions o = Busy(32, 31);
   o.planning.from = engine::PlanFrom::kFigures;
   FullPool p(o);
-  p.StartFormed();
-  p.RunFor(2s);
-  auto v = p.Push(0, kPolicy);
-  REQUIRE(v.ok());
-  REQUIRE(p.RunUntil([&] { return p.NodesEnforcing(*v) == p.size(); }, 5s).has_value());
-  p.RunFor(3s);
+  PushAndSettle(p, 3s);
   p.pool().Crash(31);
   p.RunFor(100ms);  // not yet declared failed: its call times out
 
