@@ -85,13 +85,19 @@ void ControlApi::AppsFromFigures(const control::Request& request, ControlServer:
 }
 
 void ControlApi::NodesFromFigures(const control::Request& request, ControlServer::Reply reply) {
-  c_.detail->AskNodes(kPeerTimeout, [base = Nodes(request), reply](engine::DetailService::Answers a) mutable {
+  // Names now: the answers may come after this object is gone.
+  std::map<NodeId, std::string> names;
+  for (const gossip::Member* m : c_.gossiper.membership().live_peers()) names[m->id] = c_.engine.NameOf(m->id);
+  c_.detail->AskNodes(kPeerTimeout, [base = Nodes(request), names = std::move(names),
+                                     reply](engine::DetailService::Answers a) mutable {
     const auto details = ByName(a);
     for (auto& n : *base.mutable_nodes()->mutable_nodes()) {
       if (auto it = details.find(n.name()); it != details.end()) FillNodeFigures(it->second->status, n);
     }
     for (const auto& [id, why] : a.failures) {
-      base.mutable_nodes()->add_unanswered(fmt::format("{}: {}", id.ToString(), why));
+      auto name = names.find(id);
+      base.mutable_nodes()->add_unanswered(
+          fmt::format("{}: {}", name == names.end() ? id.ToString() : name->second, why));
     }
     reply(std::move(base));
   });
