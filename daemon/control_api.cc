@@ -166,7 +166,8 @@ control::Response ControlApi::Status(const control::Request&) {
     s->set_nodes_on_policy(on_policy);
     s->set_applications(static_cast<uint32_t>(plan.apps.size()));
     s->set_instances(static_cast<uint32_t>(plan.instances.size()));
-    if (const gossip::Snapshot* snap = c_.engine.snapshots().current()) s->set_snapshot_leader(name_of(snap->leader));
+    const gossip::Snapshot* snap = c_.engine.snapshots().current();
+    if (snap != nullptr && !c_.engine.plans_from_figures()) s->set_snapshot_leader(name_of(snap->leader));
     s->set_planning(c_.engine.plans_from_figures() ? "figures" : "statuses");
     if (c_.engine.plans_from_figures()) s->set_figures_from(name_of(c_.engine.figures()->rollup().pool_rep()));
     for (const auto& u : c_.engine.cpu().unmet()) s->add_unmet(u);
