@@ -1,7 +1,9 @@
 // The control API's answers (daemon/control/control.proto): one handler per
 // request kind, found by the request's command in a table. Any node answers
 // for the whole pool: every node holds every node's status and computes
-// the same plan (the engine's pool view and CPU loop); history questions
+// the same plan (the engine's pool view and CPU loop), or, while the pool
+// plans from its figures, asks the nodes and the node representing the
+// pool (control_figures.cc, engine::DetailService); history questions
 // go to the nodes holding each origin's rows (store/pool_query.h).
 // control_api.cc answers about the pool, control_policy.cc about its policies,
 // control_pipes.cc about its pipes, control_history.cc about its history. Use from the io_context's thread.
