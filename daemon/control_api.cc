@@ -161,7 +161,7 @@ control::Response ControlApi::Status(const control::Request&) {
     s->set_policy_version(version);
     if (!version.empty()) FillStamp(c_.engine.policies().distribution().active_version(), *s->mutable_policy());
     uint32_t on_policy = 0;
-    pool.ForEachLive([&](NodeId, const engine::PoolView::Node& n) { on_policy += n.status.policy_version == version; });
+    for (const auto& [id, v] : c_.engine.policies().distribution().Versions()) on_policy += v.ToString() == version;
     s->set_capacity_m(pool.CapacityM());
     s->set_nodes_on_policy(on_policy);
     s->set_applications(static_cast<uint32_t>(plan.apps.size()));
@@ -184,6 +184,7 @@ control::Response ControlApi::Nodes(const control::Request&) {
   control::Response r;
   const engine::PoolView& pool = c_.engine.pool();
   auto name_of = [&](NodeId id) { return c_.engine.NameOf(id); };
+  const std::map<NodeId, policy::PolicyVersion> versions = c_.engine.policies().distribution().Versions();
     auto add = [&](NodeId id, const Endpoint& address, std::string_view state, gossip::ProtocolRange protocols,
                    const std::string& build) {
       auto* n = r.mutable_nodes()->add_nodes();
@@ -196,8 +197,11 @@ control::Response ControlApi::Nodes(const control::Request&) {
       if (const engine::PoolView::Node* node = pool.Find(id)) {
         const engine::NodeStatus& f = node->status;
         FillNodeFigures(f, *n);
-        n->set_policy_version(f.policy_version);
-        if (!f.policy_version.empty()) FillStampOf(f.policy_version, *n->mutable_policy());
+      }
+      // Announced on the policy channel (a card carries no version).
+      if (auto v = versions.find(id); v != versions.end() && !v->second.empty()) {
+        n->set_policy_version(v->second.ToString());
+        FillStamp(v->second, *n->mutable_policy());
       }
     };
     add(NodeId::FromName(c_.config.node_name), c_.config.advertise, "self", c_.gossiper.config().protocol,

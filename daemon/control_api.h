@@ -69,8 +69,6 @@ class ControlApi {
   control::Response Mode(const control::Request& request);
   // A version as people read it (revision, time, origin's name).
   void FillStamp(const policy::PolicyVersion& v, control::PolicyStamp& out);
-  // The same from its stamp text, with the revision when this node knows it.
-  void FillStampOf(const std::string& version_text, control::PolicyStamp& out);
   // A kept revision's summary (and its text when `with_text`).
   Result<control::PolicyInfo> Revision(const policy::PolicyVersion& v, bool with_text);
   void Events(const control::Request& request, ControlServer::Reply reply);

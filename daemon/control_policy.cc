@@ -32,16 +32,6 @@ void ControlApi::FillStamp(const policy::PolicyVersion& v, control::PolicyStamp&
   out.set_origin(c_.engine.NameOf(v.origin));
 }
 
-void ControlApi::FillStampOf(const std::string& version_text, control::PolicyStamp& out) {
-  std::optional<policy::PolicyVersion> v = policy::PolicyVersion::Parse(version_text);
-  if (!v) return out.set_version(version_text);
-  // The revision, from the active version or a kept one; a version this node never ran has none.
-  const policy::PolicyVersion& active = c_.engine.policies().distribution().active_version();
-  if (*v == active) v = active;
-  else if (auto kept = c_.policies ? c_.policies->Find(*v) : std::nullopt) v = kept;
-  FillStamp(*v, out);
-}
-
 Result<control::PolicyInfo> ControlApi::Revision(const policy::PolicyVersion& v, bool with_text) {
   if (!c_.policies) return MakeError("{} keeps no policy revisions", c_.config.node_name);
   auto blob = c_.policies->Blob(v);

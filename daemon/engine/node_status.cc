@@ -31,6 +31,7 @@ NodeStatus CardOf(NodeStatus s) {
   s.instances_left_out = 0;
   s.host.load_milli = 0;
   s.host.mem_available_kb = 0;
+  s.policy_version.clear();
   return s;
 }
 

@@ -47,7 +47,9 @@ NodeStatus RoundForPublishing(NodeStatus s);
 // not fit, those with the least demand are left out and counted in
 // instances_left_out.
 std::string EncodeNodeStatus(const NodeStatus& s);
-// The status as a card: no instances, no load, no memory available.
+// The status as a card: no instances, no load, no memory available, no
+// policy version (the policy channel announces every node's version), so a
+// card changes only with the node's size, capacity or enforcement.
 NodeStatus CardOf(NodeStatus s);
 // Refuses what is malformed, too large, or names an application badly.
 Result<NodeStatus> DecodeNodeStatus(std::string_view bytes);

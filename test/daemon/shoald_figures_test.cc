@@ -40,6 +40,7 @@ TEST_CASE("shoald planning from figures: status, nodes, apps and app answered fr
   REQUIRE(status.status == 0);
   const auto s = nlohmann::json::parse(status.text);
   CHECK(s["nodes_live"] == 3);
+  CHECK(s["nodes_on_policy"] == 3);  // announced on the policy channel, not on cards
   CHECK(s["applications"] == 1);
   CHECK_THAT(s["figures_from"].get<std::string>(), Catch::StartsWith("node-"));
   CHECK_THAT(pool.Ctl("status", 1).text, Catch::Contains("planning     from the pool's figures, rolled up to node-"));
@@ -60,6 +61,7 @@ TEST_CASE("shoald planning from figures: status, nodes, apps and app answered fr
   for (const auto& node : n["nodes"]) {
     CHECK(node["capacity_m"].get<double>() > 0);
     CHECK(node["mem_available_kb"].get<double>() > 0);  // not on a card: asked
+    CHECK(node["policy_version"] == s["policy_version"]);
   }
 
   // apps: the pool's totals from the node representing the pool.

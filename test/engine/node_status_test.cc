@@ -84,9 +84,12 @@ TEST_CASE("node status: a card keeps the node's facts only, so load and demand m
   CHECK(back->name == "n1");
   CHECK(back->capacity_m == 1500);
   CHECK(back->host.cpus == 4);
-  CHECK(back->policy_version == "1.0@abc");
-  // A version change is a new card.
+  // A push does not change the card (the policy channel announces the
+  // version); enforcement does.
+  CHECK(back->policy_version.empty());
   busy.policy_version = "2.0@abc";
+  CHECK(EncodeNodeStatus(CardOf(busy)) == card);
+  busy.enforcing = !busy.enforcing;
   CHECK(EncodeNodeStatus(CardOf(busy)) != card);
 }
 
