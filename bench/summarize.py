@@ -16,15 +16,25 @@ def load(name):
         return [json.loads(l) for l in f if l.strip()]
 
 
+def update_ms(r):
+    """The status update interval a run used (older runs: from its arguments)."""
+    if "update_ms" in r:
+        return r["update_ms"]
+    args = r.get("args", "").split()
+    return int(args[args.index("--update-ms") + 1]) if "--update-ms" in args else 1000
+
+
 sim = load("gossip-sim.jsonl")
 pool = [r for r in sim if r["label"] == "pool"]
 if pool:
-    print("| nodes | loss | update reaches all: p50 / p99 / max ms (never) | freshest entry age p99 ms "
+    print("| nodes | loss | each node's update every | update reaches all: p50 / p99 / max ms (never) "
+          "| freshest entry age p99 ms "
           "| KB/s per node (sent+recv) | crash noticed by all: p50 / p99 / max ms (missing) "
           "| false failures | sim wall s / RSS MB | commit |")
-    print("| ---: | ---: | --- | ---: | ---: | --- | ---: | --- | --- |")
+    print("| ---: | ---: | ---: | --- | ---: | ---: | --- | ---: | --- | --- |")
     for r in pool:
-        print(f"| {r['nodes']} | {r['loss']:.0%} | {r['dissemination_p50_ms']:.0f} / "
+        every = f"{update_ms(r) / 1000:g} s" if update_ms(r) else "-"
+        print(f"| {r['nodes']} | {r['loss']:.0%} | {every} | {r['dissemination_p50_ms']:.0f} / "
               f"{r['dissemination_p99_ms']:.0f} / {r['dissemination_max_ms']:.0f} "
               f"({r['updates_incomplete']} of {r['updates_tracked']}) | {r['freshest_age_p99_ms']:.0f} "
               f"| {r['bytes_per_node_per_s'] / 1000:.0f} | {r['detection_p50_ms']:.0f} / "

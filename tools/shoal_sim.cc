@@ -1,6 +1,7 @@
 // shoal-sim: runs a pool of N gossiping nodes on the simulated network, in
 // virtual time, and reports dissemination and failure-detection figures.
 // Same flags and seed, same result.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -62,10 +63,29 @@ struct Flags {
   int copies = 2;
 };
 
+// How the measuring window began: after how long a warm-up, on a formed pool or not.
+struct WindowStart {
+  double warmup_s = 0;
+  bool formed = false;
+};
+
+// A pool started cold forms in a time that grows with its size: the
+// warm-up is extended, a second at a time and up to ten times its length,
+// until every node sees every other alive.
+WindowStart WarmUp(SimPool& pool, double warmup_s) {
+  pool.RunFor(std::chrono::duration_cast<Duration>(std::chrono::duration<double>(warmup_s)));
+  double ran = warmup_s;
+  while (!pool.Formed() && ran < 10 * std::max(warmup_s, 1.0)) {
+    pool.RunFor(std::chrono::seconds(1));
+    ran += 1;
+  }
+  return {ran, pool.Formed()};
+}
+
 Duration Ms(double ms) { return std::chrono::duration_cast<Duration>(std::chrono::duration<double, std::milli>(ms)); }
 
 // ttl, sends: what each node gives its own updates in a pool of this size.
-void Print(const Flags& f, const sim::PoolReport& r, double wall_s, uint32_t ttl, uint32_t sends) {
+void Print(const Flags& f, const WindowStart& w, const sim::PoolReport& r, double wall_s, uint32_t ttl, uint32_t sends) {
   if (f.json) {
     fmt::print(
         "{{\"nodes\": {}, \"loss\": {}, \"period_ms\": {}, \"fanout\": {}, \"ttl\": {}, \"sends\": {}, "
@@ -78,18 +98,27 @@ void Print(const Flags& f, const sim::PoolReport& r, double wall_s, uint32_t ttl
         "\"detection_p99_ms\": {:.1f}, \"detection_max_ms\": {:.1f}, \"false_failures\": {}, "
         "\"false_suspicions\": {}, \"false_accusations\": {}, \"refutations\": {}, "
         "\"stalled_declared_failed\": {}, \"copies_per_new_entry\": {:.1f}, "
-        "\"entries_received_per_node_per_s\": {:.0f}, \"formed\": {}, \"wall_s\": {:.2f}}}\n",
+        "\"entries_received_per_node_per_s\": {:.0f}, \"formed\": {}, \"update_ms\": {}, \"warmup_s\": {:.0f}, "
+        "\"formed_at_window\": {}, \"wall_s\": {:.2f}}}\n",
         r.nodes, r.loss, f.period_ms, f.fanout, ttl, sends, f.seed, f.duration_s, r.updates_tracked,
         r.updates_incomplete, r.dissemination_p50_ms, r.dissemination_p99_ms,
         r.dissemination_max_ms, r.dissemination_p999_ms, r.updates_over_300_ms,
         r.freshest_age_p99_ms, r.bytes_per_node_per_s, r.packets_per_node_per_s, r.crashes,
         r.detections_missing, r.detection_p50_ms, r.detection_p99_ms, r.detection_max_ms, r.false_failures, r.false_suspicions, r.false_accusations,
         r.refutations, r.stalled_declared_failed,
-        r.copies_per_new_entry, r.entries_received_per_node_per_s, f.formed, wall_s);
+        r.copies_per_new_entry, r.entries_received_per_node_per_s, f.formed, f.update_ms, w.warmup_s, w.formed,
+        wall_s);
     return;
   }
   fmt::print("pool of {} nodes, loss {:.0f}%, period {} ms, fanout {}, TTL {}, sends {}, seed {}, {} s simulated\n",
              r.nodes, r.loss * 100, f.period_ms, f.fanout, ttl, sends, f.seed, f.duration_s);
+  if (!w.formed) {
+    fmt::print("  NOTE: the window began before the pool formed (after a {:.0f} s warm-up some nodes did not\n"
+               "        see every other alive): the figures mix forming with the steady state; --formed\n"
+               "        starts a formed pool\n", w.warmup_s);
+  } else if (w.warmup_s > f.warmup_s) {
+    fmt::print("  warm-up extended to {:.0f} s for the pool to form\n", w.warmup_s);
+  }
   fmt::print("  update reaches every node   p50 {:.0f} ms   p99 {:.0f} ms   p99.9 {:.0f} ms   max {:.0f} ms"
              "   ({} updates, {} over 300 ms, {} never complete)\n",
              r.dissemination_p50_ms, r.dissemination_p99_ms, r.dissemination_p999_ms,
@@ -268,7 +297,7 @@ int main(int argc, char** argv) {
   } else {
     pool.Start();
   }
-  pool.RunFor(Ms(f.warmup_s * 1000));
+  const WindowStart window_start = WarmUp(pool, f.warmup_s);
   metrics.BeginWindow();
 
   // Faults, drawn from their own generator so they do not shift the pool's.
@@ -307,6 +336,6 @@ int main(int argc, char** argv) {
   }
   const auto report = metrics.Finish(f.loss);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
-  Print(f, report, wall, o.config.TtlFor(f.nodes), o.config.SendsFor(f.nodes));
+  Print(f, window_start, report, wall, o.config.TtlFor(f.nodes), o.config.SendsFor(f.nodes));
   return 0;
 }

@@ -1,5 +1,6 @@
 #include "gossip/sim/sim_pool.h"
 
+#include <algorithm>
 #include <cassert>
 
 namespace shoal::gossip {
@@ -106,6 +107,17 @@ void SimPool::StartFormed() {
   for (size_t i = 0; i < nodes_.size(); ++i) {
     ScheduleTick(i, clock_.Now() + nodes_[i]->random->Between(Duration::zero(), options_.config.period));
   }
+}
+
+bool SimPool::Formed() const {
+  const size_t running = static_cast<size_t>(
+      std::count_if(nodes_.begin(), nodes_.end(), [](const auto& n) { return n->running; }));
+  // A node not booted yet (Start spreads the joins) is not formed; a
+  // crashed one is out of the pool.
+  return std::all_of(nodes_.begin(), nodes_.end(), [&](const auto& n) {
+    if (n->gossiper == nullptr) return false;
+    return !n->running || n->gossiper->membership().live_count() == running;
+  });
 }
 
 void SimPool::RunFor(Duration d) { network_.RunUntil(clock_.Now() + d); }

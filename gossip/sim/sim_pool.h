@@ -68,6 +68,9 @@ class SimPool {
   // at 10,000 nodes); this skips to the steady state that most figures are
   // about. Instead of Start.
   void StartFormed();
+  // Every node has booted, and every running node sees every other running
+  // node alive.
+  bool Formed() const;
   void RunFor(Duration d);
   void RunUntil(TimePoint t) { network_.RunUntil(t); }
 

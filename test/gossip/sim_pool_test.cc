@@ -34,7 +34,9 @@ TEST_CASE("a pool started formed is converged at once, stays quiet and spreads u
 
 TEST_CASE("a pool forms through its seeds and every view converges") {
   Scenario s(Options(32, 0.0, 1));
+  REQUIRE_FALSE(s.pool.Formed());
   const Duration took = s.RunUntilConverged(seconds(5));
+  REQUIRE(s.pool.Formed());
   INFO("converged after " << ToMillis(took) << " ms");
   REQUIRE(took < seconds(5));
   for (size_t i = 0; i < 32; ++i) REQUIRE(s.pool.node(i).membership().live_count() == 32);
@@ -55,6 +57,7 @@ TEST_CASE("a crashed node is declared failed by every other node within 1.5 s") 
   for (size_t i = 0; i < 32; ++i) {
     if (i != 7) REQUIRE_FALSE(s.pool.node(i).membership().IsLive(s.pool.id(7)));
   }
+  REQUIRE(s.pool.Formed());  // of the running nodes
   // The view no longer shows it.
   REQUIRE(s.pool.node(0).View(kStatus).Find(s.pool.id(7)) == nullptr);
 }

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <map>
 #include <numbers>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -60,6 +61,11 @@ struct Window {
   std::map<std::string, double> least_met;  // per application, over the window
   std::vector<double> row_gaps;             // every node's row against the whole plan, once a second, settled
   uint64_t udp_bytes = 0, stream_bytes = 0, packets = 0;
+  // From 5 s after the push to the end: the settled pool's traffic, without
+  // the push and the switch to figures.
+  std::optional<FullPool::TrafficTotals> settled_from;
+  Duration settled_for{};
+  double settled_bytes = -1;  // per node per second, sent + received
   struct Cli {
     double nodes_ms = -1;  // every node's detail (shoalctl nodes, app)
     size_t answered = 0, asked = 0;
@@ -138,13 +144,14 @@ void Print(const FullRunFlags& f, const FullPool& p, std::optional<Duration> pus
                "\"row_gap_max_pct\": {:.3f}, "
                "\"least_booked_met\": {:.4f}, \"bytes_per_node_per_s\": {:.0f}, \"udp_bytes_per_node_per_s\": {:.0f}, "
                "\"stream_bytes_per_node_per_s\": {:.0f}, \"packets_per_node_per_s\": {:.1f}, "
+               "\"settled_bytes_per_node_per_s\": {:.0f}, "
                "\"history\": {}, \"least_history_copies\": {}, \"crashes\": {}, \"plan_from\": \"{}\", "
                "\"planned_from_snapshot\": {:.4f}, \"figures_behind\": {:.4f}, \"figure_lag_p50_ms\": {:.0f}, "
                "\"figure_lag_p99_ms\": {:.0f}, \"figure_lag_max_ms\": {:.0f}, \"cli_nodes_ms\": {:.0f}, "
                "\"cli_nodes_answered\": {}, \"cli_nodes_asked\": {}, \"cli_pool_figures_ms\": {:.0f}, \"wall_s\": {:.2f}}}\n",
                p.size(), f.seed, f.loss, f.duration_s, push_ms, enforcing, figures ? -1 : spread_p50, figures ? -1 : spread_max,
                figures ? -1 : w.settling_max, ToMillis(w.rows_unsettled), gap_p50, gap_p99, gap_max, least, bytes,
-               udp, streams, packets, f.history, copies, f.crashes, f.plan_from, from_snapshot, behind,
+               udp, streams, packets, w.settled_bytes, f.history, copies, f.crashes, f.plan_from, from_snapshot, behind,
                lag.Percentile(50), lag.Percentile(99), lag.Percentile(100), w.cli.nodes_ms, w.cli.answered,
                w.cli.asked, w.cli.figures_ms, wall_s);
     return;
@@ -169,6 +176,9 @@ void Print(const FullRunFlags& f, const FullPool& p, std::optional<Duration> pus
   fmt::print("  traffic per node                      {:.1f} KB/s sent+received ({:.1f} UDP, {:.0f} packets/s; {:.1f}\n"
              "                                        over peer streams)\n",
              bytes / 1000, udp / 1000, packets, streams / 1000);
+  if (w.settled_bytes >= 0) {
+    fmt::print("  traffic per node, settled             {:.1f} KB/s from 5 s after the push\n", w.settled_bytes / 1000);
+  }
   if (f.history) fmt::print("  history copies held (least origin)    {} of {}\n", copies, f.copies);
   if (figures) {
     fmt::print("  plans made from                       each node's row from the pool's figures\n");
@@ -221,8 +231,17 @@ int RunFull(const FullRunFlags& f) {
       if (p.now() - start > std::chrono::seconds(2)) w.lag.Sample(p);
     }
     Sample(p, p.now() - start, w);
+    if (!w.settled_from && p.now() - start >= kSettled) {
+      w.settled_from = p.Traffic();
+      w.settled_for = window - (p.now() - start);
+    }
   }
   const auto traffic1 = p.Traffic();
+  if (w.settled_from && w.settled_for > Duration::zero()) {
+    const uint64_t settled = traffic1.udp_bytes + traffic1.stream_bytes - w.settled_from->udp_bytes -
+                             w.settled_from->stream_bytes;
+    w.settled_bytes = static_cast<double>(settled) / (ToMillis(w.settled_for) / 1000 * static_cast<double>(p.size()));
+  }
   w.udp_bytes = traffic1.udp_bytes - traffic0.udp_bytes;
   w.stream_bytes = traffic1.stream_bytes - traffic0.stream_bytes;
   w.packets = traffic1.udp_packets - traffic0.udp_packets;
