@@ -83,8 +83,11 @@ PolicyDistributor::~PolicyDistributor() {
 }
 
 Status PolicyDistributor::Register() {
+  // Asked every tick: a version activated here is announced at the next
+  // tick, not a period later (the payload changes only on activation, so
+  // asking costs an encode of 64 bytes).
   auto s = gossiper_.RegisterChannel(
-      gossip::ChannelSpec{kChannel, "policy", options_.announce_period, 64, gossip::kNoFlags},
+      gossip::ChannelSpec{kChannel, "policy", gossiper_.config().period, 64, gossip::kNoFlags},
       [this]() -> std::optional<std::string> {
         if (active_.version.empty()) return std::nullopt;
         return EncodeAnnouncement(active_);

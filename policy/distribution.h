@@ -85,7 +85,6 @@ class PolicyDistributor {
  public:
   static constexpr uint32_t kChannel = gossip::channels::kPolicy;
   struct Options {
-    Duration announce_period = std::chrono::milliseconds(100);
     Duration fetch_timeout = std::chrono::seconds(2);
     Duration retry_after = std::chrono::milliseconds(200);
     ParseOptions parse;
