@@ -280,7 +280,7 @@ ProcScanner::ProcScanner(std::string root, ProcReadOptions options)
     : root_(std::move(root)), options_(options) {}
 
 Result<ProcSnapshot> ProcScanner::Scan(bool full) {
-  int root_fd = ::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int root_fd = OpenRoot();
   if (root_fd < 0) return MakeError("cannot read {}: {}", root_, std::strerror(errno));
   DIR* dir = ::fdopendir(::dup(root_fd));
   if (dir == nullptr) {
@@ -294,7 +294,6 @@ Result<ProcSnapshot> ProcScanner::Scan(bool full) {
   snap.processes.reserve(pids.size());
   std::unordered_map<int, ProcessInfo> known;
   known.reserve(pids.size());
-  std::vector<int> fresh;  // read in full this scan
   std::string text;
   for (int pid : pids) {
     auto it = known_.find(pid);
@@ -307,7 +306,6 @@ Result<ProcSnapshot> ProcScanner::Scan(bool full) {
     if (!ReadProcess(root_fd, pid, p, text)) continue;  // exited meanwhile
     known.emplace(pid, p);
     snap.processes.push_back(std::move(p));
-    fresh.push_back(pid);
   }
   known_ = std::move(known);
 
@@ -326,19 +324,59 @@ Result<ProcSnapshot> ProcScanner::Scan(bool full) {
       ReadSockets(root_, "udp6", Protocol::kUdp, true, snap.sockets);
     }
   }
-  if (options_.sockets && options_.socket_owners && !snap.sockets.empty()) {
-    // Owners of the processes read this time; the others' are remembered.
-    if (full) owners_.clear();
-    for (auto it = owners_.begin(); it != owners_.end();) {
-      it = known_.count(it->second) == 0 ? owners_.erase(it) : std::next(it);
-    }
-    for (int pid : fresh) ReadSocketOwners(root_fd, pid, owners_);
-    for (SocketInfo& s : snap.sockets) {
-      if (auto it = owners_.find(s.inode); it != owners_.end()) s.pid = it->second;
-    }
-  }
   ::close(root_fd);
+  // What was walked is remembered until the next full scan, but for
+  // processes that exited.
+  if (full) {
+    owners_.clear();
+    walked_.clear();
+  }
+  std::erase_if(owners_, [&](const auto& o) { return known_.count(o.second) == 0; });
+  std::erase_if(walked_, [&](int pid) { return known_.count(pid) == 0; });
+  if (options_.sockets && options_.socket_owners) {
+    FindOwners(snap, [](const SocketInfo&) { return true; });
+  }
   return snap;
+}
+
+int ProcScanner::OpenRoot() const { return ::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); }
+
+void ProcScanner::Walk(int root_fd, int pid) {
+  if (walked_.insert(pid).second) ReadSocketOwners(root_fd, pid, owners_);
+}
+
+void ProcScanner::SetOwners(ProcSnapshot& snap) const {
+  for (SocketInfo& s : snap.sockets) {
+    if (auto it = owners_.find(s.inode); it != owners_.end()) s.pid = it->second;
+  }
+}
+
+void ProcScanner::OwnersOf(ProcSnapshot& snap, std::span<const int> pids) {
+  if (snap.sockets.empty()) return;
+  const int root_fd = OpenRoot();
+  if (root_fd < 0) return;
+  for (int pid : pids) Walk(root_fd, pid);
+  ::close(root_fd);
+  SetOwners(snap);
+}
+
+void ProcScanner::FindOwners(ProcSnapshot& snap, const std::function<bool(const SocketInfo&)>& wanted) {
+  std::unordered_set<uint64_t> missing;
+  for (const SocketInfo& s : snap.sockets) {
+    if (owners_.count(s.inode) == 0 && wanted(s)) missing.insert(s.inode);
+  }
+  if (!missing.empty()) {
+    const int root_fd = OpenRoot();
+    if (root_fd < 0) return;
+    for (const ProcessInfo& p : snap.processes) {
+      if (walked_.count(p.pid) != 0) continue;
+      Walk(root_fd, p.pid);
+      std::erase_if(missing, [&](uint64_t inode) { return owners_.count(inode) != 0; });
+      if (missing.empty()) break;
+    }
+    ::close(root_fd);
+  }
+  SetOwners(snap);
 }
 
 Result<ProcSnapshot> ReadProcSnapshot(const std::string& root, const ProcReadOptions& options) {

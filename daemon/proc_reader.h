@@ -7,8 +7,11 @@
 // optionally, which process owns each one. Processes that exit while being read are skipped. Thread-safe.
 #pragma once
 
+#include <functional>
+#include <span>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "core/result.h"
 #include "policy/detection.h"
@@ -17,8 +20,9 @@ namespace shoal::daemon {
 
 struct ProcReadOptions {
   bool sockets = true;
-  // Walks every process's fd directory to find socket owners: the costly
-  // part of a scan; needed only when flow rules should pull in processes.
+  // Scan walks every process's fd directory to find socket owners: the
+  // costly part of a scan (a readlink per open file). Without it, owners
+  // are found on demand (ProcScanner::FindOwners, OwnersOf).
   bool socket_owners = true;
 };
 
@@ -33,16 +37,30 @@ Result<policy::ProcSnapshot> ReadProcSnapshot(const std::string& root = "/proc",
 // comes from the cgroups, not from here). An incremental scan misses a
 // process that exec'd another program under the same pid, and one whose
 // pid was reused between two scans; run a full scan now and then.
+//
+// Socket owners: a process's fd directory is walked at most once between
+// two full scans (so, as above, sockets it opens later are seen at the
+// next full scan), and only as far as asked.
 class ProcScanner {
  public:
   explicit ProcScanner(std::string root = "/proc", ProcReadOptions options = {});
   Result<policy::ProcSnapshot> Scan(bool full);
+  // Sets the owner of every socket in `snap` that one of `pids` holds.
+  void OwnersOf(policy::ProcSnapshot& snap, std::span<const int> pids);
+  // Walks the processes of `snap` until every socket `wanted` selects has
+  // an owner (or every process was walked), and sets the owners known.
+  void FindOwners(policy::ProcSnapshot& snap, const std::function<bool(const policy::SocketInfo&)>& wanted);
 
  private:
+  void Walk(int root_fd, int pid);
+  void SetOwners(policy::ProcSnapshot& snap) const;
+  int OpenRoot() const;
+
   std::string root_;
   ProcReadOptions options_;
   std::unordered_map<int, policy::ProcessInfo> known_;
   std::unordered_map<uint64_t, int> owners_;  // socket inode -> pid
+  std::unordered_set<int> walked_;            // fd directories read since the last full scan
 };
 
 }  // namespace shoal::daemon

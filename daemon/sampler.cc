@@ -18,9 +18,12 @@ void Sampler::SetDocument(const policy::PolicyDocument& doc) {
   detector_.SetDocument(doc);
   // Sockets and their owners are read only when flow rules or pipes (whose
   // classifiers take each application's ports) need them.
-  bool sockets = !doc.pipes.empty();
-  for (const auto& app : doc.applications) sockets = sockets || !app.flows.empty();
-  scanner_ = ProcScanner(proc_, ProcReadOptions{sockets, sockets});
+  // Owners are looked for only where they matter: sockets a flow rule
+  // matches (their owners may join the application) and the applications'
+  // own processes (their ports), not every process on the server.
+  sockets_ = !doc.pipes.empty();
+  for (const auto& app : doc.applications) sockets_ = sockets_ || !app.flows.empty();
+  scanner_ = ProcScanner(proc_, ProcReadOptions{sockets_, false});
   group_ns_.clear();
 }
 
@@ -62,7 +65,16 @@ Result<std::vector<LocalInstance>> Sampler::Sample(TimePoint now, bool full) {
   }
   auto snapshot = scanner_.Scan(full);
   if (!snapshot.ok()) return snapshot.error();
+  if (sockets_) {
+    scanner_.FindOwners(*snapshot, [this](const policy::SocketInfo& s) { return detector_.MatchesAnyFlow(s); });
+  }
   const auto detection = detector_.Classify(*snapshot);
+  if (sockets_) {
+    std::vector<int> pids;
+    pids.reserve(detection.processes.size());
+    for (const auto& [pid, app] : detection.processes) pids.push_back(pid);
+    scanner_.OwnersOf(*snapshot, pids);
+  }
   const auto& apps = detector_.document().applications;
   std::map<size_t, LocalInstance> by_app;
   for (const auto& [pid, app] : detection.processes) by_app[app].pids.push_back(pid);

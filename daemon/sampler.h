@@ -60,6 +60,7 @@ class Sampler final : public engine::ProcessSource {
 
   std::string proc_;
   ProcScanner scanner_;
+  bool sockets_ = false;  // the document has flow rules or pipes
   policy::Detector detector_;
   GroupUsage group_usage_;
   std::map<int, ThreadTimes> threads_;          // tid -> last times

@@ -44,6 +44,15 @@ bool FlowMatches(const FlowRule& f, const SocketInfo& s) {
 
 }  // namespace
 
+bool Detector::MatchesAnyFlow(const SocketInfo& s) const {
+  for (const ApplicationSpec& app : document_.applications) {
+    for (const FlowRule& f : app.flows) {
+      if (FlowMatches(f, s)) return true;
+    }
+  }
+  return false;
+}
+
 IdResolver IdResolver::System() {
   IdResolver r;
   r.uid = [](const std::string& name) -> std::optional<uint32_t> {

@@ -78,6 +78,9 @@ class Detector {
 
   Detection Classify(const ProcSnapshot& snapshot);
   const PolicyDocument& document() const { return document_; }
+  // A flow rule of some application matches the socket: its owner may be
+  // pulled into that application (see above), so Classify needs it.
+  bool MatchesAnyFlow(const SocketInfo& s) const;
 
  private:
   struct CompiledRule {

@@ -1,5 +1,6 @@
 // The sampler on the real /proc with processes the test starts: detection
 // into applications, usage and demand from the scheduler's statistics.
+#include <algorithm>
 #include <thread>
 
 #include <catch2/catch.hpp>
@@ -63,4 +64,54 @@ TEST_CASE("sampler: two spinners sharing one CPU each use half and want a whole 
   REQUIRE(third.ok());
   REQUIRE(third->size() == 2);
   REQUIRE((*third)[0].app == "b");
+}
+
+TEST_CASE("sampler: a flow rule pulls in the process holding its port, and an application's processes bring their ports") {
+  // Two listeners on loopback; owners are looked for only among what matters.
+  const std::string tag = "sampler-owner-" + std::to_string(::getpid());
+  const std::string listen =
+      "import socket, sys, time\n"
+      "s = socket.socket()\n"
+      "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+      "s.bind(('127.0.0.1', int(sys.argv[1])))\n"
+      "s.listen()\n"
+      "time.sleep(60)\n";
+  const uint16_t pulled_port = testing::FreePort();
+  uint16_t own_port = testing::FreePort();
+  while (own_port == pulled_port) own_port = testing::FreePort();
+  testing::Child pulled = testing::Spawn({"/usr/bin/python3", "-c", listen, std::to_string(pulled_port), tag + "-pulled"});
+  testing::Child own = testing::Spawn({"/usr/bin/python3", "-c", listen, std::to_string(own_port), tag + "-own"});
+  auto doc = policy::ParsePolicy(fmt::format(R"(<shoal-policy version="1">
+    <application name="web"><flow port="{0}" protocol="tcp"/></application>
+    <application name="own"><process cmdline="*{1}-own*"/><flow port="1" protocol="udp"/></application>
+  </shoal-policy>)", pulled_port, tag));
+  REQUIRE(doc.ok());
+
+  SteadyClock clock;
+  Sampler sampler("/proc", policy::IdResolver::System());
+  sampler.SetDocument(doc.document);
+  const engine::LocalPort pulled_tcp{policy::Protocol::kTcp, pulled_port}, own_tcp{policy::Protocol::kTcp, own_port};
+  auto has = [](const std::vector<engine::LocalPort>& ports, const engine::LocalPort& p) {
+    return std::find(ports.begin(), ports.end(), p) != ports.end();
+  };
+  std::vector<LocalInstance> found;
+  for (int attempt = 0; attempt < 100; ++attempt) {  // until both listen
+    auto s = sampler.Sample(clock.Now(), true);
+    REQUIRE(s.ok());
+    found = *s;
+    if (found.size() == 2 && has(found[0].ports, pulled_tcp) && has(found[1].ports, own_tcp)) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  REQUIRE(found.size() == 2);
+  CHECK(found[0].app == "web");
+  CHECK(found[0].pids == std::vector<int>{pulled.pid});
+  CHECK(found[0].ports == std::vector<engine::LocalPort>{pulled_tcp});
+  CHECK(found[1].app == "own");
+  CHECK(found[1].pids == std::vector<int>{own.pid});
+  CHECK(found[1].ports == std::vector<engine::LocalPort>{own_tcp});
+  // An incremental scan keeps them.
+  auto next = sampler.Sample(clock.Now(), false);
+  REQUIRE(next.ok());
+  REQUIRE(next->size() == 2);
+  CHECK((*next)[1].ports == std::vector<engine::LocalPort>{own_tcp});
 }
