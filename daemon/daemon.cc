@@ -314,12 +314,12 @@ void Daemon::ScheduleTick() {
   tick_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
     // A late timer (the process was stopped) does not try to catch up.
-    if (tick_timer_.expiry() + config_.gossip.period < std::chrono::steady_clock::now()) {
-      tick_timer_.expires_at(std::chrono::steady_clock::now());
-    }
+    const TimePoint due = tick_timer_.expiry(), started = clock_.Now();
+    if (due + config_.gossip.period < started) tick_timer_.expires_at(std::chrono::steady_clock::now());
     transport_->Poll();
     gossiper_->Tick();
     engine_->Tick();
+    lateness_.Add(due, started, clock_.Now());
     if (leave_ticks_ >= 0 && leave_ticks_-- == 0) {
       Stop();
       return;
@@ -337,6 +337,7 @@ void Daemon::ScheduleReport() {
     const auto& sc = streams_->counters();
     report += fmt::format("streams: sent {:.1f} KB, received {:.1f} KB, {} call(s), {} served\n",
                           sc.bytes_sent / 1000.0, sc.bytes_received / 1000.0, sc.calls, sc.served);
+    report += lateness_.Take() + "\n";
     const auto& snapshots = engine_->snapshots();
     if (const gossip::Snapshot* snap = snapshots.current()) {
       report += fmt::format("snapshot epoch {} from {}{}, {} ms old, {} members\n", snap->epoch,

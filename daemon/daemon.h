@@ -20,6 +20,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "core/clock.h"
+#include "core/tick_lateness.h"
 #include "core/random.h"
 #include "daemon/config.h"
 #include "daemon/control_api.h"
@@ -108,6 +109,7 @@ class Daemon {
   std::unique_ptr<HttpEndpoint> http_;  // none: no [http] listen
   boost::asio::steady_timer tick_timer_;
   boost::asio::steady_timer report_timer_;
+  TickLateness lateness_;  // of the ticks, in the report (report_every_ms)
   boost::asio::steady_timer trim_timer_;
   boost::asio::signal_set signals_;
   std::unique_ptr<ServiceNotifier> notifier_;
