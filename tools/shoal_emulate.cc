@@ -1,0 +1,165 @@
+// shoal-emulate: N-1 emulated peers (tools/emu/emulated_pool.h) for one
+// real shoald to join, so that what the daemon costs in a pool of N is
+// measured on a CPU of its own. Runs until SIGINT or SIGTERM.
+#include <signal.h>
+
+#include <cmath>
+#include <cstdio>
+#include <numbers>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "core/build_info.h"
+#include "daemon/key_file.h"
+#include "tools/emu/emulated_pool.h"
+
+using namespace shoal;
+
+namespace {
+
+std::string AppName(int k) { return fmt::format("emu-app{}", k + 1); }
+
+// Every application with a booking of the pool, in enforce mode; the
+// process rules match nothing on a real server.
+std::string Policy(int apps) {
+  std::string xml = "<shoal-policy version=\"1\" mode=\"enforce\">\n";
+  for (int a = 0; a < apps; ++a) {
+    xml += fmt::format("  <application name=\"{0}\"><process cmdline=\"shoal-{0} *\"/></application>\n", AppName(a));
+  }
+  const int percent = std::max(1, 80 / std::max(apps, 1));
+  for (int a = 0; a < apps; ++a) {
+    xml += fmt::format("  <policy application=\"{}\" priority=\"{}\"><cpu pool-percent=\"{}%\"/></policy>\n",
+                       AppName(a), a % 2 + 1, percent);
+  }
+  return xml + "</shoal-policy>\n";
+}
+
+// Each server runs three of the applications, wanting 600 to 2,200
+// millicores over a minute at its own phase: every node's figures change
+// every second, as under real load.
+void Workload(int apps, size_t i, sim::SimMachine& m) {
+  for (int k : {0, 3, 7}) {
+    const int a = static_cast<int>((i + static_cast<size_t>(k)) % static_cast<size_t>(apps));
+    const double phase = 2 * std::numbers::pi * static_cast<double>((i * 37 + static_cast<size_t>(k) * 11) % 100) / 100;
+    m.Run(AppName(a), [phase](TimePoint t) {
+      const double s = std::chrono::duration<double>(t.time_since_epoch()).count();
+      return 1400 + 800 * std::sin(2 * std::numbers::pi * s / 60 + phase);
+    });
+  }
+}
+
+struct Flags {
+  size_t peers = 15;
+  std::string key_file;
+  std::vector<std::string> seeds;
+  std::string first_address = "127.1.0.1:7946";
+  int apps = 20;
+  uint32_t cpus = 4;
+  bool no_history = false;
+  std::string plan_from = "pool-size";
+  size_t figures_at = 48;
+  int report_every_ms = 5000;
+  uint64_t rng_seed = 1;
+  bool print_policy = false;
+};
+
+void Report(boost::asio::steady_timer& timer, emu::EmulatedPool& pool, std::chrono::milliseconds every) {
+  timer.expires_after(every);
+  timer.async_wait([&timer, &pool, every](const boost::system::error_code& ec) {
+    if (ec) return;
+    const emu::EmulatedReport r = pool.TakeReport();
+    const double per = static_cast<double>(r.peers) * std::chrono::duration<double>(every).count();
+    fmt::print("emulator: {} peers, {} live nodes seen | per peer {:.0f} pkts/s {:.1f} KB/s UDP, {:.1f} KB/s streams | {}\n",
+               r.peers, r.live_seen,
+               static_cast<double>(r.udp_packets) / per, static_cast<double>(r.udp_bytes) / per / 1000,
+               static_cast<double>(r.stream_bytes) / per / 1000, r.ticks);
+    std::fflush(stdout);
+    Report(timer, pool, every);
+  });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Flags f;
+  CLI::App app{
+      "shoal-emulate: emulated peers on real sockets for one real shoald to join, each a whole node engine\n"
+      "on a simulated server running three applications whose demand changes every second. Peer i binds\n"
+      "--first-address plus i (UDP and TCP) and seeds the real daemon. Measure the daemon alone with\n"
+      "bench/emulated_pool.sh; pin this process to another CPU (taskset). Prints a report line every\n"
+      "--report-every-ms: the peers' traffic and how late their ticks start; a round of ticks longer\n"
+      "than the gossip period (20 ms) means this process cannot keep up with that many peers."};
+  app.add_option("--peers", f.peers, "emulated peers (the pool is these and the real daemon)")
+      ->check(CLI::Range(1, 20000));
+  app.add_option("--key-file", f.key_file, "the pool's key file (shoald --generate-key)");
+  app.add_option("--seed", f.seeds, "the real daemon's address (repeatable)");
+  app.add_option("--first-address", f.first_address, "peer 1's address; the others follow it")->capture_default_str();
+  app.add_option("--apps", f.apps, "applications in the workload and the policy")->capture_default_str()->check(CLI::Range(1, 200));
+  app.add_option("--cpus", f.cpus, "CPUs of each simulated server")->capture_default_str()->check(CLI::Range(1, 1024));
+  app.add_flag("--no-history", f.no_history, "no history store on the peers (nothing replicates to them)");
+  app.add_option("--plan-from", f.plan_from, "statuses | figures | pool-size, as shoald's [cpu] plan_from")->capture_default_str();
+  app.add_option("--figures-at-nodes", f.figures_at, "with pool-size, as shoald's [cpu] figures_at_nodes")->capture_default_str();
+  app.add_option("--report-every-ms", f.report_every_ms, "report period")->capture_default_str()->check(CLI::Range(100, 3600000));
+  app.add_option("--rng-seed", f.rng_seed, "seed of the peers' random choices")->capture_default_str();
+  app.add_flag("--print-policy", f.print_policy, "print the policy document for this workload and exit");
+  app.set_version_flag("--version", VersionText("shoal-emulate", 0, 0));
+  CLI11_PARSE(app, argc, argv);
+  if (f.print_policy) {
+    fmt::print("{}", Policy(f.apps));
+    return 0;
+  }
+  if (f.key_file.empty() || f.seeds.empty()) {
+    fmt::print(stderr, "shoal-emulate: --key-file and --seed are required (see --help)\n");
+    return 2;
+  }
+  emu::EmulatedPoolOptions o;
+  o.peers = f.peers;
+  o.cpus = f.cpus;
+  o.history = !f.no_history;
+  o.seed = f.rng_seed;
+  o.workload = [apps = f.apps](size_t i, sim::SimMachine& m) { Workload(apps, i, m); };
+  auto first = Endpoint::Parse(f.first_address);
+  if (!first.ok()) {
+    fmt::print(stderr, "shoal-emulate: --first-address: {}\n", first.error().message);
+    return 2;
+  }
+  o.first_address = *first;
+  for (const auto& s : f.seeds) {
+    auto e = Endpoint::Parse(s);
+    if (!e.ok()) {
+      fmt::print(stderr, "shoal-emulate: --seed: {}\n", e.error().message);
+      return 2;
+    }
+    o.seeds.push_back(*e);
+  }
+  auto from = engine::ParsePlanFrom(f.plan_from);
+  if (!from.ok()) {
+    fmt::print(stderr, "shoal-emulate: --plan-from: {}\n", from.error().message);
+    return 2;
+  }
+  o.planning = {*from, f.figures_at};
+  auto keyring = daemon::LoadKeyFile(f.key_file);
+  if (!keyring.ok()) {
+    fmt::print(stderr, "shoal-emulate: {}\n", keyring.error().message);
+    return 1;
+  }
+  spdlog::set_level(spdlog::level::err);  // hundreds of engines say the same things
+  boost::asio::io_context io;
+  auto pool = emu::EmulatedPool::Open(io, std::move(o), *keyring);
+  if (!pool.ok()) {
+    fmt::print(stderr, "shoal-emulate: {}\n", pool.error().message);
+    return 1;
+  }
+  (*pool)->Start();
+  boost::asio::steady_timer report(io);
+  Report(report, **pool, std::chrono::milliseconds(f.report_every_ms));
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&io](const boost::system::error_code&, int) { io.stop(); });
+  fmt::print("emulator: {} peers from {} up, seeding {}\n", (*pool)->size(), f.first_address, fmt::join(f.seeds, ", "));
+  std::fflush(stdout);
+  io.run();
+  return 0;
+}
