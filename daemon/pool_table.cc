@@ -18,8 +18,12 @@ std::string FormatPoolTable(const gossip::Gossiper& g, const engine::PoolView& p
     if (n == nullptr) return;
     const engine::HostFacts& h = n->status.host;
     r.name = n->status.name;
-    r.load = fmt::format("{:.2f}/{}", h.load_milli / 1000.0, h.cpus);
-    r.memory = fmt::format("{:.1f}/{:.1f} GiB", h.mem_available_kb / 1048576.0, h.mem_total_kb / 1048576.0);
+    // A card (a pool planning from figures) carries no load and no free
+    // memory: shown as "-" (shoalctl nodes asks each node for them).
+    const bool card = n->status.card;
+    r.load = card ? fmt::format("-/{}", h.cpus) : fmt::format("{:.2f}/{}", h.load_milli / 1000.0, h.cpus);
+    r.memory = card ? fmt::format("-/{:.1f} GiB", h.mem_total_kb / 1048576.0)
+                    : fmt::format("{:.1f}/{:.1f} GiB", h.mem_available_kb / 1048576.0, h.mem_total_kb / 1048576.0);
   };
   Row self{"?", g.identity().advertise.ToString(), "self", "-", "", "", g.identity().id};
   facts_of(g.identity().id, self);

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "daemon/pool_table.h"
 #include "tools/sim/full_pool.h"
 #include "tools/sim/plan_lag.h"
 
@@ -268,6 +269,9 @@ TEST_CASE("whole pool switching by its size: figures and cards from 24 nodes on,
   CHECK(planning == 32);
   CHECK(cards == 32);
   CHECK(NodesPlanning(p, 1) == 32);
+  // The log's pool table shows what a card does not carry as "-".
+  CHECK_THAT(daemon::FormatPoolTable(p.pool().node(0), p.engine(0).pool(), p.now()),
+             Catch::Contains("-/4") && !Catch::Contains("0.00/4"));
   CHECK(p.BookedMet("gold") > 0.97);
   // Nine fail: 23 live, still above three quarters of 24 (18).
   for (size_t i = 23; i < 32; ++i) p.pool().Crash(i);
@@ -280,6 +284,8 @@ TEST_CASE("whole pool switching by its size: figures and cards from 24 nodes on,
   const auto [planning_after, cards_after] = FromFigures(p, 0);
   CHECK(planning_after == 0);
   CHECK(cards_after == 0);
+  // Live nodes' statuses again (the failed ones' last cards stay until reaped).
+  CHECK_THAT(daemon::FormatPoolTable(p.pool().node(0), p.engine(0).pool(), p.now()), Catch::Contains("0.00/4"));
   CHECK(NodesPlanning(p, 17) == 17);
   CHECK(p.BookedMet("gold") > 0.97);
 }
