@@ -40,6 +40,8 @@ struct Flags {
   size_t probes = 32;
   size_t crashes = 1;
   int stall_ms = 0;
+  double churn_every_s = 0;
+  double down_s = 30;
   double latency_ms = 0.5;
   double jitter_ms = 0.2;
   int failure_timeout_ms = 0;
@@ -82,6 +84,31 @@ WindowStart WarmUp(SimPool& pool, double warmup_s) {
   return {ran, pool.Formed()};
 }
 
+// Crashes and restarts: about every `every` (0.5x to 1.5x, at random) a
+// running node that is not a probe origin crashes, and comes back `down`
+// later with a new boot. Runs until the window ends (what is scheduled
+// after it never runs).
+void ScheduleChurn(SimPool& pool, sim::PoolMetrics& metrics, Random& faults, size_t first_victim, Duration every,
+                   Duration down) {
+  const TimePoint at = pool.clock().Now() + every / 2 + faults.Between(Duration::zero(), every);
+  pool.network().Schedule(at, [&pool, &metrics, &faults, first_victim, every, down] {
+    std::vector<size_t> up;
+    for (size_t i = first_victim; i < pool.size(); ++i) {
+      if (pool.running(i)) up.push_back(i);
+    }
+    if (!up.empty()) {
+      const size_t victim = up[faults.Below(up.size())];
+      pool.Crash(victim);
+      metrics.NoteCrash(victim, pool.clock().Now());
+      pool.network().Schedule(pool.clock().Now() + down, [&pool, &metrics, victim] {
+        pool.Restart(victim);
+        metrics.NoteRestart(victim);
+      });
+    }
+    ScheduleChurn(pool, metrics, faults, first_victim, every, down);
+  });
+}
+
 Duration Ms(double ms) { return std::chrono::duration_cast<Duration>(std::chrono::duration<double, std::milli>(ms)); }
 
 // ttl, sends: what each node gives its own updates in a pool of this size.
@@ -94,7 +121,7 @@ void Print(const Flags& f, const WindowStart& w, const sim::PoolReport& r, doubl
         "\"dissemination_max_ms\": {:.1f}, \"dissemination_p999_ms\": {:.1f}, "
         "\"updates_over_300_ms\": {}, \"freshest_age_p99_ms\": {:.1f}, "
         "\"bytes_per_node_per_s\": {:.0f}, \"packets_per_node_per_s\": {:.1f}, "
-        "\"crashes\": {}, \"detections_missing\": {}, \"detection_p50_ms\": {:.1f}, "
+        "\"crashes\": {}, \"restarts\": {}, \"detections_missing\": {}, \"detection_p50_ms\": {:.1f}, "
         "\"detection_p99_ms\": {:.1f}, \"detection_max_ms\": {:.1f}, \"false_failures\": {}, "
         "\"false_suspicions\": {}, \"false_accusations\": {}, \"refutations\": {}, "
         "\"stalled_declared_failed\": {}, \"copies_per_new_entry\": {:.1f}, "
@@ -103,7 +130,7 @@ void Print(const Flags& f, const WindowStart& w, const sim::PoolReport& r, doubl
         r.nodes, r.loss, f.period_ms, f.fanout, ttl, sends, f.seed, f.duration_s, r.updates_tracked,
         r.updates_incomplete, r.dissemination_p50_ms, r.dissemination_p99_ms,
         r.dissemination_max_ms, r.dissemination_p999_ms, r.updates_over_300_ms,
-        r.freshest_age_p99_ms, r.bytes_per_node_per_s, r.packets_per_node_per_s, r.crashes,
+        r.freshest_age_p99_ms, r.bytes_per_node_per_s, r.packets_per_node_per_s, r.crashes, r.restarts,
         r.detections_missing, r.detection_p50_ms, r.detection_p99_ms, r.detection_max_ms, r.false_failures, r.false_suspicions, r.false_accusations,
         r.refutations, r.stalled_declared_failed,
         r.copies_per_new_entry, r.entries_received_per_node_per_s, f.formed, f.update_ms, w.warmup_s, w.formed,
@@ -128,8 +155,8 @@ void Print(const Flags& f, const WindowStart& w, const sim::PoolReport& r, doubl
   fmt::print("  traffic per node            {:.1f} KB/s sent+received, {:.0f} packets/s\n",
              r.bytes_per_node_per_s / 1000, r.packets_per_node_per_s);
   fmt::print("  crash noticed by all        p50 {:.0f} ms   p99 {:.0f} ms   max {:.0f} ms"
-             "   ({} crashes, {} detections missing)\n",
-             r.detection_p50_ms, r.detection_p99_ms, r.detection_max_ms, r.crashes,
+             "   ({} crashes, {} restarts, {} detections missing)\n",
+             r.detection_p50_ms, r.detection_p99_ms, r.detection_max_ms, r.crashes, r.restarts,
              r.detections_missing);
   fmt::print("  false failures              {} (suspicions {}, accusations {}, refutations {}; stalled node"
              " declared failed: {} times)\n",
@@ -163,6 +190,11 @@ int main(int argc, char** argv) {
   app.add_option("--probes", f.probes, "nodes whose updates are tracked")->check(CLI::Range(1, 100000));
   app.add_option("--crashes", f.crashes, "nodes that crash during the window");
   app.add_option("--stall-ms", f.stall_ms, "one node stalls this long during the window (0: none)");
+  app.add_option("--churn-every-s", f.churn_every_s,
+                 "a node crashes about this often (0.5x to 1.5x, at random) during the window and comes back\n"
+                 "--down-s later with a new boot (0: none; the long simulated day)")
+      ->check(CLI::Range(0.0, 86400.0));
+  app.add_option("--down-s", f.down_s, "how long a churned node stays down")->capture_default_str()->check(CLI::Range(1.0, 3600.0));
   app.add_option("--latency-ms", f.latency_ms, "one-way link latency");
   app.add_option("--jitter-ms", f.jitter_ms, "extra random delay per datagram, up to this");
   app.add_option("--failure-timeout-ms", f.failure_timeout_ms, "silence before failed (0: preset)");
@@ -328,6 +360,9 @@ int main(int argc, char** argv) {
     metrics.NoteStall(staller);
     pool.network().Schedule(start + std::min(window / 4, Duration(std::chrono::seconds(2))),
                             [&, staller] { pool.Stall(staller, std::chrono::milliseconds(f.stall_ms)); });
+  }
+  if (f.churn_every_s > 0) {
+    ScheduleChurn(pool, metrics, faults, first_victim, Ms(f.churn_every_s * 1000), Ms(f.down_s * 1000));
   }
   const Duration sample_every = std::chrono::milliseconds(100);
   while (pool.clock().Now() - start < window) {

@@ -104,11 +104,24 @@ void PoolMetrics::SampleFreshness() {
 
 void PoolMetrics::NoteCrash(size_t node, TimePoint at) {
   crashed_[node] = at;
+  ++crashes_;
   for (size_t p = 0; p < probes_; ++p) {
     for (auto& pend : pending_[p]) {
       if (highest_[node][p] < pend.version && pend.target > 0) --pend.target;
     }
   }
+}
+
+void PoolMetrics::NoteRestart(size_t node) {
+  if (crashed_.erase(node) == 0) return;
+  ++restarts_;
+  size_t expected = 0, seen = 0;
+  for (size_t i = 0; i < pool_.size(); ++i) expected += i != node && pool_.running(i);
+  for (auto it = detected_.lower_bound({node, 0}); it != detected_.end() && it->first == node;) {
+    ++seen;
+    it = detected_.erase(it);
+  }
+  missing_closed_ += expected > seen ? expected - seen : 0;
 }
 
 PoolReport PoolMetrics::Finish(double loss) {
@@ -163,12 +176,13 @@ PoolReport PoolMetrics::Finish(double loss) {
   const double run_s = std::chrono::duration<double>(now - run_start_).count();
   r.entries_received_per_node_per_s =
       run_s > 0 ? static_cast<double>(received) / static_cast<double>(pool_.size()) / run_s : 0;
-  r.crashes = crashed_.size();
+  r.crashes = crashes_;
+  r.restarts = restarts_;
   size_t expected = 0;
   for (const auto& [c, at] : crashed_) {
     for (size_t i = 0; i < pool_.size(); ++i) expected += i != c && pool_.running(i);
   }
-  r.detections_missing = expected > detected_.size() ? expected - detected_.size() : 0;
+  r.detections_missing = missing_closed_ + (expected > detected_.size() ? expected - detected_.size() : 0);
   r.detection_p50_ms = Percentile(detection_ms_, 50);
   r.detection_p99_ms = Percentile(detection_ms_, 99);
   r.detection_max_ms = detection_ms_.empty() ? 0 : detection_ms_.back();

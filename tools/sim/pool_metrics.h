@@ -35,7 +35,8 @@ struct PoolReport {
   double entries_received_per_node_per_s = 0;  // entry copies, over the whole run
   double copies_per_new_entry = 0;         // entries received / entries new, in the window
   size_t crashes = 0;
-  size_t detections_missing = 0;  // (crashed, observer) pairs never detected
+  size_t restarts = 0;
+  size_t detections_missing = 0;  // (crashed, observer) pairs never detected (before a restart)
   double detection_p50_ms = 0;
   double detection_p99_ms = 0;
   double detection_max_ms = 0;
@@ -62,6 +63,10 @@ class PoolMetrics {
   void BeginWindow();
   void SampleFreshness();
   void NoteCrash(size_t node, TimePoint at);
+  // The crashed node is back (a new boot): its crash's detections are
+  // closed (running observers that never declared it failed count as
+  // missing), and a failure declared about it from now on is false.
+  void NoteRestart(size_t node);
   void NoteStall(size_t node) { stalled_.insert(node); }
 
   PoolReport Finish(double loss);
@@ -92,6 +97,7 @@ class PoolMetrics {
   std::unordered_map<size_t, TimePoint> crashed_;
   std::set<std::pair<size_t, size_t>> detected_;  // (crashed, observer)
   std::vector<double> detection_ms_;
+  size_t crashes_ = 0, restarts_ = 0, missing_closed_ = 0;  // of crashes closed by a restart
   std::set<size_t> stalled_;
   size_t false_failures_ = 0;
   size_t false_suspicions_ = 0;
