@@ -35,25 +35,31 @@ for n in "${sizes[@]}"; do
     ms=$(python3 - "$run" "$n" "$version" "$start" <<'PY'
 import sys, glob, datetime
 run, n, version, start = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
-latest, count = 0, 0
+times = []
 for f in glob.glob(f"{run}/node-*.log"):
     for line in open(f):
         if f"({version}) active" in line:
             t = datetime.datetime.strptime(line.split(" ")[0], "%Y-%m-%dT%H:%M:%S.%f")
             ms = int(t.timestamp() * 1000)  # spdlog writes local time
-            latest, count = max(latest, ms), count + 1
+            times.append(ms - start)
             break
-print(latest - start if count == n else -1)
+times.sort()
+# "ALL:FIRST:HALF": to every node, to the pushed node (shoalctl's part), to half of them
+print(f"{times[-1] if len(times) == n else -1}:{times[0] if times else -1}:{times[len(times) // 2] if times else -1}")
 PY
 )
     results+=("$ms")
   done
   python3 - "$n" "${results[@]}" >>"$out" <<'PY'
 import json, sys
-n, ms = int(sys.argv[1]), [int(x) for x in sys.argv[2:]]
+n = int(sys.argv[1])
+ms = [int(x.split(":")[0]) for x in sys.argv[2:]]
+first = [int(x.split(":")[1]) for x in sys.argv[2:]]
+half = [int(x.split(":")[2]) for x in sys.argv[2:]]
 ok = sorted(x for x in ms if x >= 0)
 print(json.dumps({"nodes": n, "pushes": len(ms), "never": len(ms) - len(ok),
-                  "push_to_all_ms": ms, "p50_ms": ok[len(ok) // 2] if ok else None,
+                  "push_to_all_ms": ms, "active_on_pushed_node_ms": first,
+                  "active_on_half_ms": half, "p50_ms": ok[len(ok) // 2] if ok else None,
                   "max_ms": max(ok) if ok else None}))
 PY
   tail -n 1 "$out"
