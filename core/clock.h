@@ -63,6 +63,20 @@ class SystemWallClock final : public WallClock {
   int64_t NowMs() const override { return WallClockMs(); }
 };
 
+// The system's wall clock moved by an offset that can change while it is
+// read (shoald's `wall_clock_offset_ms`, for fault tests: a node whose
+// clock is stepped, without stepping the kernel's clock of a shared
+// machine). Not thread-safe.
+class OffsetWallClock final : public WallClock {
+ public:
+  int64_t NowMs() const override { return WallClockMs() + offset_ms_; }
+  void SetOffsetMs(int64_t offset_ms) { offset_ms_ = offset_ms; }
+  int64_t offset_ms() const { return offset_ms_; }
+
+ private:
+  int64_t offset_ms_ = 0;
+};
+
 // Wall time that follows a (manual) steady clock from a fixed date: every
 // node of a simulated pool reads the same date at the same virtual instant.
 class SimWallClock final : public WallClock {

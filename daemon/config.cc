@@ -217,6 +217,10 @@ void ReadRoot(const std::string& path, const toml::table& root, DaemonConfig& c,
     else if (key == "log_format") s = ReadString(path, n, key, c.log_format);
     else if (key == "report_every_ms") s = ReadInt(path, n, key, 0, 3600000, c.report_every_ms);
     else if (key == "probe_every_ms") s = ReadInt(path, n, key, 0, 3600000, c.probe_every_ms);
+    else if (key == "wall_clock_offset_ms") {
+      constexpr int64_t kYearMs = 366LL * 24 * 3600 * 1000;
+      s = ReadInt(path, n, key, -10 * kYearMs, 10 * kYearMs, c.wall_clock_offset_ms);
+    }
     else if (key == "seeds") ReadSeeds(path, n, c.seeds, errors);
     else if (kTables.contains(key)) ReadTable(path, key, n, c, errors);
     else s = MakeError("{} is not a known key", Where(path, n, key));

@@ -70,6 +70,10 @@ struct DaemonConfig {
   std::string preset = "lan";      // lan | local
   int report_every_ms = 0;         // print membership and view (0: never)
   int probe_every_ms = 0;          // start a pool probe this often (0: never)
+  // Everything this node dates (history, policy versions, events,
+  // schedules) is this far off the system's clock: a clock step for fault
+  // tests (bench/chaos.py), taken at once on SIGHUP. 0 in production.
+  int64_t wall_clock_offset_ms = 0;
   gossip::GossipConfig gossip = gossip::GossipConfig::Lan();
   CpuConfig cpu;
   ControlConfig control;

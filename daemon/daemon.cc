@@ -102,6 +102,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonConfig& config) {
   auto boot = NextBoot(config.state_dir);
   if (!boot.ok()) return boot.error();
   auto d = std::unique_ptr<Daemon>(new Daemon(config, std::move(*keyring), *boot));
+  d->SetWallOffset(config.wall_clock_offset_ms);  // before anything is dated
   if (auto s = d->OpenNetwork(); !s.ok()) return s.error();
   d->WatchIdentity();
   auto admin = LoadAdminVerifier(config.control.admin_keys_file);

@@ -20,8 +20,8 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "core/clock.h"
-#include "core/tick_lateness.h"
 #include "core/random.h"
+#include "core/tick_lateness.h"
 #include "daemon/config.h"
 #include "daemon/control_api.h"
 #include "daemon/control_server.h"
@@ -80,12 +80,14 @@ class Daemon {
   // key.rotated: the keyring changed (a reloaded file, shoalctl keyring).
   void RaiseKeysChanged(const std::string& text);
   void ApplyLive(const DaemonConfig& fresh, const std::vector<std::string>& keys);
+  // wall_clock_offset_ms, at start and on SIGHUP.
+  void SetWallOffset(int64_t offset_ms);
   std::string StatusLine() const;
 
   DaemonConfig config_;
   boost::asio::io_context io_;
   SteadyClock clock_;
-  SystemWallClock wall_;
+  OffsetWallClock wall_;  // the system's, unless wall_clock_offset_ms steps it
   Random random_;
   gossip::Keyring keyring_;
   uint64_t boot_;

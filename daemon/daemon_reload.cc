@@ -49,12 +49,26 @@ void Daemon::ApplyLive(const DaemonConfig& fresh, const std::vector<std::string>
       config_.report_every_ms = fresh.report_every_ms;
       report_timer_.cancel();
       ScheduleReport();
+    } else if (key == "wall_clock_offset_ms") {
+      config_.wall_clock_offset_ms = fresh.wall_clock_offset_ms;
+      SetWallOffset(config_.wall_clock_offset_ms);
     } else if (key == "key_file") {
       config_.key_file = fresh.key_file;
     } else if (key == "control.tokens_file") {
       config_.control.tokens_file = fresh.control.tokens_file;
     }
   }
+}
+
+void Daemon::SetWallOffset(int64_t offset_ms) {
+  if (offset_ms != 0) {
+    spdlog::warn("the wall clock is stepped by {} ms (wall_clock_offset_ms): everything this node dates is off the "
+                 "system's clock; for fault tests only",
+                 offset_ms);
+  } else if (wall_.offset_ms() != 0) {
+    spdlog::info("the wall clock follows the system's again (wall_clock_offset_ms = 0)");
+  }
+  wall_.SetOffsetMs(offset_ms);
 }
 
 void Daemon::Reload() {

@@ -97,6 +97,7 @@ Settings Live(const DaemonConfig& c) {
   return {{"log_level", c.log_level},
           {"seeds", fmt::format("{}", fmt::join(c.seeds, ","))},
           {"report_every_ms", std::to_string(c.report_every_ms)},
+          {"wall_clock_offset_ms", std::to_string(c.wall_clock_offset_ms)},
           {"key_file", c.key_file},
           {"control.tokens_file", c.control.tokens_file}};
 }

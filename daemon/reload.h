@@ -1,7 +1,7 @@
 // What a SIGHUP can change in a running shoald. The configuration is read
 // again (file and the same flags); a setting that changed is either taken
 // at once (live) or named as needing a restart, with its old and new
-// value. Live: log_level, seeds, report_every_ms, and the key and tokens
+// value. Live: log_level, seeds, report_every_ms, wall_clock_offset_ms, and the key and tokens
 // files (reread on every SIGHUP whether their names changed or not).
 // Everything else (addresses, names, directories, the enforcers, the
 // gossip timing, history, pipes, triggers, admin keys) is fixed while the

@@ -74,6 +74,8 @@ TEST_CASE("config file: every mistake is named with its line") {
   CHECK_THAT(error_of("[cpu]\nquota = 1\n"), Catch::Contains("'cpu.quota' is not a known key"));
   CHECK_THAT(error_of("[control]\nlisten = 5\n"), Catch::Contains("'control.listen'"));
   CHECK_THAT(error_of("cpu = 3\n"), Catch::Contains("'cpu' must be a table"));
+  CHECK_THAT(error_of("wall_clock_offset_ms = 999999999999999\n"),
+             Catch::Contains("wall_clock_offset_ms") && Catch::Contains("must be an integer in"));
   DaemonConfig c;
   REQUIRE_FALSE(LoadConfigFile((dir.path / "missing.toml").string(), true, false, c).ok());
   REQUIRE(LoadConfigFile((dir.path / "missing.toml").string(), false, false, c).ok());

@@ -202,3 +202,32 @@ TEST_CASE("a key file changed under a running daemon raises key.rotated on SIGHU
   CHECK(events[0]["facts"]["keys"] == "2");
   CHECK_THAT(events[0]["text"].get<std::string>(), Catch::Contains("now holds 2 key(s)"));
 }
+
+TEST_CASE("a wall clock step (wall_clock_offset_ms on SIGHUP) dates what the daemon records after it") {
+  TestPool pool;
+  const std::string config = pool.dir().File("shoald.toml");
+  std::ofstream(config) << "wall_clock_offset_ms = 0\n";
+  pool.SetConfig(config);
+  pool.Start(0, {"--enforcer", "off"});
+  REQUIRE(pool.CtlUntil("status", 0, [](const Output& o) { return o.status == 0; }).status == 0);
+  // One SIGHUP steps the clock two hours ahead, then rotates the keys: the
+  // rotation's event is dated by the stepped clock.
+  constexpr int64_t kStepMs = 2 * 3600 * 1000;
+  std::ofstream(config) << "wall_clock_offset_ms = " << kStepMs << "\n";
+  std::ofstream(pool.key(), std::ios::app) << std::string(64, 'a') << "\n";
+  const int64_t before_ms = WallClockMs();
+  ::kill(pool.node(0).process.pid, SIGHUP);
+  Output got = pool.CtlUntil("events --type key. --json", 0, [](const Output& o) {
+    return o.text.find("key.rotated") != std::string::npos;
+  });
+  INFO(got.text);
+  auto events = Lines(got.text);
+  REQUIRE(events.size() == 1);
+  const int64_t dated = events[0]["time_ms"].get<int64_t>();
+  CHECK(dated >= before_ms + kStepMs);
+  CHECK(dated <= WallClockMs() + kStepMs);
+  // The node still runs and answers; back to the system's clock on the next SIGHUP.
+  std::ofstream(config) << "wall_clock_offset_ms = 0\n";
+  ::kill(pool.node(0).process.pid, SIGHUP);
+  CHECK(pool.CtlUntil("status", 0, [](const Output& o) { return o.status == 0; }).status == 0);
+}
