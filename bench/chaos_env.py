@@ -53,8 +53,21 @@ class Pool:
     def state(self, i):
         return f"{self.dir}/state-{i}"
 
+    def config(self, i):
+        return f"{self.dir}/shoald-{i}.toml"
+
+    def set_wall_offset(self, i, offset_ms):
+        """Steps node i's wall clock (wall_clock_offset_ms, taken on SIGHUP)."""
+        with open(self.config(i), "w") as f:
+            f.write(f"wall_clock_offset_ms = {offset_ms}\n")
+        if self.procs[i] is not None and self.procs[i].poll() is None:
+            os.kill(self.procs[i].pid, signal.SIGHUP)
+
     def start(self, i):
-        argv = [self.shoald, "--config", "/dev/null", "--preset", "lan", "--name", self.name(i), "--bind",
+        if not os.path.exists(self.config(i)):
+            with open(self.config(i), "w") as f:
+                f.write("wall_clock_offset_ms = 0\n")
+        argv = [self.shoald, "--config", self.config(i), "--preset", "lan", "--name", self.name(i), "--bind",
                 f"{ip_of(i)}:7946", "--key-file", f"{self.dir}/key-{i}", "--state-dir", self.state(i),
                 "--control", CONTROL, "--tokens-file", f"{self.dir}/tokens", "--admin-keys-file",
                 f"{self.dir}/admin-keys", "--enforcer", "off", "--log-level", "info"]
