@@ -31,6 +31,9 @@ constexpr std::array kKinds{
     EventKind{kReplicaRestored, "history.replica_restored", kI, false, "this node's history replicas are current again"},
     EventKind{kHistoryDeleted, "history.deleted", kN, false, "history rows were deleted at an admin's request"},
     EventKind{kKeyRotated, "key.rotated", kN, false, "this node's pool key changed"},
+    EventKind{kHistoryWriteFailed, "history.write_failed", kE, false,
+              "this node's history store cannot write: its disk is full or failing"},
+    EventKind{kHistoryWriting, "history.writing", kI, false, "this node's history store writes again"},
 };
 
 }  // namespace

@@ -38,6 +38,8 @@ enum class EventType {
   kReplicaRestored,
   kHistoryDeleted,
   kKeyRotated,
+  kHistoryWriteFailed,
+  kHistoryWriting,
 };
 
 struct EventKind {

@@ -201,7 +201,11 @@ void Store(const store::HistoryStore* history, Writer& w) {
       {"shoal_store_replica_refused_total", "Replication messages refused: malformed, or a gap in the sequence.",
        &store::StoreCounters::refused},
       {"shoal_store_rollup_rows_total", "Minute and hour roll-up rows written.", &store::StoreCounters::rolled_up},
-      {"shoal_store_log_syncs_total", "Flushes of the history's write-ahead log to disk.", &store::StoreCounters::log_syncs}};
+      {"shoal_store_log_syncs_total", "Flushes of the history's write-ahead log to disk.", &store::StoreCounters::log_syncs},
+      {"shoal_store_write_failures_total", "History writes and syncs the disk failed (full or failing).",
+       &store::StoreCounters::write_failures},
+      {"shoal_store_write_resumes_total", "Times the history store wrote again after the disk failed a write.",
+       &store::StoreCounters::write_resumes}};
   for (const Figure& f : kFigures) {
     w.Family(f.name, "counter", f.help);
     w.Sample(f.name, static_cast<double>(c.*(f.field)));

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <rocksdb/db.h>
 #include <rocksdb/sst_file_writer.h>
+#include <rocksdb/write_batch.h>
 #include <spdlog/spdlog.h>
 
 #include "core/big_endian.h"
@@ -120,8 +121,7 @@ Result<ArchiveInfo> HistoryStore::Mount(const std::string& file) {
   }
   auto opened = OpenArchive(file);
   if (!opened.ok()) return opened.error();
-  rocksdb::WriteOptions w;
-  if (auto s = db_->Put(w, MountKey(file), ""); !s.ok()) return Failed("remembering the mount", file, s);
+  if (auto s = Put(MountKey(file), "", false, "remembering an archive's mount"); !s.ok()) return s.error();
   ArchiveInfo info = (*opened)->info;
   mounts_.push_back(std::move(*opened));
   return info;
@@ -131,8 +131,9 @@ Status HistoryStore::Unmount(const std::string& file) {
   auto it = std::find_if(mounts_.begin(), mounts_.end(), [&](const auto& m) { return m->info.file == file; });
   if (it == mounts_.end()) return MakeError("history archive {}: not mounted", file);
   mounts_.erase(it);
-  if (auto s = db_->Delete(rocksdb::WriteOptions(), MountKey(file)); !s.ok()) return Failed("forgetting it", file, s);
-  return Status::Ok();
+  rocksdb::WriteBatch wb;
+  wb.Delete(MountKey(file));
+  return writes_.Write(wb, false, "forgetting an archive's mount");
 }
 
 void HistoryStore::RemountArchives() {

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <rocksdb/cache.h>
 #include <rocksdb/convenience.h>
 #include <rocksdb/db.h>
@@ -13,6 +14,7 @@
 
 #include "core/big_endian.h"
 #include "store/archive_file.h"
+#include "store/rocks_logger.h"
 #include "store/scan.h"
 #include "store/wire_codec.h"
 
@@ -22,11 +24,6 @@ namespace {
 // Bounds on rows arriving from other nodes.
 constexpr size_t kMaxKeyBytes = 11 + kMaxNameBytes + 1 + 16;
 constexpr size_t kMaxValueBytes = 4096;
-
-Status FromRocks(const rocksdb::Status& s, std::string_view what) {
-  if (s.ok()) return Status::Ok();
-  return MakeError("history store: {}: {}", what, s.ToString());
-}
 
 std::unique_ptr<rocksdb::Iterator> NewIterator(rocksdb::DB& db) {
   rocksdb::ReadOptions r;
@@ -82,13 +79,12 @@ rocksdb::Options DbOptions(const StoreOptions& o, const std::shared_ptr<rocksdb:
   rocksdb::Options opts;
   opts.create_if_missing = true;
   if (o.env) opts.env = o.env;
+  opts.info_log = NewRocksLogger();
   opts.write_buffer_size = o.memtable_bytes;
   opts.max_write_buffer_number = 2;
   opts.max_open_files = 64;
   opts.max_background_jobs = 2;
   opts.writable_file_max_buffer_size = 64 << 10;  // per open file being written (1 MiB by default)
-  opts.keep_log_file_num = 2;
-  opts.max_log_file_size = 1 << 20;
   opts.max_total_wal_size = 4 * o.memtable_bytes;
   opts.target_file_size_base = 8 << 20;
   opts.max_bytes_for_level_base = 32 << 20;
@@ -129,6 +125,11 @@ Result<std::unique_ptr<HistoryStore>> HistoryStore::Open(NodeId self, std::strin
 }
 
 Result<bool> HistoryStore::Load(const rocksdb::Options& opts) {
+  // Made here: with no LOG file of its own, RocksDB would first look into
+  // a directory that does not exist yet, and say so.
+  if (auto made = opts.env->CreateDirIfMissing(options_.path); !made.ok()) {
+    return MakeError("history store at {}: {}", options_.path, made.ToString());
+  }
   rocksdb::DB* db = nullptr;
   auto s = rocksdb::DB::Open(opts, options_.path, &db);
   if (s.IsCorruption()) {
@@ -137,6 +138,7 @@ Result<bool> HistoryStore::Load(const rocksdb::Options& opts) {
   }
   if (!s.ok()) return MakeError("history store at {}: {}", options_.path, s.ToString());
   db_.reset(db);
+  writes_ = DbWrites(db, &counters_);
   std::string value;
   s = db->Get(rocksdb::ReadOptions(), HeldKey(self_), &value);
   if (s.IsNotFound()) {
@@ -171,10 +173,32 @@ Result<std::string> HistoryStore::MoveAside(const rocksdb::Options& opts) {
                    options_.path, corrupt_);
 }
 
-Status HistoryStore::Put(const std::string& key, const std::string& value, bool sync) {
-  rocksdb::WriteOptions w;
-  w.sync = sync;
-  return FromRocks(db_->Put(w, key, value), "write");
+void HistoryStore::ResumeWriting() {
+  if (!writes_.failed() || !writes_.DiskBack()) return;
+  const rocksdb::Options opts = DbOptions(options_, cache_);
+  writes_.Reopened(nullptr, false);
+  db_.reset();
+  rocksdb::DB* db = nullptr;
+  auto s = rocksdb::DB::Open(opts, options_.path, &db);
+  if (s.ok()) {
+    spdlog::info("history store at {}: writing again after a failed write", options_.path);
+  } else {
+    spdlog::error("history store at {}: cannot open it again for writing ({}); read-only until it can",
+                  options_.path, s.ToString());
+    if (auto ro = rocksdb::DB::OpenForReadOnly(opts, options_.path, &db); !ro.ok()) {
+      // Impossible short of the files vanishing: nothing left to read or write.
+      spdlog::critical("history store at {}: cannot open it again even to read: {}", options_.path, ro.ToString());
+      std::abort();
+    }
+  }
+  db_.reset(db);
+  writes_.Reopened(db, s.ok());
+}
+
+Status HistoryStore::Put(const std::string& key, const std::string& value, bool sync, std::string_view what) {
+  rocksdb::WriteBatch wb;
+  wb.Put(key, value);
+  return writes_.Write(wb, sync, what);
 }
 
 Result<uint64_t> HistoryStore::Record(const Period& p) {
@@ -206,7 +230,8 @@ Result<uint64_t> HistoryStore::Record(const Period& p) {
   own.last_ms = p.time_ms;
   if (own.first_ms == 0 || p.time_ms < own.first_ms) own.first_ms = p.time_ms;
   wb.Put(HeldKey(self_), EncodeHeld(own));
-  if (auto s = FromRocks(db_->Write(rocksdb::WriteOptions(), &wb), "recording a period"); !s.ok()) return s.error();
+  ResumeWriting();
+  if (auto s = writes_.Write(wb, false, "recording a period"); !s.ok()) return s.error();
   own_ = std::move(own);
   ++counters_.batches;
   counters_.rows_written += batch.rows.size();
@@ -263,11 +288,13 @@ std::map<NodeId, ReplicaState> HistoryStore::Replicas() {
 }
 
 Status HistoryStore::SaveReplica(NodeId replica, const ReplicaState& state) {
-  return Put(ReplicaKey(replica), EncodeReplica(state), false);
+  return Put(ReplicaKey(replica), EncodeReplica(state), false, "saving a replica's state");
 }
 
 Status HistoryStore::ForgetReplica(NodeId replica) {
-  return FromRocks(db_->Delete(rocksdb::WriteOptions(), ReplicaKey(replica)), "forgetting a replica");
+  rocksdb::WriteBatch wb;
+  wb.Delete(ReplicaKey(replica));
+  return writes_.Write(wb, false, "forgetting a replica");
 }
 
 std::optional<HeldState> HistoryStore::HeldOf(NodeId origin) {
@@ -282,9 +309,7 @@ Result<uint64_t> HistoryStore::ApplyCopy(const CopySlice& copy) { return ApplyRo
 
 Status HistoryStore::SyncLog() {
   if (!options_.sync_replica_writes) return Status::Ok();
-  if (auto s = FromRocks(db_->SyncWAL(), "syncing the log to disk"); !s.ok()) return s;
-  ++counters_.log_syncs;
-  return Status::Ok();
+  return writes_.SyncLog();
 }
 
 Result<uint64_t> HistoryStore::ApplyRows(const AppendBatches* append, const CopySlice* copy) {
@@ -356,9 +381,7 @@ Result<uint64_t> HistoryStore::ApplyRows(const AppendBatches* append, const Copy
   }
   wb.Put(HeldKey(origin), EncodeHeld(held));
   // Not synced here: SyncLog() syncs many of these at once.
-  if (auto s = FromRocks(db_->Write(rocksdb::WriteOptions(), &wb), "applying replicated rows"); !s.ok()) {
-    return s.error();
-  }
+  if (auto s = writes_.Write(wb, false, "applying replicated rows"); !s.ok()) return s.error();
   counters_.rows_written += rows;
   return held.applied_seq;
 }

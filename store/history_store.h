@@ -24,6 +24,7 @@
 
 #include "core/node_id.h"
 #include "core/result.h"
+#include "store/db_writes.h"
 #include "store/figures.h"
 #include "store/keys.h"
 #include "store/records.h"
@@ -90,6 +91,8 @@ struct StoreCounters {
   uint64_t expired_ranges = 0;
   uint64_t log_trimmed = 0;       // batches dropped from the log
   uint64_t log_syncs = 0;         // SyncLog() calls that reached the disk
+  uint64_t write_failures = 0;    // writes and syncs the disk failed (store/db_writes.h)
+  uint64_t write_resumes = 0;     // times writing came back after such a failure
 };
 
 struct ArchiveInfo {
@@ -127,11 +130,15 @@ class HistoryStore {
   const std::string& moved_aside() const { return moved_aside_; }
   const std::string& corruption() const { return corrupt_; }
   const StoreCounters& counters() const { return counters_; }
+  // False from a write the disk failed until writing works again.
+  bool writing() const { return !writes_.failed(); }
 
   // --- the origin's side ---
   // Records one period as the next batch; returns its sequence number.
   // Rows are keyed by time (a clock stepping back overwrites only rows of
-  // the very same millisecond). Errors name a bad name or the disk.
+  // the very same millisecond). Errors name a bad name or the disk. After
+  // a write failed for the disk it first tries to write again (once a
+  // period; store/db_writes.h): until then every write is refused.
   Result<uint64_t> Record(const Period& period);
   // The logged batches after `after`, up to about `max_bytes` (at least
   // one). Nullopt when batch after + 1 is no longer in the log.
@@ -197,7 +204,10 @@ class HistoryStore {
   // corrupt_) when either is corrupt.
   Result<bool> Load(const rocksdb::Options& opts);
   Result<std::string> MoveAside(const rocksdb::Options& opts);
-  Status Put(const std::string& key, const std::string& value, bool sync);
+  // After a write failed for the disk and RocksDB resumed: opens the
+  // database again, for a new log (store/db_writes.h).
+  void ResumeWriting();
+  Status Put(const std::string& key, const std::string& value, bool sync, std::string_view what);
   Result<uint64_t> ApplyRows(const AppendBatches* append, const CopySlice* copy);
   Status RollUp(NodeId origin, const HeldState& held, Level to, int64_t now_ms);
   Status Expire(NodeId origin, int64_t now_ms);
@@ -210,6 +220,7 @@ class HistoryStore {
   StoreOptions options_;
   std::shared_ptr<rocksdb::Cache> cache_;
   std::unique_ptr<rocksdb::DB> db_;
+  DbWrites writes_{nullptr, &counters_};  // every write to db_ goes through it
   HeldState own_;  // what HeldOf(self) says, kept in memory
   std::string corrupt_, moved_aside_;
   std::vector<std::unique_ptr<MountedArchive>> mounts_;

@@ -22,11 +22,6 @@ std::unique_ptr<rocksdb::Iterator> Iter(rocksdb::DB& db) {
   return std::unique_ptr<rocksdb::Iterator>(db.NewIterator(r));
 }
 
-Status Check(const rocksdb::Status& s, std::string_view what) {
-  if (s.ok()) return Status::Ok();
-  return MakeError("history store: {}: {}", what, s.ToString());
-}
-
 }  // namespace
 
 Status HistoryStore::Maintain(int64_t now_ms) {
@@ -42,10 +37,7 @@ Status HistoryStore::Maintain(int64_t now_ms) {
       // Rolled up again; a row arriving meanwhile would have re-marked it,
       // but this runs on the one thread that applies rows.
       state.stale_from_ms = 0;
-      rocksdb::WriteOptions w;
-      if (auto s = Check(db_->Put(w, HeldKey(origin), EncodeHeld(state)), "saving roll-up state"); !s.ok()) {
-        return s;
-      }
+      if (auto s = Put(HeldKey(origin), EncodeHeld(state), false, "saving roll-up state"); !s.ok()) return s;
     }
     if (auto s = Expire(origin, now_ms); !s.ok()) return s;
   }
@@ -90,7 +82,7 @@ Status HistoryStore::RollUp(NodeId origin, const HeldState& held, Level to, int6
   std::string new_mark;
   AppendBigEndian(new_mark, static_cast<uint64_t>(std::max(ready, mark)), 8);
   wb.Put(WatermarkKey(origin, to), new_mark);
-  if (auto s = Check(db_->Write(rocksdb::WriteOptions(), &wb), "rolling up"); !s.ok()) return s;
+  if (auto s = writes_.Write(wb, false, "rolling up"); !s.ok()) return s;
   counters_.rolled_up += written;
   return Status::Ok();
 }
@@ -114,7 +106,7 @@ Status HistoryStore::Expire(NodeId origin, int64_t now_ms) {
   }
   expire(SeriesKind::kEvent, Level::kRaw, options_.event_retention_ms);
   if (wb.Count() == 0) return Status::Ok();
-  return Check(db_->Write(rocksdb::WriteOptions(), &wb), "expiring old rows");
+  return writes_.Write(wb, false, "expiring old rows");
 }
 
 Status HistoryStore::TrimLog() {
@@ -130,8 +122,9 @@ Status HistoryStore::TrimLog() {
   const uint64_t first = IdOfKey(std::string_view(it->key().data(), it->key().size()));
   if (first > keep_after) return Status::Ok();
   counters_.log_trimmed += keep_after - first + 1;
-  return Check(db_->DeleteRange(rocksdb::WriteOptions(), db_->DefaultColumnFamily(), LogKey(0), LogKey(keep_after + 1)),
-               "trimming the log");
+  rocksdb::WriteBatch wb;
+  wb.DeleteRange(LogKey(0), LogKey(keep_after + 1));
+  return writes_.Write(wb, false, "trimming the log");
 }
 
 Result<uint64_t> HistoryStore::Delete(const DeleteRequest& d) {
@@ -167,7 +160,7 @@ Result<uint64_t> HistoryStore::Delete(const DeleteRequest& d) {
       }
     }
   }
-  if (auto s = Check(db_->Write(rocksdb::WriteOptions(), &wb), "deleting rows"); !s.ok()) return s.error();
+  if (auto s = writes_.Write(wb, false, "deleting rows"); !s.ok()) return s.error();
   return rows;
 }
 

@@ -313,10 +313,8 @@ void NodeEngine::Sample() {
   auto pipes = pipes_.TakePeriod();
   ReportPipesUnmet();
   if (!history_) return;
-  if (auto s = history_->Record(cpu_.local(), cpu_.plan(), CapacityM(std::max(1u, cpus_)), std::move(pipes));
-      !s.ok()) {
-    spdlog::error("{}", s.error().message);
-  }
+  auto recorded = history_->Record(cpu_.local(), cpu_.plan(), CapacityM(std::max(1u, cpus_)), std::move(pipes));
+  ReportHistoryWrites(recorded);
   ReportReplicas();
 }
 
@@ -420,6 +418,23 @@ void NodeEngine::ReportConditions() {
            {"usage_millicores", fmt::format("{:.0f}", c.usage)},
            {"allocated_millicores", fmt::format("{:.0f}", c.allocated)},
            {"booked_millicores", fmt::format("{:.0f}", c.booked)}});
+  }
+}
+
+// A disk that fails the history's writes is reported once (and its
+// errors not logged every period) until the store writes again.
+void NodeEngine::ReportHistoryWrites(const Status& recorded) {
+  const bool writing = history_->store().writing();
+  const std::string& name = config_.node_name;
+  if (!recorded.ok() && (writing || !history_failing_)) spdlog::error("{}", recorded.error().message);
+  if (!writing && !history_failing_) {
+    history_failing_ = true;
+    Raise(EventType::kHistoryWriteFailed, name, recorded.ok() ? "history store: a write failed" : recorded.error().message,
+          {{"path", history_->store().options().path}});
+  } else if (writing && history_failing_) {
+    history_failing_ = false;
+    Raise(EventType::kHistoryWriting, name, fmt::format("history store of {} writes again", name),
+          {{"path", history_->store().options().path}});
   }
 }
 

@@ -173,6 +173,7 @@ class NodeEngine {
   void ReportPipesUnmet();
   void ReportConditions();
   void ReportReplicas();
+  void ReportHistoryWrites(const Status& recorded);
   void RunTriggers();
   void Maintain();
 
@@ -198,6 +199,7 @@ class NodeEngine {
   AppWatch app_watch_;
   std::string mode_;              // at the last activation
   bool replicas_behind_ = false;  // history.replica_lost raised, not yet restored
+  bool history_failing_ = false;  // history.write_failed raised, not yet writing
   uint32_t cpus_ = 0;       // from the last host facts
   int samples_ = 0;
   int nodes_failed_ = 0;    // since the triggers last ran

@@ -1,9 +1,13 @@
 // shoald's event stream with real processes: pool-wide events raised once
 // for the pool (not once per observer), local ones by the node they
 // happened on, and `shoalctl events` answering alike from any node, with
-// --follow printing new events as they come. Ends only what it started.
+// --follow printing new events as they come; a full disk under a node's
+// state directory (a tmpfs the test mounts). Ends only what it started.
+#include <unistd.h>
+
 #include <algorithm>
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 
 #include <catch2/catch.hpp>
@@ -11,6 +15,7 @@
 
 #include "test/support/pool.h"
 #include "test/support/process.h"
+#include "test/support/small_tmpfs.h"
 
 using namespace shoal;
 using shoal::testing::Output;
@@ -234,4 +239,34 @@ TEST_CASE("a wall clock step (wall_clock_offset_ms on SIGHUP) dates what the dae
   const int64_t again = std::min(events[0]["time_ms"].get<int64_t>(), events[1]["time_ms"].get<int64_t>());
   CHECK(again >= back_ms);
   CHECK(again <= WallClockMs());
+}
+
+TEST_CASE("a full disk under a daemon's state directory raises history.write_failed once, and history.writing once "
+          "space is back",
+          "[disk]") {
+  if (::geteuid() != 0) {
+    WARN("not root: cannot mount a tmpfs; the full-disk test did not run");
+    return;
+  }
+  TestPool pool;
+  testing::SmallTmpfs disk(32 << 20, pool.dir().File("node-0"));
+  pool.Start(0, {"--enforcer", "off"});
+  REQUIRE(pool.CtlUntil("status", 0, [](const Output& o) { return o.status == 0; }).status == 0);
+  const std::string filler = disk.Fill();
+  auto failed = EventsUntil(pool, 0, [](const auto& ev) { return Count(ev, "history.write_failed", "node-0") >= 1; });
+  INFO(nlohmann::json(failed).dump(1));
+  REQUIRE(Count(failed, "history.write_failed", "node-0") == 1);
+  for (const auto& e : failed) {
+    if (e["type"] == "history.write_failed") {
+      CHECK(e["severity"] == "error");
+      CHECK_THAT(e["text"].get<std::string>(), Catch::Contains("No space left on device"));
+    }
+  }
+  std::filesystem::remove(filler);
+  // RocksDB looks for free space every 5 s; the next period then writes.
+  auto back = EventsUntil(pool, 0, [](const auto& ev) { return Count(ev, "history.writing", "node-0") >= 1; });
+  INFO(nlohmann::json(back).dump(1));
+  REQUIRE(Count(back, "history.writing", "node-0") == 1);
+  CHECK(Count(back, "history.write_failed", "node-0") == 1);  // once, not every period
+  REQUIRE(pool.Ctl("status", 0).status == 0);
 }
