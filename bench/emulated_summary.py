@@ -32,11 +32,12 @@ def last(pattern, part):
 
 
 def rate(pattern, groups):
+    """Per second over the window, rounded; None when a report is missing."""
     a, b = last(pattern, before), last(pattern, inside)
     if a is None or b is None:
         return None
     reports = sum(1 for l in inside if pattern.search(l))
-    return sum(float(b.group(g)) - float(a.group(g)) for g in groups) / (5.0 * reports)
+    return round(sum(float(b.group(g)) - float(a.group(g)) for g in groups) / (5.0 * reports), 1)
 
 
 tick_lines = [m for m in (ticks.search(l) for l in inside) if m]
@@ -60,9 +61,9 @@ print(json.dumps({
     "perf_task_clock_pct": round(perf["task-clock"] / 10.0 / window, 3) if "task-clock" in perf else None,
     "perf_context_switches_per_s": round(perf["context-switches"] / window, 1) if "context-switches" in perf else None,
     "rss_mb": round(rss_kb / 1024.0, 1),
-    "udp_kb_per_s": round(rate(udp, [2, 4]), 1) if rate(udp, [2, 4]) is not None else None,
-    "udp_packets_per_s": round(rate(udp, [1, 3]), 1) if rate(udp, [1, 3]) is not None else None,
-    "stream_kb_per_s": round(rate(streams, [1, 2]), 1) if rate(streams, [1, 2]) is not None else None,
+    "udp_kb_per_s": rate(udp, [2, 4]),
+    "udp_packets_per_s": rate(udp, [1, 3]),
+    "stream_kb_per_s": rate(streams, [1, 2]),
     "tick_late_p99_ms_worst": max((float(m.group(2)) for m in tick_lines), default=None),
     "tick_late_max_ms": max((float(m.group(3)) for m in tick_lines), default=None),
     "tick_busy_p99_ms_worst": max((float(m.group(5)) for m in tick_lines), default=None),

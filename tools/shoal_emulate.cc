@@ -3,9 +3,8 @@
 // measured on a CPU of its own. Runs until SIGINT or SIGTERM.
 #include <signal.h>
 
-#include <cmath>
+#include <algorithm>
 #include <cstdio>
-#include <numbers>
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -15,40 +14,15 @@
 #include "core/build_info.h"
 #include "daemon/key_file.h"
 #include "tools/emu/emulated_pool.h"
+#include "tools/sim/workload.h"
 
 using namespace shoal;
 
 namespace {
 
-std::string AppName(int k) { return fmt::format("emu-app{}", k + 1); }
-
-// Every application with a booking of the pool, in enforce mode; the
-// process rules match nothing on a real server.
-std::string Policy(int apps) {
-  std::string xml = "<shoal-policy version=\"1\" mode=\"enforce\">\n";
-  for (int a = 0; a < apps; ++a) {
-    xml += fmt::format("  <application name=\"{0}\"><process cmdline=\"shoal-{0} *\"/></application>\n", AppName(a));
-  }
-  const int percent = std::max(1, 80 / std::max(apps, 1));
-  for (int a = 0; a < apps; ++a) {
-    xml += fmt::format("  <policy application=\"{}\" priority=\"{}\"><cpu pool-percent=\"{}%\"/></policy>\n",
-                       AppName(a), a % 2 + 1, percent);
-  }
-  return xml + "</shoal-policy>\n";
-}
-
-// Each server runs three of the applications, wanting 600 to 2,200
-// millicores over a minute at its own phase: every node's figures change
-// every second, as under real load.
-void Workload(int apps, size_t i, sim::SimMachine& m) {
-  for (int k : {0, 3, 7}) {
-    const int a = static_cast<int>((i + static_cast<size_t>(k)) % static_cast<size_t>(apps));
-    const double phase = 2 * std::numbers::pi * static_cast<double>((i * 37 + static_cast<size_t>(k) * 11) % 100) / 100;
-    m.Run(AppName(a), [phase](TimePoint t) {
-      const double s = std::chrono::duration<double>(t.time_since_epoch()).count();
-      return 1400 + 800 * std::sin(2 * std::numbers::pi * s / 60 + phase);
-    });
-  }
+// Every application booked an even share of 80% of the pool.
+sim::SimLoad Load(int apps) {
+  return {.apps = apps, .percent = std::max(1, 80 / std::max(apps, 1)), .prefix = "emu-app"};
 }
 
 struct Flags {
@@ -74,8 +48,8 @@ void Report(boost::asio::steady_timer& timer, emu::EmulatedPool& pool, std::chro
     const double per = static_cast<double>(r.peers) * std::chrono::duration<double>(every).count();
     fmt::print("emulator: {} peers, {} live nodes seen | per peer {:.0f} pkts/s {:.1f} KB/s UDP, {:.1f} KB/s streams | {}\n",
                r.peers, r.live_seen,
-               static_cast<double>(r.udp_packets) / per, static_cast<double>(r.udp_bytes) / per / 1000,
-               static_cast<double>(r.stream_bytes) / per / 1000, r.ticks);
+               static_cast<double>(r.traffic.udp_packets) / per, static_cast<double>(r.traffic.udp_bytes) / per / 1000,
+               static_cast<double>(r.traffic.stream_bytes) / per / 1000, r.ticks);
     std::fflush(stdout);
     Report(timer, pool, every);
   });
@@ -108,7 +82,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", VersionText("shoal-emulate", 0, 0));
   CLI11_PARSE(app, argc, argv);
   if (f.print_policy) {
-    fmt::print("{}", Policy(f.apps));
+    fmt::print("{}", Load(f.apps).Policy());
     return 0;
   }
   if (f.key_file.empty() || f.seeds.empty()) {
@@ -120,7 +94,7 @@ int main(int argc, char** argv) {
   o.cpus = f.cpus;
   o.history = !f.no_history;
   o.seed = f.rng_seed;
-  o.workload = [apps = f.apps](size_t i, sim::SimMachine& m) { Workload(apps, i, m); };
+  o.workload = [load = Load(f.apps)](size_t i, sim::SimMachine& m) { load.Run(i, m); };
   auto first = Endpoint::Parse(f.first_address);
   if (!first.ok()) {
     fmt::print(stderr, "shoal-emulate: --first-address: {}\n", first.error().message);

@@ -28,7 +28,7 @@ TEST_CASE("emulated pool: peers on their own loopback addresses form a pool and 
   io.run_for(std::chrono::milliseconds(500));
   report = (*pool)->TakeReport();
   CHECK(report.peers == 4);
-  CHECK(report.udp_packets > 0);
+  CHECK(report.traffic.udp_packets > 0);
   CHECK_THAT(report.ticks, Catch::StartsWith("ticks 2"));  // about 25 rounds of 20 ms in 0.5 s
   // A second peer on a taken address is refused, naming it.
   boost::asio::io_context other;

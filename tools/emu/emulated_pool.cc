@@ -132,20 +132,11 @@ void EmulatedPool::Round() {
 }
 
 EmulatedReport EmulatedPool::TakeReport() {
-  uint64_t udp_bytes = 0, udp_packets = 0, stream_bytes = 0;
-  for (const auto& p : peers_) {
-    const auto& c = p->gossiper->counters();
-    udp_bytes += c.bytes_sent + c.bytes_received;
-    udp_packets += c.packets_sent + c.packets_received;
-    const auto& s = p->streams->counters();
-    stream_bytes += s.bytes_sent + s.bytes_received;
-  }
+  sim::Traffic now;
+  for (const auto& p : peers_) now.Add(*p->gossiper, *p->streams);
   const size_t live = peers_.empty() ? 0 : peers_.front()->gossiper->membership().live_count();
-  EmulatedReport r{peers_.size(), live, udp_bytes - udp_bytes_, udp_packets - udp_packets_, stream_bytes - stream_bytes_,
-                   rounds_.Take()};
-  udp_bytes_ = udp_bytes;
-  udp_packets_ = udp_packets;
-  stream_bytes_ = stream_bytes;
+  EmulatedReport r{peers_.size(), live, now.Since(reported_), rounds_.Take()};
+  reported_ = now;
   return r;
 }
 

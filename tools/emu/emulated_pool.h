@@ -35,6 +35,7 @@
 #include "gossip/peer_index.h"
 #include "gossip/seal.h"
 #include "tools/sim/sim_machine.h"
+#include "tools/sim/traffic.h"
 
 namespace rocksdb {
 class Env;
@@ -62,7 +63,7 @@ struct EmulatedPoolOptions {
 struct EmulatedReport {
   size_t peers = 0;
   size_t live_seen = 0;  // live nodes (itself included) as peer 1 sees the pool now
-  uint64_t udp_bytes = 0, udp_packets = 0, stream_bytes = 0;  // sent + received, all peers
+  sim::Traffic traffic;  // since the last report, all peers
   std::string ticks;  // TickLateness::Take() of the rounds
 };
 
@@ -99,7 +100,7 @@ class EmulatedPool {
   std::vector<std::unique_ptr<Peer>> peers_;
   boost::asio::steady_timer timer_;
   TickLateness rounds_;
-  uint64_t udp_bytes_ = 0, udp_packets_ = 0, stream_bytes_ = 0;  // at the last report
+  sim::Traffic reported_;  // at the last report
 };
 
 }  // namespace shoal::emu

@@ -21,15 +21,9 @@ FullPoolOptions LanPool(size_t nodes, uint64_t seed, double loss) {
   return o;
 }
 
-FullPool::TrafficTotals FullPool::Traffic() {
-  TrafficTotals t;
-  for (size_t i = 0; i < size(); ++i) {
-    const auto& c = pool_.node(i).counters();
-    t.udp_bytes += c.bytes_sent + c.bytes_received;
-    t.udp_packets += c.packets_sent + c.packets_received;
-    const auto& s = pool_.streams(i).counters();
-    t.stream_bytes += s.bytes_sent + s.bytes_received;
-  }
+sim::Traffic FullPool::Traffic() {
+  sim::Traffic t;
+  for (size_t i = 0; i < size(); ++i) t.Add(pool_.node(i), pool_.streams(i));
   return t;
 }
 

@@ -22,6 +22,7 @@
 #include "gossip/sim/sim_pool.h"
 #include "tools/sim/sim_machine.h"
 #include "tools/sim/sim_pipes.h"
+#include "tools/sim/traffic.h"
 
 namespace rocksdb {
 class Env;
@@ -83,10 +84,7 @@ class FullPool {
   // Bytes and packets sent and received, summed over every node: the
   // exchange's datagrams, and the peer streams' bytes (snapshot epochs,
   // the roll-up, policy fetches, history).
-  struct TrafficTotals {
-    uint64_t udp_bytes = 0, udp_packets = 0, stream_bytes = 0;
-  };
-  TrafficTotals Traffic();
+  sim::Traffic Traffic();
   gossip::SimPool& pool() { return pool_; }
   bool running(size_t i) const { return pool_.running(i); }
   engine::NodeEngine& engine(size_t i) { return *nodes_[i].engine; }

@@ -5,47 +5,19 @@
 #include <chrono>
 #include <cmath>
 #include <map>
-#include <numbers>
 #include <optional>
 
 #include <fmt/format.h>
 
 #include "core/percentile.h"
 #include "tools/sim/full_pool.h"
+#include "tools/sim/workload.h"
 
 namespace shoal::sim {
 namespace {
 
-constexpr int kApps = 10;
-
-std::string AppName(int a) { return fmt::format("app-{:02}", a); }
-
-// Ten applications, each booked 7% of the pool, half at priority 1.
-std::string Policy() {
-  std::string xml = "<shoal-policy version=\"1\" mode=\"enforce\">\n";
-  for (int a = 0; a < kApps; ++a) {
-    xml += fmt::format("  <application name=\"{0}\"><process cmdline=\"{0}\"/></application>\n", AppName(a));
-  }
-  for (int a = 0; a < kApps; ++a) {
-    xml += fmt::format("  <policy application=\"{}\" priority=\"{}\"><cpu pool-percent=\"7%\"/></policy>\n",
-                       AppName(a), a % 2 + 1);
-  }
-  return xml + "</shoal-policy>\n";
-}
-
-// Each server runs three applications; each wants 600 to 2,200
-// millicores, rising and falling over a minute at its own phase, so the
-// servers' 4 CPUs are contended about half the time.
-void Workload(size_t i, SimMachine& m) {
-  for (int k : {0, 3, 7}) {
-    const int a = static_cast<int>((i + k) % kApps);
-    const double phase = 2 * std::numbers::pi * static_cast<double>((i * 37 + k * 11) % 100) / 100;
-    m.Run(AppName(a), [phase](TimePoint t) {
-      const double s = std::chrono::duration<double>(t.time_since_epoch()).count();
-      return 1400 + 800 * std::sin(2 * std::numbers::pi * s / 60 + phase);
-    });
-  }
-}
+// Ten applications, each booked 7% of the pool (tools/sim/workload.h).
+const SimLoad kLoad{};
 
 // The samples of the settled pool start this long after the push: planning
 // from figures, a new document's applications climb the roll-up tree and
@@ -63,7 +35,7 @@ struct Window {
   uint64_t udp_bytes = 0, stream_bytes = 0, packets = 0;
   // From 5 s after the push to the end: the settled pool's traffic, without
   // the push and the switch to figures.
-  std::optional<FullPool::TrafficTotals> settled_from;
+  std::optional<Traffic> settled_from;
   Duration settled_for{};
   double settled_bytes = -1;  // per node per second, sent + received
   struct Cli {
@@ -114,9 +86,9 @@ void Sample(FullPool& p, Duration since_push, Window& w) {
     // node; the settled figures are after this.
     w.settling_max = std::max(w.settling_max, s.max);
   }
-  for (int a = 0; a < kApps; ++a) {
-    const double met = p.BookedMet(AppName(a));
-    auto [it, fresh] = w.least_met.try_emplace(AppName(a), met);
+  for (int a = 0; a < kLoad.apps; ++a) {
+    const double met = p.BookedMet(kLoad.AppName(a));
+    auto [it, fresh] = w.least_met.try_emplace(kLoad.AppName(a), met);
     if (!fresh) it->second = std::min(it->second, met);
   }
 }
@@ -206,11 +178,11 @@ int RunFull(const FullRunFlags& f) {
   o.history_copies = f.copies;
   o.plan_from_snapshot = f.plan_from == "snapshot";
   if (f.plan_from == "figures") o.planning.from = engine::PlanFrom::kFigures;
-  o.workload = Workload;
+  o.workload = [](size_t i, SimMachine& m) { kLoad.Run(i, m); };
   FullPool p(o);
   p.StartFormed();
   p.RunFor(std::chrono::duration_cast<Duration>(std::chrono::duration<double>(f.warmup_s)));
-  auto v = p.Push(0, Policy());
+  auto v = p.Push(0, kLoad.Policy());
   if (!v.ok()) {
     fmt::print(stderr, "shoal-sim: the generated policy was refused: {}\n", v.error().message);
     return 1;
@@ -238,13 +210,14 @@ int RunFull(const FullRunFlags& f) {
   }
   const auto traffic1 = p.Traffic();
   if (w.settled_from && w.settled_for > Duration::zero()) {
-    const uint64_t settled = traffic1.udp_bytes + traffic1.stream_bytes - w.settled_from->udp_bytes -
-                             w.settled_from->stream_bytes;
-    w.settled_bytes = static_cast<double>(settled) / (ToMillis(w.settled_for) / 1000 * static_cast<double>(p.size()));
+    const Traffic settled = traffic1.Since(*w.settled_from);
+    w.settled_bytes = static_cast<double>(settled.udp_bytes + settled.stream_bytes) /
+                      (ToMillis(w.settled_for) / 1000 * static_cast<double>(p.size()));
   }
-  w.udp_bytes = traffic1.udp_bytes - traffic0.udp_bytes;
-  w.stream_bytes = traffic1.stream_bytes - traffic0.stream_bytes;
-  w.packets = traffic1.udp_packets - traffic0.udp_packets;
+  const Traffic moved = traffic1.Since(traffic0);
+  w.udp_bytes = moved.udp_bytes;
+  w.stream_bytes = moved.stream_bytes;
+  w.packets = moved.udp_packets;
   const size_t copies = f.history ? p.LeastHistoryCopies() : 0;
   w.cli = AskAsTheCli(p);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
