@@ -165,7 +165,7 @@ std::vector<Holding> HistoryStore::ArchiveHoldings() const {
     }
   }
   std::vector<Holding> out;
-  for (const auto& [origin, span] : all) out.push_back({NodeId{origin}, "", span.first, span.second, true});
+  for (const auto& [origin, span] : all) out.push_back({NodeId{origin}, "", span.first, span.second, true, 0, 1});
   return out;
 }
 

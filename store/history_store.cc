@@ -238,6 +238,16 @@ Result<uint64_t> HistoryStore::Record(const Period& p) {
   return seq;
 }
 
+Status HistoryStore::Reincarnate() {
+  HeldState own = own_;
+  own.incarnation = NewIncarnation();
+  own.first_ms = own.last_ms;
+  ++own.lives;
+  if (auto s = Put(HeldKey(self_), EncodeHeld(own), true, "starting a new incarnation"); !s.ok()) return s;
+  own_ = std::move(own);
+  return Status::Ok();
+}
+
 std::optional<std::vector<LogBatch>> HistoryStore::LogAfter(uint64_t after, size_t max_bytes) {
   std::vector<LogBatch> out;
   if (after >= own_.applied_seq) return out;
@@ -327,6 +337,7 @@ Result<uint64_t> HistoryStore::ApplyRows(const AppendBatches* append, const Copy
   HeldState held = HeldOf(origin).value_or(HeldState{});
   if (held.incarnation != incarnation) {
     // The origin's store was created afresh: its sequence starts again.
+    if (held.incarnation != 0) ++held.lives;
     held.incarnation = incarnation;
     held.applied_seq = 0;
   }
@@ -392,7 +403,7 @@ std::vector<Holding> HistoryStore::Holdings() {
   for (it->Seek(HeldPrefix()); it->Valid() && it->key().starts_with(HeldPrefix()); it->Next()) {
     const NodeId origin{IdOfKey(std::string_view(it->key().data(), it->key().size()))};
     auto h = origin == self_ ? std::optional(own_) : DecodeHeld(std::string_view(it->value().data(), it->value().size()));
-    if (h) out.push_back({origin, std::move(h->name), h->first_ms, h->last_ms, false});
+    if (h) out.push_back({origin, std::move(h->name), h->first_ms, h->last_ms, false, h->incarnation, h->lives});
   }
   return out;
 }

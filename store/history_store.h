@@ -140,6 +140,12 @@ class HistoryStore {
   // a write failed for the disk it first tries to write again (once a
   // period; store/db_writes.h): until then every write is refused.
   Result<uint64_t> Record(const Period& period);
+  // For a store that lost periods a replica holds (the tail of its log, to
+  // a crash before the disk had it): goes on under a new incarnation, so
+  // that replicas take its next periods afresh rather than as batches they
+  // hold, and claims nothing held before now, so that pool questions about
+  // earlier go to the copies that hold all of it.
+  Status Reincarnate();
   // The logged batches after `after`, up to about `max_bytes` (at least
   // one). Nullopt when batch after + 1 is no longer in the log.
   std::optional<std::vector<LogBatch>> LogAfter(uint64_t after, size_t max_bytes);

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <iterator>
+#include <map>
 #include <memory>
 #include <set>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -28,13 +30,59 @@ void FanOut(HistoryService& local, gossip::PeerStreams& streams,
 
 std::pair<NodeId, std::string> Failure(NodeId node, const Error& e) { return {node, e.message}; }
 
-// The origin itself while it answers, else the copy with the latest rows,
-// else the lowest id.
-bool BetterHolder(NodeId origin, const std::pair<NodeId, Holding>& a, const std::pair<NodeId, Holding>& b) {
+// How much of the query's period a holding spans.
+int64_t Spanned(const Holding& h, const SeriesQuery& q) {
+  return std::max<int64_t>(0, std::min(h.last_ms + 1, q.to_ms) - std::max(h.first_ms, q.from_ms));
+}
+
+// The copy spanning most of the period: an origin whose store was created
+// afresh (removed, or found corrupt) holds less than its replicas, which
+// kept its earlier rows. Of copies spanning alike, the origin itself while
+// it answers, else the one with the latest rows, else the lowest id.
+bool BetterHolder(NodeId origin, const SeriesQuery& q, const std::pair<NodeId, Holding>& a,
+                  const std::pair<NodeId, Holding>& b) {
+  const int64_t a_span = Spanned(a.second, q), b_span = Spanned(b.second, q);
+  if (a_span != b_span) return a_span > b_span;
   const bool a_own = a.first == origin, b_own = b.first == origin;
   if (a_own != b_own) return a_own;
   if (a.second.last_ms != b.second.last_ms) return a.second.last_ms > b.second.last_ms;
   return a.first < b.first;
+}
+
+using Candidate = std::pair<NodeId, Holding>;
+
+// Whether one copy of an origin's rows answers for all: every holder has
+// them from the same store of the origin, and from one life of it. If not,
+// a copy may have gaps (a life whose batches went to other replicas).
+bool OneCopyWhole(const std::vector<const Candidate*>& holders) {
+  return std::all_of(holders.begin(), holders.end(), [&](const Candidate* c) {
+    return c->second.lives <= 1 && c->second.incarnation == holders.front()->second.incarnation;
+  });
+}
+
+// The rows of origins asked of several holders: per series and bucket the
+// copy with the most samples, each event once.
+void KeepFullest(QueryAnswer& a, const std::set<NodeId>& merged) {
+  std::map<std::tuple<uint64_t, std::string, int64_t>, size_t> at;  // (origin, series, bucket) -> kept
+  std::vector<SeriesRow> kept;
+  for (SeriesRow& r : a.rows) {
+    if (!merged.count(r.origin)) {
+      kept.push_back(std::move(r));
+      continue;
+    }
+    auto [it, fresh] = at.try_emplace({r.origin.value, r.name, r.bucket_ms}, kept.size());
+    if (fresh) {
+      kept.push_back(std::move(r));
+    } else if (r.figures.samples > kept[it->second].figures.samples) {
+      kept[it->second] = std::move(r);
+    }
+  }
+  a.rows = std::move(kept);
+  std::set<std::tuple<uint64_t, int64_t, std::string, std::string, std::string>> seen;
+  std::erase_if(a.events, [&](const EventRow& e) {
+    return merged.count(e.origin) &&
+           !seen.insert({e.origin.value, e.time_ms, e.event.kind, e.event.subject, e.event.text}).second;
+  });
 }
 
 }  // namespace
@@ -43,7 +91,8 @@ void PoolQuery::Run(HistoryService& local, gossip::PeerStreams& streams, std::ve
                     SeriesQuery query, Duration timeout, Progress progress, Done done) {
   struct State {
     PoolAnswer answer;
-    std::map<NodeId, std::vector<std::pair<NodeId, Holding>>> holders;  // origin -> (node, holding)
+    std::map<NodeId, std::vector<Candidate>> holders;  // origin -> (node, holding)
+    std::set<NodeId> merged;  // origins asked of every holder (OneCopyWhole)
     std::map<NodeId, Endpoint> endpoints;
     std::set<NodeId> answered;
     size_t calls_done = 0, calls_total = 0;
@@ -75,20 +124,27 @@ void PoolQuery::Run(HistoryService& local, gossip::PeerStreams& streams, std::ve
         for (Holding& h : FromWire(r->holdings())) st->holders[h.origin].emplace_back(node, std::move(h));
       },
       [st, wanted, query, &local, &streams, timeout, tick, done] {
-        // One holder per origin with rows in the period.
+        // One holder per origin with rows in the period, or all of them.
         std::map<NodeId, std::vector<NodeId>> assigned;
         for (const auto& [origin, list] : st->holders) {
           if (!wanted.empty() && !wanted.count(origin)) continue;
-          const std::pair<NodeId, Holding>* best = nullptr;
+          std::vector<const Candidate*> in_period;
+          const Candidate* best = nullptr;
           for (const auto& cand : list) {
             const Holding& h = cand.second;
             if (h.last_ms < query.from_ms || h.first_ms >= query.to_ms) continue;
-            if (!best || BetterHolder(origin, cand, *best)) best = &cand;
+            in_period.push_back(&cand);
+            if (!best || BetterHolder(origin, query, cand, *best)) best = &cand;
           }
           if (!best) continue;
           st->answer.names[origin.value] = best->second.name;
           st->answer.holder[origin.value] = best->first.value;
-          assigned[best->first].push_back(origin);
+          if (OneCopyWhole(in_period)) {
+            assigned[best->first].push_back(origin);
+            continue;
+          }
+          st->merged.insert(origin);
+          for (const Candidate* c : in_period) assigned[c->first].push_back(origin);
         }
         std::vector<std::pair<PoolMember, wire::Request>> queries;
         for (auto& [node, origins] : assigned) {
@@ -116,6 +172,7 @@ void PoolQuery::Run(HistoryService& local, gossip::PeerStreams& streams, std::ve
               std::move(part->events.begin(), part->events.end(), std::back_inserter(out.events));
             },
             [st, done] {
+              if (!st->merged.empty()) KeepFullest(st->answer.result, st->merged);
               SortEvents(st->answer.result.events);
               done(std::move(st->answer));
             });

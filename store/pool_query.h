@@ -1,10 +1,14 @@
 // Pool-wide history questions, asked of any node. The node asks every live
 // node (itself included) which origins it holds rows of, picks one holder
-// per origin (the origin itself while it answers, else the replica holding
-// the most recent rows), asks each holder for its origins' rows, and
-// merges: each origin's rows come from exactly one copy, so nothing is
-// counted twice. A node that does not answer is named in the answer; its
-// origins are answered by their replicas.
+// per origin (the copy spanning most of the period: of equal ones the
+// origin itself while it answers, else the replica holding the most recent
+// rows), asks each holder for its origins' rows, and merges: each origin's
+// rows come from exactly one copy, so nothing is counted twice. An origin
+// whose store was created afresh (removed, found corrupt, or behind its
+// replicas after a crash) may have copies with gaps: its rows are asked of
+// every holder, and per series and bucket the copy with the most samples
+// is kept. A node that does not answer is named in the answer; its origins
+// are answered by their replicas.
 //
 // Deletion and archiving go to every live node (each handles its own rows
 // and its replicas'); nodes down at the time keep theirs.

@@ -61,6 +61,8 @@ struct Holding {
   std::string name;
   int64_t first_ms = 0, last_ms = 0;
   bool archive = false;  // rows of a mounted archive
+  uint64_t incarnation = 0;  // HeldState's
+  uint32_t lives = 1;
 };
 
 // An operator's deletion: rows of `origin` (invalid: every origin), of
@@ -116,6 +118,9 @@ struct HeldState {
   int64_t last_ms = 0;       // time of batch applied_seq
   std::string name;
   int64_t stale_from_ms = 0;  // rows came in before a roll-up watermark: roll up again from here
+  // Incarnations of the origin held here: more than one, and the rows may
+  // have gaps (a life whose batches went to other replicas).
+  uint32_t lives = 1;
 };
 
 // What the origin knows of one replica of its rows.

@@ -43,16 +43,34 @@ void Replicator::ChooseReplicas() {
   for (const auto& [score, id] : candidates) {
     if (replicas_.size() >= static_cast<size_t>(options_.copies)) break;
     State st;
-    // Everything held so far goes over as a copy; the log continues after it.
-    if (store_.last_seq() > 0) {
-      st.saved.copying = true;
-      st.saved.copy_base = store_.last_seq();
-      st.saved.copy_base_ms = store_.last_ms();
-      st.saved.acked_seq = store_.last_seq();  // keeps the log from here on
-    }
+    if (store_.last_seq() > 0) st.saved = FreshCopy();
     spdlog::info("history: {} replicates to {}", store_.self_name(), NameOf(id));
     Save(id, st);
     replicas_.emplace(id, std::move(st));
+  }
+}
+
+// Everything held so far goes over as a copy; the log continues after it.
+ReplicaState Replicator::FreshCopy() const {
+  return ReplicaState{.acked_seq = store_.last_seq(),  // keeps the log from here on
+                      .copying = true,
+                      .copy_cursor = "",
+                      .copy_base = store_.last_seq(),
+                      .copy_base_ms = store_.last_ms()};
+}
+
+void Replicator::OnRollback(NodeId id, uint64_t held) {
+  spdlog::warn("history: {} holds batch {} of {}, whose store ends at {}: the store lost periods to a crash; "
+               "it goes on under a new incarnation and its replicas get a fresh copy",
+               NameOf(id), held, store_.self_name(), store_.last_seq());
+  if (auto s = store_.Reincarnate(); !s.ok()) {
+    spdlog::error("{}", s.error().message);
+    return;
+  }
+  ++counters_.rollbacks;
+  for (auto& [replica, st] : replicas_) {
+    st.saved = FreshCopy();
+    Save(replica, st);
   }
 }
 
@@ -78,11 +96,7 @@ void Replicator::Send(NodeId id, State& st, const Endpoint& to) {
     if (!log) {
       // The replica is further behind than the log reaches: copy instead.
       spdlog::info("history: replica {} is behind the log (at {}); copying", NameOf(id), st.saved.acked_seq);
-      st.saved = ReplicaState{.acked_seq = store_.last_seq(),
-                              .copying = true,
-                              .copy_cursor = "",
-                              .copy_base = store_.last_seq(),
-                              .copy_base_ms = store_.last_ms()};
+      st.saved = FreshCopy();
       Save(id, st);
       copy = true;
     } else {
@@ -113,12 +127,16 @@ void Replicator::OnReply(NodeId id, Result<wire::Ack> ack, bool was_copy, std::s
     spdlog::debug("history: replicating to {}: {}", NameOf(id), ack.error().message);
     return;
   }
+  if (!was_copy && st.saved.copying) return;  // sent before a rollback restarted it
   if (was_copy) {
     st.saved.copy_cursor = cursor;
     if (last) {
       st.saved.copying = false;
       st.saved.acked_seq = ack->applied_seq();
     }
+  } else if (ack->applied_seq() > store_.last_seq()) {
+    OnRollback(id, ack->applied_seq());
+    return;
   } else {
     // Lower than sent: the replica found a gap (or lost its store); the
     // next call resumes from what it holds.

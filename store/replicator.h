@@ -8,6 +8,10 @@
 // there. A replica acknowledges the highest sequence it holds without a
 // gap, after syncing it to disk; the origin resumes from the last
 // acknowledgement after a failed call, a restart of either side, or a gap.
+// A replica acknowledging more than this node's store holds means the
+// store lost its log's tail (a crash before the disk had it): the store
+// goes on under a new incarnation and every replica gets a fresh copy, so
+// no sequence number is used twice.
 // A replica that the membership declares failed (or that is still unknown
 // once the node has been up for `startup_grace`) is replaced: the
 // replacement gets the copy, so the number of copies comes back.
@@ -47,6 +51,7 @@ struct ReplicatorCounters {
   uint64_t copies = 0;    // copy slices sent
   uint64_t failures = 0;  // calls that failed or were refused
   uint64_t replaced = 0;  // replicas replaced after a failure
+  uint64_t rollbacks = 0; // a replica held batches this store had lost
   uint64_t bytes = 0;
 };
 
@@ -77,6 +82,9 @@ class Replicator {
     AckedCall call;
   };
   void ChooseReplicas();
+  // A replica's state that starts with a copy of every row held.
+  ReplicaState FreshCopy() const;
+  void OnRollback(NodeId id, uint64_t held);
   void Send(NodeId id, State& st, const Endpoint& to);
   void OnReply(NodeId id, Result<wire::Ack> ack, bool was_copy, std::string cursor, bool last);
   void Save(NodeId id, const State& st);

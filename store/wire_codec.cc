@@ -1,5 +1,7 @@
 #include "store/wire_codec.h"
 
+#include <algorithm>
+
 namespace shoal::store {
 namespace {
 
@@ -157,6 +159,8 @@ wire::Holdings ToWire(const std::vector<Holding>& holdings) {
     o->set_first_ms(h.first_ms);
     o->set_last_ms(h.last_ms);
     o->set_archive(h.archive);
+    o->set_incarnation(h.incarnation);
+    o->set_lives(h.lives);
   }
   return w;
 }
@@ -164,7 +168,10 @@ wire::Holdings ToWire(const std::vector<Holding>& holdings) {
 std::vector<Holding> FromWire(const wire::Holdings& w) {
   std::vector<Holding> out;
   out.reserve(w.origins_size());
-  for (const auto& o : w.origins()) out.push_back({NodeId{o.origin()}, o.name(), o.first_ms(), o.last_ms(), o.archive()});
+  for (const auto& o : w.origins()) {
+    out.push_back({NodeId{o.origin()}, o.name(), o.first_ms(), o.last_ms(), o.archive(), o.incarnation(),
+                   std::max(1u, o.lives())});
+  }
   return out;
 }
 
@@ -257,6 +264,7 @@ std::string EncodeHeld(const HeldState& h) {
   w.set_last_ms(h.last_ms);
   w.set_name(h.name);
   w.set_stale_from_ms(h.stale_from_ms);
+  w.set_lives(h.lives);
   return w.SerializeAsString();
 }
 
@@ -264,7 +272,7 @@ std::optional<HeldState> DecodeHeld(std::string_view bytes) {
   auto w = Parse<wire::Held>(bytes);
   if (!w) return std::nullopt;
   return HeldState{w->incarnation(), w->applied_seq(), w->first_ms(), w->last_ms(), std::move(*w->mutable_name()),
-                   w->stale_from_ms()};
+                   w->stale_from_ms(), std::max(1u, w->lives())};
 }
 
 std::string EncodeReplica(const ReplicaState& r) {

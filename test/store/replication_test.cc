@@ -3,8 +3,12 @@
 // history is answered by its replicas, once; a failed replica is replaced
 // and the replacement gets a full copy; a restarted origin resumes where it
 // was acknowledged; a dead origin's history is copied back up to three
-// holders, again after each further failure. And one replica's group
-// commit, call by call.
+// holders, again after each further failure; an origin whose store was
+// removed is answered by a replica holding its earlier rows. And one
+// replica's group commit, call by call.
+#include <map>
+#include <set>
+
 #include <catch2/catch.hpp>
 #include <rocksdb/env.h>
 
@@ -41,6 +45,8 @@ struct HistoryPool {
   gossip::SimPool pool;
   std::vector<HistoryNode*> nodes;
   std::map<size_t, uint64_t> recorded;  // node -> periods recorded, over all its lives
+  std::set<size_t> wipe;                // nodes whose store is removed at their next start
+  std::map<size_t, std::map<std::string, std::string>> restore;  // node -> its store's files, put back at its next start
 
   // group_commit > 0: replicas sync to disk and hold appends for a group
   // commit of that window, as shoald does.
@@ -52,6 +58,12 @@ struct HistoryPool {
       o.sync_replica_writes = group_commit > Duration::zero();
       o.path = o.sync_replica_writes ? dir.File("node-" + std::to_string(i)) : "/history/node-" + std::to_string(i);
       if (!o.sync_replica_writes) o.env = env.get();
+      if (wipe.erase(i)) Remove(o.path);
+      if (auto r = restore.find(i); r != restore.end()) {
+        Remove(o.path);
+        for (const auto& [name, bytes] : r->second) REQUIRE(rocksdb::WriteStringToFile(env.get(), bytes, o.path + "/" + name).ok());
+        restore.erase(r);
+      }
       auto store = HistoryStore::Open(pool.id(i), "n" + std::to_string(i), o);
       REQUIRE(store.ok());
       node->store = std::move(*store);
@@ -88,6 +100,27 @@ struct HistoryPool {
     o.config = gossip::GossipConfig::Lan();
     o.seed = 21;
     return o;
+  }
+
+  // Removes a store in the in-memory Env, as an operator's rm -rf would.
+  void Remove(const std::string& path) {
+    std::vector<std::string> files;
+    REQUIRE(env->GetChildren(path, &files).ok());
+    for (const auto& f : files) (void)env->DeleteFile(path + "/" + f);
+  }
+
+  // A store's files as they are now (to put back later, as a disk that
+  // lost what it had not synced would).
+  std::map<std::string, std::string> Files(size_t i) {
+    const std::string path = "/history/node-" + std::to_string(i);
+    std::vector<std::string> names;
+    REQUIRE(env->GetChildren(path, &names).ok());
+    std::map<std::string, std::string> out;
+    for (const auto& name : names) {
+      if (name == "LOCK") continue;
+      REQUIRE(rocksdb::ReadFileToString(env.get(), path + "/" + name, &out[name]).ok());
+    }
+    return out;
   }
 
   int64_t Now() { return kEpochMs + std::chrono::duration_cast<std::chrono::milliseconds>(pool.clock().Now().time_since_epoch()).count(); }
@@ -330,6 +363,67 @@ TEST_CASE("Replication: a restarted origin resumes from its acknowledgements, no
   REQUIRE(r.counters().copies == 0);  // resumed with the log, no copy
   REQUIRE(r.durable_seq() + 1 >= h.nodes[1]->store->last_seq());
   for (size_t k : h.HoldersOf(1)) REQUIRE(h.nodes[k]->store->HeldOf(h.pool.id(1))->applied_seq + 1 >= h.nodes[1]->store->last_seq());
+}
+
+TEST_CASE("Replication: an origin whose store was removed is answered by a replica holding its earlier rows") {
+  HistoryPool h(4);
+  h.pool.RunFor(15s);
+  h.wipe.insert(1);
+  h.pool.Restart(1);  // its store created afresh, under a new incarnation
+  h.pool.RunFor(10s);
+  const uint64_t origin = h.pool.id(1).value;
+  auto a = h.Ask(0, "gold", kEpochMs, h.Now() + 1000, 60'000);
+  REQUIRE(a.ok());
+  // The new store holds 10 s; a replica holds all 25.
+  REQUIRE(h.nodes[1]->store->HeldOf(h.pool.id(1))->first_ms > kEpochMs + 14'000);
+  CHECK(a->holder.at(origin) != origin);
+  CHECK(Samples(*a, origin) + 2 >= h.recorded[1]);
+  // The others still from themselves.
+  for (size_t i : {0, 2, 3}) CHECK(a->holder.at(h.pool.id(i).value) == h.pool.id(i).value);
+}
+
+TEST_CASE("Replication: an origin removed twice is answered whole, though each life chose other replicas") {
+  HistoryPool h(6);
+  h.pool.RunFor(15s);
+  for (int life = 0; life < 2; ++life) {
+    h.wipe.insert(1);
+    h.pool.Restart(1);  // replicas chosen again from whom it knows first
+    h.pool.RunFor(12s);
+  }
+  const uint64_t origin = h.pool.id(1).value;
+  auto a = h.Ask(0, "gold", kEpochMs, h.Now() + 1000, 60'000);
+  REQUIRE(a.ok());
+  CHECK(Samples(*a, origin) + 3 >= h.recorded[1]);
+  CHECK(Samples(*a, origin) <= h.recorded[1]);
+  for (size_t i : {0, 2, 3, 4, 5}) {
+    CHECK(Samples(*a, h.pool.id(i).value) + 1 >= h.recorded[i] - 1);
+    CHECK(Samples(*a, h.pool.id(i).value) <= h.recorded[i]);
+  }
+}
+
+TEST_CASE("Replication: an origin whose store lost its last periods takes a new incarnation, and no period is lost") {
+  HistoryPool h(4);
+  h.pool.RunFor(10s);
+  auto files = h.Files(1);
+  const uint64_t seq_then = h.nodes[1]->store->last_seq();
+  h.pool.RunFor(8s);  // 8 more periods, on the replicas
+  const uint64_t seq_lost = h.nodes[1]->store->last_seq();
+  REQUIRE(seq_lost >= seq_then + 7);
+  h.restore[1] = std::move(files);
+  h.pool.Restart(1);  // back as it was 8 s ago: those periods are only on the replicas
+  REQUIRE(h.nodes[1]->store->last_seq() <= seq_then + 1);
+  h.pool.RunFor(15s);
+  REQUIRE(h.nodes[1]->replicator->counters().rollbacks == 1);
+  const uint64_t origin = h.pool.id(1).value;
+  auto a = h.Ask(0, "gold", kEpochMs, h.Now() + 1000, 60'000);
+  REQUIRE(a.ok());
+  // Every period of every life, from a replica: the lost ones and the new.
+  CHECK(a->holder.at(origin) != origin);
+  CHECK(Samples(*a, origin) + 2 >= h.recorded[1]);
+  CHECK(Samples(*a, origin) <= h.recorded[1]);
+  for (size_t k : h.HoldersOf(1)) {
+    CHECK(h.nodes[k]->store->HeldOf(h.pool.id(1))->incarnation == h.nodes[1]->store->incarnation());
+  }
 }
 
 TEST_CASE("Replication: a dead node's history goes back to three copies, again after a further failure") {
