@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <set>
 
 #include <toml++/toml.h>
@@ -236,9 +238,16 @@ Status LoadConfigFile(const std::string& path, bool required, bool keep_preset, 
     if (required) return MakeError("config file {} does not exist", path);
     return Status::Ok();
   }
+  std::ifstream in(path, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  if (!in.good() && !in.eof()) return MakeError("config file {}: cannot be read", path);
+  return LoadConfigText(text, path, keep_preset, c);
+}
+
+Status LoadConfigText(std::string_view text, const std::string& path, bool keep_preset, DaemonConfig& c) {
   toml::table root;
   try {
-    root = toml::parse_file(path);
+    root = toml::parse(text, path);
   } catch (const toml::parse_error& e) {
     // TOML's syntax is checked first and whole: the keys are read only
     // from a file that parses.

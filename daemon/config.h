@@ -8,6 +8,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/endpoint.h"
@@ -97,5 +98,7 @@ Result<gossip::GossipConfig> GossipPreset(const std::string& name);
 // already chose one); its [gossip] keys then override the preset.
 Status LoadConfigFile(const std::string& path, bool required, bool keep_preset,
                       DaemonConfig& config);
+// The same for a file's text; errors name `path` as its source.
+Status LoadConfigText(std::string_view text, const std::string& path, bool keep_preset, DaemonConfig& config);
 
 }  // namespace shoal::daemon

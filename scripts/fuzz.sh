@@ -2,7 +2,9 @@
 # Builds the libFuzzer targets with clang and runs each for N seconds
 # (default 60): the packet receive path, the peer stream codec, shoalctl's
 # JSON documents, the policy parser, the node status peers send and the
-# history service's requests (replication, queries). A crash leaves its input in
+# history service's requests (replication, queries) and shoald's TOML
+# configuration. Seeds come from the repository (test/fuzz/corpus/, the
+# examples), dictionaries from test/fuzz/*.dict. A crash leaves its input in
 # build/fuzz/crash-* and fails.
 # Usage: scripts/fuzz.sh [SECONDS]
 set -euo pipefail
@@ -12,7 +14,7 @@ secs=${1:-60}
 dir=$top/build/fuzz
 cmake -S "$top" -B "$dir" -DSHOAL_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug \
   -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null
-cmake --build "$dir" -j"$(nproc)" --target fuzz_packet fuzz_stream fuzz_ctl_json fuzz_policy fuzz_status fuzz_history
+cmake --build "$dir" -j"$(nproc)" --target fuzz_packet fuzz_stream fuzz_ctl_json fuzz_policy fuzz_status fuzz_history fuzz_config
 cd "$dir"
 # target, longest input, seed directories (in the repository)
 run() {
@@ -20,7 +22,9 @@ run() {
   shift 2
   mkdir -p "corpus/$target"
   for seeds in "$@"; do cp -n "$top/$seeds"/* "corpus/$target/" 2>/dev/null || true; done
-  ./test/fuzz/"$target" -max_total_time="$secs" -max_len="$max_len" -print_final_stats=1 \
+  local dict=()
+  [ -f "$top/test/fuzz/${target#fuzz_}.dict" ] && dict=(-dict="$top/test/fuzz/${target#fuzz_}.dict")
+  ./test/fuzz/"$target" -max_total_time="$secs" -max_len="$max_len" -print_final_stats=1 "${dict[@]}" \
     "corpus/$target" 2>&1 | tail -n 12
   echo "fuzz: $target ran ${secs}s without a crash"
 }
@@ -30,3 +34,4 @@ run fuzz_ctl_json 4096 examples/plan examples/allocate
 run fuzz_policy 8192 examples/policies
 run fuzz_status 1024
 run fuzz_history 4096
+run fuzz_config 8192 test/fuzz/corpus/config
