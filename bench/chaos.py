@@ -68,6 +68,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from netns_pipe_pool import Net, run, stop  # noqa: E402
 from chaos_env import CONTROL, Firewall, Pool, damage_store, ip_of  # noqa: E402
+from chaos_history import HistoryCheck  # noqa: E402
 
 TOP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 POLICIES = [os.path.join(TOP, "examples/policies", p) for p in ("small.xml", "full.xml")]
@@ -75,13 +76,6 @@ GRACE_S = 5  # a declaration this long after its fault cleared is still the faul
 # The lan preset's failure timeout (gossip/config.h): a node silent this
 # long is declared failed, so a stall this long may be; a shorter one never.
 FAILURE_TIMEOUT_S = 1.2
-# Around a node's own fault its periods may be missing: stopped, killed, its
-# state removed (the last seconds were not yet on a replica: not acknowledged),
-# its clock stepped (dated elsewhere) or its disk full (never written; the
-# store writes again within RocksDB's 5 s look for free space).
-OWN_FAULT_MARGIN_S = {"disk_full": (3, 10), "wipe": (5, 3), "corrupt": (5, 3)}
-OWN_FAULT_MARGIN_DEFAULT_S = (3, 3)
-HISTORY_CHUNK_S = 300
 FAILED_LINE = re.compile(r"^(\S+) warn(?:ing)? \[([^\]]+)\] node (\S+) at \S+ failed$")
 
 
@@ -97,8 +91,7 @@ class Chaos:
         self.ended = set()     # nodes the suite itself has ended (not crashes)
         self.pushed = None     # the last revision pushed
         self.pushes = 0
-        self.lost = ({}, [])   # history_lost()'s answer
-        self.periods_held = 0  # periods found in the pool's history
+        self.history = None    # chaos_history.HistoryCheck, at the end
 
     # --- checks ---
     def check_processes(self):
@@ -340,54 +333,6 @@ class Chaos:
                 found.append((line.strip(), self.excused(names[m.group(2)], names[m.group(3)], t)))
         return found
 
-    def own_faults(self, i):
-        """The (from, to) windows around node i's own faults."""
-        out = []
-        for e in self.log:
-            if e["kind"] not in ("partition", "loss", "rotate") and e["nodes"][:1] == [i]:
-                before, after = OWN_FAULT_MARGIN_S.get(e["kind"], OWN_FAULT_MARGIN_DEFAULT_S)
-                out.append((e["start"] - before, e["end"] + after))
-        return sorted(out)
-
-    def samples_per_second(self, name, begin, end):
-        """{second: samples} of node `name`'s own figures, asked of node 0."""
-        got = {}
-        fmt = "%Y-%m-%dT%H:%M:%S"
-        for a in range(int(begin), int(end), HISTORY_CHUNK_S):
-            b = min(int(end), a + HISTORY_CHUNK_S)
-            frm = datetime.datetime.fromtimestamp(a, datetime.timezone.utc).strftime(fmt)
-            to = datetime.datetime.fromtimestamp(b, datetime.timezone.utc).strftime(fmt)
-            answer = self.pool.ctl_json(0, "history", "node", name, "--from", frm, "--to", to, "--step", "1s")
-            if answer is None:
-                return None
-            for p in answer.get("points", []):
-                got[p["time_ms"] // 1000] = got.get(p["time_ms"] // 1000, 0) + p.get("samples", 0)
-        return got
-
-    def history_lost(self, begin, end):
-        """Periods missing from each node's history over [begin, end) outside
-        its own faults: {node: periods}, and the windows they were missing in."""
-        lost, where = {}, []
-        for i in range(self.n):
-            got = self.samples_per_second(self.pool.name(i), begin, end)
-            if got is None:
-                lost[i] = None
-                continue
-            self.periods_held += sum(got.values())
-            edges = [begin] + [t for w in self.own_faults(i) for t in w] + [end]
-            for a, b in zip(edges[0::2], edges[1::2]):
-                a, b = int(a) + 1, int(b)  # whole seconds inside the interval
-                if b - a < 2:
-                    continue
-                # A sample a few ms either side of a second's edge leaves one
-                # second empty and its neighbour with two: count the deficit.
-                missing = (b - a) - sum(got.get(t, 0) for t in range(a, b)) - 1
-                if missing > 0:
-                    lost[i] = lost.get(i, 0) + missing
-                    where.append(dict(node=i, start=a, end=b, missing=missing,
-                                      samples="".join(str(min(9, got.get(t, 0))) for t in range(a, b))))
-        return lost, where
-
     def final_policy(self):
         """Pushes once more and returns whether every node runs that revision within 10 s."""
         version = None
@@ -424,9 +369,9 @@ def verdict(chaos, declared, same, version, args):
     rotations = [e for e in chaos.log if e["kind"] == "rotate"]
     rotation_failed = any(not e["ok"] for e in rotations)
     rss = [max(v) for v in chaos.rss_kb.values()]
-    lost, lost_where = chaos.lost
-    unasked = [i for i, v in lost.items() if v is None]
-    periods_lost = sum(v for v in lost.values() if v)
+    h = chaos.history or HistoryCheck(chaos.pool, [], 0)
+    unasked = [i for i, v in h.lost.items() if v is None]
+    periods_lost = sum(v for v in h.lost.values() if v)
     result = {
         "date": datetime.date.today().isoformat(), "nodes": args.nodes, "seconds": args.seconds,
         "seed": args.seed, "faults": kinds, "false_failures": len(false), "false_failure_lines": false[:10],
@@ -436,8 +381,8 @@ def verdict(chaos, declared, same, version, args):
         "recovery_s_p50": percentile(chaos.recovery, 50), "recovery_s_p99": percentile(chaos.recovery, 99),
         "recovery_s_max": max(chaos.recovery) if chaos.recovery else None,
         "final_policy_everywhere": same, "final_revision": version,
-        "history_periods_lost": periods_lost, "history_lost_where": lost_where[:10],
-        "history_unasked_nodes": unasked, "history_periods_held": chaos.periods_held,
+        "history_periods_lost": periods_lost, "history_lost_where": h.where[:10],
+        "history_unasked_nodes": unasked, "history_periods_held": h.held,
         "rss_mb_max": max(rss) / 1024 if rss else None,
         "rss_mb_first": min(v[0] for v in chaos.rss_kb.values()) / 1024 if rss else None,
     }
@@ -513,7 +458,8 @@ def main():
         chaos.run(args.seconds, kinds)
         same, version = chaos.final_policy()
         time.sleep(3)  # the last periods onto their replicas
-        chaos.lost = chaos.history_lost(faults_began, time.time() - 3)
+        chaos.history = HistoryCheck(pool, chaos.log, args.nodes)
+        chaos.history.run(faults_began, time.time() - 3)
         chaos.check_processes()
         declared = chaos.failure_lines()
     finally:
