@@ -382,6 +382,7 @@ def verdict(chaos, declared, same, version, args):
         "recovery_s_max": max(chaos.recovery) if chaos.recovery else None,
         "final_policy_everywhere": same, "final_revision": version,
         "history_periods_lost": periods_lost, "history_lost_where": h.where[:10],
+        "history_lost_by_node": {str(i): v for i, v in sorted(h.lost.items()) if v},
         "history_unasked_nodes": unasked, "history_periods_held": h.held,
         "rss_mb_max": max(rss) / 1024 if rss else None,
         "rss_mb_first": min(v[0] for v in chaos.rss_kb.values()) / 1024 if rss else None,
