@@ -5,7 +5,7 @@
 # line of that version in the daemons' logs (millisecond timestamps) minus
 # the moment shoalctl was started.
 # Writes one JSON object per N to bench/results/policy-push-loopback.jsonl.
-# Usage: bench/policy_push_loopback.sh [N...]   (default: 16 128)
+# Usage: [PUSHES=5] bench/policy_push_loopback.sh [N...]   (default: 16 128)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/build.sh" Release shoald shoalctl >/dev/null
@@ -15,7 +15,7 @@ out=$top/bench/results/policy-push-loopback.jsonl
 mkdir -p "$(dirname "$out")"
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(16 128)
-pushes=5
+pushes=${PUSHES:-5}
 docs=("$top/examples/policies/full.xml" "$top/examples/policies/small.xml")
 . "$top/bench/loopback_pool.sh"
 
