@@ -28,8 +28,8 @@ run() {
     "corpus/$target" 2>&1 | tail -n 12
   echo "fuzz: $target ran ${secs}s without a crash"
 }
-run fuzz_packet 2048
-run fuzz_stream 4096
+run fuzz_packet 2048 test/fuzz/corpus/packet
+run fuzz_stream 4096 test/fuzz/corpus/stream
 run fuzz_ctl_json 4096 examples/plan examples/allocate
 run fuzz_policy 8192 examples/policies
 run fuzz_status 1024
