@@ -205,7 +205,10 @@ void Store(const store::HistoryStore* history, Writer& w) {
       {"shoal_store_write_failures_total", "History writes and syncs the disk failed (full or failing).",
        &store::StoreCounters::write_failures},
       {"shoal_store_write_resumes_total", "Times the history store wrote again after the disk failed a write.",
-       &store::StoreCounters::write_resumes}};
+       &store::StoreCounters::write_resumes},
+      {"shoal_store_restored_rows_total",
+       "Rows of this node's earlier history stores got back from their holders after its store started afresh.",
+       &store::StoreCounters::restored_rows}};
   for (const Figure& f : kFigures) {
     w.Family(f.name, "counter", f.help);
     w.Sample(f.name, static_cast<double>(c.*(f.field)));

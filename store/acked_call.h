@@ -1,7 +1,8 @@
-// The acknowledge-and-retry piece the replicator and the custodian share:
-// one history request to a peer at a time, an answer that must be an
-// acknowledgement (anything else counts as a failure), and after a failure
-// a wait before the next try. Each keeps one per target. Not thread-safe.
+// The call-and-retry piece the replicator, the custodian and the restorer
+// share: one history request to a peer at a time, an answer that must be
+// of the kind expected (anything else counts as a failure), and after a
+// failure a wait before the next try. Each keeps one per target. Not
+// thread-safe.
 #pragma once
 
 #include <functional>
@@ -30,8 +31,18 @@ class AckedCall {
   size_t Send(gossip::PeerStreams& streams, const Endpoint& to, const wire::Request& request, Duration timeout,
             Clock& clock, Duration retry_after, std::shared_ptr<bool> alive,
             std::function<void(Result<wire::Ack>)> done);
+  // The same for an answer that must be rows (a Copy: to a Restore).
+  size_t SendForRows(gossip::PeerStreams& streams, const Endpoint& to, const wire::Request& request, Duration timeout,
+                     Clock& clock, Duration retry_after, std::shared_ptr<bool> alive,
+                     std::function<void(Result<wire::Copy>)> done);
 
  private:
+  // Sends; `done` gets the answer's part `Part` reads (an error if absent).
+  template <typename Answer, typename Part>
+  size_t SendFor(gossip::PeerStreams& streams, const Endpoint& to, const wire::Request& request, Duration timeout,
+                 Clock& clock, Duration retry_after, std::shared_ptr<bool> alive, Part part,
+                 std::function<void(Result<Answer>)> done);
+
   bool in_flight_ = false;
   TimePoint retry_at_{};
 };

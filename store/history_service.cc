@@ -74,6 +74,18 @@ Result<std::string> HistoryService::AdminAction(const wire::Request& request, st
   return action;
 }
 
+Result<CopySlice> HistoryService::RestoreSlice(NodeId from, const wire::Restore& restore) {
+  if (from == store_.self()) return MakeError("history: a node restores its rows from other nodes only");
+  if (restore.before_ms() <= 0) return MakeError("history: a restore before time {}", restore.before_ms());
+  if (!restore.cursor().empty() && !restore.cursor().starts_with(OriginPrefix(from))) {
+    return MakeError("history: a restore for {} from a key of another origin", from.ToString());
+  }
+  CopySlice slice;
+  slice.origin = from;
+  slice.rows = store_.RowsAfter(from, restore.cursor(), kRestoreSliceBytes, &slice.last, restore.before_ms());
+  return slice;
+}
+
 Result<wire::Response> HistoryService::Handle(NodeId from, wire::Request request) {
   wire::Response response;
   auto refuse = [&](Error e) -> Result<wire::Response> {
@@ -106,6 +118,12 @@ Result<wire::Response> HistoryService::Handle(NodeId from, wire::Request request
       auto result = store_.Query(*query);
       if (!result.ok()) return refuse(result.error());
       *response.mutable_result() = ToWire(std::move(*result));
+      break;
+    }
+    case wire::Request::kRestore: {
+      auto slice = RestoreSlice(from, request.restore());
+      if (!slice.ok()) return refuse(slice.error());
+      *response.mutable_rows() = ToWire(std::move(*slice));
       break;
     }
     case wire::Request::kDelete: {

@@ -2,7 +2,9 @@
 // (StreamService::kHistory): replication (Append, Copy: accepted only from
 // the origin itself, as authenticated by the stream), and the parts of a
 // pool-wide query (Holdings, Query), deletion (Delete) and archiving
-// (ArchiveRequest, into the service's archive directory). Deletion and
+// (ArchiveRequest, into the service's archive directory), and an origin's
+// own rows back to it after its store started afresh (Restore: only to the
+// origin itself, as authenticated by the stream). Deletion and
 // archiving are admin actions: applied only as signed by an admin key this
 // node trusts (gossip/admin_auth.h), once each, whoever relays them.
 // Requests are untrusted: bounded by the streams, validated by the store;
@@ -33,6 +35,8 @@ namespace shoal::store {
 // shoald's group commit window: well inside the replicator's call timeout,
 // and about one sampling period, so an origin's appends wait for one sync.
 inline constexpr Duration kGroupCommitWindow = std::chrono::seconds(1);
+// The rows in one answer to a restore (store/restorer.h), about.
+inline constexpr size_t kRestoreSliceBytes = 1 << 20;
 
 struct ServiceCounters {
   uint64_t served = 0;
@@ -93,6 +97,8 @@ class HistoryService {
   // One sync of the log; then answers `held` (with the sync's error if it
   // failed).
   void SyncAndAnswer(std::vector<HeldAck> held);
+  // The rows of `from` that it asks back, checked.
+  Result<CopySlice> RestoreSlice(NodeId from, const wire::Restore& restore);
   // The signed action of a delete or archive request, checked.
   Result<std::string> AdminAction(const wire::Request& request, std::string_view kind);
 

@@ -21,10 +21,6 @@
 namespace shoal::store {
 namespace {
 
-// Bounds on rows arriving from other nodes.
-constexpr size_t kMaxKeyBytes = 11 + kMaxNameBytes + 1 + 16;
-constexpr size_t kMaxValueBytes = 4096;
-
 std::unique_ptr<rocksdb::Iterator> NewIterator(rocksdb::DB& db) {
   rocksdb::ReadOptions r;
   r.fill_cache = false;  // scans would push out the index blocks
@@ -37,21 +33,6 @@ uint64_t NewIncarnation() {
     if (getrandom(&v, sizeof v, 0) != static_cast<ssize_t>(sizeof v)) v = 0;
   }
   return v;
-}
-
-// Checks one row from another node: a data key of `origin` with a value
-// that parses. Returns what is wrong, or empty.
-std::string CheckRow(const RawRow& row, NodeId origin, DataKey* out) {
-  if (row.key.size() > kMaxKeyBytes) return fmt::format("a key of {} bytes", row.key.size());
-  if (row.value.size() > kMaxValueBytes) return fmt::format("a value of {} bytes", row.value.size());
-  auto key = DecodeKey(row.key);
-  if (!key) return "a key that is not a history key";
-  if (key->origin != origin) return fmt::format("a row of another origin ({})", key->origin.ToString());
-  const bool parses = key->kind == SeriesKind::kEvent ? DecodeEvent(row.value).has_value()
-                                                      : DecodeFigures(row.value).has_value();
-  if (!parses) return fmt::format("a {} row whose value does not parse", static_cast<char>(key->kind));
-  *out = std::move(*key);
-  return {};
 }
 
 }  // namespace
@@ -144,6 +125,7 @@ Result<bool> HistoryStore::Load(const rocksdb::Options& opts) {
   if (s.IsNotFound()) {
     own_ = HeldState{};
     own_.incarnation = NewIncarnation();
+    own_.restoring = true;  // earlier stores' rows may be on other nodes
     return true;
   }
   if (!s.ok() && !s.IsCorruption()) return FromRocks(s, "reading its own state").error();
@@ -229,6 +211,7 @@ Result<uint64_t> HistoryStore::Record(const Period& p) {
   own.applied_seq = seq;
   own.last_ms = p.time_ms;
   if (own.first_ms == 0 || p.time_ms < own.first_ms) own.first_ms = p.time_ms;
+  if (own.restoring && own.life_from_ms == 0) own.life_from_ms = p.time_ms;
   wb.Put(HeldKey(self_), EncodeHeld(own));
   ResumeWriting();
   if (auto s = writes_.Write(wb, false, "recording a period"); !s.ok()) return s.error();
@@ -241,7 +224,13 @@ Result<uint64_t> HistoryStore::Record(const Period& p) {
 Status HistoryStore::Reincarnate() {
   HeldState own = own_;
   own.incarnation = NewIncarnation();
+  // What it holds from before stays claimed once the lost periods are back.
+  if (!own.restoring || own.restored_first_ms == 0 || own.first_ms < own.restored_first_ms) {
+    own.restored_first_ms = own.first_ms;
+  }
   own.first_ms = own.last_ms;
+  own.restoring = true;
+  own.life_from_ms = own.last_ms;
   ++own.lives;
   if (auto s = Put(HeldKey(self_), EncodeHeld(own), true, "starting a new incarnation"); !s.ok()) return s;
   own_ = std::move(own);
@@ -269,7 +258,8 @@ std::optional<std::vector<LogBatch>> HistoryStore::LogAfter(uint64_t after, size
   return out;
 }
 
-std::vector<RawRow> HistoryStore::RowsAfter(NodeId origin, const std::string& cursor, size_t max_bytes, bool* done) {
+std::vector<RawRow> HistoryStore::RowsAfter(NodeId origin, const std::string& cursor, size_t max_bytes, bool* done,
+                                            int64_t before_ms) {
   std::vector<RawRow> out;
   const std::string prefix = OriginPrefix(origin);
   auto it = NewIterator(*db_);
@@ -279,6 +269,10 @@ std::vector<RawRow> HistoryStore::RowsAfter(NodeId origin, const std::string& cu
   *done = false;
   for (; it->Valid() && it->key().starts_with(prefix); it->Next()) {
     if (bytes >= max_bytes) return out;
+    if (before_ms > 0) {
+      auto key = DecodeKey(std::string_view(it->key().data(), it->key().size()));
+      if (!key || key->time_ms >= before_ms) continue;
+    }
     out.push_back({it->key().ToString(), it->value().ToString()});
     bytes += out.back().key.size() + out.back().value.size();
   }

@@ -87,6 +87,7 @@ struct StoreCounters {
   uint64_t gaps = 0;              // appends refused for a gap
   uint64_t refused = 0;           // replication messages refused as malformed
   uint64_t copied_rows = 0;
+  uint64_t restored_rows = 0;     // rows of its earlier stores got back (RestoreRows)
   uint64_t rolled_up = 0;         // roll-up rows written
   uint64_t expired_ranges = 0;
   uint64_t log_trimmed = 0;       // batches dropped from the log
@@ -146,13 +147,28 @@ class HistoryStore {
   // hold, and claims nothing held before now, so that pool questions about
   // earlier go to the copies that hold all of it.
   Status Reincarnate();
+  // --- getting back the rows of its earlier stores (store/restorer.h) ---
+  // True from the store's creation afresh (or Reincarnate) until
+  // FinishRestore: rows of its own from before restore_before_ms() may
+  // still be held on other nodes only.
+  bool restoring() const { return own_.restoring; }
+  // 0 until the first period of this store is recorded.
+  int64_t restore_before_ms() const { return own_.life_from_ms; }
+  // Rows of this node's own from a holder (input from the network:
+  // validated, every row or none): those before restore_before_ms() that
+  // the store does not hold are written. Returns how many were.
+  Result<uint64_t> RestoreRows(const std::vector<RawRow>& rows);
+  // The rows are back: the store holds its history from the earliest of
+  // them on, and restoring() is false.
+  Status FinishRestore();
   // The logged batches after `after`, up to about `max_bytes` (at least
   // one). Nullopt when batch after + 1 is no longer in the log.
   std::optional<std::vector<LogBatch>> LogAfter(uint64_t after, size_t max_bytes);
   // A slice of the rows held of `origin` (every level and kind) after the
   // key `cursor` ("" = from the start), about `max_bytes`; *done when it
-  // reached the end.
-  std::vector<RawRow> RowsAfter(NodeId origin, const std::string& cursor, size_t max_bytes, bool* done);
+  // reached the end. before_ms > 0: only rows of earlier times.
+  std::vector<RawRow> RowsAfter(NodeId origin, const std::string& cursor, size_t max_bytes, bool* done,
+                                int64_t before_ms = 0);
   // The replicas of this node's rows, as the replicator last saved them.
   std::map<NodeId, ReplicaState> Replicas();
   Status SaveReplica(NodeId replica, const ReplicaState& state);

@@ -121,6 +121,11 @@ struct HeldState {
   // Incarnations of the origin held here: more than one, and the rows may
   // have gaps (a life whose batches went to other replicas).
   uint32_t lives = 1;
+  // This node's own state only (store/restorer.h): getting back the rows of
+  // its earlier stores, those before life_from_ms (0: the first period's).
+  bool restoring = false;
+  int64_t life_from_ms = 0;
+  int64_t restored_first_ms = 0;  // the earliest restored so far
 };
 
 // What the origin knows of one replica of its rows.

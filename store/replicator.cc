@@ -68,8 +68,13 @@ void Replicator::OnRollback(NodeId id, uint64_t held) {
     return;
   }
   ++counters_.rollbacks;
+  CopyAfresh();
+}
+
+void Replicator::CopyAfresh() {
   for (auto& [replica, st] : replicas_) {
     st.saved = FreshCopy();
+    ++st.restarts;
     Save(replica, st);
   }
 }
@@ -113,12 +118,13 @@ void Replicator::Send(NodeId id, State& st, const Endpoint& to) {
     ++counters_.copies;
   }
   counters_.bytes += st.call.Send(streams_, to, request, options_.call_timeout, clock_, options_.retry_after, alive_,
-                                  [this, id, copy, cursor, last](Result<wire::Ack> ack) {
-                                    OnReply(id, std::move(ack), copy, cursor, last);
+                                  [this, id, restarts = st.restarts, copy, cursor, last](Result<wire::Ack> ack) {
+                                    OnReply(id, restarts, std::move(ack), copy, cursor, last);
                                   });
 }
 
-void Replicator::OnReply(NodeId id, Result<wire::Ack> ack, bool was_copy, std::string cursor, bool last) {
+void Replicator::OnReply(NodeId id, uint64_t restarts, Result<wire::Ack> ack, bool was_copy, std::string cursor,
+                         bool last) {
   auto it = replicas_.find(id);
   if (it == replicas_.end()) return;
   State& st = it->second;
@@ -127,7 +133,7 @@ void Replicator::OnReply(NodeId id, Result<wire::Ack> ack, bool was_copy, std::s
     spdlog::debug("history: replicating to {}: {}", NameOf(id), ack.error().message);
     return;
   }
-  if (!was_copy && st.saved.copying) return;  // sent before a rollback restarted it
+  if (restarts != st.restarts) return;  // sent before a fresh copy began
   if (was_copy) {
     st.saved.copy_cursor = cursor;
     if (last) {
@@ -137,9 +143,17 @@ void Replicator::OnReply(NodeId id, Result<wire::Ack> ack, bool was_copy, std::s
   } else if (ack->applied_seq() > store_.last_seq()) {
     OnRollback(id, ack->applied_seq());
     return;
+  } else if (ack->applied_seq() < st.saved.acked_seq) {
+    // It lost batches it had acknowledged (its store removed or found
+    // corrupt): the log would bring back this store's batches, but not the
+    // rows from before them (copied, or got back from the pool), so it
+    // gets a fresh copy of everything.
+    spdlog::info("history: replica {} lost batches it held ({} -> {}); copying", NameOf(id), st.saved.acked_seq,
+                 ack->applied_seq());
+    st.saved = FreshCopy();
+    ++st.restarts;
   } else {
-    // Lower than sent: the replica found a gap (or lost its store); the
-    // next call resumes from what it holds.
+    // Lower than sent: the next call resumes from what it holds.
     st.saved.acked_seq = ack->applied_seq();
   }
   Save(id, st);

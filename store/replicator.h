@@ -11,7 +11,9 @@
 // A replica acknowledging more than this node's store holds means the
 // store lost its log's tail (a crash before the disk had it): the store
 // goes on under a new incarnation and every replica gets a fresh copy, so
-// no sequence number is used twice.
+// no sequence number is used twice. A replica acknowledging less than it
+// had means it lost its store: it gets a fresh copy (the log holds only
+// this store's batches, not rows copied or restored from before them).
 // A replica that the membership declares failed (or that is still unknown
 // once the node has been up for `startup_grace`) is replaced: the
 // replacement gets the copy, so the number of copies comes back.
@@ -69,6 +71,9 @@ class Replicator {
   ~Replicator();
 
   void Tick();
+  // Every replica gets a fresh copy of every row held (the store got rows
+  // of its earlier stores back: store/restorer.h).
+  void CopyAfresh();
 
   std::vector<ReplicaView> replicas() const;
   // The highest sequence that `copies` replicas acknowledged (every batch
@@ -80,13 +85,14 @@ class Replicator {
   struct State {
     ReplicaState saved;
     AckedCall call;
+    uint64_t restarts = 0;  // answers to calls sent before a fresh copy began are ignored
   };
   void ChooseReplicas();
   // A replica's state that starts with a copy of every row held.
   ReplicaState FreshCopy() const;
   void OnRollback(NodeId id, uint64_t held);
   void Send(NodeId id, State& st, const Endpoint& to);
-  void OnReply(NodeId id, Result<wire::Ack> ack, bool was_copy, std::string cursor, bool last);
+  void OnReply(NodeId id, uint64_t restarts, Result<wire::Ack> ack, bool was_copy, std::string cursor, bool last);
   void Save(NodeId id, const State& st);
   std::string NameOf(NodeId id) const { return options_.name_of ? options_.name_of(id) : id.ToString(); }
 

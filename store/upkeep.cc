@@ -33,11 +33,12 @@ Status HistoryStore::Maintain(int64_t now_ms) {
     for (Level to : {Level::kMinute, Level::kHour}) {
       if (auto s = RollUp(origin, state, to, now_ms); !s.ok()) return s;
     }
-    if (state.stale_from_ms != 0 && origin != self_) {
+    if (state.stale_from_ms != 0) {
       // Rolled up again; a row arriving meanwhile would have re-marked it,
       // but this runs on the one thread that applies rows.
-      state.stale_from_ms = 0;
-      if (auto s = Put(HeldKey(origin), EncodeHeld(state), false, "saving roll-up state"); !s.ok()) return s;
+      HeldState& now = origin == self_ ? own_ : state;  // its own: restored rows (store/restore.cc)
+      now.stale_from_ms = 0;
+      if (auto s = Put(HeldKey(origin), EncodeHeld(now), false, "saving roll-up state"); !s.ok()) return s;
     }
     if (auto s = Expire(origin, now_ms); !s.ok()) return s;
   }

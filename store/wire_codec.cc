@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 namespace shoal::store {
 namespace {
 
@@ -256,6 +258,27 @@ std::optional<LogBatch> DecodeBatch(std::string_view bytes) {
   return FromWire(std::move(*w));
 }
 
+namespace {
+
+// Bounds on rows arriving from other nodes.
+constexpr size_t kMaxKeyBytes = 11 + kMaxNameBytes + 1 + 16;
+constexpr size_t kMaxValueBytes = 4096;
+
+}  // namespace
+
+std::string CheckRow(const RawRow& row, NodeId origin, DataKey* out) {
+  if (row.key.size() > kMaxKeyBytes) return fmt::format("a key of {} bytes", row.key.size());
+  if (row.value.size() > kMaxValueBytes) return fmt::format("a value of {} bytes", row.value.size());
+  auto key = DecodeKey(row.key);
+  if (!key) return "a key that is not a history key";
+  if (key->origin != origin) return fmt::format("a row of another origin ({})", key->origin.ToString());
+  const bool parses = key->kind == SeriesKind::kEvent ? DecodeEvent(row.value).has_value()
+                                                      : DecodeFigures(row.value).has_value();
+  if (!parses) return fmt::format("a {} row whose value does not parse", static_cast<char>(key->kind));
+  *out = std::move(*key);
+  return {};
+}
+
 std::string EncodeHeld(const HeldState& h) {
   wire::Held w;
   w.set_incarnation(h.incarnation);
@@ -265,6 +288,9 @@ std::string EncodeHeld(const HeldState& h) {
   w.set_name(h.name);
   w.set_stale_from_ms(h.stale_from_ms);
   w.set_lives(h.lives);
+  w.set_restoring(h.restoring);
+  w.set_life_from_ms(h.life_from_ms);
+  w.set_restored_first_ms(h.restored_first_ms);
   return w.SerializeAsString();
 }
 
@@ -272,7 +298,8 @@ std::optional<HeldState> DecodeHeld(std::string_view bytes) {
   auto w = Parse<wire::Held>(bytes);
   if (!w) return std::nullopt;
   return HeldState{w->incarnation(), w->applied_seq(), w->first_ms(), w->last_ms(), std::move(*w->mutable_name()),
-                   w->stale_from_ms(), std::max(1u, w->lives())};
+                   w->stale_from_ms(), std::max(1u, w->lives()), w->restoring(), w->life_from_ms(),
+                   w->restored_first_ms()};
 }
 
 std::string EncodeReplica(const ReplicaState& r) {

@@ -37,6 +37,10 @@ AppendBatches FromWire(wire::Append&& a);
 wire::Copy ToWire(CopySlice&& c);
 CopySlice FromWire(wire::Copy&& c);
 
+// Checks one row from another node: a data key of `origin`, bounded, with a
+// value that parses (into *key). Returns what is wrong, or empty.
+std::string CheckRow(const RawRow& row, NodeId origin, DataKey* key);
+
 // --- values on disk ---
 std::string EncodeFigures(const Figures& f);
 std::optional<Figures> DecodeFigures(std::string_view bytes);

@@ -40,6 +40,11 @@ HistoryRecorder::HistoryRecorder(store::HistoryStore& store, const HistoryOption
     c.copies = options.copies;
     c.name_of = options.name_of;
     custodian_ = std::make_unique<store::Custodian>(store, gossiper.membership(), streams, clock, c);
+    store::RestorerOptions o;
+    o.name_of = options.name_of;
+    // The rows back at this node go on to its replicas.
+    restorer_ = std::make_unique<store::Restorer>(store, gossiper.membership(), streams, clock,
+                                                  [this] { replicator_->CopyAfresh(); }, o);
   }
 }
 
@@ -98,6 +103,7 @@ void HistoryRecorder::Tick() {
   service_.Tick();
   if (replicator_) replicator_->Tick();
   if (custodian_) custodian_->Tick();
+  if (restorer_) restorer_->Tick();
 }
 
 Status HistoryRecorder::Maintain() { return store_.Maintain(wall_.NowMs()); }

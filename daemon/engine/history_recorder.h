@@ -2,8 +2,9 @@
 // sampling period it records the local instances' figures with this node's
 // row of the plan (booking and allocation), its pipes' figures and the
 // events noted since the last period; it serves the history service to peers, and replicates its
-// rows to `copies` peers and keeps custody of failed nodes' rows
-// (store/replicator.h, store/custodian.h). The store is the owner's: a
+// rows to `copies` peers, keeps custody of failed nodes' rows, and gets
+// back its own earlier rows after its store started afresh
+// (store/replicator.h, store/custodian.h, store/restorer.h). The store is the owner's: a
 // RocksDB on disk in shoald, in memory in the simulator. Not thread-safe.
 #pragma once
 
@@ -21,6 +22,7 @@
 #include "store/history_service.h"
 #include "store/history_store.h"
 #include "store/replicator.h"
+#include "store/restorer.h"
 
 namespace shoal::engine {
 
@@ -45,7 +47,8 @@ class HistoryRecorder {
   // capacity, its pipes' series (pipe_period.h) and the events noted.
   Status Record(const std::vector<LocalInstance>& local, const policy::CpuPlan& plan, uint32_t capacity_m,
                 std::vector<store::SeriesSample> pipes = {});
-  // Every gossip tick: the service's group commit, replication, custody.
+  // Every gossip tick: the service's group commit, replication, custody,
+  // restoring.
   void Tick();
   // About once a minute: roll-ups and expiry.
   Status Maintain();
@@ -67,6 +70,7 @@ class HistoryRecorder {
   store::HistoryService service_;
   std::unique_ptr<store::Replicator> replicator_;
   std::unique_ptr<store::Custodian> custodian_;
+  std::unique_ptr<store::Restorer> restorer_;
   std::vector<store::EventRecord> events_;  // for the next recorded period
   uint64_t dropped_ = 0;
 };

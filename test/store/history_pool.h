@@ -15,6 +15,7 @@
 #include "store/history_service.h"
 #include "store/pool_query.h"
 #include "store/replicator.h"
+#include "store/restorer.h"
 #include "test/support/temp_dir.h"
 
 
@@ -30,6 +31,7 @@ struct HistoryNode {
   std::unique_ptr<HistoryService> service;
   std::unique_ptr<Replicator> replicator;
   std::unique_ptr<Custodian> custodian;
+  std::unique_ptr<Restorer> restorer;
   int64_t next_ms = 0;
 };
 
@@ -44,6 +46,7 @@ struct HistoryPool {
   std::map<size_t, uint64_t> recorded;  // node -> periods recorded, over all its lives
   std::set<size_t> wipe;                // nodes whose store is removed at their next start
   std::map<size_t, std::map<std::string, std::string>> restore;  // node -> its store's files, put back at its next start
+  bool restoring = true;  // nodes get their earlier rows back after a store started afresh (store/restorer.h)
 
   // group_commit > 0: replicas sync to disk and hold appends for a group
   // commit of that window, as shoald does.
@@ -70,6 +73,10 @@ struct HistoryPool {
       node->service->Register();
       node->replicator = std::make_unique<Replicator>(*node->store, g.membership(), streams, pool.clock());
       node->custodian = std::make_unique<Custodian>(*node->store, g.membership(), streams, pool.clock());
+      if (restoring) {
+        node->restorer = std::make_unique<Restorer>(*node->store, g.membership(), streams, pool.clock(),
+                                                    [r = node->replicator.get()] { r->CopyAfresh(); });
+      }
       nodes[i] = node.get();
       return [this, i, node] {
         const int64_t now = Now();
@@ -86,6 +93,7 @@ struct HistoryPool {
         node->service->Tick();
         node->replicator->Tick();
         node->custodian->Tick();
+        if (node->restorer) node->restorer->Tick();
       };
     });
     pool.Start();

@@ -1,7 +1,8 @@
 // An origin's store started afresh, in a simulated pool (test/store/
 // history_pool.h): removed once, removed twice with other replicas each
 // life, or put back as it was seconds earlier (a log's tail lost to a
-// crash). No period of any life goes missing from the pool's answer.
+// crash). No period of any life goes missing from the pool's answer, and
+// the origin gets its earlier rows back from their holders.
 #include <catch2/catch.hpp>
 
 #include "test/store/history_pool.h"
@@ -13,6 +14,7 @@ using namespace shoal::store::testing_support;
 TEST_CASE("Replication: an origin whose store was removed is answered by a replica holding its earlier rows") {
   HistoryPool h(4);
   h.pool.RunFor(15s);
+  h.restoring = false;  // as while it is still getting them back
   h.wipe.insert(1);
   h.pool.Restart(1);  // its store created afresh, under a new incarnation
   h.pool.RunFor(10s);
@@ -62,11 +64,76 @@ TEST_CASE("Replication: an origin whose store lost its last periods takes a new 
   const uint64_t origin = h.pool.id(1).value;
   auto a = h.Ask(0, "gold", kEpochMs, h.Now() + 1000, 60'000);
   REQUIRE(a.ok());
-  // Every period of every life, from a replica: the lost ones and the new.
-  CHECK(a->holder.at(origin) != origin);
+  // Every period of every life, from the origin: the lost ones are back.
+  CHECK_FALSE(h.nodes[1]->store->restoring());
+  CHECK(a->holder.at(origin) == origin);
   CHECK(Samples(*a, origin) + 2 >= h.recorded[1]);
   CHECK(Samples(*a, origin) <= h.recorded[1]);
   for (size_t k : h.HoldersOf(1)) {
     CHECK(h.nodes[k]->store->HeldOf(h.pool.id(1))->incarnation == h.nodes[1]->store->incarnation());
   }
+}
+
+TEST_CASE("Replication: an origin started afresh gets its earlier rows back, so losing their old holders loses none") {
+  HistoryPool h(6);
+  h.pool.RunFor(20s);
+  const std::vector<size_t> old_holders = h.HoldersOf(1);
+  REQUIRE(old_holders.size() >= 2);
+  h.wipe.insert(1);
+  h.pool.Restart(1);
+  h.pool.RunFor(30s);  // settles, asks the pool, reads its holders, copies to its replicas
+  HistoryNode& n1 = *h.nodes[1];
+  CHECK(n1.restorer->counters().finished == 1);
+  CHECK(n1.restorer->counters().rows >= 19);
+  CHECK_FALSE(n1.store->restoring());
+  CHECK(n1.store->HeldOf(h.pool.id(1))->first_ms < kEpochMs + 2'000);  // claims its history from the start again
+  // Every node that held its earlier rows loses its store, one after another.
+  for (size_t k : old_holders) {
+    h.wipe.insert(k);
+    h.pool.Restart(k);
+    h.pool.RunFor(30s);
+  }
+  auto a = h.Ask(0, "gold", kEpochMs, h.Now() + 1000, 60'000);
+  REQUIRE(a.ok());
+  for (size_t i = 0; i < 6; ++i) {
+    INFO("node " << i);
+    CHECK(Samples(*a, h.pool.id(i).value) + 2 >= h.recorded[i]);
+    CHECK(Samples(*a, h.pool.id(i).value) <= h.recorded[i]);
+  }
+}
+
+TEST_CASE("History service: an origin's rows go back only to itself, only its own and only from before its new store") {
+  HistoryPool h(4);
+  h.pool.RunFor(12s);
+  const size_t holder = h.HoldersOf(1).at(0);
+  HistoryService& service = *h.nodes[holder]->service;
+  const NodeId origin = h.pool.id(1), other = h.pool.id(3);
+  auto ask = [&](NodeId from, std::string cursor, int64_t before_ms) {
+    wire::Request r;
+    r.mutable_restore()->set_cursor(std::move(cursor));
+    r.mutable_restore()->set_before_ms(before_ms);
+    return service.Handle(from, r);
+  };
+  const int64_t before = kEpochMs + 5'500;
+  auto answer = ask(origin, "", before);
+  REQUIRE(answer.ok());
+  REQUIRE(answer->has_rows());
+  CHECK(answer->rows().last());
+  REQUIRE(answer->rows().rows_size() > 0);
+  for (const auto& row : answer->rows().rows()) {
+    auto key = DecodeKey(row.key());
+    REQUIRE(key);
+    CHECK(key->origin == origin);
+    CHECK(key->time_ms < before);
+  }
+  // Another node's cursor, its own node, or no time: refused.
+  auto theirs = ask(other, answer->rows().rows(0).key(), before);
+  REQUIRE_FALSE(theirs.ok());
+  CHECK_THAT(theirs.error().message, Catch::Contains("another origin"));
+  CHECK_FALSE(ask(h.pool.id(holder), "", before).ok());
+  CHECK_FALSE(ask(origin, "", 0).ok());
+  // Another node asking gets its own rows only.
+  auto own = ask(other, "", before);
+  REQUIRE(own.ok());
+  for (const auto& row : own->rows().rows()) CHECK(DecodeKey(row.key())->origin == other);
 }

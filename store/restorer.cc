@@ -1,0 +1,150 @@
+#include "store/restorer.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
+
+#include "gossip/fan_out.h"
+#include "store/wire_codec.h"
+
+namespace shoal::store {
+
+// A holder whose calls fail this often in a row is left for the next round.
+constexpr int kHolderFailures = 3;
+
+Restorer::Restorer(HistoryStore& store, const gossip::Membership& membership, gossip::PeerStreams& streams,
+                   Clock& clock, std::function<void()> done, RestorerOptions options)
+    : store_(store), membership_(membership), streams_(streams), clock_(clock), done_(std::move(done)),
+      options_(std::move(options)), next_round_(clock.Now() + options_.settle) {}
+
+Restorer::~Restorer() { *alive_ = false; }
+
+void Restorer::Tick() {
+  if (phase_ == Phase::kReading && call_.Ready(clock_.Now())) return ReadNext();
+  if (phase_ != Phase::kIdle || !store_.restoring() || store_.restore_before_ms() == 0) return;
+  if (clock_.Now() >= next_round_) Ask();
+}
+
+void Restorer::Ask() {
+  phase_ = Phase::kAsking;
+  ++rounds_;
+  ++counters_.rounds;
+  before_ms_ = store_.restore_before_ms();
+  if (rounds_ == 1) {
+    spdlog::debug("history: {}'s store is new since {}; asking the pool for rows of its earlier stores",
+                  store_.self_name(), before_ms_);
+  }
+  unanswered_.clear();
+  holders_.clear();
+  wire::Request ask;
+  ask.mutable_holdings();
+  std::vector<std::pair<gossip::FanOutMember, wire::Request>> calls;
+  for (const gossip::Member* m : membership_.live_peers()) {
+    if (!m->endpoint.valid()) continue;
+    calls.push_back({{m->id, m->endpoint}, ask});
+    unanswered_.insert(m->id);
+  }
+  gossip::FanOutCalls<wire::Request, wire::Response> fan{
+      std::move(calls), [](const wire::Request&) -> Result<wire::Response> { return MakeError("not asked"); },
+      [this, alive = alive_](NodeId peer, Result<wire::Response> answer) {
+        if (*alive) OnHoldings(peer, std::move(answer));
+      },
+      [this, alive = alive_] {
+        if (!*alive) return;
+        phase_ = Phase::kReading;
+        cursor_.clear();
+        holder_failures_ = 0;
+        ReadNext();
+      },
+      options_.max_in_flight};
+  std::move(fan).Start(streams_, store_.self(), gossip::StreamService::kHistory, options_.call_timeout);
+}
+
+void Restorer::OnHoldings(NodeId peer, Result<wire::Response> answer) {
+  if (!answer.ok() || !answer->has_holdings()) {
+    ++counters_.failures;
+    return;
+  }
+  unanswered_.erase(peer);
+  for (const Holding& h : FromWire(answer->holdings())) {
+    if (h.origin == store_.self() && !h.archive) holders_.push_back(peer);
+  }
+}
+
+void Restorer::ReadNext() {
+  while (!holders_.empty()) {
+    const gossip::Member* m = membership_.Find(holders_.front());
+    if (m && membership_.IsLive(m->id) && m->endpoint.valid()) {
+      wire::Request request;
+      request.mutable_restore()->set_cursor(cursor_);
+      request.mutable_restore()->set_before_ms(before_ms_);
+      call_.SendForRows(streams_, m->endpoint, request, options_.call_timeout, clock_, options_.retry_after / 5,
+                        alive_, [this](Result<wire::Copy> rows) { OnRows(std::move(rows)); });
+      return;
+    }
+    unanswered_.insert(holders_.front());  // gone meanwhile: asked again next round
+    NextHolder();
+  }
+  EndRound();
+}
+
+void Restorer::NextHolder() {
+  holders_.erase(holders_.begin());
+  cursor_.clear();
+  holder_failures_ = 0;
+}
+
+void Restorer::OnRows(Result<wire::Copy> answer) {
+  Result<uint64_t> written = MakeError("no rows");
+  CopySlice slice;
+  if (answer.ok()) {
+    slice = FromWire(std::move(*answer));
+    written = store_.RestoreRows(slice.rows);
+  }
+  if (!written.ok()) {
+    ++counters_.failures;
+    const std::string& why = answer.ok() ? written.error().message : answer.error().message;
+    spdlog::debug("history: restoring rows from {}: {}", NameOf(holders_.front()), why);
+    if (++holder_failures_ >= kHolderFailures) {
+      spdlog::warn("history: {} did not give back {}'s rows: {}", NameOf(holders_.front()), store_.self_name(), why);
+      unanswered_.insert(holders_.front());
+      NextHolder();
+    }
+    return;  // Tick reads on once the call's wait is over
+  }
+  ++counters_.slices;
+  counters_.rows += *written;
+  round_rows_ += *written;
+  if (!slice.rows.empty()) cursor_ = slice.rows.back().key;
+  if (slice.last) NextHolder();
+  ReadNext();
+}
+
+void Restorer::EndRound() {
+  phase_ = Phase::kIdle;
+  next_round_ = clock_.Now() + options_.retry_after;
+  // Another loss meanwhile (Reincarnate): the rows before the new start too.
+  const bool moved = store_.restore_before_ms() != before_ms_;
+  if (moved || (!unanswered_.empty() && rounds_ < options_.max_rounds)) return;
+  std::vector<std::string> missing;
+  for (NodeId id : unanswered_) missing.push_back(NameOf(id));
+  if (!missing.empty()) {
+    spdlog::warn("history: {} finishes getting back its earlier rows without an answer from {} after {} rounds",
+                 store_.self_name(), fmt::join(missing, ", "), rounds_);
+  }
+  done_();
+  if (auto s = store_.FinishRestore(); !s.ok()) {
+    spdlog::error("{}", s.error().message);
+    return;
+  }
+  if (round_rows_ > 0) {
+    spdlog::info("history: {} got back {} rows of its earlier stores", store_.self_name(), round_rows_);
+  } else {
+    spdlog::debug("history: no node holds rows of {} from before its store", store_.self_name());
+  }
+  ++counters_.finished;
+  rounds_ = 0;
+  round_rows_ = 0;
+}
+
+}  // namespace shoal::store
