@@ -32,6 +32,6 @@ run fuzz_packet 2048 test/fuzz/corpus/packet
 run fuzz_stream 4096 test/fuzz/corpus/stream
 run fuzz_ctl_json 4096 examples/plan examples/allocate
 run fuzz_policy 8192 examples/policies
-run fuzz_status 1024
-run fuzz_history 4096
+run fuzz_status 1024 test/fuzz/corpus/status
+run fuzz_history 4096 test/fuzz/corpus/history
 run fuzz_config 8192 test/fuzz/corpus/config

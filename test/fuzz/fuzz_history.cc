@@ -2,8 +2,11 @@
 // stream: any bytes parsed as a request and handled by a real store (in a
 // scratch directory) must be refused or applied without a crash, and a
 // store that took them must still answer a query over everything it holds
-// and run its upkeep. The same bytes also go to the key decoder, whose
-// answers must encode back to the same bytes.
+// and run its upkeep. A copy's rows also go to a second store, of the
+// sending peer, as rows got back after its store started afresh
+// (RestoreRows; store/restorer.h): refused or written, and that store too
+// must still answer and run its upkeep. The same bytes also go to the key
+// decoder, whose answers must encode back to the same bytes.
 #include <unistd.h>
 
 #include <cstddef>
@@ -23,6 +26,7 @@ struct Fixture {
   std::string path = (std::filesystem::temp_directory_path() / ("shoal-fuzz-history-" + std::to_string(::getpid())))
                          .string();
   std::unique_ptr<shoal::store::HistoryStore> store;
+  std::unique_ptr<shoal::store::HistoryStore> peer;  // node 7, restoring
   shoal::ManualClock clock;
   std::unique_ptr<shoal::gossip::SimNetwork> net;
   std::unique_ptr<shoal::gossip::SimStreamHub> hub;
@@ -36,6 +40,15 @@ struct Fixture {
     auto opened = shoal::store::HistoryStore::Open(shoal::NodeId{1}, "fuzz", o);
     if (!opened.ok()) std::abort();
     store = std::move(*opened);
+    o.path += "-peer";
+    std::filesystem::remove_all(o.path);
+    opened = shoal::store::HistoryStore::Open(shoal::NodeId{7}, "peer", o);
+    if (!opened.ok()) std::abort();
+    peer = std::move(*opened);
+    // Its new store's first period: rows before it are restored.
+    shoal::store::Period first;
+    first.time_ms = 1'900'000'000'000;
+    if (!peer->restoring() || !peer->Record(first).ok()) std::abort();
     net = std::make_unique<shoal::gossip::SimNetwork>(clock, 1);
     hub = std::make_unique<shoal::gossip::SimStreamHub>(*net);
     auto& streams = hub->Attach(shoal::Endpoint{0x0a000001, 1}, shoal::NodeId{1});
@@ -44,7 +57,9 @@ struct Fixture {
   ~Fixture() {
     service.reset();
     store.reset();
+    peer.reset();
     std::filesystem::remove_all(path);
+    std::filesystem::remove_all(path + "-peer");
   }
 };
 
@@ -58,6 +73,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (auto key = DecodeKey(bytes); key && EncodeKey(*key) != bytes) std::abort();
   wire::Request request;
   if (!request.ParseFromString(bytes)) return 0;
+  if (request.has_copy()) (void)f.peer->RestoreRows(FromWire(wire::Copy(request.copy())).rows);
   // As if from origin 7 (a peer): rows of origin 7 are the ones it may send.
   (void)f.service->Handle(NodeId{7}, std::move(request));
   SeriesQuery all;
@@ -65,7 +81,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   all.to_ms = INT64_MAX / 2;
   all.step_ms = INT64_MAX / 4;
   all.level = Level::kHour;
-  if (!f.store->Query(all).ok()) std::abort();
-  if (!f.store->Maintain(1'800'000'000'000).ok()) std::abort();
+  for (HistoryStore* store : {f.store.get(), f.peer.get()}) {
+    if (!store->Query(all).ok()) std::abort();
+    if (!store->Maintain(1'800'000'000'000).ok()) std::abort();
+  }
   return 0;
 }
