@@ -76,13 +76,16 @@ Result<std::string> HistoryService::AdminAction(const wire::Request& request, st
 
 Result<CopySlice> HistoryService::RestoreSlice(NodeId from, const wire::Restore& restore) {
   if (from == store_.self()) return MakeError("history: a node restores its rows from other nodes only");
-  if (restore.before_ms() <= 0) return MakeError("history: a restore before time {}", restore.before_ms());
+  if (restore.before_ms() <= 0 || restore.from_ms() < 0 || restore.from_ms() >= restore.before_ms()) {
+    return MakeError("history: a restore of the times from {} before {}", restore.from_ms(), restore.before_ms());
+  }
   if (!restore.cursor().empty() && !restore.cursor().starts_with(OriginPrefix(from))) {
     return MakeError("history: a restore for {} from a key of another origin", from.ToString());
   }
   CopySlice slice;
   slice.origin = from;
-  slice.rows = store_.RowsAfter(from, restore.cursor(), kRestoreSliceBytes, &slice.last, restore.before_ms());
+  slice.rows = store_.RowsAfter(from, restore.cursor(), kRestoreSliceBytes, &slice.last,
+                                {restore.from_ms(), restore.before_ms()});
   return slice;
 }
 

@@ -21,6 +21,12 @@
 namespace shoal::store {
 namespace {
 
+rocksdb::Env* Env(const StoreOptions& o) { return o.env ? o.env : rocksdb::Env::Default(); }
+
+// Present while a process has the store open: found at open, the last one
+// ended without closing it (a crash), and its log's tail may be lost.
+std::string OpenMarker(const StoreOptions& o) { return o.path + "/SHOAL-OPEN"; }
+
 std::unique_ptr<rocksdb::Iterator> NewIterator(rocksdb::DB& db) {
   rocksdb::ReadOptions r;
   r.fill_cache = false;  // scans would push out the index blocks
@@ -51,7 +57,13 @@ Status CheckStoreOptions(const StoreOptions& o) {
 HistoryStore::HistoryStore(NodeId self, std::string self_name, StoreOptions options)
     : self_(self), self_name_(std::move(self_name)), options_(std::move(options)) {}
 
-HistoryStore::~HistoryStore() = default;
+HistoryStore::~HistoryStore() {
+  if (!db_) return;
+  db_.reset();  // closed: its files are whole
+  if (auto s = Env(options_)->DeleteFile(OpenMarker(options_)); !s.ok()) {
+    spdlog::warn("history store at {}: removing its open mark: {}", options_.path, s.ToString());
+  }
+}
 
 namespace {
 
@@ -102,6 +114,7 @@ Result<std::unique_ptr<HistoryStore>> HistoryStore::Open(NodeId self, std::strin
   if (!loaded.ok()) return loaded.error();
   store->own_.name = store->self_name_;
   store->RemountArchives();
+  if (auto s = store->MarkOpen(); !s.ok()) spdlog::error("{}", s.error().message);
   return store;
 }
 
@@ -137,6 +150,31 @@ Result<bool> HistoryStore::Load(const rocksdb::Options& opts) {
   }
   own_ = std::move(*own);
   return true;
+}
+
+namespace {
+
+// How far before its last period a store that crashed may have lost
+// periods (its log's tail; more if its clock stepped back meanwhile).
+constexpr int64_t kCrashMarginMs = 10 * 60'000;
+
+}  // namespace
+
+Status HistoryStore::MarkOpen() {
+  rocksdb::Env* env = Env(options_);
+  const std::string mark = OpenMarker(options_);
+  if (own_.applied_seq > 0 && env->FileExists(mark).ok()) {
+    spdlog::warn("history store at {}: the last process did not close it (a crash), so its last periods may be "
+                 "lost; it goes on under a new incarnation and gets back what the pool holds of them",
+                 options_.path);
+    if (auto s = StartAfresh(0, std::max<int64_t>(0, own_.last_ms - kCrashMarginMs)); !s.ok()) return s;
+  }
+  // A file beside the database's own, not a row: a write now would have
+  // RocksDB set aside room for its log before a disk fills up.
+  if (auto s = rocksdb::WriteStringToFile(env, "", mark, true); !s.ok()) {
+    return MakeError("history store at {}: marking it open: {}", options_.path, s.ToString());
+  }
+  return Status::Ok();
 }
 
 Result<std::string> HistoryStore::MoveAside(const rocksdb::Options& opts) {
@@ -221,7 +259,9 @@ Result<uint64_t> HistoryStore::Record(const Period& p) {
   return seq;
 }
 
-Status HistoryStore::Reincarnate() {
+Status HistoryStore::Reincarnate() { return StartAfresh(own_.last_ms, 0); }
+
+Status HistoryStore::StartAfresh(int64_t life_from_ms, int64_t restore_from_ms) {
   HeldState own = own_;
   own.incarnation = NewIncarnation();
   // What it holds from before stays claimed once the lost periods are back.
@@ -229,8 +269,10 @@ Status HistoryStore::Reincarnate() {
     own.restored_first_ms = own.first_ms;
   }
   own.first_ms = own.last_ms;
+  // A restore under way goes on, over both spans.
+  own.restore_from_ms = own.restoring ? std::min(own.restore_from_ms, restore_from_ms) : restore_from_ms;
   own.restoring = true;
-  own.life_from_ms = own.last_ms;
+  own.life_from_ms = life_from_ms;
   ++own.lives;
   if (auto s = Put(HeldKey(self_), EncodeHeld(own), true, "starting a new incarnation"); !s.ok()) return s;
   own_ = std::move(own);
@@ -259,7 +301,7 @@ std::optional<std::vector<LogBatch>> HistoryStore::LogAfter(uint64_t after, size
 }
 
 std::vector<RawRow> HistoryStore::RowsAfter(NodeId origin, const std::string& cursor, size_t max_bytes, bool* done,
-                                            int64_t before_ms) {
+                                            RowTimes times) {
   std::vector<RawRow> out;
   const std::string prefix = OriginPrefix(origin);
   auto it = NewIterator(*db_);
@@ -269,9 +311,9 @@ std::vector<RawRow> HistoryStore::RowsAfter(NodeId origin, const std::string& cu
   *done = false;
   for (; it->Valid() && it->key().starts_with(prefix); it->Next()) {
     if (bytes >= max_bytes) return out;
-    if (before_ms > 0) {
+    if (times.from_ms > 0 || times.before_ms > 0) {
       auto key = DecodeKey(std::string_view(it->key().data(), it->key().size()));
-      if (!key || key->time_ms >= before_ms) continue;
+      if (!key || key->time_ms < times.from_ms || (times.before_ms > 0 && key->time_ms >= times.before_ms)) continue;
     }
     out.push_back({it->key().ToString(), it->value().ToString()});
     bytes += out.back().key.size() + out.back().value.size();

@@ -104,6 +104,11 @@ struct ArchiveInfo {
 
 struct MountedArchive;  // store/archive_file.h
 
+// Times of rows: from_ms <= time < before_ms (a bound of 0: none).
+struct RowTimes {
+  int64_t from_ms = 0, before_ms = 0;
+};
+
 // The canonical path of archive `file` (a name, or a path) if it is a
 // regular file inside `dir`; otherwise why not, without reading it (a FIFO,
 // a device or a file elsewhere is never opened).
@@ -145,7 +150,9 @@ class HistoryStore {
   // a crash before the disk had it): goes on under a new incarnation, so
   // that replicas take its next periods afresh rather than as batches they
   // hold, and claims nothing held before now, so that pool questions about
-  // earlier go to the copies that hold all of it.
+  // earlier go to the copies that hold all of it; and gets back from them
+  // what it lacks (restoring()). Open does the same for a store the last
+  // process did not close (a crash), whose log's tail may be lost.
   Status Reincarnate();
   // --- getting back the rows of its earlier stores (store/restorer.h) ---
   // True from the store's creation afresh (or Reincarnate) until
@@ -154,6 +161,8 @@ class HistoryStore {
   bool restoring() const { return own_.restoring; }
   // 0 until the first period of this store is recorded.
   int64_t restore_before_ms() const { return own_.life_from_ms; }
+  // Rows from before are kept here (0: none is).
+  int64_t restore_from_ms() const { return own_.restore_from_ms; }
   // Rows of this node's own from a holder (input from the network:
   // validated, every row or none): those before restore_before_ms() that
   // the store does not hold are written. Returns how many were.
@@ -166,9 +175,9 @@ class HistoryStore {
   std::optional<std::vector<LogBatch>> LogAfter(uint64_t after, size_t max_bytes);
   // A slice of the rows held of `origin` (every level and kind) after the
   // key `cursor` ("" = from the start), about `max_bytes`; *done when it
-  // reached the end. before_ms > 0: only rows of earlier times.
+  // reached the end. Only rows of times in `times` (a bound of 0: none).
   std::vector<RawRow> RowsAfter(NodeId origin, const std::string& cursor, size_t max_bytes, bool* done,
-                                int64_t before_ms = 0);
+                                RowTimes times = {});
   // The replicas of this node's rows, as the replicator last saved them.
   std::map<NodeId, ReplicaState> Replicas();
   Status SaveReplica(NodeId replica, const ReplicaState& state);
@@ -225,6 +234,12 @@ class HistoryStore {
   // Opens the database and reads this node's own state; false (why in
   // corrupt_) when either is corrupt.
   Result<bool> Load(const rocksdb::Options& opts);
+  // Marks the store open; one the last process left open (it crashed)
+  // goes on under a new incarnation, getting back its recent rows.
+  Status MarkOpen();
+  // A new incarnation whose rows before `life_from_ms` (0: its next
+  // period's time) and from `restore_from_ms` on come back from the pool.
+  Status StartAfresh(int64_t life_from_ms, int64_t restore_from_ms);
   Result<std::string> MoveAside(const rocksdb::Options& opts);
   // After a write failed for the disk and RocksDB resumed: opens the
   // database again, for a new log (store/db_writes.h).

@@ -122,10 +122,12 @@ struct HeldState {
   // have gaps (a life whose batches went to other replicas).
   uint32_t lives = 1;
   // This node's own state only (store/restorer.h): getting back the rows of
-  // its earlier stores, those before life_from_ms (0: the first period's).
+  // its earlier stores, those before life_from_ms (0: the first period's)
+  // and from restore_from_ms on.
   bool restoring = false;
   int64_t life_from_ms = 0;
   int64_t restored_first_ms = 0;  // the earliest restored so far
+  int64_t restore_from_ms = 0;
 };
 
 // What the origin knows of one replica of its rows.

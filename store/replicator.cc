@@ -73,10 +73,15 @@ void Replicator::OnRollback(NodeId id, uint64_t held) {
 
 void Replicator::CopyAfresh() {
   for (auto& [replica, st] : replicas_) {
-    st.saved = FreshCopy();
-    ++st.restarts;
+    Restart(st, st.saved.copying ? st.kept_seq : std::min(st.saved.acked_seq, store_.last_seq()));
     Save(replica, st);
   }
+}
+
+void Replicator::Restart(State& st, uint64_t kept) {
+  st.saved = FreshCopy();
+  st.kept_seq = kept;
+  ++st.restarts;
 }
 
 void Replicator::Tick() {
@@ -150,8 +155,7 @@ void Replicator::OnReply(NodeId id, uint64_t restarts, Result<wire::Ack> ack, bo
     // gets a fresh copy of everything.
     spdlog::info("history: replica {} lost batches it held ({} -> {}); copying", NameOf(id), st.saved.acked_seq,
                  ack->applied_seq());
-    st.saved = FreshCopy();
-    ++st.restarts;
+    Restart(st, ack->applied_seq());
   } else {
     // Lower than sent: the next call resumes from what it holds.
     st.saved.acked_seq = ack->applied_seq();
@@ -168,7 +172,7 @@ std::vector<ReplicaView> Replicator::replicas() const {
 uint64_t Replicator::durable_seq() const {
   std::vector<uint64_t> acks;
   for (const auto& [id, st] : replicas_) {
-    if (!st.saved.copying) acks.push_back(st.saved.acked_seq);
+    acks.push_back(st.saved.copying ? st.kept_seq : st.saved.acked_seq);
   }
   const size_t need = std::min<size_t>(options_.copies, std::max<size_t>(1, replicas_.size()));
   if (acks.size() < need) return 0;

@@ -86,7 +86,12 @@ class Replicator {
     ReplicaState saved;
     AckedCall call;
     uint64_t restarts = 0;  // answers to calls sent before a fresh copy began are ignored
+    // While a fresh copy runs: the batches it held when the copy began
+    // (still there; durable_seq counts them).
+    uint64_t kept_seq = 0;
   };
+  // A fresh copy for one replica that still holds batches up to `kept`.
+  void Restart(State& st, uint64_t kept);
   void ChooseReplicas();
   // A replica's state that starts with a copy of every row held.
   ReplicaState FreshCopy() const;

@@ -21,7 +21,7 @@ Result<uint64_t> HistoryStore::RestoreRows(const std::vector<RawRow>& rows) {
       ++counters_.refused;
       return MakeError("history: rows to restore carry {}", what);
     }
-    if (own.life_from_ms == 0 || key.time_ms >= own.life_from_ms) continue;
+    if (own.life_from_ms == 0 || key.time_ms >= own.life_from_ms || key.time_ms < own.restore_from_ms) continue;
     // What it holds is its own (a period recorded after a clock step, or
     // a roll-up of rows it has): kept.
     if (!db_->Get(rocksdb::ReadOptions(), row.key, &ignored).IsNotFound()) continue;
@@ -51,6 +51,7 @@ Status HistoryStore::FinishRestore() {
   }
   own.restoring = false;
   own.restored_first_ms = 0;
+  own.restore_from_ms = 0;
   if (auto s = Put(HeldKey(self_), EncodeHeld(own), true, "finishing a restore"); !s.ok()) return s;
   own_ = std::move(own);
   return Status::Ok();

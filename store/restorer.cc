@@ -30,6 +30,7 @@ void Restorer::Ask() {
   ++rounds_;
   ++counters_.rounds;
   before_ms_ = store_.restore_before_ms();
+  from_ms_ = store_.restore_from_ms();
   if (rounds_ == 1) {
     spdlog::debug("history: {}'s store is new since {}; asking the pool for rows of its earlier stores",
                   store_.self_name(), before_ms_);
@@ -78,6 +79,7 @@ void Restorer::ReadNext() {
       wire::Request request;
       request.mutable_restore()->set_cursor(cursor_);
       request.mutable_restore()->set_before_ms(before_ms_);
+      request.mutable_restore()->set_from_ms(from_ms_);
       call_.SendForRows(streams_, m->endpoint, request, options_.call_timeout, clock_, options_.retry_after / 5,
                         alive_, [this](Result<wire::Copy> rows) { OnRows(std::move(rows)); });
       return;
@@ -124,7 +126,7 @@ void Restorer::EndRound() {
   phase_ = Phase::kIdle;
   next_round_ = clock_.Now() + options_.retry_after;
   // Another loss meanwhile (Reincarnate): the rows before the new start too.
-  const bool moved = store_.restore_before_ms() != before_ms_;
+  const bool moved = store_.restore_before_ms() != before_ms_ || store_.restore_from_ms() != from_ms_;
   if (moved || (!unanswered_.empty() && rounds_ < options_.max_rounds)) return;
   std::vector<std::string> missing;
   for (NodeId id : unanswered_) missing.push_back(NameOf(id));

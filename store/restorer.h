@@ -1,6 +1,6 @@
 // Getting back a node's earlier history after its store started afresh
-// (removed, found corrupt, or short of periods its replicas hold:
-// HistoryStore::restoring()). The rows of its earlier stores are still on
+// (removed, found corrupt, left open by a crash, or short of periods its
+// replicas hold: HistoryStore::restoring()). The rows of its earlier stores are still on
 // the nodes that held them, but nothing else would keep them at copies + 1:
 // the replicator copies what the store holds, and the custodian only a
 // dead node's rows; each further loss of a holder would take some away.
@@ -82,7 +82,7 @@ class Restorer {
   TimePoint started_, next_round_;
   Phase phase_ = Phase::kIdle;
   int rounds_ = 0;
-  int64_t before_ms_ = 0;        // this round's: rows before it
+  int64_t before_ms_ = 0, from_ms_ = 0;  // this round's: rows before and from them
   uint64_t round_rows_ = 0;      // written since the restore began
   std::set<NodeId> unanswered_;  // peers this round has not heard from
   std::vector<NodeId> holders_;  // still to read, this round

@@ -291,6 +291,7 @@ std::string EncodeHeld(const HeldState& h) {
   w.set_restoring(h.restoring);
   w.set_life_from_ms(h.life_from_ms);
   w.set_restored_first_ms(h.restored_first_ms);
+  w.set_restore_from_ms(h.restore_from_ms);
   return w.SerializeAsString();
 }
 
@@ -299,7 +300,7 @@ std::optional<HeldState> DecodeHeld(std::string_view bytes) {
   if (!w) return std::nullopt;
   return HeldState{w->incarnation(), w->applied_seq(), w->first_ms(), w->last_ms(), std::move(*w->mutable_name()),
                    w->stale_from_ms(), std::max(1u, w->lives()), w->restoring(), w->life_from_ms(),
-                   w->restored_first_ms()};
+                   w->restored_first_ms(), w->restore_from_ms()};
 }
 
 std::string EncodeReplica(const ReplicaState& r) {

@@ -128,6 +128,13 @@ struct HistoryPool {
     return out;
   }
 
+  // A store's files as `Files` took them, as if its process had closed it
+  // (without the mark a crash leaves: HistoryStore's open mark).
+  static std::map<std::string, std::string> Closed(std::map<std::string, std::string> files) {
+    REQUIRE(files.erase("SHOAL-OPEN") == 1);
+    return files;
+  }
+
   int64_t Now() { return kEpochMs + std::chrono::duration_cast<std::chrono::milliseconds>(pool.clock().Now().time_since_epoch()).count(); }
 
   std::vector<PoolMember> LivePeers(size_t i) {
