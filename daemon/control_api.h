@@ -22,7 +22,7 @@
 #include "daemon/engine/node_engine.h"
 #include "gossip/admin_auth.h"
 #include "gossip/gossiper.h"
-#include "gossip/net/tcp_streams.h"
+#include "gossip/peer_streams.h"
 #include "store/history_store.h"
 
 namespace shoal::daemon {
@@ -33,7 +33,7 @@ struct ControlContext {
   engine::NodeEngine& engine;
   engine::DetailService* detail;  // none: per-node figures are never asked (planning from statuses only)
   const gossip::Gossiper& gossiper;
-  gossip::TcpStreams& streams;
+  gossip::PeerStreams& streams;
   gossip::AdminVerifier* admin = nullptr;   // none: no admin keys
   store::HistoryStore* history = nullptr;   // none: history off
   const PolicyArchive* policies = nullptr;  // none: no revisions kept

@@ -2,8 +2,9 @@
 # Builds the libFuzzer targets with clang and runs each for N seconds
 # (default 60): the packet receive path, the peer stream codec, shoalctl's
 # JSON documents, the policy parser, the node status peers send and the
-# history service's requests (replication, queries) and shoald's TOML
-# configuration. Seeds come from the repository (test/fuzz/corpus/, the
+# history service's requests (replication, queries), shoald's TOML
+# configuration and the control API's requests (the real handler on a
+# simulated pool). Seeds come from the repository (test/fuzz/corpus/, the
 # examples), dictionaries from test/fuzz/*.dict. A crash leaves its input in
 # build/fuzz/crash-* and fails.
 # Usage: scripts/fuzz.sh [SECONDS]
@@ -14,7 +15,7 @@ secs=${1:-60}
 dir=$top/build/fuzz
 cmake -S "$top" -B "$dir" -DSHOAL_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug \
   -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null
-cmake --build "$dir" -j"$(nproc)" --target fuzz_packet fuzz_stream fuzz_ctl_json fuzz_policy fuzz_status fuzz_history fuzz_config
+cmake --build "$dir" -j"$(nproc)" --target fuzz_packet fuzz_stream fuzz_ctl_json fuzz_policy fuzz_status fuzz_history fuzz_config fuzz_control
 cd "$dir"
 # target, longest input, seed directories (in the repository)
 run() {
@@ -35,3 +36,4 @@ run fuzz_policy 8192 examples/policies
 run fuzz_status 1024 test/fuzz/corpus/status
 run fuzz_history 4096 test/fuzz/corpus/history
 run fuzz_config 8192 test/fuzz/corpus/config
+run fuzz_control 4096 test/fuzz/corpus/control

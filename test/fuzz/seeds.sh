@@ -8,7 +8,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=$top/test/fuzz/corpus
 enc() {  # PROTO MESSAGE FILE  (text on stdin)
-  protoc -I"$top" --encode="$2" "$top/$1" >"$3"
+  protoc -I"$top" -I"$top/$(dirname "$1")" --encode="$2" "$top/$1" >"$3"
 }
 st=daemon/engine
 enc $st/node_status.proto shoal.engine.wire.NodeStatus "$out/status/node-status" <<'T'
@@ -59,3 +59,26 @@ T
 enc $h shoal.store.wire.Request "$out/history/delete" <<'T'
 delete { origin: 7 app: "web" before_ms: 1800000000000 by: "ops" } signed_action: "x"
 T
+# Control requests (fuzz_control), one of each kind a node answers.
+c=daemon/control/control.proto
+mkdir -p "$out/control"
+creq() {  # NAME TEXT
+  echo "$2" | enc $c shoal.daemon.control.Request "$out/control/$1"
+}
+creq status 'token: "t" status {}'
+creq nodes 'nodes {}'
+creq apps 'apps {}'
+creq app 'app { name: "gold" }'
+creq policy-show 'policy_show { revision: 1 }'
+creq policy-versions 'policy_versions {}'
+creq policy-history 'policy_history {}'
+creq policy-dry-run 'policy_push { dry_run: true text: "<shoal-policy version=\"1\" mode=\"monitor\"><application name=\"gold\"><process cmdline=\"gold\"/></application><policy application=\"gold\" priority=\"1\"><cpu pool-percent=\"40%\"/></policy></shoal-policy>" }'
+creq mode 'mode { enforce: false }'
+creq pipes 'pipes {}'
+creq explain 'explain { app: "gold" node: "node-1" }'
+creq history-app 'history { what: "app" name: "gold" from_ms: 1779999990000 to_ms: 1780000100000 }'
+creq history-pool 'history { what: "pool" per_node: true step_ms: 1000 from_ms: 1780000000000 to_ms: 1780000010000 }'
+creq history-events 'history { what: "events" from_ms: 1780000000000 to_ms: 1780000010000 }'
+creq events 'events { }'
+creq keyring 'keyring { }'
+creq history-mount 'history_mount { file: "x.sst" }'

@@ -94,6 +94,10 @@ class FullPool {
   // The simulated pipes (options.lanes not empty).
   SimPipes& pipes() { return *pipes_; }
   TimePoint now() { return pool_.clock().Now(); }
+  // The nodes' wall clock (one for all), and node i's history store
+  // (history on; null otherwise), as a control API on the node reads them.
+  const WallClock& wall() const { return *wall_; }
+  store::HistoryStore* history(size_t i) { return nodes_[i].store; }
 
   // Pushes a policy document through node i, as shoalctl would.
   Result<policy::PolicyVersion> Push(size_t i, const std::string& xml);
