@@ -38,7 +38,9 @@ alive again (the recovery time). Checked throughout and at the end:
     figures are asked of the pool second by second (answered by the node or
     its replicas), and every second it was running, away from its own
     faults, must hold its period (faults come one at a time, so fewer nodes
-    than the copies kept are ever down together).
+    than the copies kept are ever down together; and at most two stores are
+    lost within 30 s, the time a store started afresh takes to have its
+    history back on three nodes).
 
 The schedule depends only on --seed and --nodes (the faults' log, with
 wall times, is in the output with --json), so a failing run can be
@@ -76,6 +78,11 @@ GRACE_S = 5  # a declaration this long after its fault cleared is still the faul
 # The lan preset's failure timeout (gossip/config.h): a node silent this
 # long is declared failed, so a stall this long may be; a shorter one never.
 FAILURE_TIMEOUT_S = 1.2
+STORE_LOSSES = ("wipe", "corrupt")
+HISTORY_COPIES = 2  # replicas beside the origin (history.copies)
+# A store started afresh: 10 s for the membership to settle, then its
+# earlier rows back from their holders and a fresh copy to its replicas.
+STORE_RECOVERY_S = 30
 FAILED_LINE = re.compile(r"^(\S+) warn(?:ing)? \[([^\]]+)\] node (\S+) at \S+ failed$")
 
 
@@ -304,8 +311,19 @@ class Chaos:
             if not rotated and time.time() - begin >= seconds / 2:
                 entry, rotated = self.rotate(), True
             else:
-                entry = getattr(self, self.rng.choice(kinds))()
+                entry = getattr(self, self.next_kind(kinds))()
             self.settle(entry["end"])
+
+    def next_kind(self, kinds):
+        """The next fault's kind: a store loss (wipe, corrupt) only while fewer
+        than HISTORY_COPIES stores were lost in the last STORE_RECOVERY_S, the
+        time a store started afresh takes to be whole again on three nodes."""
+        kind = self.rng.choice(kinds)
+        recent = [e for e in self.log if e["kind"] in STORE_LOSSES and time.time() - e["end"] < STORE_RECOVERY_S]
+        others = [k for k in kinds if k not in STORE_LOSSES]
+        if kind in STORE_LOSSES and len(recent) >= HISTORY_COPIES and others:
+            kind = self.rng.choice(others)
+        return kind
 
     # --- the verdict ---
     def excused(self, observer, subject, t):
