@@ -380,7 +380,7 @@ Result<uint64_t> HistoryStore::ApplyRows(const AppendBatches* append, const Copy
   held.name = name;
   // Rows older than a roll-up watermark (a replica catching up) make the
   // roll-ups from there stale.
-  const int64_t rolled[] = {Watermark(origin, Level::kMinute), Watermark(origin, Level::kHour)};
+  const auto rolled = RolledUpTo(origin);
   rocksdb::WriteBatch wb;
   uint64_t rows = 0;
   auto add_row = [&](const RawRow& row, std::string_view where) -> Status {
@@ -390,11 +390,7 @@ Result<uint64_t> HistoryStore::ApplyRows(const AppendBatches* append, const Copy
       return MakeError("history: {} from {} carries {}", where, origin.ToString(), what);
     }
     if (held.first_ms == 0 || key.time_ms < held.first_ms) held.first_ms = key.time_ms;
-    if (key.kind != SeriesKind::kEvent && key.level != Level::kHour &&
-        key.time_ms < rolled[static_cast<int>(key.level)] &&
-        (held.stale_from_ms == 0 || key.time_ms < held.stale_from_ms)) {
-      held.stale_from_ms = key.time_ms;
-    }
+    MarkStale(key, rolled, held);
     wb.Put(row.key, row.value);
     ++rows;
     return Status::Ok();
@@ -468,6 +464,18 @@ Result<QueryAnswer> HistoryStore::Query(const SeriesQuery& q) {
   }
   SortEvents(result.events);
   return result;
+}
+
+std::array<int64_t, 2> HistoryStore::RolledUpTo(NodeId origin) {
+  return {Watermark(origin, Level::kMinute), Watermark(origin, Level::kHour)};
+}
+
+void HistoryStore::MarkStale(const DataKey& key, const std::array<int64_t, 2>& rolled, HeldState& held) {
+  if (key.kind != SeriesKind::kEvent && key.level != Level::kHour &&
+      key.time_ms < rolled[static_cast<size_t>(key.level)] &&
+      (held.stale_from_ms == 0 || key.time_ms < held.stale_from_ms)) {
+    held.stale_from_ms = key.time_ms;
+  }
 }
 
 int64_t HistoryStore::Watermark(NodeId origin, Level level) {

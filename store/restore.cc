@@ -11,7 +11,7 @@ namespace shoal::store {
 Result<uint64_t> HistoryStore::RestoreRows(const std::vector<RawRow>& rows) {
   if (!own_.restoring) return MakeError("history: rows to restore, but {} is not restoring", self_name_);
   HeldState own = own_;
-  const int64_t rolled[] = {Watermark(self_, Level::kMinute), Watermark(self_, Level::kHour)};
+  const auto rolled = RolledUpTo(self_);
   rocksdb::WriteBatch wb;
   uint64_t written = 0;
   std::string ignored;
@@ -26,12 +26,7 @@ Result<uint64_t> HistoryStore::RestoreRows(const std::vector<RawRow>& rows) {
     // a roll-up of rows it has): kept.
     if (!db_->Get(rocksdb::ReadOptions(), row.key, &ignored).IsNotFound()) continue;
     if (own.restored_first_ms == 0 || key.time_ms < own.restored_first_ms) own.restored_first_ms = key.time_ms;
-    // Raw rows before a roll-up watermark: those buckets are rolled up again.
-    if (key.kind != SeriesKind::kEvent && key.level != Level::kHour &&
-        key.time_ms < rolled[static_cast<int>(key.level)] &&
-        (own.stale_from_ms == 0 || key.time_ms < own.stale_from_ms)) {
-      own.stale_from_ms = key.time_ms;
-    }
+    MarkStale(key, rolled, own);  // the buckets it falls in are rolled up again
     wb.Put(row.key, row.value);
     ++written;
   }
