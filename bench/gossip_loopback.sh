@@ -6,8 +6,12 @@
 # (/proc/PID/stat), RSS (VmRSS) and bytes sent + received per second.
 # With POLICY=FILE in the environment, FILE is pushed before the warm-up,
 # so every daemon also samples, detects and plans (enforcement stays off).
+# WARMUP=S (default 10) waits longer before the window: every daemon's
+# store is new, so 10-20 s after the start each asks the pool once for
+# rows of earlier stores (store/restorer.h), and its streams to the peers
+# stay open a minute; WARMUP=90 measures past that.
 # Writes one JSON object per N to bench/results/gossip-loopback.jsonl.
-# Usage: [POLICY=FILE] bench/gossip_loopback.sh [N...]   (default: 16 64 128)
+# Usage: [POLICY=FILE] [WARMUP=S] bench/gossip_loopback.sh [N...]   (default: 16 64 128)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/build.sh" Release shoald shoalctl >/dev/null
@@ -17,7 +21,7 @@ out=$top/bench/results/gossip-loopback.jsonl
 mkdir -p "$(dirname "$out")"
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(16 64 128)
-warmup=10
+warmup=${WARMUP:-10}
 window=30
 hz=$(getconf CLK_TCK)
 . "$top/bench/loopback_pool.sh"

@@ -66,7 +66,7 @@ void Custodian::Send(const Key& key, Job& job, const Endpoint& to) {
     jobs_.erase(key);
     return;
   }
-  CopySlice slice{key.first, held->name, held->incarnation, {}, false, 0, 0};
+  CopySlice slice{key.first, held->name, held->incarnation, {}, false, 0, 0, {}};
   std::string cursor = job.cursor;
   bool last = false;
   if (job.probing) {

@@ -85,7 +85,7 @@ Result<CopySlice> HistoryService::RestoreSlice(NodeId from, const wire::Restore&
   CopySlice slice;
   slice.origin = from;
   slice.rows = store_.RowsAfter(from, restore.cursor(), kRestoreSliceBytes, &slice.last,
-                                {restore.from_ms(), restore.before_ms()});
+                                {restore.from_ms(), restore.before_ms()}, &slice.scanned_to);
   return slice;
 }
 

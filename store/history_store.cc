@@ -301,17 +301,20 @@ std::optional<std::vector<LogBatch>> HistoryStore::LogAfter(uint64_t after, size
 }
 
 std::vector<RawRow> HistoryStore::RowsAfter(NodeId origin, const std::string& cursor, size_t max_bytes, bool* done,
-                                            RowTimes times) {
+                                            RowTimes times, std::string* scanned_to) {
   std::vector<RawRow> out;
   const std::string prefix = OriginPrefix(origin);
   auto it = NewIterator(*db_);
   it->Seek(cursor.empty() ? prefix : cursor);
   if (!cursor.empty() && it->Valid() && it->key() == cursor) it->Next();
-  size_t bytes = 0;
+  size_t bytes = 0, looked = 0;
+  const bool filtered = times.from_ms > 0 || times.before_ms > 0;
   *done = false;
   for (; it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    if (bytes >= max_bytes) return out;
-    if (times.from_ms > 0 || times.before_ms > 0) {
+    if (bytes >= max_bytes || looked >= 8 * max_bytes) return out;
+    if (filtered) {
+      looked += it->key().size() + it->value().size();
+      if (scanned_to) scanned_to->assign(it->key().data(), it->key().size());
       auto key = DecodeKey(std::string_view(it->key().data(), it->key().size()));
       if (!key || key->time_ms < times.from_ms || (times.before_ms > 0 && key->time_ms >= times.before_ms)) continue;
     }

@@ -175,9 +175,11 @@ class HistoryStore {
   std::optional<std::vector<LogBatch>> LogAfter(uint64_t after, size_t max_bytes);
   // A slice of the rows held of `origin` (every level and kind) after the
   // key `cursor` ("" = from the start), about `max_bytes`; *done when it
-  // reached the end. Only rows of times in `times` (a bound of 0: none).
+  // reached the end. Only rows of times in `times` (a bound of 0: none):
+  // then it looks at rows of about 8 x max_bytes at most, and says in
+  // *scanned_to the last key it looked at, to go on from.
   std::vector<RawRow> RowsAfter(NodeId origin, const std::string& cursor, size_t max_bytes, bool* done,
-                                RowTimes times = {});
+                                RowTimes times = {}, std::string* scanned_to = nullptr);
   // The replicas of this node's rows, as the replicator last saved them.
   std::map<NodeId, ReplicaState> Replicas();
   Status SaveReplica(NodeId replica, const ReplicaState& state);

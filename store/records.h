@@ -108,6 +108,7 @@ struct CopySlice {
   bool last = false;
   uint64_t through_seq = 0;
   int64_t through_ms = 0;
+  std::string scanned_to;  // to a restore: the last key looked at
 };
 
 // What a node holds of one origin (itself included).

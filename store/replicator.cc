@@ -119,7 +119,7 @@ void Replicator::Send(NodeId id, State& st, const Endpoint& to) {
     auto rows = store_.RowsAfter(store_.self(), st.saved.copy_cursor, options_.max_message_bytes, &last);
     cursor = rows.empty() ? st.saved.copy_cursor : rows.back().key;
     *request.mutable_copy() = ToWire(CopySlice{store_.self(), store_.self_name(), store_.incarnation(), std::move(rows),
-                                               last, st.saved.copy_base, st.saved.copy_base_ms});
+                                               last, st.saved.copy_base, st.saved.copy_base_ms, {}});
     ++counters_.copies;
   }
   counters_.bytes += st.call.Send(streams_, to, request, options_.call_timeout, clock_, options_.retry_after, alive_,

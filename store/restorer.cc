@@ -15,7 +15,14 @@ constexpr int kHolderFailures = 3;
 Restorer::Restorer(HistoryStore& store, const gossip::Membership& membership, gossip::PeerStreams& streams,
                    Clock& clock, std::function<void()> done, RestorerOptions options)
     : store_(store), membership_(membership), streams_(streams), clock_(clock), done_(std::move(done)),
-      options_(std::move(options)), next_round_(clock.Now() + options_.settle) {}
+      options_(std::move(options)), next_round_(clock.Now() + options_.settle + SpreadOf(store.self())) {}
+
+Duration Restorer::SpreadOf(NodeId self) const {
+  const auto spread_ms = std::chrono::duration_cast<std::chrono::milliseconds>(options_.spread).count();
+  if (spread_ms <= 0) return Duration::zero();
+  const uint64_t mixed = self.value * 0x9E3779B97F4A7C15ULL;  // ids are often 1, 2, 3...: spread them out
+  return std::chrono::milliseconds(static_cast<int64_t>((mixed >> 20) % static_cast<uint64_t>(spread_ms)));
+}
 
 Restorer::~Restorer() { *alive_ = false; }
 
@@ -117,7 +124,11 @@ void Restorer::OnRows(Result<wire::Copy> answer) {
   ++counters_.slices;
   counters_.rows += *written;
   round_rows_ += *written;
-  if (!slice.rows.empty()) cursor_ = slice.rows.back().key;
+  if (!slice.scanned_to.empty()) {
+    cursor_ = slice.scanned_to;
+  } else if (!slice.rows.empty()) {
+    cursor_ = slice.rows.back().key;
+  }
   if (slice.last) NextHolder();
   ReadNext();
 }

@@ -1,20 +1,22 @@
 // Getting back a node's earlier history after its store started afresh
 // (removed, found corrupt, left open by a crash, or short of periods its
-// replicas hold: HistoryStore::restoring()). The rows of its earlier stores are still on
-// the nodes that held them, but nothing else would keep them at copies + 1:
-// the replicator copies what the store holds, and the custodian only a
-// dead node's rows; each further loss of a holder would take some away.
+// replicas hold: HistoryStore::restoring()). The rows of its earlier
+// stores are still on the nodes that held them, but nothing else would
+// keep them at copies + 1: the replicator copies what the store holds,
+// and the custodian only a dead node's rows; each further loss of a
+// holder would take some away.
 //
-// So the node asks every live peer what it holds (a Holdings call), then
-// each holder of its rows for those from before its new store began, a
-// slice at a time (a Restore call, answered with rows), and writes those
-// its store lacks (HistoryStore::RestoreRows). Once every holder has been
-// read, `done` runs (shoald: the replicator gives every replica a fresh
-// copy) and the store claims the rows (FinishRestore): they are back at
-// copies + 1 nodes. A round in which a peer did not answer runs again
-// after `retry_after`, at most `max_rounds` times; then the node finishes
-// with what it got and names who did not answer. A restart resumes it
-// (the store remembers it is restoring; reads are idempotent).
+// So the node asks every live peer what it holds (a Holdings call, a few
+// at a time, 10-20 s after it starts), then each holder of its rows for
+// those of the times it may lack, a slice at a time (a Restore call,
+// answered with rows), and writes those its store lacks
+// (HistoryStore::RestoreRows). Once every holder has been read, `done`
+// runs (shoald: the replicator gives every replica a fresh copy) and the
+// store claims the rows (FinishRestore): they are back at copies + 1
+// nodes. A round in which a peer did not answer runs again after
+// `retry_after`, at most `max_rounds` times; then the node finishes with
+// what it got and names who did not answer. A restart resumes it (the
+// store remembers it is restoring; reads are idempotent).
 //
 // Engine code: membership, streams and clock from the owner; call Tick()
 // often. Not thread-safe.
@@ -37,10 +39,13 @@ namespace shoal::store {
 
 struct RestorerOptions {
   Duration settle = std::chrono::seconds(10);  // after start, for the membership to form
+  // ... plus a part of this, by the node's id: a pool started at once
+  // (every store new) does not ask all of itself at the same moment.
+  Duration spread = std::chrono::seconds(10);
   Duration call_timeout = std::chrono::seconds(5);
   Duration retry_after = std::chrono::seconds(5);
   int max_rounds = 6;
-  size_t max_in_flight = 32;  // Holdings calls at once
+  size_t max_in_flight = 4;  // Holdings calls at once
   // A node's name for the log (shoald: from its status); unset: its id.
   std::function<std::string(NodeId)> name_of;
 };
@@ -70,6 +75,7 @@ class Restorer {
   void ReadNext();
   void OnRows(Result<wire::Copy> rows);
   void NextHolder();
+  Duration SpreadOf(NodeId self) const;
   void EndRound();
   std::string NameOf(NodeId id) const { return options_.name_of ? options_.name_of(id) : id.ToString(); }
 
@@ -79,7 +85,7 @@ class Restorer {
   Clock& clock_;
   std::function<void()> done_;
   RestorerOptions options_;
-  TimePoint started_, next_round_;
+  TimePoint next_round_;
   Phase phase_ = Phase::kIdle;
   int rounds_ = 0;
   int64_t before_ms_ = 0, from_ms_ = 0;  // this round's: rows before and from them

@@ -213,12 +213,14 @@ wire::Copy ToWire(CopySlice&& c) {
   w.set_last(c.last);
   w.set_through_seq(c.through_seq);
   w.set_through_ms(c.through_ms);
+  w.set_scanned_to(std::move(c.scanned_to));
   return w;
 }
 
 CopySlice FromWire(wire::Copy&& w) {
   return CopySlice{NodeId{w.origin()}, std::move(*w.mutable_origin_name()), w.incarnation(),
-                   RowsFromWire(std::move(*w.mutable_rows())), w.last(), w.through_seq(), w.through_ms()};
+                   RowsFromWire(std::move(*w.mutable_rows())), w.last(), w.through_seq(), w.through_ms(),
+                   std::move(*w.mutable_scanned_to())};
 }
 
 std::string EncodeFigures(const Figures& f) {

@@ -116,7 +116,7 @@ TEST_CASE("History service: a copy's sync also answers the held appends and noth
   REQUIRE(done);
   wire::Request req;
   *req.mutable_copy() =
-      ToWire(CopySlice{NodeId{3}, "n3", origin_c->incarnation(), std::move(rows), true, 3, kEpochMs + 2000});
+      ToWire(CopySlice{NodeId{3}, "n3", origin_c->incarnation(), std::move(rows), true, 3, kEpochMs + 2000, {}});
   bool copied = false;
   from_c.Call(b, gossip::StreamService::kHistory, req.SerializeAsString(), 5s, [&](Result<std::string> r) {
     REQUIRE(r.ok());
