@@ -78,7 +78,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   });
   // Every handler answers within its peers' timeout (at most 5 s).
   if (!f.pool.RunUntil([&] { return replies->answers > 0; }, 8s)) std::abort();
-  f.pool.RunFor(100ms);
+  f.pool.RunFor(20ms);
   if (replies->answers != 1 || replies->late) {
     fprintf(stderr, "%d answers%s\n", replies->answers, replies->late ? ", a reply after the answer" : "");
     std::abort();
