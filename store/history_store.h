@@ -161,11 +161,13 @@ class HistoryStore {
   bool restoring() const { return own_.restoring; }
   // 0 until the first period of this store is recorded.
   int64_t restore_before_ms() const { return own_.life_from_ms; }
-  // Rows from before are kept here (0: none is).
+  // Rows before this time it holds already (after a crash); only later
+  // ones come back (0: all).
   int64_t restore_from_ms() const { return own_.restore_from_ms; }
   // Rows of this node's own from a holder (input from the network:
-  // validated, every row or none): those before restore_before_ms() that
-  // the store does not hold are written. Returns how many were.
+  // validated, every row or none): those from restore_from_ms() and before
+  // restore_before_ms() that the store does not hold are written. Returns
+  // how many were.
   Result<uint64_t> RestoreRows(const std::vector<RawRow>& rows);
   // The rows are back: the store holds its history from the earliest of
   // them on, and restoring() is false.
