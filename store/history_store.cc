@@ -60,7 +60,8 @@ HistoryStore::HistoryStore(NodeId self, std::string self_name, StoreOptions opti
 HistoryStore::~HistoryStore() {
   if (!db_) return;
   db_.reset();  // closed: its files are whole
-  if (auto s = Env(options_)->DeleteFile(OpenMarker(options_)); !s.ok()) {
+  // None when it could not be made (a full disk at open).
+  if (auto s = Env(options_)->DeleteFile(OpenMarker(options_)); !s.ok() && !s.IsNotFound()) {
     spdlog::warn("history store at {}: removing its open mark: {}", options_.path, s.ToString());
   }
 }

@@ -124,11 +124,7 @@ void Restorer::OnRows(Result<wire::Copy> answer) {
   ++counters_.slices;
   counters_.rows += *written;
   round_rows_ += *written;
-  if (!slice.scanned_to.empty()) {
-    cursor_ = slice.scanned_to;
-  } else if (!slice.rows.empty()) {
-    cursor_ = slice.rows.back().key;
-  }
+  cursor_ = std::move(slice.scanned_to);  // a span is always asked: the holder says where it looked
   if (slice.last) NextHolder();
   ReadNext();
 }
