@@ -28,13 +28,17 @@ enum ChannelFlags : uint32_t {
   kNoFlags = 0,
   // Frozen into snapshot epochs so every node can compute on the same data.
   kSnapshot = 1u << 0,
+  // The subscriber is called at the first tick after the view changed, not
+  // at the channel's period (the publisher keeps the period).
+  kPromptView = 1u << 1,
 };
 
 struct ChannelSpec {
   uint32_t code = 0;  // 2..65535 for components (1 is the heartbeat)
   std::string name;
-  // How often the publisher is asked and the subscriber may be called. A
-  // period shorter than the exchange's tick runs once per tick.
+  // How often the publisher is asked and the subscriber may be called
+  // (but see kPromptView and Gossiper::PublishNow). A period shorter than
+  // the exchange's tick runs once per tick.
   Duration period = std::chrono::milliseconds(20);
   size_t max_payload = 256;  // bytes; at most kMaxPayloadBytes
   uint32_t flags = kNoFlags;

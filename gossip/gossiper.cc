@@ -84,6 +84,26 @@ Status Gossiper::RegisterChannel(const ChannelSpec& spec, Publisher publisher,
   return Status::Ok();
 }
 
+void Gossiper::Publish(Channel& ch, TimePoint now) {
+  if (!ch.publisher || leaving_) return;
+  auto payload = ch.publisher();
+  if (!payload) return;
+  if (payload->size() > ch.spec.max_payload) {
+    spdlog::error("channel '{}': own payload of {} bytes exceeds its maximum {}; not sent", ch.spec.name,
+                  payload->size(), ch.spec.max_payload);
+  } else if (ch.table.PublishOwn(identity_.id, *payload, VersionFloor(), now)) {
+    ch.changed = true;
+    if (observer_) observer_(ch.spec.code, identity_.id, OwnVersion(ch.spec.code));
+  }
+}
+
+void Gossiper::PublishNow(uint32_t code) {
+  Channel* ch = FindChannel(code);
+  if (ch == nullptr) return;
+  ch->next_due = clock_.Now();  // at this tick, or the next
+  ch->led = true;
+}
+
 Gossiper::Channel* Gossiper::FindChannel(uint32_t code) {
   auto it = by_code_.find(code);
   return it == by_code_.end() ? nullptr : it->second;
@@ -176,31 +196,24 @@ void Gossiper::Tick() {
   UpdateHeartbeat(now);
   for (auto& chp : channels_) {
     Channel& ch = *chp;
-    if (now >= ch.next_due) {
+    const bool due = now >= ch.next_due;
+    if (due) {
       // Half a tick of slack so a channel whose period equals the tick's is
       // not skipped by a tick that comes a little early. The first
       // publication is at once, the second at a random phase of the period:
-      // nodes started together (a pool's boot) do not publish in step.
-      ch.next_due = now + ch.spec.period - config_.period / 2;
-      if (!ch.phased && ch.spec.period > config_.period) {
+      // nodes started together (a pool's boot) do not publish in step. A
+      // channel whose publications a caller leads (PublishNow) waits a
+      // period and a half, to be led again before then.
+      ch.next_due = now + (ch.led ? ch.spec.period + ch.spec.period / 2 : ch.spec.period - config_.period / 2);
+      if (!ch.phased && !ch.led && ch.spec.period > config_.period) {
         ch.next_due = now + std::chrono::duration_cast<Duration>(ch.spec.period * random_.Unit());
       }
       ch.phased = true;
-      if (ch.publisher && !leaving_) {
-        if (auto payload = ch.publisher()) {
-          if (payload->size() > ch.spec.max_payload) {
-            spdlog::error("channel '{}': own payload of {} bytes exceeds its maximum {}; not sent",
-                          ch.spec.name, payload->size(), ch.spec.max_payload);
-          } else if (ch.table.PublishOwn(identity_.id, *payload, VersionFloor(), now)) {
-            ch.changed = true;
-            if (observer_) observer_(ch.spec.code, identity_.id, OwnVersion(ch.spec.code));
-          }
-        }
-      }
-      if (ch.changed && ch.subscriber) {
-        ch.changed = false;
-        ch.subscriber(ChannelView(ch.table, membership_));
-      }
+      Publish(ch, now);
+    }
+    if (ch.changed && ch.subscriber && (due || (ch.spec.flags & kPromptView))) {
+      ch.changed = false;
+      ch.subscriber(ChannelView(ch.table, membership_));
     }
     ch.table.RearmOwn(identity_.id, config_.backoff_base, config_.backoff_max, now, random_);
   }

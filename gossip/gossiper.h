@@ -109,6 +109,14 @@ class Gossiper {
   // already formed; the network is not involved.
   void Adopt(const Gossiper& peer);
 
+  // Has the channel's publisher asked at this tick (or the next) instead
+  // of at its period: the caller has new figures. From then on the caller
+  // leads: the channel publishes by itself only a period and a half after
+  // the last publication, so a caller that asks once a period sets the
+  // phase and the channel adds no publication of its own (nor a call of
+  // its subscriber, but with kPromptView). No effect on unknown codes.
+  void PublishNow(uint32_t code);
+
   ChannelView View(uint32_t code) const;  // REQUIRES: code registered
   const Membership& membership() const { return membership_; }
   const Counters& counters() const { return counters_; }
@@ -133,9 +141,12 @@ class Gossiper {
     TimePoint next_due;
     bool phased = false;   // the second publication came at a random phase of the period
     bool changed = false;  // since the subscriber was last called
+    bool led = false;      // publications asked by PublishNow
   };
 
   Channel* FindChannel(uint32_t code);
+  // Asks the channel's publisher and stores a changed payload as this node's entry.
+  void Publish(Channel& ch, TimePoint now);
   void PublishHeartbeat(TimePoint now);
   void StoreEntry(Channel& ch, WireEntry&& e, TimePoint now);
   void NoteNameConflict(uint64_t boot, const Endpoint& from);

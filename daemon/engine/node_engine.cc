@@ -84,9 +84,11 @@ void NodeEngine::WatchDeletions() {
 
 Status NodeEngine::Register() {
   auto s = gossiper_.RegisterChannel(
-      gossip::ChannelSpec{kNodeChannel, "node", std::chrono::seconds(1), kNodeStatusMaxBytes, gossip::kSnapshot},
+      gossip::ChannelSpec{kNodeChannel, "node", std::chrono::seconds(1), kNodeStatusMaxBytes,
+                          gossip::kSnapshot | gossip::kPromptView},
       [this] { return PublishStatus(); },
-      [this](const gossip::ChannelView&) { plan_dirty_ = plan_dirty_ || !UseSnapshot(); });
+      // Peers' statuses feed the plan only when it is planned from them.
+      [this](const gossip::ChannelView&) { plan_dirty_ = plan_dirty_ || (!UseSnapshot() && !plans_from_figures()); });
   if (!s.ok()) return s;
   snapshots_.SetListener([this](const gossip::Snapshot&) { plan_dirty_ = plan_dirty_ || config_.plan_from_snapshot; });
   // Asked every tick: a round's figures go out as soon as they are taken.
@@ -255,7 +257,9 @@ void NodeEngine::OnActivated(const policy::PolicyVersion& v, const policy::Polic
 void NodeEngine::OnPolicy(const policy::PolicyDocument& doc) {
   // Detection with the new rules at once (a full scan), so that the plan
   // and the groups follow the document without waiting for the next sample.
-  cpu_.SetDocument(doc, clock_.Now());
+  const TimePoint now = clock_.Now();
+  cpu_.SetDocument(doc, now);
+  quick_sample_ = now + config_.sample_every / 4;
   pipes_.SetDocument(&doc, policies_.version_text());
   pipes_unmet_.Clear();
   samples_ = 1;
@@ -272,7 +276,15 @@ void NodeEngine::Tick() {
   const TimePoint now = clock_.Now();
   if (now >= next_sample_) {
     next_sample_ = std::max(next_sample_ + config_.sample_every, now);
+    quick_sample_.reset();
     Sample();
+  } else if (quick_sample_ && now >= *quick_sample_) {
+    // The usage since the activation's full scan, planned from at once;
+    // no history period and no pipe period (those stay a period long).
+    quick_sample_.reset();
+    cpu_.Sample(now, false);
+    gossiper_.PublishNow(kNodeChannel);
+    Replan();
   }
   if (now >= next_triggers_) {
     next_triggers_ = std::max(next_triggers_ + config_.triggers_every, now);
@@ -306,6 +318,7 @@ int NodeEngine::FailedNodes() const { return static_cast<int>(gossiper_.membersh
 
 void NodeEngine::Sample() {
   cpu_.Sample(clock_.Now(), samples_++ % config_.full_scan_every == 0);
+  gossiper_.PublishNow(kNodeChannel);  // the figures go out as they are taken
   pipes_.SetPorts(cpu_.local());
   Replan();
   ReportUnmet();

@@ -17,6 +17,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/clock.h"
@@ -210,6 +211,10 @@ class NodeEngine {
   bool planned_from_snapshot_ = false;
   TimePoint planned_at_{};
   TimePoint next_sample_{}, next_triggers_{}, next_maintain_{};
+  // One extra sample soon after a document activates (at start, or a
+  // push), so that the new rules' first usage figures come within a
+  // fraction of a period; the regular samples keep their phase.
+  std::optional<TimePoint> quick_sample_;
 };
 
 }  // namespace shoal::engine

@@ -116,6 +116,43 @@ TEST_CASE("whole pool of 128: failed nodes leave every plan and the bookings are
   }
 }
 
+// Node `subject`'s instance of `app` as node `asked` plans it: its usage
+// (millicores), or -1 when the plan has no such instance.
+double PlannedUsage(FullPool& p, size_t asked, size_t subject, const std::string& app) {
+  const policy::CpuPlan& plan = p.engine(asked).cpu().plan();
+  const policy::NodePlan* node = plan.FindNode(p.pool().id(subject));
+  const policy::AppPlan* a = plan.FindApp(app);
+  if (!node || !a) return -1;
+  for (size_t i : a->instances) {
+    if (plan.instances[i].node == static_cast<size_t>(node - plan.nodes.data())) return plan.instances[i].usage;
+  }
+  return -1;
+}
+
+TEST_CASE("whole pool of 32: a restarted node's applications are back in every plan at their usage within 1 s") {
+  // The node takes its first figures 250 ms after the policy activates
+  // (a quarter period), not at its first regular sample, up to 1.5 s on.
+  for (uint64_t seed : {21, 22, 23}) {
+    FullPool p(Busy(32, seed));
+    PushAndSettle(p, 2s);
+    const size_t x = 3;  // a gold server
+    p.pool().Crash(x);
+    REQUIRE(p.RunUntil([&] { return NodesPlanning(p, 31) == 31; }, 10s, 50ms));
+    p.pool().Restart(x);
+    auto took = p.RunUntil(
+        [&] {
+          for (size_t i = 0; i < p.size(); ++i) {
+            if (PlannedUsage(p, i, x, "gold") < 1000 || PlannedUsage(p, i, x, "bronze") < 500) return false;
+          }
+          return true;
+        },
+        5s);
+    INFO("seed " << seed);
+    REQUIRE(took);
+    CHECK(*took < 1s);
+  }
+}
+
 TEST_CASE("whole pool of 128: a partition plans each side alone, and healing brings one plan back") {
   FullPool p(Busy(128, 13));
   p.StartFormed();

@@ -59,6 +59,71 @@ TEST_CASE("received entries are stored, forwarded with TTL-1, and shown in the v
   REQUIRE(f.g->counters().entries_new >= 2);
 }
 
+TEST_CASE("a channel of a second's period tells news at its period, or at the next tick with kPromptView") {
+  for (uint32_t flags : {uint32_t{kNoFlags}, uint32_t{kPromptView}}) {
+    Fixture f;
+    int calls = 0;
+    REQUIRE(f.g->RegisterChannel(ChannelSpec{10, "status", std::chrono::seconds(1), 256, flags}, nullptr,
+                                 [&](const ChannelView&) { ++calls; })
+                .ok());
+    f.AddPeers(2, 1);
+    f.g->Tick();
+    const int before = calls;
+    // Ten updates from the peer, one per tick, within 200 ms.
+    for (uint64_t version = 5; version < 15; ++version) {
+      Packet p;
+      p.entries.push_back(WireEntry{NodeId{2}, 10, version, 3, "load=" + std::to_string(version)});
+      f.Deliver(f.From(2, p));
+      f.clock.Advance(std::chrono::milliseconds(20));
+      f.g->Tick();
+    }
+    INFO("flags " << flags);
+    if (flags == kPromptView) {
+      CHECK(calls - before == 10);
+    } else {
+      CHECK(calls - before <= 1);  // at most one period's end within the 200 ms
+    }
+  }
+}
+
+TEST_CASE("PublishNow has the publisher asked at the next tick, and the caller leads the channel's phase") {
+  Fixture f;
+  int asked = 0;
+  REQUIRE(f.g->RegisterChannel(ChannelSpec{10, "status", std::chrono::seconds(1), 256},
+                               [&]() -> std::optional<std::string> { return "figures " + std::to_string(++asked); },
+                               nullptr)
+              .ok());
+  auto tick_for = [&](std::chrono::milliseconds d) {
+    for (auto t = std::chrono::milliseconds(0); t < d; t += std::chrono::milliseconds(20)) {
+      f.clock.Advance(std::chrono::milliseconds(20));
+      f.g->Tick();
+    }
+  };
+  f.g->Tick();  // the first publication, at once
+  REQUIRE(asked == 1);
+  tick_for(std::chrono::milliseconds(100));
+  const int before = asked;
+  f.g->PublishNow(10);
+  f.g->Tick();
+  CHECK(asked == before + 1);
+  // The caller asks once a second: the channel adds no publication of its
+  // own in between...
+  for (int second = 0; second < 5; ++second) {
+    const int at = asked;
+    tick_for(std::chrono::milliseconds(1000));
+    CHECK(asked == at);
+    f.g->PublishNow(10);
+    f.g->Tick();
+  }
+  // ...and publishes by itself a period and a half after the caller stops.
+  const int stopped = asked;
+  tick_for(std::chrono::milliseconds(1400));
+  CHECK(asked == stopped);
+  tick_for(std::chrono::milliseconds(200));
+  CHECK(asked == stopped + 1);
+  f.g->PublishNow(999);  // unknown: nothing happens
+}
+
 TEST_CASE("packets never pass the MTU or 255 entries") {
   Fixture f;
   // At the default MTU about 60 small entries fit; with jumbo frames the

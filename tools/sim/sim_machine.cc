@@ -57,13 +57,16 @@ Result<std::vector<engine::LocalInstance>> SimProcessSource::Sample(TimePoint no
     if (it == shares.end()) continue;
     engine::LocalInstance i;
     i.app = app;
-    i.usage_m = it->second.usage_m;
-    i.demand_m = std::max(it->second.usage_m, it->second.demand_m);
+    if (sampled_) {
+      i.usage_m = it->second.usage_m;
+      i.demand_m = std::max(it->second.usage_m, it->second.demand_m);
+    }
     i.rss_kb = 64 * 1024;
     i.processes = 1;
     i.pids = {pid};
     out.push_back(std::move(i));
   }
+  sampled_ = true;
   return out;
 }
 

@@ -61,6 +61,9 @@ class SimProcessSource final : public engine::ProcessSource {
  private:
   const SimMachine& machine_;
   std::vector<std::string> wanted_;  // the document's applications
+  // Usage is a rate between two samples (as daemon/sampler.h reads
+  // /proc): a source's first sample has the instances but no figures.
+  bool sampled_ = false;
 };
 
 // The engine's CPU enforcer over a SimMachine: groups are settings.
