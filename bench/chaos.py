@@ -34,6 +34,12 @@ alive again (the recovery time). Checked throughout and at the end:
   - the pool comes back whole within 30 s of every fault;
   - every node ends on the same policy revision, the last one pushed;
   - every daemon's memory stays bounded (RSS sampled after each fault);
+  - CPU enforcement is back on the pool's plan within 2 s of every fault's
+    end: each server (a PID namespace of its own, bench/chaos_cpu.py) runs
+    two always-hungry applications, gold and bronze, in the groups its
+    daemon makes, and each group's weight, quota and members must be what
+    another node plans for that server (the policies pushed alternate
+    between gold 75/25, gold 25/75, and one naming neither: no group);
   - no acknowledged history period is lost: at the end, each node's own
     figures are asked of the pool second by second (answered by the node or
     its replicas), and every second it was running, away from its own
@@ -44,8 +50,7 @@ alive again (the recovery time). Checked throughout and at the end:
 
 The schedule depends only on --seed and --nodes (the faults' log, with
 wall times, is in the output with --json), so a failing run can be
-replayed. Not checked: CPU enforcement back on plan (the daemons share one
-machine's /proc and cgroups, so enforcement is off here).
+replayed.
 
 Needs root (ip netns, nft, mount). Creates namespaces named shoal-b-PID-*
 and one tmpfs, removes them at the end, sends traffic only inside them, ends only the processes
@@ -64,16 +69,34 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from netns_pipe_pool import Net, run, stop  # noqa: E402
+from netns_pipe_pool import Net, run  # noqa: E402
+from chaos_cpu import CpuCheck, available as cpu_available  # noqa: E402
 from chaos_env import CONTROL, Firewall, Pool, damage_store, ip_of  # noqa: E402
 from chaos_history import HistoryCheck  # noqa: E402
 
 TOP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-POLICIES = [os.path.join(TOP, "examples/policies", p) for p in ("small.xml", "full.xml")]
+POLICIES = [os.path.join(TOP, "examples/policies", p) for p in ("small.xml", "full.xml", "small-reversed.xml")]
+
+
+def fitted_policies(workdir, pool_cores):
+    """POLICIES, with full.xml's database booking (4 cores) brought within
+    a pool of `pool_cores` (with enforcement each server offers a slice of
+    this machine; a booking above the pool's capacity is refused)."""
+    with open(POLICIES[1]) as f:
+        text = f.read()
+    if pool_cores >= 8:
+        return POLICIES
+    fitted = text.replace('cores="4" cap="8"', f'cores="{pool_cores / 5:.2f}" cap="{pool_cores / 2.5:.2f}"')
+    assert fitted != text, "full.xml's database booking changed: update fitted_policies"
+    path = os.path.join(workdir, "full-fitted.xml")
+    with open(path, "w") as f:
+        f.write(fitted)
+    return [POLICIES[0], path, POLICIES[2]]
 GRACE_S = 5  # a declaration this long after its fault cleared is still the fault's
 # The lan preset's failure timeout (gossip/config.h): a node silent this
 # long is declared failed, so a stall this long may be; a shorter one never.
@@ -84,6 +107,8 @@ HISTORY_COPIES = 2  # replicas beside the origin (history.copies)
 # restorer.h), then its earlier rows back from their holders and a fresh
 # copy to its replicas.
 STORE_RECOVERY_S = 40
+# CPU enforcement back on the pool's plan this soon after a fault clears.
+CPU_ON_PLAN_S = 2.0
 FAILED_LINE = re.compile(r"^(\S+) warn(?:ing)? \[([^\]]+)\] node (\S+) at \S+ failed$")
 
 
@@ -100,6 +125,10 @@ class Chaos:
         self.pushed = None     # the last revision pushed
         self.pushes = 0
         self.history = None    # chaos_history.HistoryCheck, at the end
+        self.cpu = CpuCheck(pool, pool.servers) if pool.servers else None
+        self.policies = fitted_policies(pool.dir, pool.servers.slice_m * self.n / 1000 if pool.servers else 16)
+        self.cpu_on_plan = []  # seconds from a fault's end until every group holds the plan
+        self.cpu_late = []     # faults after which that took over CPU_ON_PLAN_S: kind, seconds, what differed
 
     # --- checks ---
     def check_processes(self):
@@ -113,7 +142,7 @@ class Chaos:
         for i in range(self.n):
             if self.pool.running(i):
                 try:
-                    with open(f"/proc/{self.pool.procs[i].pid}/status") as f:
+                    with open(f"/proc/{self.pool.pids[i]}/status") as f:
                         kb = int(next(l for l in f if l.startswith("VmRSS")).split()[1])
                     self.rss_kb.setdefault(i, []).append(kb)
                 except (OSError, StopIteration):
@@ -121,8 +150,7 @@ class Chaos:
 
     def whole(self):
         """Every node sees every node alive."""
-        for i in range(self.n):
-            nodes = self.pool.ctl_json(i, "nodes")
+        for nodes in self.pool.ask_all([(i, "nodes") for i in range(self.n)]):
             if nodes is None:
                 return False
             rows = nodes.get("nodes", nodes) if isinstance(nodes, dict) else nodes
@@ -130,16 +158,36 @@ class Chaos:
                 return False
         return True
 
-    def settle(self, since):
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            self.check_processes()
-            if self.whole():
-                self.recovery.append(time.time() - since)
-                self.sample_memory()
-                return
-            time.sleep(0.25)
-        self.not_recovered += 1
+    def settle(self, since, entry=None):
+        """Waits until the pool is whole again after a fault and, meanwhile,
+        until the CPU groups hold the plan."""
+        cpu = threading.Thread(target=self.settle_cpu, args=(since, entry))
+        cpu.start()
+        try:
+            deadline = time.time() + 30
+            while time.time() < deadline:
+                self.check_processes()
+                if self.whole():
+                    self.recovery.append(time.time() - since)
+                    self.sample_memory()
+                    return
+                time.sleep(0.25)
+            self.not_recovered += 1
+        finally:
+            cpu.join()
+
+    def settle_cpu(self, since, entry):
+        """Waits until every server's groups hold the pool's plan again
+        (the time goes into the fault's entry)."""
+        if self.cpu is None or entry is None:
+            return
+        running = [i for i in range(self.n) if self.pool.running(i)]
+        took, diff = self.cpu.wait(since, running, avoid=entry["nodes"])
+        entry["cpu_on_plan_s"] = took
+        if took is not None:
+            self.cpu_on_plan.append(took)
+        if took is None or took > CPU_ON_PLAN_S:
+            self.cpu_late.append(dict(kind=entry["kind"], seconds=took, differed=diff[:4]))
 
     # --- faults ---
     def record(self, kind, nodes, start, **params):
@@ -176,9 +224,9 @@ class Chaos:
     def stall(self):
         x, secs = self.rng.randrange(self.n), self.rng.choice([0.5, 1.0, 1.1, 1.5, 2.0, 3.0, 5.0])
         start = time.time()
-        os.kill(self.pool.procs[x].pid, signal.SIGSTOP)
+        self.pool.send(x, signal.SIGSTOP)
         time.sleep(secs)
-        os.kill(self.pool.procs[x].pid, signal.SIGCONT)
+        self.pool.send(x, signal.SIGCONT)
         return self.record("stall", [x], start, seconds=secs)
 
     def clock_step(self):
@@ -197,7 +245,7 @@ class Chaos:
 
     def end(self, i, sig):
         self.ended.add(i)
-        stop(self.pool.procs[i], sig)
+        self.pool.stop(i, sig)
 
     def restart(self, i):
         self.pool.start(i)
@@ -250,14 +298,14 @@ class Chaos:
     def push(self, via):
         """Pushes the next policy document through node `via`; its revision, or None."""
         self.pushes += 1
-        out = self.pool.ctl_json(via, "policy", "push", POLICIES[self.pushes % 2])
+        out = self.pool.ctl_json(via, "policy", "push", self.policies[self.pushes % len(self.policies)])
         return out.get("version") if out else None
 
     def term_push(self):
         x, y = self.rng.sample(range(self.n), 2)
         start = time.time()
         self.pushes += 1
-        doc = POLICIES[self.pushes % 2]
+        doc = self.policies[self.pushes % len(self.policies)]
         pusher = subprocess.Popen(["ip", "netns", "exec", self.pool.net.servers[y], self.pool.ctl_bin, "policy",
                                    "push", doc, "--node", CONTROL, "--token", self.pool.token, "-o", "json"],
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=self.pool.env)
@@ -313,7 +361,7 @@ class Chaos:
                 entry, rotated = self.rotate(), True
             else:
                 entry = getattr(self, self.next_kind(kinds))()
-            self.settle(entry["end"])
+            self.settle(entry["end"], entry)
 
     def next_kind(self, kinds):
         """The next fault's kind: a store loss (wipe, corrupt) only while fewer
@@ -405,9 +453,13 @@ def verdict(chaos, declared, same, version, args):
         "history_unasked_nodes": unasked, "history_periods_held": h.held,
         "rss_mb_max": max(rss) / 1024 if rss else None,
         "rss_mb_first": min(v[0] for v in chaos.rss_kb.values()) / 1024 if rss else None,
+        "cpu_checked": chaos.cpu is not None, "cpu_not_checked_why": args.cpu_off_why,
+        "cpu_on_plan_s_p50": percentile(chaos.cpu_on_plan, 50), "cpu_on_plan_s_p99": percentile(chaos.cpu_on_plan, 99),
+        "cpu_on_plan_s_max": max(chaos.cpu_on_plan) if chaos.cpu_on_plan else None,
+        "cpu_late": len(chaos.cpu_late), "cpu_late_detail": chaos.cpu_late[:10],
     }
     failed = bool(false or chaos.crashes or chaos.not_recovered or not same or unread or rotation_failed
-                  or periods_lost or unasked)
+                  or periods_lost or unasked or chaos.cpu_late)
     return result, failed
 
 
@@ -425,6 +477,15 @@ def print_summary(r, args):
           + (f", nodes not answered: {r['history_unasked_nodes']}" if r["history_unasked_nodes"] else ""))
     for w in r["history_lost_where"]:
         print(f"  history lost: node-{w['node']} {w['missing']} period(s) in {w['start']}..{w['end']}")
+    if r["cpu_checked"] and r["cpu_on_plan_s_p50"] is not None:
+        print(f"  CPU groups on the pool's plan after a fault: p50 {r['cpu_on_plan_s_p50']:.2f} s, "
+              f"p99 {r['cpu_on_plan_s_p99']:.2f} s, max {r['cpu_on_plan_s_max']:.2f} s; "
+              f"over {CPU_ON_PLAN_S:.0f} s or never: {r['cpu_late']}")
+    elif not r["cpu_checked"]:
+        print(f"  CPU enforcement not checked: {r['cpu_not_checked_why']}")
+    for late in r["cpu_late_detail"]:
+        took = "not within 10 s" if late["seconds"] is None else f"{late['seconds']:.2f} s"
+        print(f"  CPU off plan after {late['kind']}: {took}; {'; '.join(late['differed'])}")
     if r["rss_mb_max"] is not None:
         print(f"  RSS per daemon: first {r['rss_mb_first']:.1f} MB, max {r['rss_mb_max']:.1f} MB")
     for line in r["false_failure_lines"]:
@@ -445,8 +506,11 @@ def main():
     ap.add_argument("--check", action="store_true", help="exit 1 when an invariant broke (the suite's short form)")
     ap.add_argument("--kinds", help="comma-separated fault kinds to draw from (default: all but rotate, "
                     "which comes once at half time)")
+    ap.add_argument("--no-cpu", action="store_true", help="no applications, enforcement off (the daemons in "
+                    "network namespaces only)")
     ap.add_argument("--keep", action="store_true", help="keep the daemons' logs and state (always kept on failure)")
     args = ap.parse_args()
+    args.build = os.path.abspath(args.build)  # the daemons start in another mount namespace
     kinds = args.kinds.split(",") if args.kinds else None
     unknown = [k for k in kinds or [] if k not in Chaos.KINDS]
     if unknown:
@@ -457,13 +521,16 @@ def main():
         sys.exit("chaos.py: --nodes must be at least 4 (a partition needs two sides of two)")
     if shutil.which("nft") is None:
         sys.exit("chaos.py: nft not found (Debian package nftables; scripts/setup.sh installs it)")
+    args.cpu_off_why = "--no-cpu" if args.no_cpu else cpu_available()
+    if args.cpu_off_why:
+        print(f"chaos.py: CPU enforcement not checked: {args.cpu_off_why}", file=sys.stderr)
     workdir = tempfile.mkdtemp(prefix="shoal-chaos-")
     net = Net(args.nodes)
     pool = None
     began = time.time()
     try:
         fw = Firewall(net.router)
-        pool = Pool(net, args.build, workdir)
+        pool = Pool(net, args.build, workdir, enforce=not args.cpu_off_why)
         for i in range(args.nodes):
             pool.start(i)
         chaos = Chaos(pool, fw, random.Random(args.seed), args)

@@ -10,9 +10,11 @@ import shutil
 import signal
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
-from netns_pipe_pool import run, spawn, stop  # noqa: E402
+from netns_pipe_pool import run, spawn  # noqa: E402
+from chaos_cpu import Servers, signal_daemon, wait_child  # noqa: E402
 
 CONTROL = "127.0.0.1:7947"
 
@@ -22,9 +24,11 @@ def ip_of(i):
 
 
 class Pool:
-    """shoald on every server of `net`, seeded with the first two."""
+    """shoald on every server of `net`, seeded with the first two; with
+    `enforce`, each server a PID namespace with applications whose CPU its
+    daemon enforces (bench/chaos_cpu.py)."""
 
-    def __init__(self, net, build, workdir):
+    def __init__(self, net, build, workdir, enforce):
         self.net, self.dir = net, workdir
         self.shoald, self.ctl_bin = f"{build}/daemon/shoald", f"{build}/tools/shoalctl"
         # Each server its own key file, as on real servers (key rotation
@@ -41,11 +45,14 @@ class Pool:
         run(f"{self.shoald} --generate-admin-key {workdir}/admin.key > {workdir}/admin-keys")
         self.env = dict(os.environ, SHOAL_ADMIN_KEY=f"{workdir}/admin.key")
         self.procs = [None] * len(net.servers)
+        self.pids = [None] * len(net.servers)  # the daemons' own ids (procs may be nsenter)
         self.restarts = 0
         # The last node's state on a small file system of its own, to fill.
         self.tmpfs = self.state(len(net.servers) - 1)
         os.makedirs(self.tmpfs)
         run(f"mount -t tmpfs -o size=64m,mode=0700 shoal-chaos {self.tmpfs}")
+        # After the mount: each server's mount namespace is a copy made now.
+        self.servers = Servers(net, f"{build}/tools/shoal-demo-burn", len(net.servers)) if enforce else None
 
     def name(self, i):
         return f"node-{i}"
@@ -60,8 +67,8 @@ class Pool:
         """Steps node i's wall clock (wall_clock_offset_ms, taken on SIGHUP)."""
         with open(self.config(i), "w") as f:
             f.write(f"wall_clock_offset_ms = {offset_ms}\n")
-        if self.procs[i] is not None and self.procs[i].poll() is None:
-            os.kill(self.procs[i].pid, signal.SIGHUP)
+        if self.running(i):
+            self.send(i, signal.SIGHUP)
 
     def start(self, i):
         if not os.path.exists(self.config(i)):
@@ -70,12 +77,33 @@ class Pool:
         argv = [self.shoald, "--config", self.config(i), "--preset", "lan", "--name", self.name(i), "--bind",
                 f"{ip_of(i)}:7946", "--key-file", f"{self.dir}/key-{i}", "--state-dir", self.state(i),
                 "--control", CONTROL, "--tokens-file", f"{self.dir}/tokens", "--admin-keys-file",
-                f"{self.dir}/admin-keys", "--enforcer", "off", "--log-level", "info"]
+                f"{self.dir}/admin-keys", "--log-level", "info"]
+        argv += self.servers.flags(i) if self.servers else ["--enforcer", "off"]
         for seed in (0, 1):
             if seed != i:
                 argv += ["--seed", f"{ip_of(seed)}:7946"]
         log = open(f"{self.dir}/{self.name(i)}.log", "a")
-        self.procs[i] = spawn(self.net.servers[i], argv, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+        if self.servers:
+            self.procs[i] = self.servers.spawn(i, argv, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+            self.pids[i] = wait_child(self.procs[i].pid) or self.procs[i].pid  # none: it did not start
+        else:
+            self.procs[i] = spawn(self.net.servers[i], argv, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+            self.pids[i] = self.procs[i].pid
+
+    def send(self, i, sig):
+        signal_daemon(self.procs[i], self.pids[i], sig)
+
+    def stop(self, i, sig=signal.SIGTERM):
+        """Ends daemon i with `sig` (SIGKILL after 10 s) and waits for it."""
+        p = self.procs[i]
+        if p is None or p.poll() is not None:
+            return
+        self.send(i, sig)
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.send(i, signal.SIGKILL)
+            p.wait()
 
     def ctl(self, i, *args, timeout=15):
         """shoalctl ARGS against node i; (exit code, output)."""
@@ -96,17 +124,23 @@ class Pool:
         except ValueError:
             return None
 
+    def ask_all(self, calls):
+        """ctl_json for each (node, args...) in `calls`, all at once (each is
+        a process in a namespace: one after another, eight take a second on
+        a loaded machine); the answers in order."""
+        with ThreadPoolExecutor(max_workers=len(calls) or 1) as ex:
+            return list(ex.map(lambda c: self.ctl_json(c[0], *c[1:]), calls))
+
     def running(self, i):
         return self.procs[i] is not None and self.procs[i].poll() is None
 
     def close(self):
-        for p in self.procs:
+        for i, p in enumerate(self.procs):
             if p is not None:
-                try:
-                    os.kill(p.pid, signal.SIGCONT)  # a stalled daemon must see its SIGTERM
-                except ProcessLookupError:
-                    pass
-                stop(p)
+                self.send(i, signal.SIGCONT)  # a stalled daemon must see its SIGTERM
+                self.stop(i)
+        if self.servers:
+            self.servers.close()
         run(f"umount {self.tmpfs}", check=False)
 
 
