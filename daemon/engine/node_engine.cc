@@ -237,9 +237,13 @@ void NodeEngine::OnActivated(const policy::PolicyVersion& v, const policy::Polic
   spdlog::info("policy {} ({}) active: mode {}, {} application(s), {} policy(ies)", rev, v.ToString(), mode,
                doc.applications.size(), doc.policies.size());
   // A version stamped long ago is this node catching up (a restart, a
-  // return from a partition): the pool moved to it when it was new.
+  // return from a partition): the pool moved to it when it was new. The
+  // next revision after the one this node ran is a push it followed, even
+  // when its clock is far ahead of the pusher's.
   constexpr int64_t kFreshMs = 30'000;
-  if (wall_.NowMs() - v.time_ms() > kFreshMs) {
+  const bool next = active_revision_ != 0 && v.revision == active_revision_ + 1;
+  active_revision_ = v.revision;
+  if (!next && wall_.NowMs() - v.time_ms() > kFreshMs) {
     mode_ = mode;
     return;
   }

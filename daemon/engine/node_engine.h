@@ -199,6 +199,7 @@ class NodeEngine {
   EventService event_service_;
   AppWatch app_watch_;
   std::string mode_;              // at the last activation
+  uint32_t active_revision_ = 0;  // of the last activation (0: none yet)
   bool replicas_behind_ = false;  // history.replica_lost raised, not yet restored
   bool history_failing_ = false;  // history.write_failed raised, not yet writing
   uint32_t cpus_ = 0;       // from the last host facts

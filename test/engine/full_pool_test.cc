@@ -153,6 +153,31 @@ TEST_CASE("whole pool of 32: a restarted node's applications are back in every p
   }
 }
 
+TEST_CASE("whole pool of 8: a push is told once although the node that speaks for the pool runs a minute ahead") {
+  // Every clock but the pusher's a minute ahead: to the node that raises
+  // pool-wide events (the lowest id), the push's stamp looks a minute old.
+  FullPoolOptions o = Busy(8, 31);
+  size_t pusher = 0;  // the highest id: it never speaks for the pool
+  o.wall_offset_ms = [&pusher](size_t i) -> int64_t { return i == pusher ? 0 : 60'000; };
+  FullPool p(o);
+  for (size_t i = 1; i < 8; ++i) {
+    if (p.pool().id(pusher) < p.pool().id(i)) pusher = i;
+  }
+  p.StartFormed();  // the engines and their clocks are made here
+  p.RunFor(2s);
+  auto first = p.Push(pusher, kPolicy);
+  REQUIRE(first.ok());
+  REQUIRE(p.RunUntil([&] { return p.NodesEnforcing(*first) == 8; }, 5s));
+  auto second = p.Push(pusher, kPolicy);
+  REQUIRE(second.ok());
+  REQUIRE(p.RunUntil([&] { return p.NodesEnforcing(*second) == 8; }, 5s));
+  p.RunFor(1s);
+  // The first is the first this pool ran: it has nothing to follow, and the
+  // stamp decides (a minute old to the speaker). The second follows it.
+  CHECK(Raised(p, "policy.activated", fmt::format("r{}", first->revision)) == 0);
+  CHECK(Raised(p, "policy.activated", fmt::format("r{}", second->revision)) == 1);
+}
+
 TEST_CASE("whole pool of 128: a partition plans each side alone, and healing brings one plan back") {
   FullPool p(Busy(128, 13));
   p.StartFormed();

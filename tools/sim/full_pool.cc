@@ -48,6 +48,7 @@ FullPool::~FullPool() { spdlog::set_level(saved_level_); }
 std::function<void()> FullPool::Build(size_t i, gossip::Gossiper& g, gossip::PeerStreams& streams) {
   struct Parts {
     std::unique_ptr<Random> random;
+    std::unique_ptr<SimWallClock> wall;  // when the node's clock is off the others'
     std::unique_ptr<SimProcessSource> source;
     std::unique_ptr<store::HistoryStore> store;  // before the engine that uses it
     std::unique_ptr<engine::NodeEngine> engine;
@@ -57,6 +58,9 @@ std::function<void()> FullPool::Build(size_t i, gossip::Gossiper& g, gossip::Pee
   const std::string name = fmt::format("node-{}", i);
   parts->random = std::make_unique<Random>(options_.pool.seed * 0x51ed2701ULL + i * 104729 + g.identity().boot);
   parts->source = std::make_unique<SimProcessSource>(*nodes_[i].machine);
+  if (const int64_t off = options_.wall_offset_ms ? options_.wall_offset_ms(i) : 0; off != 0) {
+    parts->wall = std::make_unique<SimWallClock>(pool_.clock(), wall_->NowMs() + off);
+  }
   if (options_.history) {
     store::StoreOptions o;
     o.path = "/sim/" + name;
@@ -74,7 +78,7 @@ std::function<void()> FullPool::Build(size_t i, gossip::Gossiper& g, gossip::Pee
   config.planning = options_.planning;
   auto e = engine::NodeEngine::Create(
       config,
-      engine::EngineSeams{pool_.clock(), *wall_, *parts->random, g, streams, *parts->source,
+      engine::EngineSeams{pool_.clock(), parts->wall ? *parts->wall : *wall_, *parts->random, g, streams, *parts->source,
                           std::make_unique<SimCpuEnforcer>(*nodes_[i].machine),
                           pipes_ && options_.pipe_loop ? pipes_->Enforcer(i) : nullptr, parts->store.get()},
       engine::EngineHooks{});

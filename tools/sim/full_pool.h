@@ -36,6 +36,8 @@ struct FullPoolOptions {
   bool history = false;
   int history_copies = 2;
   int64_t start_wall_ms = 1'780'000'000'000;  // the simulated date at start
+  // How far node `index`'s wall clock is off the others' (none: 0).
+  std::function<int64_t(size_t index)> wall_offset_ms;
   // Engines log at this level and above while the pool lives (thousands
   // of nodes say the same thing).
   spdlog::level::level_enum log_level = spdlog::level::err;
