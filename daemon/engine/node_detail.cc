@@ -57,6 +57,8 @@ Result<DecodedDetail> FromWire(const wire::DetailAnswer& w) {
   if (!w.pool_figures().empty()) {
     auto figures = DecodeFigures(w.pool_figures());
     if (!figures.ok()) return MakeError("the pool's figures from {}: {}", out.detail.status.name, figures.error().message);
+    // Figures of no node are none (they would go out again as nothing).
+    if (figures->nodes == 0) return MakeError("the pool's figures from {}: of no node", out.detail.status.name);
     out.pool_figures = std::move(*figures);
   }
   return out;

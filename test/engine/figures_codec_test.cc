@@ -3,6 +3,7 @@
 
 #include "core/random.h"
 #include "daemon/engine/figures_codec.h"
+#include "daemon/engine/node_detail.h"
 #include "pool_figures.pb.h"
 
 using namespace shoal;
@@ -93,6 +94,27 @@ TEST_CASE("pool figures that no encoder would make are refused, naming what is w
   CHECK_THAT(refused(msg), Catch::Contains("out of order"));
   s->clear_counts();
   CHECK_THAT(refused(msg), Catch::Contains("2 bins, 0 counts"));
+}
+
+TEST_CASE("a node's detail whose pool figures are of no node is refused: they could not go out again", "[figures]") {
+  // fuzz_status found it: figures that parse to nothing (every field of
+  // another wire type) re-encode as no bytes, so a detail passed on lost
+  // the figures it had been taken with.
+  NodeDetail d;
+  d.status.name = "web-07";
+  policy::PoolFigures none;
+  auto refused = DecodeDetail(EncodeDetail(d, EncodeFigures(none) + std::string("\x0a\x03web", 5)));
+  REQUIRE_FALSE(refused.ok());
+  CHECK_THAT(refused.error().message, Catch::Contains("web-07") && Catch::Contains("of no node"));
+  policy::PoolFigures some;
+  some.nodes = 3;
+  auto kept = DecodeDetail(EncodeDetail(d, EncodeFigures(some)));
+  REQUIRE(kept.ok());
+  REQUIRE(kept->pool_figures.has_value());
+  auto again = DecodeDetail(EncodeDetail(kept->detail, EncodeFigures(*kept->pool_figures)));
+  REQUIRE(again.ok());
+  CHECK(again->pool_figures.has_value());
+  CHECK(again->pool_figures->nodes == 3);
 }
 
 TEST_CASE("levels carry what planning a row needs and take this node's policies", "[figures]") {
