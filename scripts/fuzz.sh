@@ -7,7 +7,7 @@
 # simulated pool). Seeds come from the repository (test/fuzz/corpus/, the
 # examples), dictionaries from test/fuzz/*.dict. A crash leaves its input in
 # build/fuzz/crash-* and fails.
-# Usage: scripts/fuzz.sh [SECONDS]
+# Usage: scripts/fuzz.sh [SECONDS]   (0: build the targets, run none)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/setup.sh"
@@ -15,7 +15,10 @@ secs=${1:-60}
 dir=$top/build/fuzz
 cmake -S "$top" -B "$dir" -DSHOAL_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug \
   -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null
-cmake --build "$dir" -j"$(nproc)" --target fuzz_packet fuzz_stream fuzz_ctl_json fuzz_policy fuzz_status fuzz_history fuzz_config fuzz_control
+targets=$(grep -v '^#' "$top/scripts/fuzz_targets.txt" | awk '{print $1}')
+# shellcheck disable=SC2086
+cmake --build "$dir" -j"$(nproc)" $(printf -- '--target %s ' $targets)
+[ "$secs" != 0 ] || exit 0
 cd "$dir"
 # target, longest input, seed directories (in the repository)
 run() {
@@ -26,14 +29,10 @@ run() {
   local dict=()
   [ -f "$top/test/fuzz/${target#fuzz_}.dict" ] && dict=(-dict="$top/test/fuzz/${target#fuzz_}.dict")
   ./test/fuzz/"$target" -max_total_time="$secs" -max_len="$max_len" -print_final_stats=1 "${dict[@]}" \
-    "corpus/$target" 2>&1 | tail -n 12
+    "corpus/$target" </dev/null 2>&1 | tail -n 12
   echo "fuzz: $target ran ${secs}s without a crash"
 }
-run fuzz_packet 2048 test/fuzz/corpus/packet
-run fuzz_stream 4096 test/fuzz/corpus/stream
-run fuzz_ctl_json 4096 examples/plan examples/allocate
-run fuzz_policy 8192 examples/policies
-run fuzz_status 1024 test/fuzz/corpus/status
-run fuzz_history 4096 test/fuzz/corpus/history
-run fuzz_config 8192 test/fuzz/corpus/config
-run fuzz_control 4096 test/fuzz/corpus/control
+while read -r target max_len seeds; do
+  # shellcheck disable=SC2086
+  run "$target" "$max_len" $seeds
+done < <(grep -v '^#' "$top/scripts/fuzz_targets.txt")
