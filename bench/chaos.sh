@@ -9,7 +9,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-1800}
 nodes=${2:-16}
 seed=${3:-1}
-"$top/scripts/build.sh" Release shoald shoalctl >/dev/null
+"$top/scripts/build.sh" Release shoald shoalctl shoal-demo-burn >/dev/null
 out=$top/bench/results/chaos.jsonl
 mkdir -p "$(dirname "$out")"
 line=$(python3 "$top/bench/chaos.py" --build "$top/build/Release" --nodes "$nodes" --seconds "$seconds" \

@@ -16,6 +16,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -128,13 +129,20 @@ class Servers:
             # of the namespace.
             p.kill()
             p.wait()
+        # The groups, deepest first, once the killed processes have left
+        # them (a group with a process in it cannot be removed).
+        deadline = time.time() + 10
         for root in (V1_CPU, V1_CPUACCT):
-            top = f"{root}/{self.top}"
-            for dirpath, _, _ in sorted(os.walk(top), key=lambda w: -len(w[0])):
-                try:
-                    os.rmdir(dirpath)
-                except OSError:
-                    pass
+            for dirpath, _, _ in sorted(os.walk(f"{root}/{self.top}"), key=lambda w: -len(w[0])):
+                while True:
+                    try:
+                        os.rmdir(dirpath)
+                        break
+                    except OSError as e:
+                        if time.time() > deadline:
+                            print(f"chaos: could not remove {dirpath}: {e}", file=sys.stderr)
+                            break
+                        time.sleep(0.05)
 
 
 def cpu_group(pid):
