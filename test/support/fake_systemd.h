@@ -44,10 +44,7 @@ class FakeSystemd {
     REQUIRE(daemon_.pid > 0);
     for (int i = 0; i < 200 && !std::filesystem::exists(dir_.File("bus")); ++i) ::usleep(10'000);
     REQUIRE(std::filesystem::exists(dir_.File("bus")));
-    REQUIRE(sd_bus_new(&bus_) >= 0);
-    REQUIRE(sd_bus_set_address(bus_, address_.c_str()) >= 0);
-    REQUIRE(sd_bus_set_bus_client(bus_, 1) >= 0);
-    REQUIRE(sd_bus_start(bus_) >= 0);
+    Connect();
     REQUIRE(sd_bus_add_object_vtable(bus_, nullptr, "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager",
                                      kManager, this) >= 0);
     for (const char* iface : {"org.freedesktop.systemd1.Unit", "org.freedesktop.systemd1.Service",
@@ -97,6 +94,23 @@ class FakeSystemd {
   }
 
  private:
+  // The socket file appears at bind(), a moment before dbus-daemon
+  // listens: a connection refused then is tried again (up to 5 s).
+  void Connect() {
+    int r = -ECONNREFUSED;
+    for (int i = 0; i < 500 && r == -ECONNREFUSED; ++i) {
+      if (bus_ != nullptr) {
+        bus_ = sd_bus_unref(bus_);
+        ::usleep(10'000);
+      }
+      REQUIRE(sd_bus_new(&bus_) >= 0);
+      REQUIRE(sd_bus_set_address(bus_, address_.c_str()) >= 0);
+      REQUIRE(sd_bus_set_bus_client(bus_, 1) >= 0);
+      r = sd_bus_start(bus_);
+    }
+    INFO("dbus-daemon at " << address_);
+    REQUIRE(r >= 0);
+  }
   static FakeSystemd& Self(void* p) { return *static_cast<FakeSystemd*>(p); }
   static std::string Path(const std::string& unit) {
     char* p = nullptr;
