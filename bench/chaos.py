@@ -148,10 +148,10 @@ class Chaos:
 
     def whole(self):
         """Every node sees every node alive."""
-        for nodes in self.pool.ask_all([(i, "nodes") for i in range(self.n)]):
-            if nodes is None:
+        for doc in self.pool.api_all([(i, "nodes") for i in range(self.n)]):
+            if isinstance(doc, str) or doc.get("error"):
                 return False
-            rows = nodes.get("nodes", nodes) if isinstance(nodes, dict) else nodes
+            rows = doc.get("nodes", {}).get("nodes", [])
             if sum(1 for r in rows if r.get("state") in ("self", "alive")) != self.n:
                 return False
         return True
@@ -408,7 +408,8 @@ class Chaos:
             time.sleep(0.5)
         deadline = time.time() + 10
         while version and time.time() < deadline:
-            seen = [(self.pool.ctl_json(i, "status") or {}).get("policy_version") for i in range(self.n)]
+            seen = [None if isinstance(doc, str) else doc.get("status", {}).get("policy_version")
+                    for doc in self.pool.api_all([(i, "status") for i in range(self.n)])]
             if all(v == version for v in seen):
                 return True, version
             time.sleep(0.5)

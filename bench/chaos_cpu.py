@@ -12,13 +12,11 @@ instances, not the node's own account), the groups are read from the
 kernel (cgroup v1: cpu.shares, cpu.cfs_quota_us, cpu.cfs_period_us, and
 which group each application's processes are in). Needs root.
 """
-import json
 import os
 import signal
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 APPS = ("gold", "bronze")
 V1_CPU = "/sys/fs/cgroup/cpu"
@@ -167,28 +165,24 @@ class CpuCheck:
 
     def planned(self, answers):
         """{(node name, app): instance row} from one node's answers to
-        `app NAME` for each of APPS; None when it did not answer. An
-        application the policy does not name is absent (its processes must
-        be in no group)."""
+        /api/app?name=NAME for each of APPS (Pool.api_all); why not (a str)
+        when it did not answer. An application the policy does not name is
+        absent (its processes must be in no group)."""
         rows = {}
-        for app, (code, out) in zip(APPS, answers):
-            if code != 0:
-                if "no application" in out:
+        for app, doc in zip(APPS, answers):
+            if isinstance(doc, str):
+                return f"app {app}: {doc}"
+            if doc.get("error"):
+                if "no application" in doc["error"]:
                     continue
-                return None
-            try:
-                doc = json.loads(out)
-            except ValueError:
-                return None
-            for inst in doc.get("instances", []):
+                return f"app {app}: {doc['error'][:200]}"
+            for inst in doc.get("app", {}).get("instances", []):
                 rows[(inst.get("node"), app)] = inst
         return rows
 
     def ask(self, nodes):
         """{node: planned rows} asked of each of `nodes`, every question at once."""
-        calls = [(j, app) for j in nodes for app in APPS]
-        with ThreadPoolExecutor(max_workers=len(calls)) as ex:
-            answers = list(ex.map(lambda c: self.pool.ctl(c[0], "app", c[1], "-o", "json", timeout=5), calls))
+        answers = self.pool.api_all([(j, f"app?name={app}") for j in nodes for app in APPS])
         return {j: self.planned(answers[k * len(APPS):(k + 1) * len(APPS)]) for k, j in enumerate(nodes)}
 
     def differences(self, i, rows):
@@ -239,7 +233,7 @@ class CpuCheck:
         refs = [i for i in running if i not in avoid] + [i for i in running if i in avoid]
         ref, other = refs[0], refs[1] if len(refs) > 1 else refs[0]
         plans = self.ask(sorted({ref, other}))
-        found = [f"node-{j} did not say its plan" for j, rows in plans.items() if rows is None]
+        found = [f"node-{j} did not say its plan ({rows})" for j, rows in plans.items() if isinstance(rows, str)]
         if found:
             return found
         for i in running:

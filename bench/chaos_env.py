@@ -10,13 +10,15 @@ import shutil
 import signal
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
 from netns_pipe_pool import run, spawn  # noqa: E402
 from chaos_cpu import Servers, signal_daemon, wait_child  # noqa: E402
+from netns_http import NetnsHttp  # noqa: E402
 
 CONTROL = "127.0.0.1:7947"
+# The HTTP endpoint the suite's frequent questions go to (bench/netns_http.py).
+HTTP = "127.0.0.1:9100"
 
 
 def ip_of(i):
@@ -53,6 +55,7 @@ class Pool:
         run(f"mount -t tmpfs -o size=64m,mode=0700 shoal-chaos {self.tmpfs}")
         # After the mount: each server's mount namespace is a copy made now.
         self.servers = Servers(net, f"{build}/tools/shoal-demo-burn", len(net.servers)) if enforce else None
+        self.http = NetnsHttp(net.servers, HTTP)
 
     def name(self, i):
         return f"node-{i}"
@@ -76,7 +79,7 @@ class Pool:
                 f.write("wall_clock_offset_ms = 0\n")
         argv = [self.shoald, "--config", self.config(i), "--preset", "lan", "--name", self.name(i), "--bind",
                 f"{ip_of(i)}:7946", "--key-file", f"{self.dir}/key-{i}", "--state-dir", self.state(i),
-                "--control", CONTROL, "--tokens-file", f"{self.dir}/tokens", "--admin-keys-file",
+                "--control", CONTROL, "--http", HTTP, "--tokens-file", f"{self.dir}/tokens", "--admin-keys-file",
                 f"{self.dir}/admin-keys", "--log-level", "info"]
         argv += self.servers.flags(i) if self.servers else ["--enforcer", "off"]
         for seed in (0, 1):
@@ -124,17 +127,19 @@ class Pool:
         except ValueError:
             return None
 
-    def ask_all(self, calls):
-        """ctl_json for each (node, args...) in `calls`, all at once (each is
-        a process in a namespace: one after another, eight take a second on
-        a loaded machine); the answers in order."""
-        with ThreadPoolExecutor(max_workers=len(calls) or 1) as ex:
-            return list(ex.map(lambda c: self.ctl_json(c[0], *c[1:]), calls))
+    def api_all(self, calls):
+        """GET /api/WHAT of node i for each (i, WHAT) in `calls`, all at once,
+        through the daemons' HTTP endpoints; each answer the control API's
+        response as JSON (its "error" set when it refused), or why there was
+        none (a str)."""
+        answers = self.http.get_all([(i, f"/api/{what}") for i, what in calls])
+        return [doc if doc is not None else why for doc, why in answers]
 
     def running(self, i):
         return self.procs[i] is not None and self.procs[i].poll() is None
 
     def close(self):
+        self.http.close()
         for i, p in enumerate(self.procs):
             if p is not None:
                 self.send(i, signal.SIGCONT)  # a stalled daemon must see its SIGTERM

@@ -92,16 +92,26 @@ Result<control::Request> EventsRequest(const Query& q, int64_t now_ms) {
   return r;
 }
 
+Result<control::Request> AppRequest(const Query& q) {
+  auto name = Name(q, "name");
+  if (!name.ok()) return name.error();
+  if (name->empty()) return MakeError("/api/app wants name=APPLICATION");
+  control::Request r;
+  r.mutable_app()->set_name(*name);
+  return r;
+}
+
 Result<control::Request> MakeRequest(const std::string& name, const Query& q, int64_t now_ms) {
   control::Request r;
   if (name == "status") r.mutable_status();
   else if (name == "nodes") r.mutable_nodes();
   else if (name == "apps") r.mutable_apps();
+  else if (name == "app") return AppRequest(q);
   else if (name == "pipes") r.mutable_pipes();
   else if (name == "policy") r.mutable_policy_show();
   else if (name == "events") return EventsRequest(q, now_ms);
   else if (name == "history") return HistoryRequest(q, now_ms);
-  else return MakeError("no /api/{}: status, nodes, apps, pipes, policy, events, history", name);
+  else return MakeError("no /api/{}: status, nodes, apps, app, pipes, policy, events, history", name);
   return r;
 }
 

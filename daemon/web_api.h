@@ -3,6 +3,7 @@
 // Protocol Buffers' mapping with control.proto's field names (64-bit
 // integers as strings). Read-only requests only:
 //   /api/status  /api/nodes  /api/apps  /api/pipes  /api/policy
+//   /api/app?name=NAME (its instances node by node, as `shoalctl app`)
 //   /api/events?since=SECONDS&limit=N
 //   /api/history?what=app|pool|pipe&name=NAME&since=SECONDS&step=SECONDS
 // Query values are untrusted: names are checked, numbers bounded, and a

@@ -65,6 +65,7 @@ void WebRequest(const std::string& bytes) {
   if (r->command_case() == daemon::control::Request::COMMAND_NOT_SET) std::abort();
   if (r->has_history() && (r->history().from_ms() > r->history().to_ms() || r->history().step_ms() < 0)) std::abort();
   if (r->has_events() && (r->events().limit() > 1000 || r->events().after_ms() > now_ms)) std::abort();
+  if (r->has_app() && r->app().name().empty()) std::abort();
 }
 
 class FixedWall final : public shoal::WallClock {

@@ -1,0 +1,63 @@
+"""GET from a daemon's HTTP endpoint on loopback inside a network
+namespace, without starting a process per question: each namespace has
+worker threads that entered it (setns moves only the calling thread), and
+the sockets they open belong to it. A shoalctl per question (through `ip
+netns exec`) costs 0.03 s of CPU in a Release build and 0.35 s under the
+sanitizers, which is what eight daemons polled by the chaos suite on two
+cores could not afford.
+"""
+import ctypes
+import http.client
+import json
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+CLONE_NEWNET = 0x40000000
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _enter(namespace):
+    fd = os.open(f"/run/netns/{namespace}", os.O_RDONLY)
+    try:
+        if _libc.setns(fd, CLONE_NEWNET) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, f"setns into {namespace}: {os.strerror(err)}")
+    finally:
+        os.close(fd)
+
+
+class NetnsHttp:
+    """GET http://ADDRESS/PATH in namespace i, answers as JSON."""
+
+    def __init__(self, namespaces, address, workers=4):
+        self.host, port = address.rsplit(":", 1)
+        self.port = int(port)
+        self.pools = [ThreadPoolExecutor(max_workers=workers, initializer=_enter, initargs=(ns,))
+                      for ns in namespaces]
+
+    def _get(self, path, timeout):
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+        try:
+            conn.request("GET", path)
+            r = conn.getresponse()
+            body = r.read().decode(errors="replace")
+            if r.status != 200:
+                return None, f"HTTP {r.status}: {body.strip()[:200]}"
+            return json.loads(body), None
+        except (OSError, http.client.HTTPException, ValueError) as e:
+            return None, f"{type(e).__name__}: {e}"
+        finally:
+            conn.close()
+
+    def get(self, i, path, timeout=5):
+        """(answer as JSON, None) or (None, why not)."""
+        return self.pools[i].submit(self._get, path, timeout).result()
+
+    def get_all(self, calls, timeout=5):
+        """get for each (i, path) of `calls`, all at once; the answers in order."""
+        futures = [self.pools[i].submit(self._get, path, timeout) for i, path in calls]
+        return [f.result() for f in futures]
+
+    def close(self):
+        for p in self.pools:
+            p.shutdown(wait=True)
