@@ -40,7 +40,8 @@ NodeEngine::NodeEngine(EngineConfig config, EngineSeams& seams, EngineHooks hook
       pipes_(self_, seams.clock, seams.wall, std::move(seams.pipes), config_.pipes),
       planning_(config_.planning),
       event_service_(events_, seams.gossiper, seams.streams, [this](NodeId id) { return NameOf(id); }),
-      app_watch_(config_.watch) {
+      app_watch_(config_.watch),
+      cadence_(config_.sample_every, config_.full_scan_every) {
   pipes_.SetFailedCheck([this](NodeId id) {
     const gossip::Member* m = gossiper_.membership().Find(id);
     return m != nullptr && m->state == gossip::MemberState::kFailed;
@@ -61,9 +62,7 @@ NodeEngine::NodeEngine(EngineConfig config, EngineSeams& seams, EngineHooks hook
           {{"enforcer", enforcer ? enforcer->kind() : "off"}});
   });
   const TimePoint now = clock_.Now();
-  // The first sample at a random phase of the period, so that nodes started
-  // together (a pool's boot, the simulator) do not publish in step.
-  next_sample_ = now + std::chrono::duration_cast<Duration>(config_.sample_every * (0.5 + seams.random.Unit()));
+  cadence_.Start(now, seams.random.Unit());
   next_triggers_ = now + config_.triggers_every;
   next_maintain_ = now + config_.maintain_every;
 }
@@ -140,6 +139,7 @@ NodeStatus NodeEngine::StatusOn(const HostFacts& host) const {
   s.policy_version = policies_.version_text();
   s.enforcing = cpu_.control().enforcing();
   s.enforcer = cpu_.control().enforcer() ? cpu_.control().enforcer()->kind() : "off";
+  s.settling = cadence_.settling(clock_.Now());
   return s;
 }
 
@@ -263,10 +263,9 @@ void NodeEngine::OnPolicy(const policy::PolicyDocument& doc) {
   // and the groups follow the document without waiting for the next sample.
   const TimePoint now = clock_.Now();
   cpu_.SetDocument(doc, now);
-  quick_sample_ = now + config_.sample_every / 4;
+  cadence_.OnDocument(now);
   pipes_.SetDocument(&doc, policies_.version_text());
   pipes_unmet_.Clear();
-  samples_ = 1;
   Replan();
 }
 
@@ -278,17 +277,19 @@ void NodeEngine::Tick() {
   policies_.Tick();
   if (history_) history_->Tick();
   const TimePoint now = clock_.Now();
-  if (now >= next_sample_) {
-    next_sample_ = std::max(next_sample_ + config_.sample_every, now);
-    quick_sample_.reset();
-    Sample();
-  } else if (quick_sample_ && now >= *quick_sample_) {
-    // The usage since the activation's full scan, planned from at once;
-    // no history period and no pipe period (those stay a period long).
-    quick_sample_.reset();
-    cpu_.Sample(now, false);
-    gossiper_.PublishNow(kNodeChannel);
-    Replan();
+  switch (cadence_.Next(now)) {
+    case SampleCadence::Due::kRegular:
+      Sample();
+      break;
+    case SampleCadence::Due::kQuick:
+      // The usage since the activation's full scan, planned from at once;
+      // no history period and no pipe period (those stay a period long).
+      cpu_.Sample(now, false);
+      gossiper_.PublishNow(kNodeChannel);
+      Replan();
+      break;
+    case SampleCadence::Due::kNone:
+      break;
   }
   if (now >= next_triggers_) {
     next_triggers_ = std::max(next_triggers_ + config_.triggers_every, now);
@@ -321,7 +322,7 @@ void NodeEngine::FollowPlanning() {
 int NodeEngine::FailedNodes() const { return static_cast<int>(gossiper_.membership().failed_peers().size()); }
 
 void NodeEngine::Sample() {
-  cpu_.Sample(clock_.Now(), samples_++ % config_.full_scan_every == 0);
+  cpu_.Sample(clock_.Now(), cadence_.full());
   gossiper_.PublishNow(kNodeChannel);  // the figures go out as they are taken
   pipes_.SetPorts(cpu_.local());
   Replan();

@@ -35,6 +35,7 @@
 #include "daemon/engine/policy_runtime.h"
 #include "daemon/engine/pool_view.h"
 #include "daemon/engine/process_source.h"
+#include "daemon/engine/sample_cadence.h"
 #include "gossip/gossiper.h"
 #include "gossip/peer_streams.h"
 #include "gossip/snapshot.h"
@@ -203,7 +204,6 @@ class NodeEngine {
   bool replicas_behind_ = false;  // history.replica_lost raised, not yet restored
   bool history_failing_ = false;  // history.write_failed raised, not yet writing
   uint32_t cpus_ = 0;       // from the last host facts
-  int samples_ = 0;
   int nodes_failed_ = 0;    // since the triggers last ran
   std::vector<policy::ObservedEvent> observed_;  // since the triggers last ran
   static constexpr Duration kNameWait = std::chrono::seconds(5);
@@ -211,11 +211,8 @@ class NodeEngine {
   bool plan_dirty_ = false; // the pool view changed since the last plan
   bool planned_from_snapshot_ = false;
   TimePoint planned_at_{};
-  TimePoint next_sample_{}, next_triggers_{}, next_maintain_{};
-  // One extra sample soon after a document activates (at start, or a
-  // push), so that the new rules' first usage figures come within a
-  // fraction of a period; the regular samples keep their phase.
-  std::optional<TimePoint> quick_sample_;
+  TimePoint next_triggers_{}, next_maintain_{};
+  SampleCadence cadence_;
 };
 
 }  // namespace shoal::engine

@@ -69,6 +69,7 @@ std::string EncodeNodeStatus(const NodeStatus& status) {
   }
   w.set_instances_left_out(left_out);
   w.set_card(s.card);
+  w.set_settling(s.settling);
   return w.SerializeAsString();
 }
 
@@ -86,7 +87,8 @@ Result<NodeStatus> DecodeNodeStatus(std::string_view bytes) {
                w.enforcing(),
                w.enforcer(),
                w.instances_left_out(),
-               w.card()};
+               w.card(),
+               w.settling()};
   for (const auto& wi : w.instances()) {
     if (wi.app().empty() || wi.app().size() > 100) {
       return MakeError("node status of {}: an instance without a valid application name", w.name());

@@ -34,6 +34,9 @@ struct NodeStatus {
   std::string enforcer;
   uint32_t instances_left_out = 0;  // did not fit the payload
   bool card = false;  // instances and load left out (above)
+  // Just started, its instances not measured yet: planned from the last
+  // status known of it where there is one (pool_view.h).
+  bool settling = false;
   bool operator==(const NodeStatus&) const = default;
 };
 

@@ -18,7 +18,13 @@ void PoolView::Update(const gossip::ChannelView& channel) {
       }
       refused_.erase(id);
       const bool was_live = it != nodes_.end() && it->second.live;
-      it = nodes_.insert_or_assign(id, Node{std::move(*status), e.version, e.stored_at, was_live}).first;
+      std::shared_ptr<const NodeStatus> settled;
+      if (status->settling && it != nodes_.end()) {
+        const Node& before = it->second;
+        settled = before.status.settling ? before.settled : std::make_shared<const NodeStatus>(before.status);
+      }
+      it = nodes_.insert_or_assign(id, Node{std::move(*status), e.version, e.stored_at, was_live, 0, std::move(settled)})
+               .first;
       changed = true;
     }
     it->second.seen = updates_;
@@ -66,7 +72,7 @@ void AddToPlanInput(NodeId id, const NodeStatus& status, policy::PlanInput& in) 
 policy::PlanInput PoolView::PlanInput(std::vector<policy::CpuPolicy> policies) const {
   policy::PlanInput in;
   in.policies = std::move(policies);
-  ForEachLive([&](NodeId id, const Node& n) { AddToPlanInput(id, n.status, in); });
+  ForEachLive([&](NodeId id, const Node& n) { AddToPlanInput(id, n.planned(), in); });
   return in;
 }
 

@@ -3,11 +3,16 @@
 // input, the control API, the pool table and the push-time capacity check
 // all read the pool from here; nothing else decodes the node channel.
 // Statuses of nodes that are no longer live are kept (for their names)
-// until the exchange forgets them. Not thread-safe.
+// until the exchange forgets them. A node that says it is settling (just
+// started, its instances not measured yet) is planned from the last
+// settled status the view had of it, where it had one: a restarted or
+// wiped node's return then moves the pool's plan once, when its measured
+// figures come, not to nothing and back. Not thread-safe.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -34,6 +39,10 @@ class PoolView {
     TimePoint received{};   // when this version arrived here
     bool live = false;
     uint64_t seen = 0;      // the last Update that found it live
+    // While status.settling: the last status before it that was not.
+    std::shared_ptr<const NodeStatus> settled;
+    // What the planner takes of this node.
+    const NodeStatus& planned() const { return status.settling && settled ? *settled : status; }
   };
 
   // Brings the view up to date with the node channel (its subscriber, and

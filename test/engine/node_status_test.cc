@@ -23,7 +23,9 @@ NodeStatus Example() {
 }  // namespace
 
 TEST_CASE("node status: a round trip keeps what is already rounded, most demanding instance first") {
-  const NodeStatus s = RoundForPublishing(Example());
+  NodeStatus in = Example();
+  in.settling = true;
+  const NodeStatus s = RoundForPublishing(in);
   auto back = DecodeNodeStatus(EncodeNodeStatus(s));
   REQUIRE(back.ok());
   REQUIRE(back->instances.size() == 2);

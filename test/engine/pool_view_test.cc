@@ -52,3 +52,45 @@ TEST_CASE("pool view: statuses decoded once per version, liveness followed, junk
   REQUIRE_FALSE(gone->live);
   REQUIRE(view.NameOf(pool.id(2)) == "n2");
 }
+
+TEST_CASE("pool view: a settling node is planned from the last settled status it had, or as it is") {
+  gossip::SimPoolOptions o;
+  o.nodes = 2;
+  o.config = gossip::GossipConfig::Lan();
+  gossip::SimPool pool(o);
+  auto status = [](double gold, bool settling) {
+    NodeStatus s;
+    s.name = "n1";
+    s.capacity_m = 4000;
+    if (gold > 0) s.instances = {{"gold", gold, gold, 0, 1}};
+    s.settling = settling;
+    return EncodeNodeStatus(s);
+  };
+  std::string payload = status(0, true);  // started afresh: nothing known before
+  pool.AddChannels([&](size_t i, gossip::Gossiper& g) {
+    auto publish = [&, i]() -> std::optional<std::string> {
+      if (i == 0) return std::nullopt;
+      return payload;
+    };
+    REQUIRE(g.RegisterChannel({kNodeChannel, "node", 100ms, kNodeStatusMaxBytes}, publish, nullptr).ok());
+  });
+  pool.StartFormed();
+  PoolView view;
+  auto planned_gold = [&]() -> double {
+    pool.RunFor(1s);
+    view.Update(pool.node(0).View(kNodeChannel));
+    const auto in = view.PlanInput({});
+    if (in.nodes.size() != 1) return -2;
+    return in.instances.empty() ? -1 : in.instances[0].usage;
+  };
+  CHECK(planned_gold() == -1);    // settling, nothing before: as it is
+  payload = status(2000, false);  // measured
+  CHECK(planned_gold() == 2000);
+  payload = status(0, true);      // restarted: settling again, the last settled status planned
+  CHECK(planned_gold() == 2000);
+  CHECK(view.Find(pool.id(1))->status.instances.empty());  // what it says is kept as said
+  payload = status(300, true);    // still settling: still the last settled one
+  CHECK(planned_gold() == 2000);
+  payload = status(1500, false);  // its figures: planned as they are
+  CHECK(planned_gold() == 1500);
+}
