@@ -77,12 +77,12 @@ def wait_child(pid, timeout=5.0):
 class Servers:
     """The servers' PID namespaces with their applications."""
 
-    def __init__(self, net, burn, n):
+    def __init__(self, net, burn, n, share):
         self.net, self.burn = net, burn
         self.top = f"shoal-chaos-{os.getpid()}"
-        # Half this machine's CPU shared among the servers: the daemons and
-        # the suite keep the other half.
-        self.slice_m = os.cpu_count() * 500 // n
+        # `share` of this machine's CPU divided among the servers: the
+        # daemons and the suite keep the rest.
+        self.slice_m = int(os.cpu_count() * 1000 * share) // n
         self.hosts, self.inits = [], []
         try:
             for ns in net.servers:

@@ -4,6 +4,7 @@ nftables rules that drop packets between them, and damage done to a
 stopped daemon's history store. Needs root.
 """
 import json
+import time
 import os
 import re
 import shutil
@@ -30,7 +31,7 @@ class Pool:
     `enforce`, each server a PID namespace with applications whose CPU its
     daemon enforces (bench/chaos_cpu.py)."""
 
-    def __init__(self, net, build, workdir, enforce):
+    def __init__(self, net, build, workdir, enforce, apps_share=0.5):
         self.net, self.dir = net, workdir
         self.shoald, self.ctl_bin = f"{build}/daemon/shoald", f"{build}/tools/shoalctl"
         # Each server its own key file, as on real servers (key rotation
@@ -54,7 +55,7 @@ class Pool:
         os.makedirs(self.tmpfs)
         run(f"mount -t tmpfs -o size=64m,mode=0700 shoal-chaos {self.tmpfs}")
         # After the mount: each server's mount namespace is a copy made now.
-        self.servers = Servers(net, f"{build}/tools/shoal-demo-burn", len(net.servers)) if enforce else None
+        self.servers = Servers(net, f"{build}/tools/shoal-demo-burn", len(net.servers), apps_share) if enforce else None
         self.http = NetnsHttp(net.servers, HTTP)
 
     def name(self, i):
@@ -92,6 +93,16 @@ class Pool:
         else:
             self.procs[i] = spawn(self.net.servers[i], argv, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
             self.pids[i] = self.procs[i].pid
+
+    def wait_up(self, i, timeout=30):
+        """Waits until daemon i answers on its HTTP endpoint (a sanitizer
+        build takes seconds to start on a busy machine); whether it did."""
+        deadline = time.time() + timeout
+        while time.time() < deadline and self.running(i):
+            if self.http.status(i, "/health") == 200:
+                return True
+            time.sleep(0.05)
+        return False
 
     def send(self, i, sig):
         signal_daemon(self.procs[i], self.pids[i], sig)

@@ -49,6 +49,22 @@ class NetnsHttp:
         finally:
             conn.close()
 
+    def _status(self, path, timeout):
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+        try:
+            conn.request("GET", path)
+            r = conn.getresponse()
+            r.read()
+            return r.status
+        except (OSError, http.client.HTTPException):
+            return None
+        finally:
+            conn.close()
+
+    def status(self, i, path, timeout=2):
+        """The HTTP status of GET `path` in namespace i (None: no answer)."""
+        return self.pools[i].submit(self._status, path, timeout).result()
+
     def get(self, i, path, timeout=5):
         """(answer as JSON, None) or (None, why not)."""
         return self.pools[i].submit(self._get, path, timeout).result()
