@@ -75,29 +75,12 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from netns_pipe_pool import Net, run  # noqa: E402
-from chaos_cpu import CpuCheck, available as cpu_available  # noqa: E402
+from chaos_cpu import CpuCheck, available as cpu_available, fitted_policies  # noqa: E402
 from chaos_env import CONTROL, Firewall, Pool, damage_store, ip_of  # noqa: E402
 from chaos_history import HistoryCheck  # noqa: E402
 from chaos_report import print_summary, verdict  # noqa: E402
 
 TOP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-POLICIES = [os.path.join(TOP, "examples/policies", p) for p in ("small.xml", "full.xml", "small-reversed.xml")]
-
-
-def fitted_policies(workdir, pool_cores):
-    """POLICIES, with full.xml's database booking (4 cores) brought within
-    a pool of `pool_cores` (with enforcement each server offers a slice of
-    this machine; a booking above the pool's capacity is refused)."""
-    with open(POLICIES[1]) as f:
-        text = f.read()
-    if pool_cores >= 8:
-        return POLICIES
-    fitted = text.replace('cores="4" cap="8"', f'cores="{pool_cores / 5:.2f}" cap="{pool_cores / 2.5:.2f}"')
-    assert fitted != text, "full.xml's database booking changed: update fitted_policies"
-    path = os.path.join(workdir, "full-fitted.xml")
-    with open(path, "w") as f:
-        f.write(fitted)
-    return [POLICIES[0], path, POLICIES[2]]
 GRACE_S = 5  # a declaration this long after its fault cleared is still the fault's
 # The lan preset's failure timeout (gossip/config.h): a node silent this
 # long is declared failed, so a stall this long may be; a shorter one never.

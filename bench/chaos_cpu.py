@@ -23,6 +23,25 @@ V1_CPU = "/sys/fs/cgroup/cpu"
 V1_CPUACCT = "/sys/fs/cgroup/cpuacct"
 SHARE_TOLERANCE = 0.05   # plans from two views of the pool differ by a sample's worth
 QUOTA_TOLERANCE = 0.05
+TOP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+# Pushed in turn: gold 75 / bronze 25, neither named (no groups), 25 / 75.
+POLICIES = [os.path.join(TOP, "examples/policies", p) for p in ("small.xml", "full.xml", "small-reversed.xml")]
+
+
+def fitted_policies(workdir, pool_cores):
+    """POLICIES, with full.xml's database booking (4 cores) brought within
+    a pool of `pool_cores` (with enforcement each server offers a slice of
+    this machine; a booking above the pool's capacity is refused)."""
+    with open(POLICIES[1]) as f:
+        text = f.read()
+    if pool_cores >= 8:
+        return POLICIES
+    fitted = text.replace('cores="4" cap="8"', f'cores="{pool_cores / 5:.2f}" cap="{pool_cores / 2.5:.2f}"')
+    assert fitted != text, "full.xml's database booking changed: update fitted_policies"
+    path = os.path.join(workdir, "full-fitted.xml")
+    with open(path, "w") as f:
+        f.write(fitted)
+    return [POLICIES[0], path, POLICIES[2]]
 
 
 def read(path):
