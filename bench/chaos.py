@@ -103,6 +103,7 @@ class Chaos:
         self.recovery = []     # seconds from a fault's end until the pool is whole
         self.not_recovered = 0
         self.rss_kb = {}       # node -> [samples]
+        self.rss_when = []     # (time, kB) of every sample, in order
         self.ended = set()     # nodes the suite itself has ended (not crashes)
         self.pushed = None     # the last revision pushed
         self.pushes = 0
@@ -127,6 +128,7 @@ class Chaos:
                     with open(f"/proc/{self.pool.pids[i]}/status") as f:
                         kb = int(next(l for l in f if l.startswith("VmRSS")).split()[1])
                     self.rss_kb.setdefault(i, []).append(kb)
+                    self.rss_when.append((time.time(), kb))
                 except (OSError, StopIteration):
                     pass
 

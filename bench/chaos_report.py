@@ -14,6 +14,20 @@ def percentile(values, p):
     return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
 
 
+def quarter_maxima(samples):
+    """The largest of the (time, kB) samples in each quarter of the time
+    they span, in MB: a daemon whose memory is bounded levels off."""
+    if len(samples) < 4:
+        return []
+    t0, t1 = samples[0][0], samples[-1][0]
+    span = (t1 - t0) / 4 or 1
+    out = [0.0] * 4
+    for t, kb in samples:
+        q = min(3, int((t - t0) / span))
+        out[q] = max(out[q], kb / 1024)
+    return [round(m, 1) for m in out]
+
+
 def verdict(chaos, declared, same, version, args):
     """The run's figures, and whether an invariant broke."""
     kinds = {}
@@ -43,6 +57,7 @@ def verdict(chaos, declared, same, version, args):
         "history_unasked_nodes": unasked, "history_periods_held": h.held,
         "rss_mb_max": max(rss) / 1024 if rss else None,
         "rss_mb_first": min(v[0] for v in chaos.rss_kb.values()) / 1024 if rss else None,
+        "rss_mb_max_by_quarter": quarter_maxima(chaos.rss_when),
         "cpu_checked": chaos.cpu is not None, "cpu_not_checked_why": args.cpu_off_why,
         "cpu_on_plan_s_p50": percentile(chaos.cpu_on_plan, 50), "cpu_on_plan_s_p99": percentile(chaos.cpu_on_plan, 99),
         "cpu_on_plan_s_max": max(chaos.cpu_on_plan) if chaos.cpu_on_plan else None,
@@ -77,7 +92,9 @@ def print_summary(r, args):
         took = "not within 10 s" if late["seconds"] is None else f"{late['seconds']:.2f} s"
         print(f"  CPU off plan after {late['kind']}: {took}; {'; '.join(late['differed'])}")
     if r["rss_mb_max"] is not None:
-        print(f"  RSS per daemon: first {r['rss_mb_first']:.1f} MB, max {r['rss_mb_max']:.1f} MB")
+        quarters = " / ".join(f"{m:.1f}" for m in r["rss_mb_max_by_quarter"])
+        print(f"  RSS per daemon: first {r['rss_mb_first']:.1f} MB, max {r['rss_mb_max']:.1f} MB"
+              + (f" (max in each quarter of the run: {quarters} MB)" if quarters else ""))
     for line in r["false_failure_lines"]:
         print("  false failure:", line)
     if r["failure_lines_unread"]:
