@@ -35,31 +35,30 @@ class NetnsHttp:
         self.pools = [ThreadPoolExecutor(max_workers=workers, initializer=_enter, initargs=(ns,))
                       for ns in namespaces]
 
-    def _get(self, path, timeout):
+    def _request(self, path, timeout):
+        """(HTTP status, body); raises what the connection raised."""
         conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
         try:
             conn.request("GET", path)
             r = conn.getresponse()
-            body = r.read().decode(errors="replace")
-            if r.status != 200:
-                return None, f"HTTP {r.status}: {body.strip()[:200]}"
-            return json.loads(body), None
-        except (OSError, http.client.HTTPException, ValueError) as e:
-            return None, f"{type(e).__name__}: {e}"
+            return r.status, r.read().decode(errors="replace")
         finally:
             conn.close()
 
-    def _status(self, path, timeout):
-        conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+    def _get(self, path, timeout):
         try:
-            conn.request("GET", path)
-            r = conn.getresponse()
-            r.read()
-            return r.status
+            status, body = self._request(path, timeout)
+            if status != 200:
+                return None, f"HTTP {status}: {body.strip()[:200]}"
+            return json.loads(body), None
+        except (OSError, http.client.HTTPException, ValueError) as e:
+            return None, f"{type(e).__name__}: {e}"
+
+    def _status(self, path, timeout):
+        try:
+            return self._request(path, timeout)[0]
         except (OSError, http.client.HTTPException):
             return None
-        finally:
-            conn.close()
 
     def status(self, i, path, timeout=2):
         """The HTTP status of GET `path` in namespace i (None: no answer)."""
