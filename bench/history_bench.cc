@@ -166,7 +166,7 @@ int RunWrite(const std::string& dir, int apps, int64_t period_ms) {
       static_cast<unsigned long long>(store->counters().rows_written), Percentile(us, 50), Percentile(us, 99),
       std::accumulate(us.begin(), us.end(), 0.0) / us.size(),
       (std::accumulate(us.begin(), us.end(), 0.0) / us.size() + maintain_s * 1e6 / periods) / 1e6,
-      maintain_s, total_s, static_cast<unsigned long long>(store->MemoryBytes() / 1024),
+      maintain_s, total_s, static_cast<unsigned long long>(store->Memory().total() / 1024),
       static_cast<unsigned long long>(rss_before), static_cast<unsigned long long>(rss_open),
       static_cast<unsigned long long>(rss_hour), static_cast<unsigned long long>(anon_before),
       static_cast<unsigned long long>(anon_open), static_cast<unsigned long long>(anon_hour),

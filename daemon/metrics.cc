@@ -1,5 +1,9 @@
 #include "daemon/metrics.h"
 
+#include <malloc.h>
+#include <unistd.h>
+
+#include <fstream>
 #include <map>
 
 #include <fmt/format.h>
@@ -54,6 +58,16 @@ void Exchange(const gossip::Counters& c, Writer& w) {
       {"malformed", c.dropped_malformed},   {"own", c.dropped_own},             {"over_limit", c.dropped_over_limit}};
   w.Family("shoal_gossip_packets_dropped_total", "counter", "Gossip datagrams dropped, by reason.");
   for (const auto& [reason, n] : drops) w.Sample("shoal_gossip_packets_dropped_total", static_cast<double>(n), Label("reason", reason));
+}
+
+void Streams(const gossip::StreamCounters& c, Writer& w) {
+  w.Family("shoal_stream_calls_total", "counter", "Peer-stream calls this node made (policy fetches, history, questions).");
+  w.Sample("shoal_stream_calls_total", static_cast<double>(c.calls));
+  w.Family("shoal_stream_call_failures_total", "counter", "Of those, calls that ended with an error or no answer.");
+  w.Sample("shoal_stream_call_failures_total", static_cast<double>(c.call_failures));
+  w.Family("shoal_stream_connections_retired_total", "counter",
+           "Connections to peers given up because a call waited its whole timeout without a byte back.");
+  w.Sample("shoal_stream_connections_retired_total", static_cast<double>(c.retired));
 }
 
 void Refused(const MetricsSources& s, Writer& w) {
@@ -215,6 +229,29 @@ void Store(const store::HistoryStore* history, Writer& w) {
   }
 }
 
+// Where the daemon's memory goes: a long-running daemon's RSS is only
+// shown bounded when its parts are.
+void Memory(const store::HistoryStore* history, Writer& w) {
+  constexpr const char* kName = "shoal_daemon_memory_bytes";
+  w.Family(kName, "gauge",
+           "The daemon's memory by part: resident (all of it), heap_in_use, heap_free (freed, kept by malloc) and "
+           "heap_mmapped (large blocks), and the history store's memtables, block_cache and table_readers.");
+  std::ifstream statm("/proc/self/statm");
+  uint64_t pages = 0, resident = 0;
+  if (statm >> pages >> resident) {
+    w.Sample(kName, static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)), Label("part", "resident"));
+  }
+  const struct mallinfo2 heap = mallinfo2();
+  w.Sample(kName, static_cast<double>(heap.uordblks), Label("part", "heap_in_use"));
+  w.Sample(kName, static_cast<double>(heap.fordblks), Label("part", "heap_free"));
+  w.Sample(kName, static_cast<double>(heap.hblkhd), Label("part", "heap_mmapped"));
+  if (history == nullptr) return;
+  const store::HistoryStore::MemoryUse m = history->Memory();
+  w.Sample(kName, static_cast<double>(m.memtables), Label("part", "memtables"));
+  w.Sample(kName, static_cast<double>(m.block_cache), Label("part", "block_cache"));
+  w.Sample(kName, static_cast<double>(m.table_readers), Label("part", "table_readers"));
+}
+
 // Enforcement errors in force and how far the history's replicas are behind.
 void Health(engine::NodeEngine& engine, Writer& w) {
   size_t errors = 0;
@@ -251,6 +288,7 @@ std::string RenderMetrics(const MetricsSources& s) {
                                               s.gossiper.config().protocol.max)));
   Members(s.gossiper, w);
   Exchange(s.gossiper.counters(), w);
+  Streams(s.streams, w);
   Refused(s, w);
   Control(s.control, w);
   Nodes(s.engine, s.gossiper.Now(), w);
@@ -258,6 +296,7 @@ std::string RenderMetrics(const MetricsSources& s) {
   Pipes(s.engine, w);
   Events(s.engine, s.sinks, w);
   Health(s.engine, w);
+  Memory(s.history, w);
   Store(s.history, w);
   return w.Take();
 }

@@ -1,12 +1,14 @@
 // The daemon's figures in Prometheus' text format (version 0.0.4), for
 // GET /metrics (daemon/http_server.h): the build, the members by state,
-// the exchange's packets, bytes and drops by reason, the refusals of every
+// the exchange's packets, bytes and drops by reason, peer-stream calls, their
+// failures and retired connections, the refusals of every
 // listener, control API requests, per live node its capacity and the age
 // of its status here, the pool's capacity and, per application of the
 // pool's plan, its usage, demand, booking, allocation and instances; per
 // pipe and direction (and application on it) capacity, use, demand,
 // allocation and bookings; events and their sinks; enforcement errors;
-// the history store's writes and replica lag. Names and units
+// the history store's writes and replica lag; the daemon's memory by part
+// (resident, malloc's heap, RocksDB's memtables and cache). Names and units
 // follow Prometheus' conventions (seconds, bytes, cores; counters end in
 // _total). Free function; reads, never changes, what it is given.
 #pragma once

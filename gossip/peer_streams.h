@@ -41,6 +41,7 @@ struct StreamCounters {
   uint64_t malformed = 0;         // bad frames, oversized messages
   uint64_t bytes_sent = 0;
   uint64_t bytes_received = 0;
+  uint64_t retired = 0;  // connections given up: a call's whole timeout passed without a byte from the peer
 };
 
 // Refuses a request over kMaxStreamMessage, naming the peer (both

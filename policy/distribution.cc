@@ -2,9 +2,11 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "core/big_endian.h"
 
@@ -94,6 +96,9 @@ Status PolicyDistributor::Register() {
       },
       [this](const gossip::ChannelView& view) { OnView(view); });
   if (!s.ok()) return s;
+  gossiper_.AddMemberListener([this, alive = alive_](const gossip::MemberEvent& e) {
+    if (*alive) OnMember(e);
+  });
   streams_.Serve(gossip::StreamService::kPolicyFetch,
                  [this, alive = alive_](const gossip::StreamPeer&, std::string request,
                                         gossip::PeerStreams::Respond respond) {
@@ -220,7 +225,7 @@ std::map<NodeId, PolicyVersion> PolicyDistributor::Versions() const {
 
 void PolicyDistributor::OnView(const gossip::ChannelView& view) {
   std::optional<PolicyAnnouncement> best;
-  std::vector<Endpoint> holders;
+  std::vector<NodeId> holders;
   const NodeId self = gossiper_.identity().id;
   view.ForEach([&](NodeId origin, const gossip::StoredEntry& e) {
     if (origin == self) return;
@@ -234,7 +239,7 @@ void PolicyDistributor::OnView(const gossip::ChannelView& view) {
       best = a;
       holders.clear();
     }
-    if (a->version == best->version) holders.push_back(m->endpoint);
+    if (a->version == best->version) holders.push_back(origin);
   });
   if (best && best->version > active_.version) {
     wanted_ = best;
@@ -245,39 +250,97 @@ void PolicyDistributor::OnView(const gossip::ChannelView& view) {
 
 void PolicyDistributor::Tick() { MaybeFetch(); }
 
+void PolicyDistributor::OnMember(const gossip::MemberEvent& e) {
+  using Kind = gossip::MemberEvent::Kind;
+  if (e.kind != Kind::kSuspected && e.kind != Kind::kFailed && e.kind != Kind::kLeft && e.kind != Kind::kReaped) {
+    return;
+  }
+  const auto gone = std::erase_if(asking_, [&](const Asking& a) { return a.holder == e.id; });
+  if (gone == 0) return;
+  counters_.fetch_abandoned += gone;
+  failed_.insert(e.id);
+  spdlog::info("policy {}: holder {} at {} is {}; asking another", asking_for_.ToString(), e.id.ToString(),
+               e.endpoint.ToString(), gossip::ToString(e.kind));
+  MaybeFetch();
+}
+
 void PolicyDistributor::MaybeFetch() {
-  if (fetching_ || !wanted_ || wanted_->version <= active_.version || holders_.empty()) return;
+  if (!wanted_ || wanted_->version <= active_.version) {
+    asking_.clear();
+    return;
+  }
+  if (wanted_->version != asking_for_) {  // a newer version: calls for the old one are moot
+    asking_.clear();
+    failed_.clear();
+    asking_for_ = wanted_->version;
+  }
   const TimePoint now = gossiper_.Now();
-  if (now < retry_at_) return;
-  fetching_ = true;
+  if (asking_.empty() ? now < retry_at_ : asking_.size() >= kMaxAsking || now - asked_at_ < options_.hedge_after) return;
+  if (auto holder = PickHolder()) {
+    if (!asking_.empty()) ++counters_.fetch_hedges;
+    Ask(*holder, now);
+  }
+}
+
+std::optional<NodeId> PolicyDistributor::PickHolder() {
+  std::vector<NodeId> best;
+  int best_rank = 4;
+  for (NodeId id : holders_) {
+    if (std::any_of(asking_.begin(), asking_.end(), [&](const Asking& a) { return a.holder == id; })) continue;
+    const gossip::Member* m = gossiper_.membership().Find(id);
+    if (m == nullptr || !m->endpoint.valid() || m->state == gossip::MemberState::kFailed ||
+        m->state == gossip::MemberState::kLeft) {
+      continue;
+    }
+    const int rank = (m->state == gossip::MemberState::kAlive ? 0 : 1) + (failed_.contains(id) ? 2 : 0);
+    if (rank < best_rank) {
+      best.clear();
+      best_rank = rank;
+    }
+    if (rank == best_rank) best.push_back(id);
+  }
+  if (best.empty()) return std::nullopt;
+  return best[random_.Below(best.size())];
+}
+
+void PolicyDistributor::Ask(NodeId holder, TimePoint now) {
+  const uint64_t call = next_call_++;
+  asking_.push_back(Asking{call, holder});
+  asked_at_ = now;
   ++counters_.fetches;
   const PolicyAnnouncement wanted = *wanted_;
-  const Endpoint from = holders_[random_.Below(holders_.size())];
-  streams_.Call(from, gossip::StreamService::kPolicyFetch, EncodeVersion(wanted.version), options_.fetch_timeout,
-                [this, alive = alive_, wanted](Result<std::string> r) {
-                  if (!*alive) return;
-                  fetching_ = false;
-                  const TimePoint t = gossiper_.Now();
-                  if (!r.ok()) {
-                    ++counters_.fetch_failures;
-                    retry_at_ = t + options_.retry_after;
-                    return;
-                  }
-                  if (DigestOf(*r) != wanted.digest || r->size() != wanted.size) {
-                    ++counters_.digest_mismatches;
-                    retry_at_ = t + options_.retry_after;
-                    return;
-                  }
-                  if (wanted.version > active_.version &&
-                      !Activate(wanted.version, std::move(*r), options_.parse, nullptr)) {
-                    // Valid where it was pushed, not here (another Shoal version?): do not
-                    // fetch it again; wait for a newer one.
-                    ++counters_.invalid_documents;
-                    if (wanted_ && wanted_->version == wanted.version) wanted_.reset();
-                    return;
-                  }
-                  MaybeFetch();  // a newer one may have been announced meanwhile
+  streams_.Call(gossiper_.membership().Find(holder)->endpoint, gossip::StreamService::kPolicyFetch,
+                EncodeVersion(wanted.version), options_.fetch_timeout,
+                [this, alive = alive_, holder, call, wanted](Result<std::string> r) {
+                  if (*alive) OnFetched(holder, call, wanted, std::move(r));
                 });
+}
+
+bool PolicyDistributor::Forget(uint64_t call) {
+  return std::erase_if(asking_, [&](const Asking& a) { return a.call == call; }) > 0;
+}
+
+void PolicyDistributor::OnFetched(NodeId holder, uint64_t call, const PolicyAnnouncement& wanted,
+                                  Result<std::string> r) {
+  const bool current = Forget(call);
+  const bool matches = r.ok() && DigestOf(*r) == wanted.digest && r->size() == wanted.size;
+  if (!matches) {
+    if (!current) return;  // abandoned or moot already
+    ++(r.ok() ? counters_.digest_mismatches : counters_.fetch_failures);
+    failed_.insert(holder);
+    spdlog::info("policy {}: fetch from {} failed: {}", wanted.version.ToString(), holder.ToString(),
+                 r.ok() ? "the document does not match its announced digest" : r.error().message);
+    if (asking_.empty()) retry_at_ = gossiper_.Now() + options_.retry_after;
+    return;
+  }
+  // A good answer, even to a call given up on, is used while it is news.
+  if (wanted.version > active_.version && !Activate(wanted.version, std::move(*r), options_.parse, nullptr)) {
+    // Valid where it was pushed, not here (another Shoal version?): do not
+    // fetch it again; wait for a newer one.
+    ++counters_.invalid_documents;
+    if (wanted_ && wanted_->version == wanted.version) wanted_.reset();
+  }
+  MaybeFetch();  // the other call is moot now; a newer version may have been announced meanwhile
 }
 
 }  // namespace shoal::policy

@@ -6,7 +6,10 @@
 // from a node announcing it, checks it against the digest, validates it
 // and activates it, and then announces it too, so the document spreads
 // from every node that has it. A node that joins later, or missed the news,
-// catches up the same way.
+// catches up the same way. A fetch asks a live holder it has not seen fail,
+// asks another one too each time the ones asked are slow (a holder
+// stalled, or its connection stuck after a partition), and gives up on a
+// holder at once when it leaves, fails or is suspected.
 //
 // Versions: a hybrid logical clock (milliseconds of wall time, never going
 // backwards, and above every version seen) and the pushing node's id break
@@ -21,6 +24,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -69,6 +73,8 @@ struct DistributionCounters {
   uint64_t refused_pushes = 0;
   uint64_t fetches = 0;
   uint64_t fetch_failures = 0;
+  uint64_t fetch_hedges = 0;     // holders asked while others were slow to answer
+  uint64_t fetch_abandoned = 0;  // calls given up because their holder left, failed or was suspected
   uint64_t digest_mismatches = 0;
   uint64_t invalid_documents = 0;  // fetched but did not validate (or its signature did not check) here
   uint64_t activations = 0;
@@ -86,6 +92,9 @@ class PolicyDistributor {
   static constexpr uint32_t kChannel = gossip::channels::kPolicy;
   struct Options {
     Duration fetch_timeout = std::chrono::seconds(2);
+    // A fetch unanswered this long asks another holder as well (up to
+    // three at once); the first good answer wins.
+    Duration hedge_after = std::chrono::milliseconds(500);
     Duration retry_after = std::chrono::milliseconds(200);
     ParseOptions parse;
     // The pool's CPU capacity now (millicores), for checking pushes; nullopt
@@ -138,7 +147,17 @@ class PolicyDistributor {
 
  private:
   void OnView(const gossip::ChannelView& view);
+  void OnMember(const gossip::MemberEvent& e);
+  // Starts a fetch of wanted_, or asks another holder when the ones asked
+  // are slow; retires calls for a version no longer wanted.
   void MaybeFetch();
+  // A holder of wanted_ not being asked: alive before suspected, not seen
+  // failing before seen failing; random among equals. nullopt: none.
+  std::optional<NodeId> PickHolder();
+  void Ask(NodeId holder, TimePoint now);
+  void OnFetched(NodeId holder, uint64_t call, const PolicyAnnouncement& wanted, Result<std::string> r);
+  // Takes a call off asking_; false if it was not there (abandoned or retired).
+  bool Forget(uint64_t call);
   bool Activate(const PolicyVersion& version, std::string blob, const ParseOptions& parse, std::string* errors);
   uint64_t NextHlc();
   ParseOptions PushOptions() const;  // with the pool's capacity now
@@ -165,8 +184,19 @@ class PolicyDistributor {
   uint32_t last_revision_ = 0;  // the highest revision seen
   // The best version announced by others, and who announces it.
   std::optional<PolicyAnnouncement> wanted_;
-  std::vector<Endpoint> holders_;
-  bool fetching_ = false;
+  std::vector<NodeId> holders_;
+  // The fetch under way: calls by number, to whom (at most kMaxAsking, see
+  // Options::hedge_after), of which version, the last asked when.
+  static constexpr size_t kMaxAsking = 3;
+  struct Asking {
+    uint64_t call;
+    NodeId holder;
+  };
+  std::vector<Asking> asking_;
+  PolicyVersion asking_for_;
+  TimePoint asked_at_;
+  uint64_t next_call_ = 1;
+  std::set<NodeId> failed_;  // holders whose fetch of asking_for_ failed
   TimePoint retry_at_ = TimePoint::min();
   DistributionCounters counters_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -488,12 +488,12 @@ int64_t HistoryStore::Watermark(NodeId origin, Level level) {
   return static_cast<int64_t>(GetBigEndian(value, 0, 8));
 }
 
-uint64_t HistoryStore::MemoryBytes() {
-  uint64_t total = 0, v = 0;
-  for (const char* p : {"rocksdb.cur-size-all-mem-tables", "rocksdb.estimate-table-readers-mem"}) {
-    if (db_->GetIntProperty(p, &v)) total += v;
-  }
-  return total + cache_->GetUsage();
+HistoryStore::MemoryUse HistoryStore::Memory() const {
+  MemoryUse m;
+  db_->GetIntProperty("rocksdb.cur-size-all-mem-tables", &m.memtables);
+  db_->GetIntProperty("rocksdb.estimate-table-readers-mem", &m.table_readers);
+  m.block_cache = cache_->GetUsage();
+  return m;
 }
 
 }  // namespace shoal::store

@@ -230,8 +230,12 @@ class HistoryStore {
   std::vector<ArchiveInfo> Mounted() const;
   std::vector<Holding> ArchiveHoldings() const;
 
-  // Approximate memory RocksDB uses (memtables, cache, table readers).
-  uint64_t MemoryBytes();
+  // Approximate memory RocksDB uses, by part.
+  struct MemoryUse {
+    uint64_t memtables = 0, block_cache = 0, table_readers = 0;
+    uint64_t total() const { return memtables + block_cache + table_readers; }
+  };
+  MemoryUse Memory() const;
 
  private:
   HistoryStore(NodeId self, std::string self_name, StoreOptions options);

@@ -69,11 +69,10 @@ class TcpStreams::Connection : public std::enable_shared_from_this<Connection> {
     auto timer = std::make_shared<asio::steady_timer>(owner_.io_);
     timer->expires_after(timeout);
     auto weak = weak_from_this();
-    timer->async_wait([weak, id, timeout](const boost::system::error_code& ec) {
+    timer->async_wait([weak, id, timeout, sent = std::chrono::steady_clock::now()](const boost::system::error_code& ec) {
       auto self = weak.lock();
       if (ec || !self) return;
-      self->FinishCall(id, MakeError("no answer within {} ms",
-                                     std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count()));
+      self->TimedOut(id, timeout, sent);
     });
     calls_.emplace(id, Pending{std::move(reply), timer});
     for (auto& f : SplitMessage(id, service, false, request)) Queue(std::move(f));
@@ -127,6 +126,26 @@ class TcpStreams::Connection : public std::enable_shared_from_this<Connection> {
     p.timer->cancel();
     if (!result.ok() && *alive_) ++owner_.counters_.call_failures;
     p.reply(std::move(result));
+    if (retired_ && calls_.empty()) Close("retired: a call had no answer and the peer sent nothing", false);
+  }
+
+  // A call got no answer in time. If nothing at all arrived on the
+  // connection while it waited, the connection is likely stuck (a peer
+  // gone without a reset, or TCP backing off its retransmissions after a
+  // partition: every call queued behind would wait too). It is retired:
+  // new calls to the peer open a fresh connection; this one closes when
+  // its last call ends.
+  void TimedOut(uint64_t id, Duration timeout, std::chrono::steady_clock::time_point sent) {
+    const bool silent = last_received_ <= sent;
+    if (silent && !retired_ && !closed_) {
+      retired_ = true;
+      if (*alive_) {
+        ++owner_.counters_.retired;
+        owner_.Closed(shared_from_this());  // out of the table: the next call connects anew
+      }
+    }
+    FinishCall(id, MakeError("no answer within {} ms",
+                             std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count()));
   }
 
   // Client: the hello that opens the handshake.
@@ -232,6 +251,7 @@ class TcpStreams::Connection : public std::enable_shared_from_this<Connection> {
     side_.reset();
     open_ = true;
     Touch();
+    last_received_ = last_active_;
     ArmIdle();
     Flush();
     ReadLength();
@@ -275,6 +295,7 @@ class TcpStreams::Connection : public std::enable_shared_from_this<Connection> {
       if (ec) return self->Close(ec.message(), false);
       if (*self->alive_) self->owner_.counters_.bytes_received += n + 4;
       self->Touch();
+      self->last_received_ = self->last_active_;
       self->OnFrame();
     });
   }
@@ -357,6 +378,8 @@ class TcpStreams::Connection : public std::enable_shared_from_this<Connection> {
   std::vector<uint8_t> in_frame_;
   Key receive_key_{};
   std::chrono::steady_clock::time_point last_active_;
+  std::chrono::steady_clock::time_point last_received_;  // the last whole frame read
+  bool retired_ = false;  // see TimedOut
   size_t serving_ = 0;  // requests handed to handlers, not yet answered
   std::optional<FrameSealer> sealer_;
   std::optional<FrameOpener> opener_;

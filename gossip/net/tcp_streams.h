@@ -3,7 +3,10 @@
 // as its gossip socket. One outbound connection per peer carries all calls
 // to it (each with its own id, so responses may come back in any order) and
 // is opened on the first call; a failed or closed connection fails the
-// calls on it, and the next call opens a new one. Inbound connections are
+// calls on it, and the next call opens a new one; so does a call that
+// times out without a byte from the peer meanwhile (the connection is
+// retired: stuck behind a vanished peer or TCP's backed-off
+// retransmissions after a partition). Inbound connections are
 // limited in number, and in handshakes under way per address once many are
 // under way; each must
 // prove the pool key (gossip/handshake.h) within a short deadline, and any

@@ -264,6 +264,36 @@ TEST_CASE("TCP streams: errors name the peer and the cause") {
   REQUIRE(p.client->counters().call_failures >= 4);
 }
 
+TEST_CASE("TCP streams: a connection silent through a call's whole timeout is retired, a busy one is kept") {
+  TcpPair p;
+  std::vector<PeerStreams::Respond> parked;  // answered only at the end
+  p.server->Serve(StreamService::kPolicyFetch, [&](const StreamPeer&, std::string, PeerStreams::Respond r) {
+    parked.push_back(std::move(r));
+  });
+  REQUIRE(p.Call("warm").ok());
+  REQUIRE(p.server->counters().accepted == 1);
+
+  // Other calls are answered while the parked one waits: the connection is alive, it stays.
+  std::optional<Result<std::string>> slow;
+  p.client->Call(p.server->local_endpoint(), StreamService::kPolicyFetch, "x", 300ms,
+                 [&](Result<std::string> r) { slow = std::move(r); });
+  while (!slow) REQUIRE(p.Call("meanwhile", 1s).ok());
+  REQUIRE_THAT(slow->error().message, Catch::Contains("no answer within 300 ms"));
+  REQUIRE(p.client->counters().retired == 0);
+  REQUIRE(p.Call("again").ok());
+  REQUIRE(p.server->counters().accepted == 1);
+
+  // Nothing at all comes back while a call waits: the next call takes a new connection.
+  REQUIRE_FALSE(p.Call("x", 200ms, StreamService::kPolicyFetch).ok());
+  REQUIRE(p.client->counters().retired == 1);
+  auto after = p.Call("after");
+  REQUIRE(after.ok());
+  REQUIRE(*after == "after");
+  REQUIRE(p.server->counters().accepted == 2);
+  for (auto& r : parked) r(std::string("late"));  // answers to gone callers are dropped
+  p.io.run_for(50ms);
+}
+
 TEST_CASE("TCP streams: a caller without the pool key is refused, a rotated key works") {
   TcpPair p;
   p.client_ring = RingOf(FixedKey(2));

@@ -31,12 +31,12 @@ struct PushPool {
   explicit PushPool(size_t n, PolicyDistributor::Options options = {})
       : PushPool(n, [options](size_t) { return options; }) {}
   // Each node's options from `options_of(i)`.
-  PushPool(size_t n, std::function<PolicyDistributor::Options(size_t)> options_of)
-      : pool(Options(n)), nodes(n, nullptr) {
-    pool.AddComponent([this, options_of](size_t i, gossip::Gossiper& g,
+  PushPool(size_t n, std::function<PolicyDistributor::Options(size_t)> options_of, uint64_t seed = 9)
+      : pool(Options(n, seed)), nodes(n, nullptr) {
+    pool.AddComponent([this, options_of, seed](size_t i, gossip::Gossiper& g,
                                          gossip::PeerStreams& streams) -> std::function<void()> {
       const PolicyDistributor::Options options = options_of(i);
-      auto random = std::make_shared<Random>(1000 + i);
+      auto random = std::make_shared<Random>(1000 * seed + i);
       auto wall = [this] {
         return static_cast<uint64_t>(
             std::chrono::duration_cast<std::chrono::milliseconds>(pool.clock().Now().time_since_epoch()).count());
@@ -49,11 +49,11 @@ struct PushPool {
     pool.Start();
   }
 
-  static gossip::SimPoolOptions Options(size_t n) {
+  static gossip::SimPoolOptions Options(size_t n, uint64_t seed) {
     gossip::SimPoolOptions o;
     o.nodes = n;
     o.config = gossip::GossipConfig::Lan();
-    o.seed = 9;
+    o.seed = seed;
     return o;
   }
 
@@ -152,6 +152,63 @@ TEST_CASE("Policy push: a node that was down catches up when it returns") {
   auto next = p.nodes[7]->Push(Example("full.xml"));
   REQUIRE(next.ok());
   REQUIRE(*next > *v);
+}
+
+namespace {
+
+// Node 7 stalls through a push; as it wakes, every holder but node 0
+// stalls (a stalled holder answers nothing, as a peer behind a stuck
+// connection). Over several seeds: the longest node 7 took to run the
+// version, and its counters summed.
+struct StalledHolders {
+  Duration slowest{};
+  DistributionCounters sum;
+};
+StalledHolders FetchPastStalledHolders(PolicyDistributor::Options options) {
+  StalledHolders out;
+  for (uint64_t seed = 1; seed <= 6; ++seed) {
+    PushPool p(8, [options](size_t) { return options; }, seed);
+    p.pool.RunFor(2s);
+    p.pool.Stall(7, 1500ms);
+    p.pool.RunFor(100ms);
+    auto v = p.nodes[0]->Push(Example("small.xml"));
+    REQUIRE(v.ok());
+    p.pool.RunFor(1400ms);
+    REQUIRE(p.nodes[6]->active_version() == *v);
+    REQUIRE(p.nodes[7]->active_version() != *v);
+    for (size_t i = 1; i < 7; ++i) p.pool.Stall(i, 8s);
+    out.slowest = std::max(out.slowest, p.RunUntilEveryone(*v, 8s));
+    const DistributionCounters& c = p.nodes[7]->counters();
+    out.sum.fetches += c.fetches;
+    out.sum.fetch_hedges += c.fetch_hedges;
+    out.sum.fetch_abandoned += c.fetch_abandoned;
+  }
+  return out;
+}
+
+long Ms(Duration d) { return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()); }
+
+}  // namespace
+
+TEST_CASE("Policy push: a fetch asks a second holder when the first is slow, and drops one suspected") {
+  // Hedging and abandoning: the one live holder is found within a second.
+  const StalledHolders hedged = FetchPastStalledHolders({});
+  INFO("slowest " << Ms(hedged.slowest) << " ms; " << hedged.sum.fetches << " fetches, " << hedged.sum.fetch_hedges
+                  << " hedges, " << hedged.sum.fetch_abandoned << " abandoned");
+  REQUIRE(hedged.slowest < 1s);
+  REQUIRE(hedged.sum.fetches > 6);  // some first picks were stalled holders
+  REQUIRE(hedged.sum.fetch_hedges > 0);
+
+  // No hedging: a stalled holder's call is given up when it is suspected
+  // (0.7 s of silence), not after the 2 s fetch timeout.
+  PolicyDistributor::Options no_hedge;
+  no_hedge.hedge_after = 1min;
+  const StalledHolders abandoned = FetchPastStalledHolders(no_hedge);
+  INFO("without hedging: slowest " << Ms(abandoned.slowest) << " ms; " << abandoned.sum.fetches << " fetches, "
+                                   << abandoned.sum.fetch_abandoned << " abandoned");
+  REQUIRE(abandoned.slowest < no_hedge.fetch_timeout);
+  REQUIRE(abandoned.sum.fetch_abandoned > 0);
+  REQUIRE(abandoned.sum.fetch_hedges == 0);
 }
 
 TEST_CASE("Policy announcements round trip and refuse junk") {
