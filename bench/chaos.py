@@ -104,6 +104,8 @@ class Chaos:
         self.not_recovered = 0
         self.rss_kb = {}       # node -> [samples]
         self.rss_when = []     # (time, kB) of every sample, in order
+        self.parts_when = {}   # part of the daemons' memory (/metrics) -> [(time, kB)]
+        self.parts_at = 0      # when the parts were last sampled
         self.ended = set()     # nodes the suite itself has ended (not crashes)
         self.pushed = None     # the last revision pushed
         self.pushes = 0
@@ -131,6 +133,21 @@ class Chaos:
                     self.rss_when.append((time.time(), kb))
                 except (OSError, StopIteration):
                     pass
+        if time.time() - self.parts_at >= 30:
+            self.parts_at = time.time()
+            self.sample_memory_parts()
+
+    def sample_memory_parts(self):
+        """Where the memory goes (shoal_daemon_memory_bytes by part), to
+        tell a full cache from a leak."""
+        for i in range(self.n):
+            if not self.pool.running(i):
+                continue
+            body, _ = self.pool.http.text(i, "/metrics")
+            for line in (body or "").splitlines():
+                m = re.match(r'shoal_daemon_memory_bytes\{part="(\w+)"\} (\S+)$', line)
+                if m:
+                    self.parts_when.setdefault(m.group(1), []).append((time.time(), float(m.group(2)) / 1024))
 
     def whole(self):
         """Every node sees every node alive."""

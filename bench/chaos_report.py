@@ -58,6 +58,7 @@ def verdict(chaos, declared, same, version, args):
         "rss_mb_max": max(rss) / 1024 if rss else None,
         "rss_mb_first": min(v[0] for v in chaos.rss_kb.values()) / 1024 if rss else None,
         "rss_mb_max_by_quarter": quarter_maxima(chaos.rss_when),
+        "memory_mb_max_by_quarter": {part: quarter_maxima(s) for part, s in sorted(chaos.parts_when.items())},
         "cpu_checked": chaos.cpu is not None, "cpu_not_checked_why": args.cpu_off_why,
         "cpu_on_plan_s_p50": percentile(chaos.cpu_on_plan, 50), "cpu_on_plan_s_p99": percentile(chaos.cpu_on_plan, 99),
         "cpu_on_plan_s_max": max(chaos.cpu_on_plan) if chaos.cpu_on_plan else None,
@@ -95,6 +96,9 @@ def print_summary(r, args):
         quarters = " / ".join(f"{m:.1f}" for m in r["rss_mb_max_by_quarter"])
         print(f"  RSS per daemon: first {r['rss_mb_first']:.1f} MB, max {r['rss_mb_max']:.1f} MB"
               + (f" (max in each quarter of the run: {quarters} MB)" if quarters else ""))
+    for part, q in r["memory_mb_max_by_quarter"].items():
+        if q:
+            print(f"    {part}: max in each quarter {' / '.join(f'{m:.1f}' for m in q)} MB")
     for line in r["false_failure_lines"]:
         print("  false failure:", line)
     if r["failure_lines_unread"]:

@@ -45,13 +45,22 @@ class NetnsHttp:
         finally:
             conn.close()
 
-    def _get(self, path, timeout):
+    def _text(self, path, timeout):
         try:
             status, body = self._request(path, timeout)
             if status != 200:
                 return None, f"HTTP {status}: {body.strip()[:200]}"
+            return body, None
+        except (OSError, http.client.HTTPException) as e:
+            return None, f"{type(e).__name__}: {e}"
+
+    def _get(self, path, timeout):
+        body, why = self._text(path, timeout)
+        if body is None:
+            return None, why
+        try:
             return json.loads(body), None
-        except (OSError, http.client.HTTPException, ValueError) as e:
+        except ValueError as e:
             return None, f"{type(e).__name__}: {e}"
 
     def _status(self, path, timeout):
@@ -63,6 +72,10 @@ class NetnsHttp:
     def status(self, i, path, timeout=2):
         """The HTTP status of GET `path` in namespace i (None: no answer)."""
         return self.pools[i].submit(self._status, path, timeout).result()
+
+    def text(self, i, path, timeout=5):
+        """(the body, None) or (None, why not)."""
+        return self.pools[i].submit(self._text, path, timeout).result()
 
     def get(self, i, path, timeout=5):
         """(answer as JSON, None) or (None, why not)."""

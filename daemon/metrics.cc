@@ -1,8 +1,10 @@
 #include "daemon/metrics.h"
 
 #include <malloc.h>
-#include <unistd.h>
 
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <map>
 
@@ -234,12 +236,17 @@ void Store(const store::HistoryStore* history, Writer& w) {
 void Memory(const store::HistoryStore* history, Writer& w) {
   constexpr const char* kName = "shoal_daemon_memory_bytes";
   w.Family(kName, "gauge",
-           "The daemon's memory by part: resident (all of it), heap_in_use, heap_free (freed, kept by malloc) and "
-           "heap_mmapped (large blocks), and the history store's memtables, block_cache and table_readers.");
-  std::ifstream statm("/proc/self/statm");
-  uint64_t pages = 0, resident = 0;
-  if (statm >> pages >> resident) {
-    w.Sample(kName, static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)), Label("part", "resident"));
+           "The daemon's memory by part: resident_anonymous and resident_files (its RSS: allocated memory, and "
+           "pages of its binary and libraries), heap_in_use, heap_free (freed, kept by malloc) and heap_mmapped "
+           "(large blocks), and the history store's memtables, block_cache and table_readers.");
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    for (const auto& [field, part] : {std::pair{"RssAnon:", "resident_anonymous"}, {"RssFile:", "resident_files"}}) {
+      uint64_t kb = 0;
+      if (line.starts_with(field) && std::sscanf(line.c_str() + std::strlen(field), "%" SCNu64, &kb) == 1) {
+        w.Sample(kName, static_cast<double>(kb) * 1024, Label("part", part));
+      }
+    }
   }
   const struct mallinfo2 heap = mallinfo2();
   w.Sample(kName, static_cast<double>(heap.uordblks), Label("part", "heap_in_use"));

@@ -8,7 +8,8 @@
 // pipe and direction (and application on it) capacity, use, demand,
 // allocation and bookings; events and their sinks; enforcement errors;
 // the history store's writes and replica lag; the daemon's memory by part
-// (resident, malloc's heap, RocksDB's memtables and cache). Names and units
+// (resident anonymous and file pages, malloc's heap, RocksDB's memtables and
+// cache). Names and units
 // follow Prometheus' conventions (seconds, bytes, cores; counters end in
 // _total). Free function; reads, never changes, what it is given.
 #pragma once

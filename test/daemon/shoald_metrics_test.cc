@@ -67,7 +67,7 @@ TEST_CASE("shoald serves /health and Prometheus /metrics that promtool accepts, 
                          Catch::Contains("shoal_pipe_app_used_bytes_per_second{pipe=\"uplink\",direction=\"out\",app=\"gold\"}") &&
                          Catch::Contains("shoal_store_rows_written_total ") &&
                          Catch::Contains("shoal_stream_connections_retired_total ") &&
-                         Catch::Contains("shoal_daemon_memory_bytes{part=\"resident\"}") &&
+                         Catch::Contains("shoal_daemon_memory_bytes{part=\"resident_anonymous\"}") &&
                          Catch::Contains("shoal_daemon_memory_bytes{part=\"memtables\"}"));
   const std::string body = m.text.substr(0, m.text.rfind('\n') + 1);
   const std::string file = pool.dir().File("metrics.txt");
