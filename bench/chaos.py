@@ -78,6 +78,7 @@ from netns_pipe_pool import Net, run  # noqa: E402
 from chaos_cpu import CpuCheck, available as cpu_available, fitted_policies  # noqa: E402
 from chaos_env import CONTROL, Firewall, Pool, damage_store, ip_of  # noqa: E402
 from chaos_history import HistoryCheck  # noqa: E402
+from chaos_memory import MemoryWatch  # noqa: E402
 from chaos_report import print_summary, verdict  # noqa: E402
 
 TOP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
@@ -102,10 +103,7 @@ class Chaos:
         self.crashes = []      # (node, exit code)
         self.recovery = []     # seconds from a fault's end until the pool is whole
         self.not_recovered = 0
-        self.rss_kb = {}       # node -> [samples]
-        self.rss_when = []     # (time, kB) of every sample, in order
-        self.parts_when = {}   # part of the daemons' memory (/metrics) -> [(time, kB)]
-        self.parts_at = 0      # when the parts were last sampled
+        self.memory = MemoryWatch(pool)
         self.ended = set()     # nodes the suite itself has ended (not crashes)
         self.pushed = None     # the last revision pushed
         self.pushes = 0
@@ -122,32 +120,6 @@ class Chaos:
             if p is not None and p.poll() is not None and i not in self.ended:
                 self.crashes.append((i, p.returncode))
                 self.pool.start(i)  # counted once; restarted so the run goes on
-
-    def sample_memory(self):
-        for i in range(self.n):
-            if self.pool.running(i):
-                try:
-                    with open(f"/proc/{self.pool.pids[i]}/status") as f:
-                        kb = int(next(l for l in f if l.startswith("VmRSS")).split()[1])
-                    self.rss_kb.setdefault(i, []).append(kb)
-                    self.rss_when.append((time.time(), kb))
-                except (OSError, StopIteration):
-                    pass
-        if time.time() - self.parts_at >= 30:
-            self.parts_at = time.time()
-            self.sample_memory_parts()
-
-    def sample_memory_parts(self):
-        """Where the memory goes (shoal_daemon_memory_bytes by part), to
-        tell a full cache from a leak."""
-        for i in range(self.n):
-            if not self.pool.running(i):
-                continue
-            body, _ = self.pool.http.text(i, "/metrics")
-            for line in (body or "").splitlines():
-                m = re.match(r'shoal_daemon_memory_bytes\{part="(\w+)"\} (\S+)$', line)
-                if m:
-                    self.parts_when.setdefault(m.group(1), []).append((time.time(), float(m.group(2)) / 1024))
 
     def whole(self):
         """Every node sees every node alive."""
@@ -170,7 +142,7 @@ class Chaos:
                 self.check_processes()
                 if self.whole():
                     self.recovery.append(time.time() - since)
-                    self.sample_memory()
+                    self.memory.sample()
                     return
                 time.sleep(0.25)
             self.not_recovered += 1

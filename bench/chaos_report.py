@@ -39,7 +39,8 @@ def verdict(chaos, declared, same, version, args):
     unread = kinds.get("kill", 0) > 0 and not declared
     rotations = [e for e in chaos.log if e["kind"] == "rotate"]
     rotation_failed = any(not e["ok"] for e in rotations)
-    rss = [max(v) for v in chaos.rss_kb.values()]
+    mem = chaos.memory
+    rss = [max(v) for v in mem.rss_kb.values()]
     h = chaos.history or HistoryCheck(chaos.pool, [], 0)
     unasked = [i for i, v in h.lost.items() if v is None]
     periods_lost = sum(v for v in h.lost.values() if v)
@@ -56,9 +57,9 @@ def verdict(chaos, declared, same, version, args):
         "history_lost_by_node": {str(i): v for i, v in sorted(h.lost.items()) if v},
         "history_unasked_nodes": unasked, "history_periods_held": h.held,
         "rss_mb_max": max(rss) / 1024 if rss else None,
-        "rss_mb_first": min(v[0] for v in chaos.rss_kb.values()) / 1024 if rss else None,
-        "rss_mb_max_by_quarter": quarter_maxima(chaos.rss_when),
-        "memory_mb_max_by_quarter": {part: quarter_maxima(s) for part, s in sorted(chaos.parts_when.items())},
+        "rss_mb_first": min(v[0] for v in mem.rss_kb.values()) / 1024 if rss else None,
+        "rss_mb_max_by_quarter": quarter_maxima(mem.rss_when),
+        "memory_mb_max_by_quarter": {part: quarter_maxima(s) for part, s in sorted(mem.parts_when.items())},
         "cpu_checked": chaos.cpu is not None, "cpu_not_checked_why": args.cpu_off_why,
         "cpu_on_plan_s_p50": percentile(chaos.cpu_on_plan, 50), "cpu_on_plan_s_p99": percentile(chaos.cpu_on_plan, 99),
         "cpu_on_plan_s_max": max(chaos.cpu_on_plan) if chaos.cpu_on_plan else None,
