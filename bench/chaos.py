@@ -75,6 +75,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from netns_pipe_pool import Net, run  # noqa: E402
+from stale_runs import sweep  # noqa: E402
 from chaos_cpu import CpuCheck, available as cpu_available, fitted_policies  # noqa: E402
 from chaos_env import CONTROL, Firewall, Pool, damage_store, ip_of  # noqa: E402
 from chaos_history import HistoryCheck  # noqa: E402
@@ -431,7 +432,8 @@ def main():
     args.cpu_off_why = "--no-cpu" if args.no_cpu else cpu_available()
     if args.cpu_off_why:
         print(f"chaos.py: CPU enforcement not checked: {args.cpu_off_why}", file=sys.stderr)
-    workdir = tempfile.mkdtemp(prefix="shoal-chaos-")
+    sweep()  # what killed runs left: namespaces, cgroups, the full-disk tmpfs
+    workdir = tempfile.mkdtemp(prefix=f"shoal-chaos-{os.getpid()}-")
     net = Net(args.nodes)
     pool = None
     began = time.time()

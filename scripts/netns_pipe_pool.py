@@ -4,7 +4,8 @@ the pipe benchmark (bench/pipe_pool.py) and the demo's bandwidth act
 servers (10.78.(i+1).2), each on its own link v0 to the router; paced UDP
 senders (python3) and a receiver at the sink that prints, every 100 ms,
 the payload bytes received so far per port. Namespaces are named
-shoal-b-PID-*; everything is removed by close(). Needs root. Spawns ip,
+shoal-b-PID-*; everything is removed by close(), and what a killed run
+left is swept when a Net is made (scripts/stale_runs.py). Needs root. Spawns ip,
 tc and python3; shoald itself only uses netlink.
 """
 import os
@@ -14,6 +15,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+from stale_runs import sweep_namespaces
 
 WIRE = 1042 / 1000  # Ethernet + IPv4 + UDP headers on a 1,000-byte payload
 WEB_PORT, BULK_PORT = 5001, 6000
@@ -74,6 +77,7 @@ class Net:
     """A router, a sink (10.78.100.2) and N servers (10.78.(i+1).2), each on v0."""
 
     def __init__(self, servers):
+        sweep_namespaces()
         self.prefix = f"shoal-b-{os.getpid()}"
         self.router, self.sink = self.prefix + "-r", self.prefix + "-k"
         self.servers = [f"{self.prefix}-{i}" for i in range(servers)]
