@@ -275,7 +275,9 @@ void PolicyDistributor::MaybeFetch() {
     asking_for_ = wanted_->version;
   }
   const TimePoint now = gossiper_.Now();
-  if (asking_.empty() ? now < retry_at_ : asking_.size() >= kMaxAsking || now - asked_at_ < options_.hedge_after) return;
+  const bool wait = asking_.empty() ? now < retry_at_  // after a failure
+                                    : asking_.size() >= kMaxAsking || now - asked_at_ < options_.hedge_after;
+  if (wait) return;
   if (auto holder = PickHolder()) {
     if (!asking_.empty()) ++counters_.fetch_hedges;
     Ask(*holder, now);
