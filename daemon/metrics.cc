@@ -72,6 +72,30 @@ void Streams(const gossip::StreamCounters& c, Writer& w) {
   w.Sample("shoal_stream_connections_retired_total", static_cast<double>(c.retired));
 }
 
+// How the policy documents travelled: pushes taken here, fetches from
+// holders and why some failed, activations.
+void Distribution(const policy::DistributionCounters& c, Writer& w) {
+  w.Family("shoal_policy_pushes_total", "counter", "Policy pushes this node took, by result.");
+  w.Sample("shoal_policy_pushes_total", static_cast<double>(c.pushes - c.refused_pushes), Label("result", "stamped"));
+  w.Sample("shoal_policy_pushes_total", static_cast<double>(c.refused_pushes), Label("result", "refused"));
+  w.Family("shoal_policy_fetches_total", "counter", "Policy documents asked of holders (a slow fetch asks more than one).");
+  w.Sample("shoal_policy_fetches_total", static_cast<double>(c.fetches));
+  w.Family("shoal_policy_fetch_hedges_total", "counter", "Holders asked while the ones asked before were slow to answer.");
+  w.Sample("shoal_policy_fetch_hedges_total", static_cast<double>(c.fetch_hedges));
+  const std::pair<const char*, uint64_t> failures[] = {{"error", c.fetch_failures},
+                                                       {"digest_mismatch", c.digest_mismatches},
+                                                       {"invalid_here", c.invalid_documents},
+                                                       {"holder_gone", c.fetch_abandoned}};
+  w.Family("shoal_policy_fetch_failures_total", "counter", "Policy fetches that did not bring a document in, by reason.");
+  for (const auto& [reason, n] : failures) {
+    w.Sample("shoal_policy_fetch_failures_total", static_cast<double>(n), Label("reason", reason));
+  }
+  w.Family("shoal_policy_activations_total", "counter", "Policy versions this node began to run.");
+  w.Sample("shoal_policy_activations_total", static_cast<double>(c.activations));
+  w.Family("shoal_policy_served_total", "counter", "Policy documents this node sent to peers that fetched them.");
+  w.Sample("shoal_policy_served_total", static_cast<double>(c.served));
+}
+
 void Refused(const MetricsSources& s, Writer& w) {
   w.Family("shoal_refusals_total", "counter", "What each listener refused before or at authentication, by reason.");
   for (const auto& r : CollectRefusals(s.gossiper.counters(), s.streams, s.control)) {
@@ -296,6 +320,7 @@ std::string RenderMetrics(const MetricsSources& s) {
   Members(s.gossiper, w);
   Exchange(s.gossiper.counters(), w);
   Streams(s.streams, w);
+  Distribution(s.engine.policies().distribution().counters(), w);
   Refused(s, w);
   Control(s.control, w);
   Nodes(s.engine, s.gossiper.Now(), w);

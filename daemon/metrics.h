@@ -1,7 +1,8 @@
 // The daemon's figures in Prometheus' text format (version 0.0.4), for
 // GET /metrics (daemon/http_server.h): the build, the members by state,
 // the exchange's packets, bytes and drops by reason, peer-stream calls, their
-// failures and retired connections, the refusals of every
+// failures and retired connections, policy pushes, fetches (and why they
+// failed) and activations, the refusals of every
 // listener, control API requests, per live node its capacity and the age
 // of its status here, the pool's capacity and, per application of the
 // pool's plan, its usage, demand, booking, allocation and instances; per

@@ -72,7 +72,7 @@ struct DistributionCounters {
   uint64_t pushes = 0;
   uint64_t refused_pushes = 0;
   uint64_t fetches = 0;
-  uint64_t fetch_failures = 0;
+  uint64_t fetch_failures = 0;  // the call failed (no answer, refused, not held there)
   uint64_t fetch_hedges = 0;     // holders asked while others were slow to answer
   uint64_t fetch_abandoned = 0;  // calls given up because their holder left, failed or was suspected
   uint64_t digest_mismatches = 0;

@@ -67,6 +67,8 @@ TEST_CASE("shoald serves /health and Prometheus /metrics that promtool accepts, 
                          Catch::Contains("shoal_pipe_app_used_bytes_per_second{pipe=\"uplink\",direction=\"out\",app=\"gold\"}") &&
                          Catch::Contains("shoal_store_rows_written_total ") &&
                          Catch::Contains("shoal_stream_connections_retired_total ") &&
+                         Catch::Contains("shoal_policy_fetch_failures_total{reason=\"holder_gone\"}") &&
+                         Catch::Contains("shoal_policy_activations_total ") &&
                          Catch::Contains("shoal_daemon_memory_bytes{part=\"resident_anonymous\"}") &&
                          Catch::Contains("shoal_daemon_memory_bytes{part=\"memtables\"}"));
   const std::string body = m.text.substr(0, m.text.rfind('\n') + 1);
