@@ -326,17 +326,29 @@ Result<ProcSnapshot> ProcScanner::Scan(bool full) {
   }
   ::close(root_fd);
   // What was walked is remembered until the next full scan, but for
-  // processes that exited.
-  if (full) {
-    owners_.clear();
-    walked_.clear();
-  }
+  // processes that exited, and until a socket appears that no known owner
+  // holds: a process walked before it bound its port (a server binds after
+  // it starts) is read again when next asked for.
+  if (NewSocketWithoutOwner(snap) || full) walked_.clear();
+  if (full) owners_.clear();
   std::erase_if(owners_, [&](const auto& o) { return known_.count(o.second) == 0; });
   std::erase_if(walked_, [&](int pid) { return known_.count(pid) == 0; });
   if (options_.sockets && options_.socket_owners) {
     FindOwners(snap, [](const SocketInfo&) { return true; });
   }
   return snap;
+}
+
+bool ProcScanner::NewSocketWithoutOwner(const ProcSnapshot& snap) {
+  bool found = false;
+  std::unordered_set<uint64_t> inodes;
+  inodes.reserve(snap.sockets.size());
+  for (const SocketInfo& s : snap.sockets) {
+    inodes.insert(s.inode);
+    found = found || (inodes_.count(s.inode) == 0 && owners_.count(s.inode) == 0);
+  }
+  inodes_ = std::move(inodes);
+  return found;
 }
 
 int ProcScanner::OpenRoot() const { return ::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); }

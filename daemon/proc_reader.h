@@ -38,9 +38,12 @@ Result<policy::ProcSnapshot> ReadProcSnapshot(const std::string& root = "/proc",
 // process that exec'd another program under the same pid, and one whose
 // pid was reused between two scans; run a full scan now and then.
 //
-// Socket owners: a process's fd directory is walked at most once between
-// two full scans (so, as above, sockets it opens later are seen at the
-// next full scan), and only as far as asked.
+// Socket owners: a process's fd directory is walked only as far as asked,
+// and again only after a full scan or when a scan finds a socket that was
+// not there at the previous one and whose owner is not known (so a server
+// that binds its port after it starts is classified at the next sample;
+// on a server whose processes open new UDP sockets every second, the
+// asked-for directories are read every sample).
 class ProcScanner {
  public:
   explicit ProcScanner(std::string root = "/proc", ProcReadOptions options = {});
@@ -54,6 +57,8 @@ class ProcScanner {
  private:
   void Walk(int root_fd, int pid);
   void SetOwners(policy::ProcSnapshot& snap) const;
+  // Remembers the sockets of `snap`; true if one is new and has no owner.
+  bool NewSocketWithoutOwner(const policy::ProcSnapshot& snap);
   int OpenRoot() const;
 
   std::string root_;
@@ -61,6 +66,7 @@ class ProcScanner {
   std::unordered_map<int, policy::ProcessInfo> known_;
   std::unordered_map<uint64_t, int> owners_;  // socket inode -> pid
   std::unordered_set<int> walked_;            // fd directories read since the last full scan
+  std::unordered_set<uint64_t> inodes_;       // the sockets of the last scan
 };
 
 }  // namespace shoal::daemon

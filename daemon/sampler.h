@@ -1,8 +1,8 @@
 // The sampler: each low-frequency period, which local processes belong to
 // which application (detection over a /proc scan), the ports their
 // listening TCP and UDP sockets hold (when the document has flow rules or
-// pipes; a process's new sockets are seen at its first scan and at each full
-// scan), and how much CPU each application's instance used and wanted since
+// pipes; a socket a process opens later is seen at the next sample, see
+// ProcScanner), and how much CPU each application's instance used and wanted since
 // the previous sample.
 //
 // Usage and demand come from the scheduler's own per-thread statistics

@@ -242,3 +242,29 @@ TEST_CASE("Proc scanner: incremental scans read only new processes, full scans e
   for (const auto& p : full->processes) cmd[p.pid] = p.cmdline;
   REQUIRE(cmd[10] == "app --v2");
 }
+
+TEST_CASE("Proc scanner: a socket bound after its process was first read finds its owner at the next scan") {
+  FakeProc proc;
+  proc.Add(1, 0, "systemd", "/sbin/init");
+  proc.Add(20, 1, "server", "server --port 7777");
+  std::filesystem::create_directories(proc.dir.path / "20" / "fd");
+  std::filesystem::create_symlink("/dev/null", proc.dir.path / "20" / "fd" / "0");
+  // Another process's socket is there from the start (so the server's fd
+  // directory is read at the first scan).
+  const std::string other = "   0: 00000000:0035 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 500 2\n";
+  proc.Net("udp", other);
+  daemon::ProcScanner scanner(proc.dir.path.string(), daemon::ProcReadOptions{true, false});
+  const int pid = 20;
+  auto first = scanner.Scan(true);
+  REQUIRE(first.ok());
+  scanner.OwnersOf(*first, std::span<const int>(&pid, 1));  // walked: no socket yet
+  // It binds UDP 7777 (0x1E61) a moment later.
+  proc.Net("udp", other + "   1: 00000000:1E61 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 9001 2\n");
+  std::filesystem::create_symlink("socket:[9001]", proc.dir.path / "20" / "fd" / "3");
+  auto second = scanner.Scan(false);
+  REQUIRE(second.ok());
+  scanner.OwnersOf(*second, std::span<const int>(&pid, 1));
+  REQUIRE(second->sockets.size() == 2);
+  REQUIRE(second->sockets[1].local_port == 7777);
+  REQUIRE(second->sockets[1].pid == 20);
+}
