@@ -36,19 +36,28 @@ void Restorer::Ask() {
   phase_ = Phase::kAsking;
   ++rounds_;
   ++counters_.rounds;
+  if (rounds_ == 1 || store_.restore_before_ms() != before_ms_ || store_.restore_from_ms() != from_ms_) {
+    heard_.clear();  // a new restore, or another loss meanwhile: everyone again
+  }
   before_ms_ = store_.restore_before_ms();
   from_ms_ = store_.restore_from_ms();
   if (rounds_ == 1) {
+    first_round_ = clock_.Now();
     spdlog::debug("history: {}'s store is new since {}; asking the pool for rows of its earlier stores",
                   store_.self_name(), before_ms_);
   }
   unanswered_.clear();
   holders_.clear();
+  // Failed peers may be partitioned away with rows nobody else holds:
+  // not heard from until they answer.
+  for (const gossip::Member* m : membership_.failed_peers()) {
+    if (heard_.count(m->id) == 0) unanswered_.insert(m->id);
+  }
   wire::Request ask;
   ask.mutable_holdings();
   std::vector<std::pair<gossip::FanOutMember, wire::Request>> calls;
   for (const gossip::Member* m : membership_.live_peers()) {
-    if (!m->endpoint.valid()) continue;
+    if (!m->endpoint.valid() || heard_.count(m->id) != 0) continue;
     calls.push_back({{m->id, m->endpoint}, ask});
     unanswered_.insert(m->id);
   }
@@ -75,8 +84,12 @@ void Restorer::OnHoldings(NodeId peer, Result<wire::Response> answer) {
   }
   unanswered_.erase(peer);
   for (const Holding& h : FromWire(answer->holdings())) {
-    if (h.origin == store_.self() && !h.archive) holders_.push_back(peer);
+    if (h.origin == store_.self() && !h.archive) {
+      holders_.push_back(peer);
+      return;  // heard once read to the end
+    }
   }
+  heard_.insert(peer);
 }
 
 void Restorer::ReadNext() {
@@ -125,7 +138,10 @@ void Restorer::OnRows(Result<wire::Copy> answer) {
   counters_.rows += *written;
   round_rows_ += *written;
   cursor_ = std::move(slice.scanned_to);  // a span is always asked: the holder says where it looked
-  if (slice.last) NextHolder();
+  if (slice.last) {
+    heard_.insert(holders_.front());
+    NextHolder();
+  }
   ReadNext();
 }
 
@@ -134,12 +150,13 @@ void Restorer::EndRound() {
   next_round_ = clock_.Now() + options_.retry_after;
   // Another loss meanwhile (Reincarnate): the rows before the new start too.
   const bool moved = store_.restore_before_ms() != before_ms_ || store_.restore_from_ms() != from_ms_;
-  if (moved || (!unanswered_.empty() && rounds_ < options_.max_rounds)) return;
+  if (moved || (!unanswered_.empty() && clock_.Now() - first_round_ < options_.give_up_after)) return;
   std::vector<std::string> missing;
   for (NodeId id : unanswered_) missing.push_back(NameOf(id));
   if (!missing.empty()) {
-    spdlog::warn("history: {} finishes getting back its earlier rows without an answer from {} after {} rounds",
-                 store_.self_name(), fmt::join(missing, ", "), rounds_);
+    spdlog::warn("history: {} finishes getting back its earlier rows without an answer from {} after {} rounds in {} s",
+                 store_.self_name(), fmt::join(missing, ", "), rounds_,
+                 std::chrono::duration_cast<std::chrono::seconds>(clock_.Now() - first_round_).count());
   }
   done_();
   if (auto s = store_.FinishRestore(); !s.ok()) {
@@ -154,6 +171,7 @@ void Restorer::EndRound() {
   ++counters_.finished;
   rounds_ = 0;
   round_rows_ = 0;
+  heard_.clear();
 }
 
 }  // namespace shoal::store

@@ -10,13 +10,16 @@
 // at a time, 10-20 s after it starts), then each holder of its rows for
 // those of the times it may lack, a slice at a time (a Restore call,
 // answered with rows), and writes those its store lacks
-// (HistoryStore::RestoreRows). Once every holder has been read, `done`
-// runs (shoald: the replicator gives every replica a fresh copy) and the
-// store claims the rows (FinishRestore): they are back at copies + 1
-// nodes. A round in which a peer did not answer runs again after
-// `retry_after`, at most `max_rounds` times; then the node finishes with
-// what it got and names who did not answer. A restart resumes it (the
-// store remembers it is restoring; reads are idempotent).
+// (HistoryStore::RestoreRows). Once every peer has been heard from (and
+// every holder read), `done` runs (shoald: the replicator gives every
+// replica a fresh copy) and the store claims the rows (FinishRestore):
+// they are back at copies + 1 nodes. Peers the membership holds failed
+// count as not heard from (a partition may hide the only holder of the
+// last periods): while any peer is not heard from, another round asks
+// those peers only, `retry_after` later, until `give_up_after` from the
+// first round; then the node finishes with what it got and names who did
+// not answer. A restart resumes it (the store remembers it is restoring;
+// reads are idempotent).
 //
 // Engine code: membership, streams and clock from the owner; call Tick()
 // often. Not thread-safe.
@@ -44,7 +47,7 @@ struct RestorerOptions {
   Duration spread = std::chrono::seconds(10);
   Duration call_timeout = std::chrono::seconds(5);
   Duration retry_after = std::chrono::seconds(5);
-  int max_rounds = 6;
+  Duration give_up_after = std::chrono::minutes(2);
   size_t max_in_flight = 4;  // Holdings calls at once
   // A node's name for the log (shoald: from its status); unset: its id.
   std::function<std::string(NodeId)> name_of;
@@ -85,11 +88,12 @@ class Restorer {
   Clock& clock_;
   std::function<void()> done_;
   RestorerOptions options_;
-  TimePoint next_round_;
+  TimePoint next_round_, first_round_;
   Phase phase_ = Phase::kIdle;
   int rounds_ = 0;
   int64_t before_ms_ = 0, from_ms_ = 0;  // this round's: rows before and from them
   uint64_t round_rows_ = 0;      // written since the restore began
+  std::set<NodeId> heard_;       // peers answered (holders: read to the end) since it began
   std::set<NodeId> unanswered_;  // peers this round has not heard from
   std::vector<NodeId> holders_;  // still to read, this round
   std::string cursor_;           // of holders_.front()

@@ -126,6 +126,34 @@ TEST_CASE("Replication: an origin started afresh gets its earlier rows back, so 
   }
 }
 
+TEST_CASE("Replication: an origin started afresh while its rows' holders are partitioned away gets them back after the heal") {
+  HistoryPool h(6);
+  h.pool.RunFor(20s);
+  const std::vector<size_t> old_holders = h.HoldersOf(1);
+  REQUIRE(old_holders.size() >= 2);
+  h.wipe.insert(1);
+  h.pool.Restart(1);
+  h.pool.RunFor(5s);  // it knows the pool, then the holders are cut off for a minute
+  for (size_t k : old_holders) h.pool.network().SetGroup(h.pool.network().node(k).local_endpoint(), 1);
+  h.pool.RunFor(60s);
+  HistoryNode& n1 = *h.nodes[1];
+  CHECK(n1.store->restoring());  // still waiting for the holders it cannot reach
+  h.pool.network().Heal();
+  h.pool.RunFor(30s);
+  CHECK(n1.restorer->counters().finished == 1);
+  CHECK(n1.restorer->counters().rows >= 19);
+  CHECK_FALSE(n1.store->restoring());
+  // Every old holder loses its store, one after another: nothing is lost.
+  for (size_t k : old_holders) {
+    h.wipe.insert(k);
+    h.pool.Restart(k);
+    h.pool.RunFor(30s);
+  }
+  auto a = h.Ask(0, "gold", kEpochMs, h.Now() + 1000, 60'000);
+  REQUIRE(a.ok());
+  CHECK(Samples(*a, h.pool.id(1).value) + 2 >= h.recorded[1]);
+}
+
 TEST_CASE("History service: an origin's rows go back only to itself, only its own and only from before its new store") {
   HistoryPool h(4);
   h.pool.RunFor(12s);
