@@ -38,6 +38,7 @@ void Restorer::Ask() {
   ++counters_.rounds;
   if (rounds_ == 1 || store_.restore_before_ms() != before_ms_ || store_.restore_from_ms() != from_ms_) {
     heard_.clear();  // a new restore, or another loss meanwhile: everyone again
+    unanswered_.clear();
   }
   before_ms_ = store_.restore_before_ms();
   from_ms_ = store_.restore_from_ms();
@@ -46,10 +47,9 @@ void Restorer::Ask() {
     spdlog::debug("history: {}'s store is new since {}; asking the pool for rows of its earlier stores",
                   store_.self_name(), before_ms_);
   }
-  unanswered_.clear();
   holders_.clear();
-  // Failed peers may be partitioned away with rows nobody else holds:
-  // not heard from until they answer.
+  // Failed peers may be partitioned away with rows nobody else holds: not
+  // heard from until they answer, even once the membership reaps them.
   for (const gossip::Member* m : membership_.failed_peers()) {
     if (heard_.count(m->id) == 0) unanswered_.insert(m->id);
   }

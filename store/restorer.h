@@ -15,9 +15,10 @@
 // replica a fresh copy) and the store claims the rows (FinishRestore):
 // they are back at copies + 1 nodes. Peers the membership holds failed
 // count as not heard from (a partition may hide the only holder of the
-// last periods): while any peer is not heard from, another round asks
-// those peers only, `retry_after` later, until `give_up_after` from the
-// first round; then the node finishes with what it got and names who did
+// last periods), and a peer once counted stays so until it answers, even
+// if the membership reaps it meanwhile: while any peer is not heard from,
+// another round asks those of them that are live, `retry_after` later,
+// until `give_up_after` from the first round; then the node finishes with what it got and names who did
 // not answer. A restart resumes it (the store remembers it is restoring;
 // reads are idempotent).
 //
@@ -94,7 +95,7 @@ class Restorer {
   int64_t before_ms_ = 0, from_ms_ = 0;  // this round's: rows before and from them
   uint64_t round_rows_ = 0;      // written since the restore began
   std::set<NodeId> heard_;       // peers answered (holders: read to the end) since it began
-  std::set<NodeId> unanswered_;  // peers this round has not heard from
+  std::set<NodeId> unanswered_;  // peers not heard from since it began
   std::vector<NodeId> holders_;  // still to read, this round
   std::string cursor_;           // of holders_.front()
   int holder_failures_ = 0;

@@ -133,9 +133,9 @@ TEST_CASE("Replication: an origin started afresh while its rows' holders are par
   REQUIRE(old_holders.size() >= 2);
   h.wipe.insert(1);
   h.pool.Restart(1);
-  h.pool.RunFor(5s);  // it knows the pool, then the holders are cut off for a minute
+  h.pool.RunFor(5s);  // it knows the pool, then the holders are cut off for 90 s (reaped after 60)
   for (size_t k : old_holders) h.pool.network().SetGroup(h.pool.network().node(k).local_endpoint(), 1);
-  h.pool.RunFor(60s);
+  h.pool.RunFor(90s);
   HistoryNode& n1 = *h.nodes[1];
   CHECK(n1.store->restoring());  // still waiting for the holders it cannot reach
   h.pool.network().Heal();
