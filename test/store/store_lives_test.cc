@@ -11,6 +11,26 @@ using namespace shoal;
 using namespace shoal::store;
 using namespace shoal::store::testing_support;
 
+namespace {
+
+// The restorer finished with the rows of the first 20 s back, claimed.
+void CheckRestored(const HistoryNode& n) {
+  CHECK(n.restorer->counters().finished == 1);
+  CHECK(n.restorer->counters().rows >= 19);
+  CHECK_FALSE(n.store->restoring());
+}
+
+// Every one of `nodes` loses its store, one after another, 30 s apart.
+void WipeOneAfterAnother(HistoryPool& h, const std::vector<size_t>& nodes) {
+  for (size_t k : nodes) {
+    h.wipe.insert(k);
+    h.pool.Restart(k);
+    h.pool.RunFor(30s);
+  }
+}
+
+}  // namespace
+
 TEST_CASE("Replication: an origin whose store was removed is answered by a replica holding its earlier rows") {
   HistoryPool h(4);
   h.pool.RunFor(15s);
@@ -107,16 +127,10 @@ TEST_CASE("Replication: an origin started afresh gets its earlier rows back, so 
   h.pool.Restart(1);
   h.pool.RunFor(30s);  // settles, asks the pool, reads its holders, copies to its replicas
   HistoryNode& n1 = *h.nodes[1];
-  CHECK(n1.restorer->counters().finished == 1);
-  CHECK(n1.restorer->counters().rows >= 19);
-  CHECK_FALSE(n1.store->restoring());
+  CheckRestored(n1);
   CHECK(n1.store->HeldOf(h.pool.id(1))->first_ms < kEpochMs + 2'000);  // claims its history from the start again
-  // Every node that held its earlier rows loses its store, one after another.
-  for (size_t k : old_holders) {
-    h.wipe.insert(k);
-    h.pool.Restart(k);
-    h.pool.RunFor(30s);
-  }
+  // Every node that held its earlier rows loses its store.
+  WipeOneAfterAnother(h, old_holders);
   auto a = h.Ask(0, "gold", kEpochMs, h.Now() + 1000, 60'000);
   REQUIRE(a.ok());
   for (size_t i = 0; i < 6; ++i) {
@@ -140,15 +154,9 @@ TEST_CASE("Replication: an origin started afresh while its rows' holders are par
   CHECK(n1.store->restoring());  // still waiting for the holders it cannot reach
   h.pool.network().Heal();
   h.pool.RunFor(30s);
-  CHECK(n1.restorer->counters().finished == 1);
-  CHECK(n1.restorer->counters().rows >= 19);
-  CHECK_FALSE(n1.store->restoring());
-  // Every old holder loses its store, one after another: nothing is lost.
-  for (size_t k : old_holders) {
-    h.wipe.insert(k);
-    h.pool.Restart(k);
-    h.pool.RunFor(30s);
-  }
+  CheckRestored(n1);
+  // Every old holder loses its store: nothing is lost.
+  WipeOneAfterAnother(h, old_holders);
   auto a = h.Ask(0, "gold", kEpochMs, h.Now() + 1000, 60'000);
   REQUIRE(a.ok());
   CHECK(Samples(*a, h.pool.id(1).value) + 2 >= h.recorded[1]);
