@@ -18,9 +18,9 @@
 // last periods), and a peer once counted stays so until it answers, even
 // if the membership reaps it meanwhile: while any peer is not heard from,
 // another round asks those of them that are live, `retry_after` later,
-// until `give_up_after` from the first round; then the node finishes with what it got and names who did
-// not answer. A restart resumes it (the store remembers it is restoring;
-// reads are idempotent).
+// until `give_up_after` from the first round; then the node finishes with
+// what it got and names who did not answer. A restart resumes it (the
+// store remembers it is restoring; reads are idempotent).
 //
 // Engine code: membership, streams and clock from the owner; call Tick()
 // often. Not thread-safe.
