@@ -39,13 +39,18 @@ void PoolMetrics::OnStored(size_t node, uint32_t channel, NodeId origin, uint64_
   const TimePoint now = pool_.clock().Now();
   auto& q = pending_[p];
   for (auto it = q.begin(); it != q.end();) {
-    if (it->version > before && it->version <= version && ++it->reached >= it->target) {
-      dissemination_ms_.push_back(ToMillis(now - it->published));
-      it = q.erase(it);
-    } else {
-      ++it;
+    if (it->version > before && it->version <= version) {
+      ++it->reached;
+      it->last_reached = now;
     }
+    it = Completed(*it) ? q.erase(it) : std::next(it);
   }
+}
+
+bool PoolMetrics::Completed(const Pending& p) {
+  if (p.reached < p.target) return false;
+  dissemination_ms_.push_back(p.reached == 0 ? 0 : ToMillis(p.last_reached - p.published));
+  return true;
 }
 
 void PoolMetrics::OnMemberEvent(size_t node, const MemberEvent& ev) {
@@ -106,8 +111,10 @@ void PoolMetrics::NoteCrash(size_t node, TimePoint at) {
   crashed_[node] = at;
   ++crashes_;
   for (size_t p = 0; p < probes_; ++p) {
-    for (auto& pend : pending_[p]) {
-      if (highest_[node][p] < pend.version && pend.target > 0) --pend.target;
+    auto& q = pending_[p];
+    for (auto it = q.begin(); it != q.end();) {
+      if (highest_[node][p] < it->version && it->target > 0) --it->target;
+      it = Completed(*it) ? q.erase(it) : std::next(it);
     }
   }
 }
@@ -133,11 +140,7 @@ PoolReport PoolMetrics::Finish(double loss) {
   // incomplete and the rest as not measured.
   for (auto& q : pending_) {
     for (auto& p : q) {
-      if (p.reached >= p.target) {
-        dissemination_ms_.push_back(0);
-      } else if (now - p.published > std::chrono::seconds(1)) {
-        ++r.updates_incomplete;
-      }
+      if (!Completed(p) && now - p.published > std::chrono::seconds(1)) ++r.updates_incomplete;
     }
   }
   r.updates_tracked = dissemination_ms_.size() + r.updates_incomplete;

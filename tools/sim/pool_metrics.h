@@ -62,6 +62,8 @@ class PoolMetrics {
   // Start counting (after warm-up): resets traffic counters' baseline.
   void BeginWindow();
   void SampleFreshness();
+  // A crashed node is no longer waited for: an update every other node
+  // holds is complete as of the last of them.
   void NoteCrash(size_t node, TimePoint at);
   // The crashed node is back (a new boot): its crash's detections are
   // closed (running observers that never declared it failed count as
@@ -77,7 +79,11 @@ class PoolMetrics {
     TimePoint published;
     size_t reached = 0;
     size_t target = 0;
+    TimePoint last_reached{};  // when the last node so far got it
   };
+  // Records p's time to every node if it is complete.
+  bool Completed(const Pending& p);
+
   gossip::SimPool& pool_;
   uint32_t channel_;
   size_t probes_;
