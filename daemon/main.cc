@@ -132,6 +132,12 @@ int main(int argc, char** argv) {
   // RocksDB's background threads would each get a malloc arena of their own
   // that keeps freed memory; two arenas keep the daemon small.
   mallopt(M_ARENA_MAX, 2);
+  // Large transient buffers (history copy slices and restores up to 1 MiB,
+  // documents, RocksDB's arena blocks) always come from mmap and go back
+  // whole when freed. Left to itself glibc raises this threshold each time
+  // such a buffer is freed, after which they come from the heap and leave
+  // it fragmented (the free heap grew all through an hour of chaos).
+  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
   CLI::App app{
       "shoald: the Shoal daemon. Every server of a pool runs one; they gossip over UDP what\n"
       "each server has and what each application on it wants, notice failures, and share\n"
