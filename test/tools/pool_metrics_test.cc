@@ -2,18 +2,15 @@
 // small simulated pool: what they count must be what happened.
 #include <catch2/catch.hpp>
 
-#include "gossip/config.h"
 #include "gossip/sim/sim_pool.h"
+#include "test/gossip/sim_scenario.h"
 #include "tools/sim/pool_metrics.h"
 
 using namespace shoal;
 using namespace std::chrono_literals;
 
 TEST_CASE("pool metrics: an update every running node holds is complete as of the last one, though a node crashed") {
-  gossip::SimPoolOptions o;
-  o.nodes = 4;
-  o.config = gossip::GossipConfig::Lan();
-  gossip::SimPool pool(o);
+  gossip::SimPool pool(gossip::testing::Options(4, 0.0, 1));
   pool.StartFormed();
   constexpr uint32_t kChannel = 7;
   sim::PoolMetrics m(pool, kChannel, 1);
