@@ -324,17 +324,42 @@ void Ask(const InstancePlan& ip, const AppPlan& app, const PlannerOptions& optio
   }
 }
 
+// An instance its node holds below its demand: more than a rounding step
+// short (noise in a demand at its allocation must not toggle the quota).
+bool Held(const InstancePlan& ip) { return ip.demand > ip.allocation * 1.02 + 1.0; }
+
 // 6. An instance's cgroup settings: a weight proportional to its
-// allocation, a quota where its policy caps it (or it is a contained rogue).
-void SetCgroup(InstancePlan& ip, const AppPlan& app, const NodePlan& node, const PlannerOptions& options) {
+// allocation, a quota where its policy caps it (or it is a contained
+// rogue), and where it is held (options.hold_contended) a quota at its
+// allocation plus `idle`, what the node's plan leaves unused (its reserve
+// and the allocations above their instances' demand): a held instance may
+// still take all of that at once, and no more than it.
+void SetCgroup(InstancePlan& ip, const AppPlan& app, const NodePlan& node, double idle,
+               const PlannerOptions& options) {
   double w = node.capacity > 0 ? static_cast<double>(ip.millicores) * options.max_weight / node.capacity : 1.0;
   ip.weight = static_cast<uint32_t>(
       std::clamp<int64_t>(RoundNonNegative(w), 1, static_cast<int64_t>(options.max_weight)));
-  if (ip.cap != kNoCap) {
-    ip.quota_us = QuotaFor(ip.cap, options.quota_period_us);
-  } else if (app.rogue() && options.contain_rogues) {
-    ip.quota_us = QuotaFor(static_cast<double>(ip.millicores), options.quota_period_us);
+  ip.quota_us.reset();
+  ip.held = Held(ip);
+  if (ip.cap != kNoCap) ip.quota_us = QuotaFor(ip.cap, options.quota_period_us);
+  std::optional<double> limit;
+  if (app.rogue() && options.contain_rogues) limit = static_cast<double>(ip.millicores);
+  if (options.hold_contended && ip.held) limit = std::min(limit.value_or(kNoCap), ip.millicores + idle);
+  if (limit) {
+    const int64_t q = QuotaFor(*limit, options.quota_period_us);
+    ip.quota_us = ip.quota_us ? std::min(*ip.quota_us, q) : q;
   }
+}
+
+// What a node's plan leaves unused: its reserve and every allocation above
+// its instance's demand.
+double Idle(const CpuPlan& plan, const NodePlan& node) {
+  double idle = static_cast<double>(node.reserve);
+  for (size_t j = 0; j < node.count; ++j) {
+    const InstancePlan& ip = plan.instances[node.first + j];
+    idle += std::max(0.0, ip.allocation - ip.demand);
+  }
+  return idle;
 }
 
 }  // namespace
@@ -404,7 +429,11 @@ void AllocateNodes(CpuPlan& plan) {
       ip.allocation = r.amounts[j];
       ip.millicores = rounded[j];
       app.allocated += ip.allocation;
-      SetCgroup(ip, app, node, plan.options);
+    }
+    const double idle = Idle(plan, node);
+    for (size_t j = 0; j < node.count; ++j) {
+      InstancePlan& ip = plan.instances[node.first + j];
+      SetCgroup(ip, plan.apps[ip.app], node, idle, plan.options);
     }
   }
 }

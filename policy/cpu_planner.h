@@ -25,8 +25,10 @@
 //      millicores that add up to the node's capacity with the reserve.
 //   6. Each instance's cgroup settings: a weight proportional to its
 //      allocation (its guarantee under contention; idle capacity stays free
-//      for anyone to use) and a quota where its policy caps it, or for rogue
-//      instances when containment is on.
+//      for anyone to use) and a quota where its policy caps it, for rogue
+//      instances when containment is on, and for an instance its node
+//      holds below its demand, at its allocation plus what the node's plan
+//      leaves unused (options.hold_contended).
 //
 // The plan depends only on the input's content, not its order: nodes sort by
 // id, applications by name, instances by node then application. Pure
@@ -77,6 +79,14 @@ struct CpuPolicy {
 struct PlannerOptions {
   double minimum = 0;  // every instance receives this first
   bool contain_rogues = false;
+  // An instance held below its demand also gets a quota: its allocation
+  // plus what its node's plan leaves unused (reserve, allocations above
+  // demand). Weights divide only the threads that share one CPU's run
+  // queue: on a server with several CPUs the split would otherwise follow
+  // where the kernel placed each thread. When every instance wants its
+  // allocation or more, the split is then exact; capacity that frees up
+  // after the plan goes to a held instance at the next plan.
+  bool hold_contended = true;
   int64_t quota_period_us = 100'000;
   uint32_t max_weight = 10'000;  // cgroup v2 cpu.weight range is 1..10000
 };
@@ -115,6 +125,7 @@ struct InstancePlan {
   int64_t millicores = 0;  // allocation after the rounder
   uint32_t weight = 1;
   std::optional<int64_t> quota_us;  // per options.quota_period_us
+  bool held = false;  // wants more than its allocation (quota'd when options.hold_contended)
 };
 
 struct NodePlan {

@@ -127,8 +127,11 @@ Result<std::string> ExplainApp(const CpuPlan& plan, const std::string& name) {
                          l + 1, kLevelNames[l], Num(o.asked), Num(o.granted), Num(o.water)));
       }
     }
-    std::string quota = ip.quota_us ? fmt::format(", quota {} us per {} us", *ip.quota_us,
-                                                  plan.options.quota_period_us)
+    std::string quota = ip.quota_us ? fmt::format(", quota {} us per {} us{}", *ip.quota_us,
+                                                  plan.options.quota_period_us,
+                                                  ip.held && plan.options.hold_contended
+                                                      ? " (held below its demand: its allocation and the node's unused)"
+                                                      : "")
                                     : std::string(", no quota (may use idle capacity)");
     line(fmt::format("     -> {} gets {} mc (demand {} mc): weight {}{}", app->name, ip.millicores,
                      Num(ip.demand), ip.weight, quota));

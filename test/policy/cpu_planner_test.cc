@@ -5,6 +5,7 @@
 
 #include "core/random.h"
 #include "policy/cpu_planner.h"
+#include "policy/plan_explain.h"
 
 using namespace shoal;
 using namespace shoal::policy;
@@ -121,11 +122,54 @@ TEST_CASE("Planner: a cap becomes a quota and bounds the burst") {
   REQUIRE(web.millicores == 2000);
   REQUIRE(web.quota_us == 200'000);  // 2 cores of a 100 ms period
   REQUIRE(Find(plan, "batch", "n").millicores == 6000);
-  REQUIRE_FALSE(Find(plan, "batch", "n").quota_us.has_value());
+  // batch wants 8000 and is held at 6000: a quota there (hold_contended).
+  REQUIRE(Find(plan, "batch", "n").quota_us == 600'000);
 
+  in.options.hold_contended = false;
+  REQUIRE_FALSE(Find(PlanCpu(in), "batch", "n").quota_us.has_value());
   in.options.contain_rogues = true;
   CpuPlan contained = PlanCpu(in);
   REQUIRE(Find(contained, "batch", "n").quota_us == 600'000);
+}
+
+TEST_CASE("Planner: an instance held below its demand gets a quota at its allocation") {
+  PlanInput in;
+  in.nodes = {Node("n", 600), Node("m", 600)};
+  // Both nodes contended: gold and bronze each want more than a node has.
+  in.instances = {Inst("gold", "n", 2000), Inst("bronze", "n", 2000), Inst("gold", "m", 2000),
+                  Inst("bronze", "m", 2000)};
+  in.policies = {Policy("gold", CpuShareKind::kPoolPercent, 75), Policy("bronze", CpuShareKind::kPoolPercent, 25)};
+  CpuPlan plan = PlanCpu(in);
+  // Held: each at its allocation, so the 3:1 split holds on any CPU.
+  REQUIRE(Find(plan, "gold", "n").millicores == 450);
+  REQUIRE(Find(plan, "gold", "n").quota_us == 45'000);
+  REQUIRE(Find(plan, "bronze", "n").quota_us == 15'000);
+  REQUIRE(Find(plan, "bronze", "m").quota_us == 15'000);
+  REQUIRE(Find(plan, "bronze", "n").held);
+  auto why = ExplainApp(plan, "bronze");
+  REQUIRE(why.ok());
+  REQUIRE_THAT(*why, Catch::Contains("quota 15000 us per 100000 us (held below its demand"));
+
+  // A demand within a rounding step of its allocation is not held.
+  in.instances[1].demand = 151.5;
+  CpuPlan near = PlanCpu(in);
+  REQUIRE(Find(near, "bronze", "n").millicores == 150);
+  REQUIRE_FALSE(Find(near, "bronze", "n").quota_us.has_value());
+  REQUIRE(Find(near, "gold", "n").quota_us == 45'000);
+
+  // gold wants 100 of its 450 booking on each node: bronze, held at 150,
+  // may still take the 350 gold leaves unused, at once.
+  in.instances = {Inst("gold", "n", 100), Inst("bronze", "n", 2000), Inst("gold", "m", 100),
+                  Inst("bronze", "m", 2000)};
+  CpuPlan idle = PlanCpu(in);
+  REQUIRE(Find(idle, "gold", "n").millicores == 450);
+  REQUIRE(Find(idle, "bronze", "n").millicores == 150);
+  REQUIRE(Find(idle, "bronze", "n").quota_us == 50'000);
+  REQUIRE_FALSE(Find(idle, "gold", "n").quota_us.has_value());
+
+  // Not contended: no quota.
+  in.instances = {Inst("gold", "n", 100), Inst("bronze", "n", 100)};
+  for (const InstancePlan& ip : PlanCpu(in).instances) REQUIRE_FALSE(ip.quota_us.has_value());
 }
 
 TEST_CASE("Planner: what no node can hold is reported unplaced") {

@@ -102,9 +102,10 @@ void ReadPolicies(const JsonObject& top, policy::PlanInput& cpu) {
 
 void ReadOptions(const JsonObject& top, policy::PlannerOptions& options) {
   if (!top.Has("options")) return;
-  JsonObject o = top.Child("options", {"minimum", "contain_rogues", "quota_period_us"});
+  JsonObject o = top.Child("options", {"minimum", "contain_rogues", "hold_contended", "quota_period_us"});
   options.minimum = o.Number("minimum", 0.0, 0, kMaxMillicores);
   options.contain_rogues = o.Bool("contain_rogues", false);
+  options.hold_contended = o.Bool("hold_contended", true);
   options.quota_period_us = o.Integer("quota_period_us", 100'000, 1'000, 1'000'000);
 }
 
