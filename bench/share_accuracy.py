@@ -53,6 +53,17 @@ for k in range(len(after) - 10):
         back = after[k + 10][0] - t_push
         break
 
+# When the new plan took hold: the first 100 ms interval after the push
+# with gold within 3 points of its new share (a 1 s window that ends on
+# plan needs about 0.94 s of the new split on top of that).
+took = None
+for k in range(len(after) - 1):
+    t0, g0, b0 = after[k]
+    _, g1, b1 = after[k + 1]
+    if (g1 - g0) + (b1 - b0) > 0 and abs((g1 - g0) / ((g1 - g0) + (b1 - b0)) - 0.25) <= 0.03:
+        took = after[k + 1][0] - t_push
+        break
+
 print(json.dumps({
     "date": datetime.date.today().isoformat(),
     "nodes": a.nodes, "slice_millicores": a.slice, "seconds": a.seconds,
@@ -63,4 +74,5 @@ print(json.dumps({
     "used_cores_mean": round(sum(used) / len(used), 3),
     "pool_cores": a.nodes * a.slice / 1000,
     "shift_back_on_plan_s": None if back is None else round(back, 2),
+    "shift_took_hold_s": None if took is None else round(took, 2),
 }))
