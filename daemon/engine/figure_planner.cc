@@ -44,7 +44,8 @@ Status FigurePlanner::Register() {
 }
 
 policy::RowPlan FigurePlanner::Plan(const policy::PlanNode& self, std::span<const policy::PlanInstance> own,
-                                    std::vector<policy::CpuPolicy> policies, const policy::PlannerOptions& options) {
+                                    std::vector<policy::CpuPolicy> policies, const policy::PlannerOptions& options,
+                                    bool settling) {
   policies_ = std::move(policies);
   options_ = options;
   fresh_ = false;
@@ -68,7 +69,7 @@ policy::RowPlan FigurePlanner::Plan(const policy::PlanNode& self, std::span<cons
     }
     levels_ = std::move(levels);
   }
-  rollup_.SetOwn(EncodeFigures(row.figures));
+  if (!settling) rollup_.SetOwn(EncodeFigures(row.figures));
   return row;
 }
 

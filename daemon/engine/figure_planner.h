@@ -42,9 +42,14 @@ class FigurePlanner {
 
   // This node's row from the last levels heard (before any: nothing is
   // booked), under the policies in force; its part of the figures goes up
-  // with the following ticks.
+  // with the following ticks, unless `settling` (node_status.h: its
+  // instances are not measured yet since it started): the pool then goes
+  // on planning as it did without it, and moves once, when its measured
+  // part comes, as peers planning from statuses do with its last settled
+  // status.
   policy::RowPlan Plan(const policy::PlanNode& self, std::span<const policy::PlanInstance> own,
-                       std::vector<policy::CpuPolicy> policies, const policy::PlannerOptions& options);
+                       std::vector<policy::CpuPolicy> policies, const policy::PlannerOptions& options,
+                       bool settling = false);
   // After the gossiper's tick; the first one (also after Stop) reads the
   // levels the pool holds.
   void Tick();

@@ -365,7 +365,9 @@ std::optional<policy::RowPlan> NodeEngine::RowFromFigures(const std::vector<poli
   std::vector<policy::PlanInstance> own;
   own.reserve(cpu_.local().size());
   for (const LocalInstance& i : cpu_.local()) own.push_back({i.app, self_, i.demand_m, i.usage_m});
-  return figures_->Plan({self_, config_.node_name, static_cast<double>(capacity)}, own, policies, {});
+  // While settling (at most 10 s without a document) the part stays here.
+  return figures_->Plan({self_, config_.node_name, static_cast<double>(capacity)}, own, policies, {},
+                        cadence_.settling(clock_.Now()));
 }
 
 void NodeEngine::RunTriggers() {
