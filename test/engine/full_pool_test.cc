@@ -1,6 +1,8 @@
 // Whole-pool scenarios on the whole-node simulator (tools/sim/full_pool.h):
 // complete node engines on simulated servers, in virtual time.
 #include <algorithm>
+#include <functional>
+#include <optional>
 
 #include <catch2/catch.hpp>
 
@@ -129,6 +131,36 @@ double PlannedUsage(FullPool& p, size_t asked, size_t subject, const std::string
   return -1;
 }
 
+// How engine `i` sees a node back from a restart: whether it has it back,
+// and whether it holds it wrongly (planned without its figures).
+struct Sight {
+  bool back = false, wrong = false;
+};
+
+struct Return {
+  std::optional<Duration> took;  // until every engine had it back
+  size_t wrong = 0;              // engine-ticks that held it wrongly meanwhile
+};
+
+// Restarts crashed node `x` and runs until every engine has it back (up to
+// `limit`), counting the ticks on which an engine held it wrongly.
+Return RestartAndWatch(FullPool& p, size_t x, const std::function<Sight(size_t)>& seen, Duration limit) {
+  p.pool().Restart(x);
+  Return r;
+  r.took = p.RunUntil(
+      [&] {
+        bool back = true;
+        for (size_t i = 0; i < p.size(); ++i) {
+          const Sight s = seen(i);
+          back = back && s.back;
+          r.wrong += s.wrong;
+        }
+        return back;
+      },
+      limit);
+  return r;
+}
+
 TEST_CASE("whole pool of 32: a restarted node's applications are back in every plan at their usage within 1 s") {
   // The node takes its first figures 250 ms after the policy activates
   // (a quarter period), not at its first regular sample, up to 1.5 s on.
@@ -142,23 +174,18 @@ TEST_CASE("whole pool of 32: a restarted node's applications are back in every p
     const size_t x = 3;  // a gold server
     p.pool().Crash(x);
     REQUIRE(p.RunUntil([&] { return NodesPlanning(p, 31) == 31; }, 10s, 50ms));
-    p.pool().Restart(x);
-    size_t short_planned = 0;  // peers' plans holding x without its figures
-    auto took = p.RunUntil(
-        [&] {
-          bool back = true;
-          for (size_t i = 0; i < p.size(); ++i) {
-            const bool low = PlannedUsage(p, i, x, "gold") < 1000 || PlannedUsage(p, i, x, "bronze") < 500;
-            back = back && !low;
-            short_planned += i != x && low && p.engine(i).cpu().plan().FindNode(p.pool().id(x)) != nullptr;
-          }
-          return back;
+    const Return r = RestartAndWatch(
+        p, x,
+        [&](size_t i) {
+          const bool low = PlannedUsage(p, i, x, "gold") < 1000 || PlannedUsage(p, i, x, "bronze") < 500;
+          // peers' plans holding x without its figures
+          return Sight{!low, i != x && low && p.engine(i).cpu().plan().FindNode(p.pool().id(x)) != nullptr};
         },
         5s);
     INFO("seed " << seed);
-    REQUIRE(took);
-    CHECK(*took < 1s);
-    CHECK(short_planned == 0);
+    REQUIRE(r.took);
+    CHECK(*r.took < 1s);
+    CHECK(r.wrong == 0);
   }
 }
 
@@ -443,22 +470,17 @@ TEST_CASE("whole pool of 32 planning from figures: a restarted node joins the po
     const size_t x = 3;  // a gold server
     p.pool().Crash(x);
     REQUIRE(p.RunUntil([&] { return LevelsGold(p, 0) == std::pair{31, 15}; }, 10s, 50ms));
-    p.pool().Restart(x);
-    size_t without_gold = 0;  // engines' ticks on levels counting x without its gold
-    auto took = p.RunUntil(
-        [&] {
-          bool back = true;
-          for (size_t i = 0; i < p.size(); ++i) {
-            const auto [nodes, gold] = LevelsGold(p, i);
-            without_gold += nodes == 32 && gold < 16;
-            back = back && nodes == 32 && gold == 16;
-          }
-          return back;
+    const Return r = RestartAndWatch(
+        p, x,
+        [&](size_t i) {
+          // levels counting x without its gold are wrong
+          const auto [nodes, gold] = LevelsGold(p, i);
+          return Sight{nodes == 32 && gold == 16, nodes == 32 && gold < 16};
         },
         10s);
     INFO("seed " << seed);
-    REQUIRE(took);
-    CHECK(*took < 4s);
-    CHECK(without_gold == 0);
+    REQUIRE(r.took);
+    CHECK(*r.took < 4s);
+    CHECK(r.wrong == 0);
   }
 }
