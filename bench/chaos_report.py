@@ -5,6 +5,7 @@ the summary printed for a person.
 import datetime
 
 from chaos_history import HistoryCheck
+from chaos_memory import anon_by_uptime
 
 
 def percentile(values, p):
@@ -60,6 +61,8 @@ def verdict(chaos, declared, same, version, args):
         "rss_mb_first": min(v[0] for v in mem.rss_kb.values()) / 1024 if rss else None,
         "rss_mb_max_by_quarter": quarter_maxima(mem.rss_when),
         "memory_mb_max_by_quarter": {part: quarter_maxima(s) for part, s in sorted(mem.parts_when.items())},
+        "anonymous_by_uptime_min": anon_by_uptime(mem.anon_by_uptime),
+        "longest_uptime_min": round(max((u for u, _ in mem.anon_by_uptime), default=0) / 60, 1),
         "cpu_checked": chaos.cpu is not None, "cpu_not_checked_why": args.cpu_off_why,
         "cpu_on_plan_s_p50": percentile(chaos.cpu_on_plan, 50), "cpu_on_plan_s_p99": percentile(chaos.cpu_on_plan, 99),
         "cpu_on_plan_s_max": max(chaos.cpu_on_plan) if chaos.cpu_on_plan else None,
@@ -100,6 +103,9 @@ def print_summary(r, args):
     for part, q in r["memory_mb_max_by_quarter"].items():
         if q:
             print(f"    {part}: max in each quarter {' / '.join(f'{m:.1f}' for m in q)} MB")
+    if r["anonymous_by_uptime_min"]:
+        bands = ", ".join(f"{b} min {v['max_mb']:.1f}" for b, v in r["anonymous_by_uptime_min"].items())
+        print(f"    resident_anonymous by the daemon's uptime (max MB): {bands}")
     for line in r["false_failure_lines"]:
         print("  false failure:", line)
     if r["failure_lines_unread"]:
