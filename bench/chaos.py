@@ -231,8 +231,13 @@ class Chaos:
         self.ended.discard(i)
         self.pool.wait_up(i)
 
+    def spared(self, x, limit):
+        """Node x, or the next one below `limit` when x is the node kept free
+        of restarting faults (--spare; the draws stay as without it)."""
+        return (x + 1) % limit if x == self.args.spare else x
+
     def wipe(self):
-        x = self.rng.randrange(self.n - 1)  # not the tmpfs node
+        x = self.spared(self.rng.randrange(self.n - 1), self.n - 1)  # not the tmpfs node
         start = time.time()
         self.end(x, signal.SIGKILL)
         shutil.rmtree(self.pool.state(x))
@@ -241,6 +246,7 @@ class Chaos:
 
     def corrupt(self):
         x, how = self.rng.randrange(self.n - 1), self.rng.choice(["current", "manifest", "wal"])
+        x = self.spared(x, self.n - 1)
         start = time.time()
         self.end(x, signal.SIGKILL)
         damaged = damage_store(f"{self.pool.state(x)}/history", how, self.rng)
@@ -266,6 +272,7 @@ class Chaos:
 
     def kill(self):
         x, loops = self.rng.randrange(self.n), 1 + (self.rng.random() < 0.5)
+        x = self.spared(x, self.n)
         start = time.time()
         for _ in range(loops):
             self.end(x, signal.SIGKILL)
@@ -282,6 +289,8 @@ class Chaos:
 
     def term_push(self):
         x, y = self.rng.sample(range(self.n), 2)
+        if x == self.args.spare:
+            x, y = y, x  # the spared node pushes instead
         start = time.time()
         self.pushes += 1
         doc = self.policies[self.pushes % len(self.policies)]
@@ -414,6 +423,8 @@ def main():
                     "sanitizer builds need more of it)")
     ap.add_argument("--no-cpu", action="store_true", help="no applications, enforcement off (the daemons in "
                     "network namespaces only)")
+    ap.add_argument("--spare", type=int, help="a node (not the last: it takes the full disks) never killed, "
+                    "wiped, damaged or stopped, so its memory over the whole run shows whether it is bounded")
     ap.add_argument("--keep", action="store_true", help="keep the daemons' logs and state (always kept on failure)")
     args = ap.parse_args()
     args.build = os.path.abspath(args.build)  # the daemons start in another mount namespace
@@ -421,6 +432,8 @@ def main():
     unknown = [k for k in kinds or [] if k not in Chaos.KINDS]
     if unknown:
         sys.exit(f"chaos: unknown fault kind(s) {', '.join(unknown)}; known: {', '.join(Chaos.KINDS)}")
+    if args.spare is not None and not 0 <= args.spare < args.nodes - 1:
+        sys.exit(f"chaos: --spare {args.spare}: a node from 0 to {args.nodes - 2} (the last takes the full disks)")
     if os.geteuid() != 0:
         sys.exit("chaos.py: needs root (ip netns, nft)")
     if not 0 < args.apps_share <= 1:
