@@ -49,7 +49,7 @@ class FigurePlanner {
   // status.
   policy::RowPlan Plan(const policy::PlanNode& self, std::span<const policy::PlanInstance> own,
                        std::vector<policy::CpuPolicy> policies, const policy::PlannerOptions& options,
-                       bool settling = false);
+                       bool settling);
   // After the gossiper's tick; the first one (also after Stop) reads the
   // levels the pool holds.
   void Tick();
