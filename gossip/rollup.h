@@ -95,6 +95,8 @@ class Rollup {
   NodeId pool_rep() const { return chain_.empty() ? self_ : chain_.back().rep; }
   // Zones above this node's own, up to the pool's.
   size_t height() const { return chain_.empty() ? 0 : chain_.size() - 1; }
+  // Zones this node represents now (its own leaf included).
+  size_t zones_held() const { return held_.size(); }
   const RollupCounters& counters() const { return counters_; }
 
  private:

@@ -58,31 +58,66 @@ void SampleGaps(PlanningPool& p, Gaps& gaps) {
   gaps.last = std::move(rows);
 }
 
+// One node's counters at one moment: UDP, streams and the roll-up's parts.
+struct NodeBytes {
+  uint64_t udp_sent = 0, udp_received = 0, streams = 0, parts_sent = 0, parts_received = 0;
+};
+
+NodeBytes Snapshot(PlanningPool& p, size_t n) {
+  gossip::SimPool& pool = p.pool();
+  NodeBytes b;
+  b.udp_sent = pool.node(n).counters().bytes_sent;
+  b.udp_received = pool.node(n).counters().bytes_received;
+  b.streams = pool.streams(n).counters().bytes_sent + pool.streams(n).counters().bytes_received;
+  if (const gossip::Rollup* r = p.node(n).rollup(); r != nullptr) {
+    b.parts_sent = r->counters().bytes_sent;
+    b.parts_received = r->counters().bytes_received;
+  }
+  return b;
+}
+
 struct Traffic {
   double udp = 0, streams = 0;  // bytes per node per second, sent + received
   double busiest = 0;           // the node that moved the most
-  double busiest_udp = 0, busiest_streams = 0;  // its two parts
+  size_t busiest_node = 0;
+  NodeBytes busiest_rate;       // its parts, per second
   double p99 = 0;               // of the nodes' totals
 };
 
-Traffic Measure(const std::vector<std::pair<uint64_t, uint64_t>>& before,
-                const std::vector<std::pair<uint64_t, uint64_t>>& after, double seconds) {
+Traffic Measure(const std::vector<NodeBytes>& before, const std::vector<NodeBytes>& after, double seconds) {
   Traffic t;
   std::vector<double> totals;
+  const auto rate = [seconds](uint64_t a, uint64_t b) { return static_cast<uint64_t>(static_cast<double>(b - a) / seconds); };
   for (size_t n = 0; n < before.size(); ++n) {
-    const double udp = static_cast<double>(after[n].first - before[n].first) / seconds;
-    const double streams = static_cast<double>(after[n].second - before[n].second) / seconds;
+    const NodeBytes r{rate(before[n].udp_sent, after[n].udp_sent), rate(before[n].udp_received, after[n].udp_received),
+                      rate(before[n].streams, after[n].streams), rate(before[n].parts_sent, after[n].parts_sent),
+                      rate(before[n].parts_received, after[n].parts_received)};
+    const auto udp = static_cast<double>(r.udp_sent + r.udp_received);
+    const auto streams = static_cast<double>(r.streams);
     t.udp += udp / static_cast<double>(before.size());
     t.streams += streams / static_cast<double>(before.size());
     totals.push_back(udp + streams);
     if (udp + streams > t.busiest) {
       t.busiest = udp + streams;
-      t.busiest_udp = udp;
-      t.busiest_streams = streams;
+      t.busiest_node = n;
+      t.busiest_rate = r;
     }
   }
   t.p99 = Percentile(totals, 99);
   return t;
+}
+
+// What the busiest node was: how many zones it represented at the end
+// and whether it represented the pool (published the levels).
+std::string BusiestRole(PlanningPool& p, const Traffic& t) {
+  const gossip::Rollup* r = p.node(t.busiest_node).rollup();
+  const NodeBytes& b = t.busiest_rate;
+  return fmt::format(
+      "\"busiest_node\": {}, \"busiest_node_udp_sent_per_s\": {}, \"busiest_node_udp_received_per_s\": {}, "
+      "\"busiest_node_parts_sent_per_s\": {}, \"busiest_node_parts_received_per_s\": {}, "
+      "\"busiest_node_zones_held\": {}, \"busiest_node_represents_pool\": {}, ",
+      t.busiest_node, b.udp_sent, b.udp_received, b.parts_sent, b.parts_received, r ? r->zones_held() : 0,
+      r != nullptr && r->represents_pool());
 }
 
 void Report(const FiguresRunFlags& f, PlanningPool& p, const PoolReport& r, Gaps& gaps,
@@ -126,14 +161,15 @@ void Report(const FiguresRunFlags& f, PlanningPool& p, const PoolReport& r, Gaps
       "\"row_gap_max_pct\": {:.3f}, \"whole_plan_drift_1s_p50_pct\": {:.3f}, \"whole_plan_drift_1s_p99_pct\": {:.3f}, "
       "\"bytes_per_node_per_s\": {:.0f}, \"udp_bytes_per_node_per_s\": {:.0f}, "
       "\"stream_bytes_per_node_per_s\": {:.0f}, \"node_bytes_p99_per_s\": {:.0f}, \"busiest_node_bytes_per_s\": {:.0f}, "
-      "\"busiest_node_udp_per_s\": {:.0f}, \"busiest_node_streams_per_s\": {:.0f}, \"wholes\": {}, "
+      "\"busiest_node_udp_per_s\": {:.0f}, \"busiest_node_streams_per_s\": {:.0f}, {}\"wholes\": {}, "
       "\"rollup_send_failures\": {}, \"levels_bytes_p50\": {:.0f}, \"levels_bytes_max\": {:.0f}, \"largest_part_bytes\": {:.0f}, "
       "\"levels_too_large\": {}, \"parts_refused\": {}, \"crashes\": {}, \"detection_p99_ms\": {:.0f}, "
       "\"detections_missing\": {}, \"false_failures\": {}, \"wall_s\": {:.1f}}}\n",
       f.statuses ? "statuses" : "figures", f.nodes, f.apps, f.per_node, f.loss, f.seed, f.duration_s, f.rollup_ms, f.levels_ms,
       height, p.probes().size(), unreached, Percentile(top_ms, 50), Percentile(top_ms, 99), Percentile(reach_ms, 50),
       Percentile(reach_ms, 99), Percentile(reach_ms, 100), Percentile(gaps.rows, 50), Percentile(gaps.rows, 99),
-      Percentile(gaps.rows, 100), Percentile(gaps.drift, 50), Percentile(gaps.drift, 99), t.udp + t.streams, t.udp, t.streams, t.p99, t.busiest, t.busiest_udp, t.busiest_streams, wholes, send_failures,
+      Percentile(gaps.rows, 100), Percentile(gaps.drift, 50), Percentile(gaps.drift, 99), t.udp + t.streams, t.udp, t.streams, t.p99, t.busiest, static_cast<double>(t.busiest_rate.udp_sent + t.busiest_rate.udp_received),
+      static_cast<double>(t.busiest_rate.streams), BusiestRole(p, t), wholes, send_failures,
       Percentile(levels_bytes, 50), Percentile(levels_bytes, 100), largest_part, p.levels_too_large, p.parts_refused, r.crashes,
       r.detection_p99_ms, r.detections_missing, r.false_failures, wall_s);
 }
@@ -159,12 +195,8 @@ int RunFigures(const FiguresRunFlags& f) {
   pool.RunFor(Seconds(f.warmup_s));
   metrics.BeginWindow();
 
-  auto traffic = [&](size_t n) {
-    return std::pair{pool.node(n).counters().bytes_sent + pool.node(n).counters().bytes_received,
-                     pool.streams(n).counters().bytes_sent + pool.streams(n).counters().bytes_received};
-  };
-  std::vector<std::pair<uint64_t, uint64_t>> traffic0(f.nodes);
-  for (size_t n = 0; n < f.nodes; ++n) traffic0[n] = traffic(n);
+  std::vector<NodeBytes> traffic0(f.nodes);
+  for (size_t n = 0; n < f.nodes; ++n) traffic0[n] = Snapshot(p, n);
   Random faults(f.seed ^ 0xfa017ULL);
   const TimePoint start = pool.clock().Now();
   const Duration window = Seconds(f.duration_s);
@@ -185,8 +217,8 @@ int RunFigures(const FiguresRunFlags& f) {
     pool.RunFor(std::chrono::seconds(1));
     if (pool.clock().Now() - start >= std::chrono::seconds(2)) SampleGaps(p, gaps);
   }
-  std::vector<std::pair<uint64_t, uint64_t>> traffic1(f.nodes);
-  for (size_t n = 0; n < f.nodes; ++n) traffic1[n] = traffic(n);
+  std::vector<NodeBytes> traffic1(f.nodes);
+  for (size_t n = 0; n < f.nodes; ++n) traffic1[n] = Snapshot(p, n);
   const Traffic t = Measure(traffic0, traffic1, f.duration_s);
   pool.RunFor(std::chrono::seconds(4));  // the last probes' news
   Report(f, p, metrics.Finish(f.loss), gaps, t,
