@@ -132,6 +132,7 @@ void Rollup::Pass(size_t i, TimePoint now) {
   if (parent.rep == self_) {  // handed over in place, each tick
     Held& up = held_[parent.zone];
     Child& c = up.children[chain_[i].zone];
+    c.from = self_;
     if (held.pending) {
       c.part = held.merged;
       up.dirty = true;
@@ -174,10 +175,14 @@ void Rollup::Send(size_t i, Held& held, TimePoint now) {
                 });
 }
 
-void Rollup::Receive(const StreamPeer&, const std::string& request, PeerStreams::Respond respond) {
+void Rollup::Receive(const StreamPeer& from, const std::string& request, PeerStreams::Respond respond) {
   wire::RollupPart msg;
-  if (request.size() > config_.max_part_bytes + 64 || !msg.ParseFromString(request) ||
-      !ValidKey(msg.parent_level()) || !ValidKey(msg.child_level()) || msg.child_level() <= msg.parent_level() ||
+  if (request.size() > config_.max_part_bytes + 64 || !msg.ParseFromString(request)) {
+    ++counters_.refused;
+    return respond(MakeError("malformed roll-up part"));
+  }
+  if (msg.down_from() != 0) return ReceiveDown(msg, std::move(respond));
+  if (!ValidKey(msg.parent_level()) || !ValidKey(msg.child_level()) || msg.child_level() <= msg.parent_level() ||
       msg.part().empty()) {
     ++counters_.refused;
     return respond(MakeError("malformed roll-up part"));
@@ -209,7 +214,71 @@ void Rollup::Receive(const StreamPeer&, const std::string& request, PeerStreams:
     held.dirty = true;
   }
   slot.received = clock_.Now();
+  const bool new_sender = slot.from != from.id;
+  slot.from = from.id;
   respond(std::string());
+  if (new_sender) PassDown({from.id});  // what came down before it was here
+}
+
+void Rollup::SendDown(std::string bytes) {
+  const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(clock_.Now().time_since_epoch()).count();
+  // Numbered by the clock, so that a restarted representative's versions
+  // still come after its earlier ones.
+  down_seq_ = std::max(down_seq_ + 1, static_cast<uint64_t>(std::max<int64_t>(now, 0)));
+  down_from_ = self_;
+  down_bytes_ = std::move(bytes);
+  PassDown(Children());
+}
+
+void Rollup::ReceiveDown(wire::RollupPart& msg, PeerStreams::Respond respond) {
+  if (msg.down().empty() || msg.down().size() > config_.max_part_bytes) {
+    ++counters_.refused;
+    return respond(MakeError("malformed roll-up part"));
+  }
+  respond(std::string());
+  if (tree_dirty_) Rebuild();
+  const NodeId origin{msg.down_from()};
+  if (origin != pool_rep() || origin == self_ || (origin == down_from_ && msg.down_seq() <= down_seq_)) {
+    ++counters_.down_ignored;
+    return;
+  }
+  down_from_ = origin;
+  down_seq_ = msg.down_seq();
+  down_bytes_ = std::move(*msg.mutable_down());
+  ++counters_.down_heard;
+  counters_.down_bytes_received += down_bytes_.size();
+  PassDown(Children());
+  if (down_) down_(down_bytes_);
+}
+
+std::vector<NodeId> Rollup::Children() const {
+  std::vector<NodeId> to;
+  for (const auto& [key, held] : held_) {
+    for (const auto& [zone, child] : held.children) {
+      if (child.from.valid() && child.from != self_) to.push_back(child.from);
+    }
+  }
+  std::sort(to.begin(), to.end());
+  to.erase(std::unique(to.begin(), to.end()), to.end());
+  return to;
+}
+
+void Rollup::PassDown(const std::vector<NodeId>& to) {
+  if (down_bytes_.empty() || down_from_ != pool_rep()) return;
+  wire::RollupPart msg;
+  msg.set_down_from(down_from_.value);
+  msg.set_down_seq(down_seq_);
+  msg.set_down(down_bytes_);
+  const std::string request = msg.SerializeAsString();
+  for (NodeId id : to) {
+    const Member* m = gossiper_.membership().Find(id);
+    if (m == nullptr || !m->endpoint.valid()) continue;
+    ++counters_.down_sent;
+    counters_.down_bytes_sent += down_bytes_.size();
+    // Not sent again when lost: a newer version follows within the
+    // owner's period, and the owner's slower way covers the rest.
+    streams_.Call(m->endpoint, StreamService::kRollup, request, config_.call_timeout, [](Result<std::string>) {});
+  }
 }
 
 }  // namespace shoal::gossip

@@ -27,6 +27,16 @@
 // represents the zone, or briefly be in two zones: the sum is then off
 // until the views agree and the old parts expire.
 //
+// Down the tree: the pool's representative can send bytes to every node
+// (the owner's: what follows from the whole) by the way the parts came up.
+// Each representative passes what it hears from the pool's representative
+// it holds on to the nodes whose parts it holds, so every node that sends
+// its part hears each version once, one stream call per level, in
+// milliseconds rather than the exchange's rounds. A node whose part is
+// not held anywhere (it sends none yet, or its zone's representative just
+// moved) hears nothing this way until it is: the owner keeps another way
+// for those (a gossip channel at a slower rate).
+//
 // Served on StreamService::kRollup. Not thread-safe; one thread with the
 // Gossiper.
 #pragma once
@@ -43,6 +53,10 @@
 #include "gossip/gossiper.h"
 #include "gossip/peer_streams.h"
 #include "gossip/rollup_tree.h"
+
+namespace shoal::gossip::wire {
+class RollupPart;
+}
 
 namespace shoal::gossip {
 
@@ -66,6 +80,10 @@ struct RollupCounters {
   uint64_t moved = 0;           // children's parts dropped when the membership moved their zones
   uint64_t wholes = 0;          // the pool's part handed to the owner
   uint64_t bytes_sent = 0, bytes_received = 0;  // parts' payloads
+  uint64_t down_sent = 0;      // versions sent down, calls made
+  uint64_t down_heard = 0;     // new versions heard from the pool's representative
+  uint64_t down_ignored = 0;   // old, repeated or from a node this one does not hold to represent the pool
+  uint64_t down_bytes_sent = 0, down_bytes_received = 0;
 };
 
 class Rollup {
@@ -74,6 +92,8 @@ class Rollup {
   using Merge = std::function<std::string(std::span<const std::string* const> parts)>;
   // The pool's part, on the node that represents the pool.
   using Whole = std::function<void(const std::string& whole)>;
+  // A new version of what the pool's representative sends down the tree.
+  using Down = std::function<void(const std::string& bytes)>;
 
   // REQUIRES: the references outlive this object. Serves
   // StreamService::kRollup on `streams` and listens to the membership.
@@ -85,6 +105,11 @@ class Rollup {
 
   // This node's own part, as it is now.
   void SetOwn(std::string part);
+  // Where versions sent down the tree go on this node.
+  void SetDown(Down down) { down_ = std::move(down); }
+  // On the pool's representative: sends `bytes` down the tree now (a new
+  // version; the owner has them already, Down is not called here).
+  void SendDown(std::string bytes);
   // Call every gossip tick.
   void Tick();
 
@@ -103,6 +128,7 @@ class Rollup {
   struct Child {
     std::string part;
     TimePoint received;
+    NodeId from;  // who sent it (this node, for a zone handed over in place)
   };
   // A zone this node represents.
   struct Held {
@@ -122,6 +148,11 @@ class Rollup {
   // Brings the zone at chain_[i] (represented here) up to date and passes it on.
   void Pass(size_t i, TimePoint now);
   void Send(size_t i, Held& held, TimePoint now);
+  void ReceiveDown(wire::RollupPart& msg, PeerStreams::Respond respond);
+  // The nodes whose parts this node holds (not itself).
+  std::vector<NodeId> Children() const;
+  // Passes the last version heard or sent down to `to`.
+  void PassDown(const std::vector<NodeId>& to);
 
   RollupConfig config_;
   Gossiper& gossiper_;
@@ -129,11 +160,16 @@ class Rollup {
   Clock& clock_;
   Merge merge_;
   Whole whole_;
+  Down down_;
   NodeId self_;
   std::vector<ZoneLink> chain_;  // leaf first
   std::vector<NodeId> barred_;   // the suspects the tree was built with
   std::map<ZoneKey, Held> held_;  // the zones of chain_ this node represents
   bool tree_dirty_ = true;
+  // The last version down the tree: from which representative, its number, the bytes.
+  NodeId down_from_;
+  uint64_t down_seq_ = 0;
+  std::string down_bytes_;
   RollupCounters counters_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -57,6 +57,7 @@ struct Flags {
   size_t apps = 20;
   int rollup_ms = 250;
   int levels_ms = 250;
+  std::string levels_by = "tree";
   std::string plan_from = "live";
   bool pipes = false;
   bool without_pipe_loop = false;
@@ -235,6 +236,12 @@ int main(int argc, char** argv) {
   app.add_option("--rollup-ms", f.rollup_ms, "with --figures: the roll-up's period")->check(CLI::Range(10, 5000));
   app.add_option("--levels-ms", f.levels_ms, "with --figures: levels published at most this often")
       ->check(CLI::Range(10, 5000));
+  app.add_option("--levels-by", f.levels_by,
+                 "with --figures: how levels reach the nodes: down the roll-up tree, and on their gossip\n"
+                 "channel once a second for the nodes the tree misses (tree, the engine's way), or on the\n"
+                 "channel only, every gossip period (gossip, the way before)")
+      ->check(CLI::IsMember({"tree", "gossip"}))
+      ->capture_default_str();
   app.add_flag("--pipes", f.pipes,
                "run whole nodes sharing one simulated 1 Gbit/s uplink under uneven demand: web\n"
                "(booked 30%) sends 50 MB/s from every eighth server, batch 200 MB/s from one\n"
@@ -260,7 +267,8 @@ int main(int argc, char** argv) {
   }
   if (f.figures) {
     return sim::RunFigures(sim::FiguresRunFlags{f.nodes, f.seed, f.loss, f.warmup_s, f.duration_s, f.crashes, f.apps,
-                                                5, 0.9, f.rollup_ms, f.levels_ms, f.statuses});
+                                                5, 0.9, f.rollup_ms, f.levels_ms, f.levels_by == "tree",
+                                                f.statuses});
   }
   if (f.full) {
     return sim::RunFull(sim::FullRunFlags{f.nodes, f.seed, f.loss, f.warmup_s, f.duration_s, f.crashes, f.history,

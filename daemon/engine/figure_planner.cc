@@ -14,7 +14,11 @@ FigurePlanner::FigurePlanner(const gossip::RollupConfig& config, gossip::Gossipe
               [this](std::span<const std::string* const> parts) {
                 return MergeFigureParts(parts, &counters_.parts_refused);
               },
-              [this](const std::string& whole) { OnWhole(whole); }) {}
+              [this](const std::string& whole) { OnWhole(whole); }) {
+  rollup_.SetDown([this](const std::string& levels) {
+    if (!stopped_) Heard(inbox_.FromTree(levels, clock_.Now()));
+  });
+}
 
 std::optional<std::string> FigurePlanner::Outbox::Take() {
   if (!changed) return std::nullopt;
@@ -30,7 +34,7 @@ void FigurePlanner::Outbox::Set(std::string b) {
 
 Status FigurePlanner::Register() {
   auto s = gossiper_.RegisterChannel(
-      gossip::ChannelSpec{gossip::channels::kLevels, "levels", gossiper_.config().period, gossip::kMaxPayloadBytes},
+      gossip::ChannelSpec{gossip::channels::kLevels, "levels", kLevelsChannelPeriod, gossip::kMaxPayloadBytes},
       [this] { return levels_out_.Take(); }, [this](const gossip::ChannelView& view) { OnLevels(view); });
   if (!s.ok()) return s;
   // The totals change with every node's demand; once a second is enough
@@ -50,17 +54,17 @@ policy::RowPlan FigurePlanner::Plan(const policy::PlanNode& self, std::span<cons
   options_ = options;
   fresh_ = false;
   policy::PoolLevels levels;
-  if (!heard_.empty()) {
-    auto decoded = DecodeLevels(heard_, policies_, options_);
+  if (!inbox_.bytes().empty()) {
+    auto decoded = DecodeLevels(inbox_.bytes(), policies_, options_);
     if (decoded.ok()) {
       levels = std::move(*decoded);
     } else {
       ++counters_.levels_refused;
-      heard_.clear();
+      inbox_.Clear();
     }
   }
   policy::RowPlan row = policy::PlanRow(levels, self, own);
-  if (heard_.empty()) {
+  if (inbox_.bytes().empty()) {
     levels_.reset();
   } else {
     if (!totals_.empty() && !ApplyTotals(totals_, levels).ok()) {
@@ -88,7 +92,7 @@ void FigurePlanner::Tick() {
 
 void FigurePlanner::Stop() {
   stopped_ = true;
-  heard_.clear();
+  inbox_.Clear();
   totals_.clear();
   levels_.reset();
   whole_.clear();
@@ -113,6 +117,8 @@ void FigurePlanner::OnWhole(const std::string& whole) {
     return;
   }
   ++counters_.levels_published;
+  rollup_.SendDown(bytes);
+  Heard(inbox_.FromTree(bytes, clock_.Now()));  // plans from its own at once
   levels_out_.Set(std::move(bytes));
   totals_out_.Set(std::move(totals));
 }
@@ -120,8 +126,11 @@ void FigurePlanner::OnWhole(const std::string& whole) {
 void FigurePlanner::OnLevels(const gossip::ChannelView& view) {
   if (stopped_) return;
   const gossip::StoredEntry* e = view.Find(rollup_.pool_rep());
-  if (e == nullptr || e->payload.empty() || e->payload == heard_) return;
-  heard_ = e->payload;
+  if (e != nullptr) Heard(inbox_.FromChannel(e->payload, clock_.Now()));
+}
+
+void FigurePlanner::Heard(bool fresh) {
+  if (!fresh) return;
   fresh_ = true;
   ++counters_.levels_heard;
 }

@@ -3,8 +3,11 @@
 // (issue 26; EngineConfig::planning). The roll-up
 // (gossip/rollup.h) carries this node's part of the figures up; the node
 // representing the pool derives the levels under its policies in force and
-// publishes them on the levels channel; every node plans its row from the
-// levels that its own tree's representative published. Levels travel
+// sends them down the roll-up tree (every node whose part is held hears
+// each version in milliseconds) and publishes them on the levels channel
+// once a second (for the nodes the tree misses: levels_inbox.h); every
+// node plans its row from the levels that its own tree's representative
+// published. Levels travel
 // without policies and are decoded with this node's own, so a node on
 // another document for a moment plans its own document's applications.
 // Not thread-safe; one thread with the Gossiper.
@@ -18,10 +21,15 @@
 
 #include "core/clock.h"
 #include "core/log_limit.h"
+#include "daemon/engine/levels_inbox.h"
 #include "gossip/rollup.h"
 #include "policy/row_planner.h"
 
 namespace shoal::engine {
+
+// How often the levels channel is asked and read: the way levels reach
+// the nodes the roll-up tree misses.
+inline constexpr Duration kLevelsChannelPeriod = std::chrono::seconds(1);
 
 struct FigureCounters {
   uint64_t levels_heard = 0;      // new levels from the pool's representative
@@ -56,7 +64,7 @@ class FigurePlanner {
   // New levels came since the last Plan.
   bool fresh() const { return fresh_; }
   // Levels were heard since this planner started (or last stopped).
-  bool heard() const { return !heard_.empty(); }
+  bool heard() const { return !inbox_.bytes().empty(); }
   // The levels the last Plan read (the pool's side of the plan: every
   // application with a policy, its entitlement and its pool-wide totals);
   // null before any.
@@ -73,6 +81,7 @@ class FigurePlanner {
  private:
   void OnWhole(const std::string& whole);
   void OnLevels(const gossip::ChannelView& view);
+  void Heard(bool fresh);
   // What this node publishes on a channel (empty: nothing, or withdrawn).
   struct Outbox {
     std::string bytes;
@@ -86,9 +95,9 @@ class FigurePlanner {
   gossip::Rollup rollup_;
   std::vector<policy::CpuPolicy> policies_;  // as of the last Plan
   policy::PlannerOptions options_;
-  std::string heard_;    // the levels planned from, as published
+  LevelsInbox inbox_;    // the levels planned from, as published
   std::string whole_;    // the pool's figures, representing the pool
-  std::optional<policy::PoolLevels> levels_;  // decoded from heard_ by the last Plan
+  std::optional<policy::PoolLevels> levels_;  // decoded from inbox_ by the last Plan
   bool fresh_ = false;
   bool stopped_ = true;  // until the first Tick, and after Stop
   Outbox levels_out_, totals_out_;

@@ -36,8 +36,9 @@ struct CountingPool {
   std::vector<Rollup*> rollups;
   std::string whole;
   size_t whole_from = SIZE_MAX;
+  std::vector<std::vector<std::string>> heard_down;  // per node, every version heard down the tree
 
-  explicit CountingPool(size_t nodes) : pool(Options(nodes, 0.0, 4)), rollups(nodes, nullptr) {
+  explicit CountingPool(size_t nodes) : pool(Options(nodes, 0.0, 4)), rollups(nodes, nullptr), heard_down(nodes) {
     pool.AddComponent([this](size_t i, Gossiper& g, PeerStreams& streams) {
       RollupConfig c;
       auto r = std::make_shared<Rollup>(
@@ -52,6 +53,7 @@ struct CountingPool {
             whole_from = i;
           });
       r->SetOwn("1");
+      r->SetDown([this, i](const std::string& bytes) { heard_down[i].push_back(bytes); });
       rollups[i] = r.get();
       return std::function<void()>([r] { r->Tick(); });
     });
@@ -212,4 +214,57 @@ TEST_CASE("a roll-up part that is malformed or meant for another node is refused
   CHECK(p.rollups[top]->counters().refused == refused + 2);
   p.pool.RunFor(std::chrono::seconds(1));
   CHECK(p.whole == "16");  // nothing counted twice
+}
+
+TEST_CASE("what the pool's representative sends down the tree reaches every other node once per version, at once",
+          "[rollup]") {
+  CountingPool p(64);
+  REQUIRE(p.RunUntilWhole(64, std::chrono::seconds(5)).has_value());
+  p.pool.RunFor(std::chrono::seconds(1));  // every node's part held by its zone's representative
+  const size_t top = p.whole_from;
+  auto everyone_heard = [&](const std::vector<std::string>& versions) {
+    size_t n = 0;
+    for (size_t i = 0; i < 64; ++i) n += i != top && p.pool.running(i) && p.heard_down[i] == versions;
+    return n;
+  };
+  p.rollups[top]->SendDown("levels 1");
+  p.pool.RunFor(std::chrono::milliseconds(50));  // a few stream calls deep, no gossip round
+  CHECK(everyone_heard({"levels 1"}) == 63);
+  CHECK(p.heard_down[top].empty());  // the sender has them already
+  p.rollups[top]->SendDown("levels 2");
+  p.pool.RunFor(std::chrono::milliseconds(50));
+  CHECK(everyone_heard({"levels 1", "levels 2"}) == 63);
+
+  // A version that is not newer, or not from the node this one holds to
+  // represent the pool, is ignored.
+  const size_t other = (top + 1) % 64;
+  const uint64_t ignored = p.rollups[other]->counters().down_ignored;
+  auto send = [&](uint64_t from, uint64_t seq) {
+    wire::RollupPart down;
+    down.set_down_from(from);
+    down.set_down_seq(seq);
+    down.set_down("forged");
+    p.pool.streams((top + 2) % 64).Call(p.pool.node(other).identity().advertise, StreamService::kRollup,
+                                        down.SerializeAsString(), std::chrono::seconds(1), [](Result<std::string>) {});
+    p.pool.RunFor(std::chrono::milliseconds(50));
+  };
+  send(p.pool.id(top).value, 1);                      // older
+  send(p.pool.id((top + 3) % 64).value, UINT64_MAX);  // not the pool's representative
+  CHECK(p.rollups[other]->counters().down_ignored == ignored + 2);
+  CHECK(p.heard_down[other].back() == "levels 2");
+
+  // The representative crashes: its successor's versions reach everyone
+  // once the tree has moved.
+  p.pool.Crash(top);
+  p.whole.clear();
+  REQUIRE(p.RunUntilWhole(63, std::chrono::seconds(8)).has_value());
+  p.pool.RunFor(std::chrono::seconds(1));
+  const size_t next = p.whole_from;
+  REQUIRE(next != top);
+  for (auto& h : p.heard_down) h.clear();
+  p.rollups[next]->SendDown("levels 3");
+  p.pool.RunFor(std::chrono::milliseconds(50));
+  size_t heard = 0;
+  for (size_t i = 0; i < 64; ++i) heard += i != next && p.heard_down[i] == std::vector<std::string>{"levels 3"};
+  CHECK(heard == 62);
 }

@@ -137,7 +137,7 @@ void Report(const FiguresRunFlags& f, PlanningPool& p, const PoolReport& r, Gaps
     }
     if (probe.at_top) top_ms.push_back(ToMillis(*probe.at_top - probe.start));
   }
-  uint64_t wholes = 0, send_failures = 0;
+  uint64_t wholes = 0, send_failures = 0, down_heard = 0, down_ignored = 0;
   size_t height = 0;
   double largest_part = 0;  // the largest mean part a node received
   for (size_t n = 0; n < pool.size(); ++n) {
@@ -145,6 +145,8 @@ void Report(const FiguresRunFlags& f, PlanningPool& p, const PoolReport& r, Gaps
     if (rollup == nullptr) continue;
     const gossip::RollupCounters& c = rollup->counters();
     wholes += c.wholes;
+    down_heard += c.down_heard;
+    down_ignored += c.down_ignored;
     send_failures += c.send_failures;
     height = std::max(height, rollup->height());
     if (c.received > 0) {
@@ -154,22 +156,22 @@ void Report(const FiguresRunFlags& f, PlanningPool& p, const PoolReport& r, Gaps
   std::vector<double> levels_bytes = p.levels_bytes();
   fmt::print(
       "{{\"rows_from\": \"{}\", \"nodes\": {}, \"apps\": {}, \"per_node\": {}, \"loss\": {}, \"seed\": {}, "
-      "\"duration_s\": {}, \"rollup_ms\": {}, \"levels_ms\": {}, \"tree_height\": {}, \"probes\": {}, \"probes_unreached\": {}, "
+      "\"duration_s\": {}, \"rollup_ms\": {}, \"levels_ms\": {}, \"levels_by\": \"{}\", \"tree_height\": {}, \"probes\": {}, \"probes_unreached\": {}, "
       "\"change_to_top_p50_ms\": {:.0f}, \"change_to_top_p99_ms\": {:.0f}, "
       "\"change_to_every_node_p50_ms\": {:.0f}, \"change_to_every_node_p99_ms\": {:.0f}, "
       "\"change_to_every_node_max_ms\": {:.0f}, \"row_gap_p50_pct\": {:.3f}, \"row_gap_p99_pct\": {:.3f}, "
       "\"row_gap_max_pct\": {:.3f}, \"whole_plan_drift_1s_p50_pct\": {:.3f}, \"whole_plan_drift_1s_p99_pct\": {:.3f}, "
       "\"bytes_per_node_per_s\": {:.0f}, \"udp_bytes_per_node_per_s\": {:.0f}, "
       "\"stream_bytes_per_node_per_s\": {:.0f}, \"node_bytes_p99_per_s\": {:.0f}, \"busiest_node_bytes_per_s\": {:.0f}, "
-      "\"busiest_node_udp_per_s\": {:.0f}, \"busiest_node_streams_per_s\": {:.0f}, {}\"wholes\": {}, "
+      "\"busiest_node_udp_per_s\": {:.0f}, \"busiest_node_streams_per_s\": {:.0f}, {}\"wholes\": {}, \"levels_down_heard\": {}, \"levels_down_ignored\": {}, "
       "\"rollup_send_failures\": {}, \"levels_bytes_p50\": {:.0f}, \"levels_bytes_max\": {:.0f}, \"largest_part_bytes\": {:.0f}, "
       "\"levels_too_large\": {}, \"parts_refused\": {}, \"crashes\": {}, \"detection_p99_ms\": {:.0f}, "
       "\"detections_missing\": {}, \"false_failures\": {}, \"wall_s\": {:.1f}}}\n",
-      f.statuses ? "statuses" : "figures", f.nodes, f.apps, f.per_node, f.loss, f.seed, f.duration_s, f.rollup_ms, f.levels_ms,
+      f.statuses ? "statuses" : "figures", f.nodes, f.apps, f.per_node, f.loss, f.seed, f.duration_s, f.rollup_ms, f.levels_ms, f.levels_down ? "tree" : "gossip",
       height, p.probes().size(), unreached, Percentile(top_ms, 50), Percentile(top_ms, 99), Percentile(reach_ms, 50),
       Percentile(reach_ms, 99), Percentile(reach_ms, 100), Percentile(gaps.rows, 50), Percentile(gaps.rows, 99),
       Percentile(gaps.rows, 100), Percentile(gaps.drift, 50), Percentile(gaps.drift, 99), t.udp + t.streams, t.udp, t.streams, t.p99, t.busiest, static_cast<double>(t.busiest_rate.udp_sent + t.busiest_rate.udp_received),
-      static_cast<double>(t.busiest_rate.streams), BusiestRole(p, t), wholes, send_failures,
+      static_cast<double>(t.busiest_rate.streams), BusiestRole(p, t), wholes, down_heard, down_ignored, send_failures,
       Percentile(levels_bytes, 50), Percentile(levels_bytes, 100), largest_part, p.levels_too_large, p.parts_refused, r.crashes,
       r.detection_p99_ms, r.detections_missing, r.false_failures, wall_s);
 }
@@ -188,7 +190,7 @@ int RunFigures(const FiguresRunFlags& f) {
   gossip::RollupConfig rollup;
   rollup.period = std::chrono::milliseconds(f.rollup_ms);
   rollup.whole_every = std::chrono::milliseconds(f.levels_ms);
-  PlanningPool p(pool, workload, f.statuses ? PlanFrom::kStatuses : PlanFrom::kFigures, rollup);
+  PlanningPool p(pool, workload, f.statuses ? PlanFrom::kStatuses : PlanFrom::kFigures, rollup, f.levels_down);
   PoolMetrics metrics(pool, gossip::channels::kSimStatus, 1);
   pool.SetMemberListener([&](size_t i, const gossip::MemberEvent& ev) { metrics.OnMemberEvent(i, ev); });
   pool.StartFormed();

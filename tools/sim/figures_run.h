@@ -30,6 +30,7 @@ struct FiguresRunFlags {
   double load = 0.9;
   int rollup_ms = 250;  // the roll-up's period
   int levels_ms = 250;  // levels published at most this often
+  bool levels_down = true;  // down the roll-up tree (and the channel once a second), else the channel only
   bool statuses = false;  // plan as today: every node from every node's status
 };
 

@@ -7,7 +7,9 @@
 #include <fmt/format.h>
 
 #include "bench/plan_view.h"
+#include "daemon/engine/figure_planner.h"
 #include "daemon/engine/figures_codec.h"
+#include "daemon/engine/levels_inbox.h"
 #include "daemon/engine/node_status.h"
 #include "gossip/rollup.h"
 #include "policy/row_planner.h"
@@ -25,16 +27,18 @@ constexpr Duration kReplanEvery = std::chrono::milliseconds(100);  // the engine
 class FigureNode final : public PlanningNode {
  public:
   FigureNode(size_t i, gossip::Gossiper& g, gossip::PeerStreams& streams, PlanningPool& p,
-             const gossip::RollupConfig& config)
+             const gossip::RollupConfig& config, bool levels_down)
       : i_(i),
         p_(p),
+        levels_down_(levels_down),
         rollup_(config, g, streams, p.pool().clock(),
                 [&p](std::span<const std::string* const> parts) {
                   return engine::MergeFigureParts(parts, &p.parts_refused);
                 },
                 [this](const std::string& whole) { OnWhole(whole); }) {
     auto s = g.RegisterChannel(
-        gossip::ChannelSpec{gossip::channels::kLevels, "levels", g.config().period, gossip::kMaxPayloadBytes},
+        gossip::ChannelSpec{gossip::channels::kLevels, "levels",
+                            levels_down ? engine::kLevelsChannelPeriod : g.config().period, gossip::kMaxPayloadBytes},
         [this]() -> std::optional<std::string> {
           if (!publish_changed_) return std::nullopt;
           publish_changed_ = false;
@@ -42,6 +46,9 @@ class FigureNode final : public PlanningNode {
         },
         [this](const gossip::ChannelView& view) { OnLevels(view); });
     if (!s.ok()) throw std::runtime_error(s.error().message);
+    rollup_.SetDown([this](const std::string& bytes) {
+      if (inbox_.FromTree(bytes, p_.pool().clock().Now())) Apply();
+    });
   }
   void Tick() override {
     const TimePoint now = p_.pool().clock().Now();
@@ -74,6 +81,10 @@ class FigureNode final : public PlanningNode {
       return;
     }
     p_.Published(bytes, *figures);
+    if (levels_down_) {
+      rollup_.SendDown(bytes);
+      if (inbox_.FromTree(bytes, p_.pool().clock().Now())) Apply();
+    }
     Publish(std::move(bytes));
   }
   void Publish(std::string bytes) {
@@ -82,11 +93,13 @@ class FigureNode final : public PlanningNode {
   }
   void OnLevels(const gossip::ChannelView& view) {
     const gossip::StoredEntry* e = view.Find(rollup_.pool_rep());
-    if (e == nullptr || e->payload.empty() || e->payload == levels_bytes_) return;
+    if (e != nullptr && inbox_.FromChannel(e->payload, p_.pool().clock().Now())) Apply();
+  }
+  // Plans from the levels the inbox took.
+  void Apply() {
     const policy::PlanInput& plan_view = p_.workload().view();
-    auto levels = engine::DecodeLevels(e->payload, plan_view.policies, plan_view.options);
+    auto levels = engine::DecodeLevels(inbox_.bytes(), plan_view.policies, plan_view.options);
     if (!levels.ok()) return;
-    levels_bytes_ = e->payload;
     levels_ = std::move(*levels);
     replan_ = true;
     p_.HeardLevels(i_, levels_);
@@ -94,9 +107,11 @@ class FigureNode final : public PlanningNode {
 
   size_t i_;
   PlanningPool& p_;
+  bool levels_down_;
   gossip::Rollup rollup_;
+  engine::LevelsInbox inbox_;
   policy::PoolLevels levels_;
-  std::string levels_bytes_, publish_;
+  std::string publish_;
   bool publish_changed_ = false, replan_ = true;
   TimePoint next_sample_{};
 };
@@ -205,12 +220,12 @@ TimePoint PlanWorkload::NextSample(size_t n, TimePoint t) const {
 }
 
 PlanningPool::PlanningPool(gossip::SimPool& pool, const PlanWorkload& workload, PlanFrom from,
-                           const gossip::RollupConfig& rollup)
+                           const gossip::RollupConfig& rollup, bool levels_down)
     : pool_(pool), workload_(workload), nodes_(pool.size(), nullptr) {
-  pool_.AddComponent([this, from, rollup](size_t i, gossip::Gossiper& g, gossip::PeerStreams& streams) {
+  pool_.AddComponent([this, from, rollup, levels_down](size_t i, gossip::Gossiper& g, gossip::PeerStreams& streams) {
     std::shared_ptr<PlanningNode> node;
     if (from == PlanFrom::kFigures) {
-      node = std::make_shared<FigureNode>(i, g, streams, *this, rollup);
+      node = std::make_shared<FigureNode>(i, g, streams, *this, rollup, levels_down);
     } else {
       node = std::make_shared<StatusNode>(i, g, *this);
     }

@@ -79,7 +79,11 @@ class PlanningNode {
 
 class PlanningPool {
  public:
-  PlanningPool(gossip::SimPool& pool, const PlanWorkload& workload, PlanFrom from, const gossip::RollupConfig& rollup);
+  // levels_down: levels go down the roll-up tree, and on the levels
+  // channel once a second (the engine's way); else on the channel only,
+  // every gossip period.
+  PlanningPool(gossip::SimPool& pool, const PlanWorkload& workload, PlanFrom from, const gossip::RollupConfig& rollup,
+               bool levels_down);
   ~PlanningPool();
 
   // A probe application at node n for four seconds from now.
