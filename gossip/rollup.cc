@@ -221,6 +221,7 @@ void Rollup::Receive(const StreamPeer& from, const std::string& request, PeerStr
 }
 
 void Rollup::SendDown(std::string bytes) {
+  if (down_from_ == self_ && bytes == down_bytes_) return;  // every node has these (or gets them as it joins)
   const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(clock_.Now().time_since_epoch()).count();
   // Numbered by the clock, so that a restarted representative's versions
   // still come after its earlier ones.

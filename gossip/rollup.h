@@ -107,8 +107,9 @@ class Rollup {
   void SetOwn(std::string part);
   // Where versions sent down the tree go on this node.
   void SetDown(Down down) { down_ = std::move(down); }
-  // On the pool's representative: sends `bytes` down the tree now (a new
-  // version; the owner has them already, Down is not called here).
+  // On the pool's representative: sends `bytes` down the tree now as a new
+  // version, unless they are the version it sent last (the owner has them
+  // already, Down is not called here).
   void SendDown(std::string bytes);
   // Call every gossip tick.
   void Tick();

@@ -234,6 +234,12 @@ TEST_CASE("what the pool's representative sends down the tree reaches every othe
   p.rollups[top]->SendDown("levels 2");
   p.pool.RunFor(std::chrono::milliseconds(50));
   CHECK(everyone_heard({"levels 1", "levels 2"}) == 63);
+  // The same bytes again are no new version: nothing is sent.
+  const uint64_t sent = p.rollups[top]->counters().down_sent;
+  p.rollups[top]->SendDown("levels 2");
+  p.pool.RunFor(std::chrono::milliseconds(50));
+  CHECK(p.rollups[top]->counters().down_sent == sent);
+  CHECK(everyone_heard({"levels 1", "levels 2"}) == 63);
 
   // A version that is not newer, or not from the node this one holds to
   // represent the pool, is ignored.
