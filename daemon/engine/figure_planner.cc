@@ -15,8 +15,8 @@ FigurePlanner::FigurePlanner(const gossip::RollupConfig& config, gossip::Gossipe
                 return MergeFigureParts(parts, &counters_.parts_refused);
               },
               [this](const std::string& whole) { OnWhole(whole); }) {
-  rollup_.SetDown([this](const std::string& levels) {
-    if (!stopped_) Heard(inbox_.FromTree(levels, clock_.Now()));
+  rollup_.SetDown([this](const std::string& levels) {  // from the pool's representative, as the roll-up checked
+    if (!stopped_) Heard(inbox_.Offer(rollup_.pool_rep(), levels, clock_.Now()));
   });
 }
 
@@ -84,6 +84,7 @@ void FigurePlanner::Tick() {
   }
   if (!rollup_.represents_pool()) {  // withdrawn
     whole_.clear();
+    numbering_.Reset();
     levels_out_.Set(std::string());
     totals_out_.Set(std::string());
   }
@@ -96,6 +97,7 @@ void FigurePlanner::Stop() {
   totals_.clear();
   levels_.reset();
   whole_.clear();
+  numbering_.Reset();
   fresh_ = false;
   levels_out_.Set(std::string());
   totals_out_.Set(std::string());
@@ -106,27 +108,31 @@ void FigurePlanner::OnWhole(const std::string& whole) {
   if (!figures.ok()) return;  // merged here from decoded parts: cannot happen
   whole_ = whole;
   const policy::PoolLevels levels = policy::PlanLevels(*figures, policies_, options_);
-  std::string bytes = EncodeLevels(levels), totals = EncodeTotals(levels);
-  if (bytes.size() > gossip::kMaxPayloadBytes || totals.size() > gossip::kMaxPayloadBytes) {
+  std::string totals = EncodeTotals(levels);
+  std::optional<std::string> bytes = numbering_.Encode(levels, clock_.Now());
+  const size_t levels_size = bytes ? bytes->size() : levels_out_.bytes.size();
+  if (levels_size > gossip::kMaxPayloadBytes || totals.size() > gossip::kMaxPayloadBytes) {
     ++counters_.levels_too_large;
+    numbering_.Reset();  // published once they fit
     if (auto held = too_large_log_.Allow(clock_.Now())) {
       spdlog::error("the pool's levels take {} bytes and its totals {}, over a gossip entry's {}: not published ({} "
                     "applications; {} more times since the last line)",
-                    bytes.size(), totals.size(), gossip::kMaxPayloadBytes, figures->apps.size(), *held);
+                    levels_size, totals.size(), gossip::kMaxPayloadBytes, figures->apps.size(), *held);
     }
     return;
   }
-  ++counters_.levels_published;
-  rollup_.SendDown(bytes);
-  Heard(inbox_.FromTree(bytes, clock_.Now()));  // plans from its own at once
-  levels_out_.Set(std::move(bytes));
   totals_out_.Set(std::move(totals));
+  if (!bytes) return;  // the levels did not change
+  ++counters_.levels_published;
+  rollup_.SendDown(*bytes);
+  Heard(inbox_.Offer(rollup_.pool_rep(), *bytes, clock_.Now()));  // its own, at once
+  levels_out_.Set(std::move(*bytes));
 }
 
 void FigurePlanner::OnLevels(const gossip::ChannelView& view) {
   if (stopped_) return;
   const gossip::StoredEntry* e = view.Find(rollup_.pool_rep());
-  if (e != nullptr) Heard(inbox_.FromChannel(e->payload, clock_.Now()));
+  if (e != nullptr) Heard(inbox_.Offer(rollup_.pool_rep(), e->payload, clock_.Now()));
 }
 
 void FigurePlanner::Heard(bool fresh) {

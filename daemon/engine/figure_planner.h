@@ -95,7 +95,8 @@ class FigurePlanner {
   gossip::Rollup rollup_;
   std::vector<policy::CpuPolicy> policies_;  // as of the last Plan
   policy::PlannerOptions options_;
-  LevelsInbox inbox_;    // the levels planned from, as published
+  LevelsNumbering numbering_;  // the levels this node publishes, representing the pool
+  LevelsInbox inbox_;          // the levels planned from, as published
   std::string whole_;    // the pool's figures, representing the pool
   std::optional<policy::PoolLevels> levels_;  // decoded from inbox_ by the last Plan
   bool fresh_ = false;

@@ -154,6 +154,21 @@ std::string EncodeLevels(const policy::PoolLevels& levels) {
   return msg.SerializeAsString();
 }
 
+std::string VersionLevels(std::string encoded, uint64_t version) {
+  // Serialized messages concatenated parse as one, the later fields
+  // winning: the version goes on without encoding the levels again.
+  wire::PoolLevels stamp;
+  stamp.set_version(version);
+  encoded += stamp.SerializeAsString();
+  return encoded;
+}
+
+Result<uint64_t> LevelsVersion(std::string_view bytes) {
+  wire::PoolLevels msg;
+  if (!msg.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return MakeError("pool levels do not parse");
+  return msg.version();
+}
+
 Result<policy::PoolLevels> DecodeLevels(std::string_view bytes, std::span<const policy::CpuPolicy> policies,
                                         const policy::PlannerOptions& options) {
   wire::PoolLevels msg;

@@ -7,6 +7,7 @@
 // more than the limits below. Pure functions; thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -36,6 +37,11 @@ std::string MergeFigureParts(std::span<const std::string* const> parts, uint64_t
 // travel apart, below, so that levels fit one gossip entry), not the
 // rogue applications.
 std::string EncodeLevels(const policy::PoolLevels& levels);
+// Encoded levels with `version` added (the representative's number for
+// them), and the version of encoded levels (0: none). DecodeLevels
+// ignores the version.
+std::string VersionLevels(std::string encoded, uint64_t version);
+Result<uint64_t> LevelsVersion(std::string_view bytes);
 Result<policy::PoolLevels> DecodeLevels(std::string_view bytes, std::span<const policy::CpuPolicy> policies,
                                         const policy::PlannerOptions& options);
 

@@ -1,34 +1,76 @@
-// Which levels a node plans from when they come down the tree and on the
-// channel (daemon/engine/levels_inbox.h).
+// The pool's levels in versions: numbered by the representative, taken by
+// every node from whichever way brings the newer first
+// (daemon/engine/levels_inbox.h).
 #include <catch2/catch.hpp>
 
 #include <chrono>
 
+#include "daemon/engine/figures_codec.h"
 #include "daemon/engine/levels_inbox.h"
 
 using namespace shoal;
 using namespace shoal::engine;
 using namespace std::chrono_literals;
 
-TEST_CASE("levels from the tree win over the channel's while the tree speaks", "[figures]") {
-  LevelsInbox inbox(2s);
+namespace {
+
+policy::PoolLevels LevelsOf(uint32_t nodes) {
+  policy::PoolLevels levels;
+  levels.nodes = nodes;
+  return levels;
+}
+
+}  // namespace
+
+TEST_CASE("the representative numbers each new version of its levels by the clock, and only new ones", "[figures]") {
+  LevelsNumbering numbering;
   const TimePoint t0 = TimePoint{} + 100s;
-  // Before the tree says anything the channel's levels are taken.
-  REQUIRE(inbox.FromChannel("v1", t0));
-  CHECK(inbox.bytes() == "v1");
-  CHECK_FALSE(inbox.FromChannel("v1", t0 + 1s));  // nothing new
-  REQUIRE(inbox.FromTree("v3", t0 + 1500ms));
-  // The channel lags behind the tree: its older version must not replace the newer.
-  CHECK_FALSE(inbox.FromChannel("v2", t0 + 2s));
-  CHECK(inbox.bytes() == "v3");
-  CHECK_FALSE(inbox.FromTree("v3", t0 + 2200ms));  // the same again: not new, but the tree spoke
-  CHECK_FALSE(inbox.FromChannel("v2", t0 + 4100ms));
-  // The tree silent for 2 s (the node's zone moved, it sends no part): the channel is read.
-  REQUIRE(inbox.FromChannel("v4", t0 + 4200ms));
-  CHECK(inbox.bytes() == "v4");
-  CHECK_FALSE(inbox.FromChannel("", t0 + 5s));  // a withdrawn entry keeps what was heard
-  CHECK(inbox.bytes() == "v4");
+  const auto first = numbering.Encode(LevelsOf(3), t0);
+  REQUIRE(first.has_value());
+  CHECK(LevelsVersion(*first).value() == 100'000'000'000u);
+  CHECK(DecodeLevels(*first, {}, {}).value().nodes == 3);  // the version does not disturb the levels
+  CHECK_FALSE(numbering.Encode(LevelsOf(3), t0 + 1s).has_value());  // the same levels: nothing new
+  // The clock went back: still after the last.
+  const auto second = numbering.Encode(LevelsOf(4), t0 - 10s);
+  REQUIRE(second.has_value());
+  CHECK(LevelsVersion(*second).value() == 100'000'000'001u);
+  numbering.Reset();  // stopped publishing: the same levels are new again
+  CHECK(numbering.Encode(LevelsOf(4), t0 + 2s).has_value());
+  CHECK(LevelsVersion("not levels").ok() == false);
+  CHECK(LevelsVersion(EncodeLevels(LevelsOf(5))).value() == 0);
+}
+
+TEST_CASE("a node takes the newest levels whichever way brings them first", "[figures]") {
+  const NodeId rep{7}, next{9};
+  const TimePoint t0 = TimePoint{} + 100s;
+  auto v = [](uint32_t nodes, uint64_t version) { return VersionLevels(EncodeLevels(LevelsOf(nodes)), version); };
+  LevelsInbox inbox(5s);
+  REQUIRE(inbox.Offer(rep, v(1, 10), t0));  // from the channel, before the tree says anything
+  CHECK(inbox.bytes() == v(1, 10));
+  CHECK_FALSE(inbox.Offer(rep, v(1, 10), t0 + 1s));  // the same again
+  REQUIRE(inbox.Offer(rep, v(3, 30), t0 + 1500ms));  // down the tree
+  // The channel lags behind the tree: its older version does not replace the newer.
+  CHECK_FALSE(inbox.Offer(rep, v(2, 20), t0 + 2s));
+  CHECK(inbox.bytes() == v(3, 30));
+  // The tree stopped reaching this node: the channel's newer versions are taken at once, no silence waited out.
+  REQUIRE(inbox.Offer(rep, v(4, 40), t0 + 2100ms));
+  CHECK(inbox.bytes() == v(4, 40));
+  CHECK_FALSE(inbox.Offer(rep, "", t0 + 3s));  // a withdrawn entry keeps what was heard
+  CHECK_FALSE(inbox.Offer(rep, "garbage", t0 + 3s));
+  // Another representative: its versions from its own clock, taken at once.
+  REQUIRE(inbox.Offer(next, v(5, 5), t0 + 3s));
+  CHECK_FALSE(inbox.Offer(next, v(5, 4), t0 + 3s));
+  // Back to the first (the view of the pool moved back): taken.
+  REQUIRE(inbox.Offer(rep, v(6, 35), t0 + 3500ms));
+  // The representative restarted with its clock behind: its lower versions
+  // are taken once nothing newer has come for 5 s.
+  CHECK_FALSE(inbox.Offer(rep, v(7, 12), t0 + 8s));
+  REQUIRE(inbox.Offer(rep, v(7, 12), t0 + 8500ms));
+  REQUIRE(inbox.Offer(rep, v(8, 13), t0 + 8600ms));
+  // Levels with no version (an older build publishing them) are taken when they differ.
+  REQUIRE(inbox.Offer(rep, EncodeLevels(LevelsOf(9)), t0 + 9s));
+  REQUIRE(inbox.Offer(rep, EncodeLevels(LevelsOf(10)), t0 + 9s));
   inbox.Clear();
   CHECK(inbox.bytes().empty());
-  REQUIRE(inbox.FromChannel("v4", t0 + 5s));
+  REQUIRE(inbox.Offer(rep, v(1, 10), t0 + 10s));
 }

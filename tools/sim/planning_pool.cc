@@ -46,8 +46,8 @@ class FigureNode final : public PlanningNode {
         },
         [this](const gossip::ChannelView& view) { OnLevels(view); });
     if (!s.ok()) throw std::runtime_error(s.error().message);
-    rollup_.SetDown([this](const std::string& bytes) {
-      if (inbox_.FromTree(bytes, p_.pool().clock().Now())) Apply();
+    rollup_.SetDown([this](const std::string& bytes) {  // from the pool's representative, as the roll-up checked
+      if (inbox_.Offer(rollup_.pool_rep(), bytes, p_.pool().clock().Now())) Apply();
     });
   }
   void Tick() override {
@@ -60,7 +60,10 @@ class FigureNode final : public PlanningNode {
       replan_ = false;
       rollup_.SetOwn(engine::EncodeFigures(Plan(now).figures));
     }
-    if (!rollup_.represents_pool() && !publish_.empty()) Publish(std::string());  // withdrawn
+    if (!rollup_.represents_pool() && !publish_.empty()) {  // withdrawn
+      numbering_.Reset();
+      Publish(std::string());
+    }
     rollup_.Tick();
   }
   void Changed() override { replan_ = true; }
@@ -75,17 +78,20 @@ class FigureNode final : public PlanningNode {
     auto figures = engine::DecodeFigures(whole);
     if (!figures.ok()) return;
     const policy::PlanInput& view = p_.workload().view();
-    std::string bytes = engine::EncodeLevels(policy::PlanLevels(*figures, view.policies, view.options));
-    if (bytes.size() > gossip::kMaxPayloadBytes) {
+    const TimePoint now = p_.pool().clock().Now();
+    std::optional<std::string> bytes = numbering_.Encode(policy::PlanLevels(*figures, view.policies, view.options), now);
+    if (!bytes) return;  // unchanged
+    if (bytes->size() > gossip::kMaxPayloadBytes) {
       ++p_.levels_too_large;
+      numbering_.Reset();
       return;
     }
-    p_.Published(bytes, *figures);
+    p_.Published(*bytes, *figures);
     if (levels_down_) {
-      rollup_.SendDown(bytes);
-      if (inbox_.FromTree(bytes, p_.pool().clock().Now())) Apply();
+      rollup_.SendDown(*bytes);
+      if (inbox_.Offer(rollup_.pool_rep(), *bytes, now)) Apply();
     }
-    Publish(std::move(bytes));
+    Publish(std::move(*bytes));
   }
   void Publish(std::string bytes) {
     publish_ = std::move(bytes);
@@ -93,7 +99,7 @@ class FigureNode final : public PlanningNode {
   }
   void OnLevels(const gossip::ChannelView& view) {
     const gossip::StoredEntry* e = view.Find(rollup_.pool_rep());
-    if (e != nullptr && inbox_.FromChannel(e->payload, p_.pool().clock().Now())) Apply();
+    if (e != nullptr && inbox_.Offer(rollup_.pool_rep(), e->payload, p_.pool().clock().Now())) Apply();
   }
   // Plans from the levels the inbox took.
   void Apply() {
@@ -109,6 +115,7 @@ class FigureNode final : public PlanningNode {
   PlanningPool& p_;
   bool levels_down_;
   gossip::Rollup rollup_;
+  engine::LevelsNumbering numbering_;
   engine::LevelsInbox inbox_;
   policy::PoolLevels levels_;
   std::string publish_;
