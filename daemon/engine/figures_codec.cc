@@ -1,5 +1,6 @@
 #include "daemon/engine/figures_codec.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -20,20 +21,39 @@ uint64_t ToWire(double millicores) {
 
 double FromWire(uint64_t units) { return static_cast<double>(units) / kUnit; }
 
+// A bin's range, [low, high): the last bin has no high end.
+double BinHigh(uint16_t index) {
+  return index + 1 < WaterSketch::kBinCount ? WaterSketch::BinLow(static_cast<uint16_t>(index + 1)) : HUGE_VAL;
+}
+
+constexpr double kPlaces = 127;  // a mean's place in its bin, 0 to kPlaces: one varint byte
+
+// The mean's place errs by at most 1/254 of its bin's width, a fraction of
+// what the sketch already errs by (a bin's amounts are all taken at their
+// mean), and merging parts hop after hop adds at most that once a hop.
 void PutSketch(const WaterSketch& s, wire::Sketch& out) {
+  const bool places = s.raw_bins().empty() || s.raw_bins().back().index + 1 < WaterSketch::kBinCount;
   uint32_t previous = 0;
   for (const WaterSketch::Bin& b : s.raw_bins()) {
     out.add_bin_steps(b.index - previous);
     out.add_counts(b.count);
-    out.add_sums(ToWire(b.sum));
+    if (places) {
+      const double low = WaterSketch::BinLow(b.index), mean = b.sum / b.count;
+      const double place = std::clamp((mean - low) / (BinHigh(b.index) - low), 0.0, 1.0) * kPlaces;
+      out.add_mean_places(static_cast<uint32_t>(std::lround(place)));
+    } else {
+      out.add_sums(ToWire(b.sum));
+    }
     previous = b.index;
   }
 }
 
 Status GetSketch(const wire::Sketch& in, const char* what, const std::string& app, WaterSketch& out) {
-  if (in.counts_size() != in.bin_steps_size() || in.sums_size() != in.bin_steps_size()) {
-    return MakeError("application {}: sketch {} has {} bins, {} counts and {} sums", app, what,
-                     in.bin_steps_size(), in.counts_size(), in.sums_size());
+  const int amounts = in.sums_size() + in.mean_places_size();
+  if (in.counts_size() != in.bin_steps_size() || amounts != in.bin_steps_size() ||
+      (in.sums_size() > 0 && in.mean_places_size() > 0)) {
+    return MakeError("application {}: sketch {} has {} bins, {} counts, {} sums and {} mean places", app, what,
+                     in.bin_steps_size(), in.counts_size(), in.sums_size(), in.mean_places_size());
   }
   std::vector<WaterSketch::Bin> bins(static_cast<size_t>(in.bin_steps_size()));
   uint64_t index = 0;
@@ -43,7 +63,18 @@ Status GetSketch(const wire::Sketch& in, const char* what, const std::string& ap
     if (index >= WaterSketch::kBinCount || (i > 0 && in.bin_steps(k) == 0)) {
       return MakeError("application {}: sketch {} has bins out of order or range", app, what);
     }
-    bins[i] = {static_cast<uint16_t>(index), in.counts(k), FromWire(in.sums(k))};
+    const auto bin = static_cast<uint16_t>(index);
+    double sum = 0;
+    if (in.sums_size() > 0) {
+      sum = FromWire(in.sums(k));
+    } else if (in.mean_places(k) > kPlaces || bin + 1 >= WaterSketch::kBinCount) {
+      return MakeError("application {}: sketch {} has a mean's place {} (0 to {}) in bin {}", app, what,
+                       in.mean_places(k), kPlaces, index);
+    } else {
+      const double low = WaterSketch::BinLow(bin);
+      sum = (low + (BinHigh(bin) - low) * in.mean_places(k) / kPlaces) * in.counts(k);
+    }
+    bins[i] = {bin, in.counts(k), sum};
   }
   if (!WaterSketch::FromBins(std::move(bins), out)) {
     return MakeError("application {}: sketch {} has an empty bin or a bin whose mean lies outside it", app, what);

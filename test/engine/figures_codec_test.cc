@@ -1,6 +1,8 @@
 // The pool's figures and levels on the wire (daemon/engine/figures_codec.h).
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 #include "core/random.h"
 #include "daemon/engine/figures_codec.h"
 #include "daemon/engine/node_detail.h"
@@ -41,7 +43,7 @@ PoolFigures SomeFigures() {
 
 }  // namespace
 
-TEST_CASE("pool figures survive the wire to a sixteenth of a millicore", "[figures]") {
+TEST_CASE("pool figures survive the wire: sums to a sixteenth of a millicore, sketch means to their bin", "[figures]") {
   const PoolFigures f = SomeFigures();
   auto back = DecodeFigures(EncodeFigures(f));
   REQUIRE(back.ok());
@@ -53,8 +55,20 @@ TEST_CASE("pool figures survive the wire to a sixteenth of a millicore", "[figur
   CHECK(b.instances == 40);
   CHECK(b.demand == Approx(a.demand).margin(1.0 / 16));
   CHECK(b.bookable.count() == 40);
-  CHECK(b.bookable.raw_bins().size() == a.bookable.raw_bins().size());
-  CHECK(b.bookable.LevelFor(20000) == Approx(a.bookable.LevelFor(20000)).epsilon(1e-4));
+  REQUIRE(b.bookable.raw_bins().size() == a.bookable.raw_bins().size());
+  // Each bin's mean travels as its place in the bin, in 127ths of its width.
+  for (size_t i = 0; i < a.bookable.raw_bins().size(); ++i) {
+    const WaterSketch::Bin &x = a.bookable.raw_bins()[i], &y = b.bookable.raw_bins()[i];
+    CHECK(y.index == x.index);
+    CHECK(y.count == x.count);
+    const double width = WaterSketch::BinLow(static_cast<uint16_t>(x.index + 1)) - WaterSketch::BinLow(x.index);
+    CHECK(std::abs(y.sum / y.count - x.sum / x.count) <= width / 254 + 1e-9);
+  }
+  CHECK(b.bookable.LevelFor(20000) == Approx(a.bookable.LevelFor(20000)).epsilon(2e-3));
+  // Again on the wire, the same.
+  auto again = DecodeFigures(EncodeFigures(*back));
+  REQUIRE(again.ok());
+  CHECK(again->apps.at("web").bookable.raw_bins() == b.bookable.raw_bins());
   CHECK(b.cappable.count() == 40);
   CHECK(back->apps.at("batch").cappable.count() == 0);
   // Merging parts on the wire is merging the figures.
@@ -94,6 +108,36 @@ TEST_CASE("pool figures that no encoder would make are refused, naming what is w
   CHECK_THAT(refused(msg), Catch::Contains("out of order"));
   s->clear_counts();
   CHECK_THAT(refused(msg), Catch::Contains("2 bins, 0 counts"));
+  s->Clear();
+  s->add_bin_steps(WaterSketch::BinOf(100));
+  s->add_counts(1);
+  s->add_mean_places(128);
+  CHECK_THAT(refused(msg), Catch::Contains("a mean's place 128 (0 to 127)"));
+  s->set_mean_places(0, 127);
+  CHECK(DecodeFigures(msg.SerializeAsString()).ok());
+  s->add_sums(100 * 16);  // both ways at once
+  CHECK_THAT(refused(msg), Catch::Contains("1 sums and 1 mean places"));
+  s->Clear();
+  s->add_bin_steps(WaterSketch::kBinCount - 1);  // the last bin has no high end: no place in it
+  s->add_counts(1);
+  s->add_mean_places(3);
+  CHECK_THAT(refused(msg), Catch::Contains("in bin"));
+}
+
+TEST_CASE("a sketch reaching the last bin travels with its sums", "[figures]") {
+  PoolFigures f;
+  f.nodes = 1;
+  AppFigures& a = f.apps["huge"];
+  a.instances = 1;
+  a.bookable.Add(std::ldexp(1.0, WaterSketch::kOctaves) * 3);
+  a.bookable.Add(100);
+  wire::PoolFigures msg;
+  REQUIRE(msg.ParseFromString(EncodeFigures(f)));
+  CHECK(msg.apps(0).bookable().sums_size() == 2);
+  CHECK(msg.apps(0).bookable().mean_places_size() == 0);
+  auto back = DecodeFigures(EncodeFigures(f));
+  REQUIRE(back.ok());
+  CHECK(back->apps.at("huge").bookable.sum() == Approx(a.bookable.sum()));
 }
 
 TEST_CASE("a node's detail whose pool figures are of no node is refused: they could not go out again", "[figures]") {
