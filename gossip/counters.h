@@ -37,6 +37,7 @@ struct Counters {
 
   uint64_t sync_requests_answered = 0;
   uint64_t repairs_sent = 0;  // entries sent back to a peer whose digest showed it behind
+  uint64_t repair_bytes_sent = 0;  // their encoded size
   uint64_t stalls_forgiven = 0;
   uint64_t suspect_probes_sent = 0;      // to peers we suspected
   uint64_t suspect_probes_received = 0;  // from peers that suspected us

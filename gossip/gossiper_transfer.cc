@@ -57,6 +57,7 @@ void Gossiper::SendRepairs() {
       const Endpoint target[1] = {to};
       SendSealed(packet, target);
       counters_.repairs_sent += packet.entries.size();
+      counters_.repair_bytes_sent += used;
     }
   }
   repairs_.clear();

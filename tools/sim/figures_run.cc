@@ -58,9 +58,10 @@ void SampleGaps(PlanningPool& p, Gaps& gaps) {
   gaps.last = std::move(rows);
 }
 
-// One node's counters at one moment: UDP, streams and the roll-up's parts.
+// One node's counters at one moment: UDP (and of it the repairs it sent),
+// streams and the roll-up's parts.
 struct NodeBytes {
-  uint64_t udp_sent = 0, udp_received = 0, streams = 0, parts_sent = 0, parts_received = 0;
+  uint64_t udp_sent = 0, udp_received = 0, streams = 0, parts_sent = 0, parts_received = 0, repairs = 0;
 };
 
 NodeBytes Snapshot(PlanningPool& p, size_t n) {
@@ -68,6 +69,7 @@ NodeBytes Snapshot(PlanningPool& p, size_t n) {
   NodeBytes b;
   b.udp_sent = pool.node(n).counters().bytes_sent;
   b.udp_received = pool.node(n).counters().bytes_received;
+  b.repairs = pool.node(n).counters().repair_bytes_sent;
   b.streams = pool.streams(n).counters().bytes_sent + pool.streams(n).counters().bytes_received;
   if (const gossip::Rollup* r = p.node(n).rollup(); r != nullptr) {
     b.parts_sent = r->counters().bytes_sent;
@@ -78,6 +80,7 @@ NodeBytes Snapshot(PlanningPool& p, size_t n) {
 
 struct Traffic {
   double udp = 0, streams = 0;  // bytes per node per second, sent + received
+  double repairs = 0;           // of udp, repairs sent (entries' encoded size)
   double busiest = 0;           // the node that moved the most
   size_t busiest_node = 0;
   NodeBytes busiest_rate;       // its parts, per second
@@ -91,11 +94,12 @@ Traffic Measure(const std::vector<NodeBytes>& before, const std::vector<NodeByte
   for (size_t n = 0; n < before.size(); ++n) {
     const NodeBytes r{rate(before[n].udp_sent, after[n].udp_sent), rate(before[n].udp_received, after[n].udp_received),
                       rate(before[n].streams, after[n].streams), rate(before[n].parts_sent, after[n].parts_sent),
-                      rate(before[n].parts_received, after[n].parts_received)};
+                      rate(before[n].parts_received, after[n].parts_received), rate(before[n].repairs, after[n].repairs)};
     const auto udp = static_cast<double>(r.udp_sent + r.udp_received);
     const auto streams = static_cast<double>(r.streams);
     t.udp += udp / static_cast<double>(before.size());
     t.streams += streams / static_cast<double>(before.size());
+    t.repairs += static_cast<double>(r.repairs) / static_cast<double>(before.size());
     totals.push_back(udp + streams);
     if (udp + streams > t.busiest) {
       t.busiest = udp + streams;
@@ -115,9 +119,10 @@ std::string BusiestRole(PlanningPool& p, const Traffic& t) {
   return fmt::format(
       "\"busiest_node\": {}, \"busiest_node_udp_sent_per_s\": {}, \"busiest_node_udp_received_per_s\": {}, "
       "\"busiest_node_parts_sent_per_s\": {}, \"busiest_node_parts_received_per_s\": {}, "
-      "\"busiest_node_zones_held\": {}, \"busiest_node_represents_pool\": {}, ",
-      t.busiest_node, b.udp_sent, b.udp_received, b.parts_sent, b.parts_received, r ? r->zones_held() : 0,
-      r != nullptr && r->represents_pool());
+      "\"busiest_node_repairs_sent_per_s\": {}, \"busiest_node_zones_held\": {}, "
+      "\"busiest_node_represents_pool\": {}, \"repairs_sent_per_node_per_s\": {:.0f}, ",
+      t.busiest_node, b.udp_sent, b.udp_received, b.parts_sent, b.parts_received, b.repairs,
+      r ? r->zones_held() : 0, r != nullptr && r->represents_pool(), t.repairs);
 }
 
 void Report(const FiguresRunFlags& f, PlanningPool& p, const PoolReport& r, Gaps& gaps,
