@@ -64,8 +64,8 @@ void EntryTable::OutbidOwn(NodeId self, uint64_t seen_version, TimePoint now) {
   rearm_at_ = TimePoint::max();
 }
 
-void EntryTable::RearmOwn(NodeId self, Duration base, Duration max, TimePoint now,
-                          Random& random) {
+void EntryTable::RearmOwn(NodeId self, Duration base, Duration max, TimePoint now, Random& random,
+                          Duration after) {
   StoredEntry* e = entries_.Find(self);
   if (e == nullptr || e->sends > 0) return;
   if (rearm_at_ == TimePoint::min()) {
@@ -73,7 +73,7 @@ void EntryTable::RearmOwn(NodeId self, Duration base, Duration max, TimePoint no
     Duration range = base * (int64_t{1} << std::min<uint32_t>(backoff_shift_, 30));
     if (range > max) range = max;
     if (range < max) ++backoff_shift_;
-    rearm_at_ = now + random.Between(Duration::zero(), range);
+    rearm_at_ = now + after + random.Between(Duration::zero(), range);
     return;
   }
   if (now >= rearm_at_) {

@@ -94,8 +94,12 @@ class EntryTable {
   // life of ours): republish above it.
   void OutbidOwn(NodeId self, uint64_t seen_version, TimePoint now);
   // Called once per tick: an own entry whose sends ran out and whose
-  // backoff elapsed is sent again; the next backoff range doubles.
-  void RearmOwn(NodeId self, Duration base, Duration max, TimePoint now, Random& random);
+  // backoff elapsed is sent again; the next backoff range doubles. The
+  // backoff is `after` plus a random draw from the range: a channel's
+  // entry is not sent again sooner than its period, when a new version
+  // comes if it changed.
+  void RearmOwn(NodeId self, Duration base, Duration max, TimePoint now, Random& random,
+                Duration after = Duration::zero());
 
   // Entries chosen for the next packet: the own entry first when it has TTL,
   // then the other hot origins, most TTL first, randomly within equal TTL.

@@ -215,7 +215,13 @@ void Gossiper::Tick() {
       ch.changed = false;
       ch.subscriber(ChannelView(ch.table, membership_));
     }
-    ch.table.RearmOwn(identity_.id, config_.backoff_base, config_.backoff_max, now, random_);
+    // A publisher is asked every period, so a changed entry goes out anew
+    // by then: the spent one is sent again no sooner (the pool's
+    // representative re-sent its levels and totals, 1.7 KB, about three
+    // times a second). The heartbeat, published on events, keeps the
+    // exchange's backoff alone.
+    const Duration after = ch.publisher ? ch.spec.period : Duration::zero();
+    ch.table.RearmOwn(identity_.id, config_.backoff_base, config_.backoff_max, now, random_, after);
   }
 
   std::vector<Endpoint> answers;

@@ -117,6 +117,18 @@ TEST_CASE("a spent own entry is re-armed after a random backoff that doubles up 
   REQUIRE(DrawAll(t, r).size() == 1);
   REQUIRE(t.PublishOwn(kSelf, "changed", 1, c.Now()));
   REQUIRE(t.Find(kSelf)->sends == 1);
+  // A channel asked every second: not sent again sooner than that.
+  REQUIRE(DrawAll(t, r).size() == 1);
+  REQUIRE(t.PublishOwn(kSelf, "again", 1, c.Now()));
+  REQUIRE(DrawAll(t, r).size() == 1);
+  const TimePoint spent = c.Now();
+  while (t.Find(kSelf)->sends == 0) {
+    t.RearmOwn(kSelf, base, max, c.Now(), r, seconds(1));
+    c.Advance(milliseconds(1));
+    REQUIRE(c.Now() - spent < seconds(3));
+  }
+  CHECK(c.Now() - spent >= seconds(1));
+  CHECK(c.Now() - spent <= seconds(1) + base + milliseconds(2));
 }
 
 TEST_CASE("the draw is a random subset, so truncation does not always favour the same origins") {
