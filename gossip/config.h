@@ -35,7 +35,9 @@ struct GossipConfig {
   size_t mtu = 1400;
   // An own entry whose TTL ran out is re-sent after a random delay drawn
   // from [0, range); the range starts here, doubles each time, and stops
-  // growing at backoff_max. A changed payload resets it.
+  // growing at backoff_max. A changed payload resets it. On a channel with
+  // a publisher the delay also waits out the channel's period first (a
+  // changed entry goes out anew by then).
   Duration backoff_base = std::chrono::milliseconds(100);
   Duration backoff_max = std::chrono::seconds(5);
 
