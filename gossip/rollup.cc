@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/clock_version.h"
 #include "rollup.pb.h"
 
 namespace shoal::gossip {
@@ -222,10 +223,9 @@ void Rollup::Receive(const StreamPeer& from, const std::string& request, PeerStr
 
 void Rollup::SendDown(std::string bytes) {
   if (down_from_ == self_ && bytes == down_bytes_) return;  // every node has these (or gets them as it joins)
-  const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(clock_.Now().time_since_epoch()).count();
   // Numbered by the clock, so that a restarted representative's versions
   // still come after its earlier ones.
-  down_seq_ = std::max(down_seq_ + 1, static_cast<uint64_t>(std::max<int64_t>(now, 0)));
+  down_seq_ = ClockVersion(down_seq_, clock_.Now());
   down_from_ = self_;
   down_bytes_ = std::move(bytes);
   PassDown(Children());

@@ -1,7 +1,6 @@
 #include "daemon/engine/levels_inbox.h"
 
-#include <algorithm>
-
+#include "core/clock_version.h"
 #include "daemon/engine/figures_codec.h"
 
 namespace shoal::engine {
@@ -10,8 +9,7 @@ std::optional<std::string> LevelsNumbering::Encode(const policy::PoolLevels& lev
   std::string plain = EncodeLevels(levels);
   if (plain == last_) return std::nullopt;
   last_ = plain;
-  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
-  version_ = std::max(version_ + 1, static_cast<uint64_t>(std::max<int64_t>(ns, 0)));
+  version_ = ClockVersion(version_, now);
   return VersionLevels(std::move(plain), version_);
 }
 
