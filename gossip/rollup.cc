@@ -1,6 +1,7 @@
 #include "gossip/rollup.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "core/clock_version.h"
 #include "rollup.pb.h"
@@ -226,6 +227,7 @@ void Rollup::SendDown(std::string bytes) {
   // Numbered by the clock, so that a restarted representative's versions
   // still come after its earlier ones.
   down_seq_ = ClockVersion(down_seq_, clock_.Now());
+  down_boot_ = gossiper_.identity().boot;
   down_from_ = self_;
   down_bytes_ = std::move(bytes);
   PassDown(Children());
@@ -239,11 +241,13 @@ void Rollup::ReceiveDown(wire::RollupPart& msg, PeerStreams::Respond respond) {
   respond(std::string());
   if (tree_dirty_) Rebuild();
   const NodeId origin{msg.down_from()};
-  if (origin != pool_rep() || origin == self_ || (origin == down_from_ && msg.down_seq() <= down_seq_)) {
+  const bool newer = std::pair(msg.down_boot(), msg.down_seq()) > std::pair(down_boot_, down_seq_);
+  if (origin != pool_rep() || origin == self_ || (origin == down_from_ && !newer)) {
     ++counters_.down_ignored;
     return;
   }
   down_from_ = origin;
+  down_boot_ = msg.down_boot();
   down_seq_ = msg.down_seq();
   down_bytes_ = std::move(*msg.mutable_down());
   ++counters_.down_heard;
@@ -269,6 +273,7 @@ void Rollup::PassDown(const std::vector<NodeId>& to) {
   wire::RollupPart msg;
   msg.set_down_from(down_from_.value);
   msg.set_down_seq(down_seq_);
+  msg.set_down_boot(down_boot_);
   msg.set_down(down_bytes_);
   const std::string request = msg.SerializeAsString();
   for (NodeId id : to) {

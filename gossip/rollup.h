@@ -32,7 +32,10 @@
 // Each representative passes what it hears from the pool's representative
 // it holds on to the nodes whose parts it holds, so every node that sends
 // its part hears each version once, one stream call per level, in
-// milliseconds rather than the exchange's rounds. A node whose part is
+// milliseconds rather than the exchange's rounds. One representative's
+// versions are ordered by its boot counter, then their number (drawn from
+// its clock): after its host restarts, its clock and numbers begin lower,
+// and its new versions are still taken at once. A node whose part is
 // not held anywhere (it sends none yet, or its zone's representative just
 // moved) hears nothing this way until it is: the owner keeps another way
 // for those (a gossip channel at a slower rate).
@@ -167,8 +170,10 @@ class Rollup {
   std::vector<NodeId> barred_;   // the suspects the tree was built with
   std::map<ZoneKey, Held> held_;  // the zones of chain_ this node represents
   bool tree_dirty_ = true;
-  // The last version down the tree: from which representative, its number, the bytes.
+  // The last version down the tree: from which representative, in which of
+  // its runs, its number, the bytes.
   NodeId down_from_;
+  uint64_t down_boot_ = 0;
   uint64_t down_seq_ = 0;
   std::string down_bytes_;
   RollupCounters counters_;

@@ -245,19 +245,29 @@ TEST_CASE("what the pool's representative sends down the tree reaches every othe
   // represent the pool, is ignored.
   const size_t other = (top + 1) % 64;
   const uint64_t ignored = p.rollups[other]->counters().down_ignored;
-  auto send = [&](uint64_t from, uint64_t seq) {
+  auto send = [&](uint64_t from, uint64_t seq, uint64_t boot = 0, std::string bytes = "forged") {
     wire::RollupPart down;
     down.set_down_from(from);
     down.set_down_seq(seq);
-    down.set_down("forged");
+    down.set_down_boot(boot);
+    down.set_down(std::move(bytes));
     p.pool.streams((top + 2) % 64).Call(p.pool.node(other).identity().advertise, StreamService::kRollup,
                                         down.SerializeAsString(), std::chrono::seconds(1), [](Result<std::string>) {});
     p.pool.RunFor(std::chrono::milliseconds(50));
   };
-  send(p.pool.id(top).value, 1);                      // older
+  const uint64_t boot = p.pool.node(top).identity().boot;
+  send(p.pool.id(top).value, 1);                      // older, and from no boot (an older build)
+  send(p.pool.id(top).value, 1, boot);                // older in the same run
   send(p.pool.id((top + 3) % 64).value, UINT64_MAX);  // not the pool's representative
-  CHECK(p.rollups[other]->counters().down_ignored == ignored + 2);
+  CHECK(p.rollups[other]->counters().down_ignored == ignored + 3);
   CHECK(p.heard_down[other].back() == "levels 2");
+  // Its host restarted: its clock, and so its numbers, begin again lower,
+  // under a higher boot counter. Taken at once, and passed on.
+  send(p.pool.id(top).value, 1, boot + 1, "after a restart");
+  CHECK(p.rollups[other]->counters().down_ignored == ignored + 3);
+  CHECK(p.heard_down[other].back() == "after a restart");
+  send(p.pool.id(top).value, UINT64_MAX, boot);  // the earlier run's, however high its number
+  CHECK(p.heard_down[other].back() == "after a restart");
 
   // The representative crashes: its successor's versions reach everyone
   // once the tree has moved.
