@@ -36,6 +36,22 @@ std::string Label(const char* key, const std::string& value) {
   return fmt::format("{}=\"{}\"", key, EscapeLabel(value));
 }
 
+// Counter families read from one counters struct, one sample each.
+template <typename Counters>
+struct CounterFigure {
+  const char* name;
+  const char* help;
+  uint64_t Counters::*field;
+};
+
+template <typename Counters, size_t N>
+void CounterFamilies(const Counters& c, const CounterFigure<Counters> (&figures)[N], Writer& w) {
+  for (const auto& f : figures) {
+    w.Family(f.name, "counter", f.help);
+    w.Sample(f.name, static_cast<double>(c.*(f.field)));
+  }
+}
+
 void Members(const gossip::Gossiper& g, Writer& w) {
   std::map<std::string, int> by_state = {{"alive", 1}, {"suspect", 0}, {"failed", 0}, {"left", 0}};  // self: alive
   g.membership().ForEach([&](const gossip::Member& m) { ++by_state[std::string(gossip::ToString(m.state))]; });
@@ -225,34 +241,69 @@ void Pipes(const engine::NodeEngine& engine, Writer& w) {
 // what it applied for the nodes it keeps copies of.
 void Store(const store::HistoryStore* history, Writer& w) {
   if (history == nullptr) return;
-  const store::StoreCounters& c = history->counters();
-  struct Figure {
-    const char* name;
-    const char* help;
-    uint64_t store::StoreCounters::*field;
-  };
-  static const Figure kFigures[] = {
+  using SC = store::StoreCounters;
+  static const CounterFigure<SC> kFigures[] = {
       {"shoal_store_periods_recorded_total", "Periods of this node's own figures written to its history.",
-       &store::StoreCounters::batches},
+       &SC::batches},
       {"shoal_store_rows_written_total", "Rows written to the history store (own, replicated and copied).",
-       &store::StoreCounters::rows_written},
+       &SC::rows_written},
       {"shoal_store_replica_appends_total", "Batches of other nodes' history applied here as their replica.",
-       &store::StoreCounters::appends},
+       &SC::appends},
       {"shoal_store_replica_refused_total", "Replication messages refused: malformed, or a gap in the sequence.",
-       &store::StoreCounters::refused},
-      {"shoal_store_rollup_rows_total", "Minute and hour roll-up rows written.", &store::StoreCounters::rolled_up},
-      {"shoal_store_log_syncs_total", "Flushes of the history's write-ahead log to disk.", &store::StoreCounters::log_syncs},
+       &SC::refused},
+      {"shoal_store_rollup_rows_total", "Minute and hour roll-up rows written.", &SC::rolled_up},
+      {"shoal_store_log_syncs_total", "Flushes of the history's write-ahead log to disk.", &SC::log_syncs},
       {"shoal_store_write_failures_total", "History writes and syncs the disk failed (full or failing).",
-       &store::StoreCounters::write_failures},
+       &SC::write_failures},
       {"shoal_store_write_resumes_total", "Times the history store wrote again after the disk failed a write.",
-       &store::StoreCounters::write_resumes},
+       &SC::write_resumes},
       {"shoal_store_restored_rows_total",
        "Rows of this node's earlier history stores got back from their holders after its store started afresh.",
-       &store::StoreCounters::restored_rows}};
-  for (const Figure& f : kFigures) {
-    w.Family(f.name, "counter", f.help);
-    w.Sample(f.name, static_cast<double>(c.*(f.field)));
-  }
+       &SC::restored_rows}};
+  CounterFamilies(history->counters(), kFigures, w);
+}
+
+// The roll-up of the pool's figures (gossip/rollup.h) and the levels
+// planned from them (engine/figure_planner.h), on every node that may
+// plan from figures: what it carries for its zones and for the pool is
+// what makes one node busier than the rest.
+void Figures(const engine::NodeEngine& engine, Writer& w) {
+  const engine::FigurePlanner* figures = engine.figures();
+  if (figures == nullptr) return;
+  const gossip::Rollup& r = figures->rollup();
+  w.Family("shoal_planning_from_figures", "gauge", "1 while this node plans its row from the pool's figures.");
+  w.Sample("shoal_planning_from_figures", engine.plans_from_figures() ? 1 : 0);
+  w.Family("shoal_rollup_zones_held", "gauge", "Roll-up zones this node represents, its own included.");
+  w.Sample("shoal_rollup_zones_held", static_cast<double>(r.zones_held()));
+  w.Family("shoal_rollup_represents_pool", "gauge", "1 while this node represents the pool (receives the whole).");
+  w.Sample("shoal_rollup_represents_pool", r.represents_pool() ? 1 : 0);
+  using RC = gossip::RollupCounters;
+  static const CounterFigure<RC> kRollup[] = {
+      {"shoal_rollup_parts_sent_total", "Zone parts sent up the roll-up tree.", &RC::sent},
+      {"shoal_rollup_part_send_failures_total", "Zone parts sent up and not taken.", &RC::send_failures},
+      {"shoal_rollup_parts_received_total", "Parts taken from the zones under the ones held here.", &RC::received},
+      {"shoal_rollup_parts_refused_total", "Parts refused: malformed, too large, or for a zone not held here.",
+       &RC::refused},
+      {"shoal_rollup_parts_expired_total", "Children's parts dropped when not refreshed.", &RC::expired},
+      {"shoal_rollup_wholes_total", "The pool's whole handed over here, as its representative.", &RC::wholes},
+      {"shoal_rollup_part_sent_bytes_total", "Bytes of parts sent up.", &RC::bytes_sent},
+      {"shoal_rollup_part_received_bytes_total", "Bytes of parts taken.", &RC::bytes_received},
+      {"shoal_rollup_down_sent_total", "Versions passed down the tree to the nodes whose parts are held here.",
+       &RC::down_sent},
+      {"shoal_rollup_down_heard_total", "New versions heard down the tree.", &RC::down_heard},
+      {"shoal_rollup_down_ignored_total", "Versions down the tree ignored: old, or not from the pool's representative.",
+       &RC::down_ignored},
+      {"shoal_rollup_down_sent_bytes_total", "Bytes of versions passed down.", &RC::down_bytes_sent}};
+  CounterFamilies(r.counters(), kRollup, w);
+  using FC = engine::FigureCounters;
+  static const CounterFigure<FC> kLevels[] = {
+      {"shoal_levels_heard_total", "New levels heard from the pool's representative.", &FC::levels_heard},
+      {"shoal_levels_refused_total", "Levels that did not decode.", &FC::levels_refused},
+      {"shoal_levels_published_total", "Levels published by this node, representing the pool.", &FC::levels_published},
+      {"shoal_levels_too_large_total", "Levels over a gossip entry, not published.", &FC::levels_too_large},
+      {"shoal_rollup_parts_undecodable_total", "Children's parts that did not decode (not merged).",
+       &FC::parts_refused}};
+  CounterFamilies(figures->counters(), kLevels, w);
 }
 
 // Where the daemon's memory goes: a long-running daemon's RSS is only
@@ -327,6 +378,7 @@ std::string RenderMetrics(const MetricsSources& s) {
   Plan(s.engine, w);
   Pipes(s.engine, w);
   Events(s.engine, s.sinks, w);
+  Figures(s.engine, w);
   Health(s.engine, w);
   Memory(s.history, w);
   Store(s.history, w);

@@ -7,7 +7,9 @@
 // of its status here, the pool's capacity and, per application of the
 // pool's plan, its usage, demand, booking, allocation and instances; per
 // pipe and direction (and application on it) capacity, use, demand,
-// allocation and bookings; events and their sinks; enforcement errors;
+// allocation and bookings; events and their sinks; the roll-up of the
+// pool's figures (zones held, parts and versions down the tree, their
+// bytes) and the levels heard; enforcement errors;
 // the history store's writes and replica lag; the daemon's memory by part
 // (resident anonymous and file pages, malloc's heap, RocksDB's memtables and
 // cache). Names and units

@@ -1,7 +1,8 @@
 // Real shoald processes planning from the pool's figures (cpu.plan_from =
 // "figures"): each node publishes only a card, and the pool questions
 // (status, nodes, apps, app) are answered from what the nodes and the node
-// representing the pool are asked over peer streams.
+// representing the pool are asked over peer streams; /metrics shows the
+// roll-up at work.
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -14,6 +15,17 @@
 
 using namespace shoal;
 using testing::Output;
+using testing::RunCommand;
+
+namespace {
+
+// The value of the sample named exactly `sample` (labels included), or -1.
+double Value(const std::string& text, const std::string& sample) {
+  const size_t at = text.find("\n" + sample + " ");
+  return at == std::string::npos ? -1 : std::stod(text.substr(at + sample.size() + 2));
+}
+
+}  // namespace
 
 TEST_CASE("shoald planning from figures: status, nodes, apps and app answered from the nodes asked") {
   const std::string tag = fmt::format("figures-{}", ::getpid());
@@ -21,7 +33,9 @@ TEST_CASE("shoald planning from figures: status, nodes, apps and app answered fr
   testing::Child gold = testing::Spawn({SHOAL_BURN_BINARY, tag + "-gold", "--duty", "20"});
   testing::TestPool pool;
   pool.SetConfig(pool.dir().Write("figures.toml", "[cpu]\nplan_from = \"figures\"\n"));
-  for (size_t i = 0; i < 3; ++i) pool.Start(i, {"--enforcer", "off"});
+  const uint16_t http = testing::FreePort();
+  pool.Start(0, {"--enforcer", "off", "--http", fmt::format("127.0.0.1:{}", http)});
+  for (size_t i = 1; i < 3; ++i) pool.Start(i, {"--enforcer", "off"});
   const std::string policy = pool.dir().Write("gold.xml", fmt::format(R"(<shoal-policy mode="monitor">
   <application name="gold"><process cmdline="*shoal-demo-burn {}-gold*"/></application>
   <policy application="gold" priority="1"><cpu pool-percent="30%"/></policy>
@@ -109,5 +123,15 @@ TEST_CASE("shoald planning from figures: status, nodes, apps and app answered fr
   INFO(explain.text);
   CHECK(explain.status == 0);
   CHECK_THAT(explain.text, Catch::Contains("this pool plans from its figures"));
+
+  // /metrics shows the roll-up at work: node 0 holds its own zone at least,
+  // and sent its part up or took the whole as the pool's representative.
+  const std::string metrics = RunCommand(fmt::format("curl -s -S -m 5 http://127.0.0.1:{}/metrics", http)).text;
+  INFO(metrics);
+  CHECK(Value(metrics, "shoal_planning_from_figures") == 1);
+  CHECK(Value(metrics, "shoal_rollup_zones_held") >= 1);
+  CHECK(Value(metrics, "shoal_rollup_parts_sent_total") + Value(metrics, "shoal_rollup_wholes_total") > 0);
+  CHECK(Value(metrics, "shoal_levels_heard_total") + Value(metrics, "shoal_levels_published_total") > 0);
+  CHECK(Value(metrics, "shoal_rollup_parts_refused_total") == 0);
   for (size_t i = 0; i < 3; ++i) CHECK(pool.node(i).process.Stop() == 0);
 }

@@ -69,6 +69,9 @@ TEST_CASE("shoald serves /health and Prometheus /metrics that promtool accepts, 
                          Catch::Contains("shoal_stream_connections_retired_total ") &&
                          Catch::Contains("shoal_policy_fetch_failures_total{reason=\"holder_gone\"}") &&
                          Catch::Contains("shoal_policy_activations_total ") &&
+                         Catch::Contains("shoal_rollup_zones_held ") &&
+                         Catch::Contains("shoal_rollup_parts_sent_total ") &&
+                         Catch::Contains("shoal_levels_heard_total ") &&
                          Catch::Contains("shoal_daemon_memory_bytes{part=\"resident_anonymous\"}") &&
                          Catch::Contains("shoal_daemon_memory_bytes{part=\"memtables\"}"));
   const std::string body = m.text.substr(0, m.text.rfind('\n') + 1);
