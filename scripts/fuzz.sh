@@ -3,8 +3,9 @@
 # (default 60): the packet receive path, the peer stream codec, shoalctl's
 # JSON documents, the policy parser, the node status peers send and the
 # history service's requests (replication, queries), shoald's TOML
-# configuration and the control API's requests (the real handler on a
-# simulated pool). Seeds come from the repository (test/fuzz/corpus/, the
+# configuration, the control API's requests (the real handler on a
+# simulated pool) and the roll-up's stream service (parts and versions
+# down the tree, on a simulated pool). Seeds come from the repository (test/fuzz/corpus/, the
 # examples), dictionaries from test/fuzz/*.dict. A crash leaves its input in
 # build/fuzz/crash-* and fails.
 # Usage: scripts/fuzz.sh [SECONDS]   (0: build the targets, run none)
