@@ -10,6 +10,8 @@
 # own round time (a round near the 20 ms period means the emulator, not
 # the daemon, limits the figures).
 # Writes one JSON object per size to bench/results/emulated-pool.jsonl.
+# With PERF_RECORD=DIR, also records the daemon's call graphs over the
+# window (perf record, 3 kHz, DWARF) into DIR/perf-N.data for perf report.
 # Usage: bench/emulated_pool.sh [N...]   (default: 16 128)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -70,6 +72,12 @@ for n in "${sizes[@]}"; do
   lines_emu=$(wc -l <"$run/emu.out")
   ticks0=$(awk '{print $14 " " $15}' "/proc/$real/stat")
   perf_out=$run/perf.csv
+  if [ -n "${PERF_RECORD:-}" ]; then
+    mkdir -p "$PERF_RECORD"
+    perf record -q -F 3000 --call-graph dwarf -o "$PERF_RECORD/perf-$n.data" -p "$real" -- sleep "$window" \
+      >/dev/null 2>&1 &
+    record=$!
+  fi
   if command -v perf >/dev/null && perf stat -x, -e task-clock -p "$real" -- true >/dev/null 2>&1; then
     perf stat -x, -o "$perf_out" -e task-clock,context-switches,cpu-migrations -p "$real" -- sleep "$window" || true
   else
@@ -77,6 +85,7 @@ for n in "${sizes[@]}"; do
     sleep "$window"
   fi
   ticks1=$(awk '{print $14 " " $15}' "/proc/$real/stat")
+  [ -z "${PERF_RECORD:-}" ] || wait "$record" || true  # it ends with the window
   rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$real/status")
   live=$(nodes_live)
   python3 "$top/bench/emulated_summary.py" "$n" "$run" "$lines_real" "$lines_emu" "$ticks0" "$ticks1" "$hz" \
