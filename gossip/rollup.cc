@@ -224,8 +224,9 @@ void Rollup::Receive(const StreamPeer& from, const std::string& request, PeerStr
 
 void Rollup::SendDown(std::string bytes) {
   if (down_from_ == self_ && bytes == down_bytes_) return;  // every node has these (or gets them as it joins)
-  // Numbered by the clock, so that a restarted representative's versions
-  // still come after its earlier ones.
+  // Numbered by the clock, so that a restarted daemon's versions still come
+  // after its earlier ones; under its boot counter, for a host whose clock
+  // began again.
   down_seq_ = ClockVersion(down_seq_, clock_.Now());
   down_boot_ = gossiper_.identity().boot;
   down_from_ = self_;
