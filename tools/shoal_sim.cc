@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -165,6 +166,29 @@ void Print(const Flags& f, const WindowStart& w, const sim::PoolReport& r, doubl
   fmt::print("  ran in {:.1f} s of wall time\n", wall_s);
 }
 
+// The exchange's settings: the lan preset with the flags' changes; none
+// when they do not validate (the error is printed).
+std::optional<GossipConfig> GossipSettings(const Flags& f) {
+  GossipConfig c = GossipConfig::Lan();
+  c.period = std::chrono::milliseconds(f.period_ms);
+  c.fanout = f.fanout;
+  if (f.ttl) c.max_ttl = f.ttl;
+  if (f.sends) c.sends = f.sends;
+  if (f.failure_timeout_ms) {
+    c.failure_timeout = std::chrono::milliseconds(f.failure_timeout_ms);
+    c.suspect_timeout = std::min(c.suspect_timeout, c.failure_timeout);
+  }
+  if (f.suspect_probe_ms >= 0) c.suspect_probe_interval = std::chrono::milliseconds(f.suspect_probe_ms);
+  if (f.probe_ms >= 0) c.probe_interval = std::chrono::milliseconds(f.probe_ms);
+  if (f.probe_timeout_ms > 0) c.probe_timeout = std::chrono::milliseconds(f.probe_timeout_ms);
+  if (f.catch_up_items >= 0) c.catch_up_items = static_cast<size_t>(f.catch_up_items);
+  if (auto s = c.Validate(); !s.ok()) {
+    std::cerr << "shoal-sim: " << s.error().message << "\n";
+    return std::nullopt;
+  }
+  return c;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -227,7 +251,8 @@ int main(int argc, char** argv) {
                "takes to reach every node's levels, how far each node's row is from its row of the\n"
                "whole plan (from every node's exact demand, once a second), the traffic per node and\n"
                "the detection figures. Uses --nodes, --seed, --loss, --warmup-s, --duration-s,\n"
-               "--crashes, --apps, --rollup-ms; the pool starts formed; prints JSON");
+               "--crashes, --apps, --rollup-ms and the exchange's settings (--period-ms, --fanout,\n"
+               "--failure-timeout-ms, --probe-ms...); the pool starts formed; prints JSON");
   app.add_option("--apps", f.apps, "with --figures: applications in the pool (each node runs 5)")
       ->check(CLI::Range(5, 1000));
   app.add_flag("--statuses", f.statuses,
@@ -265,10 +290,12 @@ int main(int argc, char** argv) {
     return sim::RunPipes(sim::PipeRunFlags{f.nodes, f.seed, f.loss, f.warmup_s, f.duration_s, f.shift_s,
                                            !f.without_pipe_loop, f.json});
   }
+  const std::optional<GossipConfig> config = GossipSettings(f);
+  if (!config) return 2;
   if (f.figures) {
     return sim::RunFigures(sim::FiguresRunFlags{f.nodes, f.seed, f.loss, f.warmup_s, f.duration_s, f.crashes, f.apps,
                                                 5, 0.9, f.rollup_ms, f.levels_ms, f.levels_by == "tree",
-                                                f.statuses});
+                                                f.statuses, *config});
   }
   if (f.full) {
     return sim::RunFull(sim::FullRunFlags{f.nodes, f.seed, f.loss, f.warmup_s, f.duration_s, f.crashes, f.history,
@@ -278,23 +305,7 @@ int main(int argc, char** argv) {
   SimPoolOptions o;
   o.nodes = f.nodes;
   o.seed = f.seed;
-  o.config = GossipConfig::Lan();
-  o.config.period = std::chrono::milliseconds(f.period_ms);
-  o.config.fanout = f.fanout;
-  if (f.ttl) o.config.max_ttl = f.ttl;
-  if (f.sends) o.config.sends = f.sends;
-  if (f.failure_timeout_ms) {
-    o.config.failure_timeout = std::chrono::milliseconds(f.failure_timeout_ms);
-    o.config.suspect_timeout = std::min(o.config.suspect_timeout, o.config.failure_timeout);
-  }
-  if (f.suspect_probe_ms >= 0) o.config.suspect_probe_interval = std::chrono::milliseconds(f.suspect_probe_ms);
-  if (f.probe_ms >= 0) o.config.probe_interval = std::chrono::milliseconds(f.probe_ms);
-  if (f.probe_timeout_ms > 0) o.config.probe_timeout = std::chrono::milliseconds(f.probe_timeout_ms);
-  if (f.catch_up_items >= 0) o.config.catch_up_items = static_cast<size_t>(f.catch_up_items);
-  if (auto s = o.config.Validate(); !s.ok()) {
-    std::cerr << "shoal-sim: " << s.error().message << "\n";
-    return 2;
-  }
+  o.config = *config;
   o.link.loss = f.loss;
   o.link.duplicate = f.duplicate;
   o.link.latency = Ms(f.latency_ms);

@@ -188,7 +188,7 @@ int RunFigures(const FiguresRunFlags& f) {
   gossip::SimPoolOptions o;
   o.nodes = f.nodes;
   o.seed = f.seed;
-  o.config = gossip::GossipConfig::Lan();
+  o.config = f.gossip;
   o.link.loss = f.loss;
   gossip::SimPool pool(o);
   const PlanWorkload workload(f.nodes, f.apps, f.per_node, f.load, f.seed, pool.clock().Now());

@@ -16,6 +16,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "gossip/config.h"
+
 namespace shoal::sim {
 
 struct FiguresRunFlags {
@@ -32,6 +34,7 @@ struct FiguresRunFlags {
   int levels_ms = 250;  // levels published at most this often
   bool levels_down = true;  // down the roll-up tree (and the channel once a second), else the channel only
   bool statuses = false;  // plan as today: every node from every node's status
+  gossip::GossipConfig gossip = gossip::GossipConfig::Lan();  // the exchange's settings
 };
 
 int RunFigures(const FiguresRunFlags& flags);
