@@ -251,7 +251,7 @@ int main(int argc, char** argv) {
                "takes to reach every node's levels, how far each node's row is from its row of the\n"
                "whole plan (from every node's exact demand, once a second), the traffic per node and\n"
                "the detection figures. Uses --nodes, --seed, --loss, --warmup-s, --duration-s,\n"
-               "--crashes, --apps, --rollup-ms and the exchange's settings (--period-ms, --fanout,\n"
+               "--crashes, --stall-ms, --apps, --rollup-ms and the exchange's settings (--period-ms, --fanout,\n"
                "--failure-timeout-ms, --probe-ms...); the pool starts formed; prints JSON");
   app.add_option("--apps", f.apps, "with --figures: applications in the pool (each node runs 5)")
       ->check(CLI::Range(5, 1000));
@@ -293,8 +293,8 @@ int main(int argc, char** argv) {
   const std::optional<GossipConfig> config = GossipSettings(f);
   if (!config) return 2;
   if (f.figures) {
-    return sim::RunFigures(sim::FiguresRunFlags{f.nodes, f.seed, f.loss, f.warmup_s, f.duration_s, f.crashes, f.apps,
-                                                5, 0.9, f.rollup_ms, f.levels_ms, f.levels_by == "tree",
+    return sim::RunFigures(sim::FiguresRunFlags{f.nodes, f.seed, f.loss, f.warmup_s, f.duration_s, f.crashes, f.stall_ms,
+                                                f.apps, 5, 0.9, f.rollup_ms, f.levels_ms, f.levels_by == "tree",
                                                 f.statuses, *config});
   }
   if (f.full) {
@@ -376,9 +376,8 @@ int main(int argc, char** argv) {
     do {
       staller = first_victim + faults.Below(f.nodes - first_victim);
     } while (std::any_of(crash_at.begin(), crash_at.end(), [&](auto& p) { return p.second == staller; }));
-    metrics.NoteStall(staller);
-    pool.network().Schedule(start + std::min(window / 4, Duration(std::chrono::seconds(2))),
-                            [&, staller] { pool.Stall(staller, std::chrono::milliseconds(f.stall_ms)); });
+    metrics.ScheduleStall(staller, start + std::min(window / 4, Duration(std::chrono::seconds(2))),
+                          std::chrono::milliseconds(f.stall_ms));
   }
   if (f.churn_every_s > 0) {
     ScheduleChurn(pool, metrics, faults, first_victim, Ms(f.churn_every_s * 1000), Ms(f.down_s * 1000));

@@ -1,5 +1,6 @@
 #include "tools/sim/figures_run.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -171,14 +172,16 @@ void Report(const FiguresRunFlags& f, PlanningPool& p, const PoolReport& r, Gaps
       "\"busiest_node_udp_per_s\": {:.0f}, \"busiest_node_streams_per_s\": {:.0f}, {}\"wholes\": {}, \"levels_down_heard\": {}, \"levels_down_ignored\": {}, "
       "\"rollup_send_failures\": {}, \"levels_bytes_p50\": {:.0f}, \"levels_bytes_max\": {:.0f}, \"largest_part_bytes\": {:.0f}, "
       "\"levels_too_large\": {}, \"parts_refused\": {}, \"crashes\": {}, \"detection_p99_ms\": {:.0f}, "
-      "\"detections_missing\": {}, \"false_failures\": {}, \"wall_s\": {:.1f}}}\n",
+      "\"detections_missing\": {}, \"false_failures\": {}, \"false_suspicions\": {}, \"refutations\": {}, "
+      "\"stall_ms\": {}, \"stalled_declared_failed\": {}, \"wall_s\": {:.1f}}}\n",
       f.statuses ? "statuses" : "figures", f.nodes, f.apps, f.per_node, f.loss, f.seed, f.duration_s, f.rollup_ms, f.levels_ms, f.levels_down ? "tree" : "gossip",
       height, p.probes().size(), unreached, Percentile(top_ms, 50), Percentile(top_ms, 99), Percentile(reach_ms, 50),
       Percentile(reach_ms, 99), Percentile(reach_ms, 100), Percentile(gaps.rows, 50), Percentile(gaps.rows, 99),
       Percentile(gaps.rows, 100), Percentile(gaps.drift, 50), Percentile(gaps.drift, 99), t.udp + t.streams, t.udp, t.streams, t.p99, t.busiest, static_cast<double>(t.busiest_rate.udp_sent + t.busiest_rate.udp_received),
       static_cast<double>(t.busiest_rate.streams), BusiestRole(p, t), wholes, down_heard, down_ignored, send_failures,
       Percentile(levels_bytes, 50), Percentile(levels_bytes, 100), largest_part, p.levels_too_large, p.parts_refused, r.crashes,
-      r.detection_p99_ms, r.detections_missing, r.false_failures, wall_s);
+      r.detection_p99_ms, r.detections_missing, r.false_failures, r.false_suspicions, r.refutations, f.stall_ms,
+      r.stalled_declared_failed, wall_s);
 }
 
 }  // namespace
@@ -207,14 +210,21 @@ int RunFigures(const FiguresRunFlags& f) {
   Random faults(f.seed ^ 0xfa017ULL);
   const TimePoint start = pool.clock().Now();
   const Duration window = Seconds(f.duration_s);
+  std::vector<size_t> victims;
   for (size_t c = 0; c < f.crashes; ++c) {
     const size_t victim = 1 + faults.Below(f.nodes - 1);
+    victims.push_back(victim);
     const TimePoint at = start + faults.Between(Duration::zero(), window / 2);
     pool.network().Schedule(at, [&, victim, at] {
       if (!pool.running(victim)) return;
       pool.Crash(victim);
       metrics.NoteCrash(victim, at);
     });
+  }
+  if (f.stall_ms > 0) {
+    size_t staller;
+    do staller = 1 + faults.Below(f.nodes - 1); while (std::ranges::find(victims, staller) != victims.end());
+    metrics.ScheduleStall(staller, start + window / 4, std::chrono::milliseconds(f.stall_ms));
   }
   Gaps gaps;
   while (pool.clock().Now() - start < window) {

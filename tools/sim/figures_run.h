@@ -27,6 +27,7 @@ struct FiguresRunFlags {
   double warmup_s = 5;
   double duration_s = 20;
   size_t crashes = 0;
+  int stall_ms = 0;  // one node (not a crashed one) stalls this long, a quarter into the window
   size_t apps = 20;
   size_t per_node = 5;
   double load = 0.9;

@@ -107,6 +107,11 @@ void PoolMetrics::SampleFreshness() {
   }
 }
 
+void PoolMetrics::ScheduleStall(size_t node, TimePoint at, Duration length) {
+  stalled_.insert(node);
+  pool_.network().Schedule(at, [this, node, length] { pool_.Stall(node, length); });
+}
+
 void PoolMetrics::NoteCrash(size_t node, TimePoint at) {
   crashed_[node] = at;
   ++crashes_;

@@ -69,7 +69,9 @@ class PoolMetrics {
   // closed (running observers that never declared it failed count as
   // missing), and a failure declared about it from now on is false.
   void NoteRestart(size_t node);
-  void NoteStall(size_t node) { stalled_.insert(node); }
+  // `node` stalls for `length` from `at` (scheduled on the pool); failures
+  // declared about it are counted apart from the false ones.
+  void ScheduleStall(size_t node, TimePoint at, Duration length);
 
   PoolReport Finish(double loss);
 
