@@ -79,10 +79,16 @@ struct GossipConfig {
   // accusations.h). Pool-wide some node probes any given peer about once
   // per interval, so detection does not slow down as the pool grows. Only
   // where that convicts before silence would (Membership::
-  // AccusationsFaster: from about 150 nodes at these defaults).
+  // AccusationsFaster: from about 200 nodes at these defaults).
+  // The wait for the first probe of a crashed node is about exponential
+  // with the interval as its mean, the largest part of the detection time
+  // that is not a timeout: 100 ms took crash detection at 1,024 simulated
+  // nodes from p99 2.25 to 1.9 s at no measurable cost in bytes (a probe
+  // is a small datagram, its answer a packet the peer sends anyway; mean
+  // of four seeds' p99).
   // Interval 0..60000 ms, 0: no probes; timeout 2 periods up to the
   // failure timeout.
-  Duration probe_interval = std::chrono::milliseconds(200);
+  Duration probe_interval = std::chrono::milliseconds(100);
   Duration probe_timeout = std::chrono::milliseconds(400);
   // Failed or departed nodes are forgotten (their entries dropped) after this.
   Duration reap_after = std::chrono::seconds(60);

@@ -404,7 +404,7 @@ bool Membership::AccusationsFaster() const {
 
 Duration Membership::accusation_timeout() const {
   const Duration waves = 4 * static_cast<int>(config_.TtlFor(live_count())) * config_.period;
-  return std::max(config_.failure_timeout, waves);
+  return std::max(config_.failure_timeout - config_.probe_timeout, waves);
 }
 
 }  // namespace shoal::gossip

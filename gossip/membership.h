@@ -165,13 +165,16 @@ class Membership {
   Duration failure_timeout() const;
   // How long an accusation stands before the accused is failed: long
   // enough for it to reach the accused and the refutation to come back
-  // (two waves of TtlFor hops each, twice over for loss), and never less
-  // than the configured failure timeout.
+  // (two waves of TtlFor hops each, twice over for loss: 0.88 s at 1,024
+  // nodes), and never so short that the probes and the accusation together
+  // convict a node silent for less than the configured failure timeout
+  // (failure_timeout - probe_timeout, 0.8 s at the defaults): a stall
+  // that silence would forgive in a small pool is forgiven in a large one.
   Duration accusation_timeout() const;
   // Whether probing and accusing can convict a dead node before silence
   // does: probe_timeout + accusation_timeout < failure_timeout. Not in a
-  // small pool (at 128 nodes 0.4 + 1.2 s against 1.2 s), where probes
-  // would cost packets and find nothing first; from about 150 nodes on,
+  // small pool (at 128 nodes 0.4 + 0.8 s against 1.2 s), where probes
+  // would cost packets and find nothing first; from about 200 nodes on,
   // where the failure timeout stretches.
   bool AccusationsFaster() const;
 

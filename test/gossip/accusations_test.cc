@@ -124,7 +124,8 @@ TEST_CASE("an accusation heard makes the accused suspect at once and failed afte
   REQUIRE(p.StateOf(kX) == MemberState::kSuspect);
   REQUIRE(p.events.Count(MemberEvent::Kind::kSuspected, kX) == 1);
   // Long before silence alone would say anything.
-  REQUIRE(p.m.accusation_timeout() == p.cfg.failure_timeout);
+  // Probes and accusation together wait as long as silence would.
+  REQUIRE(p.m.accusation_timeout() == p.cfg.failure_timeout - p.cfg.probe_timeout);
   p.clock.Advance(p.m.accusation_timeout() - milliseconds(1));
   p.m.CheckAccusations(p.clock.Now());
   REQUIRE(p.StateOf(kX) == MemberState::kSuspect);
@@ -209,7 +210,7 @@ TEST_CASE("a node learns it was accused, and its own accusations go in its heart
 }
 
 TEST_CASE("accusations are used only where they convict before silence does") {
-  Pool p;  // 4 nodes: silence convicts in 1.2 s, probing and accusing take 1.6 s
+  Pool p;  // 4 nodes: silence convicts in 1.2 s, probing and accusing take 1.2 s too
   REQUIRE_FALSE(p.m.AccusationsFaster());
   // One-item digests make 65 nodes a large pool: news of life about one
   // node takes 65 periods to leave any given node again.
@@ -310,4 +311,17 @@ TEST_CASE("probing off probes nobody") {
     REQUIRE(t.probe.empty());
     REQUIRE(t.unanswered.empty());
   }
+}
+
+TEST_CASE("in a large pool an accusation stands long enough for the refutation to come back") {
+  GossipConfig cfg;
+  PeerIndex index(2048);
+  Membership m(kSelf, cfg, index);
+  ManualClock clock;
+  for (uint64_t i = 0; i < 1023; ++i) m.OnHeartbeat(NodeId{100 + i}, Hb(1), clock.Now());
+  // Two waves there and back, twice over for loss: more than the floor.
+  const Duration waves = 4 * static_cast<int>(cfg.TtlFor(1024)) * cfg.period;
+  REQUIRE(waves > cfg.failure_timeout - cfg.probe_timeout);
+  REQUIRE(m.accusation_timeout() == waves);
+  REQUIRE(m.AccusationsFaster());
 }
