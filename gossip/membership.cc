@@ -392,7 +392,14 @@ double Membership::Stretch() const {
 }
 
 Duration Membership::suspect_timeout() const {
-  return std::chrono::duration_cast<Duration>(config_.suspect_timeout * Stretch());
+  const Duration silence = std::chrono::duration_cast<Duration>(config_.suspect_timeout * Stretch());
+  if (!AccusationsFaster()) return silence;
+  // Where probes and accusations convict first, a crashed node is suspected
+  // through its accusation within about a second; silence then suspects
+  // only live nodes whose news is slow, and each such suspicion is
+  // answered by probes whose answers take the place of gossip fan-out. So
+  // silence waits three quarters of the failure by silence there.
+  return std::max(silence, failure_timeout() * 3 / 4);
 }
 Duration Membership::failure_timeout() const {
   return std::chrono::duration_cast<Duration>(config_.failure_timeout * Stretch());

@@ -160,7 +160,9 @@ class Membership {
   const std::vector<const Member*>& failed_peers() const;
   size_t live_count() const;  // including self
 
-  // Scaled for the current pool size.
+  // Scaled for the current pool size; where accusations convict first
+  // (AccusationsFaster), suspicion by silence waits at least three
+  // quarters of the failure by silence.
   Duration suspect_timeout() const;
   Duration failure_timeout() const;
   // How long an accusation stands before the accused is failed: long

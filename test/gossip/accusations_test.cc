@@ -313,7 +313,7 @@ TEST_CASE("probing off probes nobody") {
   }
 }
 
-TEST_CASE("in a large pool an accusation stands long enough for the refutation to come back") {
+TEST_CASE("in a large pool an accusation stands long enough for the refutation to come back, and silence suspects late") {
   GossipConfig cfg;
   PeerIndex index(2048);
   Membership m(kSelf, cfg, index);
@@ -324,4 +324,6 @@ TEST_CASE("in a large pool an accusation stands long enough for the refutation t
   REQUIRE(waves > cfg.failure_timeout - cfg.probe_timeout);
   REQUIRE(m.accusation_timeout() == waves);
   REQUIRE(m.AccusationsFaster());
+  // Silence suspects late there: the accusation suspects a crashed node first.
+  REQUIRE(m.suspect_timeout() == m.failure_timeout() * 3 / 4);
 }
