@@ -406,7 +406,9 @@ Duration Membership::failure_timeout() const {
 }
 
 bool Membership::AccusationsFaster() const {
-  return config_.probe_timeout + accusation_timeout() < failure_timeout();
+  // With probing off nobody accuses: silence is all there is.
+  return config_.probe_interval != Duration::zero() &&
+         config_.probe_timeout + accusation_timeout() < failure_timeout();
 }
 
 Duration Membership::accusation_timeout() const {

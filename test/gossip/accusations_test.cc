@@ -123,8 +123,9 @@ TEST_CASE("an accusation heard makes the accused suspect at once and failed afte
   p.m.CheckAccusations(p.clock.Now());
   REQUIRE(p.StateOf(kX) == MemberState::kSuspect);
   REQUIRE(p.events.Count(MemberEvent::Kind::kSuspected, kX) == 1);
-  // Long before silence alone would say anything.
-  // Probes and accusation together wait as long as silence would.
+  // Suspected at once, long before silence alone would say anything;
+  // failed once the probes and the accusation have waited as long as
+  // silence would.
   REQUIRE(p.m.accusation_timeout() == p.cfg.failure_timeout - p.cfg.probe_timeout);
   p.clock.Advance(p.m.accusation_timeout() - milliseconds(1));
   p.m.CheckAccusations(p.clock.Now());
@@ -324,6 +325,13 @@ TEST_CASE("in a large pool an accusation stands long enough for the refutation t
   REQUIRE(waves > cfg.failure_timeout - cfg.probe_timeout);
   REQUIRE(m.accusation_timeout() == waves);
   REQUIRE(m.AccusationsFaster());
-  // Silence suspects late there: the accusation suspects a crashed node first.
+  // Silence suspects late there: the accusation suspects a crashed node
+  // first. Not with probing off, where silence is all there is.
   REQUIRE(m.suspect_timeout() == m.failure_timeout() * 3 / 4);
+  cfg.probe_interval = Duration::zero();
+  PeerIndex quiet_index(2048);
+  Membership quiet(kSelf, cfg, quiet_index);
+  for (uint64_t i = 0; i < 1023; ++i) quiet.OnHeartbeat(NodeId{100 + i}, Hb(1), clock.Now());
+  REQUIRE_FALSE(quiet.AccusationsFaster());
+  REQUIRE(quiet.suspect_timeout() < quiet.failure_timeout() * 3 / 4);
 }
