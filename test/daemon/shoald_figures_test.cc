@@ -89,8 +89,13 @@ TEST_CASE("shoald planning from figures: status, nodes, apps and app answered fr
   CHECK(a["apps"][0]["entitlement_m"].get<double>() > 0);
   CHECK(a["pool_capacity_m"].get<double>() == Approx(s["capacity_m"].get<double>()));
 
-  // app: every instance with its node's row.
-  Output app = pool.Ctl("app gold --json", 2);
+  // app: every instance with its node's row, once every node plans its row
+  // from the levels (until it first hears them, a node's row comes from the
+  // statuses, which are cards here: no instance of its own; the figures
+  // above may hold its part before the levels reach it).
+  Output app = pool.CtlUntil("app gold --json", 2, [](const Output& o) {
+    return o.status == 0 && nlohmann::json::parse(o.text)["instances"].size() == 3;
+  });
   INFO(app.text);
   REQUIRE(app.status == 0);
   const auto d = nlohmann::json::parse(app.text);
