@@ -16,7 +16,7 @@ FigurePlanner::FigurePlanner(const gossip::RollupConfig& config, gossip::Gossipe
               },
               [this](const std::string& whole) { OnWhole(whole); }) {
   rollup_.SetDown([this](const std::string& levels) {  // from the pool's representative, as the roll-up checked
-    if (!stopped_) Heard(inbox_.Offer(rollup_.pool_rep(), levels, clock_.Now()));
+    if (!stopped_) Heard(inbox_.OfferFromTree(rollup_.pool_rep(), levels, clock_.Now()));
   });
 }
 
@@ -125,14 +125,14 @@ void FigurePlanner::OnWhole(const std::string& whole) {
   if (!bytes) return;  // the levels did not change
   ++counters_.levels_published;
   rollup_.SendDown(*bytes);
-  Heard(inbox_.Offer(rollup_.pool_rep(), *bytes, clock_.Now()));  // its own, at once
+  Heard(inbox_.OfferFromTree(rollup_.pool_rep(), *bytes, clock_.Now()));  // its own, at once
   levels_out_.Set(std::move(*bytes));
 }
 
 void FigurePlanner::OnLevels(const gossip::ChannelView& view) {
   if (stopped_) return;
   const gossip::StoredEntry* e = view.Find(rollup_.pool_rep());
-  if (e != nullptr) Heard(inbox_.Offer(rollup_.pool_rep(), e->payload, clock_.Now()));
+  if (e != nullptr) Heard(inbox_.OfferFromChannel(rollup_.pool_rep(), e->payload, clock_.Now()));
 }
 
 void FigurePlanner::Heard(bool fresh) {

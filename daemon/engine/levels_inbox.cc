@@ -13,12 +13,20 @@ std::optional<std::string> LevelsNumbering::Encode(const policy::PoolLevels& lev
   return VersionLevels(std::move(plain), version_);
 }
 
-bool LevelsInbox::Offer(NodeId origin, std::string_view levels, TimePoint now) {
+bool LevelsInbox::OfferFromTree(NodeId origin, std::string_view levels, TimePoint now) {
+  return Offer(origin, levels, now, false);
+}
+
+bool LevelsInbox::OfferFromChannel(NodeId origin, std::string_view levels, TimePoint now) {
+  return Offer(origin, levels, now, true);
+}
+
+bool LevelsInbox::Offer(NodeId origin, std::string_view levels, TimePoint now, bool may_restart) {
   if (levels.empty() || levels == bytes_) return false;
   auto version = LevelsVersion(levels);
   if (!version.ok()) return false;  // refused when planned from, like any levels that do not decode
   const bool newer = origin != origin_ || *version == 0 || *version > version_;
-  const bool restarted = *version < version_ && now - taken_at_ >= restarted_;
+  const bool restarted = may_restart && *version < version_ && now - taken_at_ >= restarted_;
   if (!newer && !restarted) return false;
   bytes_.assign(levels);
   origin_ = origin;

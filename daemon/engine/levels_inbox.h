@@ -41,22 +41,32 @@ class LevelsNumbering {
 // On every node: the levels to plan from.
 class LevelsInbox {
  public:
-  // `restarted`: how long an origin's versions may go older than the one
-  // held before they are taken (its clock went back across a restart).
-  // Longer than either way's lag, so a late copy of an old version is
-  // never taken for one.
+  // `restarted`: how long an origin's versions on the channel may go older
+  // than the one held before they are taken (its clock went back across a
+  // restart). Longer than the channel's lag, so a late copy of an old
+  // version is never taken for one.
   explicit LevelsInbox(Duration restarted = std::chrono::seconds(5)) : restarted_(restarted) {}
 
   // Levels published by `origin`, the node this one holds to represent the
-  // pool, from either way. True: they are newer than those held (or from
-  // another representative, or carry no version) and taken: plan from
-  // bytes().
-  bool Offer(NodeId origin, std::string_view levels, TimePoint now);
+  // pool. True: they are newer than those held (or from another
+  // representative, or carry no version) and taken: plan from bytes().
+  // Down the tree (or this node's own): only ever newer. A node passes down
+  // the last version the tree brought it, which the channel may have
+  // overtaken long since (a node that becomes a representative sends what
+  // it holds to the zones now under it), so an older version from the tree
+  // is a late copy, never a restart.
+  bool OfferFromTree(NodeId origin, std::string_view levels, TimePoint now);
+  // On the channel, which carries each origin's latest: an older version is
+  // also taken once nothing newer has come for `restarted` (the
+  // representative restarted with its clock behind).
+  bool OfferFromChannel(NodeId origin, std::string_view levels, TimePoint now);
   const std::string& bytes() const { return bytes_; }
   // Forget what was heard (the node stopped planning from figures).
   void Clear();
 
  private:
+  bool Offer(NodeId origin, std::string_view levels, TimePoint now, bool may_restart);
+
   Duration restarted_;
   std::string bytes_;
   NodeId origin_;

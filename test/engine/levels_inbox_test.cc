@@ -45,32 +45,37 @@ TEST_CASE("a node takes the newest levels whichever way brings them first", "[fi
   const TimePoint t0 = TimePoint{} + 100s;
   auto v = [](uint32_t nodes, uint64_t version) { return VersionLevels(EncodeLevels(LevelsOf(nodes)), version); };
   LevelsInbox inbox(5s);
-  REQUIRE(inbox.Offer(rep, v(1, 10), t0));  // from the channel, before the tree says anything
+  REQUIRE(inbox.OfferFromChannel(rep, v(1, 10), t0));  // before the tree says anything
   CHECK(inbox.bytes() == v(1, 10));
-  CHECK_FALSE(inbox.Offer(rep, v(1, 10), t0 + 1s));  // the same again
-  REQUIRE(inbox.Offer(rep, v(3, 30), t0 + 1500ms));  // down the tree
+  CHECK_FALSE(inbox.OfferFromChannel(rep, v(1, 10), t0 + 1s));  // the same again
+  REQUIRE(inbox.OfferFromTree(rep, v(3, 30), t0 + 1500ms));
   // The channel lags behind the tree: its older version does not replace the newer.
-  CHECK_FALSE(inbox.Offer(rep, v(2, 20), t0 + 2s));
+  CHECK_FALSE(inbox.OfferFromChannel(rep, v(2, 20), t0 + 2s));
   CHECK(inbox.bytes() == v(3, 30));
   // The tree stopped reaching this node: the channel's newer versions are taken at once, no silence waited out.
-  REQUIRE(inbox.Offer(rep, v(4, 40), t0 + 2100ms));
+  REQUIRE(inbox.OfferFromChannel(rep, v(4, 40), t0 + 2100ms));
   CHECK(inbox.bytes() == v(4, 40));
-  CHECK_FALSE(inbox.Offer(rep, "", t0 + 3s));  // a withdrawn entry keeps what was heard
-  CHECK_FALSE(inbox.Offer(rep, "garbage", t0 + 3s));
+  CHECK_FALSE(inbox.OfferFromChannel(rep, "", t0 + 3s));  // a withdrawn entry keeps what was heard
+  CHECK_FALSE(inbox.OfferFromTree(rep, "garbage", t0 + 3s));
   // Another representative: its versions from its own clock, taken at once.
-  REQUIRE(inbox.Offer(next, v(5, 5), t0 + 3s));
-  CHECK_FALSE(inbox.Offer(next, v(5, 4), t0 + 3s));
+  REQUIRE(inbox.OfferFromTree(next, v(5, 5), t0 + 3s));
+  CHECK_FALSE(inbox.OfferFromTree(next, v(5, 4), t0 + 3s));
   // Back to the first (the view of the pool moved back): taken.
-  REQUIRE(inbox.Offer(rep, v(6, 35), t0 + 3500ms));
+  REQUIRE(inbox.OfferFromChannel(rep, v(6, 35), t0 + 3500ms));
+  // A node that just became a representative passes down the version the
+  // tree last brought it, which the channel overtook long ago: however long
+  // nothing newer has come, a late copy from the tree is not taken.
+  CHECK_FALSE(inbox.OfferFromTree(rep, v(3, 30), t0 + 60s));
+  CHECK(inbox.bytes() == v(6, 35));
   // The representative restarted with its clock behind: its lower versions
-  // are taken once nothing newer has come for 5 s.
-  CHECK_FALSE(inbox.Offer(rep, v(7, 12), t0 + 8s));
-  REQUIRE(inbox.Offer(rep, v(7, 12), t0 + 8500ms));
-  REQUIRE(inbox.Offer(rep, v(8, 13), t0 + 8600ms));
+  // on the channel are taken once nothing newer has come for 5 s.
+  CHECK_FALSE(inbox.OfferFromChannel(rep, v(7, 12), t0 + 8s));
+  REQUIRE(inbox.OfferFromChannel(rep, v(7, 12), t0 + 8500ms));
+  REQUIRE(inbox.OfferFromTree(rep, v(8, 13), t0 + 8600ms));
   // Levels with no version (an older build publishing them) are taken when they differ.
-  REQUIRE(inbox.Offer(rep, EncodeLevels(LevelsOf(9)), t0 + 9s));
-  REQUIRE(inbox.Offer(rep, EncodeLevels(LevelsOf(10)), t0 + 9s));
+  REQUIRE(inbox.OfferFromChannel(rep, EncodeLevels(LevelsOf(9)), t0 + 9s));
+  REQUIRE(inbox.OfferFromTree(rep, EncodeLevels(LevelsOf(10)), t0 + 9s));
   inbox.Clear();
   CHECK(inbox.bytes().empty());
-  REQUIRE(inbox.Offer(rep, v(1, 10), t0 + 10s));
+  REQUIRE(inbox.OfferFromTree(rep, v(1, 10), t0 + 10s));
 }

@@ -47,7 +47,7 @@ class FigureNode final : public PlanningNode {
         [this](const gossip::ChannelView& view) { OnLevels(view); });
     if (!s.ok()) throw std::runtime_error(s.error().message);
     rollup_.SetDown([this](const std::string& bytes) {  // from the pool's representative, as the roll-up checked
-      if (inbox_.Offer(rollup_.pool_rep(), bytes, p_.pool().clock().Now())) Apply();
+      if (inbox_.OfferFromTree(rollup_.pool_rep(), bytes, p_.pool().clock().Now())) Apply();
     });
   }
   void Tick() override {
@@ -89,7 +89,7 @@ class FigureNode final : public PlanningNode {
     p_.Published(*bytes, *figures);
     if (levels_down_) {
       rollup_.SendDown(*bytes);
-      if (inbox_.Offer(rollup_.pool_rep(), *bytes, now)) Apply();
+      if (inbox_.OfferFromTree(rollup_.pool_rep(), *bytes, now)) Apply();
     }
     Publish(std::move(*bytes));
   }
@@ -99,7 +99,7 @@ class FigureNode final : public PlanningNode {
   }
   void OnLevels(const gossip::ChannelView& view) {
     const gossip::StoredEntry* e = view.Find(rollup_.pool_rep());
-    if (e != nullptr && inbox_.Offer(rollup_.pool_rep(), e->payload, p_.pool().clock().Now())) Apply();
+    if (e != nullptr && inbox_.OfferFromChannel(rollup_.pool_rep(), e->payload, p_.pool().clock().Now())) Apply();
   }
   // Plans from the levels the inbox took.
   void Apply() {
