@@ -1,6 +1,7 @@
 #include "gossip/rollup.h"
 
 #include <algorithm>
+#include <iterator>
 #include <utility>
 
 #include "core/clock_version.h"
@@ -13,6 +14,20 @@ bool ValidKey(uint32_t level) { return level <= ZoneKey::kLeafLevel; }
 
 // Whether `d` has passed since `since` (never set: TimePoint::min()).
 bool Passed(TimePoint since, TimePoint now, Duration d) { return since == TimePoint::min() || now - since >= d; }
+
+// The representatives of the zones right under those `self` represents.
+std::vector<NodeId> ChildReps(const std::vector<ZoneLink>& chain, NodeId self) {
+  std::vector<NodeId> reps;
+  for (const ZoneLink& z : chain) {
+    if (z.rep != self) continue;
+    for (NodeId r : z.child_reps) {
+      if (r != self) reps.push_back(r);
+    }
+  }
+  std::sort(reps.begin(), reps.end());
+  reps.erase(std::unique(reps.begin(), reps.end()), reps.end());
+  return reps;
+}
 
 }  // namespace
 
@@ -53,6 +68,7 @@ void Rollup::SetOwn(std::string part) {
 }
 
 void Rollup::Rebuild() {
+  const std::vector<NodeId> reps_before = ChildReps(chain_, self_);
   std::vector<NodeId> live;
   for (const Member* m : gossiper_.membership().live_peers()) live.push_back(m->id);
   barred_ = gossiper_.membership().suspects();
@@ -78,6 +94,13 @@ void Rollup::Rebuild() {
   }
   held_ = std::move(held);
   tree_dirty_ = false;
+  // A zone under this node with a new representative (its old one
+  // suspected, failed or gone) gets what came down at once: waiting for
+  // its first part to come up left the nodes below a crashed
+  // representative without the levels for a roll-up period more.
+  std::vector<NodeId> fresh;
+  std::ranges::set_difference(ChildReps(chain_, self_), reps_before, std::back_inserter(fresh));
+  if (!fresh.empty()) PassDown(fresh);
 }
 
 void Rollup::Tick() {

@@ -35,10 +35,16 @@
 // milliseconds rather than the exchange's rounds. One representative's
 // versions are ordered by its boot counter, then their number (drawn from
 // its clock): after its host restarts, its clock and numbers begin lower,
-// and its new versions are still taken at once. A node whose part is
-// not held anywhere (it sends none yet, or its zone's representative just
-// moved) hears nothing this way until it is: the owner keeps another way
-// for those (a gossip channel at a slower rate).
+// and its new versions are still taken at once. When the tree changes (a
+// representative suspected, failed or gone), a node that now represents a
+// zone above others passes the last version it holds to each zone's new
+// representative at once, as it computes them, so the nodes below a
+// crashed representative are not cut off until their new one's first part
+// comes up. That version may be older than one the node heard another
+// way: the owner takes only newer ones from the tree. A node whose part is
+// not held anywhere (it sends none yet) may hear nothing this way until it
+// is: the owner keeps another way for those (a gossip channel at a slower
+// rate).
 //
 // Served on StreamService::kRollup. Not thread-safe; one thread with the
 // Gossiper.

@@ -34,8 +34,10 @@ struct ZoneLink {
   NodeId rep;          // its representative
   size_t members = 0;
   // Where self represents a zone above its leaf: the zones right under it,
-  // sorted (the only parts it takes for it).
+  // sorted (the only parts it takes for it), and the representative of
+  // each, in the same order (where what comes down the tree goes).
   std::vector<ZoneKey> children;
+  std::vector<NodeId> child_reps;
 };
 
 // A node's place in the tree.
