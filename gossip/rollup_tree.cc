@@ -101,7 +101,9 @@ std::vector<ZoneLink> ZoneChain(NodeId self, std::span<const NodeId> live, std::
   size_t below = 1;  // members of the zone one level down
   for (int l = kPrefixLevels - 1; l >= 0; --l) {
     const size_t members = below + sharing[l];
-    if (members > below) chain.push_back({ZoneKey{static_cast<uint8_t>(l), Prefix(me, l)}, std::get<2>(best[l]), members, {}, {}});
+    if (members > below) {
+      chain.push_back({ZoneKey{static_cast<uint8_t>(l), Prefix(me, l)}, std::get<2>(best[l]), members, {}, {}});
+    }
     below = members;
   }
   // What lies right under the zones self represents.

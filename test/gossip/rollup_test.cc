@@ -346,8 +346,9 @@ TEST_CASE("a version sent while a representative below the top is down reaches i
     return true;
   };
   auto zone_heard = [&] {
-    return std::ranges::all_of(zone,
-                               [&](size_t j) { return !p.heard_down[j].empty() && p.heard_down[j].back() == "levels 2"; });
+    return std::ranges::all_of(zone, [&](size_t j) {
+      return !p.heard_down[j].empty() && p.heard_down[j].back() == "levels 2";
+    });
   };
   std::optional<TimePoint> suspected, heard;
   while (p.pool.clock().Now() - sent < std::chrono::seconds(10) && !(suspected && heard)) {
