@@ -1,6 +1,7 @@
 #include "core/fair_share.h"
 
 #include <algorithm>
+#include <bit>
 #include <cassert>
 #include <cmath>
 #include <limits>
@@ -28,34 +29,61 @@ struct Breakpoint {
   double sign;
 };
 
+// Pivots for the water level's rounds over points[0, count), count > 0.
+double MedianOfThree(const Breakpoint* points, size_t count) {
+  const double a = points[0].x, b = points[count / 2].x, c = points[count - 1].x;
+  return std::max(std::min(a, b), std::min(std::max(a, b), c));
+}
+double ExactMedian(Breakpoint* points, size_t count) {
+  std::nth_element(points, points + count / 2, points + count,
+                   [](const Breakpoint& a, const Breakpoint& b) { return a.x < b.x; });
+  return points[count / 2].x;
+}
+
 // The water level for consumers rising from their starts to their ends,
 // given a budget smaller than their total need. What the water spends at
 // level w is F(w) = sum over breakpoints of sign * max(0, w - x), so
-// starts and ends need not be paired: a selection over the breakpoints
-// (each round partitions the rest around their median and keeps the half
-// the level falls in) finds the last breakpoint F stays within the budget
-// at, and the level lies on the line after it. O(k) expected. Reorders
-// `points`.
+// starts and ends need not be paired, and F never falls as w rises. Each
+// round splits the breakpoints left around a pivot, three ways, summing
+// the lower part as it goes: if F at the pivot is within the budget the
+// level lies at or above it (the lower part and the pivot's equals are
+// known to lie below, their sums kept), else below it. Each breakpoint is
+// visited O(1) times on average; a pivot from the median of three, or the
+// exact median once rounds run long (inputs crafted against the median of
+// three), keeps that. Reorders `points`.
 double WaterLevel(Breakpoint* points, size_t count, double budget) {
   double slope = 0, offset = 0;  // of the breakpoints known to lie below the level
   size_t lo = 0, hi = count;
-  while (lo < hi) {
-    const size_t mid = lo + (hi - lo) / 2;
-    std::nth_element(points + lo, points + mid, points + hi,
-                     [](const Breakpoint& a, const Breakpoint& b) { return a.x < b.x; });
-    const double pivot = points[mid].x;
+  const int patient_rounds = 2 * std::bit_width(count) + 8;
+  for (int round = 0; lo < hi; ++round) {
+    const double pivot = round < patient_rounds ? MedianOfThree(points + lo, hi - lo)
+                                                : ExactMedian(points + lo, hi - lo);
+    // [lo, lt) below the pivot, [lt, gt) equal to it, [gt, hi) above it.
+    size_t lt = lo, i = lo, gt = hi;
     double s = 0, o = 0;
-    for (size_t i = lo; i <= mid; ++i) {
-      s += points[i].sign;
-      o += points[i].sign * points[i].x;
+    while (i < gt) {
+      const Breakpoint b = points[i];
+      if (b.x < pivot) {
+        s += b.sign;
+        o += b.sign * b.x;
+        points[i++] = points[lt];
+        points[lt++] = b;
+      } else if (b.x > pivot) {
+        points[i] = points[--gt];
+        points[gt] = b;
+      } else {
+        s += b.sign;
+        o += b.sign * b.x;
+        ++i;
+      }
     }
     // Spent if the water stood at the pivot (breakpoints above it add nothing).
     if ((slope + s) * pivot - (offset + o) <= budget) {
       slope += s;
       offset += o;
-      lo = mid + 1;
+      lo = gt;
     } else {
-      hi = mid;
+      hi = lt;
     }
   }
   if (slope < 0.5) return std::numeric_limits<double>::infinity();  // every consumer stopped: all covered
@@ -126,6 +154,20 @@ FairShareResult AllocateFairShare(double capacity, std::span<const FairShareRequ
 void AllocateFairShare(double capacity, std::span<const FairShareRequest> consumers,
                        Leftover leftover, FairShareResult& out) {
   const size_t n = consumers.size();
+  size_t level_count = 0;
+  for (const auto& c : consumers) level_count = std::max(level_count, c.levels.size());
+  std::vector<double> minimums(n), levels(level_count * n);
+  for (size_t i = 0; i < n; ++i) {
+    minimums[i] = consumers[i].minimum;
+    for (size_t l = 0; l < level_count; ++l) levels[l * n + i] = LevelAmount(consumers[i], l);
+  }
+  AllocateLevels(capacity, minimums, levels, level_count, leftover, out);
+}
+
+void AllocateLevels(double capacity, std::span<const double> minimums, std::span<const double> levels,
+                    size_t level_count, Leftover leftover, FairShareResult& out) {
+  const size_t n = minimums.size();
+  assert(levels.size() == level_count * n);
   out.amounts.assign(n, 0.0);
   out.levels.clear();
   double left = std::max(0.0, capacity);
@@ -135,17 +177,15 @@ void AllocateFairShare(double capacity, std::span<const FairShareRequest> consum
   if (n > kInline) heap_targets.resize(n);
   std::span<double> targets(n > kInline ? heap_targets.data() : inline_targets, n);
 
-  for (size_t i = 0; i < n; ++i) targets[i] = consumers[i].minimum;
-  out.minimums = RaiseMaxMin(out.amounts, targets, left);
+  out.minimums = RaiseMaxMin(out.amounts, minimums, left);
   left = std::max(0.0, left - out.minimums);
 
-  size_t level_count = 0;
-  for (const auto& c : consumers) level_count = std::max(level_count, c.levels.size());
   out.levels.reserve(level_count);
   for (size_t level = 0; level < level_count; ++level) {
+    const double* asks = levels.data() + level * n;
     LevelOutcome o;
     for (size_t i = 0; i < n; ++i) {
-      targets[i] = std::max(out.amounts[i], LevelAmount(consumers[i], level));
+      targets[i] = std::max(out.amounts[i], asks[i]);
       o.asked += targets[i] - out.amounts[i];
     }
     o.fit = Fits(o.asked, left);

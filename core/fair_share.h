@@ -57,6 +57,15 @@ FairShareResult AllocateFairShare(double capacity, std::span<const FairShareRequ
 void AllocateFairShare(double capacity, std::span<const FairShareRequest> consumers,
                        Leftover leftover, FairShareResult& out);
 
+// The allocator on consumers laid out by level, for callers that allocate
+// many small problems (the planner, once per node): `minimums` has one
+// entry per consumer (n of them) and `levels` holds level_count columns of
+// n, levels[l * n + i] being consumer i's cumulative amount at level l.
+// The same allocation as AllocateFairShare. REQUIRES: levels.size() ==
+// level_count * minimums.size().
+void AllocateLevels(double capacity, std::span<const double> minimums, std::span<const double> levels,
+                    size_t level_count, Leftover leftover, FairShareResult& out);
+
 // Raises every allocations[i] toward targets[i], max-min fairly, spending at
 // most `budget`; returns what was spent. Consumers whose target is not above
 // their allocation are left alone. If `water` is given it receives the

@@ -198,8 +198,8 @@ Buckets BucketByNode(const PlanInput& in, const AppNumbers& numbers, CpuPlan& pl
   return b;
 }
 
-// Each node's instances by application, duplicates added together; then
-// each node's and application's list of them.
+// Each node's instances by application, duplicates added together, with
+// each node's and application's list of them, in one pass over the rows.
 void GatherInstances(const PlanInput& in, const AppNumbers& numbers, CpuPlan& plan) {
   Buckets b = BucketByNode(in, numbers, plan);
   plan.instances.reserve(b.raw.size());
@@ -209,29 +209,26 @@ void GatherInstances(const PlanInput& in, const AppNumbers& numbers, CpuPlan& pl
     std::sort(first, end, [](const RawInstance& x, const RawInstance& y) {
       return std::tie(x.app, x.demand, x.usage) < std::tie(y.app, y.demand, y.usage);
     });
+    NodePlan& node = plan.nodes[n];
+    node.first = plan.instances.size();
     for (auto r = first; r != end; ++r) {
+      AppPlan& app = plan.apps[r->app];
+      app.demand += r->demand;
+      app.usage += r->usage;
       if (r != first && plan.instances.back().app == r->app) {
         plan.instances.back().demand += r->demand;
         plan.instances.back().usage += r->usage;
         continue;
       }
-      InstancePlan ip;
-      ip.node = n;
-      ip.app = r->app;
+      app.instances.push_back(plan.instances.size());
+      InstancePlan& ip = plan.instances.emplace_back();
+      ip.node = static_cast<uint32_t>(n);
+      ip.app = static_cast<uint32_t>(r->app);
       ip.demand = r->demand;
       ip.usage = r->usage;
-      plan.instances.push_back(ip);
     }
-  }
-  for (size_t i = 0; i < plan.instances.size(); ++i) {
-    InstancePlan& ip = plan.instances[i];
-    NodePlan& n = plan.nodes[ip.node];
-    if (n.count == 0) n.first = i;
-    ++n.count;
-    AppPlan& app = plan.apps[ip.app];
-    app.instances.push_back(i);
-    app.demand += ip.demand;
-    app.usage += ip.usage;
+    node.count = plan.instances.size() - node.first;
+    if (node.count == 0) node.first = 0;
   }
 }
 
@@ -309,18 +306,23 @@ void Book(const std::vector<size_t>& by_priority, CpuPlan& plan) {
 }
 
 
-// 5. What one instance asks the node's allocator: level 1 its booking,
-// level 2 the demand above it within its cap, level 3 a rogue's demand.
-void Ask(const InstancePlan& ip, const AppPlan& app, const PlannerOptions& options, FairShareRequest& c) {
-  c.minimum = NonNegative(options.minimum);
-  c.levels.resize(3);
-  if (app.rogue()) {
-    c.levels[0] = c.levels[1] = 0;
-    c.levels[2] = ip.demand;
-  } else {
-    double burst = std::max(ip.booking, std::min(ip.demand, ip.cap));
-    c.levels[0] = ip.booking;
-    c.levels[1] = c.levels[2] = burst;
+// 5. What a node's instances ask its allocator, by level (AllocateLevels):
+// level 1 their bookings, level 2 the demand above them within their caps,
+// level 3 a rogue's demand. `levels` receives three columns of `count`.
+void Ask(const CpuPlan& plan, const NodePlan& node, std::vector<double>& minimums, std::vector<double>& levels) {
+  const size_t n = node.count;
+  minimums.assign(n, NonNegative(plan.options.minimum));
+  levels.resize(3 * n);
+  for (size_t j = 0; j < n; ++j) {
+    const InstancePlan& ip = plan.instances[node.first + j];
+    if (plan.apps[ip.app].rogue()) {
+      levels[j] = levels[n + j] = 0;
+      levels[2 * n + j] = ip.demand;
+    } else {
+      const double burst = std::max(ip.booking, std::min(ip.demand, ip.cap));
+      levels[j] = ip.booking;
+      levels[n + j] = levels[2 * n + j] = burst;
+    }
   }
 }
 
@@ -349,17 +351,6 @@ void SetCgroup(InstancePlan& ip, const AppPlan& app, const NodePlan& node, doubl
     const int64_t q = QuotaFor(*limit, options.quota_period_us);
     ip.quota_us = ip.quota_us ? std::min(*ip.quota_us, q) : q;
   }
-}
-
-// What a node's plan leaves unused: its reserve and every allocation above
-// its instance's demand.
-double Idle(const CpuPlan& plan, const NodePlan& node) {
-  double idle = static_cast<double>(node.reserve);
-  for (size_t j = 0; j < node.count; ++j) {
-    const InstancePlan& ip = plan.instances[node.first + j];
-    idle += std::max(0.0, ip.allocation - ip.demand);
-  }
-  return idle;
 }
 
 }  // namespace
@@ -406,31 +397,27 @@ std::vector<size_t> PriorityOrder(const CpuPlan& plan, const std::vector<bool>& 
 
 // 5 and 6. Each node's allocator, rounder and cgroup settings.
 void AllocateNodes(CpuPlan& plan) {
-  std::vector<FairShareRequest> consumers;
-  std::vector<double> values;
+  std::vector<double> minimums, levels, values;
   std::vector<int64_t> rounded;
   FairShareResult r;
   for (NodePlan& node : plan.nodes) {
-    if (consumers.size() < node.count) consumers.resize(node.count);
-    for (size_t j = 0; j < node.count; ++j) {
-      const InstancePlan& ip = plan.instances[node.first + j];
-      Ask(ip, plan.apps[ip.app], plan.options, consumers[j]);
-    }
-    AllocateFairShare(node.capacity, std::span<const FairShareRequest>(consumers.data(), node.count),
-                      Leftover::kReserve, r);
+    Ask(plan, node, minimums, levels);
+    AllocateLevels(node.capacity, minimums, levels, 3, Leftover::kReserve, r);
     for (size_t l = 0; l < node.levels.size() && l < r.levels.size(); ++l) node.levels[l] = r.levels[l];
     values.assign(r.amounts.begin(), r.amounts.end());
     values.push_back(r.reserve);
     RoundCumulative(values, rounded);
     node.reserve = rounded.back();
+    // What the node's plan leaves unused: its reserve and every allocation
+    // above its instance's demand.
+    double idle = static_cast<double>(node.reserve);
     for (size_t j = 0; j < node.count; ++j) {
       InstancePlan& ip = plan.instances[node.first + j];
-      AppPlan& app = plan.apps[ip.app];
       ip.allocation = r.amounts[j];
       ip.millicores = rounded[j];
-      app.allocated += ip.allocation;
+      plan.apps[ip.app].allocated += ip.allocation;
+      idle += std::max(0.0, ip.allocation - ip.demand);
     }
-    const double idle = Idle(plan, node);
     for (size_t j = 0; j < node.count; ++j) {
       InstancePlan& ip = plan.instances[node.first + j];
       SetCgroup(ip, plan.apps[ip.app], node, idle, plan.options);

@@ -221,7 +221,7 @@ RowPlan PlanRow(const PoolLevels& levels, const PlanNode& self, std::span<const 
     auto it = mine.find(plan.apps[a].name);
     if (it == mine.end()) continue;
     InstancePlan ip;
-    ip.app = a;
+    ip.app = static_cast<uint32_t>(a);
     ip.demand = it->second.demand;
     ip.usage = it->second.usage;
     plan.apps[a].instances.push_back(plan.instances.size());

@@ -186,19 +186,22 @@ TEST_CASE("RaiseMaxMin: one water level, the whole budget spent, from equal or u
   for (int round = 0; round < 3000; ++round) {
     size_t n = 1 + rng.Below(rng.Chance(0.2) ? 300 : 20);
     bool equal = rng.Chance(0.5);
+    // Breakpoints on a few whole values: many ties around every pivot.
+    bool few_values = rng.Chance(0.3);
+    auto amount = [&](double scale) { return few_values ? static_cast<double>(rng.Below(4)) : rng.Unit() * scale; };
     std::vector<double> alloc(n), target(n);
-    double start = rng.Unit() * 5;
+    double start = amount(5);
     double need = 0;
     for (size_t i = 0; i < n; ++i) {
-      alloc[i] = equal ? start : rng.Unit() * 10;
-      target[i] = rng.Chance(0.1) ? alloc[i] * rng.Unit() : alloc[i] + rng.Unit() * 10;
+      alloc[i] = equal ? start : amount(10);
+      target[i] = rng.Chance(0.1) ? alloc[i] * rng.Unit() : alloc[i] + amount(10);
       need += std::max(0.0, target[i] - alloc[i]);
     }
     double budget = need * rng.Unit();
     std::vector<double> before = alloc;
     double water = 0;
     double spent = RaiseMaxMin(alloc, target, budget, &water);
-    INFO("round " << round << " n " << n << " equal starts " << equal);
+    INFO("round " << round << " n " << n << " equal starts " << equal << " few values " << few_values);
     REQUIRE(spent == Approx(budget).margin(1e-9));
     double total = 0;
     for (size_t i = 0; i < n; ++i) {
