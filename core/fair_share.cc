@@ -44,47 +44,45 @@ double ExactMedian(Breakpoint* points, size_t count) {
 // given a budget smaller than their total need. What the water spends at
 // level w is F(w) = sum over breakpoints of sign * max(0, w - x), so
 // starts and ends need not be paired, and F never falls as w rises. Each
-// round splits the breakpoints left around a pivot, three ways, summing
-// the lower part as it goes: if F at the pivot is within the budget the
-// level lies at or above it (the lower part and the pivot's equals are
-// known to lie below, their sums kept), else below it. Each breakpoint is
-// visited O(1) times on average; a pivot from the median of three, or the
-// exact median once rounds run long (inputs crafted against the median of
-// three), keeps that. Reorders `points`.
+// round sums the breakpoints left at or below a pivot: if F at the pivot
+// is within the budget the level lies at or above it (those sums are
+// kept and the breakpoints above the pivot go on), else below it (the
+// breakpoints below it go on). Both passes are free of branches on the
+// data, which is random to the branch predictor. A pivot from the median
+// of three, or the exact median once rounds run long (inputs crafted
+// against the median of three), keeps the work linear on average.
+// Reorders `points`.
 double WaterLevel(Breakpoint* points, size_t count, double budget) {
   double slope = 0, offset = 0;  // of the breakpoints known to lie below the level
-  size_t lo = 0, hi = count;
+  size_t left = count;              // points[0, left) are still undecided
   const int patient_rounds = 2 * std::bit_width(count) + 8;
-  for (int round = 0; lo < hi; ++round) {
-    const double pivot = round < patient_rounds ? MedianOfThree(points + lo, hi - lo)
-                                                : ExactMedian(points + lo, hi - lo);
-    // [lo, lt) below the pivot, [lt, gt) equal to it, [gt, hi) above it.
-    size_t lt = lo, i = lo, gt = hi;
+  for (int round = 0; left > 0; ++round) {
+    const double pivot = round < patient_rounds ? MedianOfThree(points, left) : ExactMedian(points, left);
     double s = 0, o = 0;
-    while (i < gt) {
-      const Breakpoint b = points[i];
-      if (b.x < pivot) {
-        s += b.sign;
-        o += b.sign * b.x;
-        points[i++] = points[lt];
-        points[lt++] = b;
-      } else if (b.x > pivot) {
-        points[i] = points[--gt];
-        points[gt] = b;
-      } else {
-        s += b.sign;
-        o += b.sign * b.x;
-        ++i;
-      }
+    for (size_t i = 0; i < left; ++i) {
+      const double below = points[i].x <= pivot ? points[i].sign : 0.0;
+      s += below;
+      o += below * points[i].x;
     }
-    // Spent if the water stood at the pivot (breakpoints above it add nothing).
-    if ((slope + s) * pivot - (offset + o) <= budget) {
+    // Spent if the water stood at the pivot (breakpoints above it add
+    // nothing). The difference cancels where the pivot is near the starts
+    // (at the lowest start F is exactly 0): rounding must not put the
+    // level below every start, so F counts as within the budget up to the
+    // rounding of its terms.
+    const double up = (slope + s) * pivot, down = offset + o;
+    const bool at_or_above = up - down <= budget + kSlack * std::max(1.0, budget) + 1e-12 * std::abs(down);
+    if (at_or_above) {
       slope += s;
       offset += o;
-      lo = gt;
-    } else {
-      hi = lt;
     }
+    // Keep the side the level lies in; the pivot itself goes either way.
+    size_t kept = 0;
+    for (size_t i = 0; i < left; ++i) {
+      const Breakpoint b = points[i];
+      points[kept] = b;
+      kept += at_or_above ? b.x > pivot : b.x < pivot;
+    }
+    left = kept;
   }
   if (slope < 0.5) return std::numeric_limits<double>::infinity();  // every consumer stopped: all covered
   return (budget + offset) / slope;
@@ -98,17 +96,13 @@ double RaiseMaxMin(std::span<double> allocations, std::span<const double> target
   if (water_out != nullptr) *water_out = kAll;
   // The water level w rises from the lowest allocation; consumer i follows it
   // between its allocation a_i and its target t_i. Events at a_i (starts
-  // rising) and t_i (stops) change how many rise together.
+  // rising) and t_i (stops) change how many rise together. The loops do
+  // not branch on which consumers rise: that is random to the predictor.
+  if (budget <= 0) return 0;
   const size_t n = allocations.size();
   double need = 0;
-  size_t rising = 0;
-  for (size_t i = 0; i < n; ++i) {
-    if (targets[i] > allocations[i]) {
-      need += targets[i] - allocations[i];
-      ++rising;
-    }
-  }
-  if (rising == 0 || budget <= 0) return 0;
+  for (size_t i = 0; i < n; ++i) need += std::max(0.0, targets[i] - allocations[i]);
+  if (need <= 0) return 0;
   if (Fits(need, budget)) {
     for (size_t i = 0; i < n; ++i) allocations[i] = std::max(allocations[i], targets[i]);
     return need;
@@ -119,26 +113,25 @@ double RaiseMaxMin(std::span<double> allocations, std::span<const double> target
   Breakpoint inline_buffer[2 * kInline];
   std::vector<Breakpoint> heap_buffer;
   Breakpoint* points = inline_buffer;
-  if (rising > kInline) {
-    heap_buffer.resize(2 * rising);
+  if (n > kInline) {
+    heap_buffer.resize(2 * n);
     points = heap_buffer.data();
   }
   size_t k = 0;
   for (size_t i = 0; i < n; ++i) {
-    if (targets[i] > allocations[i]) {
-      points[k++] = {allocations[i], 1};
-      points[k++] = {targets[i], -1};
-    }
+    points[k] = {allocations[i], 1};
+    points[k + 1] = {targets[i], -1};
+    k += targets[i] > allocations[i] ? 2 : 0;
   }
   const double water = WaterLevel(points, k, budget);
 
+  // Each rising consumer follows the water to its target; the others are
+  // already at or above both.
   double spent = 0;
   for (size_t i = 0; i < n; ++i) {
-    if (targets[i] > allocations[i] && water > allocations[i]) {
-      double to = std::min(targets[i], water);
-      spent += to - allocations[i];
-      allocations[i] = to;
-    }
+    const double to = std::max(allocations[i], std::min(targets[i], water));
+    spent += to - allocations[i];
+    allocations[i] = to;
   }
   if (water_out != nullptr) *water_out = water;
   return spent;

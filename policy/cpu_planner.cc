@@ -1,4 +1,5 @@
 #include "policy/cpu_planner.h"
+#include "policy/first_seen.h"
 #include "policy/plan_steps.h"
 
 #include <algorithm>
@@ -35,52 +36,11 @@ double Spread(double amount, const std::vector<size_t>& instances,
 // Rounds half up; x >= 0 (where llround gives the same, without its call).
 int64_t RoundNonNegative(double x) { return static_cast<int64_t>(x + 0.5); }
 
-int64_t QuotaFor(double millicores, int64_t period_us) {
-  const int64_t q = RoundNonNegative(millicores * static_cast<double>(period_us) / 1000.0);
+// `us_per_millicore`: the quota period in microseconds over 1,000.
+int64_t QuotaFor(double millicores, double us_per_millicore) {
+  const int64_t q = RoundNonNegative(millicores * us_per_millicore);
   return std::max<int64_t>(q, 1000);  // the kernel's smallest quota is 1 ms
 }
-
-// Names numbered as first seen: open addressing over a power-of-two table
-// with FNV-1a hashes. A plan names every instance (10^4 and more) of a few
-// hundred applications at most; a standard unordered_map's prime modulo
-// and node chasing cost more than the rest of the naming.
-class FirstSeen {
- public:
-  size_t Number(std::string_view name) {
-    if (2 * (names_.size() + 1) > slots_.size()) Grow();
-    const uint64_t h = Hash(name);
-    for (size_t i = h & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
-      const uint32_t s = slots_[i];
-      if (s == kEmpty) {
-        slots_[i] = static_cast<uint32_t>(names_.size());
-        names_.push_back(name);
-        hashes_.push_back(h);
-        return names_.size() - 1;
-      }
-      if (hashes_[s] == h && names_[s] == name) return s;
-    }
-  }
-  const std::vector<std::string_view>& names() const { return names_; }
-
- private:
-  static constexpr uint32_t kEmpty = UINT32_MAX;
-  static uint64_t Hash(std::string_view s) {
-    uint64_t h = 14695981039346656037ull;
-    for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-    return h ^ (h >> 29);  // the low bits index the table: fold the high ones in
-  }
-  void Grow() {
-    slots_.assign(std::max<size_t>(64, 2 * slots_.size()), kEmpty);
-    for (size_t n = 0; n < names_.size(); ++n) {
-      size_t i = hashes_[n] & (slots_.size() - 1);
-      while (slots_[i] != kEmpty) i = (i + 1) & (slots_.size() - 1);
-      slots_[i] = static_cast<uint32_t>(n);
-    }
-  }
-  std::vector<uint32_t> slots_;
-  std::vector<std::string_view> names_;
-  std::vector<uint64_t> hashes_;
-};
 
 }  // namespace
 
@@ -313,16 +273,13 @@ void Ask(const CpuPlan& plan, const NodePlan& node, std::vector<double>& minimum
   const size_t n = node.count;
   minimums.assign(n, NonNegative(plan.options.minimum));
   levels.resize(3 * n);
-  for (size_t j = 0; j < n; ++j) {
+  for (size_t j = 0; j < n; ++j) {  // selects, not branches: rogues are random to the predictor
     const InstancePlan& ip = plan.instances[node.first + j];
-    if (plan.apps[ip.app].rogue()) {
-      levels[j] = levels[n + j] = 0;
-      levels[2 * n + j] = ip.demand;
-    } else {
-      const double burst = std::max(ip.booking, std::min(ip.demand, ip.cap));
-      levels[j] = ip.booking;
-      levels[n + j] = levels[2 * n + j] = burst;
-    }
+    const bool rogue = plan.apps[ip.app].rogue();
+    const double burst = std::max(ip.booking, std::min(ip.demand, ip.cap));
+    levels[j] = rogue ? 0.0 : ip.booking;
+    levels[n + j] = rogue ? 0.0 : burst;
+    levels[2 * n + j] = rogue ? ip.demand : burst;
   }
 }
 
@@ -330,27 +287,33 @@ void Ask(const CpuPlan& plan, const NodePlan& node, std::vector<double>& minimum
 // short (noise in a demand at its allocation must not toggle the quota).
 bool Held(const InstancePlan& ip) { return ip.demand > ip.allocation * 1.02 + 1.0; }
 
+// What SetCgroup needs of a node and the options, worked out once a node
+// (multiplications, where a division per instance cost more than the rest).
+struct CgroupScale {
+  double weight_per_millicore = 0;  // max_weight over the node's capacity
+  double us_per_millicore = 0;      // the quota period over 1,000
+  double idle = 0;                  // what the node's plan leaves unused
+};
+
 // 6. An instance's cgroup settings: a weight proportional to its
 // allocation, a quota where its policy caps it (or it is a contained
 // rogue), and where it is held (options.hold_contended) a quota at its
-// allocation plus `idle`, what the node's plan leaves unused (its reserve
-// and the allocations above their instances' demand): a held instance may
-// still take all of that at once, and no more than it.
-void SetCgroup(InstancePlan& ip, const AppPlan& app, const NodePlan& node, double idle,
-               const PlannerOptions& options) {
-  double w = node.capacity > 0 ? static_cast<double>(ip.millicores) * options.max_weight / node.capacity : 1.0;
-  ip.weight = static_cast<uint32_t>(
-      std::clamp<int64_t>(RoundNonNegative(w), 1, static_cast<int64_t>(options.max_weight)));
-  ip.quota_us.reset();
+// allocation plus the idle capacity, what the node's plan leaves unused
+// (its reserve and the allocations above their instances' demand): a held
+// instance may still take all of that at once, and no more than it.
+void SetCgroup(InstancePlan& ip, const AppPlan& app, const CgroupScale& scale, const PlannerOptions& options) {
+  const double millicores = static_cast<double>(ip.millicores);
+  ip.weight = static_cast<uint32_t>(std::clamp<int64_t>(RoundNonNegative(millicores * scale.weight_per_millicore), 1,
+                                                        static_cast<int64_t>(options.max_weight)));
   ip.held = Held(ip);
-  if (ip.cap != kNoCap) ip.quota_us = QuotaFor(ip.cap, options.quota_period_us);
-  std::optional<double> limit;
-  if (app.rogue() && options.contain_rogues) limit = static_cast<double>(ip.millicores);
-  if (options.hold_contended && ip.held) limit = std::min(limit.value_or(kNoCap), ip.millicores + idle);
-  if (limit) {
-    const int64_t q = QuotaFor(*limit, options.quota_period_us);
-    ip.quota_us = ip.quota_us ? std::min(*ip.quota_us, q) : q;
-  }
+  // The quota of the lowest limit that applies (QuotaFor never falls as
+  // its argument rises): the cap, a contained rogue's allocation, a held
+  // instance's allocation plus the idle capacity.
+  double limit = ip.cap;
+  limit = std::min(limit, app.rogue() && options.contain_rogues ? millicores : kNoCap);
+  limit = std::min(limit, options.hold_contended && ip.held ? millicores + scale.idle : kNoCap);
+  ip.quota_us.reset();
+  if (limit != kNoCap) ip.quota_us = QuotaFor(limit, scale.us_per_millicore);
 }
 
 }  // namespace
@@ -408,19 +371,22 @@ void AllocateNodes(CpuPlan& plan) {
     values.push_back(r.reserve);
     RoundCumulative(values, rounded);
     node.reserve = rounded.back();
+    CgroupScale scale;
+    scale.weight_per_millicore = node.capacity > 0 ? plan.options.max_weight / node.capacity : 0.0;
+    scale.us_per_millicore = static_cast<double>(plan.options.quota_period_us) / 1000.0;
     // What the node's plan leaves unused: its reserve and every allocation
     // above its instance's demand.
-    double idle = static_cast<double>(node.reserve);
+    scale.idle = static_cast<double>(node.reserve);
     for (size_t j = 0; j < node.count; ++j) {
       InstancePlan& ip = plan.instances[node.first + j];
       ip.allocation = r.amounts[j];
       ip.millicores = rounded[j];
       plan.apps[ip.app].allocated += ip.allocation;
-      idle += std::max(0.0, ip.allocation - ip.demand);
+      scale.idle += std::max(0.0, ip.allocation - ip.demand);
     }
     for (size_t j = 0; j < node.count; ++j) {
       InstancePlan& ip = plan.instances[node.first + j];
-      SetCgroup(ip, plan.apps[ip.app], node, idle, plan.options);
+      SetCgroup(ip, plan.apps[ip.app], scale, plan.options);
     }
   }
 }

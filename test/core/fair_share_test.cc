@@ -213,3 +213,20 @@ TEST_CASE("RaiseMaxMin: one water level, the whole budget spent, from equal or u
     REQUIRE(total == Approx(budget).margin(1e-9));
   }
 }
+
+TEST_CASE("RaiseMaxMin: a budget within rounding of nothing never gives everyone their target") {
+  // Eleven consumers at one start whose sum does not round back to eleven
+  // times it: the water's cost at that start cancels to a rounding error,
+  // which must not read as over a budget of 1e-16 (the level would then
+  // lie below every start and everyone would be raised to their target).
+  Random rng(11);
+  for (int round = 0; round < 200; ++round) {
+    const double start = rng.Unit();
+    std::vector<double> alloc(11, start), target(11);
+    for (double& t : target) t = start + 1 + rng.Unit() * 10;
+    const double spent = RaiseMaxMin(alloc, target, 1e-16);
+    INFO("round " << round << " start " << start);
+    REQUIRE(spent < 1e-9);
+    for (double a : alloc) REQUIRE(a == Approx(start).margin(1e-9));
+  }
+}
