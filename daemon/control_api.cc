@@ -186,14 +186,14 @@ control::Response ControlApi::Nodes(const control::Request&) {
   auto name_of = [&](NodeId id) { return c_.engine.NameOf(id); };
   const std::map<NodeId, policy::PolicyVersion> versions = c_.engine.policies().distribution().Versions();
     auto add = [&](NodeId id, const Endpoint& address, std::string_view state, gossip::ProtocolRange protocols,
-                   const std::string& build) {
+                   std::string_view build) {
       auto* n = r.mutable_nodes()->add_nodes();
       n->set_id(id.ToString());
       n->set_name(name_of(id));
       n->set_address(address.ToString());
       n->set_state(std::string(state));
       n->set_protocols(fmt::format("{}-{}", protocols.min, protocols.max));
-      n->set_build(build);
+      n->set_build(std::string(build));
       if (const engine::PoolView::Node* node = pool.Find(id)) {
         const engine::NodeStatus& f = node->status;
         FillNodeFigures(f, *n);

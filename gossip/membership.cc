@@ -138,6 +138,17 @@ void Membership::OnHeartbeat(NodeId origin, const Heartbeat& hb, TimePoint now) 
   accusations_.Replace(origin, others, now);
 }
 
+static_assert(sizeof(Member) <= 64, "a Member is held per peer per node: keep it small");
+
+Payload Membership::ShareBuild(std::string_view build) {
+  for (const Payload& b : builds_) {
+    if (b == build) return b;
+  }
+  if (builds_.size() == kSharedBuilds) builds_.erase(builds_.begin());
+  builds_.emplace_back(build);
+  return builds_.back();
+}
+
 void Membership::UpdateMember(NodeId origin, const Heartbeat& hb, TimePoint now) {
   if (members_.size() >= config_.max_nodes && !members_.contains(origin)) return;
   auto [mp, fresh] = members_.TryEmplace(origin);
@@ -150,7 +161,7 @@ void Membership::UpdateMember(NodeId origin, const Heartbeat& hb, TimePoint now)
   m.id = origin;
   m.endpoint = hb.endpoint;
   m.protocol = hb.protocol;
-  m.build = hb.build;
+  if (m.build != hb.build) m.build = ShareBuild(hb.build);
   if (!fresh) Relist(before, m);
   // A forwarded heartbeat may be old; only a new member or a new
   // incarnation (a restart, which happened just now) counts as life.

@@ -38,6 +38,7 @@
 #include "gossip/accusations.h"
 #include "gossip/config.h"
 #include "gossip/packet.h"
+#include "gossip/payload.h"
 #include "gossip/slot_map.h"
 
 namespace shoal::gossip {
@@ -45,13 +46,15 @@ namespace shoal::gossip {
 enum class MemberState : uint8_t { kAlive, kSuspect, kFailed, kLeft };
 std::string_view ToString(MemberState s);
 
+// 64 bytes: every node holds one per peer (10^8 of them in a simulated
+// pool of 10,000), so the build is shared text, not a string of its own.
 struct Member {
   NodeId id;
   Endpoint endpoint;  // invalid until a heartbeat names it
   MemberState state = MemberState::kAlive;
   uint64_t incarnation = 0;
   ProtocolRange protocol{1, 1};  // from its heartbeat
-  std::string build;             // from its heartbeat ("" from a version-1 node)
+  Payload build;                 // from its heartbeat ("" from a version-1 node)
   TimePoint last_seen;    // local time of the newest sign of life
   TimePoint state_since;  // local time the state last changed
 };
@@ -213,6 +216,11 @@ class Membership {
   size_t digest_cursor_ = 0;
   TimePoint grace_until_ = TimePoint::min();
   void RebuildCaches() const;
+  // The build text shared by the members that run it (a pool runs a few
+  // builds at once): the last kSharedBuilds distinct ones are kept.
+  Payload ShareBuild(std::string_view build);
+  static constexpr size_t kSharedBuilds = 8;
+  std::vector<Payload> builds_;
   mutable std::vector<const Member*> live_cache_;
   mutable std::vector<const Member*> failed_cache_;
   mutable std::vector<const Member*> digest_cache_;  // live, address or not

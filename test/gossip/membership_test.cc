@@ -247,3 +247,32 @@ TEST_CASE("the live and failed lists follow joins, failures, recoveries, leaves 
   check();
   REQUIRE(m.IsLive(NodeId{450}));
 }
+
+TEST_CASE("members running one build share its text and a new build replaces it") {
+  GossipConfig cfg;
+  PeerIndex index(1024);
+  Membership m(kSelf, cfg, index);
+  ManualClock c;
+  Heartbeat a = Hb(1), b = Hb(1);
+  a.build = b.build = "0.1.0 (7cbc926-dirty)";  // past the short-string size: a copy each would cost
+  m.OnHeartbeat(kPeer, a, c.Now());
+  m.OnHeartbeat(NodeId{3}, b, c.Now());
+  const Member* p = m.Find(kPeer);
+  const Member* q = m.Find(NodeId{3});
+  REQUIRE(p->build == "0.1.0 (7cbc926-dirty)");
+  REQUIRE(p->build.view().data() == q->build.view().data());  // one block of bytes
+
+  Heartbeat upgraded = Hb(2);
+  upgraded.build = "0.2.0 (1234567)";
+  m.OnHeartbeat(kPeer, upgraded, c.Now());
+  REQUIRE(m.Find(kPeer)->build == "0.2.0 (1234567)");
+  REQUIRE(m.Find(NodeId{3})->build == "0.1.0 (7cbc926-dirty)");
+  // Many builds in turn: each member still reads its own.
+  for (uint64_t i = 0; i < 20; ++i) {
+    Heartbeat h = Hb(3 + i);
+    h.build = "build " + std::to_string(i);
+    m.OnHeartbeat(kPeer, h, c.Now());
+    REQUIRE(m.Find(kPeer)->build == h.build);
+  }
+  REQUIRE(m.Find(NodeId{3})->build == "0.1.0 (7cbc926-dirty)");
+}
