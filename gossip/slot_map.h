@@ -3,7 +3,11 @@
 // in the shared index. The table holds its ids' slots (acquired on insert,
 // released on erase and on destruction). Growth stops at the index's
 // number of slots, so a table never holds more room than ids exist.
-// Not thread-safe.
+// A table of a few ids (a channel only one node publishes on, such as the
+// pool's levels) keeps them in a short list sorted by slot until it holds
+// more than kSparseMax: an array as long as the highest slot would cost
+// every node 32 bytes per node of the pool for one entry. Not
+// thread-safe.
 #pragma once
 
 #include <algorithm>
@@ -23,16 +27,17 @@ class SlotMap {
   SlotMap(const SlotMap&) = delete;
   SlotMap& operator=(const SlotMap&) = delete;
 
-  const T* FindSlot(uint32_t slot) const {
-    return slot < present_.size() && present_[slot] ? &values_[slot] : nullptr;
-  }
+  const T* FindSlot(uint32_t slot) const { return const_cast<SlotMap*>(this)->FindSlot(slot); }
   T* FindSlot(uint32_t slot) {
-    return slot < present_.size() && present_[slot] ? &values_[slot] : nullptr;
+    if (dense_) return slot < present_.size() && present_[slot] ? &values_[slot] : nullptr;
+    for (auto& [s, v] : sparse_) {
+      if (s == slot) return &v;
+    }
+    return nullptr;
   }
   const T* Find(NodeId id) const { return FindSlot(index_->Find(id)); }
   T* Find(NodeId id) { return FindSlot(index_->Find(id)); }
   bool contains(NodeId id) const { return Find(id) != nullptr; }
-
   // id's value, default-made when new (second: true). {nullptr, false}
   // when the index is full.
   std::pair<T*, bool> TryEmplace(NodeId id) {
@@ -40,25 +45,36 @@ class SlotMap {
     if (T* v = FindSlot(slot)) return {v, false};
     slot = index_->Acquire(id);
     if (slot == PeerIndex::kNone) return {nullptr, false};
+    ++size_;
+    if (!dense_ && sparse_.size() < kSparseMax) return {InsertSparse(slot), true};
+    if (!dense_) MakeDense();
     if (slot >= values_.size()) Grow(slot);
     present_[slot] = true;
     values_[slot] = T{};
-    ++size_;
     return {&values_[slot], true};
   }
   bool Erase(NodeId id) { return EraseSlot(index_->Find(id)); }
   bool EraseSlot(uint32_t slot) {
     if (FindSlot(slot) == nullptr) return false;
-    present_[slot] = false;
-    values_[slot] = T{};
+    if (dense_) {
+      present_[slot] = false;
+      values_[slot] = T{};
+    } else {
+      auto it = std::find_if(sparse_.begin(), sparse_.end(), [slot](const auto& e) { return e.first == slot; });
+      sparse_.erase(it);
+      ++moves_;  // the later ones moved up
+    }
     --size_;
     index_->Release(slot);
     return true;
   }
   void Clear() {
+    if (!dense_) {
+      while (!sparse_.empty()) EraseSlot(sparse_.back().first);
+      return;
+    }
     for (uint32_t s = 0; s < present_.size(); ++s) EraseSlot(s);
   }
-
   size_t size() const { return size_; }
   // Counts the times the values moved: pointers into the table taken
   // before a change of this count are invalid.
@@ -69,6 +85,10 @@ class SlotMap {
   // fn(id, value) for every value, in slot order.
   template <typename Fn>
   void ForEach(Fn&& fn) const {
+    if (!dense_) {
+      for (const auto& [s, v] : sparse_) fn(index_->IdOf(s), v);
+      return;
+    }
     for (uint32_t s = 0; s < present_.size(); ++s) {
       if (present_[s]) fn(index_->IdOf(s), values_[s]);
     }
@@ -77,6 +97,14 @@ class SlotMap {
   // slot it is given (EraseSlot), but must not insert.
   template <typename Fn>
   void ForEachMutable(Fn&& fn) {
+    if (!dense_) {
+      for (size_t i = 0; i < sparse_.size();) {  // an erase moves the rest up
+        const size_t before = sparse_.size();
+        fn(index_->IdOf(sparse_[i].first), sparse_[i].first, sparse_[i].second);
+        if (sparse_.size() == before) ++i;
+      }
+      return;
+    }
     for (uint32_t s = 0; s < present_.size(); ++s) {
       if (present_[s]) fn(index_->IdOf(s), s, values_[s]);
     }
@@ -96,7 +124,30 @@ class SlotMap {
     present_.resize(slot + 1, false);
   }
 
+  static constexpr size_t kSparseMax = 8;
+  T* InsertSparse(uint32_t slot) {
+    auto it = std::lower_bound(sparse_.begin(), sparse_.end(), slot,
+                               [](const auto& e, uint32_t s) { return e.first < s; });
+    ++moves_;  // an insert may move the others
+    return &sparse_.emplace(it, slot, T{})->second;
+  }
+  // The short list becomes the array for good (tables that once held many
+  // ids are the tables of every peer).
+  void MakeDense() {
+    dense_ = true;
+    ++moves_;
+    for (auto& [s, v] : sparse_) {
+      if (s >= values_.size()) Grow(s);
+      present_[s] = true;
+      values_[s] = std::move(v);
+    }
+    sparse_.clear();
+    sparse_.shrink_to_fit();
+  }
+
   PeerIndex* index_;
+  bool dense_ = false;
+  std::vector<std::pair<uint32_t, T>> sparse_;  // by slot, while !dense_
   std::vector<T> values_;
   std::vector<bool> present_;
   size_t size_ = 0;

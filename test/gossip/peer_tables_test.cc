@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <map>
 
 #include <catch2/catch.hpp>
@@ -87,6 +88,49 @@ TEST_CASE("slot map: tables share the index and release their slots") {
     REQUIRE(y.size() == 52);
   }
   REQUIRE(index.held() == 0);  // every slot released with the tables
+}
+
+TEST_CASE("slot map: a few ids are a short list, more make the array, both agree with a plain map") {
+  PeerIndex index(4000);
+  Random random(3);
+  for (int round = 0; round < 40; ++round) {
+    SlotMap<uint64_t> table(index);
+    std::map<uint64_t, uint64_t> model;  // id -> value
+    const uint64_t ids = round % 2 == 0 ? 8 : 3000;  // stays within the short list, or not
+    for (int step = 0; step < 3000; ++step) {
+      const uint64_t id = 1 + random.Below(ids);
+      if (random.Chance(0.3) && model.count(id)) {
+        REQUIRE(table.Erase(NodeId{id}));
+        model.erase(id);
+      } else {
+        auto [v, fresh] = table.TryEmplace(NodeId{id});
+        REQUIRE(fresh == (model.count(id) == 0));
+        *v = step;
+        model[id] = static_cast<uint64_t>(step);
+      }
+      if (step % 101 == 0) {
+        // Every value found, in slot order, and erasing while walking works.
+        std::vector<uint32_t> slots;
+        table.ForEach([&](NodeId id_seen, uint64_t value) {
+          REQUIRE(model.at(id_seen.value) == value);
+          slots.push_back(table.SlotOf(id_seen));
+        });
+        REQUIRE(slots.size() == model.size());
+        REQUIRE(std::is_sorted(slots.begin(), slots.end()));
+      }
+    }
+    REQUIRE(table.size() == model.size());
+    for (const auto& [id, value] : model) REQUIRE(*table.Find(NodeId{id}) == value);
+    size_t erased = 0;
+    table.ForEachMutable([&](NodeId id, uint32_t slot, uint64_t&) {
+      if (id.value % 2 == 0) erased += table.EraseSlot(slot) ? 1 : 0;
+    });
+    size_t even = 0;
+    for (const auto& [id, value] : model) even += id % 2 == 0 ? 1 : 0;
+    REQUIRE(erased == even);
+    REQUIRE(table.size() == model.size() - even);
+  }
+  REQUIRE(index.held() == 0);
 }
 
 TEST_CASE("payloads: shared bytes, counted references") {
