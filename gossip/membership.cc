@@ -102,7 +102,6 @@ void Membership::Relist(uint8_t before, const Member& m) {
     return;
   }
   const uint8_t added = after & ~before;
-  if (added & kDigestList) digest_cache_.push_back(&m);
   if (added & kLiveList) live_cache_.push_back(&m);
   if (added & kFailedList) failed_cache_.push_back(&m);
 }
@@ -255,14 +254,19 @@ void Membership::FillDigest(TimePoint now, std::vector<LivenessItem>& out) {
   out.push_back(LivenessItem{self_, 0, 0});
   // Every live member, with an address or not: listing one whose address we
   // lack is also how we get its entries back (see the Gossiper's repair).
-  if (CachesStale()) RebuildCaches();
-  const auto& live = digest_cache_;
-  const size_t n = std::min(digest_items(), live.size());
-  for (size_t k = 0; k < n; ++k) {
-    const Member* m = live[(digest_cursor_ + k) % live.size()];
+  // The window walks round the members' slots from where the last one
+  // stopped (no list of them is kept: 8 bytes per peer per node).
+  const size_t n = std::min(digest_items(), live_peers_count_);
+  const uint32_t end = members_.slot_end();
+  size_t taken = 0;
+  for (uint32_t k = 0; k < end && taken < n; ++k) {
+    const uint32_t slot = static_cast<uint32_t>((digest_cursor_ + k) % end);
+    const Member* m = members_.FindSlot(slot);
+    if (m == nullptr || (Lists(*m) & kDigestList) == 0) continue;
     out.push_back(LivenessItem{m->id, DigestAgeMs(*m, now), 0});
+    ++taken;
+    digest_cursor_ = slot + 1;
   }
-  digest_cursor_ = live.empty() ? 0 : (digest_cursor_ + n) % live.size();
 }
 
 uint32_t Membership::DigestAgeMs(const Member& m, TimePoint now) {
@@ -364,10 +368,8 @@ const Member* Membership::Find(NodeId id) const { return members_.Find(id); }
 void Membership::RebuildCaches() const {
   live_cache_.clear();
   failed_cache_.clear();
-  digest_cache_.clear();
   members_.ForEach([&](NodeId, const Member& m) {
     const uint8_t lists = Lists(m);
-    if (lists & kDigestList) digest_cache_.push_back(&m);
     if (lists & kLiveList) live_cache_.push_back(&m);
     if (lists & kFailedList) failed_cache_.push_back(&m);
   });

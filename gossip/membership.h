@@ -213,7 +213,7 @@ class Membership {
   AccusationBook accusations_;
   uint64_t own_incarnation_ = 0;
   bool accused_self_ = false;
-  size_t digest_cursor_ = 0;
+  size_t digest_cursor_ = 0;  // the slot the next digest window starts from
   TimePoint grace_until_ = TimePoint::min();
   void RebuildCaches() const;
   // The build text shared by the members that run it (a pool runs a few
@@ -223,7 +223,6 @@ class Membership {
   std::vector<Payload> builds_;
   mutable std::vector<const Member*> live_cache_;
   mutable std::vector<const Member*> failed_cache_;
-  mutable std::vector<const Member*> digest_cache_;  // live, address or not
   mutable bool live_dirty_ = true;  // the caches need a rebuild
   mutable uint64_t cache_moves_ = 0;  // members_.moves() when they were built
 };

@@ -76,6 +76,12 @@ class SlotMap {
     for (uint32_t s = 0; s < present_.size(); ++s) EraseSlot(s);
   }
   size_t size() const { return size_; }
+  // One past the highest slot that may hold a value (FindSlot below it
+  // may still find none).
+  uint32_t slot_end() const {
+    if (dense_) return static_cast<uint32_t>(present_.size());
+    return sparse_.empty() ? 0 : sparse_.back().first + 1;
+  }
   // Counts the times the values moved: pointers into the table taken
   // before a change of this count are invalid.
   uint64_t moves() const { return moves_; }
