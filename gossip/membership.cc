@@ -258,9 +258,10 @@ void Membership::FillDigest(TimePoint now, std::vector<LivenessItem>& out) {
   // stopped (no list of them is kept: 8 bytes per peer per node).
   const size_t n = std::min(digest_items(), live_peers_count_);
   const uint32_t end = members_.slot_end();
+  const size_t start = digest_cursor_;  // moves as members are taken
   size_t taken = 0;
   for (uint32_t k = 0; k < end && taken < n; ++k) {
-    const uint32_t slot = static_cast<uint32_t>((digest_cursor_ + k) % end);
+    const uint32_t slot = static_cast<uint32_t>((start + k) % end);
     const Member* m = members_.FindSlot(slot);
     if (m == nullptr || (Lists(*m) & kDigestList) == 0) continue;
     out.push_back(LivenessItem{m->id, DigestAgeMs(*m, now), 0});

@@ -157,27 +157,38 @@ TEST_CASE("liveness digests carry news of life with its age") {
 }
 
 TEST_CASE("the digest lists this node first, then a rotating window of live peers") {
-  GossipConfig cfg;
-  cfg.digest_items_min = 3;
-  cfg.digest_items_max = 3;
-  PeerIndex index(1024);
-  Membership m(kSelf, cfg, index);
-  ManualClock c;
-  for (uint64_t i = 2; i <= 8; ++i) m.OnHeartbeat(NodeId{i}, Hb(1), c.Now());
-  c.Advance(milliseconds(40));
-  std::set<uint64_t> covered;
-  for (int round = 0; round < 3; ++round) {
-    std::vector<LivenessItem> d;
-    m.FillDigest(c.Now(), d);
-    REQUIRE(d.size() == 4);
-    REQUIRE(d[0].id == kSelf);
-    REQUIRE(d[0].age_ms == 0);
-    for (size_t k = 1; k < d.size(); ++k) {
-      REQUIRE(d[k].age_ms == 40);
-      covered.insert(d[k].id.value);
+  // (peers, window): every peer within ceil(peers / window) packets, the
+  // departed never. A window that skipped a slot after each one it listed
+  // left 8 of 63 peers out for good (their entries were never repaired).
+  for (auto [peers, window] : {std::pair<uint64_t, size_t>{7, 3}, {63, 8}, {40, 5}}) {
+    GossipConfig cfg;
+    cfg.digest_items_min = window;
+    cfg.digest_items_max = window;
+    PeerIndex index(1024);
+    Membership m(kSelf, cfg, index);
+    ManualClock c;
+    for (uint64_t i = 2; i <= peers + 1; ++i) m.OnHeartbeat(NodeId{i}, Hb(1), c.Now());
+    for (uint64_t i = 100; i < 104; ++i) {  // among them, in slots of their own, nodes that left
+      m.OnHeartbeat(NodeId{i}, Hb(1), c.Now());
+      m.OnHeartbeat(NodeId{i}, Hb(2, true), c.Now());
     }
+    c.Advance(milliseconds(40));
+    std::set<uint64_t> covered;
+    for (size_t round = 0; round < (peers + window - 1) / window; ++round) {
+      std::vector<LivenessItem> d;
+      m.FillDigest(c.Now(), d);
+      REQUIRE(d.size() == window + 1);
+      REQUIRE(d[0].id == kSelf);
+      REQUIRE(d[0].age_ms == 0);
+      for (size_t k = 1; k < d.size(); ++k) {
+        REQUIRE(d[k].age_ms == 40);
+        REQUIRE(d[k].id.value <= peers + 1);
+        covered.insert(d[k].id.value);
+      }
+    }
+    CAPTURE(peers, window);
+    REQUIRE(covered.size() == peers);
   }
-  REQUIRE(covered.size() == 7);  // every peer within ceil(7 / 3) packets
 }
 
 TEST_CASE("timeouts stretch in large pools, where news takes longer to go round") {
