@@ -219,7 +219,7 @@ int RunQuery(const std::string& dir, size_t nodes, int apps, int64_t period_ms) 
   const auto res = ChooseResolution(now - kDayMs, now, now, 0, all[0]->store->options().retention_ms);
   const SeriesQuery q = DayOfApps(now - kDayMs, now, res);
   std::vector<PoolMember> peers;
-  for (const auto* m : pool.node(0).membership().live_peers()) peers.push_back({m->id, m->endpoint});
+  for (const auto m : pool.node(0).membership().live_peers()) peers.push_back({m.id, m->endpoint});
   std::vector<double> wall_ms, sim_ms, sum_ms;
   size_t points = 0;
   size_t rows = 0, origins = 0;

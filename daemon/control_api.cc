@@ -1,5 +1,7 @@
 #include "daemon/control_api.h"
 
+#include <tuple>
+
 #include <spdlog/spdlog.h>
 
 #include "daemon/refusals.h"
@@ -139,7 +141,7 @@ control::Response ControlApi::Status(const control::Request&) {
     s->set_answered_by(c_.config.node_name);
     const auto& m = c_.gossiper.membership();
     uint32_t live = 1, suspect = 0, failed = 0;
-    m.ForEach([&](const gossip::Member& member) {
+    m.ForEach([&](NodeId, const gossip::Member& member) {
       if (member.state == gossip::MemberState::kAlive) ++live;
       if (member.state == gossip::MemberState::kSuspect) ++live, ++suspect;
       if (member.state == gossip::MemberState::kFailed) ++failed;
@@ -206,12 +208,13 @@ control::Response ControlApi::Nodes(const control::Request&) {
     };
     add(NodeId::FromName(c_.config.node_name), c_.config.advertise, "self", c_.gossiper.config().protocol,
         c_.gossiper.identity().build);
-    std::vector<std::pair<std::string, const gossip::Member*>> members;
+    std::vector<std::tuple<std::string, NodeId, const gossip::Member*>> members;
     c_.gossiper.membership().ForEach(
-        [&](const gossip::Member& member) { members.push_back({name_of(member.id), &member}); });
-    std::sort(members.begin(), members.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (const auto& [name, member] : members) {
-      add(member->id, member->endpoint, gossip::ToString(member->state), member->protocol, member->build);
+        [&](NodeId id, const gossip::Member& member) { members.push_back({name_of(id), id, &member}); });
+    std::sort(members.begin(), members.end(),
+              [](const auto& a, const auto& b) { return std::get<0>(a) < std::get<0>(b); });
+    for (const auto& [name, id, member] : members) {
+      add(id, member->endpoint, gossip::ToString(member->state), member->protocol, member->build);
     }
   return r;
 }

@@ -87,7 +87,7 @@ void ControlApi::AppsFromFigures(const control::Request& request, ControlServer:
 void ControlApi::NodesFromFigures(const control::Request& request, ControlServer::Reply reply) {
   // Names now: the answers may come after this object is gone.
   std::map<NodeId, std::string> names;
-  for (const gossip::Member* m : c_.gossiper.membership().live_peers()) names[m->id] = c_.engine.NameOf(m->id);
+  for (const auto m : c_.gossiper.membership().live_peers()) names[m.id] = c_.engine.NameOf(m.id);
   c_.detail->AskNodes(kPeerTimeout, [base = Nodes(request), names = std::move(names),
                                      reply](engine::DetailService::Answers a) mutable {
     const auto details = ByName(a);

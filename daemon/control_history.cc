@@ -25,7 +25,7 @@ control::Response Failure(std::string message) {
 
 std::vector<store::PoolMember> LivePeers(const gossip::Gossiper& g) {
   std::vector<store::PoolMember> peers;
-  for (const gossip::Member* m : g.membership().live_peers()) peers.push_back({m->id, m->endpoint});
+  for (const auto m : g.membership().live_peers()) peers.push_back({m.id, m->endpoint});
   return peers;
 }
 

@@ -144,7 +144,7 @@ control::KeyringNode KeyringService::Apply(const control::KeyringChange& change)
 void KeyringService::AskPool(const control::KeyringChange& change, Duration timeout, Done done) {
   const NodeId self = c_.gossiper.identity().id;
   std::vector<std::pair<gossip::FanOutMember, control::KeyringChange>> calls{{{self, Endpoint{}}, change}};
-  for (const gossip::Member* m : c_.gossiper.membership().live_peers()) calls.push_back({{m->id, m->endpoint}, change});
+  for (const auto m : c_.gossiper.membership().live_peers()) calls.push_back({{m.id, m->endpoint}, change});
   auto answer = std::make_shared<control::KeyringAnswer>();
   answer->set_answered_by(c_.name_of(self));
   answer->set_action(change.action());

@@ -54,7 +54,7 @@ void CounterFamilies(const Counters& c, const CounterFigure<Counters> (&figures)
 
 void Members(const gossip::Gossiper& g, Writer& w) {
   std::map<std::string, int> by_state = {{"alive", 1}, {"suspect", 0}, {"failed", 0}, {"left", 0}};  // self: alive
-  g.membership().ForEach([&](const gossip::Member& m) { ++by_state[std::string(gossip::ToString(m.state))]; });
+  g.membership().ForEach([&](NodeId, const gossip::Member& m) { ++by_state[std::string(gossip::ToString(m.state))]; });
   w.Family("shoal_members", "gauge", "Members of the pool as this node sees them, by state (this node included).");
   for (const auto& [state, n] : by_state) w.Sample("shoal_members", n, Label("state", state));
   w.Family("shoal_gossip_protocol_version", "gauge", "The gossip protocol version this node's packets go out in.");

@@ -28,11 +28,11 @@ std::string FormatPoolTable(const gossip::Gossiper& g, const engine::PoolView& p
   Row self{"?", g.identity().advertise.ToString(), "self", "-", "", "", g.identity().id};
   facts_of(g.identity().id, self);
   rows.push_back(self);
-  g.membership().ForEach([&](const gossip::Member& m) {
+  g.membership().ForEach([&](NodeId id, const gossip::Member& m) {
     Row r{"?", m.endpoint.valid() ? m.endpoint.ToString() : "(unknown)",
           std::string(gossip::ToString(m.state)),
-          fmt::format("{:.0f} ms", ToMillis(now - m.last_seen)), "", "", m.id};
-    facts_of(m.id, r);
+          fmt::format("{:.0f} ms", ToMillis(now - m.last_seen)), "", "", id};
+    facts_of(id, r);
     rows.push_back(r);
   });
   std::sort(rows.begin() + 1, rows.end(), [](const Row& a, const Row& b) {

@@ -145,10 +145,10 @@ void Gossiper::PublishHeartbeat(TimePoint now) {
 
 uint32_t Gossiper::WireVersion() const {
   uint32_t v = config_.protocol.max;
-  membership_.ForEach([&](const Member& m) {
-    if (m.state == MemberState::kAlive || m.state == MemberState::kSuspect) v = std::min(v, m.protocol.max);
+  membership_.ForEach([&](NodeId, const Member& m) {
+    if (m.state == MemberState::kAlive || m.state == MemberState::kSuspect) v = std::min<uint32_t>(v, m.protocol.max);
   });
-  return std::max(v, config_.protocol.min);
+  return std::max<uint32_t>(v, config_.protocol.min);
 }
 
 void Gossiper::Leave() {
@@ -262,7 +262,7 @@ std::vector<Endpoint> Gossiper::PickTargets(TimePoint now) {
   }
   const size_t k = std::min(config_.fanout, live.size());
   if (k == live.size()) {
-    for (const Member* m : live) add(m->endpoint);
+    for (const auto m : live) add(m->endpoint);
   } else {
     // k distinct random peers; k is small, so rejection is cheap.
     // Bounded: two live ids may share an address (a renamed node).

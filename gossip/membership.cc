@@ -64,10 +64,10 @@ Result<Heartbeat> DecodeHeartbeat(std::string_view bytes) {
   Heartbeat h{w.incarnation(), Endpoint{w.ip(), static_cast<uint16_t>(w.port())},
               w.status() == wire::MEMBER_STATUS_LEAVING, {}, ProtocolRange{1, 1}};
   if (w.protocol_max() != 0) {
-    if (w.protocol_min() == 0 || w.protocol_min() > w.protocol_max()) {
+    if (w.protocol_min() == 0 || w.protocol_min() > w.protocol_max() || w.protocol_max() > kMaxProtocolVersion) {
       return MakeError("heartbeat protocol range {} to {}", w.protocol_min(), w.protocol_max());
     }
-    h.protocol = ProtocolRange{w.protocol_min(), w.protocol_max()};
+    h.protocol = ProtocolRange{static_cast<uint16_t>(w.protocol_min()), static_cast<uint16_t>(w.protocol_max())};
   }
   if (w.build().size() > kMaxBuildBytes) return MakeError("heartbeat build of {} bytes", w.build().size());
   h.build = w.build();
@@ -94,30 +94,32 @@ uint8_t Membership::Lists(const Member& m) {
                               (m.state == MemberState::kFailed && addressed ? kFailedList : 0));
 }
 
-void Membership::Relist(uint8_t before, const Member& m) {
-  if (CachesStale()) return;  // the rebuild will list it
+void Membership::Relist(uint8_t before, NodeId id, const Member& m) {
+  if (live_dirty_) return;  // the rebuild will list it
   const uint8_t after = Lists(m);
-  if ((before & ~after) != 0) {
+  if ((before & ~after & (kLiveList | kFailedList)) != 0) {
     live_dirty_ = true;  // it left a list: rebuild (rare: a failure, a leave)
     return;
   }
   const uint8_t added = after & ~before;
-  if (added & kLiveList) live_cache_.push_back(&m);
-  if (added & kFailedList) failed_cache_.push_back(&m);
+  if ((added & (kLiveList | kFailedList)) == 0) return;
+  const uint32_t slot = members_.SlotOf(id);
+  if (added & kLiveList) live_cache_.push_back(slot);
+  if (added & kFailedList) failed_cache_.push_back(slot);
 }
 
-void Membership::Emit(MemberEvent::Kind kind, const Member& m, TimePoint now) {
-  if (listener_) listener_(MemberEvent{kind, m.id, m.endpoint, now});
+void Membership::Emit(MemberEvent::Kind kind, NodeId id, const Member& m, TimePoint now) {
+  if (listener_) listener_(MemberEvent{kind, id, m.endpoint, now});
 }
 
-void Membership::SetState(Member& m, MemberState s, TimePoint now) {
+void Membership::SetState(NodeId id, Member& m, MemberState s, TimePoint now) {
   const bool was_live = m.state == MemberState::kAlive || m.state == MemberState::kSuspect;
   const bool is_live = s == MemberState::kAlive || s == MemberState::kSuspect;
   if (was_live != is_live) live_peers_count_ += is_live ? 1 : -1;
   const uint8_t before = Lists(m);
   m.state = s;
   m.state_since = now;
-  Relist(before, m);
+  Relist(before, id, m);
 }
 
 void Membership::OnHeartbeat(NodeId origin, const Heartbeat& hb, TimePoint now) {
@@ -137,7 +139,7 @@ void Membership::OnHeartbeat(NodeId origin, const Heartbeat& hb, TimePoint now) 
   accusations_.Replace(origin, others, now);
 }
 
-static_assert(sizeof(Member) <= 64, "a Member is held per peer per node: keep it small");
+static_assert(sizeof(Member) <= 48, "a Member is held per peer per node: keep it small");
 
 Payload Membership::ShareBuild(std::string_view build) {
   for (const Payload& b : builds_) {
@@ -157,37 +159,36 @@ void Membership::UpdateMember(NodeId origin, const Heartbeat& hb, TimePoint now)
   const bool had_address = m.endpoint.valid();
   if (fresh) m.state = MemberState::kLeft;  // on no list, not live: SetState below lists and counts it
   const uint8_t before = fresh ? 0 : Lists(m);
-  m.id = origin;
   m.endpoint = hb.endpoint;
   m.protocol = hb.protocol;
   if (m.build != hb.build) m.build = ShareBuild(hb.build);
-  if (!fresh) Relist(before, m);
+  if (!fresh) Relist(before, origin, m);
   // A forwarded heartbeat may be old; only a new member or a new
   // incarnation (a restart, which happened just now) counts as life.
   if (fresh || hb.incarnation > m.incarnation) m.last_seen = std::max(m.last_seen, now);
   const bool refutes = hb.incarnation > m.incarnation;
   m.incarnation = std::max(m.incarnation, hb.incarnation);
-  if (fresh) SetState(m, MemberState::kAlive, now);
+  if (fresh) SetState(origin, m, MemberState::kAlive, now);
   if (hb.leaving) {
     if (m.state != MemberState::kLeft) {
-      SetState(m, MemberState::kLeft, now);
-      Emit(MemberEvent::Kind::kLeft, m, now);
+      SetState(origin, m, MemberState::kLeft, now);
+      Emit(MemberEvent::Kind::kLeft, origin, m, now);
     }
     return;
   }
   if (m.state == MemberState::kLeft) {
     // Versions only grow, so an alive heartbeat after a leave is a rejoin.
-    SetState(m, MemberState::kAlive, now);
-    Emit(MemberEvent::Kind::kJoined, m, now);
+    SetState(origin, m, MemberState::kAlive, now);
+    Emit(MemberEvent::Kind::kJoined, origin, m, now);
     return;
   }
   if (m.state != MemberState::kAlive && (fresh || refutes)) {
     // A new incarnation refutes the suspicion or the failure.
     const bool was_failed = m.state == MemberState::kFailed;
-    SetState(m, MemberState::kAlive, now);
-    if (was_failed) Emit(MemberEvent::Kind::kRecovered, m, now);
+    SetState(origin, m, MemberState::kAlive, now);
+    if (was_failed) Emit(MemberEvent::Kind::kRecovered, origin, m, now);
   } else if (!had_address) {
-    Emit(MemberEvent::Kind::kJoined, m, now);
+    Emit(MemberEvent::Kind::kJoined, origin, m, now);
   }
 }
 
@@ -207,10 +208,9 @@ void Membership::OnLiveness(NodeId id, uint32_t age_ms, TimePoint now) {
     if (now - seen >= suspect_timeout() || members_.size() >= config_.max_nodes) return;
     auto [mp, fresh] = members_.TryEmplace(id);
     if (mp == nullptr) return;  // no room in the index
-    mp->id = id;
     mp->last_seen = seen;
     mp->state = MemberState::kLeft;  // as in OnHeartbeat
-    SetState(*mp, MemberState::kAlive, now);
+    SetState(id, *mp, MemberState::kAlive, now);
     return;
   }
   Member& m = *found;
@@ -221,8 +221,8 @@ void Membership::OnLiveness(NodeId id, uint32_t age_ms, TimePoint now) {
   // Older than an accusation still standing: it does not answer it.
   if (!accusations_.empty() && accusations_.AccusedAfter(id, m.incarnation, seen)) return;
   const bool was_failed = m.state == MemberState::kFailed;
-  SetState(m, MemberState::kAlive, now);
-  if (was_failed) Emit(MemberEvent::Kind::kRecovered, m, now);
+  SetState(id, m, MemberState::kAlive, now);
+  if (was_failed) Emit(MemberEvent::Kind::kRecovered, id, m, now);
 }
 
 void Membership::OnSignOfLife(NodeId origin, const Endpoint& from, TimePoint now, uint32_t age_ms) {
@@ -237,10 +237,10 @@ void Membership::OnSignOfLife(NodeId origin, const Endpoint& from, TimePoint now
   if (!m.endpoint.valid() && from.valid()) {
     const uint8_t before = Lists(m);
     m.endpoint = from;
-    Relist(before, m);
+    Relist(before, origin, m);
     // A node we had forgotten is back (a partition longer than reap_after):
     // as for any recovered node, the Gossiper sends it our state.
-    if (!known) Emit(was_forgotten ? MemberEvent::Kind::kRecovered : MemberEvent::Kind::kJoined, m, now);
+    if (!known) Emit(was_forgotten ? MemberEvent::Kind::kRecovered : MemberEvent::Kind::kJoined, origin, m, now);
   }
 }
 
@@ -264,7 +264,7 @@ void Membership::FillDigest(TimePoint now, std::vector<LivenessItem>& out) {
     const uint32_t slot = static_cast<uint32_t>((start + k) % end);
     const Member* m = members_.FindSlot(slot);
     if (m == nullptr || (Lists(*m) & kDigestList) == 0) continue;
-    out.push_back(LivenessItem{m->id, DigestAgeMs(*m, now), 0});
+    out.push_back(LivenessItem{members_.IdOf(slot), DigestAgeMs(*m, now), 0});
     ++taken;
     digest_cursor_ = slot + 1;
   }
@@ -293,28 +293,28 @@ std::vector<NodeId> Membership::Tick(TimePoint now) {
   suspects_.clear();
   const Duration suspect = suspect_timeout();
   const Duration fail = failure_timeout();
-  members_.ForEachMutable([&](NodeId, uint32_t slot, Member& m) {
+  members_.ForEachMutable([&](NodeId id, uint32_t slot, Member& m) {
     const Duration silent = now - m.last_seen;
     const bool grace = now < grace_until_;
     if (m.state == MemberState::kAlive && silent > suspect && !grace) {
-      SetState(m, MemberState::kSuspect, now);
-      Emit(MemberEvent::Kind::kSuspected, m, now);
+      SetState(id, m, MemberState::kSuspect, now);
+      Emit(MemberEvent::Kind::kSuspected, id, m, now);
     }
     if (m.state == MemberState::kSuspect && silent > fail && !grace) {
-      SetState(m, MemberState::kFailed, now);
-      Emit(MemberEvent::Kind::kFailed, m, now);
+      SetState(id, m, MemberState::kFailed, now);
+      Emit(MemberEvent::Kind::kFailed, id, m, now);
     }
     if ((m.state == MemberState::kFailed || m.state == MemberState::kLeft) &&
         now - m.state_since > config_.reap_after) {
-      Emit(MemberEvent::Kind::kReaped, m, now);
-      tombstones_[m.id] = Tombstone{m.incarnation, now, now + config_.tombstone_for};
-      if (!accusations_.empty()) accusations_.Forget(m.id);
-      reaped.push_back(m.id);
+      Emit(MemberEvent::Kind::kReaped, id, m, now);
+      tombstones_[id] = Tombstone{m.incarnation, now, now + config_.tombstone_for};
+      if (!accusations_.empty()) accusations_.Forget(id);
+      reaped.push_back(id);
       live_dirty_ = true;
       members_.EraseSlot(slot);
       return;
     }
-    if (m.state == MemberState::kSuspect && m.endpoint.valid()) suspects_.push_back(m.id);
+    if (m.state == MemberState::kSuspect && m.endpoint.valid()) suspects_.push_back(id);
   });
   std::sort(suspects_.begin(), suspects_.end());
   std::erase_if(tombstones_, [&](const auto& kv) { return kv.second.until < now; });
@@ -328,7 +328,7 @@ bool Membership::Accuse(NodeId id, TimePoint since, TimePoint now) {
     return false;
   }
   if (!accusations_.Add(self_, Accusation{id, m->incarnation}, now)) return false;
-  Emit(MemberEvent::Kind::kAccused, *m, now);
+  Emit(MemberEvent::Kind::kAccused, id, *m, now);
   return true;
 }
 
@@ -346,12 +346,12 @@ void Membership::CheckAccusations(TimePoint now) {
     const auto heard = accusations_.Standing(id, m->incarnation, m->last_seen);
     if (!heard || grace) continue;
     if (m->state == MemberState::kAlive) {
-      SetState(*m, MemberState::kSuspect, now);
-      Emit(MemberEvent::Kind::kSuspected, *m, now);
+      SetState(id, *m, MemberState::kSuspect, now);
+      Emit(MemberEvent::Kind::kSuspected, id, *m, now);
     }
     if (m->state == MemberState::kSuspect && now - *heard >= timeout) {
-      SetState(*m, MemberState::kFailed, now);
-      Emit(MemberEvent::Kind::kFailed, *m, now);
+      SetState(id, *m, MemberState::kFailed, now);
+      Emit(MemberEvent::Kind::kFailed, id, *m, now);
     }
   }
 }
@@ -369,22 +369,21 @@ const Member* Membership::Find(NodeId id) const { return members_.Find(id); }
 void Membership::RebuildCaches() const {
   live_cache_.clear();
   failed_cache_.clear();
-  members_.ForEach([&](NodeId, const Member& m) {
+  members_.ForEachSlot([&](uint32_t slot, const Member& m) {
     const uint8_t lists = Lists(m);
-    if (lists & kLiveList) live_cache_.push_back(&m);
-    if (lists & kFailedList) failed_cache_.push_back(&m);
+    if (lists & kLiveList) live_cache_.push_back(slot);
+    if (lists & kFailedList) failed_cache_.push_back(slot);
   });
   live_dirty_ = false;
-  cache_moves_ = members_.moves();
 }
 
-const std::vector<const Member*>& Membership::live_peers() const {
-  if (CachesStale()) RebuildCaches();
+const Membership::MemberList& Membership::live_peers() const {
+  if (live_dirty_) RebuildCaches();
   return live_cache_;
 }
 
-const std::vector<const Member*>& Membership::failed_peers() const {
-  if (CachesStale()) RebuildCaches();
+const Membership::MemberList& Membership::failed_peers() const {
+  if (live_dirty_) RebuildCaches();
   return failed_cache_;
 }
 

@@ -46,17 +46,18 @@ namespace shoal::gossip {
 enum class MemberState : uint8_t { kAlive, kSuspect, kFailed, kLeft };
 std::string_view ToString(MemberState s);
 
-// 64 bytes: every node holds one per peer (10^8 of them in a simulated
-// pool of 10,000), so the build is shared text, not a string of its own.
+// 48 bytes: every node holds one per peer (10^8 of them in a simulated
+// pool of 10,000), so the build is shared text, not a string of its own,
+// the small fields share the last word, and the id is the table's (its
+// slot names it: the lists and ForEach give it beside the member).
 struct Member {
-  NodeId id;
   Endpoint endpoint;  // invalid until a heartbeat names it
-  MemberState state = MemberState::kAlive;
   uint64_t incarnation = 0;
-  ProtocolRange protocol{1, 1};  // from its heartbeat
-  Payload build;                 // from its heartbeat ("" from a version-1 node)
+  Payload build;          // from its heartbeat ("" from a version-1 node)
   TimePoint last_seen;    // local time of the newest sign of life
   TimePoint state_since;  // local time the state last changed
+  ProtocolRange protocol{1, 1};  // from its heartbeat
+  MemberState state = MemberState::kAlive;
 };
 
 struct MemberEvent {
@@ -149,18 +150,20 @@ class Membership {
 
   bool IsLive(NodeId id) const;  // self, alive or suspect
   const Member* Find(NodeId id) const;
-  // fn(member) for every member (self not included), in no set order.
+  // fn(id, member) for every member (self not included), in no set order.
   template <typename Fn>
   void ForEach(Fn&& fn) const {
-    members_.ForEach([&](NodeId, const Member& m) { fn(m); });
+    members_.ForEach(fn);
   }
   size_t size() const { return members_.size(); }
   // Live peers (not self) whose address is known, in no set order (the
   // same from call to call until the membership changes). Valid until the
   // next call that changes the membership.
-  const std::vector<const Member*>& live_peers() const;
+  // Iterates as {id, const Member*} (`m.id`, `m->endpoint`).
+  using MemberList = SlotList<Member>;
+  const MemberList& live_peers() const;
   // Failed (not yet reaped) peers with a known address; likewise.
-  const std::vector<const Member*>& failed_peers() const;
+  const MemberList& failed_peers() const;
   size_t live_count() const;  // including self
 
   // Scaled for the current pool size; where accusations convict first
@@ -188,15 +191,14 @@ class Membership {
   // OnHeartbeat's part about the member itself (address, incarnation,
   // state).
   void UpdateMember(NodeId origin, const Heartbeat& hb, TimePoint now);
-  void SetState(Member& m, MemberState s, TimePoint now);
-  void Emit(MemberEvent::Kind kind, const Member& m, TimePoint now);
+  void SetState(NodeId id, Member& m, MemberState s, TimePoint now);
+  void Emit(MemberEvent::Kind kind, NodeId id, const Member& m, TimePoint now);
   double Stretch() const;
   // The lists a member belongs on (bits of kDigestList, kLiveList,
   // kFailedList), and the upkeep after a member changed from `before`:
   // appends it where it is new, marks the lists for a rebuild where it left.
   static uint8_t Lists(const Member& m);
-  void Relist(uint8_t before, const Member& m);
-  bool CachesStale() const { return live_dirty_ || cache_moves_ != members_.moves(); }
+  void Relist(uint8_t before, NodeId id, const Member& m);
 
   NodeId self_;
   GossipConfig config_;
@@ -221,10 +223,11 @@ class Membership {
   Payload ShareBuild(std::string_view build);
   static constexpr size_t kSharedBuilds = 8;
   std::vector<Payload> builds_;
-  mutable std::vector<const Member*> live_cache_;
-  mutable std::vector<const Member*> failed_cache_;
+  // By slot, so they hold 4 bytes per member and stay valid when the
+  // table moves; rebuilt when a member leaves one.
+  mutable MemberList live_cache_{members_};
+  mutable MemberList failed_cache_{members_};
   mutable bool live_dirty_ = true;  // the caches need a rebuild
-  mutable uint64_t cache_moves_ = 0;  // members_.moves() when they were built
 };
 
 }  // namespace shoal::gossip

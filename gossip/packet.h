@@ -27,9 +27,13 @@ namespace shoal::gossip {
 inline constexpr uint32_t kProtocolVersion = 2;
 inline constexpr uint32_t kMinProtocolVersion = 1;
 
+// Versions travel as 32-bit numbers but are held in 16 bits (a member's
+// record is kept for every peer): a heartbeat naming one above
+// kMaxProtocolVersion is refused.
+inline constexpr uint32_t kMaxProtocolVersion = 0xffff;
 struct ProtocolRange {
-  uint32_t min = kMinProtocolVersion;
-  uint32_t max = kProtocolVersion;
+  uint16_t min = kMinProtocolVersion;
+  uint16_t max = kProtocolVersion;
   bool Contains(uint32_t v) const { return v >= min && v <= max; }
   bool operator==(const ProtocolRange&) const = default;
 };

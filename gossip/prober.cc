@@ -14,11 +14,11 @@ void Prober::Tick(TimePoint now, const Membership& membership, Random& random,
     next_draw_ = now + random.Between(interval_ / 2, interval_ * 3 / 2);
     const auto& live = membership.live_peers();
     if (!live.empty()) {
-      const Member* m = live[random.Below(live.size())];
+      const auto m = live[random.Below(live.size())];
       const bool open =
-          std::any_of(open_.begin(), open_.end(), [&](const Open& o) { return o.id == m->id; });
+          std::any_of(open_.begin(), open_.end(), [&](const Open& o) { return o.id == m.id; });
       // A suspect is probed by the suspect probes already.
-      if (!open && m->state == MemberState::kAlive) open_.push_back(Open{m->id, now});
+      if (!open && m->state == MemberState::kAlive) open_.push_back(Open{m.id, now});
     }
   }
   std::erase_if(open_, [&](const Open& o) {

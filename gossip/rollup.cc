@@ -70,7 +70,7 @@ void Rollup::SetOwn(std::string part) {
 void Rollup::Rebuild() {
   const std::vector<NodeId> reps_before = ChildReps(chain_, self_);
   std::vector<NodeId> live;
-  for (const Member* m : gossiper_.membership().live_peers()) live.push_back(m->id);
+  for (const auto m : gossiper_.membership().live_peers()) live.push_back(m.id);
   barred_ = gossiper_.membership().suspects();
   chain_ = ZoneChain(self_, live, barred_);
   std::map<ZoneKey, Held> held;

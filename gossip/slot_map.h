@@ -11,6 +11,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -27,14 +28,8 @@ class SlotMap {
   SlotMap(const SlotMap&) = delete;
   SlotMap& operator=(const SlotMap&) = delete;
 
-  const T* FindSlot(uint32_t slot) const { return const_cast<SlotMap*>(this)->FindSlot(slot); }
-  T* FindSlot(uint32_t slot) {
-    if (dense_) return slot < present_.size() && present_[slot] ? &values_[slot] : nullptr;
-    for (auto& [s, v] : sparse_) {
-      if (s == slot) return &v;
-    }
-    return nullptr;
-  }
+  const T* FindSlot(uint32_t slot) const { return Lookup(*this, slot); }
+  T* FindSlot(uint32_t slot) { return Lookup(*this, slot); }
   const T* Find(NodeId id) const { return FindSlot(index_->Find(id)); }
   T* Find(NodeId id) { return FindSlot(index_->Find(id)); }
   bool contains(NodeId id) const { return Find(id) != nullptr; }
@@ -88,16 +83,21 @@ class SlotMap {
   NodeId IdOf(uint32_t slot) const { return index_->IdOf(slot); }
   uint32_t SlotOf(NodeId id) const { return index_->Find(id); }
 
-  // fn(id, value) for every value, in slot order.
+  // fn(slot, value) for every value, in slot order.
   template <typename Fn>
-  void ForEach(Fn&& fn) const {
+  void ForEachSlot(Fn&& fn) const {
     if (!dense_) {
-      for (const auto& [s, v] : sparse_) fn(index_->IdOf(s), v);
+      for (const auto& [s, v] : sparse_) fn(s, v);
       return;
     }
     for (uint32_t s = 0; s < present_.size(); ++s) {
-      if (present_[s]) fn(index_->IdOf(s), values_[s]);
+      if (present_[s]) fn(s, values_[s]);
     }
+  }
+  // fn(id, value) for every value, in slot order.
+  template <typename Fn>
+  void ForEach(Fn&& fn) const {
+    ForEachSlot([&](uint32_t s, const T& v) { fn(index_->IdOf(s), v); });
   }
   // fn(id, slot, value) for every value, in slot order. fn may erase the
   // slot it is given (EraseSlot), but must not insert.
@@ -117,6 +117,14 @@ class SlotMap {
   }
 
  private:
+  template <typename Self>
+  static auto Lookup(Self& self, uint32_t slot) -> decltype(&self.values_[0]) {
+    if (self.dense_) return slot < self.present_.size() && self.present_[slot] ? &self.values_[slot] : nullptr;
+    for (auto& [s, v] : self.sparse_) {
+      if (s == slot) return &v;
+    }
+    return nullptr;
+  }
   void Grow(uint32_t slot) {
     // Doubling, but never past the slots that exist: a table that knows
     // every peer ends exactly as large as the index.
@@ -142,8 +150,8 @@ class SlotMap {
   void MakeDense() {
     dense_ = true;
     ++moves_;
+    if (!sparse_.empty()) Grow(sparse_.back().first);  // the highest slot: one growth
     for (auto& [s, v] : sparse_) {
-      if (s >= values_.size()) Grow(s);
       present_[s] = true;
       values_[s] = std::move(v);
     }
@@ -158,6 +166,53 @@ class SlotMap {
   std::vector<bool> present_;
   size_t size_ = 0;
   uint64_t moves_ = 0;
+};
+
+// A list of some of a SlotMap's values, held as their slots (4 bytes each,
+// where a pointer would take 8 and go stale when the table moves).
+// Iterating yields a Ref: the value's id and a pointer to it. Valid while
+// every listed slot holds a value in the table; the owner rebuilds the
+// list when one leaves it.
+template <typename T>
+class SlotList {
+ public:
+  explicit SlotList(const SlotMap<T>& table) : table_(&table) {}
+
+  struct Ref {
+    NodeId id;
+    const T* value;
+    const T* operator->() const { return value; }
+    const T& operator*() const { return *value; }
+  };
+  class iterator {
+   public:
+    using value_type = Ref;
+    using difference_type = std::ptrdiff_t;
+    iterator(const SlotMap<T>* table, const uint32_t* at) : table_(table), at_(at) {}
+    Ref operator*() const { return At(*table_, *at_); }
+    iterator& operator++() {
+      ++at_;
+      return *this;
+    }
+    bool operator==(const iterator& o) const { return at_ == o.at_; }
+
+   private:
+    const SlotMap<T>* table_;
+    const uint32_t* at_;
+  };
+  iterator begin() const { return {table_, slots_.data()}; }
+  iterator end() const { return {table_, slots_.data() + slots_.size()}; }
+  Ref operator[](size_t i) const { return At(*table_, slots_[i]); }
+  size_t size() const { return slots_.size(); }
+  bool empty() const { return slots_.empty(); }
+
+  void push_back(uint32_t slot) { slots_.push_back(slot); }
+  void clear() { slots_.clear(); }
+
+ private:
+  static Ref At(const SlotMap<T>& table, uint32_t slot) { return Ref{table.IdOf(slot), table.FindSlot(slot)}; }
+  const SlotMap<T>* table_;
+  std::vector<uint32_t> slots_;
 };
 
 }  // namespace shoal::gossip

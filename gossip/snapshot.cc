@@ -28,8 +28,8 @@ SnapshotService::~SnapshotService() {
 
 bool SnapshotService::leading() const {
   const NodeId self = gossiper_.identity().id;
-  for (const Member* m : gossiper_.membership().live_peers()) {
-    if (m->id < self) return false;
+  for (const auto m : gossiper_.membership().live_peers()) {
+    if (m.id < self) return false;
   }
   return true;
 }
@@ -60,8 +60,8 @@ void SnapshotService::Take() {
   const NodeIdentity& me = gossiper_.identity();
   s.set_leader(me.id.value);
   std::vector<std::pair<NodeId, Endpoint>> members{{me.id, me.advertise}};
-  for (const Member* m : gossiper_.membership().live_peers()) {
-    if (m->endpoint.valid()) members.emplace_back(m->id, m->endpoint);
+  for (const auto m : gossiper_.membership().live_peers()) {
+    if (m->endpoint.valid()) members.emplace_back(m.id, m->endpoint);
   }
   std::sort(members.begin(), members.end());
   for (const auto& [id, ep] : members) {

@@ -212,12 +212,12 @@ Status PolicyDistributor::Restore(const PolicyVersion& version, std::string blob
 std::map<NodeId, PolicyVersion> PolicyDistributor::Versions() const {
   std::map<NodeId, PolicyVersion> out;
   const auto view = gossiper_.View(kChannel);
-  for (const gossip::Member* m : gossiper_.membership().live_peers()) {
+  for (const auto m : gossiper_.membership().live_peers()) {
     PolicyVersion v;  // empty: it announces none yet
-    if (const gossip::StoredEntry* e = view.Find(m->id)) {
+    if (const gossip::StoredEntry* e = view.Find(m.id)) {
       if (auto a = DecodeAnnouncement(e->payload)) v = a->version;
     }
-    out[m->id] = v;
+    out[m.id] = v;
   }
   out[gossiper_.identity().id] = active_.version;
   return out;

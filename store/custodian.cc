@@ -29,7 +29,7 @@ void Custodian::Plan() {
       continue;
     }
     std::vector<std::pair<uint64_t, NodeId>> ranked = {{HolderScore(origin, store_.self()), store_.self()}};
-    for (const gossip::Member* m : membership_.live_peers()) ranked.emplace_back(HolderScore(origin, m->id), m->id);
+    for (const auto m : membership_.live_peers()) ranked.emplace_back(HolderScore(origin, m.id), m.id);
     std::sort(ranked.begin(), ranked.end(), std::greater<>());
     ranked.resize(std::min<size_t>(ranked.size(), static_cast<size_t>(options_.copies) + 1));
     for (const auto& [score, target] : ranked) {
@@ -48,7 +48,7 @@ void Custodian::Tick() {
   }
   for (auto it = jobs_.begin(); it != jobs_.end();) {
     const gossip::Member* m = membership_.Find(it->first.second);
-    if (!m || !membership_.IsLive(m->id)) {  // the target went too: planned again next time
+    if (!m || !membership_.IsLive(it->first.second)) {  // the target went too: planned again next time
       if (!it->second.call.in_flight()) {
         it = jobs_.erase(it);
         continue;

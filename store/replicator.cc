@@ -36,8 +36,8 @@ void Replicator::ChooseReplicas() {
   }
   if (replicas_.size() >= static_cast<size_t>(options_.copies)) return;
   std::vector<std::pair<uint64_t, NodeId>> candidates;
-  for (const gossip::Member* m : membership_.live_peers()) {
-    if (!replicas_.count(m->id)) candidates.emplace_back(HolderScore(store_.self(), m->id), m->id);
+  for (const auto m : membership_.live_peers()) {
+    if (!replicas_.count(m.id)) candidates.emplace_back(HolderScore(store_.self(), m.id), m.id);
   }
   std::sort(candidates.begin(), candidates.end(), std::greater<>());
   for (const auto& [score, id] : candidates) {

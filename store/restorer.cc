@@ -50,16 +50,16 @@ void Restorer::Ask() {
   holders_.clear();
   // Failed peers may be partitioned away with rows nobody else holds: not
   // heard from until they answer, even once the membership reaps them.
-  for (const gossip::Member* m : membership_.failed_peers()) {
-    if (heard_.count(m->id) == 0) unanswered_.insert(m->id);
+  for (const auto m : membership_.failed_peers()) {
+    if (heard_.count(m.id) == 0) unanswered_.insert(m.id);
   }
   wire::Request ask;
   ask.mutable_holdings();
   std::vector<std::pair<gossip::FanOutMember, wire::Request>> calls;
-  for (const gossip::Member* m : membership_.live_peers()) {
-    if (!m->endpoint.valid() || heard_.count(m->id) != 0) continue;
-    calls.push_back({{m->id, m->endpoint}, ask});
-    unanswered_.insert(m->id);
+  for (const auto m : membership_.live_peers()) {
+    if (!m->endpoint.valid() || heard_.count(m.id) != 0) continue;
+    calls.push_back({{m.id, m->endpoint}, ask});
+    unanswered_.insert(m.id);
   }
   gossip::FanOutCalls<wire::Request, wire::Response> fan{
       std::move(calls), [](const wire::Request&) -> Result<wire::Response> { return MakeError("not asked"); },
@@ -95,7 +95,7 @@ void Restorer::OnHoldings(NodeId peer, Result<wire::Response> answer) {
 void Restorer::ReadNext() {
   while (!holders_.empty()) {
     const gossip::Member* m = membership_.Find(holders_.front());
-    if (m && membership_.IsLive(m->id) && m->endpoint.valid()) {
+    if (m && membership_.IsLive(holders_.front()) && m->endpoint.valid()) {
       wire::Request request;
       request.mutable_restore()->set_cursor(cursor_);
       request.mutable_restore()->set_before_ms(before_ms_);

@@ -45,7 +45,7 @@ EventList EventService::Local(const EventQuery& q) const {
 void EventService::AskPool(const EventQuery& q, Duration timeout, Done done) {
   const NodeId self = gossiper_.identity().id;
   std::vector<std::pair<gossip::FanOutMember, EventQuery>> calls{{{self, Endpoint{}}, q}};
-  for (const gossip::Member* m : gossiper_.membership().live_peers()) calls.push_back({{m->id, m->endpoint}, q});
+  for (const auto m : gossiper_.membership().live_peers()) calls.push_back({{m.id, m->endpoint}, q});
   auto merged = std::make_shared<EventList>();
   merged->set_nodes_asked(static_cast<uint32_t>(calls.size()));
   auto each = [this, alive = alive_, merged](NodeId node, Result<EventList> part) {

@@ -119,7 +119,7 @@ void DetailService::AskNodes(Duration timeout, NodesDone done) {
   const NodeId self = gossiper_.identity().id;
   const wire::DetailQuestion q;
   std::vector<std::pair<gossip::FanOutMember, wire::DetailQuestion>> calls{{{self, Endpoint{}}, q}};
-  for (const gossip::Member* m : gossiper_.membership().live_peers()) calls.push_back({{m->id, m->endpoint}, q});
+  for (const auto m : gossiper_.membership().live_peers()) calls.push_back({{m.id, m->endpoint}, q});
   auto answers = std::make_shared<Answers>();
   answers->asked = calls.size();
   auto each = [answers](NodeId node, Result<wire::DetailAnswer> w) {

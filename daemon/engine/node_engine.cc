@@ -168,8 +168,8 @@ void NodeEngine::Raise(EventType type, std::string subject, std::string text, co
 }
 
 bool NodeEngine::SpeaksFor(NodeId about) const {
-  for (const gossip::Member* m : gossiper_.membership().live_peers()) {
-    if (m->id != about && m->id < self_) return false;
+  for (const auto m : gossiper_.membership().live_peers()) {
+    if (m.id != about && m.id < self_) return false;
   }
   return true;
 }

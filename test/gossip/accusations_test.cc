@@ -263,8 +263,8 @@ TEST_CASE("the prober probes a random peer every tick until it answers, and repo
   REQUIRE(t.prober.probing() == 1);
   // Which peer: the one at that address.
   NodeId first;
-  t.p.m.ForEach([&](const Member& m) {
-    if (m.endpoint == t.probe[0]) first = m.id;
+  t.p.m.ForEach([&](NodeId id, const Member& m) {
+    if (m.endpoint == t.probe[0]) first = id;
   });
   REQUIRE(first.valid());
   // Probed again each tick while it does not answer.

@@ -212,13 +212,13 @@ TEST_CASE("the live and failed lists follow joins, failures, recoveries, leaves 
   // What the lists must hold, from a scan of every member.
   auto check = [&] {
     std::set<NodeId> live, failed, listed_live, listed_failed;
-    m.ForEach([&](const Member& x) {
+    m.ForEach([&](NodeId id, const Member& x) {
       if (!x.endpoint.valid()) return;
-      if (x.state == MemberState::kAlive || x.state == MemberState::kSuspect) live.insert(x.id);
-      if (x.state == MemberState::kFailed) failed.insert(x.id);
+      if (x.state == MemberState::kAlive || x.state == MemberState::kSuspect) live.insert(id);
+      if (x.state == MemberState::kFailed) failed.insert(id);
     });
-    for (const Member* x : m.live_peers()) REQUIRE(listed_live.insert(x->id).second);
-    for (const Member* x : m.failed_peers()) REQUIRE(listed_failed.insert(x->id).second);
+    for (const auto x : m.live_peers()) REQUIRE(listed_live.insert(x.id).second);
+    for (const auto x : m.failed_peers()) REQUIRE(listed_failed.insert(x.id).second);
     REQUIRE(listed_live == live);
     REQUIRE(listed_failed == failed);
   };

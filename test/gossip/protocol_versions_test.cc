@@ -51,6 +51,11 @@ TEST_CASE("heartbeats: carry the sender's protocol range and build, and an older
   old.set_protocol_min(3);
   old.set_protocol_max(2);
   CHECK_THAT(DecodeHeartbeat(old.SerializeAsString()).error().message, Catch::Contains("protocol range 3 to 2"));
+  old.set_protocol_min(2);
+  old.set_protocol_max(kMaxProtocolVersion + 1);  // more than a member's record holds
+  CHECK_THAT(DecodeHeartbeat(old.SerializeAsString()).error().message, Catch::Contains("protocol range 2 to 65536"));
+  old.set_protocol_max(kMaxProtocolVersion);
+  CHECK(DecodeHeartbeat(old.SerializeAsString())->protocol == ProtocolRange{2, 0xffff});
 }
 
 TEST_CASE("a rolling upgrade: a pool of the older build upgraded node by node never splits") {

@@ -139,7 +139,7 @@ struct HistoryPool {
 
   std::vector<PoolMember> LivePeers(size_t i) {
     std::vector<PoolMember> out;
-    for (const auto* m : pool.node(i).membership().live_peers()) out.push_back({m->id, m->endpoint});
+    for (const auto m : pool.node(i).membership().live_peers()) out.push_back({m.id, m->endpoint});
     return out;
   }
 
