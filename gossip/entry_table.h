@@ -42,18 +42,26 @@ struct StoredEntry {
 // of each held entry's version plus one, modulo 2^32 (the digest's
 // `versions`). The tables keep it as their entries change, so comparing a
 // digest item costs one load instead of a lookup per channel.
+// Like a SlotMap it grows by doubling but never past the index's slots
+// (a vector left to double alone holds up to twice the pool).
 class VersionSums {
  public:
+  explicit VersionSums(const PeerIndex& index) : index_(&index) {}
   uint32_t Get(uint32_t slot) const { return slot < sums_.size() ? sums_[slot] : 0; }
   // An entry of the origin at `slot` went from version `before` to
   // `after`; nullopt: absent.
   void Change(uint32_t slot, std::optional<uint64_t> before, std::optional<uint64_t> after) {
-    if (slot >= sums_.size()) sums_.resize(slot + 1, 0);
+    if (slot >= sums_.size()) Grow(slot);
     sums_[slot] += Term(after) - Term(before);
   }
 
  private:
   static uint32_t Term(std::optional<uint64_t> v) { return v ? static_cast<uint32_t>(*v) + 1 : 0; }
+  void Grow(uint32_t slot) {
+    sums_.reserve(std::max<size_t>(slot + 1, std::min(2 * sums_.capacity(), index_->slots())));
+    sums_.resize(slot + 1, 0);
+  }
+  const PeerIndex* index_;
   std::vector<uint32_t> sums_;
 };
 

@@ -24,6 +24,7 @@ Gossiper::Gossiper(const GossipConfig& config, const NodeIdentity& identity, Clo
       own_index_(shared.index ? nullptr : std::make_unique<PeerIndex>(2 * config.max_nodes)),
       index_(shared.index ? *shared.index : *own_index_),
       payloads_(shared.payloads),
+      version_sums_(index_),
       membership_(identity.id, config, index_),
       replay_(index_),
       // A node behind for 3 periods was missed, not just reached late; a

@@ -151,7 +151,7 @@ TEST_CASE("the draw is a random subset, so truncation does not always favour the
 
 TEST_CASE("version sums follow every change of the tables that share them, wrap-around included") {
   PeerIndex index(64);
-  VersionSums sums;
+  VersionSums sums(index);
   EntryTable a(index, 8, 2, &sums);
   EntryTable b(index, 8, 2, &sums);
   std::vector<EntryTable*> tables{&a, &b};
