@@ -214,7 +214,8 @@ control::Response ControlApi::Nodes(const control::Request&) {
     std::sort(members.begin(), members.end(),
               [](const auto& a, const auto& b) { return std::get<0>(a) < std::get<0>(b); });
     for (const auto& [name, id, member] : members) {
-      add(id, member->endpoint, gossip::ToString(member->state), member->protocol, member->build);
+      add(id, member->endpoint, gossip::ToString(member->state), member->protocol,
+          c_.gossiper.membership().BuildOf(*member));
     }
   return r;
 }

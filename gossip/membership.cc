@@ -139,16 +139,7 @@ void Membership::OnHeartbeat(NodeId origin, const Heartbeat& hb, TimePoint now) 
   accusations_.Replace(origin, others, now);
 }
 
-static_assert(sizeof(Member) <= 48, "a Member is held per peer per node: keep it small");
-
-Payload Membership::ShareBuild(std::string_view build) {
-  for (const Payload& b : builds_) {
-    if (b == build) return b;
-  }
-  if (builds_.size() == kSharedBuilds) builds_.erase(builds_.begin());
-  builds_.emplace_back(build);
-  return builds_.back();
-}
+static_assert(sizeof(Member) <= 40, "a Member is held per peer per node: keep it small");
 
 void Membership::UpdateMember(NodeId origin, const Heartbeat& hb, TimePoint now) {
   if (members_.size() >= config_.max_nodes && !members_.contains(origin)) return;
@@ -161,7 +152,11 @@ void Membership::UpdateMember(NodeId origin, const Heartbeat& hb, TimePoint now)
   const uint8_t before = fresh ? 0 : Lists(m);
   m.endpoint = hb.endpoint;
   m.protocol = hb.protocol;
-  if (m.build != hb.build) m.build = ShareBuild(hb.build);
+  if (builds_.Text(m.build) != hb.build) {
+    const uint8_t build = builds_.Acquire(hb.build);
+    builds_.Release(m.build);
+    m.build = build;
+  }
   if (!fresh) Relist(before, origin, m);
   // A forwarded heartbeat may be old; only a new member or a new
   // incarnation (a restart, which happened just now) counts as life.
@@ -311,6 +306,7 @@ std::vector<NodeId> Membership::Tick(TimePoint now) {
       if (!accusations_.empty()) accusations_.Forget(id);
       reaped.push_back(id);
       live_dirty_ = true;
+      builds_.Release(m.build);
       members_.EraseSlot(slot);
       return;
     }

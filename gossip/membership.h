@@ -37,8 +37,8 @@
 #include "core/result.h"
 #include "gossip/accusations.h"
 #include "gossip/config.h"
+#include "gossip/build_table.h"
 #include "gossip/packet.h"
-#include "gossip/payload.h"
 #include "gossip/slot_map.h"
 
 namespace shoal::gossip {
@@ -46,18 +46,19 @@ namespace shoal::gossip {
 enum class MemberState : uint8_t { kAlive, kSuspect, kFailed, kLeft };
 std::string_view ToString(MemberState s);
 
-// 48 bytes: every node holds one per peer (10^8 of them in a simulated
-// pool of 10,000), so the build is shared text, not a string of its own,
-// the small fields share the last word, and the id is the table's (its
-// slot names it: the lists and ForEach give it beside the member).
+// 40 bytes: every node holds one per peer (10^8 of them in a simulated
+// pool of 10,000), so the build is a number in the membership's table of
+// texts (Membership::BuildOf), the small fields share the last word, and
+// the id is the table's (its slot names it: the lists and ForEach give it
+// beside the member).
 struct Member {
   Endpoint endpoint;  // invalid until a heartbeat names it
   uint64_t incarnation = 0;
-  Payload build;          // from its heartbeat ("" from a version-1 node)
   TimePoint last_seen;    // local time of the newest sign of life
   TimePoint state_since;  // local time the state last changed
   ProtocolRange protocol{1, 1};  // from its heartbeat
   MemberState state = MemberState::kAlive;
+  uint8_t build = 0;  // from its heartbeat (0: "", a version-1 node)
 };
 
 struct MemberEvent {
@@ -150,6 +151,7 @@ class Membership {
 
   bool IsLive(NodeId id) const;  // self, alive or suspect
   const Member* Find(NodeId id) const;
+  std::string_view BuildOf(const Member& m) const { return builds_.Text(m.build); }
   // fn(id, member) for every member (self not included), in no set order.
   template <typename Fn>
   void ForEach(Fn&& fn) const {
@@ -218,11 +220,7 @@ class Membership {
   size_t digest_cursor_ = 0;  // the slot the next digest window starts from
   TimePoint grace_until_ = TimePoint::min();
   void RebuildCaches() const;
-  // The build text shared by the members that run it (a pool runs a few
-  // builds at once): the last kSharedBuilds distinct ones are kept.
-  Payload ShareBuild(std::string_view build);
-  static constexpr size_t kSharedBuilds = 8;
-  std::vector<Payload> builds_;
+  BuildTable builds_;  // the members' build texts
   // By slot, so they hold 4 bytes per member and stay valid when the
   // table moves; rebuilt when a member leaves one.
   mutable MemberList live_cache_{members_};

@@ -265,25 +265,46 @@ TEST_CASE("members running one build share its text and a new build replaces it"
   Membership m(kSelf, cfg, index);
   ManualClock c;
   Heartbeat a = Hb(1), b = Hb(1);
-  a.build = b.build = "0.1.0 (7cbc926-dirty)";  // past the short-string size: a copy each would cost
+  a.build = b.build = "0.1.0 (7cbc926-dirty)";
   m.OnHeartbeat(kPeer, a, c.Now());
   m.OnHeartbeat(NodeId{3}, b, c.Now());
   const Member* p = m.Find(kPeer);
   const Member* q = m.Find(NodeId{3});
-  REQUIRE(p->build == "0.1.0 (7cbc926-dirty)");
-  REQUIRE(p->build.view().data() == q->build.view().data());  // one block of bytes
+  REQUIRE(m.BuildOf(*p) == "0.1.0 (7cbc926-dirty)");
+  REQUIRE(p->build == q->build);  // one text for both
 
   Heartbeat upgraded = Hb(2);
   upgraded.build = "0.2.0 (1234567)";
   m.OnHeartbeat(kPeer, upgraded, c.Now());
-  REQUIRE(m.Find(kPeer)->build == "0.2.0 (1234567)");
-  REQUIRE(m.Find(NodeId{3})->build == "0.1.0 (7cbc926-dirty)");
-  // Many builds in turn: each member still reads its own.
-  for (uint64_t i = 0; i < 20; ++i) {
+  REQUIRE(m.BuildOf(*m.Find(kPeer)) == "0.2.0 (1234567)");
+  REQUIRE(m.BuildOf(*m.Find(NodeId{3})) == "0.1.0 (7cbc926-dirty)");
+  // Many builds in turn: each member still reads its own, and texts no
+  // member runs any more are let go.
+  for (uint64_t i = 0; i < 300; ++i) {
     Heartbeat h = Hb(3 + i);
     h.build = "build " + std::to_string(i);
     m.OnHeartbeat(kPeer, h, c.Now());
-    REQUIRE(m.Find(kPeer)->build == h.build);
+    REQUIRE(m.BuildOf(*m.Find(kPeer)) == h.build);
   }
-  REQUIRE(m.Find(NodeId{3})->build == "0.1.0 (7cbc926-dirty)");
+  REQUIRE(m.BuildOf(*m.Find(NodeId{3})) == "0.1.0 (7cbc926-dirty)");
+}
+
+TEST_CASE("the build table counts its members, frees unused texts and stops at 255") {
+  BuildTable t;
+  REQUIRE(t.Acquire("") == 0);
+  REQUIRE(t.Text(0).empty());
+  const uint8_t one = t.Acquire("one");
+  REQUIRE(t.Acquire("one") == one);
+  REQUIRE(t.size() == 1);
+  t.Release(one);
+  REQUIRE(t.Text(one) == "one");  // one member still runs it
+  t.Release(one);
+  REQUIRE(t.size() == 0);
+  REQUIRE(t.Acquire("two") == one);  // the freed number is taken again
+  for (size_t i = 1; i < BuildTable::kMax; ++i) REQUIRE(t.Acquire("b" + std::to_string(i)) != 0);
+  REQUIRE(t.size() == BuildTable::kMax);
+  REQUIRE(t.Acquire("one too many") == 0);  // recorded as not known
+  REQUIRE(t.Text(t.Acquire("b7")) == "b7");
+  t.Release(one);
+  REQUIRE(t.Text(t.Acquire("now there is room")) == "now there is room");
 }
