@@ -32,7 +32,8 @@ void BuildTable::Release(uint8_t n) {
 }
 
 size_t BuildTable::size() const {
-  return static_cast<size_t>(std::count_if(entries_.begin(), entries_.end(), [](const Entry& e) { return e.refs > 0; }));
+  return static_cast<size_t>(
+      std::count_if(entries_.begin(), entries_.end(), [](const Entry& e) { return e.refs > 0; }));
 }
 
 }  // namespace shoal::gossip
