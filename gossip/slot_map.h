@@ -6,8 +6,9 @@
 // A table of a few ids (a channel only one node publishes on, such as the
 // pool's levels) keeps them in a short list sorted by slot until it holds
 // more than kSparseMax: an array as long as the highest slot would cost
-// every node 32 bytes per node of the pool for one entry. Not
-// thread-safe.
+// every node 32 bytes per node of the pool for one entry. A pointer to a
+// value is valid until the next insert or erase (keep slots, as SlotList
+// does, to hold on longer). Not thread-safe.
 #pragma once
 
 #include <algorithm>
@@ -57,7 +58,6 @@ class SlotMap {
     } else {
       auto it = std::find_if(sparse_.begin(), sparse_.end(), [slot](const auto& e) { return e.first == slot; });
       sparse_.erase(it);
-      ++moves_;  // the later ones moved up
     }
     --size_;
     index_->Release(slot);
@@ -77,9 +77,6 @@ class SlotMap {
     if (dense_) return static_cast<uint32_t>(present_.size());
     return sparse_.empty() ? 0 : sparse_.back().first + 1;
   }
-  // Counts the times the values moved: pointers into the table taken
-  // before a change of this count are invalid.
-  uint64_t moves() const { return moves_; }
   NodeId IdOf(uint32_t slot) const { return index_->IdOf(slot); }
   uint32_t SlotOf(NodeId id) const { return index_->Find(id); }
 
@@ -130,10 +127,7 @@ class SlotMap {
     // every peer ends exactly as large as the index.
     const size_t want = std::max<size_t>(
         slot + 1, std::min(2 * values_.capacity(), index_->slots()));
-    if (want > values_.capacity()) {
-      values_.reserve(want);
-      ++moves_;
-    }
+    if (want > values_.capacity()) values_.reserve(want);
     values_.resize(slot + 1);
     present_.resize(slot + 1, false);
   }
@@ -142,14 +136,12 @@ class SlotMap {
   T* InsertSparse(uint32_t slot) {
     auto it = std::lower_bound(sparse_.begin(), sparse_.end(), slot,
                                [](const auto& e, uint32_t s) { return e.first < s; });
-    ++moves_;  // an insert may move the others
     return &sparse_.emplace(it, slot, T{})->second;
   }
   // The short list becomes the array for good (tables that once held many
   // ids are the tables of every peer).
   void MakeDense() {
     dense_ = true;
-    ++moves_;
     if (!sparse_.empty()) Grow(sparse_.back().first);  // the highest slot: one growth
     for (auto& [s, v] : sparse_) {
       present_[s] = true;
@@ -165,7 +157,6 @@ class SlotMap {
   std::vector<T> values_;
   std::vector<bool> present_;
   size_t size_ = 0;
-  uint64_t moves_ = 0;
 };
 
 // A list of some of a SlotMap's values, held as their slots (4 bytes each,
