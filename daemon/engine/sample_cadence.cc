@@ -16,6 +16,11 @@ void SampleCadence::OnDocument(TimePoint now) {
   quick_ = now + every_ / 4;
   regular_ = 1;  // the document's scan was a full one
   since_document_ = 1;
+  // A regular sample due before the quick one would measure a window too
+  // short to mean anything (a process that runs 20 ms in every 100 may show
+  // none): it waits for the quick one's time, and the next keeps the phase.
+  quick_regular_ = next_ < *quick_;
+  if (quick_regular_) next_ += every_;
 }
 
 SampleCadence::Due SampleCadence::Next(TimePoint now) {
@@ -24,16 +29,22 @@ SampleCadence::Due SampleCadence::Next(TimePoint now) {
     // sample, not one per period missed nor two in a row.
     next_ += every_ * ((now - next_) / every_ + 1);
     quick_.reset();
-    full_ = regular_++ % full_every_ == 0;
-    Taken();
-    return Due::kRegular;
+    return Regular();
   }
   if (quick_ && now >= *quick_) {
     quick_.reset();
+    if (quick_regular_) return Regular();
     Taken();
     return Due::kQuick;
   }
   return Due::kNone;
+}
+
+SampleCadence::Due SampleCadence::Regular() {
+  quick_regular_ = false;
+  full_ = regular_++ % full_every_ == 0;
+  Taken();
+  return Due::kRegular;
 }
 
 void SampleCadence::Taken() {

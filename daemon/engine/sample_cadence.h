@@ -4,7 +4,8 @@
 // full rescan; a document's activation takes a full scan at once and asks
 // one more sample a quarter period later, so that the new rules' first
 // usage figures (which take two samples) come within a fraction of a
-// period while the regular samples keep their phase. A node is settling
+// period while the regular samples keep their phase; a regular sample due
+// sooner than that is taken then instead (no window under a quarter period). A node is settling
 // from its start until two samples under a document have measured its
 // instances, for at most `settle_max` (a node without a policy for that
 // long settles anyway): peers plan it meanwhile from its last status
@@ -35,6 +36,7 @@ class SampleCadence {
   bool settling(TimePoint now) const { return !measured_ && now - start_ < settle_max_; }
 
  private:
+  Due Regular();
   void Taken();
 
   TimePoint start_{};
@@ -43,6 +45,7 @@ class SampleCadence {
   Duration settle_max_;
   TimePoint next_{};
   std::optional<TimePoint> quick_;
+  bool quick_regular_ = false;  // the quick sample's time takes a regular sample
   int regular_ = 0;           // regular samples since the last full scan
   int since_document_ = -1;   // samples since the document's scan (-1: no document yet)
   bool full_ = false;

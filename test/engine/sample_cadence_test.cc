@@ -32,10 +32,17 @@ TEST_CASE("sample cadence: regular samples keep their phase, a document adds one
   CHECK(c.Next(kStart + 4750ms) == Due::kRegular);  // the phase kept
   CHECK_FALSE(c.full());  // the document's scan was the full one
 
-  c.OnDocument(kStart + 5600ms);  // the regular one comes first: no quick one after it
-  CHECK(c.Next(kStart + 5750ms) == Due::kRegular);
-  CHECK(c.Next(kStart + 5850ms) == Due::kNone);
+  // The regular one would come 150 ms after the document's scan: it waits
+  // for the quick one's time (a window of a quarter period), and the one
+  // after it keeps the phase.
+  c.OnDocument(kStart + 5600ms);
+  CHECK(c.Next(kStart + 5750ms) == Due::kNone);
+  CHECK(c.Next(kStart + 5850ms) == Due::kRegular);
+  CHECK_FALSE(c.full());
   CHECK(c.Next(kStart + 6000ms) == Due::kNone);
+  CHECK(c.Next(kStart + 6740ms) == Due::kNone);
+  CHECK(c.Next(kStart + 6750ms) == Due::kRegular);
+  CHECK(c.Next(kStart + 7000ms) == Due::kNone);
 
   SampleCadence late(1s, 3);
   late.Start(kStart, 0);
