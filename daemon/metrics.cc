@@ -86,6 +86,9 @@ void Streams(const gossip::StreamCounters& c, Writer& w) {
   w.Family("shoal_stream_connections_retired_total", "counter",
            "Connections to peers given up because a call waited its whole timeout without a byte back.");
   w.Sample("shoal_stream_connections_retired_total", static_cast<double>(c.retired));
+  w.Family("shoal_stream_connections_evicted_total", "counter",
+           "Idle inbound connections closed to make room for a new one at the inbound limit.");
+  w.Sample("shoal_stream_connections_evicted_total", static_cast<double>(c.evicted));
 }
 
 // How the policy documents travelled: pushes taken here, fetches from

@@ -37,6 +37,7 @@ struct StreamCounters {
   uint64_t served = 0;            // requests answered here
   uint64_t accepted = 0;          // inbound connections
   uint64_t refused = 0;           // inbound connections over the limit
+  uint64_t evicted = 0;           // idle inbound connections closed to make room under the limit
   uint64_t auth_failures = 0;     // handshakes or frames that did not authenticate
   uint64_t malformed = 0;         // bad frames, oversized messages
   uint64_t bytes_sent = 0;

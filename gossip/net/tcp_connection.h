@@ -37,6 +37,9 @@ class TcpStreams::Connection : public std::enable_shared_from_this<Connection> {
 
   const Endpoint& peer() const { return peer_; }
   bool open() const { return open_; }
+  // Open, with no call in progress either way: closing it loses nothing.
+  bool idle() const { return open_ && !closed_ && calls_.empty() && serving_ == 0; }
+  std::chrono::steady_clock::time_point last_active() const { return last_active_; }
   NodeId peer_id() const { return peer_hello_ ? peer_hello_->node : NodeId{}; }
 
   // Client: connect, then handshake. Server: handshake on the accepted socket.

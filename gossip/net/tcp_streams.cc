@@ -49,6 +49,7 @@ void TcpStreams::Accept() {
       const auto [all, from_peer] = Handshaking(peer.ip);
       const bool crowded = all >= options_.handshakes_before_address_cap &&
                            from_peer >= options_.max_handshakes_per_address;
+      if (!crowded && inbound_.size() >= options_.max_inbound) MakeRoom();
       if (inbound_.size() >= options_.max_inbound || crowded) {
         ++counters_.refused;
         LogRefusal(peer, crowded ? "too many handshakes from this address" : "too many inbound connections");
@@ -62,6 +63,16 @@ void TcpStreams::Accept() {
     }
     Accept();
   });
+}
+
+void TcpStreams::MakeRoom() {
+  std::shared_ptr<Connection> oldest;
+  for (const auto& c : inbound_) {
+    if (c->idle() && (!oldest || c->last_active() < oldest->last_active())) oldest = c;
+  }
+  if (!oldest) return;
+  ++counters_.evicted;
+  oldest->Close("making room for a new connection", false);
 }
 
 std::pair<size_t, size_t> TcpStreams::Handshaking(uint32_t ip) const {

@@ -7,7 +7,10 @@
 // times out without a byte from the peer meanwhile (the connection is
 // retired: stuck behind a vanished peer or TCP's backed-off
 // retransmissions after a partition). Inbound connections are
-// limited in number, and in handshakes under way per address once many are
+// limited in number (at the limit, the authenticated one idle longest with
+// no call in progress is closed to make room: a pool larger than the limit
+// whose nodes each called this one once, as a fresh store's restore does,
+// is not refused), and in handshakes under way per address once many are
 // under way; each must
 // prove the pool key (gossip/handshake.h) within a short deadline, and any
 // connection with no call in progress is closed after an idle timeout. A
@@ -67,6 +70,8 @@ class TcpStreams final : public PeerStreams {
              const Keyring& ring, NodeId self, Options options);
   void Accept();
   void Closed(const std::shared_ptr<Connection>& c);
+  // At the inbound limit: closes the idle inbound connection unused longest.
+  void MakeRoom();
   // Inbound handshakes under way: in all, and from `ip`.
   std::pair<size_t, size_t> Handshaking(uint32_t ip) const;
   void LogRefusal(const Endpoint& peer, const std::string& why);

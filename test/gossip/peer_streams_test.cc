@@ -450,3 +450,55 @@ TEST_CASE("TCP streams: a hello naming the key id without the key holds no slot,
   REQUIRE(out->ok());
   REQUIRE(**out == "late");
 }
+
+TEST_CASE("TCP streams: at the inbound limit the connection idle longest makes room, a busy one never") {
+  TcpStreams::Options options;
+  options.max_inbound = 2;
+  TcpPair p(options);
+  const Endpoint server = p.server->local_endpoint();
+  std::vector<std::unique_ptr<TcpStreams>> callers;
+  auto call = [&](TcpStreams& from, StreamService service, std::string request) {
+    auto out = std::make_shared<std::optional<Result<std::string>>>();
+    from.Call(server, service, std::move(request), 5s, [out](Result<std::string> r) { *out = std::move(r); });
+    return out;
+  };
+  auto answered = [&](const std::shared_ptr<std::optional<Result<std::string>>>& out) {
+    RunUntil(p.io, [&] { return out->has_value(); });
+    return out->has_value() && (*out)->ok();
+  };
+  for (uint64_t i = 0; i < 4; ++i) {
+    auto c = TcpStreams::Open(p.io, kLoopback, p.client_ring, NodeId{30 + i}, options);
+    REQUIRE(c.ok());
+    callers.push_back(std::move(*c));
+  }
+  // Three callers in turn, each once (a fresh pool's restore): the third
+  // takes the place of the first, idle longest; nobody is refused.
+  for (size_t i = 0; i < 3; ++i) REQUIRE(answered(call(*callers[i], StreamService::kEcho, "once")));
+  RunUntil(p.io, [&] { return callers[0]->open_connections() == 0; }, 2s);
+  CHECK(p.server->counters().refused == 0);
+  CHECK(p.server->counters().evicted == 1);
+  CHECK(p.server->open_connections() == 2);
+  CHECK(callers[0]->open_connections() == 0);  // its end saw the close
+  // The first caller calls again: a new connection, in the place of the second.
+  REQUIRE(answered(call(*callers[0], StreamService::kEcho, "again")));
+  CHECK(p.server->counters().evicted == 2);
+
+  // Both connections busy (calls parked at the server): a new one is refused.
+  std::vector<PeerStreams::Respond> parked;
+  p.server->Serve(StreamService::kPolicyFetch, [&](const StreamPeer&, std::string, PeerStreams::Respond r) {
+    parked.push_back(std::move(r));
+  });
+  auto slow0 = call(*callers[0], StreamService::kPolicyFetch, "slow");
+  auto slow2 = call(*callers[2], StreamService::kPolicyFetch, "slow");
+  RunUntil(p.io, [&] { return parked.size() == 2; });
+  REQUIRE(parked.size() == 2);
+  auto refused = call(*callers[3], StreamService::kEcho, "no room");
+  RunUntil(p.io, [&] { return refused->has_value(); });
+  REQUIRE(refused->has_value());
+  CHECK_FALSE((*refused)->ok());
+  CHECK(p.server->counters().refused == 1);
+  CHECK(p.server->counters().evicted == 2);
+  for (auto& r : parked) r(std::string("late"));
+  CHECK(answered(slow0));
+  CHECK(answered(slow2));
+}
