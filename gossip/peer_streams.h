@@ -70,6 +70,10 @@ class PeerStreams {
   // error).
   virtual void Call(const Endpoint& peer, StreamService service, std::string request,
                     Duration timeout, Reply reply) = 0;
+  // Whether a call to `peer` now would go over a connection already open
+  // or being opened (no new handshake): callers free to pick among peers
+  // prefer those. Streams without connections say false.
+  virtual bool Connected(const Endpoint& peer) const = 0;
   virtual const StreamCounters& counters() const = 0;
 };
 

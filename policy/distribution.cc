@@ -302,6 +302,13 @@ std::optional<NodeId> PolicyDistributor::PickHolder() {
     if (rank == best_rank) best.push_back(id);
   }
   if (best.empty()) return std::nullopt;
+  // Of those, one this node already has a connection to, if any: a new
+  // one costs a handshake's round trip on every hop of the spread.
+  std::vector<NodeId> connected;
+  for (NodeId id : best) {
+    if (streams_.Connected(gossiper_.membership().Find(id)->endpoint)) connected.push_back(id);
+  }
+  if (!connected.empty()) best = std::move(connected);
   return best[random_.Below(best.size())];
 }
 

@@ -6,7 +6,8 @@
 // from a node announcing it, checks it against the digest, validates it
 // and activates it, and then announces it too, so the document spreads
 // from every node that has it. A node that joins later, or missed the news,
-// catches up the same way. A fetch asks a live holder it has not seen fail,
+// catches up the same way. A fetch asks a live holder it has not seen fail
+// (one it already has a connection to, if any),
 // asks another one too each time the ones asked are slow (a holder
 // stalled, or its connection stuck after a partition), and gives up on a
 // holder at once when it leaves, fails or is suspected.
@@ -152,7 +153,8 @@ class PolicyDistributor {
   // are slow; retires calls for a version no longer wanted.
   void MaybeFetch();
   // A holder of wanted_ not being asked: alive before suspected, not seen
-  // failing before seen failing; random among equals. nullopt: none.
+  // failing before seen failing; of equals, one this node has a stream
+  // connection to (no handshake), random among those. nullopt: none.
   std::optional<NodeId> PickHolder();
   void Ask(NodeId holder, TimePoint now);
   void OnFetched(NodeId holder, uint64_t call, const PolicyAnnouncement& wanted, Result<std::string> r);

@@ -61,6 +61,7 @@ class TcpStreams final : public PeerStreams {
   void Serve(StreamService service, Handler handler) override;
   void Call(const Endpoint& peer, StreamService service, std::string request, Duration timeout,
             Reply reply) override;
+  bool Connected(const Endpoint& peer) const override { return outbound_.contains(peer); }
   const StreamCounters& counters() const override { return counters_; }
 
   class Connection;  // internal

@@ -44,6 +44,8 @@ class SimStreams final : public PeerStreams {
   void Serve(StreamService service, Handler handler) override;
   void Call(const Endpoint& peer, StreamService service, std::string request, Duration timeout,
             Reply reply) override;
+  // The simulated streams have no connections (a call costs its transfer).
+  bool Connected(const Endpoint&) const override { return false; }
   const StreamCounters& counters() const override { return counters_; }
 
   // A restart: handlers and the calls in flight are forgotten (their

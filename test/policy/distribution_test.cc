@@ -1,6 +1,7 @@
 // Pool-wide policy push on the simulated pool: a push to any node reaches
 // every node, a bad document is refused whole, simultaneous pushes settle on
 // one winner, and a node that was down catches up.
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -24,15 +25,39 @@ std::string Example(const char* name) {
   return s.str();
 }
 
+// A node's streams that report a connection open to one peer (the
+// simulated streams have none) and record whom the node calls.
+class ConnectedTo final : public gossip::PeerStreams {
+ public:
+  explicit ConnectedTo(gossip::PeerStreams& inner) : inner_(inner) {}
+  void Serve(gossip::StreamService service, Handler handler) override { inner_.Serve(service, std::move(handler)); }
+  void Call(const Endpoint& peer, gossip::StreamService service, std::string request, Duration timeout,
+            Reply reply) override {
+    called.push_back(peer);
+    inner_.Call(peer, service, std::move(request), timeout, std::move(reply));
+  }
+  bool Connected(const Endpoint& peer) const override { return peer == connected; }
+  const gossip::StreamCounters& counters() const override { return inner_.counters(); }
+  Endpoint connected;
+  std::vector<Endpoint> called;
+
+ private:
+  gossip::PeerStreams& inner_;
+};
+
 struct PushPool {
   gossip::SimPool pool;
   std::vector<PolicyDistributor*> nodes;
+  // Each node's streams as its distributor uses them (none: as they are).
+  using Wrap = std::function<gossip::PeerStreams&(size_t i, gossip::PeerStreams& streams)>;
+  Wrap wrap;
 
   explicit PushPool(size_t n, PolicyDistributor::Options options = {})
       : PushPool(n, [options](size_t) { return options; }) {}
   // Each node's options from `options_of(i)`.
-  PushPool(size_t n, std::function<PolicyDistributor::Options(size_t)> options_of, uint64_t seed = 9)
-      : pool(Options(n, seed)), nodes(n, nullptr) {
+  PushPool(size_t n, std::function<PolicyDistributor::Options(size_t)> options_of, uint64_t seed = 9,
+           Wrap wrap_streams = {})
+      : pool(Options(n, seed)), nodes(n, nullptr), wrap(std::move(wrap_streams)) {
     pool.AddComponent([this, options_of, seed](size_t i, gossip::Gossiper& g,
                                          gossip::PeerStreams& streams) -> std::function<void()> {
       const PolicyDistributor::Options options = options_of(i);
@@ -41,7 +66,8 @@ struct PushPool {
         return static_cast<uint64_t>(
             std::chrono::duration_cast<std::chrono::milliseconds>(pool.clock().Now().time_since_epoch()).count());
       };
-      auto d = std::make_shared<PolicyDistributor>(options, g, streams, *random, wall);
+      gossip::PeerStreams& used = wrap ? wrap(i, streams) : streams;
+      auto d = std::make_shared<PolicyDistributor>(options, g, used, *random, wall);
       REQUIRE(d->Register().ok());
       nodes[i] = d.get();
       return [d, random] { d->Tick(); };
@@ -186,6 +212,35 @@ StalledHolders FetchPastStalledHolders(PolicyDistributor::Options options) {
   return out;
 }
 
+// Node 7 stalls through a push, as in FetchPastStalledHolders; it wakes
+// to seven holders, one of which (node 3) it holds a connection to. Over
+// six seeds: its calls, and how many of them went to node 3.
+std::pair<size_t, size_t> FetchWithOneConnected() {
+  std::pair<size_t, size_t> called;
+  for (uint64_t seed = 1; seed <= 6; ++seed) {
+    std::unique_ptr<ConnectedTo> seven;
+    PushPool p(8, [](size_t) { return PolicyDistributor::Options{}; }, seed,
+               [&](size_t i, gossip::PeerStreams& streams) -> gossip::PeerStreams& {
+                 if (i != 7) return streams;
+                 seven = std::make_unique<ConnectedTo>(streams);
+                 return *seven;
+               });
+    p.pool.RunFor(2s);  // the nodes boot (and node 7's streams are wrapped)
+    REQUIRE(seven);
+    seven->connected = p.pool.node(3).identity().advertise;
+    p.pool.Stall(7, 1500ms);
+    p.pool.RunFor(100ms);
+    auto v = p.nodes[0]->Push(Example("small.xml"));
+    REQUIRE(v.ok());
+    p.pool.RunFor(1400ms);
+    REQUIRE(p.nodes[7]->active_version() != *v);  // it slept through the spread
+    REQUIRE(p.RunUntilEveryone(*v, 5s) < 5s);
+    called.first += seven->called.size();
+    called.second += std::count(seven->called.begin(), seven->called.end(), seven->connected);
+  }
+  return called;
+}
+
 long Ms(Duration d) { return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()); }
 
 }  // namespace
@@ -209,6 +264,13 @@ TEST_CASE("Policy push: a fetch asks a second holder when the first is slow, and
   REQUIRE(abandoned.slowest < no_hedge.fetch_timeout);
   REQUIRE(abandoned.sum.fetch_abandoned > 0);
   REQUIRE(abandoned.sum.fetch_hedges == 0);
+}
+
+TEST_CASE("Policy push: a fetch asks a holder this node already has a connection to") {
+  // Without the preference, node 3 would be one pick in seven, six times over.
+  const auto [calls, to_three] = FetchWithOneConnected();
+  REQUIRE(calls >= 6);
+  REQUIRE(to_three == calls);
 }
 
 TEST_CASE("Policy announcements round trip and refuse junk") {
