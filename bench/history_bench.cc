@@ -10,6 +10,11 @@
 //          buckets) asked of one node. Every node's share of the work runs
 //          one after another on this one core, so the wall time is an upper
 //          bound for a real pool, where they work in parallel.
+//   fill   --nodes stores under --dir/node-I/history (I from 1), each
+//          holding a day of its own samples as `query` fills them, under
+//          the origin shoald names node-I: a real pool started on those
+//          state directories answers a day's question end to end
+//          (bench/history_pool.sh). The directory is kept.
 //   lag    --nodes on the simulated pool with replica writes synced to disk
 //          by group commit as in shoald, a period a second each: time from
 //          recording a period to its acknowledgement by two replicas
@@ -100,11 +105,12 @@ SeriesQuery DayOfApps(int64_t from, int64_t to, const Resolution& res) {
   return q;
 }
 
-std::unique_ptr<HistoryStore> OpenOrDie(const std::string& path, NodeId id, bool sync) {
+std::unique_ptr<HistoryStore> OpenOrDie(const std::string& path, NodeId id, bool sync,
+                                        const std::string& name = {}) {
   StoreOptions o;
   o.path = path;
   o.sync_replica_writes = sync;
-  auto s = HistoryStore::Open(id, fmt::format("node-{}", id.value), o);
+  auto s = HistoryStore::Open(id, name.empty() ? fmt::format("node-{}", id.value) : name, o);
   if (!s.ok()) {
     std::fprintf(stderr, "%s\n", s.error().message.c_str());
     std::exit(1);
@@ -191,6 +197,38 @@ gossip::SimPoolOptions PoolOptions(size_t n) {
   return o;
 }
 
+// A day of periods of `apps` applications, one every `period_ms` until `now`.
+Status FillDay(HistoryStore& store, int64_t now, int apps, int64_t period_ms, uint64_t salt) {
+  const uint64_t periods = static_cast<uint64_t>(kDayMs / period_ms);
+  for (uint64_t k = 0; k < periods; ++k) {
+    const int64_t t = now - kDayMs + static_cast<int64_t>(k) * period_ms;
+    if (auto r = store.Record(MakePeriod(t, apps, k + salt)); !r.ok()) return r.error();
+  }
+  return store.Maintain(now);
+}
+
+int RunFill(const std::string& dir, size_t nodes, int apps, int64_t period_ms) {
+  const int64_t now = WallClockMs();
+  const auto fill = Wall::now();
+  for (size_t i = 1; i <= nodes; ++i) {
+    const std::string name = fmt::format("node-{}", i);
+    const std::string path = fmt::format("{}/{}/history", dir, name);
+    std::filesystem::create_directories(path);
+    auto store = OpenOrDie(path, NodeId::FromName(name), false, name);
+    // A store created here holds every row of its origin: nothing to get
+    // back from peers (shoald would otherwise ask every one of them).
+    Status s = FillDay(*store, now, apps, period_ms, i);
+    if (s.ok()) s = store->FinishRestore();
+    if (!s.ok()) {
+      std::fprintf(stderr, "%s: %s\n", name.c_str(), s.error().message.c_str());
+      return 1;
+    }
+  }
+  std::printf("{\"mode\":\"fill\",\"nodes\":%zu,\"apps\":%d,\"period_ms\":%lld,\"fill_s\":%.1f}\n", nodes, apps,
+              static_cast<long long>(period_ms), Seconds(Wall::now() - fill));
+  return 0;
+}
+
 int RunQuery(const std::string& dir, size_t nodes, int apps, int64_t period_ms) {
   gossip::SimPool pool(PoolOptions(nodes));
   std::vector<BenchNode*> all(nodes, nullptr);
@@ -206,13 +244,8 @@ int RunQuery(const std::string& dir, size_t nodes, int apps, int64_t period_ms) 
   pool.Start();
   pool.RunFor(10ms);  // the nodes boot
   const auto fill = Wall::now();
-  const uint64_t periods = static_cast<uint64_t>(kDayMs / period_ms);
   for (size_t i = 0; i < nodes; ++i) {
-    for (uint64_t k = 0; k < periods; ++k) {
-      const int64_t t = now - kDayMs + static_cast<int64_t>(k) * period_ms;
-      if (!all[i]->store->Record(MakePeriod(t, apps, k + i)).ok()) return 1;
-    }
-    if (!all[i]->store->Maintain(now).ok()) return 1;
+    if (!FillDay(*all[i]->store, now, apps, period_ms, i).ok()) return 1;
   }
   const double fill_s = Seconds(Wall::now() - fill);
   pool.RunFor(5s);  // membership
@@ -220,7 +253,7 @@ int RunQuery(const std::string& dir, size_t nodes, int apps, int64_t period_ms) 
   const SeriesQuery q = DayOfApps(now - kDayMs, now, res);
   std::vector<PoolMember> peers;
   for (const auto m : pool.node(0).membership().live_peers()) peers.push_back({m.id, m->endpoint});
-  std::vector<double> wall_ms, sim_ms, sum_ms;
+  std::vector<double> wall_ms, sim_ms;
   size_t points = 0;
   size_t rows = 0, origins = 0;
   for (int run = 0; run < 5; ++run) {
@@ -228,16 +261,15 @@ int RunQuery(const std::string& dir, size_t nodes, int apps, int64_t period_ms) 
     const auto w = Wall::now();
     const TimePoint v = pool.clock().Now();
     PoolQuery::Run(*all[0]->service, pool.streams(0), peers, q, 30s, nullptr,
-                   [&](Result<PoolAnswer> a) { answer = std::move(a); });
+                   [&](Result<PoolAnswer> a) { answer = std::move(a); }, KeepRows::kPoolSums);
     while (!answer) pool.RunFor(1ms);
     wall_ms.push_back(Seconds(Wall::now() - w) * 1000);
     sim_ms.push_back(ToMillis(pool.clock().Now() - v));
     if (!answer->ok()) return 1;
-    // What the asked daemon does next: the rows summed into the points it answers with.
-    const auto s = Wall::now();
-    points = SumSeries((*answer)->result, false).size();
-    sum_ms.push_back(Seconds(Wall::now() - s) * 1000);
-    rows = (*answer)->result.rows.size();
+    // The rows are summed into the points shoald answers with as they
+    // arrive: within the wall time.
+    points = (*answer)->points.size();
+    rows = (*answer)->rows;
     origins = (*answer)->holder.size();
   }
   // One node's own share (its origin's rows), as each node does it in a
@@ -263,11 +295,11 @@ int RunQuery(const std::string& dir, size_t nodes, int apps, int64_t period_ms) 
   std::printf(
       "\"mode\":\"query\",\"nodes\":%zu,\"apps\":%d,\"period_ms\":%lld,\"fill_s\":%.1f,\"peers_known\":%zu,"
       "\"origins_answered\":%zu,\"rows\":%zu,\"step_ms\":%lld,\"level\":\"%s\",\"wall_ms_min\":%.1f,"
-      "\"wall_ms_median\":%.1f,\"wall_ms_max\":%.1f,\"sim_network_ms\":%.1f,\"sum_ms_median\":%.1f,"
+      "\"wall_ms_median\":%.1f,\"wall_ms_max\":%.1f,\"sim_network_ms\":%.1f,\"summed_on_arrival\":true,"
       "\"points\":%zu,\"rss_kb\":%llu}\n",
       nodes, apps, static_cast<long long>(period_ms), fill_s, peers.size(), origins, rows,
       static_cast<long long>(res.step_ms), LevelName(res.level), wall_ms.front(), Percentile(wall_ms, 50),
-      wall_ms.back(), Percentile(sim_ms, 50), Percentile(sum_ms, 50), points,
+      wall_ms.back(), Percentile(sim_ms, 50), points,
       static_cast<unsigned long long>(bench::SelfRssKb()));
   return 0;
 }
@@ -348,8 +380,8 @@ int main(int argc, char** argv) {
   size_t nodes = 128;
   int apps = 20, seconds = 60;
   int64_t period_ms = 1000;
-  app.add_option("MODE", mode, "write, query or lag")->check(CLI::IsMember({"write", "query", "lag"}));
-  app.add_option("--dir", dir, "scratch directory (removed afterwards)")->required();
+  app.add_option("MODE", mode, "write, query, fill or lag")->check(CLI::IsMember({"write", "query", "fill", "lag"}));
+  app.add_option("--dir", dir, "scratch directory (removed afterwards, but for fill)")->required();
   app.add_option("--nodes", nodes)->capture_default_str();
   app.add_option("--apps", apps)->capture_default_str();
   app.add_option("--period-ms", period_ms, "one period every this long")->capture_default_str();
@@ -357,6 +389,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::warn);
   std::filesystem::create_directories(dir);
+  if (mode == "fill") return RunFill(dir, nodes, apps, period_ms);
   int rc = mode == "write" ? RunWrite(dir, apps, period_ms)
            : mode == "query" ? RunQuery(dir, nodes, apps, period_ms)
                              : RunLag(dir, nodes, apps, seconds);

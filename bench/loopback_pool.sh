@@ -7,7 +7,10 @@
 #       standard output goes to $run/node-i.out, its log to $run/node-i.log;
 #       the FLAGS go to every node, and NODE1_FLAGS (an array, if set) to
 #       node 1 only; with ALT_BIN set, even-numbered nodes run ALT_BIN
-#       instead of BIN (an A/B comparison in one pool)
+#       instead of BIN (an A/B comparison in one pool); with POOL_CONFIG
+#       set, every node reads that configuration file; with POOL_PREPARE
+#       set, that command runs with $run and N before the nodes start
+#       (to fill their state directories $run/node-i)
 #   pool_stop                               ends them (by pid) and removes $run
 #   cpu_ticks PID                           its user + system time so far, in
 #       clock ticks (getconf CLK_TCK a second)
@@ -32,13 +35,14 @@ pool_start() {
     admin=(--admin-keys-file "$run/admin-keys")
   fi
   chmod 600 "$run"/tokens "$run"/admin-keys 2>/dev/null || true
+  if [ -n "${POOL_PREPARE:-}" ]; then $POOL_PREPARE "$run" "$n"; fi
   local i extra
   for i in $(seq 1 "$n"); do
     extra=()
     if [ "$i" = 1 ] && [ -n "${NODE1_FLAGS+x}" ]; then extra=("${NODE1_FLAGS[@]}"); fi
     local node_bin=$bin
     if [ -n "${ALT_BIN:-}" ] && [ $((i % 2)) = 0 ]; then node_bin=$ALT_BIN; fi
-    "$node_bin" --config /dev/null --preset lan --name "node-$i" --bind "127.0.0.1:$((base + i))" \
+    "$node_bin" --config "${POOL_CONFIG:-/dev/null}" --preset lan --name "node-$i" --bind "127.0.0.1:$((base + i))" \
       --seed "127.0.0.1:$((base + 1))" --seed "127.0.0.1:$((base + 2))" \
       --key-file "$run/pool.key" --state-dir "$run/node-$i" --control "127.0.0.1:$((base + 3000 + i))" \
       --tokens-file "$run/tokens" "${admin[@]}" --enforcer off "$@" "${extra[@]}" \

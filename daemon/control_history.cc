@@ -185,7 +185,7 @@ void ControlApi::HistoryQuery(const control::Request& request, ControlServer::Re
           auto it = a->names.find(origin);
           return it != a->names.end() && !it->second.empty() ? it->second : c_.engine.NameOf(NodeId{origin});
         };
-        for (const auto& s : store::SumSeries(a->result, p.per_node)) AddPoint(s, s.origin ? name(s.origin) : "", *ans);
+        for (const auto& s : a->points) AddPoint(s, s.origin ? name(s.origin) : "", *ans);
         for (const auto& e : a->result.events) {
           auto* ev = ans->add_events();
           ev->set_time_ms(e.time_ms);
@@ -199,7 +199,8 @@ void ControlApi::HistoryQuery(const control::Request& request, ControlServer::Re
           if (holder != origin) ans->add_sources(fmt::format("{} from {}", name(origin), name(holder)));
         }
         reply(std::move(out));
-      });
+      },
+      planned->per_node ? store::KeepRows::kPerNodeSums : store::KeepRows::kPoolSums);
 }
 
 }  // namespace shoal::daemon

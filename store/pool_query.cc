@@ -4,6 +4,7 @@
 #include <iterator>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <tuple>
 
@@ -88,9 +89,10 @@ void KeepFullest(QueryAnswer& a, const std::set<NodeId>& merged) {
 }  // namespace
 
 void PoolQuery::Run(HistoryService& local, gossip::PeerStreams& streams, std::vector<PoolMember> peers,
-                    SeriesQuery query, Duration timeout, Progress progress, Done done) {
+                    SeriesQuery query, Duration timeout, Progress progress, Done done, KeepRows keep) {
   struct State {
     PoolAnswer answer;
+    std::optional<SeriesSums> sums;
     std::map<NodeId, std::vector<Candidate>> holders;  // origin -> (node, holding)
     std::set<NodeId> merged;  // origins asked of every holder (OneCopyWhole)
     std::map<NodeId, Endpoint> endpoints;
@@ -98,6 +100,7 @@ void PoolQuery::Run(HistoryService& local, gossip::PeerStreams& streams, std::ve
     size_t calls_done = 0, calls_total = 0;
   };
   auto st = std::make_shared<State>();
+  if (keep != KeepRows::kAll) st->sums.emplace(keep == KeepRows::kPerNodeSums);
   peers.push_back({local.store().self(), Endpoint{}});
   std::vector<std::pair<PoolMember, wire::Request>> calls;
   wire::Request holdings;
@@ -168,12 +171,24 @@ void PoolQuery::Run(HistoryService& local, gossip::PeerStreams& streams, std::ve
               }
               QueryAnswer& out = st->answer.result;
               out.level = part->level;
-              std::move(part->rows.begin(), part->rows.end(), std::back_inserter(out.rows));
+              st->answer.rows += part->rows.size();
+              for (SeriesRow& row : part->rows) {
+                if (st->sums && !st->merged.count(row.origin)) {
+                  st->sums->Add(row);
+                } else {
+                  out.rows.push_back(std::move(row));
+                }
+              }
               std::move(part->events.begin(), part->events.end(), std::back_inserter(out.events));
             },
             [st, done] {
               if (!st->merged.empty()) KeepFullest(st->answer.result, st->merged);
               SortEvents(st->answer.result.events);
+              if (st->sums) {
+                for (const SeriesRow& row : st->answer.result.rows) st->sums->Add(row);
+                st->answer.result.rows.clear();
+                st->answer.points = st->sums->Take();
+              }
               done(std::move(st->answer));
             });
       });

@@ -8,7 +8,9 @@
 // replicas after a crash) may have copies with gaps: its rows are asked of
 // every holder, and per series and bucket the copy with the most samples
 // is kept. A node that does not answer is named in the answer; its origins
-// are answered by their replicas.
+// are answered by their replicas. Asked for sums only, the node adds each
+// part's rows into them as it arrives and lets the rows go (those of
+// origins asked of several holders once the fullest copy is known).
 //
 // Deletion and archiving go to every live node (each handles its own rows
 // and its replicas'); nodes down at the time keep theirs.
@@ -24,13 +26,20 @@
 #include "gossip/fan_out.h"
 #include "gossip/peer_streams.h"
 #include "store/history_service.h"
+#include "store/series_sum.h"
 
 namespace shoal::store {
 
 using PoolMember = gossip::FanOutMember;
 
+// What a pool question keeps of the rows: all of them, or only their sums
+// (store/series_sum.h) taken as each holder's part arrives.
+enum class KeepRows { kAll, kPoolSums, kPerNodeSums };
+
 struct PoolAnswer {
-  QueryAnswer result;                       // every origin's rows, from one holder each
+  QueryAnswer result;                       // every origin's rows, from one holder each (kAll)
+  std::vector<SeriesPoint> points;          // their sums (kPoolSums, kPerNodeSums)
+  size_t rows = 0;                          // rows received
   std::map<uint64_t, std::string> names;    // origin -> node name
   std::map<uint64_t, uint64_t> holder;      // origin -> the node that answered for it
   std::vector<std::pair<NodeId, std::string>> failures;  // nodes that did not answer, and why
@@ -47,7 +56,7 @@ class PoolQuery {
   using BroadcastDone = std::function<void(NodeAnswers)>;
 
   static void Run(HistoryService& local, gossip::PeerStreams& streams, std::vector<PoolMember> peers,
-                  SeriesQuery query, Duration timeout, Progress progress, Done done);
+                  SeriesQuery query, Duration timeout, Progress progress, Done done, KeepRows keep = KeepRows::kAll);
   // `request` to every member and this node.
   static void Broadcast(HistoryService& local, gossip::PeerStreams& streams, std::vector<PoolMember> peers,
                         const wire::Request& request, Duration timeout, BroadcastDone done);

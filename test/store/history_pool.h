@@ -3,6 +3,7 @@
 // second, replicating and holding copies; the replication tests share it.
 #pragma once
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -144,17 +145,29 @@ struct HistoryPool {
   }
 
   Result<PoolAnswer> Ask(size_t i, const std::string& app, int64_t from, int64_t to, int64_t step) {
+    auto answers = AskAtOnce(i, app, from, to, step, {KeepRows::kAll});
+    return std::move(answers.front());
+  }
+
+  // The same question asked once per `keep`, all at the same moment.
+  std::vector<Result<PoolAnswer>> AskAtOnce(size_t i, const std::string& app, int64_t from, int64_t to, int64_t step,
+                                            const std::vector<KeepRows>& keep) {
     SeriesQuery q;
     q.name = app;
     q.from_ms = from;
     q.to_ms = to;
     q.step_ms = step;
-    std::optional<Result<PoolAnswer>> answer;
-    PoolQuery::Run(*nodes[i]->service, pool.streams(i), LivePeers(i), q, 2s, nullptr,
-                   [&](Result<PoolAnswer> a) { answer = std::move(a); });
-    for (int k = 0; k < 400 && !answer; ++k) pool.RunFor(10ms);
-    REQUIRE(answer);
-    return std::move(*answer);
+    std::vector<std::optional<Result<PoolAnswer>>> answers(keep.size());
+    for (size_t k = 0; k < keep.size(); ++k) {
+      PoolQuery::Run(*nodes[i]->service, pool.streams(i), LivePeers(i), q, 2s, nullptr,
+                     [&answers, k](Result<PoolAnswer> a) { answers[k] = std::move(a); }, keep[k]);
+    }
+    auto all = [&] { return std::all_of(answers.begin(), answers.end(), [](const auto& a) { return a.has_value(); }); };
+    for (int k = 0; k < 400 && !all(); ++k) pool.RunFor(10ms);
+    REQUIRE(all());
+    std::vector<Result<PoolAnswer>> out;
+    for (auto& a : answers) out.push_back(std::move(*a));
+    return out;
   }
 
   // Nodes (other than i) holding rows of node i.

@@ -66,6 +66,29 @@ TEST_CASE("Replication: an origin removed twice is answered whole, though each l
     CHECK(Samples(*a, h.pool.id(i).value) + 1 >= h.recorded[i] - 1);
     CHECK(Samples(*a, h.pool.id(i).value) <= h.recorded[i]);
   }
+
+  // Asked for sums only (as shoald asks), the rows summed as they arrive,
+  // the fullest copy of node 1's first: the sums of the rows kept.
+  auto at_once = h.AskAtOnce(0, "gold", kEpochMs, h.Now() - 3000, 60'000,
+                             {KeepRows::kAll, KeepRows::kPoolSums, KeepRows::kPerNodeSums});
+  for (const auto& r : at_once) REQUIRE(r.ok());
+  const QueryAnswer& rows = at_once[0]->result;
+  for (bool per_node : {false, true}) {
+    const PoolAnswer& summed = *at_once[per_node ? 2 : 1];
+    CHECK(summed.result.rows.empty());
+    CHECK(summed.rows >= rows.rows.size());  // node 1's rows came from every holder
+    const std::vector<SeriesPoint> want = SumSeries(rows, per_node);
+    REQUIRE(summed.points.size() == want.size());
+    REQUIRE_FALSE(want.empty());
+    for (size_t k = 0; k < want.size(); ++k) {
+      INFO(k);
+      CHECK(summed.points[k].origin == want[k].origin);
+      CHECK(summed.points[k].time_ms == want[k].time_ms);
+      CHECK(summed.points[k].usage == want[k].usage);
+      CHECK(summed.points[k].samples == want[k].samples);
+      CHECK(summed.points[k].nodes == want[k].nodes);
+    }
+  }
 }
 
 namespace {
