@@ -36,29 +36,31 @@ void Gossiper::SendRepairs() {
   std::sort(repairs_.begin(), repairs_.end());
   repairs_.erase(std::unique(repairs_.begin(), repairs_.end()), repairs_.end());
   const size_t budget = config_.mtu - kSealOverheadBytes - kPacketOverheadBound;
-  size_t i = 0;
-  while (i < repairs_.size()) {
-    const Endpoint to = repairs_[i].first;
-    Packet packet;
-    size_t used = 0;
-    for (; i < repairs_.size() && repairs_[i].first == to; ++i) {
-      for (const auto& ch : channels_) {
-        const StoredEntry* e = ch->table.Find(repairs_[i].second);
-        if (e == nullptr || !membership_.IsLive(repairs_[i].second)) continue;
-        const size_t need = EncodedEntrySize(ch->spec.code, e->version, 1, e->payload.size());
-        if (used + need > budget || packet.entries.size() >= kMaxEntriesPerPacket) break;
-        used += need;
-        // TTL 1: for the node that missed it only.
-        packet.entries.push_back(
-            WireEntry{repairs_[i].second, ch->spec.code, e->version, 1, e->payload.str()});
-      }
+  Packet packet;
+  size_t used = 0;
+  auto flush = [&](const Endpoint& to) {
+    if (packet.entries.empty()) return;
+    const Endpoint target[1] = {to};
+    SendSealed(packet, target);
+    counters_.repairs_sent += packet.entries.size();
+    counters_.repair_bytes_sent += used;
+    packet.entries.clear();
+    used = 0;
+  };
+  for (size_t i = 0; i < repairs_.size(); ++i) {
+    const auto& [to, origin] = repairs_[i];
+    if (!membership_.IsLive(origin)) continue;
+    for (const auto& ch : channels_) {
+      const StoredEntry* e = ch->table.Find(origin);
+      if (e == nullptr) continue;
+      const size_t need = EncodedEntrySize(ch->spec.code, e->version, 1, e->payload.size());
+      // A full packet goes out and the origin's other entries follow in the next.
+      if (used + need > budget || packet.entries.size() >= kMaxEntriesPerPacket) flush(to);
+      used += need;
+      // TTL 1: for the node that missed it only.
+      packet.entries.push_back(WireEntry{origin, ch->spec.code, e->version, 1, e->payload.str()});
     }
-    if (!packet.entries.empty()) {
-      const Endpoint target[1] = {to};
-      SendSealed(packet, target);
-      counters_.repairs_sent += packet.entries.size();
-      counters_.repair_bytes_sent += used;
-    }
+    if (i + 1 == repairs_.size() || repairs_[i + 1].first != to) flush(to);
   }
   repairs_.clear();
 }

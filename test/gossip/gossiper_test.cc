@@ -247,6 +247,36 @@ TEST_CASE("a peer whose digest shows it missed an update gets the entry sent bac
   REQUIRE(f.g->counters().repairs_sent == before);
 }
 
+TEST_CASE("a repair too large for one packet goes out in several") {
+  Fixture f;
+  for (uint32_t code : {10u, 11u}) {
+    REQUIRE(f.g->RegisterChannel(ChannelSpec{code, "big", milliseconds(20), 1000}, nullptr, nullptr).ok());
+  }
+  f.AddPeers(2, 3);
+  Packet news;
+  news.entries.push_back(WireEntry{NodeId{2}, 10, 7, 1, std::string(900, 'a')});
+  f.Deliver(f.From(2, news));
+  news.entries = {WireEntry{NodeId{2}, 11, 9, 1, std::string(900, 'b')}};
+  f.Deliver(f.From(2, news));
+  Packet digest;  // peer 3 holds only node 2's heartbeat
+  digest.liveness.push_back(LivenessItem{NodeId{3}, 0, 0});
+  digest.liveness.push_back(LivenessItem{NodeId{2}, 5, 1 + 1});
+  const Endpoint peer3{0x7f000003, 7000};
+  f.g->OnDatagram(peer3, Bytes(f.From(3, digest)));
+  f.transport.sent.clear();
+  f.g->Tick();
+  std::set<uint32_t> repaired;
+  for (auto& [to, d] : f.transport.sent) {
+    auto o = Open(f.keyring, Bytes(d));
+    auto p = DecodePacket(Bytes(o->plaintext));
+    for (const auto& e : p->entries) {
+      if (to == peer3 && e.origin == NodeId{2} && e.ttl == 1) repaired.insert(e.channel);
+    }
+  }
+  REQUIRE(repaired.contains(10));
+  REQUIRE(repaired.contains(11));
+}
+
 TEST_CASE("suspects are probed, and a probed node answers with its next packet") {
   Fixture f;
   f.AddPeers(2, 3);
