@@ -2,9 +2,7 @@
 // random node until every running node has activated the document. The
 // pool runs the LAN preset with real sealing and the given packet loss; the
 // pushes alternate between the two shipped example documents, one every
-// few seconds at random nodes. Every node carries small documents in the
-// gossip as shoald does (policy/inline_documents.h) unless --fetch-only.
-// Prints one JSON object.
+// few seconds at random nodes. Prints one JSON object.
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -15,7 +13,6 @@
 #include "core/percentile.h"
 #include "gossip/sim/sim_pool.h"
 #include "policy/distribution.h"
-#include "policy/inline_documents.h"
 
 using namespace shoal;
 using namespace std::chrono_literals;
@@ -27,13 +24,11 @@ int main(int argc, char** argv) {
   double loss = 0.05;
   uint64_t seed = 1;
   std::string examples = "examples/policies";
-  bool fetch_only = false;
   app.add_option("--nodes", nodes)->capture_default_str();
   app.add_option("--pushes", pushes)->capture_default_str();
   app.add_option("--loss", loss)->capture_default_str();
   app.add_option("--seed", seed)->capture_default_str();
   app.add_option("--examples", examples, "directory with full.xml and small.xml")->capture_default_str();
-  app.add_flag("--fetch-only", fetch_only, "documents travel by announcement and fetch only, as before 2026-12-07");
   CLI11_PARSE(app, argc, argv);
 
   std::string docs[2];
@@ -66,13 +61,8 @@ int main(int argc, char** argv) {
     auto dist = std::make_shared<policy::PolicyDistributor>(policy::PolicyDistributor::Options{}, g, streams,
                                                             *random, wall);
     if (!dist->Register().ok()) std::abort();
-    std::shared_ptr<policy::InlineDocuments> carrier;
-    if (!fetch_only) {
-      carrier = std::make_shared<policy::InlineDocuments>(g, *dist);
-      if (!carrier->Register().ok()) std::abort();
-    }
     d[i] = dist.get();
-    return [dist, random, carrier] { dist->Tick(); };
+    return [dist, random] { dist->Tick(); };
   });
   pool.Start();
   pool.RunFor(std::chrono::milliseconds(static_cast<int64_t>(nodes) * 4) + 5s);  // everyone joined
@@ -80,7 +70,7 @@ int main(int argc, char** argv) {
   Random rng(seed);
   std::vector<double> ms;
   int never = 0;
-  uint64_t fetches = 0, failures = 0, carried = 0;
+  uint64_t fetches = 0, failures = 0;
   for (int k = 0; k < pushes; ++k) {
     auto v = d[rng.Below(nodes)]->Push(docs[k % 2]);
     if (!v.ok()) std::abort();
@@ -100,14 +90,11 @@ int main(int argc, char** argv) {
   for (auto* x : d) {
     fetches += x->counters().fetches;
     failures += x->counters().fetch_failures;
-    carried += x->counters().inline_activations;
   }
   double p50 = Percentile(ms, 50), max = ms.empty() ? 0 : *std::max_element(ms.begin(), ms.end());
   std::printf("{\"nodes\": %zu, \"loss\": %.2f, \"pushes\": %d, \"push_to_all_p50_ms\": %.1f, "
-              "\"push_to_all_max_ms\": %.1f, \"never\": %d, \"fetches\": %llu, \"fetch_failures\": %llu, "
-              "\"inline_activations\": %llu, \"fetch_only\": %s}\n",
+              "\"push_to_all_max_ms\": %.1f, \"never\": %d, \"fetches\": %llu, \"fetch_failures\": %llu}\n",
               nodes, loss, pushes, p50, max, never, static_cast<unsigned long long>(fetches),
-              static_cast<unsigned long long>(failures), static_cast<unsigned long long>(carried),
-              fetch_only ? "true" : "false");
+              static_cast<unsigned long long>(failures));
   return 0;
 }

@@ -111,9 +111,6 @@ void Distribution(const policy::DistributionCounters& c, Writer& w) {
   }
   w.Family("shoal_policy_activations_total", "counter", "Policy versions this node began to run.");
   w.Sample("shoal_policy_activations_total", static_cast<double>(c.activations));
-  w.Family("shoal_policy_inline_activations_total", "counter",
-           "Of the activations, documents that came whole in the gossip from the node that pushed them (no fetch).");
-  w.Sample("shoal_policy_inline_activations_total", static_cast<double>(c.inline_activations));
   w.Family("shoal_policy_served_total", "counter", "Policy documents this node sent to peers that fetched them.");
   w.Sample("shoal_policy_served_total", static_cast<double>(c.served));
 }

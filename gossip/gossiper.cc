@@ -68,7 +68,8 @@ Status Gossiper::RegisterChannel(const ChannelSpec& spec, Publisher publisher,
     return MakeError("channel '{}': max payload {} is outside 1..{}", spec.name,
                      spec.max_payload, kMaxPayloadBytes);
   }
-  if (spec.max_payload > LargestPayload()) {
+  if (EncodedEntryBound(spec.max_payload) + kSealOverheadBytes + kPacketOverheadBound >
+      config_.mtu) {
     return MakeError("channel '{}': a {}-byte payload cannot fit the {}-byte MTU", spec.name,
                      spec.max_payload, config_.mtu);
   }
@@ -82,12 +83,6 @@ Status Gossiper::RegisterChannel(const ChannelSpec& spec, Publisher publisher,
                              [](const auto& c, uint32_t code) { return c->spec.code < code; });
   channels_.insert(at, std::move(ch));
   return Status::Ok();
-}
-
-size_t Gossiper::LargestPayload() const {
-  size_t p = kMaxPayloadBytes;
-  while (p > 0 && EncodedEntryBound(p) + kSealOverheadBytes + kPacketOverheadBound > config_.mtu) --p;
-  return p;
 }
 
 void Gossiper::Publish(Channel& ch, TimePoint now) {

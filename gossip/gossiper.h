@@ -75,9 +75,6 @@ class Gossiper {
 
   // Fails for a code in use or reserved, or a payload bound over the maximum.
   Status RegisterChannel(const ChannelSpec& spec, Publisher publisher, ViewSubscriber subscriber);
-  // The largest max_payload a channel may declare here: kMaxPayloadBytes,
-  // or less when the MTU cannot carry that much in one packet.
-  size_t LargestPayload() const;
 
   // Peers to contact while no live peer is known (and now and then after).
   void SetSeeds(std::vector<Endpoint> seeds) { seeds_ = std::move(seeds); }

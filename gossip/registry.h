@@ -16,8 +16,6 @@ inline constexpr uint32_t kPipe = 5;       // per-application pipe demand, every
 inline constexpr uint32_t kLevels = 6;     // the pool's CPU levels, from the node that represents the pool in the roll-up (policy/row_planner.h)
 inline constexpr uint32_t kTotals = 7;     // the pool's totals per application, from the same node, once a second (daemon/engine/figures_codec.h)
 inline constexpr uint32_t kSimStatus = 10; // shoal-sim's synthetic status (tools/shoal_sim.cc)
-// 11..14: a small policy document in pieces, from the node that pushed it (policy/inline_documents.h)
-inline constexpr uint32_t kPolicyText = 11;
 }  // namespace channels
 
 // Request/response services on peer streams (gossip/peer_streams.h).

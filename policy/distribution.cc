@@ -91,7 +91,7 @@ Status PolicyDistributor::Register() {
   auto s = gossiper_.RegisterChannel(
       gossip::ChannelSpec{kChannel, "policy", gossiper_.config().period, 64, gossip::kNoFlags},
       [this]() -> std::optional<std::string> {
-        if (active_.version.empty() || gossiper_.Now() < announce_at_) return std::nullopt;
+        if (active_.version.empty()) return std::nullopt;
         return EncodeAnnouncement(active_);
       },
       [this](const gossip::ChannelView& view) { OnView(view); });
@@ -185,9 +185,6 @@ Result<PolicyVersion> PolicyDistributor::Push(std::string blob) {
     ++counters_.refused_pushes;
     return Error{errors};
   }
-  if (courier_.carries && courier_.carries(version, active_blob_)) {
-    announce_at_ = gossiper_.Now() + courier_.lead;  // the pieces go first
-  }
   return version;
 }
 
@@ -277,7 +274,6 @@ void PolicyDistributor::MaybeFetch() {
     failed_.clear();
     asking_for_ = wanted_->version;
   }
-  if (asking_.empty() && courier_.coming && courier_.coming(wanted_->version)) return;  // on its way
   const TimePoint now = gossiper_.Now();
   const bool wait = asking_.empty() ? now < retry_at_  // after a failure
                                     : asking_.size() >= kMaxAsking || now - asked_at_ < options_.hedge_after;
@@ -347,26 +343,13 @@ void PolicyDistributor::OnFetched(NodeId holder, uint64_t call, const PolicyAnno
     return;
   }
   // A good answer, even to a call given up on, is used while it is news.
-  Take(wanted.version, std::move(*r));
+  if (wanted.version > active_.version && !Activate(wanted.version, std::move(*r), options_.parse, nullptr)) {
+    // Valid where it was pushed, not here (another Shoal version?): do not
+    // fetch it again; wait for a newer one.
+    ++counters_.invalid_documents;
+    if (wanted_ && wanted_->version == wanted.version) wanted_.reset();
+  }
   MaybeFetch();  // the other call is moot now; a newer version may have been announced meanwhile
-}
-
-bool PolicyDistributor::Take(const PolicyVersion& version, std::string blob) {
-  if (version <= active_.version) return false;
-  if (Activate(version, std::move(blob), options_.parse, nullptr)) return true;
-  // Valid where it was pushed, not here (another Shoal version?): do not
-  // fetch it again; wait for a newer one.
-  ++counters_.invalid_documents;
-  if (wanted_ && wanted_->version == version) wanted_.reset();
-  return false;
-}
-
-bool PolicyDistributor::Offer(const PolicyVersion& version, std::string blob) {
-  if (!Take(version, std::move(blob))) return false;
-  ++counters_.inline_activations;
-  announce_at_ = gossiper_.Now() + courier_.lead;  // the pieces are ahead here too
-  MaybeFetch();  // retires the fetch of it, if one was under way
-  return true;
 }
 
 }  // namespace shoal::policy

@@ -6,9 +6,7 @@
 // from a node announcing it, checks it against the digest, validates it
 // and activates it, and then announces it too, so the document spreads
 // from every node that has it. A node that joins later, or missed the news,
-// catches up the same way. A small document also travels whole in the
-// gossip from the node that pushed it (policy/inline_documents.h, a
-// Courier); nodes take it from there without a fetch. A fetch asks a live holder it has not seen fail
+// catches up the same way. A fetch asks a live holder it has not seen fail
 // (one it already has a connection to, if any),
 // asks another one too each time the ones asked are slow (a holder
 // stalled, or its connection stuck after a partition), and gives up on a
@@ -81,7 +79,6 @@ struct DistributionCounters {
   uint64_t digest_mismatches = 0;
   uint64_t invalid_documents = 0;  // fetched but did not validate (or its signature did not check) here
   uint64_t activations = 0;
-  uint64_t inline_activations = 0;  // of those, documents that came whole in the gossip (Offer)
   uint64_t served = 0;
 };
 
@@ -140,27 +137,11 @@ class PolicyDistributor {
   // A document an earlier run stored (its envelope), activated without a
   // new stamp.
   Status Restore(const PolicyVersion& version, std::string blob);
-  // A document that came whole another way than a fetch (inline_documents.h),
-  // activated as a fetched one is when it is newer than the one running.
-  // false: not newer, or it did not validate here (counted as invalid).
-  bool Offer(const PolicyVersion& version, std::string blob);
 
   void SetListener(Activated listener) { listener_ = std::move(listener); }
-  // Another way documents travel (policy/inline_documents.h): a fetch
-  // waits while `coming` says the version's document is on its way, and a
-  // version that travels that way (`carries`: stamped here, or offered) is
-  // announced `lead` after it is activated, so that the announcements,
-  // which are small and quick, do not send nodes fetching what is coming.
-  struct Courier {
-    std::function<bool(const PolicyVersion&)> coming;
-    std::function<bool(const PolicyVersion&, std::string_view blob)> carries;
-    Duration lead{};
-  };
-  void SetCourier(Courier courier) { courier_ = std::move(courier); }
   const PolicyVersion& active_version() const { return active_.version; }
   const PolicyDocument* active() const { return active_doc_ ? &*active_doc_ : nullptr; }
   const std::string& active_text() const { return active_text_; }
-  const std::string& active_blob() const { return active_blob_; }  // its envelope
   // The version every live node announces (empty: none yet), this node's included.
   std::map<NodeId, PolicyVersion> Versions() const;
   const DistributionCounters& counters() const { return counters_; }
@@ -180,9 +161,6 @@ class PolicyDistributor {
   // Takes a call off asking_; false if it was not there (abandoned or retired).
   bool Forget(uint64_t call);
   bool Activate(const PolicyVersion& version, std::string blob, const ParseOptions& parse, std::string* errors);
-  // Activates a document from a peer when it is newer; one that does not
-  // validate is counted and not fetched again.
-  bool Take(const PolicyVersion& version, std::string blob);
   uint64_t NextHlc();
   ParseOptions PushOptions() const;  // with the pool's capacity now
   struct Valid {
@@ -199,8 +177,6 @@ class PolicyDistributor {
   Random& random_;
   std::function<uint64_t()> wall_ms_;
   Activated listener_;
-  Courier courier_;
-  TimePoint announce_at_ = TimePoint::min();  // a version stamped here is announced from then
 
   PolicyAnnouncement active_;
   std::string active_text_;

@@ -8,16 +8,12 @@ PolicyRuntime::PolicyRuntime(policy::PolicyDistributor::Options options, gossip:
                              gossip::PeerStreams& streams, Random& random, const WallClock& wall)
     : wall_(wall),
       distributor_(std::move(options), gossiper, streams, random,
-                   [&wall] { return static_cast<uint64_t>(wall.NowMs()); }),
-      inline_(gossiper, distributor_) {
+                   [&wall] { return static_cast<uint64_t>(wall.NowMs()); }) {
   distributor_.SetListener([this](const policy::PolicyVersion& v, const policy::PolicyDocument& doc,
                                   const std::string& blob) { OnActivated(v, doc, blob); });
 }
 
-Status PolicyRuntime::Register() {
-  auto s = distributor_.Register();
-  return s.ok() ? inline_.Register() : s;
-}
+Status PolicyRuntime::Register() { return distributor_.Register(); }
 
 void PolicyRuntime::OnActivated(const policy::PolicyVersion& v, const policy::PolicyDocument& doc,
                                 const std::string& blob) {

@@ -1,5 +1,5 @@
 // The policy runtime: the pool's active policy document as this node holds
-// it (its distribution, policy/distribution.h and inline_documents.h), what is in force at a given
+// it (its distribution, policy/distribution.h), what is in force at a given
 // moment (schedules, failure adjustments, the triggers' overrides) and the
 // triggers' evaluation. A document that activates reaches the listener
 // once its schedules and triggers are in place. Not thread-safe.
@@ -13,7 +13,6 @@
 
 #include "core/clock.h"
 #include "policy/distribution.h"
-#include "policy/inline_documents.h"
 #include "policy/schedule.h"
 #include "policy/triggers.h"
 
@@ -27,7 +26,7 @@ class PolicyRuntime {
   PolicyRuntime(policy::PolicyDistributor::Options options, gossip::Gossiper& gossiper, gossip::PeerStreams& streams,
                 Random& random, const WallClock& wall);
 
-  // Registers the distribution's channels and service.
+  // Registers the distribution's channel and service.
   Status Register();
   void Tick() { distributor_.Tick(); }
   void SetListener(Activated listener) { listener_ = std::move(listener); }
@@ -61,7 +60,6 @@ class PolicyRuntime {
 
   const WallClock& wall_;
   policy::PolicyDistributor distributor_;
-  policy::InlineDocuments inline_;  // small documents carried in the gossip
   std::optional<policy::ScheduleEvaluator> schedule_;
   std::unique_ptr<policy::TriggerEngine> triggers_;
   Activated listener_;

@@ -82,13 +82,3 @@ creq history-events 'history { what: "events" from_ms: 1780000000000 to_ms: 1780
 creq events 'events { }'
 creq keyring 'keyring { }'
 creq history-mount 'history_mount { file: "x.sst" }'
-
-# fuzz_policy: a document carried in the gossip, one piece (policy/inline_documents.h:
-# format 1, hlc, origin, revision, compressed size, size, index 0 of 1, the zstd frame).
-python3 - "$top/examples/policies/small.xml" "$out/policy/inline-piece" <<'P'
-import struct, subprocess, sys
-doc = open(sys.argv[1], "rb").read()
-packed = subprocess.run(["zstd", "-19", "-c", "-q"], input=doc, capture_output=True, check=True).stdout
-head = struct.pack(">BQQIIIBB", 1, (1796380526296 << 16) | 3, 0xABC, 12, len(packed), len(doc), 0, 1)
-open(sys.argv[2], "wb").write(head + packed)
-P
