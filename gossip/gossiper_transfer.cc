@@ -49,10 +49,9 @@ void Gossiper::SendRepairs() {
   };
   for (size_t i = 0; i < repairs_.size(); ++i) {
     const auto& [to, origin] = repairs_[i];
-    if (!membership_.IsLive(origin)) continue;
     for (const auto& ch : channels_) {
       const StoredEntry* e = ch->table.Find(origin);
-      if (e == nullptr) continue;
+      if (e == nullptr || !membership_.IsLive(origin)) continue;
       const size_t need = EncodedEntrySize(ch->spec.code, e->version, 1, e->payload.size());
       // A full packet goes out and the origin's other entries follow in the next.
       if (used + need > budget || packet.entries.size() >= kMaxEntriesPerPacket) flush(to);

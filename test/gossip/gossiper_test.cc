@@ -277,6 +277,43 @@ TEST_CASE("a repair too large for one packet goes out in several") {
   REQUIRE(repaired.contains(11));
 }
 
+TEST_CASE("a repair still goes out when the last origin asked of is no longer live") {
+  Fixture f;
+  REQUIRE(f.g->RegisterChannel(ChannelSpec{10, "status", milliseconds(20), 16}, nullptr, nullptr).ok());
+  f.AddPeers(2, 3);
+  Packet news;
+  news.entries = {WireEntry{NodeId{2}, 10, 7, 1, "v7"}, WireEntry{NodeId{4}, 10, 5, 1, "v5"}};
+  f.Deliver(f.From(2, news));
+  // Nodes 2 and 3 keep talking; node 4 falls silent and fails.
+  const TimePoint until = f.clock.Now() + f.g->membership().failure_timeout() + milliseconds(500);
+  while (f.clock.Now() < until) {
+    f.clock.Advance(milliseconds(20));
+    f.Deliver(f.From(2, Packet{}));
+    f.Deliver(f.From(3, Packet{}));
+    f.g->Tick();
+  }
+  REQUIRE(f.g->membership().IsLive(NodeId{2}));
+  REQUIRE_FALSE(f.g->membership().IsLive(NodeId{4}));
+  Packet digest;  // peer 3 holds only the heartbeats of nodes 2 and 4
+  digest.liveness.push_back(LivenessItem{NodeId{3}, 0, 0});
+  digest.liveness.push_back(LivenessItem{NodeId{2}, 5, 1 + 1});
+  digest.liveness.push_back(LivenessItem{NodeId{4}, 60000, 1 + 1});  // no news of life
+  const Endpoint peer3{0x7f000003, 7000};
+  f.g->OnDatagram(peer3, Bytes(f.From(3, digest)));
+  REQUIRE_FALSE(f.g->membership().IsLive(NodeId{4}));
+  f.transport.sent.clear();
+  f.g->Tick();
+  bool repaired = false;
+  for (auto& [to, d] : f.transport.sent) {
+    auto o = Open(f.keyring, Bytes(d));
+    auto p = DecodePacket(Bytes(o->plaintext));
+    for (const auto& e : p->entries) {
+      if (to == peer3 && e.origin == NodeId{2} && e.channel == 10 && e.ttl == 1) repaired = true;
+    }
+  }
+  REQUIRE(repaired);
+}
+
 TEST_CASE("suspects are probed, and a probed node answers with its next packet") {
   Fixture f;
   f.AddPeers(2, 3);
