@@ -1,4 +1,6 @@
+#include <map>
 #include <set>
+#include <utility>
 
 #include <catch2/catch.hpp>
 
@@ -9,6 +11,24 @@
 using namespace shoal;
 using namespace shoal::gossip;
 using namespace shoal::gossip::testing;
+
+namespace {
+
+// The entries the fixture's node sent to `to` with TTL 1 (repairs and
+// full-state answers), as (origin, channel) -> version.
+std::map<std::pair<uint64_t, uint32_t>, uint64_t> SentOnce(Fixture& f, const Endpoint& to) {
+  std::map<std::pair<uint64_t, uint32_t>, uint64_t> out;
+  for (auto& [dest, d] : f.transport.sent) {
+    auto o = Open(f.keyring, Bytes(d));
+    auto p = DecodePacket(Bytes(o->plaintext));
+    for (const auto& e : p->entries) {
+      if (dest == to && e.ttl == 1) out[{e.origin.value, e.channel}] = e.version;
+    }
+  }
+  return out;
+}
+
+}  // namespace
 
 TEST_CASE("channel registration checks its code and payload bound") {
   Fixture f;
@@ -228,15 +248,7 @@ TEST_CASE("a peer whose digest shows it missed an update gets the entry sent bac
   f.g->OnDatagram(peer3, Bytes(f.From(3, digest)));
   f.transport.sent.clear();
   f.g->Tick();
-  bool repaired = false;
-  for (auto& [to, d] : f.transport.sent) {
-    auto o = Open(f.keyring, Bytes(d));
-    auto p = DecodePacket(Bytes(o->plaintext));
-    for (const auto& e : p->entries) {
-      if (to == peer3 && e.origin == NodeId{2} && e.channel == 10 && e.version == 7) repaired = true;
-    }
-  }
-  REQUIRE(repaired);
+  REQUIRE(SentOnce(f, peer3)[{2, 10}] == 7);
   REQUIRE(f.g->counters().repairs_sent >= 1);
   // A peer that is up to date gets nothing.
   Packet same;
@@ -265,16 +277,9 @@ TEST_CASE("a repair too large for one packet goes out in several") {
   f.g->OnDatagram(peer3, Bytes(f.From(3, digest)));
   f.transport.sent.clear();
   f.g->Tick();
-  std::set<uint32_t> repaired;
-  for (auto& [to, d] : f.transport.sent) {
-    auto o = Open(f.keyring, Bytes(d));
-    auto p = DecodePacket(Bytes(o->plaintext));
-    for (const auto& e : p->entries) {
-      if (to == peer3 && e.origin == NodeId{2} && e.ttl == 1) repaired.insert(e.channel);
-    }
-  }
-  REQUIRE(repaired.contains(10));
-  REQUIRE(repaired.contains(11));
+  const auto repaired = SentOnce(f, peer3);
+  REQUIRE(repaired.contains({2, 10}));
+  REQUIRE(repaired.contains({2, 11}));
 }
 
 TEST_CASE("a repair still goes out when the last origin asked of is no longer live") {
@@ -303,15 +308,7 @@ TEST_CASE("a repair still goes out when the last origin asked of is no longer li
   REQUIRE_FALSE(f.g->membership().IsLive(NodeId{4}));
   f.transport.sent.clear();
   f.g->Tick();
-  bool repaired = false;
-  for (auto& [to, d] : f.transport.sent) {
-    auto o = Open(f.keyring, Bytes(d));
-    auto p = DecodePacket(Bytes(o->plaintext));
-    for (const auto& e : p->entries) {
-      if (to == peer3 && e.origin == NodeId{2} && e.channel == 10 && e.ttl == 1) repaired = true;
-    }
-  }
-  REQUIRE(repaired);
+  REQUIRE(SentOnce(f, peer3)[{2, 10}] == 7);
 }
 
 TEST_CASE("suspects are probed, and a probed node answers with its next packet") {
