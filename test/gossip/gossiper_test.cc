@@ -28,6 +28,20 @@ std::map<std::pair<uint64_t, uint32_t>, uint64_t> SentOnce(Fixture& f, const End
   return out;
 }
 
+constexpr Endpoint kPeer3{0x7f000003, 7000};
+
+// Peer 3's digest says it holds `held` (ids with version sums); what the
+// node sends it once at its next tick.
+std::map<std::pair<uint64_t, uint32_t>, uint64_t> AnswerTo3(Fixture& f, std::vector<LivenessItem> held) {
+  Packet digest;
+  digest.liveness.push_back(LivenessItem{NodeId{3}, 0, 0});
+  digest.liveness.insert(digest.liveness.end(), held.begin(), held.end());
+  f.g->OnDatagram(kPeer3, Bytes(f.From(3, digest)));
+  f.transport.sent.clear();
+  f.g->Tick();
+  return SentOnce(f, kPeer3);
+}
+
 }  // namespace
 
 TEST_CASE("channel registration checks its code and payload bound") {
@@ -241,20 +255,13 @@ TEST_CASE("a peer whose digest shows it missed an update gets the entry sent bac
   news.entries.push_back(WireEntry{NodeId{2}, 10, 7, 1, "v7"});
   f.Deliver(f.From(2, news));
   // Peer 3 reports holding only node 2's heartbeat (version 1): behind.
-  Packet digest;
-  digest.liveness.push_back(LivenessItem{NodeId{3}, 0, 0});
-  digest.liveness.push_back(LivenessItem{NodeId{2}, 5, 1 + 1});
-  const Endpoint peer3{0x7f000003, 7000};
-  f.g->OnDatagram(peer3, Bytes(f.From(3, digest)));
-  f.transport.sent.clear();
-  f.g->Tick();
-  REQUIRE(SentOnce(f, peer3)[{2, 10}] == 7);
+  REQUIRE(AnswerTo3(f, {LivenessItem{NodeId{2}, 5, 1 + 1}})[{2, 10}] == 7);
   REQUIRE(f.g->counters().repairs_sent >= 1);
   // A peer that is up to date gets nothing.
   Packet same;
   same.liveness.push_back(LivenessItem{NodeId{2}, 5, (1 + 1) + (7 + 1)});
   const uint64_t before = f.g->counters().repairs_sent;
-  f.g->OnDatagram(peer3, Bytes(f.From(3, same)));
+  f.g->OnDatagram(kPeer3, Bytes(f.From(3, same)));
   f.g->Tick();
   REQUIRE(f.g->counters().repairs_sent == before);
 }
@@ -270,14 +277,8 @@ TEST_CASE("a repair too large for one packet goes out in several") {
   f.Deliver(f.From(2, news));
   news.entries = {WireEntry{NodeId{2}, 11, 9, 1, std::string(900, 'b')}};
   f.Deliver(f.From(2, news));
-  Packet digest;  // peer 3 holds only node 2's heartbeat
-  digest.liveness.push_back(LivenessItem{NodeId{3}, 0, 0});
-  digest.liveness.push_back(LivenessItem{NodeId{2}, 5, 1 + 1});
-  const Endpoint peer3{0x7f000003, 7000};
-  f.g->OnDatagram(peer3, Bytes(f.From(3, digest)));
-  f.transport.sent.clear();
-  f.g->Tick();
-  const auto repaired = SentOnce(f, peer3);
+  // Peer 3 holds only node 2's heartbeat.
+  const auto repaired = AnswerTo3(f, {LivenessItem{NodeId{2}, 5, 1 + 1}});
   REQUIRE(repaired.contains({2, 10}));
   REQUIRE(repaired.contains({2, 11}));
 }
@@ -299,16 +300,10 @@ TEST_CASE("a repair still goes out when the last origin asked of is no longer li
   }
   REQUIRE(f.g->membership().IsLive(NodeId{2}));
   REQUIRE_FALSE(f.g->membership().IsLive(NodeId{4}));
-  Packet digest;  // peer 3 holds only the heartbeats of nodes 2 and 4
-  digest.liveness.push_back(LivenessItem{NodeId{3}, 0, 0});
-  digest.liveness.push_back(LivenessItem{NodeId{2}, 5, 1 + 1});
-  digest.liveness.push_back(LivenessItem{NodeId{4}, 60000, 1 + 1});  // no news of life
-  const Endpoint peer3{0x7f000003, 7000};
-  f.g->OnDatagram(peer3, Bytes(f.From(3, digest)));
+  // Peer 3 holds only the heartbeats of nodes 2 and 4 (and brings no news of 4's life).
+  auto sent = AnswerTo3(f, {LivenessItem{NodeId{2}, 5, 1 + 1}, LivenessItem{NodeId{4}, 60000, 1 + 1}});
   REQUIRE_FALSE(f.g->membership().IsLive(NodeId{4}));
-  f.transport.sent.clear();
-  f.g->Tick();
-  REQUIRE(SentOnce(f, peer3)[{2, 10}] == 7);
+  REQUIRE(sent[{2, 10}] == 7);
 }
 
 TEST_CASE("suspects are probed, and a probed node answers with its next packet") {
