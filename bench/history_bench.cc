@@ -38,6 +38,7 @@
 #include <spdlog/spdlog.h>
 
 #include "bench/self_rss.h"
+#include "core/logging.h"
 #include "core/percentile.h"
 #include "gossip/sim/sim_pool.h"
 #include "store/history_service.h"
@@ -273,25 +274,34 @@ int RunQuery(const std::string& dir, size_t nodes, int apps, int64_t period_ms) 
     origins = (*answer)->holder.size();
   }
   // One node's own share (its origin's rows), as each node does it in a
-  // real pool, in parallel with the others.
-  std::vector<double> share_ms;
+  // real pool, in parallel with the others: in columns as PoolQuery asks,
+  // and in rows as older nodes asked (and the bytes of each).
+  std::vector<double> share_ms, share_rows_ms;
+  size_t bytes_columns = 0, bytes_rows = 0;
   for (size_t i = 0; i < nodes; ++i) {
     SeriesQuery own = q;
     own.origins = {pool.id(i)};
-    wire::Request one;
-    *one.mutable_query() = ToWire(own);
-    const auto w = Wall::now();
-    auto r = all[i]->service->Handle(pool.id(0), one);
-    const std::string bytes = r->SerializeAsString();  // as it goes on the wire
-    share_ms.push_back(Seconds(Wall::now() - w) * 1000);
+    for (bool columns : {true, false}) {
+      wire::Request one;
+      *one.mutable_query() = ToWire(own);
+      one.mutable_query()->set_columns(columns);
+      const auto w = Wall::now();
+      auto r = all[i]->service->Handle(pool.id(0), one);
+      const std::string bytes = r->SerializeAsString();  // as it goes on the wire
+      (columns ? share_ms : share_rows_ms).push_back(Seconds(Wall::now() - w) * 1000);
+      (columns ? bytes_columns : bytes_rows) += bytes.size();
+    }
   }
   std::sort(wall_ms.begin(), wall_ms.end());
   const double shares = std::accumulate(share_ms.begin(), share_ms.end(), 0.0);
   std::printf(
       "{\"node_share_ms_p50\":%.1f,\"node_share_ms_max\":%.1f,\"coordinator_ms\":%.1f,"
-      "\"parallel_estimate_ms\":%.1f,", Percentile(share_ms, 50), *std::max_element(share_ms.begin(), share_ms.end()),
+      "\"parallel_estimate_ms\":%.1f,\"node_share_rows_ms_p50\":%.1f,\"share_bytes_columns\":%zu,"
+      "\"share_bytes_rows\":%zu,",
+      Percentile(share_ms, 50), *std::max_element(share_ms.begin(), share_ms.end()),
       Percentile(wall_ms, 50) - shares,
-      *std::max_element(share_ms.begin(), share_ms.end()) + Percentile(wall_ms, 50) - shares + Percentile(sim_ms, 50));
+      *std::max_element(share_ms.begin(), share_ms.end()) + Percentile(wall_ms, 50) - shares + Percentile(sim_ms, 50),
+      Percentile(share_rows_ms, 50), bytes_columns / nodes, bytes_rows / nodes);
   std::printf(
       "\"mode\":\"query\",\"nodes\":%zu,\"apps\":%d,\"period_ms\":%lld,\"fill_s\":%.1f,\"peers_known\":%zu,"
       "\"origins_answered\":%zu,\"rows\":%zu,\"step_ms\":%lld,\"level\":\"%s\",\"wall_ms_min\":%.1f,"
@@ -387,7 +397,9 @@ int main(int argc, char** argv) {
   app.add_option("--period-ms", period_ms, "one period every this long")->capture_default_str();
   app.add_option("--seconds", seconds, "lag: how long to measure")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
-  spdlog::set_level(spdlog::level::warn);
+  // Warnings (RocksDB's write stalls while filling) to stderr: standard
+  // output is the JSON.
+  if (!SetupLogging("warn", "history-bench", "text").ok()) return 1;
   std::filesystem::create_directories(dir);
   if (mode == "fill") return RunFill(dir, nodes, apps, period_ms);
   int rc = mode == "write" ? RunWrite(dir, apps, period_ms)

@@ -120,7 +120,7 @@ Result<wire::Response> HistoryService::Handle(NodeId from, wire::Request request
       if (!query.ok()) return refuse(query.error());
       auto result = store_.Query(*query);
       if (!result.ok()) return refuse(result.error());
-      *response.mutable_result() = ToWire(std::move(*result));
+      *response.mutable_result() = ToWire(std::move(*result), request.query().columns());
       break;
     }
     case wire::Request::kRestore: {

@@ -155,6 +155,7 @@ void PoolQuery::Run(HistoryService& local, gossip::PeerStreams& streams, std::ve
           part.origins = std::move(origins);
           wire::Request r;
           *r.mutable_query() = ToWire(part);
+          r.mutable_query()->set_columns(true);
           queries.emplace_back(PoolMember{node, st->endpoints[node]}, std::move(r));
         }
         st->calls_total = st->calls_done + queries.size();
@@ -162,9 +163,20 @@ void PoolQuery::Run(HistoryService& local, gossip::PeerStreams& streams, std::ve
             local, streams, queries, timeout,
             [st, tick](NodeId node, Result<wire::Response> r) {
               tick();
+              // Asked for sums: those of origins asked of this holder alone
+              // are summed as the columns are read, no rows made of them.
+              TakeSeries sum;
+              if (st->sums) {
+                sum = [st](NodeId origin, const std::string& name, std::span<const SeriesBucket> buckets) {
+                  if (st->merged.count(origin)) return false;
+                  st->sums->AddSeries(origin, name, buckets);
+                  st->answer.rows += buckets.size();
+                  return true;
+                };
+              }
               auto part = !r.ok()             ? Result<QueryAnswer>(r.error())
                           : !r->has_result() ? Result<QueryAnswer>(MakeError("not a query answer"))
-                                             : FromWire(std::move(*r->mutable_result()));
+                                             : FromWire(std::move(*r->mutable_result()), sum);
               if (!part.ok()) {
                 st->answer.failures.push_back(Failure(node, part.error()));
                 return;

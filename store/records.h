@@ -4,6 +4,7 @@
 // the disk (store/encoding.h). Thread-safe.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -37,6 +38,12 @@ struct SeriesRow {
   bool operator==(const SeriesRow&) const = default;
 };
 
+// One bucket of a series whose origin and name are known.
+struct SeriesBucket {
+  int64_t bucket_ms = 0;
+  Figures figures;
+};
+
 struct EventRecord {
   std::string kind;  // a name: "policy", "failure", "unmet", "deleted", ...
   std::string subject;
@@ -48,6 +55,9 @@ struct EventRow {
   int64_t time_ms = 0;
   EventRecord event;
 };
+
+// Bound on one answer's rows (a node's, or one holder's part of a pool's).
+inline constexpr size_t kMaxRows = 2'000'000;
 
 struct QueryAnswer {
   std::vector<SeriesRow> rows;

@@ -31,7 +31,6 @@ void ScanSeries(rocksdb::Iterator& it, NodeId origin, SeriesKind kind, Level lev
 
 // Bounds on one query's answer.
 inline constexpr int64_t kMaxBuckets = 100'000;
-inline constexpr size_t kMaxRows = 2'000'000;
 inline constexpr size_t kMaxEvents = 10'000;
 
 // Checks a query (from another node: untrusted); returns its step, at

@@ -17,8 +17,7 @@ struct Acc {
   uint64_t squeezed = 0, idle = 0;
 };
 
-void AddRow(const SeriesRow& row, Acc& a) {
-  const Figures& f = row.figures;
+void AddFigures(const Figures& f, Acc& a) {
   a.p.usage += AvgUsage(f);
   a.p.usage_peak += f.usage_peak;
   a.p.demand += AvgDemand(f);
@@ -50,6 +49,25 @@ struct SeriesSums::State {
   std::unordered_map<std::string_view, std::vector<size_t>> by_name;  // name -> its groups
   size_t last = SIZE_MAX;  // the group of the row before
 
+  // The group of a series (of the origin, per node): the one of the row
+  // before if the same.
+  size_t GroupOf(const std::string& name, uint64_t origin) {
+    if (!per_node) origin = 0;
+    if (last == SIZE_MAX || groups[last].name != name || groups[last].origin != origin) last = Find(name, origin);
+    return last;
+  }
+
+  void AddTo(size_t group, int64_t bucket_ms, const Figures& f) {
+    Group& g = groups[group];
+    Acc& a = g.buckets[bucket_ms];
+    if (a.p.nodes == 0) {
+      a.p.series = g.name;
+      a.p.origin = g.origin;
+      a.p.time_ms = bucket_ms;
+    }
+    AddFigures(f, a);
+  }
+
   size_t Find(const std::string& name, uint64_t origin) {
     if (auto it = by_name.find(name); it != by_name.end()) {
       for (size_t g : it->second) {
@@ -70,19 +88,16 @@ SeriesSums::~SeriesSums() = default;
 void SeriesSums::Add(const SeriesRow& row) {
   ++rows_;
   if (row.figures.samples == 0) return;
-  State& s = *s_;
-  const uint64_t origin = s.per_node ? row.origin.value : 0;
-  if (s.last == SIZE_MAX || s.groups[s.last].name != row.name || s.groups[s.last].origin != origin) {
-    s.last = s.Find(row.name, origin);
+  s_->AddTo(s_->GroupOf(row.name, row.origin.value), row.bucket_ms, row.figures);
+}
+
+void SeriesSums::AddSeries(NodeId origin, const std::string& name, std::span<const SeriesBucket> buckets) {
+  rows_ += buckets.size();
+  if (buckets.empty()) return;
+  const size_t g = s_->GroupOf(name, origin.value);
+  for (const SeriesBucket& b : buckets) {
+    if (b.figures.samples != 0) s_->AddTo(g, b.bucket_ms, b.figures);
   }
-  Group& g = s.groups[s.last];
-  Acc& a = g.buckets[row.bucket_ms];
-  if (a.p.nodes == 0) {
-    a.p.series = g.name;
-    a.p.origin = origin;
-    a.p.time_ms = row.bucket_ms;
-  }
-  AddRow(row, a);
 }
 
 std::vector<SeriesPoint> SeriesSums::Take() {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,8 @@ class SeriesSums {
   ~SeriesSums();
 
   void Add(const SeriesRow& row);
+  // The buckets of one origin's series, as Add of each row.
+  void AddSeries(NodeId origin, const std::string& name, std::span<const SeriesBucket> buckets);
   size_t rows() const { return rows_; }  // added so far (rows without samples included)
   // Sorted by series, origin, time; the sums start afresh.
   std::vector<SeriesPoint> Take();

@@ -1,6 +1,7 @@
 #include "store/wire_codec.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include <fmt/format.h>
 
@@ -77,6 +78,90 @@ LogBatch FromWire(wire::Batch&& w) {
   return LogBatch{w.seq(), w.time_ms(), RowsFromWire(std::move(*w.mutable_rows()))};
 }
 
+// Rows in runs of one origin's series, in bucket order (as the store
+// answers), to one message per run.
+void SeriesToColumns(const std::vector<SeriesRow>& rows,
+                     google::protobuf::RepeatedPtrField<wire::SeriesColumns>* out) {
+  wire::SeriesColumns* c = nullptr;
+  int64_t last_ms = 0;
+  for (const SeriesRow& r : rows) {
+    if (!c || c->origin() != r.origin.value || c->name() != r.name) {
+      c = out->Add();
+      c->set_origin(r.origin.value);
+      c->set_name(r.name);
+      last_ms = 0;
+    }
+    // Differences in two's complement: any two times, no overflow.
+    c->add_bucket_step_ms(static_cast<int64_t>(static_cast<uint64_t>(r.bucket_ms) - static_cast<uint64_t>(last_ms)));
+    last_ms = r.bucket_ms;
+    const Figures& f = r.figures;
+    c->add_samples(f.samples);
+    c->add_usage_sum(f.usage_sum);
+    c->add_usage_peak(f.usage_peak);
+    c->add_demand_sum(f.demand_sum);
+    c->add_demand_peak(f.demand_peak);
+    c->add_booking_sum(f.booking_sum);
+    c->add_allocation_sum(f.allocation_sum);
+    c->add_capacity_sum(f.capacity_sum);
+    c->add_rss_kb_sum(f.rss_kb_sum);
+    c->add_processes_sum(f.processes_sum);
+    c->add_squeezed(f.squeezed);
+    c->add_idle(f.idle);
+  }
+}
+
+// What is wrong with one message's columns, or empty.
+std::string CheckColumns(const wire::SeriesColumns& c) {
+  const int n = c.bucket_step_ms_size();
+  const int sizes[] = {c.samples_size(),      c.usage_sum_size(),     c.usage_peak_size(),
+                       c.demand_sum_size(),   c.demand_peak_size(),   c.booking_sum_size(),
+                       c.allocation_sum_size(), c.capacity_sum_size(), c.rss_kb_sum_size(),
+                       c.processes_sum_size(), c.squeezed_size(),      c.idle_size()};
+  if (std::all_of(std::begin(sizes), std::end(sizes), [n](int size) { return size == n; })) return {};
+  return fmt::format("series '{}' of origin {:016x}: columns of unequal length ({} buckets)", c.name(), c.origin(), n);
+}
+
+// One checked message's buckets into `out` (cleared first).
+void ReadColumns(const wire::SeriesColumns& c, std::vector<SeriesBucket>& out) {
+  out.clear();
+  uint64_t at = 0;
+  for (int i = 0; i < c.bucket_step_ms_size(); ++i) {
+    at += static_cast<uint64_t>(c.bucket_step_ms(i));
+    out.push_back({static_cast<int64_t>(at), Figures{.samples = c.samples(i),
+                                                     .usage_sum = c.usage_sum(i),
+                                                     .usage_peak = c.usage_peak(i),
+                                                     .demand_sum = c.demand_sum(i),
+                                                     .demand_peak = c.demand_peak(i),
+                                                     .booking_sum = c.booking_sum(i),
+                                                     .allocation_sum = c.allocation_sum(i),
+                                                     .capacity_sum = c.capacity_sum(i),
+                                                     .rss_kb_sum = c.rss_kb_sum(i),
+                                                     .processes_sum = c.processes_sum(i),
+                                                     .squeezed = c.squeezed(i),
+                                                     .idle = c.idle(i)}});
+  }
+}
+
+// The answer's series in columns: each offered to `take`, into `rows` if
+// not taken. Every message is checked before any is offered.
+std::string SeriesFromColumns(const wire::QueryResult& w, const TakeSeries& take, std::vector<SeriesRow>& rows) {
+  size_t total = rows.size();
+  for (const wire::SeriesColumns& c : w.series()) {
+    if (auto bad = CheckColumns(c); !bad.empty()) return bad;
+    total += static_cast<size_t>(c.bucket_step_ms_size());
+  }
+  if (total > kMaxRows) return fmt::format("over {} rows", kMaxRows);
+  if (!take) rows.reserve(total);
+  std::vector<SeriesBucket> buckets;
+  for (const wire::SeriesColumns& c : w.series()) {
+    ReadColumns(c, buckets);
+    const NodeId origin{c.origin()};
+    if (take && take(origin, c.name(), buckets)) continue;
+    for (const SeriesBucket& b : buckets) rows.push_back({origin, c.name(), b.bucket_ms, b.figures});
+  }
+  return {};
+}
+
 }  // namespace
 
 wire::Query ToWire(const SeriesQuery& q) {
@@ -112,16 +197,20 @@ Result<SeriesQuery> FromWire(const wire::Query& w) {
   return q;
 }
 
-wire::QueryResult ToWire(QueryAnswer&& a) {
+wire::QueryResult ToWire(QueryAnswer&& a, bool columns) {
   wire::QueryResult w;
   w.set_level(static_cast<uint32_t>(a.level));
-  w.mutable_rows()->Reserve(static_cast<int>(a.rows.size()));
-  for (SeriesRow& r : a.rows) {
-    auto* row = w.add_rows();
-    row->set_origin(r.origin.value);
-    row->set_name(std::move(r.name));
-    row->set_bucket_ms(r.bucket_ms);
-    ToWire(r.figures, row->mutable_figures());
+  if (columns) {
+    SeriesToColumns(a.rows, w.mutable_series());
+  } else {
+    w.mutable_rows()->Reserve(static_cast<int>(a.rows.size()));
+    for (SeriesRow& r : a.rows) {
+      auto* row = w.add_rows();
+      row->set_origin(r.origin.value);
+      row->set_name(std::move(r.name));
+      row->set_bucket_ms(r.bucket_ms);
+      ToWire(r.figures, row->mutable_figures());
+    }
   }
   for (EventRow& e : a.events) {
     auto* ev = w.add_events();
@@ -134,7 +223,7 @@ wire::QueryResult ToWire(QueryAnswer&& a) {
   return w;
 }
 
-Result<QueryAnswer> FromWire(wire::QueryResult&& w) {
+Result<QueryAnswer> FromWire(wire::QueryResult&& w, const TakeSeries& take) {
   const auto level = LevelOf(w.level());
   if (!level) return MakeError("history answer: unknown level {}", w.level());
   QueryAnswer a;
@@ -143,6 +232,7 @@ Result<QueryAnswer> FromWire(wire::QueryResult&& w) {
   for (auto& r : *w.mutable_rows()) {
     a.rows.push_back({NodeId{r.origin()}, std::move(*r.mutable_name()), r.bucket_ms(), FromWire(r.figures())});
   }
+  if (auto bad = SeriesFromColumns(w, take, a.rows); !bad.empty()) return MakeError("history answer: {}", bad);
   a.events.reserve(w.events_size());
   for (auto& e : *w.mutable_events()) {
     a.events.push_back({NodeId{e.origin()}, e.time_ms(),

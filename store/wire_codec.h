@@ -6,7 +6,9 @@
 // caller, checked here where a field can be out of range. Thread-safe.
 #pragma once
 
+#include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,8 +24,18 @@ wire::Query ToWire(const SeriesQuery& q);
 // Errors name an unknown kind or level; the rest is CheckQuery's.
 Result<SeriesQuery> FromWire(const wire::Query& q);
 
-wire::QueryResult ToWire(QueryAnswer&& a);
-Result<QueryAnswer> FromWire(wire::QueryResult&& r);
+// An answer's rows as Rows, or (columns) as SeriesColumns, which take a
+// fraction of the bytes and of the time to build and read. The rows are in
+// runs of one origin's series, in bucket order, as HistoryStore::Query
+// answers (any order encodes; runs make fewer messages).
+wire::QueryResult ToWire(QueryAnswer&& a, bool columns = false);
+// What to do with one origin's series read from columns: true when taken
+// (summed as it is read, say), false to keep it in the answer's rows.
+using TakeSeries = std::function<bool(NodeId origin, const std::string& name, std::span<const SeriesBucket> buckets)>;
+// Reads either form; series in columns are offered to `take` (if given)
+// first. Errors name an unknown level, columns of unequal length, or an
+// answer of over kMaxRows rows; then nothing was offered.
+Result<QueryAnswer> FromWire(wire::QueryResult&& r, const TakeSeries& take = nullptr);
 
 wire::Holdings ToWire(const std::vector<Holding>& holdings);
 std::vector<Holding> FromWire(const wire::Holdings& h);

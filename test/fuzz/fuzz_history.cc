@@ -6,7 +6,8 @@
 // sending peer, as rows got back after its store started afresh
 // (RestoreRows; store/restorer.h): refused or written, and that store too
 // must still answer and run its upkeep. The same bytes also go to the key
-// decoder, whose answers must encode back to the same bytes.
+// decoder, whose answers must encode back to the same bytes, and to the
+// decoder of a holder's answer to a query (rows or columns).
 #include <unistd.h>
 
 #include <cstddef>
@@ -63,6 +64,26 @@ struct Fixture {
   }
 };
 
+// A holder's answer as the asking node reads it: refused, or rows that
+// encode in columns and read back the same, and whose series offered to a
+// taker (of odd origins) are all either taken or kept.
+void CheckAnswer(shoal::store::wire::Response& answer) {
+  using namespace shoal::store;
+  auto rows = FromWire(std::move(*answer.mutable_result()));
+  if (!rows.ok()) return;
+  auto columns = ToWire(QueryAnswer(*rows), true);
+  size_t taken = 0;
+  auto again = FromWire(wire::QueryResult(columns));
+  auto split = FromWire(std::move(columns), [&](shoal::NodeId origin, const std::string&,
+                                                std::span<const SeriesBucket> buckets) {
+    if (origin.value % 2 == 0) return false;
+    taken += buckets.size();
+    return true;
+  });
+  if (!again.ok() || again->rows != rows->rows) std::abort();
+  if (!split.ok() || split->rows.size() + taken != rows->rows.size()) std::abort();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -71,6 +92,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static Fixture f;
   const std::string bytes(reinterpret_cast<const char*>(data), size);
   if (auto key = DecodeKey(bytes); key && EncodeKey(*key) != bytes) std::abort();
+  if (wire::Response answer; answer.ParseFromString(bytes) && answer.has_result()) CheckAnswer(answer);
   wire::Request request;
   if (!request.ParseFromString(bytes)) return 0;
   if (request.has_copy()) (void)f.peer->RestoreRows(FromWire(wire::Copy(request.copy())).rows);

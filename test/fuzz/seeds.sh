@@ -50,6 +50,14 @@ T
 enc $h shoal.store.wire.Request "$out/history/query" <<'T'
 query { kind: 65 name: "web" from_ms: 1799999990000 to_ms: 1800000100000 step_ms: 60000 level: 0 }
 T
+enc $h shoal.store.wire.Response "$out/history/answer" <<'T'
+result { level: 1 events { origin: 7 time_ms: 1800000000000 kind: "policy" event { subject: "v7" text: "on" } }
+  series { origin: 7 name: "web" bucket_step_ms: [1800000000000, 60000, 60000] samples: [2, 2, 1]
+    usage_sum: [800, 900, 400] usage_peak: [450, 500, 400] demand_sum: [900, 900, 500] demand_peak: [500, 500, 500]
+    booking_sum: [1000, 1000, 500] allocation_sum: [1000, 1000, 500] capacity_sum: [4000, 4000, 2000]
+    rss_kb_sum: [9000, 9000, 4500] processes_sum: [6, 6, 3] squeezed: [0, 1, 0] idle: [0, 0, 0] }
+  rows { origin: 8 name: "web" bucket_ms: 1800000000000 figures { samples: 1 usage_sum: 100 } } }
+T
 enc $h shoal.store.wire.Request "$out/history/holdings" <<'T'
 holdings { from_ms: 0 to_ms: 1900000000000 }
 T
