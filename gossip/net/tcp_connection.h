@@ -308,6 +308,10 @@ class TcpStreams::Connection : public std::enable_shared_from_this<Connection> {
 
   void OnFrame() {
     auto frame = opener_->Open(in_frame_);
+    // A connection keeps a small frame's buffer for the next; a large one's
+    // goes back (a history question's answers would otherwise keep one per
+    // holder's connection until it idles out, 60 s).
+    if (in_frame_.capacity() > kKeptFrameBuffer) std::vector<uint8_t>().swap(in_frame_);
     if (!frame.ok()) return Close(frame.error().message, true);
     bool from_client = !frame->response();
     if (from_client == client_) {  // a client receives responses, a server requests
@@ -381,6 +385,7 @@ class TcpStreams::Connection : public std::enable_shared_from_this<Connection> {
   std::optional<StreamHello> peer_hello_;
   std::vector<uint8_t> in_handshake_;
   std::array<uint8_t, 4> in_length_{};
+  static constexpr size_t kKeptFrameBuffer = 64 << 10;
   std::vector<uint8_t> in_frame_;
   Key receive_key_{};
   std::chrono::steady_clock::time_point last_active_;
