@@ -8,8 +8,9 @@
 # -o json` asks node 1 about every application, RUNS times; the wall time
 # of each shoalctl run is the figure (connect, the fan-out to every node,
 # each node's RocksDB read and answer, the merge, the sums, the JSON); with
-# the asked daemon's CPU per question and all daemons' together (the
-# asked one's included).
+# the CPU a question costs the asked daemon and all daemons together
+# (above their idle work; the cores that takes is reported too), and the
+# asked daemon's RSS after the questions.
 # Writes one JSON object to bench/results/history-pool.jsonl.
 # Usage: [RUNS=5] [WARMUP_S=20] bench/history_pool.sh [N]   (default 128)
 set -euo pipefail
@@ -30,12 +31,18 @@ prepare() { "$fill" fill --dir "$1" --nodes "$2" --apps 20 --period-ms 30000 >"$
 POOL_CONFIG=$conf POOL_PREPARE=prepare pool_start "$bin" "$n" $((21000 + RANDOM % 2000)) --report-every-ms 0
 trap 'pool_stop; rm -f "$conf"' EXIT
 sleep "${WARMUP_S:-20}"
-# CPU (user + system, clock ticks) over the questions, of the asked daemon
-# and of them all: besides, each does only its once-a-second work (about
-# 1% of a core).
+# CPU (user + system, clock ticks) of the asked daemon and of them all.
 pool_ticks() { local p t=0; for p in "${pids[@]}"; do t=$((t + $(cpu_ticks "$p"))); done; echo "$t"; }
+# The pool's own once-a-second work, over 5 s before the questions: the
+# CPU figures are what the questions add to it.
+idle0=$(pool_ticks)
+idle_asked0=$(cpu_ticks "${pids[0]}")
+sleep 5
+idle_ticks=$(($(pool_ticks) - idle0))
+idle_asked_ticks=$(($(cpu_ticks "${pids[0]}") - idle_asked0))
 cpu0=$(cpu_ticks "${pids[0]}")
 pool0=$(pool_ticks)
+t0=$(date +%s%N)
 ms=()
 for k in $(seq 1 "$runs"); do
   start=$(date +%s%N)
@@ -43,19 +50,30 @@ for k in $(seq 1 "$runs"); do
     >"$run/answer-$k.json"
   ms+=($((($(date +%s%N) - start) / 1000000)))
 done
-per_question() { echo "$1 $2 $(getconf CLK_TCK) $runs" | awk '{printf "%.3f", ($1 - $2) / $3 / $4}'; }
-asked_cpu_s=$(per_question "$(cpu_ticks "${pids[0]}")" "$cpu0")
-pool_cpu_s=$(per_question "$(pool_ticks)" "$pool0")
-python3 - "$n" "$run" "$(cat "$run/fill.json")" "$asked_cpu_s" "$pool_cpu_s" "${ms[@]}" >>"$out" <<'PY'
+elapsed_ms=$((($(date +%s%N) - t0) / 1000000))
+# Ticks now, at the start, idle ticks in 5 s: seconds a question above idle.
+per_question() {
+  echo "$1 $2 $3 $elapsed_ms $(getconf CLK_TCK) $runs" | awk '{printf "%.3f", ($1 - $2 - $3 * $4 / 5000) / $5 / $6}'
+}
+asked_cpu_s=$(per_question "$(cpu_ticks "${pids[0]}")" "$cpu0" "$idle_asked_ticks")
+pool_cpu_s=$(per_question "$(pool_ticks)" "$pool0" "$idle_ticks")
+idle_cores=$(echo "$idle_ticks $(getconf CLK_TCK)" | awk '{printf "%.2f", $1 / $2 / 5}')
+asked_rss_kb=$(awk '/^VmRSS/ {print $2}' "/proc/${pids[0]}/status")
+python3 - "$n" "$run" "$(cat "$run/fill.json")" "$asked_cpu_s" "$pool_cpu_s" "$asked_rss_kb" "$idle_cores" \
+  "$(git -C "$top" rev-parse --short HEAD)" "${ms[@]}" >>"$out" <<'PY'
 import json, sys
 n, run, fill = int(sys.argv[1]), sys.argv[2], json.loads(sys.argv[3])
-asked_cpu_s, pool_cpu_s = float(sys.argv[4]), float(sys.argv[5])
-ms = sorted(int(x) for x in sys.argv[6:])
+asked_cpu_s, pool_cpu_s, asked_rss_kb, idle_cores = (float(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6]),
+                                                     float(sys.argv[7]))
+commit = sys.argv[8]
+ms = sorted(int(x) for x in sys.argv[9:])
 a = json.load(open(f"{run}/answer-1.json"))
 print(json.dumps({"nodes": n, "apps": fill["apps"], "period_ms": fill["period_ms"], "fill_s": fill["fill_s"],
                   "runs": len(ms), "wall_ms": ms, "wall_ms_median": ms[len(ms) // 2],
-                  "asked_daemon_cpu_s_per_question": asked_cpu_s, "pool_cpu_s_per_question": pool_cpu_s,
+                  "pool_idle_cores": idle_cores, "asked_daemon_cpu_s_per_question": asked_cpu_s,
+                  "pool_cpu_s_per_question": pool_cpu_s,
+                  "asked_daemon_rss_mb_after": round(asked_rss_kb / 1024, 1),
                   "points": len(a.get("points", [])), "step_ms": a.get("step_ms"), "level": a.get("level"),
-                  "sources": len(a.get("sources", [])), "failures": a.get("failures", [])}))
+                  "sources": len(a.get("sources", [])), "failures": a.get("failures", []), "commit": commit}))
 PY
 tail -n 1 "$out"
