@@ -50,9 +50,8 @@ QueryAnswer Day() {
       }
     }
   }
-  for (int64_t t : {std::numeric_limits<int64_t>::min(), int64_t{-1}, int64_t{0}, std::numeric_limits<int64_t>::max()}) {
-    a.rows.push_back({NodeId{9}, "", t, Some(1)});
-  }
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min(), kMax = std::numeric_limits<int64_t>::max();
+  for (int64_t t : {kMin, int64_t{-1}, int64_t{0}, kMax}) a.rows.push_back({NodeId{9}, "", t, Some(1)});
   a.events.push_back({NodeId{7}, kStart + 1000, EventRecord{"policy", "v7", "policy v7 active"}});
   return a;
 }
