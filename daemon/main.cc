@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/build_info.h"
+#include "core/file_limit.h"
 #include "core/logging.h"
 #include "daemon/addresses.h"
 #include "daemon/config_check.h"
@@ -107,6 +108,9 @@ int StartDaemon(const Flags& flags, DaemonConfig& config) {
     return kBadConfig;
   }
   if (auto s = Resolve(config); !s.ok()) return Fail(s.error(), kStartFailed);
+  // A socket per peer stream in and out: the soft limit systemd and shells
+  // set (1,024) is for select(), which shoald does not use.
+  if (auto limit = RaiseFileLimit(0); !limit.ok()) spdlog::warn("{}", limit.error().message);
   auto daemon = Daemon::Create(config);
   if (!daemon.ok()) return Fail(daemon.error(), kStartFailed);
   (*daemon)->SetReloadSource([flags]() -> Result<DaemonConfig> {

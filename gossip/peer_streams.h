@@ -36,7 +36,7 @@ struct StreamCounters {
   uint64_t call_failures = 0;     // of those, ended with an error
   uint64_t served = 0;            // requests answered here
   uint64_t accepted = 0;          // inbound connections
-  uint64_t refused = 0;           // inbound connections over the limit
+  uint64_t refused = 0;           // inbound connections over a limit, or accepts that failed (no descriptors)
   uint64_t evicted = 0;           // idle inbound connections closed to make room under the limit
   uint64_t auth_failures = 0;     // handshakes or frames that did not authenticate
   uint64_t malformed = 0;         // bad frames, oversized messages

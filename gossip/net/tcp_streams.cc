@@ -25,7 +25,7 @@ Result<std::unique_ptr<TcpStreams>> TcpStreams::Open(asio::io_context& io, const
 
 TcpStreams::TcpStreams(asio::io_context& io, tcp::acceptor acceptor, const Keyring& ring, NodeId self,
                        Options options)
-    : io_(io), acceptor_(std::move(acceptor)), ring_(ring), self_(self), options_(options) {
+    : io_(io), acceptor_(std::move(acceptor)), accept_retry_(io), ring_(ring), self_(self), options_(options) {
   local_ = FromAsio(acceptor_.local_endpoint());
 }
 
@@ -33,6 +33,7 @@ TcpStreams::~TcpStreams() {
   *alive_ = false;
   boost::system::error_code ec;
   acceptor_.close(ec);
+  accept_retry_.cancel();
   // Fail outstanding calls now, while their owners still exist.
   auto out = outbound_;
   auto in = inbound_;
@@ -43,25 +44,40 @@ TcpStreams::~TcpStreams() {
 void TcpStreams::Accept() {
   acceptor_.async_accept([this, alive = alive_](const boost::system::error_code& ec, tcp::socket socket) {
     if (!*alive || ec == asio::error::operation_aborted) return;
-    if (!ec) {
-      boost::system::error_code peer_ec;
-      Endpoint peer = FromAsio(socket.remote_endpoint(peer_ec));
-      const auto [all, from_peer] = Handshaking(peer.ip);
-      const bool crowded = all >= options_.handshakes_before_address_cap &&
-                           from_peer >= options_.max_handshakes_per_address;
-      if (!crowded && inbound_.size() >= options_.max_inbound) MakeRoom();
-      if (inbound_.size() >= options_.max_inbound || crowded) {
-        ++counters_.refused;
-        LogRefusal(peer, crowded ? "too many handshakes from this address" : "too many inbound connections");
-        socket.close(peer_ec);
-      } else {
-        ++counters_.accepted;
-        auto c = std::make_shared<Connection>(*this, std::move(socket), false, peer);
-        inbound_.insert(c);
-        c->Start();
-      }
-    }
+    if (ec) return AcceptLater(ec);
+    Admit(std::move(socket));
     Accept();
+  });
+}
+
+void TcpStreams::Admit(tcp::socket socket) {
+  boost::system::error_code ec;
+  Endpoint peer = FromAsio(socket.remote_endpoint(ec));
+  const auto [all, from_peer] = Handshaking(peer.ip);
+  const bool crowded =
+      all >= options_.handshakes_before_address_cap && from_peer >= options_.max_handshakes_per_address;
+  if (!crowded && inbound_.size() >= options_.max_inbound) MakeRoom();
+  if (inbound_.size() >= options_.max_inbound || crowded) {
+    ++counters_.refused;
+    LogRefusal(peer, crowded ? "too many handshakes from this address" : "too many inbound connections");
+    socket.close(ec);
+    return;
+  }
+  ++counters_.accepted;
+  auto c = std::make_shared<Connection>(*this, std::move(socket), false, peer);
+  inbound_.insert(c);
+  c->Start();
+}
+
+// Accepting failed (out of descriptors or memory): the connection waits
+// in the kernel's queue while this node retries a little later, rather
+// than at once, which would fail again and spin.
+void TcpStreams::AcceptLater(const boost::system::error_code& ec) {
+  ++counters_.refused;
+  LogWarning(fmt::format("peer streams on {} cannot accept a connection: {}", local_.ToString(), ec.message()));
+  accept_retry_.expires_after(kAcceptRetry);
+  accept_retry_.async_wait([this, alive = alive_](const boost::system::error_code& wait) {
+    if (*alive && !wait) Accept();
   });
 }
 
@@ -86,9 +102,13 @@ std::pair<size_t, size_t> TcpStreams::Handshaking(uint32_t ip) const {
 }
 
 void TcpStreams::LogRefusal(const Endpoint& peer, const std::string& why) {
+  LogWarning(fmt::format("peer stream with {} refused: {}", peer.ToString(), why));
+}
+
+void TcpStreams::LogWarning(const std::string& text) {
   const auto held = refusal_log_.Allow(SteadyClock().Now());
   if (!held) return;
-  spdlog::warn("peer stream with {} refused: {}{}", peer.ToString(), why,
+  spdlog::warn("{}{}", text,
                *held ? fmt::format(" ({} more refusals not logged in the last second)", *held) : std::string());
 }
 

@@ -16,7 +16,8 @@
 // connection with no call in progress is closed after an idle timeout. A
 // handshake or frame that does not authenticate or parse, or breaks a size
 // limit, closes the connection, is counted and is logged (at most one line
-// a second). Use from the io_context's thread only.
+// a second); so is a connection the node cannot accept (out of
+// descriptors), retried every 100 ms rather than at once. Use from the io_context's thread only.
 #pragma once
 
 #include <map>
@@ -25,6 +26,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "core/log_limit.h"
 #include "gossip/peer_streams.h"
@@ -70,18 +72,24 @@ class TcpStreams final : public PeerStreams {
   TcpStreams(boost::asio::io_context& io, boost::asio::ip::tcp::acceptor acceptor,
              const Keyring& ring, NodeId self, Options options);
   void Accept();
+  void AcceptLater(const boost::system::error_code& ec);
+  // An accepted socket: a connection, or closed at a limit.
+  void Admit(boost::asio::ip::tcp::socket socket);
   void Closed(const std::shared_ptr<Connection>& c);
   // At the inbound limit: closes the idle inbound connection unused longest.
   void MakeRoom();
   // Inbound handshakes under way: in all, and from `ip`.
   std::pair<size_t, size_t> Handshaking(uint32_t ip) const;
   void LogRefusal(const Endpoint& peer, const std::string& why);
+  void LogWarning(const std::string& text);  // at most one line a second
   void Dispatch(const std::shared_ptr<Connection>& c, uint64_t call_id, uint32_t service,
                 std::string request);
 
   friend class Connection;
   boost::asio::io_context& io_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  static constexpr Duration kAcceptRetry = std::chrono::milliseconds(100);
+  boost::asio::steady_timer accept_retry_;
   const Keyring& ring_;
   NodeId self_;
   Options options_;

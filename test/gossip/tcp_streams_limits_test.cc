@@ -1,7 +1,11 @@
 // TCP peer streams on loopback: what a peer may hold and for how long
 // (garbage, silence, floods, handshakes per address, idle connections, the
-// inbound limit). Calls and the codec: peer_streams_test.cc.
+// inbound limit, no descriptors left). Calls and the codec: peer_streams_test.cc.
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <filesystem>
 #include <thread>
 
 #include <boost/asio/io_context.hpp>
@@ -12,6 +16,7 @@
 #include <boost/asio/write.hpp>
 #include <catch2/catch.hpp>
 
+#include "core/file_limit.h"
 #include "gossip/stream_codec.h"
 #include "gossip/net/tcp_streams.h"
 #include "test/gossip/tcp_pair.h"
@@ -213,4 +218,81 @@ TEST_CASE("TCP streams: at the inbound limit the connection idle longest makes r
   for (auto& r : parked) r(std::string("late"));
   CHECK(answered(slow0));
   CHECK(answered(slow2));
+}
+
+namespace {
+
+// Takes every free descriptor under a lowered open-file limit, so that
+// nothing can be opened or accepted; gives them back and restores the
+// limit (through RaiseFileLimit) when freed or destroyed.
+class DescriptorsTaken {
+ public:
+  DescriptorsTaken() {
+    REQUIRE(getrlimit(RLIMIT_NOFILE, &saved_) == 0);
+    rlimit low = saved_;
+    low.rlim_cur = static_cast<rlim_t>(HighestOpen() + 1);
+    REQUIRE(setrlimit(RLIMIT_NOFILE, &low) == 0);
+    for (int fd = dup(0); fd >= 0; fd = dup(0)) taken_.push_back(fd);
+  }
+  ~DescriptorsTaken() { (void)Free(); }
+  Result<uint64_t> Free() {
+    for (int fd : taken_) close(fd);
+    taken_.clear();
+    return RaiseFileLimit(saved_.rlim_cur);
+  }
+  uint64_t saved() const { return saved_.rlim_cur; }
+
+ private:
+  static int HighestOpen() {
+    int highest = 0;
+    for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
+      highest = std::max(highest, std::stoi(e.path().filename().string()));
+    }
+    return highest;
+  }
+  rlimit saved_{};
+  std::vector<int> taken_;
+};
+
+}  // namespace
+
+TEST_CASE("TCP streams: out of descriptors a connection waits in the queue without a spin, then is accepted") {
+  TcpPair p;
+  const Endpoint server = p.server->local_endpoint();
+  asio::ip::tcp::socket raw(p.io);
+  raw.open(asio::ip::tcp::v4());  // its descriptor before they run out
+  {
+    DescriptorsTaken none;
+    CHECK(dup(0) < 0);
+    raw.connect(asio::ip::tcp::endpoint(asio::ip::address_v4(server.ip), server.port));
+    RunUntil(p.io, [] { return false; }, 350ms);
+    // Retried every 100 ms, not at once (thousands of failures a second).
+    CHECK(p.server->counters().refused >= 2);
+    CHECK(p.server->counters().refused <= 6);
+    CHECK(p.server->counters().accepted == 0);
+    auto limit = none.Free();
+    REQUIRE(limit.ok());
+    CHECK(*limit == none.saved());
+  }
+  RunUntil(p.io, [&] { return p.server->counters().accepted == 1; }, 2s);
+  CHECK(p.server->counters().accepted == 1);
+  CHECK(p.server->open_connections() == 1);
+}
+
+TEST_CASE("Open-file limit: raised up to the hard limit, never lowered") {
+  rlimit saved{};
+  REQUIRE(getrlimit(RLIMIT_NOFILE, &saved) == 0);
+  CHECK(RaiseFileLimit(1).value() == saved.rlim_cur);  // not lowered
+  rlimit low = saved;
+  low.rlim_cur = std::min<rlim_t>(saved.rlim_cur, 512);
+  REQUIRE(setrlimit(RLIMIT_NOFILE, &low) == 0);
+  CHECK(RaiseFileLimit(0).value() == saved.rlim_max);
+  REQUIRE(setrlimit(RLIMIT_NOFILE, &saved) == 0);
+  if (geteuid() != 0 && saved.rlim_max < 1 << 20) {
+    // Above the hard limit without the right to raise it: refused, naming both.
+    auto over = RaiseFileLimit(saved.rlim_max + 1);
+    REQUIRE_FALSE(over.ok());
+    CHECK_THAT(over.error().message, Catch::Contains(std::to_string(saved.rlim_max + 1)));
+    REQUIRE(setrlimit(RLIMIT_NOFILE, &saved) == 0);
+  }
 }
