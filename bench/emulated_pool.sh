@@ -3,7 +3,11 @@
 # whole node engines on real sockets (tools/emu/emulated_pool.h) pinned to
 # CPU 0, the real daemon (lan preset, history on, enforcement off) runs
 # pinned to CPU 1 and joins them; shoal-emulate's 20-application policy is
-# pushed through the daemon. After a warm-up, over a window: the daemon's
+# pushed through the daemon. After a warm-up (WARMUP, 90 s: a fresh pool's
+# history restores, every node asking every other, and the policy
+# fetches from the daemon end, and their connections idle out, 60 s after
+# the last call; the window measures the pool's steady work), over a
+# window (WINDOW, 60 s): the daemon's
 # CPU (user + system from /proc, and perf stat's task-clock and context
 # switches when perf is there), RSS, UDP and peer-stream bytes and packets
 # a second (its report lines), how late its ticks start, and the emulator's
@@ -23,7 +27,7 @@ out=$top/bench/results/emulated-pool.jsonl
 mkdir -p "$(dirname "$out")"
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(16 128)
-warmup=${WARMUP:-20}
+warmup=${WARMUP:-90}
 window=${WINDOW:-60}
 hz=$(getconf CLK_TCK)
 

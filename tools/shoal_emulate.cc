@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/build_info.h"
+#include "core/file_limit.h"
 #include "daemon/key_file.h"
 #include "tools/emu/emulated_pool.h"
 #include "tools/sim/workload.h"
@@ -119,6 +120,12 @@ int main(int argc, char** argv) {
   if (!keyring.ok()) {
     fmt::print(stderr, "shoal-emulate: {}\n", keyring.error().message);
     return 1;
+  }
+  // Each peer holds a UDP socket, a listener and a peer-stream socket per
+  // peer it talks to: about 160 descriptors a peer at 128 nodes, twice the
+  // 20,000 a machine may give by default at 256.
+  if (auto limit = RaiseFileLimit(1024 + 320 * o.peers); !limit.ok()) {
+    fmt::print(stderr, "shoal-emulate: {}: peers will fail to connect once it is reached\n", limit.error().message);
   }
   spdlog::set_level(spdlog::level::err);  // hundreds of engines say the same things
   boost::asio::io_context io;

@@ -19,7 +19,7 @@ namespace shoal::emu {
 // in reverse: the engine before what it uses).
 struct EmulatedPool::Peer {
   std::unique_ptr<gossip::UdpTransport> transport;
-  std::unique_ptr<gossip::TcpStreams> streams;
+  std::unique_ptr<RoutedStreams> streams;  // TCP to the real daemon, in process among peers
   std::unique_ptr<Random> random;
   std::unique_ptr<gossip::Gossiper> gossiper;
   std::unique_ptr<sim::SimMachine> machine;
@@ -68,7 +68,7 @@ Status EmulatedPool::OpenPeer(size_t i) {
   peer->transport = std::move(*transport);
   auto streams = gossip::TcpStreams::Open(io_, at, keyring_, id);
   if (!streams.ok()) return MakeError("peer {}: {}", name, streams.error().message);
-  peer->streams = std::move(*streams);
+  peer->streams = std::make_unique<RoutedStreams>(io_, routes_, gossip::StreamPeer{at, id}, std::move(*streams));
   peer->random = std::make_unique<Random>(options_.seed * 0x9e3779b97f4a7c15ULL + i * 7919);
   const auto boot = static_cast<uint64_t>(wall_.NowMs());
   peer->gossiper = std::make_unique<gossip::Gossiper>(options_.gossip, gossip::NodeIdentity{id, boot, at, BuildText()},

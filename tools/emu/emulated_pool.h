@@ -2,7 +2,8 @@
 // (daemon/engine/node_engine.h) on a simulated server (tools/sim/
 // sim_machine.h), but on real sockets and the real clock: its own UDP
 // socket and TCP peer streams on its own loopback address, sealed under the
-// pool's key. A real shoald seeded with one of them sees a pool of real
+// pool's key (calls among the peers stay in process: routed_streams.h).
+// A real shoald seeded with one of them sees a pool of real
 // size at the real rates (every node's status or card each second, the
 // roll-up, policy fetches, history replication), while this process runs
 // on another CPU: what that daemon costs is then measured alone
@@ -34,6 +35,7 @@
 #include "gossip/payload.h"
 #include "gossip/peer_index.h"
 #include "gossip/seal.h"
+#include "tools/emu/routed_streams.h"
 #include "tools/sim/sim_machine.h"
 #include "tools/sim/traffic.h"
 
@@ -97,6 +99,7 @@ class EmulatedPool {
   std::unique_ptr<rocksdb::Env> env_;  // in memory, for the peers' stores
   gossip::PeerIndex index_;            // shared by the peers' tables, as in the simulator
   gossip::PayloadCache payloads_;
+  LocalRoutes routes_;  // the peers' streams, for calls among them
   std::vector<std::unique_ptr<Peer>> peers_;
   boost::asio::steady_timer timer_;
   TickLateness rounds_;
