@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "core/big_endian.h"
 #include "store/figures.h"
 #include "store/wire_codec.h"
 
@@ -27,20 +28,28 @@ void ScanSeries(rocksdb::Iterator& it, NodeId origin, SeriesKind kind, Level lev
                 int64_t from_ms, int64_t to_ms, int64_t step_ms, std::map<int64_t, Figures>& buckets,
                 uint64_t* bad) {
   const std::string series = SeriesPrefix(origin, kind, level, name);
+  // Every key read starts with `series` (checked): only its time, the
+  // 8 bytes after (then an event's sequence number), is left to decode.
+  const size_t key_size = series.size() + (kind == SeriesKind::kEvent ? 16 : 8);
   for (it.Seek(SeriesAt(origin, kind, level, name, from_ms)); it.Valid() && it.key().starts_with(series);
        it.Next()) {
-    auto key = DecodeKey(std::string_view(it.key().data(), it.key().size()));
-    if (!key) {
+    const std::string_view key(it.key().data(), it.key().size());
+    const uint64_t t = key.size() == key_size ? GetBigEndian(key, series.size(), 8) : UINT64_MAX;
+    if (t > static_cast<uint64_t>(INT64_MAX)) {
       ++*bad;
       continue;
     }
-    if (key->time_ms >= to_ms) break;
+    if (static_cast<int64_t>(t) >= to_ms) break;
     auto f = DecodeFigures(std::string_view(it.value().data(), it.value().size()));
     if (!f) {
       ++*bad;
       continue;
     }
-    Merge(buckets[BucketOf(key->time_ms, step_ms)], *f);
+    // Rows come in time order: their bucket is the last one, or a new last.
+    const int64_t bucket = BucketOf(static_cast<int64_t>(t), step_ms);
+    auto last = buckets.empty() ? buckets.end() : std::prev(buckets.end());
+    if (last == buckets.end() || last->first != bucket) last = buckets.try_emplace(buckets.end(), bucket);
+    Merge(last->second, *f);
   }
 }
 
