@@ -6,7 +6,8 @@
 // sending peer, as rows got back after its store started afresh
 // (RestoreRows; store/restorer.h): refused or written, and that store too
 // must still answer and run its upkeep. The same bytes also go to the key
-// decoder, whose answers must encode back to the same bytes, and to the
+// decoder, whose answers must encode back to the same bytes, to the
+// figures' decoder, whose answers protobuf must read the same, and to the
 // decoder of a holder's answer to a query (rows or columns).
 #include <unistd.h>
 
@@ -84,6 +85,18 @@ void CheckAnswer(shoal::store::wire::Response& answer) {
   if (!split.ok() || split->rows.size() + taken != rows->rows.size()) std::abort();
 }
 
+// Figures read by hand (store/wire_codec.h) as protobuf reads them.
+void CheckFigures(const std::string& bytes, const shoal::store::Figures& mine) {
+  shoal::store::wire::Figures w;
+  if (!w.ParseFromString(bytes)) std::abort();
+  const shoal::store::Figures theirs{w.samples(),        w.usage_sum(),      w.usage_peak(),   w.demand_sum(),
+                                     w.demand_peak(),    w.booking_sum(),    w.allocation_sum(),
+                                     w.capacity_sum(),   w.rss_kb_sum(),     w.processes_sum(), w.squeezed(),
+                                     w.idle()};
+  if (theirs != mine) std::abort();
+  if (shoal::store::DecodeFigures(shoal::store::EncodeFigures(mine)) != mine) std::abort();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -92,6 +105,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static Fixture f;
   const std::string bytes(reinterpret_cast<const char*>(data), size);
   if (auto key = DecodeKey(bytes); key && EncodeKey(*key) != bytes) std::abort();
+  if (auto mine = DecodeFigures(bytes)) CheckFigures(bytes, *mine);
   if (wire::Response answer; answer.ParseFromString(bytes) && answer.has_result()) CheckAnswer(answer);
   wire::Request request;
   if (!request.ParseFromString(bytes)) return 0;

@@ -395,3 +395,40 @@ TEST_CASE("History scan: a series merged into buckets, rows with a bad key or va
   CHECK(buckets[0].samples == 5);
   CHECK(buckets[0].usage_sum == 100 + 101 + 102 + 103 + 104);
 }
+
+TEST_CASE("History figures: read by hand as protobuf writes them; later fields skipped, malformed bytes refused") {
+  Figures f{.samples = UINT32_MAX,
+            .usage_sum = UINT64_MAX,
+            .usage_peak = 7,
+            .demand_sum = 1ull << 40,
+            .demand_peak = 0,
+            .booking_sum = 3,
+            .allocation_sum = 4,
+            .capacity_sum = 5,
+            .rss_kb_sum = 6,
+            .processes_sum = 8,
+            .squeezed = 9,
+            .idle = 10};
+  const std::string bytes = EncodeFigures(f);
+  REQUIRE(DecodeFigures(bytes) == f);
+  CHECK(DecodeFigures("") == Figures{});
+  // A later version's fields (13 varint, 14 bytes, 15 fixed64, 16 fixed32)
+  // are skipped; a field met twice keeps the last value, as in protobuf.
+  const std::string later = bytes + std::string("\x68\x05\x72\x02hi\x79", 7) + std::string(8, '\x01') +
+                            std::string("\x85\x01", 2) + std::string(4, '\x02') + std::string("\x18\x2a", 2);
+  Figures expect = f;
+  expect.usage_peak = 42;
+  CHECK(DecodeFigures(later) == expect);
+  // A uint32 field given more than 32 bits keeps the low ones.
+  CHECK(DecodeFigures(std::string("\x08\x80\x80\x80\x80\x10", 6))->samples == 0);
+  // Refused: cut short anywhere, a group, field 0, a length past the end,
+  // a varint of 11 bytes.
+  for (size_t n = 1; n < bytes.size(); ++n) {
+    auto cut = DecodeFigures(bytes.substr(0, n));
+    if (cut) CHECK(cut != f);  // a cut between fields reads as fewer fields
+  }
+  CHECK_FALSE(DecodeFigures(std::string("\x0b\x0c", 2)));
+  CHECK_FALSE(DecodeFigures(std::string("\x00\x01", 2)));
+  CHECK_FALSE(DecodeFigures(std::string("\x72\x05hi", 4)));
+  CHECK_FALSE(DecodeFigures(std::string("\x10") + std::string(10, '\xff') + std::string("\x01")));
+}
