@@ -65,9 +65,11 @@ void RoutedStreams::Call(const Endpoint& peer, gossip::StreamService service, st
     call->Finish(MakeError("no answer within {} ms",
                            std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count()));
   });
-  auto answered = [this, call, peer](Result<std::string> r) {
+  // The caller may be gone by the time the answer comes: only the
+  // io_context (which outlives every peer) and the call are held.
+  auto answered = [&io = io_, call, peer](Result<std::string> r) {
     if (!r.ok()) r = MakeError("{} answered: {}", peer.ToString(), r.error().message);
-    asio::post(io_, [call, r = std::move(r)]() mutable { call->Finish(std::move(r)); });
+    asio::post(io, [call, r = std::move(r)]() mutable { call->Finish(std::move(r)); });
   };
   asio::post(io_, [to, alive = to->alive_, from = self_, service, request = std::move(request),
                    answered = std::move(answered)]() mutable {
