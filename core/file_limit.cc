@@ -10,7 +10,9 @@ namespace shoal {
 
 Result<uint64_t> RaiseFileLimit(uint64_t want) {
   rlimit now{};
-  if (getrlimit(RLIMIT_NOFILE, &now) != 0) return MakeError("cannot read the open-file limit: {}", std::strerror(errno));
+  if (getrlimit(RLIMIT_NOFILE, &now) != 0) {
+    return MakeError("cannot read the open-file limit: {}", std::strerror(errno));
+  }
   if (want == 0) want = now.rlim_max;
   rlimit next = now;
   const char* refused = nullptr;
