@@ -259,6 +259,19 @@ class DescriptorsTaken {
 TEST_CASE("TCP streams: out of descriptors a connection waits in the queue without a spin, then is accepted") {
   TcpPair p;
   const Endpoint server = p.server->local_endpoint();
+  // The sanitizers check an object's type at the first virtual call to it
+  // through a pipe, which fails with no descriptor left: what the retry
+  // calls is called once first (a call's timers; a refusal's log line,
+  // for a hello that is garbage; an error's message).
+  REQUIRE(p.Call("warm").ok());
+  {
+    asio::ip::tcp::socket junk(p.io);
+    junk.connect(asio::ip::tcp::endpoint(asio::ip::address_v4(server.ip), server.port));
+    asio::write(junk, asio::buffer(std::string(kHelloBytes, '\x5a')));
+    RunUntil(p.io, [&] { return p.server->counters().auth_failures == 1; });
+    REQUIRE(p.server->counters().auth_failures == 1);
+  }
+  (void)asio::error::make_error_code(asio::error::no_descriptors).message();
   asio::ip::tcp::socket raw(p.io);
   raw.open(asio::ip::tcp::v4());  // its descriptor before they run out
   {
@@ -269,14 +282,14 @@ TEST_CASE("TCP streams: out of descriptors a connection waits in the queue witho
     // Retried every 100 ms, not at once (thousands of failures a second).
     CHECK(p.server->counters().refused >= 2);
     CHECK(p.server->counters().refused <= 6);
-    CHECK(p.server->counters().accepted == 0);
+    CHECK(p.server->counters().accepted == 2);  // the first call's and the junk's
     auto limit = none.Free();
     REQUIRE(limit.ok());
     CHECK(*limit == none.saved());
   }
-  RunUntil(p.io, [&] { return p.server->counters().accepted == 1; }, 2s);
-  CHECK(p.server->counters().accepted == 1);
-  CHECK(p.server->open_connections() == 1);
+  RunUntil(p.io, [&] { return p.server->counters().accepted == 3; }, 2s);
+  CHECK(p.server->counters().accepted == 3);
+  CHECK(p.server->open_connections() == 2);  // the first call's and this one
 }
 
 TEST_CASE("Open-file limit: raised up to the hard limit, never lowered") {

@@ -396,7 +396,7 @@ TEST_CASE("History scan: a series merged into buckets, rows with a bad key or va
   CHECK(buckets[0].usage_sum == 100 + 101 + 102 + 103 + 104);
 }
 
-TEST_CASE("History figures: read by hand as protobuf writes them; later fields skipped, malformed bytes refused") {
+TEST_CASE("History figures: read by hand as protobuf writes them, later fields skipped, malformed bytes refused") {
   Figures f{.samples = UINT32_MAX,
             .usage_sum = UINT64_MAX,
             .usage_peak = 7,

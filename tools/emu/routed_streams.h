@@ -6,9 +6,9 @@
 // serve the real daemon's calls with the same handlers. What the real
 // daemon sees is unchanged, real sealed TCP both ways; the emulated peers
 // among themselves hold no sockets: 127 peers restoring their history from
-// one another open 16,000 connections, more than the 20,000 descriptors a
-// process may hold once each has two ends in one process (and calls failed
-// with "Too many open files" while the daemon waited for answers).
+// one another open 16,000 connections, 32,000 descriptors with both ends
+// in one process, past the 20,000 a process may hold on the test machines
+// (calls failed with "Too many open files" while the daemon waited).
 //
 // counters(): the TCP streams' (bytes are the real daemon's traffic) plus
 // the calls made, failed and served in process. Not thread-safe.
