@@ -70,25 +70,71 @@ void UdpTransport::Send(const Endpoint& to, std::span<const uint8_t> datagram) {
   SendToAll(std::span<const Endpoint>(&to, 1), datagram);
 }
 
+namespace {
+sockaddr_in ToSockaddr(const Endpoint& e) {
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(e.ip);
+  a.sin_port = htons(e.port);
+  return a;
+}
+
+mmsghdr Message(sockaddr_in* to, iovec* iov) {
+  mmsghdr m{};
+  m.msg_hdr.msg_name = to;
+  m.msg_hdr.msg_namelen = sizeof(*to);
+  m.msg_hdr.msg_iov = iov;
+  m.msg_hdr.msg_iovlen = 1;
+  return m;
+}
+}  // namespace
+
 void UdpTransport::SendToAll(std::span<const Endpoint> to, std::span<const uint8_t> datagram) {
+  if (holding_) {
+    const size_t offset = held_bytes_.size();
+    held_bytes_.insert(held_bytes_.end(), datagram.begin(), datagram.end());
+    for (const Endpoint& e : to) held_.push_back(Held{e, offset, datagram.size()});
+    return;
+  }
   iovec iov{const_cast<uint8_t*>(datagram.data()), datagram.size()};
   while (!to.empty()) {
     const size_t n = std::min(to.size(), kBatch);
     std::array<mmsghdr, kBatch> msgs{};
     std::array<sockaddr_in, kBatch> addrs{};
     for (size_t i = 0; i < n; ++i) {
-      addrs[i].sin_family = AF_INET;
-      addrs[i].sin_addr.s_addr = htonl(to[i].ip);
-      addrs[i].sin_port = htons(to[i].port);
-      msghdr& m = msgs[i].msg_hdr;
-      m.msg_name = &addrs[i];
-      m.msg_namelen = sizeof(addrs[i]);
-      m.msg_iov = &iov;
-      m.msg_iovlen = 1;
+      addrs[i] = ToSockaddr(to[i]);
+      msgs[i] = Message(&addrs[i], &iov);
     }
+    SendMessages(msgs.data(), n);
+    to = to.subspan(n);
+  }
+}
+
+void UdpTransport::Flush() {
+  holding_ = false;
+  constexpr size_t kMost = 64;
+  std::array<mmsghdr, kMost> msgs{};
+  std::array<sockaddr_in, kMost> addrs{};
+  std::array<iovec, kMost> iovs{};
+  for (size_t first = 0; first < held_.size(); first += kMost) {
+    const size_t n = std::min(kMost, held_.size() - first);
+    for (size_t i = 0; i < n; ++i) {
+      const Held& h = held_[first + i];
+      addrs[i] = ToSockaddr(h.to);
+      iovs[i] = iovec{&held_bytes_[h.offset], h.size};
+      msgs[i] = Message(&addrs[i], &iovs[i]);
+    }
+    SendMessages(msgs.data(), n);
+  }
+  held_.clear();
+  held_bytes_.clear();
+}
+
+void UdpTransport::SendMessages(mmsghdr* msgs, size_t n) {
+  while (n > 0) {
     int sent = -1;
     do {
-      sent = ::sendmmsg(fd_, msgs.data(), static_cast<unsigned>(n), MSG_DONTWAIT);
+      sent = ::sendmmsg(fd_, msgs, static_cast<unsigned>(n), MSG_DONTWAIT);
     } while (sent < 0 && errno == EINTR);
     // It stops at the first datagram that fails: count that one, go on
     // after it.
@@ -96,7 +142,8 @@ void UdpTransport::SendToAll(std::span<const Endpoint> to, std::span<const uint8
       ++send_errors_;
       sent = 1;
     }
-    to = to.subspan(static_cast<size_t>(sent));
+    msgs += sent;
+    n -= static_cast<size_t>(sent);
   }
 }
 

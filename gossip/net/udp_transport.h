@@ -44,6 +44,14 @@ class UdpTransport final : public Transport {
   // fails (unreachable, buffer full) is counted and skipped; the rest are
   // still sent.
   void SendToAll(std::span<const Endpoint> to, std::span<const uint8_t> datagram) override;
+  // Between Hold() and Flush() sends are queued (each datagram copied
+  // once, however many targets it has) and Flush() hands them all to the
+  // kernel in as few sendmmsg calls as it can: shoald holds a tick's sends,
+  // so its probes, repairs and packet take one system call, not one each.
+  // A send that fails is counted and skipped as above. Flush() without a
+  // Hold() does nothing.
+  void Hold() { holding_ = true; }
+  void Flush();
   Endpoint local_endpoint() const override { return local_; }
   void SetReceiver(Receiver receiver) override { receiver_ = std::move(receiver); }
 
@@ -55,6 +63,9 @@ class UdpTransport final : public Transport {
   // Reads up to `want` (<= kBatch) waiting datagrams in one system call
   // and delivers them; returns how many it read.
   size_t ReceiveBatch(size_t want);
+  // Sends `n` prepared messages, as many per system call as the kernel
+  // takes; one that fails is counted and skipped.
+  void SendMessages(struct mmsghdr* msgs, size_t n);
 
   static constexpr size_t kBatch = 8;
   // A slot one byte larger than the largest datagram accepted, so a larger
@@ -69,6 +80,14 @@ class UdpTransport final : public Transport {
   Receiver receiver_;
   std::vector<uint8_t> buffers_ = std::vector<uint8_t>(kBatch * kSlot);
   uint64_t send_errors_ = 0;
+  // Held sends: each target with its datagram's place in held_bytes_.
+  struct Held {
+    Endpoint to;
+    size_t offset = 0, size = 0;
+  };
+  bool holding_ = false;
+  std::vector<Held> held_;
+  std::vector<uint8_t> held_bytes_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -222,3 +222,49 @@ TEST_CASE("one datagram to many UDP targets reaches each once, and a failing tar
   }
   REQUIRE(got == std::vector<int>(11, 1));
 }
+
+TEST_CASE("held UDP sends leave at Flush, every datagram to each of its targets, past a failing one") {
+  boost::asio::io_context io;
+  auto sender = UdpTransport::Open(io, Endpoint{0x7f000001, 0});
+  REQUIRE(sender.ok());
+  std::vector<std::unique_ptr<UdpTransport>> receivers;
+  std::vector<std::vector<std::string>> got(3);
+  for (size_t i = 0; i < got.size(); ++i) {
+    auto r = UdpTransport::Open(io, Endpoint{0x7f000001, 0}, UdpTransport::Mode::kPolled);
+    REQUIRE(r.ok());
+    (*r)->SetReceiver([&got, i](const Endpoint&, std::span<const uint8_t> d, Duration) {
+      got[i].emplace_back(reinterpret_cast<const char*>(d.data()), d.size());
+    });
+    receivers.push_back(std::move(*r));
+  }
+  auto bytes = [](const std::string& s) { return std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size()); };
+  auto poll_all = [&] {
+    for (int tries = 0; tries < 20; ++tries) {
+      for (auto& r : receivers) r->Poll();
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  };
+  const Endpoint r0 = receivers[0]->local_endpoint(), r1 = receivers[1]->local_endpoint(),
+                 r2 = receivers[2]->local_endpoint();
+  (*sender)->Hold();
+  (*sender)->Send(r0, bytes("probe"));
+  const std::vector<Endpoint> fan = {r1, Endpoint{0x7f000001, 0}, r2};  // port 0: refused by the kernel
+  (*sender)->SendToAll(fan, bytes("packet"));
+  // More than one system call's worth (64), so Flush takes several.
+  for (int i = 0; i < 70; ++i) (*sender)->Send(r0, bytes("repair " + std::to_string(i)));
+  poll_all();
+  REQUIRE(got == std::vector<std::vector<std::string>>(3));
+  REQUIRE((*sender)->send_errors() == 0);
+  (*sender)->Flush();
+  REQUIRE((*sender)->send_errors() == 1);
+  poll_all();
+  REQUIRE(got[0].size() == 71);
+  REQUIRE(got[0].front() == "probe");
+  REQUIRE(got[0].back() == "repair 69");
+  REQUIRE(got[1] == std::vector<std::string>{"packet"});
+  REQUIRE(got[2] == std::vector<std::string>{"packet"});
+  // After Flush, sends go at once again.
+  (*sender)->Send(r1, bytes("now"));
+  poll_all();
+  REQUIRE(got[1] == std::vector<std::string>{"packet", "now"});
+}
