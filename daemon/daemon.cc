@@ -132,6 +132,9 @@ Status Daemon::OpenNetwork() {
   auto transport = gossip::UdpTransport::Open(io_, config_.bind, gossip::UdpTransport::Mode::kPolled);
   if (!transport.ok()) return transport.error();
   transport_ = std::move(*transport);
+  auto tick = TickTimer::Open(io_, config_.gossip.period);
+  if (!tick.ok()) return tick.error();
+  tick_ = std::move(*tick);
   // Peer streams listen on TCP at the same address and port as the gossip.
   const NodeId self = NodeId::FromName(config_.node_name);
   auto streams = gossip::TcpStreams::Open(io_, transport_->local_endpoint(), keyring_, self);
@@ -250,7 +253,6 @@ Daemon::Daemon(const DaemonConfig& config, gossip::Keyring keyring, uint64_t boo
       random_(Random::OsSeed()),
       keyring_(std::move(keyring)),
       boot_(boot),
-      tick_timer_(io_),
       report_timer_(io_),
       trim_timer_(io_),
       signals_(io_, SIGINT, SIGTERM, SIGHUP) {}
@@ -310,22 +312,18 @@ Status Daemon::StartHttp() {
   return Status::Ok();
 }
 
-void Daemon::ScheduleTick() {
-  tick_timer_.expires_at(tick_timer_.expiry() + config_.gossip.period);
-  tick_timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec) return;
-    // A late timer (the process was stopped) does not try to catch up.
-    const TimePoint due = tick_timer_.expiry(), started = clock_.Now();
-    if (due + config_.gossip.period < started) tick_timer_.expires_at(std::chrono::steady_clock::now());
+void Daemon::StartTicks() {
+  tick_->Start([this](TimePoint due) {
+    const TimePoint started = clock_.Now();
     transport_->Poll();
+    // A tick's datagrams (probes, repairs, answers, the packet) leave in
+    // one system call.
+    transport_->Hold();
     gossiper_->Tick();
     engine_->Tick();
+    transport_->Flush();
     lateness_.Add(due, started, clock_.Now());
-    if (leave_ticks_ >= 0 && leave_ticks_-- == 0) {
-      Stop();
-      return;
-    }
-    ScheduleTick();
+    if (leave_ticks_ >= 0 && leave_ticks_-- == 0) Stop();
   });
 }
 
@@ -403,10 +401,7 @@ int Daemon::Run() {
 }
 
 void Daemon::JoinUnlessNameTaken() {
-  auto join = [this] {
-    tick_timer_.expires_at(std::chrono::steady_clock::now());
-    ScheduleTick();
-  };
+  auto join = [this] { StartTicks(); };
   if (config_.seed_addresses.empty()) return join();
   auto after = [this](Duration d, std::function<void()> fn) {
     auto t = std::make_shared<boost::asio::steady_timer>(io_, d);
@@ -429,7 +424,7 @@ void Daemon::JoinUnlessNameTaken() {
 
 void Daemon::Stop() {
   if (notifier_) notifier_->Cancel();
-  tick_timer_.cancel();
+  if (tick_) tick_->Stop();
   report_timer_.cancel();
   trim_timer_.cancel();
   signals_.cancel();

@@ -33,6 +33,7 @@
 #include "daemon/sampler.h"
 #include "daemon/script_runner.h"
 #include "daemon/service_notify.h"
+#include "daemon/tick_timer.h"
 #include "gossip/admin_auth.h"
 #include "gossip/gossiper.h"
 #include "gossip/identity_check.h"
@@ -70,7 +71,7 @@ class Daemon {
   // Asks the seeds whether this node's name is live elsewhere; joins
   // (starts the gossip tick) unless it is.
   void JoinUnlessNameTaken();
-  void ScheduleTick();
+  void StartTicks();
   void ScheduleReport();
   void ScheduleTrim();
   void WaitForSignal();
@@ -109,7 +110,7 @@ class Daemon {
   std::unique_ptr<ControlApi> control_api_;
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<HttpEndpoint> http_;  // none: no [http] listen
-  boost::asio::steady_timer tick_timer_;
+  std::unique_ptr<TickTimer> tick_;
   boost::asio::steady_timer report_timer_;
   TickLateness lateness_;  // of the ticks, in the report (report_every_ms)
   boost::asio::steady_timer trim_timer_;
