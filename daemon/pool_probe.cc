@@ -27,14 +27,19 @@ std::optional<std::string> PoolProbe::Publish() {
     started_ns_ = now;
     next_start_ns_ = now + static_cast<uint64_t>(every_.count());
     echoes_[started_seq_];
+    payload_.reset();
   }
-  wire::Probe p;
-  p.set_started_seq(started_seq_);
-  p.set_started_unix_ns(started_ns_);
-  p.set_echo_origin(echo_origin_.value);
-  p.set_echo_seq(echo_seq_);
-  p.set_echo_received_unix_ns(echo_ns_);
-  return p.SerializeAsString();
+  // Asked every period: serialised again only when it changed.
+  if (!payload_) {
+    wire::Probe p;
+    p.set_started_seq(started_seq_);
+    p.set_started_unix_ns(started_ns_);
+    p.set_echo_origin(echo_origin_.value);
+    p.set_echo_seq(echo_seq_);
+    p.set_echo_received_unix_ns(echo_ns_);
+    payload_ = p.SerializeAsString();
+  }
+  return payload_;
 }
 
 void PoolProbe::OnStored(uint32_t channel, NodeId origin) {
@@ -49,6 +54,7 @@ void PoolProbe::OnStored(uint32_t channel, NodeId origin) {
     echo_origin_ = origin;
     echo_seq_ = p.started_seq();
     echo_ns_ = now;
+    payload_.reset();
   }
   // An echo of one of our probes.
   if (p.echo_origin() == g_.identity().id.value) {

@@ -52,6 +52,7 @@ class PoolProbe {
   NodeId echo_origin_;
   uint64_t echo_seq_ = 0;
   uint64_t echo_ns_ = 0;
+  std::optional<std::string> payload_;  // the last one published; none: changed since
   // Arrival times of echoes of our probes: seq -> node -> ms.
   std::map<uint64_t, std::map<NodeId, double>> echoes_;
 };

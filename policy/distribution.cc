@@ -86,13 +86,13 @@ PolicyDistributor::~PolicyDistributor() {
 
 Status PolicyDistributor::Register() {
   // Asked every tick: a version activated here is announced at the next
-  // tick, not a period later (the payload changes only on activation, so
-  // asking costs an encode of 64 bytes).
+  // tick, not a period later (the payload changes only on activation, when
+  // it is encoded).
   auto s = gossiper_.RegisterChannel(
       gossip::ChannelSpec{kChannel, "policy", gossiper_.config().period, 64, gossip::kNoFlags},
       [this]() -> std::optional<std::string> {
         if (active_.version.empty()) return std::nullopt;
-        return EncodeAnnouncement(active_);
+        return announcement_;
       },
       [this](const gossip::ChannelView& view) { OnView(view); });
   if (!s.ok()) return s;
@@ -148,6 +148,7 @@ bool PolicyDistributor::Activate(const PolicyVersion& version, std::string blob,
     return false;
   }
   active_ = PolicyAnnouncement{version, DigestOf(blob), static_cast<uint32_t>(blob.size())};
+  announcement_ = EncodeAnnouncement(active_);
   active_text_ = std::move(valid->text);
   active_blob_ = std::move(blob);
   active_doc_ = std::move(valid->document);

@@ -179,6 +179,7 @@ class PolicyDistributor {
   Activated listener_;
 
   PolicyAnnouncement active_;
+  std::string announcement_;  // active_, encoded for the channel
   std::string active_text_;
   std::string active_blob_;  // what is served to fetchers and stored
   std::optional<PolicyDocument> active_doc_;
