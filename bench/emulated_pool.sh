@@ -14,13 +14,22 @@
 # own round time (a round near the 20 ms period means the emulator, not
 # the daemon, limits the figures).
 # Writes one JSON object per size to bench/results/emulated-pool.jsonl.
+# With BESIDE="PATH..." (other shoald binaries; BESIDE_LABEL="LABEL..."
+# names them in the JSON), each joins the same pool beside the first
+# (127.0.0.2 on, the same CPU, one emulated peer fewer each) and is
+# measured over the same window: builds compared in one run, under the
+# same guest's mood (alternated runs on this KVM guest moved by half
+# within minutes). A daemon's name sets which peers keep their history
+# replicas on it, so swap the binaries between names across runs.
+# REAL=PATH (REAL_LABEL) runs another shoald as the first daemon, so two
+# builds can swap places.
 # With PERF_RECORD=DIR, also records the daemon's call graphs over the
 # window (perf record, 3 kHz, DWARF) into DIR/perf-N.data for perf report.
 # Usage: bench/emulated_pool.sh [N...]   (default: 16 128)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/build.sh" Release shoald shoalctl shoal-emulate >/dev/null
-bin=$top/build/Release/daemon/shoald
+bin=${REAL:-$top/build/Release/daemon/shoald}
 ctl=$top/build/Release/tools/shoalctl
 emu=$top/build/Release/tools/shoal-emulate
 out=$top/bench/results/emulated-pool.jsonl
@@ -53,18 +62,37 @@ nodes_live() {
   python3 -c 'import json, sys; print(json.load(sys.stdin)["nodes_live"])' <<<"$answer" 2>/dev/null || echo 0
 }
 
+# One real daemon: NAME ADDRESS BINARY (pinned to CPU 1, joining the
+# emulated peers); its pid goes into daemon_pid[NAME].
+declare -A daemon_pid
+start_daemon() {
+  local name=$1 addr=$2 binary=$3
+  taskset -c 1 "$binary" --config /dev/null --preset lan --name "$name" --bind "$addr:$port" \
+    --seed "127.1.0.1:$port" --key-file "$run/pool.key" --state-dir "$run/state-$name" \
+    --control "$addr:$((port + 3000))" --tokens-file "$run/tokens" --enforcer off \
+    --report-every-ms 5000 >"$run/$name.out" 2>"$run/$name.log" &
+  daemon_pid[$name]=$!
+  pids+=($!)
+}
+cpu_ticks() { awk '{print $14 " " $15}' "/proc/$1/stat"; }
+
+names=(real)
+read -r -a beside_bins <<<"${BESIDE:-}"
+read -r -a beside_labels <<<"${BESIDE_LABEL:-}"
+declare -A binary_of label_of
+for i in "${!beside_bins[@]}"; do
+  names+=("beside$((i + 1))")
+  binary_of[beside$((i + 1))]=${beside_bins[$i]}
+  label_of[beside$((i + 1))]=${beside_labels[$i]:-${beside_bins[$i]}}
+done
 for n in "${sizes[@]}"; do
   port=$((24000 + RANDOM % 2000))
-  rm -rf "$run/state" "$run"/*.out "$run"/*.log
-  taskset -c 0 "$emu" --peers $((n - 1)) --key-file "$run/pool.key" --seed "127.0.0.1:$port" \
+  rm -rf "$run"/state-* "$run"/*.out "$run"/*.log
+  taskset -c 0 "$emu" --peers $((n - ${#names[@]})) --key-file "$run/pool.key" --seed "127.0.0.1:$port" \
     --first-address "127.1.0.1:$port" --report-every-ms 5000 >"$run/emu.out" 2>&1 &
   pids+=($!)
-  taskset -c 1 "$bin" --config /dev/null --preset lan --name real --bind "127.0.0.1:$port" \
-    --seed "127.1.0.1:$port" --key-file "$run/pool.key" --state-dir "$run/state" \
-    --control "127.0.0.1:$((port + 3000))" --tokens-file "$run/tokens" --enforcer off \
-    --report-every-ms 5000 >"$run/real.out" 2>"$run/real.log" &
-  real=$!
-  pids+=("$real")
+  start_daemon real 127.0.0.1 "$bin"
+  for i in "${!beside_bins[@]}"; do start_daemon "beside$((i + 1))" "127.0.0.$((i + 2))" "${beside_bins[$i]}"; done
   ask=(--node "127.0.0.1:$((port + 3000))" --token-file "$run/tokens")
   for _ in $(seq 1 120); do
     [ "$(nodes_live)" = "$n" ] && break
@@ -72,28 +100,39 @@ for n in "${sizes[@]}"; do
   done
   "$ctl" policy push "$run/policy.xml" "${ask[@]}" >/dev/null
   sleep "$warmup"
-  lines_real=$(wc -l <"$run/real.out")
   lines_emu=$(wc -l <"$run/emu.out")
-  ticks0=$(awk '{print $14 " " $15}' "/proc/$real/stat")
-  perf_out=$run/perf.csv
+  declare -A lines ticks0 ticks1
+  for name in "${names[@]}"; do
+    lines[$name]=$(wc -l <"$run/$name.out")
+    ticks0[$name]=$(cpu_ticks "${daemon_pid[$name]}")
+  done
   if [ -n "${PERF_RECORD:-}" ]; then
     mkdir -p "$PERF_RECORD"
-    perf record -q -F 3000 --call-graph dwarf -o "$PERF_RECORD/perf-$n.data" -p "$real" -- sleep "$window" \
-      >/dev/null 2>&1 &
+    perf record -q -F 3000 --call-graph dwarf -o "$PERF_RECORD/perf-$n.data" -p "${daemon_pid[real]}" \
+      -- sleep "$window" >/dev/null 2>&1 &
     record=$!
   fi
-  if command -v perf >/dev/null && perf stat -x, -e task-clock -p "$real" -- true >/dev/null 2>&1; then
-    perf stat -x, -o "$perf_out" -e task-clock,context-switches,cpu-migrations -p "$real" -- sleep "$window" || true
-  else
-    : >"$perf_out"
-    sleep "$window"
-  fi
-  ticks1=$(awk '{print $14 " " $15}' "/proc/$real/stat")
+  stats=()
+  for name in "${names[@]}"; do
+    : >"$run/perf-$name.csv"
+    if command -v perf >/dev/null && perf stat -x, -e task-clock -p "${daemon_pid[$name]}" -- true >/dev/null 2>&1; then
+      perf stat -x, -o "$run/perf-$name.csv" -e task-clock,context-switches,cpu-migrations \
+        -p "${daemon_pid[$name]}" -- sleep "$window" &
+      stats+=($!)
+    fi
+  done
+  sleep "$window"
+  for s in "${stats[@]}"; do wait "$s" || true; done
+  for name in "${names[@]}"; do ticks1[$name]=$(cpu_ticks "${daemon_pid[$name]}"); done
   [ -z "${PERF_RECORD:-}" ] || wait "$record" || true  # it ends with the window
-  rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$real/status")
   live=$(nodes_live)
-  python3 "$top/bench/emulated_summary.py" "$n" "$run" "$lines_real" "$lines_emu" "$ticks0" "$ticks1" "$hz" \
-    "$window" "$rss_kb" "$live" "$(git -C "$top" rev-parse --short HEAD)" >>"$out"
-  tail -n 1 "$out"
+  for name in "${names[@]}"; do
+    rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/${daemon_pid[$name]}/status")
+    label=${REAL_LABEL:-$(git -C "$top" rev-parse --short HEAD)}
+    [ "$name" = real ] || label=${label_of[$name]}
+    python3 "$top/bench/emulated_summary.py" "$n" "$run" "${lines[$name]}" "$lines_emu" "${ticks0[$name]}" \
+      "${ticks1[$name]}" "$hz" "$window" "$rss_kb" "$live" "$label" "$name" "${#names[@]}" >>"$out"
+    tail -n 1 "$out"
+  done
   stop_all
 done

@@ -2,7 +2,9 @@
 """Summarises one size of bench/emulated_pool.sh as a JSON line.
 
 Arguments: N RUN_DIR REAL_LINES_BEFORE EMU_LINES_BEFORE "UTIME STIME" (before)
-"UTIME STIME" (after) CLK_TCK WINDOW_S RSS_KB NODES_LIVE COMMIT.
+"UTIME STIME" (after) CLK_TCK WINDOW_S RSS_KB NODES_LIVE COMMIT [NAME REAL_DAEMONS]
+(NAME: the daemon's report file, RUN_DIR/NAME.out, default real; REAL_DAEMONS:
+how many real daemons shared the pool, default 1).
 The daemon's report lines (every 5 s) carry cumulative UDP and stream
 totals; rates are taken between the last line before the window and the
 last line in it."""
@@ -16,12 +18,14 @@ u0, s0 = (int(x) for x in sys.argv[5].split())
 u1, s1 = (int(x) for x in sys.argv[6].split())
 hz, window = float(sys.argv[7]), float(sys.argv[8])
 rss_kb, live, commit = int(sys.argv[9]), int(sys.argv[10]), sys.argv[11]
+name = sys.argv[12] if len(sys.argv) > 12 else "real"
+real_daemons = int(sys.argv[13]) if len(sys.argv) > 13 else 1
 
 udp = re.compile(r"sent (\d+) pkts ([0-9.]+) KB \| received (\d+) pkts ([0-9.]+) KB")
 streams = re.compile(r"streams: sent ([0-9.]+) KB, received ([0-9.]+) KB")
 ticks = re.compile(r"ticks \d+: late p50 ([0-9.]+) / p99 ([0-9.]+) / max ([0-9.]+) ms, busy p50 ([0-9.]+) / p99 ([0-9.]+) ms")
 
-with open(f"{run}/real.out") as f:
+with open(f"{run}/{name}.out") as f:
     lines = f.readlines()
 before, inside = lines[:real_skip], lines[real_skip:]
 
@@ -45,7 +49,7 @@ with open(f"{run}/emu.out") as f:
     emu_lines = [m for m in (ticks.search(l) for l in f.readlines()[emu_skip:]) if m]
 perf = {}
 try:
-    with open(f"{run}/perf.csv") as f:
+    with open(f"{run}/perf-{name}.csv") as f:
         for row in f:
             parts = row.strip().split(",")
             if len(parts) > 2 and parts[0] and parts[0][0].isdigit():
@@ -55,6 +59,7 @@ except OSError:
 
 print(json.dumps({
     "nodes": n, "nodes_live_at_end": live, "window_s": window, "commit": commit,
+    "daemon": name, "real_daemons": real_daemons,
     "cpu_pct": round(100.0 * ((u1 - u0) + (s1 - s0)) / hz / window, 3),
     "cpu_user_pct": round(100.0 * (u1 - u0) / hz / window, 3),
     "cpu_system_pct": round(100.0 * (s1 - s0) / hz / window, 3),
