@@ -121,7 +121,7 @@ void UdpTransport::Flush() {
     for (size_t i = 0; i < n; ++i) {
       const Held& h = held_[first + i];
       addrs[i] = ToSockaddr(h.to);
-      iovs[i] = iovec{&held_bytes_[h.offset], h.size};
+      iovs[i] = iovec{held_bytes_.data() + h.offset, h.size};
       msgs[i] = Message(&addrs[i], &iovs[i]);
     }
     SendMessages(msgs.data(), n);

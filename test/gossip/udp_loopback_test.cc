@@ -237,7 +237,9 @@ TEST_CASE("held UDP sends leave at Flush, every datagram to each of its targets,
     });
     receivers.push_back(std::move(*r));
   }
-  auto bytes = [](const std::string& s) { return std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size()); };
+  auto bytes = [](const std::string& s) {
+    return std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+  };
   auto poll_all = [&] {
     for (int tries = 0; tries < 20; ++tries) {
       for (auto& r : receivers) r->Poll();
