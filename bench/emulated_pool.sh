@@ -21,6 +21,9 @@
 # same guest's mood (alternated runs on this KVM guest moved by half
 # within minutes). A daemon's name sets which peers keep their history
 # replicas on it, so swap the binaries between names across runs.
+# GOSSIP_PERIOD_MS, GOSSIP_FANOUT, GOSSIP_SENDS set the whole pool's
+# exchange (the emulated peers' flags and the daemons' [gossip] keys;
+# default the lan preset's 20 ms, 3, 4).
 # REAL=PATH (REAL_LABEL) runs another shoald as the first daemon, so two
 # builds can swap places.
 # With PERF_RECORD=DIR, also records the daemon's call graphs over the
@@ -62,12 +65,22 @@ nodes_live() {
   python3 -c 'import json, sys; print(json.load(sys.stdin)["nodes_live"])' <<<"$answer" 2>/dev/null || echo 0
 }
 
+gossip_flags=()
+printf '[gossip]\n' >"$run/shoald.toml"
+for key in period_ms fanout sends; do
+  var=GOSSIP_${key^^}
+  [ -n "${!var:-}" ] || continue
+  printf '%s = %s\n' "$key" "${!var}" >>"$run/shoald.toml"
+  gossip_flags+=("--${key//_/-}" "${!var}")
+done
+settings="${GOSSIP_PERIOD_MS:-20} ms, fanout ${GOSSIP_FANOUT:-3}, sends ${GOSSIP_SENDS:-4}"
+
 # One real daemon: NAME ADDRESS BINARY (pinned to CPU 1, joining the
 # emulated peers); its pid goes into daemon_pid[NAME].
 declare -A daemon_pid
 start_daemon() {
   local name=$1 addr=$2 binary=$3
-  taskset -c 1 "$binary" --config /dev/null --preset lan --name "$name" --bind "$addr:$port" \
+  taskset -c 1 "$binary" --config "$run/shoald.toml" --preset lan --name "$name" --bind "$addr:$port" \
     --seed "127.1.0.1:$port" --key-file "$run/pool.key" --state-dir "$run/state-$name" \
     --control "$addr:$((port + 3000))" --tokens-file "$run/tokens" --enforcer off \
     --report-every-ms 5000 >"$run/$name.out" 2>"$run/$name.log" &
@@ -89,7 +102,7 @@ for n in "${sizes[@]}"; do
   port=$((24000 + RANDOM % 2000))
   rm -rf "$run"/state-* "$run"/*.out "$run"/*.log
   taskset -c 0 "$emu" --peers $((n - ${#names[@]})) --key-file "$run/pool.key" --seed "127.0.0.1:$port" \
-    --first-address "127.1.0.1:$port" --report-every-ms 5000 >"$run/emu.out" 2>&1 &
+    --first-address "127.1.0.1:$port" --report-every-ms 5000 "${gossip_flags[@]}" >"$run/emu.out" 2>&1 &
   pids+=($!)
   start_daemon real 127.0.0.1 "$bin"
   for i in "${!beside_bins[@]}"; do start_daemon "beside$((i + 1))" "127.0.0.$((i + 2))" "${beside_bins[$i]}"; done
@@ -131,7 +144,7 @@ for n in "${sizes[@]}"; do
     label=${REAL_LABEL:-$(git -C "$top" rev-parse --short HEAD)}
     [ "$name" = real ] || label=${label_of[$name]}
     python3 "$top/bench/emulated_summary.py" "$n" "$run" "${lines[$name]}" "$lines_emu" "${ticks0[$name]}" \
-      "${ticks1[$name]}" "$hz" "$window" "$rss_kb" "$live" "$label" "$name" "${#names[@]}" >>"$out"
+      "${ticks1[$name]}" "$hz" "$window" "$rss_kb" "$live" "$label" "$name" "${#names[@]}" "$settings" >>"$out"
     tail -n 1 "$out"
   done
   stop_all

@@ -3,8 +3,9 @@
 
 Arguments: N RUN_DIR REAL_LINES_BEFORE EMU_LINES_BEFORE "UTIME STIME" (before)
 "UTIME STIME" (after) CLK_TCK WINDOW_S RSS_KB NODES_LIVE COMMIT [NAME REAL_DAEMONS]
-(NAME: the daemon's report file, RUN_DIR/NAME.out, default real; REAL_DAEMONS:
-how many real daemons shared the pool, default 1).
+[GOSSIP] (NAME: the daemon's report file, RUN_DIR/NAME.out, default real;
+REAL_DAEMONS: how many real daemons shared the pool, default 1; GOSSIP: the
+pool's exchange settings, as text).
 The daemon's report lines (every 5 s) carry cumulative UDP and stream
 totals; rates are taken between the last line before the window and the
 last line in it."""
@@ -20,6 +21,7 @@ hz, window = float(sys.argv[7]), float(sys.argv[8])
 rss_kb, live, commit = int(sys.argv[9]), int(sys.argv[10]), sys.argv[11]
 name = sys.argv[12] if len(sys.argv) > 12 else "real"
 real_daemons = int(sys.argv[13]) if len(sys.argv) > 13 else 1
+gossip = sys.argv[14] if len(sys.argv) > 14 else None
 
 udp = re.compile(r"sent (\d+) pkts ([0-9.]+) KB \| received (\d+) pkts ([0-9.]+) KB")
 streams = re.compile(r"streams: sent ([0-9.]+) KB, received ([0-9.]+) KB")
@@ -59,7 +61,7 @@ except OSError:
 
 print(json.dumps({
     "nodes": n, "nodes_live_at_end": live, "window_s": window, "commit": commit,
-    "daemon": name, "real_daemons": real_daemons,
+    "daemon": name, "real_daemons": real_daemons, "gossip": gossip,
     "cpu_pct": round(100.0 * ((u1 - u0) + (s1 - s0)) / hz / window, 3),
     "cpu_user_pct": round(100.0 * (u1 - u0) / hz / window, 3),
     "cpu_system_pct": round(100.0 * (s1 - s0) / hz / window, 3),

@@ -39,6 +39,12 @@ struct Flags {
   int report_every_ms = 5000;
   uint64_t rng_seed = 1;
   bool print_policy = false;
+  // The peers' exchange, as shoald's [gossip] keys (the lan preset's by
+  // default): the real daemon must be given the same.
+  int period_ms = static_cast<int>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(gossip::GossipConfig::Lan().period).count());
+  size_t fanout = gossip::GossipConfig::Lan().fanout;
+  uint32_t sends = gossip::GossipConfig::Lan().sends;
 };
 
 void Report(boost::asio::steady_timer& timer, emu::EmulatedPool& pool, std::chrono::milliseconds every) {
@@ -66,7 +72,7 @@ int main(int argc, char** argv) {
       "--first-address plus i (UDP and TCP) and seeds the real daemon. Measure the daemon alone with\n"
       "bench/emulated_pool.sh; pin this process to another CPU (taskset). Prints a report line every\n"
       "--report-every-ms: the peers' traffic and how late their ticks start; a round of ticks longer\n"
-      "than the gossip period (20 ms) means this process cannot keep up with that many peers."};
+      "than the gossip period (--period-ms) means this process cannot keep up with that many peers."};
   app.add_option("--peers", f.peers, "emulated peers (the pool is these and the real daemon)")
       ->check(CLI::Range(1, 20000));
   app.add_option("--key-file", f.key_file, "the pool's key file (shoald --generate-key)");
@@ -79,6 +85,12 @@ int main(int argc, char** argv) {
   app.add_option("--figures-at-nodes", f.figures_at, "with pool-size, as shoald's [cpu] figures_at_nodes")->capture_default_str();
   app.add_option("--report-every-ms", f.report_every_ms, "report period")->capture_default_str()->check(CLI::Range(100, 3600000));
   app.add_option("--rng-seed", f.rng_seed, "seed of the peers' random choices")->capture_default_str();
+  app.add_option("--period-ms", f.period_ms, "the peers' gossip period, as shoald's [gossip] period_ms")
+      ->capture_default_str()->check(CLI::Range(5, 1000));
+  app.add_option("--fanout", f.fanout, "the peers' fan-out, as shoald's [gossip] fanout")
+      ->capture_default_str()->check(CLI::Range(1, 16));
+  app.add_option("--sends", f.sends, "the peers' least sends of a new entry, as shoald's [gossip] sends")
+      ->capture_default_str()->check(CLI::Range(1, 16));
   app.add_flag("--print-policy", f.print_policy, "print the policy document for this workload and exit");
   app.set_version_flag("--version", VersionText("shoal-emulate", 0, 0));
   CLI11_PARSE(app, argc, argv);
@@ -95,6 +107,13 @@ int main(int argc, char** argv) {
   o.cpus = f.cpus;
   o.history = !f.no_history;
   o.seed = f.rng_seed;
+  o.gossip.period = std::chrono::milliseconds(f.period_ms);
+  o.gossip.fanout = f.fanout;
+  o.gossip.sends = f.sends;
+  if (auto valid = o.gossip.Validate(); !valid.ok()) {
+    fmt::print(stderr, "shoal-emulate: {}\n", valid.error().message);
+    return 2;
+  }
   o.workload = [load = Load(f.apps)](size_t i, sim::SimMachine& m) { load.Run(i, m); };
   auto first = Endpoint::Parse(f.first_address);
   if (!first.ok()) {
