@@ -33,6 +33,13 @@ uint32_t GossipConfig::TtlFor(size_t live_nodes) const {
   return std::clamp(need, max_ttl, kMaxTtl);
 }
 
+GossipConfig GossipConfig::AtTimingFanout() const {
+  GossipConfig c = *this;
+  c.fanout = kTimingFanout;
+  c.period = period * static_cast<int64_t>(kTimingFanout) / static_cast<int64_t>(std::max<size_t>(fanout, 1));
+  return c;
+}
+
 Status GossipConfig::Validate() const {
   using std::chrono::milliseconds;
   if (period < milliseconds(5) || period > milliseconds(1000)) {

@@ -79,7 +79,7 @@ Result<Heartbeat> DecodeHeartbeat(std::string_view bytes) {
 }
 
 Membership::Membership(NodeId self, const GossipConfig& config, PeerIndex& index)
-    : self_(self), config_(config), members_(index) {}
+    : self_(self), config_(config), timing_(config.AtTimingFanout()), members_(index) {}
 
 namespace {
 constexpr uint8_t kDigestList = 1;  // live, address or not
@@ -390,12 +390,13 @@ double Membership::Stretch() const {
   // (live / items periods), so each hop waits about half a cycle, and it
   // takes about log_(fanout+1)(n) hops to reach everyone. Timeouts are
   // kept above three such spreads (two gave false failures at 512 nodes
-  // and 5% loss in shoal-sim).
+  // and 5% loss in shoal-sim). Periods and hops are those of the exchange
+  // at fan-out 3 with the same rate (GossipConfig::AtTimingFanout).
   const double n = static_cast<double>(live_count());
   const double cycle = n / static_cast<double>(digest_items());
-  const double hops = std::ceil(std::log(n) / std::log(static_cast<double>(config_.fanout) + 1));
+  const double hops = std::ceil(std::log(n) / std::log(static_cast<double>(timing_.fanout) + 1));
   const double spread_s =
-      (cycle / 2 + 1) * std::chrono::duration<double>(config_.period).count() * hops;
+      (cycle / 2 + 1) * std::chrono::duration<double>(timing_.period).count() * hops;
   const double timeout_s = std::chrono::duration<double>(config_.failure_timeout).count();
   return std::max(1.0, 3 * spread_s / timeout_s);
 }
@@ -421,7 +422,7 @@ bool Membership::AccusationsFaster() const {
 }
 
 Duration Membership::accusation_timeout() const {
-  const Duration waves = 4 * static_cast<int>(config_.TtlFor(live_count())) * config_.period;
+  const Duration waves = 4 * static_cast<int>(timing_.TtlFor(live_count())) * timing_.period;
   return std::max(config_.failure_timeout - config_.probe_timeout, waves);
 }
 

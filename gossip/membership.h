@@ -204,6 +204,7 @@ class Membership {
 
   NodeId self_;
   GossipConfig config_;
+  GossipConfig timing_;  // config_.AtTimingFanout(): what the timeouts are sized from
   Listener listener_;
   SlotMap<Member> members_;  // never holds self
   struct Tombstone {

@@ -122,6 +122,8 @@ void Print(const Flags& f, const WindowStart& w, const sim::PoolReport& r, doubl
         "\"dissemination_p50_ms\": {:.1f}, \"dissemination_p99_ms\": {:.1f}, "
         "\"dissemination_max_ms\": {:.1f}, \"dissemination_p999_ms\": {:.1f}, "
         "\"updates_over_300_ms\": {}, \"freshest_age_p99_ms\": {:.1f}, "
+        "\"silence_p99_ms\": {:.1f}, \"silence_p999_ms\": {:.1f}, \"silence_max_ms\": {:.1f}, "
+        "\"suspect_timeout_ms\": {:.0f}, \"failure_timeout_ms\": {:.0f}, "
         "\"bytes_per_node_per_s\": {:.0f}, \"packets_per_node_per_s\": {:.1f}, "
         "\"crashes\": {}, \"restarts\": {}, \"detections_missing\": {}, \"detection_p50_ms\": {:.1f}, "
         "\"detection_p99_ms\": {:.1f}, \"detection_max_ms\": {:.1f}, \"false_failures\": {}, "
@@ -132,7 +134,8 @@ void Print(const Flags& f, const WindowStart& w, const sim::PoolReport& r, doubl
         r.nodes, r.loss, f.period_ms, f.fanout, ttl, sends, f.seed, f.duration_s, r.updates_tracked,
         r.updates_incomplete, r.dissemination_p50_ms, r.dissemination_p99_ms,
         r.dissemination_max_ms, r.dissemination_p999_ms, r.updates_over_300_ms,
-        r.freshest_age_p99_ms, r.bytes_per_node_per_s, r.packets_per_node_per_s, r.crashes, r.restarts,
+        r.freshest_age_p99_ms, r.silence_p99_ms, r.silence_p999_ms, r.silence_max_ms, r.suspect_timeout_ms,
+        r.failure_timeout_ms, r.bytes_per_node_per_s, r.packets_per_node_per_s, r.crashes, r.restarts,
         r.detections_missing, r.detection_p50_ms, r.detection_p99_ms, r.detection_max_ms, r.false_failures, r.false_suspicions, r.false_accusations,
         r.refutations, r.stalled_declared_failed,
         r.copies_per_new_entry, r.entries_received_per_node_per_s, f.formed, f.update_ms, w.warmup_s, w.formed,
@@ -154,6 +157,9 @@ void Print(const Flags& f, const WindowStart& w, const sim::PoolReport& r, doubl
              r.dissemination_max_ms, r.updates_tracked, r.updates_over_300_ms, r.updates_incomplete);
   fmt::print("  freshest entry age          p99 {:.0f} ms (updates every {} ms)\n",
              r.freshest_age_p99_ms, f.update_ms);
+  fmt::print("  silence about a live node   p99 {:.0f} ms   p99.9 {:.0f} ms   max {:.0f} ms"
+             "   (suspect after {:.0f} ms, failed after {:.0f} ms)\n",
+             r.silence_p99_ms, r.silence_p999_ms, r.silence_max_ms, r.suspect_timeout_ms, r.failure_timeout_ms);
   fmt::print("  traffic per node            {:.1f} KB/s sent+received, {:.0f} packets/s\n",
              r.bytes_per_node_per_s / 1000, r.packets_per_node_per_s);
   fmt::print("  crash noticed by all        p50 {:.0f} ms   p99 {:.0f} ms   max {:.0f} ms"

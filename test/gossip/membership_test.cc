@@ -1,3 +1,4 @@
+#include <array>
 #include <set>
 
 #include <catch2/catch.hpp>
@@ -204,6 +205,33 @@ TEST_CASE("timeouts stretch in large pools, where news takes longer to go round"
   REQUIRE(m.suspect_timeout() < m.failure_timeout());
 }
 
+
+TEST_CASE("timeouts follow how many peers a node tells a second, not the tick") {
+  // Three exchanges: the lan preset, a tick twice as long telling twice
+  // the peers (the same rate), and a tick twice as long alone (half).
+  auto timeouts = [](int period_ms, size_t fanout, size_t nodes) {
+    GossipConfig cfg;
+    cfg.period = std::chrono::milliseconds(period_ms);
+    cfg.fanout = fanout;
+    PeerIndex index(2048);
+    Membership m(kSelf, cfg, index);
+    ManualClock c;
+    for (uint64_t i = 2; i <= nodes; ++i) m.OnHeartbeat(NodeId{i}, Hb(1), c.Now());
+    return std::array<Duration, 3>{m.suspect_timeout(), m.failure_timeout(), m.accusation_timeout()};
+  };
+  for (size_t nodes : {128, 1024}) {
+    CAPTURE(nodes);
+    REQUIRE(timeouts(40, 6, nodes) == timeouts(20, 3, nodes));
+    REQUIRE(timeouts(40, 3, nodes)[1] > timeouts(20, 3, nodes)[1]);
+  }
+  REQUIRE(timeouts(40, 3, 1024)[2] > timeouts(20, 3, 1024)[2]);
+  GossipConfig wide;
+  wide.period = std::chrono::milliseconds(40);
+  wide.fanout = 6;
+  const GossipConfig timing = wide.AtTimingFanout();
+  REQUIRE(timing.fanout == 3);
+  REQUIRE(timing.period == std::chrono::milliseconds(20));
+}
 TEST_CASE("the live and failed lists follow joins, failures, recoveries, leaves and reaps") {
   GossipConfig cfg;
   PeerIndex index(4096);

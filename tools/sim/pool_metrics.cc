@@ -103,8 +103,15 @@ void PoolMetrics::SampleFreshness() {
       auto it = std::upper_bound(pub.begin(), pub.end(), std::make_pair(held, TimePoint::max()));
       const TimePoint at = it == pub.begin() ? pub.front().second : std::prev(it)->second;
       freshness_ms_.Add(ToMillis(now - at));
+      SampleSilence(i, p, now);
     }
   }
+}
+
+void PoolMetrics::SampleSilence(size_t observer, size_t subject, TimePoint now) {
+  const gossip::Member* m = pool_.node(observer).membership().Find(pool_.id(subject));
+  if (m == nullptr || m->state == gossip::MemberState::kFailed || m->state == gossip::MemberState::kLeft) return;
+  silence_ms_.Add(ToMillis(now - m->last_seen));
 }
 
 void PoolMetrics::ScheduleStall(size_t node, TimePoint at, Duration length) {
@@ -156,6 +163,12 @@ PoolReport PoolMetrics::Finish(double loss) {
   r.updates_over_300_ms = static_cast<size_t>(std::count_if(
       dissemination_ms_.begin(), dissemination_ms_.end(), [](double ms) { return ms > 300; }));
   r.freshest_age_p99_ms = freshness_ms_.Percentile(99);
+  r.silence_p99_ms = silence_ms_.Percentile(99);
+  r.silence_p999_ms = silence_ms_.Percentile(99.9);
+  r.silence_max_ms = silence_ms_.Percentile(100);
+  const gossip::Membership& seen_by_first = pool_.node(0).membership();
+  r.suspect_timeout_ms = ToMillis(seen_by_first.suspect_timeout());
+  r.failure_timeout_ms = ToMillis(seen_by_first.failure_timeout());
   const double secs = std::chrono::duration<double>(now - window_start_).count();
   const auto& st = pool_.network().stats();
   if (secs > 0) {

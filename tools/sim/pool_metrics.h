@@ -30,6 +30,14 @@ struct PoolReport {
   // (300 ms) to reach every node: the tail, counted.
   size_t updates_over_300_ms = 0;
   double freshest_age_p99_ms = 0;
+  // How long a node had not heard of a live probe node (running, not
+  // declared failed), sampled with the freshness: the slack the timeouts
+  // below leave against false suspicions and failures.
+  double silence_p99_ms = 0;
+  double silence_p999_ms = 0;
+  double silence_max_ms = 0;
+  double suspect_timeout_ms = 0;  // node 0's at the end (stretched with the pool)
+  double failure_timeout_ms = 0;
   double bytes_per_node_per_s = 0;  // sent + received
   double packets_per_node_per_s = 0;
   double entries_received_per_node_per_s = 0;  // entry copies, over the whole run
@@ -85,6 +93,7 @@ class PoolMetrics {
   };
   // Records p's time to every node if it is complete.
   bool Completed(const Pending& p);
+  void SampleSilence(size_t observer, size_t subject, TimePoint now);
 
   gossip::SimPool& pool_;
   uint32_t channel_;
@@ -102,6 +111,7 @@ class PoolMetrics {
   std::vector<std::vector<uint64_t>> highest_;  // [node][probe]
   std::vector<double> dissemination_ms_;
   Histogram freshness_ms_;  // samples of every (node, probe) ten times a second
+  Histogram silence_ms_;    // the same pairs' silence
   std::unordered_map<size_t, TimePoint> crashed_;
   std::set<std::pair<size_t, size_t>> detected_;  // (crashed, observer)
   std::vector<double> detection_ms_;
