@@ -320,8 +320,10 @@ TEST_CASE("in a large pool an accusation stands long enough for the refutation t
   Membership m(kSelf, cfg, index);
   ManualClock clock;
   for (uint64_t i = 0; i < 1023; ++i) m.OnHeartbeat(NodeId{100 + i}, Hb(1), clock.Now());
-  // Two waves there and back, twice over for loss: more than the floor.
-  const Duration waves = 4 * static_cast<int>(cfg.TtlFor(1024)) * cfg.period;
+  // Two waves there and back, twice over for loss: more than the floor
+  // (in hops and periods of the exchange at fan-out 3 with the same rate).
+  const GossipConfig timing = cfg.AtTimingFanout();
+  const Duration waves = 4 * static_cast<int>(timing.TtlFor(1024)) * timing.period;
   REQUIRE(waves > cfg.failure_timeout - cfg.probe_timeout);
   REQUIRE(m.accusation_timeout() == waves);
   REQUIRE(m.AccusationsFaster());
