@@ -7,7 +7,8 @@
 namespace shoal::daemon {
 
 std::array<int64_t, store::kLevels> Retention(const HistoryConfig& h) {
-  return {h.keep_raw_hours * store::kHourMs, h.keep_minutes_days * store::kDayMs, h.keep_hours_days * store::kDayMs};
+  return {h.keep_raw_hours * store::kHourMs, h.keep_minutes_days * store::kDayMs, h.keep_hours_days * store::kDayMs,
+          h.keep_minutes_days * store::kDayMs};
 }
 
 Result<std::unique_ptr<store::HistoryStore>> OpenHistoryStore(const DaemonConfig& config) {

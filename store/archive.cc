@@ -88,7 +88,9 @@ Result<ArchiveInfo> HistoryStore::Archive(int64_t before_ms, const std::string& 
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(r));
   for (it->Seek("D"); it->Valid() && it->key().starts_with("D"); it->Next()) {
     auto key = DecodeKey(std::string_view(it->key().data(), it->key().size()));
-    if (!key || key->time_ms >= before_ms) continue;
+    // Five-minute rows stay out: an archive is read from its minutes (and a
+    // node of an earlier version can mount it).
+    if (!key || key->time_ms >= before_ms || key->level == Level::kFiveMinutes) continue;
     if (auto s = writer.Put(it->key(), it->value()); !s.ok()) return Failed("writing it", file, s);
     if (info.rows++ == 0 || key->time_ms < info.first_ms) info.first_ms = key->time_ms;
     info.last_ms = std::max(info.last_ms, key->time_ms);

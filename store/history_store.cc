@@ -45,7 +45,8 @@ uint64_t NewIncarnation() {
 
 Status CheckStoreOptions(const StoreOptions& o) {
   if (o.path.empty()) return MakeError("history.path: empty");
-  const char* names[] = {"history.keep_raw", "history.keep_minutes", "history.keep_hours"};
+  // By level byte: five-minute rows are kept as long as the minutes.
+  const char* names[] = {"history.keep_raw", "history.keep_minutes", "history.keep_hours", "history.keep_minutes"};
   for (int l = 0; l < kLevels; ++l) {
     if (o.retention_ms[l] < kHourMs) return MakeError("{}: must be at least an hour", names[l]);
   }
@@ -316,6 +317,9 @@ std::vector<RawRow> HistoryStore::RowsAfter(NodeId origin, const std::string& cu
     if (filtered) {
       looked += it->key().size() + it->value().size();
       if (scanned_to) scanned_to->assign(it->key().data(), it->key().size());
+    }
+    if (IsFiveMinuteRow(std::string_view(it->key().data(), it->key().size()))) continue;  // each holder's own
+    if (filtered) {
       auto key = DecodeKey(std::string_view(it->key().data(), it->key().size()));
       if (!key || key->time_ms < times.from_ms || (times.before_ms > 0 && key->time_ms >= times.before_ms)) continue;
     }
@@ -471,11 +475,12 @@ Result<QueryAnswer> HistoryStore::Query(const SeriesQuery& q) {
 }
 
 std::array<int64_t, 2> HistoryStore::RolledUpTo(NodeId origin) {
-  return {Watermark(origin, Level::kMinute), Watermark(origin, Level::kHour)};
+  return {Watermark(origin, Level::kMinute),
+          std::max(Watermark(origin, Level::kFiveMinutes), Watermark(origin, Level::kHour))};
 }
 
 void HistoryStore::MarkStale(const DataKey& key, const std::array<int64_t, 2>& rolled, HeldState& held) {
-  if (key.kind != SeriesKind::kEvent && key.level != Level::kHour &&
+  if (key.kind != SeriesKind::kEvent && (key.level == Level::kRaw || key.level == Level::kMinute) &&
       key.time_ms < rolled[static_cast<size_t>(key.level)] &&
       (held.stale_from_ms == 0 || key.time_ms < held.stale_from_ms)) {
     held.stale_from_ms = key.time_ms;

@@ -44,8 +44,9 @@ inline constexpr int64_t kDayMs = 24 * kHourMs;
 
 struct StoreOptions {
   std::string path;
-  // How long each level is kept: raw, minute, hour.
-  std::array<int64_t, kLevels> retention_ms = {kDayMs, 31 * kDayMs, 400 * kDayMs};
+  // How long each level is kept, by level byte: raw, minute, hour, five
+  // minutes (as long as the minutes it indexes).
+  std::array<int64_t, kLevels> retention_ms = {kDayMs, 31 * kDayMs, 400 * kDayMs, 31 * kDayMs};
   int64_t event_retention_ms = 400 * kDayMs;
   // Batches kept in the log for a replica that falls behind (an hour at the
   // default 1 s period); one further behind gets a full copy instead.

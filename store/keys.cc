@@ -15,6 +15,7 @@ int64_t LevelSpanMs(Level level) {
     case Level::kRaw: return 1;
     case Level::kMinute: return 60'000;
     case Level::kHour: return 3'600'000;
+    case Level::kFiveMinutes: return 300'000;
   }
   return 1;
 }
@@ -24,8 +25,14 @@ const char* LevelName(Level level) {
     case Level::kRaw: return "raw";
     case Level::kMinute: return "minute";
     case Level::kHour: return "hour";
+    case Level::kFiveMinutes: return "five minutes";
   }
   return "?";
+}
+
+bool IsFiveMinuteRow(std::string_view key) {
+  return key.size() > kHead && key[0] == kData &&
+         static_cast<uint8_t>(key[kHead - 1]) == static_cast<uint8_t>(Level::kFiveMinutes);
 }
 
 std::optional<SeriesKind> ParseKind(uint8_t byte) {

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <array>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,8 +27,17 @@
 namespace shoal::store {
 
 enum class SeriesKind : uint8_t { kApp = 'A', kNode = 'N', kPipe = 'P', kEvent = 'E' };
-enum class Level : uint8_t { kRaw = 0, kMinute = 1, kHour = 2 };
-inline constexpr int kLevels = 3;
+// The byte in a row's key. Five-minute rows came last, so the values are
+// not in order of span: kByFineness is.
+enum class Level : uint8_t { kRaw = 0, kMinute = 1, kHour = 2, kFiveMinutes = 3 };
+inline constexpr int kLevels = 4;
+inline constexpr std::array<Level, kLevels> kByFineness = {Level::kRaw, Level::kMinute, Level::kFiveMinutes,
+                                                           Level::kHour};
+// Five-minute rows are each holder's own index of the minute rows it holds
+// (a day's question reads a fifth of the rows): rolled up from them, kept
+// as long as they are, never sent to another node nor archived (a node of
+// an earlier version would refuse them), never taken from one.
+bool IsFiveMinuteRow(std::string_view key);
 
 // The span one row of a level covers (raw: one sample, reported as 1 ms).
 int64_t LevelSpanMs(Level level);

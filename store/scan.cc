@@ -66,12 +66,35 @@ Result<int64_t> CheckQuery(const SeriesQuery& q) {
   return step;
 }
 
+namespace {
+
+// Whether LevelParts reads `part` for `q`: the level asked for and the
+// finer ones; five-minute rows too wherever the step is whole five minutes
+// (their sums are those of the minute rows they were rolled up from).
+bool Reads(const SeriesQuery& q, Level part) {
+  const auto rank = [](Level l) { return std::find(kByFineness.begin(), kByFineness.end(), l) - kByFineness.begin(); };
+  if (part != Level::kFiveMinutes) return rank(part) <= rank(q.level);
+  const int64_t step = std::max(q.step_ms, LevelSpanMs(q.level));
+  return q.level != Level::kRaw && step % LevelSpanMs(part) == 0;
+}
+
+}  // namespace
+
 std::vector<LevelRange> LevelParts(const SeriesQuery& q, const std::function<int64_t(Level)>& watermark) {
   std::vector<LevelRange> parts;
   int64_t lo = q.from_ms;
-  for (int l = static_cast<int>(q.level); l >= 0; --l) {
-    const Level part = static_cast<Level>(l);
+  for (auto level = kByFineness.rbegin(); level != kByFineness.rend(); ++level) {
+    const Level part = *level;
+    if (!Reads(q, part)) continue;
     const int64_t hi = part == Level::kRaw ? q.to_ms : std::min(q.to_ms, watermark(part));
+    if (part == Level::kFiveMinutes) {
+      // The minutes before the first whole five (rows count by their start).
+      const int64_t span = LevelSpanMs(part);
+      const int64_t whole = lo % span == 0 ? lo : lo - lo % span + span;
+      if (hi <= whole) continue;
+      if (whole > lo) parts.push_back({Level::kMinute, lo, whole});
+      lo = whole;
+    }
     if (hi <= lo) continue;
     parts.push_back({part, lo, hi});
     lo = hi;

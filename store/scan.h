@@ -46,7 +46,9 @@ struct LevelRange {
 // Where one origin's answer to `q` is read: the level asked for up to its
 // roll-up watermark (`watermark(level)`), then each finer level up to its
 // own, so recent rows count before they are rolled up and no row counts
-// twice.
+// twice. Where the step is whole five minutes the five-minute rows stand
+// in for the minute rows as far as they go (the same sums, a fifth of the
+// rows), from the first whole five minutes on.
 std::vector<LevelRange> LevelParts(const SeriesQuery& q, const std::function<int64_t(Level)>& watermark);
 
 // Appends `origin`'s answer to `q`: its series (of q's kind, and name if

@@ -15,6 +15,8 @@ namespace shoal::store {
 namespace {
 
 constexpr SeriesKind kFigureKinds[] = {SeriesKind::kApp, SeriesKind::kNode, SeriesKind::kPipe};
+// Buckets of one level one origin's roll-up writes in one pass (Maintain).
+constexpr int64_t kMaxRollUpBuckets = 1'440;
 
 std::unique_ptr<rocksdb::Iterator> Iter(rocksdb::DB& db) {
   rocksdb::ReadOptions r;
@@ -30,7 +32,7 @@ Status HistoryStore::Maintain(int64_t now_ms) {
     if (auto state = HeldOf(origin)) held.emplace_back(origin, std::move(*state));
   }
   for (auto& [origin, state] : held) {
-    for (Level to : {Level::kMinute, Level::kHour}) {
+    for (Level to : {Level::kMinute, Level::kFiveMinutes, Level::kHour}) {
       if (auto s = RollUp(origin, state, to, now_ms); !s.ok()) return s;
     }
     if (state.stale_from_ms != 0) {
@@ -47,11 +49,12 @@ Status HistoryStore::Maintain(int64_t now_ms) {
 
 Status HistoryStore::RollUp(NodeId origin, const HeldState& held, Level to, int64_t now_ms) {
   if (held.last_ms <= 0) return Status::Ok();
-  const Level from = static_cast<Level>(static_cast<int>(to) - 1);
+  // Minutes from the raw rows; five minutes and hours from the minutes.
+  const Level from = to == Level::kMinute ? Level::kRaw : Level::kMinute;
   const int64_t span = LevelSpanMs(to);
   // Complete up to the last batch held (everything before it is here),
-  // and for hours up to the minutes rolled.
-  const int64_t covered = to == Level::kHour ? Watermark(origin, Level::kMinute) : held.last_ms;
+  // and for the coarser levels up to the minutes rolled.
+  const int64_t covered = to == Level::kMinute ? held.last_ms : Watermark(origin, Level::kMinute);
   int64_t ready = BucketOf(covered, span);
   // An origin gone quiet: its last bucket is over by the wall clock, so it
   // is rolled up too (rows that still come for it mark it stale).
@@ -65,6 +68,9 @@ Status HistoryStore::RollUp(NodeId origin, const HeldState& held, Level to, int6
   // Never a bucket whose finer rows may have expired in part: its row (a
   // copy from the origin, say) is better than a partial one.
   start = std::max(start, BucketOf(now_ms - options_.retention_ms[static_cast<int>(from)], span) + span);
+  // Far behind (a store from before five-minute rows: a month of them to
+  // make), a bounded pass at a time; queries read the finer rows meanwhile.
+  ready = std::min(ready, start + kMaxRollUpBuckets * span);
   if (ready <= start) return Status::Ok();
   // Only whole buckets are written: a stale range restarts at its bucket.
   rocksdb::WriteBatch wb;

@@ -429,6 +429,7 @@ std::string CheckRow(const RawRow& row, NodeId origin, DataKey* out) {
   if (row.value.size() > kMaxValueBytes) return fmt::format("a value of {} bytes", row.value.size());
   auto key = DecodeKey(row.key);
   if (!key) return "a key that is not a history key";
+  if (key->level == Level::kFiveMinutes) return "a five-minute row (each holder rolls up its own)";
   if (key->origin != origin) return fmt::format("a row of another origin ({})", key->origin.ToString());
   const bool parses = key->kind == SeriesKind::kEvent ? DecodeEvent(row.value).has_value()
                                                       : DecodeFigures(row.value).has_value();

@@ -125,8 +125,8 @@ TEST_CASE("History store: periods recorded, queried per application and node, me
   bad_kind.set_kind(0x141);  // 'A' in its low byte
   REQUIRE_THAT(FromWire(bad_kind).error().message, Catch::Contains("unknown series kind"));
   bad_kind.set_kind('A');
-  bad_kind.set_level(3);
-  REQUIRE_THAT(FromWire(bad_kind).error().message, Catch::Contains("unknown level 3"));
+  bad_kind.set_level(4);
+  REQUIRE_THAT(FromWire(bad_kind).error().message, Catch::Contains("unknown level 4"));
 }
 
 TEST_CASE("History store: roll-ups agree with the raw rows, and retention expires each level") {
@@ -152,7 +152,9 @@ TEST_CASE("History store: roll-ups agree with the raw rows, and retention expire
   }
   REQUIRE(s.Watermark(NodeId{1}, Level::kMinute) == end - 60'000);
   REQUIRE(s.Watermark(NodeId{1}, Level::kHour) == kStart + kHourMs);
-  REQUIRE(s.counters().rolled_up == 3 * 119 + 3);  // 119 minutes and 1 hour of three series
+  REQUIRE(s.Watermark(NodeId{1}, Level::kFiveMinutes) == kStart + 23 * 300'000);
+  // 119 minutes, 23 five minutes and 1 hour of three series.
+  REQUIRE(s.counters().rolled_up == 3 * 119 + 3 * 23 + 3);
 
   // Maintain again: nothing new to roll up, same answer.
   const uint64_t rolled = s.counters().rolled_up;
@@ -179,6 +181,67 @@ TEST_CASE("History store: roll-ups agree with the raw rows, and retention expire
   auto hours = s.Query(AppQuery("gold", kStart, end, kHourMs, Level::kHour));
   REQUIRE(hours->rows.size() == 2);
   REQUIRE(hours->rows[1].figures == raw->rows[1].figures);
+}
+
+TEST_CASE("History store: five-minute rows answer as the minutes do, and stay with their holder") {
+  testing::TempDir dir;
+  auto opened = HistoryStore::Open(NodeId{1}, "n1", Options(dir));
+  REQUIRE(opened.ok());
+  auto& s = **opened;
+  // Three hours of samples every 10 s, usage moving every sample.
+  for (int i = 0; i < 1080; ++i) REQUIRE(s.Record(PeriodAt(kStart + i * 10'000, i % 97, i % 89, 1000)).ok());
+  const int64_t end = kStart + 3 * kHourMs;
+  REQUIRE(s.Maintain(end + 120'000).ok());
+  REQUIRE(s.Watermark(NodeId{1}, Level::kFiveMinutes) == end);
+  // From a start inside a five minutes (and a minute), in steps of five
+  // minutes: the raw rows, the minutes alone and the five minutes agree.
+  const int64_t from = kStart + 7 * 60'000 + 20'000;
+  const auto raw = s.Query(AppQuery("gold", from, end, 300'000, Level::kRaw));
+  const auto minutes = s.Query(AppQuery("gold", from, end, 300'000, Level::kMinute));
+  REQUIRE(raw.ok());
+  REQUIRE(minutes.ok());
+  REQUIRE(raw->rows.size() == 35);
+  REQUIRE(minutes->rows.size() == raw->rows.size());
+  for (size_t i = 1; i < raw->rows.size(); ++i) REQUIRE(minutes->rows[i] == raw->rows[i]);
+  // The first bucket holds the minutes from the first whole one on.
+  REQUIRE(minutes->rows[0].figures.samples == 12);  // 8:00 to 10:00 (raw: 16, from 7:20)
+  const SeriesQuery q = AppQuery("gold", from, end, 300'000, Level::kMinute);
+  const auto parts = LevelParts(q, [&](Level l) { return s.Watermark(NodeId{1}, l); });
+  REQUIRE(parts.size() == 2);
+  CHECK(parts[0].level == Level::kMinute);
+  CHECK(parts[0].to_ms == kStart + 10 * 60'000);
+  CHECK(parts[1].level == Level::kFiveMinutes);
+  CHECK(parts[1].to_ms == end);
+  // A step of whole minutes but not of five: no five-minute rows read.
+  const SeriesQuery odd = AppQuery("gold", from, end, 7 * 60'000, Level::kMinute);
+  for (const auto& p : LevelParts(odd, [&](Level l) { return s.Watermark(NodeId{1}, l); })) {
+    CHECK(p.level != Level::kFiveMinutes);
+  }
+
+  // A store from before five-minute rows (here: twelve days of rows, none
+  // of five minutes) makes them a bounded pass at a time: five days each.
+  testing::TempDir old_dir;
+  auto behind = HistoryStore::Open(NodeId{1}, "n1", Options(old_dir));
+  REQUIRE(behind.ok());
+  const int64_t twelve_days = kStart + 12 * kDayMs;
+  for (int64_t t = kStart; t < twelve_days; t += 600'000) REQUIRE((*behind)->Record(PeriodAt(t, 1, 1, 1)).ok());
+  REQUIRE((*behind)->Maintain(twelve_days + 120'000).ok());
+  const int64_t first_pass = (*behind)->Watermark(NodeId{1}, Level::kFiveMinutes);
+  REQUIRE(first_pass == kStart + 1'440 * 300'000);
+  REQUIRE((*behind)->Maintain(twelve_days + 180'000).ok());
+  REQUIRE((*behind)->Watermark(NodeId{1}, Level::kFiveMinutes) == first_pass + 1'440 * 300'000);
+
+  // Never sent: a replica's copy holds none, and one offered is refused.
+  bool done = false;
+  const auto rows = s.RowsAfter(NodeId{1}, "", 64 << 20, &done);
+  REQUIRE(done);
+  REQUIRE_FALSE(rows.empty());
+  for (const RawRow& row : rows) REQUIRE_FALSE(IsFiveMinuteRow(row.key));
+  const std::string five =
+      SeriesAt(NodeId{2}, SeriesKind::kApp, Level::kFiveMinutes, "gold", kStart);
+  DataKey key;
+  REQUIRE_THAT(CheckRow(RawRow{five, EncodeFigures(Figures{})}, NodeId{2}, &key),
+               Catch::Contains("five-minute row"));
 }
 
 TEST_CASE("History store: deletion, and everything survives a reopen") {
