@@ -162,7 +162,8 @@ void Report(const FiguresRunFlags& f, PlanningPool& p, const PoolReport& r, Gaps
   std::vector<double> levels_bytes = p.levels_bytes();
   fmt::print(
       "{{\"rows_from\": \"{}\", \"nodes\": {}, \"apps\": {}, \"per_node\": {}, \"loss\": {}, \"seed\": {}, "
-      "\"period_ms\": {}, \"fanout\": {}, \"sends\": {}, \"duration_s\": {}, \"rollup_ms\": {}, \"levels_ms\": {}, \"levels_by\": \"{}\", \"tree_height\": {}, \"probes\": {}, \"probes_unreached\": {}, "
+      "\"period_ms\": {}, \"fanout\": {}, \"sends\": {}, \"duration_s\": {}, \"rollup_ms\": {}, \"levels_ms\": {}, "
+      "\"levels_by\": \"{}\", \"tree_height\": {}, \"probes\": {}, \"probes_unreached\": {}, "
       "\"change_to_top_p50_ms\": {:.0f}, \"change_to_top_p99_ms\": {:.0f}, "
       "\"change_to_every_node_p50_ms\": {:.0f}, \"change_to_every_node_p99_ms\": {:.0f}, "
       "\"change_to_every_node_max_ms\": {:.0f}, \"row_gap_p50_pct\": {:.3f}, \"row_gap_p99_pct\": {:.3f}, "
@@ -175,7 +176,8 @@ void Report(const FiguresRunFlags& f, PlanningPool& p, const PoolReport& r, Gaps
       "\"detections_missing\": {}, \"false_failures\": {}, \"false_suspicions\": {}, \"refutations\": {}, "
       "\"stall_ms\": {}, \"stalled_declared_failed\": {}, \"wall_s\": {:.1f}}}\n",
       f.statuses ? "statuses" : "figures", f.nodes, f.apps, f.per_node, f.loss, f.seed,
-      ToMillis(f.gossip.period), f.gossip.fanout, f.gossip.sends, f.duration_s, f.rollup_ms, f.levels_ms, f.levels_down ? "tree" : "gossip",
+      ToMillis(f.gossip.period), f.gossip.fanout, f.gossip.sends, f.duration_s, f.rollup_ms, f.levels_ms,
+      f.levels_down ? "tree" : "gossip",
       height, p.probes().size(), unreached, Percentile(top_ms, 50), Percentile(top_ms, 99), Percentile(reach_ms, 50),
       Percentile(reach_ms, 99), Percentile(reach_ms, 100), Percentile(gaps.rows, 50), Percentile(gaps.rows, 99),
       Percentile(gaps.rows, 100), Percentile(gaps.drift, 50), Percentile(gaps.drift, 99), t.udp + t.streams, t.udp, t.streams, t.p99, t.busiest, static_cast<double>(t.busiest_rate.udp_sent + t.busiest_rate.udp_received),
