@@ -255,8 +255,10 @@ class HistoryStore {
   void ResumeWriting();
   Status Put(const std::string& key, const std::string& value, bool sync, std::string_view what);
   Result<uint64_t> ApplyRows(const AppendBatches* append, const CopySlice* copy);
-  // Where `origin`'s minute and hour roll-ups end; a row arriving before
-  // its level's end marks the roll-ups from its time stale (in `held`).
+  // What the rows of each finer level have been rolled up into, for
+  // `origin`: [0] where its minutes end (for raw rows), [1] the furthest of
+  // its five-minute and hour roll-ups (for minute rows). A row arriving
+  // before that marks the roll-ups from its time stale (in `held`).
   std::array<int64_t, 2> RolledUpTo(NodeId origin);
   static void MarkStale(const DataKey& key, const std::array<int64_t, 2>& rolled, HeldState& held);
   Status RollUp(NodeId origin, const HeldState& held, Level to, int64_t now_ms);
