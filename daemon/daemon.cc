@@ -319,8 +319,11 @@ void Daemon::StartTicks() {
     // A tick's datagrams (probes, repairs, answers, the packet) leave in
     // one system call.
     transport_->Hold();
-    gossiper_->Tick();
+    // The engine works from what this tick brought, and what it publishes
+    // (its status, a round's pipe figures) leaves in this tick's packet.
+    gossiper_->DeliverViews();
     engine_->Tick();
+    gossiper_->Tick();
     transport_->Flush();
     lateness_.Add(due, started, clock_.Now());
     if (leave_ticks_ >= 0 && leave_ticks_-- == 0) Stop();

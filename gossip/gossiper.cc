@@ -157,6 +157,17 @@ void Gossiper::Leave() {
   PublishHeartbeat(clock_.Now());
 }
 
+void Gossiper::DeliverViews() {
+  const TimePoint now = clock_.Now();
+  for (auto& chp : channels_) {
+    Channel& ch = *chp;
+    if (!ch.changed || !ch.subscriber) continue;
+    if (now < ch.next_due && (ch.spec.flags & kPromptView) == 0) continue;
+    ch.changed = false;
+    ch.subscriber(ChannelView(ch.table, membership_));
+  }
+}
+
 void Gossiper::Tick() {
   const TimePoint now = clock_.Now();
   if (last_tick_ != TimePoint::min() && now - last_tick_ > config_.stall_threshold) {

@@ -95,6 +95,11 @@ class Gossiper {
   // One period of work: publish due channels, run the failure detector,
   // notify subscribers, build and send one packet.
   void Tick();
+  // The first part of Tick(), for a node whose own components tick between
+  // the two: the subscribers of channels with news (due, or kPromptView)
+  // see what this period's datagrams brought, so the components work from
+  // it and what they publish leaves in this period's packet, not the next.
+  void DeliverViews();
   // Announce a graceful leave; keep calling Tick for a few periods so it
   // spreads.
   void Leave();

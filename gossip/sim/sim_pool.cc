@@ -69,8 +69,11 @@ void SimPool::ScheduleTick(size_t i, TimePoint at) {
     Node& n = *nodes_[i];
     if (!n.running || n.generation != gen) return;
     if (network_.IsStalled(n.identity.advertise)) return;  // Stall() reschedules
-    n.gossiper->Tick();
+    // As shoald orders a tick: the node's components between the views and
+    // the packet.
+    n.gossiper->DeliverViews();
     for (auto& tick : n.tickers) tick();
+    n.gossiper->Tick();
     ScheduleTick(i, clock_.Now() + NextTickDelay(*n.random));
   });
 }

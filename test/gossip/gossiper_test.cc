@@ -158,6 +158,37 @@ TEST_CASE("PublishNow has the publisher asked at the next tick, and the caller l
   f.g->PublishNow(999);  // unknown: nothing happens
 }
 
+TEST_CASE("a component ticking between DeliverViews and Tick works from this tick's news, and its figures leave in this tick's packet") {
+  Fixture f;
+  std::optional<std::string> pending;
+  uint64_t seen = 0;  // the peer's version the subscriber last saw
+  REQUIRE(f.g->RegisterChannel(
+                  ChannelSpec{10, "pipe"}, [&] { return std::exchange(pending, std::nullopt); },
+                  [&](const ChannelView& v) { seen = v.Find(NodeId{2}) ? v.Find(NodeId{2})->version : 0; })
+              .ok());
+  f.AddPeers(2, 3);
+  f.g->Tick();
+  Packet p;
+  p.entries.push_back(WireEntry{NodeId{2}, 10, 7, 3, "claims 7"});
+  f.Deliver(f.From(2, p));
+  f.clock.Advance(std::chrono::milliseconds(20));
+  f.transport.sent.clear();
+  f.g->DeliverViews();
+  CHECK(seen == 7);  // before the component's tick
+  pending = "own claims";  // what the component measured
+  f.g->Tick();
+  bool own_sent = false;
+  for (const Packet& sent : f.SentPackets()) {
+    for (const auto& e : sent.entries) own_sent = own_sent || (e.channel == 10 && e.origin == f.g->identity().id);
+  }
+  CHECK(own_sent);
+  // Nothing new: DeliverViews calls no subscriber.
+  seen = 0;
+  f.clock.Advance(std::chrono::milliseconds(20));
+  f.g->DeliverViews();
+  CHECK(seen == 0);
+}
+
 TEST_CASE("packets never pass the MTU or 255 entries") {
   Fixture f;
   // At the default MTU about 60 small entries fit; with jumbo frames the

@@ -126,8 +126,9 @@ void EmulatedPool::ScheduleRound() {
 void EmulatedPool::Round() {
   for (auto& p : peers_) {
     p->transport->Poll();
-    p->gossiper->Tick();
+    p->gossiper->DeliverViews();
     p->engine->Tick();
+    p->gossiper->Tick();
   }
 }
 
