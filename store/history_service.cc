@@ -118,9 +118,17 @@ Result<wire::Response> HistoryService::Handle(NodeId from, wire::Request request
     case wire::Request::kQuery: {
       auto query = FromWire(request.query());
       if (!query.ok()) return refuse(query.error());
-      auto result = store_.Query(*query);
+      // Asked for columns: each series goes into them as it is read, no
+      // rows made of it.
+      const bool columns = request.query().columns();
+      wire::QueryResult* out = response.mutable_result();
+      const TakeSeries take = [out](NodeId origin, const std::string& name, std::span<const SeriesBucket> buckets) {
+        AppendColumns(origin, name, buckets, out->mutable_series());
+        return true;
+      };
+      auto result = store_.Query(*query, columns ? take : nullptr);
       if (!result.ok()) return refuse(result.error());
-      *response.mutable_result() = ToWire(std::move(*result), request.query().columns());
+      AppendToWire(std::move(*result), columns, *out);
       break;
     }
     case wire::Request::kRestore: {

@@ -371,7 +371,7 @@ std::vector<NodeId> HistoryStore::HeldOrigins() {
   return out;
 }
 
-Result<QueryAnswer> HistoryStore::Query(const SeriesQuery& q) {
+Result<QueryAnswer> HistoryStore::Query(const SeriesQuery& q, const TakeSeries& take) {
   auto step = CheckQuery(q);
   if (!step.ok()) return step.error();
   if (q.archive) return QueryArchives(q, *step);
@@ -382,7 +382,7 @@ Result<QueryAnswer> HistoryStore::Query(const SeriesQuery& q) {
   auto it = NewIterator(*db_);
   for (NodeId origin : origins) {
     const auto parts = LevelParts(q, [&](Level l) { return Watermark(origin, l); });
-    if (auto s = AnswerOrigin(*it, origin, q, *step, parts, result, &bad); !s.ok()) return s.error();
+    if (auto s = AnswerOrigin(*it, origin, q, *step, parts, result, &bad, take); !s.ok()) return s.error();
   }
   SortEvents(result.events);
   return result;

@@ -204,8 +204,10 @@ class HistoryStore {
   std::vector<NodeId> HeldOrigins();
   // Rows of the query's kind, name and origins in [from, to), merged into
   // buckets of step (aligned to multiples of it): rows of the query's level
-  // as far as they are rolled up, then of the finer levels.
-  Result<QueryAnswer> Query(const SeriesQuery& query);
+  // as far as they are rolled up, then of the finer levels. Each series of
+  // the live store is offered to `take` (if given) before it becomes rows;
+  // an archive's answer is all rows.
+  Result<QueryAnswer> Query(const SeriesQuery& query, const TakeSeries& take = nullptr);
 
   // --- upkeep ---
   // Rolls up what is complete, expires what is past retention, trims the

@@ -6,6 +6,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -63,7 +65,13 @@ struct QueryAnswer {
   std::vector<SeriesRow> rows;
   std::vector<EventRow> events;  // by time
   Level level = Level::kRaw;     // the level the rows came from
+  size_t rows_taken = 0;         // buckets given to a TakeSeries instead of rows
 };
+
+// What to do with one origin's series, in bucket order, as a query reads
+// it: true when taken (summed, or put in columns), false to keep it in the
+// answer's rows.
+using TakeSeries = std::function<bool(NodeId origin, const std::string& name, std::span<const SeriesBucket> buckets)>;
 
 // Which origins a node holds rows of, and over when.
 struct Holding {

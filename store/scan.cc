@@ -1,6 +1,7 @@
 #include "store/scan.h"
 
 #include <algorithm>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -25,7 +26,7 @@ void ForEachSeries(rocksdb::Iterator& it, NodeId origin, SeriesKind kind, Level 
 }
 
 void ScanSeries(rocksdb::Iterator& it, NodeId origin, SeriesKind kind, Level level, const std::string& name,
-                int64_t from_ms, int64_t to_ms, int64_t step_ms, std::map<int64_t, Figures>& buckets,
+                int64_t from_ms, int64_t to_ms, int64_t step_ms, std::vector<SeriesBucket>& buckets,
                 uint64_t* bad) {
   const std::string series = SeriesPrefix(origin, kind, level, name);
   // Every key read starts with `series` (checked): only its time, the
@@ -47,9 +48,8 @@ void ScanSeries(rocksdb::Iterator& it, NodeId origin, SeriesKind kind, Level lev
     }
     // Rows come in time order: their bucket is the last one, or a new last.
     const int64_t bucket = BucketOf(static_cast<int64_t>(t), step_ms);
-    auto last = buckets.empty() ? buckets.end() : std::prev(buckets.end());
-    if (last == buckets.end() || last->first != bucket) last = buckets.try_emplace(buckets.end(), bucket);
-    Merge(last->second, *f);
+    if (buckets.empty() || buckets.back().bucket_ms != bucket) buckets.push_back({bucket, Figures{}});
+    Merge(buckets.back().figures, *f);
   }
 }
 
@@ -128,13 +128,13 @@ void AnswerEvents(rocksdb::Iterator& it, NodeId origin, const SeriesQuery& q, Qu
 }  // namespace
 
 Status AnswerOrigin(rocksdb::Iterator& it, NodeId origin, const SeriesQuery& q, int64_t step,
-                    const std::vector<LevelRange>& parts, QueryAnswer& out, uint64_t* bad) {
+                    const std::vector<LevelRange>& parts, QueryAnswer& out, uint64_t* bad, const TakeSeries& take) {
   const SeriesKind kind = q.kind;
   if (kind == SeriesKind::kEvent) {
     AnswerEvents(it, origin, q, out, bad);
     return Status::Ok();
   }
-  std::map<std::string, std::map<int64_t, Figures>> series;
+  std::map<std::string, std::vector<SeriesBucket>> series;
   for (const LevelRange& part : parts) {
     auto scan = [&](const std::string& name) {
       ScanSeries(it, origin, kind, part.level, name, part.from_ms, part.to_ms, step, series[name], bad);
@@ -149,10 +149,21 @@ Status AnswerOrigin(rocksdb::Iterator& it, NodeId origin, const SeriesQuery& q, 
       ForEachSeries(it, origin, kind, part.level, scan);
     }
   }
-  for (auto& [name, buckets] : series) {
-    for (auto& [bucket, figures] : buckets) out.rows.push_back({origin, name, bucket, figures});
+  if (!take) {
+    // Room for them all at once (at least doubling: a query reads origin
+    // after origin).
+    size_t rows = out.rows.size();
+    for (const auto& s : series) rows += s.second.size();
+    if (rows > out.rows.capacity()) out.rows.reserve(std::max(rows, 2 * out.rows.capacity()));
   }
-  if (out.rows.size() > kMaxRows) {
+  for (auto& [name, buckets] : series) {
+    if (take && take(origin, name, buckets)) {
+      out.rows_taken += buckets.size();
+      continue;
+    }
+    for (const SeriesBucket& b : buckets) out.rows.push_back({origin, name, b.bucket_ms, b.figures});
+  }
+  if (out.rows.size() + out.rows_taken > kMaxRows) {
     return MakeError("history query: more than {} rows: choose a larger step or fewer series", kMaxRows);
   }
   return Status::Ok();

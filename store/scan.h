@@ -5,7 +5,6 @@
 
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -23,10 +22,12 @@ void ForEachSeries(rocksdb::Iterator& it, NodeId origin, SeriesKind kind, Level 
                    const std::function<void(const std::string& name)>& f);
 
 // Merges the rows of one series with time in [from, to) into buckets of
-// `step` ms (key: the bucket's start, a multiple of step). Rows whose value
-// does not parse are skipped and counted in *bad.
+// `step` ms (each at its start, a multiple of step), appended to `buckets`
+// in time order: a row of the last bucket there is merged into it, so a
+// series read in parts (levels one after another in time) makes one run.
+// Rows whose value does not parse are skipped and counted in *bad.
 void ScanSeries(rocksdb::Iterator& it, NodeId origin, SeriesKind kind, Level level, const std::string& name,
-                int64_t from_ms, int64_t to_ms, int64_t step_ms, std::map<int64_t, Figures>& buckets,
+                int64_t from_ms, int64_t to_ms, int64_t step_ms, std::vector<SeriesBucket>& buckets,
                 uint64_t* bad);
 
 // Bounds on one query's answer.
@@ -53,9 +54,12 @@ std::vector<LevelRange> LevelParts(const SeriesQuery& q, const std::function<int
 
 // Appends `origin`'s answer to `q`: its series (of q's kind, and name if
 // any) read from each of `parts` and merged into buckets of `step`, or its
-// events over q's period. Errors when the answer grows past kMaxRows.
+// events over q's period. Each series is offered to `take` (if given)
+// before it becomes rows (those taken are counted in out.rows_taken).
+// Errors when the answer grows past kMaxRows, the buckets taken included.
 Status AnswerOrigin(rocksdb::Iterator& it, NodeId origin, const SeriesQuery& q, int64_t step,
-                    const std::vector<LevelRange>& parts, QueryAnswer& out, uint64_t* bad);
+                    const std::vector<LevelRange>& parts, QueryAnswer& out, uint64_t* bad,
+                    const TakeSeries& take = nullptr);
 // Orders events by time (stable: an origin's keep their order).
 void SortEvents(std::vector<EventRow>& events);
 

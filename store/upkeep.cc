@@ -78,7 +78,7 @@ Status HistoryStore::RollUp(NodeId origin, const HeldState& held, Level to, int6
   auto it = Iter(*db_);
   for (SeriesKind kind : kFigureKinds) {
     ForEachSeries(*it, origin, kind, from, [&](const std::string& name) {
-      std::map<int64_t, Figures> buckets;
+      std::vector<SeriesBucket> buckets;
       ScanSeries(*it, origin, kind, from, name, start, ready, span, buckets, &bad);
       for (const auto& [bucket, figures] : buckets) {
         wb.Put(SeriesAt(origin, kind, to, name, bucket), EncodeFigures(figures));

@@ -78,6 +78,33 @@ LogBatch FromWire(wire::Batch&& w) {
   return LogBatch{w.seq(), w.time_ms(), RowsFromWire(std::move(*w.mutable_rows()))};
 }
 
+wire::SeriesColumns* AddSeries(NodeId origin, const std::string& name,
+                               google::protobuf::RepeatedPtrField<wire::SeriesColumns>* out) {
+  wire::SeriesColumns* c = out->Add();
+  c->set_origin(origin.value);
+  c->set_name(name);
+  return c;
+}
+
+// One bucket at the end of each column; `last_ms` is the bucket before.
+void AddBucket(wire::SeriesColumns* c, int64_t bucket_ms, int64_t& last_ms, const Figures& f) {
+  // Differences in two's complement: any two times, no overflow.
+  c->add_bucket_step_ms(static_cast<int64_t>(static_cast<uint64_t>(bucket_ms) - static_cast<uint64_t>(last_ms)));
+  last_ms = bucket_ms;
+  c->add_samples(f.samples);
+  c->add_usage_sum(f.usage_sum);
+  c->add_usage_peak(f.usage_peak);
+  c->add_demand_sum(f.demand_sum);
+  c->add_demand_peak(f.demand_peak);
+  c->add_booking_sum(f.booking_sum);
+  c->add_allocation_sum(f.allocation_sum);
+  c->add_capacity_sum(f.capacity_sum);
+  c->add_rss_kb_sum(f.rss_kb_sum);
+  c->add_processes_sum(f.processes_sum);
+  c->add_squeezed(f.squeezed);
+  c->add_idle(f.idle);
+}
+
 // Rows in runs of one origin's series, in bucket order (as the store
 // answers), to one message per run.
 void SeriesToColumns(const std::vector<SeriesRow>& rows,
@@ -86,27 +113,10 @@ void SeriesToColumns(const std::vector<SeriesRow>& rows,
   int64_t last_ms = 0;
   for (const SeriesRow& r : rows) {
     if (!c || c->origin() != r.origin.value || c->name() != r.name) {
-      c = out->Add();
-      c->set_origin(r.origin.value);
-      c->set_name(r.name);
+      c = AddSeries(r.origin, r.name, out);
       last_ms = 0;
     }
-    // Differences in two's complement: any two times, no overflow.
-    c->add_bucket_step_ms(static_cast<int64_t>(static_cast<uint64_t>(r.bucket_ms) - static_cast<uint64_t>(last_ms)));
-    last_ms = r.bucket_ms;
-    const Figures& f = r.figures;
-    c->add_samples(f.samples);
-    c->add_usage_sum(f.usage_sum);
-    c->add_usage_peak(f.usage_peak);
-    c->add_demand_sum(f.demand_sum);
-    c->add_demand_peak(f.demand_peak);
-    c->add_booking_sum(f.booking_sum);
-    c->add_allocation_sum(f.allocation_sum);
-    c->add_capacity_sum(f.capacity_sum);
-    c->add_rss_kb_sum(f.rss_kb_sum);
-    c->add_processes_sum(f.processes_sum);
-    c->add_squeezed(f.squeezed);
-    c->add_idle(f.idle);
+    AddBucket(c, r.bucket_ms, last_ms, r.figures);
   }
 }
 
@@ -197,8 +207,32 @@ Result<SeriesQuery> FromWire(const wire::Query& w) {
   return q;
 }
 
+void AppendColumns(NodeId origin, const std::string& name, std::span<const SeriesBucket> buckets,
+                   google::protobuf::RepeatedPtrField<wire::SeriesColumns>* out) {
+  wire::SeriesColumns* c = AddSeries(origin, name, out);
+  // Each column at its size at once: no column grown and copied.
+  const int n = static_cast<int>(buckets.size());
+  for (auto* column : {c->mutable_samples(), c->mutable_usage_peak(), c->mutable_demand_peak(), c->mutable_squeezed(),
+                       c->mutable_idle()}) {
+    column->Reserve(n);
+  }
+  for (auto* column : {c->mutable_usage_sum(), c->mutable_demand_sum(), c->mutable_booking_sum(),
+                       c->mutable_allocation_sum(), c->mutable_capacity_sum(), c->mutable_rss_kb_sum(),
+                       c->mutable_processes_sum()}) {
+    column->Reserve(n);
+  }
+  c->mutable_bucket_step_ms()->Reserve(n);
+  int64_t last_ms = 0;
+  for (const SeriesBucket& b : buckets) AddBucket(c, b.bucket_ms, last_ms, b.figures);
+}
+
 wire::QueryResult ToWire(QueryAnswer&& a, bool columns) {
   wire::QueryResult w;
+  AppendToWire(std::move(a), columns, w);
+  return w;
+}
+
+void AppendToWire(QueryAnswer&& a, bool columns, wire::QueryResult& w) {
   w.set_level(static_cast<uint32_t>(a.level));
   if (columns) {
     SeriesToColumns(a.rows, w.mutable_series());
@@ -220,7 +254,6 @@ wire::QueryResult ToWire(QueryAnswer&& a, bool columns) {
     ev->mutable_event()->set_subject(std::move(e.event.subject));
     ev->mutable_event()->set_text(std::move(e.event.text));
   }
-  return w;
 }
 
 Result<QueryAnswer> FromWire(wire::QueryResult&& w, const TakeSeries& take) {

@@ -29,9 +29,11 @@ Result<SeriesQuery> FromWire(const wire::Query& q);
 // runs of one origin's series, in bucket order, as HistoryStore::Query
 // answers (any order encodes; runs make fewer messages).
 wire::QueryResult ToWire(QueryAnswer&& a, bool columns = false);
-// What to do with one origin's series read from columns: true when taken
-// (summed as it is read, say), false to keep it in the answer's rows.
-using TakeSeries = std::function<bool(NodeId origin, const std::string& name, std::span<const SeriesBucket> buckets)>;
+// The same, added to `w` (which may hold series already).
+void AppendToWire(QueryAnswer&& a, bool columns, wire::QueryResult& w);
+// One origin's series as a SeriesColumns message added to `out`.
+void AppendColumns(NodeId origin, const std::string& name, std::span<const SeriesBucket> buckets,
+                   google::protobuf::RepeatedPtrField<wire::SeriesColumns>* out);
 // Reads either form; series in columns are offered to `take` (if given)
 // first. Errors name an unknown level, columns of unequal length, or an
 // answer of over kMaxRows rows; then nothing was offered.

@@ -147,3 +147,38 @@ TEST_CASE("History answers: a holder answers in columns only when asked for them
   REQUIRE(a->rows == b->rows);
   REQUIRE(a->rows.size() == 24);
 }
+
+TEST_CASE("History answers: a store's query offers each series to a taker, which keeps the taken out of the rows") {
+  testing::TempDir dir;
+  auto store = HistoryStore::Open(NodeId{1}, "n1", Options(dir));
+  REQUIRE(store.ok());
+  for (int i = 0; i < 120; ++i) REQUIRE((*store)->Record(PeriodAt(kStart + i * 1000, 400, 500, 500)).ok());
+  const SeriesQuery q = AppQuery("", kStart, kStart + 120'000, 10'000, Level::kRaw);
+  auto all = (*store)->Query(q);
+  REQUIRE(all.ok());
+  REQUIRE(all->rows.size() == 24);
+  std::vector<std::string> offered;
+  std::vector<SeriesBucket> first;
+  auto some = (*store)->Query(q, [&](NodeId origin, const std::string& name, std::span<const SeriesBucket> b) {
+    CHECK(origin == NodeId{1});
+    offered.push_back(name);
+    if (offered.size() > 1) return false;
+    first.assign(b.begin(), b.end());
+    return true;
+  });
+  REQUIRE(some.ok());
+  REQUIRE(offered.size() == 2);
+  CHECK(some->rows_taken == 12);
+  REQUIRE(some->rows.size() == 12);
+  CHECK(std::all_of(some->rows.begin(), some->rows.end(), [&](const SeriesRow& r) { return r.name == offered[1]; }));
+  // What was taken is what the rows would have said.
+  std::vector<SeriesBucket> expected;
+  for (const SeriesRow& r : all->rows) {
+    if (r.name == offered[0]) expected.push_back({r.bucket_ms, r.figures});
+  }
+  REQUIRE(first.size() == expected.size());
+  for (size_t i = 0; i < first.size(); ++i) {
+    CHECK(first[i].bucket_ms == expected[i].bucket_ms);
+    CHECK(first[i].figures == expected[i].figures);
+  }
+}

@@ -442,21 +442,29 @@ TEST_CASE("History scan: a series merged into buckets, rows with a bad key or va
   put(SeriesAt(origin, SeriesKind::kApp, Level::kMinute, "web", 120'000) + "x", EncodeFigures(Figures{}));
   put(SeriesAt(origin, SeriesKind::kApp, Level::kMinute, "web", 90'000), "\xff\xff not figures");
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
-  std::map<int64_t, Figures> buckets;
+  std::vector<SeriesBucket> buckets;
   uint64_t bad = 0;
   // Minutes 1 to 8 in buckets of five: [0, 5) and [5, 10) minutes.
   ScanSeries(*it, origin, SeriesKind::kApp, Level::kMinute, "web", 60'000, 9 * 60'000, 300'000, buckets, &bad);
   CHECK(bad == 2);
   REQUIRE(buckets.size() == 2);
-  CHECK(buckets[0].samples == 4);
-  CHECK(buckets[0].usage_sum == 101 + 102 + 103 + 104);
-  CHECK(buckets[300'000].samples == 4);
-  CHECK(buckets[300'000].usage_sum == 105 + 106 + 107 + 108);
-  CHECK(buckets[300'000].usage_peak == 108);
-  // Scanned again into the same buckets (a second level's part): added.
-  ScanSeries(*it, origin, SeriesKind::kApp, Level::kMinute, "web", 0, 60'000, 300'000, buckets, &bad);
-  CHECK(buckets[0].samples == 5);
-  CHECK(buckets[0].usage_sum == 100 + 101 + 102 + 103 + 104);
+  CHECK(buckets[0].bucket_ms == 0);
+  CHECK(buckets[0].figures.samples == 4);
+  CHECK(buckets[0].figures.usage_sum == 101 + 102 + 103 + 104);
+  CHECK(buckets[1].bucket_ms == 300'000);
+  CHECK(buckets[1].figures.samples == 4);
+  CHECK(buckets[1].figures.usage_sum == 105 + 106 + 107 + 108);
+  CHECK(buckets[1].figures.usage_peak == 108);
+  // A series read in parts, one after another in time (a coarser level,
+  // then a finer one): the bucket the parts share is one bucket.
+  buckets.clear();
+  ScanSeries(*it, origin, SeriesKind::kApp, Level::kMinute, "web", 0, 2 * 60'000, 300'000, buckets, &bad);
+  ScanSeries(*it, origin, SeriesKind::kApp, Level::kMinute, "web", 2 * 60'000, 6 * 60'000, 300'000, buckets, &bad);
+  REQUIRE(buckets.size() == 2);
+  CHECK(buckets[0].figures.samples == 5);
+  CHECK(buckets[0].figures.usage_sum == 100 + 101 + 102 + 103 + 104);
+  CHECK(buckets[1].figures.samples == 1);
+  CHECK(buckets[1].figures.usage_sum == 105);
 }
 
 TEST_CASE("History figures: read by hand as protobuf writes them, later fields skipped, malformed bytes refused") {
