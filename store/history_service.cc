@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "store/series_columns.h"
+
 namespace shoal::store {
 
 void HistoryService::Register() {

@@ -2,8 +2,9 @@
 // forms (store/history.proto): the messages of the history service, built
 // and read at the service's edge (HistoryService, PoolQuery, Replicator,
 // Custodian), and the encoded values the store keeps on disk. Nothing else
-// in store/ speaks protobuf. Decoding is of untrusted bytes: bounded by the
-// caller, checked here where a field can be out of range. Thread-safe.
+// in store/ speaks protobuf but the answers' columns (store/series_columns.h).
+// Decoding is of untrusted bytes: bounded by the caller, checked here where
+// a field can be out of range. Thread-safe.
 #pragma once
 
 #include <functional>
@@ -29,11 +30,9 @@ Result<SeriesQuery> FromWire(const wire::Query& q);
 // runs of one origin's series, in bucket order, as HistoryStore::Query
 // answers (any order encodes; runs make fewer messages).
 wire::QueryResult ToWire(QueryAnswer&& a, bool columns = false);
-// The same, added to `w` (which may hold series already).
+// The same, added to `w` (which may hold series already: a holder's
+// series put in columns as it read them, store/series_columns.h).
 void AppendToWire(QueryAnswer&& a, bool columns, wire::QueryResult& w);
-// One origin's series as a SeriesColumns message added to `out`.
-void AppendColumns(NodeId origin, const std::string& name, std::span<const SeriesBucket> buckets,
-                   google::protobuf::RepeatedPtrField<wire::SeriesColumns>* out);
 // Reads either form; series in columns are offered to `take` (if given)
 // first. Errors name an unknown level, columns of unequal length, or an
 // answer of over kMaxRows rows; then nothing was offered.

@@ -158,7 +158,7 @@ TEST_CASE("PublishNow has the publisher asked at the next tick, and the caller l
   f.g->PublishNow(999);  // unknown: nothing happens
 }
 
-TEST_CASE("a component ticking between DeliverViews and Tick works from this tick's news, and its figures leave in this tick's packet") {
+TEST_CASE("a component between DeliverViews and Tick sees the tick's news and publishes into the tick's packet") {
   Fixture f;
   std::optional<std::string> pending;
   uint64_t seen = 0;  // the peer's version the subscriber last saw
