@@ -157,6 +157,7 @@ Status AnswerOrigin(rocksdb::Iterator& it, NodeId origin, const SeriesQuery& q, 
     if (rows > out.rows.capacity()) out.rows.reserve(std::max(rows, 2 * out.rows.capacity()));
   }
   for (auto& [name, buckets] : series) {
+    if (buckets.empty()) continue;  // rows at some level, none in the period
     if (take && take(origin, name, buckets)) {
       out.rows_taken += buckets.size();
       continue;

@@ -176,6 +176,15 @@ TEST_CASE("History answers: a store's query offers each series to a taker, which
   for (const SeriesRow& r : all->rows) {
     if (r.name == offered[0]) expected.push_back({r.bucket_ms, r.figures});
   }
+  // A series with rows, none of them in the period, is offered nothing.
+  auto later = (*store)->Query(AppQuery("", kStart + 200'000, kStart + 300'000, 10'000, Level::kRaw),
+                               [](NodeId, const std::string&, std::span<const SeriesBucket>) {
+                                 FAIL("offered a series with no bucket in the period");
+                                 return true;
+                               });
+  REQUIRE(later.ok());
+  CHECK(later->rows.empty());
+  CHECK(later->rows_taken == 0);
   REQUIRE(first.size() == expected.size());
   for (size_t i = 0; i < first.size(); ++i) {
     CHECK(first[i].bucket_ms == expected[i].bucket_ms);
