@@ -9,10 +9,11 @@
 # of each shoalctl run is the figure (connect, the fan-out to every node,
 # each node's RocksDB read and answer, the merge, the sums, the JSON); with
 # the CPU a question costs the asked daemon and all daemons together
-# (above their idle work; the cores that takes is reported too), and the
-# asked daemon's RSS after the questions.
+# (above their idle work; the cores that takes is reported too), the CPU
+# shoalctl itself spends (reading the answer, writing the JSON), and the
+# asked daemon's RSS after the questions and a minute later.
 # Writes one JSON object to bench/results/history-pool.jsonl.
-# Usage: [RUNS=5] [WARMUP_S=20] bench/history_pool.sh [N]   (default 128)
+# Usage: [RUNS=5] [WARMUP_S=20] [NOTE=text] bench/history_pool.sh [N]   (default 128)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/build.sh" Release shoald shoalctl history-bench >/dev/null
@@ -44,11 +45,13 @@ cpu0=$(cpu_ticks "${pids[0]}")
 pool0=$(pool_ticks)
 t0=$(date +%s%N)
 ms=()
+ctl_cpu=()
 for k in $(seq 1 "$runs"); do
   start=$(date +%s%N)
-  "$ctl" history app --since 24h -o json --node "127.0.0.1:$((base + 3001))" --token-file "$run/tokens" \
+  /usr/bin/time -f '%U %S' -o "$run/ctl-time-$k" "$ctl" history app --since 24h -o json --node "127.0.0.1:$((base + 3001))" --token-file "$run/tokens" \
     >"$run/answer-$k.json"
   ms+=($((($(date +%s%N) - start) / 1000000)))
+  ctl_cpu+=("$(awk '{printf "%.2f", $1 + $2}' "$run/ctl-time-$k")")
 done
 elapsed_ms=$((($(date +%s%N) - t0) / 1000000))
 # Ticks now, at the start, idle ticks in 5 s: seconds a question above idle.
@@ -59,21 +62,27 @@ asked_cpu_s=$(per_question "$(cpu_ticks "${pids[0]}")" "$cpu0" "$idle_asked_tick
 pool_cpu_s=$(per_question "$(pool_ticks)" "$pool0" "$idle_ticks")
 idle_cores=$(echo "$idle_ticks $(getconf CLK_TCK)" | awk '{printf "%.2f", $1 / $2 / 5}')
 asked_rss_kb=$(awk '/^VmRSS/ {print $2}' "/proc/${pids[0]}/status")
+# And a minute later, after shoald's minute trim of its free heap.
+sleep 61
+asked_rss_later_kb=$(awk '/^VmRSS/ {print $2}' "/proc/${pids[0]}/status")
 python3 - "$n" "$run" "$(cat "$run/fill.json")" "$asked_cpu_s" "$pool_cpu_s" "$asked_rss_kb" "$idle_cores" \
-  "$(git -C "$top" rev-parse --short HEAD)" "${ms[@]}" >>"$out" <<'PY'
+  "$asked_rss_later_kb" "$(git -C "$top" rev-parse --short HEAD)" "${NOTE:-}" "$(IFS=,; echo "${ctl_cpu[*]}")" "${ms[@]}" >>"$out" <<'PY'
 import json, sys
 n, run, fill = int(sys.argv[1]), sys.argv[2], json.loads(sys.argv[3])
 asked_cpu_s, pool_cpu_s, asked_rss_kb, idle_cores = (float(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6]),
                                                      float(sys.argv[7]))
-commit = sys.argv[8]
-ms = sorted(int(x) for x in sys.argv[9:])
+asked_rss_later_kb, commit, note = int(sys.argv[8]), sys.argv[9], sys.argv[10]
+ctl_cpu = sorted(float(x) for x in sys.argv[11].split(","))
+ms = sorted(int(x) for x in sys.argv[12:])
 a = json.load(open(f"{run}/answer-1.json"))
 print(json.dumps({"nodes": n, "apps": fill["apps"], "period_ms": fill["period_ms"], "fill_s": fill["fill_s"],
                   "runs": len(ms), "wall_ms": ms, "wall_ms_median": ms[len(ms) // 2],
                   "pool_idle_cores": idle_cores, "asked_daemon_cpu_s_per_question": asked_cpu_s,
-                  "pool_cpu_s_per_question": pool_cpu_s,
+                  "pool_cpu_s_per_question": pool_cpu_s, "shoalctl_cpu_s_median": ctl_cpu[len(ctl_cpu) // 2],
                   "asked_daemon_rss_mb_after": round(asked_rss_kb / 1024, 1),
+                  "asked_daemon_rss_mb_a_minute_later": round(asked_rss_later_kb / 1024, 1),
                   "points": len(a.get("points", [])), "step_ms": a.get("step_ms"), "level": a.get("level"),
-                  "sources": len(a.get("sources", [])), "failures": a.get("failures", []), "commit": commit}))
+                  "sources": len(a.get("sources", [])), "failures": a.get("failures", []), "commit": commit,
+                  **({"note": note} if note else {})}))
 PY
 tail -n 1 "$out"

@@ -1,15 +1,19 @@
 // shoalctl's text helpers: the line diff of `policy diff`, suggestions for
 // mistyped commands, JSON with numbers and times, and policy stamps.
 #include <cstdio>
+#include <memory>
 #include <random>
 #include <sstream>
 
 #include <catch2/catch.hpp>
+#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/message_differencer.h>
 #include <nlohmann/json.hpp>
 
 #include "test/support/process.h"
 #include "test/support/temp_dir.h"
 #include "tools/ctl/line_diff.h"
+#include "tools/ctl/message_json.h"
 #include "tools/ctl/policy_text.h"
 #include "tools/ctl/pool_cmd.h"
 #include "tools/ctl/suggest.h"
@@ -164,6 +168,81 @@ TEST_CASE("JSON answers carry 64-bit numbers as numbers and times also in RFC 33
   REQUIRE(j["refusals"][0]["count"] == 5000000000ull);
   REQUIRE(j["policy"]["time_ms"] == 0);
   REQUIRE_FALSE(j["policy"].contains("time"));  // no time given
+}
+
+namespace {
+
+// Every key protobuf's own printer writes (always printing primitive
+// fields) is in ours, arrays as long, and ours adds only the RFC 3339
+// siblings of the *_ms times.
+void RequireSameKeys(const nlohmann::json& theirs, const nlohmann::json& ours, const std::string& at) {
+  INFO(at);
+  if (theirs.is_object()) {
+    REQUIRE(ours.is_object());
+    for (auto& [k, v] : theirs.items()) {
+      REQUIRE(ours.contains(k));
+      RequireSameKeys(v, ours[k], at + "." + k);
+    }
+    for (auto& [k, v] : ours.items()) {
+      if (!theirs.contains(k)) REQUIRE(theirs.contains(k + "_ms"));
+    }
+  } else if (theirs.is_array()) {
+    REQUIRE(ours.is_array());
+    REQUIRE(ours.size() == theirs.size());
+    for (size_t i = 0; i < theirs.size(); ++i) RequireSameKeys(theirs[i], ours[i], at + "[" + std::to_string(i) + "]");
+  }
+}
+
+// MessageJson read back by protobuf's JSON parser is the message again,
+// every value exact, with every field protobuf's printer writes.
+void RequireProtobufJson(const google::protobuf::Message& m) {
+  const std::string ours = MessageJson(m);
+  REQUIRE(ours.back() == '\n');
+  std::unique_ptr<google::protobuf::Message> back(m.New());
+  google::protobuf::util::JsonParseOptions in;
+  in.ignore_unknown_fields = true;  // the RFC 3339 siblings
+  REQUIRE(google::protobuf::util::JsonStringToMessage(ours, back.get(), in).ok());
+  REQUIRE(google::protobuf::util::MessageDifferencer::Equals(m, *back));
+  google::protobuf::util::JsonPrintOptions o;
+  o.preserve_proto_field_names = true;
+  o.always_print_primitive_fields = true;
+  std::string theirs;
+  REQUIRE(google::protobuf::util::MessageToJsonString(m, &theirs, o).ok());
+  RequireSameKeys(nlohmann::json::parse(theirs), nlohmann::json::parse(ours), "");
+}
+
+}  // namespace
+
+TEST_CASE("JSON answers are protobuf's JSON mapping written straight from the message") {
+  daemon::control::HistoryAnswer h;
+  h.set_from_ms(1796295368123);
+  h.set_step_ms(300000);
+  h.set_level("minute");
+  auto* p = h.add_points();
+  p->set_series("web \"front\"\n\tédition \x01");
+  p->set_time_ms(-5);
+  p->set_usage_m(0.1);
+  p->set_demand_m(1e300);
+  p->set_booking_m(-2.5e-7);
+  p->set_capacity_m(4000);
+  p->set_samples(4000000000u);
+  h.add_points()->set_idle(1.0 / 3);
+  h.add_failures("node-7: timed out");
+  RequireProtobufJson(h);
+  daemon::control::EventList events;
+  auto* e = events.add_events();
+  e->set_seq(18446744073709551615ull);
+  (*e->mutable_facts())["b"] = "2";
+  (*e->mutable_facts())["a"] = "1 \\ 2";
+  RequireProtobufJson(events);
+  daemon::control::Request r;
+  r.mutable_status();
+  r.set_signed_action(std::string("\0\xff\x10signed", 9));
+  RequireProtobufJson(r);
+  RequireProtobufJson(daemon::control::PoolStatus{});
+  // Map entries by key, fields in declaration order.
+  REQUIRE_THAT(MessageJson(events), Catch::Contains(R"("facts":{"a":"1 \\ 2","b":"2"})"));
+  REQUIRE(MessageJson(h).rfind(R"({"from_ms":1796295368123,"from":"2026-12-03T10:56:08.123Z","to_ms":0,)", 0) == 0);
 }
 
 TEST_CASE("policy versions read as revisions with their time and origin") {

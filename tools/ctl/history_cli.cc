@@ -11,6 +11,7 @@
 #include "tools/ctl/cli.h"
 #include "tools/ctl/export_cmd.h"
 #include "tools/ctl/history_cmd.h"
+#include "tools/ctl/message_json.h"
 #include "tools/ctl/pool_cmd.h"
 #include "tools/ctl/report.h"
 

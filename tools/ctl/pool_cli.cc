@@ -11,6 +11,7 @@
 
 #include "core/clock.h"
 #include "tools/ctl/cli.h"
+#include "tools/ctl/message_json.h"
 #include "tools/ctl/policy_text.h"
 #include "tools/ctl/pool_cmd.h"
 

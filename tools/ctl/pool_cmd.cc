@@ -5,10 +5,7 @@
 #include <map>
 
 #include <fmt/format.h>
-#include <google/protobuf/util/json_util.h>
-#include <nlohmann/json.hpp>
 
-#include "daemon/control/event_format.h"
 #include "tools/ctl/policy_text.h"
 #include "tools/ctl/table.h"
 
@@ -235,52 +232,6 @@ std::string VersionsText(const control::VersionList& v) {
   std::string out;
   for (const auto& n : v.nodes()) out += fmt::format("{} {}\n", n.node(), n.version().empty() ? "none" : StampText(n.stamp()));
   return out;
-}
-
-namespace {
-
-// Fields holding a wall-clock time in milliseconds since the epoch; each
-// gains a sibling without "_ms" holding the same time in RFC 3339.
-bool IsTimeField(const std::string& name) {
-  return name == "time_ms" || name == "from_ms" || name == "to_ms" || name == "before_ms" || name == "after_ms";
-}
-
-// protobuf's JSON mapping writes 64-bit integers as strings; scripts want
-// numbers (every value Shoal sends fits a double's 53 bits exactly).
-void FixNumbers(const google::protobuf::Descriptor& d, nlohmann::json& j) {
-  using F = google::protobuf::FieldDescriptor;
-  for (int i = 0; i < d.field_count(); ++i) {
-    const F* f = d.field(i);
-    auto it = j.find(f->name());
-    if (it == j.end()) continue;
-    auto each = [&](nlohmann::json& v) {
-      if (f->cpp_type() == F::CPPTYPE_MESSAGE && v.is_object()) FixNumbers(*f->message_type(), v);
-      if ((f->cpp_type() == F::CPPTYPE_INT64) && v.is_string()) v = std::stoll(v.get<std::string>());
-      if ((f->cpp_type() == F::CPPTYPE_UINT64) && v.is_string()) v = std::stoull(v.get<std::string>());
-    };
-    if (it->is_array()) {
-      for (auto& v : *it) each(v);
-    } else {
-      each(*it);
-    }
-    if (IsTimeField(f->name()) && it->is_number_integer() && it->get<int64_t>() > 0) {
-      j[f->name().substr(0, f->name().size() - 3)] = daemon::control::Rfc3339(it->get<int64_t>());
-    }
-  }
-}
-
-}  // namespace
-
-std::string MessageJson(const google::protobuf::Message& m) {
-  google::protobuf::util::JsonPrintOptions o;
-  o.preserve_proto_field_names = true;
-  o.always_print_primitive_fields = true;
-  std::string text;
-  (void)google::protobuf::util::MessageToJsonString(m, &text, o);
-  auto j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded()) return text + "\n";
-  FixNumbers(*m.GetDescriptor(), j);
-  return j.dump() + "\n";
 }
 
 }  // namespace shoal::ctl

@@ -1,6 +1,6 @@
 // shoalctl's pool questions (status, nodes, apps, app NAME) rendered for
-// people (tables) and for scripts (JSON, the control API's messages with
-// their field names). Pure functions of the daemon's answer.
+// people (tables); scripts get the answer's message as JSON
+// (tools/ctl/message_json.h). Pure functions of the daemon's answer.
 #pragma once
 
 #include <string>
@@ -35,10 +35,5 @@ std::string ExplainText(const daemon::control::Explanation& x);
 // Every key: how many of the nodes that answered hold it and use it as
 // their primary; then each node's error.
 std::string KeyringText(const daemon::control::KeyringAnswer& k);
-
-// Any control API message as one JSON object, every field present, 64-bit
-// integers as numbers, and each time in milliseconds (time_ms, from_ms...)
-// also in RFC 3339 (time, from...).
-std::string MessageJson(const google::protobuf::Message& m);
 
 }  // namespace shoal::ctl
