@@ -159,13 +159,13 @@ void Gossiper::Leave() {
 
 void Gossiper::DeliverViews() {
   const TimePoint now = clock_.Now();
-  for (auto& chp : channels_) {
-    Channel& ch = *chp;
-    if (!ch.changed || !ch.subscriber) continue;
-    if (now < ch.next_due && (ch.spec.flags & kPromptView) == 0) continue;
-    ch.changed = false;
-    ch.subscriber(ChannelView(ch.table, membership_));
-  }
+  for (auto& ch : channels_) Notify(*ch, now >= ch->next_due);
+}
+
+void Gossiper::Notify(Channel& ch, bool due) {
+  if (!ch.changed || !ch.subscriber || (!due && (ch.spec.flags & kPromptView) == 0)) return;
+  ch.changed = false;
+  ch.subscriber(ChannelView(ch.table, membership_));
 }
 
 void Gossiper::Tick() {
@@ -223,10 +223,7 @@ void Gossiper::Tick() {
       ch.phased = true;
       Publish(ch, now);
     }
-    if (ch.changed && ch.subscriber && (due || (ch.spec.flags & kPromptView))) {
-      ch.changed = false;
-      ch.subscriber(ChannelView(ch.table, membership_));
-    }
+    Notify(ch, due);
     // A publisher is asked every period, so a changed entry goes out anew
     // by then: the spent one is sent again no sooner (the pool's
     // representative re-sent its levels and totals, 1.7 KB, about three

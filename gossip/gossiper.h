@@ -152,6 +152,9 @@ class Gossiper {
   Channel* FindChannel(uint32_t code);
   // Asks the channel's publisher and stores a changed payload as this node's entry.
   void Publish(Channel& ch, TimePoint now);
+  // Hands a channel with news to its subscriber when its view is due (or
+  // the channel asks for prompt views).
+  void Notify(Channel& ch, bool due);
   void PublishHeartbeat(TimePoint now);
   void StoreEntry(Channel& ch, WireEntry&& e, TimePoint now);
   void NoteNameConflict(uint64_t boot, const Endpoint& from);

@@ -104,16 +104,11 @@ void AppendColumns(NodeId origin, const std::string& name, std::span<const Serie
   wire::SeriesColumns* c = AddSeries(origin, name, out);
   // Each column at its size at once: no column grown and copied.
   const int n = static_cast<int>(buckets.size());
-  for (auto* column : {c->mutable_samples(), c->mutable_usage_peak(), c->mutable_demand_peak(), c->mutable_squeezed(),
-                       c->mutable_idle()}) {
-    column->Reserve(n);
-  }
-  for (auto* column : {c->mutable_usage_sum(), c->mutable_demand_sum(), c->mutable_booking_sum(),
-                       c->mutable_allocation_sum(), c->mutable_capacity_sum(), c->mutable_rss_kb_sum(),
-                       c->mutable_processes_sum()}) {
-    column->Reserve(n);
-  }
-  c->mutable_bucket_step_ms()->Reserve(n);
+  auto reserve = [n](auto*... column) { (column->Reserve(n), ...); };
+  reserve(c->mutable_samples(), c->mutable_usage_peak(), c->mutable_demand_peak(), c->mutable_squeezed(),
+          c->mutable_idle(), c->mutable_usage_sum(), c->mutable_demand_sum(), c->mutable_booking_sum(),
+          c->mutable_allocation_sum(), c->mutable_capacity_sum(), c->mutable_rss_kb_sum(), c->mutable_processes_sum(),
+          c->mutable_bucket_step_ms());
   int64_t last_ms = 0;
   for (const SeriesBucket& b : buckets) AddBucket(c, b.bucket_ms, last_ms, b.figures);
 }
