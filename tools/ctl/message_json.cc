@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <iterator>
 #include <vector>
 
@@ -41,18 +42,24 @@ class Writer {
       } else {
         Value(m, f, -1);
       }
-      if (IsTimeField(f.name()) && f.cpp_type() == FieldDescriptor::CPPTYPE_INT64 && r.GetInt64(m, &f) > 0) {
-        out_ += ',';
-        Key(f.name().substr(0, f.name().size() - 3));
-        String(daemon::control::Rfc3339(r.GetInt64(m, &f)));
-      }
+      TimeSibling(m, f);
     }
     out_ += '}';
   }
 
  private:
-  static bool IsTimeField(const std::string& name) {
-    return name == "time_ms" || name == "from_ms" || name == "to_ms" || name == "before_ms" || name == "after_ms";
+  // After a time in milliseconds since the epoch, the same time in RFC
+  // 3339 under the name without "_ms" (when above 0).
+  void TimeSibling(const Message& m, const FieldDescriptor& f) {
+    const std::string& name = f.name();
+    const bool time = name == "time_ms" || name == "from_ms" || name == "to_ms" || name == "before_ms" ||
+                      name == "after_ms";
+    if (!time || f.is_repeated() || f.cpp_type() != FieldDescriptor::CPPTYPE_INT64) return;
+    const int64_t ms = m.GetReflection()->GetInt64(m, &f);
+    if (ms <= 0) return;
+    out_ += ',';
+    Key(name.substr(0, name.size() - 3));
+    String(daemon::control::Rfc3339(ms));
   }
 
   void Key(const std::string& name) {
