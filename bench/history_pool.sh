@@ -48,7 +48,8 @@ ms=()
 ctl_cpu=()
 for k in $(seq 1 "$runs"); do
   start=$(date +%s%N)
-  /usr/bin/time -f '%U %S' -o "$run/ctl-time-$k" "$ctl" history app --since 24h -o json --node "127.0.0.1:$((base + 3001))" --token-file "$run/tokens" \
+  /usr/bin/time -f '%U %S' -o "$run/ctl-time-$k" \
+    "$ctl" history app --since 24h -o json --node "127.0.0.1:$((base + 3001))" --token-file "$run/tokens" \
     >"$run/answer-$k.json"
   ms+=($((($(date +%s%N) - start) / 1000000)))
   ctl_cpu+=("$(awk '{printf "%.2f", $1 + $2}' "$run/ctl-time-$k")")
@@ -66,7 +67,8 @@ asked_rss_kb=$(awk '/^VmRSS/ {print $2}' "/proc/${pids[0]}/status")
 sleep 61
 asked_rss_later_kb=$(awk '/^VmRSS/ {print $2}' "/proc/${pids[0]}/status")
 python3 - "$n" "$run" "$(cat "$run/fill.json")" "$asked_cpu_s" "$pool_cpu_s" "$asked_rss_kb" "$idle_cores" \
-  "$asked_rss_later_kb" "$(git -C "$top" rev-parse --short HEAD)" "${NOTE:-}" "$(IFS=,; echo "${ctl_cpu[*]}")" "${ms[@]}" >>"$out" <<'PY'
+  "$asked_rss_later_kb" "$(git -C "$top" rev-parse --short HEAD)" "${NOTE:-}" "$(IFS=,; echo "${ctl_cpu[*]}")" \
+  "${ms[@]}" >>"$out" <<'PY'
 import json, sys
 n, run, fill = int(sys.argv[1]), sys.argv[2], json.loads(sys.argv[3])
 asked_cpu_s, pool_cpu_s, asked_rss_kb, idle_cores = (float(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6]),
