@@ -86,124 +86,166 @@ void KeepFullest(QueryAnswer& a, const std::set<NodeId>& merged) {
   });
 }
 
+// One pool question in flight: the holdings asked of every node, one
+// holder (or every holder) per origin picked, the parts asked of them and
+// merged or summed as they arrive. Kept alive by the calls' callbacks.
+class PoolRun : public std::enable_shared_from_this<PoolRun> {
+ public:
+  PoolRun(HistoryService& local, gossip::PeerStreams& streams, SeriesQuery query, Duration timeout,
+          PoolQuery::Progress progress, PoolQuery::Done done, KeepRows keep)
+      : local_(local),
+        streams_(streams),
+        query_(std::move(query)),
+        wanted_(query_.origins.begin(), query_.origins.end()),
+        timeout_(timeout),
+        progress_(std::move(progress)),
+        done_(std::move(done)) {
+    if (keep != KeepRows::kAll) sums_.emplace(keep == KeepRows::kPerNodeSums);
+  }
+
+  void Start(std::vector<PoolMember> peers) {
+    peers.push_back({local_.store().self(), Endpoint{}});
+    std::vector<std::pair<PoolMember, wire::Request>> calls;
+    wire::Request holdings;
+    *holdings.mutable_holdings() = ToWire(query_);
+    for (const auto& p : peers) {
+      endpoints_[p.id] = p.endpoint;
+      calls.emplace_back(p, holdings);
+    }
+    calls_total_ = calls.size() * 2;  // a guess until holders are known
+    auto self = shared_from_this();
+    FanOut(
+        local_, streams_, std::move(calls), timeout_,
+        [self](NodeId node, Result<wire::Response> r) { self->OnHoldings(node, std::move(r)); },
+        [self] { self->AskParts(); });
+  }
+
+ private:
+  void Tick() {
+    ++calls_done_;
+    if (progress_) progress_(calls_done_, std::max(calls_total_, calls_done_));
+  }
+
+  void OnHoldings(NodeId node, Result<wire::Response> r) {
+    Tick();
+    if (!r.ok() || !r->has_holdings()) {
+      answer_.failures.push_back(Failure(node, r.ok() ? MakeError("not a holdings answer") : r.error()));
+      return;
+    }
+    for (Holding& h : FromWire(r->holdings())) holders_[h.origin].emplace_back(node, std::move(h));
+  }
+
+  // One holder per origin with rows in the period, or all of them:
+  // holder -> the origins asked of it.
+  std::map<NodeId, std::vector<NodeId>> Assign() {
+    std::map<NodeId, std::vector<NodeId>> assigned;
+    for (const auto& [origin, list] : holders_) {
+      if (!wanted_.empty() && !wanted_.count(origin)) continue;
+      std::vector<const Candidate*> in_period;
+      const Candidate* best = nullptr;
+      for (const auto& cand : list) {
+        const Holding& h = cand.second;
+        if (h.last_ms < query_.from_ms || h.first_ms >= query_.to_ms) continue;
+        in_period.push_back(&cand);
+        if (!best || BetterHolder(origin, query_, cand, *best)) best = &cand;
+      }
+      if (!best) continue;
+      answer_.names[origin.value] = best->second.name;
+      answer_.holder[origin.value] = best->first.value;
+      if (OneCopyWhole(in_period)) {
+        assigned[best->first].push_back(origin);
+        continue;
+      }
+      merged_.insert(origin);
+      for (const Candidate* c : in_period) assigned[c->first].push_back(origin);
+    }
+    return assigned;
+  }
+
+  void AskParts() {
+    std::vector<std::pair<PoolMember, wire::Request>> queries;
+    for (auto& [node, origins] : Assign()) {
+      SeriesQuery part = query_;
+      part.origins = std::move(origins);
+      wire::Request r;
+      *r.mutable_query() = ToWire(part);
+      r.mutable_query()->set_columns(true);
+      queries.emplace_back(PoolMember{node, endpoints_[node]}, std::move(r));
+    }
+    calls_total_ = calls_done_ + queries.size();
+    auto self = shared_from_this();
+    FanOut(
+        local_, streams_, std::move(queries), timeout_,
+        [self](NodeId node, Result<wire::Response> r) { self->OnPart(node, std::move(r)); },
+        [self] { self->Finish(); });
+  }
+
+  // Asked for sums: those of origins asked of this holder alone are summed
+  // as the columns are read, no rows made of them.
+  TakeSeries SumAsRead() {
+    if (!sums_) return {};
+    return [this](NodeId origin, const std::string& name, std::span<const SeriesBucket> buckets) {
+      if (merged_.count(origin)) return false;
+      sums_->AddSeries(origin, name, buckets);
+      answer_.rows += buckets.size();
+      return true;
+    };
+  }
+
+  void OnPart(NodeId node, Result<wire::Response> r) {
+    Tick();
+    auto part = !r.ok()             ? Result<QueryAnswer>(r.error())
+                : !r->has_result() ? Result<QueryAnswer>(MakeError("not a query answer"))
+                                   : FromWire(std::move(*r->mutable_result()), SumAsRead());
+    if (!part.ok()) {
+      answer_.failures.push_back(Failure(node, part.error()));
+      return;
+    }
+    QueryAnswer& out = answer_.result;
+    out.level = part->level;
+    answer_.rows += part->rows.size();
+    for (SeriesRow& row : part->rows) {
+      if (sums_ && !merged_.count(row.origin)) {
+        sums_->Add(row);
+      } else {
+        out.rows.push_back(std::move(row));
+      }
+    }
+    std::move(part->events.begin(), part->events.end(), std::back_inserter(out.events));
+  }
+
+  void Finish() {
+    if (!merged_.empty()) KeepFullest(answer_.result, merged_);
+    SortEvents(answer_.result.events);
+    if (sums_) {
+      for (const SeriesRow& row : answer_.result.rows) sums_->Add(row);
+      answer_.result.rows.clear();
+      answer_.points = sums_->Take();
+    }
+    done_(std::move(answer_));
+  }
+
+  HistoryService& local_;
+  gossip::PeerStreams& streams_;
+  const SeriesQuery query_;
+  const std::set<NodeId> wanted_;
+  const Duration timeout_;
+  const PoolQuery::Progress progress_;
+  const PoolQuery::Done done_;
+  PoolAnswer answer_;
+  std::optional<SeriesSums> sums_;
+  std::map<NodeId, std::vector<Candidate>> holders_;  // origin -> (node, holding)
+  std::set<NodeId> merged_;  // origins asked of every holder (OneCopyWhole)
+  std::map<NodeId, Endpoint> endpoints_;
+  size_t calls_done_ = 0, calls_total_ = 0;
+};
+
 }  // namespace
 
 void PoolQuery::Run(HistoryService& local, gossip::PeerStreams& streams, std::vector<PoolMember> peers,
                     SeriesQuery query, Duration timeout, Progress progress, Done done, KeepRows keep) {
-  struct State {
-    PoolAnswer answer;
-    std::optional<SeriesSums> sums;
-    std::map<NodeId, std::vector<Candidate>> holders;  // origin -> (node, holding)
-    std::set<NodeId> merged;  // origins asked of every holder (OneCopyWhole)
-    std::map<NodeId, Endpoint> endpoints;
-    std::set<NodeId> answered;
-    size_t calls_done = 0, calls_total = 0;
-  };
-  auto st = std::make_shared<State>();
-  if (keep != KeepRows::kAll) st->sums.emplace(keep == KeepRows::kPerNodeSums);
-  peers.push_back({local.store().self(), Endpoint{}});
-  std::vector<std::pair<PoolMember, wire::Request>> calls;
-  wire::Request holdings;
-  *holdings.mutable_holdings() = ToWire(query);
-  for (const auto& p : peers) {
-    st->endpoints[p.id] = p.endpoint;
-    calls.emplace_back(p, holdings);
-  }
-  st->calls_total = calls.size() * 2;  // a guess until holders are known
-  const std::set<NodeId> wanted(query.origins.begin(), query.origins.end());
-  auto tick = [st, progress] {
-    ++st->calls_done;
-    if (progress) progress(st->calls_done, std::max(st->calls_total, st->calls_done));
-  };
-  FanOut(
-      local, streams, calls, timeout,
-      [st, tick](NodeId node, Result<wire::Response> r) {
-        tick();
-        if (!r.ok() || !r->has_holdings()) {
-          st->answer.failures.push_back(Failure(node, r.ok() ? MakeError("not a holdings answer") : r.error()));
-          return;
-        }
-        st->answered.insert(node);
-        for (Holding& h : FromWire(r->holdings())) st->holders[h.origin].emplace_back(node, std::move(h));
-      },
-      [st, wanted, query, &local, &streams, timeout, tick, done] {
-        // One holder per origin with rows in the period, or all of them.
-        std::map<NodeId, std::vector<NodeId>> assigned;
-        for (const auto& [origin, list] : st->holders) {
-          if (!wanted.empty() && !wanted.count(origin)) continue;
-          std::vector<const Candidate*> in_period;
-          const Candidate* best = nullptr;
-          for (const auto& cand : list) {
-            const Holding& h = cand.second;
-            if (h.last_ms < query.from_ms || h.first_ms >= query.to_ms) continue;
-            in_period.push_back(&cand);
-            if (!best || BetterHolder(origin, query, cand, *best)) best = &cand;
-          }
-          if (!best) continue;
-          st->answer.names[origin.value] = best->second.name;
-          st->answer.holder[origin.value] = best->first.value;
-          if (OneCopyWhole(in_period)) {
-            assigned[best->first].push_back(origin);
-            continue;
-          }
-          st->merged.insert(origin);
-          for (const Candidate* c : in_period) assigned[c->first].push_back(origin);
-        }
-        std::vector<std::pair<PoolMember, wire::Request>> queries;
-        for (auto& [node, origins] : assigned) {
-          SeriesQuery part = query;
-          part.origins = std::move(origins);
-          wire::Request r;
-          *r.mutable_query() = ToWire(part);
-          r.mutable_query()->set_columns(true);
-          queries.emplace_back(PoolMember{node, st->endpoints[node]}, std::move(r));
-        }
-        st->calls_total = st->calls_done + queries.size();
-        FanOut(
-            local, streams, queries, timeout,
-            [st, tick](NodeId node, Result<wire::Response> r) {
-              tick();
-              // Asked for sums: those of origins asked of this holder alone
-              // are summed as the columns are read, no rows made of them.
-              TakeSeries sum;
-              if (st->sums) {
-                sum = [st](NodeId origin, const std::string& name, std::span<const SeriesBucket> buckets) {
-                  if (st->merged.count(origin)) return false;
-                  st->sums->AddSeries(origin, name, buckets);
-                  st->answer.rows += buckets.size();
-                  return true;
-                };
-              }
-              auto part = !r.ok()             ? Result<QueryAnswer>(r.error())
-                          : !r->has_result() ? Result<QueryAnswer>(MakeError("not a query answer"))
-                                             : FromWire(std::move(*r->mutable_result()), sum);
-              if (!part.ok()) {
-                st->answer.failures.push_back(Failure(node, part.error()));
-                return;
-              }
-              QueryAnswer& out = st->answer.result;
-              out.level = part->level;
-              st->answer.rows += part->rows.size();
-              for (SeriesRow& row : part->rows) {
-                if (st->sums && !st->merged.count(row.origin)) {
-                  st->sums->Add(row);
-                } else {
-                  out.rows.push_back(std::move(row));
-                }
-              }
-              std::move(part->events.begin(), part->events.end(), std::back_inserter(out.events));
-            },
-            [st, done] {
-              if (!st->merged.empty()) KeepFullest(st->answer.result, st->merged);
-              SortEvents(st->answer.result.events);
-              if (st->sums) {
-                for (const SeriesRow& row : st->answer.result.rows) st->sums->Add(row);
-                st->answer.result.rows.clear();
-                st->answer.points = st->sums->Take();
-              }
-              done(std::move(st->answer));
-            });
-      });
+  std::make_shared<PoolRun>(local, streams, std::move(query), timeout, std::move(progress), std::move(done), keep)
+      ->Start(std::move(peers));
 }
 
 void PoolQuery::Broadcast(HistoryService& local, gossip::PeerStreams& streams, std::vector<PoolMember> peers,
