@@ -2,13 +2,19 @@
 
 #include <algorithm>
 #include <iterator>
+#include <optional>
 #include <utility>
 
 #include "core/clock_version.h"
+#include "gossip/part_delta.h"
 #include "rollup.pb.h"
 
 namespace shoal::gossip {
 namespace {
+
+// Parts smaller than this go whole: a delta would save a few bytes for the
+// cost of compressing (a single node's part is about 300 bytes).
+constexpr size_t kDeltaFrom = 512;
 
 bool ValidKey(uint32_t level) { return level <= ZoneKey::kLeafLevel; }
 
@@ -188,16 +194,55 @@ void Rollup::Send(size_t i, Held& held, TimePoint now) {
   msg.set_parent_prefix(parent.zone.prefix);
   msg.set_child_level(chain_[i].zone.level);
   msg.set_child_prefix(chain_[i].zone.prefix);
-  msg.set_part(held.merged);
-  counters_.bytes_sent += held.merged.size();
-  const ZoneKey zone = chain_[i].zone;
+  std::optional<std::string> delta;
+  if (held.acked_by == parent.rep && !held.acked.empty() && held.merged.size() >= kDeltaFrom) {
+    delta = EncodeDelta(held.acked, held.merged);
+  }
+  if (delta) {
+    ++counters_.deltas_sent;
+    counters_.bytes_sent += delta->size();
+    msg.set_part_delta(std::move(*delta));
+  } else {
+    counters_.bytes_sent += held.merged.size();
+    msg.set_part(held.merged);
+  }
+  const uint64_t send = ++held.sends;
   streams_.Call(rep->endpoint, StreamService::kRollup, msg.SerializeAsString(), config_.call_timeout,
-                [this, alive = alive_, zone](Result<std::string> reply) {
-                  if (!*alive || reply.ok()) return;
-                  ++counters_.send_failures;
-                  // Sent again at the next period, not at the next refresh.
-                  if (auto it = held_.find(zone); it != held_.end()) it->second.pending = true;
+                [this, alive = alive_, zone = chain_[i].zone, to = parent.rep, send,
+                 part = held.merged](Result<std::string> reply) mutable {
+                  if (*alive) SendDone(zone, to, send, std::move(part), reply.ok());
                 });
+}
+
+void Rollup::SendDone(const ZoneKey& zone, NodeId to, uint64_t send, std::string part, bool ok) {
+  auto it = held_.find(zone);
+  if (!ok) ++counters_.send_failures;
+  if (it == held_.end()) return;
+  Held& held = it->second;
+  if (!ok) {
+    // Sent again, whole, at the next period rather than the next refresh.
+    held.pending = true;
+    held.acked.clear();
+    return;
+  }
+  if (send < held.acked_send) return;  // a later send's reply came first
+  held.acked = std::move(part);
+  held.acked_by = to;
+  held.acked_send = send;
+}
+
+Result<std::string> Rollup::PartOf(wire::RollupPart& msg, const Held& held, const ZoneKey& child) {
+  if (msg.part_delta().empty()) return std::move(*msg.mutable_part());
+  auto c = held.children.find(child);
+  Result<std::string> part = c == held.children.end()
+                                 ? Result<std::string>(MakeError("a part's delta is from a part not held here"))
+                                 : ApplyDelta(c->second.part, msg.part_delta(), config_.max_part_bytes);
+  if (!part.ok()) {
+    ++counters_.deltas_refused;
+    return MakeError("zone {}/{:x}: {}", child.level, child.prefix, part.error().message);
+  }
+  ++counters_.deltas_received;
+  return part;
 }
 
 void Rollup::Receive(const StreamPeer& from, const std::string& request, PeerStreams::Respond respond) {
@@ -208,7 +253,7 @@ void Rollup::Receive(const StreamPeer& from, const std::string& request, PeerStr
   }
   if (msg.down_from() != 0) return ReceiveDown(msg, std::move(respond));
   if (!ValidKey(msg.parent_level()) || !ValidKey(msg.child_level()) || msg.child_level() <= msg.parent_level() ||
-      msg.part().empty()) {
+      (msg.part().empty() == msg.part_delta().empty())) {
     ++counters_.refused;
     return respond(MakeError("malformed roll-up part"));
   }
@@ -231,11 +276,18 @@ void Rollup::Receive(const StreamPeer& from, const std::string& request, PeerStr
     ++counters_.refused;
     return respond(MakeError("zone {}/{:x} holds {} parts already", parent.level, parent.prefix, held.children.size()));
   }
+  const size_t wire_bytes = msg.part().size() + msg.part_delta().size();
+  Result<std::string> part = PartOf(msg, held, child);
+  if (!part.ok()) {
+    ++counters_.refused;
+    return respond(part.error());
+  }
   ++counters_.received;
-  counters_.bytes_received += msg.part().size();
+  counters_.bytes_received += wire_bytes;
+  counters_.part_bytes_received += part->size();
   Child& slot = held.children[child];
-  if (slot.part != msg.part()) {
-    slot.part = std::move(*msg.mutable_part());
+  if (slot.part != *part) {
+    slot.part = std::move(*part);
     held.dirty = true;
   }
   slot.received = clock_.Now();

@@ -88,7 +88,11 @@ struct RollupCounters {
   uint64_t expired = 0;         // children's parts dropped unrefreshed
   uint64_t moved = 0;           // children's parts dropped when the membership moved their zones
   uint64_t wholes = 0;          // the pool's part handed to the owner
-  uint64_t bytes_sent = 0, bytes_received = 0;  // parts' payloads
+  uint64_t bytes_sent = 0, bytes_received = 0;  // parts' payloads as they travel (deltas at their size)
+  uint64_t deltas_sent = 0;      // parts sent as a delta from the part the receiver held
+  uint64_t deltas_received = 0;  // parts taken as a delta
+  uint64_t deltas_refused = 0;   // deltas from a part not held here (counted in `refused` too)
+  uint64_t part_bytes_received = 0;  // the parts taken, whole (deltas rebuilt)
   uint64_t down_sent = 0;      // versions sent down, calls made
   uint64_t down_heard = 0;     // new versions heard from the pool's representative
   uint64_t down_ignored = 0;   // old, repeated or from a node this one does not hold to represent the pool
@@ -149,6 +153,11 @@ class Rollup {
     bool pending = false;  // merged is not yet passed on as it is now
     NodeId sent_to;        // the representative above it when last sent
     TimePoint sent_at = TimePoint::min();
+    // The last part the representative above took (what a delta is made
+    // from), who took it, and the number of its send (replies may cross).
+    std::string acked;
+    NodeId acked_by;
+    uint64_t acked_send = 0, sends = 0;
     TimePoint taken{};     // when this node came to represent it
   };
 
@@ -158,6 +167,9 @@ class Rollup {
   // Brings the zone at chain_[i] (represented here) up to date and passes it on.
   void Pass(size_t i, TimePoint now);
   void Send(size_t i, Held& held, TimePoint now);
+  void SendDone(const ZoneKey& zone, NodeId to, uint64_t send, std::string part, bool ok);
+  // The part a received message carries, whole or rebuilt from its delta.
+  Result<std::string> PartOf(wire::RollupPart& msg, const Held& held, const ZoneKey& child);
   void ReceiveDown(wire::RollupPart& msg, PeerStreams::Respond respond);
   // The nodes whose parts this node holds (not itself).
   std::vector<NodeId> Children() const;

@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ccache pkg-config
   libboost-dev libprotobuf-dev protobuf-compiler librocksdb-dev
   libfmt-dev libspdlog-dev catch2 libpugixml-dev libcli11-dev
-  libsodium-dev libnl-route-3-dev libtomlplusplus-dev nlohmann-json3-dev libsystemd-dev
+  libsodium-dev libzstd-dev libnl-route-3-dev libtomlplusplus-dev nlohmann-json3-dev libsystemd-dev
   libpqxx-dev postgresql
   clang libclang-rt-14-dev iproute2 procps libxml2-utils nftables
   dpkg-dev help2man bash-completion curl prometheus

@@ -30,29 +30,32 @@ std::vector<NodeId> Ids(size_t n, uint64_t seed) {
 }
 
 // Every node's roll-up in a simulated pool, with the last whole any node
-// handed over and who did.
+// handed over and who did. A part is a count, followed by `pad` bytes (to
+// make parts as large as a pool's figures).
 struct CountingPool {
   SimPool pool;
   std::vector<Rollup*> rollups;
   std::string whole;
   size_t whole_from = SIZE_MAX;
   std::vector<std::vector<std::string>> heard_down;  // per node, every version heard down the tree
+  size_t pad = 0;
 
-  explicit CountingPool(size_t nodes) : pool(Options(nodes, 0.0, 4)), rollups(nodes, nullptr), heard_down(nodes) {
+  explicit CountingPool(size_t nodes, size_t pad_bytes = 0)
+      : pool(Options(nodes, 0.0, 4)), rollups(nodes, nullptr), heard_down(nodes), pad(pad_bytes) {
     pool.AddComponent([this](size_t i, Gossiper& g, PeerStreams& streams) {
       RollupConfig c;
       auto r = std::make_shared<Rollup>(
           c, g, streams, pool.clock(),
-          [](std::span<const std::string* const> parts) {
+          [this](std::span<const std::string* const> parts) {
             uint64_t sum = 0;
             for (const std::string* p : parts) sum += std::stoull(*p);
-            return std::to_string(sum);
+            return Part(sum);
           },
           [this, i](const std::string& w) {
             whole = w;
             whole_from = i;
           });
-      r->SetOwn("1");
+      r->SetOwn(Part(1));
       r->SetDown([this, i](const std::string& bytes) { heard_down[i].push_back(bytes); });
       rollups[i] = r.get();
       return std::function<void()>([r] { r->Tick(); });
@@ -64,9 +67,12 @@ struct CountingPool {
     const TimePoint start = pool.clock().Now();
     while (pool.clock().Now() - start < limit) {
       pool.RunFor(std::chrono::milliseconds(50));
-      if (whole == std::to_string(n)) return pool.clock().Now() - start;
+      if (whole == Part(n)) return pool.clock().Now() - start;
     }
     return std::nullopt;
+  }
+  std::string Part(uint64_t count) const {
+    return pad == 0 ? std::to_string(count) : fmt::format("{} {:.>{}}", count, "", pad);
   }
 };
 
@@ -366,4 +372,49 @@ TEST_CASE("a version sent while a representative below the top is down reaches i
   // suspects it, its whole zone has heard (730 against 830 ms here; 990
   // when only the senders of parts were passed the version).
   CHECK(*heard <= *suspected);
+}
+
+TEST_CASE("a large part goes up as a delta from the one its receiver holds, and whole when it holds another",
+          "[rollup]") {
+  CountingPool p(16, 600);
+  auto total = [&](uint64_t RollupCounters::*field) {
+    uint64_t n = 0;
+    for (Rollup* r : p.rollups) n += r->counters().*field;
+    return n;
+  };
+  REQUIRE(p.RunUntilWhole(16, std::chrono::seconds(5)).has_value());
+  p.pool.RunFor(std::chrono::seconds(1));
+  const uint64_t wire_before = total(&RollupCounters::bytes_received);
+  const uint64_t parts_before = total(&RollupCounters::part_bytes_received);
+  for (Rollup* r : p.rollups) r->SetOwn(p.Part(2));
+  REQUIRE(p.RunUntilWhole(32, std::chrono::seconds(3)).has_value());
+  CHECK(total(&RollupCounters::deltas_sent) > 0);
+  CHECK(total(&RollupCounters::deltas_received) == total(&RollupCounters::deltas_sent));
+  CHECK(total(&RollupCounters::deltas_refused) == 0);
+  // Once every receiver holds a part, what travels is a tenth of the parts.
+  CHECK((total(&RollupCounters::bytes_received) - wire_before) * 10 <
+        total(&RollupCounters::part_bytes_received) - parts_before);
+
+  // Someone else's part for a zone under the pool's: the representative
+  // now holds another base for it, refuses the next delta from the zone's
+  // own representative, and takes its whole part after that.
+  const size_t top = p.whole_from;
+  std::vector<NodeId> live;
+  for (size_t i = 0; i < 16; ++i) live.push_back(p.pool.id(i));
+  const ZoneLink pool_zone = ZoneChain(p.pool.id(top), live).back();
+  size_t k = 0;
+  while (k < pool_zone.child_reps.size() && pool_zone.child_reps[k] == p.pool.id(top)) ++k;
+  REQUIRE(k < pool_zone.children.size());
+  wire::RollupPart forged;
+  forged.set_parent_level(pool_zone.zone.level);
+  forged.set_parent_prefix(pool_zone.zone.prefix);
+  forged.set_child_level(pool_zone.children[k].level);
+  forged.set_child_prefix(pool_zone.children[k].prefix);
+  forged.set_part(p.Part(1000));
+  p.pool.streams((top + 1) % 16).Call(p.pool.node(top).identity().advertise, StreamService::kRollup,
+                                      forged.SerializeAsString(), std::chrono::seconds(1), [](Result<std::string>) {});
+  p.pool.RunFor(std::chrono::milliseconds(300));
+  CHECK(p.whole != p.Part(32));
+  REQUIRE(p.RunUntilWhole(32, std::chrono::seconds(3)).has_value());
+  CHECK(p.rollups[top]->counters().deltas_refused >= 1);
 }

@@ -144,6 +144,7 @@ void Report(const FiguresRunFlags& f, PlanningPool& p, const PoolReport& r, Gaps
     if (probe.at_top) top_ms.push_back(ToMillis(*probe.at_top - probe.start));
   }
   uint64_t wholes = 0, send_failures = 0, down_heard = 0, down_ignored = 0;
+  uint64_t received = 0, deltas = 0, deltas_refused = 0;
   size_t height = 0;
   double largest_part = 0;  // the largest mean part a node received
   for (size_t n = 0; n < pool.size(); ++n) {
@@ -154,9 +155,13 @@ void Report(const FiguresRunFlags& f, PlanningPool& p, const PoolReport& r, Gaps
     down_heard += c.down_heard;
     down_ignored += c.down_ignored;
     send_failures += c.send_failures;
+    received += c.received;
+    deltas += c.deltas_received;
+    deltas_refused += c.deltas_refused;
     height = std::max(height, rollup->height());
     if (c.received > 0) {
-      largest_part = std::max(largest_part, static_cast<double>(c.bytes_received) / static_cast<double>(c.received));
+      const double mean_part = static_cast<double>(c.part_bytes_received) / static_cast<double>(c.received);
+      largest_part = std::max(largest_part, mean_part);
     }
   }
   std::vector<double> levels_bytes = p.levels_bytes();
@@ -172,7 +177,8 @@ void Report(const FiguresRunFlags& f, PlanningPool& p, const PoolReport& r, Gaps
       "\"stream_bytes_per_node_per_s\": {:.0f}, \"node_bytes_p99_per_s\": {:.0f}, \"busiest_node_bytes_per_s\": {:.0f}, "
       "\"busiest_node_udp_per_s\": {:.0f}, \"busiest_node_streams_per_s\": {:.0f}, {}\"wholes\": {}, \"levels_down_heard\": {}, \"levels_down_ignored\": {}, "
       "\"rollup_send_failures\": {}, \"levels_bytes_p50\": {:.0f}, \"levels_bytes_max\": {:.0f}, \"largest_part_bytes\": {:.0f}, "
-      "\"levels_too_large\": {}, \"parts_refused\": {}, \"crashes\": {}, \"detection_p99_ms\": {:.0f}, "
+      "\"levels_too_large\": {}, \"parts_refused\": {}, \"parts_as_deltas_pct\": {:.1f}, \"deltas_refused\": {}, "
+      "\"crashes\": {}, \"detection_p99_ms\": {:.0f}, "
       "\"detections_missing\": {}, \"false_failures\": {}, \"false_suspicions\": {}, \"refutations\": {}, "
       "\"stall_ms\": {}, \"stalled_declared_failed\": {}, \"wall_s\": {:.1f}}}\n",
       f.statuses ? "statuses" : "figures", f.nodes, f.apps, f.per_node, f.loss, f.seed,
@@ -182,7 +188,9 @@ void Report(const FiguresRunFlags& f, PlanningPool& p, const PoolReport& r, Gaps
       Percentile(reach_ms, 99), Percentile(reach_ms, 100), Percentile(gaps.rows, 50), Percentile(gaps.rows, 99),
       Percentile(gaps.rows, 100), Percentile(gaps.drift, 50), Percentile(gaps.drift, 99), t.udp + t.streams, t.udp, t.streams, t.p99, t.busiest, static_cast<double>(t.busiest_rate.udp_sent + t.busiest_rate.udp_received),
       static_cast<double>(t.busiest_rate.streams), BusiestRole(p, t), wholes, down_heard, down_ignored, send_failures,
-      Percentile(levels_bytes, 50), Percentile(levels_bytes, 100), largest_part, p.levels_too_large, p.parts_refused, r.crashes,
+      Percentile(levels_bytes, 50), Percentile(levels_bytes, 100), largest_part, p.levels_too_large, p.parts_refused,
+      received == 0 ? 0.0 : 100.0 * static_cast<double>(deltas) / static_cast<double>(received), deltas_refused,
+      r.crashes,
       r.detection_p99_ms, r.detections_missing, r.false_failures, r.false_suspicions, r.refutations, f.stall_ms,
       r.stalled_declared_failed, wall_s);
 }
