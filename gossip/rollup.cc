@@ -333,7 +333,7 @@ void Rollup::ReceiveDown(wire::RollupPart& msg, PeerStreams::Respond respond) {
 }
 
 std::vector<NodeId> Rollup::Children() const {
-  std::vector<NodeId> to;
+  std::vector<NodeId> to = ChildReps(chain_, self_);
   for (const auto& [key, held] : held_) {
     for (const auto& [zone, child] : held.children) {
       if (child.from.valid() && child.from != self_) to.push_back(child.from);

@@ -171,7 +171,9 @@ class Rollup {
   // The part a received message carries, whole or rebuilt from its delta.
   Result<std::string> PartOf(wire::RollupPart& msg, const Held& held, const ZoneKey& child);
   void ReceiveDown(wire::RollupPart& msg, PeerStreams::Respond respond);
-  // The nodes whose parts this node holds (not itself).
+  // The nodes whose parts this node holds, and the representatives of the
+  // zones right under those it represents: a zone just taken over hears
+  // from them before their first parts come up (not itself).
   std::vector<NodeId> Children() const;
   // Passes the last version heard or sent down to `to`.
   void PassDown(const std::vector<NodeId>& to);
