@@ -33,6 +33,13 @@ uint32_t GossipConfig::TtlFor(size_t live_nodes) const {
   return std::clamp(need, max_ttl, kMaxTtl);
 }
 
+Duration GossipConfig::SeedIntervalFor(size_t live_nodes, size_t seeds) const {
+  if (seeds == 0 || !(seed_contacts_per_s > 0)) return seed_interval;
+  const double s = static_cast<double>(live_nodes) / (static_cast<double>(seeds) * seed_contacts_per_s);
+  const auto stretched = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(std::min(s, 86400.0)));
+  return std::max(seed_interval, stretched);
+}
+
 GossipConfig GossipConfig::AtTimingFanout() const {
   GossipConfig c = *this;
   c.fanout = kTimingFanout;

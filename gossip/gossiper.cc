@@ -284,7 +284,10 @@ std::vector<Endpoint> Gossiper::PickTargets(TimePoint now) {
     if (!failed.empty()) add(failed[random_.Below(failed.size())]->endpoint);
   }
   if (!seeds_.empty() && now >= next_seed_contact_) {
-    next_seed_contact_ = now + config_.seed_interval;
+    // Jittered by half either way, so that nodes started together do not
+    // knock on a seed's door together every interval.
+    const Duration every = config_.SeedIntervalFor(live.size() + 1, seeds_.size());
+    next_seed_contact_ = now + random_.Between(every / 2, every + every / 2);
     add(seeds_[random_.Below(seeds_.size())]);
   }
   return targets;

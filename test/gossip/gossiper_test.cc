@@ -440,3 +440,19 @@ TEST_CASE("a larger pool gives own entries more hops, as deep as the wave front 
   REQUIRE(learn_ttl(2) == 12);
 }
 
+
+TEST_CASE("a larger pool contacts its seeds less often, so that each seed hears a bounded number") {
+  GossipConfig c;
+  auto seconds = [&](size_t nodes, size_t seeds) {
+    return std::chrono::duration<double>(c.SeedIntervalFor(nodes, seeds)).count();
+  };
+  CHECK(seconds(1, 3) == 10);
+  CHECK(seconds(128, 3) == 10);
+  CHECK(seconds(300, 3) == 10);
+  CHECK(seconds(1024, 3) == Approx(34.133));
+  CHECK(seconds(10000, 3) == Approx(333.333));
+  CHECK(seconds(10000, 1) == Approx(1000));
+  CHECK(seconds(10000, 0) == 10);
+  c.seed_contacts_per_s = 0;  // never stretched
+  CHECK(seconds(10000, 3) == 10);
+}

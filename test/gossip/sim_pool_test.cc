@@ -1,7 +1,9 @@
 // Whole-pool scenarios on the simulated network: join, failure, stall,
 // leave, restart, partition, loss, determinism. Virtual time only.
+#include <algorithm>
 #include <map>
 #include <set>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -236,6 +238,34 @@ TEST_CASE("a partition that outlasts reap_after still heals") {
   const Duration took = s.RunUntilConverged(seconds(10));
   INFO("reconverged after " << ToMillis(took) << " ms");
   REQUIRE(took < seconds(10));
+}
+
+TEST_CASE("each seed of a large pool hears a bounded number of contacts a second") {
+  // 128 nodes contacting one of 3 seeds every 0.5 s would send each seed
+  // 85 packets a second beyond its share; at 4 a second per seed, each
+  // node's interval stretches to 10.7 s.
+  auto extra_per_s = [](double contacts_per_s) {
+    SimPoolOptions o = Options(128, 0.0, 9);
+    o.config.seed_interval = milliseconds(500);
+    o.config.seed_contacts_per_s = contacts_per_s;
+    Scenario s(o, /*formed=*/true);
+    s.pool.RunFor(seconds(12));  // every node past its first, unjittered contact
+    std::vector<uint64_t> before;
+    for (size_t i = 0; i < 128; ++i) before.push_back(s.pool.node(i).counters().packets_received);
+    s.pool.RunFor(seconds(10));
+    std::vector<double> rate;
+    for (size_t i = 0; i < 128; ++i) {
+      rate.push_back(static_cast<double>(s.pool.node(i).counters().packets_received - before[i]) / 10.0);
+    }
+    const double seeds = (rate[0] + rate[1] + rate[2]) / 3;
+    std::sort(rate.begin() + 3, rate.end());
+    return seeds - rate[3 + 125 / 2];
+  };
+  const double unstretched = extra_per_s(0);
+  const double stretched = extra_per_s(4);
+  CAPTURE(unstretched, stretched);
+  CHECK(unstretched > 60);
+  CHECK(stretched < 12);
 }
 
 TEST_CASE("regression: news of a dead node came back fresher each lap when links are slow") {
