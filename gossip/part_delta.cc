@@ -81,7 +81,8 @@ Result<std::string> ApplyDelta(std::string_view base, std::string_view delta, si
   if (ZSTD_isError(ZSTD_DCtx_refPrefix(d, base.data(), base.size()))) return MakeError("a part's base is refused");
   std::string part(size, '\0');
   const size_t n = ZSTD_decompressDCtx(d, part.data(), part.size(), frame.data(), frame.size());
-  if (ZSTD_isError(n) || n != size) return MakeError("a part's delta does not decode: {}", ZSTD_getErrorName(n));
+  if (ZSTD_isError(n)) return MakeError("a part's delta does not decode: {}", ZSTD_getErrorName(n));
+  if (n != size) return MakeError("a part's delta rebuilt {} of the {} bytes it names", n, size);
   return part;
 }
 
