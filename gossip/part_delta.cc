@@ -4,13 +4,14 @@
 #include <zstd.h>
 
 #include <array>
-#include <cstring>
 #include <memory>
+
+#include "core/big_endian.h"
 
 namespace shoal::gossip {
 namespace {
 
-constexpr size_t kHashBytes = 8;  // a delta begins with its base's hash
+constexpr size_t kHashBytes = 8;  // a delta begins with its base's hash, big-endian
 constexpr int kLevel = 3;
 constexpr int kWindowLogMax = 22;  // 4 MB: base and part are both under max_part_bytes (1 MB)
 
@@ -31,25 +32,13 @@ ZSTD_DCtx* Decompressor() {
   return dctx.get();
 }
 
-void PutHash(uint64_t h, char* out) {
-  for (size_t i = 0; i < kHashBytes; ++i) out[i] = static_cast<char>(h >> (8 * i));
-}
-
-uint64_t GetHash(const char* in) {
-  uint64_t h = 0;
-  for (size_t i = 0; i < kHashBytes; ++i) h |= uint64_t{static_cast<unsigned char>(in[i])} << (8 * i);
-  return h;
-}
-
 }  // namespace
 
 uint64_t PartHash(std::string_view part) {
   static constexpr std::array<unsigned char, crypto_shorthash_KEYBYTES> kKey{};  // naming, not secrecy
   std::array<unsigned char, crypto_shorthash_BYTES> out{};
   crypto_shorthash(out.data(), reinterpret_cast<const unsigned char*>(part.data()), part.size(), kKey.data());
-  uint64_t h = 0;
-  std::memcpy(&h, out.data(), sizeof h);
-  return h;
+  return GetBigEndian(out.data(), static_cast<int>(out.size()));  // the same on every host
 }
 
 std::optional<std::string> EncodeDelta(std::string_view base, std::string_view part) {
@@ -59,7 +48,7 @@ std::optional<std::string> EncodeDelta(std::string_view base, std::string_view p
   ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1);
   if (ZSTD_isError(ZSTD_CCtx_refPrefix(c, base.data(), base.size()))) return std::nullopt;
   std::string out(kHashBytes + ZSTD_compressBound(part.size()), '\0');
-  PutHash(PartHash(base), out.data());
+  PutBigEndian(reinterpret_cast<uint8_t*>(out.data()), PartHash(base), static_cast<int>(kHashBytes));
   const size_t n = ZSTD_compress2(c, out.data() + kHashBytes, out.size() - kHashBytes, part.data(), part.size());
   if (ZSTD_isError(n) || kHashBytes + n >= part.size()) return std::nullopt;
   out.resize(kHashBytes + n);
@@ -68,7 +57,9 @@ std::optional<std::string> EncodeDelta(std::string_view base, std::string_view p
 
 Result<std::string> ApplyDelta(std::string_view base, std::string_view delta, size_t max_bytes) {
   if (delta.size() <= kHashBytes) return MakeError("a part's delta of {} bytes is too short", delta.size());
-  if (GetHash(delta.data()) != PartHash(base)) return MakeError("a part's delta is from a part not held here");
+  if (GetBigEndian(delta, 0, static_cast<int>(kHashBytes)) != PartHash(base)) {
+    return MakeError("a part's delta is from a part not held here");
+  }
   const std::string_view frame = delta.substr(kHashBytes);
   const unsigned long long size = ZSTD_getFrameContentSize(frame.data(), frame.size());
   if (size == ZSTD_CONTENTSIZE_UNKNOWN || size == ZSTD_CONTENTSIZE_ERROR) {

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "core/big_endian.h"
 #include "daemon/engine/figures_codec.h"
 #include "gossip/part_delta.h"
 #include "gossip/rollup.h"
@@ -99,8 +100,7 @@ struct Fixture {
 void FuzzDelta(const wire::RollupPart& msg) {
   if (msg.part_delta().size() < 8) return;
   std::string delta = msg.part_delta();
-  const uint64_t h = PartHash(msg.part());
-  for (size_t i = 0; i < 8; ++i) delta[i] = static_cast<char>(h >> (8 * i));
+  PutBigEndian(reinterpret_cast<uint8_t*>(delta.data()), PartHash(msg.part()), 8);
   Result<std::string> part = ApplyDelta(msg.part(), delta, 1 << 16);
   if (!part.ok()) return;
   std::optional<std::string> again = EncodeDelta(msg.part(), *part);
